@@ -1,0 +1,206 @@
+//! Orchestration: picks the system (live or replay), loads settings, observes, checks, heals,
+//! renders. Each command is one function; `main.rs` only maps the returned code to the exit.
+
+use std::ffi::OsString;
+use std::io::Write;
+
+use clap::Parser;
+
+use crate::checks::{self, Diagnosis};
+use crate::cli::{self, Cli, Command};
+use crate::config::Config;
+use crate::observe::{self, Observations};
+use crate::report::{self, Host, Report};
+use crate::system::live::LiveSystem;
+use crate::system::replay::ReplaySystem;
+use crate::system::{capture, System};
+
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_PROBLEMS: i32 = 1;
+pub const EXIT_ERROR: i32 = 2;
+
+/// Entry point for the binary: parses argv, runs the command, returns the exit code.
+pub fn main_with_args(args: Vec<OsString>) -> i32 {
+    let cli = match Cli::try_parse_from(cli::normalize_legacy(args)) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { EXIT_ERROR } else { EXIT_OK };
+        }
+    };
+    init_logging(cli.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("mdmwatch: cannot start the async runtime: {e}");
+            return EXIT_ERROR;
+        }
+    };
+    runtime.block_on(run_command(cli))
+}
+
+fn init_logging(verbose: bool) {
+    use tracing_subscriber::prelude::*;
+    let filter = tracing_subscriber::EnvFilter::try_from_env("MDMWATCH_LOG").unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(if verbose { "info" } else { "warn" })
+    });
+    let fmt = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_target(false);
+    let registry = tracing_subscriber::registry().with(filter).with(fmt);
+    #[cfg(target_os = "macos")]
+    let registry = registry.with(tracing_oslog::OsLogger::new("io.mdmwatch", "default"));
+    let _ = registry.try_init();
+}
+
+/// The system a command runs against.
+pub fn open_system(cli: &Cli) -> Result<Box<dyn System>, String> {
+    if let Some(dir) = &cli.replay {
+        return Ok(Box::new(ReplaySystem::open(dir)?));
+    }
+    Ok(match &cli.sysroot {
+        Some(root) => Box::new(LiveSystem::with_sysroot(root)),
+        None => Box::new(LiveSystem::new()),
+    })
+}
+
+/// Settings from their sources; command-line flags win.
+pub fn load_config(cli: &Cli) -> Result<Config, String> {
+    let mut cfg = Config::default();
+    if let Some(dir) = &cli.status_dir {
+        cfg.status_dir = dir.clone();
+    }
+    if let Some(state) = &cli.state {
+        cfg.state_path = Some(state.clone());
+    }
+    Ok(cfg)
+}
+
+async fn run_command(cli: Cli) -> i32 {
+    let Some(command) = &cli.command else {
+        let mut cmd = <Cli as clap::CommandFactory>::command();
+        let _ = cmd.print_help();
+        return EXIT_ERROR;
+    };
+    let sys = match open_system(&cli) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("mdmwatch: {e}");
+            return EXIT_ERROR;
+        }
+    };
+    let cfg = match load_config(&cli) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("mdmwatch: {e}");
+            return EXIT_ERROR;
+        }
+    };
+    match command {
+        Command::Diagnose => diagnose(&cli, sys.as_ref(), &cfg).await,
+        Command::Heal | Command::Run => {
+            eprintln!("mdmwatch: heal is not implemented yet; diagnosing only");
+            diagnose(&cli, sys.as_ref(), &cfg).await
+        }
+        Command::Capture { dir } => capture_command(sys.as_ref(), &cfg, dir).await,
+    }
+}
+
+/// Observes and checks.
+pub async fn observe_and_diagnose(sys: &dyn System, cfg: &Config) -> (Observations, Diagnosis) {
+    let obs = observe::observe(sys, cfg).await;
+    let diag = checks::diagnose(&obs, cfg);
+    (obs, diag)
+}
+
+pub fn build_report(obs: &Observations, diag: &Diagnosis, mode: &str, source: String) -> Report {
+    let host = Host {
+        os_version: obs.sw_vers.as_ref().ok().map(|v| v.product_version.clone()),
+        os_build: obs.sw_vers.as_ref().ok().map(|v| v.build_version.clone()),
+        os_version_extra: obs
+            .sw_vers
+            .as_ref()
+            .ok()
+            .and_then(|v| v.product_version_extra.clone()),
+        model: obs.hw_model.as_ref().ok().cloned(),
+        architecture: obs.arch.as_ref().ok().map(|a| a.as_str().to_string()),
+    };
+    Report {
+        schema_version: report::SCHEMA_VERSION,
+        mdmwatch_version: env!("CARGO_PKG_VERSION").to_string(),
+        generated_at: obs.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+        mode: mode.to_string(),
+        source,
+        host,
+        watchdog: diag.watchdog(),
+        order: diag.findings.iter().map(|f| f.id.clone()).collect(),
+        checks: diag
+            .findings
+            .iter()
+            .map(|f| (f.id.clone(), f.clone()))
+            .collect(),
+        heal: None,
+        probes: obs.probes.clone(),
+        errors: Vec::new(),
+    }
+}
+
+/// Prints the report to stdout in one write (never half a document).
+pub fn emit(report: &Report, json: bool, verbose: bool) {
+    let text = if json {
+        let mut t = report.to_json();
+        t.push('\n');
+        t
+    } else {
+        report::render_human(report, verbose)
+    };
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}
+
+async fn diagnose(cli: &Cli, sys: &dyn System, cfg: &Config) -> i32 {
+    let (obs, diag) = observe_and_diagnose(sys, cfg).await;
+    let report = build_report(&obs, &diag, "diagnose", sys.describe());
+    emit(&report, cli.json, cli.verbose);
+    report.exit_code()
+}
+
+async fn capture_command(sys: &dyn System, cfg: &Config, dir: &std::path::Path) -> i32 {
+    if let Err(e) = capture::prepare_dir(dir) {
+        eprintln!("mdmwatch: {e}");
+        return EXIT_ERROR;
+    }
+    let (_plan, results) = observe::collect(sys, cfg).await;
+    if let Err(e) = capture::write_meta(dir, sys.now(), sys.is_root()) {
+        eprintln!("mdmwatch: {e}");
+        return EXIT_ERROR;
+    }
+    let mut failed = false;
+    for r in &results {
+        if let Err(e) = capture::write_result(dir, r) {
+            eprintln!("mdmwatch: {e}");
+            failed = true;
+        }
+    }
+    let recorded = results.iter().filter(|r| r.available).count();
+    eprintln!(
+        "mdmwatch: captured {recorded} of {} probes into {}{}",
+        results.len(),
+        dir.display(),
+        if sys.is_root() {
+            ""
+        } else {
+            " (not root: some probes could not read everything)"
+        }
+    );
+    if failed {
+        EXIT_ERROR
+    } else {
+        EXIT_OK
+    }
+}

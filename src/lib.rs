@@ -1,0 +1,14 @@
+//! mdmwatch: an on-device agent and watchdog for managed Macs.
+//!
+//! Data flow: probe (`system`, the only I/O) -> observation (`observe`, `parse`) -> check
+//! (`checks`, pure) -> finding -> report (`report`) and heal. See ARCHITECTURE.md.
+
+pub mod app;
+pub mod checks;
+pub mod cli;
+pub mod config;
+pub mod observe;
+pub mod parse;
+pub mod probes;
+pub mod report;
+pub mod system;

@@ -1,0 +1,234 @@
+//! Runs the probes (concurrently, through the boundary) and parses them into [`Observations`].
+//!
+//! Two phases: every independent probe at once, then the probes that need an answer from the
+//! first phase (the identity certificate is looked up by the name the MDM profile gives). A run
+//! therefore takes about as long as its slowest probe plus the certificate lookup.
+//! `from_results` is pure: parsing only, so captures and fakes exercise exactly the live path.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, FixedOffset};
+
+use crate::config::Config;
+use crate::parse::{self, Fact, Fault, Unknown};
+use crate::probes;
+use crate::report::ProbeSummary;
+use crate::system::{Probe, ProbeResult, System};
+
+/// Everything the checks may look at. Each fact is either parsed or unknown with a reason.
+#[derive(Debug)]
+pub struct Observations {
+    pub now: DateTime<FixedOffset>,
+    pub root: bool,
+    pub live: bool,
+    pub probes: Vec<ProbeSummary>,
+    pub sw_vers: Fact<parse::sw_vers::SwVers>,
+    pub hw_model: Fact<String>,
+    pub arch: Fact<parse::sysctl::Arch>,
+    pub enrollment: Fact<parse::profiles::Enrollment>,
+    /// `Ok(None)`: profiles listed, no MDM payload among them.
+    pub mdm_profile: Fact<Option<parse::profiles::MdmProfile>>,
+    pub identity_cert: Fact<Vec<parse::cert::CertInfo>>,
+    pub mdm_log: Fact<parse::mdm_log::MdmLog>,
+    pub su_log: Fact<parse::su_log::SuLog>,
+    pub mdmclient_service: Fact<parse::launchctl::ServiceInfo>,
+    pub softwareupdated_service: Fact<parse::launchctl::ServiceInfo>,
+    pub power: Fact<parse::pmset::PowerStatus>,
+    pub disk: Fact<parse::diskutil::DiskInfo>,
+    pub su_prefs: Fact<parse::su_prefs::SoftwareUpdatePrefs>,
+    pub ddm_state: Fact<parse::ddm_state::DdmState>,
+    pub device_info: Fact<parse::mdmclient_qdi::DeviceInformation>,
+    pub bootstrap_token: Fact<parse::profiles::BootstrapToken>,
+}
+
+/// Runs probes concurrently; results in the same order.
+pub async fn run_all(sys: &dyn System, probes: &[Probe]) -> Vec<ProbeResult> {
+    futures::future::join_all(probes.iter().map(|p| sys.run(p))).await
+}
+
+/// Runs every probe of a diagnosis (both phases) and returns the raw results.
+pub async fn collect(sys: &dyn System, cfg: &Config) -> (Vec<Probe>, Vec<ProbeResult>) {
+    let mut plan = probes::independent(cfg);
+    let mut results = run_all(sys, &plan).await;
+    let second: Vec<Probe> = dependent_probes(&results, cfg);
+    if !second.is_empty() {
+        results.extend(run_all(sys, &second).await);
+        plan.extend(second);
+    }
+    (plan, results)
+}
+
+/// Probes that need first-phase answers.
+fn dependent_probes(results: &[ProbeResult], cfg: &Config) -> Vec<Probe> {
+    let Some(profiles) = results.iter().find(|r| r.id == probes::PROFILES_MDM) else {
+        return Vec::new();
+    };
+    match mdm_profile(profiles, cfg) {
+        Ok(Some(p)) => match p.identity_common_name {
+            Some(cn) if !cn.is_empty() => vec![probes::identity_cert(&cn, cfg)],
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    }
+}
+
+pub async fn observe(sys: &dyn System, cfg: &Config) -> Observations {
+    let (plan, results) = collect(sys, cfg).await;
+    from_results(sys.now(), sys.is_root(), sys.is_live(), &plan, results, cfg)
+}
+
+fn summary(probe: Option<&Probe>, r: &ProbeResult) -> ProbeSummary {
+    ProbeSummary {
+        id: r.id.clone(),
+        command: probe.map(|p| p.display()).unwrap_or_default(),
+        available: r.available,
+        exit_status: r.exit_status,
+        duration_ms: r.duration.as_millis() as u64,
+        timed_out: r.timed_out,
+        truncated: r.truncated,
+        stdout_bytes: r.stdout.len(),
+        error: r.error.clone(),
+    }
+}
+
+fn mdm_profile(r: &ProbeResult, cfg: &Config) -> Fact<Option<parse::profiles::MdmProfile>> {
+    let bytes = parse::output_bytes(r, cfg.probe_max_bytes)?;
+    parse::profiles::parse_mdm_profile(&bytes).map_err(|e| Unknown::unparseable(&r.id, e))
+}
+
+fn text_fact<T>(r: &ProbeResult, f: impl FnOnce(&str) -> Result<T, String>) -> Fact<T> {
+    let text = parse::output_text(r, 16 * 1024 * 1024)?;
+    f(&text).map_err(|e| Unknown::unparseable(&r.id, e))
+}
+
+fn stream_fact<T>(
+    r: &ProbeResult,
+    f: impl FnOnce(Box<dyn std::io::BufRead + Send + '_>) -> Result<T, String>,
+) -> Fact<T> {
+    let payload = parse::output(r)?;
+    let reader = payload
+        .open()
+        .map_err(|e| Unknown::new(&r.id, Fault::Failed, format!("cannot read output: {e}")))?;
+    f(reader).map_err(|e| Unknown::unparseable(&r.id, e))
+}
+
+fn service_fact(r: &ProbeResult) -> Fact<parse::launchctl::ServiceInfo> {
+    if r.available && !r.timed_out && r.exit_status != Some(0) {
+        let all = format!(
+            "{}\n{}",
+            r.stderr_text(),
+            String::from_utf8_lossy(&r.stdout.read_capped(4096).unwrap_or_default())
+        );
+        if parse::launchctl::is_not_found(&all) {
+            return Err(Unknown::new(
+                &r.id,
+                Fault::Failed,
+                "service is not loaded in the system domain",
+            ));
+        }
+    }
+    text_fact(r, parse::launchctl::parse_print)
+}
+
+/// Parses raw results into observations. Pure: no I/O beyond reading the payloads handed in.
+pub fn from_results(
+    now: DateTime<FixedOffset>,
+    root: bool,
+    live: bool,
+    plan: &[Probe],
+    results: Vec<ProbeResult>,
+    cfg: &Config,
+) -> Observations {
+    let by_probe: HashMap<&str, &Probe> = plan.iter().map(|p| (p.id.as_str(), p)).collect();
+    let probes_summary = results
+        .iter()
+        .map(|r| summary(by_probe.get(r.id.as_str()).copied(), r))
+        .collect();
+    let mut map: HashMap<String, ProbeResult> =
+        results.into_iter().map(|r| (r.id.clone(), r)).collect();
+    let mut take = |id: &str| {
+        map.remove(id)
+            .unwrap_or_else(|| ProbeResult::unavailable(id, "not run"))
+    };
+    let identity = take(probes::IDENTITY_CERT);
+    let profiles_mdm = take(probes::PROFILES_MDM);
+    let mdm_profile = mdm_profile(&profiles_mdm, cfg);
+    let identity_cert = if identity.error.as_deref() == Some("not run") {
+        Err(match &mdm_profile {
+            Ok(Some(p)) if p.identity_common_name.is_none() => Unknown::new(
+                probes::IDENTITY_CERT,
+                Fault::NotRun,
+                "the MDM profile does not name the identity certificate's subject",
+            ),
+            Ok(Some(_)) => Unknown::new(probes::IDENTITY_CERT, Fault::NotRun, "not run"),
+            Ok(None) => Unknown::new(
+                probes::IDENTITY_CERT,
+                Fault::NotRun,
+                "no MDM profile installed",
+            ),
+            Err(u) => Unknown::new(
+                probes::IDENTITY_CERT,
+                Fault::NotRun,
+                format!("MDM profile unknown ({u})"),
+            ),
+        })
+    } else {
+        let r = &identity;
+        parse::output_bytes(r, cfg.probe_max_bytes).and_then(|b| {
+            parse::cert::parse_pem_bundle(&b).map_err(|e| Unknown::unparseable(&r.id, e))
+        })
+    };
+
+    Observations {
+        now,
+        root,
+        live,
+        probes: probes_summary,
+        sw_vers: text_fact(&take(probes::SW_VERS), parse::sw_vers::parse),
+        hw_model: parse::sysctl::model(&take(probes::HW_MODEL)),
+        arch: parse::sysctl::arch(&take(probes::HW_ARM64)),
+        enrollment: text_fact(
+            &take(probes::PROFILES_ENROLLMENT),
+            parse::profiles::parse_enrollment,
+        ),
+        mdm_profile,
+        identity_cert,
+        mdm_log: stream_fact(&take(probes::LOG_MDMCLIENT), |r| {
+            parse::mdm_log::summarize(r)
+        }),
+        su_log: stream_fact(&take(probes::LOG_SOFTWAREUPDATE), |r| {
+            parse::su_log::summarize(r)
+        }),
+        mdmclient_service: service_fact(&take(probes::LAUNCHCTL_MDMCLIENT)),
+        softwareupdated_service: service_fact(&take(probes::LAUNCHCTL_SOFTWAREUPDATED)),
+        power: Err(Unknown::new(
+            probes::PMSET_BATT,
+            Fault::NotRun,
+            "not implemented",
+        )),
+        disk: Err(Unknown::new(
+            probes::DISKUTIL_ROOT,
+            Fault::NotRun,
+            "not implemented",
+        )),
+        su_prefs: Err(Unknown::new(
+            probes::SU_PREFS,
+            Fault::NotRun,
+            "not implemented",
+        )),
+        ddm_state: Err(Unknown::new(
+            probes::DDM_STATE,
+            Fault::NotRun,
+            "not implemented",
+        )),
+        device_info: Err(Unknown::new(
+            probes::MDMCLIENT_QDI,
+            Fault::NotRun,
+            "not implemented",
+        )),
+        bootstrap_token: text_fact(
+            &take(probes::PROFILES_BOOTSTRAPTOKEN),
+            parse::profiles::parse_bootstrap_token,
+        ),
+    }
+}

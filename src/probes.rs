@@ -1,0 +1,152 @@
+//! The probe table: every command and file mdmwatch reads, by public id.
+//!
+//! Probe ids are a public contract (captures, the JSON report, admins' scripts): add new ones
+//! freely, never rename one. README.md's probe table mirrors this file.
+
+use crate::config::Config;
+use crate::system::Probe;
+
+pub const SW_VERS: &str = "sw_vers";
+pub const HW_MODEL: &str = "hw_model";
+pub const HW_ARM64: &str = "hw_arm64";
+pub const PROFILES_ENROLLMENT: &str = "profiles_enrollment";
+pub const PROFILES_MDM: &str = "profiles_mdm";
+pub const IDENTITY_CERT: &str = "identity_cert";
+pub const LOG_MDMCLIENT: &str = "log_mdmclient";
+pub const LOG_SOFTWAREUPDATE: &str = "log_softwareupdate";
+pub const LAUNCHCTL_MDMCLIENT: &str = "launchctl_mdmclient";
+pub const LAUNCHCTL_SOFTWAREUPDATED: &str = "launchctl_softwareupdated";
+pub const PMSET_BATT: &str = "pmset_batt";
+pub const DISKUTIL_ROOT: &str = "diskutil_root";
+pub const SU_PREFS: &str = "su_prefs";
+pub const DDM_STATE: &str = "ddm_state";
+pub const MDMCLIENT_QDI: &str = "mdmclient_qdi";
+pub const PROFILES_BOOTSTRAPTOKEN: &str = "profiles_bootstraptoken";
+
+pub const MDMCLIENT_LABEL: &str = "com.apple.mdmclient.daemon";
+pub const SOFTWAREUPDATED_LABEL: &str = "com.apple.softwareupdated";
+
+pub const SU_PREFS_PATH: &str = "/Library/Preferences/com.apple.SoftwareUpdate.plist";
+pub const DDM_STATE_PATH: &str = "/var/db/softwareupdate/SoftwareUpdateDDMStatePersistence.plist";
+pub const SYSTEM_KEYCHAIN: &str = "/Library/Keychains/System.keychain";
+
+/// mdmclient's own process and everything logged under the ManagedClient subsystem.
+pub const MDMCLIENT_PREDICATE: &str =
+    r#"process == "mdmclient" OR subsystem == "com.apple.ManagedClient""#;
+
+/// softwareupdated, the DDM status reporter, and remotemanagementd's software-update lines
+/// (FIELD-NOTES: "Reporting status" blocks come from any of them depending on the build).
+pub const SOFTWAREUPDATE_PREDICATE: &str = r#"process == "softwareupdated" OR process == "SoftwareUpdateSubscriber" OR (subsystem == "com.apple.remotemanagement" AND eventMessage CONTAINS "softwareupdate")"#;
+
+/// `log show` over the last `minutes` with a predicate, as newline-delimited JSON.
+pub fn log_probe(id: &str, predicate: &str, cfg: &Config) -> Probe {
+    let last = format!("{}m", cfg.liveness_window_minutes);
+    Probe::command(
+        id,
+        "/usr/bin/log",
+        &[
+            "show",
+            "--style",
+            "ndjson",
+            "--info",
+            "--last",
+            &last,
+            "--predicate",
+            predicate,
+        ],
+    )
+    .with_timeout(cfg.log_timeout())
+    .with_max_bytes(cfg.log_max_bytes)
+    .spooled()
+}
+
+fn cmd(id: &str, program: &str, args: &[&str], cfg: &Config) -> Probe {
+    Probe::command(id, program, args)
+        .with_timeout(cfg.probe_timeout())
+        .with_max_bytes(cfg.probe_max_bytes)
+}
+
+fn file(id: &str, path: &str, cfg: &Config) -> Probe {
+    Probe::file(id, path)
+        .with_timeout(cfg.probe_timeout())
+        .with_max_bytes(cfg.probe_max_bytes)
+}
+
+/// `launchctl print system/<label>`: state, pid, runs, last exit code.
+pub fn launchctl_print(id: &str, label: &str, cfg: &Config) -> Probe {
+    cmd(
+        id,
+        "/bin/launchctl",
+        &["print", &format!("system/{label}")],
+        cfg,
+    )
+}
+
+/// Probes that depend on nothing else; run concurrently in the first phase.
+pub fn independent(cfg: &Config) -> Vec<Probe> {
+    vec![
+        cmd(SW_VERS, "/usr/bin/sw_vers", &[], cfg),
+        cmd(HW_MODEL, "/usr/sbin/sysctl", &["-n", "hw.model"], cfg),
+        cmd(
+            HW_ARM64,
+            "/usr/sbin/sysctl",
+            &["-n", "hw.optional.arm64"],
+            cfg,
+        ),
+        // Never `profiles show -type enrollment`: rate-limited since macOS 12.3.
+        cmd(
+            PROFILES_ENROLLMENT,
+            "/usr/bin/profiles",
+            &["status", "-type", "enrollment"],
+            cfg,
+        ),
+        cmd(
+            PROFILES_MDM,
+            "/usr/bin/profiles",
+            &["-L", "-o", "stdout-xml"],
+            cfg,
+        ),
+        log_probe(LOG_MDMCLIENT, MDMCLIENT_PREDICATE, cfg),
+        log_probe(LOG_SOFTWAREUPDATE, SOFTWAREUPDATE_PREDICATE, cfg),
+        launchctl_print(LAUNCHCTL_MDMCLIENT, MDMCLIENT_LABEL, cfg),
+        launchctl_print(LAUNCHCTL_SOFTWAREUPDATED, SOFTWAREUPDATED_LABEL, cfg),
+        cmd(PMSET_BATT, "/usr/bin/pmset", &["-g", "batt"], cfg),
+        cmd(
+            DISKUTIL_ROOT,
+            "/usr/sbin/diskutil",
+            &["info", "-plist", "/"],
+            cfg,
+        ),
+        file(SU_PREFS, SU_PREFS_PATH, cfg),
+        file(DDM_STATE, DDM_STATE_PATH, cfg),
+        cmd(
+            MDMCLIENT_QDI,
+            "/usr/libexec/mdmclient",
+            &["QueryDeviceInformation"],
+            cfg,
+        ),
+        cmd(
+            PROFILES_BOOTSTRAPTOKEN,
+            "/usr/bin/profiles",
+            &["status", "-type", "bootstraptoken"],
+            cfg,
+        ),
+    ]
+}
+
+/// The identity certificate, by the common name the MDM profile's identity payload names.
+pub fn identity_cert(common_name: &str, cfg: &Config) -> Probe {
+    cmd(
+        IDENTITY_CERT,
+        "/usr/bin/security",
+        &[
+            "find-certificate",
+            "-a",
+            "-p",
+            "-c",
+            common_name,
+            SYSTEM_KEYCHAIN,
+        ],
+        cfg,
+    )
+}

@@ -1,0 +1,307 @@
+//! The report: the only serialised types, i.e. the JSON contract (`schema/report.schema.json`),
+//! and the human rendering. Additive changes keep `schema_version`; anything else bumps it.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Ok,
+    NotApplicable,
+    Unknown,
+    Warning,
+    Failed,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::NotApplicable => "not_applicable",
+            Status::Unknown => "unknown",
+            Status::Warning => "warning",
+            Status::Failed => "failed",
+        }
+    }
+}
+
+/// One line of evidence: where it came from, when (log entries), and the text itself.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Evidence {
+    /// Probe id the text came from.
+    pub source: String,
+    /// Timestamp of a log entry, as the log printed it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<String>,
+    pub text: String,
+}
+
+impl Evidence {
+    pub fn line(source: &str, text: impl Into<String>) -> Evidence {
+        Evidence {
+            source: source.to_string(),
+            timestamp: None,
+            text: text.into(),
+        }
+    }
+
+    pub fn log(source: &str, timestamp: impl Into<String>, text: impl Into<String>) -> Evidence {
+        Evidence {
+            source: source.to_string(),
+            timestamp: Some(timestamp.into()),
+            text: text.into(),
+        }
+    }
+}
+
+/// The result of one check.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    #[serde(skip)]
+    pub id: String,
+    pub status: Status,
+    pub summary: String,
+    /// For `unknown`: why (probe missing, timed out, unparseable).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub evidence: Vec<Evidence>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remediation: Option<String>,
+    /// Structured facts for MDMs and osquery (days_left, state, ...).
+    pub facts: Map<String, Value>,
+}
+
+impl Finding {
+    pub fn new(id: &str, status: Status, summary: impl Into<String>) -> Finding {
+        Finding {
+            id: id.to_string(),
+            status,
+            summary: summary.into(),
+            reason: None,
+            evidence: Vec::new(),
+            remediation: None,
+            facts: Map::new(),
+        }
+    }
+
+    /// An `unknown` finding; the reason is also the summary's tail.
+    pub fn unknown(id: &str, reason: impl Into<String>) -> Finding {
+        let reason = reason.into();
+        let mut f = Finding::new(id, Status::Unknown, format!("unknown: {reason}"));
+        f.reason = Some(reason);
+        f
+    }
+
+    pub fn evidence(mut self, e: Evidence) -> Finding {
+        self.evidence.push(e);
+        self
+    }
+
+    pub fn remediation(mut self, text: impl Into<String>) -> Finding {
+        self.remediation = Some(text.into());
+        self
+    }
+
+    pub fn fact(mut self, key: &str, value: impl Into<Value>) -> Finding {
+        self.facts.insert(key.to_string(), value.into());
+        self
+    }
+}
+
+/// The eight keys Addigy's MDM Watchdog prints, with its exact names. `null` means unknown.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Watchdog {
+    #[serde(rename = "MDMEnrolled")]
+    pub mdm_enrolled: Option<bool>,
+    #[serde(rename = "MDMIdentityError")]
+    pub mdm_identity_error: Option<bool>,
+    #[serde(rename = "MDMClientStuck")]
+    pub mdm_client_stuck: Option<bool>,
+    #[serde(rename = "MDMSoftwareUpdatesStuck")]
+    pub mdm_software_updates_stuck: Option<bool>,
+    #[serde(rename = "MDMClientRestarted")]
+    pub mdm_client_restarted: bool,
+    #[serde(rename = "SoftwareUpdateDaemonRestarted")]
+    pub software_update_daemon_restarted: bool,
+    /// RFC 3339, or null for never.
+    #[serde(rename = "LastMDMKickstart")]
+    pub last_mdm_kickstart: Option<String>,
+    #[serde(rename = "LastSoftwareUpdateDaemonKickstart")]
+    pub last_software_update_daemon_kickstart: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Host {
+    pub os_version: Option<String>,
+    pub os_build: Option<String>,
+    pub os_version_extra: Option<String>,
+    pub model: Option<String>,
+    /// "arm64" (Apple silicon) or "x86_64" (Intel).
+    pub architecture: Option<String>,
+}
+
+/// What happened to one probe (for the `probes` section).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProbeSummary {
+    pub id: String,
+    pub command: String,
+    pub available: bool,
+    pub exit_status: Option<i32>,
+    pub duration_ms: u64,
+    pub timed_out: bool,
+    pub truncated: bool,
+    pub stdout_bytes: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub mdmwatch_version: String,
+    /// RFC 3339 with the device's UTC offset ("now": captured_at under replay).
+    pub generated_at: String,
+    /// diagnose, heal or run.
+    pub mode: String,
+    /// "live" or "replay of DIR".
+    pub source: String,
+    pub host: Host,
+    pub watchdog: Watchdog,
+    /// Findings keyed by check id.
+    pub checks: BTreeMap<String, Finding>,
+    /// Heal decisions (heal and run only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub heal: Option<Value>,
+    pub probes: Vec<ProbeSummary>,
+    /// Non-fatal problems of the run itself (state file unreadable, status not written).
+    pub errors: Vec<String>,
+    /// Order in which checks were produced (for the human report).
+    #[serde(skip)]
+    pub order: Vec<String>,
+}
+
+impl Report {
+    /// Exit code: 0 healthy, 1 a check failed or warned. `unknown` alone does not fail a run.
+    pub fn exit_code(&self) -> i32 {
+        if self
+            .checks
+            .values()
+            .any(|f| matches!(f.status, Status::Failed | Status::Warning))
+        {
+            1
+        } else {
+            0
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        // Serialising plain data with string keys cannot fail.
+        serde_json::to_string_pretty(self).expect("report serialises")
+    }
+
+    pub fn findings_in_order(&self) -> impl Iterator<Item = &Finding> {
+        self.order.iter().filter_map(|id| self.checks.get(id))
+    }
+}
+
+/// Go's time format as Addigy prints it: `0001-01-01 00:00:00 +0000 UTC` for never.
+pub fn addigy_time(rfc3339: Option<&str>) -> String {
+    match rfc3339.and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()) {
+        Some(t) => t
+            .with_timezone(&chrono::Utc)
+            .format("%Y-%m-%d %H:%M:%S +0000 UTC")
+            .to_string(),
+        None => "0001-01-01 00:00:00 +0000 UTC".to_string(),
+    }
+}
+
+fn tri(v: Option<bool>) -> &'static str {
+    match v {
+        Some(true) => "true",
+        Some(false) => "false",
+        None => "unknown",
+    }
+}
+
+/// The eight Addigy keys, one per line, exactly as MDM Watchdog prints them.
+pub fn watchdog_lines(w: &Watchdog) -> Vec<String> {
+    vec![
+        format!("MDMEnrolled: {}", tri(w.mdm_enrolled)),
+        format!("MDMIdentityError: {}", tri(w.mdm_identity_error)),
+        format!("MDMClientStuck: {}", tri(w.mdm_client_stuck)),
+        format!(
+            "MDMSoftwareUpdatesStuck: {}",
+            tri(w.mdm_software_updates_stuck)
+        ),
+        format!("MDMClientRestarted: {}", w.mdm_client_restarted),
+        format!(
+            "SoftwareUpdateDaemonRestarted: {}",
+            w.software_update_daemon_restarted
+        ),
+        format!(
+            "LastMDMKickstart: {}",
+            addigy_time(w.last_mdm_kickstart.as_deref())
+        ),
+        format!(
+            "LastSoftwareUpdateDaemonKickstart: {}",
+            addigy_time(w.last_software_update_daemon_kickstart.as_deref())
+        ),
+    ]
+}
+
+/// The one-line summary Addigy logs to the unified log (Jamf EAs parse it).
+pub fn watchdog_summary_line(w: &Watchdog) -> String {
+    watchdog_lines(w).join(" ")
+}
+
+/// Human report: the Addigy keys, then one line per finding; evidence with `verbose`.
+pub fn render_human(report: &Report, verbose: bool) -> String {
+    let mut out = String::new();
+    for line in watchdog_lines(&report.watchdog) {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out.push('\n');
+    for f in report.findings_in_order() {
+        out.push_str(&format!(
+            "[{}] {}: {}\n",
+            f.status.as_str(),
+            f.id,
+            f.summary
+        ));
+        if verbose {
+            for e in &f.evidence {
+                match &e.timestamp {
+                    Some(t) => out.push_str(&format!("      {} {}: {}\n", t, e.source, e.text)),
+                    None => out.push_str(&format!("      {}: {}\n", e.source, e.text)),
+                }
+            }
+            if let Some(r) = &f.remediation {
+                if f.status != Status::Ok {
+                    out.push_str(&format!("      fix: {r}\n"));
+                }
+            }
+        }
+    }
+    if let Some(heal) = &report.heal {
+        if let Some(lines) = heal.get("summary_lines").and_then(|v| v.as_array()) {
+            out.push('\n');
+            for l in lines.iter().filter_map(|l| l.as_str()) {
+                out.push_str(l);
+                out.push('\n');
+            }
+        }
+    }
+    for e in &report.errors {
+        out.push_str(&format!("error: {e}\n"));
+    }
+    if !verbose {
+        out.push_str("\n(--verbose shows the evidence and remediation of each finding)\n");
+    }
+    out
+}

@@ -1,0 +1,211 @@
+//! The boundary to the operating system: the only place that spawns processes or reads system files.
+//!
+//! A [`Probe`] is one command run or one file read, identified by a public id. A [`System`] executes
+//! probes and tells the time. Three implementations exist: [`live::LiveSystem`] (the real Mac),
+//! [`replay::ReplaySystem`] (a capture directory written by `mdmwatch capture` or by hand) and
+//! [`fake::FakeSystem`] (in-memory, for tests; it panics on anything it was not given).
+//! Nothing above this module does I/O on the system; everything above is pure and tested on Linux.
+
+pub mod capture;
+pub mod fake;
+pub mod live;
+pub mod replay;
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Cursor, Read};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::{DateTime, FixedOffset};
+use futures::future::BoxFuture;
+
+/// What a probe reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// An absolute path to a binary and its arguments; run directly, never through a shell.
+    Command { program: String, args: Vec<String> },
+    /// An absolute path to a file, read raw.
+    File { path: String },
+}
+
+/// One command run or one file read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Probe {
+    /// Public contract: ids are added, never renamed.
+    pub id: String,
+    pub source: Source,
+    pub timeout: Duration,
+    /// Bytes of stdout kept; the rest is drained and dropped, and `truncated` is set.
+    pub max_bytes: u64,
+    /// Spool stdout to a temporary file instead of memory (large outputs such as `log show`).
+    pub spool: bool,
+}
+
+impl Probe {
+    pub fn command(id: &str, program: &str, args: &[&str]) -> Probe {
+        Probe {
+            id: id.to_string(),
+            source: Source::Command {
+                program: program.to_string(),
+                args: args.iter().map(|a| a.to_string()).collect(),
+            },
+            timeout: Duration::from_secs(15),
+            max_bytes: 4 * 1024 * 1024,
+            spool: false,
+        }
+    }
+
+    pub fn file(id: &str, path: &str) -> Probe {
+        Probe {
+            id: id.to_string(),
+            source: Source::File {
+                path: path.to_string(),
+            },
+            timeout: Duration::from_secs(15),
+            max_bytes: 4 * 1024 * 1024,
+            spool: false,
+        }
+    }
+
+    pub fn with_timeout(mut self, timeout: Duration) -> Probe {
+        self.timeout = timeout;
+        self
+    }
+
+    pub fn with_max_bytes(mut self, max_bytes: u64) -> Probe {
+        self.max_bytes = max_bytes;
+        self
+    }
+
+    pub fn spooled(mut self) -> Probe {
+        self.spool = true;
+        self
+    }
+
+    /// The command line as an admin would type it, for evidence and documentation.
+    pub fn display(&self) -> String {
+        match &self.source {
+            Source::Command { program, args } => {
+                let mut s = program.clone();
+                for a in args {
+                    s.push(' ');
+                    if a.contains(' ') || a.contains('"') || a.is_empty() {
+                        s.push('\'');
+                        s.push_str(a);
+                        s.push('\'');
+                    } else {
+                        s.push_str(a);
+                    }
+                }
+                s
+            }
+            Source::File { path } => format!("read {path}"),
+        }
+    }
+}
+
+/// Captured stdout: in memory, spooled to a temporary file, or a file of a capture on disk.
+#[derive(Debug, Default)]
+pub enum Payload {
+    #[default]
+    Empty,
+    Memory(Vec<u8>),
+    /// Deleted when dropped.
+    Spooled(tempfile::TempPath),
+    /// A file owned by someone else (a capture directory); never deleted.
+    OnDisk(PathBuf),
+}
+
+impl Payload {
+    /// A buffered reader over the whole payload; large payloads are streamed, never loaded whole.
+    pub fn open(&self) -> io::Result<Box<dyn BufRead + Send + '_>> {
+        Ok(match self {
+            Payload::Empty => Box::new(Cursor::new(&[][..])),
+            Payload::Memory(v) => Box::new(Cursor::new(v.as_slice())),
+            Payload::Spooled(p) => Box::new(BufReader::with_capacity(64 * 1024, File::open(p)?)),
+            Payload::OnDisk(p) => Box::new(BufReader::with_capacity(64 * 1024, File::open(p)?)),
+        })
+    }
+
+    /// Reads at most `max` bytes into memory (for small outputs that parsers take whole).
+    pub fn read_capped(&self, max: u64) -> io::Result<Vec<u8>> {
+        match self {
+            Payload::Empty => Ok(Vec::new()),
+            Payload::Memory(v) => Ok(v[..v.len().min(max as usize)].to_vec()),
+            _ => {
+                let mut out = Vec::new();
+                self.open()?.take(max).read_to_end(&mut out)?;
+                Ok(out)
+            }
+        }
+    }
+
+    pub fn len(&self) -> u64 {
+        match self {
+            Payload::Empty => 0,
+            Payload::Memory(v) => v.len() as u64,
+            Payload::Spooled(p) => std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
+            Payload::OnDisk(p) => std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Everything one probe produced. A probe that could not start is `available == false`.
+#[derive(Debug, Default)]
+pub struct ProbeResult {
+    pub id: String,
+    /// False when the binary or file does not exist (or, in a capture, no file was recorded).
+    pub available: bool,
+    /// Why the probe produced nothing, when it could not run (missing binary, permission denied).
+    pub error: Option<String>,
+    /// Exit status of a command; `None` when killed by a signal or not run. Files read are `Some(0)`.
+    pub exit_status: Option<i32>,
+    pub timed_out: bool,
+    /// Output exceeded the probe's cap and was cut.
+    pub truncated: bool,
+    pub duration: Duration,
+    pub stdout: Payload,
+    /// Capped at 64 KiB.
+    pub stderr: Vec<u8>,
+}
+
+impl ProbeResult {
+    pub fn unavailable(id: &str, why: impl Into<String>) -> ProbeResult {
+        ProbeResult {
+            id: id.to_string(),
+            available: false,
+            error: Some(why.into()),
+            ..ProbeResult::default()
+        }
+    }
+
+    pub fn stderr_text(&self) -> String {
+        String::from_utf8_lossy(&self.stderr).trim().to_string()
+    }
+}
+
+/// Maximum stderr kept per probe.
+pub const STDERR_CAP: usize = 64 * 1024;
+
+/// The OS as mdmwatch sees it.
+pub trait System: Send + Sync {
+    /// Runs one probe. Never fails: every fault is described in the result.
+    fn run<'a>(&'a self, probe: &'a Probe) -> BoxFuture<'a, ProbeResult>;
+    /// "Now": the wall clock live, `captured_at` under replay. Carries the device's UTC offset.
+    fn now(&self) -> DateTime<FixedOffset>;
+    /// True only for the real system: heal executes nothing unless this holds.
+    fn is_live(&self) -> bool;
+    /// Effective user id 0 (live), or what the capture recorded.
+    fn is_root(&self) -> bool;
+    /// Free-form description for reports ("live", "replay of DIR").
+    fn describe(&self) -> String;
+}
+
+/// Local "now" with the machine's UTC offset.
+pub fn local_now() -> DateTime<FixedOffset> {
+    chrono::Local::now().fixed_offset()
+}
