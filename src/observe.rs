@@ -38,7 +38,7 @@ pub struct Observations {
     pub su_prefs: Fact<parse::su_prefs::SoftwareUpdatePrefs>,
     pub ddm_state: Fact<parse::ddm_state::DdmState>,
     pub device_info: Fact<parse::mdmclient_qdi::DeviceInformation>,
-    pub bootstrap_token: Fact<parse::profiles::BootstrapToken>,
+    pub bootstrap_token: Fact<parse::bootstrap_token::BootstrapToken>,
 }
 
 /// Runs probes concurrently; results in the same order.
@@ -228,7 +228,7 @@ pub fn from_results(
         )),
         bootstrap_token: text_fact(
             &take(probes::PROFILES_BOOTSTRAPTOKEN),
-            parse::profiles::parse_bootstrap_token,
+            parse::bootstrap_token::parse,
         ),
     }
 }

@@ -2,6 +2,7 @@
 //! input (fuzzed). Each file handles one tool and is tested on the real samples in
 //! `tests/fixtures/samples/` (copied from ../shared/fixtures with their provenance).
 
+pub mod bootstrap_token;
 pub mod cert;
 pub mod ddm_state;
 pub mod ddm_status;

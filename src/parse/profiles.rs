@@ -1,5 +1,4 @@
-//! `profiles status -type enrollment`, `profiles -L -o stdout-xml` (the MDM payload) and
-//! `profiles status -type bootstraptoken`.
+//! `profiles status -type enrollment` and `profiles -L -o stdout-xml` (the MDM payload).
 //! STUB: owned by the MDM-health work.
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -27,22 +26,11 @@ pub struct MdmProfile {
     pub server_capabilities: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct BootstrapToken {
-    pub supported_on_server: Option<bool>,
-    pub escrowed: Option<bool>,
-    pub lines: Vec<String>,
-}
-
 pub fn parse_enrollment(_text: &str) -> Result<Enrollment, String> {
     Err("not implemented".into())
 }
 
 /// `Ok(None)`: the XML parsed and holds no com.apple.mdm payload.
 pub fn parse_mdm_profile(_bytes: &[u8]) -> Result<Option<MdmProfile>, String> {
-    Err("not implemented".into())
-}
-
-pub fn parse_bootstrap_token(_text: &str) -> Result<BootstrapToken, String> {
     Err("not implemented".into())
 }

@@ -2,9 +2,7 @@
 //!
 //! Refuses a non-empty directory. Files are created new (never through an existing file or link).
 
-use std::fs::OpenOptions;
 use std::io::{self, Write};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use chrono::{DateTime, FixedOffset, SecondsFormat};
@@ -40,12 +38,7 @@ pub fn prepare_dir(dir: &Path) -> Result<(), String> {
 }
 
 fn create_new(path: &Path) -> io::Result<std::fs::File> {
-    OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o644)
-        .custom_flags(nix::libc::O_NOFOLLOW)
-        .open(path)
+    super::files::create_new(path, 0o644)
 }
 
 fn write_bytes(path: &Path, bytes: &[u8]) -> io::Result<()> {

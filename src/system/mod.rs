@@ -8,6 +8,7 @@
 
 pub mod capture;
 pub mod fake;
+pub mod files;
 pub mod live;
 pub mod replay;
 

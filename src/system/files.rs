@@ -1,0 +1,196 @@
+//! Root-safe file writes: the only place mdmwatch writes files other than captures.
+//!
+//! Rules: never follow a symlink at the destination (refused, not replaced), atomic replacement
+//! (temp file in the same directory, fsync, rename, fsync the directory) so a reader or a crash
+//! sees the old or the new complete file, explicit modes, and directories created 0755 and
+//! checked (a directory that is a symlink, or when root one not owned by root, is refused).
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::path::Path;
+
+fn refuse(msg: String) -> io::Error {
+    io::Error::new(io::ErrorKind::PermissionDenied, msg)
+}
+
+/// Creates `dir` (and parents) with mode 0755 if absent; refuses a symlink or a non-directory,
+/// and, when running as root, a directory not owned by root or writable by others.
+pub fn ensure_dir(dir: &Path) -> io::Result<()> {
+    match fs::symlink_metadata(dir) {
+        Ok(m) if m.file_type().is_symlink() => {
+            return Err(refuse(format!(
+                "{} is a symbolic link; refusing to use it",
+                dir.display()
+            )))
+        }
+        Ok(m) if !m.is_dir() => {
+            return Err(refuse(format!(
+                "{} exists and is not a directory",
+                dir.display()
+            )))
+        }
+        Ok(m) => check_dir_owner(dir, &m)?,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            if let Some(parent) = dir.parent() {
+                if !parent.as_os_str().is_empty() && !parent.exists() {
+                    ensure_dir(parent)?;
+                }
+            }
+            match fs::create_dir(dir) {
+                Ok(()) => fs::set_permissions(dir, fs::Permissions::from_mode(0o755))?,
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(e),
+            }
+            let m = fs::symlink_metadata(dir)?;
+            if m.file_type().is_symlink() || !m.is_dir() {
+                return Err(refuse(format!(
+                    "{} changed while being created",
+                    dir.display()
+                )));
+            }
+        }
+        Err(e) => return Err(e),
+    }
+    Ok(())
+}
+
+fn check_dir_owner(dir: &Path, m: &fs::Metadata) -> io::Result<()> {
+    if nix::unistd::geteuid().is_root() {
+        if m.uid() != 0 {
+            return Err(refuse(format!(
+                "{} is owned by uid {}, not root; refusing to write there as root",
+                dir.display(),
+                m.uid()
+            )));
+        }
+        if m.mode() & 0o002 != 0 && m.mode() & 0o1000 == 0 {
+            return Err(refuse(format!(
+                "{} is writable by everyone; refusing",
+                dir.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Atomically replaces `path` with `bytes`, mode `mode`. A symlink at `path` is refused.
+pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| refuse(format!("{} has no file name", path.display())))?;
+    ensure_dir(dir)?;
+    if let Ok(m) = fs::symlink_metadata(path) {
+        if m.file_type().is_symlink() {
+            return Err(refuse(format!(
+                "{} is a symbolic link; refusing to write through it",
+                path.display()
+            )));
+        }
+        if !m.is_file() {
+            return Err(refuse(format!("{} is not a regular file", path.display())));
+        }
+    }
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{}.", name.to_string_lossy()))
+        .suffix(".tmp")
+        .permissions(fs::Permissions::from_mode(mode))
+        .tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file()
+        .set_permissions(fs::Permissions::from_mode(mode))?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    sync_dir(dir)
+}
+
+/// fsync a directory so a rename in it survives power loss.
+pub fn sync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+/// Creates a new file (never an existing one, never through a link) with `mode`.
+pub fn create_new(path: &Path, mode: u32) -> io::Result<File> {
+    OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode)
+        .custom_flags(nix::libc::O_NOFOLLOW)
+        .open(path)
+}
+
+/// Reads at most `max` bytes of a regular file without following a symlink at `path`.
+pub fn read_bounded(path: &Path, max: u64) -> io::Result<Vec<u8>> {
+    use std::io::Read;
+    let f = OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::libc::O_NOFOLLOW)
+        .open(path)?;
+    let mut buf = Vec::new();
+    f.take(max).read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_atomically_with_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("sub/status.json");
+        write_atomic(&p, b"one", 0o644).unwrap();
+        write_atomic(&p, b"two", 0o644).unwrap();
+        assert_eq!(fs::read(&p).unwrap(), b"two");
+        assert_eq!(fs::metadata(&p).unwrap().mode() & 0o777, 0o644);
+        assert_eq!(
+            fs::metadata(dir.path().join("sub")).unwrap().mode() & 0o777,
+            0o755
+        );
+        // No temp files left behind.
+        assert_eq!(fs::read_dir(dir.path().join("sub")).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn refuses_symlink_at_destination_and_leaves_target_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("victim");
+        fs::write(&target, b"precious").unwrap();
+        let link = dir.path().join("status.json");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let err = write_atomic(&link, b"evil", 0o644).unwrap_err();
+        assert!(err.to_string().contains("symbolic link"), "{err}");
+        assert_eq!(fs::read(&target).unwrap(), b"precious");
+        assert!(fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+    }
+
+    #[test]
+    fn refuses_symlinked_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real");
+        fs::create_dir(&real).unwrap();
+        let link = dir.path().join("linkdir");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        assert!(write_atomic(&link.join("x.json"), b"x", 0o644).is_err());
+        assert!(!real.join("x.json").exists());
+    }
+
+    #[test]
+    fn create_new_does_not_follow_or_clobber() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f");
+        create_new(&p, 0o600).unwrap();
+        assert!(create_new(&p, 0o600).is_err());
+        let link = dir.path().join("l");
+        std::os::unix::fs::symlink(dir.path().join("nowhere"), &link).unwrap();
+        assert!(create_new(&link, 0o600).is_err());
+        assert!(!dir.path().join("nowhere").exists());
+    }
+}
