@@ -1,0 +1,99 @@
+//! Generates a capture directory with realistic `log show --style ndjson` output of a given size,
+//! for benchmarks (scripts/bench.sh) and soak tests.
+//!
+//! Usage: `cargo run --release --example genlog -- OUT_DIR SIZE_MB [healthy|stuck]`
+//!
+//! The entries use the full key set of real `log show --style json` entries (fixture
+//! log_show_json__windowserver_entry_with_backtrace.json) and the ndjson framing of real output
+//! (a non-JSON "Filtering the log data" header, a {"count":N,"finished":1} trailer). Messages are
+//! the public mdmclient/softwareupdated shapes (FIELD-NOTES.md, seed 004); most lines are the
+//! chatter that surrounds them, as on a real Mac, so a scan cannot shortcut on every line.
+
+use std::io::{BufWriter, Write};
+
+const CHATTER: &[(&str, &str, &str)] = &[
+    ("com.apple.ManagedClient", "MDMDaemon", "Checking for MDM configuration profile"),
+    ("com.apple.ManagedClient", "HTTPUtil", ">>>>> Sending HTTP request (PUT) [Idle] >>>>>"),
+    ("com.apple.ManagedClient", "OSUpdate", "=== OS Update Item ==="),
+    ("com.apple.ManagedClient", "OSUpdate", "Product Key:          MSU_UPDATE_24C101_patch_15.2_minor"),
+    ("com.apple.ManagedClient", "OSUpdate", "Version:              15.2 <Build: 24C101> <PMV: 15.2>"),
+    ("com.apple.ManagedClient", "DeclarativeManagement", "Processing status subscription: softwareupdate.install-state"),
+    ("com.apple.ManagedClient", "MDMDaemon", "Looking up APNs topic for <private>"),
+    ("com.apple.ManagedClient", "ProfileManagement", "Profile 'com.example.wifi' is installed and unchanged"),
+];
+
+fn entry(ts: &str, pid: u32, subsystem: &str, category: &str, message: &str, trace: u64) -> String {
+    let escaped = message.replace('\\', "\\\\").replace('"', "\\\"").replace('/', "\\/");
+    format!(
+        concat!(
+            "{{\"traceID\":{trace},\"eventMessage\":\"{msg}\",\"eventType\":\"logEvent\",\"source\":null,",
+            "\"formatString\":\"%{{public}}s\",\"activityIdentifier\":0,\"subsystem\":\"{sub}\",\"category\":\"{cat}\",",
+            "\"threadID\":{thread},\"senderImageUUID\":\"5B2A8E0C-2F2E-3B8A-9C44-7A1E6F0B2D11\",\"backtrace\":{{\"frames\":[{{\"imageOffset\":81234,\"imageUUID\":\"5B2A8E0C-2F2E-3B8A-9C44-7A1E6F0B2D11\"}}]}},",
+            "\"bootUUID\":\"\",\"processImagePath\":\"\\/usr\\/libexec\\/mdmclient\",\"senderImagePath\":\"\\/usr\\/libexec\\/mdmclient\",",
+            "\"timestamp\":\"{ts}\",\"machTimestamp\":{mach},\"messageType\":\"Default\",\"processImageUUID\":\"5B2A8E0C-2F2E-3B8A-9C44-7A1E6F0B2D11\",",
+            "\"processID\":{pid},\"senderProgramCounter\":81234,\"parentActivityIdentifier\":0,\"timezoneName\":\"\"}}"
+        ),
+        trace = trace,
+        msg = escaped,
+        sub = subsystem,
+        cat = category,
+        thread = 0x4d0d + (trace % 7),
+        ts = ts,
+        mach = 1_000_000_000u64 + trace * 1_000,
+        pid = pid,
+    )
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.len() < 3 {
+        eprintln!("usage: genlog OUT_DIR SIZE_MB [healthy|stuck]");
+        std::process::exit(2);
+    }
+    let out = std::path::PathBuf::from(&args[1]);
+    let size_mb: u64 = args[2].parse().expect("SIZE_MB is a number");
+    let stuck = args.get(3).map(|s| s == "stuck").unwrap_or(false);
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(
+        out.join("meta.json"),
+        "{\"captured_at\": \"2026-11-20T10:00:00-05:00\", \"mdmwatch_version\": \"bench\", \"root\": true}\n",
+    )
+    .unwrap();
+    let target = size_mb * 1024 * 1024;
+    let file = std::fs::File::create(out.join("log_mdmclient.stdout")).unwrap();
+    let mut w = BufWriter::with_capacity(1 << 20, file);
+    let header = "Filtering the log data using \"process == \\\"mdmclient\\\" OR subsystem == \\\"com.apple.ManagedClient\\\"\"\n";
+    w.write_all(header.as_bytes()).unwrap();
+    let mut written = header.len() as u64;
+    let mut n: u64 = 0;
+    // Spread entries over the 90 minutes before captured_at (08:30:00 .. 10:00:00 -0500).
+    let span_us: u64 = 90 * 60 * 1_000_000;
+    let est_entries = (target / 900).max(1);
+    while written < target {
+        let t_us = 8 * 3600 * 1_000_000 + 30 * 60 * 1_000_000 + (n * span_us / est_entries).min(span_us - 1);
+        let (h, m, s, us) = (t_us / 3_600_000_000, (t_us / 60_000_000) % 60, (t_us / 1_000_000) % 60, t_us % 1_000_000);
+        let ts = format!("2026-11-20 {h:02}:{m:02}:{s:02}.{us:06}-0500");
+        let line = match n % 50 {
+            // A check-in roughly every 50 entries: command, then its answer.
+            0 => entry(&ts, 1738, "com.apple.ManagedClient", "MDMDaemon",
+                "Processing server request: DeviceInformation for: <Device> (3fb48527-9aaa-492d-94fc-efd999d812a3) PowerNap: no", n),
+            1 if stuck => entry(&ts, 1738, "com.apple.ManagedClient", "HTTPUtil",
+                "Received HTTP response (503) [Error(DeviceInformation):0]", n),
+            1 => entry(&ts, 1738, "com.apple.ManagedClient", "HTTPUtil",
+                "Received HTTP response (200) [Acknowledged(DeviceInformation):0]", n),
+            2 if !stuck => entry(&ts, 1738, "com.apple.ManagedClient", "HTTPUtil", "Received HTTP response (200) [Idle]", n),
+            _ => {
+                let (sub, cat, msg) = CHATTER[(n as usize) % CHATTER.len()];
+                entry(&ts, 1738, sub, cat, msg, n)
+            }
+        };
+        w.write_all(line.as_bytes()).unwrap();
+        w.write_all(b"\n").unwrap();
+        written += line.len() as u64 + 1;
+        n += 1;
+    }
+    let trailer = format!("{{\"count\":{n},\"finished\":1}}\n");
+    w.write_all(trailer.as_bytes()).unwrap();
+    w.flush().unwrap();
+    eprintln!("genlog: {n} entries, {} bytes, into {}", written + trailer.len() as u64, out.display());
+}

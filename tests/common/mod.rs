@@ -1,0 +1,62 @@
+//! Helpers shared by the end-to-end tests: run the built binary, validate JSON against the
+//! published schema.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn captures_dir() -> PathBuf {
+    root().join("tests/fixtures/captures")
+}
+
+pub fn mdmwatch(args: &[&str]) -> Output {
+    #[allow(clippy::disallowed_methods)] // tests run the built binary
+    Command::new(env!("CARGO_BIN_EXE_mdmwatch"))
+        .args(args)
+        .env_remove("MDMWATCH_LOG")
+        .output()
+        .expect("run mdmwatch")
+}
+
+/// `diagnose --json --replay DIR`: (exit code, parsed report). Panics unless stdout is one valid
+/// JSON document that validates against the schema.
+pub fn diagnose_json(capture: &Path, extra: &[&str]) -> (i32, serde_json::Value) {
+    let mut args = vec!["diagnose", "--json", "--replay", capture.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let out = mdmwatch(&args);
+    let code = out.status.code().expect("exited, not killed");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout of {args:?} is not one JSON document ({e}); stderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    assert_valid(&report);
+    (code, report)
+}
+
+pub fn schema() -> serde_json::Value {
+    let text = std::fs::read(root().join("schema/report.schema.json")).unwrap();
+    serde_json::from_slice(&text).unwrap()
+}
+
+pub fn assert_valid(report: &serde_json::Value) {
+    let schema = schema();
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(report)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "report does not match schema/report.schema.json:\n{}", errors.join("\n"));
+}
+
+/// The status of a check in a report.
+pub fn status<'a>(report: &'a serde_json::Value, check: &str) -> &'a str {
+    report["checks"][check]["status"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no check {check} in report"))
+}
