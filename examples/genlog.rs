@@ -12,18 +12,53 @@
 use std::io::{BufWriter, Write};
 
 const CHATTER: &[(&str, &str, &str)] = &[
-    ("com.apple.ManagedClient", "MDMDaemon", "Checking for MDM configuration profile"),
-    ("com.apple.ManagedClient", "HTTPUtil", ">>>>> Sending HTTP request (PUT) [Idle] >>>>>"),
-    ("com.apple.ManagedClient", "OSUpdate", "=== OS Update Item ==="),
-    ("com.apple.ManagedClient", "OSUpdate", "Product Key:          MSU_UPDATE_24C101_patch_15.2_minor"),
-    ("com.apple.ManagedClient", "OSUpdate", "Version:              15.2 <Build: 24C101> <PMV: 15.2>"),
-    ("com.apple.ManagedClient", "DeclarativeManagement", "Processing status subscription: softwareupdate.install-state"),
-    ("com.apple.ManagedClient", "MDMDaemon", "Looking up APNs topic for <private>"),
-    ("com.apple.ManagedClient", "ProfileManagement", "Profile 'com.example.wifi' is installed and unchanged"),
+    (
+        "com.apple.ManagedClient",
+        "MDMDaemon",
+        "Checking for MDM configuration profile",
+    ),
+    (
+        "com.apple.ManagedClient",
+        "HTTPUtil",
+        ">>>>> Sending HTTP request (PUT) [Idle] >>>>>",
+    ),
+    (
+        "com.apple.ManagedClient",
+        "OSUpdate",
+        "=== OS Update Item ===",
+    ),
+    (
+        "com.apple.ManagedClient",
+        "OSUpdate",
+        "Product Key:          MSU_UPDATE_24C101_patch_15.2_minor",
+    ),
+    (
+        "com.apple.ManagedClient",
+        "OSUpdate",
+        "Version:              15.2 <Build: 24C101> <PMV: 15.2>",
+    ),
+    (
+        "com.apple.ManagedClient",
+        "DeclarativeManagement",
+        "Processing status subscription: softwareupdate.install-state",
+    ),
+    (
+        "com.apple.ManagedClient",
+        "MDMDaemon",
+        "Looking up APNs topic for <private>",
+    ),
+    (
+        "com.apple.ManagedClient",
+        "ProfileManagement",
+        "Profile 'com.example.wifi' is installed and unchanged",
+    ),
 ];
 
 fn entry(ts: &str, pid: u32, subsystem: &str, category: &str, message: &str, trace: u64) -> String {
-    let escaped = message.replace('\\', "\\\\").replace('"', "\\\"").replace('/', "\\/");
+    let escaped = message
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('/', "\\/");
     format!(
         concat!(
             "{{\"traceID\":{trace},\"eventMessage\":\"{msg}\",\"eventType\":\"logEvent\",\"source\":null,",
@@ -70,8 +105,15 @@ fn main() {
     let span_us: u64 = 90 * 60 * 1_000_000;
     let est_entries = (target / 900).max(1);
     while written < target {
-        let t_us = 8 * 3600 * 1_000_000 + 30 * 60 * 1_000_000 + (n * span_us / est_entries).min(span_us - 1);
-        let (h, m, s, us) = (t_us / 3_600_000_000, (t_us / 60_000_000) % 60, (t_us / 1_000_000) % 60, t_us % 1_000_000);
+        let t_us = 8 * 3600 * 1_000_000
+            + 30 * 60 * 1_000_000
+            + (n * span_us / est_entries).min(span_us - 1);
+        let (h, m, s, us) = (
+            t_us / 3_600_000_000,
+            (t_us / 60_000_000) % 60,
+            (t_us / 1_000_000) % 60,
+            t_us % 1_000_000,
+        );
         let ts = format!("2026-11-20 {h:02}:{m:02}:{s:02}.{us:06}-0500");
         let line = match n % 50 {
             // A check-in roughly every 50 entries: command, then its answer.
@@ -95,5 +137,9 @@ fn main() {
     let trailer = format!("{{\"count\":{n},\"finished\":1}}\n");
     w.write_all(trailer.as_bytes()).unwrap();
     w.flush().unwrap();
-    eprintln!("genlog: {n} entries, {} bytes, into {}", written + trailer.len() as u64, out.display());
+    eprintln!(
+        "genlog: {n} entries, {} bytes, into {}",
+        written + trailer.len() as u64,
+        out.display()
+    );
 }

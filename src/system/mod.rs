@@ -113,8 +113,8 @@ pub enum Payload {
     Memory(Vec<u8>),
     /// Deleted when dropped.
     Spooled(tempfile::TempPath),
-    /// A file owned by someone else (a capture directory); never deleted.
-    OnDisk(PathBuf),
+    /// A file owned by someone else (a capture directory), read up to a cap; never deleted.
+    OnDisk(PathBuf, u64),
 }
 
 impl Payload {
@@ -124,7 +124,10 @@ impl Payload {
             Payload::Empty => Box::new(Cursor::new(&[][..])),
             Payload::Memory(v) => Box::new(Cursor::new(v.as_slice())),
             Payload::Spooled(p) => Box::new(BufReader::with_capacity(64 * 1024, File::open(p)?)),
-            Payload::OnDisk(p) => Box::new(BufReader::with_capacity(64 * 1024, File::open(p)?)),
+            Payload::OnDisk(p, cap) => Box::new(BufReader::with_capacity(
+                64 * 1024,
+                File::open(p)?.take(*cap),
+            )),
         })
     }
 
@@ -146,7 +149,7 @@ impl Payload {
             Payload::Empty => 0,
             Payload::Memory(v) => v.len() as u64,
             Payload::Spooled(p) => std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
-            Payload::OnDisk(p) => std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
+            Payload::OnDisk(p, cap) => std::fs::metadata(p).map(|m| m.len().min(*cap)).unwrap_or(0),
         }
     }
 

@@ -70,8 +70,9 @@ impl ReplaySystem {
         self.dir.join(format!("{id}.{ext}"))
     }
 
-    /// Reads a probe's recorded result; pure file reads.
-    pub fn load(&self, id: &str) -> ProbeResult {
+    /// Reads a probe's recorded result, applying the probe's output cap as the live run would.
+    pub fn load(&self, probe: &Probe) -> ProbeResult {
+        let id = probe.id.as_str();
         let mut result = ProbeResult {
             id: id.to_string(),
             ..ProbeResult::default()
@@ -96,8 +97,11 @@ impl ReplaySystem {
         result.available = true;
         result.timed_out = timeout.exists();
         result.truncated = truncated.exists();
-        if stdout.exists() {
-            result.stdout = Payload::OnDisk(stdout);
+        if let Ok(m) = std::fs::metadata(&stdout) {
+            if m.len() > probe.max_bytes {
+                result.truncated = true;
+            }
+            result.stdout = Payload::OnDisk(stdout, probe.max_bytes);
         }
         if let Ok(bytes) = std::fs::read(&stderr) {
             result.stderr = bytes[..bytes.len().min(STDERR_CAP)].to_vec();
@@ -123,7 +127,7 @@ impl ReplaySystem {
 
 impl System for ReplaySystem {
     fn run<'a>(&'a self, probe: &'a Probe) -> BoxFuture<'a, ProbeResult> {
-        Box::pin(async move { self.load(&probe.id) })
+        Box::pin(async move { self.load(probe) })
     }
 
     fn now(&self) -> DateTime<FixedOffset> {

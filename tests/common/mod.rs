@@ -51,7 +51,11 @@ pub fn assert_valid(report: &serde_json::Value) {
         .iter_errors(report)
         .map(|e| format!("{} at {}", e, e.instance_path()))
         .collect();
-    assert!(errors.is_empty(), "report does not match schema/report.schema.json:\n{}", errors.join("\n"));
+    assert!(
+        errors.is_empty(),
+        "report does not match schema/report.schema.json:\n{}",
+        errors.join("\n")
+    );
 }
 
 /// The status of a check in a report.
