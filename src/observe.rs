@@ -179,7 +179,8 @@ fn identity_fact(
         && !r.timed_out
         && (r.exit_status == Some(44)
             || (r.exit_status != Some(0)
-                && r.stderr_text().contains("could not be found in the keychain")));
+                && r.stderr_text()
+                    .contains("could not be found in the keychain")));
     if not_found || (r.available && r.exit_status == Some(0) && r.stdout.is_empty()) {
         return Ok(Vec::new());
     }

@@ -198,8 +198,8 @@ pub(crate) mod testutil {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use super::testutil::{obs, ok, ok_bytes};
+    use super::*;
     use crate::parse::Fault;
     use crate::system::ProbeResult;
 
@@ -215,7 +215,8 @@ mod tests {
 
     const NOT_ENROLLED: &str =
         "profiles_status_enrollment__not_enrolled__github_runner_macos26_and_15.txt";
-    const UAMDM: &str = "profiles_status_enrollment__dep_no__mdm_yes_user_approved__macos10.13.4.txt";
+    const UAMDM: &str =
+        "profiles_status_enrollment__dep_no__mdm_yes_user_approved__macos10.13.4.txt";
     const DEP: &str =
         "profiles_status_enrollment__dep_yes__user_approved__mdm_server_line__chromium_comment.txt";
 
@@ -227,7 +228,10 @@ mod tests {
     fn not_enrolled_fails_with_remediation() {
         let f = run(
             ok_bytes(probes::PROFILES_ENROLLMENT, sample(NOT_ENROLLED)),
-            ok(probes::PROFILES_MDM, "<plist version=\"1.0\"><dict/></plist>"),
+            ok(
+                probes::PROFILES_MDM,
+                "<plist version=\"1.0\"><dict/></plist>",
+            ),
         );
         assert_eq!(f.status, Status::Failed);
         assert_eq!(f.facts["enrolled"], false);
@@ -350,7 +354,10 @@ mod tests {
         nr.stderr = b"Must be running as root\n".to_vec();
         assert!(unknown_reason(nr).contains("not_root"));
 
-        let g = ok(probes::PROFILES_ENROLLMENT, "Request too soon. Try again later.\n");
+        let g = ok(
+            probes::PROFILES_ENROLLMENT,
+            "Request too soon. Try again later.\n",
+        );
         assert!(unknown_reason(g).contains("unparseable"));
 
         let e = ok(probes::PROFILES_ENROLLMENT, "");

@@ -61,7 +61,10 @@ pub fn parse_enrollment(text: &str) -> Result<Enrollment, String> {
     for raw in text.lines() {
         let line = raw.trim();
         // The bootstrap-token status prints a `profiles: ` prefix (FIELD-NOTES); tolerate it here.
-        let body = line.strip_prefix("profiles:").map(str::trim).unwrap_or(line);
+        let body = line
+            .strip_prefix("profiles:")
+            .map(str::trim)
+            .unwrap_or(line);
         let Some((key, value)) = body.split_once(':') else {
             continue;
         };
@@ -149,7 +152,11 @@ pub fn parse_mdm_profile(bytes: &[u8]) -> Result<Option<MdmProfile>, String> {
     for (i, p) in profiles.iter().enumerate() {
         let Some(p) = p.as_dictionary() else { continue };
         if let Some(Value::Array(list)) = p.get("ProfileItems") {
-            items.extend(list.iter().filter_map(|v| v.as_dictionary()).map(|d| (i, d)));
+            items.extend(
+                list.iter()
+                    .filter_map(|v| v.as_dictionary())
+                    .map(|d| (i, d)),
+            );
         }
     }
     let Some(&(pi, mdm)) = items
@@ -167,8 +174,7 @@ pub fn parse_mdm_profile(bytes: &[u8]) -> Result<Option<MdmProfile>, String> {
 
     let mut out = MdmProfile {
         profile_identifier: profile.and_then(|p| string(p, "ProfileIdentifier").map(Into::into)),
-        profile_display_name: profile
-            .and_then(|p| string(p, "ProfileDisplayName").map(Into::into)),
+        profile_display_name: profile.and_then(|p| string(p, "ProfileDisplayName").map(Into::into)),
         install_date: profile.and_then(|p| match p.get("ProfileInstallDate") {
             Some(Value::String(s)) => Some(s.clone()),
             Some(Value::Date(d)) => Some(d.to_xml_format()),
@@ -292,8 +298,9 @@ mod tests {
 
     #[test]
     fn status_user_approved_not_dep() {
-        let e = status("profiles_status_enrollment__dep_no__mdm_yes_user_approved__macos10.13.4.txt")
-            .unwrap();
+        let e =
+            status("profiles_status_enrollment__dep_no__mdm_yes_user_approved__macos10.13.4.txt")
+                .unwrap();
         assert_eq!(e.dep, Some(false));
         assert!(e.mdm_enrolled);
         assert!(e.user_approved);
@@ -419,7 +426,10 @@ mod tests {
             Some("7E4C1D9A-3B2F-4A61-8E0D-5C9B2A1F3E47")
         );
         assert!(!p.bootstrap_token_supported());
-        assert_eq!(p.server_capabilities, ["com.apple.mdm.per-user-connections"]);
+        assert_eq!(
+            p.server_capabilities,
+            ["com.apple.mdm.per-user-connections"]
+        );
     }
 
     #[test]
