@@ -155,10 +155,10 @@ pub fn check(obs: &Observations, cfg: &Config) -> Finding {
         }
     };
     f.evidence = evidence;
-    f = f.fact("common_name", opt(wanted_cn));
+    f = f.fact("common_name", opt(wanted_cn.clone()));
     match &obs.identity_cert {
         Ok(certs) if !certs.is_empty() => {
-            let (c, _) = pick(certs, f.facts["common_name"].as_str());
+            let (c, _) = pick(certs, wanted_cn.as_deref());
             f = f
                 .fact("subject", c.subject.clone())
                 .fact("issuer", c.issuer.clone())
