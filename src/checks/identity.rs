@@ -550,4 +550,22 @@ mod tests {
         let d = crate::checks::diagnose(&obs(r, true), &Config::default());
         assert_eq!(d.identity_error, Some(false));
     }
+
+    #[test]
+    fn not_enrolled_mac_reads_like_addigys_sample() {
+        // Seed 004's VM prints "MDMEnrolled: false MDMIdentityError: false".
+        let r = vec![
+            ok_bytes(
+                probes::PROFILES_ENROLLMENT,
+                file(&format!("samples/{NOT_ENROLLED}")),
+            ),
+            ok(
+                probes::PROFILES_MDM,
+                "<plist version=\"1.0\"><dict/></plist>",
+            ),
+        ];
+        let d = crate::checks::diagnose(&obs(r, true), &Config::default());
+        assert_eq!(d.enrolled, Some(false));
+        assert_eq!(d.identity_error, Some(false));
+    }
 }

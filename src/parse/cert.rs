@@ -249,4 +249,21 @@ mod tests {
         assert_eq!(escape("#x "), "\\#x\\ ");
         assert_eq!(escape("plain"), "plain");
     }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512)) {
+            let _ = parse_pem_bundle(&bytes);
+            let mut armoured = b"-----BEGIN CERTIFICATE-----\n".to_vec();
+            armoured.extend_from_slice(&bytes);
+            armoured.extend_from_slice(b"\n-----END CERTIFICATE-----\n");
+            let _ = parse_pem_bundle(&armoured);
+        }
+
+        #[test]
+        fn truncated_certificate_never_panics(cut in 0usize..2000) {
+            let full = read("identity_valid.pem");
+            let _ = parse_pem_bundle(&full[..cut.min(full.len())]);
+        }
+    }
 }

@@ -482,4 +482,23 @@ mod tests {
         assert_eq!(p.identity_common_name, None);
         assert!(p.server_capabilities.is_empty());
     }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512)) {
+            let _ = parse_enrollment(&String::from_utf8_lossy(&bytes));
+            let _ = parse_mdm_profile(&bytes);
+        }
+
+        #[test]
+        fn status_lines_in_any_spacing(dep in proptest::bool::ANY, mdm in 0u8..3, pad in "[ \t]{0,3}") {
+            let mdm_text = ["No", "Yes", "Yes (User Approved)"][mdm as usize];
+            let dep_text = if dep { "Yes" } else { "No" };
+            let text = format!("{pad}Enrolled via DEP:{pad}{dep_text}\n{pad}MDM enrollment:{pad}{mdm_text}{pad}\n");
+            let e = parse_enrollment(&text).unwrap();
+            proptest::prop_assert_eq!(e.dep, Some(dep));
+            proptest::prop_assert_eq!(e.mdm_enrolled, mdm > 0);
+            proptest::prop_assert_eq!(e.user_approved, mdm == 2);
+        }
+    }
 }
