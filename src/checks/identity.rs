@@ -568,4 +568,42 @@ mod tests {
         assert_eq!(d.enrolled, Some(false));
         assert_eq!(d.identity_error, Some(false));
     }
+
+    #[test]
+    fn end_to_end_second_phase_looks_up_the_profiles_cn() {
+        use crate::system::fake::{Answer, FakeSystem};
+        let cfg = Config::default();
+        let sys = FakeSystem::new(now()).not_live();
+        // Answers queue per id: script "missing" only for probes this test does not answer.
+        for p in probes::independent(&cfg) {
+            if p.id != probes::PROFILES_ENROLLMENT && p.id != probes::PROFILES_MDM {
+                sys.answer(&p.id, Answer::missing());
+            }
+        }
+        sys.answer(
+            probes::PROFILES_ENROLLMENT,
+            Answer::ok(file(&format!("samples/{DEP}"))),
+        );
+        sys.answer(
+            probes::PROFILES_MDM,
+            Answer::ok(file("profiles/enrolled_scep_identity.xml")),
+        );
+        sys.answer(
+            probes::IDENTITY_CERT,
+            Answer::ok(file("certs/identity_expiring.pem")),
+        );
+        let o = futures::executor::block_on(crate::observe::observe(&sys, &cfg));
+        let lookup = sys
+            .command_lines()
+            .into_iter()
+            .find(|l| l.contains("find-certificate"))
+            .expect("identity lookup ran in the second phase");
+        assert_eq!(
+            lookup,
+            "/usr/bin/security find-certificate -a -p -c mdm-identity-C02ZK1ABMD6M /Library/Keychains/System.keychain"
+        );
+        let f = check(&o, &cfg);
+        assert_eq!(f.status, Status::Warning, "{}", f.summary);
+        assert_eq!(f.facts["days_left"], 10);
+    }
 }
