@@ -130,6 +130,64 @@ fn service_fact(r: &ProbeResult) -> Fact<parse::launchctl::ServiceInfo> {
     text_fact(r, parse::launchctl::parse_print)
 }
 
+/// The identity certificate: the PEM bundle, or why it was not looked up.
+///
+/// `security find-certificate` exits 44 with "The specified item could not be found in the
+/// keychain." when nothing matches: that is an answer (no certificate), not an unknown.
+fn identity_fact(
+    r: &ProbeResult,
+    profile: &Fact<Option<parse::profiles::MdmProfile>>,
+    cfg: &Config,
+) -> Fact<Vec<parse::cert::CertInfo>> {
+    if r.error.as_deref() == Some("not run") {
+        return Err(match profile {
+            Ok(Some(p)) if p.identity_common_name.is_none() => {
+                let why = match (&p.identity_certificate_uuid, &p.identity_payload_type) {
+                    (None, _) => "the MDM payload has no IdentityCertificateUUID".to_string(),
+                    (Some(u), None) => {
+                        format!("no listed payload has the IdentityCertificateUUID {u}")
+                    }
+                    (Some(_), Some(t)) if t == "com.apple.security.pkcs12" => {
+                        "the identity is a PKCS#12 payload, whose subject the profile listing does not show".to_string()
+                    }
+                    (Some(_), Some(t)) => {
+                        format!("the identity payload ({t}) names no subject common name")
+                    }
+                };
+                Unknown::new(probes::IDENTITY_CERT, Fault::NotRun, why)
+            }
+            Ok(Some(_)) => Unknown::new(probes::IDENTITY_CERT, Fault::NotRun, "not run"),
+            Ok(None) => Unknown::new(
+                probes::IDENTITY_CERT,
+                Fault::NotRun,
+                "no MDM profile installed",
+            ),
+            // Carry "not root" through: the certificate is unknown for the same reason.
+            Err(u) if u.fault == Fault::NotRoot => Unknown::new(
+                probes::IDENTITY_CERT,
+                Fault::NotRoot,
+                format!("needs root (MDM profile unknown: {u})"),
+            ),
+            Err(u) => Unknown::new(
+                probes::IDENTITY_CERT,
+                Fault::NotRun,
+                format!("MDM profile unknown ({u})"),
+            ),
+        });
+    }
+    let not_found = r.available
+        && !r.timed_out
+        && (r.exit_status == Some(44)
+            || (r.exit_status != Some(0)
+                && r.stderr_text()
+                    .contains("could not be found in the keychain")));
+    if not_found || (r.available && r.exit_status == Some(0) && r.stdout.is_empty()) {
+        return Ok(Vec::new());
+    }
+    parse::output_bytes(r, cfg.probe_max_bytes)
+        .and_then(|b| parse::cert::parse_pem_bundle(&b).map_err(|e| Unknown::unparseable(&r.id, e)))
+}
+
 /// Parses raw results into observations. Pure: no I/O beyond reading the payloads handed in.
 pub fn from_results(
     now: DateTime<FixedOffset>,
@@ -152,32 +210,17 @@ pub fn from_results(
     };
     let identity = take(probes::IDENTITY_CERT);
     let profiles_mdm = take(probes::PROFILES_MDM);
-    let mdm_profile = mdm_profile(&profiles_mdm, cfg);
-    let identity_cert = if identity.error.as_deref() == Some("not run") {
-        Err(match &mdm_profile {
-            Ok(Some(p)) if p.identity_common_name.is_none() => Unknown::new(
-                probes::IDENTITY_CERT,
-                Fault::NotRun,
-                "the MDM profile does not name the identity certificate's subject",
-            ),
-            Ok(Some(_)) => Unknown::new(probes::IDENTITY_CERT, Fault::NotRun, "not run"),
-            Ok(None) => Unknown::new(
-                probes::IDENTITY_CERT,
-                Fault::NotRun,
-                "no MDM profile installed",
-            ),
-            Err(u) => Unknown::new(
-                probes::IDENTITY_CERT,
-                Fault::NotRun,
-                format!("MDM profile unknown ({u})"),
-            ),
-        })
-    } else {
-        let r = &identity;
-        parse::output_bytes(r, cfg.probe_max_bytes).and_then(|b| {
-            parse::cert::parse_pem_bundle(&b).map_err(|e| Unknown::unparseable(&r.id, e))
-        })
+    let mdm_profile = match mdm_profile(&profiles_mdm, cfg) {
+        // Without root `profiles -L` lists the user's profiles only, so "no MDM payload" would be
+        // a false negative (the MDM profile is device-channel only: schema userchannel false).
+        Ok(None) if !root => Err(Unknown::new(
+            probes::PROFILES_MDM,
+            Fault::NotRoot,
+            "needs root: device profiles are listed only to root",
+        )),
+        other => other,
     };
+    let identity_cert = identity_fact(&identity, &mdm_profile, cfg);
 
     Observations {
         now,

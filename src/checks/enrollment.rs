@@ -1,11 +1,366 @@
-//! `mdm.enrollment`: enrolled or not, via ADE (DEP) or not, user approved or not, server URL.
-//! STUB: owned by the MDM-health work.
+//! `mdm.enrollment`: enrolled or not, via ADE (DEP) or not, user approved or not, server URL,
+//! push topic, whether the server escrows bootstrap tokens.
+//!
+//! Addigy's MDM Watchdog check #1 (seed 004: "Checks to see if the device is enrolled into an
+//! MDM server"); its `MDMEnrolled` key is this finding's `enrolled` fact. The answer comes from
+//! `profiles status -type enrollment` (never the rate-limited `profiles show`); the MDM payload
+//! from `profiles -L -o stdout-xml` adds the server, topic and capabilities and is cross-checked:
+//! a status and a payload that disagree are reported, since either means MDM is half-broken.
+
+use serde_json::Value;
 
 use super::ENROLLMENT;
 use crate::config::Config;
 use crate::observe::Observations;
-use crate::report::Finding;
+use crate::parse::profiles::MdmProfile;
+use crate::probes;
+use crate::report::{Evidence, Finding, Status};
 
-pub fn check(_obs: &Observations, _cfg: &Config) -> Finding {
-    Finding::unknown(ENROLLMENT, "not implemented")
+const ENROLL_FIX: &str = "Enroll the Mac in your MDM. If it is assigned to your MDM in Apple Business/School Manager, run `sudo profiles renew -type enrollment` (or re-run Setup Assistant); otherwise install the enrollment profile from your MDM's enrollment page and approve it in System Settings > General > Device Management.";
+
+const APPROVE_FIX: &str = "Have the user approve the MDM profile in System Settings > General > Device Management (Profiles on older macOS). Approval has to be a local click: it cannot be given by a script or remote screen control. Enrolling through Automated Device Enrollment (ADE) makes approval implicit and the Mac supervised.";
+
+const MISMATCH_FIX: &str = "Re-run `sudo profiles status -type enrollment` and `sudo profiles -L`; if they still disagree, the MDM profile is half-installed or half-removed: remove it from the MDM console (or `sudo profiles remove`) and re-enroll.";
+
+pub fn check(obs: &Observations, _cfg: &Config) -> Finding {
+    let e = match &obs.enrollment {
+        Ok(e) => e,
+        Err(u) => {
+            let mut f = Finding::unknown(ENROLLMENT, u.to_string());
+            // The payload alone does not decide enrolment (a stale payload is exactly the
+            // mismatch case) but is worth showing.
+            if let Ok(Some(p)) = &obs.mdm_profile {
+                f = f.evidence(profile_evidence(p));
+            }
+            return f;
+        }
+    };
+    // Ok(Some)/Ok(None) is known; Err leaves the cross-check and profile facts out.
+    let profile: Option<Option<&MdmProfile>> = match &obs.mdm_profile {
+        Ok(p) => Some(p.as_ref()),
+        Err(_) => None,
+    };
+    let server_url = e
+        .server
+        .clone()
+        .or_else(|| profile.flatten().and_then(|p| p.server_url.clone()));
+
+    let mut evidence: Vec<Evidence> = e
+        .lines
+        .iter()
+        .map(|l| Evidence::line(probes::PROFILES_ENROLLMENT, l.clone()))
+        .collect();
+    match profile {
+        Some(Some(p)) => evidence.push(profile_evidence(p)),
+        Some(None) => evidence.push(Evidence::line(
+            probes::PROFILES_MDM,
+            "no com.apple.mdm payload among the device profiles",
+        )),
+        None => {
+            if let Err(u) = &obs.mdm_profile {
+                evidence.push(Evidence::line(
+                    probes::PROFILES_MDM,
+                    format!("MDM payload unknown: {u}"),
+                ));
+            }
+        }
+    }
+
+    let (status, summary, fix) = match (e.mdm_enrolled, profile) {
+        // Status says enrolled, no payload: mdmclient has nothing to talk to the server with.
+        (true, Some(None)) => (
+            Status::Warning,
+            "profiles status says enrolled, but no MDM payload is installed".to_string(),
+            Some(MISMATCH_FIX),
+        ),
+        // Payload installed but status says not enrolled: the enrolment did not complete or
+        // the removal did not; Addigy's key stays false (status is its source).
+        (false, Some(Some(_))) => (
+            Status::Warning,
+            "profiles status says not enrolled, but an MDM payload is installed".to_string(),
+            Some(MISMATCH_FIX),
+        ),
+        (false, _) => (
+            Status::Failed,
+            "not enrolled in MDM".to_string(),
+            Some(ENROLL_FIX),
+        ),
+        // Profile-based enrolment without approval ("MDM enrollment: Yes" without "(User
+        // Approved)"): the MDM cannot approve kernel extensions or privacy settings, and OS
+        // updates by MDM need a supervised Mac (seed 004: "Device is Supervised").
+        (true, _) if !e.user_approved && e.dep != Some(true) => (
+            Status::Warning,
+            format!(
+                "enrolled{} but not user approved: the MDM cannot manage kernel extensions, privacy settings or (unsupervised) software updates",
+                server_suffix(&server_url)
+            ),
+            Some(APPROVE_FIX),
+        ),
+        (true, _) => (
+            Status::Ok,
+            format!(
+                "enrolled{}{}{}",
+                if e.dep == Some(true) { " via ADE" } else { "" },
+                if e.user_approved { ", user approved" } else { "" },
+                server_suffix(&server_url)
+            ),
+            None,
+        ),
+    };
+
+    let mut f = Finding::new(ENROLLMENT, status, summary)
+        .fact("enrolled", e.mdm_enrolled)
+        .fact("dep", opt(e.dep))
+        .fact("user_approved", e.user_approved)
+        .fact("server_url", opt(server_url))
+        .fact(
+            "topic",
+            opt(profile.flatten().and_then(|p| p.topic.clone())),
+        )
+        .fact(
+            "bootstrap_token_supported_by_server",
+            opt(profile.flatten().map(|p| p.bootstrap_token_supported())),
+        );
+    if let Some(p) = profile.flatten() {
+        f = f
+            .fact("profile_identifier", opt(p.profile_identifier.clone()))
+            .fact("check_in_url", opt(p.check_in_url.clone()));
+    }
+    f.evidence = evidence;
+    if let Some(fix) = fix {
+        f = f.remediation(fix);
+    }
+    f
+}
+
+fn opt<T: Into<Value>>(v: Option<T>) -> Value {
+    v.map(Into::into).unwrap_or(Value::Null)
+}
+
+fn server_suffix(url: &Option<String>) -> String {
+    url.as_ref().map(|u| format!(" ({u})")).unwrap_or_default()
+}
+
+fn profile_evidence(p: &MdmProfile) -> Evidence {
+    let mut parts = vec![format!(
+        "com.apple.mdm payload in profile {}",
+        p.profile_identifier.as_deref().unwrap_or("?")
+    )];
+    if let Some(u) = &p.server_url {
+        parts.push(format!("ServerURL {u}"));
+    }
+    if let Some(t) = &p.topic {
+        parts.push(format!("Topic {t}"));
+    }
+    if let Some(d) = &p.install_date {
+        parts.push(format!("installed {d}"));
+    }
+    Evidence::line(probes::PROFILES_MDM, parts.join(", "))
+}
+
+/// Observations built the way `observe` builds them, for this check's and `identity`'s tests.
+#[cfg(test)]
+pub(crate) mod testutil {
+    use chrono::{DateTime, FixedOffset};
+
+    use crate::config::Config;
+    use crate::observe::{self, Observations};
+    use crate::probes;
+    use crate::system::{Payload, ProbeResult};
+
+    /// The scenario "now" the test certificates were made for (tests/fixtures/certs/README.md).
+    pub fn now() -> DateTime<FixedOffset> {
+        DateTime::parse_from_rfc3339("2026-11-20T10:00:00-05:00").unwrap()
+    }
+
+    pub fn ok_bytes(id: &str, stdout: Vec<u8>) -> ProbeResult {
+        ProbeResult {
+            id: id.to_string(),
+            available: true,
+            exit_status: Some(0),
+            stdout: Payload::Memory(stdout),
+            ..ProbeResult::default()
+        }
+    }
+
+    pub fn ok(id: &str, stdout: &str) -> ProbeResult {
+        ok_bytes(id, stdout.as_bytes().to_vec())
+    }
+
+    /// Probes not given are "not run", exactly as a partial capture would leave them.
+    pub fn obs(results: Vec<ProbeResult>, root: bool) -> Observations {
+        let cfg = Config::default();
+        let mut plan = probes::independent(&cfg);
+        plan.push(probes::identity_cert("mdm-identity-C02ZK1ABMD6M", &cfg));
+        observe::from_results(now(), root, false, &plan, results, &cfg)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testutil::{obs, ok, ok_bytes};
+    use super::*;
+    use crate::parse::Fault;
+    use crate::system::ProbeResult;
+
+    const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/samples");
+    const PROFILES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/profiles");
+
+    fn sample(name: &str) -> Vec<u8> {
+        std::fs::read(format!("{SAMPLES}/{name}")).unwrap()
+    }
+    fn profile(name: &str) -> Vec<u8> {
+        std::fs::read(format!("{PROFILES}/{name}")).unwrap()
+    }
+
+    const NOT_ENROLLED: &str =
+        "profiles_status_enrollment__not_enrolled__github_runner_macos26_and_15.txt";
+    const UAMDM: &str =
+        "profiles_status_enrollment__dep_no__mdm_yes_user_approved__macos10.13.4.txt";
+    const DEP: &str =
+        "profiles_status_enrollment__dep_yes__user_approved__mdm_server_line__chromium_comment.txt";
+
+    fn run(status: ProbeResult, listing: ProbeResult) -> Finding {
+        check(&obs(vec![status, listing], true), &Config::default())
+    }
+
+    #[test]
+    fn not_enrolled_fails_with_remediation() {
+        let f = run(
+            ok_bytes(probes::PROFILES_ENROLLMENT, sample(NOT_ENROLLED)),
+            ok(
+                probes::PROFILES_MDM,
+                "<plist version=\"1.0\"><dict/></plist>",
+            ),
+        );
+        assert_eq!(f.status, Status::Failed);
+        assert_eq!(f.facts["enrolled"], false);
+        assert_eq!(f.facts["dep"], false);
+        assert_eq!(f.facts["server_url"], Value::Null);
+        assert!(f.remediation.unwrap().contains("profiles renew"));
+    }
+
+    #[test]
+    fn dep_enrolled_is_ok_with_server_from_status_and_topic_from_profile() {
+        let f = run(
+            ok_bytes(probes::PROFILES_ENROLLMENT, sample(DEP)),
+            ok_bytes(probes::PROFILES_MDM, profile("enrolled_scep_identity.xml")),
+        );
+        assert_eq!(f.status, Status::Ok, "{}", f.summary);
+        assert_eq!(f.facts["enrolled"], true);
+        assert_eq!(f.facts["dep"], true);
+        assert_eq!(f.facts["user_approved"], true);
+        // The status line wins over the payload's ServerURL when both exist.
+        assert_eq!(
+            f.facts["server_url"],
+            "https://applemdm.example.com/some/path?foo=bar"
+        );
+        assert_eq!(
+            f.facts["topic"],
+            "com.apple.mgmt.External.3f1b8e2c-8d4a-4f7e-9c61-2a5b7d9e0c13"
+        );
+        assert_eq!(f.facts["bootstrap_token_supported_by_server"], true);
+        assert!(f.summary.contains("via ADE"));
+        assert_eq!(f.evidence.len(), 4);
+    }
+
+    #[test]
+    fn server_url_falls_back_to_the_payload() {
+        let f = run(
+            ok_bytes(probes::PROFILES_ENROLLMENT, sample(UAMDM)),
+            ok_bytes(probes::PROFILES_MDM, profile("enrolled_acme_identity.xml")),
+        );
+        assert_eq!(f.status, Status::Ok);
+        assert_eq!(f.facts["server_url"], "https://acme-mdm.example.org/mdm");
+        assert_eq!(f.facts["bootstrap_token_supported_by_server"], false);
+    }
+
+    #[test]
+    fn enrolled_not_approved_not_dep_warns() {
+        let f = run(
+            ok(
+                probes::PROFILES_ENROLLMENT,
+                "Enrolled via DEP: No\nMDM enrollment: Yes\n",
+            ),
+            ok_bytes(probes::PROFILES_MDM, profile("enrolled_scep_identity.xml")),
+        );
+        assert_eq!(f.status, Status::Warning);
+        assert_eq!(f.facts["enrolled"], true);
+        assert_eq!(f.facts["user_approved"], false);
+        assert!(f.remediation.unwrap().contains("Device Management"));
+    }
+
+    #[test]
+    fn status_enrolled_without_payload_warns_with_both_sides() {
+        let f = run(
+            ok_bytes(probes::PROFILES_ENROLLMENT, sample(UAMDM)),
+            ok_bytes(probes::PROFILES_MDM, profile("no_mdm_payload.xml")),
+        );
+        assert_eq!(f.status, Status::Warning);
+        assert!(f.summary.contains("no MDM payload"), "{}", f.summary);
+        assert_eq!(f.facts["enrolled"], true);
+        assert!(f
+            .evidence
+            .iter()
+            .any(|e| e.source == probes::PROFILES_ENROLLMENT));
+        assert!(f.evidence.iter().any(|e| e.source == probes::PROFILES_MDM));
+        assert_eq!(f.facts["bootstrap_token_supported_by_server"], Value::Null);
+    }
+
+    #[test]
+    fn payload_without_enrolment_warns_and_keeps_enrolled_false() {
+        let f = run(
+            ok_bytes(probes::PROFILES_ENROLLMENT, sample(NOT_ENROLLED)),
+            ok_bytes(probes::PROFILES_MDM, profile("enrolled_scep_identity.xml")),
+        );
+        assert_eq!(f.status, Status::Warning);
+        assert_eq!(f.facts["enrolled"], false);
+        assert!(f.evidence.iter().any(|e| e.text.contains("ServerURL")));
+    }
+
+    #[test]
+    fn unknown_profile_listing_does_not_block_the_answer() {
+        let f = run(
+            ok_bytes(probes::PROFILES_ENROLLMENT, sample(DEP)),
+            ok(probes::PROFILES_MDM, "garbage"),
+        );
+        assert_eq!(f.status, Status::Ok);
+        assert_eq!(f.facts["topic"], Value::Null);
+        assert!(f.evidence.iter().any(|e| e.text.contains("unparseable")));
+    }
+
+    fn unknown_reason(status: ProbeResult) -> String {
+        let f = run(status, ok(probes::PROFILES_MDM, "<plist><dict/></plist>"));
+        assert_eq!(f.status, Status::Unknown);
+        assert!(!f.facts.contains_key("enrolled"));
+        f.reason.unwrap()
+    }
+
+    #[test]
+    fn unknown_by_fault_names_probe_and_fault() {
+        let r = unknown_reason(ProbeResult::unavailable(
+            probes::PROFILES_ENROLLMENT,
+            "No such file or directory",
+        ));
+        assert!(r.starts_with("probe profiles_enrollment missing"), "{r}");
+
+        let mut t = ok(probes::PROFILES_ENROLLMENT, "");
+        t.timed_out = true;
+        t.exit_status = None;
+        assert!(unknown_reason(t).contains(Fault::Timeout.as_str()));
+
+        let mut nr = ok(probes::PROFILES_ENROLLMENT, "");
+        nr.exit_status = Some(1);
+        nr.stderr = b"Must be running as root\n".to_vec();
+        assert!(unknown_reason(nr).contains("not_root"));
+
+        let g = ok(
+            probes::PROFILES_ENROLLMENT,
+            "Request too soon. Try again later.\n",
+        );
+        assert!(unknown_reason(g).contains("unparseable"));
+
+        let e = ok(probes::PROFILES_ENROLLMENT, "");
+        assert!(unknown_reason(e).contains("empty"));
+    }
 }

@@ -1,11 +1,609 @@
-//! `mdm.identity`: the MDM identity certificate exists, issuer, expiry, identity errors in the log.
-//! STUB: owned by the MDM-health work.
+//! `mdm.identity`: the MDM identity certificate exists and is valid; issuer, expiry, days left;
+//! identity errors in the mdmclient log.
+//!
+//! Addigy's MDM Watchdog check #2 (seed 004: "Checks to see if the device has a valid identity
+//! certificate in place"); a `failed` finding is its `MDMIdentityError: true`. The certificate
+//! is looked up in the System keychain by the subject CN that the MDM payload's identity
+//! (SCEP/ACME) payload requests (observe's second phase). Without a valid identity the Mac cannot
+//! authenticate to the MDM server, so nothing the MDM sends (updates included) arrives.
+//! Days are counted against `obs.now`, never the wall clock, so replays give the same answer.
+
+use chrono::{Duration, Utc};
+use serde_json::Value;
 
 use super::IDENTITY;
 use crate::config::Config;
 use crate::observe::Observations;
-use crate::report::Finding;
+use crate::parse::cert::CertInfo;
+use crate::parse::Fault;
+use crate::probes;
+use crate::report::{Evidence, Finding, Status};
 
-pub fn check(_obs: &Observations, _cfg: &Config) -> Finding {
-    Finding::unknown(IDENTITY, "not implemented")
+const RENEW_FIX: &str = "The identity is issued to the Mac by the MDM (SCEP/ACME during enrolment, renewed by the MDM before expiry). Check the MDM's identity-renewal settings; if it has already expired or is missing, the Mac can no longer reach the MDM by itself: re-enroll it (`sudo profiles renew -type enrollment` for ADE Macs, or reinstall the enrollment profile).";
+
+const LOG_FIX: &str = "mdmclient could not create or use its MDM identity. Check that the SCEP/ACME server in the enrollment profile is reachable from the Mac and accepts its challenge, then re-enroll if the errors persist (`sudo profiles renew -type enrollment` for ADE Macs, or reinstall the enrollment profile).";
+
+pub fn check(obs: &Observations, cfg: &Config) -> Finding {
+    let enrolled_by_status = obs.enrollment.as_ref().ok().map(|e| e.mdm_enrolled);
+    let payload_installed = match &obs.mdm_profile {
+        Ok(p) => Some(p.is_some()),
+        Err(_) => None,
+    };
+    // Not applicable only when nothing says there is an MDM identity to have: a payload that the
+    // status disowns still carries an identity worth checking (the enrollment check warns).
+    match (enrolled_by_status, payload_installed) {
+        (Some(false), Some(true)) => {}
+        (Some(false), _) => {
+            return Finding::new(
+                IDENTITY,
+                Status::NotApplicable,
+                "not enrolled in MDM: no identity certificate expected",
+            )
+        }
+        (None, Some(false)) => {
+            return Finding::new(
+                IDENTITY,
+                Status::NotApplicable,
+                "no MDM payload installed: no identity certificate expected",
+            )
+        }
+        _ => {}
+    }
+
+    let wanted_cn = obs
+        .mdm_profile
+        .as_ref()
+        .ok()
+        .and_then(|p| p.as_ref())
+        .and_then(|p| p.identity_common_name.clone());
+    let now = obs.now.with_timezone(&Utc);
+    let mut evidence = Vec::new();
+
+    // Identity errors from the mdmclient log, restricted to the liveness window (the probe asks
+    // for that window already; this keeps a replayed capture with a longer log honest).
+    let window_start = now - Duration::minutes(i64::from(cfg.liveness_window_minutes));
+    let log_errors: Option<usize> = match &obs.mdm_log {
+        Ok(m) => {
+            let lines: Vec<_> = m
+                .identity_errors
+                .iter()
+                .filter(|l| match l.time {
+                    Some(t) => t.with_timezone(&Utc) >= window_start,
+                    // No parsed time: the probe's own --last window already bounded it.
+                    None => true,
+                })
+                .collect();
+            for l in &lines {
+                evidence.push(Evidence::log(
+                    probes::LOG_MDMCLIENT,
+                    l.timestamp.clone(),
+                    l.message.clone(),
+                ));
+            }
+            Some(lines.len())
+        }
+        Err(u) => {
+            evidence.push(Evidence::line(
+                probes::LOG_MDMCLIENT,
+                format!("identity errors in the log unknown: {u}"),
+            ));
+            None
+        }
+    };
+
+    // The certificate's own verdict: (status, summary, facts) or an unknown reason.
+    let cert_verdict: Result<(Status, String), String> = match &obs.identity_cert {
+        Err(u) if u.fault == Fault::NotRoot => Err(format!("needs root: {u}")),
+        Err(u) => Err(u.to_string()),
+        Ok(certs) if certs.is_empty() => Ok((
+            Status::Failed,
+            format!(
+                "no identity certificate{} in the System keychain",
+                wanted_cn
+                    .as_ref()
+                    .map(|c| format!(" named {c:?}"))
+                    .unwrap_or_default()
+            ),
+        )),
+        Ok(certs) => {
+            let (chosen, others) = pick(certs, wanted_cn.as_deref());
+            for c in std::iter::once(chosen).chain(others.iter().copied()) {
+                evidence.push(Evidence::line(
+                    probes::IDENTITY_CERT,
+                    format!(
+                        "{}subject {}, issuer {}, valid {} to {}, serial {}",
+                        if std::ptr::eq(c, chosen) {
+                            ""
+                        } else {
+                            "also found: "
+                        },
+                        c.subject,
+                        c.issuer,
+                        c.not_before.to_rfc3339(),
+                        c.not_after.to_rfc3339(),
+                        c.serial
+                    ),
+                ));
+            }
+            Ok(verdict(chosen, others.len(), now, cfg))
+        }
+    };
+
+    let mut f = match (log_errors, cert_verdict) {
+        (Some(n), cert) if n > 0 => {
+            let tail = match &cert {
+                Ok((_, s)) => format!("; certificate: {s}"),
+                Err(r) => format!("; certificate unknown: {r}"),
+            };
+            Finding::new(
+                IDENTITY,
+                Status::Failed,
+                format!(
+                    "{n} MDM identity error{} in the mdmclient log{tail}",
+                    if n == 1 { "" } else { "s" }
+                ),
+            )
+            .remediation(LOG_FIX)
+        }
+        (_, Err(reason)) => Finding::unknown(IDENTITY, reason),
+        (_, Ok((status, summary))) => {
+            let mut f = Finding::new(IDENTITY, status, summary);
+            if status != Status::Ok {
+                f = f.remediation(RENEW_FIX);
+            }
+            f
+        }
+    };
+    f.evidence = evidence;
+    f = f.fact("common_name", opt(wanted_cn.clone()));
+    match &obs.identity_cert {
+        Ok(certs) if !certs.is_empty() => {
+            let (c, _) = pick(certs, wanted_cn.as_deref());
+            f = f
+                .fact("subject", c.subject.clone())
+                .fact("issuer", c.issuer.clone())
+                .fact("not_after", c.not_after.to_rfc3339())
+                .fact("days_left", days_left(c, now))
+                .fact("serial", c.serial.clone())
+                .fact("certificates_found", certs.len() as u64);
+        }
+        Ok(_) => f = f.fact("certificates_found", 0u64),
+        Err(_) => {}
+    }
+    f.fact("identity_errors", opt(log_errors.map(|n| n as u64)))
+}
+
+/// The certificate to judge: among exact CN matches if any (`security -c` matches substrings),
+/// the one with the latest notAfter (a renewed identity sits beside the old one until cleaned).
+fn pick<'a>(certs: &'a [CertInfo], cn: Option<&str>) -> (&'a CertInfo, Vec<&'a CertInfo>) {
+    let exact: Vec<&CertInfo> = certs
+        .iter()
+        .filter(|c| cn.is_some() && c.subject_common_name.as_deref() == cn)
+        .collect();
+    let pool: Vec<&CertInfo> = if exact.is_empty() {
+        certs.iter().collect()
+    } else {
+        exact
+    };
+    // `certs` is non-empty here (callers check), so the pool is too; fall back to the first.
+    let chosen = pool
+        .iter()
+        .copied()
+        .max_by_key(|c| c.not_after)
+        .unwrap_or(&certs[0]);
+    let others = certs.iter().filter(|c| !std::ptr::eq(*c, chosen)).collect();
+    (chosen, others)
+}
+
+fn days_left(c: &CertInfo, now: chrono::DateTime<Utc>) -> i64 {
+    (c.not_after - now).num_days()
+}
+
+fn verdict(
+    c: &CertInfo,
+    others: usize,
+    now: chrono::DateTime<Utc>,
+    cfg: &Config,
+) -> (Status, String) {
+    let days = days_left(c, now);
+    let issuer = c.issuer_common_name.as_deref().unwrap_or(&c.issuer);
+    let also = if others > 0 {
+        format!(
+            " ({others} other matching certificate{})",
+            if others == 1 { "" } else { "s" }
+        )
+    } else {
+        String::new()
+    };
+    let date = c.not_after.format("%Y-%m-%d");
+    if c.not_after <= now {
+        (
+            Status::Failed,
+            format!(
+                "identity certificate from {issuer} expired on {date} ({} days ago){also}",
+                -days
+            ),
+        )
+    } else if c.not_before > now {
+        // A certificate valid only in the future fails TLS client authentication just the same
+        // (or the clock is wrong, which breaks the MDM connection too).
+        (
+            Status::Failed,
+            format!(
+                "identity certificate from {issuer} is not valid before {}{also}",
+                c.not_before.format("%Y-%m-%d")
+            ),
+        )
+    } else if days < i64::from(cfg.identity_warning_days) {
+        (
+            Status::Warning,
+            format!("identity certificate from {issuer} expires on {date}, in {days} days{also}"),
+        )
+    } else {
+        (
+            Status::Ok,
+            format!("identity certificate from {issuer} valid until {date} ({days} days){also}"),
+        )
+    }
+}
+
+fn opt<T: Into<Value>>(v: Option<T>) -> Value {
+    v.map(Into::into).unwrap_or(Value::Null)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::enrollment::testutil::{now, obs, ok, ok_bytes};
+    use crate::parse::mdm_log::{LogLine, MdmLog};
+    use crate::parse::Unknown;
+    use crate::system::ProbeResult;
+
+    const DIR: &str = env!("CARGO_MANIFEST_DIR");
+    const DEP: &str =
+        "profiles_status_enrollment__dep_yes__user_approved__mdm_server_line__chromium_comment.txt";
+    const NOT_ENROLLED: &str =
+        "profiles_status_enrollment__not_enrolled__github_runner_macos26_and_15.txt";
+
+    fn file(rel: &str) -> Vec<u8> {
+        std::fs::read(format!("{DIR}/tests/fixtures/{rel}")).unwrap()
+    }
+
+    fn enrolled() -> Vec<ProbeResult> {
+        vec![
+            ok_bytes(probes::PROFILES_ENROLLMENT, file(&format!("samples/{DEP}"))),
+            // Constructed sample (tests/fixtures/profiles/README.md): SCEP identity whose CN is
+            // the one the test certificates carry.
+            ok_bytes(
+                probes::PROFILES_MDM,
+                file("profiles/enrolled_scep_identity.xml"),
+            ),
+        ]
+    }
+
+    fn with_cert(pem: &str) -> Finding {
+        let mut r = enrolled();
+        r.push(ok_bytes(
+            probes::IDENTITY_CERT,
+            file(&format!("certs/{pem}")),
+        ));
+        check(&obs(r, true), &Config::default())
+    }
+
+    #[test]
+    fn valid_certificate_is_ok_with_facts() {
+        let f = with_cert("identity_valid.pem");
+        assert_eq!(f.status, Status::Ok, "{}", f.summary);
+        assert_eq!(
+            f.facts["subject"],
+            "O=Example Corp,CN=mdm-identity-C02ZK1ABMD6M"
+        );
+        assert_eq!(f.facts["issuer"], "O=Example Corp,CN=Example MDM CA");
+        assert_eq!(f.facts["not_after"], "2028-01-15T12:00:00+00:00");
+        // 2028-01-15T12:00Z - 2026-11-20T15:00Z = 421 days less 3 hours.
+        assert_eq!(f.facts["days_left"], 420);
+        assert_eq!(f.facts["certificates_found"], 1);
+        assert_eq!(f.facts["common_name"], "mdm-identity-C02ZK1ABMD6M");
+        assert!(f.summary.contains("Example MDM CA"));
+        assert!(f.remediation.is_none());
+    }
+
+    #[test]
+    fn expiring_in_ten_days_warns() {
+        let f = with_cert("identity_expiring.pem");
+        assert_eq!(f.status, Status::Warning);
+        assert_eq!(f.facts["days_left"], 10);
+        assert!(f.summary.contains("in 10 days"), "{}", f.summary);
+        assert!(f.remediation.is_some());
+    }
+
+    #[test]
+    fn warning_threshold_comes_from_config() {
+        let mut r = enrolled();
+        r.push(ok_bytes(
+            probes::IDENTITY_CERT,
+            file("certs/identity_expiring.pem"),
+        ));
+        let cfg = Config {
+            identity_warning_days: 7,
+            ..Config::default()
+        };
+        assert_eq!(check(&obs(r, true), &cfg).status, Status::Ok);
+    }
+
+    #[test]
+    fn expired_fails() {
+        let f = with_cert("identity_expired.pem");
+        assert_eq!(f.status, Status::Failed);
+        assert_eq!(f.facts["days_left"], -50);
+        assert!(f.summary.contains("expired on 2026-10-01"), "{}", f.summary);
+    }
+
+    #[test]
+    fn several_matches_pick_latest_not_after_and_mention_the_rest() {
+        let f = with_cert("bundle_two_matches.pem");
+        assert_eq!(f.status, Status::Ok);
+        assert_eq!(f.facts["serial"], "1001");
+        assert_eq!(f.facts["certificates_found"], 2);
+        assert!(f.summary.contains("1 other matching certificate"));
+        assert!(f
+            .evidence
+            .iter()
+            .any(|e| e.text.starts_with("also found:") && e.text.contains("1004")));
+    }
+
+    #[test]
+    fn expired_beside_a_valid_one_is_ok() {
+        // bundle_with_garbage: expired 1003, a broken block, valid 1001.
+        let f = with_cert("bundle_with_garbage.pem");
+        assert_eq!(f.status, Status::Ok);
+        assert_eq!(f.facts["serial"], "1001");
+    }
+
+    #[test]
+    fn certificate_not_found_fails() {
+        let mut r = enrolled();
+        let mut nf = ok(probes::IDENTITY_CERT, "");
+        nf.exit_status = Some(44);
+        nf.stderr = b"security: SecKeychainSearchCopyNext: The specified item could not be found in the keychain.\n".to_vec();
+        r.push(nf);
+        let f = check(&obs(r, true), &Config::default());
+        assert_eq!(f.status, Status::Failed);
+        assert!(
+            f.summary.contains("no identity certificate"),
+            "{}",
+            f.summary
+        );
+        assert_eq!(f.facts["certificates_found"], 0);
+    }
+
+    #[test]
+    fn not_enrolled_is_not_applicable() {
+        let r = vec![
+            ok_bytes(
+                probes::PROFILES_ENROLLMENT,
+                file(&format!("samples/{NOT_ENROLLED}")),
+            ),
+            ok(
+                probes::PROFILES_MDM,
+                "<plist version=\"1.0\"><dict/></plist>",
+            ),
+        ];
+        assert_eq!(
+            check(&obs(r, true), &Config::default()).status,
+            Status::NotApplicable
+        );
+    }
+
+    #[test]
+    fn not_root_is_unknown_needs_root() {
+        // Without root the listing has no _computerlevel; observe turns that into NotRoot and
+        // the identity lookup is never run.
+        let r = vec![
+            ok_bytes(probes::PROFILES_ENROLLMENT, file(&format!("samples/{DEP}"))),
+            ok(
+                probes::PROFILES_MDM,
+                "<plist version=\"1.0\"><dict/></plist>",
+            ),
+        ];
+        let o = obs(r, false);
+        assert_eq!(o.identity_cert.as_ref().unwrap_err().fault, Fault::NotRoot);
+        let f = check(&o, &Config::default());
+        assert_eq!(f.status, Status::Unknown);
+        assert!(f.reason.unwrap().starts_with("needs root"));
+
+        // The probe itself refused.
+        let mut r = enrolled();
+        let mut nr = ok(probes::IDENTITY_CERT, "");
+        nr.exit_status = Some(1);
+        nr.stderr = b"security: Operation not permitted\n".to_vec();
+        r.push(nr);
+        let f = check(&obs(r, true), &Config::default());
+        assert_eq!(f.status, Status::Unknown);
+        assert!(f.reason.unwrap().starts_with("needs root"));
+    }
+
+    #[test]
+    fn unknown_by_fault() {
+        let reason = |r: ProbeResult| {
+            let mut all = enrolled();
+            all.push(r);
+            let f = check(&obs(all, true), &Config::default());
+            assert_eq!(f.status, Status::Unknown, "{}", f.summary);
+            f.reason.unwrap()
+        };
+        let mut t = ok(probes::IDENTITY_CERT, "");
+        t.timed_out = true;
+        t.exit_status = None;
+        assert!(reason(t).contains("identity_cert timeout"));
+        assert!(reason(ProbeResult::unavailable(
+            probes::IDENTITY_CERT,
+            "no security binary"
+        ))
+        .contains("identity_cert missing"));
+        assert!(reason(ok_bytes(
+            probes::IDENTITY_CERT,
+            file("certs/only_broken_block.pem")
+        ))
+        .contains("identity_cert unparseable"));
+        // Not run: the probe result is absent although the profile names a CN.
+        let f = check(&obs(enrolled(), true), &Config::default());
+        assert_eq!(f.status, Status::Unknown);
+    }
+
+    #[test]
+    fn pkcs12_identity_is_unknown_with_the_reason() {
+        let r = vec![
+            ok_bytes(probes::PROFILES_ENROLLMENT, file(&format!("samples/{DEP}"))),
+            ok_bytes(
+                probes::PROFILES_MDM,
+                file("profiles/enrolled_pkcs12_identity.xml"),
+            ),
+        ];
+        let f = check(&obs(r, true), &Config::default());
+        assert_eq!(f.status, Status::Unknown);
+        assert!(f.reason.unwrap().contains("PKCS#12"));
+    }
+
+    fn with_log(cert: Option<&str>, lines: Vec<LogLine>) -> Finding {
+        let mut r = enrolled();
+        if let Some(c) = cert {
+            r.push(ok_bytes(probes::IDENTITY_CERT, file(&format!("certs/{c}"))));
+        }
+        let mut o = obs(r, true);
+        o.mdm_log = Ok(MdmLog {
+            identity_errors: lines,
+            ..MdmLog::default()
+        });
+        check(&o, &Config::default())
+    }
+
+    fn line(minutes_ago: i64) -> LogLine {
+        let t = now() - Duration::minutes(minutes_ago);
+        LogLine {
+            timestamp: t.format("%Y-%m-%d %H:%M:%S%.6f%z").to_string(),
+            time: Some(t),
+            message: "Unable to create MDM identity".into(),
+        }
+    }
+
+    #[test]
+    fn log_identity_errors_fail_even_with_a_valid_certificate() {
+        let f = with_log(Some("identity_valid.pem"), vec![line(10), line(5)]);
+        assert_eq!(f.status, Status::Failed);
+        assert_eq!(f.facts["identity_errors"], 2);
+        assert_eq!(f.facts["days_left"], 420);
+        let logs: Vec<_> = f
+            .evidence
+            .iter()
+            .filter(|e| e.source == probes::LOG_MDMCLIENT)
+            .collect();
+        assert_eq!(logs.len(), 2);
+        assert!(logs[0].timestamp.is_some());
+        assert!(f.summary.contains("2 MDM identity errors"), "{}", f.summary);
+    }
+
+    #[test]
+    fn log_errors_outside_the_window_are_ignored() {
+        let f = with_log(Some("identity_valid.pem"), vec![line(600)]);
+        assert_eq!(f.status, Status::Ok);
+        assert_eq!(f.facts["identity_errors"], 0);
+    }
+
+    #[test]
+    fn log_errors_decide_even_when_the_certificate_is_unknown() {
+        let f = with_log(None, vec![line(1)]);
+        assert_eq!(f.status, Status::Failed);
+        assert!(f.summary.contains("certificate unknown"), "{}", f.summary);
+    }
+
+    #[test]
+    fn unknown_log_is_noted_not_fatal() {
+        let mut r = enrolled();
+        r.push(ok_bytes(
+            probes::IDENTITY_CERT,
+            file("certs/identity_valid.pem"),
+        ));
+        let mut o = obs(r, true);
+        o.mdm_log = Err(Unknown::new(probes::LOG_MDMCLIENT, Fault::Timeout, "60 s"));
+        let f = check(&o, &Config::default());
+        assert_eq!(f.status, Status::Ok);
+        assert_eq!(f.facts["identity_errors"], Value::Null);
+        assert!(f.evidence.iter().any(|e| e.text.contains("timeout")));
+    }
+
+    #[test]
+    fn diagnose_maps_to_addigy_keys() {
+        let mut r = enrolled();
+        r.push(ok_bytes(
+            probes::IDENTITY_CERT,
+            file("certs/identity_expired.pem"),
+        ));
+        let d = crate::checks::diagnose(&obs(r, true), &Config::default());
+        assert_eq!(d.enrolled, Some(true));
+        assert_eq!(d.identity_error, Some(true));
+        let mut r = enrolled();
+        r.push(ok_bytes(
+            probes::IDENTITY_CERT,
+            file("certs/identity_valid.pem"),
+        ));
+        let d = crate::checks::diagnose(&obs(r, true), &Config::default());
+        assert_eq!(d.identity_error, Some(false));
+    }
+
+    #[test]
+    fn not_enrolled_mac_reads_like_addigys_sample() {
+        // Seed 004's VM prints "MDMEnrolled: false MDMIdentityError: false".
+        let r = vec![
+            ok_bytes(
+                probes::PROFILES_ENROLLMENT,
+                file(&format!("samples/{NOT_ENROLLED}")),
+            ),
+            ok(
+                probes::PROFILES_MDM,
+                "<plist version=\"1.0\"><dict/></plist>",
+            ),
+        ];
+        let d = crate::checks::diagnose(&obs(r, true), &Config::default());
+        assert_eq!(d.enrolled, Some(false));
+        assert_eq!(d.identity_error, Some(false));
+    }
+
+    #[test]
+    fn end_to_end_second_phase_looks_up_the_profiles_cn() {
+        use crate::system::fake::{Answer, FakeSystem};
+        let cfg = Config::default();
+        let sys = FakeSystem::new(now()).not_live();
+        // Answers queue per id: script "missing" only for probes this test does not answer.
+        for p in probes::independent(&cfg) {
+            if p.id != probes::PROFILES_ENROLLMENT && p.id != probes::PROFILES_MDM {
+                sys.answer(&p.id, Answer::missing());
+            }
+        }
+        sys.answer(
+            probes::PROFILES_ENROLLMENT,
+            Answer::ok(file(&format!("samples/{DEP}"))),
+        );
+        sys.answer(
+            probes::PROFILES_MDM,
+            Answer::ok(file("profiles/enrolled_scep_identity.xml")),
+        );
+        sys.answer(
+            probes::IDENTITY_CERT,
+            Answer::ok(file("certs/identity_expiring.pem")),
+        );
+        let o = futures::executor::block_on(crate::observe::observe(&sys, &cfg));
+        let lookup = sys
+            .command_lines()
+            .into_iter()
+            .find(|l| l.contains("find-certificate"))
+            .expect("identity lookup ran in the second phase");
+        assert_eq!(
+            lookup,
+            "/usr/bin/security find-certificate -a -p -c mdm-identity-C02ZK1ABMD6M /Library/Keychains/System.keychain"
+        );
+        let f = check(&o, &cfg);
+        assert_eq!(f.status, Status::Warning, "{}", f.summary);
+        assert_eq!(f.facts["days_left"], 10);
+    }
 }
