@@ -137,6 +137,7 @@ pub fn build_report(obs: &Observations, diag: &Diagnosis, mode: &str, source: St
         source,
         host,
         watchdog: diag.watchdog(),
+        readiness: diag.readiness.clone(),
         order: diag.findings.iter().map(|f| f.id.clone()).collect(),
         checks: diag
             .findings
