@@ -127,7 +127,7 @@ pub fn check(obs: &Observations, cfg: &Config) -> Finding {
         facts.insert(key.into(), m.as_str().into());
         needed.insert(key.into(), t.into());
         match m {
-            Meets::Blocks => blocked.push(format!("{label} needs {t}%")),
+            Meets::Blocks => blocked.push(format!("{label} (needs {t}%)")),
             Meets::Unknown => unknown.push(label),
             Meets::Meets => {}
         }

@@ -125,9 +125,23 @@ pub fn check(obs: &Observations, _cfg: &Config) -> Finding {
         .as_ref()
         .and_then(|(_, s)| s.failure_reason.clone())
         .filter(|f| f.count > 0);
+    // Without a status report, the device's persisted DDM error in the SoftwareUpdate
+    // preferences (DDMPersistedErrorKey, same {count; reason; timestamp} shape) is the next best
+    // record of why the enforced install failed.
+    let (failure, failure_source) = match failure {
+        Some(f) => (Some(f), "softwareupdate.failure-reason"),
+        None => (
+            obs.su_prefs
+                .as_ref()
+                .ok()
+                .and_then(|p| p.ddm_error.clone())
+                .filter(|f| f.count > 0),
+            "DDMPersistedErrorKey",
+        ),
+    };
     let failure_text = failure.as_ref().map(|f| {
         format!(
-            "{} (failed {} time(s){})",
+            "{} (failed {} time(s){}; {failure_source})",
             f.reason.as_deref().unwrap_or("no reason given"),
             f.count,
             f.timestamp.as_deref().map(|t| format!(", last {t}")).unwrap_or_default()
@@ -140,7 +154,7 @@ pub fn check(obs: &Observations, _cfg: &Config) -> Finding {
         .fact("install_state", json!(install_state.as_ref().map(|s| s.as_str().to_string())))
         .fact(
             "failure_reason",
-            json!(status.as_ref().and_then(|(_, s)| s.failure_reason.as_ref()).map(|fr| json!({"count": fr.count, "reason": fr.reason, "timestamp": fr.timestamp}))),
+            json!(failure.as_ref().map(|fr| json!({"count": fr.count, "reason": fr.reason, "timestamp": fr.timestamp, "source": failure_source}))),
         )
         .fact(
             "pending_version",
@@ -266,6 +280,15 @@ pub fn check(obs: &Observations, _cfg: &Config) -> Finding {
         }
         (Some(true), Some(InstallState::Failed)) => {
             f.status = Status::Failed;
+            f.facts.insert(
+                "blocker".into(),
+                format!(
+                    "deadline passed {} ago, install failed: {}",
+                    human_span(minutes.unwrap_or(0)),
+                    failure.as_ref().and_then(|x| x.reason.clone()).unwrap_or_else(|| "no reason reported".into())
+                )
+                .into(),
+            );
             f.summary = format!(
                 "macOS {target} was due {deadline} ({} ago) and the install failed: {}",
                 human_span(minutes.unwrap_or(0)),
@@ -278,10 +301,28 @@ pub fn check(obs: &Observations, _cfg: &Config) -> Finding {
         }
         (Some(true), _) => {
             f.status = Status::Failed;
+            f.facts.insert(
+                "blocker".into(),
+                format!(
+                    "deadline passed {} ago, still on {}{}",
+                    human_span(minutes.unwrap_or(0)),
+                    running.map(|r| r.full_version()).unwrap_or_else(|| "an unknown version".into()),
+                    failure
+                        .as_ref()
+                        .and_then(|x| x.reason.clone())
+                        .map(|r| format!(", last failure: {r}"))
+                        .unwrap_or_default()
+                )
+                .into(),
+            );
             f.summary = format!(
-                "macOS {target} was due {deadline} ({} ago) and this Mac still runs {}; {state_text}",
+                "macOS {target} was due {deadline} ({} ago) and this Mac still runs {}; {state_text}{}",
                 human_span(minutes.unwrap_or(0)),
-                running.map(|r| r.full_version()).unwrap_or_else(|| "an unknown version".into())
+                running.map(|r| r.full_version()).unwrap_or_else(|| "an unknown version".into()),
+                failure_text
+                    .as_deref()
+                    .map(|t| format!("; last failure: {t}"))
+                    .unwrap_or_default()
             );
         }
         (Some(false), Some(InstallState::Failed)) => {

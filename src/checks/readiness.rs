@@ -127,7 +127,10 @@ fn line(kind: &str, v: &Verdict) -> String {
             None => "declared target".into(),
         }
     } else {
-        kind.to_string()
+        match &v.target {
+            Some(t) => format!("{kind} {t}"),
+            None => kind.to_string(),
+        }
     };
     match v.verdict.as_str() {
         "blocked" => format!(
@@ -176,7 +179,7 @@ pub fn assess(findings: &[Finding]) -> (Finding, Readiness) {
             Some(b) if matches!(b.status, Status::Warning | Status::Failed) => {
                 acc.blocked.push(Blocker {
                     check: BOOTSTRAP.into(),
-                    detail: b.summary.clone(),
+                    detail: b.summary.split(':').next().unwrap_or(&b.summary).trim().to_string(),
                 })
             }
             Some(b) if b.status == Status::Unknown => acc.unknown_of(Some(b), BOOTSTRAP),
@@ -186,7 +189,7 @@ pub fn assess(findings: &[Finding]) -> (Finding, Readiness) {
         if let Some(d) = ddm.filter(|d| d.status == Status::Failed) {
             acc.blocked.push(Blocker {
                 check: DDM.into(),
-                detail: d.summary.clone(),
+                detail: fact_str(d, "blocker").unwrap_or(&d.summary).to_string(),
             });
         }
         let target = format!(
