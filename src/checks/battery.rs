@@ -184,3 +184,64 @@ pub fn check(obs: &Observations, cfg: &Config) -> Finding {
     f.facts = facts;
     f
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::readiness::support::*;
+
+    const BATT_30: &[u8] =
+        b"Now drawing from 'Battery Power'\n -InternalBattery-0 (id=1)\t30%; discharging; 2:10 remaining present: true\n";
+
+    #[test]
+    fn apple_silicon_table() {
+        let o = obs(with(base(), ok("pmset_batt", BATT_30)));
+        let f = check(&o, &Config::default());
+        assert_eq!(f.status, Status::Warning);
+        assert_eq!(f.facts["user_initiated"], "meets");
+        assert_eq!(f.facts["automatic"], "blocks");
+        assert_eq!(f.facts["rsr"], "meets");
+        assert_eq!(f.facts["automatic_download"], "blocks");
+    }
+
+    #[test]
+    fn config_overrides_thresholds() {
+        let o = obs(with(base(), ok("pmset_batt", BATT_30)));
+        let cfg = Config {
+            battery_apple_silicon: BatteryThresholds {
+                user_initiated: 40,
+                automatic: 20,
+                rsr: 35,
+            },
+            ..Config::default()
+        };
+        let f = check(&o, &cfg);
+        assert_eq!(f.facts["user_initiated"], "blocks");
+        assert_eq!(f.facts["automatic"], "meets");
+        assert_eq!(f.facts["rsr"], "blocks");
+    }
+
+    #[test]
+    fn unknown_architecture_uses_both_tables() {
+        let b = with(base(), ok("pmset_batt", BATT_30));
+        let b = with(b, failed("hw_arm64", 1, "sysctl: permission denied"));
+        let f = check(&obs(b), &Config::default());
+        // 30 %: below Intel's 50 but above Apple silicon's 20: undecided; RSR 30 >= 20 meets.
+        assert_eq!(f.facts["user_initiated"], "unknown");
+        assert_eq!(f.facts["rsr"], "meets");
+        assert_eq!(f.status, Status::Warning, "automatic blocks under both tables");
+        let b = with(base(), ok("pmset_batt", b"Now drawing from 'Battery Power'\n -InternalBattery-0 (id=1)\t60%; discharging; 2:10 remaining present: true\n"));
+        let b = with(b, failed("hw_arm64", 1, "sysctl: permission denied"));
+        let f = check(&obs(b), &Config::default());
+        assert_eq!(f.status, Status::Ok);
+    }
+
+    #[test]
+    fn probe_failure_is_unknown_with_probe_and_fault() {
+        let o = obs(with(base(), failed("pmset_batt", 1, "pmset: error")));
+        let f = check(&o, &Config::default());
+        assert_eq!(f.status, Status::Unknown);
+        let r = f.reason.unwrap();
+        assert!(r.contains("pmset_batt") && r.contains("failed"), "{r}");
+    }
+}

@@ -345,3 +345,131 @@ pub fn check(obs: &Observations, _cfg: &Config) -> Finding {
     }
     f
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::readiness::support::*;
+    use crate::parse::su_log::{StatusReport, SuLog};
+
+    const DECL_PASSED: &[u8] =
+        include_bytes!("../../tests/fixtures/readiness/ddm_state_declaration_15.2.plist");
+    const DECL_FUTURE: &[u8] =
+        include_bytes!("../../tests/fixtures/readiness/ddm_state_declaration_15.2_future.plist");
+    const DECL_OLD: &[u8] =
+        include_bytes!("../../tests/fixtures/readiness/ddm_state_declaration_14.1_satisfied.plist");
+
+    fn report(ts: &str, state: &str, failure: Option<(&str, i64)>) -> StatusReport {
+        let fr = failure
+            .map(|(r, n)| {
+                format!("\"softwareupdate.failure-reason\" = {{ count = {n}; reason = \"{r}\"; timestamp = \"2026-11-19T22:00:12Z\"; }};")
+            })
+            .unwrap_or_default();
+        StatusReport {
+            timestamp: ts.into(),
+            time: None,
+            process: "SoftwareUpdateSubscriber".into(),
+            text: format!("Reporting status {{ {fr} \"softwareupdate.install-state\" = {state}; }}"),
+        }
+    }
+
+    fn with_reports(mut o: Observations, reports: Vec<StatusReport>) -> Observations {
+        o.su_log = Ok(SuLog {
+            status_reports: reports,
+            ..SuLog::default()
+        });
+        o
+    }
+
+    #[test]
+    fn deadline_passed_and_failed_carries_the_reason() {
+        let o = obs(with(base(), ok("ddm_state", DECL_PASSED)));
+        let o = with_reports(
+            o,
+            vec![
+                report("2026-11-20 08:00:00.000000-0500", "downloading", None),
+                report("2026-11-20 09:00:00.000000-0500", "failed", Some(("Not enough {space}", 2))),
+            ],
+        );
+        let f = check(&o, &Config::default());
+        assert_eq!(f.status, Status::Failed);
+        assert!(f.summary.contains("install failed: Not enough {space}"), "{}", f.summary);
+        assert_eq!(f.facts["install_state"], "failed");
+        assert_eq!(f.facts["failure_reason"]["count"], 2);
+        assert_eq!(f.facts["target"]["deadline_passed"], true);
+        // 2026-11-18T17:00 local vs 2026-11-20T10:00 local.
+        assert_eq!(f.facts["target"]["minutes_left"], -41 * 60);
+    }
+
+    #[test]
+    fn installing_is_reported_to_heal() {
+        let o = obs(base());
+        assert!(matches!(install_activity(&o), InstallActivity::Unknown(_)));
+        let o = with_reports(
+            o,
+            vec![
+                report("2026-11-20 09:00:00.000000-0500", "installing", None),
+                StatusReport {
+                    text: "Reporting status { \"softwareupdate.pending-version\" = { \"os-version\" = \"15.2\"; \"build-version\" = 24C101; }; }".into(),
+                    ..StatusReport::default()
+                },
+            ],
+        );
+        // The newest report has no install state: the newest one that does counts.
+        match install_activity(&o) {
+            InstallActivity::Installing(e) => assert_eq!(e.timestamp.as_deref(), Some("2026-11-20 09:00:00.000000-0500")),
+            other => panic!("{other:?}"),
+        }
+        let o = with_reports(obs(base()), vec![report("t", "prepared", None)]);
+        assert_eq!(install_activity(&o), InstallActivity::Idle);
+        // Combined with the log-based source, installing wins.
+        assert!(matches!(
+            InstallActivity::combine(InstallActivity::Unknown("x".into()), install_activity(&with_reports(obs(base()), vec![report("t", "installing", None)]))),
+            InstallActivity::Installing(_)
+        ));
+    }
+
+    #[test]
+    fn future_deadline_and_satisfied_and_unknown() {
+        let f = check(&obs(with(base(), ok("ddm_state", DECL_FUTURE))), &Config::default());
+        assert_eq!(f.status, Status::Ok);
+        assert_eq!(f.facts["target"]["minutes_left"], (5 * 24 + 7) * 60);
+        assert_eq!(f.facts["target"]["kind"], "update");
+        let f = check(&obs(with(base(), ok("ddm_state", DECL_OLD))), &Config::default());
+        assert_eq!(f.status, Status::Ok);
+        assert_eq!(f.facts["declarations"][0]["state"], "satisfied");
+        assert!(f.facts["target"].is_null());
+        let mut b = base();
+        b.retain(|r| r.id != "ddm_state");
+        let f = check(&obs(b), &Config::default());
+        assert_eq!(f.status, Status::Unknown);
+        assert!(f.reason.unwrap().contains("ddm_state"));
+    }
+
+    #[test]
+    fn classify_versions_and_rsr_builds() {
+        let running = SwVers {
+            product_version: "13.3.1".into(),
+            build_version: "22E261".into(),
+            ..SwVers::default()
+        };
+        let d = |v: &str, b: Option<&str>| Declaration {
+            target_os_version: Some(v.into()),
+            target_build_version: b.map(str::to_string),
+            ..Declaration::default()
+        };
+        assert_eq!(classify(&d("13.4", None), Some(&running)), DeclState::Pending);
+        assert_eq!(classify(&d("13.3", None), Some(&running)), DeclState::Satisfied);
+        assert_eq!(classify(&d("13.3.1", None), Some(&running)), DeclState::Satisfied);
+        // The RSR build of the same version is pending until installed.
+        assert_eq!(classify(&d("13.3.1", Some("22E772610a")), Some(&running)), DeclState::Pending);
+        assert_eq!(target_kind(&d("13.3.1", Some("22E772610a")), &running), "rsr");
+        assert_eq!(target_kind(&d("14.0", None), &running), "upgrade");
+        let rsr = SwVers {
+            build_version: "22E772610a".into(),
+            ..running.clone()
+        };
+        assert_eq!(classify(&d("13.3.1", Some("22E772610a")), Some(&rsr)), DeclState::Satisfied);
+        assert_eq!(classify(&d("13.3.1", None), None), DeclState::Unknown);
+    }
+}

@@ -239,3 +239,96 @@ pub fn assess(findings: &[Finding]) -> (Finding, Readiness) {
     }
     (f, Readiness { summary, kinds })
 }
+
+/// Observations for check tests, built through `observe::from_results` so they go through the
+/// same parsers as a live run (and survive new fields in `Observations`).
+#[cfg(test)]
+pub(crate) mod support {
+    use crate::config::Config;
+    use crate::observe::{self, Observations};
+    use crate::system::{Payload, ProbeResult};
+
+    pub const NOW: &str = "2026-11-20T10:00:00-05:00";
+
+    pub fn ok(id: &str, out: &[u8]) -> ProbeResult {
+        ProbeResult {
+            id: id.into(),
+            available: true,
+            exit_status: Some(0),
+            stdout: Payload::Memory(out.to_vec()),
+            ..ProbeResult::default()
+        }
+    }
+
+    pub fn failed(id: &str, exit: i32, stderr: &str) -> ProbeResult {
+        ProbeResult {
+            id: id.into(),
+            available: true,
+            exit_status: Some(exit),
+            stderr: stderr.as_bytes().to_vec(),
+            ..ProbeResult::default()
+        }
+    }
+
+    pub fn obs(results: Vec<ProbeResult>) -> Observations {
+        let now = chrono::DateTime::parse_from_rfc3339(NOW).unwrap();
+        observe::from_results(now, true, false, &[], results, &Config::default())
+    }
+
+    /// Apple silicon laptop, macOS 15.1, on AC, plenty of space, token escrowed.
+    pub fn base() -> Vec<ProbeResult> {
+        vec![
+            ok("sw_vers", b"ProductName:\t\tmacOS\nProductVersion:\t\t15.1\nBuildVersion:\t\t24B83\n"),
+            ok("hw_model", b"Mac15,3\n"),
+            ok("hw_arm64", b"1\n"),
+            ok("pmset_batt", b"Now drawing from 'AC Power'\n -InternalBattery-0 (id=1)\t80%; AC attached; not charging present: true\n"),
+            ok("diskutil_root", include_bytes!("../../tests/fixtures/samples/diskutil_info_plist__root_system_volume_disk1s5__catalina_FreeSpace0.plist")),
+            ok("profiles_bootstraptoken", b"profiles: Bootstrap Token supported on server: YES\nprofiles: Bootstrap Token escrowed to server: YES\n"),
+            ok("mdmclient_qdi", b"{\n    EACSPreflight = success;\n}\n"),
+            ok("ddm_state", include_bytes!("../../tests/fixtures/samples/SoftwareUpdateDDMStatePersistence__global_settings__macos26.2.plist")),
+        ]
+    }
+
+    pub fn with(mut base: Vec<ProbeResult>, r: ProbeResult) -> Vec<ProbeResult> {
+        base.retain(|x| x.id != r.id);
+        base.push(r);
+        base
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::support::*;
+    use super::*;
+    use crate::checks::diagnose;
+    use crate::config::Config;
+
+    #[test]
+    fn all_ready_then_unknown_when_probes_fail() {
+        let d = diagnose(&obs(base()), &Config::default());
+        let r = d.readiness.clone().unwrap();
+        assert_eq!(r.summary, "update ready; upgrade ready; rsr ready");
+        // pmset missing: battery unknown, so every kind is unknown with the probe named.
+        let mut b = base();
+        b.retain(|x| x.id != "pmset_batt");
+        let d = diagnose(&obs(b), &Config::default());
+        let r = d.readiness.clone().unwrap();
+        assert_eq!(r.kinds["update"].verdict, "unknown");
+        assert!(r.kinds["update"].unknown[0].contains("pmset_batt"), "{:?}", r.kinds["update"]);
+        let f = d.finding(READINESS).unwrap();
+        assert_eq!(f.status, Status::Unknown);
+        assert!(f.reason.as_deref().unwrap().contains("pmset_batt"));
+    }
+
+    #[test]
+    fn a_blocker_wins_over_unknowns() {
+        let b = with(base(), ok("pmset_batt", b"Now drawing from 'Battery Power'\n -InternalBattery-0 (id=1)\t12%; discharging; (no estimate) present: true\n"));
+        let mut b = b;
+        b.retain(|x| x.id != "diskutil_root" && x.id != "mdmclient_qdi");
+        let d = diagnose(&obs(b), &Config::default());
+        let r = d.readiness.unwrap();
+        assert_eq!(r.kinds["update"].verdict, "blocked");
+        assert_eq!(r.kinds["update"].unknown.len(), 1, "disk unknown is listed too");
+        assert_eq!(r.kinds["rsr"].verdict, "ready");
+    }
+}
