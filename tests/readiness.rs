@@ -3,6 +3,9 @@
 //! JSON report carries the verdicts. Probes the captures do not hold (enrollment, logs of
 //! mdmclient, launchctl) are reported unknown, which must not disturb readiness.
 
+// Running the built binary is the point of an end-to-end test; the boundary rule is for src/.
+#![allow(clippy::disallowed_methods)]
+
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -126,7 +129,10 @@ fn disk_below_upgrade_headroom() {
     let r = diagnose("readiness-disk-low");
     let d = check(&r, "disk.free_space");
     assert_eq!(d["status"], "warning");
-    assert_eq!(d["facts"]["free_source"], "mdmclient AvailableDeviceCapacity");
+    assert_eq!(
+        d["facts"]["free_source"],
+        "mdmclient AvailableDeviceCapacity"
+    );
     assert_eq!(d["facts"]["free_bytes"], 20_400_000_000u64);
     assert_eq!(d["facts"]["container_free_bytes"], 18_200_000_000u64);
     assert_eq!(d["facts"]["update"], "meets");
@@ -166,7 +172,10 @@ fn token_not_escrowed_blocks_the_enforced_target() {
     let t = check(&r, "bootstrap_token");
     assert_eq!(t["status"], "warning");
     assert_eq!(t["facts"]["escrowed"], false);
-    assert!(t["summary"].as_str().unwrap().contains("user's credentials"));
+    assert!(t["summary"]
+        .as_str()
+        .unwrap()
+        .contains("user's credentials"));
     assert_eq!(verdict(&r, "ddm_target"), "blocked");
     assert_eq!(blockers(&r, "ddm_target"), vec!["bootstrap_token"]);
     assert_eq!(r["readiness"]["ddm_target"]["target"], "15.2 (24C101)");
@@ -183,7 +192,10 @@ fn eacs_preflight_failure() {
     let t = check(&r, "bootstrap_token");
     assert_eq!(t["status"], "warning");
     assert_eq!(t["facts"]["escrowed"], true);
-    assert_eq!(t["facts"]["eacs_preflight"], "Unable to get Bootstrap Token");
+    assert_eq!(
+        t["facts"]["eacs_preflight"],
+        "Unable to get Bootstrap Token"
+    );
 }
 
 #[test]
@@ -202,7 +214,10 @@ fn enforcement_deadline_passed_and_failed() {
         assert_eq!(ddm["facts"]["failure_reason"]["count"], 2);
     } else {
         assert!(summary.contains("Software update failed."), "{summary}");
-        assert_eq!(ddm["facts"]["failure_reason"]["source"], "DDMPersistedErrorKey");
+        assert_eq!(
+            ddm["facts"]["failure_reason"]["source"],
+            "DDMPersistedErrorKey"
+        );
     }
     assert_eq!(verdict(&r, "ddm_target"), "blocked");
     assert!(blockers(&r, "ddm_target").contains(&"softwareupdate.ddm".to_string()));
@@ -250,7 +265,12 @@ fn every_capture_has_all_readiness_findings() {
             "bootstrap_token",
             "readiness",
         ] {
-            assert_ne!(check(&r, id)["status"], "unknown", "{name}: {id} {}", check(&r, id));
+            assert_ne!(
+                check(&r, id)["status"],
+                "unknown",
+                "{name}: {id} {}",
+                check(&r, id)
+            );
         }
         assert!(r["readiness"]["summary"].is_string(), "{name}");
     }

@@ -15,6 +15,9 @@ use crate::parse::sysctl::Arch;
 use crate::probes;
 use crate::report::{Evidence, Finding, Status};
 
+/// Picks one kind's threshold from a table.
+type Pick = fn(&BatteryThresholds) -> u8;
+
 /// Per-kind verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Meets {
@@ -33,15 +36,34 @@ impl Meets {
     }
 }
 
-fn judge(pct: u8, arch: Option<Arch>, cfg: &Config, pick: fn(&BatteryThresholds) -> u8) -> (Meets, u8) {
+fn judge(
+    pct: u8,
+    arch: Option<Arch>,
+    cfg: &Config,
+    pick: fn(&BatteryThresholds) -> u8,
+) -> (Meets, u8) {
     match arch {
         Some(Arch::AppleSilicon) => {
             let t = pick(&cfg.battery_apple_silicon);
-            (if pct >= t { Meets::Meets } else { Meets::Blocks }, t)
+            (
+                if pct >= t {
+                    Meets::Meets
+                } else {
+                    Meets::Blocks
+                },
+                t,
+            )
         }
         Some(Arch::Intel) => {
             let t = pick(&cfg.battery_intel);
-            (if pct >= t { Meets::Meets } else { Meets::Blocks }, t)
+            (
+                if pct >= t {
+                    Meets::Meets
+                } else {
+                    Meets::Blocks
+                },
+                t,
+            )
         }
         None => {
             let a = pick(&cfg.battery_apple_silicon);
@@ -70,9 +92,9 @@ pub fn check(obs: &Observations, cfg: &Config) -> Finding {
         Some(Arch::Intel) => Some(cfg.battery_intel),
         None => None,
     };
-    let table_fact = table.map(|t| {
-        json!({"user_initiated": t.user_initiated, "automatic": t.automatic, "rsr": t.rsr})
-    });
+    let table_fact = table.map(
+        |t| json!({"user_initiated": t.user_initiated, "automatic": t.automatic, "rsr": t.rsr}),
+    );
     let Some(b) = p.internal() else {
         // Desktop (fixture desktop_no_battery prints only the source line), or a UPS only.
         let mut f = Finding::new(
@@ -80,13 +102,19 @@ pub fn check(obs: &Observations, cfg: &Config) -> Finding {
             Status::NotApplicable,
             format!(
                 "no built-in battery ({}): power never blocks an update",
-                p.source.as_ref().map(|s| s.as_str()).unwrap_or("source not printed")
+                p.source
+                    .as_ref()
+                    .map(|s| s.as_str())
+                    .unwrap_or("source not printed")
             ),
         )
         .evidence(evidence)
         .fact("internal_battery", false)
         .fact("on_ac", json!(p.on_ac()))
-        .fact("source", json!(p.source.as_ref().map(|s| s.as_str().to_string())));
+        .fact(
+            "source",
+            json!(p.source.as_ref().map(|s| s.as_str().to_string())),
+        );
         for k in ["user_initiated", "automatic", "rsr", "automatic_download"] {
             f = f.fact(k, "meets");
         }
@@ -105,8 +133,11 @@ pub fn check(obs: &Observations, cfg: &Config) -> Finding {
     facts.insert("remaining".into(), json!(b.remaining));
     facts.insert("architecture".into(), json!(arch.map(|a| a.as_str())));
     facts.insert("thresholds".into(), json!(table_fact));
-    facts.insert("threshold_source".into(), "Apple, Managing software updates for IT (power requirements table)".into());
-    let kinds: [(&str, &str, fn(&BatteryThresholds) -> u8); 3] = [
+    facts.insert(
+        "threshold_source".into(),
+        "Apple, Managing software updates for IT (power requirements table)".into(),
+    );
+    let kinds: [(&str, &str, Pick); 3] = [
         ("user_initiated", "update/upgrade", |t| t.user_initiated),
         ("automatic", "automatic install", |t| t.automatic),
         ("rsr", "Rapid Security Response", |t| t.rsr),
@@ -147,7 +178,10 @@ pub fn check(obs: &Observations, cfg: &Config) -> Finding {
     let (status, summary) = if on_ac == Some(true) {
         (
             Status::Ok,
-            format!("{}% ({}), {power}: the battery does not block updates", b.percent, b.state),
+            format!(
+                "{}% ({}), {power}: the battery does not block updates",
+                b.percent, b.state
+            ),
         )
     } else if !blocked.is_empty() {
         (
@@ -155,7 +189,8 @@ pub fn check(obs: &Observations, cfg: &Config) -> Finding {
             format!(
                 "{}% {power}{}: blocks {}; automatic downloads wait for power",
                 b.percent,
-                arch.map(|a| format!(" ({})", a.label())).unwrap_or_default(),
+                arch.map(|a| format!(" ({})", a.label()))
+                    .unwrap_or_default(),
                 blocked.join(", ")
             ),
         )
@@ -166,13 +201,20 @@ pub fn check(obs: &Observations, cfg: &Config) -> Finding {
                 "{}% {power}: {} undecided ({})",
                 b.percent,
                 unknown.join(", "),
-                obs.arch.as_ref().err().map(|u| u.to_string()).unwrap_or_else(|| "power source not printed".into())
+                obs.arch
+                    .as_ref()
+                    .err()
+                    .map(|u| u.to_string())
+                    .unwrap_or_else(|| "power source not printed".into())
             ),
         )
     } else {
         (
             Status::Ok,
-            format!("{}% {power}: enough for every kind of update; automatic downloads wait for power", b.percent),
+            format!(
+                "{}% {power}: enough for every kind of update; automatic downloads wait for power",
+                b.percent
+            ),
         )
     };
     let mut f = Finding::new(BATTERY, status, summary)
@@ -229,7 +271,11 @@ mod tests {
         // 30 %: below Intel's 50 but above Apple silicon's 20: undecided; RSR 30 >= 20 meets.
         assert_eq!(f.facts["user_initiated"], "unknown");
         assert_eq!(f.facts["rsr"], "meets");
-        assert_eq!(f.status, Status::Warning, "automatic blocks under both tables");
+        assert_eq!(
+            f.status,
+            Status::Warning,
+            "automatic blocks under both tables"
+        );
         let b = with(base(), ok("pmset_batt", b"Now drawing from 'Battery Power'\n -InternalBattery-0 (id=1)\t60%; discharging; 2:10 remaining present: true\n"));
         let b = with(b, failed("hw_arm64", 1, "sysctl: permission denied"));
         let f = check(&obs(b), &Config::default());

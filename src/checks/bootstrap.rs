@@ -27,9 +27,7 @@ pub fn eacs_ok(v: &str) -> bool {
 
 pub fn check(obs: &Observations, _cfg: &Config) -> Finding {
     match &obs.arch {
-        Err(u) => {
-            return Finding::unknown(BOOTSTRAP, format!("architecture unknown ({u})"))
-        }
+        Err(u) => return Finding::unknown(BOOTSTRAP, format!("architecture unknown ({u})")),
         Ok(Arch::Intel) => {
             return Finding::new(
                 BOOTSTRAP,
@@ -69,7 +67,8 @@ pub fn check(obs: &Observations, _cfg: &Config) -> Finding {
         .map(|v| compare_versions(&v.product_version, "13.3").is_ge());
     match needs_eacs {
         Some(false) => {
-            f.summary = "bootstrap token escrowed (EACSPreflight is only reported from macOS 13.3)".into();
+            f.summary =
+                "bootstrap token escrowed (EACSPreflight is only reported from macOS 13.3)".into();
             f.facts.insert("eacs_preflight".into(), json!(null));
             f
         }
@@ -77,17 +76,26 @@ pub fn check(obs: &Observations, _cfg: &Config) -> Finding {
             Ok(d) => match d.eacs_preflight() {
                 Some(v) if eacs_ok(v) => {
                     f.summary = format!("bootstrap token escrowed; EACSPreflight: {v}");
-                    f.evidence(Evidence::line(probes::MDMCLIENT_QDI, format!("EACSPreflight = {v}")))
-                        .fact("eacs_preflight", v)
+                    f.evidence(Evidence::line(
+                        probes::MDMCLIENT_QDI,
+                        format!("EACSPreflight = {v}"),
+                    ))
+                    .fact("eacs_preflight", v)
                 }
                 Some(v) => {
                     f.status = Status::Warning;
-                    f.summary = format!("bootstrap token escrowed but EACSPreflight says {v:?}: {NEEDS_USER}");
-                    f.evidence(Evidence::line(probes::MDMCLIENT_QDI, format!("EACSPreflight = {v}")))
-                        .fact("eacs_preflight", v)
+                    f.summary = format!(
+                        "bootstrap token escrowed but EACSPreflight says {v:?}: {NEEDS_USER}"
+                    );
+                    f.evidence(Evidence::line(
+                        probes::MDMCLIENT_QDI,
+                        format!("EACSPreflight = {v}"),
+                    ))
+                    .fact("eacs_preflight", v)
                 }
                 None => {
-                    f.summary = "bootstrap token escrowed; mdmclient printed no EACSPreflight".into();
+                    f.summary =
+                        "bootstrap token escrowed; mdmclient printed no EACSPreflight".into();
                     f.fact("eacs_preflight", json!(null))
                 }
             },

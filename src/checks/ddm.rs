@@ -102,7 +102,9 @@ pub fn install_activity(obs: &Observations) -> InstallActivity {
             "DDM status: softwareupdate.install-state = installing",
         )),
         Some(_) => InstallActivity::Idle,
-        None => InstallActivity::Unknown("no DDM status report with an install state in the log window".into()),
+        None => InstallActivity::Unknown(
+            "no DDM status report with an install state in the log window".into(),
+        ),
     }
 }
 
@@ -144,7 +146,10 @@ pub fn check(obs: &Observations, _cfg: &Config) -> Finding {
             "{} (failed {} time(s){}; {failure_source})",
             f.reason.as_deref().unwrap_or("no reason given"),
             f.count,
-            f.timestamp.as_deref().map(|t| format!(", last {t}")).unwrap_or_default()
+            f.timestamp
+                .as_deref()
+                .map(|t| format!(", last {t}"))
+                .unwrap_or_default()
         )
     });
     let now_local: NaiveDateTime = obs.now.naive_local();
@@ -166,7 +171,11 @@ pub fn check(obs: &Observations, _cfg: &Config) -> Finding {
         f = f.evidence(Evidence::log(
             probes::LOG_SOFTWAREUPDATE,
             r.timestamp.clone(),
-            format!("{}: Reporting status {}", r.process, flat.chars().take(600).collect::<String>()),
+            format!(
+                "{}: Reporting status {}",
+                r.process,
+                flat.chars().take(600).collect::<String>()
+            ),
         ));
     }
     if let Err(u) = &obs.su_log {
@@ -184,7 +193,9 @@ pub fn check(obs: &Observations, _cfg: &Config) -> Finding {
                 out.status = Status::Warning;
                 out.summary = format!(
                     "the device reports a failed install: {}; declarations unknown ({u})",
-                    failure_text.clone().unwrap_or_else(|| "no reason given".into())
+                    failure_text
+                        .clone()
+                        .unwrap_or_else(|| "no reason given".into())
                 );
             }
             return out;
@@ -195,7 +206,9 @@ pub fn check(obs: &Observations, _cfg: &Config) -> Finding {
     let mut active: Vec<(&Declaration, DeclState)> = Vec::new();
     for d in &state.declarations {
         let st = classify(d, running);
-        let minutes = d.target_local_date_time.map(|t| (t - now_local).num_minutes());
+        let minutes = d
+            .target_local_date_time
+            .map(|t| (t - now_local).num_minutes());
         decls.push(json!({
             "key": d.key,
             "target_os_version": d.target_os_version,
@@ -219,9 +232,14 @@ pub fn check(obs: &Observations, _cfg: &Config) -> Finding {
             active.push((d, st));
         }
     }
-    f = f
-        .fact("declarations", Value::Array(decls))
-        .fact("global_settings", json!(state.global_settings.iter().cloned().collect::<std::collections::BTreeMap<_, _>>()));
+    f = f.fact("declarations", Value::Array(decls)).fact(
+        "global_settings",
+        json!(state
+            .global_settings
+            .iter()
+            .cloned()
+            .collect::<std::collections::BTreeMap<_, _>>()),
+    );
     // The declaration that binds first: earliest deadline (unreadable deadlines last).
     active.sort_by_key(|(d, _)| d.target_local_date_time.unwrap_or(NaiveDateTime::MAX));
     let Some((d, st)) = active.first().copied() else {
@@ -239,7 +257,9 @@ pub fn check(obs: &Observations, _cfg: &Config) -> Finding {
             f.status = Status::Warning;
             f.summary.push_str(&format!(
                 "; the device reports a failed install: {}",
-                failure_text.clone().unwrap_or_else(|| "no reason given".into())
+                failure_text
+                    .clone()
+                    .unwrap_or_else(|| "no reason given".into())
             ));
         }
         return f;
@@ -247,10 +267,15 @@ pub fn check(obs: &Observations, _cfg: &Config) -> Finding {
     let target = format!(
         "{}{}",
         d.target_os_version.as_deref().unwrap_or("?"),
-        d.target_build_version.as_deref().map(|b| format!(" ({b})")).unwrap_or_default()
+        d.target_build_version
+            .as_deref()
+            .map(|b| format!(" ({b})"))
+            .unwrap_or_default()
     );
     let kind = running.map(|r| target_kind(d, r));
-    let minutes = d.target_local_date_time.map(|t| (t - now_local).num_minutes());
+    let minutes = d
+        .target_local_date_time
+        .map(|t| (t - now_local).num_minutes());
     let passed = minutes.map(|m| m <= 0);
     f = f.fact(
         "target",
@@ -272,11 +297,15 @@ pub fn check(obs: &Observations, _cfg: &Config) -> Finding {
         .as_ref()
         .map(|s| format!("install-state {}", s.as_str()))
         .unwrap_or_else(|| "no install-state reported".into());
-    let deadline = d.target_local_date_time_raw.as_deref().unwrap_or("unreadable");
+    let deadline = d
+        .target_local_date_time_raw
+        .as_deref()
+        .unwrap_or("unreadable");
     match (passed, &install_state) {
         (None, _) => {
             f.status = Status::Warning;
-            f.summary = format!("macOS {target} enforced, deadline {deadline:?} unreadable; {state_text}");
+            f.summary =
+                format!("macOS {target} enforced, deadline {deadline:?} unreadable; {state_text}");
         }
         (Some(true), Some(InstallState::Failed)) => {
             f.status = Status::Failed;
@@ -285,14 +314,19 @@ pub fn check(obs: &Observations, _cfg: &Config) -> Finding {
                 format!(
                     "deadline passed {} ago, install failed: {}",
                     human_span(minutes.unwrap_or(0)),
-                    failure.as_ref().and_then(|x| x.reason.clone()).unwrap_or_else(|| "no reason reported".into())
+                    failure
+                        .as_ref()
+                        .and_then(|x| x.reason.clone())
+                        .unwrap_or_else(|| "no reason reported".into())
                 )
                 .into(),
             );
             f.summary = format!(
                 "macOS {target} was due {deadline} ({} ago) and the install failed: {}",
                 human_span(minutes.unwrap_or(0)),
-                failure_text.clone().unwrap_or_else(|| "no failure reason reported".into())
+                failure_text
+                    .clone()
+                    .unwrap_or_else(|| "no failure reason reported".into())
             );
         }
         (Some(true), Some(InstallState::Installing)) => {
@@ -306,7 +340,9 @@ pub fn check(obs: &Observations, _cfg: &Config) -> Finding {
                 format!(
                     "deadline passed {} ago, still on {}{}",
                     human_span(minutes.unwrap_or(0)),
-                    running.map(|r| r.full_version()).unwrap_or_else(|| "an unknown version".into()),
+                    running
+                        .map(|r| r.full_version())
+                        .unwrap_or_else(|| "an unknown version".into()),
                     failure
                         .as_ref()
                         .and_then(|x| x.reason.clone())
@@ -330,7 +366,9 @@ pub fn check(obs: &Observations, _cfg: &Config) -> Finding {
             f.summary = format!(
                 "macOS {target} due {deadline} ({} left); the last attempt failed: {}",
                 human_span(minutes.unwrap_or(0)),
-                failure_text.clone().unwrap_or_else(|| "no failure reason reported".into())
+                failure_text
+                    .clone()
+                    .unwrap_or_else(|| "no failure reason reported".into())
             );
         }
         (Some(false), _) => {
@@ -341,7 +379,8 @@ pub fn check(obs: &Observations, _cfg: &Config) -> Finding {
         }
     }
     if st == DeclState::Unknown {
-        f.summary.push_str(" (running version unknown: cannot tell whether it is satisfied)");
+        f.summary
+            .push_str(" (running version unknown: cannot tell whether it is satisfied)");
     }
     f
 }
@@ -369,7 +408,9 @@ mod tests {
             timestamp: ts.into(),
             time: None,
             process: "SoftwareUpdateSubscriber".into(),
-            text: format!("Reporting status {{ {fr} \"softwareupdate.install-state\" = {state}; }}"),
+            text: format!(
+                "Reporting status {{ {fr} \"softwareupdate.install-state\" = {state}; }}"
+            ),
         }
     }
 
@@ -388,12 +429,20 @@ mod tests {
             o,
             vec![
                 report("2026-11-20 08:00:00.000000-0500", "downloading", None),
-                report("2026-11-20 09:00:00.000000-0500", "failed", Some(("Not enough {space}", 2))),
+                report(
+                    "2026-11-20 09:00:00.000000-0500",
+                    "failed",
+                    Some(("Not enough {space}", 2)),
+                ),
             ],
         );
         let f = check(&o, &Config::default());
         assert_eq!(f.status, Status::Failed);
-        assert!(f.summary.contains("install failed: Not enough {space}"), "{}", f.summary);
+        assert!(
+            f.summary.contains("install failed: Not enough {space}"),
+            "{}",
+            f.summary
+        );
         assert_eq!(f.facts["install_state"], "failed");
         assert_eq!(f.facts["failure_reason"]["count"], 2);
         assert_eq!(f.facts["target"]["deadline_passed"], true);
@@ -417,25 +466,40 @@ mod tests {
         );
         // The newest report has no install state: the newest one that does counts.
         match install_activity(&o) {
-            InstallActivity::Installing(e) => assert_eq!(e.timestamp.as_deref(), Some("2026-11-20 09:00:00.000000-0500")),
+            InstallActivity::Installing(e) => assert_eq!(
+                e.timestamp.as_deref(),
+                Some("2026-11-20 09:00:00.000000-0500")
+            ),
             other => panic!("{other:?}"),
         }
         let o = with_reports(obs(base()), vec![report("t", "prepared", None)]);
         assert_eq!(install_activity(&o), InstallActivity::Idle);
         // Combined with the log-based source, installing wins.
         assert!(matches!(
-            InstallActivity::combine(InstallActivity::Unknown("x".into()), install_activity(&with_reports(obs(base()), vec![report("t", "installing", None)]))),
+            InstallActivity::combine(
+                InstallActivity::Unknown("x".into()),
+                install_activity(&with_reports(
+                    obs(base()),
+                    vec![report("t", "installing", None)]
+                ))
+            ),
             InstallActivity::Installing(_)
         ));
     }
 
     #[test]
     fn future_deadline_and_satisfied_and_unknown() {
-        let f = check(&obs(with(base(), ok("ddm_state", DECL_FUTURE))), &Config::default());
+        let f = check(
+            &obs(with(base(), ok("ddm_state", DECL_FUTURE))),
+            &Config::default(),
+        );
         assert_eq!(f.status, Status::Ok);
         assert_eq!(f.facts["target"]["minutes_left"], (5 * 24 + 7) * 60);
         assert_eq!(f.facts["target"]["kind"], "update");
-        let f = check(&obs(with(base(), ok("ddm_state", DECL_OLD))), &Config::default());
+        let f = check(
+            &obs(with(base(), ok("ddm_state", DECL_OLD))),
+            &Config::default(),
+        );
         assert_eq!(f.status, Status::Ok);
         assert_eq!(f.facts["declarations"][0]["state"], "satisfied");
         assert!(f.facts["target"].is_null());
@@ -458,18 +522,36 @@ mod tests {
             target_build_version: b.map(str::to_string),
             ..Declaration::default()
         };
-        assert_eq!(classify(&d("13.4", None), Some(&running)), DeclState::Pending);
-        assert_eq!(classify(&d("13.3", None), Some(&running)), DeclState::Satisfied);
-        assert_eq!(classify(&d("13.3.1", None), Some(&running)), DeclState::Satisfied);
+        assert_eq!(
+            classify(&d("13.4", None), Some(&running)),
+            DeclState::Pending
+        );
+        assert_eq!(
+            classify(&d("13.3", None), Some(&running)),
+            DeclState::Satisfied
+        );
+        assert_eq!(
+            classify(&d("13.3.1", None), Some(&running)),
+            DeclState::Satisfied
+        );
         // The RSR build of the same version is pending until installed.
-        assert_eq!(classify(&d("13.3.1", Some("22E772610a")), Some(&running)), DeclState::Pending);
-        assert_eq!(target_kind(&d("13.3.1", Some("22E772610a")), &running), "rsr");
+        assert_eq!(
+            classify(&d("13.3.1", Some("22E772610a")), Some(&running)),
+            DeclState::Pending
+        );
+        assert_eq!(
+            target_kind(&d("13.3.1", Some("22E772610a")), &running),
+            "rsr"
+        );
         assert_eq!(target_kind(&d("14.0", None), &running), "upgrade");
         let rsr = SwVers {
             build_version: "22E772610a".into(),
             ..running.clone()
         };
-        assert_eq!(classify(&d("13.3.1", Some("22E772610a")), Some(&rsr)), DeclState::Satisfied);
+        assert_eq!(
+            classify(&d("13.3.1", Some("22E772610a")), Some(&rsr)),
+            DeclState::Satisfied
+        );
         assert_eq!(classify(&d("13.3.1", None), None), DeclState::Unknown);
     }
 }

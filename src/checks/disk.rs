@@ -33,7 +33,14 @@ pub fn check(obs: &Observations, cfg: &Config) -> Finding {
     let diskutil = obs.disk.as_ref().ok().and_then(|d| d.free_bytes());
     let (free, source) = match (qdi, diskutil) {
         (Some(g), _) => ((g * GB as f64) as u64, "mdmclient AvailableDeviceCapacity"),
-        (None, Some((b, key))) => (b, if key == "FreeSpace" { "diskutil FreeSpace" } else { "diskutil APFSContainerFree" }),
+        (None, Some((b, key))) => (
+            b,
+            if key == "FreeSpace" {
+                "diskutil FreeSpace"
+            } else {
+                "diskutil APFSContainerFree"
+            },
+        ),
         (None, None) => {
             let why = match &obs.disk {
                 Err(u) => u.to_string(),
@@ -55,7 +62,9 @@ pub fn check(obs: &Observations, cfg: &Config) -> Finding {
             Status::Failed,
             format!(
                 "{} free, {} GB needed for an update and {} GB for an upgrade",
-                gb(free), cfg.disk_headroom_update_gb, cfg.disk_headroom_upgrade_gb
+                gb(free),
+                cfg.disk_headroom_update_gb,
+                cfg.disk_headroom_upgrade_gb
             ),
         )
     } else if free < need_upgrade {
@@ -63,7 +72,9 @@ pub fn check(obs: &Observations, cfg: &Config) -> Finding {
             Status::Warning,
             format!(
                 "{} free: enough for an update ({} GB), not an upgrade ({} GB)",
-                gb(free), cfg.disk_headroom_update_gb, cfg.disk_headroom_upgrade_gb
+                gb(free),
+                cfg.disk_headroom_update_gb,
+                cfg.disk_headroom_upgrade_gb
             ),
         )
     } else {
@@ -93,17 +104,28 @@ pub fn check(obs: &Observations, cfg: &Config) -> Finding {
             probes::DISKUTIL_ROOT,
             format!(
                 "APFSContainerFree {} FreeSpace {}{}",
-                d.container_free.map(|b| b.to_string()).unwrap_or_else(|| "absent".into()),
-                d.free_space.map(|b| b.to_string()).unwrap_or_else(|| "absent".into()),
-                d.device_identifier.as_deref().map(|i| format!(" ({i})")).unwrap_or_default()
+                d.container_free
+                    .map(|b| b.to_string())
+                    .unwrap_or_else(|| "absent".into()),
+                d.free_space
+                    .map(|b| b.to_string())
+                    .unwrap_or_else(|| "absent".into()),
+                d.device_identifier
+                    .as_deref()
+                    .map(|i| format!(" ({i})"))
+                    .unwrap_or_default()
             ),
         ));
     }
     if let Some(g) = qdi {
         f = f
             .fact("available_device_capacity_gb", g)
-            .evidence(Evidence::line(probes::MDMCLIENT_QDI, format!("AvailableDeviceCapacity = {g}")));
+            .evidence(Evidence::line(
+                probes::MDMCLIENT_QDI,
+                format!("AvailableDeviceCapacity = {g}"),
+            ));
     }
-    f.summary.push_str(" (download size unknown: headroom only)");
+    f.summary
+        .push_str(" (download size unknown: headroom only)");
     f
 }

@@ -179,7 +179,13 @@ pub fn assess(findings: &[Finding]) -> (Finding, Readiness) {
             Some(b) if matches!(b.status, Status::Warning | Status::Failed) => {
                 acc.blocked.push(Blocker {
                     check: BOOTSTRAP.into(),
-                    detail: b.summary.split(':').next().unwrap_or(&b.summary).trim().to_string(),
+                    detail: b
+                        .summary
+                        .split(':')
+                        .next()
+                        .unwrap_or(&b.summary)
+                        .trim()
+                        .to_string(),
                 })
             }
             Some(b) if b.status == Status::Unknown => acc.unknown_of(Some(b), BOOTSTRAP),
@@ -314,7 +320,11 @@ mod tests {
         let d = diagnose(&obs(b), &Config::default());
         let r = d.readiness.clone().unwrap();
         assert_eq!(r.kinds["update"].verdict, "unknown");
-        assert!(r.kinds["update"].unknown[0].contains("pmset_batt"), "{:?}", r.kinds["update"]);
+        assert!(
+            r.kinds["update"].unknown[0].contains("pmset_batt"),
+            "{:?}",
+            r.kinds["update"]
+        );
         let f = d.finding(READINESS).unwrap();
         assert_eq!(f.status, Status::Unknown);
         assert!(f.reason.as_deref().unwrap().contains("pmset_batt"));
@@ -328,7 +338,11 @@ mod tests {
         let d = diagnose(&obs(b), &Config::default());
         let r = d.readiness.unwrap();
         assert_eq!(r.kinds["update"].verdict, "blocked");
-        assert_eq!(r.kinds["update"].unknown.len(), 1, "disk unknown is listed too");
+        assert_eq!(
+            r.kinds["update"].unknown.len(),
+            1,
+            "disk unknown is listed too"
+        );
         assert_eq!(r.kinds["rsr"].verdict, "ready");
     }
 }

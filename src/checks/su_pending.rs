@@ -18,7 +18,10 @@ use crate::report::{Evidence, Finding, Status};
 
 /// "update" or "upgrade" for a target version against the running one.
 pub fn kind_of(target: &str, running: &str) -> &'static str {
-    match (version_parts(target).first(), version_parts(running).first()) {
+    match (
+        version_parts(target).first(),
+        version_parts(running).first(),
+    ) {
         (Some(t), Some(r)) if t > r => "upgrade",
         _ => "update",
     }
@@ -70,7 +73,9 @@ pub fn check(obs: &Observations, cfg: &Config) -> Finding {
     if p.last_session_successful == Some(false) {
         problems.push(format!(
             "the last session failed (LastResultCode {})",
-            p.last_result_code.map(|c| c.to_string()).unwrap_or_else(|| "absent".into())
+            p.last_result_code
+                .map(|c| c.to_string())
+                .unwrap_or_else(|| "absent".into())
         ));
     }
     if p.skipped_download_lacking_disk_space == Some(true) {
@@ -81,7 +86,10 @@ pub fn check(obs: &Observations, cfg: &Config) -> Finding {
             "DDM error x{}: {}{}",
             e.count,
             e.reason.as_deref().unwrap_or("no reason given"),
-            e.timestamp.as_deref().map(|t| format!(" at {t}")).unwrap_or_default()
+            e.timestamp
+                .as_deref()
+                .map(|t| format!(" at {t}"))
+                .unwrap_or_default()
         ));
     }
     let listing = if p.recommended_updates.is_empty() {
@@ -90,15 +98,24 @@ pub fn check(obs: &Observations, cfg: &Config) -> Finding {
         let names: Vec<String> = p
             .recommended_updates
             .iter()
-            .map(|u| u.display_name.clone().unwrap_or_else(|| u.product_key.clone()))
+            .map(|u| {
+                u.display_name
+                    .clone()
+                    .unwrap_or_else(|| u.product_key.clone())
+            })
             .collect();
         format!("{} pending: {}", names.len(), names.join(", "))
     };
-    let status = if problems.is_empty() { Status::Ok } else { Status::Warning };
+    let status = if problems.is_empty() {
+        Status::Ok
+    } else {
+        Status::Warning
+    };
     let summary = if problems.is_empty() {
         format!(
             "{listing}; last successful scan {}",
-            days.map(|d| format!("{d} day(s) ago")).unwrap_or_else(|| "unknown".into())
+            days.map(|d| format!("{d} day(s) ago"))
+                .unwrap_or_else(|| "unknown".into())
         )
     } else {
         format!("{listing}; {}", problems.join("; "))
@@ -126,7 +143,10 @@ pub fn check(obs: &Observations, cfg: &Config) -> Finding {
                 "RecommendedUpdates: {} ({}){}",
                 u.display_name.as_deref().unwrap_or("?"),
                 u.product_key,
-                u.display_version.as_deref().map(|v| format!(" version {v}")).unwrap_or_default()
+                u.display_version
+                    .as_deref()
+                    .map(|v| format!(" version {v}"))
+                    .unwrap_or_default()
             ),
         ));
     }

@@ -82,16 +82,27 @@ mod tests {
     use super::*;
 
     fn sample(name: &str) -> Vec<u8> {
-        let p = format!("{}/tests/fixtures/samples/{name}", env!("CARGO_MANIFEST_DIR"));
+        let p = format!(
+            "{}/tests/fixtures/samples/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
         std::fs::read(&p).unwrap_or_else(|e| panic!("{p}: {e}"))
     }
 
     #[test]
     fn global_settings_xml_fixture() {
-        let st = parse(&sample("SoftwareUpdateDDMStatePersistence__global_settings__macos26.2.plist")).unwrap();
+        let st = parse(&sample(
+            "SoftwareUpdateDDMStatePersistence__global_settings__macos26.2.plist",
+        ))
+        .unwrap();
         assert!(st.has_policy_fields);
         assert!(st.declarations.is_empty());
-        let get = |k: &str| st.global_settings.iter().find(|(x, _)| x == k).map(|(_, v)| v.as_str());
+        let get = |k: &str| {
+            st.global_settings
+                .iter()
+                .find(|(x, _)| x == k)
+                .map(|(_, v)| v.as_str())
+        };
         assert_eq!(get("automaticallyInstallOSUpdates"), Some("1"));
         assert_eq!(get("enableRapidSecurityResponse"), Some("true"));
     }

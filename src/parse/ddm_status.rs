@@ -101,7 +101,10 @@ pub fn failure_reason(v: &Value) -> Option<FailureReason> {
             .and_then(|s| s.trim().parse().ok())
             .unwrap_or(0),
         reason: v.get("reason").and_then(Value::as_str).map(str::to_string),
-        timestamp: v.get("timestamp").and_then(Value::as_str).map(str::to_string),
+        timestamp: v
+            .get("timestamp")
+            .and_then(Value::as_str)
+            .map(str::to_string),
     })
 }
 
@@ -110,7 +113,10 @@ pub fn parse(text: &str) -> Result<DdmStatus, String> {
     let b = block(text).ok_or("no complete 'Reporting status { ... }' block")?;
     let v = nextstep::parse(b)?;
     let mut st = DdmStatus::default();
-    if let Some(s) = v.find("softwareupdate.install-state").and_then(Value::as_str) {
+    if let Some(s) = v
+        .find("softwareupdate.install-state")
+        .and_then(Value::as_str)
+    {
         st.install_state = Some(InstallState::parse(s));
     }
     if let Some(p) = v.find("softwareupdate.pending-version") {
@@ -129,12 +135,19 @@ pub fn parse(text: &str) -> Result<DdmStatus, String> {
     if let Some(r) = v.find("softwareupdate.install-reason") {
         match r.get("reason") {
             Some(Value::Array(a)) => {
-                st.install_reason = a.iter().filter_map(Value::as_str).map(str::to_string).collect()
+                st.install_reason = a
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
             }
             Some(Value::String(s)) => st.install_reason = vec![s.clone()],
             _ => {}
         }
-        st.declaration_id = r.get("declaration-id").and_then(Value::as_str).map(str::to_string);
+        st.declaration_id = r
+            .get("declaration-id")
+            .and_then(Value::as_str)
+            .map(str::to_string);
     }
     if st.is_empty() {
         return Err("the status block has no softwareupdate.* item".into());
@@ -173,18 +186,37 @@ mod tests {
         let st = parse(FAILED).unwrap();
         assert_eq!(st.install_state, Some(InstallState::Failed));
         let p = st.pending_version.unwrap();
-        assert_eq!((p.os_version.as_str(), p.build_version.as_str()), ("15.2", "24C101"));
-        assert_eq!(p.target_local_date_time.as_deref(), Some("2026-11-18T17:00:00"));
+        assert_eq!(
+            (p.os_version.as_str(), p.build_version.as_str()),
+            ("15.2", "24C101")
+        );
+        assert_eq!(
+            p.target_local_date_time.as_deref(),
+            Some("2026-11-18T17:00:00")
+        );
         let f = st.failure_reason.unwrap();
         assert_eq!(f.count, 2);
-        assert_eq!(f.reason.as_deref(), Some("Install failed {code 75}: not enough space"));
+        assert_eq!(
+            f.reason.as_deref(),
+            Some("Install failed {code 75}: not enough space")
+        );
         assert_eq!(st.install_reason, vec!["declaration"]);
-        assert_eq!(st.declaration_id.as_deref(), Some("com.example.enforce.15.2"));
+        assert_eq!(
+            st.declaration_id.as_deref(),
+            Some("com.example.enforce.15.2")
+        );
     }
 
     #[test]
     fn every_schema_state_and_waiting() {
-        for s in ["none", "waiting", "downloading", "prepared", "installing", "failed"] {
+        for s in [
+            "none",
+            "waiting",
+            "downloading",
+            "prepared",
+            "installing",
+            "failed",
+        ] {
             let text = format!("Reporting status {{ \"softwareupdate.install-state\" = {s}; }}");
             let st = parse(&text).unwrap();
             assert_eq!(st.install_state.as_ref().map(InstallState::as_str), Some(s));

@@ -107,7 +107,10 @@ mod tests {
     use super::*;
 
     fn sample(name: &str) -> Vec<u8> {
-        let p = format!("{}/tests/fixtures/samples/{name}", env!("CARGO_MANIFEST_DIR"));
+        let p = format!(
+            "{}/tests/fixtures/samples/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
         std::fs::read(&p).unwrap_or_else(|e| panic!("{p}: {e}"))
     }
 
@@ -140,11 +143,31 @@ mod tests {
     #[test]
     fn text_samples() {
         let cases: [(&str, Option<u64>, Option<u64>); 5] = [
-            ("diskutil_info__disk3s1_system_volume__apple_silicon_macos11_asahi_docs.txt", Some(183_397_150_720), None),
-            ("diskutil_info__disk1s4_recovery_unmounted__apple_silicon_macos11_asahi_docs.txt", Some(506_347_520), None),
-            ("diskutil_info__apfs_data_volume_8TB__M3_Max__from_mock.txt", Some(4_490_433_454_080), None),
-            ("diskutil_info_root__grep_Container__partial.txt", Some(57_048_616_960), None),
-            ("diskutil_info_data_volume__grep_Volume_Used_Free__partial__2026.txt", None, Some(8_988_352_512)),
+            (
+                "diskutil_info__disk3s1_system_volume__apple_silicon_macos11_asahi_docs.txt",
+                Some(183_397_150_720),
+                None,
+            ),
+            (
+                "diskutil_info__disk1s4_recovery_unmounted__apple_silicon_macos11_asahi_docs.txt",
+                Some(506_347_520),
+                None,
+            ),
+            (
+                "diskutil_info__apfs_data_volume_8TB__M3_Max__from_mock.txt",
+                Some(4_490_433_454_080),
+                None,
+            ),
+            (
+                "diskutil_info_root__grep_Container__partial.txt",
+                Some(57_048_616_960),
+                None,
+            ),
+            (
+                "diskutil_info_data_volume__grep_Volume_Used_Free__partial__2026.txt",
+                None,
+                Some(8_988_352_512),
+            ),
         ];
         for (f, container, volume) in cases {
             let d = parse(&sample(f)).unwrap_or_else(|e| panic!("{f}: {e}"));
@@ -157,7 +180,10 @@ mod tests {
     #[test]
     fn german_locale_without_bytes_is_refused() {
         // `Container Free Space: 33,3 GB` has no exact byte count: refuse rather than guess.
-        assert!(parse(&sample("df_h_and_diskutil_container_free__german_locale__partial.txt")).is_err());
+        assert!(parse(&sample(
+            "df_h_and_diskutil_container_free__german_locale__partial.txt"
+        ))
+        .is_err());
         assert!(parse(b"").is_err());
         assert!(parse(b"<?xml garbage").is_err());
         assert!(parse(b"bplist00\xff\xff").is_err());

@@ -64,7 +64,9 @@ pub fn parse(text: &str) -> Result<DeviceInformation, String> {
             if key.is_empty() {
                 continue;
             }
-            info.values.entry(key).or_insert_with(|| nextstep::unquote(v));
+            info.values
+                .entry(key)
+                .or_insert_with(|| nextstep::unquote(v));
         }
     }
     if info.values.is_empty() {
@@ -102,7 +104,10 @@ mod tests {
         assert_eq!(d.eacs_preflight(), Some("EFI password exists"));
         assert_eq!(d.available_device_capacity_gb(), Some(41.27));
         assert_eq!(d.get("IsDefaultCatalog"), Some("1"));
-        assert_eq!(d.get("CatalogURL"), Some("https://swscan.apple.com/x.sucatalog"));
+        assert_eq!(
+            d.get("CatalogURL"),
+            Some("https://swscan.apple.com/x.sucatalog")
+        );
     }
 
     #[test]

@@ -197,7 +197,9 @@ struct Parser<'a> {
 }
 
 fn is_unquoted(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'$' | b'+' | b'/' | b':' | b'.' | b'-') || b >= 0x80
+    b.is_ascii_alphanumeric()
+        || matches!(b, b'_' | b'$' | b'+' | b'/' | b':' | b'.' | b'-')
+        || b >= 0x80
 }
 
 impl Parser<'_> {
@@ -260,10 +262,7 @@ impl Parser<'_> {
             Some(b'"') => self.quoted().map(Value::String),
             Some(b'<') => self.data().map(Value::String),
             Some(b) if is_unquoted(b) => Ok(Value::String(self.unquoted())),
-            Some(b) => Err(format!(
-                "unexpected {:?} at byte {}",
-                b as char, self.i
-            )),
+            Some(b) => Err(format!("unexpected {:?} at byte {}", b as char, self.i)),
         }
     }
 
@@ -418,7 +417,8 @@ mod tests {
         );
         let v = parse(text).unwrap();
         assert_eq!(
-            v.get("SUCorePersistedStateCoreVersion").and_then(Value::as_str),
+            v.get("SUCorePersistedStateCoreVersion")
+                .and_then(Value::as_str),
             Some("2.1.0")
         );
         let decl = v.find("Declarations").unwrap();
@@ -435,8 +435,14 @@ mod tests {
             fr.get("reason").and_then(Value::as_str),
             Some("bad \"x\" {brace}")
         );
-        assert_eq!(v.get("list").and_then(Value::as_array).map(|a| a.len()), Some(2));
-        assert_eq!(v.find("timestamp").and_then(Value::as_str), Some("2026-01-01T00:00:00Z"));
+        assert_eq!(
+            v.get("list").and_then(Value::as_array).map(|a| a.len()),
+            Some(2)
+        );
+        assert_eq!(
+            v.find("timestamp").and_then(Value::as_str),
+            Some("2026-01-01T00:00:00Z")
+        );
     }
 
     #[test]
@@ -451,8 +457,23 @@ mod tests {
     #[test]
     fn never_panics_on_garbage() {
         for s in [
-            "", "{", "(", "\"", "\\", "{ a = ", "{ a = \"\\", "<", "{{{{", "((((", "{ = ; }",
-            "\"\\U12", "\"\\777\"", "{ a = b c; }", "/*", "// x", "\u{ff}\u{fe}",
+            "",
+            "{",
+            "(",
+            "\"",
+            "\\",
+            "{ a = ",
+            "{ a = \"\\",
+            "<",
+            "{{{{",
+            "((((",
+            "{ = ; }",
+            "\"\\U12",
+            "\"\\777\"",
+            "{ a = b c; }",
+            "/*",
+            "// x",
+            "\u{ff}\u{fe}",
         ] {
             let _ = parse(s);
             let _ = block_end(s, 0);
@@ -482,7 +503,9 @@ pub fn load_any_plist(bytes: &[u8]) -> Result<plist::Value, String> {
     if trimmed.is_empty() {
         return Err("empty".into());
     }
-    if trimmed.starts_with(b"bplist") || trimmed.starts_with(b"<?xml") || trimmed.starts_with(b"<plist")
+    if trimmed.starts_with(b"bplist")
+        || trimmed.starts_with(b"<?xml")
+        || trimmed.starts_with(b"<plist")
     {
         return plist::Value::from_reader(std::io::Cursor::new(bytes)).map_err(|e| e.to_string());
     }

@@ -182,7 +182,10 @@ mod tests {
     use super::*;
 
     fn sample(name: &str) -> String {
-        let p = format!("{}/tests/fixtures/samples/{name}", env!("CARGO_MANIFEST_DIR"));
+        let p = format!(
+            "{}/tests/fixtures/samples/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
         std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{p}: {e}"))
     }
 
@@ -195,7 +198,9 @@ mod tests {
 
     #[test]
     fn ac_attached_not_charging() {
-        let (st, b) = one(&sample("pmset_g_batt__ac_attached_not_charging_80pct__capture_2026.txt"));
+        let (st, b) = one(&sample(
+            "pmset_g_batt__ac_attached_not_charging_80pct__capture_2026.txt",
+        ));
         assert_eq!(st.source, Some(PowerSource::Ac));
         assert_eq!(b.name, "InternalBattery-0");
         assert_eq!(b.id.as_deref(), Some("23265379"));
@@ -278,7 +283,10 @@ mod tests {
 
     #[test]
     fn desktop_and_ups() {
-        let st = parse(&sample("pmset_g_batt__desktop_no_battery__FIXTURE_unverified.txt")).unwrap();
+        let st = parse(&sample(
+            "pmset_g_batt__desktop_no_battery__FIXTURE_unverified.txt",
+        ))
+        .unwrap();
         assert_eq!(st.source, Some(PowerSource::Ac));
         assert!(st.batteries.is_empty());
         assert!(st.internal().is_none());
@@ -293,7 +301,13 @@ mod tests {
     fn garbage() {
         assert!(parse("").is_err());
         assert!(parse("pmset: error").is_err());
-        for s in ["(id=", " -X (id=1) %", " -X (id=1) 999%;", "(id=(id=(id=", "Now drawing from '"] {
+        for s in [
+            "(id=",
+            " -X (id=1) %",
+            " -X (id=1) 999%;",
+            "(id=(id=(id=",
+            "Now drawing from '",
+        ] {
             let _ = parse(s);
         }
     }

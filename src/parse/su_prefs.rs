@@ -76,7 +76,10 @@ pub fn parse(bytes: &[u8]) -> Result<SoftwareUpdatePrefs, String> {
     if let Some(keys) = d.get("AutoInstallProductKeys").and_then(|v| v.as_array()) {
         p.auto_install_product_keys = keys.iter().filter_map(|k| pv::string(Some(k))).collect();
     }
-    if let Some(e) = d.get("DDMPersistedErrorKey").and_then(|v| v.as_dictionary()) {
+    if let Some(e) = d
+        .get("DDMPersistedErrorKey")
+        .and_then(|v| v.as_dictionary())
+    {
         p.ddm_error = Some(FailureReason {
             count: pv::int(e.get("count")).unwrap_or(0),
             reason: pv::string(e.get("reason")),
@@ -118,15 +121,28 @@ mod tests {
         d.insert(
             "RecommendedUpdates".into(),
             Value::Array(vec![
-                rec("140-17812", "Command Line Tools for Xcode 26.6", "26.6", false),
-                rec("MSU_UPDATE_25G83_patch_26.6.2_minor", "macOS Tahoe 26.6.2", "26.6.2", true),
+                rec(
+                    "140-17812",
+                    "Command Line Tools for Xcode 26.6",
+                    "26.6",
+                    false,
+                ),
+                rec(
+                    "MSU_UPDATE_25G83_patch_26.6.2_minor",
+                    "macOS Tahoe 26.6.2",
+                    "26.6.2",
+                    true,
+                ),
             ]),
         );
         let t = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_788_000_000);
         d.insert("LastSuccessfulDate".into(), Value::Date(t.into()));
         d.insert("LastSessionSuccessful".into(), true.into());
         d.insert("LastResultCode".into(), 2.into());
-        d.insert("DidSkipBackgroundDownloadLackingDiskSpace".into(), true.into());
+        d.insert(
+            "DidSkipBackgroundDownloadLackingDiskSpace".into(),
+            true.into(),
+        );
         d.insert(
             "AutoInstallProductKeys".into(),
             Value::Array(vec!["MSU_UPDATE_25F71_patch_26.5_major".into()]),
@@ -145,14 +161,23 @@ mod tests {
         assert_eq!(p.recommended_updates.len(), 2);
         assert!(!p.recommended_updates[0].is_os());
         assert!(p.recommended_updates[1].is_os());
-        assert_eq!(p.recommended_updates[1].display_version.as_deref(), Some("26.6.2"));
-        assert_eq!(p.last_successful_date.map(|d| d.timestamp()), Some(1_788_000_000));
+        assert_eq!(
+            p.recommended_updates[1].display_version.as_deref(),
+            Some("26.6.2")
+        );
+        assert_eq!(
+            p.last_successful_date.map(|d| d.timestamp()),
+            Some(1_788_000_000)
+        );
         assert_eq!(p.last_session_successful, Some(true));
         assert_eq!(p.last_result_code, Some(2));
         assert_eq!(p.skipped_download_lacking_disk_space, Some(true));
         assert_eq!(p.auto_install_product_keys.len(), 1);
         let e = p.ddm_error.unwrap();
-        assert_eq!((e.count, e.reason.as_deref()), (299, Some("Software update failed.")));
+        assert_eq!(
+            (e.count, e.reason.as_deref()),
+            (299, Some("Software update failed."))
+        );
     }
 
     #[test]

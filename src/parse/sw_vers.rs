@@ -27,7 +27,11 @@ impl SwVers {
     /// The RSR letter ("a") when one is installed.
     pub fn rsr_letter(&self) -> Option<String> {
         let x = self.product_version_extra.as_deref()?;
-        let l = x.trim().trim_start_matches('(').trim_end_matches(')').trim();
+        let l = x
+            .trim()
+            .trim_start_matches('(')
+            .trim_end_matches(')')
+            .trim();
         (!l.is_empty()).then(|| l.to_string())
     }
 }
@@ -75,7 +79,10 @@ pub fn compare_versions(a: &str, b: &str) -> std::cmp::Ordering {
     let (x, y) = (version_parts(a), version_parts(b));
     let n = x.len().max(y.len());
     for i in 0..n {
-        let (p, q) = (x.get(i).copied().unwrap_or(0), y.get(i).copied().unwrap_or(0));
+        let (p, q) = (
+            x.get(i).copied().unwrap_or(0),
+            y.get(i).copied().unwrap_or(0),
+        );
         match p.cmp(&q) {
             std::cmp::Ordering::Equal => {}
             o => return o,
@@ -90,7 +97,10 @@ mod tests {
     use std::cmp::Ordering;
 
     fn sample(name: &str) -> String {
-        let p = format!("{}/tests/fixtures/samples/{name}", env!("CARGO_MANIFEST_DIR"));
+        let p = format!(
+            "{}/tests/fixtures/samples/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
         std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{p}: {e}"))
     }
 
@@ -99,11 +109,31 @@ mod tests {
         let cases = [
             ("sw_vers__macos13.2.1_22D68.txt", "13.2.1", "22D68", None),
             ("sw_vers__macos14.0_23A344.txt", "14.0", "23A344", None),
-            ("sw_vers__macos14.1.1_23B2082.txt", "14.1.1", "23B2082", None),
-            ("sw_vers__macos15.7.2_24G325__single_tab_as_quoted.txt", "15.7.2", "24G325", None),
+            (
+                "sw_vers__macos14.1.1_23B2082.txt",
+                "14.1.1",
+                "23B2082",
+                None,
+            ),
+            (
+                "sw_vers__macos15.7.2_24G325__single_tab_as_quoted.txt",
+                "15.7.2",
+                "24G325",
+                None,
+            ),
             ("sw_vers__macos26.3_25D125.txt", "26.3", "25D125", None),
-            ("sw_vers_plus_uname_m__github_runner_macos26.6.2_25G83.txt", "26.6.2", "25G83", None),
-            ("sw_vers__RSR_13.3.1_a_22E772610a__intel.txt", "13.3.1", "22E772610a", Some("(a)")),
+            (
+                "sw_vers_plus_uname_m__github_runner_macos26.6.2_25G83.txt",
+                "26.6.2",
+                "25G83",
+                None,
+            ),
+            (
+                "sw_vers__RSR_13.3.1_a_22E772610a__intel.txt",
+                "13.3.1",
+                "22E772610a",
+                Some("(a)"),
+            ),
         ];
         for (file, ver, build, extra) in cases {
             let v = parse(&sample(file)).unwrap();

@@ -39,8 +39,8 @@ pub fn is_unknown_oid(stderr: &str) -> bool {
 pub fn arch(r: &ProbeResult) -> Fact<Arch> {
     if r.available && !r.timed_out && r.exit_status.is_some_and(|c| c != 0) {
         let err = r.stderr_text();
-        let out = String::from_utf8_lossy(&r.stdout.read_capped(4096).unwrap_or_default())
-            .into_owned();
+        let out =
+            String::from_utf8_lossy(&r.stdout.read_capped(4096).unwrap_or_default()).into_owned();
         if is_unknown_oid(&err) || is_unknown_oid(&out) {
             return Ok(Arch::Intel);
         }
@@ -100,7 +100,10 @@ mod tests {
     use crate::system::Payload;
 
     fn sample(name: &str) -> String {
-        let p = format!("{}/tests/fixtures/samples/{name}", env!("CARGO_MANIFEST_DIR"));
+        let p = format!(
+            "{}/tests/fixtures/samples/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
         std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{p}: {e}"))
     }
 
@@ -131,7 +134,10 @@ mod tests {
         assert!(arch(&result("banana", "", 0)).is_err());
         // `sysctl hw.optional.arm64` (no -n) form from the Mac14,7 sample.
         let cap = sample("sysctl_host_capability__Mac14,7_M2.txt");
-        let line = cap.lines().find(|l| l.starts_with("hw.optional.arm64")).unwrap();
+        let line = cap
+            .lines()
+            .find(|l| l.starts_with("hw.optional.arm64"))
+            .unwrap();
         assert_eq!(parse_arm64(line), Ok(Arch::AppleSilicon));
     }
 
@@ -139,7 +145,10 @@ mod tests {
     fn models() {
         for (file, want) in [
             ("sysctl_host_capability__Mac14,7_M2.txt", "Mac14,7"),
-            ("sysctl__VirtualMac2,1__github_runner_macos26.6.2.txt", "VirtualMac2,1"),
+            (
+                "sysctl__VirtualMac2,1__github_runner_macos26.6.2.txt",
+                "VirtualMac2,1",
+            ),
         ] {
             let text = sample(file);
             let line = text.lines().find(|l| l.starts_with("hw.model")).unwrap();
