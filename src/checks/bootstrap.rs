@@ -107,3 +107,68 @@ pub fn check(obs: &Observations, _cfg: &Config) -> Finding {
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::readiness::support::*;
+
+    #[test]
+    fn escrowed_with_eacs_success_or_efi_password() {
+        let f = check(&obs(base()), &Config::default());
+        assert_eq!(f.status, Status::Ok);
+        assert_eq!(f.facts["eacs_preflight"], "success");
+        let b = with(
+            base(),
+            ok(
+                "mdmclient_qdi",
+                b"{ EACSPreflight = \"EFI password exists\"; }",
+            ),
+        );
+        assert_eq!(check(&obs(b), &Config::default()).status, Status::Ok);
+    }
+
+    #[test]
+    fn server_without_support_fixture() {
+        let b = with(
+            base(),
+            ok(
+                "profiles_bootstraptoken",
+                include_bytes!("../../tests/fixtures/samples/profiles_status_bootstraptoken__server_not_supported__macos10.15.6.txt"),
+            ),
+        );
+        let f = check(&obs(b), &Config::default());
+        assert_eq!(f.status, Status::Warning);
+        assert!(f.summary.contains("does not support"));
+        assert!(f.summary.contains("user's credentials"));
+    }
+
+    #[test]
+    fn intel_is_not_applicable_and_old_macos_skips_eacs() {
+        let b = with(
+            base(),
+            failed("hw_arm64", 1, "sysctl: unknown oid 'hw.optional.arm64'"),
+        );
+        assert_eq!(
+            check(&obs(b), &Config::default()).status,
+            Status::NotApplicable
+        );
+        let b = with(
+            base(),
+            ok(
+                "sw_vers",
+                b"ProductName:\tmacOS\nProductVersion:\t13.2.1\nBuildVersion:\t22D68\n",
+            ),
+        );
+        let b = with(
+            b,
+            ok(
+                "mdmclient_qdi",
+                b"{ EACSPreflight = \"System is not on full security\"; }",
+            ),
+        );
+        let f = check(&obs(b), &Config::default());
+        assert_eq!(f.status, Status::Ok, "EACSPreflight is only read from 13.3");
+        assert!(eacs_ok(" Success "));
+    }
+}

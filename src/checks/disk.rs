@@ -129,3 +129,60 @@ pub fn check(obs: &Observations, cfg: &Config) -> Finding {
         .push_str(" (download size unknown: headroom only)");
     f
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::readiness::support::*;
+
+    #[test]
+    fn catalina_free_space_zero_reads_the_container() {
+        // base(): the real Catalina plist (FreeSpace 0, APFSContainerFree 198.6 GB), and a
+        // mdmclient answer without AvailableDeviceCapacity.
+        let f = check(&obs(base()), &Config::default());
+        assert_eq!(f.status, Status::Ok);
+        assert_eq!(f.facts["free_bytes"], 198_572_486_656u64);
+        assert_eq!(f.facts["free_source"], "diskutil APFSContainerFree");
+        assert_eq!(f.facts["volume_free_bytes"], 0);
+    }
+
+    #[test]
+    fn mdmclient_capacity_preferred_and_headroom_from_config() {
+        let b = || {
+            with(
+                base(),
+                ok(
+                    "mdmclient_qdi",
+                    b"{\n AvailableDeviceCapacity = \"22.5\";\n}\n",
+                ),
+            )
+        };
+        let f = check(&obs(b()), &Config::default());
+        assert_eq!(f.status, Status::Warning);
+        assert_eq!(f.facts["free_bytes"], 22_500_000_000u64);
+        assert_eq!(
+            (f.facts["update"].as_str(), f.facts["upgrade"].as_str()),
+            (Some("meets"), Some("blocks"))
+        );
+        let cfg = Config {
+            disk_headroom_update_gb: 30,
+            ..Config::default()
+        };
+        let f = check(&obs(b()), &cfg);
+        assert_eq!(f.status, Status::Failed);
+        assert_eq!(f.facts["needed_update_bytes"], 30_000_000_000u64);
+    }
+
+    #[test]
+    fn both_sources_missing_is_unknown_naming_both() {
+        let mut b = base();
+        b.retain(|r| r.id != "diskutil_root" && r.id != "mdmclient_qdi");
+        let f = check(&obs(b), &Config::default());
+        assert_eq!(f.status, Status::Unknown);
+        let r = f.reason.unwrap();
+        assert!(
+            r.contains("diskutil_root") && r.contains("mdmclient_qdi"),
+            "{r}"
+        );
+    }
+}

@@ -79,3 +79,24 @@ pub fn check(obs: &Observations, _cfg: &Config) -> Finding {
     }
     f
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::readiness::support::*;
+
+    #[test]
+    fn facts_and_unknowns() {
+        let f = check(&obs(base()), &Config::default());
+        assert_eq!(f.status, Status::Ok);
+        assert_eq!(f.facts["architecture"], "arm64");
+        assert_eq!(f.facts["portable"], true);
+        assert_eq!(f.facts["rsr_installed"], false);
+        let b = with(base(), failed("sw_vers", 127, "not found"));
+        assert_eq!(check(&obs(b), &Config::default()).status, Status::Unknown);
+        // No pmset: fall back to the model name.
+        let mut b = with(base(), ok("hw_model", b"Macmini9,1\n"));
+        b.retain(|r| r.id != "pmset_batt");
+        assert_eq!(check(&obs(b), &Config::default()).facts["portable"], false);
+    }
+}

@@ -152,3 +152,75 @@ pub fn check(obs: &Observations, cfg: &Config) -> Finding {
     }
     f
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::readiness::support::*;
+    use crate::parse::su_prefs::build_binary;
+    use plist::{Dictionary, Value};
+
+    /// Constructed binary plist (keys from FIELD-NOTES and the 26.6 PARTIAL fixture).
+    fn prefs(last: &str, extra: &[(&str, Value)]) -> Vec<u8> {
+        let mut d = Dictionary::new();
+        let t = chrono::DateTime::parse_from_rfc3339(last).unwrap();
+        let st = std::time::SystemTime::UNIX_EPOCH
+            + std::time::Duration::from_secs(t.timestamp() as u64);
+        d.insert("LastSuccessfulDate".into(), Value::Date(st.into()));
+        let mut item = Dictionary::new();
+        item.insert(
+            "Product Key".into(),
+            "MSU_UPDATE_25B78_patch_26.1_major".into(),
+        );
+        item.insert("Display Name".into(), "macOS Tahoe 26.1".into());
+        item.insert("Display Version".into(), "26.1".into());
+        item.insert("MobileSoftwareUpdate".into(), true.into());
+        d.insert(
+            "RecommendedUpdates".into(),
+            Value::Array(vec![Value::Dictionary(item)]),
+        );
+        for (k, v) in extra {
+            d.insert((*k).into(), v.clone());
+        }
+        build_binary(d)
+    }
+
+    #[test]
+    fn fresh_scan_lists_pending_and_classifies_upgrade() {
+        let b = with(base(), ok("su_prefs", &prefs("2026-11-19T12:00:00Z", &[])));
+        let f = check(&obs(b), &Config::default());
+        assert_eq!(f.status, Status::Ok);
+        assert_eq!(f.facts["pending_count"], 1);
+        assert_eq!(f.facts["pending_os_upgrade_version"], "26.1");
+        assert_eq!(f.facts["days_since_last_successful_scan"], 1);
+    }
+
+    #[test]
+    fn stale_scan_and_ddm_error_warn() {
+        let mut e = Dictionary::new();
+        e.insert("count".into(), 299.into());
+        e.insert("reason".into(), "Software update failed.".into());
+        let b = with(
+            base(),
+            ok(
+                "su_prefs",
+                &prefs(
+                    "2026-11-01T12:00:00Z",
+                    &[("DDMPersistedErrorKey", Value::Dictionary(e))],
+                ),
+            ),
+        );
+        let f = check(&obs(b), &Config::default());
+        assert_eq!(f.status, Status::Warning);
+        assert!(
+            f.summary.contains("no successful scan for 19 days"),
+            "{}",
+            f.summary
+        );
+        assert!(f
+            .summary
+            .contains("DDM error x299: Software update failed."));
+        assert_eq!(f.facts["ddm_error"]["count"], 299);
+        assert_eq!(kind_of("15.2", "15.1"), "update");
+    }
+}

@@ -591,3 +591,35 @@ pub mod pv {
             .map(|n| n.and_utc())
     }
 }
+
+#[cfg(test)]
+mod fuzz {
+    use proptest::prelude::*;
+
+    proptest! {
+        // No parser of this work panics on any input (parse/mod.rs contract).
+        #[test]
+        fn readiness_parsers_never_panic(s in "\\PC{0,300}", b in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let _ = super::parse(&s);
+            let _ = super::block_end(&s, s.find('{').unwrap_or(0));
+            let _ = crate::parse::pmset::parse(&s);
+            let _ = crate::parse::sw_vers::parse(&s);
+            let _ = crate::parse::bootstrap_token::parse(&s);
+            let _ = crate::parse::mdmclient_qdi::parse(&s);
+            let _ = crate::parse::ddm_status::parse(&format!("Reporting status {s}"));
+            let _ = crate::parse::diskutil::parse(&b);
+            let _ = crate::parse::su_prefs::parse(&b);
+            let _ = crate::parse::ddm_state::parse(&b);
+            let _ = crate::parse::diskutil::parse(s.as_bytes());
+            let _ = crate::parse::ddm_state::parse(s.as_bytes());
+        }
+
+        #[test]
+        fn structured_old_style_text_never_panics(s in "[{}();=\" a-z0-9\\\\<>,]{0,200}") {
+            let _ = super::parse(&s);
+            let _ = crate::parse::ddm_status::parse(&format!("Reporting status {s}"));
+            let _ = crate::parse::su_prefs::parse(s.as_bytes());
+            let _ = crate::parse::mdmclient_qdi::parse(&s);
+        }
+    }
+}
