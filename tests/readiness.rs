@@ -276,3 +276,29 @@ fn every_capture_has_all_readiness_findings() {
     }
     assert!(n >= 10);
 }
+
+#[test]
+fn catalog_lists_newer_releases_offline() {
+    let gdmf = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/samples/gdmf_pmv__sofa_cached_wrapper_with_etag__2026-08.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_mdmwatch"))
+        .args(["diagnose", "--json", "--replay"])
+        .arg(capture("readiness-desktop"))
+        .arg("--catalog")
+        .arg(&gdmf)
+        .output()
+        .expect("run mdmwatch");
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let c = &r["checks"]["softwareupdate.catalog"];
+    assert_eq!(c["status"], "ok");
+    assert_eq!(c["facts"]["format"], "gdmf");
+    // Mac14,3 (J473AP) on 15.1: the newest is 26.6.2, and 15.7.9 is the newest 15.x.
+    assert_eq!(c["facts"]["newer"][0]["version"], "26.6.2");
+    let versions: Vec<&str> = c["facts"]["newer"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v["version"].as_str())
+        .collect();
+    assert!(versions.contains(&"15.7.9"));
+}
