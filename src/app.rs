@@ -137,6 +137,7 @@ pub fn build_report(obs: &Observations, diag: &Diagnosis, mode: &str, source: St
         source,
         host,
         watchdog: diag.watchdog(),
+        readiness: diag.readiness.clone(),
         order: diag.findings.iter().map(|f| f.id.clone()).collect(),
         checks: diag
             .findings
@@ -163,8 +164,30 @@ pub fn emit(report: &Report, json: bool, verbose: bool) {
     let _ = out.flush();
 }
 
+/// `--catalog FILE`: the admin's downloaded GDMF/SOFA JSON (read here, parsed and checked purely).
+pub fn catalog_finding(path: &std::path::Path, obs: &Observations) -> report::Finding {
+    use std::io::Read;
+    let shown = path.display().to_string();
+    let mut bytes = Vec::new();
+    let read =
+        std::fs::File::open(path).and_then(|f| f.take(64 * 1024 * 1024).read_to_end(&mut bytes));
+    if let Err(e) = read {
+        return report::Finding::unknown(
+            crate::catalog::CATALOG,
+            format!("cannot read {shown}: {e}"),
+        );
+    }
+    match crate::catalog::parse(&bytes) {
+        Ok(c) => crate::catalog::check(obs, &c, &shown),
+        Err(e) => report::Finding::unknown(crate::catalog::CATALOG, format!("{shown}: {e}")),
+    }
+}
+
 async fn diagnose(cli: &Cli, sys: &dyn System, cfg: &Config) -> i32 {
-    let (obs, diag) = observe_and_diagnose(sys, cfg).await;
+    let (obs, mut diag) = observe_and_diagnose(sys, cfg).await;
+    if let Some(path) = &cli.catalog {
+        diag.findings.push(catalog_finding(path, &obs));
+    }
     let report = build_report(&obs, &diag, "diagnose", sys.describe());
     emit(&report, cli.json, cli.verbose);
     report.exit_code()

@@ -66,6 +66,11 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub dry_run: bool,
 
+    /// A GDMF (gdmf.apple.com/v2/pmv) or SOFA macOS feed JSON downloaded by the admin: lists newer
+    /// releases for this Mac (finding softwareupdate.catalog). Never fetched from the network.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub catalog: Option<PathBuf>,
+
     /// Testing aid: resolve every absolute path (binaries, files) under DIR.
     #[arg(long, global = true, value_name = "DIR", hide = true)]
     pub sysroot: Option<PathBuf>,

@@ -36,6 +36,10 @@ pub struct Config {
     pub disk_headroom_upgrade_gb: u64,
     /// Days without a successful Software Update scan before a warning.
     pub su_scan_stale_days: u32,
+    /// Minimum battery % per update kind on Apple silicon (Apple's table, seed 001: 20/50/10).
+    pub battery_apple_silicon: BatteryThresholds,
+    /// Minimum battery % per update kind on Intel (Apple's table, seed 001: 50/50/20).
+    pub battery_intel: BatteryThresholds,
     pub status_dir: PathBuf,
     /// State file; default `<status_dir>/state.json`.
     pub state_path: Option<PathBuf>,
@@ -58,10 +62,39 @@ impl Default for Config {
             disk_headroom_update_gb: 15,
             disk_headroom_upgrade_gb: 25,
             su_scan_stale_days: 7,
+            battery_apple_silicon: BatteryThresholds::APPLE_SILICON,
+            battery_intel: BatteryThresholds::INTEL,
             status_dir: PathBuf::from(DEFAULT_STATUS_DIR),
             state_path: None,
         }
     }
+}
+
+/// Minimum battery charge (percent) to download, prepare and install without power connected.
+/// Source: Apple, "Managing software updates for IT" (seed 001), power requirements table. On
+/// AC power the battery never blocks; automatic downloads need power connected whatever the charge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatteryThresholds {
+    /// User-initiated updates and upgrades (also enforced installs: "the same requirements as
+    /// for a user-initiated update of the same type", seed 001).
+    pub user_initiated: u8,
+    /// Automatic installation of software updates.
+    pub automatic: u8,
+    /// Rapid Security Responses.
+    pub rsr: u8,
+}
+
+impl BatteryThresholds {
+    pub const APPLE_SILICON: BatteryThresholds = BatteryThresholds {
+        user_initiated: 20,
+        automatic: 50,
+        rsr: 10,
+    };
+    pub const INTEL: BatteryThresholds = BatteryThresholds {
+        user_initiated: 50,
+        automatic: 50,
+        rsr: 20,
+    };
 }
 
 impl Config {

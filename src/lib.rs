@@ -4,6 +4,7 @@
 //! (`checks`, pure) -> finding -> report (`report`) and heal. See ARCHITECTURE.md.
 
 pub mod app;
+pub mod catalog;
 pub mod checks;
 pub mod cli;
 pub mod config;

@@ -101,6 +101,16 @@ fn text_fact<T>(r: &ProbeResult, f: impl FnOnce(&str) -> Result<T, String>) -> F
     f(&text).map_err(|e| Unknown::unparseable(&r.id, e))
 }
 
+/// Binary-capable outputs (plists read raw by file probes).
+fn bytes_fact<T>(
+    r: &ProbeResult,
+    cfg: &Config,
+    f: impl FnOnce(&[u8]) -> Result<T, String>,
+) -> Fact<T> {
+    let bytes = parse::output_bytes(r, cfg.probe_max_bytes)?;
+    f(&bytes).map_err(|e| Unknown::unparseable(&r.id, e))
+}
+
 fn stream_fact<T>(
     r: &ProbeResult,
     f: impl FnOnce(Box<dyn std::io::BufRead + Send + '_>) -> Result<T, String>,
@@ -244,31 +254,11 @@ pub fn from_results(
         }),
         mdmclient_service: service_fact(&take(probes::LAUNCHCTL_MDMCLIENT)),
         softwareupdated_service: service_fact(&take(probes::LAUNCHCTL_SOFTWAREUPDATED)),
-        power: Err(Unknown::new(
-            probes::PMSET_BATT,
-            Fault::NotRun,
-            "not implemented",
-        )),
-        disk: Err(Unknown::new(
-            probes::DISKUTIL_ROOT,
-            Fault::NotRun,
-            "not implemented",
-        )),
-        su_prefs: Err(Unknown::new(
-            probes::SU_PREFS,
-            Fault::NotRun,
-            "not implemented",
-        )),
-        ddm_state: Err(Unknown::new(
-            probes::DDM_STATE,
-            Fault::NotRun,
-            "not implemented",
-        )),
-        device_info: Err(Unknown::new(
-            probes::MDMCLIENT_QDI,
-            Fault::NotRun,
-            "not implemented",
-        )),
+        power: text_fact(&take(probes::PMSET_BATT), parse::pmset::parse),
+        disk: bytes_fact(&take(probes::DISKUTIL_ROOT), cfg, parse::diskutil::parse),
+        su_prefs: bytes_fact(&take(probes::SU_PREFS), cfg, parse::su_prefs::parse),
+        ddm_state: bytes_fact(&take(probes::DDM_STATE), cfg, parse::ddm_state::parse),
+        device_info: text_fact(&take(probes::MDMCLIENT_QDI), parse::mdmclient_qdi::parse),
         bootstrap_token: text_fact(
             &take(probes::PROFILES_BOOTSTRAPTOKEN),
             parse::bootstrap_token::parse,

@@ -160,6 +160,36 @@ pub struct ProbeSummary {
     pub error: Option<String>,
 }
 
+/// Why an update kind is blocked: the finding and its numbers.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Blocker {
+    pub check: String,
+    pub detail: String,
+}
+
+/// One update kind's verdict: `ready`, `blocked` (with the blocking findings) or `unknown`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Verdict {
+    /// ready, blocked or unknown.
+    pub verdict: String,
+    /// The version this verdict is about, when known (pending update, declared target).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    pub blocked_by: Vec<Blocker>,
+    /// Why parts of the verdict are unknown (probe and fault).
+    pub unknown: Vec<String>,
+}
+
+/// Readiness per update kind: `update`, `upgrade`, `rsr`, and `ddm_target` when an enforcement
+/// declaration is active.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Readiness {
+    /// The human line: `update ready; upgrade blocked (...); rsr ready`.
+    pub summary: String,
+    #[serde(flatten)]
+    pub kinds: BTreeMap<String, Verdict>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
     pub schema_version: u32,
@@ -172,6 +202,9 @@ pub struct Report {
     pub source: String,
     pub host: Host,
     pub watchdog: Watchdog,
+    /// Can this Mac take each kind of update (issue 4).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub readiness: Option<Readiness>,
     /// Findings keyed by check id.
     pub checks: BTreeMap<String, Finding>,
     /// Heal decisions (heal and run only).
@@ -265,6 +298,9 @@ pub fn render_human(report: &Report, verbose: bool) -> String {
     for line in watchdog_lines(&report.watchdog) {
         out.push_str(&line);
         out.push('\n');
+    }
+    if let Some(r) = &report.readiness {
+        out.push_str(&format!("Readiness: {}\n", r.summary));
     }
     out.push('\n');
     for f in report.findings_in_order() {

@@ -4,10 +4,17 @@
 //! remediation hint; `unknown` always says why. [`diagnose`] runs them all in report order and
 //! derives the states heal acts on and the eight Addigy keys.
 
+pub mod battery;
+pub mod bootstrap;
 pub mod client_liveness;
 pub mod daemon_liveness;
+pub mod ddm;
+pub mod disk;
 pub mod enrollment;
 pub mod identity;
+pub mod os_version;
+pub mod readiness;
+pub mod su_pending;
 
 use crate::config::Config;
 use crate::observe::Observations;
@@ -17,6 +24,13 @@ pub const ENROLLMENT: &str = "mdm.enrollment";
 pub const IDENTITY: &str = "mdm.identity";
 pub const CLIENT_LIVENESS: &str = "mdm.client_liveness";
 pub const DAEMON_LIVENESS: &str = "softwareupdate.daemon_liveness";
+pub const OS_VERSION: &str = "os.version";
+pub const SU_PENDING: &str = "softwareupdate.pending";
+pub const DDM: &str = "softwareupdate.ddm";
+pub const BATTERY: &str = "power.battery";
+pub const DISK: &str = "disk.free_space";
+pub const BOOTSTRAP: &str = "bootstrap_token";
+pub const READINESS: &str = "readiness";
 
 /// What the log evidence says about a daemon.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +86,8 @@ pub struct Diagnosis {
     pub install: InstallActivity,
     pub enrolled: Option<bool>,
     pub identity_error: Option<bool>,
+    /// Per-update-kind verdicts (the report's `readiness` section).
+    pub readiness: Option<crate::report::Readiness>,
 }
 
 impl Diagnosis {
@@ -110,8 +126,23 @@ pub fn diagnose(obs: &Observations, cfg: &Config) -> Diagnosis {
     };
     let client = client_liveness::assess(obs, cfg);
     let daemon = daemon_liveness::assess(obs, cfg, client.state);
-    let install = daemon_liveness::install_activity(obs);
-    let findings = vec![enrollment, identity, client.finding, daemon.finding];
+    let install = InstallActivity::combine(
+        daemon_liveness::install_activity(obs),
+        ddm::install_activity(obs),
+    );
+    let mut findings = vec![enrollment, identity, client.finding, daemon.finding];
+    // Update readiness (issue 4): the facts first, then the verdict built from them.
+    let readiness_inputs = vec![
+        os_version::check(obs, cfg),
+        su_pending::check(obs, cfg),
+        ddm::check(obs, cfg),
+        battery::check(obs, cfg),
+        disk::check(obs, cfg),
+        bootstrap::check(obs, cfg),
+    ];
+    let (readiness_finding, readiness) = readiness::assess(&readiness_inputs);
+    findings.extend(readiness_inputs);
+    findings.push(readiness_finding);
     Diagnosis {
         findings,
         mdmclient: client.state,
@@ -119,6 +150,7 @@ pub fn diagnose(obs: &Observations, cfg: &Config) -> Diagnosis {
         install,
         enrolled,
         identity_error,
+        readiness: Some(readiness),
     }
 }
 

@@ -1,5 +1,10 @@
 //! `sw_vers`: ProductName, ProductVersion, ProductVersionExtra (Rapid Security Response), BuildVersion.
-//! STUB: owned by the readiness work (issue 4).
+//!
+//! The separator is a colon followed by one or two tabs depending on the version (fixture
+//! `sw_vers__macos15.7.2_24G325__single_tab_as_quoted.txt`), so lines are split on the first
+//! colon and trimmed. `ProductVersionExtra: (a)` appears only with a Rapid Security Response, and
+//! then `BuildVersion` carries the long RSR suffix (fixture `sw_vers__RSR_13.3.1_a_22E772610a`).
+//! Unknown lines (a runner's `uname -m` appended, fixture `sw_vers_plus_uname_m`) are ignored.
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SwVers {
@@ -8,6 +13,27 @@ pub struct SwVers {
     /// "(a)" with a Rapid Security Response installed.
     pub product_version_extra: Option<String>,
     pub build_version: String,
+}
+
+impl SwVers {
+    /// "13.3.1 (a)" with an RSR, else "13.3.1".
+    pub fn full_version(&self) -> String {
+        match &self.product_version_extra {
+            Some(x) if !x.is_empty() => format!("{} {}", self.product_version, x),
+            _ => self.product_version.clone(),
+        }
+    }
+
+    /// The RSR letter ("a") when one is installed.
+    pub fn rsr_letter(&self) -> Option<String> {
+        let x = self.product_version_extra.as_deref()?;
+        let l = x
+            .trim()
+            .trim_start_matches('(')
+            .trim_end_matches(')')
+            .trim();
+        (!l.is_empty()).then(|| l.to_string())
+    }
 }
 
 pub fn parse(text: &str) -> Result<SwVers, String> {
@@ -20,7 +46,7 @@ pub fn parse(text: &str) -> Result<SwVers, String> {
         match k.trim() {
             "ProductName" => v.product_name = Some(val),
             "ProductVersion" => v.product_version = val,
-            "ProductVersionExtra" => v.product_version_extra = Some(val),
+            "ProductVersionExtra" if !val.is_empty() => v.product_version_extra = Some(val),
             "BuildVersion" => v.build_version = val,
             _ => {}
         }
@@ -29,4 +55,109 @@ pub fn parse(text: &str) -> Result<SwVers, String> {
         return Err("no ProductVersion line".into());
     }
     Ok(v)
+}
+
+/// A dotted version as numbers ("15.2" -> [15, 2]); non-numeric parts end it. Empty when the text
+/// has no leading number.
+pub fn version_parts(v: &str) -> Vec<u32> {
+    let mut out = Vec::new();
+    for part in v.trim().split('.') {
+        let digits: String = part.chars().take_while(|c| c.is_ascii_digit()).collect();
+        match digits.parse::<u32>() {
+            Ok(n) => out.push(n),
+            Err(_) => break,
+        }
+        if digits.len() != part.len() {
+            break;
+        }
+    }
+    out
+}
+
+/// Compares dotted versions numerically, missing parts counting as 0 ("15" == "15.0").
+pub fn compare_versions(a: &str, b: &str) -> std::cmp::Ordering {
+    let (x, y) = (version_parts(a), version_parts(b));
+    let n = x.len().max(y.len());
+    for i in 0..n {
+        let (p, q) = (
+            x.get(i).copied().unwrap_or(0),
+            y.get(i).copied().unwrap_or(0),
+        );
+        match p.cmp(&q) {
+            std::cmp::Ordering::Equal => {}
+            o => return o,
+        }
+    }
+    std::cmp::Ordering::Equal
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cmp::Ordering;
+
+    fn sample(name: &str) -> String {
+        let p = format!(
+            "{}/tests/fixtures/samples/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{p}: {e}"))
+    }
+
+    #[test]
+    fn every_real_sample() {
+        let cases = [
+            ("sw_vers__macos13.2.1_22D68.txt", "13.2.1", "22D68", None),
+            ("sw_vers__macos14.0_23A344.txt", "14.0", "23A344", None),
+            (
+                "sw_vers__macos14.1.1_23B2082.txt",
+                "14.1.1",
+                "23B2082",
+                None,
+            ),
+            (
+                "sw_vers__macos15.7.2_24G325__single_tab_as_quoted.txt",
+                "15.7.2",
+                "24G325",
+                None,
+            ),
+            ("sw_vers__macos26.3_25D125.txt", "26.3", "25D125", None),
+            (
+                "sw_vers_plus_uname_m__github_runner_macos26.6.2_25G83.txt",
+                "26.6.2",
+                "25G83",
+                None,
+            ),
+            (
+                "sw_vers__RSR_13.3.1_a_22E772610a__intel.txt",
+                "13.3.1",
+                "22E772610a",
+                Some("(a)"),
+            ),
+        ];
+        for (file, ver, build, extra) in cases {
+            let v = parse(&sample(file)).unwrap();
+            assert_eq!(v.product_name.as_deref(), Some("macOS"), "{file}");
+            assert_eq!(v.product_version, ver, "{file}");
+            assert_eq!(v.build_version, build, "{file}");
+            assert_eq!(v.product_version_extra.as_deref(), extra, "{file}");
+        }
+        let rsr = parse(&sample("sw_vers__RSR_13.3.1_a_22E772610a__intel.txt")).unwrap();
+        assert_eq!(rsr.full_version(), "13.3.1 (a)");
+        assert_eq!(rsr.rsr_letter().as_deref(), Some("a"));
+    }
+
+    #[test]
+    fn rejects_output_without_version() {
+        assert!(parse("").is_err());
+        assert!(parse("sw_vers: command not found").is_err());
+    }
+
+    #[test]
+    fn compares_versions_numerically() {
+        assert_eq!(compare_versions("15.10", "15.9"), Ordering::Greater);
+        assert_eq!(compare_versions("15", "15.0"), Ordering::Equal);
+        assert_eq!(compare_versions("14.7.1", "15.0"), Ordering::Less);
+        assert_eq!(version_parts("13.3.1 (a)"), vec![13, 3, 1]);
+    }
 }

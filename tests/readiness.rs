@@ -1,0 +1,304 @@
+//! End to end: the binary diagnoses the readiness captures (`tests/fixtures/captures/readiness-*`,
+//! CONSTRUCTED from real sample shapes by `tests/fixtures/readiness/make_captures.py`) and the
+//! JSON report carries the verdicts. Probes the captures do not hold (enrollment, logs of
+//! mdmclient, launchctl) are reported unknown, which must not disturb readiness.
+
+// Running the built binary is the point of an end-to-end test; the boundary rule is for src/.
+#![allow(clippy::disallowed_methods)]
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use serde_json::Value;
+
+fn capture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/captures")
+        .join(name)
+}
+
+fn diagnose(name: &str) -> Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_mdmwatch"))
+        .args(["diagnose", "--json", "--replay"])
+        .arg(capture(name))
+        .output()
+        .expect("run mdmwatch");
+    assert!(
+        matches!(out.status.code(), Some(0) | Some(1)),
+        "{name}: exit {:?}, stderr {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{name}: not JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
+
+fn human(name: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_mdmwatch"))
+        .args(["diagnose", "--replay"])
+        .arg(capture(name))
+        .output()
+        .expect("run mdmwatch");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn verdict<'a>(r: &'a Value, kind: &str) -> &'a str {
+    r["readiness"][kind]["verdict"].as_str().unwrap_or("absent")
+}
+
+fn blockers(r: &Value, kind: &str) -> Vec<String> {
+    r["readiness"][kind]["blocked_by"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|b| b["check"].as_str().unwrap_or("").to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn check<'a>(r: &'a Value, id: &str) -> &'a Value {
+    &r["checks"][id]
+}
+
+#[test]
+fn apple_silicon_on_battery_at_15_percent() {
+    let r = diagnose("readiness-as-battery-15");
+    let b = check(&r, "power.battery");
+    assert_eq!(b["status"], "warning");
+    assert_eq!(b["facts"]["percent"], 15);
+    assert_eq!(b["facts"]["on_ac"], false);
+    assert_eq!(b["facts"]["user_initiated"], "blocks");
+    assert_eq!(b["facts"]["automatic"], "blocks");
+    assert_eq!(b["facts"]["rsr"], "meets");
+    assert_eq!(b["facts"]["automatic_download"], "blocks");
+    assert_eq!(b["facts"]["needed_percent"]["user_initiated"], 20);
+    assert_eq!(verdict(&r, "update"), "blocked");
+    assert_eq!(blockers(&r, "update"), vec!["power.battery"]);
+    assert_eq!(verdict(&r, "upgrade"), "blocked");
+    assert_eq!(verdict(&r, "rsr"), "ready");
+    assert_eq!(check(&r, "readiness")["status"], "warning");
+    assert_eq!(r["readiness"]["update"]["target"], "15.2");
+}
+
+#[test]
+fn intel_on_battery_at_45_percent() {
+    let r = diagnose("readiness-intel-battery-45");
+    assert_eq!(r["host"]["architecture"], "x86_64");
+    let b = check(&r, "power.battery");
+    assert_eq!(b["facts"]["architecture"], "x86_64");
+    assert_eq!(b["facts"]["user_initiated"], "blocks");
+    assert_eq!(b["facts"]["needed_percent"]["user_initiated"], 50);
+    assert_eq!(b["facts"]["rsr"], "meets");
+    assert_eq!(verdict(&r, "update"), "blocked");
+    assert_eq!(verdict(&r, "rsr"), "ready");
+    assert_eq!(check(&r, "bootstrap_token")["status"], "not_applicable");
+}
+
+#[test]
+fn desktop_without_battery() {
+    let r = diagnose("readiness-desktop");
+    let b = check(&r, "power.battery");
+    assert_eq!(b["status"], "not_applicable");
+    assert_eq!(b["facts"]["internal_battery"], false);
+    assert_eq!(check(&r, "os.version")["facts"]["portable"], false);
+    for k in ["update", "upgrade", "rsr"] {
+        assert_eq!(verdict(&r, k), "ready", "{k}");
+    }
+    assert_eq!(check(&r, "readiness")["status"], "ok");
+    assert!(r["readiness"].get("ddm_target").is_none());
+}
+
+#[test]
+fn ac_attached_at_5_percent_never_blocks() {
+    let r = diagnose("readiness-ac-5pct");
+    let b = check(&r, "power.battery");
+    assert_eq!(b["status"], "ok");
+    assert_eq!(b["facts"]["percent"], 5);
+    assert_eq!(b["facts"]["on_ac"], true);
+    assert_eq!(b["facts"]["automatic"], "meets");
+    assert_eq!(verdict(&r, "update"), "ready");
+}
+
+#[test]
+fn disk_below_upgrade_headroom() {
+    let r = diagnose("readiness-disk-low");
+    let d = check(&r, "disk.free_space");
+    assert_eq!(d["status"], "warning");
+    assert_eq!(
+        d["facts"]["free_source"],
+        "mdmclient AvailableDeviceCapacity"
+    );
+    assert_eq!(d["facts"]["free_bytes"], 20_400_000_000u64);
+    assert_eq!(d["facts"]["container_free_bytes"], 18_200_000_000u64);
+    assert_eq!(d["facts"]["update"], "meets");
+    assert_eq!(d["facts"]["upgrade"], "blocks");
+    assert_eq!(verdict(&r, "update"), "ready");
+    assert_eq!(verdict(&r, "upgrade"), "blocked");
+    assert_eq!(
+        r["readiness"]["upgrade"]["blocked_by"][0]["detail"],
+        "20.4 GB free, 25 GB needed"
+    );
+    let p = check(&r, "softwareupdate.pending");
+    assert_eq!(p["status"], "warning");
+    assert_eq!(p["facts"]["skipped_download_lacking_disk_space"], true);
+}
+
+#[test]
+fn disk_9gb_from_diskutil_blocks_both() {
+    let r = diagnose("readiness-disk-9gb");
+    let d = check(&r, "disk.free_space");
+    assert_eq!(d["status"], "failed");
+    assert_eq!(d["facts"]["free_source"], "diskutil APFSContainerFree");
+    assert_eq!(verdict(&r, "update"), "blocked");
+    assert_eq!(verdict(&r, "upgrade"), "blocked");
+    assert_eq!(verdict(&r, "rsr"), "ready");
+    let text = human("readiness-disk-9gb");
+    let lines: Vec<&str> = text.lines().collect();
+    // First line after the eight Addigy keys.
+    assert_eq!(
+        lines[8],
+        "Readiness: update 15.2 blocked (disk.free_space: 9.1 GB free, 15 GB needed); upgrade 26.1 blocked (disk.free_space: 9.1 GB free, 25 GB needed); rsr ready"
+    );
+}
+
+#[test]
+fn token_not_escrowed_blocks_the_enforced_target() {
+    let r = diagnose("readiness-token-not-escrowed");
+    let t = check(&r, "bootstrap_token");
+    assert_eq!(t["status"], "warning");
+    assert_eq!(t["facts"]["escrowed"], false);
+    assert!(t["summary"]
+        .as_str()
+        .unwrap()
+        .contains("user's credentials"));
+    assert_eq!(verdict(&r, "ddm_target"), "blocked");
+    assert_eq!(blockers(&r, "ddm_target"), vec!["bootstrap_token"]);
+    assert_eq!(r["readiness"]["ddm_target"]["target"], "15.2 (24C101)");
+    let ddm = check(&r, "softwareupdate.ddm");
+    assert_eq!(ddm["status"], "ok");
+    assert_eq!(ddm["facts"]["target"]["kind"], "update");
+    // 2026-11-25T17:00 local minus 2026-11-20T10:00-05:00 = 5 d 7 h.
+    assert_eq!(ddm["facts"]["target"]["minutes_left"], (5 * 24 + 7) * 60);
+}
+
+#[test]
+fn eacs_preflight_failure() {
+    let r = diagnose("readiness-eacs-failure");
+    let t = check(&r, "bootstrap_token");
+    assert_eq!(t["status"], "warning");
+    assert_eq!(t["facts"]["escrowed"], true);
+    assert_eq!(
+        t["facts"]["eacs_preflight"],
+        "Unable to get Bootstrap Token"
+    );
+}
+
+#[test]
+fn enforcement_deadline_passed_and_failed() {
+    let r = diagnose("readiness-ddm-deadline-failed");
+    let ddm = check(&r, "softwareupdate.ddm");
+    assert_eq!(ddm["status"], "failed");
+    assert_eq!(ddm["facts"]["target"]["deadline_passed"], true);
+    assert_eq!(ddm["facts"]["target"]["minutes_left"], -41 * 60);
+    let summary = ddm["summary"].as_str().unwrap();
+    // The failure reason comes from the newest DDM status report when the softwareupdated log is
+    // readable, else from the persisted DDMPersistedErrorKey in the SoftwareUpdate preferences.
+    if ddm["facts"]["install_state"] == "failed" {
+        assert!(summary.contains("install failed"), "{summary}");
+        assert!(summary.contains("not enough free space"), "{summary}");
+        assert_eq!(ddm["facts"]["failure_reason"]["count"], 2);
+    } else {
+        assert!(summary.contains("Software update failed."), "{summary}");
+        assert_eq!(
+            ddm["facts"]["failure_reason"]["source"],
+            "DDMPersistedErrorKey"
+        );
+    }
+    assert_eq!(verdict(&r, "ddm_target"), "blocked");
+    assert!(blockers(&r, "ddm_target").contains(&"softwareupdate.ddm".to_string()));
+}
+
+#[test]
+fn rapid_security_response_installed() {
+    let r = diagnose("readiness-rsr-installed");
+    let os = check(&r, "os.version");
+    assert_eq!(os["facts"]["rsr_installed"], true);
+    assert_eq!(os["facts"]["product_version_extra"], "(a)");
+    assert_eq!(os["facts"]["build_version"], "22E772610a");
+    assert_eq!(os["facts"]["full_version"], "13.3.1 (a)");
+    assert_eq!(r["host"]["os_version_extra"], "(a)");
+    assert_eq!(r["host"]["architecture"], "x86_64");
+}
+
+#[test]
+fn declaration_already_satisfied() {
+    let r = diagnose("readiness-ddm-satisfied");
+    let ddm = check(&r, "softwareupdate.ddm");
+    assert_eq!(ddm["status"], "ok");
+    assert_eq!(ddm["facts"]["declarations"][0]["state"], "satisfied");
+    assert!(ddm["facts"]["target"].is_null());
+    assert!(r["readiness"].get("ddm_target").is_none());
+}
+
+#[test]
+fn every_capture_has_all_readiness_findings() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/captures");
+    let mut n = 0;
+    for e in std::fs::read_dir(dir).unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().into_owned();
+        if !name.starts_with("readiness-") {
+            continue;
+        }
+        n += 1;
+        let r = diagnose(&name);
+        for id in [
+            "os.version",
+            "softwareupdate.pending",
+            "softwareupdate.ddm",
+            "power.battery",
+            "disk.free_space",
+            "bootstrap_token",
+            "readiness",
+        ] {
+            assert_ne!(
+                check(&r, id)["status"],
+                "unknown",
+                "{name}: {id} {}",
+                check(&r, id)
+            );
+        }
+        assert!(r["readiness"]["summary"].is_string(), "{name}");
+    }
+    assert!(n >= 10);
+}
+
+#[test]
+fn catalog_lists_newer_releases_offline() {
+    let gdmf = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/samples/gdmf_pmv__sofa_cached_wrapper_with_etag__2026-08.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_mdmwatch"))
+        .args(["diagnose", "--json", "--replay"])
+        .arg(capture("readiness-desktop"))
+        .arg("--catalog")
+        .arg(&gdmf)
+        .output()
+        .expect("run mdmwatch");
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let c = &r["checks"]["softwareupdate.catalog"];
+    assert_eq!(c["status"], "ok");
+    assert_eq!(c["facts"]["format"], "gdmf");
+    // Mac14,3 (J473AP) on 15.1: the newest is 26.6.2, and 15.7.9 is the newest 15.x.
+    assert_eq!(c["facts"]["newer"][0]["version"], "26.6.2");
+    let versions: Vec<&str> = c["facts"]["newer"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v["version"].as_str())
+        .collect();
+    assert!(versions.contains(&"15.7.9"));
+}
