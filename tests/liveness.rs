@@ -18,10 +18,7 @@ fn at(rfc3339: &str) -> DateTime<FixedOffset> {
 }
 
 fn fixture(name: &str) -> Vec<u8> {
-    let path = format!(
-        "{}/tests/fixtures/logs/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = format!("{}/tests/fixtures/logs/{name}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
@@ -130,7 +127,10 @@ fn client_healthy_is_alive() {
     assert_eq!(fact(&f, "commands").as_u64(), Some(2));
     assert_eq!(fact(&f, "window_minutes").as_u64(), Some(90));
     assert!(!f.evidence.is_empty() && f.evidence.len() <= client_liveness::MAX_EVIDENCE);
-    assert!(f.evidence.iter().all(|e| e.source == probes::LOG_MDMCLIENT && e.timestamp.is_some()));
+    assert!(f
+        .evidence
+        .iter()
+        .all(|e| e.source == probes::LOG_MDMCLIENT && e.timestamp.is_some()));
 }
 
 #[test]
@@ -145,7 +145,12 @@ fn client_quiet_is_ok_not_stuck() {
 
 #[test]
 fn client_quiet_is_stuck_under_strict_addigy() {
-    let o = observe_at(NOW, Log::Out(fixture("mdmclient_quiet.ndjson")), quiet_su(), &strict());
+    let o = observe_at(
+        NOW,
+        Log::Out(fixture("mdmclient_quiet.ndjson")),
+        quiet_su(),
+        &strict(),
+    );
     let (state, f) = client(&o, &strict());
     assert_eq!(state, Liveness::Stuck);
     assert_eq!(f.status, Status::Failed);
@@ -154,13 +159,19 @@ fn client_quiet_is_stuck_under_strict_addigy() {
 
 #[test]
 fn client_failing_check_ins_without_success_is_stuck() {
-    let o = obs(Log::Out(fixture("mdmclient_stuck_errors.ndjson")), quiet_su());
+    let o = obs(
+        Log::Out(fixture("mdmclient_stuck_errors.ndjson")),
+        quiet_su(),
+    );
     for cfg in [Config::default(), strict()] {
         let (state, f) = client(&o, &cfg);
         assert_eq!(state, Liveness::Stuck);
         assert_eq!(f.status, Status::Failed);
         assert!(f.evidence.len() <= client_liveness::MAX_EVIDENCE);
-        assert!(f.remediation.as_deref().is_some_and(|r| r.contains("-heal")));
+        assert!(f
+            .remediation
+            .as_deref()
+            .is_some_and(|r| r.contains("-heal")));
     }
     let (_, f) = client(&o, &Config::default());
     assert_eq!(fact_str(&f, "stuck_reason"), Some("no_success"));
@@ -175,16 +186,21 @@ fn client_failing_check_ins_without_success_is_stuck() {
 
 #[test]
 fn client_unanswered_command_is_stuck_but_not_under_strict_rule() {
-    let o = obs(Log::Out(fixture("mdmclient_stuck_unanswered.ndjson")), quiet_su());
+    let o = obs(
+        Log::Out(fixture("mdmclient_stuck_unanswered.ndjson")),
+        quiet_su(),
+    );
     let (state, f) = client(&o, &Config::default());
     assert_eq!(state, Liveness::Stuck);
     assert_eq!(fact_str(&f, "stuck_reason"), Some("unanswered_command"));
-    assert_eq!(fact_str(&f, "unanswered_command"), Some("InstallApplication"));
+    assert_eq!(
+        fact_str(&f, "unanswered_command"),
+        Some("InstallApplication")
+    );
     assert!(f.summary.contains("InstallApplication"), "{}", f.summary);
-    assert!(f
-        .evidence
-        .iter()
-        .any(|e| e.text.contains("Processing server request: InstallApplication")));
+    assert!(f.evidence.iter().any(|e| e
+        .text
+        .contains("Processing server request: InstallApplication")));
     // Addigy's rule only asks for a 200 in the window, and there is one at 08:50.
     let (state, _) = client(&o, &strict());
     assert_eq!(state, Liveness::Alive);
@@ -192,7 +208,10 @@ fn client_unanswered_command_is_stuck_but_not_under_strict_rule() {
 
 #[test]
 fn client_unanswered_su_command_is_stuck() {
-    let o = obs(Log::Out(fixture("mdmclient_stuck_su_command.ndjson")), quiet_su());
+    let o = obs(
+        Log::Out(fixture("mdmclient_stuck_su_command.ndjson")),
+        quiet_su(),
+    );
     let (state, f) = client(&o, &Config::default());
     assert_eq!(state, Liveness::Stuck);
     assert_eq!(fact_str(&f, "unanswered_command"), Some("ScheduleOSUpdate"));
@@ -201,10 +220,15 @@ fn client_unanswered_su_command_is_stuck() {
 
 #[test]
 fn client_identity_errors_are_collected_and_stuck() {
-    let o = obs(Log::Out(fixture("mdmclient_identity_error.ndjson")), quiet_su());
+    let o = obs(
+        Log::Out(fixture("mdmclient_identity_error.ndjson")),
+        quiet_su(),
+    );
     let log = o.mdm_log.as_ref().expect("parsed");
     assert_eq!(log.identity_errors.len(), 3);
-    assert!(log.identity_errors[2].message.contains("Unable to create MDM identity"));
+    assert!(log.identity_errors[2]
+        .message
+        .contains("Unable to create MDM identity"));
     assert_eq!(
         log.identity_errors[2].timestamp,
         "2026-11-20 09:40:12.000000-0500"
@@ -242,15 +266,24 @@ fn client_unknown_names_probe_and_fault() {
 fn client_truncated_output_is_unknown_unless_it_already_shows_success() {
     // Cut in the middle of the unanswered scenario: would read stuck, but the answer could be
     // in the missing tail.
-    let o = obs(Log::Truncated(fixture("mdmclient_stuck_unanswered.ndjson")), quiet_su());
+    let o = obs(
+        Log::Truncated(fixture("mdmclient_stuck_unanswered.ndjson")),
+        quiet_su(),
+    );
     let (state, f) = client(&o, &Config::default());
     assert_eq!(state, Liveness::Unknown);
     assert!(f.reason.as_deref().is_some_and(|r| r.contains("truncated")));
     // Quiet on half the evidence is not quiet either.
-    let o = obs(Log::Truncated(fixture("mdmclient_quiet.ndjson")), quiet_su());
+    let o = obs(
+        Log::Truncated(fixture("mdmclient_quiet.ndjson")),
+        quiet_su(),
+    );
     assert_eq!(client(&o, &Config::default()).0, Liveness::Unknown);
     // A success is a success even if later lines are missing.
-    let o = obs(Log::Truncated(fixture("mdmclient_healthy.ndjson")), quiet_su());
+    let o = obs(
+        Log::Truncated(fixture("mdmclient_healthy.ndjson")),
+        quiet_su(),
+    );
     let (state, f) = client(&o, &Config::default());
     assert_eq!(state, Liveness::Alive);
     assert_eq!(fact(&f, "truncated").as_bool(), Some(true));
@@ -285,7 +318,12 @@ fn client_window_edges() {
         liveness_window_minutes: 60,
         ..Config::default()
     };
-    let o = observe_at(NOW, Log::Out(fixture("mdmclient_healthy.ndjson")), quiet_su(), &cfg);
+    let o = observe_at(
+        NOW,
+        Log::Out(fixture("mdmclient_healthy.ndjson")),
+        quiet_su(),
+        &cfg,
+    );
     let (_, f) = client(&o, &cfg);
     assert_eq!(fact(&f, "successes").as_u64(), Some(3));
     assert_eq!(fact(&f, "window_minutes").as_u64(), Some(60));
@@ -335,11 +373,25 @@ fn client_clock_before_entries() {
 
 #[test]
 fn client_failures_since_last_success() {
-    let ok = ("08:40:00", "mdmclient", "Received HTTP response (200) [Idle]");
+    let ok = (
+        "08:40:00",
+        "mdmclient",
+        "Received HTTP response (200) [Idle]",
+    );
     let fail = |t| (t, "mdmclient", "Received HTTP response (503) [Idle]");
     let two = nd(&[ok, fail("09:00:00"), fail("09:20:00")]);
     let three = nd(&[ok, fail("09:00:00"), fail("09:20:00"), fail("09:40:00")]);
-    let recovered = nd(&[ok, fail("09:00:00"), fail("09:20:00"), fail("09:40:00"), ("09:50:00", "mdmclient", "Received HTTP response (200) [Idle]")]);
+    let recovered = nd(&[
+        ok,
+        fail("09:00:00"),
+        fail("09:20:00"),
+        fail("09:40:00"),
+        (
+            "09:50:00",
+            "mdmclient",
+            "Received HTTP response (200) [Idle]",
+        ),
+    ]);
     let cases = [
         (two, Liveness::Alive, None),
         (three, Liveness::Stuck, Some("failing_check_ins")),
@@ -357,19 +409,86 @@ fn client_failures_since_last_success() {
 fn client_other_shapes() {
     let cases: Vec<(Vec<u8>, Liveness)> = vec![
         // A command that just arrived: it came inside a server response, so the channel works.
-        (nd(&[("09:55:00", "mdmclient", "Processing server request: DeviceInformation for: <Device> (x) PowerNap: no")]), Liveness::Alive),
+        (
+            nd(&[(
+                "09:55:00",
+                "mdmclient",
+                "Processing server request: DeviceInformation for: <Device> (x) PowerNap: no",
+            )]),
+            Liveness::Alive,
+        ),
         // Attempts only, never a response.
-        (nd(&[("09:00:00", "mdmclient", "Sending HTTP request (PUT) [Idle]"), ("09:30:00", "mdmclient", "Sending HTTP request (PUT) [Idle]")]), Liveness::Stuck),
+        (
+            nd(&[
+                ("09:00:00", "mdmclient", "Sending HTTP request (PUT) [Idle]"),
+                ("09:30:00", "mdmclient", "Sending HTTP request (PUT) [Idle]"),
+            ]),
+            Liveness::Stuck,
+        ),
         // A push rejected and nothing else.
-        (nd(&[("09:00:00", "mdmclient", "Rejecting MDM push dictionary because it does not have the right magic string.")]), Liveness::Stuck),
+        (
+            nd(&[(
+                "09:00:00",
+                "mdmclient",
+                "Rejecting MDM push dictionary because it does not have the right magic string.",
+            )]),
+            Liveness::Stuck,
+        ),
         // NotNow is an answer.
-        (nd(&[("09:00:00", "mdmclient", "Processing server request: ScheduleOSUpdate for: <Device> (x) PowerNap: no"), ("09:00:01", "mdmclient", "Received HTTP response (200) [NotNow]")]), Liveness::Alive),
+        (
+            nd(&[
+                (
+                    "09:00:00",
+                    "mdmclient",
+                    "Processing server request: ScheduleOSUpdate for: <Device> (x) PowerNap: no",
+                ),
+                (
+                    "09:00:01",
+                    "mdmclient",
+                    "Received HTTP response (200) [NotNow]",
+                ),
+            ]),
+            Liveness::Alive,
+        ),
         // An Error report answers the command; the 200 before it is the success.
-        (nd(&[("09:00:00", "mdmclient", "Received HTTP response (200) [Idle]"), ("09:00:01", "mdmclient", "Processing server request: InstallProfile for: <Device> (x) PowerNap: no"), ("09:00:02", "mdmclient", "Received HTTP response (200) [Error(InstallProfile):0]")]), Liveness::Alive),
+        (
+            nd(&[
+                (
+                    "09:00:00",
+                    "mdmclient",
+                    "Received HTTP response (200) [Idle]",
+                ),
+                (
+                    "09:00:01",
+                    "mdmclient",
+                    "Processing server request: InstallProfile for: <Device> (x) PowerNap: no",
+                ),
+                (
+                    "09:00:02",
+                    "mdmclient",
+                    "Received HTTP response (200) [Error(InstallProfile):0]",
+                ),
+            ]),
+            Liveness::Alive,
+        ),
         // Unrelated mdmclient lines only.
-        (nd(&[("09:00:00", "mdmclient", "UCRTsmb5: DEP registered according to UCRT: UCRTDEPStateUnavailable")]), Liveness::Quiet),
+        (
+            nd(&[(
+                "09:00:00",
+                "mdmclient",
+                "UCRTsmb5: DEP registered according to UCRT: UCRTDEPStateUnavailable",
+            )]),
+            Liveness::Quiet,
+        ),
         // Older than the window only.
-        (nd(&[("08:00:00", "mdmclient", "Received HTTP response (503) [Idle]")]), Liveness::Quiet),
+        (
+            nd(&[(
+                "08:00:00",
+                "mdmclient",
+                "Received HTTP response (503) [Idle]",
+            )]),
+            Liveness::Quiet,
+        ),
     ];
     for (i, (log, want)) in cases.into_iter().enumerate() {
         let o = obs(Log::Out(log), quiet_su());
@@ -399,8 +518,16 @@ fn daemon(o: &Observations, cfg: &Config) -> (Liveness, Finding) {
 /// mdmclient received ScheduleOSUpdate at 09:00 and nothing answered it; no 200 at all.
 fn su_no_200() -> Log {
     Log::Out(nd(&[
-        ("09:00:00", "mdmclient", "Processing server request: ScheduleOSUpdate for: <Device> (x) PowerNap: no"),
-        ("09:20:00", "mdmclient", "Received HTTP response (503) [Idle]"),
+        (
+            "09:00:00",
+            "mdmclient",
+            "Processing server request: ScheduleOSUpdate for: <Device> (x) PowerNap: no",
+        ),
+        (
+            "09:20:00",
+            "mdmclient",
+            "Received HTTP response (503) [Idle]",
+        ),
     ]))
 }
 
@@ -411,10 +538,30 @@ fn healthy_mdm() -> Log {
 #[test]
 fn daemon_healthy_quiet_stuck_installing() {
     let cases = [
-        ("softwareupdate_healthy.ndjson", Liveness::Alive, Status::Ok, None),
-        ("softwareupdate_quiet.ndjson", Liveness::Quiet, Status::Ok, None),
-        ("softwareupdate_stuck.ndjson", Liveness::Stuck, Status::Failed, Some("progress_stalled")),
-        ("softwareupdate_installing.ndjson", Liveness::Alive, Status::Ok, None),
+        (
+            "softwareupdate_healthy.ndjson",
+            Liveness::Alive,
+            Status::Ok,
+            None,
+        ),
+        (
+            "softwareupdate_quiet.ndjson",
+            Liveness::Quiet,
+            Status::Ok,
+            None,
+        ),
+        (
+            "softwareupdate_stuck.ndjson",
+            Liveness::Stuck,
+            Status::Failed,
+            Some("progress_stalled"),
+        ),
+        (
+            "softwareupdate_installing.ndjson",
+            Liveness::Alive,
+            Status::Ok,
+            None,
+        ),
     ];
     for (file, state, status, reason) in cases {
         let o = obs(healthy_mdm(), Log::Out(fixture(file)));
@@ -427,7 +574,10 @@ fn daemon_healthy_quiet_stuck_installing() {
 
 #[test]
 fn daemon_stalled_progress_names_the_last_progress() {
-    let o = obs(healthy_mdm(), Log::Out(fixture("softwareupdate_stuck.ndjson")));
+    let o = obs(
+        healthy_mdm(),
+        Log::Out(fixture("softwareupdate_stuck.ndjson")),
+    );
     let (_, f) = daemon(&o, &Config::default());
     assert_eq!(
         fact_str(&f, "last_progress"),
@@ -447,9 +597,11 @@ fn daemon_stalled_progress_names_the_last_progress() {
 
 #[test]
 fn daemon_progress_that_reached_100_is_not_a_stall() {
-    let su = nd(&[
-        ("08:40:00", "softwareupdated", "6d41b000 : Cryptex patch progress: 100%"),
-    ]);
+    let su = nd(&[(
+        "08:40:00",
+        "softwareupdated",
+        "6d41b000 : Cryptex patch progress: 100%",
+    )]);
     let o = obs(healthy_mdm(), Log::Out(su));
     assert_eq!(daemon(&o, &Config::default()).0, Liveness::Alive);
     // Part-way but without a later claim or percentage: no positive evidence, not stuck.
@@ -464,12 +616,28 @@ fn daemon_progress_that_reached_100_is_not_a_stall() {
 
 #[test]
 fn daemon_repeated_failures() {
-    let failed = |t| (t, "softwareupdated", "[FSM(SUMacControllerScanManager)] >S> ScanningForSoftwareUpdates >E> ScanFailed >N> ScanReadyToBegin");
+    let failed = |t| {
+        (t, "softwareupdated", "[FSM(SUMacControllerScanManager)] >S> ScanningForSoftwareUpdates >E> ScanFailed >N> ScanReadyToBegin")
+    };
     let scan = ("09:50:00", "softwareupdated", "[FSM(SUMacControllerScanManager)] >S> ScanReadyToBegin >E> ScanForSUUpdates >N> ScanningForSoftwareUpdates >A> ScanForSoftwareUpdates");
     let cases = [
-        (nd(&[failed("09:00:00"), failed("09:20:00"), failed("09:40:00")]), Liveness::Stuck),
-        (nd(&[failed("09:00:00"), failed("09:20:00")]), Liveness::Quiet),
-        (nd(&[failed("09:00:00"), failed("09:20:00"), failed("09:40:00"), scan]), Liveness::Alive),
+        (
+            nd(&[failed("09:00:00"), failed("09:20:00"), failed("09:40:00")]),
+            Liveness::Stuck,
+        ),
+        (
+            nd(&[failed("09:00:00"), failed("09:20:00")]),
+            Liveness::Quiet,
+        ),
+        (
+            nd(&[
+                failed("09:00:00"),
+                failed("09:20:00"),
+                failed("09:40:00"),
+                scan,
+            ]),
+            Liveness::Alive,
+        ),
     ];
     for (i, (su, want)) in cases.into_iter().enumerate() {
         let o = obs(healthy_mdm(), Log::Out(su));
@@ -489,21 +657,37 @@ fn daemon_addigy_rule() {
     assert_eq!(fact_str(&f, "su_command"), Some("ScheduleOSUpdate"));
     assert_eq!(fact_str(&f, "mdmclient_state"), Some("stuck"));
     // softwareupdated visibly working: not blamed (unless strict).
-    let o = obs(su_cmd(), Log::Out(fixture("softwareupdate_installing.ndjson")));
+    let o = obs(
+        su_cmd(),
+        Log::Out(fixture("softwareupdate_installing.ndjson")),
+    );
     let (state, f) = daemon(&o, &Config::default());
     assert_eq!(state, Liveness::Alive);
     assert!(f.summary.contains("not blamed"), "{}", f.summary);
     // Under strict_addigy mdmclient counts as alive here (it had 200s in the window), so
     // Addigy's rule does not fire at all.
-    let o = observe_at(NOW, su_cmd(), Log::Out(fixture("softwareupdate_installing.ndjson")), &strict());
+    let o = observe_at(
+        NOW,
+        su_cmd(),
+        Log::Out(fixture("softwareupdate_installing.ndjson")),
+        &strict(),
+    );
     assert_eq!(daemon(&o, &strict()).0, Liveness::Alive);
     // No 200 and a ScheduleOSUpdate last: strict follows Addigy even though softwareupdated works.
-    let o = observe_at(NOW, su_no_200(), Log::Out(fixture("softwareupdate_installing.ndjson")), &strict());
+    let o = observe_at(
+        NOW,
+        su_no_200(),
+        Log::Out(fixture("softwareupdate_installing.ndjson")),
+        &strict(),
+    );
     let (state, f) = daemon(&o, &strict());
     assert_eq!(state, Liveness::Stuck, "{}", f.summary);
     assert_eq!(fact_str(&f, "stuck_reason"), Some("addigy_rule"));
     // mdmclient stuck on a non-software-update command: not softwareupdated's business.
-    let o = obs(Log::Out(fixture("mdmclient_stuck_unanswered.ndjson")), quiet_su());
+    let o = obs(
+        Log::Out(fixture("mdmclient_stuck_unanswered.ndjson")),
+        quiet_su(),
+    );
     let (state, f) = daemon(&o, &Config::default());
     assert_eq!(state, Liveness::Quiet);
     assert_eq!(fact(&f, "addigy_rule").as_bool(), Some(false));
@@ -513,8 +697,16 @@ fn daemon_addigy_rule() {
 fn daemon_declarative_management_counts_only_with_ddm_software_update_evidence() {
     let ddm = || {
         Log::Out(nd(&[
-            ("09:00:00", "mdmclient", "Received HTTP response (200) [Idle]"),
-            ("09:00:01", "mdmclient", "Processing server request: DeclarativeManagement for: <Device> (x) PowerNap: no"),
+            (
+                "09:00:00",
+                "mdmclient",
+                "Received HTTP response (200) [Idle]",
+            ),
+            (
+                "09:00:01",
+                "mdmclient",
+                "Processing server request: DeclarativeManagement for: <Device> (x) PowerNap: no",
+            ),
         ]))
     };
     let o = obs(ddm(), quiet_su());
@@ -533,23 +725,35 @@ fn daemon_unknown_cases() {
     let o = obs(healthy_mdm(), Log::Missing);
     let (state, f) = daemon(&o, &Config::default());
     assert_eq!(state, Liveness::Unknown);
-    assert!(f.reason.as_deref().is_some_and(|r| r.contains(probes::LOG_SOFTWAREUPDATE)));
+    assert!(f
+        .reason
+        .as_deref()
+        .is_some_and(|r| r.contains(probes::LOG_SOFTWAREUPDATE)));
     // Addigy's rule holds but the log is unknown: no verdict by default, stuck when strict.
     let su_cmd = || Log::Out(fixture("mdmclient_stuck_su_command.ndjson"));
     let o = obs(su_cmd(), Log::Timeout);
     let (state, f) = daemon(&o, &Config::default());
     assert_eq!(state, Liveness::Unknown);
-    assert!(f.reason.as_deref().is_some_and(|r| r.contains("ScheduleOSUpdate") && r.contains("timeout")));
+    assert!(f
+        .reason
+        .as_deref()
+        .is_some_and(|r| r.contains("ScheduleOSUpdate") && r.contains("timeout")));
     let o = observe_at(NOW, su_no_200(), Log::Timeout, &strict());
     assert_eq!(daemon(&o, &strict()).0, Liveness::Stuck);
     // mdmclient unknown and softwareupdated silent: Addigy's rule cannot be applied.
     let o = obs(Log::Missing, quiet_su());
     assert_eq!(daemon(&o, &Config::default()).0, Liveness::Unknown);
     // ...but a working softwareupdated is alive whatever mdmclient does.
-    let o = obs(Log::Missing, Log::Out(fixture("softwareupdate_healthy.ndjson")));
+    let o = obs(
+        Log::Missing,
+        Log::Out(fixture("softwareupdate_healthy.ndjson")),
+    );
     assert_eq!(daemon(&o, &Config::default()).0, Liveness::Alive);
     // A truncated log never yields stuck.
-    let o = obs(healthy_mdm(), Log::Truncated(fixture("softwareupdate_stuck.ndjson")));
+    let o = obs(
+        healthy_mdm(),
+        Log::Truncated(fixture("softwareupdate_stuck.ndjson")),
+    );
     let (state, f) = daemon(&o, &Config::default());
     assert_eq!(state, Liveness::Unknown);
     assert!(f.summary.contains("truncated"), "{}", f.summary);
@@ -574,25 +778,44 @@ fn daemon_clock_before_entries() {
 #[test]
 fn install_activity_cases() {
     let cases: Vec<(Log, &str)> = vec![
-        (Log::Out(fixture("softwareupdate_installing.ndjson")), "installing"),
+        (
+            Log::Out(fixture("softwareupdate_installing.ndjson")),
+            "installing",
+        ),
         (Log::Out(fixture("softwareupdate_healthy.ndjson")), "idle"),
         (Log::Out(fixture("softwareupdate_quiet.ndjson")), "idle"),
         // Stalled download: the 09:20 "downloading" report is 40 minutes old.
         (Log::Out(fixture("softwareupdate_stuck.ndjson")), "idle"),
         (Log::Missing, "unknown"),
         (
-            Log::Out(nd(&[("08:45:00", "SoftwareUpdateSubscriber", "Reporting status {\n    \"softwareupdate.install-state\" = installing;\n}")])),
+            Log::Out(nd(&[(
+                "08:45:00",
+                "SoftwareUpdateSubscriber",
+                "Reporting status {\n    \"softwareupdate.install-state\" = installing;\n}",
+            )])),
             "installing",
         ),
         (
             Log::Out(nd(&[
-                ("08:45:00", "SoftwareUpdateSubscriber", "Reporting status {\n    \"softwareupdate.install-state\" = installing;\n}"),
-                ("09:45:00", "SoftwareUpdateSubscriber", "Reporting status {\n    \"softwareupdate.install-state\" = failed;\n}"),
+                (
+                    "08:45:00",
+                    "SoftwareUpdateSubscriber",
+                    "Reporting status {\n    \"softwareupdate.install-state\" = installing;\n}",
+                ),
+                (
+                    "09:45:00",
+                    "SoftwareUpdateSubscriber",
+                    "Reporting status {\n    \"softwareupdate.install-state\" = failed;\n}",
+                ),
             ])),
             "idle",
         ),
         (
-            Log::Out(nd(&[("09:45:00", "SoftwareUpdateSubscriber", "Reporting status {\n    \"softwareupdate.install-state\" = downloading;\n}")])),
+            Log::Out(nd(&[(
+                "09:45:00",
+                "SoftwareUpdateSubscriber",
+                "Reporting status {\n    \"softwareupdate.install-state\" = downloading;\n}",
+            )])),
             "installing",
         ),
     ];
@@ -616,13 +839,18 @@ fn install_activity_cases() {
 
 #[test]
 fn status_reports_reach_the_observations_verbatim() {
-    let o = obs(healthy_mdm(), Log::Out(fixture("softwareupdate_installing.ndjson")));
+    let o = obs(
+        healthy_mdm(),
+        Log::Out(fixture("softwareupdate_installing.ndjson")),
+    );
     let su = o.su_log.as_ref().expect("parsed");
     assert_eq!(su.status_reports.len(), 2);
     let last = &su.status_reports[1];
     assert_eq!(last.timestamp, "2026-11-20 09:55:00.000000-0500");
     assert_eq!(last.process, "SoftwareUpdateSubscriber");
     assert!(last.text.starts_with("Reporting status {\n"));
-    assert!(last.text.contains("\"softwareupdate.install-state\" = installing;"));
+    assert!(last
+        .text
+        .contains("\"softwareupdate.install-state\" = installing;"));
     assert!(last.text.ends_with('}'));
 }

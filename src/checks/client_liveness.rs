@@ -28,7 +28,7 @@ pub const FAILURES_SINCE_SUCCESS: usize = 3;
 pub const MAX_EVIDENCE: usize = 6;
 
 const REMEDIATION: &str = "mdmwatch -heal restarts mdmclient (at most once per 24 h) when it is stuck; \
-check the network path to the MDM server (HTTPS 443) and to APNs (TCP 5223, or 443 / 2197); \
+check the network path from the Mac to the MDM server (HTTPS 443) and to APNs (TCP 5223, fallback 443; the MDM server itself reaches APNs on 443 or 2197); \
 if the MDM identity is invalid (see mdm.identity), re-enroll the Mac";
 
 /// `[now - window, now]`, with entries after `now` admitted but counted.
@@ -179,7 +179,10 @@ fn decide(v: &ClientView<'_>, strict: bool) -> (Liveness, Option<StuckKind>) {
         return (Liveness::Stuck, Some(StuckKind::UnansweredCommand));
     }
     if v.last_success.is_none() {
-        let tried = v.errors > 0 || v.events.iter().any(|e| matches!(e.kind, MdmEventKind::Request { .. }));
+        let tried = v.errors > 0
+            || v.events
+                .iter()
+                .any(|e| matches!(e.kind, MdmEventKind::Request { .. }));
         return if tried {
             (Liveness::Stuck, Some(StuckKind::NoSuccess))
         } else {
@@ -235,7 +238,10 @@ pub fn assess(obs: &Observations, cfg: &Config) -> Assessment {
         ));
     }
     if v.untimed > 0 {
-        notes.push(format!("{} entries had no readable timestamp and were ignored", v.untimed));
+        notes.push(format!(
+            "{} entries had no readable timestamp and were ignored",
+            v.untimed
+        ));
     }
     if log.stats.skipped > 0 {
         notes.push(format!("{} unreadable lines skipped", log.stats.skipped));
@@ -318,14 +324,21 @@ pub fn assess(obs: &Observations, cfg: &Config) -> Assessment {
         .fact("state", state.as_str())
         .fact("window_minutes", cfg.liveness_window_minutes)
         .fact("strict_addigy", cfg.strict_addigy)
-        .fact("stuck_reason", kind.filter(|_| state == Liveness::Stuck).map(StuckKind::as_str))
+        .fact(
+            "stuck_reason",
+            kind.filter(|_| state == Liveness::Stuck)
+                .map(StuckKind::as_str),
+        )
         .fact("last_success", ts(v.last_success))
         .fact("last_error", ts(v.last_error))
         .fact(
             "last_error_text",
             v.last_error.map(|e| e.line.message.clone()),
         )
-        .fact("last_command", v.last_command.and_then(|e| e.command()).map(str::to_string))
+        .fact(
+            "last_command",
+            v.last_command.and_then(|e| e.command()).map(str::to_string),
+        )
         .fact("last_command_at", ts(v.last_command))
         .fact(
             "unanswered_command",

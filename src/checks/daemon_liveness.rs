@@ -109,7 +109,11 @@ fn view<'a>(log: &'a SuLog, w: &Window) -> SuView<'a> {
         .iter()
         .rposition(|e| matches!(e.kind, SuEventKind::Progress { .. }));
     let last_progress = progress_idx.map(|i| events[i]);
-    let last_report = events.iter().rev().copied().find(|e| report_state(e).is_some());
+    let last_report = events
+        .iter()
+        .rev()
+        .copied()
+        .find(|e| report_state(e).is_some());
     let stalled = progress_idx.and_then(|i| {
         let p = events[i];
         let later_end = events[i + 1..].iter().any(|e| {
@@ -124,7 +128,10 @@ fn view<'a>(log: &'a SuLog, w: &Window) -> SuView<'a> {
         // Positive evidence it did not finish: the last percentage was below 100, or a status
         // report after it still says the work is in flight.
         let part_way = matches!(p.kind, SuEventKind::Progress { percent: Some(n) } if n < 100);
-        let still_claimed = events[i + 1..].iter().rev().find_map(|e| report_state(e))
+        let still_claimed = events[i + 1..]
+            .iter()
+            .rev()
+            .find_map(|e| report_state(e))
             .is_some_and(|s| IN_FLIGHT_STATES.contains(&s));
         (old && !later_end && (part_way || still_claimed)).then_some(p)
     });
@@ -139,8 +146,7 @@ fn view<'a>(log: &'a SuLog, w: &Window) -> SuView<'a> {
         .is_some_and(|i| !events[i + 1..].iter().any(|e| is_working(e)));
     let recently_working = events.iter().any(|e| {
         is_working(e)
-            && w
-                .age_minutes(e.line.time)
+            && w.age_minutes(e.line.time)
                 .is_some_and(|age| age < STALL_MINUTES)
     }) && stalled.is_none();
     let ddm_involved = events.iter().any(|e| {
@@ -167,7 +173,11 @@ fn view<'a>(log: &'a SuLog, w: &Window) -> SuView<'a> {
 /// configurations and the software-update enforcement alike), so it counts only when the
 /// softwareupdated log shows DDM driving an update in the same window (a status report or an
 /// enforced-update scheduling line); otherwise a stuck DDM sync is mdmclient's problem alone.
-fn last_command_is_su(obs: &Observations, w: &Window, ddm_involved: bool) -> Option<(String, String)> {
+fn last_command_is_su(
+    obs: &Observations,
+    w: &Window,
+    ddm_involved: bool,
+) -> Option<(String, String)> {
     let log = obs.mdm_log.as_ref().ok()?;
     let e = log
         .events
@@ -176,12 +186,17 @@ fn last_command_is_su(obs: &Observations, w: &Window, ddm_involved: bool) -> Opt
         .filter(|e| w.admits(e.line.time))
         .find_map(|e| e.command().map(|c| (c, e)))?;
     let (cmd, ev) = e;
-    let su = SOFTWARE_UPDATE_COMMANDS.contains(&cmd) || (cmd == "DeclarativeManagement" && ddm_involved);
+    let su =
+        SOFTWARE_UPDATE_COMMANDS.contains(&cmd) || (cmd == "DeclarativeManagement" && ddm_involved);
     su.then(|| (cmd.to_string(), ev.line.timestamp.clone()))
 }
 
 fn ev(e: &SuEvent) -> Evidence {
-    Evidence::log(probes::LOG_SOFTWAREUPDATE, e.line.timestamp.clone(), e.line.message.clone())
+    Evidence::log(
+        probes::LOG_SOFTWAREUPDATE,
+        e.line.timestamp.clone(),
+        e.line.message.clone(),
+    )
 }
 
 /// Adds the facts every outcome carries.
@@ -270,14 +285,26 @@ pub fn assess(obs: &Observations, cfg: &Config, mdmclient: Liveness) -> Assessme
                 v.failures.last().map(|e| e.line.timestamp.as_str()).unwrap_or("?")
             ),
         )
-    } else if let Some((cmd, at)) = addigy.as_ref().filter(|_| cfg.strict_addigy || !v.recently_working) {
+    } else if let Some((cmd, at)) = addigy
+        .as_ref()
+        .filter(|_| cfg.strict_addigy || !v.recently_working)
+    {
         (
             Liveness::Stuck,
             Some(StuckKind::AddigyRule),
             format!("stuck (Addigy's rule): mdmclient is stuck and its last command was {cmd} at {at}; softwareupdated logged no progress in the last {STALL_MINUTES} min"),
         )
-    } else if v.events.iter().any(|e| is_working(e) || report_state(e).is_some()) {
-        let last = v.events.iter().rev().copied().find(|e| is_working(e) || report_state(e).is_some());
+    } else if v
+        .events
+        .iter()
+        .any(|e| is_working(e) || report_state(e).is_some())
+    {
+        let last = v
+            .events
+            .iter()
+            .rev()
+            .copied()
+            .find(|e| is_working(e) || report_state(e).is_some());
         if let Some(e) = last {
             evidence.push(e);
         }
@@ -303,7 +330,14 @@ pub fn assess(obs: &Observations, cfg: &Config, mdmclient: Liveness) -> Assessme
         (
             Liveness::Quiet,
             None,
-            format!("quiet: softwareupdated had nothing to do in {window_text}{}", if v.failures.is_empty() { String::new() } else { format!(" ({} isolated failures)", v.failures.len()) }),
+            format!(
+                "quiet: softwareupdated had nothing to do in {window_text}{}",
+                if v.failures.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({} isolated failures)", v.failures.len())
+                }
+            ),
         )
     };
     if let Some(p) = v.last_progress {
@@ -341,10 +375,17 @@ pub fn assess(obs: &Observations, cfg: &Config, mdmclient: Liveness) -> Assessme
     }
     let ts = |e: Option<&SuEvent>| e.map(|e| e.line.timestamp.clone());
     finding = finding
-        .fact("stuck_reason", kind.filter(|_| state == Liveness::Stuck).map(StuckKind::as_str))
+        .fact(
+            "stuck_reason",
+            kind.filter(|_| state == Liveness::Stuck)
+                .map(StuckKind::as_str),
+        )
         .fact("last_progress", ts(v.last_progress))
         .fact("failures", v.failures.len() as u64)
-        .fact("last_install_state", v.last_report.and_then(report_state).map(str::to_string))
+        .fact(
+            "last_install_state",
+            v.last_report.and_then(report_state).map(str::to_string),
+        )
         .fact("status_reports", log.counts.status_reports)
         .fact("future_entries", v.future as u64)
         .fact("truncated", truncated);

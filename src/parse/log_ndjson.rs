@@ -395,7 +395,11 @@ mod tests {
                 "{{\"timestamp\":\"2026-11-20 09:00:00.000000-0500\",\"eventMessage\":\"m\",\"process\":\"softwareupdated\",\"messageType\":{raw}}}"
             );
             let mut e = LogEntry::default();
-            assert_eq!(parse_line(line.as_bytes(), &mut e), LineKind::Entry, "{raw}");
+            assert_eq!(
+                parse_line(line.as_bytes(), &mut e),
+                LineKind::Entry,
+                "{raw}"
+            );
             assert_eq!(e.message_type, *want, "{raw}");
             assert_eq!(e.process, "softwareupdated");
         }
@@ -491,7 +495,10 @@ mod tests {
                 "2026-11-20 08:30:00.123456-0500",
                 Some("2026-11-20T08:30:00.123456-05:00"),
             ),
-            ("2026-11-20 08:30:00-0500", Some("2026-11-20T08:30:00-05:00")),
+            (
+                "2026-11-20 08:30:00-0500",
+                Some("2026-11-20T08:30:00-05:00"),
+            ),
             ("2026-11-20T08:30:00-0500", None),
             ("yesterday", None),
             ("", None),

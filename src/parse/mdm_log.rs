@@ -392,8 +392,9 @@ mod tests {
         assert!(summarize(default_style.as_bytes()).is_err());
         assert!(summarize(&b""[..]).is_err());
         // Header and trailer only: read fine, nothing happened.
-        let quiet = summarize(&b"Filtering the log data using \"x\"\n{\"count\":0,\"finished\":1}\n"[..])
-            .expect("quiet is valid");
+        let quiet =
+            summarize(&b"Filtering the log data using \"x\"\n{\"count\":0,\"finished\":1}\n"[..])
+                .expect("quiet is valid");
         assert!(quiet.events.is_empty());
         assert!(quiet.stats.finished);
     }

@@ -3,10 +3,10 @@
 //!
 //! Folded while streaming `log show --style ndjson` (see `log_ndjson`) into counts and a bounded
 //! list of events, newest last; the checks apply time windows. The line shapes come from the
-//! default-style softwareupdated lines in seed 004 (Addigy's talk: `[FSM(SUMacControllerScanManager)]
-//! >S> ScanReadyToBegin >E> ScanForSUUpdates >N> ScanningForSoftwareUpdates >A> ScanForSoftwareUpdates`,
-//! `[scan]startCatalogDownload... (su)`, `[SPI] perform_prepare_command | PrepareUpdate | PROGRESS
-//! (Continue)`, `Cryptex patch progress: 17%`) and install.log quotes
+//! default-style softwareupdated lines in seed 004 (Addigy's talk), re-expressed as ndjson
+//! messages: the scan-manager FSM transition `[FSM(SUMacControllerScanManager)] >S> ... >A>
+//! ScanForSoftwareUpdates`, `[scan]startCatalogDownload... (su)`, `[SPI] perform_prepare_command
+//! | PrepareUpdate | PROGRESS (Continue)`, `Cryptex patch progress: 17%`; and install.log quotes
 //! (`install_log__softwareupdated_lines__blog_quotes.txt`). Shapes marked "inferred" below (scan
 //! completion, prepare completion/failure) have no public capture; the checks therefore never call
 //! softwareupdated stuck on the *absence* of one of them alone. This module only classifies; it
@@ -170,8 +170,7 @@ pub fn classify(msg: &str) -> Option<SuEventKind> {
             if upper.contains("FAIL") || upper.contains("ERROR") {
                 return Some(SuEventKind::Failed);
             }
-            if upper.contains("SUCCESS") || upper.contains("COMPLETE") || upper.contains("FINISH")
-            {
+            if upper.contains("SUCCESS") || upper.contains("COMPLETE") || upper.contains("FINISH") {
                 return Some(SuEventKind::Completed);
             }
         }
@@ -288,9 +287,18 @@ mod tests {
     #[test]
     fn install_state_variants() {
         let cases: &[(&str, Option<&str>)] = &[
-            ("\"softwareupdate.install-state\" = installing;", Some("installing")),
-            ("\"softwareupdate.install-state\" = \"downloading\";", Some("downloading")),
-            ("\"softwareupdate.install-state\" = { state = waiting; };", Some("waiting")),
+            (
+                "\"softwareupdate.install-state\" = installing;",
+                Some("installing"),
+            ),
+            (
+                "\"softwareupdate.install-state\" = \"downloading\";",
+                Some("downloading"),
+            ),
+            (
+                "\"softwareupdate.install-state\" = { state = waiting; };",
+                Some("waiting"),
+            ),
             ("\"softwareupdate.install-state\" = ;", None),
             ("\"softwareupdate.install-state\"", None),
             ("nothing", None),
