@@ -126,6 +126,7 @@ fn client_healthy_is_alive() {
     assert_eq!(fact(&f, "successes").as_u64(), Some(5));
     assert_eq!(fact(&f, "commands").as_u64(), Some(2));
     assert_eq!(fact(&f, "window_minutes").as_u64(), Some(90));
+    assert_eq!(fact(&f, "user_channel_lines").as_u64(), Some(0));
     assert!(!f.evidence.is_empty() && f.evidence.len() <= client_liveness::MAX_EVIDENCE);
     assert!(f
         .evidence
@@ -494,6 +495,40 @@ fn client_other_shapes() {
         let o = obs(Log::Out(log), quiet_su());
         assert_eq!(client(&o, &Config::default()).0, want, "case {i}");
     }
+}
+
+#[test]
+fn client_user_channel_success_does_not_hide_a_stuck_device_channel() {
+    // Device channel (userID 0) failing; `mdmclient agent` (userID 501) fine.
+    let with_user = |log: Vec<u8>, uid: u32| {
+        String::from_utf8(log)
+            .expect("utf8")
+            .replace(
+                "\"processID\":1}",
+                &format!("\"processID\":1,\"userID\":{uid}}}"),
+            )
+            .into_bytes()
+    };
+    let mut log = with_user(
+        nd(&[(
+            "09:00:00",
+            "mdmclient",
+            "Received HTTP response (503) [Idle]",
+        )]),
+        0,
+    );
+    log.extend(with_user(
+        nd(&[(
+            "09:10:00",
+            "mdmclient",
+            "Received HTTP response (200) [Idle]",
+        )]),
+        501,
+    ));
+    let o = obs(Log::Out(log), quiet_su());
+    let (state, f) = client(&o, &Config::default());
+    assert_eq!(state, Liveness::Stuck);
+    assert_eq!(fact(&f, "user_channel_lines").as_u64(), Some(1));
 }
 
 #[test]

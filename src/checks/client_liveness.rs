@@ -349,6 +349,7 @@ pub fn assess(obs: &Observations, cfg: &Config) -> Assessment {
         .fact("commands", v.commands as u64)
         .fact("entries", log.stats.entries)
         .fact("skipped_lines", log.stats.skipped)
+        .fact("user_channel_lines", log.counts.user_channel)
         .fact("future_entries", v.future as u64)
         .fact("truncated", truncated);
     finding = finding.remediation(REMEDIATION);

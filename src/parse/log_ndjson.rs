@@ -35,6 +35,9 @@ pub struct LogEntry {
     pub message_type: String,
     pub message: String,
     pub pid: Option<i64>,
+    /// `userID` (printed by `--style json`, see the WindowServer sample; absent in the trimmed
+    /// coreaudiod line): 0 for root daemons such as the device-channel mdmclient.
+    pub user_id: Option<i64>,
 }
 
 /// Counters of a read, for the report and for deciding whether the evidence is complete.
@@ -126,6 +129,8 @@ struct Raw<'a> {
     message_type: Option<Text<'a>>,
     #[serde(rename = "processID", default)]
     process_id: Option<i64>,
+    #[serde(rename = "userID", default)]
+    user_id: Option<i64>,
     #[serde(default)]
     count: Option<u64>,
     #[serde(default)]
@@ -203,6 +208,7 @@ pub fn parse_line(line: &[u8], entry: &mut LogEntry) -> LineKind {
         _ => {}
     }
     entry.pid = raw.process_id;
+    entry.user_id = raw.user_id;
     LineKind::Entry
 }
 
@@ -330,6 +336,7 @@ mod tests {
         assert_eq!(e.category, "BTAudio");
         assert_eq!(e.message_type, "Default");
         assert_eq!(e.pid, Some(342));
+        assert_eq!(e.user_id, None);
         assert_eq!(e.timestamp, "2026-10-07 10:19:55.713745+0800");
         assert_eq!(
             e.time.map(|t| t.to_rfc3339()),
@@ -348,6 +355,7 @@ mod tests {
         assert_eq!(e.subsystem, "com.apple.Multitouch");
         assert_eq!(e.category, "Plugin");
         assert_eq!(e.pid, Some(453));
+        assert_eq!(e.user_id, Some(88));
         assert_eq!(
             e.time.map(|t| t.to_rfc3339()),
             Some("2026-05-07T19:48:34.701580-05:00".to_string())
@@ -480,12 +488,25 @@ mod tests {
 
     #[test]
     fn entry_strings_are_reset_between_lines() {
-        let input = b"{\"eventMessage\":\"a\",\"subsystem\":\"s\",\"category\":\"c\",\"processID\":7}\n{\"eventMessage\":\"b\"}\n";
+        let input = b"{\"eventMessage\":\"a\",\"subsystem\":\"s\",\"category\":\"c\",\"processID\":7,\"userID\":0}\n{\"eventMessage\":\"b\"}\n";
         let (e, _) = read(input);
         assert_eq!(e[1].subsystem, "");
         assert_eq!(e[1].category, "");
         assert_eq!(e[1].pid, None);
+        assert_eq!(e[1].user_id, None);
         assert_eq!(e[1].time, None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_bytes_never_panic_and_bytes_add_up(
+            bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..4096),
+            cap in 1usize..64,
+        ) {
+            let stats = for_each_entry_capped(&bytes[..], cap, |_| {}).expect("memory never fails");
+            proptest::prop_assert_eq!(stats.bytes, bytes.len() as u64);
+            proptest::prop_assert!(stats.entries + stats.skipped <= stats.lines);
+        }
     }
 
     #[test]

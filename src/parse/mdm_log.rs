@@ -61,6 +61,8 @@ pub struct MdmCounts {
     pub requests: u64,
     pub identity_errors: u64,
     pub push_rejected: u64,
+    /// Relevant lines from a non-root mdmclient (the user channel), left out of everything else.
+    pub user_channel: u64,
 }
 
 /// The status mdmclient reported in an exchange: the bracket in
@@ -193,6 +195,10 @@ fn is_identity_error(msg: &str) -> bool {
     if msg.contains("Unable to create MDM identity") {
         return true;
     }
+    // Cheap filter first: this runs on every mdmclient line, and lowercasing allocates.
+    if !msg.contains("dentity") && !msg.contains("DENTITY") {
+        return false;
+    }
     let lower = msg.to_ascii_lowercase();
     let about_identity = lower.contains("mdm identity")
         || lower.contains("identity certificate")
@@ -246,6 +252,14 @@ pub fn summarize<R: BufRead>(reader: R) -> Result<MdmLog, String> {
         let Some(kind) = classify(&e.message) else {
             return;
         };
+        // The predicate also matches `mdmclient agent`, which runs per user and talks to the
+        // server on the user channel; its successes say nothing about the device channel that
+        // Addigy's rule and heal are about. Only entries that name a non-zero user are dropped:
+        // when `userID` is absent the entry is kept.
+        if e.user_id.is_some_and(|u| u != 0) {
+            log.counts.user_channel += 1;
+            return;
+        }
         let event = MdmEvent {
             line: LogLine::from_entry(e),
             kind,
@@ -385,6 +399,29 @@ mod tests {
     }
 
     #[test]
+    fn user_channel_lines_are_counted_not_used() {
+        let root = line(
+            "2026-11-20 09:00:00.0-0500",
+            "Received HTTP response (503) [Idle]",
+        )
+        .replace("\"processID\":1", "\"processID\":1,\"userID\":0");
+        let user = line(
+            "2026-11-20 09:01:00.0-0500",
+            "Received HTTP response (200) [Idle]",
+        )
+        .replace("\"processID\":1", "\"processID\":2,\"userID\":501");
+        let absent = line(
+            "2026-11-20 09:02:00.0-0500",
+            "Unable to create MDM identity",
+        );
+        let log = summarize(format!("{root}{user}{absent}").as_bytes()).expect("ok");
+        assert_eq!(log.counts.user_channel, 1);
+        assert_eq!(log.counts.successes, 0);
+        assert_eq!(log.events.len(), 2);
+        assert_eq!(log.identity_errors.len(), 1);
+    }
+
+    #[test]
     fn summarize_rejects_non_ndjson_and_empty() {
         let default_style = include_str!(
             "../../tests/fixtures/samples/log_show_default__mdmclient_DeclarativeManagement_single_line__macos15.txt"
@@ -397,6 +434,21 @@ mod tests {
                 .expect("quiet is valid");
         assert!(quiet.events.is_empty());
         assert!(quiet.stats.finished);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_bytes_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..2048)) {
+            let _ = summarize(&bytes[..]);
+        }
+
+        #[test]
+        fn any_message_never_panics(msg in "\\PC{0,200}") {
+            let _ = classify(&msg);
+            let _ = classify(&format!("Received HTTP response ({msg}"));
+            let _ = classify(&format!("Sending HTTP request (PUT) [{msg}"));
+            let _ = clip(&msg, 7);
+        }
     }
 
     #[test]

@@ -339,6 +339,22 @@ mod tests {
         assert_eq!(log.events.len(), 26);
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_bytes_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..2048)) {
+            let _ = summarize(&bytes[..]);
+        }
+
+        #[test]
+        fn any_message_never_panics(msg in "\\PC{0,200}") {
+            let _ = classify(&msg);
+            let _ = classify(&format!("[SPI] x | {msg}"));
+            let _ = classify(&format!("[FSM(x)] >E>{msg}"));
+            let _ = classify(&format!("Reporting status {{ \"softwareupdate.install-state\"{msg}"));
+            let _ = install_state(&format!("softwareupdate.install-state\" = {{{msg}"));
+        }
+    }
+
     #[test]
     fn rejects_non_ndjson() {
         let quotes = include_str!(
