@@ -7,6 +7,7 @@ pub mod app;
 pub mod checks;
 pub mod cli;
 pub mod config;
+pub mod heal;
 pub mod observe;
 pub mod parse;
 pub mod probes;
