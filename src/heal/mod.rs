@@ -26,7 +26,7 @@ pub mod plan;
 
 use std::time::Duration;
 
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, FixedOffset, Timelike};
 
 use crate::checks::{Diagnosis, InstallActivity};
 use crate::config::Config;
@@ -170,7 +170,8 @@ pub async fn heal(
     diag: &Diagnosis,
     opts: &HealOptions,
 ) -> HealOutcome {
-    let now = sys.now();
+    // Whole seconds: what the state file records, so this run's answers match what it wrote.
+    let now = whole_seconds(sys.now());
     let path = cfg.state_path();
     let spacing = plan::spacing(cfg.restart_spacing_hours);
     let mut errors = Vec::new();
@@ -342,7 +343,7 @@ pub async fn heal(
                 d.message(spacing)
             );
             let done = restart(sys, cfg, d.service).await;
-            let finished = sys.now();
+            let finished = whole_seconds(sys.now());
             st.record_outcome(
                 d.service,
                 finished,
@@ -400,6 +401,10 @@ pub async fn heal(
         another_run: gate == Gate::Busy,
         errors,
     }
+}
+
+fn whole_seconds(t: DateTime<FixedOffset>) -> DateTime<FixedOffset> {
+    t.with_nanosecond(0).unwrap_or(t)
 }
 
 fn summary_line(s: &ServiceHeal) -> String {
