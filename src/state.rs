@@ -448,16 +448,17 @@ mod tests {
             "fallback_signal"
         );
         assert_eq!(
-            v["last_software_update_kickstart"],
-            "2026-11-23T09:00:00Z",
+            v["last_software_update_kickstart"], "2026-11-23T09:00:00Z",
             "written in UTC"
         );
     }
 
     #[test]
     fn last_attempt_is_the_max_of_both_sources() {
-        let mut s = State::default();
-        s.last_mdm_kickstart = Some(t("2026-01-02T00:00:00Z"));
+        let mut s = State {
+            last_mdm_kickstart: Some(t("2026-01-02T00:00:00Z")),
+            ..State::default()
+        };
         s.record_mut(Service::Mdmclient).attempted_at = Some(t("2026-01-01T00:00:00Z"));
         assert_eq!(
             s.last_attempt(Service::Mdmclient),
@@ -479,8 +480,10 @@ mod tests {
             assert!(State::from_bytes(bad).is_err(), "{bad:?}");
         }
         // Null and empty times are "never", not errors.
-        let s = State::from_bytes(br#"{"last_mdm_kickstart":null,"last_software_update_kickstart":""}"#)
-            .unwrap();
+        let s = State::from_bytes(
+            br#"{"last_mdm_kickstart":null,"last_software_update_kickstart":""}"#,
+        )
+        .unwrap();
         assert_eq!(s.last_attempt(Service::Mdmclient), None);
     }
 
@@ -505,7 +508,13 @@ mod tests {
         let p = dir.path().join("state.json");
         assert_eq!(load(&p), Loaded::Missing);
         std::fs::write(&p, b"{not json").unwrap();
-        assert!(matches!(load(&p), Loaded::Bad { modified: Some(_), .. }));
+        assert!(matches!(
+            load(&p),
+            Loaded::Bad {
+                modified: Some(_),
+                ..
+            }
+        ));
         save(&p, &State::default()).unwrap();
         assert_eq!(load(&p), Loaded::Found(State::default()));
         let link = dir.path().join("link.json");

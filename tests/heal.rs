@@ -128,7 +128,11 @@ impl Sandbox {
     }
 
     fn service(&self, label: &str, pid: u32) {
-        fs::write(self.root().join(format!("svc/{label}.pid")), pid.to_string()).unwrap();
+        fs::write(
+            self.root().join(format!("svc/{label}.pid")),
+            pid.to_string(),
+        )
+        .unwrap();
     }
 
     fn pid(&self, label: &str) -> u32 {
@@ -152,7 +156,10 @@ impl Sandbox {
     }
 
     fn count(&self, prefix: &str) -> usize {
-        self.calls().iter().filter(|c| c.starts_with(prefix)).count()
+        self.calls()
+            .iter()
+            .filter(|c| c.starts_with(prefix))
+            .count()
     }
 
     fn state_path(&self) -> PathBuf {
@@ -262,7 +269,8 @@ fn refused_kickstart_falls_back_to_sigterm_of_the_printed_pid() {
         vec![
             "dscacheutil -flushcache".to_string(),
             "launchctl kill SIGHUP system/com.apple.mDNSResponder".into(),
-            "launchctl kill SIGTERM system/com.apple.MobileSoftwareUpdate.UpdateBrainService".into(),
+            "launchctl kill SIGTERM system/com.apple.MobileSoftwareUpdate.UpdateBrainService"
+                .into(),
             format!("launchctl print system/{SOFTWAREUPDATED}"),
             format!("launchctl kickstart -k system/{SOFTWAREUPDATED}"),
             "kill -TERM 4242".into(),
@@ -402,7 +410,10 @@ fn ten_concurrent_heal_processes_restart_exactly_once() {
     }
     assert_eq!(sb.count("launchctl kickstart"), 1, "{:?}", sb.calls());
     assert_eq!(
-        results.iter().filter(|r| *r == "RESULT restarted stuck").count(),
+        results
+            .iter()
+            .filter(|r| *r == "RESULT restarted stuck")
+            .count(),
         1,
         "{results:?}"
     );
@@ -418,7 +429,11 @@ fn killed_between_intent_and_outcome_then_rerun_restarts_nothing() {
     fs::write(sb.root().join("crash_on_kickstart"), "").unwrap();
     let out = spawn_child(sb.root()).wait_with_output().unwrap();
     use std::os::unix::process::ExitStatusExt;
-    assert_eq!(out.status.signal(), Some(9), "the heal process was SIGKILLed");
+    assert_eq!(
+        out.status.signal(),
+        Some(9),
+        "the heal process was SIGKILLed"
+    );
     assert_eq!(sb.count("launchctl kickstart"), 1);
     // The intent is on disk, the outcome is not.
     let st = sb.state();
@@ -457,7 +472,11 @@ fn clock_moved_back_two_days_restarts_nothing() {
     // A restart recorded "now"; then the clock is set back two days: the record lies two days in
     // the future of the new clock.
     let mut st = State::default();
-    st.record_intent(Service::Mdmclient, now() + chrono::Duration::days(2), "kickstart");
+    st.record_intent(
+        Service::Mdmclient,
+        now() + chrono::Duration::days(2),
+        "kickstart",
+    );
     st.record_outcome(
         Service::Mdmclient,
         now() + chrono::Duration::days(2),
@@ -479,7 +498,11 @@ fn clock_moved_back_two_days_restarts_nothing() {
     assert!(sb.calls().is_empty());
     // The guard is recorded once and the recorded restart time is kept.
     let after = sb.state();
-    assert!(after.record(Service::Mdmclient).unwrap().future_seen_at.is_some());
+    assert!(after
+        .record(Service::Mdmclient)
+        .unwrap()
+        .future_seen_at
+        .is_some());
     assert_eq!(
         after.last_mdm_kickstart.map(|t| t.timestamp()),
         st.last_mdm_kickstart.map(|t| t.timestamp())
@@ -514,18 +537,22 @@ fn addigy_state_file_is_honoured_and_kept_compatible() {
     let o = sb.heal(&diag(Liveness::Stuck, Liveness::Stuck));
     assert_eq!(action(&o, "mdmclient"), ("none", "rate_limited"));
     assert_eq!(action(&o, "softwareupdated"), ("restarted", "stuck"));
-    assert_eq!(sb.count(&format!("launchctl kickstart -k system/{MDMCLIENT}")), 0);
+    assert_eq!(
+        sb.count(&format!("launchctl kickstart -k system/{MDMCLIENT}")),
+        0
+    );
     assert_eq!(
         sb.count(&format!("launchctl kickstart -k system/{SOFTWAREUPDATED}")),
         1
     );
     // Still readable by munkireport and EAs: the two top-level keys, RFC 3339.
-    let v: serde_json::Value =
-        serde_json::from_slice(&fs::read(sb.state_path()).unwrap()).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&fs::read(sb.state_path()).unwrap()).unwrap();
     let mdm = DateTime::parse_from_rfc3339(v["last_mdm_kickstart"].as_str().unwrap()).unwrap();
     assert_eq!(
         mdm.timestamp(),
-        DateTime::parse_from_rfc3339(&two_hours_ago).unwrap().timestamp()
+        DateTime::parse_from_rfc3339(&two_hours_ago)
+            .unwrap()
+            .timestamp()
     );
     let su = DateTime::parse_from_rfc3339(v["last_software_update_kickstart"].as_str().unwrap())
         .unwrap();
@@ -541,7 +568,11 @@ fn corrupt_recent_state_is_kept_aside_and_blocks_restarts() {
     let d = diag(Liveness::Stuck, Liveness::Alive);
     let o = sb.heal(&d);
     assert_eq!(action(&o, "mdmclient"), ("none", "state_unreadable"));
-    assert!(o.section.state.starts_with("moved_aside"), "{}", o.section.state);
+    assert!(
+        o.section.state.starts_with("moved_aside"),
+        "{}",
+        o.section.state
+    );
     assert!(!o.errors.is_empty());
     assert!(sb.calls().is_empty());
     let aside: Vec<_> = fs::read_dir(sb.state_path().parent().unwrap())
@@ -551,7 +582,10 @@ fn corrupt_recent_state_is_kept_aside_and_blocks_restarts() {
         .collect();
     assert_eq!(aside.len(), 1, "{aside:?}");
     let kept = fs::read_to_string(sb.state_path().with_file_name(&aside[0])).unwrap();
-    assert_eq!(kept, "{\"last_mdm_kickstart\": \"2026-11-2", "kept verbatim");
+    assert_eq!(
+        kept, "{\"last_mdm_kickstart\": \"2026-11-2",
+        "kept verbatim"
+    );
     // The next run still does not restart: the bad file's time counts as an attempt.
     let o = sb.heal(&d);
     assert_eq!(action(&o, "mdmclient"), ("none", "rate_limited"));
@@ -563,7 +597,10 @@ fn corrupt_old_state_does_not_block() {
     let sb = Sandbox::new();
     sb.service(MDMCLIENT, 512);
     sb.write_state("\u{0}\u{1} not json");
-    let f = fs::File::options().write(true).open(sb.state_path()).unwrap();
+    let f = fs::File::options()
+        .write(true)
+        .open(sb.state_path())
+        .unwrap();
     f.set_modified(std::time::SystemTime::now() - Duration::from_secs(49 * 3600))
         .unwrap();
     drop(f);
@@ -586,8 +623,7 @@ fn other_modules_keys_survive_a_heal() {
     );
     let o = sb.heal(&diag(Liveness::Stuck, Liveness::Alive));
     assert_eq!(action(&o, "mdmclient").0, "restarted");
-    let v: serde_json::Value =
-        serde_json::from_slice(&fs::read(sb.state_path()).unwrap()).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&fs::read(sb.state_path()).unwrap()).unwrap();
     assert_eq!(v["log_cursor"]["log_mdmclient"], "2026-11-23T10:00:00Z");
 }
 

@@ -337,11 +337,7 @@ pub async fn heal(
                 services.push(entry);
                 continue;
             }
-            tracing::warn!(
-                "restarting {} ({})",
-                d.service.label(),
-                d.message(spacing)
-            );
+            tracing::warn!("restarting {} ({})", d.service.label(), d.message(spacing));
             let done = restart(sys, cfg, d.service).await;
             let finished = whole_seconds(sys.now());
             st.record_outcome(
@@ -501,7 +497,9 @@ async fn print(
             Some(i) => format!(
                 "state {}, pid {}",
                 i.state.as_deref().unwrap_or("?"),
-                i.pid.map(|p| p.to_string()).unwrap_or_else(|| "none".into())
+                i.pid
+                    .map(|p| p.to_string())
+                    .unwrap_or_else(|| "none".into())
             ),
             None => "output not understood".into(),
         },
@@ -538,7 +536,12 @@ async fn restart(sys: &dyn System, cfg: &Config, s: Service) -> Restart {
         // steps are best effort: their failure does not stop the restart.
         let (step, _) = run_step(
             sys,
-            action_probe(HEAL_FLUSH_DNS, "/usr/bin/dscacheutil", &["-flushcache"], cfg),
+            action_probe(
+                HEAL_FLUSH_DNS,
+                "/usr/bin/dscacheutil",
+                &["-flushcache"],
+                cfg,
+            ),
         )
         .await;
         steps.push(step);

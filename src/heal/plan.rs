@@ -461,7 +461,10 @@ mod tests {
                                         }
                                     };
                                     assert_eq!(d.reason.code(), expected_code, "{inp:?}");
-                                    assert_eq!(d.until().is_some(), expected_code == "rate_limited");
+                                    assert_eq!(
+                                        d.until().is_some(),
+                                        expected_code == "rate_limited"
+                                    );
                                     assert!(!d.message(inp.spacing).is_empty());
                                 }
                             }

@@ -72,7 +72,11 @@ fn saved(cfg: &Config) -> State {
 }
 
 fn service<'a>(o: &'a HealOutcome, key: &str) -> &'a ServiceHeal {
-    o.section.services.iter().find(|s| s.service == key).unwrap()
+    o.section
+        .services
+        .iter()
+        .find(|s| s.service == key)
+        .unwrap()
 }
 
 #[test]
@@ -108,7 +112,10 @@ fn stuck_mdmclient_is_kickstarted_recorded_and_verified() {
     assert!(v.came_back);
     assert_eq!((v.old_pid, v.new_pid), (Some(512), Some(777)));
     let s = service(&o, "softwareupdated");
-    assert_eq!((s.action.as_str(), s.reason.as_str()), ("none", "not_stuck"));
+    assert_eq!(
+        (s.action.as_str(), s.reason.as_str()),
+        ("none", "not_stuck")
+    );
 
     let st = saved(&e.cfg);
     assert_eq!(st.last_mdm_kickstart, Some(now()));
@@ -121,7 +128,10 @@ fn stuck_mdmclient_is_kickstarted_recorded_and_verified() {
     let mut w = Watchdog::default();
     o.fill_watchdog(&mut w);
     assert!(w.mdm_client_restarted);
-    assert_eq!(w.last_mdm_kickstart.as_deref(), Some("2026-11-23T11:00:00Z"));
+    assert_eq!(
+        w.last_mdm_kickstart.as_deref(),
+        Some("2026-11-23T11:00:00Z")
+    );
 
     // A second run in the same hour does nothing (the fake would panic on an unscripted probe;
     // the scripted ones are still there, so count calls instead).
@@ -129,10 +139,17 @@ fn stuck_mdmclient_is_kickstarted_recorded_and_verified() {
     let o2 = run(&sys2, &e.cfg, &d, &opts());
     assert!(sys2.calls().is_empty());
     let m2 = service(&o2, "mdmclient");
-    assert_eq!((m2.action.as_str(), m2.reason.as_str()), ("none", "rate_limited"));
+    assert_eq!(
+        (m2.action.as_str(), m2.reason.as_str()),
+        ("none", "rate_limited")
+    );
     assert_eq!(m2.until.as_deref(), Some("2026-11-24T11:00:00Z"));
     assert!(!o2.mdmclient_restarted);
-    assert_eq!(o2.last_mdm_kickstart, Some(now()), "still reported from the state");
+    assert_eq!(
+        o2.last_mdm_kickstart,
+        Some(now()),
+        "still reported from the state"
+    );
 }
 
 #[test]
@@ -178,7 +195,11 @@ fn refused_kickstart_falls_back_to_sigterm_of_launchds_pid() {
     let s = service(&o, "softwareupdated");
     assert_eq!(s.action, "fallback_signal");
     assert!(s.refused_by_os);
-    assert!(s.steps[2].detail.starts_with("skipped:"), "{:?}", s.steps[2]);
+    assert!(
+        s.steps[2].detail.starts_with("skipped:"),
+        "{:?}",
+        s.steps[2]
+    );
     assert!(s.verification.as_ref().unwrap().came_back);
     assert!(o.softwareupdated_restarted);
     let r = saved(&e.cfg);
@@ -188,7 +209,11 @@ fn refused_kickstart_falls_back_to_sigterm_of_launchds_pid() {
 }
 
 fn script_swu_prep(sys: &FakeSystem) {
-    for id in [HEAL_FLUSH_DNS, HEAL_HUP_MDNSRESPONDER, HEAL_STOP_UPDATE_BRAIN] {
+    for id in [
+        HEAL_FLUSH_DNS,
+        HEAL_HUP_MDNSRESPONDER,
+        HEAL_STOP_UPDATE_BRAIN,
+    ] {
         sys.answer(id, Answer::ok(""));
     }
 }
@@ -205,14 +230,20 @@ fn refusal_without_a_pid_signals_nothing() {
     sys.answer("heal_kickstart_softwareupdated", Answer::fail(1, REFUSED));
     let d = diag(Liveness::Alive, Liveness::Stuck, InstallActivity::Idle);
     let o = run(&sys, &e.cfg, &d, &opts());
-    assert!(!sys.command_lines().iter().any(|c| c.starts_with("/bin/kill")));
+    assert!(!sys
+        .command_lines()
+        .iter()
+        .any(|c| c.starts_with("/bin/kill")));
     let s = service(&o, "softwareupdated");
     assert_eq!(s.action, "refused_by_os");
     assert!(s.refused_by_os);
     assert!(s.message.contains("no pid"), "{}", s.message);
     assert!(!o.softwareupdated_restarted);
     assert_eq!(
-        saved(&e.cfg).record(Service::Softwareupdated).unwrap().outcome,
+        saved(&e.cfg)
+            .record(Service::Softwareupdated)
+            .unwrap()
+            .outcome,
         Some(Outcome::RefusedByOs)
     );
 }
@@ -230,7 +261,10 @@ fn refusal_never_signals_a_pid_printed_for_another_label_or_pid_1() {
         sys.answer("heal_kickstart_softwareupdated", Answer::fail(1, REFUSED));
         let d = diag(Liveness::Alive, Liveness::Stuck, InstallActivity::Idle);
         let o = run(&sys, &e.cfg, &d, &opts());
-        assert!(!sys.command_lines().iter().any(|c| c.starts_with("/bin/kill")));
+        assert!(!sys
+            .command_lines()
+            .iter()
+            .any(|c| c.starts_with("/bin/kill")));
         assert_eq!(service(&o, "softwareupdated").action, "refused_by_os");
     }
 }
@@ -245,7 +279,10 @@ fn other_kickstart_failures_are_failed_without_fallback() {
     );
     sys.answer(
         "heal_kickstart_mdmclient",
-        Answer::fail(113, "Could not find service \"com.apple.mdmclient.daemon\" in domain for system"),
+        Answer::fail(
+            113,
+            "Could not find service \"com.apple.mdmclient.daemon\" in domain for system",
+        ),
     );
     let d = diag(Liveness::Stuck, Liveness::Quiet, InstallActivity::Idle);
     let o = run(&sys, &e.cfg, &d, &opts());
@@ -290,11 +327,18 @@ fn dry_run_and_replay_execute_nothing_and_write_nothing() {
         assert!(out.section.dry_run);
         assert!(!out.section.executed);
         for s in &out.section.services {
-            assert_eq!((s.action.as_str(), s.reason.as_str()), ("would_restart", "dry_run"));
+            assert_eq!(
+                (s.action.as_str(), s.reason.as_str()),
+                ("would_restart", "dry_run")
+            );
         }
         assert!(!out.mdmclient_restarted && !out.softwareupdated_restarted);
         let dir = e.cfg.state_path().parent().unwrap().to_path_buf();
-        assert_eq!(std::fs::read_dir(dir).unwrap().count(), 0, "no state, no lock file");
+        assert_eq!(
+            std::fs::read_dir(dir).unwrap().count(),
+            0,
+            "no state, no lock file"
+        );
     }
 }
 
@@ -302,13 +346,20 @@ fn dry_run_and_replay_execute_nothing_and_write_nothing() {
 fn dry_run_reads_the_state_for_its_decision() {
     let e = env();
     let mut st = State::default();
-    st.record_intent(Service::Mdmclient, now() - chrono::Duration::hours(2), "kickstart");
+    st.record_intent(
+        Service::Mdmclient,
+        now() - chrono::Duration::hours(2),
+        "kickstart",
+    );
     state::save(&e.cfg.state_path(), &st).unwrap();
     let sys = FakeSystem::new(now()).not_live();
     let d = diag(Liveness::Stuck, Liveness::Alive, InstallActivity::Idle);
     let o = run(&sys, &e.cfg, &d, &opts());
     assert_eq!(service(&o, "mdmclient").reason, "rate_limited");
-    assert_eq!(o.last_mdm_kickstart, Some(now() - chrono::Duration::hours(2)));
+    assert_eq!(
+        o.last_mdm_kickstart,
+        Some(now() - chrono::Duration::hours(2))
+    );
 }
 
 #[test]
@@ -362,8 +413,14 @@ fn install_in_progress_blocks_both_and_unknown_blocks_softwareupdated_only() {
         &opts(),
     );
     assert_eq!(service(&o, "mdmclient").action, "restarted");
-    assert_eq!(service(&o, "softwareupdated").reason, "install_state_unknown");
-    assert!(!sys.command_lines().iter().any(|c| c.contains("softwareupdated")));
+    assert_eq!(
+        service(&o, "softwareupdated").reason,
+        "install_state_unknown"
+    );
+    assert!(!sys
+        .command_lines()
+        .iter()
+        .any(|c| c.contains("softwareupdated")));
 }
 
 #[test]
@@ -410,8 +467,10 @@ fn unwritable_state_means_no_restart() {
 #[test]
 fn future_time_is_just_now_and_the_guard_is_recorded() {
     let e = env();
-    let mut st = State::default();
-    st.last_mdm_kickstart = Some(now() + chrono::Duration::days(2));
+    let st = State {
+        last_mdm_kickstart: Some(now() + chrono::Duration::days(2)),
+        ..State::default()
+    };
     state::save(&e.cfg.state_path(), &st).unwrap();
     let d = diag(Liveness::Stuck, Liveness::Alive, InstallActivity::Idle);
     let sys = FakeSystem::new(now());
@@ -425,7 +484,11 @@ fn future_time_is_just_now_and_the_guard_is_recorded() {
         st.record(Service::Mdmclient).unwrap().future_seen_at,
         Some(now())
     );
-    assert_eq!(st.last_mdm_kickstart, Some(now() + chrono::Duration::days(2)), "kept");
+    assert_eq!(
+        st.last_mdm_kickstart,
+        Some(now() + chrono::Duration::days(2)),
+        "kept"
+    );
     // 23 h later (record still in the future): still limited. 24 h later: allowed.
     let sys = FakeSystem::new(now() + chrono::Duration::hours(23));
     let o = run(&sys, &e.cfg, &d, &opts());
@@ -461,10 +524,17 @@ fn diagnose_reads_the_kickstart_times_read_only() {
     .unwrap();
     let before = std::fs::read(e.cfg.state_path()).unwrap();
     assert_eq!(fill_watchdog_from_state(&e.cfg, &mut w), None);
-    assert_eq!(w.last_mdm_kickstart.as_deref(), Some("2023-06-19T23:43:13Z"));
+    assert_eq!(
+        w.last_mdm_kickstart.as_deref(),
+        Some("2023-06-19T23:43:13Z")
+    );
     assert_eq!(w.last_software_update_daemon_kickstart, None);
     assert_eq!(std::fs::read(e.cfg.state_path()).unwrap(), before);
     std::fs::write(e.cfg.state_path(), b"garbage").unwrap();
     assert!(fill_watchdog_from_state(&e.cfg, &mut w).is_some());
-    assert_eq!(std::fs::read(e.cfg.state_path()).unwrap(), b"garbage", "left alone");
+    assert_eq!(
+        std::fs::read(e.cfg.state_path()).unwrap(),
+        b"garbage",
+        "left alone"
+    );
 }
