@@ -22,6 +22,8 @@ use mdmwatch::system::live::LiveSystem;
 const NIX_PRINT: &str = include_str!(
     "fixtures/samples/launchctl_print_system__running_daemon__nix-daemon__macos26.6.2.txt"
 );
+const REFUSED: &str =
+    include_str!("fixtures/heal/launchctl_kickstart_refused__stderr__macos14.4.txt");
 const MDMCLIENT: &str = "com.apple.mdmclient.daemon";
 const SOFTWAREUPDATED: &str = "com.apple.softwareupdated";
 
@@ -44,7 +46,7 @@ print)
 kickstart)
   label=${3#system/}
   if [ -f "$root/svc/$label.refuse" ]; then
-    echo "Could not kickstart service \"$label\": 1: Operation not permitted" >&2
+    cat "$root/svc/$label.refuse" >&2
     exit 1
   fi
   if [ -f "$root/crash_on_kickstart" ]; then
@@ -143,8 +145,13 @@ impl Sandbox {
             .unwrap()
     }
 
+    /// `kickstart -k` of `label` is refused with macOS 14.4's text (fixture).
     fn refuse(&self, label: &str) {
-        fs::write(self.root().join(format!("svc/{label}.refuse")), "").unwrap();
+        fs::write(
+            self.root().join(format!("svc/{label}.refuse")),
+            REFUSED.replace("com.apple.softwareupdated", label),
+        )
+        .unwrap();
     }
 
     fn calls(&self) -> Vec<String> {
@@ -766,4 +773,30 @@ fn cli_diagnose_reports_the_kickstart_times_from_the_state() {
     assert!(v["watchdog"]["LastSoftwareUpdateDaemonKickstart"].is_null());
     assert_eq!(v["watchdog"]["MDMClientRestarted"], false);
     assert!(v.get("heal").is_none());
+}
+
+#[test]
+fn a_run_that_cannot_get_the_lock_reports_another_run_without_acting() {
+    use mdmwatch::system::files::{self, TryLock};
+    let sb = Sandbox::new();
+    sb.service(MDMCLIENT, 512);
+    let held = files::try_lock(&state::lock_path(&sb.state_path()), 0o600).unwrap();
+    assert!(matches!(held, TryLock::Held(_)));
+    let started = std::time::Instant::now();
+    let o = heal_in(
+        sb.root(),
+        &diag(Liveness::Stuck, Liveness::Alive),
+        Duration::from_millis(500),
+    );
+    assert!(started.elapsed() >= Duration::from_millis(500), "it waited");
+    assert_eq!(action(&o, "mdmclient"), ("none", "another_run"));
+    assert!(o.another_run);
+    assert!(o.section.services[0]
+        .message
+        .contains("another run in progress"));
+    assert!(sb.calls().is_empty());
+    assert!(!sb.state_path().exists());
+    drop(held);
+    let o = sb.heal(&diag(Liveness::Stuck, Liveness::Alive));
+    assert_eq!(action(&o, "mdmclient"), ("restarted", "stuck"));
 }

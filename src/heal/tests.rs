@@ -10,7 +10,7 @@ const NIX_PRINT: &str = include_str!(
     "../../tests/fixtures/samples/launchctl_print_system__running_daemon__nix-daemon__macos26.6.2.txt"
 );
 const REFUSED: &str =
-    "Could not kickstart service \"com.apple.softwareupdated\": 1: Operation not permitted\n";
+    include_str!("../../tests/fixtures/heal/launchctl_kickstart_refused__stderr__macos14.4.txt");
 
 /// The real print format (nix-daemon fixture) for another label and pid.
 fn print_of(label: &str, pid: u32) -> String {
@@ -537,4 +537,70 @@ fn diagnose_reads_the_kickstart_times_read_only() {
         b"garbage",
         "left alone"
     );
+}
+
+#[test]
+fn report_carries_the_heal_section_and_the_restart_keys() {
+    let e = env();
+    let sys = FakeSystem::new(now());
+    sys.answer(
+        "heal_print_mdmclient",
+        Answer::ok(print_of("com.apple.mdmclient.daemon", 512)),
+    );
+    sys.answer(
+        "heal_kickstart_mdmclient",
+        Answer::fail(
+            1,
+            REFUSED.replace("com.apple.softwareupdated", "com.apple.mdmclient.daemon"),
+        ),
+    );
+    sys.answer("heal_signal_mdmclient", Answer::ok(""));
+    sys.answer(
+        "heal_verify_mdmclient",
+        Answer::ok("system/com.apple.mdmclient.daemon = {\n\tstate = not running\n}\n"),
+    );
+    let o = run(
+        &sys,
+        &e.cfg,
+        &diag(Liveness::Stuck, Liveness::Unknown, InstallActivity::Idle),
+        &opts(),
+    );
+    let mut report = Report {
+        schema_version: crate::report::SCHEMA_VERSION,
+        mdmwatch_version: "test".into(),
+        generated_at: "2026-11-23T12:00:00+01:00".into(),
+        mode: "heal".into(),
+        source: "fake".into(),
+        host: Default::default(),
+        watchdog: Watchdog::default(),
+        checks: Default::default(),
+        heal: None,
+        probes: Vec::new(),
+        errors: Vec::new(),
+        order: Vec::new(),
+    };
+    o.apply_to_report(&mut report);
+    let v: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+    assert_eq!(v["watchdog"]["MDMClientRestarted"], true);
+    assert_eq!(v["watchdog"]["SoftwareUpdateDaemonRestarted"], false);
+    assert_eq!(v["watchdog"]["LastMDMKickstart"], "2026-11-23T11:00:00Z");
+    assert!(v["watchdog"]["LastSoftwareUpdateDaemonKickstart"].is_null());
+    let m = &v["heal"]["services"][0];
+    assert_eq!(m["action"], "fallback_signal");
+    assert_eq!(m["refused_by_os"], true);
+    assert_eq!(m["steps"][2]["command"], "/bin/kill -TERM 512");
+    assert_eq!(m["verification"]["came_back"], false);
+    assert_eq!(m["verification"]["state"], "not running");
+    assert_eq!(v["heal"]["services"][1]["reason"], "unknown");
+    let text = crate::report::render_human(&report, false);
+    assert!(text.contains("MDMClientRestarted: true"), "{text}");
+    assert!(
+        text.contains("LastMDMKickstart: 2026-11-23 11:00:00 +0000 UTC"),
+        "{text}"
+    );
+    assert!(
+        text.contains("mdmclient: fallback_signal: stuck:"),
+        "{text}"
+    );
+    assert!(text.contains("launchd starts it again on demand"), "{text}");
 }
