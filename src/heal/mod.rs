@@ -177,8 +177,8 @@ pub async fn heal(
     let mut errors = Vec::new();
     let executing = sys.is_live() && !opts.dry_run;
 
-    // Who may act. The lock is held (in `_lock`) until this function returns.
-    let mut _lock = None;
+    // Who may act. The lock is held (in `lock_guard`) until everything is recorded and verified.
+    let mut lock_guard = None;
     let mut lock_failed = false;
     let gate = if !executing {
         Gate::DryRun
@@ -188,7 +188,7 @@ pub async fn heal(
         let lock_path = state::lock_path(&path);
         match acquire_lock(&lock_path, opts.lock_wait).await {
             Ok(Some(l)) => {
-                _lock = Some(l);
+                lock_guard = Some(l);
                 Gate::Act
             }
             Ok(None) => Gate::Busy,
@@ -325,8 +325,11 @@ pub async fn heal(
         if d.verdict == Verdict::Restart {
             // At-most-once: the intent is durable before any command runs. If it cannot be
             // written, nothing runs.
+            let before_intent = st.clone();
             st.record_intent(d.service, now, "kickstart");
             if let Err(e) = state::save(&path, &st) {
+                // Not recorded, not done: forget the intent so a later write cannot claim it.
+                st = before_intent;
                 errors.push(format!("cannot write {}: {e}", path.display()));
                 entry.reason = Reason::StateNotWritable.code().into();
                 entry.message = Decision {
@@ -378,10 +381,11 @@ pub async fn heal(
         }
     }
 
+    drop(lock_guard);
     let summary_lines = services.iter().map(summary_line).collect();
     HealOutcome {
         section: HealSection {
-            executed: gate == Gate::Act,
+            executed: may_write,
             dry_run: gate == Gate::DryRun,
             state_path: path.display().to_string(),
             state: state_note,

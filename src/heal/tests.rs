@@ -461,6 +461,8 @@ fn unwritable_state_means_no_restart() {
     );
     assert!(sys.calls().is_empty());
     assert_eq!(service(&o, "mdmclient").reason, "state_not_writable");
+    assert!(!o.section.executed);
+    assert_eq!(o.section.state, "unwritable");
     assert!(!o.errors.is_empty());
 }
 
