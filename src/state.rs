@@ -522,6 +522,20 @@ mod tests {
         assert!(matches!(load(&link), Loaded::Bad { .. }), "symlink refused");
     }
 
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512)) {
+            let _ = State::from_bytes(&bytes);
+        }
+
+        #[test]
+        fn arbitrary_time_strings_never_panic(s in "\\PC{0,40}") {
+            let _ = parse_time(&s);
+            let doc = serde_json::json!({"last_mdm_kickstart": s}).to_string();
+            let _ = State::from_bytes(doc.as_bytes());
+        }
+    }
+
     #[test]
     fn paths_next_to_the_state() {
         let p = Path::new("/Library/Application Support/mdmwatch/state.json");

@@ -606,3 +606,37 @@ fn report_carries_the_heal_section_and_the_restart_keys() {
     );
     assert!(text.contains("launchd starts it again on demand"), "{text}");
 }
+
+#[test]
+fn refusal_is_exit_status_plus_eperm_text_only() {
+    let r = |exit: Option<i32>, stderr: &str, stdout: &str, timed_out: bool| ProbeResult {
+        id: "x".into(),
+        available: true,
+        exit_status: exit,
+        timed_out,
+        stderr: stderr.as_bytes().to_vec(),
+        stdout: if stdout.is_empty() {
+            crate::system::Payload::Empty
+        } else {
+            crate::system::Payload::Memory(stdout.as_bytes().to_vec())
+        },
+        ..ProbeResult::default()
+    };
+    assert!(is_refusal(&r(Some(1), REFUSED, "", false)));
+    assert!(is_refusal(&r(Some(1), "", REFUSED, false)), "on stdout too");
+    assert!(
+        !is_refusal(&r(Some(0), REFUSED, "", false)),
+        "exit 0 is success"
+    );
+    assert!(
+        !is_refusal(&r(None, REFUSED, "", true)),
+        "a timeout is a failure"
+    );
+    assert!(!is_refusal(&r(
+        Some(113),
+        "Could not find service \"com.apple.mdmclient.daemon\" in domain for system",
+        "",
+        false
+    )));
+    assert!(!is_refusal(&ProbeResult::unavailable("x", "missing")));
+}
