@@ -22,6 +22,16 @@
 //!   refusal heal sends SIGTERM to the pid launchd reported for that exact label just before
 //!   (`/bin/kill -TERM <pid>`); launchd starts the daemon again on demand.
 
+//!
+//! Calling it (what `-heal` does in `app::heal_command`, and what `run` should do):
+//! ```ignore
+//! let opts = HealOptions { dry_run: cli.dry_run, ..HealOptions::default() };
+//! let outcome = heal::heal(sys, &cfg, &diag, &opts).await;
+//! let mut report = build_report(&obs, &diag, "run", sys.describe());
+//! outcome.apply_to_report(&mut report); // heal section, the four restart keys, errors
+//! if outcome.not_root { eprintln!("{}", app::HEAL_NEEDS_ROOT); /* exit 2 */ }
+//! ```
+
 pub mod plan;
 
 use std::time::Duration;
