@@ -9,6 +9,7 @@ use clap::Parser;
 use crate::checks::{self, Diagnosis};
 use crate::cli::{self, Cli, Command};
 use crate::config::Config;
+use crate::heal::{self, HealOptions};
 use crate::observe::{self, Observations};
 use crate::report::{self, Host, Report};
 use crate::system::live::LiveSystem;
@@ -102,7 +103,8 @@ async fn run_command(cli: Cli) -> i32 {
     };
     match command {
         Command::Diagnose => diagnose(&cli, sys.as_ref(), &cfg).await,
-        Command::Heal | Command::Run => {
+        Command::Heal => heal_command(&cli, sys.as_ref(), &cfg).await,
+        Command::Run => {
             eprintln!("mdmwatch: heal is not implemented yet; diagnosing only");
             diagnose(&cli, sys.as_ref(), &cfg).await
         }
@@ -188,8 +190,42 @@ async fn diagnose(cli: &Cli, sys: &dyn System, cfg: &Config) -> i32 {
     if let Some(path) = &cli.catalog {
         diag.findings.push(catalog_finding(path, &obs));
     }
-    let report = build_report(&obs, &diag, "diagnose", sys.describe());
+    let mut report = build_report(&obs, &diag, "diagnose", sys.describe());
+    // The restart times come from heal's state file, read-only (any user may diagnose). A
+    // replay reads a state file only when one is named: this Mac's state is not the capture's.
+    if sys.is_live() || cli.state.is_some() {
+        if let Some(e) = heal::fill_watchdog_from_state(cfg, &mut report.watchdog) {
+            report.errors.push(e);
+        }
+    }
     emit(&report, cli.json, cli.verbose);
+    report.exit_code()
+}
+
+/// Message for `-heal` run live without root (exit 2, nothing done).
+pub const HEAL_NEEDS_ROOT: &str = "mdmwatch: heal restarts system services and must run as root \
+(sudo mdmwatch -heal); nothing was done. Use --dry-run to see what it would do, or -diagnose.";
+
+/// `-heal`: diagnose, then restart what is stuck (see `heal`), then report.
+async fn heal_command(cli: &Cli, sys: &dyn System, cfg: &Config) -> i32 {
+    // Refuse before observing: a non-root heal must not look as if it did something.
+    if sys.is_live() && !cli.dry_run && !sys.is_root() {
+        eprintln!("{HEAL_NEEDS_ROOT}");
+        return EXIT_ERROR;
+    }
+    let (obs, diag) = observe_and_diagnose(sys, cfg).await;
+    let opts = HealOptions {
+        dry_run: cli.dry_run,
+        ..HealOptions::default()
+    };
+    let outcome = heal::heal(sys, cfg, &diag, &opts).await;
+    let mut report = build_report(&obs, &diag, "heal", sys.describe());
+    outcome.apply_to_report(&mut report);
+    emit(&report, cli.json, cli.verbose);
+    if outcome.not_root {
+        eprintln!("{HEAL_NEEDS_ROOT}");
+        return EXIT_ERROR;
+    }
     report.exit_code()
 }
 

@@ -145,6 +145,75 @@ pub struct Host {
     pub architecture: Option<String>,
 }
 
+/// The `heal` section: what heal decided for each service, what it ran, and what it found after.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct HealSection {
+    /// True when commands could be executed (live, root, not a dry run, the lock held).
+    pub executed: bool,
+    /// `--dry-run`, or a replay: decided and reported, nothing executed, no state written.
+    pub dry_run: bool,
+    pub state_path: String,
+    /// The state file as found: ok, missing, unreadable, moved_aside, unwritable.
+    pub state: String,
+    /// One entry per service, mdmclient first.
+    pub services: Vec<ServiceHeal>,
+    /// One human line per service, for the text report.
+    pub summary_lines: Vec<String>,
+}
+
+/// Heal's decision and its execution for one service.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ServiceHeal {
+    /// mdmclient or softwareupdated.
+    pub service: String,
+    /// launchd label.
+    pub label: String,
+    /// The check whose liveness drove the decision, and what it said.
+    pub check: String,
+    pub liveness: String,
+    /// none, would_restart, restarted, refused_by_os, fallback_signal, failed.
+    pub action: String,
+    /// Machine code of the reason: stuck, not_stuck, quiet, unknown, disabled, install_in_progress,
+    /// install_state_unknown, rate_limited, state_unreadable, state_not_writable, not_root,
+    /// dry_run, another_run.
+    pub reason: String,
+    /// The reason for people ("rate-limited until 2026-11-24T10:00:00Z ...").
+    pub message: String,
+    /// When a rate limit ends (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
+    /// The OS refused `launchctl kickstart -k` (macOS 14.4+ for critical system processes).
+    pub refused_by_os: bool,
+    /// Every command heal ran for this service, in order.
+    pub steps: Vec<HealStep>,
+    /// Re-probe after the restart.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verification: Option<Verification>,
+}
+
+/// One command heal ran.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct HealStep {
+    /// Probe id (public: heal_kickstart_mdmclient, heal_signal_softwareupdated, ...).
+    pub id: String,
+    pub command: String,
+    pub exit_status: Option<i32>,
+    pub ok: bool,
+    pub detail: String,
+}
+
+/// Whether a restarted service came back.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Verification {
+    pub old_pid: Option<u32>,
+    pub new_pid: Option<u32>,
+    /// launchd's `state` line after the wait (running, not running, ...).
+    pub state: Option<String>,
+    /// A new pid (or a pid where there was none) after the wait.
+    pub came_back: bool,
+    pub detail: String,
+}
+
 /// What happened to one probe (for the `probes` section).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ProbeSummary {
@@ -209,7 +278,7 @@ pub struct Report {
     pub checks: BTreeMap<String, Finding>,
     /// Heal decisions (heal and run only).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub heal: Option<Value>,
+    pub heal: Option<HealSection>,
     pub probes: Vec<ProbeSummary>,
     /// Non-fatal problems of the run itself (state file unreadable, status not written).
     pub errors: Vec<String>,
@@ -325,12 +394,16 @@ pub fn render_human(report: &Report, verbose: bool) -> String {
         }
     }
     if let Some(heal) = &report.heal {
-        if let Some(lines) = heal.get("summary_lines").and_then(|v| v.as_array()) {
+        out.push('\n');
+        out.push_str(if heal.dry_run {
+            "Heal (dry run: nothing executed, no state written):\n"
+        } else {
+            "Heal:\n"
+        });
+        for l in &heal.summary_lines {
+            out.push_str("  ");
+            out.push_str(l);
             out.push('\n');
-            for l in lines.iter().filter_map(|l| l.as_str()) {
-                out.push_str(l);
-                out.push('\n');
-            }
         }
     }
     for e in &report.errors {

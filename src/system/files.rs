@@ -135,6 +135,62 @@ pub fn read_bounded(path: &Path, max: u64) -> io::Result<Vec<u8>> {
     Ok(buf)
 }
 
+/// Modification time of `path` itself (a symlink is not followed).
+pub fn modified(path: &Path) -> io::Result<std::time::SystemTime> {
+    fs::symlink_metadata(path)?.modified()
+}
+
+/// Renames `from` to `to` in the same directory without replacing an existing `to`, then fsyncs
+/// the directory. Used to keep a bad state file aside for inspection; a link is moved, not followed.
+pub fn rename_aside(from: &Path, to: &Path) -> io::Result<()> {
+    if fs::symlink_metadata(to).is_ok() {
+        return Err(io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            format!("{} already exists", to.display()),
+        ));
+    }
+    fs::rename(from, to)?;
+    match to.parent() {
+        Some(d) if !d.as_os_str().is_empty() => sync_dir(d),
+        _ => sync_dir(Path::new(".")),
+    }
+}
+
+/// Outcome of [`try_lock`].
+pub enum TryLock {
+    /// The exclusive lock, released when dropped (or when the process dies: flock is per open file).
+    Held(nix::fcntl::Flock<File>),
+    /// Another process (or another open of the file) holds it.
+    Busy,
+}
+
+/// Opens (creating with `mode` if needed, never through a symlink) `path` and takes an exclusive,
+/// non-blocking `flock` on it. The kernel drops the lock when the holder exits, even by SIGKILL,
+/// so a crashed run never wedges later ones.
+pub fn try_lock(path: &Path, mode: u32) -> io::Result<TryLock> {
+    if let Some(dir) = path.parent() {
+        if !dir.as_os_str().is_empty() {
+            ensure_dir(dir)?;
+        }
+    }
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(mode)
+        .custom_flags(nix::libc::O_NOFOLLOW)
+        .open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(refuse(format!("{} is not a regular file", path.display())));
+    }
+    match nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusiveNonblock) {
+        Ok(lock) => Ok(TryLock::Held(lock)),
+        Err((_, nix::errno::Errno::EWOULDBLOCK)) => Ok(TryLock::Busy),
+        Err((_, e)) => Err(io::Error::from(e)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,5 +248,31 @@ mod tests {
         std::os::unix::fs::symlink(dir.path().join("nowhere"), &link).unwrap();
         assert!(create_new(&link, 0o600).is_err());
         assert!(!dir.path().join("nowhere").exists());
+    }
+
+    #[test]
+    fn lock_is_exclusive_between_opens_and_released_on_drop() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("state.json.lock");
+        let first = try_lock(&p, 0o600).unwrap();
+        assert!(matches!(first, TryLock::Held(_)));
+        assert!(matches!(try_lock(&p, 0o600).unwrap(), TryLock::Busy));
+        drop(first);
+        assert!(matches!(try_lock(&p, 0o600).unwrap(), TryLock::Held(_)));
+    }
+
+    #[test]
+    fn rename_aside_never_clobbers() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a");
+        let b = dir.path().join("b");
+        fs::write(&a, b"bad").unwrap();
+        fs::write(&b, b"other").unwrap();
+        assert!(rename_aside(&a, &b).is_err());
+        assert_eq!(fs::read(&b).unwrap(), b"other");
+        fs::remove_file(&b).unwrap();
+        rename_aside(&a, &b).unwrap();
+        assert_eq!(fs::read(&b).unwrap(), b"bad");
+        assert!(!a.exists());
     }
 }

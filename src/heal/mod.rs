@@ -1,0 +1,726 @@
+//! Heal: restart mdmclient or softwareupdated when, and only when, the evidence says stuck; at
+//! most once per service per 24 hours; never during an install; recorded durably before acting.
+//!
+//! [`heal`] is the one entry point (`-heal` and `run` call it). It takes the lock next to the
+//! state file, reads the state, asks the pure decision table ([`plan::plan`]) what to do, and for
+//! each restart: records the intent (atomic write with fsync), runs the commands through the
+//! [`System`] boundary, records the outcome, and finally re-probes `launchctl print` to see
+//! whether the service came back. Dry runs and replays decide and report only: no lock, no
+//! commands, no state written.
+//!
+//! Commands (Addigy MDM Watchdog's remediation, adapted, seed 004):
+//! - mdmclient: `launchctl kickstart -k system/com.apple.mdmclient.daemon`.
+//! - softwareupdated: `dscacheutil -flushcache`; `launchctl kill SIGHUP system/com.apple.mDNSResponder`
+//!   (Addigy used `killall -HUP mDNSResponder`; we never signal by process name, and launchd
+//!   signals exactly its own job); `launchctl kill SIGTERM system/com.apple.MobileSoftwareUpdate.UpdateBrainService`
+//!   (Addigy used `pkill BrainService`; the brain is an XPC service that normally has no job in
+//!   the system domain, so this usually reports "not addressable" and the step is skipped, which
+//!   the report says; restarting softwareupdated drops its connection to the brain anyway); then
+//!   `launchctl kickstart -k system/com.apple.softwareupdated`.
+//! - Since macOS 14.4 `kickstart -k` is refused for critical system processes
+//!   (`Could not kickstart service "<label>": 1: Operation not permitted`, FIELD-NOTES). On that
+//!   refusal heal sends SIGTERM to the pid launchd reported for that exact label just before
+//!   (`/bin/kill -TERM <pid>`); launchd starts the daemon again on demand.
+
+//!
+//! Calling it (what `-heal` does in `app::heal_command`, and what `run` should do):
+//! ```ignore
+//! let opts = HealOptions { dry_run: cli.dry_run, ..HealOptions::default() };
+//! let outcome = heal::heal(sys, &cfg, &diag, &opts).await;
+//! let mut report = build_report(&obs, &diag, "run", sys.describe());
+//! outcome.apply_to_report(&mut report); // heal section, the four restart keys, errors
+//! if outcome.not_root { eprintln!("{}", app::HEAL_NEEDS_ROOT); /* exit 2 */ }
+//! ```
+
+pub mod plan;
+
+use std::time::Duration;
+
+use chrono::{DateTime, FixedOffset, Timelike};
+
+use crate::checks::{Diagnosis, InstallActivity};
+use crate::config::Config;
+use crate::parse::launchctl::{self, ServiceInfo};
+use crate::report::{HealSection, HealStep, Report, ServiceHeal, Verification, Watchdog};
+use crate::state::{self, Loaded, Outcome, Service, State};
+use crate::system::files::{self, TryLock};
+use crate::system::{Probe, ProbeResult, System};
+
+pub use plan::{Decision, Gate, Install, Reason, StateView, Verdict};
+
+/// launchd label of mDNSResponder (DNS cache HUP without signalling by name).
+pub const MDNSRESPONDER_LABEL: &str = "com.apple.mDNSResponder";
+/// The update brain's XPC service name (Addigy's `pkill BrainService` target).
+pub const UPDATE_BRAIN_LABEL: &str = "com.apple.MobileSoftwareUpdate.UpdateBrainService";
+
+/// Probe ids of heal's commands (public contract, like every probe id).
+pub const HEAL_FLUSH_DNS: &str = "heal_flush_dns";
+pub const HEAL_HUP_MDNSRESPONDER: &str = "heal_hup_mdnsresponder";
+pub const HEAL_STOP_UPDATE_BRAIN: &str = "heal_stop_update_brain";
+
+/// `heal_<step>_<service>`: print (before), kickstart, signal (fallback), verify (after).
+pub fn probe_id(step: &str, s: Service) -> String {
+    format!("heal_{step}_{}", s.key())
+}
+
+/// How heal is run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HealOptions {
+    /// Decide and report; execute nothing, write no state (also forced by a replay).
+    pub dry_run: bool,
+    /// How long a second concurrent heal waits for the lock before reporting "another run".
+    pub lock_wait: Duration,
+}
+
+impl Default for HealOptions {
+    fn default() -> HealOptions {
+        HealOptions {
+            dry_run: false,
+            lock_wait: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Everything the report needs from a heal.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HealOutcome {
+    /// The `heal` section of the report.
+    pub section: HealSection,
+    /// The plan's decisions (before execution; `section` says what execution did).
+    pub decisions: Vec<Decision>,
+    /// This run restarted the service (kickstart or fallback signal succeeded).
+    pub mdmclient_restarted: bool,
+    pub softwareupdated_restarted: bool,
+    /// Addigy keys from the state (after this run).
+    pub last_mdm_kickstart: Option<DateTime<FixedOffset>>,
+    pub last_software_update_kickstart: Option<DateTime<FixedOffset>>,
+    /// Live, not a dry run, not root: nothing was done. The caller says so on stderr and exits 2.
+    pub not_root: bool,
+    /// Another heal held the lock: nothing was done.
+    pub another_run: bool,
+    /// Non-fatal problems (state moved aside, state not written, lock not taken).
+    pub errors: Vec<String>,
+}
+
+impl HealOutcome {
+    /// The four restart keys of the Addigy block.
+    pub fn fill_watchdog(&self, w: &mut Watchdog) {
+        w.mdm_client_restarted = self.mdmclient_restarted;
+        w.software_update_daemon_restarted = self.softwareupdated_restarted;
+        w.last_mdm_kickstart = self.last_mdm_kickstart.map(state::format_time);
+        w.last_software_update_daemon_kickstart =
+            self.last_software_update_kickstart.map(state::format_time);
+    }
+
+    /// Puts the heal section, the restart keys and the errors into a report.
+    pub fn apply_to_report(&self, report: &mut Report) {
+        self.fill_watchdog(&mut report.watchdog);
+        report.heal = Some(self.section.clone());
+        report.errors.extend(self.errors.iter().cloned());
+    }
+}
+
+/// Fills the Addigy "last kickstart" keys from the state file, read-only (for `-diagnose`, any
+/// user). Returns a problem worth reporting, if any; a missing file is not one.
+pub fn fill_watchdog_from_state(cfg: &Config, w: &mut Watchdog) -> Option<String> {
+    match state::load(&cfg.state_path()) {
+        Loaded::Missing => None,
+        Loaded::Found(s) => {
+            w.last_mdm_kickstart = s.last_mdm_kickstart.map(state::format_time);
+            w.last_software_update_daemon_kickstart =
+                s.last_software_update_kickstart.map(state::format_time);
+            None
+        }
+        Loaded::Bad { reason, .. } => Some(format!("state file unreadable: {reason}")),
+    }
+}
+
+fn install_of(diag: &Diagnosis) -> Install {
+    match &diag.install {
+        InstallActivity::Installing(_) => Install::Installing,
+        InstallActivity::Idle => Install::Idle,
+        InstallActivity::Unknown(why) => Install::Unknown(why.clone()),
+    }
+}
+
+fn liveness_of(diag: &Diagnosis, s: Service) -> crate::checks::Liveness {
+    match s {
+        Service::Mdmclient => diag.mdmclient,
+        Service::Softwareupdated => diag.softwareupdated,
+    }
+}
+
+fn enabled(cfg: &Config, s: Service) -> bool {
+    match s {
+        Service::Mdmclient => cfg.heal_mdmclient,
+        Service::Softwareupdated => cfg.heal_softwareupdated,
+    }
+}
+
+/// Waits up to `wait` for the exclusive lock, polling (flock has no timeout of its own).
+async fn acquire_lock(
+    path: &std::path::Path,
+    wait: Duration,
+) -> std::io::Result<Option<nix::fcntl::Flock<std::fs::File>>> {
+    let started = std::time::Instant::now();
+    loop {
+        match files::try_lock(path, 0o600)? {
+            TryLock::Held(l) => return Ok(Some(l)),
+            TryLock::Busy if started.elapsed() >= wait => return Ok(None),
+            TryLock::Busy => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+}
+
+/// The one entry point: decide, act (when allowed), record, verify. Never panics on input;
+/// every problem ends up in the outcome.
+pub async fn heal(
+    sys: &dyn System,
+    cfg: &Config,
+    diag: &Diagnosis,
+    opts: &HealOptions,
+) -> HealOutcome {
+    // Whole seconds: what the state file records, so this run's answers match what it wrote.
+    let now = whole_seconds(sys.now());
+    let path = cfg.state_path();
+    let spacing = plan::spacing(cfg.restart_spacing_hours);
+    let mut errors = Vec::new();
+    let executing = sys.is_live() && !opts.dry_run;
+
+    // Who may act. The lock is held (in `lock_guard`) until everything is recorded and verified.
+    let mut lock_guard = None;
+    let mut lock_failed = false;
+    let gate = if !executing {
+        Gate::DryRun
+    } else if !sys.is_root() {
+        Gate::NotRoot
+    } else {
+        let lock_path = state::lock_path(&path);
+        match acquire_lock(&lock_path, opts.lock_wait).await {
+            Ok(Some(l)) => {
+                lock_guard = Some(l);
+                Gate::Act
+            }
+            Ok(None) => Gate::Busy,
+            Err(e) => {
+                errors.push(format!("cannot lock {}: {e}", lock_path.display()));
+                lock_failed = true;
+                Gate::Act
+            }
+        }
+    };
+    // Only a run holding the lock changes files.
+    let may_write = gate == Gate::Act && !lock_failed;
+
+    // The state, and what can be trusted of it.
+    let (mut st, mut view, mut state_note) = match state::load(&path) {
+        Loaded::Missing => (State::default(), StateView::Usable, "missing".to_string()),
+        Loaded::Found(s) => (s, StateView::Usable, "ok".to_string()),
+        Loaded::Bad { reason, modified } => {
+            errors.push(format!("state file unreadable: {reason}"));
+            // A bad file written within the spacing may have hidden a recent restart.
+            let old = modified.is_some_and(|m| m + spacing <= now);
+            let mut fresh = State::default();
+            let mut note = "unreadable".to_string();
+            let mut view = if old {
+                StateView::Usable
+            } else {
+                StateView::Unreadable
+            };
+            if may_write {
+                let aside = state::corrupt_path(&path, now);
+                match files::rename_aside(&path, &aside) {
+                    Ok(()) => {
+                        note = format!("moved_aside to {}", aside.display());
+                        errors.push(format!(
+                            "bad state file kept for inspection as {}",
+                            aside.display()
+                        ));
+                        if !old {
+                            // Carry the doubt forward: later runs count the bad file's mtime as
+                            // an attempt, so moving it aside does not open the rate limit.
+                            let at = modified.map(|m| m.min(now)).unwrap_or(now);
+                            for s in Service::ALL {
+                                let r = fresh.record_mut(s);
+                                r.attempted_at = Some(at);
+                                r.method = Some("unknown".into());
+                                r.outcome = Some(Outcome::Unknown);
+                                r.detail = Some(format!(
+                                    "state file was unreadable ({}); its modification time counts as the last attempt",
+                                    aside.display()
+                                ));
+                            }
+                        }
+                        if let Err(e) = state::save(&path, &fresh) {
+                            errors.push(format!("cannot write {}: {e}", path.display()));
+                            view = StateView::Unwritable;
+                        }
+                    }
+                    Err(e) => {
+                        errors.push(format!("cannot move the bad state file aside: {e}"));
+                        view = StateView::Unreadable;
+                    }
+                }
+            }
+            (fresh, view, note)
+        }
+    };
+    if lock_failed {
+        // Without the lock nothing may be written, so nothing may be done.
+        view = StateView::Unwritable;
+        state_note = "unwritable".into();
+    }
+
+    // Clock guard: remember when a last attempt was first seen in the future.
+    if may_write && view == StateView::Usable {
+        let mut dirty = false;
+        for s in Service::ALL {
+            if st.last_attempt(s).is_some_and(|l| l > now) {
+                let r = st.record_mut(s);
+                let unseen = match r.future_seen_at {
+                    None => true,
+                    Some(f) => f > now,
+                };
+                if unseen {
+                    r.future_seen_at = Some(now);
+                    dirty = true;
+                }
+            }
+        }
+        if dirty {
+            tracing::warn!("a recorded restart time lies in the future; the clock went back");
+            if let Err(e) = state::save(&path, &st) {
+                errors.push(format!("cannot write {}: {e}", path.display()));
+            }
+        }
+    }
+
+    let inputs = plan::PlanInputs {
+        now,
+        spacing,
+        install: install_of(diag),
+        state: view,
+        gate,
+        services: Service::ALL
+            .iter()
+            .map(|&s| plan::ServiceInput {
+                service: s,
+                liveness: liveness_of(diag, s),
+                enabled: enabled(cfg, s),
+                last_attempt: st.last_attempt(s),
+                future_seen_at: st.record(s).and_then(|r| r.future_seen_at),
+            })
+            .collect(),
+    };
+    let decisions = plan::plan(&inputs);
+
+    let mut services = Vec::new();
+    let mut restarted = [false, false];
+    let mut olds: Vec<(usize, Service, Option<u32>)> = Vec::new();
+    for d in &decisions {
+        let mut entry = ServiceHeal {
+            service: d.service.key().into(),
+            label: d.service.label().into(),
+            check: plan::check_id(d.service).into(),
+            liveness: d.liveness.as_str().into(),
+            action: match d.verdict {
+                Verdict::WouldRestart => "would_restart".into(),
+                _ => "none".into(),
+            },
+            reason: d.reason.code().into(),
+            message: d.message(spacing),
+            until: d.until().map(state::format_time),
+            ..ServiceHeal::default()
+        };
+        if d.verdict == Verdict::Restart {
+            // At-most-once: the intent is durable before any command runs. If it cannot be
+            // written, nothing runs.
+            let before_intent = st.clone();
+            st.record_intent(d.service, now, "kickstart");
+            if let Err(e) = state::save(&path, &st) {
+                // Not recorded, not done: forget the intent so a later write cannot claim it.
+                st = before_intent;
+                errors.push(format!("cannot write {}: {e}", path.display()));
+                entry.reason = Reason::StateNotWritable.code().into();
+                entry.message = Decision {
+                    reason: Reason::StateNotWritable,
+                    ..d.clone()
+                }
+                .message(spacing);
+                services.push(entry);
+                continue;
+            }
+            tracing::warn!("restarting {} ({})", d.service.label(), d.message(spacing));
+            let done = restart(sys, cfg, d.service).await;
+            let finished = whole_seconds(sys.now());
+            st.record_outcome(
+                d.service,
+                finished,
+                done.method,
+                done.outcome,
+                Some(done.detail.clone()),
+            );
+            if let Err(e) = state::save(&path, &st) {
+                errors.push(format!(
+                    "cannot record the outcome in {}: {e}",
+                    path.display()
+                ));
+            }
+            entry.action = done.outcome.as_str().into();
+            entry.refused_by_os = done.refused_by_os;
+            entry.message = format!("{}; {}", d.message(spacing), done.detail);
+            entry.steps = done.steps;
+            if matches!(done.outcome, Outcome::Restarted | Outcome::FallbackSignal) {
+                restarted[d.service as usize] = true;
+                olds.push((services.len(), d.service, done.old_pid));
+            }
+        }
+        services.push(entry);
+    }
+
+    // Verify: one wait for all restarted services, then re-probe each.
+    if !olds.is_empty() {
+        if cfg.verify_wait_secs > 0 {
+            tokio::time::sleep(Duration::from_secs(cfg.verify_wait_secs)).await;
+        }
+        for (i, s, old_pid) in olds {
+            let (step, info) = print(sys, cfg, &probe_id("verify", s), s).await;
+            let v = verification(old_pid, info.as_ref(), &step);
+            services[i].steps.push(step);
+            services[i].verification = Some(v);
+        }
+    }
+
+    drop(lock_guard);
+    let summary_lines = services.iter().map(summary_line).collect();
+    HealOutcome {
+        section: HealSection {
+            executed: may_write,
+            dry_run: gate == Gate::DryRun,
+            state_path: path.display().to_string(),
+            state: state_note,
+            services,
+            summary_lines,
+        },
+        decisions,
+        mdmclient_restarted: restarted[Service::Mdmclient as usize],
+        softwareupdated_restarted: restarted[Service::Softwareupdated as usize],
+        last_mdm_kickstart: st.last_mdm_kickstart,
+        last_software_update_kickstart: st.last_software_update_kickstart,
+        not_root: gate == Gate::NotRoot,
+        another_run: gate == Gate::Busy,
+        errors,
+    }
+}
+
+fn whole_seconds(t: DateTime<FixedOffset>) -> DateTime<FixedOffset> {
+    t.with_nanosecond(0).unwrap_or(t)
+}
+
+fn summary_line(s: &ServiceHeal) -> String {
+    let mut line = format!("{}: {}: {}", s.service, s.action, s.message);
+    if let Some(v) = &s.verification {
+        line.push_str(&format!("; after the restart: {}", v.detail));
+    }
+    line
+}
+
+/// What one restart did.
+struct Restart {
+    method: &'static str,
+    outcome: Outcome,
+    refused_by_os: bool,
+    old_pid: Option<u32>,
+    steps: Vec<HealStep>,
+    detail: String,
+}
+
+fn action_probe(id: &str, program: &str, args: &[&str], cfg: &Config) -> Probe {
+    Probe::command(id, program, args)
+        .with_timeout(cfg.probe_timeout())
+        .with_max_bytes(cfg.probe_max_bytes)
+}
+
+fn result_text(r: &ProbeResult) -> String {
+    let out = r
+        .stdout
+        .read_capped(64 * 1024)
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    format!("{}\n{}", r.stderr_text(), out.trim())
+}
+
+fn step_of(probe: &Probe, r: &ProbeResult) -> HealStep {
+    let ok = r.available && !r.timed_out && r.exit_status == Some(0);
+    let detail = if !r.available {
+        r.error.clone().unwrap_or_else(|| "not available".into())
+    } else if r.timed_out {
+        format!("timed out after {} s", probe.timeout.as_secs())
+    } else {
+        crate::parse::first_line(result_text(r).trim(), 300)
+    };
+    HealStep {
+        id: probe.id.clone(),
+        command: probe.display(),
+        exit_status: r.exit_status,
+        ok,
+        detail,
+    }
+}
+
+async fn run_step(sys: &dyn System, probe: Probe) -> (HealStep, ProbeResult) {
+    let r = sys.run(&probe).await;
+    (step_of(&probe, &r), r)
+}
+
+/// `launchctl kickstart` refused by the OS (macOS 14.4+ for critical system processes):
+/// non-zero exit and EPERM's text. Only this refusal triggers the signal fallback.
+pub fn is_refusal(r: &ProbeResult) -> bool {
+    r.available
+        && !r.timed_out
+        && r.exit_status.is_some_and(|c| c != 0)
+        && result_text(r)
+            .to_ascii_lowercase()
+            .contains("operation not permitted")
+}
+
+/// `launchctl print system/<label>` as a heal step, parsed when it succeeded.
+async fn print(
+    sys: &dyn System,
+    cfg: &Config,
+    id: &str,
+    s: Service,
+) -> (HealStep, Option<ServiceInfo>) {
+    let target = format!("system/{}", s.label());
+    let (step, r) = run_step(
+        sys,
+        action_probe(id, "/bin/launchctl", &["print", &target], cfg),
+    )
+    .await;
+    if !step.ok {
+        return (step, None);
+    }
+    let text = r
+        .stdout
+        .read_capped(cfg.probe_max_bytes)
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    let info = launchctl::parse_print(&text).ok();
+    let step = HealStep {
+        detail: match &info {
+            Some(i) => format!(
+                "state {}, pid {}",
+                i.state.as_deref().unwrap_or("?"),
+                i.pid
+                    .map(|p| p.to_string())
+                    .unwrap_or_else(|| "none".into())
+            ),
+            None => "output not understood".into(),
+        },
+        ..step
+    };
+    (step, info)
+}
+
+/// The pid that may be signalled: reported by launchd for exactly this label, and a real
+/// process (never 0 or 1: `kill -TERM 0` would signal our own process group, 1 is launchd).
+fn signal_target(s: Service, info: Option<&ServiceInfo>) -> Result<u32, String> {
+    let info = info.ok_or("launchctl print gave no service block")?;
+    if info.label != s.label() {
+        return Err(format!(
+            "launchctl print named {:?}, not {}",
+            info.label,
+            s.label()
+        ));
+    }
+    match info.pid {
+        Some(p) if p >= 2 => Ok(p),
+        Some(p) => Err(format!("refusing to signal pid {p}")),
+        None => Err(format!(
+            "no pid (state {})",
+            info.state.as_deref().unwrap_or("unknown")
+        )),
+    }
+}
+
+async fn restart(sys: &dyn System, cfg: &Config, s: Service) -> Restart {
+    let mut steps = Vec::new();
+    if s == Service::Softwareupdated {
+        // Addigy's preparation: a stale DNS cache is a known cause of catalog failures. These
+        // steps are best effort: their failure does not stop the restart.
+        let (step, _) = run_step(
+            sys,
+            action_probe(
+                HEAL_FLUSH_DNS,
+                "/usr/bin/dscacheutil",
+                &["-flushcache"],
+                cfg,
+            ),
+        )
+        .await;
+        steps.push(step);
+        let target = format!("system/{MDNSRESPONDER_LABEL}");
+        let (step, _) = run_step(
+            sys,
+            action_probe(
+                HEAL_HUP_MDNSRESPONDER,
+                "/bin/launchctl",
+                &["kill", "SIGHUP", &target],
+                cfg,
+            ),
+        )
+        .await;
+        steps.push(step);
+        let target = format!("system/{UPDATE_BRAIN_LABEL}");
+        let (mut step, r) = run_step(
+            sys,
+            action_probe(
+                HEAL_STOP_UPDATE_BRAIN,
+                "/bin/launchctl",
+                &["kill", "SIGTERM", &target],
+                cfg,
+            ),
+        )
+        .await;
+        if !step.ok {
+            let text = result_text(&r);
+            step.detail = if launchctl::is_not_found(&text) || r.exit_status == Some(113) {
+                format!("skipped: {UPDATE_BRAIN_LABEL} has no job in the system domain (not addressable by label; never killed by name)")
+            } else {
+                format!("skipped: {}", step.detail)
+            };
+        }
+        steps.push(step);
+    }
+
+    let (step, before) = print(sys, cfg, &probe_id("print", s), s).await;
+    steps.push(step);
+    let old_pid = before.as_ref().and_then(|i| i.pid);
+
+    let target = format!("system/{}", s.label());
+    let (step, r) = run_step(
+        sys,
+        action_probe(
+            &probe_id("kickstart", s),
+            "/bin/launchctl",
+            &["kickstart", "-k", &target],
+            cfg,
+        ),
+    )
+    .await;
+    let kick_ok = step.ok;
+    let kick_detail = step.detail.clone();
+    steps.push(step);
+    if kick_ok {
+        return Restart {
+            method: "kickstart",
+            outcome: Outcome::Restarted,
+            refused_by_os: false,
+            old_pid,
+            steps,
+            detail: "launchctl kickstart -k succeeded".into(),
+        };
+    }
+    if !is_refusal(&r) {
+        return Restart {
+            method: "kickstart",
+            outcome: Outcome::Failed,
+            refused_by_os: false,
+            old_pid,
+            steps,
+            detail: format!("launchctl kickstart -k failed: {kick_detail}"),
+        };
+    }
+    tracing::warn!(
+        "{}: kickstart refused by the OS; falling back to SIGTERM",
+        s.label()
+    );
+    let pid = match signal_target(s, before.as_ref()) {
+        Ok(p) => p,
+        Err(why) => {
+            return Restart {
+                method: "kickstart",
+                outcome: Outcome::RefusedByOs,
+                refused_by_os: true,
+                old_pid,
+                steps,
+                detail: format!("kickstart refused by the OS ({kick_detail}); no fallback: {why}"),
+            }
+        }
+    };
+    let pid_text = pid.to_string();
+    let (step, _) = run_step(
+        sys,
+        action_probe(
+            &probe_id("signal", s),
+            "/bin/kill",
+            &["-TERM", &pid_text],
+            cfg,
+        ),
+    )
+    .await;
+    let sig_ok = step.ok;
+    let sig_detail = step.detail.clone();
+    steps.push(step);
+    if sig_ok {
+        Restart {
+            method: "signal",
+            outcome: Outcome::FallbackSignal,
+            refused_by_os: true,
+            old_pid,
+            steps,
+            detail: format!(
+                "kickstart refused by the OS; sent SIGTERM to pid {pid}, launchd restarts it on demand"
+            ),
+        }
+    } else {
+        Restart {
+            method: "signal",
+            outcome: Outcome::RefusedByOs,
+            refused_by_os: true,
+            old_pid,
+            steps,
+            detail: format!(
+                "kickstart refused by the OS; SIGTERM to pid {pid} failed too: {sig_detail}"
+            ),
+        }
+    }
+}
+
+fn verification(old_pid: Option<u32>, info: Option<&ServiceInfo>, step: &HealStep) -> Verification {
+    let Some(info) = info else {
+        return Verification {
+            old_pid,
+            came_back: false,
+            detail: format!("could not read launchctl print: {}", step.detail),
+            ..Verification::default()
+        };
+    };
+    let new_pid = info.pid;
+    let state = info.state.clone();
+    let (came_back, detail) = match (old_pid, new_pid) {
+        (Some(o), Some(n)) if o != n => (true, format!("running again with pid {n} (was {o})")),
+        (Some(o), Some(_)) => (
+            false,
+            format!("still pid {o}: the old process did not exit"),
+        ),
+        (None, Some(n)) => (true, format!("running with pid {n}")),
+        (_, None) => (
+            false,
+            format!(
+                "not running yet (state {}); launchd starts it again on demand",
+                state.as_deref().unwrap_or("unknown")
+            ),
+        ),
+    };
+    Verification {
+        old_pid,
+        new_pid,
+        state,
+        came_back,
+        detail,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,551 @@
+//! The persistent state file (`state.json`): when each service was last restarted, how, and with
+//! what outcome. Heal reads it to space restarts (at most one per service per 24 h) and writes it
+//! before acting (the intent) and after (the outcome), so a crash in between never allows a second
+//! restart inside the spacing.
+//!
+//! Format (version 1), a JSON object:
+//! - `version`: 1. A file without it is Addigy MDM Watchdog's and is read the same way.
+//! - `last_mdm_kickstart`, `last_software_update_kickstart`: Addigy-compatible top-level keys,
+//!   RFC 3339; Go's zero time `0001-01-01T00:00:00Z` (or null, or absent) means never. munkireport's
+//!   `mdm_status` module and Jamf extension attributes read these. mdmwatch sets them when it
+//!   records the intent to restart, so they mean "last restart attempt".
+//! - `services`: per service key (`mdmclient`, `softwareupdated`) a [`ServiceRecord`].
+//! - any other key (e.g. a log cursor kept by another module) is preserved verbatim in
+//!   [`State::extra`]; unknown keys inside a service record likewise.
+//!
+//! Reading never panics: a file that is not this format is reported as [`Loaded::Bad`] with its
+//! modification time, and heal decides what to do with it.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::probes;
+use crate::system::files;
+
+pub const STATE_VERSION: u32 = 1;
+/// A state file is a few hundred bytes; anything past this is not ours.
+pub const STATE_MAX_BYTES: u64 = 1024 * 1024;
+/// World-readable: nothing secret, and `-diagnose` run by any user reads the restart times.
+pub const STATE_MODE: u32 = 0o644;
+/// Go's zero `time.Time` as `encoding/json` writes it: Addigy's "never".
+pub const GO_ZERO_TIME: &str = "0001-01-01T00:00:00Z";
+
+/// A service heal may restart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Service {
+    Mdmclient,
+    Softwareupdated,
+}
+
+impl Service {
+    pub const ALL: [Service; 2] = [Service::Mdmclient, Service::Softwareupdated];
+
+    /// Key in `services` and in the report.
+    pub fn key(self) -> &'static str {
+        match self {
+            Service::Mdmclient => "mdmclient",
+            Service::Softwareupdated => "softwareupdated",
+        }
+    }
+
+    /// launchd label in the system domain.
+    pub fn label(self) -> &'static str {
+        match self {
+            Service::Mdmclient => probes::MDMCLIENT_LABEL,
+            Service::Softwareupdated => probes::SOFTWAREUPDATED_LABEL,
+        }
+    }
+}
+
+/// How a restart attempt ended. `Pending` is an intent whose outcome was never written (the
+/// process died in between); it counts as an attempt like any other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Pending,
+    Restarted,
+    FallbackSignal,
+    RefusedByOs,
+    Failed,
+    /// Not known (carried over from an unreadable file, or written by a newer version).
+    #[serde(other)]
+    Unknown,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Pending => "pending",
+            Outcome::Restarted => "restarted",
+            Outcome::FallbackSignal => "fallback_signal",
+            Outcome::RefusedByOs => "refused_by_os",
+            Outcome::Failed => "failed",
+            Outcome::Unknown => "unknown",
+        }
+    }
+}
+
+/// The last restart attempt of one service.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ServiceRecord {
+    /// When the restart was decided and durably recorded, before any command ran.
+    #[serde(default, with = "opt_time", skip_serializing_if = "Option::is_none")]
+    pub attempted_at: Option<DateTime<FixedOffset>>,
+    /// "kickstart" (launchctl kickstart -k), "signal" (kill -TERM <pid>) or "unknown".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<Outcome>,
+    #[serde(default, with = "opt_time", skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<DateTime<FixedOffset>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// Clock guard: the first time a run saw this service's last attempt lying in the future
+    /// (the clock went backwards, or a bogus time was recorded). Spacing is then counted from
+    /// here, so a bogus far-future time blocks for 24 h, not forever.
+    #[serde(default, with = "opt_time", skip_serializing_if = "Option::is_none")]
+    pub future_seen_at: Option<DateTime<FixedOffset>>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// The whole state file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct State {
+    /// 0 when absent (a file written by Addigy's MDM Watchdog).
+    #[serde(default)]
+    pub version: u32,
+    #[serde(default, with = "go_time")]
+    pub last_mdm_kickstart: Option<DateTime<FixedOffset>>,
+    #[serde(default, with = "go_time")]
+    pub last_software_update_kickstart: Option<DateTime<FixedOffset>>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub services: BTreeMap<String, ServiceRecord>,
+    /// Keys this version does not know, kept as they were (other modules add their own here).
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl Default for State {
+    fn default() -> State {
+        State {
+            version: STATE_VERSION,
+            last_mdm_kickstart: None,
+            last_software_update_kickstart: None,
+            services: BTreeMap::new(),
+            extra: Map::new(),
+        }
+    }
+}
+
+impl State {
+    /// The Addigy-compatible "last kickstart" of a service.
+    pub fn addigy_last(&self, s: Service) -> Option<DateTime<FixedOffset>> {
+        match s {
+            Service::Mdmclient => self.last_mdm_kickstart,
+            Service::Softwareupdated => self.last_software_update_kickstart,
+        }
+    }
+
+    fn addigy_last_mut(&mut self, s: Service) -> &mut Option<DateTime<FixedOffset>> {
+        match s {
+            Service::Mdmclient => &mut self.last_mdm_kickstart,
+            Service::Softwareupdated => &mut self.last_software_update_kickstart,
+        }
+    }
+
+    pub fn record(&self, s: Service) -> Option<&ServiceRecord> {
+        self.services.get(s.key())
+    }
+
+    pub fn record_mut(&mut self, s: Service) -> &mut ServiceRecord {
+        self.services.entry(s.key().to_string()).or_default()
+    }
+
+    /// The latest recorded restart attempt of `s`: the max of the Addigy key and our record, so
+    /// a file written by either tool, or both, is honoured.
+    pub fn last_attempt(&self, s: Service) -> Option<DateTime<FixedOffset>> {
+        let ours = self.record(s).and_then(|r| r.attempted_at);
+        match (self.addigy_last(s), ours) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Records the intent to restart `s` at `at` (outcome pending). Written before acting.
+    pub fn record_intent(&mut self, s: Service, at: DateTime<FixedOffset>, method: &str) {
+        *self.addigy_last_mut(s) = Some(at);
+        let extra = std::mem::take(&mut self.record_mut(s).extra);
+        *self.record_mut(s) = ServiceRecord {
+            attempted_at: Some(at),
+            method: Some(method.to_string()),
+            outcome: Some(Outcome::Pending),
+            extra,
+            ..ServiceRecord::default()
+        };
+    }
+
+    /// Records how the attempt recorded by [`State::record_intent`] ended.
+    pub fn record_outcome(
+        &mut self,
+        s: Service,
+        at: DateTime<FixedOffset>,
+        method: &str,
+        outcome: Outcome,
+        detail: Option<String>,
+    ) {
+        let r = self.record_mut(s);
+        r.method = Some(method.to_string());
+        r.outcome = Some(outcome);
+        r.finished_at = Some(at);
+        r.detail = detail;
+    }
+
+    /// Serialised as written to disk (pretty, trailing newline). Never fails for this type.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = State {
+            version: self.version.max(STATE_VERSION),
+            ..self.clone()
+        };
+        // A field of ours must not also sit in `extra` (it would be written twice).
+        for k in [
+            "version",
+            "last_mdm_kickstart",
+            "last_software_update_kickstart",
+            "services",
+        ] {
+            out.extra.remove(k);
+        }
+        let mut bytes = serde_json::to_vec_pretty(&out).unwrap_or_else(|_| b"{}".to_vec());
+        bytes.push(b'\n');
+        bytes
+    }
+
+    /// Parses a state file's bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Result<State, String> {
+        serde_json::from_slice::<State>(bytes).map_err(|e| format!("not a valid state file: {e}"))
+    }
+}
+
+/// What was found at the state path.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Loaded {
+    /// No file: no restart was ever recorded.
+    Missing,
+    Found(State),
+    /// Present but unreadable or not this format. `modified` is the file's own mtime, used to
+    /// judge whether a restart it may have recorded could still be inside the spacing.
+    Bad {
+        reason: String,
+        modified: Option<DateTime<FixedOffset>>,
+    },
+}
+
+/// Reads the state file (never follows a symlink, never reads more than [`STATE_MAX_BYTES`]).
+pub fn load(path: &Path) -> Loaded {
+    let modified = || {
+        files::modified(path)
+            .ok()
+            .map(|t| DateTime::<Utc>::from(t).fixed_offset())
+    };
+    match files::read_bounded(path, STATE_MAX_BYTES + 1) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Loaded::Missing,
+        Err(e) => Loaded::Bad {
+            reason: format!("cannot read {}: {e}", path.display()),
+            modified: modified(),
+        },
+        Ok(bytes) if bytes.len() as u64 > STATE_MAX_BYTES => Loaded::Bad {
+            reason: format!("{} is larger than {STATE_MAX_BYTES} bytes", path.display()),
+            modified: modified(),
+        },
+        Ok(bytes) => match State::from_bytes(&bytes) {
+            Ok(s) => Loaded::Found(s),
+            Err(e) => Loaded::Bad {
+                reason: format!("{}: {e}", path.display()),
+                modified: modified(),
+            },
+        },
+    }
+}
+
+/// Writes the state atomically (temp file, fsync, rename, fsync dir); returns only once durable.
+pub fn save(path: &Path, state: &State) -> std::io::Result<()> {
+    files::write_atomic(path, &state.to_bytes(), STATE_MODE)
+}
+
+/// The lock file guarding decide-and-act: next to the state file.
+pub fn lock_path(state_path: &Path) -> PathBuf {
+    let mut name = state_path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_else(|| "state.json".into());
+    name.push(".lock");
+    state_path.with_file_name(name)
+}
+
+/// Where a bad state file is moved: `state.json.corrupt-<UTC timestamp>`.
+pub fn corrupt_path(state_path: &Path, now: DateTime<FixedOffset>) -> PathBuf {
+    let mut name = state_path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_else(|| "state.json".into());
+    name.push(format!(
+        ".corrupt-{}",
+        now.with_timezone(&Utc).format("%Y%m%dT%H%M%SZ")
+    ));
+    state_path.with_file_name(name)
+}
+
+/// RFC 3339 in UTC, whole seconds (the state file's and the report's time format).
+pub fn format_time(t: DateTime<FixedOffset>) -> String {
+    t.with_timezone(&Utc)
+        .to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// Parses a recorded time: RFC 3339 (Go writes nanoseconds and a local offset); empty strings
+/// and Go's zero time (year 1) mean never.
+pub fn parse_time(s: &str) -> Result<Option<DateTime<FixedOffset>>, String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    let t = DateTime::parse_from_rfc3339(s).map_err(|e| format!("{s:?} is not RFC 3339: {e}"))?;
+    // Go's zero time; nothing real happened in year 1.
+    if t.with_timezone(&Utc).format("%Y").to_string() == "0001" {
+        return Ok(None);
+    }
+    Ok(Some(t))
+}
+
+fn deserialize_time<'de, D>(d: D) -> Result<Option<DateTime<FixedOffset>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    match Option::<String>::deserialize(d)? {
+        None => Ok(None),
+        Some(s) => parse_time(&s).map_err(serde::de::Error::custom),
+    }
+}
+
+/// The Addigy keys: never is written as Go's zero time, as MDM Watchdog writes it.
+mod go_time {
+    use super::*;
+
+    pub fn serialize<S: serde::Serializer>(
+        t: &Option<DateTime<FixedOffset>>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(t) => s.serialize_str(&format_time(*t)),
+            None => s.serialize_str(GO_ZERO_TIME),
+        }
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<DateTime<FixedOffset>>, D::Error> {
+        deserialize_time(d)
+    }
+}
+
+/// Our own optional times (omitted when absent).
+mod opt_time {
+    use super::*;
+
+    pub fn serialize<S: serde::Serializer>(
+        t: &Option<DateTime<FixedOffset>>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(t) => s.serialize_str(&format_time(*t)),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<DateTime<FixedOffset>>, D::Error> {
+        deserialize_time(d)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> DateTime<FixedOffset> {
+        DateTime::parse_from_rfc3339(s).unwrap()
+    }
+
+    #[test]
+    fn addigy_file_with_zero_times_is_never() {
+        let s = State::from_bytes(
+            br#"{"last_mdm_kickstart":"0001-01-01T00:00:00Z","last_software_update_kickstart":"0001-01-01T00:00:00Z"}"#,
+        )
+        .unwrap();
+        assert_eq!(s.version, 0);
+        assert_eq!(s.last_attempt(Service::Mdmclient), None);
+        assert_eq!(s.last_attempt(Service::Softwareupdated), None);
+    }
+
+    #[test]
+    fn addigy_file_with_go_nanosecond_local_times_is_read() {
+        let s = State::from_bytes(
+            br#"{"last_mdm_kickstart":"2023-06-19T19:43:13.938293-04:00","last_software_update_kickstart":"0001-01-01T00:00:00Z"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            s.last_attempt(Service::Mdmclient),
+            Some(t("2023-06-19T23:43:13.938293Z"))
+        );
+    }
+
+    #[test]
+    fn unknown_keys_survive_a_round_trip() {
+        let s = State::from_bytes(
+            br#"{"version":1,"log_cursor":{"mdmclient":"2026-01-01T00:00:00Z"},"services":{"mdmclient":{"attempted_at":"2026-01-01T00:00:00Z","outcome":"restarted","future_key":7},"other":{}}}"#,
+        )
+        .unwrap();
+        let back = State::from_bytes(&s.to_bytes()).unwrap();
+        assert_eq!(back, s);
+        let v: Value = serde_json::from_slice(&s.to_bytes()).unwrap();
+        assert_eq!(v["log_cursor"]["mdmclient"], "2026-01-01T00:00:00Z");
+        assert_eq!(v["services"]["mdmclient"]["future_key"], 7);
+        assert!(v["services"]["other"].is_object());
+    }
+
+    #[test]
+    fn never_is_written_as_go_zero_time() {
+        let v: Value = serde_json::from_slice(&State::default().to_bytes()).unwrap();
+        assert_eq!(v["version"], 1);
+        assert_eq!(v["last_mdm_kickstart"], GO_ZERO_TIME);
+        assert_eq!(v["last_software_update_kickstart"], GO_ZERO_TIME);
+    }
+
+    #[test]
+    fn intent_then_outcome() {
+        let mut s = State::default();
+        let at = t("2026-11-23T10:00:00+01:00");
+        s.record_intent(Service::Softwareupdated, at, "kickstart");
+        let r = s.record(Service::Softwareupdated).unwrap();
+        assert_eq!(r.outcome, Some(Outcome::Pending));
+        assert_eq!(s.last_software_update_kickstart, Some(at));
+        assert_eq!(s.last_attempt(Service::Softwareupdated), Some(at));
+        s.record_outcome(
+            Service::Softwareupdated,
+            at,
+            "signal",
+            Outcome::FallbackSignal,
+            None,
+        );
+        let v: Value = serde_json::from_slice(&s.to_bytes()).unwrap();
+        assert_eq!(
+            v["services"]["softwareupdated"]["outcome"],
+            "fallback_signal"
+        );
+        assert_eq!(
+            v["last_software_update_kickstart"], "2026-11-23T09:00:00Z",
+            "written in UTC"
+        );
+    }
+
+    #[test]
+    fn last_attempt_is_the_max_of_both_sources() {
+        let mut s = State {
+            last_mdm_kickstart: Some(t("2026-01-02T00:00:00Z")),
+            ..State::default()
+        };
+        s.record_mut(Service::Mdmclient).attempted_at = Some(t("2026-01-01T00:00:00Z"));
+        assert_eq!(
+            s.last_attempt(Service::Mdmclient),
+            Some(t("2026-01-02T00:00:00Z"))
+        );
+    }
+
+    #[test]
+    fn garbage_is_an_error_not_a_panic() {
+        for bad in [
+            &b""[..],
+            b"null",
+            b"[]",
+            b"{\"last_mdm_kickstart\": 5}",
+            b"{\"last_mdm_kickstart\": \"yesterday\"}",
+            b"\xff\xfe",
+            b"{\"services\": []}",
+        ] {
+            assert!(State::from_bytes(bad).is_err(), "{bad:?}");
+        }
+        // Null and empty times are "never", not errors.
+        let s = State::from_bytes(
+            br#"{"last_mdm_kickstart":null,"last_software_update_kickstart":""}"#,
+        )
+        .unwrap();
+        assert_eq!(s.last_attempt(Service::Mdmclient), None);
+    }
+
+    #[test]
+    fn unknown_outcome_from_a_newer_version_is_read() {
+        let s = State::from_bytes(
+            br#"{"version":2,"services":{"mdmclient":{"attempted_at":"2026-01-01T00:00:00Z","outcome":"rebooted"}}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            s.record(Service::Mdmclient).unwrap().outcome,
+            Some(Outcome::Unknown)
+        );
+        // The newer version number is not downgraded on write.
+        let v: Value = serde_json::from_slice(&s.to_bytes()).unwrap();
+        assert_eq!(v["version"], 2);
+    }
+
+    #[test]
+    fn load_missing_bad_and_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("state.json");
+        assert_eq!(load(&p), Loaded::Missing);
+        std::fs::write(&p, b"{not json").unwrap();
+        assert!(matches!(
+            load(&p),
+            Loaded::Bad {
+                modified: Some(_),
+                ..
+            }
+        ));
+        save(&p, &State::default()).unwrap();
+        assert_eq!(load(&p), Loaded::Found(State::default()));
+        let link = dir.path().join("link.json");
+        std::os::unix::fs::symlink(&p, &link).unwrap();
+        assert!(matches!(load(&link), Loaded::Bad { .. }), "symlink refused");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512)) {
+            let _ = State::from_bytes(&bytes);
+        }
+
+        #[test]
+        fn arbitrary_time_strings_never_panic(s in "\\PC{0,40}") {
+            let _ = parse_time(&s);
+            let doc = serde_json::json!({"last_mdm_kickstart": s}).to_string();
+            let _ = State::from_bytes(doc.as_bytes());
+        }
+    }
+
+    #[test]
+    fn paths_next_to_the_state() {
+        let p = Path::new("/Library/Application Support/mdmwatch/state.json");
+        assert_eq!(
+            lock_path(p),
+            Path::new("/Library/Application Support/mdmwatch/state.json.lock")
+        );
+        assert_eq!(
+            corrupt_path(p, t("2026-11-23T15:04:05+01:00")),
+            Path::new("/Library/Application Support/mdmwatch/state.json.corrupt-20261123T140405Z")
+        );
+    }
+}
