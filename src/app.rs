@@ -8,7 +8,7 @@ use clap::Parser;
 
 use crate::checks::{self, Diagnosis};
 use crate::cli::{self, Cli, Command};
-use crate::config::Config;
+use crate::config::{self, Config};
 use crate::observe::{self, Observations};
 use crate::report::{self, Host, Report};
 use crate::system::live::LiveSystem;
@@ -43,6 +43,11 @@ pub fn main_with_args(args: Vec<OsString>) -> i32 {
     runtime.block_on(run_command(cli))
 }
 
+/// Logging: stderr (for people; `--verbose` or `MDMWATCH_LOG` raise the level) and, on macOS, the
+/// unified log under subsystem `io.mdmwatch` at info and above. The filters are per layer: with
+/// one global `warn` filter the run's info-level summary line would never reach the unified log
+/// when launchd runs us without `--verbose`. tracing-oslog maps info to the Default log type,
+/// which `log show` prints without `--info` and which is persisted.
 fn init_logging(verbose: bool) {
     use tracing_subscriber::prelude::*;
     let filter = tracing_subscriber::EnvFilter::try_from_env("MDMWATCH_LOG").unwrap_or_else(|_| {
@@ -50,10 +55,14 @@ fn init_logging(verbose: bool) {
     });
     let fmt = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
-        .with_target(false);
-    let registry = tracing_subscriber::registry().with(filter).with(fmt);
+        .with_target(false)
+        .with_filter(filter);
+    let registry = tracing_subscriber::registry().with(fmt);
     #[cfg(target_os = "macos")]
-    let registry = registry.with(tracing_oslog::OsLogger::new("io.mdmwatch", "default"));
+    let registry = registry.with(
+        tracing_oslog::OsLogger::new(crate::config::DOMAIN, "default")
+            .with_filter(tracing_subscriber::filter::LevelFilter::INFO),
+    );
     let _ = registry.try_init();
 }
 
@@ -68,16 +77,15 @@ pub fn open_system(cli: &Cli) -> Result<Box<dyn System>, String> {
     })
 }
 
-/// Settings from their sources; command-line flags win.
-pub fn load_config(cli: &Cli) -> Result<Config, String> {
-    let mut cfg = Config::default();
-    if let Some(dir) = &cli.status_dir {
-        cfg.status_dir = dir.clone();
-    }
-    if let Some(state) = &cli.state {
-        cfg.state_path = Some(state.clone());
-    }
-    Ok(cfg)
+/// Settings from their sources (managed preferences, local preferences, `--config`, defaults);
+/// `--status-dir` and `--state` win. Never fails: refused values and unreadable sources are
+/// recorded in the result (and the report's `config` section).
+pub fn load_config(cli: &Cli) -> config::Loaded {
+    let flags = config::Flags {
+        status_dir: cli.status_dir.clone(),
+        state_path: cli.state.clone(),
+    };
+    config::load(cli.sysroot.as_deref(), cli.config.as_deref(), &flags)
 }
 
 async fn run_command(cli: Cli) -> i32 {
@@ -93,19 +101,21 @@ async fn run_command(cli: Cli) -> i32 {
             return EXIT_ERROR;
         }
     };
-    let cfg = match load_config(&cli) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("mdmwatch: {e}");
-            return EXIT_ERROR;
-        }
-    };
+    let loaded = load_config(&cli);
+    for w in &loaded.warnings {
+        tracing::warn!("settings: {w}");
+    }
+    for e in &loaded.errors {
+        tracing::warn!("settings: {e}");
+    }
+    let cfg = loaded.config.clone();
     match command {
-        Command::Diagnose => diagnose(&cli, sys.as_ref(), &cfg).await,
-        Command::Heal | Command::Run => {
+        Command::Diagnose => diagnose(&cli, sys.as_ref(), &cfg, &loaded).await,
+        Command::Heal => {
             eprintln!("mdmwatch: heal is not implemented yet; diagnosing only");
-            diagnose(&cli, sys.as_ref(), &cfg).await
+            diagnose(&cli, sys.as_ref(), &cfg, &loaded).await
         }
+        Command::Run => run(&cli, sys.as_ref(), &cfg, &loaded).await,
         Command::Capture { dir } => capture_command(sys.as_ref(), &cfg, dir).await,
     }
 }
@@ -136,6 +146,8 @@ pub fn build_report(obs: &Observations, diag: &Diagnosis, mode: &str, source: St
         mode: mode.to_string(),
         source,
         host,
+        // Filled by the command from the loaded settings (see `load_config`).
+        config: report::ConfigSection::default(),
         watchdog: diag.watchdog(),
         order: diag.findings.iter().map(|f| f.id.clone()).collect(),
         checks: diag
@@ -163,11 +175,57 @@ pub fn emit(report: &Report, json: bool, verbose: bool) {
     let _ = out.flush();
 }
 
-async fn diagnose(cli: &Cli, sys: &dyn System, cfg: &Config) -> i32 {
+async fn diagnose(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Loaded) -> i32 {
     let (obs, diag) = observe_and_diagnose(sys, cfg).await;
-    let report = build_report(&obs, &diag, "diagnose", sys.describe());
+    let mut report = build_report(&obs, &diag, "diagnose", sys.describe());
+    report.config = loaded.section();
     emit(&report, cli.json, cli.verbose);
     report.exit_code()
+}
+
+/// `--replay` is someone else's Mac: `run` writes status files only where the user said.
+pub fn check_run_args(cli: &Cli) -> Result<(), String> {
+    if cli.replay.is_some() && cli.status_dir.is_none() {
+        return Err("run --replay needs --status-dir DIR: status files of a replay are written only where you say, never into the system status directory".to_string());
+    }
+    Ok(())
+}
+
+/// The LaunchDaemon entry point: diagnose, heal when enabled, write status.json and status.plist,
+/// log the Addigy summary line to the unified log, exit 0 healthy, 1 problems, 2 error. stdout
+/// stays empty (launchd discards it) unless `--json` or `--verbose` asks for the report.
+async fn run(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Loaded) -> i32 {
+    if let Err(e) = check_run_args(cli) {
+        eprintln!("mdmwatch: {e}");
+        return EXIT_ERROR;
+    }
+    let (obs, diag) = observe_and_diagnose(sys, cfg).await;
+    let mut report = build_report(&obs, &diag, "run", sys.describe());
+    report.config = loaded.section();
+    for e in &loaded.errors {
+        report.errors.push(format!("settings: {e}"));
+    }
+
+    // HEAL: call heal::heal(...) here when enabled (cfg.heal_mdmclient / cfg.heal_softwareupdated;
+    // never when !sys.is_live() or cli.dry_run executes). It fills report.heal and the Addigy
+    // restart keys (report.watchdog) before the status files are written below.
+
+    let mut code = report.exit_code();
+    match crate::status::write(&cfg.status_dir, &report) {
+        Ok(_) => {}
+        Err(e) => {
+            // The status files are the product for MDMs: failing to write them is an error run.
+            tracing::error!("status files not written: {e}");
+            report.errors.push(format!("status files not written: {e}"));
+            code = EXIT_ERROR;
+        }
+    }
+    // The one line Addigy's watchdog logs per run; Jamf EAs and munkireport parse it.
+    tracing::info!("{}", report::watchdog_summary_line(&report.watchdog));
+    if cli.json || cli.verbose {
+        emit(&report, cli.json, cli.verbose);
+    }
+    code
 }
 
 async fn capture_command(sys: &dyn System, cfg: &Config, dir: &std::path::Path) -> i32 {

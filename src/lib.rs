@@ -11,4 +11,5 @@ pub mod observe;
 pub mod parse;
 pub mod probes;
 pub mod report;
+pub mod status;
 pub mod system;
