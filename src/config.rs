@@ -157,7 +157,10 @@ impl Config {
 pub enum Kind {
     Bool,
     /// An integer within inclusive bounds.
-    Int { min: i64, max: i64 },
+    Int {
+        min: i64,
+        max: i64,
+    },
     /// An absolute directory under one of [`ALLOWED_STATUS_ROOTS`].
     Directory,
     /// `{AppleSilicon: {User, Automatic, RSR}, Intel: {...}}`, percentages 0 to 100.
@@ -486,18 +489,12 @@ fn read_source(path: &Path) -> Result<Option<plist::Dictionary>, (&'static str, 
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         // O_NOFOLLOW: a symlink at the path fails with ELOOP; say so plainly.
         Err(e) if e.raw_os_error() == Some(nix::libc::ELOOP) => {
-            return Err((
-                "unreadable",
-                "is a symbolic link; not followed".to_string(),
-            ))
+            return Err(("unreadable", "is a symbolic link; not followed".to_string()))
         }
         Err(e) => return Err(("unreadable", format!("cannot read: {e}"))),
     };
     if bytes.len() as u64 > MAX_SOURCE_BYTES {
-        return Err((
-            "invalid",
-            format!("larger than {MAX_SOURCE_BYTES} bytes"),
-        ));
+        return Err(("invalid", format!("larger than {MAX_SOURCE_BYTES} bytes")));
     }
     match plist::Value::from_reader(Cursor::new(bytes)) {
         Ok(plist::Value::Dictionary(d)) => Ok(Some(d)),

@@ -88,7 +88,11 @@ fn precedence_managed_over_local_over_file_over_default() {
         ("LogTimeoutSeconds", 60.into(), "default"),
     ];
     for (key, value, source) in cases {
-        assert_eq!(setting(&l, key), (value.clone(), source.to_string()), "{key}");
+        assert_eq!(
+            setting(&l, key),
+            (value.clone(), source.to_string()),
+            "{key}"
+        );
     }
     assert_eq!(l.config.liveness_window_minutes, 180);
     assert_eq!(l.config.identity_warning_days, 14);
@@ -185,8 +189,14 @@ fn wrong_types_and_bounds_are_errors_for_that_key_only() {
         );
         assert_eq!(setting(&l, key).1, "default", "{key}");
     }
-    assert!(l.errors.iter().any(|e| e.contains("expected an integer, found a string")));
-    assert!(l.errors.iter().any(|e| e.contains("not under an allowed directory")));
+    assert!(l
+        .errors
+        .iter()
+        .any(|e| e.contains("expected an integer, found a string")));
+    assert!(l
+        .errors
+        .iter()
+        .any(|e| e.contains("not under an allowed directory")));
     assert_eq!(l.config.disk_headroom_update_gb, 30);
     assert_eq!(
         l.config.status_dir,
@@ -208,13 +218,23 @@ fn battery_thresholds_override_per_leaf() {
     );
     let l = root.load(None, &Flags::default());
     let b = l.config.battery;
-    assert_eq!((b.apple_silicon.user, b.apple_silicon.automatic, b.apple_silicon.rsr), (30, 50, 10));
+    assert_eq!(
+        (
+            b.apple_silicon.user,
+            b.apple_silicon.automatic,
+            b.apple_silicon.rsr
+        ),
+        (30, 50, 10)
+    );
     assert_eq!((b.intel.user, b.intel.automatic, b.intel.rsr), (50, 60, 20));
     assert_eq!(
         setting(&l, "BatteryThresholds.AppleSilicon.User").1,
         "managed_preferences"
     );
-    assert_eq!(setting(&l, "BatteryThresholds.AppleSilicon.RSR").1, "default");
+    assert_eq!(
+        setting(&l, "BatteryThresholds.AppleSilicon.RSR").1,
+        "default"
+    );
     assert_eq!(l.errors.len(), 1, "{:?}", l.errors);
     assert!(l.errors[0].contains("BatteryThresholds.AppleSilicon.RSR"));
     assert_eq!(l.warnings.len(), 2, "{:?}", l.warnings);
@@ -245,21 +265,32 @@ fn corrupt_unreadable_and_symlinked_sources_warn_and_defaults_apply() {
     fs::write(&managed, b"<plist><dict><key>Oops").unwrap();
     // A symlink at the local preferences path is not followed.
     let target = root.path().join("elsewhere.plist");
-    fs::write(&target, plist_xml("<key>LivenessWindowMinutes</key><integer>30</integer>")).unwrap();
+    fs::write(
+        &target,
+        plist_xml("<key>LivenessWindowMinutes</key><integer>30</integer>"),
+    )
+    .unwrap();
     let local = config::resolve(Some(root.path()), config::LOCAL_PREFERENCES_PATH);
     fs::create_dir_all(local.parent().unwrap()).unwrap();
     std::os::unix::fs::symlink(&target, &local).unwrap();
     let l = root.load(None, &Flags::default());
     assert_eq!(l.config.liveness_window_minutes, 90);
     assert_eq!(l.warnings.len(), 2, "{:?}", l.warnings);
-    assert!(l.warnings.iter().any(|w| w.contains("not a valid property list")));
+    assert!(l
+        .warnings
+        .iter()
+        .any(|w| w.contains("not a valid property list")));
     assert!(l.warnings.iter().any(|w| w.contains("symbolic link")));
     let states: Vec<_> = l.sources.iter().map(|s| s.state.as_str()).collect();
     assert_eq!(states, vec!["unreadable", "invalid"]);
     // A non-dictionary plist is invalid too.
     fs::write(&managed, plist_xml("").replace("<dict></dict>", "<array/>")).unwrap();
     let l = root.load(None, &Flags::default());
-    assert!(l.warnings.iter().any(|w| w.contains("not a dictionary")), "{:?}", l.warnings);
+    assert!(
+        l.warnings.iter().any(|w| w.contains("not a dictionary")),
+        "{:?}",
+        l.warnings
+    );
 }
 
 #[test]
@@ -283,8 +314,11 @@ fn missing_config_file_is_an_error_but_absent_preferences_are_normal() {
     assert!(l.errors[0].contains("file not found"));
     assert!(l.warnings.is_empty());
     assert!(l.sources.iter().all(|s| s.state == "absent"));
-    assert_eq!(l.config, config::Config {
-        status_dir: root.path().join("Library/Application Support/mdmwatch"),
-        ..config::Config::default()
-    });
+    assert_eq!(
+        l.config,
+        config::Config {
+            status_dir: root.path().join("Library/Application Support/mdmwatch"),
+            ..config::Config::default()
+        }
+    );
 }

@@ -13,6 +13,13 @@ use mdmwatch::status;
 use mdmwatch::system::replay::ReplaySystem;
 use serde_json::Value as J;
 
+/// Tests run the scripts and the binary as an admin would; they are outside the probe boundary
+/// that clippy.toml protects, so this one helper is allowed to spawn processes.
+#[allow(clippy::disallowed_methods)]
+fn command(program: impl AsRef<std::ffi::OsStr>) -> Command {
+    Command::new(program)
+}
+
 const SW_VERS: &str = "ProductName:\t\tmacOS\nProductVersion:\t\t14.4\nBuildVersion:\t\t23E214\n";
 
 /// A minimal hand capture: meta.json and sw_vers; every other probe is "not available".
@@ -140,7 +147,10 @@ fn status_plist_round_trips_and_matches_status_json() {
         .unwrap()
         .as_dictionary()
         .unwrap();
-    assert_eq!(facts.get("days_left").unwrap().as_signed_integer(), Some(-3));
+    assert_eq!(
+        facts.get("days_left").unwrap().as_signed_integer(),
+        Some(-3)
+    );
     assert_eq!(facts.get("issuer").unwrap().as_string(), Some("Acme CA"));
     assert!(facts.get("nothing").is_none(), "nulls are dropped");
 
@@ -149,7 +159,10 @@ fn status_plist_round_trips_and_matches_status_json() {
         pl.get("ExitCode").unwrap().as_signed_integer(),
         Some(i64::from(report.exit_code()))
     );
-    assert_eq!(pl.get("ProblemCount").unwrap().as_unsigned_integer(), Some(2));
+    assert_eq!(
+        pl.get("ProblemCount").unwrap().as_unsigned_integer(),
+        Some(2)
+    );
     let problems = s("Problems");
     assert!(problems.contains("mdm.identity") && problems.contains("mdm.client_liveness"));
 
@@ -165,7 +178,10 @@ fn status_plist_round_trips_and_matches_status_json() {
             J::String(t) => assert_eq!(v.as_string(), Some(t.as_str()), "{key}"),
             other => panic!("{key}: unexpected {other}"),
         }
-        assert_eq!(sources.get(key).unwrap().as_string(), setting["source"].as_str());
+        assert_eq!(
+            sources.get(key).unwrap().as_string(),
+            setting["source"].as_str()
+        );
     }
     let errors = pl.get("Errors").unwrap().as_array().unwrap();
     assert_eq!(errors.len(), 1);
@@ -199,7 +215,7 @@ fn symlink_at_status_path_is_refused_and_target_untouched() {
 }
 
 fn mdmwatch(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mdmwatch"))
+    command(env!("CARGO_BIN_EXE_mdmwatch"))
         .args(args)
         .env_remove("MDMWATCH_LOG")
         .output()
@@ -238,10 +254,18 @@ fn run_under_replay_writes_status_into_status_dir_only_and_stays_quiet() {
     assert!(o.stdout.is_empty(), "run is quiet on stdout without --json");
     assert_eq!(
         files_under(out.path()),
-        vec![status_dir.join("status.json"), status_dir.join("status.plist")]
+        vec![
+            status_dir.join("status.json"),
+            status_dir.join("status.plist")
+        ]
     );
-    assert_eq!(files_under(cap.path()), before, "the capture is never written");
-    let json: J = serde_json::from_slice(&fs::read(status_dir.join("status.json")).unwrap()).unwrap();
+    assert_eq!(
+        files_under(cap.path()),
+        before,
+        "the capture is never written"
+    );
+    let json: J =
+        serde_json::from_slice(&fs::read(status_dir.join("status.json")).unwrap()).unwrap();
     assert_eq!(json["mode"], "run");
     assert_eq!(json["generated_at"], "2026-11-20T10:00:00-05:00");
     assert_eq!(json["host"]["os_version"], "14.4");
@@ -272,7 +296,8 @@ fn run_json_prints_the_same_document_it_writes() {
     ]);
     assert_eq!(o.status.code(), Some(0));
     let printed: J = serde_json::from_slice(&o.stdout).unwrap();
-    let written: J = serde_json::from_slice(&fs::read(out.path().join("status.json")).unwrap()).unwrap();
+    let written: J =
+        serde_json::from_slice(&fs::read(out.path().join("status.json")).unwrap()).unwrap();
     assert_eq!(printed, written);
 }
 
