@@ -223,16 +223,16 @@ fn example_profile_validates_against_the_jamf_schema_and_bad_values_do_not() {
 
 fn scripts() -> Vec<PathBuf> {
     let mut out = Vec::new();
-    for dir in ["scripts", "pkg/scripts"] {
+    for dir in ["scripts", "pkg/scripts", "docs/recipes"] {
         for e in fs::read_dir(repo().join(dir)).unwrap() {
             let p = e.unwrap().path();
-            if p.is_file() {
+            if p.is_file() && p.extension().map_or(true, |x| x == "sh") {
                 out.push(p);
             }
         }
     }
     out.sort();
-    assert!(out.len() >= 5, "{out:?}");
+    assert!(out.len() >= 7, "{out:?}");
     out
 }
 
