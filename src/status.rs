@@ -137,17 +137,17 @@ pub fn to_plist(report: &Report) -> Dictionary {
     d.insert("Source".into(), s(&report.source));
     watchdog_keys(&mut d, &report.watchdog);
 
-    let problems: Vec<&str> = report
-        .findings_in_order()
-        .chain(report.checks.values())
-        .filter(|f| matches!(f.status, Status::Failed | Status::Warning))
-        .map(|f| f.id.as_str())
-        .fold(Vec::new(), |mut acc, id| {
-            if !acc.contains(&id) {
-                acc.push(id);
-            }
-            acc
-        });
+    // Failed or warning checks, in report order (then any check not in `order`).
+    let mut problems: Vec<&str> = Vec::new();
+    for id in report.order.iter().chain(report.checks.keys()) {
+        let bad = report
+            .checks
+            .get(id)
+            .is_some_and(|f| matches!(f.status, Status::Failed | Status::Warning));
+        if bad && !problems.contains(&id.as_str()) {
+            problems.push(id);
+        }
+    }
     d.insert(
         "Healthy".into(),
         s(if report.exit_code() == 0 {
@@ -227,4 +227,36 @@ pub fn to_plist(report: &Report) -> Dictionary {
     d.insert("ConfigErrors".into(), strings(&report.config.errors));
     d.insert("Errors".into(), strings(&report.errors));
     d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn json_to_plist_drops_nulls_and_keeps_types() {
+        let cases: &[(J, Option<P>)] = &[
+            (json!(null), None),
+            (json!(true), Some(P::Boolean(true))),
+            (json!(-3), Some(P::Integer((-3).into()))),
+            (json!(u64::MAX), Some(P::Integer(u64::MAX.into()))),
+            (json!(1.5), Some(P::Real(1.5))),
+            (json!("x"), Some(P::String("x".into()))),
+            (
+                json!([1, null, "a"]),
+                Some(P::Array(vec![P::Integer(1.into()), P::String("a".into())])),
+            ),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(json_to_plist(input), *expected, "{input}");
+        }
+        let d = json_to_plist(&json!({"a": null, "b": {"c": 1}})).unwrap();
+        let d = d.as_dictionary().unwrap();
+        assert!(d.get("a").is_none());
+        assert_eq!(
+            d.get("b").unwrap().as_dictionary().unwrap().get("c"),
+            Some(&P::Integer(1.into()))
+        );
+    }
 }
