@@ -206,9 +206,12 @@ async fn run(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Loaded)
         report.errors.push(format!("settings: {e}"));
     }
 
-    // HEAL: call heal::heal(...) here when enabled (cfg.heal_mdmclient / cfg.heal_softwareupdated;
-    // never when !sys.is_live() or cli.dry_run executes). It fills report.heal and the Addigy
-    // restart keys (report.watchdog) before the status files are written below.
+    // HEAL: call heal::heal(...) here when enabled by cfg.heal_mdmclient / cfg.heal_softwareupdated
+    // (in the heal branch: `let outcome = heal::heal(sys, cfg, &diag, &HealOptions { dry_run:
+    // cli.dry_run, ..HealOptions::default() }).await; outcome.apply_to_report(&mut report);`,
+    // and for a run that does not heal, `heal::fill_watchdog_from_state(cfg, &mut
+    // report.watchdog)`). Heal executes nothing unless sys.is_live(); it fills report.heal and the
+    // Addigy restart keys before the status files are written below.
 
     let mut code = report.exit_code();
     match crate::status::write(&cfg.status_dir, &report) {

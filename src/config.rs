@@ -43,39 +43,31 @@ pub const ALLOWED_STATUS_ROOTS: &[&str] = &[
     "/private/var/",
 ];
 
-/// Minimum battery charge (percent) for one kind of update on one architecture.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BatteryRule {
-    /// An update the user starts.
-    pub user: u32,
-    /// An automatic (scheduled, MDM-enforced) update.
-    pub automatic: u32,
-    /// A Rapid Security Response.
-    pub rsr: u32,
-}
-
-/// Apple's battery rules (seed 001, Apple's own table): Apple silicon 20/50/10, Intel 50/50/20.
+/// Minimum battery charge (percent) to download, prepare and install without power connected.
+/// Source: Apple, "Managing software updates for IT" (seed 001), power requirements table. On
+/// AC power the battery never blocks; automatic downloads need power connected whatever the charge.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BatteryThresholds {
-    pub apple_silicon: BatteryRule,
-    pub intel: BatteryRule,
+    /// User-initiated updates and upgrades (also enforced installs: "the same requirements as
+    /// for a user-initiated update of the same type", seed 001).
+    pub user_initiated: u8,
+    /// Automatic installation of software updates.
+    pub automatic: u8,
+    /// Rapid Security Responses.
+    pub rsr: u8,
 }
 
-impl Default for BatteryThresholds {
-    fn default() -> BatteryThresholds {
-        BatteryThresholds {
-            apple_silicon: BatteryRule {
-                user: 20,
-                automatic: 50,
-                rsr: 10,
-            },
-            intel: BatteryRule {
-                user: 50,
-                automatic: 50,
-                rsr: 20,
-            },
-        }
-    }
+impl BatteryThresholds {
+    pub const APPLE_SILICON: BatteryThresholds = BatteryThresholds {
+        user_initiated: 20,
+        automatic: 50,
+        rsr: 10,
+    };
+    pub const INTEL: BatteryThresholds = BatteryThresholds {
+        user_initiated: 50,
+        automatic: 50,
+        rsr: 20,
+    };
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -105,8 +97,10 @@ pub struct Config {
     pub disk_headroom_upgrade_gb: u64,
     /// Days without a successful Software Update scan before a warning.
     pub su_scan_stale_days: u32,
-    /// Minimum battery charge per architecture and kind of update.
-    pub battery: BatteryThresholds,
+    /// Minimum battery % per update kind on Apple silicon (Apple's table, seed 001: 20/50/10).
+    pub battery_apple_silicon: BatteryThresholds,
+    /// Minimum battery % per update kind on Intel (Apple's table, seed 001: 50/50/20).
+    pub battery_intel: BatteryThresholds,
     pub status_dir: PathBuf,
     /// State file; default `<status_dir>/state.json`.
     pub state_path: Option<PathBuf>,
@@ -129,7 +123,8 @@ impl Default for Config {
             disk_headroom_update_gb: 15,
             disk_headroom_upgrade_gb: 25,
             su_scan_stale_days: 7,
-            battery: BatteryThresholds::default(),
+            battery_apple_silicon: BatteryThresholds::APPLE_SILICON,
+            battery_intel: BatteryThresholds::INTEL,
             status_dir: PathBuf::from(DEFAULT_STATUS_DIR),
             state_path: None,
         }
@@ -357,7 +352,7 @@ pub fn leaf_values(cfg: &Config) -> Vec<(String, Value)> {
                     for kind in BATTERY_KINDS {
                         out.push((
                             format!("BatteryThresholds.{arch}.{kind}"),
-                            json!(battery_value(&cfg.battery, arch, kind)),
+                            json!(battery_value(cfg, arch, kind)),
                         ));
                     }
                 }
@@ -374,20 +369,30 @@ pub fn leaf_values(cfg: &Config) -> Vec<(String, Value)> {
     out
 }
 
-fn battery_value(b: &BatteryThresholds, arch: &str, kind: &str) -> u32 {
-    *battery_slot(&mut b.clone(), arch, kind)
-}
-
-fn battery_slot<'a>(b: &'a mut BatteryThresholds, arch: &str, kind: &str) -> &'a mut u32 {
-    let rule = if arch == "Intel" {
-        &mut b.intel
+fn battery_value(cfg: &Config, arch: &str, kind: &str) -> u8 {
+    let t = if arch == "Intel" {
+        &cfg.battery_intel
     } else {
-        &mut b.apple_silicon
+        &cfg.battery_apple_silicon
     };
     match kind {
-        "User" => &mut rule.user,
-        "Automatic" => &mut rule.automatic,
-        _ => &mut rule.rsr,
+        "User" => t.user_initiated,
+        "Automatic" => t.automatic,
+        _ => t.rsr,
+    }
+}
+
+/// The threshold `BatteryThresholds.<arch>.<kind>` addresses (arch and kind already validated).
+fn battery_slot<'a>(cfg: &'a mut Config, arch: &str, kind: &str) -> &'a mut u8 {
+    let t = if arch == "Intel" {
+        &mut cfg.battery_intel
+    } else {
+        &mut cfg.battery_apple_silicon
+    };
+    match kind {
+        "User" => &mut t.user_initiated,
+        "Automatic" => &mut t.automatic,
+        _ => &mut t.rsr,
     }
 }
 
@@ -575,11 +580,11 @@ fn apply_battery(loaded: &mut Loaded, source: Source, place: &str, value: &plist
             }
             match integer(v, 0, 100) {
                 Ok(n) => {
-                    *battery_slot(&mut loaded.config.battery, arch, kind) = n as u32;
+                    *battery_slot(&mut loaded.config, arch, kind) = n as u8;
                     loaded.origins.insert(leaf, source);
                 }
                 Err(why) => {
-                    let current = *battery_slot(&mut loaded.config.battery, arch, kind);
+                    let current = *battery_slot(&mut loaded.config, arch, kind);
                     loaded.errors.push(format!(
                         "{place}: {leaf} refused: {why}; keeping {current} from {}",
                         loaded.source_of(&leaf).describe()
@@ -698,7 +703,11 @@ mod tests {
         let s = l.section();
         assert!(s.settings.iter().all(|x| x.source == "default"), "{s:?}");
         assert!(l.warnings.is_empty() && l.errors.is_empty());
-        assert_eq!(l.config.battery, BatteryThresholds::default());
+        assert_eq!(
+            l.config.battery_apple_silicon,
+            BatteryThresholds::APPLE_SILICON
+        );
+        assert_eq!(l.config.battery_intel, BatteryThresholds::INTEL);
     }
 
     #[test]

@@ -217,16 +217,9 @@ fn battery_thresholds_override_per_leaf() {
          </dict>",
     );
     let l = root.load(None, &Flags::default());
-    let b = l.config.battery;
-    assert_eq!(
-        (
-            b.apple_silicon.user,
-            b.apple_silicon.automatic,
-            b.apple_silicon.rsr
-        ),
-        (30, 50, 10)
-    );
-    assert_eq!((b.intel.user, b.intel.automatic, b.intel.rsr), (50, 60, 20));
+    let (a, i) = (l.config.battery_apple_silicon, l.config.battery_intel);
+    assert_eq!((a.user_initiated, a.automatic, a.rsr), (30, 50, 10));
+    assert_eq!((i.user_initiated, i.automatic, i.rsr), (50, 60, 20));
     assert_eq!(
         setting(&l, "BatteryThresholds.AppleSilicon.User").1,
         "managed_preferences"
