@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 use std::io::Cursor;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde_json::{json, Value};
@@ -638,10 +638,16 @@ pub fn validate_status_dir(s: &str) -> Result<PathBuf, String> {
     if !p.is_absolute() {
         return Err(format!("{s:?} is not an absolute path"));
     }
-    if p.components()
-        .any(|c| matches!(c, Component::ParentDir | Component::CurDir))
+    // Checked on the text: `Path::components` silently drops inner `.` components. Hidden
+    // components are refused too, so the Jamf schema's pattern can say the same thing.
+    if s.trim_end_matches('/')
+        .split('/')
+        .skip(1)
+        .any(|c| c.is_empty() || c.starts_with('.'))
     {
-        return Err(format!("{s:?} contains . or .. components"));
+        return Err(format!(
+            "{s:?} contains empty, . or .. components (or a hidden directory)"
+        ));
     }
     let under = ALLOWED_STATUS_ROOTS.iter().any(|root| {
         let root = Path::new(root);
@@ -720,6 +726,10 @@ mod tests {
             ("/Library/Application Support/", false),
             ("/Library/Application Support/../../etc", false),
             ("relative/dir", false),
+            ("/var/./db", false),
+            ("/var//db", false),
+            ("/var/db/.hidden", false),
+            ("/var/db/mdmwatch/", true),
             ("/Users/alice/status", false),
         ];
         for (path, ok) in cases {

@@ -221,6 +221,32 @@ fn example_profile_validates_against_the_jamf_schema_and_bad_values_do_not() {
     }
 }
 
+#[test]
+fn jamf_status_directory_pattern_agrees_with_load() {
+    let schema = jamf_schema();
+    let validator = jsonschema::validator_for(&schema["properties"]["StatusDirectory"]).unwrap();
+    for path in [
+        "/Library/Application Support/mdmwatch",
+        "/Library/Application Support/acme/mdmwatch",
+        "/usr/local/mdmwatch/status",
+        "/private/var/db/mdmwatch",
+        "/var/db/mdmwatch",
+        "/etc/mdmwatch",
+        "/Library/Application Support/",
+        "/Library/Application Support/../../etc",
+        "/usr/local/a/../../etc",
+        "/var/./db",
+        "relative/dir",
+        "/Users/alice/status",
+    ] {
+        assert_eq!(
+            validator.is_valid(&J::from(path)),
+            config::validate_status_dir(path).is_ok(),
+            "{path}"
+        );
+    }
+}
+
 fn scripts() -> Vec<PathBuf> {
     let mut out = Vec::new();
     for dir in ["scripts", "pkg/scripts", "docs/recipes"] {
