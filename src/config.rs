@@ -489,6 +489,13 @@ pub fn load(sysroot: Option<&Path>, config_file: Option<&Path>, flags: &Flags) -
 
 /// Reads one source. `Ok(None)`: the file does not exist. `Err((state, why))` otherwise.
 fn read_source(path: &Path) -> Result<Option<plist::Dictionary>, (&'static str, String)> {
+    // A FIFO or device would block or never end; only regular files (or symlinks, refused below
+    // by O_NOFOLLOW with a clear message) are opened.
+    if let Ok(m) = std::fs::symlink_metadata(path) {
+        if !m.is_file() && !m.file_type().is_symlink() {
+            return Err(("unreadable", "is not a regular file".to_string()));
+        }
+    }
     let bytes = match files::read_bounded(path, MAX_SOURCE_BYTES + 1) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),

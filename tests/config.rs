@@ -287,6 +287,19 @@ fn corrupt_unreadable_and_symlinked_sources_warn_and_defaults_apply() {
 }
 
 #[test]
+fn a_fifo_or_directory_at_a_source_path_is_not_opened() {
+    let root = Root::new();
+    let managed = config::resolve(Some(root.path()), config::MANAGED_PREFERENCES_PATH);
+    fs::create_dir_all(&managed).unwrap();
+    let fifo = root.path().join("fifo.plist");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+    // Opening the FIFO would block forever; the test finishing is the assertion.
+    let l = root.load(Some(&fifo), &Flags::default());
+    assert_eq!(l.warnings.len(), 2, "{:?}", l.warnings);
+    assert!(l.warnings.iter().all(|w| w.contains("not a regular file")));
+}
+
+#[test]
 fn binary_plist_is_read() {
     let root = Root::new();
     let mut d = plist::Dictionary::new();
