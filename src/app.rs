@@ -8,7 +8,7 @@ use clap::Parser;
 
 use crate::checks::{self, Diagnosis};
 use crate::cli::{self, Cli, Command};
-use crate::config::Config;
+use crate::config::{self, Config};
 use crate::heal::{self, HealOptions};
 use crate::observe::{self, Observations};
 use crate::report::{self, Host, Report};
@@ -44,6 +44,11 @@ pub fn main_with_args(args: Vec<OsString>) -> i32 {
     runtime.block_on(run_command(cli))
 }
 
+/// Logging: stderr (for people; `--verbose` or `MDMWATCH_LOG` raise the level) and, on macOS, the
+/// unified log under subsystem `io.mdmwatch` at info and above. The filters are per layer: with
+/// one global `warn` filter the run's info-level summary line would never reach the unified log
+/// when launchd runs us without `--verbose`. tracing-oslog maps info to the Default log type,
+/// which `log show` prints without `--info` and which is persisted.
 fn init_logging(verbose: bool) {
     use tracing_subscriber::prelude::*;
     let filter = tracing_subscriber::EnvFilter::try_from_env("MDMWATCH_LOG").unwrap_or_else(|_| {
@@ -51,10 +56,14 @@ fn init_logging(verbose: bool) {
     });
     let fmt = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
-        .with_target(false);
-    let registry = tracing_subscriber::registry().with(filter).with(fmt);
+        .with_target(false)
+        .with_filter(filter);
+    let registry = tracing_subscriber::registry().with(fmt);
     #[cfg(target_os = "macos")]
-    let registry = registry.with(tracing_oslog::OsLogger::new("io.mdmwatch", "default"));
+    let registry = registry.with(
+        tracing_oslog::OsLogger::new(crate::config::DOMAIN, "default")
+            .with_filter(tracing_subscriber::filter::LevelFilter::INFO),
+    );
     let _ = registry.try_init();
 }
 
@@ -69,16 +78,15 @@ pub fn open_system(cli: &Cli) -> Result<Box<dyn System>, String> {
     })
 }
 
-/// Settings from their sources; command-line flags win.
-pub fn load_config(cli: &Cli) -> Result<Config, String> {
-    let mut cfg = Config::default();
-    if let Some(dir) = &cli.status_dir {
-        cfg.status_dir = dir.clone();
-    }
-    if let Some(state) = &cli.state {
-        cfg.state_path = Some(state.clone());
-    }
-    Ok(cfg)
+/// Settings from their sources (managed preferences, local preferences, `--config`, defaults);
+/// `--status-dir` and `--state` win. Never fails: refused values and unreadable sources are
+/// recorded in the result (and the report's `config` section).
+pub fn load_config(cli: &Cli) -> config::Loaded {
+    let flags = config::Flags {
+        status_dir: cli.status_dir.clone(),
+        state_path: cli.state.clone(),
+    };
+    config::load(cli.sysroot.as_deref(), cli.config.as_deref(), &flags)
 }
 
 async fn run_command(cli: Cli) -> i32 {
@@ -94,20 +102,18 @@ async fn run_command(cli: Cli) -> i32 {
             return EXIT_ERROR;
         }
     };
-    let cfg = match load_config(&cli) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("mdmwatch: {e}");
-            return EXIT_ERROR;
-        }
-    };
+    let loaded = load_config(&cli);
+    for w in &loaded.warnings {
+        tracing::warn!("settings: {w}");
+    }
+    for e in &loaded.errors {
+        tracing::warn!("settings: {e}");
+    }
+    let cfg = loaded.config.clone();
     match command {
-        Command::Diagnose => diagnose(&cli, sys.as_ref(), &cfg).await,
-        Command::Heal => heal_command(&cli, sys.as_ref(), &cfg).await,
-        Command::Run => {
-            eprintln!("mdmwatch: heal is not implemented yet; diagnosing only");
-            diagnose(&cli, sys.as_ref(), &cfg).await
-        }
+        Command::Diagnose => diagnose(&cli, sys.as_ref(), &cfg, &loaded).await,
+        Command::Heal => heal_command(&cli, sys.as_ref(), &cfg, &loaded).await,
+        Command::Run => run(&cli, sys.as_ref(), &cfg, &loaded).await,
         Command::Capture { dir } => capture_command(sys.as_ref(), &cfg, dir).await,
     }
 }
@@ -138,6 +144,8 @@ pub fn build_report(obs: &Observations, diag: &Diagnosis, mode: &str, source: St
         mode: mode.to_string(),
         source,
         host,
+        // Filled by the command from the loaded settings (see `load_config`).
+        config: report::ConfigSection::default(),
         watchdog: diag.watchdog(),
         readiness: diag.readiness.clone(),
         order: diag.findings.iter().map(|f| f.id.clone()).collect(),
@@ -185,12 +193,13 @@ pub fn catalog_finding(path: &std::path::Path, obs: &Observations) -> report::Fi
     }
 }
 
-async fn diagnose(cli: &Cli, sys: &dyn System, cfg: &Config) -> i32 {
+async fn diagnose(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Loaded) -> i32 {
     let (obs, mut diag) = observe_and_diagnose(sys, cfg).await;
     if let Some(path) = &cli.catalog {
         diag.findings.push(catalog_finding(path, &obs));
     }
     let mut report = build_report(&obs, &diag, "diagnose", sys.describe());
+    report.config = loaded.section();
     // The restart times come from heal's state file, read-only (any user may diagnose). A
     // replay reads a state file only when one is named: this Mac's state is not the capture's.
     if sys.is_live() || cli.state.is_some() {
@@ -207,7 +216,7 @@ pub const HEAL_NEEDS_ROOT: &str = "mdmwatch: heal restarts system services and m
 (sudo mdmwatch -heal); nothing was done. Use --dry-run to see what it would do, or -diagnose.";
 
 /// `-heal`: diagnose, then restart what is stuck (see `heal`), then report.
-async fn heal_command(cli: &Cli, sys: &dyn System, cfg: &Config) -> i32 {
+async fn heal_command(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Loaded) -> i32 {
     // Refuse before observing: a non-root heal must not look as if it did something.
     if sys.is_live() && !cli.dry_run && !sys.is_root() {
         eprintln!("{HEAL_NEEDS_ROOT}");
@@ -220,6 +229,7 @@ async fn heal_command(cli: &Cli, sys: &dyn System, cfg: &Config) -> i32 {
     };
     let outcome = heal::heal(sys, cfg, &diag, &opts).await;
     let mut report = build_report(&obs, &diag, "heal", sys.describe());
+    report.config = loaded.section();
     outcome.apply_to_report(&mut report);
     emit(&report, cli.json, cli.verbose);
     if outcome.not_root {
@@ -227,6 +237,71 @@ async fn heal_command(cli: &Cli, sys: &dyn System, cfg: &Config) -> i32 {
         return EXIT_ERROR;
     }
     report.exit_code()
+}
+
+/// `--replay` is someone else's Mac: `run` writes status files only where the user said.
+pub fn check_run_args(cli: &Cli) -> Result<(), String> {
+    if cli.replay.is_some() && cli.status_dir.is_none() {
+        return Err("run --replay needs --status-dir DIR: status files of a replay are written only where you say, never into the system status directory".to_string());
+    }
+    Ok(())
+}
+
+/// The LaunchDaemon entry point: diagnose, heal when enabled, write status.json and status.plist,
+/// log the Addigy summary line to the unified log, exit 0 healthy, 1 problems, 2 error. stdout
+/// stays empty (launchd discards it) unless `--json` or `--verbose` asks for the report.
+async fn run(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Loaded) -> i32 {
+    if let Err(e) = check_run_args(cli) {
+        eprintln!("mdmwatch: {e}");
+        return EXIT_ERROR;
+    }
+    let (obs, diag) = observe_and_diagnose(sys, cfg).await;
+    let mut report = build_report(&obs, &diag, "run", sys.describe());
+    report.config = loaded.section();
+    for e in &loaded.errors {
+        report.errors.push(format!("settings: {e}"));
+    }
+
+    // Heal when enabled by configuration. It executes nothing unless the system is live (a
+    // replay is always a dry run) and records every decision; the restart keys come from state.
+    let heal_enabled = cfg.heal_mdmclient || cfg.heal_softwareupdated;
+    if heal_enabled && (!sys.is_live() || sys.is_root()) {
+        let opts = HealOptions {
+            dry_run: cli.dry_run,
+            ..HealOptions::default()
+        };
+        heal::heal(sys, cfg, &diag, &opts)
+            .await
+            .apply_to_report(&mut report);
+    } else {
+        if sys.is_live() || cli.state.is_some() {
+            if let Some(e) = heal::fill_watchdog_from_state(cfg, &mut report.watchdog) {
+                report.errors.push(e);
+            }
+        }
+        if heal_enabled {
+            report
+                .errors
+                .push("heal skipped: run needs root to restart services".to_string());
+        }
+    }
+
+    let mut code = report.exit_code();
+    match crate::status::write(&cfg.status_dir, &report) {
+        Ok(_) => {}
+        Err(e) => {
+            // The status files are the product for MDMs: failing to write them is an error run.
+            tracing::error!("status files not written: {e}");
+            report.errors.push(format!("status files not written: {e}"));
+            code = EXIT_ERROR;
+        }
+    }
+    // The one line Addigy's watchdog logs per run; Jamf EAs and munkireport parse it.
+    tracing::info!("{}", report::watchdog_summary_line(&report.watchdog));
+    if cli.json || cli.verbose {
+        emit(&report, cli.json, cli.verbose);
+    }
+    code
 }
 
 async fn capture_command(sys: &dyn System, cfg: &Config, dir: &std::path::Path) -> i32 {

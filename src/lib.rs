@@ -14,4 +14,5 @@ pub mod parse;
 pub mod probes;
 pub mod report;
 pub mod state;
+pub mod status;
 pub mod system;

@@ -259,6 +259,38 @@ pub struct Readiness {
     pub kinds: BTreeMap<String, Verdict>,
 }
 
+/// One effective setting and the source that set it (`config.settings`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConfigSetting {
+    /// The preference key (`RestartSpacingHours`); nested keys are dotted
+    /// (`BatteryThresholds.AppleSilicon.User`).
+    pub key: String,
+    pub value: Value,
+    /// default, config_file, local_preferences, managed_preferences or command_line.
+    pub source: String,
+}
+
+/// One settings source that was consulted (`config.sources`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConfigSourceState {
+    /// config_file, local_preferences or managed_preferences.
+    pub source: String,
+    pub path: String,
+    /// read, absent, unreadable or invalid.
+    pub state: String,
+}
+
+/// Where each setting came from, and what was refused (`config`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ConfigSection {
+    pub settings: Vec<ConfigSetting>,
+    pub sources: Vec<ConfigSourceState>,
+    /// Unknown keys, unreadable or corrupt sources: the run continued with other values.
+    pub warnings: Vec<String>,
+    /// Values refused (wrong type, out of bounds): ignored, the next source's value applies.
+    pub errors: Vec<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
     pub schema_version: u32,
@@ -270,6 +302,8 @@ pub struct Report {
     /// "live" or "replay of DIR".
     pub source: String,
     pub host: Host,
+    /// Effective settings with their sources.
+    pub config: ConfigSection,
     pub watchdog: Watchdog,
     /// Can this Mac take each kind of update (issue 4).
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -578,6 +578,7 @@ fn report_carries_the_heal_section_and_the_restart_keys() {
         watchdog: Watchdog::default(),
         checks: Default::default(),
         readiness: None,
+        config: Default::default(),
         heal: None,
         probes: Vec::new(),
         errors: Vec::new(),

@@ -1,0 +1,262 @@
+//! Status files: what the last run found, for MDMs, Jamf extension attributes, osquery and
+//! munkireport, written by `mdmwatch run` into the status directory.
+//!
+//! `status.json` is the full JSON report (the versioned contract). `status.plist` carries the same
+//! facts flattened so `defaults read "<dir>/status.plist" MDMClientStuck` and osquery's `plist`
+//! table read them without a JSON parser: the eight Addigy keys at the top level as the strings
+//! "true"/"false"/"unknown" (as Addigy's log line prints them; a plist has no null), one
+//! `Check_<id>_Status`/`Check_<id>_Summary` pair per check, and nested `Checks`, `Config`,
+//! `Readiness` and `Heal` dictionaries. Both are written with `files::write_atomic` (mode 0644,
+//! a symlink at the destination is refused), so a reader never sees half a file. This module
+//! renders and writes; it decides nothing.
+
+use std::path::{Path, PathBuf};
+
+use plist::{Dictionary, Value as P};
+use serde_json::Value as J;
+
+use crate::report::{Report, Status, Watchdog};
+use crate::system::files;
+
+pub const STATUS_JSON: &str = "status.json";
+pub const STATUS_PLIST: &str = "status.plist";
+
+/// Version of the status.plist layout (keys are added, never renamed).
+pub const PLIST_LAYOUT_VERSION: u64 = 1;
+
+/// Paths written by [`write`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    pub json: PathBuf,
+    pub plist: PathBuf,
+}
+
+/// Writes `status.json` then `status.plist` into `dir` (created 0755 if absent), each atomically
+/// with mode 0644. Refuses a symlinked directory or a symlink at either file.
+pub fn write(dir: &Path, report: &Report) -> Result<Written, String> {
+    let json_path = dir.join(STATUS_JSON);
+    let plist_path = dir.join(STATUS_PLIST);
+    let mut json = report.to_json();
+    json.push('\n');
+    files::write_atomic(&json_path, json.as_bytes(), 0o644)
+        .map_err(|e| format!("cannot write {}: {e}", json_path.display()))?;
+    let bytes = plist_bytes(report)?;
+    files::write_atomic(&plist_path, &bytes, 0o644)
+        .map_err(|e| format!("cannot write {}: {e}", plist_path.display()))?;
+    Ok(Written {
+        json: json_path,
+        plist: plist_path,
+    })
+}
+
+/// The status.plist document as XML bytes (XML so admins can read and diff it).
+pub fn plist_bytes(report: &Report) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    P::Dictionary(to_plist(report))
+        .to_writer_xml(&mut out)
+        .map_err(|e| format!("cannot render status.plist: {e}"))?;
+    out.push(b'\n');
+    Ok(out)
+}
+
+/// "true", "false" or "unknown": the Addigy log line's spelling.
+pub fn tri(v: Option<bool>) -> &'static str {
+    match v {
+        Some(true) => "true",
+        Some(false) => "false",
+        None => "unknown",
+    }
+}
+
+fn watchdog_keys(d: &mut Dictionary, w: &Watchdog) {
+    let s = |v: &str| P::String(v.to_string());
+    d.insert("MDMEnrolled".into(), s(tri(w.mdm_enrolled)));
+    d.insert("MDMIdentityError".into(), s(tri(w.mdm_identity_error)));
+    d.insert("MDMClientStuck".into(), s(tri(w.mdm_client_stuck)));
+    d.insert(
+        "MDMSoftwareUpdatesStuck".into(),
+        s(tri(w.mdm_software_updates_stuck)),
+    );
+    d.insert(
+        "MDMClientRestarted".into(),
+        s(tri(Some(w.mdm_client_restarted))),
+    );
+    d.insert(
+        "SoftwareUpdateDaemonRestarted".into(),
+        s(tri(Some(w.software_update_daemon_restarted))),
+    );
+    // Never restarted: the key is absent (Addigy's Go zero time is not a date anyone should parse).
+    if let Some(t) = &w.last_mdm_kickstart {
+        d.insert("LastMDMKickstart".into(), s(t));
+    }
+    if let Some(t) = &w.last_software_update_daemon_kickstart {
+        d.insert("LastSoftwareUpdateDaemonKickstart".into(), s(t));
+    }
+}
+
+/// JSON to plist: nulls are dropped (a plist has none), integers stay integers.
+pub fn json_to_plist(v: &J) -> Option<P> {
+    Some(match v {
+        J::Null => return None,
+        J::Bool(b) => P::Boolean(*b),
+        J::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
+            (Some(i), _, _) => P::Integer(i.into()),
+            (_, Some(u), _) => P::Integer(u.into()),
+            (_, _, Some(f)) => P::Real(f),
+            _ => return None,
+        },
+        J::String(s) => P::String(s.clone()),
+        J::Array(a) => P::Array(a.iter().filter_map(json_to_plist).collect()),
+        J::Object(o) => {
+            let mut d = Dictionary::new();
+            for (k, v) in o {
+                if let Some(p) = json_to_plist(v) {
+                    d.insert(k.clone(), p);
+                }
+            }
+            P::Dictionary(d)
+        }
+    })
+}
+
+/// The flattened status document.
+pub fn to_plist(report: &Report) -> Dictionary {
+    let mut d = Dictionary::new();
+    let s = |v: &str| P::String(v.to_string());
+    d.insert(
+        "StatusLayoutVersion".into(),
+        P::Integer(PLIST_LAYOUT_VERSION.into()),
+    );
+    d.insert(
+        "SchemaVersion".into(),
+        P::Integer(u64::from(report.schema_version).into()),
+    );
+    d.insert("MdmwatchVersion".into(), s(&report.mdmwatch_version));
+    d.insert("GeneratedAt".into(), s(&report.generated_at));
+    d.insert("Mode".into(), s(&report.mode));
+    d.insert("Source".into(), s(&report.source));
+    watchdog_keys(&mut d, &report.watchdog);
+
+    // Failed or warning checks, in report order (then any check not in `order`).
+    let mut problems: Vec<&str> = Vec::new();
+    for id in report.order.iter().chain(report.checks.keys()) {
+        let bad = report
+            .checks
+            .get(id)
+            .is_some_and(|f| matches!(f.status, Status::Failed | Status::Warning));
+        if bad && !problems.contains(&id.as_str()) {
+            problems.push(id);
+        }
+    }
+    d.insert(
+        "Healthy".into(),
+        s(if report.exit_code() == 0 {
+            "true"
+        } else {
+            "false"
+        }),
+    );
+    d.insert(
+        "ExitCode".into(),
+        P::Integer(i64::from(report.exit_code()).into()),
+    );
+    d.insert(
+        "ProblemCount".into(),
+        P::Integer((problems.len() as u64).into()),
+    );
+    // One string: Jamf EAs and munkireport show it as is.
+    d.insert("Problems".into(), s(&problems.join(", ")));
+
+    let host = &report.host;
+    for (key, value) in [
+        ("OSVersion", &host.os_version),
+        ("OSBuild", &host.os_build),
+        ("OSVersionExtra", &host.os_version_extra),
+        ("Model", &host.model),
+        ("Architecture", &host.architecture),
+    ] {
+        if let Some(v) = value {
+            d.insert(key.into(), s(v));
+        }
+    }
+
+    for (id, f) in &report.checks {
+        d.insert(format!("Check_{id}_Status"), s(f.status.as_str()));
+        d.insert(format!("Check_{id}_Summary"), s(&f.summary));
+    }
+    let mut checks = Dictionary::new();
+    for (id, f) in &report.checks {
+        let mut c = Dictionary::new();
+        c.insert("Status".into(), s(f.status.as_str()));
+        c.insert("Summary".into(), s(&f.summary));
+        if let Some(r) = &f.reason {
+            c.insert("Reason".into(), s(r));
+        }
+        if let Some(r) = &f.remediation {
+            c.insert("Remediation".into(), s(r));
+        }
+        if let Some(facts) = json_to_plist(&J::Object(f.facts.clone())) {
+            c.insert("Facts".into(), facts);
+        }
+        checks.insert(id.clone(), P::Dictionary(c));
+    }
+    d.insert("Checks".into(), P::Dictionary(checks));
+
+    // Sections other engineers add (readiness, heal) are carried generically from the JSON
+    // contract, so status.plist follows status.json without this module knowing their shape.
+    if let Ok(J::Object(full)) = serde_json::to_value(report) {
+        for (json_key, plist_key) in [("readiness", "Readiness"), ("heal", "Heal")] {
+            if let Some(p) = full.get(json_key).and_then(json_to_plist) {
+                d.insert(plist_key.into(), p);
+            }
+        }
+    }
+
+    let mut config = Dictionary::new();
+    let mut config_sources = Dictionary::new();
+    for setting in &report.config.settings {
+        if let Some(p) = json_to_plist(&setting.value) {
+            config.insert(setting.key.clone(), p);
+        }
+        config_sources.insert(setting.key.clone(), s(&setting.source));
+    }
+    d.insert("Config".into(), P::Dictionary(config));
+    d.insert("ConfigSources".into(), P::Dictionary(config_sources));
+    let strings = |v: &[String]| P::Array(v.iter().map(|x| s(x)).collect());
+    d.insert("ConfigWarnings".into(), strings(&report.config.warnings));
+    d.insert("ConfigErrors".into(), strings(&report.config.errors));
+    d.insert("Errors".into(), strings(&report.errors));
+    d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn json_to_plist_drops_nulls_and_keeps_types() {
+        let cases: &[(J, Option<P>)] = &[
+            (json!(null), None),
+            (json!(true), Some(P::Boolean(true))),
+            (json!(-3), Some(P::Integer((-3).into()))),
+            (json!(u64::MAX), Some(P::Integer(u64::MAX.into()))),
+            (json!(1.5), Some(P::Real(1.5))),
+            (json!("x"), Some(P::String("x".into()))),
+            (
+                json!([1, null, "a"]),
+                Some(P::Array(vec![P::Integer(1.into()), P::String("a".into())])),
+            ),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(json_to_plist(input), *expected, "{input}");
+        }
+        let d = json_to_plist(&json!({"a": null, "b": {"c": 1}})).unwrap();
+        let d = d.as_dictionary().unwrap();
+        assert!(d.get("a").is_none());
+        assert_eq!(
+            d.get("b").unwrap().as_dictionary().unwrap().get("c"),
+            Some(&P::Integer(1.into()))
+        );
+    }
+}
