@@ -125,6 +125,19 @@ pub fn check(obs: &Observations, cfg: &Config) -> Finding {
                 format!("AvailableDeviceCapacity = {g}"),
             ));
     }
+    // One source may fail while the other answers: say which, so the figure's basis is clear.
+    if let Err(u) = &obs.disk {
+        f = f.evidence(Evidence::line(
+            probes::DISKUTIL_ROOT,
+            format!("unknown: {u}"),
+        ));
+    }
+    if let Err(u) = &obs.device_info {
+        f = f.evidence(Evidence::line(
+            probes::MDMCLIENT_QDI,
+            format!("unknown: {u}"),
+        ));
+    }
     f.summary
         .push_str(" (download size unknown: headroom only)");
     f

@@ -37,6 +37,18 @@ pub fn parse(text: &str) -> Result<BootstrapToken, String> {
     if t.lines.is_empty() {
         return Err("no 'Bootstrap Token ... server' line".into());
     }
+    // A server that supports the token always gets the "escrowed" line printed after it (only
+    // the unsupported case prints one line, fixture server_not_supported): its absence means the
+    // output was cut, not that the token is missing.
+    if t.supported_on_server == Some(true) && t.escrowed.is_none() {
+        return Err(
+            "server supports bootstrap tokens but the 'escrowed to server' line is missing or cut"
+                .into(),
+        );
+    }
+    if t.supported_on_server.is_none() && t.escrowed.is_none() {
+        return Err(format!("unrecognised value in {:?}", t.lines));
+    }
     Ok(t)
 }
 
@@ -52,6 +64,16 @@ mod tests {
         let t = parse(text).unwrap();
         assert_eq!(t.supported_on_server, Some(false));
         assert_eq!(t.escrowed, None);
+    }
+
+    #[test]
+    fn cut_output_is_an_error_not_a_missing_token() {
+        assert!(parse(
+            "profiles: Bootstrap Token supported on server: YES\nprofiles: Bootstrap Token esc"
+        )
+        .is_err());
+        assert!(parse("profiles: Bootstrap Token supported on server: YES\n").is_err());
+        assert!(parse("profiles: Bootstrap Token supported on server: ").is_err());
     }
 
     #[test]

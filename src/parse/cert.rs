@@ -49,6 +49,14 @@ pub fn parse_pem_bundle(bytes: &[u8]) -> Result<Vec<CertInfo>, String> {
         }
         index += 1;
     }
+    if index == 0 && !text.trim().is_empty() {
+        // Output that holds no PEM block at all is not "no certificate": it is not security's
+        // answer (garbage, a cut stream). An empty list only comes from exit 44 (observe.rs).
+        return Err(format!(
+            "no PEM certificate block in {} bytes of output",
+            bytes.len()
+        ));
+    }
     if certs.is_empty() && !errors.is_empty() {
         return Err(format!(
             "no certificate could be parsed ({})",
@@ -220,10 +228,12 @@ mod tests {
     }
 
     #[test]
-    fn no_block_is_an_empty_list() {
+    fn blank_output_is_an_empty_list_but_garbage_is_an_error() {
         assert_eq!(parse_pem_bundle(b"").unwrap(), vec![]);
         assert_eq!(parse_pem_bundle(b"\n").unwrap(), vec![]);
-        assert_eq!(parse_pem_bundle(b"random text\x00\xff").unwrap(), vec![]);
+        // Not security's answer: unknown, never "no certificate" (fault matrix).
+        let e = parse_pem_bundle(b"random text\x00\xff").unwrap_err();
+        assert!(e.contains("no PEM certificate block"), "{e}");
     }
 
     #[test]

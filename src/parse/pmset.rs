@@ -168,6 +168,22 @@ pub fn parse(text: &str) -> Result<PowerStatus, String> {
             present,
         });
     }
+    // An entry line (` -InternalBattery-0 (id=...)...`) that did not parse means the output was
+    // cut or garbled: reading it as "no battery" would call a laptop a desktop (fault matrix:
+    // pmset_batt x Truncated). Every ` -NAME` line must have become a battery.
+    let entry_lines = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with('-') && l.trim().len() > 1)
+        .count();
+    if entry_lines > st.batteries.len() {
+        return Err(format!(
+            "{} power-source entr(y/ies) could not be read (cut or garbled output): {:?}",
+            entry_lines - st.batteries.len(),
+            text.lines()
+                .rfind(|l| l.trim_start().starts_with('-'))
+                .unwrap_or("")
+        ));
+    }
     if st.source.is_none() && st.batteries.is_empty() {
         return Err(format!(
             "neither a 'Now drawing from' line nor a battery line: {:?}",
@@ -180,6 +196,17 @@ pub fn parse(text: &str) -> Result<PowerStatus, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cut_battery_line_is_an_error_not_a_desktop() {
+        for cut in [
+            "Now drawing from 'AC Power'\n -InternalBattery-0 (id",
+            "Now drawing from 'AC Power'\n -InternalBattery-0 (id=23265379)\t9",
+            "Now drawing from 'Battery Power'\n -InternalBattery-0 (id=23265379)\t",
+        ] {
+            assert!(parse(cut).is_err(), "{cut:?}");
+        }
+    }
 
     fn sample(name: &str) -> String {
         let p = format!(

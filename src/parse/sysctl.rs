@@ -73,7 +73,13 @@ pub fn parse_model(text: &str) -> Result<String, String> {
         .find(|l| !l.is_empty())
         .ok_or("printed nothing")?;
     let v = line.strip_prefix("hw.model:").unwrap_or(line).trim();
-    if v.is_empty() || v.contains(' ') {
+    // Model identifiers are letters, digits and one comma (`MacBookPro18,2`); anything else is
+    // not sysctl's answer (fault matrix: hw_model x RandomBinary).
+    let well_formed = !v.is_empty()
+        && v.len() <= 64
+        && v.chars().all(|c| c.is_ascii_alphanumeric() || c == ',')
+        && v.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
+    if !well_formed {
         return Err(format!("unexpected {:?}", super::first_line(v, 80)));
     }
     Ok(v.to_string())
