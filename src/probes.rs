@@ -36,7 +36,8 @@ pub const MDMCLIENT_PREDICATE: &str =
 
 /// softwareupdated, the DDM status reporter, and remotemanagementd's software-update lines
 /// (FIELD-NOTES: "Reporting status" blocks come from any of them depending on the build).
-pub const SOFTWAREUPDATE_PREDICATE: &str = r#"process == "softwareupdated" OR process == "SoftwareUpdateSubscriber" OR (subsystem == "com.apple.remotemanagement" AND eventMessage CONTAINS "softwareupdate")"#;
+/// UpdateBrainService logs the prepare/apply progress ("Cryptex patch progress", seed 004).
+pub const SOFTWAREUPDATE_PREDICATE: &str = r#"process == "softwareupdated" OR process == "SoftwareUpdateSubscriber" OR process == "com.apple.MobileSoftwareUpdate.UpdateBrainService" OR (subsystem == "com.apple.remotemanagement" AND eventMessage CONTAINS "softwareupdate")"#;
 
 /// `log show` over the last `minutes` with a predicate, as newline-delimited JSON.
 pub fn log_probe(id: &str, predicate: &str, cfg: &Config) -> Probe {

@@ -140,8 +140,10 @@ pub fn diagnose(obs: &Observations, cfg: &Config) -> Diagnosis {
         disk::check(obs, cfg),
         bootstrap::check(obs, cfg),
     ];
-    let (readiness_finding, readiness) = readiness::assess(&readiness_inputs);
     findings.extend(readiness_inputs);
+    // The verdict weighs the MDM path too: the update an MDM wants arrives through mdmclient and
+    // is installed by softwareupdated.
+    let (readiness_finding, readiness) = readiness::assess(&findings);
     findings.push(readiness_finding);
     Diagnosis {
         findings,

@@ -13,7 +13,10 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
-use super::{BATTERY, BOOTSTRAP, DDM, DISK, READINESS, SU_PENDING};
+use super::{
+    BATTERY, BOOTSTRAP, CLIENT_LIVENESS, DAEMON_LIVENESS, DDM, DISK, ENROLLMENT, IDENTITY,
+    READINESS, SU_PENDING,
+};
 use crate::report::{Blocker, Finding, Readiness, Status, Verdict};
 
 fn find<'a>(findings: &'a [Finding], id: &str) -> Option<&'a Finding> {
@@ -104,7 +107,28 @@ impl Acc {
     }
 }
 
+/// The MDM path: an update the MDM wants reaches the Mac through an enrolled mdmclient with a
+/// valid identity, and softwareupdated installs it. A failed MDM-health finding blocks every
+/// kind; an unknown one makes the verdict unknown unless something else already blocks it.
+/// Findings absent from the slice (unit tests of the device prerequisites alone) are skipped.
+fn mdm_path(acc: &mut Acc, findings: &[Finding]) {
+    for id in [ENROLLMENT, IDENTITY, CLIENT_LIVENESS, DAEMON_LIVENESS] {
+        let Some(f) = find(findings, id) else {
+            continue;
+        };
+        match f.status {
+            Status::Failed => acc.blocked.push(Blocker {
+                check: id.into(),
+                detail: f.summary.clone(),
+            }),
+            Status::Unknown => acc.unknown_of(Some(f), id),
+            _ => {}
+        }
+    }
+}
+
 fn kind_rules(acc: &mut Acc, findings: &[Finding], kind: &str) {
+    mdm_path(acc, findings);
     let battery = find(findings, BATTERY);
     let disk = find(findings, DISK);
     match kind {
@@ -292,6 +316,12 @@ pub(crate) mod support {
             ok("profiles_bootstraptoken", b"profiles: Bootstrap Token supported on server: YES\nprofiles: Bootstrap Token escrowed to server: YES\n"),
             ok("mdmclient_qdi", b"{\n    EACSPreflight = success;\n}\n"),
             ok("ddm_state", include_bytes!("../../tests/fixtures/samples/SoftwareUpdateDDMStatePersistence__global_settings__macos26.2.plist")),
+            // A healthy MDM path, so the verdicts turn on the device prerequisites.
+            ok("profiles_enrollment", b"Enrolled via DEP: Yes\nMDM enrollment: Yes (User Approved)\n"),
+            ok("profiles_mdm", include_bytes!("../../tests/fixtures/profiles/enrolled_scep_identity.xml")),
+            ok("identity_cert", include_bytes!("../../tests/fixtures/certs/identity_valid.pem")),
+            ok("log_mdmclient", include_bytes!("../../tests/fixtures/logs/mdmclient_healthy.ndjson")),
+            ok("log_softwareupdate", include_bytes!("../../tests/fixtures/logs/softwareupdate_healthy.ndjson")),
         ]
     }
 
@@ -328,6 +358,58 @@ mod tests {
         let f = d.finding(READINESS).unwrap();
         assert_eq!(f.status, Status::Unknown);
         assert!(f.reason.as_deref().unwrap().contains("pmset_batt"));
+    }
+
+    #[test]
+    fn a_stuck_or_absent_mdm_path_blocks_every_kind() {
+        let stuck = with(
+            base(),
+            ok(
+                "log_mdmclient",
+                include_bytes!("../../tests/fixtures/logs/mdmclient_stuck_errors.ndjson"),
+            ),
+        );
+        let r = diagnose(&obs(stuck), &Config::default()).readiness.unwrap();
+        for kind in ["update", "upgrade", "rsr"] {
+            assert_eq!(r.kinds[kind].verdict, "blocked", "{kind}");
+            assert_eq!(r.kinds[kind].blocked_by[0].check, CLIENT_LIVENESS);
+        }
+        let not_enrolled = with(
+            with(
+                base(),
+                ok(
+                    "profiles_enrollment",
+                    b"Enrolled via DEP: No\nMDM enrollment: No\n",
+                ),
+            ),
+            ok(
+                "profiles_mdm",
+                include_bytes!("../../tests/fixtures/profiles/no_mdm_payload.xml"),
+            ),
+        );
+        let r = diagnose(&obs(not_enrolled), &Config::default())
+            .readiness
+            .unwrap();
+        assert!(
+            r.kinds["update"]
+                .blocked_by
+                .iter()
+                .any(|b| b.check == ENROLLMENT),
+            "{r:?}"
+        );
+        let mut no_log = base();
+        no_log.retain(|x| x.id != "log_mdmclient");
+        let r = diagnose(&obs(no_log), &Config::default())
+            .readiness
+            .unwrap();
+        assert_eq!(r.kinds["update"].verdict, "unknown");
+        assert!(
+            r.kinds["update"]
+                .unknown
+                .iter()
+                .any(|u| u.contains("log_mdmclient")),
+            "{r:?}"
+        );
     }
 
     #[test]

@@ -111,6 +111,7 @@ pub fn output(r: &ProbeResult) -> Result<&Payload, Unknown> {
             let err = r.stderr_text();
             let lower = err.to_ascii_lowercase();
             let fault = if lower.contains("must be running as root")
+                || lower.contains("must be run as root")
                 || lower.contains("permission denied")
                 || lower.contains("operation not permitted")
             {
