@@ -39,6 +39,8 @@ pub struct Observations {
     pub ddm_state: Fact<parse::ddm_state::DdmState>,
     pub device_info: Fact<parse::mdmclient_qdi::DeviceInformation>,
     pub bootstrap_token: Fact<parse::bootstrap_token::BootstrapToken>,
+    /// Bytes free on `/` as the OS reports it to apps ("available for important usage" on macOS).
+    pub available_space: Fact<u64>,
 }
 
 /// Runs probes concurrently; results in the same order.
@@ -265,5 +267,10 @@ pub fn from_results(
             &take(probes::PROFILES_BOOTSTRAPTOKEN),
             parse::bootstrap_token::parse,
         ),
+        available_space: text_fact(&take(probes::AVAILABLE_SPACE_ROOT), |t| {
+            t.trim()
+                .parse::<u64>()
+                .map_err(|_| format!("not a byte count: {:?}", parse::first_line(t, 40)))
+        }),
     }
 }

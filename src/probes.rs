@@ -22,6 +22,7 @@ pub const SU_PREFS: &str = "su_prefs";
 pub const DDM_STATE: &str = "ddm_state";
 pub const MDMCLIENT_QDI: &str = "mdmclient_qdi";
 pub const PROFILES_BOOTSTRAPTOKEN: &str = "profiles_bootstraptoken";
+pub const AVAILABLE_SPACE_ROOT: &str = "available_space_root";
 
 pub const MDMCLIENT_LABEL: &str = "com.apple.mdmclient.daemon";
 pub const SOFTWAREUPDATED_LABEL: &str = "com.apple.softwareupdated";
@@ -132,6 +133,7 @@ pub fn independent(cfg: &Config) -> Vec<Probe> {
             &["status", "-type", "bootstraptoken"],
             cfg,
         ),
+        Probe::available_space(AVAILABLE_SPACE_ROOT, "/"),
     ]
 }
 

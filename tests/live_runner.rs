@@ -198,3 +198,18 @@ fn file_probes_read_raw_bytes_and_report_missing_files() {
     assert!(r.truncated);
     assert_eq!(r.stdout.len(), 4);
 }
+
+#[test]
+fn available_space_reads_the_root_volume_and_reports_unmounted_paths() {
+    let sys = LiveSystem::new();
+    let r = rt().block_on(sys.run(&Probe::available_space("available_space_root", "/")));
+    assert!(r.available, "{:?}", r.error);
+    let text = String::from_utf8(r.stdout.read_capped(64).unwrap()).unwrap();
+    assert!(text.trim().parse::<u64>().unwrap() > 0, "{text:?}");
+    // Under a sysroot "/" resolves to a plain directory, which is no mount point: unavailable.
+    let root = tempfile::tempdir().unwrap();
+    let sys = LiveSystem::with_sysroot(root.path());
+    let r = rt().block_on(sys.run(&Probe::available_space("available_space_root", "/")));
+    assert!(!r.available);
+    assert!(r.error.unwrap().contains("no volume is mounted"));
+}

@@ -10,7 +10,7 @@
 //! from SUPER's prerequisite checks; Apple's guide only says "sufficient space", seed 001).
 //! GB are decimal (10^9 bytes), as diskutil prints them.
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::DISK;
 use crate::config::Config;
@@ -124,6 +124,26 @@ pub fn check(obs: &Observations, cfg: &Config) -> Finding {
                 probes::MDMCLIENT_QDI,
                 format!("AvailableDeviceCapacity = {g}"),
             ));
+    }
+    // Recorded beside the figure the verdict uses, labelled: on macOS this is CoreFoundation's
+    // "available for important usage" (counts purgeable space), which SUPER and erase-install read.
+    match &obs.available_space {
+        Ok(b) => {
+            f = f
+                .fact("available_for_important_usage_bytes", *b)
+                .evidence(Evidence::line(
+                    probes::AVAILABLE_SPACE_ROOT,
+                    format!("available for important usage (sysinfo): {b} bytes"),
+                ))
+        }
+        Err(u) => {
+            f = f
+                .fact("available_for_important_usage_bytes", Value::Null)
+                .evidence(Evidence::line(
+                    probes::AVAILABLE_SPACE_ROOT,
+                    format!("unknown: {u}"),
+                ))
+        }
     }
     // One source may fail while the other answers: say which, so the figure's basis is clear.
     if let Err(u) = &obs.disk {

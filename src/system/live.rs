@@ -54,6 +54,7 @@ impl System for LiveSystem {
                     run_command(probe, &self.resolve(program), program, args).await
                 }
                 Source::File { path } => read_file(probe, &self.resolve(path)),
+                Source::AvailableSpace { mount } => available_space(probe, &self.resolve(mount)),
             }
         })
     }
@@ -230,6 +231,29 @@ async fn run_command(
     result.stdout = out_sink.into_payload();
     if let Sink::Memory(v) = err_sink {
         result.stderr = v;
+    }
+    result.duration = started.elapsed();
+    result
+}
+
+/// Free space of the volume mounted exactly at `mount`, via sysinfo (statfs on Linux,
+/// `volumeAvailableCapacityForImportantUsage` on macOS). Not mounted: unavailable.
+fn available_space(probe: &Probe, mount: &Path) -> ProbeResult {
+    let started = Instant::now();
+    let mut result = ProbeResult {
+        id: probe.id.clone(),
+        ..ProbeResult::default()
+    };
+    match sysinfo::Disks::new_with_refreshed_list() {
+        Err(e) => result.error = Some(format!("cannot list volumes: {e}")),
+        Ok(disks) => match disks.iter().find(|d| d.mount_point() == mount) {
+            Some(d) => {
+                result.available = true;
+                result.exit_status = Some(0);
+                result.stdout = Payload::Memory(format!("{}\n", d.available_space()).into_bytes());
+            }
+            None => result.error = Some(format!("no volume is mounted at {}", mount.display())),
+        },
     }
     result.duration = started.elapsed();
     result

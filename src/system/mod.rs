@@ -27,6 +27,10 @@ pub enum Source {
     Command { program: String, args: Vec<String> },
     /// An absolute path to a file, read raw.
     File { path: String },
+    /// Free space of the volume mounted at `mount` as the OS reports it to apps (sysinfo's
+    /// `available_space`; on macOS CoreFoundation's "available for important usage", which
+    /// counts purgeable space). Recorded as decimal bytes on stdout, so captures hold it too.
+    AvailableSpace { mount: String },
 }
 
 /// One command run or one file read.
@@ -68,6 +72,18 @@ impl Probe {
         }
     }
 
+    pub fn available_space(id: &str, mount: &str) -> Probe {
+        Probe {
+            id: id.to_string(),
+            source: Source::AvailableSpace {
+                mount: mount.to_string(),
+            },
+            timeout: Duration::from_secs(15),
+            max_bytes: 4096,
+            spool: false,
+        }
+    }
+
     pub fn with_timeout(mut self, timeout: Duration) -> Probe {
         self.timeout = timeout;
         self
@@ -101,6 +117,9 @@ impl Probe {
                 s
             }
             Source::File { path } => format!("read {path}"),
+            Source::AvailableSpace { mount } => {
+                format!("available space of the volume at {mount} (sysinfo)")
+            }
         }
     }
 }
