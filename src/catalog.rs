@@ -260,13 +260,7 @@ pub fn check(obs: &Observations, c: &Catalog, source: &str) -> Finding {
 mod tests {
     use super::*;
 
-    fn sample(name: &str) -> Vec<u8> {
-        let p = format!(
-            "{}/tests/fixtures/samples/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        std::fs::read(&p).unwrap_or_else(|e| panic!("{p}: {e}"))
-    }
+    use crate::test_support::sample;
 
     #[test]
     fn gdmf_raw_and_sofa_wrapped() {

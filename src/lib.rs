@@ -16,3 +16,6 @@ pub mod report;
 pub mod state;
 pub mod status;
 pub mod system;
+
+#[cfg(test)]
+pub(crate) mod test_support;

@@ -81,13 +81,7 @@ pub fn parse(bytes: &[u8]) -> Result<DdmState, String> {
 mod tests {
     use super::*;
 
-    fn sample(name: &str) -> Vec<u8> {
-        let p = format!(
-            "{}/tests/fixtures/samples/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        std::fs::read(&p).unwrap_or_else(|e| panic!("{p}: {e}"))
-    }
+    use crate::test_support::sample;
 
     #[test]
     fn global_settings_xml_fixture() {

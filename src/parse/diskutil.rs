@@ -106,13 +106,7 @@ fn parse_text(text: &str) -> Result<DiskInfo, String> {
 mod tests {
     use super::*;
 
-    fn sample(name: &str) -> Vec<u8> {
-        let p = format!(
-            "{}/tests/fixtures/samples/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        std::fs::read(&p).unwrap_or_else(|e| panic!("{p}: {e}"))
-    }
+    use crate::test_support::sample;
 
     #[test]
     fn catalina_plist_free_space_zero_uses_container() {

@@ -208,13 +208,7 @@ mod tests {
         }
     }
 
-    fn sample(name: &str) -> String {
-        let p = format!(
-            "{}/tests/fixtures/samples/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{p}: {e}"))
-    }
+    use crate::test_support::sample_text as sample;
 
     fn one(text: &str) -> (PowerStatus, Battery) {
         let st = parse(text).unwrap();

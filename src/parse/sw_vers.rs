@@ -96,13 +96,7 @@ mod tests {
     use super::*;
     use std::cmp::Ordering;
 
-    fn sample(name: &str) -> String {
-        let p = format!(
-            "{}/tests/fixtures/samples/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{p}: {e}"))
-    }
+    use crate::test_support::sample_text as sample;
 
     #[test]
     fn every_real_sample() {
