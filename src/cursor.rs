@@ -594,21 +594,28 @@ mod tests {
         let old = cur("2026-11-20T09:50:00-05:00", 90);
         // An incomplete read whose newest entry is older than the cursor keeps the cursor.
         assert_eq!(
-            next_until(Some(&old), false, Some(t("2026-11-20T09:40:00-05:00")), read_at),
+            next_until(
+                Some(&old),
+                false,
+                Some(t("2026-11-20T09:40:00-05:00")),
+                read_at
+            ),
             Some(t("2026-11-20T09:50:00-05:00"))
         );
         assert_eq!(
             next_until(Some(&old), false, None, read_at),
             Some(t("2026-11-20T09:50:00-05:00"))
         );
-        assert_eq!(
-            next_until(Some(&old), true, None, read_at),
-            Some(read_at)
-        );
+        assert_eq!(next_until(Some(&old), true, None, read_at), Some(read_at));
         // A future cursor is not kept; entries after the read's time do not move it there.
         let future = cur("2026-11-21T00:00:00-05:00", 90);
         assert_eq!(
-            next_until(Some(&future), false, Some(t("2026-11-20T11:00:00-05:00")), read_at),
+            next_until(
+                Some(&future),
+                false,
+                Some(t("2026-11-20T11:00:00-05:00")),
+                read_at
+            ),
             None
         );
         assert_eq!(next_until(None, false, None, read_at), None);
@@ -622,7 +629,8 @@ mod tests {
             process: "SoftwareUpdateSubscriber".into(),
             text: body.into(),
         };
-        let with_state = "Reporting status {\n    \"softwareupdate.install-state\" = installing;\n}";
+        let with_state =
+            "Reporting status {\n    \"softwareupdate.install-state\" = installing;\n}";
         let reports = vec![
             report(1, with_state),
             report(2, with_state),

@@ -137,7 +137,7 @@ fn runs(mdm: Entries, su: Entries) -> Runs {
     }
 }
 
-fn finding<'a>(o: &'a Observations, id: &str) -> Finding {
+fn finding(o: &Observations, id: &str) -> Finding {
     checks::diagnose(o, &Config::default())
         .findings
         .into_iter()
@@ -190,7 +190,9 @@ fn assert_incremental(r: &Runs) {
         .collect();
     assert_eq!(starts.len(), 2);
     assert!(
-        starts.iter().all(|c| c.contains("--start '2026-11-20 09:15:00-05:00'")),
+        starts
+            .iter()
+            .all(|c| c.contains("--start '2026-11-20 09:15:00-05:00'")),
         "{starts:?}"
     );
 }
@@ -207,14 +209,20 @@ fn healthy_mdm() -> Vec<(&'static str, &'static str)> {
         "09:10",
         "Processing server request: InstallProfile for: <Device> (x)",
     ));
-    v.push(("09:11", "Received HTTP response (200) [Acknowledged(InstallProfile):0]"));
+    v.push((
+        "09:11",
+        "Received HTTP response (200) [Acknowledged(InstallProfile):0]",
+    ));
     v.sort();
     v
 }
 
 const SU_WORKING: &[(&str, &str)] = &[
     ("08:40", "[scan]startCatalogDownload... (su)"),
-    ("09:00", "Reporting status {\n    \"softwareupdate.install-state\" = downloading;\n}"),
+    (
+        "09:00",
+        "Reporting status {\n    \"softwareupdate.install-state\" = downloading;\n}",
+    ),
     ("09:50", "6d41b000 : Cryptex patch progress: 80%"),
 ];
 
@@ -243,10 +251,7 @@ fn stuck_with_the_unanswered_command_before_the_split() {
             "Processing server request: ScheduleOSUpdate for: <Device> (x)",
         ),
         ("09:06", "Checking for MDM configuration profile"),
-        (
-            "09:25",
-            ">>>>> Sending HTTP request (PUT) [Idle] >>>>>",
-        ),
+        ("09:25", ">>>>> Sending HTTP request (PUT) [Idle] >>>>>"),
         ("09:25", "Received HTTP response (503) [Idle]"),
         ("09:40", "Received HTTP response (503) [Idle]"),
         ("09:55", "Received HTTP response (503) [Idle]"),
@@ -254,7 +259,10 @@ fn stuck_with_the_unanswered_command_before_the_split() {
     let su: &[(&str, &str)] = &[
         // Progress part-way before the split, nothing after: stalled in both readings.
         ("08:50", "6d41b000 : Cryptex patch progress: 40%"),
-        ("08:55", "Reporting status {\n    \"softwareupdate.install-state\" = downloading;\n}"),
+        (
+            "08:55",
+            "Reporting status {\n    \"softwareupdate.install-state\" = downloading;\n}",
+        ),
     ];
     let r = runs(mdm, su);
     assert_incremental(&r);
@@ -294,10 +302,7 @@ fn identity_errors_before_the_split_are_kept() {
         ("08:40", "Unable to create MDM identity"),
         ("09:05", "Unable to create MDM identity"),
         ("09:17", "Unable to create MDM identity"),
-        (
-            "09:30",
-            ">>>>> Sending HTTP request (PUT) [Idle] >>>>>",
-        ),
+        ("09:30", ">>>>> Sending HTTP request (PUT) [Idle] >>>>>"),
         ("09:50", "Unable to create MDM identity"),
     ];
     let r = runs(mdm, &[]);
@@ -325,7 +330,12 @@ fn a_rejected_start_falls_back_to_the_full_window() {
     let now = ts("10:00");
     let mdm = healthy_mdm();
     let whole = ndjson(&mdm, "mdmclient", window_start(now, &cfg), now);
-    let sys = fake(now, whole.clone(), ndjson(&[], "softwareupdated", now, now), &cfg);
+    let sys = fake(
+        now,
+        whole.clone(),
+        ndjson(&[], "softwareupdated", now, now),
+        &cfg,
+    );
     // The --start query fails (as `log` does on a date it cannot read), then the full one runs.
     let sys = {
         let f = FakeSystem::new(now);

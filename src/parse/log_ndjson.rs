@@ -171,7 +171,14 @@ fn fast_timestamp(b: &[u8]) -> Option<DateTime<FixedOffset>> {
             c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
         })
     };
-    let seps = [(4, b'-'), (7, b'-'), (10, b' '), (13, b':'), (16, b':'), (19, b'.')];
+    let seps = [
+        (4, b'-'),
+        (7, b'-'),
+        (10, b' '),
+        (13, b':'),
+        (16, b':'),
+        (19, b'.'),
+    ];
     if !seps.iter().all(|&(i, c)| b[i] == c) {
         return None;
     }
