@@ -40,13 +40,14 @@ fi
 
 # best-of-5 wall seconds (nanosecond clock: GNU time's %e has only 10 ms resolution, too coarse
 # for grep on 10 MB) and max RSS (KiB, GNU time) of a command, written to $WORK/m.txt; output
-# discarded. GNU time prints "Command exited with non-zero status N" first when the command
+# kept in a file. GNU time prints "Command exited with non-zero status N" first when the command
 # fails (mdmwatch exits 1 when it finds problems), so only its last line is read.
 measure() {
   best=""; rss=0
   for _ in 1 2 3 4 5; do
     t0=$(date +%s%N)
-    /usr/bin/time -f '%M' -o "$WORK/time.txt" "$@" >/dev/null 2>"$WORK/stderr.txt" || true
+    # stdout to a file, not /dev/null: GNU grep detects /dev/null and stops at the first match.
+    /usr/bin/time -f '%M' -o "$WORK/time.txt" "$@" >"$WORK/out.txt" 2>"$WORK/stderr.txt" || true
     t1=$(date +%s%N)
     t=$(awk "BEGIN{printf \"%.4f\", ($t1 - $t0) / 1e9}")
     m=$(tail -n 1 "$WORK/time.txt")
