@@ -4,6 +4,7 @@
 //! freely, never rename one. README.md's probe table mirrors this file.
 
 use crate::config::Config;
+use crate::cursor::{Queries, Query};
 use crate::system::Probe;
 
 pub const SW_VERS: &str = "sw_vers";
@@ -40,9 +41,38 @@ pub const MDMCLIENT_PREDICATE: &str =
 /// UpdateBrainService logs the prepare/apply progress ("Cryptex patch progress", seed 004).
 pub const SOFTWAREUPDATE_PREDICATE: &str = r#"process == "softwareupdated" OR process == "SoftwareUpdateSubscriber" OR process == "com.apple.MobileSoftwareUpdate.UpdateBrainService" OR (subsystem == "com.apple.remotemanagement" AND eventMessage CONTAINS "softwareupdate")"#;
 
+/// `(<sources>) AND (eventMessage CONTAINS "<m1>" OR ...)`: the OS returns only the lines whose
+/// message holds one of the summariser's markers, which are exactly the lines it can keep
+/// (`mdm_log::MARKERS`, `su_log::MARKERS`; CONTAINS is case-sensitive, as the markers are).
+fn with_messages(sources: &str, markers: &[&str]) -> String {
+    let messages: Vec<String> = markers
+        .iter()
+        .map(|m| format!("eventMessage CONTAINS \"{m}\""))
+        .collect();
+    format!("({sources}) AND ({})", messages.join(" OR "))
+}
+
+/// The `log show` predicate of `log_mdmclient`.
+pub fn mdmclient_predicate() -> String {
+    with_messages(MDMCLIENT_PREDICATE, crate::parse::mdm_log::MARKERS)
+}
+
+/// The `log show` predicate of `log_softwareupdate`.
+pub fn softwareupdate_predicate() -> String {
+    with_messages(SOFTWAREUPDATE_PREDICATE, crate::parse::su_log::MARKERS)
+}
+
 /// `log show` over the last `minutes` with a predicate, as newline-delimited JSON.
 pub fn log_probe(id: &str, predicate: &str, cfg: &Config) -> Probe {
-    let last = format!("{}m", cfg.liveness_window_minutes);
+    log_probe_query(id, predicate, cfg, Query::Full)
+}
+
+/// [`log_probe`], or from a start time (`--start`, the incremental query of `run`; same id).
+pub fn log_probe_query(id: &str, predicate: &str, cfg: &Config, query: Query) -> Probe {
+    let (flag, value) = match query {
+        Query::Full => ("--last", format!("{}m", cfg.liveness_window_minutes)),
+        Query::Since(t) => ("--start", crate::cursor::start_arg(t)),
+    };
     Probe::command(
         id,
         "/usr/bin/log",
@@ -51,8 +81,8 @@ pub fn log_probe(id: &str, predicate: &str, cfg: &Config) -> Probe {
             "--style",
             "ndjson",
             "--info",
-            "--last",
-            &last,
+            flag,
+            &value,
             "--predicate",
             predicate,
         ],
@@ -60,6 +90,15 @@ pub fn log_probe(id: &str, predicate: &str, cfg: &Config) -> Probe {
     .with_timeout(cfg.log_timeout())
     .with_max_bytes(cfg.log_max_bytes)
     .spooled()
+}
+
+/// The log probe `id` for `query` (`None` for another id).
+pub fn log_probe_for(id: &str, cfg: &Config, query: Query) -> Option<Probe> {
+    match id {
+        LOG_MDMCLIENT => Some(log_probe_query(id, &mdmclient_predicate(), cfg, query)),
+        LOG_SOFTWAREUPDATE => Some(log_probe_query(id, &softwareupdate_predicate(), cfg, query)),
+        _ => None,
+    }
 }
 
 fn cmd(id: &str, program: &str, args: &[&str], cfg: &Config) -> Probe {
@@ -86,6 +125,11 @@ pub fn launchctl_print(id: &str, label: &str, cfg: &Config) -> Probe {
 
 /// Probes that depend on nothing else; run concurrently in the first phase.
 pub fn independent(cfg: &Config) -> Vec<Probe> {
+    independent_with(cfg, &Queries::default())
+}
+
+/// [`independent`] with the log queries of an incremental run.
+pub fn independent_with(cfg: &Config, q: &Queries) -> Vec<Probe> {
     vec![
         cmd(SW_VERS, "/usr/bin/sw_vers", &[], cfg),
         cmd(HW_MODEL, "/usr/sbin/sysctl", &["-n", "hw.model"], cfg),
@@ -108,8 +152,13 @@ pub fn independent(cfg: &Config) -> Vec<Probe> {
             &["-L", "-o", "stdout-xml"],
             cfg,
         ),
-        log_probe(LOG_MDMCLIENT, MDMCLIENT_PREDICATE, cfg),
-        log_probe(LOG_SOFTWAREUPDATE, SOFTWAREUPDATE_PREDICATE, cfg),
+        log_probe_query(LOG_MDMCLIENT, &mdmclient_predicate(), cfg, q.mdmclient),
+        log_probe_query(
+            LOG_SOFTWAREUPDATE,
+            &softwareupdate_predicate(),
+            cfg,
+            q.softwareupdate,
+        ),
         launchctl_print(LAUNCHCTL_MDMCLIENT, MDMCLIENT_LABEL, cfg),
         launchctl_print(LAUNCHCTL_SOFTWAREUPDATED, SOFTWAREUPDATED_LABEL, cfg),
         cmd(PMSET_BATT, "/usr/bin/pmset", &["-g", "batt"], cfg),

@@ -10,7 +10,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::io::{self, BufRead};
+use std::io::{self, Read};
 use std::marker::PhantomData;
 
 use chrono::{DateTime, FixedOffset};
@@ -45,7 +45,8 @@ pub struct LogEntry {
 pub struct StreamStats {
     /// Every line seen, including header, trailer and skipped ones.
     pub lines: u64,
-    /// Log entries handed to the callback.
+    /// Lines that are log entries: handed to the callback, or (with a [`Prefilter`]) long lines
+    /// framed as a JSON object (`{` ... `}`) that contain no marker and were only counted.
     pub entries: u64,
     /// Lines that were neither an entry, the header/preamble, the trailer nor blank.
     pub skipped: u64,
@@ -152,7 +153,48 @@ fn message_type_name(raw: &str) -> Cow<'_, str> {
 
 /// Parses `YYYY-MM-DD HH:MM:SS.ffffff±HHMM` as `log show` prints it.
 pub fn parse_timestamp(s: &str) -> Option<DateTime<FixedOffset>> {
-    DateTime::parse_from_str(s.trim(), "%Y-%m-%d %H:%M:%S%.f%z").ok()
+    let s = s.trim();
+    // The exact shape `log show` prints is read by hand (chrono's format interpreter costs about
+    // a microsecond per entry); anything else goes through chrono, which defines the semantics.
+    fast_timestamp(s.as_bytes())
+        .or_else(|| DateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f%z").ok())
+}
+
+/// `YYYY-MM-DD HH:MM:SS.ffffff±HHMM` with exactly six fraction digits, else `None`.
+fn fast_timestamp(b: &[u8]) -> Option<DateTime<FixedOffset>> {
+    use chrono::{NaiveDate, TimeZone};
+    if b.len() != 31 {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        })
+    };
+    let seps = [
+        (4, b'-'),
+        (7, b'-'),
+        (10, b' '),
+        (13, b':'),
+        (16, b':'),
+        (19, b'.'),
+    ];
+    if !seps.iter().all(|&(i, c)| b[i] == c) {
+        return None;
+    }
+    let sign = match b[26] {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let (oh, om) = (num(27..29)?, num(29..31)?);
+    if om >= 60 {
+        return None;
+    }
+    let offset = FixedOffset::east_opt(sign * (oh * 3600 + om * 60) as i32)?;
+    let naive = NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)?
+        .and_hms_micro_opt(num(11..13)?, num(14..16)?, num(17..19)?, num(20..26)?)?;
+    offset.from_local_datetime(&naive).single()
 }
 
 fn set(dst: &mut String, src: Option<&Text<'_>>) {
@@ -212,82 +254,78 @@ pub fn parse_line(line: &[u8], entry: &mut LogEntry) -> LineKind {
     LineKind::Entry
 }
 
-/// Reads one line into `buf` (without the newline), keeping at most `cap` bytes. Returns
-/// `None` at end of input, else (bytes consumed, over-long, ended with a newline).
-fn read_line_capped<R: BufRead>(
-    r: &mut R,
-    buf: &mut Vec<u8>,
-    cap: usize,
-) -> io::Result<Option<(u64, bool, bool)>> {
-    buf.clear();
-    let mut consumed: u64 = 0;
-    let mut overlong = false;
-    loop {
-        let available = match r.fill_buf() {
-            Ok(b) => b,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        if available.is_empty() {
-            return Ok(if consumed == 0 {
-                None
-            } else {
-                Some((consumed, overlong, false))
-            });
-        }
-        let (chunk, newline) = match available.iter().position(|&b| b == b'\n') {
-            Some(i) => (&available[..i], true),
-            None => (available, false),
-        };
-        if !overlong {
-            if buf.len() + chunk.len() <= cap {
-                buf.extend_from_slice(chunk);
-            } else {
-                overlong = true;
-                buf.clear();
-            }
-        }
-        let used = chunk.len() + usize::from(newline);
-        consumed += used as u64;
-        r.consume(used);
-        if newline {
-            return Ok(Some((consumed, overlong, true)));
+/// Bytes read from the input at a time. A line longer than this grows the buffer, up to the
+/// line cap (+1 byte to tell "exactly the cap" from "over it").
+pub const BLOCK: usize = 256 * 1024;
+
+/// Lines shorter than this are always deserialised (the trailer, truncated objects and the
+/// small garbage cases are all short): the pre-filter only skips long, well-framed entries.
+pub const SHORT_LINE: usize = 256;
+
+/// A raw-byte pre-filter: a line that contains none of the markers (and no `\u` escape) cannot
+/// matter to a summariser and is only counted, not deserialised.
+///
+/// Exactness: the summarisers match ASCII substrings of the *decoded* message. A JSON string
+/// holds such a substring verbatim in its raw bytes unless one of its characters was written as
+/// a `\uXXXX` escape (the other escapes, `\"` `\\` `\/` `\n` ..., decode to characters no marker
+/// contains), so every line with a `\u` escape is deserialised too. A marker found outside the
+/// message (in the process path, say) only costs a deserialisation; it never drops a line.
+pub struct Prefilter {
+    markers: aho_corasick::AhoCorasick,
+    unicode_escape: memchr::memmem::Finder<'static>,
+}
+
+impl Prefilter {
+    /// `markers` must be non-empty ASCII without `"`, `\`, `/` or control characters (checked
+    /// in debug builds and by the summarisers' tests).
+    pub fn new(markers: &[&str]) -> Prefilter {
+        debug_assert!(markers.iter().all(|m| !m.is_empty()
+            && m.bytes().all(|b| b.is_ascii_graphic() || b == b' ')
+            && !m.contains(['"', '\\', '/'])));
+        let markers = aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+            .build(markers)
+            .expect("a few short literal markers always build");
+        Prefilter {
+            markers,
+            unicode_escape: memchr::memmem::Finder::new(b"\\u"),
         }
     }
 }
 
-/// Calls `f` for every entry, in order, holding one line (at most `MAX_LINE`) in memory at a
-/// time. Fails only when the reader fails; bad lines are counted, never fatal.
-pub fn for_each_entry<R: BufRead>(
-    reader: R,
-    f: impl FnMut(&LogEntry),
-) -> Result<StreamStats, String> {
-    for_each_entry_capped(reader, MAX_LINE, f)
+/// Per-read state: the counters, the reused entry, the callback.
+struct Sink<'a, F: FnMut(&LogEntry)> {
+    cap: usize,
+    filter: Option<&'a Prefilter>,
+    stats: StreamStats,
+    entry: LogEntry,
+    f: F,
 }
 
-/// [`for_each_entry`] with an explicit line cap (tests use a small one).
-pub fn for_each_entry_capped<R: BufRead>(
-    mut reader: R,
-    cap: usize,
-    mut f: impl FnMut(&LogEntry),
-) -> Result<StreamStats, String> {
-    let mut stats = StreamStats::default();
-    let mut buf = Vec::with_capacity(4096);
-    let mut entry = LogEntry::default();
-    while let Some((n, overlong, newline)) =
-        read_line_capped(&mut reader, &mut buf, cap).map_err(|e| format!("read error: {e}"))?
-    {
+impl<F: FnMut(&LogEntry)> Sink<'_, F> {
+    /// One line (without its newline). `interesting`: the pre-filter found a marker in it.
+    fn line(&mut self, line: &[u8], newline: bool, interesting: bool) {
+        let stats = &mut self.stats;
         stats.lines += 1;
-        stats.bytes += n;
-        if overlong {
+        stats.bytes += line.len() as u64 + u64::from(newline);
+        if line.len() > self.cap {
             stats.overlong += 1;
             stats.skipped += 1;
-            continue;
+            return;
         }
-        match parse_line(&buf, &mut entry) {
+        // Fast path: a long, complete line framed as a JSON object without any marker. It is
+        // counted as an entry by its framing; nothing in it can change a summary.
+        if self.filter.is_some() && !interesting && newline && line.len() >= SHORT_LINE {
+            let t = line.trim_ascii();
+            if t.first() == Some(&b'{') && t.last() == Some(&b'}') {
+                stats.entries += 1;
+                return;
+            }
+        }
+        match parse_line(line, &mut self.entry) {
             LineKind::Entry => {
                 stats.entries += 1;
-                f(&entry);
+                (self.f)(&self.entry);
             }
             LineKind::Trailer(count) => {
                 stats.finished = true;
@@ -302,7 +340,129 @@ pub fn for_each_entry_capped<R: BufRead>(
             }
         }
     }
-    Ok(stats)
+
+    /// Every complete line of `region` (which ends with a newline), with the pre-filter run once
+    /// over the whole region rather than per line.
+    fn lines(&mut self, region: &[u8]) {
+        let filter = self.filter;
+        let mut hits = filter.map(|p| p.markers.find_iter(region).map(|m| m.start()).peekable());
+        let mut escapes = filter.map(|p| p.unicode_escape.find_iter(region).peekable());
+        let mut start = 0;
+        for nl in memchr::memchr_iter(b'\n', region) {
+            let mut interesting = false;
+            if let Some(h) = hits.as_mut() {
+                while h.next_if(|&p| p < start).is_some() {}
+                interesting = h.peek().is_some_and(|&p| p < nl);
+            }
+            if let (false, Some(u)) = (interesting, escapes.as_mut()) {
+                while u.next_if(|&p| p < start).is_some() {}
+                interesting = u.peek().is_some_and(|&p| p < nl);
+            }
+            self.line(&region[start..nl], true, interesting);
+            start = nl + 1;
+        }
+    }
+}
+
+fn read_some<R: Read>(r: &mut R, buf: &mut [u8]) -> io::Result<usize> {
+    loop {
+        match r.read(buf) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
+    }
+}
+
+/// Calls `f` for every entry, in order, holding at most one block plus one line (at most
+/// `MAX_LINE`) in memory. Fails only when the reader fails; bad lines are counted, never fatal.
+pub fn for_each_entry<R: Read>(reader: R, f: impl FnMut(&LogEntry)) -> Result<StreamStats, String> {
+    for_each_entry_capped(reader, MAX_LINE, f)
+}
+
+/// [`for_each_entry`] with an explicit line cap (tests use a small one).
+pub fn for_each_entry_capped<R: Read>(
+    reader: R,
+    cap: usize,
+    f: impl FnMut(&LogEntry),
+) -> Result<StreamStats, String> {
+    for_each_entry_filtered(reader, cap, None, f)
+}
+
+/// [`for_each_entry_capped`] with a pre-filter: long, well-framed lines without a marker are
+/// counted in `entries` but not deserialised nor handed to `f`.
+pub fn for_each_entry_filtered<R: Read>(
+    mut reader: R,
+    cap: usize,
+    filter: Option<&Prefilter>,
+    f: impl FnMut(&LogEntry),
+) -> Result<StreamStats, String> {
+    let mut sink = Sink {
+        cap,
+        filter,
+        stats: StreamStats::default(),
+        entry: LogEntry::default(),
+        f,
+    };
+    let mut buf = vec![0u8; BLOCK.min(cap.saturating_add(1)).max(4096)];
+    // Valid bytes are buf[..len]; all complete lines are consumed after each read.
+    let mut len = 0usize;
+    // Bytes of an over-long line being drained (nothing of it is kept).
+    let mut draining: Option<u64> = None;
+    loop {
+        let n = read_some(&mut reader, &mut buf[len..]).map_err(|e| format!("read error: {e}"))?;
+        if n == 0 {
+            break;
+        }
+        let fresh = len;
+        len += n;
+        let mut from = 0;
+        if let Some(done) = draining {
+            match memchr::memchr(b'\n', &buf[fresh..len]) {
+                Some(i) => {
+                    let stats = &mut sink.stats;
+                    stats.lines += 1;
+                    stats.bytes += done + i as u64 + 1;
+                    stats.overlong += 1;
+                    stats.skipped += 1;
+                    draining = None;
+                    from = fresh + i + 1;
+                }
+                None => {
+                    draining = Some(done + n as u64);
+                    len = 0;
+                    continue;
+                }
+            }
+        }
+        // Only bytes past `fresh` can hold the newline ending the partial line.
+        if let Some(last) = memchr::memrchr(b'\n', &buf[from.max(fresh)..len]) {
+            let end = from.max(fresh) + last + 1;
+            sink.lines(&buf[from..end]);
+            from = end;
+        }
+        buf.copy_within(from..len, 0);
+        len -= from;
+        if len == buf.len() {
+            // A full buffer with no newline: grow up to the cap, then drain.
+            if len > cap {
+                draining = Some(len as u64);
+                len = 0;
+            } else {
+                let grown = (buf.len() * 2).min(cap.saturating_add(1));
+                buf.resize(grown, 0);
+            }
+        }
+    }
+    if let Some(done) = draining {
+        let stats = &mut sink.stats;
+        stats.lines += 1;
+        stats.bytes += done;
+        stats.overlong += 1;
+        stats.skipped += 1;
+    } else if len > 0 {
+        sink.line(&buf[..len], false, true);
+    }
+    Ok(sink.stats)
 }
 
 #[cfg(test)]
@@ -470,6 +630,60 @@ mod tests {
     }
 
     #[test]
+    fn lines_longer_than_a_block_grow_the_buffer() {
+        let big = "y".repeat(BLOCK * 2 + 17);
+        let input = format!(
+            "{{\"eventMessage\":\"a\"}}\n{{\"eventMessage\":\"{big}\"}}\n{{\"eventMessage\":\"b\"}}"
+        );
+        let (e, s) = read(input.as_bytes());
+        assert_eq!(e.len(), 3);
+        assert_eq!(e[1].message.len(), big.len());
+        assert_eq!(s.bytes, input.len() as u64);
+        assert_eq!((s.lines, s.skipped, s.overlong), (3, 0, 0));
+    }
+
+    #[test]
+    fn prefilter_counts_unmarked_entries_without_parsing() {
+        let filter = Prefilter::new(&["Received HTTP response"]);
+        let pad = "z".repeat(SHORT_LINE);
+        let input = format!(
+            "Filtering the log data\n{{\"eventMessage\":\"chatter\",\"pad\":\"{pad}\"}}\n{{\"eventMessage\":\"Received HTTP response (200)\",\"pad\":\"{pad}\"}}\n{{\"eventMessage\":\"short\"}}\n{{\"eventMessage\":\"\\u0041\",\"pad\":\"{pad}\"}}\n{{\"count\":4,\"finished\":1}}\n"
+        );
+        let mut seen = Vec::new();
+        let s = for_each_entry_filtered(input.as_bytes(), MAX_LINE, Some(&filter), |e| {
+            seen.push(e.message.clone())
+        })
+        .expect("reads");
+        assert_eq!(seen, ["Received HTTP response (200)", "short", "A"]);
+        assert_eq!((s.entries, s.skipped, s.lines), (4, 0, 6));
+        assert!(s.finished);
+        assert_eq!(s.bytes, input.len() as u64);
+    }
+
+    proptest::proptest! {
+        /// Any chunking of the input (reads of any size) gives the same result.
+        #[test]
+        fn short_reads_change_nothing(
+            bytes in proptest::collection::vec(proptest::sample::select(b"{}\"ab\n x:".to_vec()), 0..600),
+            chunk in 1usize..17,
+        ) {
+            struct Dribble<'a>(&'a [u8], usize);
+            impl Read for Dribble<'_> {
+                fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                    let n = self.1.min(buf.len()).min(self.0.len());
+                    buf[..n].copy_from_slice(&self.0[..n]);
+                    self.0 = &self.0[n..];
+                    Ok(n)
+                }
+            }
+            let whole = read_cap(&bytes, 8);
+            let mut out = Vec::new();
+            let s = for_each_entry_capped(Dribble(&bytes, chunk), 8, |e| out.push(e.clone())).expect("reads");
+            proptest::prop_assert_eq!(whole, (out, s));
+        }
+    }
+
+    #[test]
     fn small_cap_applies_exactly() {
         let line = b"{\"eventMessage\":\"12345\"}\n";
         let len = line.len() - 1;
@@ -506,6 +720,20 @@ mod tests {
             let stats = for_each_entry_capped(&bytes[..], cap, |_| {}).expect("memory never fails");
             proptest::prop_assert_eq!(stats.bytes, bytes.len() as u64);
             proptest::prop_assert!(stats.entries + stats.skipped <= stats.lines);
+        }
+    }
+
+    proptest::proptest! {
+        /// The hand-written reader agrees with chrono's on every string of the printed shape.
+        #[test]
+        fn fast_timestamps_agree_with_chrono(
+            y in 0u32..10000, mo in 0u32..14, d in 0u32..33, h in 0u32..26, mi in 0u32..62,
+            s in 0u32..62, us in 0u32..1_000_000, sign in proptest::sample::select(vec!['+', '-']),
+            oh in 0u32..100, om in 0u32..100,
+        ) {
+            let text = format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}.{us:06}{sign}{oh:02}{om:02}");
+            let chrono = DateTime::parse_from_str(&text, "%Y-%m-%d %H:%M:%S%.f%z").ok();
+            proptest::prop_assert_eq!(parse_timestamp(&text), chrono, "{}", text);
         }
     }
 
