@@ -423,3 +423,22 @@ fn state_float_in_other_keys_round_trips_exactly() {
     let v: serde_json::Value = serde_json::from_slice(&once).unwrap();
     assert_eq!(v["x"]["z"].as_f64(), Some(8.888880068903466e38));
 }
+
+/// Regression (found while fuzzing `state` for round trips): a time that is in year 9999 with a
+/// negative offset (or in year 0000 with a positive one) was accepted, then written back in UTC
+/// as `+10000-...` (or `-0001-...`), which is not RFC 3339: heal wrote a state file it could not
+/// read. Past 9999 is now refused on reading; year 1 and before are "never", like Go's zero time.
+#[test]
+fn state_time_outside_years_2_to_9999_never_writes_an_unreadable_state() {
+    assert!(State::from_bytes(br#"{"last_mdm_kickstart":"9999-12-31T23:59:59-01:00"}"#).is_err());
+    assert!(State::from_bytes(
+        br#"{"services":{"mdmclient":{"attempted_at":"9999-12-31T23:00:00-05:00"}}}"#
+    )
+    .is_err());
+    let s = State::from_bytes(br#"{"last_mdm_kickstart":"0000-01-01T00:30:00+01:00","last_software_update_kickstart":"0001-01-01T00:00:00+00:01"}"#).unwrap();
+    assert_eq!(s.last_attempt(Service::Mdmclient), None);
+    assert_eq!(s.last_attempt(Service::Softwareupdated), None);
+    State::from_bytes(&s.to_bytes()).unwrap();
+    let s = State::from_bytes(br#"{"last_mdm_kickstart":"9999-12-31T23:59:59+01:00"}"#).unwrap();
+    State::from_bytes(&s.to_bytes()).expect("a time up to 9999 UTC is written back readable");
+}
