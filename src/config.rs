@@ -305,6 +305,17 @@ pub struct Loaded {
 }
 
 impl Loaded {
+    /// Built-in defaults, nothing read yet.
+    fn defaults() -> Loaded {
+        Loaded {
+            config: Config::default(),
+            origins: HashMap::new(),
+            sources: Vec::new(),
+            warnings: Vec::new(),
+            errors: Vec::new(),
+        }
+    }
+
     /// Which source set `key` (a leaf key, dotted for `BatteryThresholds.<Arch>.<Kind>`).
     pub fn source_of(&self, key: &str) -> Source {
         self.origins.get(key).copied().unwrap_or(Source::Default)
@@ -408,13 +419,7 @@ pub fn resolve(sysroot: Option<&Path>, path: &str) -> PathBuf {
 /// (each overriding the one before), then `flags`. The two system paths are resolved under
 /// `sysroot` when given, and so is the status directory unless `--status-dir` set it.
 pub fn load(sysroot: Option<&Path>, config_file: Option<&Path>, flags: &Flags) -> Loaded {
-    let mut loaded = Loaded {
-        config: Config::default(),
-        origins: HashMap::new(),
-        sources: Vec::new(),
-        warnings: Vec::new(),
-        errors: Vec::new(),
-    };
+    let mut loaded = Loaded::defaults();
     let mut layers: Vec<(Source, PathBuf)> = Vec::new();
     if let Some(f) = config_file {
         layers.push((Source::ConfigFile, f.to_path_buf()));
@@ -505,17 +510,34 @@ fn read_source(path: &Path) -> Result<Option<plist::Dictionary>, (&'static str, 
         }
         Err(e) => return Err(("unreadable", format!("cannot read: {e}"))),
     };
+    parse_source(&bytes).map(Some)
+}
+
+/// The pure layer under [`read_source`]: one source's bytes to its dictionary.
+pub fn parse_source(bytes: &[u8]) -> Result<plist::Dictionary, (&'static str, String)> {
     if bytes.len() as u64 > MAX_SOURCE_BYTES {
         return Err(("invalid", format!("larger than {MAX_SOURCE_BYTES} bytes")));
     }
     match plist::Value::from_reader(Cursor::new(bytes)) {
-        Ok(plist::Value::Dictionary(d)) => Ok(Some(d)),
+        Ok(plist::Value::Dictionary(d)) => Ok(d),
         Ok(_) => Err((
             "invalid",
             "is a property list but not a dictionary".to_string(),
         )),
         Err(e) => Err(("invalid", format!("is not a valid property list: {e}"))),
     }
+}
+
+/// [`load`] without I/O: the defaults with `bytes` applied as the `--config` file (no flags,
+/// no other source). What `load` does with a file's bytes, exposed for the fuzzer and tests.
+pub fn from_bytes(bytes: &[u8]) -> Loaded {
+    let mut loaded = Loaded::defaults();
+    let path = Path::new("<bytes>");
+    match parse_source(bytes) {
+        Ok(dict) => apply_dict(&mut loaded, Source::ConfigFile, path, &dict),
+        Err((_, why)) => loaded.warnings.push(format!("<bytes>: {why}")),
+    }
+    loaded
 }
 
 fn apply_dict(loaded: &mut Loaded, source: Source, path: &Path, dict: &plist::Dictionary) {

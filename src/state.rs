@@ -19,7 +19,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -314,9 +314,15 @@ pub fn parse_time(s: &str) -> Result<Option<DateTime<FixedOffset>>, String> {
         return Ok(None);
     }
     let t = DateTime::parse_from_rfc3339(s).map_err(|e| format!("{s:?} is not RFC 3339: {e}"))?;
-    // Go's zero time; nothing real happened in year 1.
-    if t.with_timezone(&Utc).format("%Y").to_string() == "0001" {
+    // Go's zero time; nothing real happened in year 1 (or before, which an offset can reach).
+    let year = t.with_timezone(&Utc).year();
+    if year <= 1 {
         return Ok(None);
+    }
+    // Written back in UTC, a time past 9999 would be `+10000-...`, which is not RFC 3339: a
+    // state file accepted here must stay readable once rewritten.
+    if year > 9999 {
+        return Err(format!("{s:?} is after the year 9999"));
     }
     Ok(Some(t))
 }

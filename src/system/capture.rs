@@ -31,7 +31,8 @@ pub fn prepare_dir(dir: &Path) -> Result<(), String> {
                 ));
             }
         }
-        Err(_) => std::fs::create_dir_all(dir)
+        // Created 0755 whatever the umask (and never through a symlink).
+        Err(_) => super::files::ensure_dir(dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?,
     }
     Ok(())

@@ -74,6 +74,37 @@ fn check_dir_owner(dir: &Path, m: &fs::Metadata) -> io::Result<()> {
     Ok(())
 }
 
+/// As root, every existing ancestor of `dir` must be root-owned and not writable by everyone
+/// (sticky directories such as `/tmp` excepted), and a symlinked ancestor (`/var` on macOS) must
+/// be root's: otherwise its owner could swap a component for a symlink between our checks and
+/// the write, and root would write wherever that points.
+fn check_ancestors(dir: &Path) -> io::Result<()> {
+    if !nix::unistd::geteuid().is_root() {
+        return Ok(());
+    }
+    for a in dir.ancestors().skip(1) {
+        if a.as_os_str().is_empty() {
+            continue;
+        }
+        let Ok(lm) = fs::symlink_metadata(a) else {
+            continue;
+        };
+        if lm.file_type().is_symlink() {
+            if lm.uid() != 0 {
+                return Err(refuse(format!(
+                    "{} is a symbolic link owned by uid {}, not root; refusing to write below it",
+                    a.display(),
+                    lm.uid()
+                )));
+            }
+            check_dir_owner(a, &fs::metadata(a)?)?;
+        } else {
+            check_dir_owner(a, &lm)?;
+        }
+    }
+    Ok(())
+}
+
 /// Atomically replaces `path` with `bytes`, mode `mode`. A symlink at `path` is refused.
 pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
     let dir = match path.parent() {
@@ -83,6 +114,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
     let name = path
         .file_name()
         .ok_or_else(|| refuse(format!("{} has no file name", path.display())))?;
+    check_ancestors(dir)?;
     ensure_dir(dir)?;
     if let Ok(m) = fs::symlink_metadata(path) {
         if m.file_type().is_symlink() {
@@ -113,14 +145,17 @@ pub fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
-/// Creates a new file (never an existing one, never through a link) with `mode`.
+/// Creates a new file (never an existing one, never through a link) with exactly `mode`
+/// (whatever the umask).
 pub fn create_new(path: &Path, mode: u32) -> io::Result<File> {
-    OpenOptions::new()
+    let f = OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(mode)
         .custom_flags(nix::libc::O_NOFOLLOW)
-        .open(path)
+        .open(path)?;
+    f.set_permissions(fs::Permissions::from_mode(mode))?;
+    Ok(f)
 }
 
 /// Reads at most `max` bytes of a regular file without following a symlink at `path`.

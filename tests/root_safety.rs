@@ -1,0 +1,398 @@
+//! Root safety: mdmwatch runs as root every 95 minutes and must never be a way into the machine.
+//! Covered elsewhere: fixed subprocess environment and absolute binaries (`live_runner.rs`),
+//! symlink-refusing atomic writes (`system/files.rs`, `status.rs`), settings bounds (`config.rs`).
+//! Here:
+//! - no shell anywhere, and processes are spawned only in `src/system/live.rs` (source scan);
+//! - `--replay` writes nothing outside `--status-dir` / `--state`: not into the capture, the
+//!   current directory, `$HOME` or `$TMPDIR`, whichever command runs;
+//! - directories are created 0755 and files 0644 whatever the umask (explicit modes);
+//! - an existing directory on the way to the status directory that another user controls is
+//!   refused when running as root;
+//! - status directory bounds, more cases.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn src_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            src_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+/// Source lines outside comments (good enough for a lint: `//` to end of line is dropped).
+fn code_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.lines()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.split("//").next().unwrap_or("")))
+}
+
+#[test]
+fn no_shell_and_no_process_spawning_outside_system_live() {
+    let root = common::root();
+    let mut files = Vec::new();
+    src_files(&root.join("src"), &mut files);
+    assert!(files.len() > 20, "scanned {} files", files.len());
+    let mut bad = Vec::new();
+    for f in &files {
+        let rel = f.strip_prefix(&root).unwrap().display().to_string();
+        let text = fs::read_to_string(f).unwrap();
+        let live = rel == "src/system/live.rs";
+        for (n, line) in code_lines(&text) {
+            let compact: String = line.split_whitespace().collect();
+            let shell = [
+                "\"/bin/sh\"",
+                "\"/bin/bash\"",
+                "\"/bin/zsh\"",
+                "\"sh\"",
+                "\"bash\"",
+                "\"zsh\"",
+            ]
+            .iter()
+            .any(|s| compact.contains(s))
+                || compact.contains("\"sh\",\"-c\"")
+                || compact.contains("\"/usr/bin/env\"")
+                || compact.contains("\"osascript\"")
+                || compact.contains("/usr/bin/osascript");
+            if shell {
+                bad.push(format!("{rel}:{n}: shell: {}", line.trim()));
+            }
+            let spawn = compact.contains("Command::new")
+                || compact.contains("process::Command")
+                || compact.contains("libc::exec")
+                || compact.contains("libc::system")
+                || compact.contains("libc::posix_spawn")
+                || compact.contains("unistd::exec")
+                || compact.contains("unistd::fork");
+            if spawn && !live {
+                bad.push(format!(
+                    "{rel}:{n}: spawns outside system/live.rs: {}",
+                    line.trim()
+                ));
+            }
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
+
+/// Heal's commands (the only ones run as root that change anything) name absolute binaries.
+/// (Probe commands: `live_runner.rs` and the probe table test.)
+#[test]
+fn every_heal_command_is_an_absolute_path() {
+    let text = fs::read_to_string(common::root().join("src/heal/mod.rs")).unwrap();
+    for prog in [
+        "\"/bin/launchctl\"",
+        "\"/bin/kill\"",
+        "\"/usr/bin/dscacheutil\"",
+    ] {
+        assert!(text.contains(prog), "{prog}");
+    }
+    let joined: String = text.split_whitespace().collect();
+    let mut checked = 0;
+    for (i, _) in joined.match_indices("action_probe(") {
+        let args = &joined[i..];
+        // action_probe(ID, "PROGRAM", ...): the second argument.
+        let Some(prog) = args.split(',').nth(1) else {
+            continue;
+        };
+        if prog.starts_with('"') {
+            assert!(prog.starts_with("\"/"), "relative program {prog}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 3, "only {checked} literal programs found");
+}
+
+/// Path -> (size, mode, mtime ns, content hash) of every entry under `dir`.
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, (u64, u32, i64, u64)> {
+    fn walk(d: &Path, out: &mut BTreeMap<PathBuf, (u64, u32, i64, u64)>) {
+        let Ok(rd) = fs::read_dir(d) else { return };
+        for e in rd {
+            let p = e.unwrap().path();
+            let m = fs::symlink_metadata(&p).unwrap();
+            let hash = if m.is_file() {
+                fs::read(&p)
+                    .unwrap()
+                    .iter()
+                    .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+                        (h ^ *b as u64).wrapping_mul(0x100_0000_01b3)
+                    })
+            } else {
+                0
+            };
+            out.insert(
+                p.clone(),
+                (
+                    m.size(),
+                    m.mode(),
+                    m.mtime() * 1_000_000_000 + m.mtime_nsec(),
+                    hash,
+                ),
+            );
+            if m.is_dir() {
+                walk(&p, out);
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, &mut out);
+    out
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for e in fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        fs::copy(e.path(), to.join(e.file_name())).unwrap();
+    }
+}
+
+struct Jail {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+}
+
+impl Jail {
+    /// A tmp tree: a read-only copy of a capture, an empty HOME, cwd and TMPDIR, and `out/`.
+    fn new(capture: &str) -> Jail {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().to_path_buf();
+        let cap = root.join("capture");
+        copy_dir(&common::captures_dir().join(capture), &cap);
+        for f in fs::read_dir(&cap).unwrap() {
+            fs::set_permissions(f.unwrap().path(), fs::Permissions::from_mode(0o444)).unwrap();
+        }
+        fs::set_permissions(&cap, fs::Permissions::from_mode(0o555)).unwrap();
+        for d in ["home", "cwd", "tmp", "out"] {
+            fs::create_dir(root.join(d)).unwrap();
+        }
+        Jail { _dir: dir, root }
+    }
+
+    fn p(&self, rel: &str) -> String {
+        self.root.join(rel).display().to_string()
+    }
+
+    #[allow(clippy::disallowed_methods)] // tests run the built binary
+    fn run(&self, args: &[&str], umask: Option<u16>) -> Output {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_mdmwatch"));
+        c.args(args)
+            .current_dir(self.root.join("cwd"))
+            .env("HOME", self.root.join("home"))
+            .env("TMPDIR", self.root.join("tmp"))
+            .env_remove("MDMWATCH_LOG");
+        if let Some(mask) = umask {
+            // SAFETY: umask is async-signal-safe; nothing else runs between fork and exec.
+            unsafe {
+                c.pre_exec(move || {
+                    nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(mask.into()));
+                    Ok(())
+                });
+            }
+        }
+        c.output().unwrap()
+    }
+}
+
+#[test]
+fn replay_writes_nothing_outside_status_dir_and_state() {
+    for capture in ["mdmclient-stuck", "softwareupdate-stuck", "healthy"] {
+        let j = Jail::new(capture);
+        let cap = j.p("capture");
+        let status = j.p("out/status");
+        let state = j.p("out/state/state.json");
+        let before = snapshot(&j.root);
+        let commands: Vec<Vec<&str>> = vec![
+            vec!["-diagnose", "--replay", &cap],
+            vec!["diagnose", "--json", "--verbose", "--replay", &cap],
+            vec!["-heal", "--replay", &cap],
+            vec![
+                "heal",
+                "--dry-run",
+                "--json",
+                "--replay",
+                &cap,
+                "--state",
+                &state,
+            ],
+            vec![
+                "run",
+                "--replay",
+                &cap,
+                "--status-dir",
+                &status,
+                "--state",
+                &state,
+            ],
+            vec!["run", "--json", "--replay", &cap, "--status-dir", &status],
+            // A capture into the capture itself (not empty) is refused.
+            vec!["capture", &cap, "--replay", &cap],
+        ];
+        for args in &commands {
+            let o = j.run(args, None);
+            assert!(o.status.code().is_some(), "{args:?} was killed");
+        }
+        let after = snapshot(&j.root);
+        let mut changed: Vec<String> = Vec::new();
+        for (p, meta) in &after {
+            if before.get(p) != Some(meta) {
+                changed.push(p.strip_prefix(&j.root).unwrap().display().to_string());
+            }
+        }
+        for p in before.keys() {
+            if !after.contains_key(p) {
+                changed.push(format!("removed {}", p.display()));
+            }
+        }
+        changed.retain(|p| p != "out");
+        changed.sort();
+        assert_eq!(
+            changed,
+            vec!["out/status", "out/status/status.json", "out/status/status.plist"],
+            "{capture}: replay wrote outside the status directory (the state is never written on replay)"
+        );
+    }
+}
+
+#[test]
+fn created_directories_are_0755_and_files_0644_whatever_the_umask() {
+    for umask in [0o000u16, 0o077, 0o022] {
+        let j = Jail::new("healthy");
+        let cap = j.p("capture");
+        let status = j.p("out/a/b/status");
+        let o = j.run(
+            &["run", "--replay", &cap, "--status-dir", &status],
+            Some(umask),
+        );
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        for d in ["out/a", "out/a/b", "out/a/b/status"] {
+            let m = fs::metadata(j.root.join(d)).unwrap().mode() & 0o7777;
+            assert_eq!(m, 0o755, "umask {umask:03o}: {d} is {m:o}");
+        }
+        for f in ["status.json", "status.plist"] {
+            let m = fs::metadata(Path::new(&status).join(f)).unwrap().mode() & 0o7777;
+            assert_eq!(m, 0o644, "umask {umask:03o}: {f} is {m:o}");
+        }
+        // A capture (replayed into a new directory) too.
+        let dst = j.p("out/cap/new");
+        let o = j.run(&["capture", &dst, "--replay", &cap], Some(umask));
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        for d in ["out/cap", "out/cap/new"] {
+            let m = fs::metadata(j.root.join(d)).unwrap().mode() & 0o7777;
+            assert_eq!(m, 0o755, "umask {umask:03o}: capture dir {d} is {m:o}");
+        }
+        for e in fs::read_dir(&dst).unwrap() {
+            let p = e.unwrap().path();
+            let m = fs::metadata(&p).unwrap().mode() & 0o7777;
+            assert_eq!(m, 0o644, "umask {umask:03o}: {} is {m:o}", p.display());
+        }
+    }
+}
+
+#[test]
+fn state_and_lock_modes_whatever_the_umask() {
+    use mdmwatch::state::{self, State};
+    use mdmwatch::system::files;
+    let dir = tempfile::tempdir().unwrap();
+    let old = nix::sys::stat::umask(nix::sys::stat::Mode::empty());
+    let p = dir.path().join("x/state.json");
+    let saved = state::save(&p, &State::default());
+    let lock = files::try_lock(&state::lock_path(&p), 0o600);
+    nix::sys::stat::umask(old);
+    saved.unwrap();
+    drop(lock.unwrap());
+    assert_eq!(fs::metadata(&p).unwrap().mode() & 0o7777, 0o644);
+    assert_eq!(
+        fs::metadata(p.parent().unwrap()).unwrap().mode() & 0o7777,
+        0o755
+    );
+    assert_eq!(
+        fs::metadata(state::lock_path(&p)).unwrap().mode() & 0o7777,
+        0o600
+    );
+}
+
+/// As root, a status directory below an existing directory another user owns is refused: that
+/// user could swap the path for a symlink between the check and the write.
+#[test]
+fn status_dir_below_a_directory_another_user_owns_is_refused_as_root() {
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!("skipped: needs root");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let user = dir.path().join("user");
+    fs::create_dir(&user).unwrap();
+    std::os::unix::fs::chown(&user, Some(501), Some(20)).unwrap();
+    let target = user.join("mdmwatch/status.json");
+    let r = mdmwatch::system::files::write_atomic(&target, b"{}", 0o644);
+    assert!(r.is_err(), "wrote below a directory owned by uid 501");
+    assert!(!target.exists());
+    // Group- or world-writable (not sticky) ancestors likewise.
+    let open = dir.path().join("open");
+    fs::create_dir(&open).unwrap();
+    fs::set_permissions(&open, fs::Permissions::from_mode(0o777)).unwrap();
+    assert!(mdmwatch::system::files::write_atomic(&open.join("a/s.json"), b"{}", 0o644).is_err());
+    // A root-owned sticky world-writable directory (like /tmp, /var/tmp) is fine to pass through.
+    let sticky = dir.path().join("sticky");
+    fs::create_dir(&sticky).unwrap();
+    fs::set_permissions(&sticky, fs::Permissions::from_mode(0o1777)).unwrap();
+    mdmwatch::system::files::write_atomic(&sticky.join("a/s.json"), b"{}", 0o644).unwrap();
+}
+
+#[test]
+fn status_directory_bounds_more_cases() {
+    use mdmwatch::config::validate_status_dir;
+    let cases: &[(&str, bool)] = &[
+        ("/usr/localevil/status", false),
+        ("/usr/local", false),
+        ("/usr/local/", false),
+        ("/var", false),
+        ("/private/var/", false),
+        ("/variable/x", false),
+        ("/var/db/mdmwatch/../../../etc", false),
+        ("/Library/Application Support/mdmwatch/./x", false),
+        ("//var/db", false),
+        ("/var/db/…/x", true),
+        ("/var/db/mdmwatch", true),
+        ("/Library/Application Support", false),
+        ("/Library/Application Supportx/y", false),
+        ("/library/application support/x", false),
+        ("/System/Library/x", false),
+        ("/etc/../var/db", false),
+        ("", false),
+        ("/", false),
+    ];
+    for (path, ok) in cases {
+        assert_eq!(validate_status_dir(path).is_ok(), *ok, "{path:?}");
+    }
+    // Through the settings plist too: a refused directory keeps the default.
+    let plist = br#"<?xml version="1.0" encoding="UTF-8"?>
+<plist version="1.0"><dict><key>StatusDirectory</key><string>/var/db/../../etc</string></dict></plist>"#;
+    let l = mdmwatch::config::from_bytes(plist);
+    assert_eq!(
+        l.config.status_dir,
+        PathBuf::from(mdmwatch::config::DEFAULT_STATUS_DIR)
+    );
+    assert_eq!(l.errors.len(), 1, "{:?}", l.errors);
+}
