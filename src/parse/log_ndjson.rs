@@ -465,6 +465,22 @@ pub fn for_each_entry_filtered<R: Read>(
     Ok(sink.stats)
 }
 
+/// Whether a read was `log show --style ndjson` output at all: nothing printed, or only lines
+/// that are not log entries (garbage, another style), is an error, not an empty log. A header
+/// plus trailer with no entries (a quiet window) is fine.
+pub fn require_log_output(stats: &StreamStats) -> Result<(), String> {
+    if stats.lines == 0 {
+        return Err("no output".into());
+    }
+    if stats.entries == 0 && !stats.finished && stats.skipped > 0 {
+        return Err(format!(
+            "no log entry in {} lines: not `log show --style ndjson` output",
+            stats.lines
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

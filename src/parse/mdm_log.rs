@@ -316,15 +316,7 @@ pub fn summarize_with<R: Read>(
         }
         events.push_back(event);
     })?;
-    if stats.lines == 0 {
-        return Err("no output".into());
-    }
-    if stats.entries == 0 && !stats.finished && stats.skipped > 0 {
-        return Err(format!(
-            "no log entry in {} lines: not `log show --style ndjson` output",
-            stats.lines
-        ));
-    }
+    log_ndjson::require_log_output(&stats)?;
     log.stats = stats;
     log.events = events.into();
     log.identity_errors = identity.into();
