@@ -1,24 +1,11 @@
 //! `mdmwatch capture DIR` against fake binaries, then `--replay DIR`: the capture format on disk,
 //! refusal of non-empty directories, and that replay reproduces what the live run saw.
 
-use std::os::unix::fs::PermissionsExt;
+mod common;
+
 use std::path::Path;
-use std::process::Command;
 
-fn script(root: &Path, abs: &str, body: &str) {
-    let p = root.join(abs.trim_start_matches('/'));
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(&p, format!("#!/bin/sh\n{body}\n")).unwrap();
-    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
-}
-
-fn mdmwatch(args: &[&str]) -> std::process::Output {
-    #[allow(clippy::disallowed_methods)] // tests run the built binary
-    Command::new(env!("CARGO_BIN_EXE_mdmwatch"))
-        .args(args)
-        .output()
-        .unwrap()
-}
+use common::{mdmwatch, script};
 
 fn fake_mac(root: &Path) {
     script(

@@ -19,6 +19,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, FixedOffset};
+use common::write_exec;
 use mdmwatch::checks::{Diagnosis, InstallActivity, Liveness};
 use mdmwatch::config::Config;
 use mdmwatch::heal::{self, HealOptions};
@@ -72,12 +73,6 @@ const TRUE: &str = "#!/bin/sh\nexit 0\n";
 
 struct Sandbox {
     dir: tempfile::TempDir,
-}
-
-fn write_exec(path: &Path, text: &str) {
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(path, text).unwrap();
-    fs::set_permissions(path, fs::Permissions::from_mode(0o755)).unwrap();
 }
 
 impl Sandbox {

@@ -7,12 +7,15 @@
 //! environment names a sandbox) so that a heal can be SIGKILLed mid-flight or run as ten
 //! processes at once; nothing of this exists in the production code.
 
+mod common;
+
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset};
+use common::write_exec;
 use mdmwatch::checks::{Diagnosis, InstallActivity, Liveness};
 use mdmwatch::config::Config;
 use mdmwatch::heal::{self, HealOptions, HealOutcome};
@@ -97,12 +100,6 @@ exit 0
 
 struct Sandbox {
     dir: tempfile::TempDir,
-}
-
-fn write_exec(path: &Path, text: &str) {
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(path, text).unwrap();
-    fs::set_permissions(path, fs::Permissions::from_mode(0o755)).unwrap();
 }
 
 impl Sandbox {

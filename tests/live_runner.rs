@@ -2,19 +2,13 @@
 //! binaries are unavailable, output is capped while the pipe keeps draining, the environment is
 //! fixed, and probes run concurrently. Fake binaries live under a temporary sysroot.
 
-use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
+mod common;
+
+use common::script;
 use std::time::{Duration, Instant};
 
 use mdmwatch::system::live::LiveSystem;
 use mdmwatch::system::{Probe, System};
-
-fn script(root: &Path, abs: &str, body: &str) {
-    let p = root.join(abs.trim_start_matches('/'));
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(&p, format!("#!/bin/sh\n{body}\n")).unwrap();
-    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
-}
 
 fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()

@@ -2,6 +2,7 @@
 //! published schema.
 #![allow(dead_code)]
 
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -63,4 +64,19 @@ pub fn status<'a>(report: &'a serde_json::Value, check: &str) -> &'a str {
     report["checks"][check]["status"]
         .as_str()
         .unwrap_or_else(|| panic!("no check {check} in report"))
+}
+
+/// Writes an executable file (parents created, mode 0755): fake binaries under a sysroot.
+pub fn write_exec(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// A fake binary at absolute path `abs` under `root`: a `/bin/sh` script running `body`.
+pub fn script(root: &Path, abs: &str, body: &str) {
+    write_exec(
+        &root.join(abs.trim_start_matches('/')),
+        &format!("#!/bin/sh\n{body}\n"),
+    );
 }
