@@ -201,11 +201,12 @@ fn service_fact(r: &ProbeResult) -> Fact<parse::launchctl::ServiceInfo> {
 /// `security find-certificate` exits 44 with "The specified item could not be found in the
 /// keychain." when nothing matches: that is an answer (no certificate), not an unknown.
 fn identity_fact(
-    r: &ProbeResult,
+    r: Option<&ProbeResult>,
     profile: &Fact<Option<parse::profiles::MdmProfile>>,
     cfg: &Config,
 ) -> Fact<Vec<parse::cert::CertInfo>> {
-    if r.error.as_deref() == Some("not run") {
+    // No result at all: the second phase did not run the lookup; say why from the profile.
+    let Some(r) = r else {
         return Err(match profile {
             Ok(Some(p)) if p.identity_common_name.is_none() => {
                 let why = match (&p.identity_certificate_uuid, &p.identity_payload_type) {
@@ -222,7 +223,11 @@ fn identity_fact(
                 };
                 Unknown::new(probes::IDENTITY_CERT, Fault::NotRun, why)
             }
-            Ok(Some(_)) => Unknown::new(probes::IDENTITY_CERT, Fault::NotRun, "not run"),
+            Ok(Some(_)) => Unknown::new(
+                probes::IDENTITY_CERT,
+                Fault::NotRun,
+                "the certificate lookup was not run",
+            ),
             Ok(None) => Unknown::new(
                 probes::IDENTITY_CERT,
                 Fault::NotRun,
@@ -240,7 +245,7 @@ fn identity_fact(
                 format!("MDM profile unknown ({u})"),
             ),
         });
-    }
+    };
     let not_found = r.available
         && !r.timed_out
         && (r.exit_status == Some(44)
@@ -272,11 +277,12 @@ pub fn from_results(
         .collect();
     let mut map: HashMap<String, ProbeResult> =
         results.into_iter().map(|r| (r.id.clone(), r)).collect();
+    // Absent, not "unavailable": the lookup only runs when the profile names a subject.
+    let identity = map.remove(probes::IDENTITY_CERT);
     let mut take = |id: &str| {
         map.remove(id)
             .unwrap_or_else(|| ProbeResult::unavailable(id, "not run"))
     };
-    let identity = take(probes::IDENTITY_CERT);
     let profiles_mdm = take(probes::PROFILES_MDM);
     let mdm_profile = match mdm_profile(&profiles_mdm, cfg) {
         // Without root `profiles -L` lists the user's profiles only, so "no MDM payload" would be
@@ -288,7 +294,7 @@ pub fn from_results(
         )),
         other => other,
     };
-    let identity_cert = identity_fact(&identity, &mdm_profile, cfg);
+    let identity_cert = identity_fact(identity.as_ref(), &mdm_profile, cfg);
 
     Observations {
         now,
