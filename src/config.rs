@@ -224,6 +224,16 @@ pub const KEYS: &[KeySpec] = &[
         help: "Timeout of each log show.",
     },
     KeySpec {
+        key: "LogMaxMB",
+        kind: Kind::Int { min: 1, max: 1024 },
+        help: "Cap on each log show's captured output, in MiB (256); the rest is dropped and the truncation reported.",
+    },
+    KeySpec {
+        key: "ProbeMaxMB",
+        kind: Kind::Int { min: 1, max: 64 },
+        help: "Cap on every other probe's captured output, in MiB (4).",
+    },
+    KeySpec {
         key: "StatusDirectory",
         kind: Kind::Directory,
         help: "Directory for status.json, status.plist and state.json (under /Library/Application Support, /usr/local or /var).",
@@ -244,6 +254,9 @@ pub const KEYS: &[KeySpec] = &[
         help: "Warn when Software Update has not scanned successfully for this many days.",
     },
 ];
+
+/// Output caps are set in MiB.
+const MIB: u64 = 1024 * 1024;
 
 /// Architectures and update kinds inside `BatteryThresholds`.
 pub const BATTERY_ARCHES: &[&str] = &["AppleSilicon", "Intel"];
@@ -370,6 +383,8 @@ pub fn leaf_values(cfg: &Config) -> Vec<(String, Value)> {
             }
             "ProbeTimeoutSeconds" => out.push((k, json!(cfg.probe_timeout_secs))),
             "LogTimeoutSeconds" => out.push((k, json!(cfg.log_timeout_secs))),
+            "LogMaxMB" => out.push((k, json!(cfg.log_max_bytes / MIB))),
+            "ProbeMaxMB" => out.push((k, json!(cfg.probe_max_bytes / MIB))),
             "StatusDirectory" => out.push((k, json!(cfg.status_dir.display().to_string()))),
             "IdentityWarningDays" => out.push((k, json!(cfg.identity_warning_days))),
             "VerifyWaitSeconds" => out.push((k, json!(cfg.verify_wait_secs))),
@@ -712,6 +727,8 @@ fn apply_key(cfg: &mut Config, spec: &KeySpec, v: &plist::Value) -> Result<(), S
         "DiskHeadroomUpgradeGB" => cfg.disk_headroom_upgrade_gb = int(v)? as u64,
         "ProbeTimeoutSeconds" => cfg.probe_timeout_secs = int(v)? as u64,
         "LogTimeoutSeconds" => cfg.log_timeout_secs = int(v)? as u64,
+        "LogMaxMB" => cfg.log_max_bytes = int(v)? as u64 * MIB,
+        "ProbeMaxMB" => cfg.probe_max_bytes = int(v)? as u64 * MIB,
         "IdentityWarningDays" => cfg.identity_warning_days = int(v)? as u32,
         "VerifyWaitSeconds" => cfg.verify_wait_secs = int(v)? as u64,
         "SoftwareUpdateScanStaleDays" => cfg.su_scan_stale_days = int(v)? as u32,

@@ -328,3 +328,25 @@ fn missing_config_file_is_an_error_but_absent_preferences_are_normal() {
         }
     );
 }
+
+#[test]
+fn output_caps_are_set_in_mib_and_bounded() {
+    let root = Root::new();
+    root.managed(
+        "<key>LogMaxMB</key><integer>64</integer><key>ProbeMaxMB</key><integer>0</integer>",
+    );
+    let l = root.load(None, &Flags::default());
+    assert_eq!(l.config.log_max_bytes, 64 * 1024 * 1024);
+    assert_eq!(setting(&l, "LogMaxMB").1, "managed_preferences");
+    // 0 MiB would drop every output: refused, the default 4 MiB stands.
+    assert!(
+        l.errors.iter().any(|e| e.contains("ProbeMaxMB")),
+        "{:?}",
+        l.errors
+    );
+    assert_eq!(l.config.probe_max_bytes, 4 * 1024 * 1024);
+    // The probe table uses them.
+    let probes = mdmwatch::probes::independent(&l.config);
+    let log = probes.iter().find(|p| p.id == "log_mdmclient").unwrap();
+    assert_eq!(log.max_bytes, 64 * 1024 * 1024);
+}
