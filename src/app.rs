@@ -9,7 +9,6 @@ use clap::Parser;
 use crate::checks::{self, Diagnosis};
 use crate::cli::{self, Cli, Command};
 use crate::config::{self, Config};
-use crate::cursor::LogCursor;
 use crate::heal::{self, HealOptions};
 use crate::observe::{self, Observations};
 use crate::report::{self, Host, Report};
@@ -256,22 +255,7 @@ async fn run(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Loaded)
         eprintln!("mdmwatch: {e}");
         return EXIT_ERROR;
     }
-    // Incremental log queries: only a live, root, non-dry run reads and moves the cursor (a
-    // replay is read-only, and its state is not the capture's).
-    let use_cursor = sys.is_live() && sys.is_root() && !cli.dry_run;
-    let cursor = if use_cursor {
-        match crate::state::load(&cfg.state_path()) {
-            crate::state::Loaded::Found(s) => LogCursor::from_extra(&s.extra).unwrap_or_default(),
-            _ => LogCursor::default(),
-        }
-    } else {
-        LogCursor::default()
-    };
-    let (obs, next_cursor) = if use_cursor {
-        observe::observe_incremental(sys, cfg, &cursor).await
-    } else {
-        (observe::observe(sys, cfg).await, LogCursor::default())
-    };
+    let obs = observe::observe(sys, cfg).await;
     let diag = checks::diagnose(&obs, cfg);
     let mut report = build_report(&obs, &diag, "run", sys.describe());
     report.config = loaded.section();
@@ -300,21 +284,6 @@ async fn run(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Loaded)
             report
                 .errors
                 .push("heal skipped: run needs root to restart services".to_string());
-        }
-    }
-
-    if use_cursor {
-        // After heal (which holds and releases the same lock): other keys are kept.
-        let value = next_cursor.to_value();
-        let stored = heal::store_state_key(
-            cfg,
-            crate::cursor::STATE_KEY,
-            value,
-            HealOptions::default().lock_wait,
-        )
-        .await;
-        if let Err(e) = stored {
-            report.errors.push(format!("log cursor not saved: {e}"));
         }
     }
 

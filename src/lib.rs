@@ -8,7 +8,6 @@ pub mod catalog;
 pub mod checks;
 pub mod cli;
 pub mod config;
-pub mod cursor;
 pub mod heal;
 pub mod observe;
 pub mod parse;

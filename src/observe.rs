@@ -10,7 +10,6 @@ use std::collections::HashMap;
 use chrono::{DateTime, FixedOffset};
 
 use crate::config::Config;
-use crate::cursor::{LogCursor, Queries, Query};
 use crate::parse::{self, Fact, Fault, Unknown};
 use crate::probes;
 use crate::report::ProbeSummary;
@@ -51,16 +50,7 @@ pub async fn run_all(sys: &dyn System, probes: &[Probe]) -> Vec<ProbeResult> {
 
 /// Runs every probe of a diagnosis (both phases) and returns the raw results.
 pub async fn collect(sys: &dyn System, cfg: &Config) -> (Vec<Probe>, Vec<ProbeResult>) {
-    collect_with(sys, cfg, &Queries::default()).await
-}
-
-/// [`collect`] with the log queries of an incremental run.
-pub async fn collect_with(
-    sys: &dyn System,
-    cfg: &Config,
-    queries: &Queries,
-) -> (Vec<Probe>, Vec<ProbeResult>) {
-    let mut plan = probes::independent_with(cfg, queries);
+    let mut plan = probes::independent(cfg);
     let mut results = run_all(sys, &plan).await;
     let second: Vec<Probe> = dependent_probes(&results, cfg);
     if !second.is_empty() {
@@ -82,50 +72,6 @@ fn dependent_probes(results: &[ProbeResult], cfg: &Config) -> Vec<Probe> {
         },
         _ => Vec::new(),
     }
-}
-
-/// The scheduled run's observation: log probes read from the cursor (see `cursor`), the carried
-/// evidence merged in. Returns the observations and the cursor to store after the run. A
-/// `--start` query that `log` rejects (non-zero exit) is retried once as a full-window query.
-pub async fn observe_incremental(
-    sys: &dyn System,
-    cfg: &Config,
-    cursor: &LogCursor,
-) -> (Observations, LogCursor) {
-    let read_at = sys.now();
-    let mut queries = cursor.plan(read_at, cfg.liveness_window_minutes);
-    let (mut plan, mut results) = collect_with(sys, cfg, &queries).await;
-    for (id, query) in [
-        (probes::LOG_MDMCLIENT, &mut queries.mdmclient),
-        (probes::LOG_SOFTWAREUPDATE, &mut queries.softwareupdate),
-    ] {
-        if *query == Query::Full {
-            continue;
-        }
-        let Some(i) = results.iter().position(|r| r.id == id) else {
-            continue;
-        };
-        let r = &results[i];
-        if r.available && !r.timed_out && r.exit_status != Some(0) {
-            if let Some(full) = probes::log_probe_for(id, cfg, Query::Full) {
-                tracing::warn!("{id}: log show --start failed; reading the full window");
-                results[i] = sys.run(&full).await;
-                if let Some(p) = plan.iter_mut().find(|p| p.id == id) {
-                    *p = full;
-                }
-                *query = Query::Full;
-            }
-        }
-    }
-    let mut obs = from_results(sys.now(), sys.is_root(), sys.is_live(), &plan, results, cfg);
-    let next = crate::cursor::apply(
-        &mut obs,
-        cursor,
-        &queries,
-        cfg.liveness_window_minutes,
-        read_at,
-    );
-    (obs, next)
 }
 
 pub async fn observe(sys: &dyn System, cfg: &Config) -> Observations {

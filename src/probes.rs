@@ -4,7 +4,6 @@
 //! freely, never rename one. README.md's probe table mirrors this file.
 
 use crate::config::Config;
-use crate::cursor::{Queries, Query};
 use crate::system::Probe;
 
 pub const SW_VERS: &str = "sw_vers";
@@ -64,15 +63,7 @@ pub fn softwareupdate_predicate() -> String {
 
 /// `log show` over the last `minutes` with a predicate, as newline-delimited JSON.
 pub fn log_probe(id: &str, predicate: &str, cfg: &Config) -> Probe {
-    log_probe_query(id, predicate, cfg, Query::Full)
-}
-
-/// [`log_probe`], or from a start time (`--start`, the incremental query of `run`; same id).
-pub fn log_probe_query(id: &str, predicate: &str, cfg: &Config, query: Query) -> Probe {
-    let (flag, value) = match query {
-        Query::Full => ("--last", format!("{}m", cfg.liveness_window_minutes)),
-        Query::Since(t) => ("--start", crate::cursor::start_arg(t)),
-    };
+    let last = format!("{}m", cfg.liveness_window_minutes);
     Probe::command(
         id,
         "/usr/bin/log",
@@ -81,8 +72,8 @@ pub fn log_probe_query(id: &str, predicate: &str, cfg: &Config, query: Query) ->
             "--style",
             "ndjson",
             "--info",
-            flag,
-            &value,
+            "--last",
+            &last,
             "--predicate",
             predicate,
         ],
@@ -90,15 +81,6 @@ pub fn log_probe_query(id: &str, predicate: &str, cfg: &Config, query: Query) ->
     .with_timeout(cfg.log_timeout())
     .with_max_bytes(cfg.log_max_bytes)
     .spooled()
-}
-
-/// The log probe `id` for `query` (`None` for another id).
-pub fn log_probe_for(id: &str, cfg: &Config, query: Query) -> Option<Probe> {
-    match id {
-        LOG_MDMCLIENT => Some(log_probe_query(id, &mdmclient_predicate(), cfg, query)),
-        LOG_SOFTWAREUPDATE => Some(log_probe_query(id, &softwareupdate_predicate(), cfg, query)),
-        _ => None,
-    }
 }
 
 fn cmd(id: &str, program: &str, args: &[&str], cfg: &Config) -> Probe {
@@ -125,11 +107,6 @@ pub fn launchctl_print(id: &str, label: &str, cfg: &Config) -> Probe {
 
 /// Probes that depend on nothing else; run concurrently in the first phase.
 pub fn independent(cfg: &Config) -> Vec<Probe> {
-    independent_with(cfg, &Queries::default())
-}
-
-/// [`independent`] with the log queries of an incremental run.
-pub fn independent_with(cfg: &Config, q: &Queries) -> Vec<Probe> {
     vec![
         cmd(SW_VERS, "/usr/bin/sw_vers", &[], cfg),
         cmd(HW_MODEL, "/usr/sbin/sysctl", &["-n", "hw.model"], cfg),
@@ -152,13 +129,8 @@ pub fn independent_with(cfg: &Config, q: &Queries) -> Vec<Probe> {
             &["-L", "-o", "stdout-xml"],
             cfg,
         ),
-        log_probe_query(LOG_MDMCLIENT, &mdmclient_predicate(), cfg, q.mdmclient),
-        log_probe_query(
-            LOG_SOFTWAREUPDATE,
-            &softwareupdate_predicate(),
-            cfg,
-            q.softwareupdate,
-        ),
+        log_probe(LOG_MDMCLIENT, &mdmclient_predicate(), cfg),
+        log_probe(LOG_SOFTWAREUPDATE, &softwareupdate_predicate(), cfg),
         launchctl_print(LAUNCHCTL_MDMCLIENT, MDMCLIENT_LABEL, cfg),
         launchctl_print(LAUNCHCTL_SOFTWAREUPDATED, SOFTWAREUPDATED_LABEL, cfg),
         cmd(PMSET_BATT, "/usr/bin/pmset", &["-g", "batt"], cfg),

@@ -10,7 +10,7 @@
 //!   `mdm_status` module and Jamf extension attributes read these. mdmwatch sets them when it
 //!   records the intent to restart, so they mean "last restart attempt".
 //! - `services`: per service key (`mdmclient`, `softwareupdated`) a [`ServiceRecord`].
-//! - any other key (e.g. a log cursor kept by another module) is preserved verbatim in
+//! - any other key (another tool's, a newer mdmwatch's) is preserved verbatim in
 //!   [`State::extra`]; unknown keys inside a service record likewise.
 //!
 //! Reading never panics: a file that is not this format is reported as [`Loaded::Bad`] with its
@@ -27,6 +27,8 @@ use crate::probes;
 use crate::system::files;
 
 pub const STATE_VERSION: u32 = 1;
+/// The key mdmwatch 0.1 kept its log cursor under; read and dropped.
+pub const RETIRED_LOG_CURSOR_KEY: &str = "log_cursor";
 /// A state file is a few hundred bytes; anything past this is not ours.
 pub const STATE_MAX_BYTES: u64 = 1024 * 1024;
 /// World-readable: nothing secret, and `-diagnose` run by any user reads the restart times.
@@ -227,7 +229,12 @@ impl State {
 
     /// Parses a state file's bytes.
     pub fn from_bytes(bytes: &[u8]) -> Result<State, String> {
-        serde_json::from_slice::<State>(bytes).map_err(|e| format!("not a valid state file: {e}"))
+        let mut st = serde_json::from_slice::<State>(bytes)
+            .map_err(|e| format!("not a valid state file: {e}"))?;
+        // Written by mdmwatch 0.1's incremental log cursor, since removed (it never saved work
+        // at the scheduled interval): dropped on read so the next write forgets it.
+        st.extra.remove(RETIRED_LOG_CURSOR_KEY);
+        Ok(st)
     }
 }
 
@@ -411,15 +418,30 @@ mod tests {
     }
 
     #[test]
+    fn the_retired_log_cursor_of_0_1_is_read_and_dropped() {
+        let s = State::from_bytes(
+            br#"{"version":1,"log_cursor":{"version":1,"log_mdmclient":{"read_to":"2026-01-01T00:00:00Z"}},"last_mdm_kickstart":"2026-01-01T00:00:00Z"}"#,
+        )
+        .unwrap();
+        assert!(s.extra.is_empty(), "{:?}", s.extra);
+        assert_eq!(
+            s.last_attempt(Service::Mdmclient),
+            Some(t("2026-01-01T00:00:00Z"))
+        );
+        let v: Value = serde_json::from_slice(&s.to_bytes()).unwrap();
+        assert!(v.get(RETIRED_LOG_CURSOR_KEY).is_none());
+    }
+
+    #[test]
     fn unknown_keys_survive_a_round_trip() {
         let s = State::from_bytes(
-            br#"{"version":1,"log_cursor":{"mdmclient":"2026-01-01T00:00:00Z"},"services":{"mdmclient":{"attempted_at":"2026-01-01T00:00:00Z","outcome":"restarted","future_key":7},"other":{}}}"#,
+            br#"{"version":1,"other_tool":{"mdmclient":"2026-01-01T00:00:00Z"},"services":{"mdmclient":{"attempted_at":"2026-01-01T00:00:00Z","outcome":"restarted","future_key":7},"other":{}}}"#,
         )
         .unwrap();
         let back = State::from_bytes(&s.to_bytes()).unwrap();
         assert_eq!(back, s);
         let v: Value = serde_json::from_slice(&s.to_bytes()).unwrap();
-        assert_eq!(v["log_cursor"]["mdmclient"], "2026-01-01T00:00:00Z");
+        assert_eq!(v["other_tool"]["mdmclient"], "2026-01-01T00:00:00Z");
         assert_eq!(v["services"]["mdmclient"]["future_key"], 7);
         assert!(v["services"]["other"].is_object());
     }

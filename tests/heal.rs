@@ -624,12 +624,12 @@ fn other_modules_keys_survive_a_heal() {
     let sb = Sandbox::new();
     sb.service(MDMCLIENT, 512);
     sb.write_state(
-        r#"{"version":1,"log_cursor":{"log_mdmclient":"2026-11-23T10:00:00Z"},"last_mdm_kickstart":"0001-01-01T00:00:00Z"}"#,
+        r#"{"version":1,"other_tool":{"log_mdmclient":"2026-11-23T10:00:00Z"},"last_mdm_kickstart":"0001-01-01T00:00:00Z"}"#,
     );
     let o = sb.heal(&diag(Liveness::Stuck, Liveness::Alive));
     assert_eq!(action(&o, "mdmclient").0, "restarted");
     let v: serde_json::Value = serde_json::from_slice(&fs::read(sb.state_path()).unwrap()).unwrap();
-    assert_eq!(v["log_cursor"]["log_mdmclient"], "2026-11-23T10:00:00Z");
+    assert_eq!(v["other_tool"]["log_mdmclient"], "2026-11-23T10:00:00Z");
 }
 
 // ---- CLI level: these do not depend on what the checks conclude. ----

@@ -172,31 +172,6 @@ async fn acquire_lock(
     }
 }
 
-/// Sets one top-level key of the state file (e.g. `run`'s log cursor) under heal's lock, keeping
-/// every other key: read, change, atomic write. A missing file is created; an unreadable one is
-/// left alone for heal to deal with (error returned), so this never hides a restart record.
-pub async fn store_state_key(
-    cfg: &Config,
-    key: &str,
-    value: serde_json::Value,
-    wait: Duration,
-) -> Result<(), String> {
-    let path = cfg.state_path();
-    let lock_path = state::lock_path(&path);
-    let _lock = match acquire_lock(&lock_path, wait).await {
-        Ok(Some(l)) => l,
-        Ok(None) => return Err("another run holds the state lock".into()),
-        Err(e) => return Err(format!("cannot lock {}: {e}", lock_path.display())),
-    };
-    let mut st = match state::load(&path) {
-        Loaded::Missing => State::default(),
-        Loaded::Found(s) => s,
-        Loaded::Bad { reason, .. } => return Err(format!("state file unreadable: {reason}")),
-    };
-    st.extra.insert(key.to_string(), value);
-    state::save(&path, &st).map_err(|e| format!("cannot write {}: {e}", path.display()))
-}
-
 /// The one entry point: decide, act (when allowed), record, verify. Never panics on input;
 /// every problem ends up in the outcome.
 pub async fn heal(
