@@ -31,6 +31,7 @@ pub struct Observations {
     pub identity_cert: Fact<Vec<parse::cert::CertInfo>>,
     pub mdm_log: Fact<parse::mdm_log::MdmLog>,
     pub su_log: Fact<parse::su_log::SuLog>,
+    pub apsd_log: Fact<parse::apsd_log::ApsdLog>,
     pub mdmclient_service: Fact<parse::launchctl::ServiceInfo>,
     pub softwareupdated_service: Fact<parse::launchctl::ServiceInfo>,
     pub power: Fact<parse::pmset::PowerStatus>,
@@ -259,6 +260,7 @@ pub fn from_results(
         mdm_log: stream_fact(&take(probes::LOG_MDMCLIENT), |r| {
             parse::mdm_log::summarize(r)
         }),
+        apsd_log: stream_fact(&take(probes::LOG_APSD), |r| parse::apsd_log::summarize(r)),
         su_log: stream_fact(&take(probes::LOG_SOFTWAREUPDATE), |r| {
             parse::su_log::summarize(r)
         }),

@@ -14,6 +14,7 @@ pub const PROFILES_MDM: &str = "profiles_mdm";
 pub const IDENTITY_CERT: &str = "identity_cert";
 pub const LOG_MDMCLIENT: &str = "log_mdmclient";
 pub const LOG_SOFTWAREUPDATE: &str = "log_softwareupdate";
+pub const LOG_APSD: &str = "log_apsd";
 pub const LAUNCHCTL_MDMCLIENT: &str = "launchctl_mdmclient";
 pub const LAUNCHCTL_SOFTWAREUPDATED: &str = "launchctl_softwareupdated";
 pub const PMSET_BATT: &str = "pmset_batt";
@@ -40,9 +41,12 @@ pub const MDMCLIENT_PREDICATE: &str =
 /// UpdateBrainService logs the prepare/apply progress ("Cryptex patch progress", seed 004).
 pub const SOFTWAREUPDATE_PREDICATE: &str = r#"process == "softwareupdated" OR process == "SoftwareUpdateSubscriber" OR process == "com.apple.MobileSoftwareUpdate.UpdateBrainService" OR (subsystem == "com.apple.remotemanagement" AND eventMessage CONTAINS "softwareupdate")"#;
 
+/// The Apple push daemon: its courier (APNs) connection lines.
+pub const APSD_PREDICATE: &str = r#"process == "apsd""#;
+
 /// `(<sources>) AND (eventMessage CONTAINS "<m1>" OR ...)`: the OS returns only the lines whose
 /// message holds one of the summariser's markers, which are exactly the lines it can keep
-/// (`mdm_log::MARKERS`, `su_log::MARKERS`; CONTAINS is case-sensitive, as the markers are).
+/// (the needles of `parse::log_patterns`; CONTAINS is case-sensitive, as the needles are).
 fn with_messages(sources: &str, markers: &[&str]) -> String {
     let messages: Vec<String> = markers
         .iter()
@@ -53,12 +57,17 @@ fn with_messages(sources: &str, markers: &[&str]) -> String {
 
 /// The `log show` predicate of `log_mdmclient`.
 pub fn mdmclient_predicate() -> String {
-    with_messages(MDMCLIENT_PREDICATE, crate::parse::mdm_log::MARKERS)
+    with_messages(MDMCLIENT_PREDICATE, &crate::parse::mdm_log::markers())
 }
 
 /// The `log show` predicate of `log_softwareupdate`.
 pub fn softwareupdate_predicate() -> String {
-    with_messages(SOFTWAREUPDATE_PREDICATE, crate::parse::su_log::MARKERS)
+    with_messages(SOFTWAREUPDATE_PREDICATE, &crate::parse::su_log::markers())
+}
+
+/// The `log show` predicate of `log_apsd`.
+pub fn apsd_predicate() -> String {
+    with_messages(APSD_PREDICATE, &crate::parse::apsd_log::markers())
 }
 
 /// `log show` over the last `minutes` with a predicate, as newline-delimited JSON.
@@ -131,6 +140,7 @@ pub fn independent(cfg: &Config) -> Vec<Probe> {
         ),
         log_probe(LOG_MDMCLIENT, &mdmclient_predicate(), cfg),
         log_probe(LOG_SOFTWAREUPDATE, &softwareupdate_predicate(), cfg),
+        log_probe(LOG_APSD, &apsd_predicate(), cfg),
         launchctl_print(LAUNCHCTL_MDMCLIENT, MDMCLIENT_LABEL, cfg),
         launchctl_print(LAUNCHCTL_SOFTWAREUPDATED, SOFTWAREUPDATED_LABEL, cfg),
         cmd(PMSET_BATT, "/usr/bin/pmset", &["-g", "batt"], cfg),

@@ -29,6 +29,11 @@ pub struct LogEntry {
     pub time: Option<DateTime<FixedOffset>>,
     /// Last path component of `processImagePath` (or the `process` key some tools print).
     pub process: String,
+    /// `processImagePath` in full: where the logging process's binary lives. Any process can
+    /// choose its own name and subsystem; only this path says it is the system's binary.
+    pub process_image_path: String,
+    /// `senderImagePath`: the binary (library or executable) that made the log call.
+    pub sender_image_path: String,
     pub subsystem: String,
     pub category: String,
     /// "Default", "Info", "Debug", "Error", "Fault" (integers are mapped to these names).
@@ -122,6 +127,8 @@ struct Raw<'a> {
     category: Option<Text<'a>>,
     #[serde(borrow, rename = "processImagePath", default)]
     process_image_path: Option<Text<'a>>,
+    #[serde(borrow, rename = "senderImagePath", default)]
+    sender_image_path: Option<Text<'a>>,
     #[serde(borrow, default)]
     process: Option<Text<'a>>,
     #[serde(borrow, default)]
@@ -240,6 +247,8 @@ pub fn parse_line(line: &[u8], entry: &mut LogEntry) -> LineKind {
     if let Some(t) = &raw.message_type {
         entry.message_type.push_str(&message_type_name(&t.0));
     }
+    set(&mut entry.process_image_path, raw.process_image_path.as_ref());
+    set(&mut entry.sender_image_path, raw.sender_image_path.as_ref());
     entry.process.clear();
     match (&raw.process_image_path, &raw.process) {
         (Some(path), _) if !path.0.is_empty() => {

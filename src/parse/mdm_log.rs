@@ -1,83 +1,40 @@
-//! What the mdmclient / com.apple.ManagedClient log says: exchanges, commands, errors.
+//! What the mdmclient / com.apple.ManagedClient log says: exchanges with the server, command
+//! receipts, identity failures, and context (the generic `[ERROR]` tag).
 //!
-//! Folded while streaming `log show --style ndjson` (see `log_ndjson`): counts over the whole
-//! output plus a bounded list of the relevant events, newest last. It knows message shapes, not
-//! time windows: the checks decide what "recent" means against `obs.now`. No verbatim ndjson
-//! capture of mdmclient is public; the shapes come from real default-style lines and the strings
-//! admins' scripts match (`tests/fixtures/samples/mdmclient_log_message_patterns__EVIDENCE_NOT_VERBATIM_LOGS.md`,
-//! `log_show_default__mdmclient_DeclarativeManagement_*`), so every matcher here is a substring
-//! match on the message, tolerant of prefixes such as `[0:MDMDaemon:<0x4d0d>]`.
+//! Every shape here is a pattern of `log_patterns` with its provenance. Real lines (Macjutsu/super's
+//! example logs, Der Flounder 2024) look like
+//! `[0:MDMDaemon:HTTPUtil:<0x6c0d>] <<<<< Received HTTP response (200) [Idle] <<<<<`,
+//! `>>>>> Sending HTTP request (PUT) [Acknowledged(ScheduleOSUpdateScan):1923527f-…] >>>>>` and
+//! `[*] [0:MDMDaemon:<0x4d0d>] Processing server request: DeclarativeManagement for: <Device> (…) PowerNap: no`,
+//! so every matcher is a substring match tolerant of those prefixes. This module classifies; the
+//! checks judge against `obs.now`.
 
-use std::collections::VecDeque;
 use std::io::Read;
 
-use super::log_ndjson::{self, LogEntry, StreamStats};
+use super::log_ndjson::{LogEntry, Prefilter};
+use super::log_patterns::{self, LogStream};
+use super::log_summary::{self, Classified, Event, LogSummary, UserLines};
+
+pub use super::log_summary::{clip, LogLine, MAX_MESSAGE_CHARS};
 
 /// Relevant events kept (the newest); older ones are counted in `events_dropped`.
 pub const MAX_EVENTS: usize = 200;
-/// Identity failures kept (the newest).
-pub const MAX_IDENTITY_ERRORS: usize = 20;
-/// Longest message kept as evidence, in characters.
-pub const MAX_MESSAGE_CHARS: usize = 500;
-
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MdmLog {
-    pub stats: StreamStats,
-    /// "Unable to create MDM identity" and similar identity failures, newest last (bounded).
-    pub identity_errors: Vec<LogLine>,
-    /// Commands, exchanges and errors, newest last (at most [`MAX_EVENTS`]).
-    pub events: Vec<MdmEvent>,
-    /// Events older than the kept ones.
-    pub events_dropped: u64,
-    /// Counts over the whole output (not only the kept events).
-    pub counts: MdmCounts,
-}
-
-/// One log entry kept as evidence.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct LogLine {
-    /// As printed by `log show`.
-    pub timestamp: String,
-    pub time: Option<chrono::DateTime<chrono::FixedOffset>>,
-    pub message: String,
-}
-
-impl LogLine {
-    fn from_entry(e: &LogEntry) -> LogLine {
-        LogLine {
-            timestamp: e.timestamp.clone(),
-            time: e.time,
-            message: clip(&e.message, MAX_MESSAGE_CHARS),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct MdmCounts {
-    pub commands: u64,
-    pub successes: u64,
-    /// Non-200 responses, `[Error(...)]` reports, `[ERROR]` lines, push rejections, identity errors.
-    pub errors: u64,
-    pub requests: u64,
-    pub identity_errors: u64,
-    pub push_rejected: u64,
-    /// Relevant lines from a non-root mdmclient (the user channel), left out of everything else.
-    pub user_channel: u64,
-}
 
 /// The status mdmclient reported in an exchange: the bracket in
-/// `Received HTTP response (200) [Acknowledged(InstallProfile):700]`.
+/// `Received HTTP response (200) [Acknowledged(InstallProfile):700]`. It repeats what the Mac
+/// sent in that request; it does not say whether a command is pending.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    /// `[Idle]`: no command pending.
+pub enum ReportedStatus {
+    /// `[Idle]`.
     Idle,
-    /// `[Acknowledged(<RequestType>):<n>]`.
+    /// `[Acknowledged(<RequestType>):<uuid>]`.
     Acknowledged(String),
     /// `[NotNow...]` (the request type, when printed).
     NotNow(String),
-    /// `[Error(<RequestType>):<n>]` or `[CommandFormatError(...)]`.
+    /// `[Error(<RequestType>):<uuid>]` or `[CommandFormatError(...)]`: the Mac reports that a
+    /// command failed on the device. The exchange itself worked.
     Error(String),
-    /// A bracket of another shape (e.g. `<private>`).
+    /// A bracket of another shape: a check-in message (`[MDM_GetBootstrapToken]`) or `<private>`.
     Other(String),
     /// No bracket.
     None,
@@ -85,52 +42,55 @@ pub enum Outcome {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MdmEventKind {
-    /// `Processing server request: <RequestType> for: <Device> (...)`: a command arrived.
+    /// `Processing server request: <RequestType> for: <Device> (...)`: a command arrived, so the
+    /// server answered over a working connection.
     Command { request_type: String },
-    /// `Received HTTP response (<status>) [<outcome>]`: one exchange with the server finished.
-    Response { status: u16, outcome: Outcome },
-    /// `Sending HTTP request (<method>) [<outcome>]`: an attempt.
-    Request { outcome: Outcome },
-    /// `Unable to create MDM identity` and similar.
+    /// `Received HTTP response (<status>) [<reported>]`: one exchange finished.
+    Response {
+        status: u16,
+        reported: ReportedStatus,
+    },
+    /// `Sending HTTP request (<method>) [<reported>]`: an attempt (and a command's answer).
+    Request { reported: ReportedStatus },
+    /// `Unable to create MDM identity` (verified in form) or another identity failure
+    /// (unverified): the event's pattern says which.
     IdentityError,
     /// `Rejecting MDM push dictionary because it does not have the right magic string.`
     PushRejected,
-    /// `[ERROR] ... [ErrorChain.0] ...`.
-    ErrorLine,
+    /// A network error on the way to the server (unverified shape).
+    TransportError,
+    /// The generic `[ERROR]` tag: context, never a failed exchange.
+    ErrorTag,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MdmEvent {
-    pub line: LogLine,
-    pub kind: MdmEventKind,
-}
+pub type MdmEvent = Event<MdmEventKind>;
+pub type MdmLog = LogSummary<MdmEventKind>;
 
-impl MdmEvent {
-    /// A finished exchange the server accepted: `(200)` with `[Idle]`, `[Acknowledged`, `[NotNow`
-    /// (Mann Consulting's "Verify APNs" EA) or a bracket we cannot read (`<private>`).
+impl Event<MdmEventKind> {
+    /// A finished exchange with a (200) answer.
     pub fn is_success(&self) -> bool {
-        matches!(
-            &self.kind,
-            MdmEventKind::Response { status: 200, outcome }
-                if !matches!(outcome, Outcome::Error(_))
-        )
-    }
-
-    /// Any `(200)` response, including one carrying an `[Error(...)]` report: Addigy's rule
-    /// ("checking the logs for HTTP 200 entries").
-    pub fn is_http_200(&self) -> bool {
         matches!(self.kind, MdmEventKind::Response { status: 200, .. })
     }
 
-    pub fn is_error(&self) -> bool {
-        match &self.kind {
-            MdmEventKind::Response { status, outcome } => {
-                *status != 200 || matches!(outcome, Outcome::Error(_))
-            }
-            MdmEventKind::IdentityError | MdmEventKind::PushRejected | MdmEventKind::ErrorLine => {
-                true
-            }
-            MdmEventKind::Command { .. } | MdmEventKind::Request { .. } => false,
+    /// Proof the channel to the server works: a (200) response or a command receipt.
+    pub fn is_exchange(&self) -> bool {
+        self.is_success() || self.command().is_some()
+    }
+
+    /// An HTTP line (request or response): proof the level these lines are logged at was
+    /// collected.
+    pub fn is_http(&self) -> bool {
+        matches!(
+            self.kind,
+            MdmEventKind::Response { .. } | MdmEventKind::Request { .. }
+        )
+    }
+
+    /// A non-200 response.
+    pub fn http_failure(&self) -> Option<u16> {
+        match self.kind {
+            MdmEventKind::Response { status, .. } if status != 200 => Some(status),
+            _ => None,
         }
     }
 
@@ -142,19 +102,27 @@ impl MdmEvent {
     }
 }
 
-/// Cuts `s` to at most `max` characters (on a char boundary).
-pub fn clip(s: &str, max: usize) -> String {
-    match s.char_indices().nth(max) {
-        Some((i, _)) => format!("{}…", &s[..i]),
-        None => s.to_string(),
+/// Identity lines that are not the verified sentence: the message names the MDM identity and a
+/// failure word.
+fn is_other_identity_error(msg: &str) -> bool {
+    if !msg.contains("dentity") {
+        return false;
     }
+    let lower = msg.to_ascii_lowercase();
+    let about_identity = lower.contains("mdm identity")
+        || lower.contains("identity certificate")
+        || lower.contains("secidentity");
+    about_identity
+        && ["unable", "fail", "could not", "cannot", "invalid", "error"]
+            .iter()
+            .any(|w| lower.contains(w))
 }
 
 /// Reads `[Name(Arg):n]` after `from` in `msg`.
-fn outcome_after(msg: &str, from: usize) -> Outcome {
+fn reported_after(msg: &str, from: usize) -> ReportedStatus {
     let rest = &msg[from..];
     let Some(open) = rest.find('[') else {
-        return Outcome::None;
+        return ReportedStatus::None;
     };
     let inner = &rest[open + 1..];
     let inner = match inner.find(']') {
@@ -170,16 +138,16 @@ fn outcome_after(msg: &str, from: usize) -> Outcome {
         String::new()
     };
     match name {
-        "Idle" => Outcome::Idle,
-        "Acknowledged" => Outcome::Acknowledged(arg),
+        "Idle" => ReportedStatus::Idle,
+        "Acknowledged" => ReportedStatus::Acknowledged(arg),
         // "NotNow" has been printed both bare and with the request type.
-        n if n.starts_with("NotNow") => Outcome::NotNow(arg),
-        "Error" | "CommandFormatError" => Outcome::Error(arg),
-        other => Outcome::Other(other.to_string()),
+        n if n.starts_with("NotNow") => ReportedStatus::NotNow(arg),
+        "Error" | "CommandFormatError" => ReportedStatus::Error(arg),
+        other => ReportedStatus::Other(other.to_string()),
     }
 }
 
-/// `(<digits>)` right after `from`.
+/// `(<digits>)` right after `from` (0 when absent or garbled).
 fn status_after(msg: &str, from: usize) -> u16 {
     let digits: String = msg[from..]
         .chars()
@@ -190,201 +158,138 @@ fn status_after(msg: &str, from: usize) -> u16 {
     digits.parse().unwrap_or(0)
 }
 
-/// Identity failures admins' EAs grep for ("Unable to create MDM identity") and close variants.
-fn is_identity_error(msg: &str) -> bool {
-    if msg.contains("Unable to create MDM identity") {
-        return true;
-    }
-    // Cheap filter first: this runs on every mdmclient line, and lowercasing allocates.
-    if !msg.contains("dentity") && !msg.contains("DENTITY") {
-        return false;
-    }
-    let lower = msg.to_ascii_lowercase();
-    let about_identity = lower.contains("mdm identity")
-        || lower.contains("identity certificate")
-        || lower.contains("secidentity");
-    about_identity
-        && ["unable", "fail", "could not", "cannot", "invalid", "error"]
-            .iter()
-            .any(|w| lower.contains(w))
-}
-
-/// What one message is, if it matters to liveness.
-pub fn classify(msg: &str) -> Option<MdmEventKind> {
+/// What one message is, and by which pattern, if it matters to the rules.
+pub fn classify(msg: &str) -> Option<Classified<MdmEventKind>> {
     const COMMAND: &str = "Processing server request: ";
     const RESPONSE: &str = "Received HTTP response";
     const REQUEST: &str = "Sending HTTP request";
+    use MdmEventKind as K;
     if let Some(i) = msg.find(COMMAND) {
         let rest = &msg[i + COMMAND.len()..];
         let request_type = rest.split_whitespace().next().unwrap_or("").to_string();
-        return Some(MdmEventKind::Command { request_type });
+        return Some(Classified::new(
+            K::Command { request_type },
+            "mdm.command_receipt",
+        ));
     }
     if let Some(i) = msg.find(RESPONSE) {
         let after = i + RESPONSE.len();
-        return Some(MdmEventKind::Response {
-            status: status_after(msg, after),
-            outcome: outcome_after(msg, after),
-        });
+        return Some(Classified::new(
+            K::Response {
+                status: status_after(msg, after),
+                reported: reported_after(msg, after),
+            },
+            "mdm.http_response",
+        ));
     }
     if let Some(i) = msg.find(REQUEST) {
-        return Some(MdmEventKind::Request {
-            outcome: outcome_after(msg, i + REQUEST.len()),
-        });
+        return Some(Classified::new(
+            K::Request {
+                reported: reported_after(msg, i + REQUEST.len()),
+            },
+            "mdm.http_request",
+        ));
     }
-    if is_identity_error(msg) {
-        return Some(MdmEventKind::IdentityError);
+    if msg.contains("Unable to create MDM identity") {
+        return Some(Classified::new(K::IdentityError, "mdm.identity_error"));
+    }
+    if is_other_identity_error(msg) {
+        return Some(Classified::new(
+            K::IdentityError,
+            "mdm.identity_error_other",
+        ));
     }
     if msg.contains("Rejecting MDM push dictionary") {
-        return Some(MdmEventKind::PushRejected);
+        return Some(Classified::new(K::PushRejected, "mdm.push_rejected"));
     }
-    if msg.trim_start().starts_with("[ERROR]") {
-        return Some(MdmEventKind::ErrorLine);
+    if msg.contains("NSURLErrorDomain") {
+        return Some(Classified::new(K::TransportError, "mdm.transport_error"));
+    }
+    if msg.contains("[ERROR]") {
+        return Some(Classified::new(K::ErrorTag, "mdm.error_tag"));
     }
     None
 }
 
-/// Substrings one of which every message [`classify`] keeps contains (identity errors need
-/// "dentity" or "DENTITY", see [`is_identity_error`]). Used twice: as the raw-byte pre-filter
-/// of the parser, and (as `eventMessage CONTAINS`) in the `log show` predicate, so the OS
-/// returns only these lines. A new shape in `classify` needs its marker here (the tests check).
-pub const MARKERS: &[&str] = &[
-    "Processing server request",
-    "Received HTTP response",
-    "Sending HTTP request",
-    "dentity",
-    "DENTITY",
-    "Rejecting MDM push dictionary",
-    "[ERROR]",
-];
+/// The needles of the mdmclient patterns: the `eventMessage CONTAINS` part of the predicate and
+/// the parser's pre-filter. Every message [`classify`] keeps contains one (tested).
+pub fn markers() -> Vec<&'static str> {
+    log_patterns::needles(LogStream::Mdmclient)
+}
 
-static PREFILTER: std::sync::LazyLock<log_ndjson::Prefilter> =
-    std::sync::LazyLock::new(|| log_ndjson::Prefilter::new(MARKERS));
+static PREFILTER: std::sync::LazyLock<Prefilter> =
+    std::sync::LazyLock::new(|| Prefilter::new(&markers()));
 
-/// Streams the log and folds it into an [`MdmLog`]; lines without any of [`MARKERS`] are only
-/// counted (see [`log_ndjson::Prefilter`]).
+/// Streams the log and folds it into an [`MdmLog`].
 pub fn summarize<R: Read>(reader: R) -> Result<MdmLog, String> {
     summarize_with(reader, Some(&PREFILTER))
 }
 
 /// [`summarize`] with an explicit pre-filter (`None`: deserialise every line; tests compare both).
-pub fn summarize_with<R: Read>(
-    reader: R,
-    filter: Option<&log_ndjson::Prefilter>,
-) -> Result<MdmLog, String> {
-    let mut events: VecDeque<MdmEvent> = VecDeque::new();
-    let mut identity: VecDeque<LogLine> = VecDeque::new();
-    let mut log = MdmLog::default();
-    let stats = log_ndjson::for_each_entry_filtered(reader, log_ndjson::MAX_LINE, filter, |e| {
-        let Some(kind) = classify(&e.message) else {
-            return;
-        };
+pub fn summarize_with<R: Read>(reader: R, filter: Option<&Prefilter>) -> Result<MdmLog, String> {
+    log_summary::summarize(
+        reader,
+        filter,
+        MAX_EVENTS,
         // The predicate also matches `mdmclient agent`, which runs per user and talks to the
-        // server on the user channel; its successes say nothing about the device channel that
-        // Addigy's rule and heal are about. Only entries that name a non-zero user are dropped:
-        // when `userID` is absent the entry is kept.
-        if e.user_id.is_some_and(|u| u != 0) {
-            log.counts.user_channel += 1;
-            return;
-        }
-        let event = MdmEvent {
-            line: LogLine::from_entry(e),
-            kind,
-        };
-        let c = &mut log.counts;
-        match &event.kind {
-            MdmEventKind::Command { .. } => c.commands += 1,
-            MdmEventKind::Request { .. } => c.requests += 1,
-            MdmEventKind::IdentityError => {
-                c.identity_errors += 1;
-                if identity.len() == MAX_IDENTITY_ERRORS {
-                    identity.pop_front();
-                }
-                identity.push_back(event.line.clone());
-            }
-            MdmEventKind::PushRejected => c.push_rejected += 1,
-            _ => {}
-        }
-        if event.is_success() {
-            c.successes += 1;
-        }
-        if event.is_error() {
-            c.errors += 1;
-        }
-        if events.len() == MAX_EVENTS {
-            events.pop_front();
-            log.events_dropped += 1;
-        }
-        events.push_back(event);
-    })?;
-    log_ndjson::require_log_output(&stats)?;
-    log.stats = stats;
-    log.events = events.into();
-    log.identity_errors = identity.into();
-    Ok(log)
+        // server on the user channel (`[501:MDMAgent…]` lines); its successes say nothing about
+        // the device channel that heal and Addigy's rule are about.
+        UserLines::UserChannel,
+        |e: &LogEntry| classify(&e.message),
+        |_, _| {},
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn kind(msg: &str) -> Option<(MdmEventKind, &'static str)> {
+        classify(msg).map(|c| (c.kind, c.pattern.id))
+    }
+
     #[test]
     fn classify_message_shapes() {
         use MdmEventKind as K;
-        let cmd = |t: &str| {
-            Some(K::Command {
-                request_type: t.into(),
-            })
-        };
-        let resp = |status, outcome| Some(K::Response { status, outcome });
-        let cases: Vec<(&str, Option<MdmEventKind>)> = vec![
-            // Verbatim receipt line (log_show_default__mdmclient_DeclarativeManagement_single_line__macos15.txt).
-            ("[*] [0:MDMDaemon:<0x4d0d>] Processing server request: DeclarativeManagement for: <Device> (3fb48527-9aaa-492d-94fc-efd999d812a3) PowerNap: no", cmd("DeclarativeManagement")),
-            ("Processing server request: ScheduleOSUpdate for: <Device> (12804726)", cmd("ScheduleOSUpdate")),
-            ("Received HTTP response (200) [Idle]", resp(200, Outcome::Idle)),
-            ("Received HTTP response (200) [Acknowledged(InstallProfile):700]", resp(200, Outcome::Acknowledged("InstallProfile".into()))),
-            ("Received HTTP response (200) [NotNow(ScheduleOSUpdate):0]", resp(200, Outcome::NotNow("ScheduleOSUpdate".into()))),
-            ("Received HTTP response (200) [NotNow]", resp(200, Outcome::NotNow(String::new()))),
-            ("Received HTTP response (200) [Error(InstallProfile):0]", resp(200, Outcome::Error("InstallProfile".into()))),
-            ("Received HTTP response (503) [Idle]", resp(503, Outcome::Idle)),
-            ("Received HTTP response (401)", resp(401, Outcome::None)),
-            ("Received HTTP response (200) [<private>]", resp(200, Outcome::Other("<private>".into()))),
-            ("Received HTTP response (abc) [Idle]", resp(0, Outcome::Idle)),
-            (">>>>> Sending HTTP request (PUT) [Error(ActivationLockBypassCode):800] >>>>>", Some(K::Request { outcome: Outcome::Error("ActivationLockBypassCode".into()) })),
-            ("Unable to create MDM identity", Some(K::IdentityError)),
-            ("Failed to copy MDM identity: -25300", Some(K::IdentityError)),
-            ("Rejecting MDM push dictionary because it does not have the right magic string.", Some(K::PushRejected)),
-            ("[ERROR] [0:MDMDaemon:<0x3>] [ErrorChain.0] (ActivationLockBypassCode) [MCMDMErrorDomain:12085] The operation couldn’t be completed.>", Some(K::ErrorLine)),
+        use ReportedStatus as R;
+        let resp = |status, reported| Some((K::Response { status, reported }, "mdm.http_response"));
+        let cases: Vec<(&str, Option<(MdmEventKind, &str)>)> = vec![
+            // Verbatim (Der Flounder 2024, macOS 15).
+            ("[*] [0:MDMDaemon:<0x4d0d>] Processing server request: DeclarativeManagement for: <Device> (3fb48527-9aaa-492d-94fc-efd999d812a3) PowerNap: no",
+             Some((K::Command { request_type: "DeclarativeManagement".into() }, "mdm.command_receipt"))),
+            // Verbatim shapes (Macjutsu/super example logs).
+            ("[0:MDMDaemon:HTTPUtil:<0x6c0d>] <<<<< Received HTTP response (200) [Idle] <<<<<", resp(200, R::Idle)),
+            (">>>>> Sending HTTP request (PUT) [Acknowledged(ScheduleOSUpdateScan):1923527f-2d8c-4d0f-9a53-3f5b1e0c2a11] >>>>>",
+             Some((K::Request { reported: R::Acknowledged("ScheduleOSUpdateScan".into()) }, "mdm.http_request"))),
+            ("Received HTTP response (200) [MDM_GetBootstrapToken]", resp(200, R::Other("MDM_GetBootstrapToken".into()))),
+            ("Received HTTP response (200) [NotNow]", resp(200, R::NotNow(String::new()))),
+            ("Received HTTP response (200) [Error(InstallProfile):0]", resp(200, R::Error("InstallProfile".into()))),
+            ("Received HTTP response (503) [Idle]", resp(503, R::Idle)),
+            ("Received HTTP response (401)", resp(401, R::None)),
+            ("Received HTTP response (abc) [Idle]", resp(0, R::Idle)),
+            ("Received HTTP response (", resp(0, R::None)),
+            ("Unable to create MDM identity", Some((K::IdentityError, "mdm.identity_error"))),
+            ("Failed to copy MDM identity: -25300", Some((K::IdentityError, "mdm.identity_error_other"))),
+            ("Rejecting MDM push dictionary because it does not have the right magic string.", Some((K::PushRejected, "mdm.push_rejected"))),
+            ("[ERROR] [0:MDMDaemon:<0x3>] [ErrorChain.0] (ActivationLockBypassCode) [MCMDMErrorDomain:12085] The operation couldn’t be completed.>", Some((K::ErrorTag, "mdm.error_tag"))),
+            ("[ERROR] [0:MDMDaemon:<0x3>] [ErrorChain.0] [NSURLErrorDomain:-1009] The Internet connection appears to be offline.", Some((K::TransportError, "mdm.transport_error"))),
             ("UCRTsmb5: DEP registered according to UCRT: UCRTDEPStateUnavailable", None),
             ("=== OS Update Item ===", None),
-            ("Received HTTP response (", resp(0, Outcome::None)),
-            ("Received HTTP response (200) [Acknowledged(", resp(200, Outcome::Acknowledged(String::new()))),
             ("", None),
         ];
         for (msg, want) in cases {
-            assert_eq!(classify(msg), want, "{msg}");
+            assert_eq!(kind(msg), want, "{msg}");
         }
     }
 
-    #[test]
-    fn success_and_error_rules() {
-        let ev = |status, outcome| MdmEvent {
-            line: LogLine::default(),
-            kind: MdmEventKind::Response { status, outcome },
-        };
-        assert!(ev(200, Outcome::Idle).is_success());
-        assert!(ev(200, Outcome::NotNow(String::new())).is_success());
-        assert!(!ev(200, Outcome::Error("X".into())).is_success());
-        assert!(ev(200, Outcome::Error("X".into())).is_error());
-        assert!(ev(200, Outcome::Error("X".into())).is_http_200());
-        assert!(!ev(500, Outcome::Idle).is_success());
-        assert!(ev(500, Outcome::Idle).is_error());
-    }
-
-    fn line(ts: &str, msg: &str) -> String {
+    fn line(ts: &str, msg: &str, path: &str, uid: i64) -> String {
         format!(
-            "{{\"timestamp\":\"{ts}\",\"eventMessage\":\"{msg}\",\"processImagePath\":\"\\/usr\\/libexec\\/mdmclient\",\"subsystem\":\"com.apple.ManagedClient\",\"category\":\"HTTPUtil\",\"messageType\":\"Default\",\"processID\":1}}\n"
+            "{{\"timestamp\":\"{ts}\",\"eventMessage\":\"{msg}\",\"processImagePath\":\"{}\",\"subsystem\":\"com.apple.ManagedClient\",\"category\":\"HTTPUtil\",\"messageType\":\"Default\",\"processID\":1,\"userID\":{uid}}}\n",
+            path.replace('/', "\\/")
         )
     }
+
+    const MDMCLIENT: &str = "/usr/libexec/mdmclient";
 
     #[test]
     fn summarize_counts_and_bounds() {
@@ -393,50 +298,44 @@ mod tests {
             input.push_str(&line(
                 &format!("2026-11-20 09:{:02}:00.000000-0500", i % 60),
                 "Received HTTP response (200) [Idle]",
+                MDMCLIENT,
+                0,
             ));
         }
-        for _ in 0..(MAX_IDENTITY_ERRORS + 3) {
+        for _ in 0..3 {
             input.push_str(&line(
                 "2026-11-20 09:59:00.000000-0500",
                 "Unable to create MDM identity",
+                MDMCLIENT,
+                0,
             ));
         }
-        input.push_str("{\"count\":233,\"finished\":1}\n");
+        input.push_str("{\"count\":213,\"finished\":1}\n");
         let log = summarize(input.as_bytes()).expect("parses");
         assert_eq!(log.events.len(), MAX_EVENTS);
-        assert_eq!(log.events_dropped, 33);
-        assert_eq!(log.counts.successes, 210);
-        assert_eq!(log.counts.identity_errors, 23);
-        assert_eq!(log.counts.errors, 23);
-        assert_eq!(log.identity_errors.len(), MAX_IDENTITY_ERRORS);
+        assert_eq!(log.events_dropped, 13);
+        assert_eq!(log.count("mdm.http_response"), 210);
+        assert_eq!(log.count("mdm.identity_error"), 3);
         assert!(log.stats.finished);
-        assert!(log
-            .events
-            .last()
-            .is_some_and(|e| e.kind == MdmEventKind::IdentityError));
+        assert_eq!(log.events.last().map(|e| e.pattern.id), Some("mdm.identity_error"));
     }
 
     #[test]
-    fn user_channel_lines_are_counted_not_used() {
-        let root = line(
-            "2026-11-20 09:00:00.0-0500",
-            "Received HTTP response (503) [Idle]",
-        )
-        .replace("\"processID\":1", "\"processID\":1,\"userID\":0");
-        let user = line(
-            "2026-11-20 09:01:00.0-0500",
-            "Received HTTP response (200) [Idle]",
-        )
-        .replace("\"processID\":1", "\"processID\":2,\"userID\":501");
-        let absent = line(
-            "2026-11-20 09:02:00.0-0500",
-            "Unable to create MDM identity",
-        );
-        let log = summarize(format!("{root}{user}{absent}").as_bytes()).expect("ok");
-        assert_eq!(log.counts.user_channel, 1);
-        assert_eq!(log.counts.successes, 0);
-        assert_eq!(log.events.len(), 2);
-        assert_eq!(log.identity_errors.len(), 1);
+    fn user_channel_and_forged_lines_are_counted_not_used() {
+        let input = [
+            line("2026-11-20 09:00:00.0-0500", "Received HTTP response (503) [Idle]", MDMCLIENT, 0),
+            line("2026-11-20 09:01:00.0-0500", "Received HTTP response (200) [Idle]", MDMCLIENT, 501),
+            line("2026-11-20 09:02:00.0-0500", "Received HTTP response (200) [Idle]", "/Users/eve/mdmclient", 0),
+            line("2026-11-20 09:03:00.0-0500", "Received HTTP response (200) [Idle]", "/usr/local/bin/mdmclient", 0),
+        ]
+        .concat();
+        let log = summarize(input.as_bytes()).expect("ok");
+        assert_eq!(log.user_channel, 1);
+        assert_eq!(log.rejected.count, 2);
+        assert_eq!(log.rejected.examples.len(), 2);
+        assert!(log.rejected.examples[0].0.contains("/Users/eve/mdmclient"));
+        assert_eq!(log.events.len(), 1);
+        assert_eq!(log.events[0].http_failure(), Some(503));
     }
 
     #[test]
@@ -446,7 +345,6 @@ mod tests {
         );
         assert!(summarize(default_style.as_bytes()).is_err());
         assert!(summarize(&b""[..]).is_err());
-        // Header and trailer only: read fine, nothing happened.
         let quiet =
             summarize(&b"Filtering the log data using \"x\"\n{\"count\":0,\"finished\":1}\n"[..])
                 .expect("quiet is valid");
@@ -480,6 +378,7 @@ mod tests {
         "mdm iDeNtItY certificate failed",
         "Rejecting MDM push dictionary because it does not have the right magic string.",
         "[ERROR] [0:MDMDaemon:<0x3>] [ErrorChain.0] failed",
+        "[ERROR] NSURLErrorDomain -1001",
         "Checking for MDM configuration profile",
         "=== OS Update Item ===",
         "Receiv\\u0065d HTTP response (200) [Idle]",
@@ -489,16 +388,16 @@ mod tests {
     ];
 
     proptest::proptest! {
-        /// The pre-filter never changes a summary: same events, counts and identity errors as
-        /// deserialising every line; `entries` agrees on well-formed input.
+        /// The pre-filter never changes a summary.
         #[test]
-        fn prefilter_is_exact(picks in proptest::collection::vec((0..POOL.len(), 0u8..3, 0u32..2), 0..60)) {
+        fn prefilter_is_exact(picks in proptest::collection::vec((0..POOL.len(), 0u8..3, 0u32..3), 0..60)) {
             let mut input = String::from("Filtering the log data using \"x\"\n");
-            for (i, (m, pad, user)) in picks.iter().enumerate() {
+            for (i, (m, pad, who)) in picks.iter().enumerate() {
                 let msg = POOL[*m];
                 let pad = "p".repeat(*pad as usize * 200);
+                let (path, uid) = [("\\/usr\\/libexec\\/mdmclient", 0), ("\\/usr\\/libexec\\/mdmclient", 501), ("\\/tmp\\/mdmclient", 0)][*who as usize];
                 input.push_str(&format!(
-                    "{{\"traceID\":{i},\"eventMessage\":\"{msg}\",\"backtrace\":{{\"frames\":[{{\"x\":\"{pad}\"}}]}},\"processImagePath\":\"\\/usr\\/libexec\\/mdmclient\",\"timestamp\":\"2026-11-20 09:{:02}:00.000000-0500\",\"userID\":{user}}}\n",
+                    "{{\"traceID\":{i},\"eventMessage\":\"{msg}\",\"backtrace\":{{\"frames\":[{{\"x\":\"{pad}\"}}]}},\"processImagePath\":\"{path}\",\"timestamp\":\"2026-11-20 09:{:02}:00.000000-0500\",\"userID\":{uid}}}\n",
                     i % 60
                 ));
             }
@@ -508,20 +407,19 @@ mod tests {
             proptest::prop_assert_eq!(fast, full);
         }
 
-        /// Every message `classify` keeps contains one of the markers (the predicate and the
-        /// pre-filter rely on it).
+        /// Every message `classify` keeps contains one of the markers.
         #[test]
         fn classified_messages_contain_a_marker(
             parts in proptest::collection::vec(proptest::sample::select(vec![
                 "Received HTTP response", "Processing server request: ", "Sending HTTP request",
                 "identity", "IDENTITY", "Identity", "mdm ", "MDM ", "certificate", "unable ", "fail",
                 "[ERROR]", " [ERROR]", "Rejecting MDM push dictionary", "(200) ", "[Idle]", "x", " ",
-                "SecIdentity", "error",
+                "SecIdentity", "error", "NSURLErrorDomain",
             ]), 0..6)
         ) {
             let msg: String = parts.concat();
-            if classify(&msg).is_some() {
-                proptest::prop_assert!(MARKERS.iter().any(|m| msg.contains(m)), "{}", msg);
+            if let Some(c) = classify(&msg) {
+                proptest::prop_assert!(msg.contains(c.pattern.needle), "{} / {}", msg, c.pattern.id);
             }
         }
     }
@@ -529,7 +427,8 @@ mod tests {
     #[test]
     fn long_messages_are_clipped() {
         let long = "Received HTTP response (200) [Idle] ".to_string() + &"x".repeat(5000);
-        let log = summarize(line("2026-11-20 09:00:00.0-0500", &long).as_bytes()).expect("ok");
+        let log = summarize(line("2026-11-20 09:00:00.0-0500", &long, MDMCLIENT, 0).as_bytes())
+            .expect("ok");
         assert_eq!(
             log.events[0].line.message.chars().count(),
             MAX_MESSAGE_CHARS + 1

@@ -1,24 +1,23 @@
-//! What the softwareupdated / SoftwareUpdateSubscriber log says: scans, downloads, installs, and
-//! the DDM "Reporting status" blocks (raw text; parsed by `ddm_status`).
+//! What the softwareupdated log says: scans, download/prepare/apply progress with its explicit
+//! `stalled:YES|NO` field, enforced-update scheduling, and the DDM "Reporting status" blocks (kept
+//! as raw text; parsed by `ddm_status`).
 //!
-//! Folded while streaming `log show --style ndjson` (see `log_ndjson`) into counts and a bounded
-//! list of events, newest last; the checks apply time windows. The line shapes come from the
-//! default-style softwareupdated lines in seed 004 (Addigy's talk), re-expressed as ndjson
-//! messages: the scan-manager FSM transition `[FSM(SUMacControllerScanManager)] >S> ... >A>
-//! ScanForSoftwareUpdates`, `[scan]startCatalogDownload... (su)`, `[SPI] perform_prepare_command
-//! | PrepareUpdate | PROGRESS (Continue)`, `Cryptex patch progress: 17%`; and install.log quotes
-//! (`install_log__softwareupdated_lines__blog_quotes.txt`). Shapes marked "inferred" below (scan
-//! completion, prepare completion/failure) have no public capture; the checks therefore never call
-//! softwareupdated stuck on the *absence* of one of them alone. This module only classifies; it
-//! does not judge, and it never parses the status blocks (that is `ddm_status`'s job).
+//! Every shape is a pattern of `log_patterns` with its provenance. Real progress lines
+//! (Macjutsu/super's example logs, macOS 12.3–13.x) read
+//! `[SUMacControllerProgressManager] Reported progress (inter): phase:PREPARING_UPDATE stalled:NO portionComplete:0.720266 estimatedTimeRemaining:-1.000000`
+//! and `[Progress] Scan reported progress (start): phase:COMPLETE stalled:NO portionComplete:100.000000`.
+//! Failure words are deliberately not classified: ordinary softwareupdated logs are full of
+//! "Failed…"/"error…" lines (bridge-device lookups, package checks, catalog retries), so only
+//! explicit states count (`stalled:YES`, a failure reason in a status block, progress that stops).
 
 use std::collections::VecDeque;
 use std::io::Read;
 
 use chrono::{DateTime, FixedOffset};
 
-use super::log_ndjson::{self, LogEntry, StreamStats};
-use super::mdm_log::{clip, LogLine, MAX_MESSAGE_CHARS};
+use super::log_ndjson::{LogEntry, Prefilter};
+use super::log_patterns::{self, LogStream};
+use super::log_summary::{self, clip, Classified, Event, LogSummary, UserLines};
 
 /// Status reports kept (the newest).
 pub const MAX_STATUS_REPORTS: usize = 20;
@@ -36,84 +35,106 @@ pub struct StatusReport {
     pub text: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SuLog {
-    pub stats: StreamStats,
-    /// Newest last; bounded (the most recent few are kept).
-    pub status_reports: Vec<StatusReport>,
-    /// Scans, progress, completions, failures; newest last, at most [`MAX_EVENTS`].
-    pub events: Vec<SuEvent>,
-    pub events_dropped: u64,
-    pub counts: SuCounts,
+/// What a progress phase means for heal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhaseClass {
+    /// A job in flight: accepted, preflight, downloading, preparing, applying.
+    Installing,
+    /// Prepared and waiting (for the apply job, a restart, a deadline or the user): nothing to
+    /// stall, but the prepared update must not be disturbed.
+    Prepared,
+    /// A job or a scan finished (`COMPLETED` ends one job of an update, not the update; a scan
+    /// ends with `COMPLETE`).
+    Complete,
+    /// No phase printed.
+    Other,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SuCounts {
-    pub scans: u64,
-    pub progress: u64,
-    pub completions: u64,
-    pub failures: u64,
-    pub status_reports: u64,
+/// Classifies a phase name as printed. Real phases (Macjutsu/super example logs, 12.x–13.x):
+/// ACCEPTED, RELOADING_*, DOWNLOADING_UPDATE_BRAIN, PREFLIGHT_*, DOWNLOADING_SFR,
+/// DOWNLOADING_UPDATE, DOWNLOADED_UPDATE, PREPARING_UPDATE, PREPARED, COMPLETED,
+/// PREPARED_COMMITTING_STASH, APPLYING, READY. A name not seen yet counts as a job in flight,
+/// which can only withhold heal or, after the stall time, call it stalled.
+pub fn phase_class(phase: &str) -> PhaseClass {
+    match phase.to_ascii_uppercase().as_str() {
+        "" => PhaseClass::Other,
+        "PREPARED" => PhaseClass::Prepared,
+        "COMPLETE" | "COMPLETED" => PhaseClass::Complete,
+        _ => PhaseClass::Installing,
+    }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One `Reported progress` / `Scan reported progress` line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Progress {
+    pub phase: String,
+    /// The explicit field; `None` when the line did not print it.
+    pub stalled: Option<bool>,
+    /// `portionComplete` as printed (0–1 for installs, 0–100 for scans in the real lines).
+    pub portion: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub enum SuEventKind {
-    /// `>A> ScanForSoftwareUpdates` (seed 004).
-    ScanStarted,
-    /// Other scan/catalog work: `[scan]startCatalogDownload`, `>A> DownloadSUCatalog`,
-    /// `SUScan: Using catalog` (seed 004, install.log quotes).
+    /// Update progress (download/prepare/apply).
+    Progress(Progress),
+    /// Scan progress; phase COMPLETE is a finished scan.
+    ScanProgress(Progress),
+    /// A scan started, or the catalog is being fetched: softwareupdated is working.
     Activity,
-    /// `| PrepareUpdate | PROGRESS`, `Cryptex patch progress: 17%` (seed 004); `| ApplyUpdate |`
-    /// is inferred by analogy.
-    Progress { percent: Option<u8> },
-    /// Inferred: an FSM event or SPI status naming success/completion, e.g.
-    /// `>E> ScanComplete`, `| PrepareUpdate | SUCCESS`.
-    Completed,
-    /// `scanFailed:YES`, an FSM event or SPI status naming a failure, `Error Domain=`.
-    Failed,
-    /// `Posted DDM notification with success: YES` and other enforced-update scheduling lines.
+    /// Prepare progress without a phase field (`| PrepareUpdate | PROGRESS`, `Cryptex patch
+    /// progress: 17%`): an install is in flight.
+    PrepareProgress { percent: Option<u8> },
+    /// Enforced (DDM) update scheduling or enforcement.
     Enforcement,
     /// A `Reporting status {` block; `install_state` is `softwareupdate.install-state` if present.
     StatusReport { install_state: Option<String> },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SuEvent {
-    pub line: LogLine,
-    pub process: String,
-    pub kind: SuEventKind,
+pub type SuEvent = Event<SuEventKind>;
+
+/// The softwareupdated log: the generic summary plus the status blocks.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SuLog {
+    pub summary: LogSummary<SuEventKind>,
+    /// Newest last; bounded.
+    pub status_reports: Vec<StatusReport>,
 }
 
-/// The `>E>` event name of an FSM transition line, if any.
-fn fsm_event(msg: &str) -> Option<&str> {
-    if !msg.contains("[FSM(") {
-        return None;
+impl SuLog {
+    pub fn events(&self) -> &[SuEvent] {
+        &self.summary.events
     }
-    let i = msg.find(">E>")?;
-    msg[i + 3..].split_whitespace().next()
+}
+
+/// `key:value` after `key:` up to the next space.
+fn field<'a>(msg: &'a str, key: &str) -> Option<&'a str> {
+    let i = msg.find(key)?;
+    let rest = &msg[i + key.len()..];
+    Some(rest.split_whitespace().next().unwrap_or(""))
+}
+
+fn progress_of(msg: &str) -> Progress {
+    Progress {
+        phase: field(msg, "phase:").unwrap_or("").to_string(),
+        stalled: match field(msg, "stalled:") {
+            Some("YES") => Some(true),
+            Some("NO") => Some(false),
+            _ => None,
+        },
+        portion: field(msg, "portionComplete:").and_then(|v| v.parse::<f64>().ok()),
+    }
 }
 
 /// `NN%` after "progress:".
 fn percent(msg: &str) -> Option<u8> {
-    let lower_at = msg.to_ascii_lowercase().find("progress:")?;
-    let digits: String = msg[lower_at + "progress:".len()..]
+    let at = msg.find("progress:")?;
+    let digits: String = msg[at + "progress:".len()..]
         .trim_start()
         .chars()
         .take_while(|c| c.is_ascii_digit())
         .collect();
     digits.parse::<u8>().ok().filter(|p| *p <= 100)
-}
-
-/// The `| Phase | EVENT` part of an SPI line (`perform_prepare_command | PrepareUpdate | PROGRESS (Continue) |`).
-fn spi_status(msg: &str) -> Option<(&str, &str)> {
-    if !msg.contains("[SPI]") {
-        return None;
-    }
-    let mut parts = msg.split('|').map(str::trim);
-    parts.next()?;
-    let phase = parts.next()?;
-    let event = parts.next()?;
-    Some((phase, event))
 }
 
 /// `"softwareupdate.install-state" = installing;` (also `= { ... = installing; }` and quoted values).
@@ -136,117 +157,89 @@ pub fn install_state(text: &str) -> Option<String> {
     (!v.is_empty()).then(|| v.to_string())
 }
 
-/// What one message is, if it matters to the software-update checks.
-pub fn classify(msg: &str) -> Option<SuEventKind> {
+/// What one message is, and by which pattern, if it matters to the software-update checks.
+pub fn classify(msg: &str) -> Option<Classified<SuEventKind>> {
+    use SuEventKind as K;
     if msg.contains("Reporting status") && msg.contains('{') {
-        return Some(SuEventKind::StatusReport {
-            install_state: install_state(msg),
-        });
+        return Some(Classified::new(
+            K::StatusReport {
+                install_state: install_state(msg),
+            },
+            "su.status_report",
+        ));
     }
-    if msg.contains("scanFailed:YES") || msg.contains("Error Domain=") {
-        return Some(SuEventKind::Failed);
+    // "Scan reported progress" also contains "reported progress": test the scan shape first.
+    if msg.contains("Scan reported progress") {
+        return Some(Classified::new(
+            K::ScanProgress(progress_of(msg)),
+            "su.scan_progress",
+        ));
     }
-    if let Some(ev) = fsm_event(msg) {
-        let lower = ev.to_ascii_lowercase();
-        if lower.contains("fail") || lower.contains("error") {
-            return Some(SuEventKind::Failed);
-        }
-        // Inferred completion names; no public capture shows the end of a scan.
-        if lower.contains("success") || lower.contains("complete") || lower.contains("finished") {
-            return Some(SuEventKind::Completed);
-        }
+    if msg.contains("Reported progress") {
+        return Some(Classified::new(
+            K::Progress(progress_of(msg)),
+            "su.progress",
+        ));
     }
-    if msg.contains(">A> ScanForSoftwareUpdates") {
-        return Some(SuEventKind::ScanStarted);
-    }
-    if let Some((phase, event)) = spi_status(msg) {
-        if phase.ends_with("Update") {
-            let upper = event.to_ascii_uppercase();
-            if upper.starts_with("PROGRESS") {
-                return Some(SuEventKind::Progress {
-                    percent: percent(msg),
-                });
-            }
-            if upper.contains("FAIL") || upper.contains("ERROR") {
-                return Some(SuEventKind::Failed);
-            }
-            if upper.contains("SUCCESS") || upper.contains("COMPLETE") || upper.contains("FINISH") {
-                return Some(SuEventKind::Completed);
-            }
-        }
+    if msg.contains("| PrepareUpdate | PROGRESS") {
+        return Some(Classified::new(
+            K::PrepareProgress { percent: None },
+            "su.prepare_progress",
+        ));
     }
     if msg.contains("Cryptex patch progress") {
-        return Some(SuEventKind::Progress {
-            percent: percent(msg),
-        });
+        return Some(Classified::new(
+            K::PrepareProgress {
+                percent: percent(msg),
+            },
+            "su.cryptex_progress",
+        ));
     }
-    if msg.contains("scheduleEnforcedManagedUpdate") || msg.contains("Posted DDM notification") {
-        return Some(SuEventKind::Enforcement);
+    if msg.contains("Posted DDM notification") {
+        return Some(Classified::new(K::Enforcement, "su.ddm_scheduled"));
     }
-    if msg.contains("startCatalogDownload")
-        || msg.contains(">A> DownloadSUCatalog")
-        || msg.contains("SUScan: Using catalog")
-    {
-        return Some(SuEventKind::Activity);
+    if msg.contains("Enforcing past-due OS update") {
+        return Some(Classified::new(K::Enforcement, "su.ddm_enforcing"));
+    }
+    for id in [
+        "su.scan_started",
+        "su.catalog_download",
+        "su.catalog_fsm",
+        "su.scan_catalog",
+    ] {
+        if msg.contains(log_patterns::pattern(id).needle) {
+            return Some(Classified::new(K::Activity, id));
+        }
     }
     None
 }
 
-fn line_of(e: &LogEntry) -> LogLine {
-    LogLine {
-        timestamp: e.timestamp.clone(),
-        time: e.time,
-        message: clip(&e.message, MAX_MESSAGE_CHARS),
-    }
+/// The needles of the softwareupdated patterns (predicate and pre-filter).
+pub fn markers() -> Vec<&'static str> {
+    log_patterns::needles(LogStream::SoftwareUpdate)
 }
 
-/// Substrings one of which every message [`classify`] keeps contains: the raw-byte pre-filter of
-/// the parser and the `eventMessage CONTAINS` part of the `log show` predicate. A new shape in
-/// `classify` needs its marker here (the tests check).
-pub const MARKERS: &[&str] = &[
-    "Reporting status",
-    "scanFailed:YES",
-    "Error Domain=",
-    "[FSM(",
-    ">A> ScanForSoftwareUpdates",
-    ">A> DownloadSUCatalog",
-    "[SPI]",
-    "Cryptex patch progress",
-    "scheduleEnforcedManagedUpdate",
-    "Posted DDM notification",
-    "startCatalogDownload",
-    "SUScan: Using catalog",
-];
+static PREFILTER: std::sync::LazyLock<Prefilter> =
+    std::sync::LazyLock::new(|| Prefilter::new(&markers()));
 
-static PREFILTER: std::sync::LazyLock<log_ndjson::Prefilter> =
-    std::sync::LazyLock::new(|| log_ndjson::Prefilter::new(MARKERS));
-
-/// Streams the log and folds it into a [`SuLog`]; lines without any of [`MARKERS`] are only
-/// counted (see [`log_ndjson::Prefilter`]).
+/// Streams the log and folds it into a [`SuLog`].
 pub fn summarize<R: Read>(reader: R) -> Result<SuLog, String> {
     summarize_with(reader, Some(&PREFILTER))
 }
 
 /// [`summarize`] with an explicit pre-filter (`None`: deserialise every line).
-pub fn summarize_with<R: Read>(
-    reader: R,
-    filter: Option<&log_ndjson::Prefilter>,
-) -> Result<SuLog, String> {
-    let mut log = SuLog::default();
+pub fn summarize_with<R: Read>(reader: R, filter: Option<&Prefilter>) -> Result<SuLog, String> {
     let mut reports: VecDeque<StatusReport> = VecDeque::new();
-    let mut events: VecDeque<SuEvent> = VecDeque::new();
-    let stats = log_ndjson::for_each_entry_filtered(reader, log_ndjson::MAX_LINE, filter, |e| {
-        let Some(kind) = classify(&e.message) else {
-            return;
-        };
-        let c = &mut log.counts;
-        match &kind {
-            SuEventKind::ScanStarted => c.scans += 1,
-            SuEventKind::Progress { .. } => c.progress += 1,
-            SuEventKind::Completed => c.completions += 1,
-            SuEventKind::Failed => c.failures += 1,
-            SuEventKind::StatusReport { .. } => {
-                c.status_reports += 1;
+    let summary = log_summary::summarize(
+        reader,
+        filter,
+        MAX_EVENTS,
+        // softwareupdated, its subscriber and the update brain run as root (or a system role
+        // account): the same binary run by a local user proves nothing about the system's updates.
+        UserLines::Reject,
+        |e: &LogEntry| classify(&e.message),
+        |e, c| {
+            if matches!(c.kind, SuEventKind::StatusReport { .. }) {
                 if reports.len() == MAX_STATUS_REPORTS {
                     reports.pop_front();
                 }
@@ -257,70 +250,86 @@ pub fn summarize_with<R: Read>(
                     text: clip(&e.message, MAX_STATUS_CHARS),
                 });
             }
-            SuEventKind::Activity | SuEventKind::Enforcement => {}
-        }
-        if events.len() == MAX_EVENTS {
-            events.pop_front();
-            log.events_dropped += 1;
-        }
-        events.push_back(SuEvent {
-            line: line_of(e),
-            process: e.process.clone(),
-            kind,
-        });
-    })?;
-    log_ndjson::require_log_output(&stats)?;
-    log.stats = stats;
-    log.status_reports = reports.into();
-    log.events = events.into();
-    Ok(log)
+        },
+    )?;
+    Ok(SuLog {
+        summary,
+        status_reports: reports.into(),
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn kind(msg: &str) -> Option<(SuEventKind, &'static str)> {
+        classify(msg).map(|c| (c.kind, c.pattern.id))
+    }
+
+    fn progress(phase: &str, stalled: Option<bool>, portion: Option<f64>) -> Progress {
+        Progress {
+            phase: phase.into(),
+            stalled,
+            portion,
+        }
+    }
+
     #[test]
     fn classify_shapes() {
         use SuEventKind as K;
-        let cases: Vec<(&str, Option<SuEventKind>)> = vec![
-            // seed 004, re-joined onto one line as ndjson carries them.
-            ("[FSM(SUMacControllerScanManager)] >S> ScanReadyToBegin >E> ScanForSUUpdates >N> ScanningForSoftwareUpdates >A> ScanForSoftwareUpdates info:[>>> Version(scanUUID:0BD2448F|scanFailed:NO)", Some(K::ScanStarted)),
-            ("[FSM(SUMacControllerScanManager)] >S> ScanningForSoftwareUpdates >E> ScanFailed >N> ScanReadyToBegin", Some(K::Failed)),
-            ("[FSM(SUMacControllerScanManager)] >S> ScanningForSoftwareUpdates >E> ScanComplete >N> ScanReadyToBegin", Some(K::Completed)),
-            ("Version(scanUUID:X|scanFailed:YES)", Some(K::Failed)),
-            ("[FSM(scan[0BD2448F])] >S> Idle >E> CheckForAvailableUpdate >N> DownloadingSUCatalog >A> DownloadSUCatalog", Some(K::Activity)),
-            ("[scan]startCatalogDownload... (su)", Some(K::Activity)),
-            ("[SPI] perform_prepare_command | PrepareUpdate | PROGRESS (Continue) | state:<private>", Some(K::Progress { percent: None })),
-            ("6d41b000 : Cryptex patch progress: 17%", Some(K::Progress { percent: Some(17) })),
-            ("[SPI] perform_prepare_command | PrepareUpdate | SUCCESS | state:<private>", Some(K::Completed)),
-            ("[SPI] perform_prepare_command | PrepareUpdate | FAILURE | error:<private>", Some(K::Failed)),
-            ("-[SUOSUManagedServiceDaemon scheduleEnforcedManagedUpdateWithVersion:forDate:withOptions:completion:]_block_invoke: Posted DDM notification with success: YES", Some(K::Enforcement)),
+        let cases: Vec<(&str, Option<(SuEventKind, &str)>)> = vec![
+            // Verbatim shapes (Macjutsu/super example logs).
+            ("[SUMacControllerProgressManager] Reported progress (inter): phase:PREPARING_UPDATE stalled:NO portionComplete:0.720266 estimatedTimeRemaining:-1.000000",
+             Some((K::Progress(progress("PREPARING_UPDATE", Some(false), Some(0.720266))), "su.progress"))),
+            ("[Progress] Scan reported progress (start): phase:COMPLETE stalled:NO portionComplete:100.000000",
+             Some((K::ScanProgress(progress("COMPLETE", Some(false), Some(100.0))), "su.scan_progress"))),
+            ("Reported progress (inter): phase:DOWNLOADING_UPDATE stalled:YES portionComplete:0.1 totalWrittenBytes:1 totalExpectedBytes:9",
+             Some((K::Progress(progress("DOWNLOADING_UPDATE", Some(true), Some(0.1))), "su.progress"))),
+            ("Reported progress (inter): phase:", Some((K::Progress(progress("", None, None)), "su.progress"))),
+            // Addigy's talk (macOS 13.5), re-joined onto one line as ndjson carries them.
+            ("[FSM(SUMacControllerScanManager)] >S> ScanReadyToBegin >E> ScanForSUUpdates >N> ScanningForSoftwareUpdates >A> ScanForSoftwareUpdates info:[>>> Version(scanUUID:0BD2448F|scanFailed:NO)", Some((K::Activity, "su.scan_started"))),
+            ("[FSM(scan[0BD2448F])] >S> Idle >E> CheckForAvailableUpdate >N> DownloadingSUCatalog >A> DownloadSUCatalog", Some((K::Activity, "su.catalog_fsm"))),
+            ("[scan]startCatalogDownload... (su)", Some((K::Activity, "su.catalog_download"))),
+            ("[SPI] perform_prepare_command | PrepareUpdate | PROGRESS (Continue) | state:<private>", Some((K::PrepareProgress { percent: None }, "su.prepare_progress"))),
+            ("6d41b000 : Cryptex patch progress: 17%", Some((K::PrepareProgress { percent: Some(17) }, "su.cryptex_progress"))),
+            ("-[SUOSUManagedServiceDaemon scheduleEnforcedManagedUpdateWithVersion:forDate:withOptions:completion:]_block_invoke: Posted DDM notification with success: YES", Some((K::Enforcement, "su.ddm_scheduled"))),
+            ("SUScan: Using catalog https://swscan.apple.com/content/catalogs/others/index-10.15.merged-1.sucatalog.gz", Some((K::Activity, "su.scan_catalog"))),
+            // Failure words are not evidence.
+            ("[FSM(SUMacControllerScanManager)] >S> ScanningForSoftwareUpdates >E> ScanFailed >N> ScanReadyToBegin", None),
+            ("Error Domain=SUErrorDomain Code=1", None),
             ("QueryNeRDUpdate completed with updateAttributes: (null) required:NO error:(null)", None),
-            ("Reporting status {\n    \"softwareupdate.install-state\" = installing;\n}", Some(K::StatusReport { install_state: Some("installing".into()) })),
-            ("Reporting status { \"softwareupdate.pending-version\" = { \"os-version\" = \"26.2\"; }; }", Some(K::StatusReport { install_state: None })),
+            ("Reporting status {\n    \"softwareupdate.install-state\" = installing;\n}", Some((K::StatusReport { install_state: Some("installing".into()) }, "su.status_report"))),
             ("", None),
         ];
         for (msg, want) in cases {
-            assert_eq!(classify(msg), want, "{msg}");
+            assert_eq!(kind(msg), want, "{msg}");
+        }
+    }
+
+    #[test]
+    fn phases() {
+        for (p, want) in [
+            ("PREPARING_UPDATE", PhaseClass::Installing),
+            ("DOWNLOADING_UPDATE", PhaseClass::Installing),
+            ("APPLYING", PhaseClass::Installing),
+            ("PREPARED_COMMITTING_STASH", PhaseClass::Installing),
+            ("ACCEPTED", PhaseClass::Installing),
+            ("PREFLIGHT_PREREQUISITE", PhaseClass::Installing),
+            ("PREPARED", PhaseClass::Prepared),
+            ("COMPLETE", PhaseClass::Complete),
+            ("COMPLETED", PhaseClass::Complete),
+            ("", PhaseClass::Other),
+        ] {
+            assert_eq!(phase_class(p), want, "{p}");
         }
     }
 
     #[test]
     fn install_state_variants() {
         let cases: &[(&str, Option<&str>)] = &[
-            (
-                "\"softwareupdate.install-state\" = installing;",
-                Some("installing"),
-            ),
-            (
-                "\"softwareupdate.install-state\" = \"downloading\";",
-                Some("downloading"),
-            ),
-            (
-                "\"softwareupdate.install-state\" = { state = waiting; };",
-                Some("waiting"),
-            ),
+            ("\"softwareupdate.install-state\" = installing;", Some("installing")),
+            ("\"softwareupdate.install-state\" = \"downloading\";", Some("downloading")),
+            ("\"softwareupdate.install-state\" = { state = waiting; };", Some("waiting")),
             ("\"softwareupdate.install-state\" = ;", None),
             ("\"softwareupdate.install-state\"", None),
             ("nothing", None),
@@ -330,10 +339,14 @@ mod tests {
         }
     }
 
-    fn line(ts: &str, process: &str, msg: &str) -> String {
+    fn line(ts: &str, path: &str, uid: i64, msg: &str) -> String {
         let msg = serde_json::to_string(msg).expect("string");
-        format!("{{\"timestamp\":\"{ts}\",\"eventMessage\":{msg},\"processImagePath\":\"\\/usr\\/libexec\\/{process}\",\"messageType\":\"Default\"}}\n")
+        let path = path.replace('/', "\\/");
+        format!("{{\"timestamp\":\"{ts}\",\"eventMessage\":{msg},\"processImagePath\":\"{path}\",\"userID\":{uid},\"messageType\":\"Default\"}}\n")
     }
+
+    const SUBSCRIBER: &str = "/System/Library/PrivateFrameworks/SoftwareUpdateCore.framework/SoftwareUpdateSubscriber";
+    const SOFTWAREUPDATED: &str = "/System/Library/PrivateFrameworks/SoftwareUpdate.framework/Versions/A/Resources/softwareupdated";
 
     #[test]
     fn status_reports_are_kept_verbatim_and_bounded() {
@@ -341,24 +354,43 @@ mod tests {
         for i in 0..(MAX_STATUS_REPORTS + 5) {
             input.push_str(&line(
                 &format!("2026-11-20 09:{i:02}:00.000000-0500"),
-                "SoftwareUpdateSubscriber",
+                SUBSCRIBER,
+                0,
                 &format!("Reporting status {{\n    \"softwareupdate.install-state\" = installing; n = {i};\n}}"),
             ));
         }
         input.push_str(&line(
             "2026-11-20 09:59:00.000000-0500",
-            "softwareupdated",
+            SOFTWAREUPDATED,
+            0,
             "[scan]startCatalogDownload... (su)",
         ));
         input.push_str("{\"count\":26,\"finished\":1}\n");
         let log = summarize(input.as_bytes()).expect("parses");
         assert_eq!(log.status_reports.len(), MAX_STATUS_REPORTS);
-        assert_eq!(log.counts.status_reports, 25);
+        assert_eq!(log.summary.count("su.status_report"), 25);
         let last = log.status_reports.last().expect("one");
         assert!(last.text.contains("n = 24;"), "newest last");
         assert!(last.text.contains('\n'), "verbatim, newlines kept");
         assert_eq!(last.process, "SoftwareUpdateSubscriber");
-        assert_eq!(log.events.len(), 26);
+        assert_eq!(log.events().len(), 26);
+    }
+
+    #[test]
+    fn forged_status_and_progress_are_rejected() {
+        let input = [
+            line("2026-11-20 09:00:00.000000-0500", "/Users/eve/bin/softwareupdated", 501,
+                 "Reporting status {\n \"softwareupdate.install-state\" = installing;\n}"),
+            line("2026-11-20 09:01:00.000000-0500", "/Users/eve/bin/softwareupdated", 0,
+                 "Reported progress (inter): phase:APPLYING stalled:YES portionComplete:0.5"),
+            line("2026-11-20 09:02:00.000000-0500", SOFTWAREUPDATED, 501,
+                 "Reported progress (inter): phase:APPLYING stalled:YES portionComplete:0.5"),
+        ]
+        .concat();
+        let log = summarize(input.as_bytes()).expect("parses");
+        assert!(log.events().is_empty());
+        assert!(log.status_reports.is_empty());
+        assert_eq!(log.summary.rejected.count, 3);
     }
 
     proptest::proptest! {
@@ -370,27 +402,26 @@ mod tests {
         #[test]
         fn any_message_never_panics(msg in "\\PC{0,200}") {
             let _ = classify(&msg);
-            let _ = classify(&format!("[SPI] x | {msg}"));
-            let _ = classify(&format!("[FSM(x)] >E>{msg}"));
+            let _ = classify(&format!("Reported progress (inter): phase:{msg}"));
+            let _ = classify(&format!("Scan reported progress {msg} stalled:{msg} portionComplete:{msg}"));
             let _ = classify(&format!("Reporting status {{ \"softwareupdate.install-state\"{msg}"));
             let _ = install_state(&format!("softwareupdate.install-state\" = {{{msg}"));
+            let _ = phase_class(&msg);
         }
     }
 
     const POOL: &[&str] = &[
+        "[SUMacControllerProgressManager] Reported progress (inter): phase:PREPARING_UPDATE stalled:NO portionComplete:0.720266",
+        "[Progress] Scan reported progress (start): phase:COMPLETE stalled:NO portionComplete:100.000000",
         "[FSM(SUMacControllerScanManager)] >S> ScanReadyToBegin >E> ScanForSUUpdates >N> X >A> ScanForSoftwareUpdates",
-        "[FSM(SUMacControllerScanManager)] >S> Scanning >E> ScanFailed >N> ScanReadyToBegin",
-        "[FSM(SUMacControllerScanManager)] >S> Scanning >E> ScanComplete >N> ScanReadyToBegin",
-        "Version(scanUUID:X|scanFailed:YES)",
         "[scan]startCatalogDownload... (su)",
         "[SPI] perform_prepare_command | PrepareUpdate | PROGRESS (Continue) | state:<private>",
         "6d41b000 : Cryptex patch progress: 17%",
         "Posted DDM notification with success: YES",
         "Reporting status {\\n \\\"softwareupdate.install-state\\\" = installing;\\n}",
         "Error Domain=SUErrorDomain Code=1",
-        "QueryNeRDUpdate completed with updateAttributes: (null)",
         "SUScan: Using catalog https:\\/\\/swscan.apple.com",
-        "\\u005bSPI] perform | ApplyUpdate | PROGRESS",
+        "\\u0052eported progress (inter): phase:APPLYING",
         "nothing to see",
     ];
 
@@ -413,18 +444,17 @@ mod tests {
         }
 
         #[test]
-        fn classified_messages_contain_a_marker(
+        fn classified_messages_contain_their_needle(
             parts in proptest::collection::vec(proptest::sample::select(vec![
-                "[FSM(x)] ", ">E> ", "ScanFailed", "Complete", ">A> ScanForSoftwareUpdates",
-                "[SPI] a ", "| PrepareUpdate ", "| PROGRESS ", "| FAILURE", "Cryptex patch progress: 5%",
-                "scanFailed:YES", "Error Domain=", "Reporting status", " {", "Posted DDM notification",
-                "scheduleEnforcedManagedUpdate", "startCatalogDownload", ">A> DownloadSUCatalog",
-                "SUScan: Using catalog", "progress: 50%", "x", " ", "|",
+                "Reported progress", "Scan reported progress", " phase:APPLYING", " stalled:YES",
+                ">A> ScanForSoftwareUpdates", "| PrepareUpdate | PROGRESS", "Cryptex patch progress: 5%",
+                "Reporting status", " {", "Posted DDM notification", "Enforcing past-due OS update",
+                "startCatalogDownload", ">A> DownloadSUCatalog", "SUScan: Using catalog", "x", " ", "|",
             ]), 0..6)
         ) {
             let msg: String = parts.concat();
-            if classify(&msg).is_some() {
-                proptest::prop_assert!(MARKERS.iter().any(|m| msg.contains(m)), "{}", msg);
+            if let Some(c) = classify(&msg) {
+                proptest::prop_assert!(msg.contains(c.pattern.needle), "{} / {}", msg, c.pattern.id);
             }
         }
     }

@@ -1,0 +1,474 @@
+//! The liveness rules, as pure functions from a log summary and a time window to a typed reading:
+//! what state mdmclient's channel, softwareupdated and the push connection are in, why, and which
+//! log events prove it. The checks (`client_liveness`, `daemon_liveness`, `push`) wrap these
+//! readings into assessments; heal acts on the states and causes.
+//!
+//! Every rule names the meaning of real text (see `parse::log_patterns`):
+//! - mdmclient: a (200) response or a command receipt is an exchange (the channel works). Only
+//!   non-200 responses and transport errors are failures. The `[ERROR]` tag is context. A receipt
+//!   that is never answered is evidence the client itself stopped, but only when the window
+//!   holds HTTP lines at all (otherwise those lines may sit at a level the query did not collect).
+//! - softwareupdated: progress lines carry the phase and an explicit `stalled:YES|NO`; an install
+//!   phase in progress means nothing may be restarted; `stalled:YES`, or an install phase with no
+//!   progress for [`Config::stall_minutes`], is a stall. Real prepare phases went 12 minutes
+//!   without a progress line, all `stalled:NO`, so the default is well above that (60 min).
+
+use chrono::{DateTime, Duration, FixedOffset};
+
+use crate::parse::apsd_log::{ApsdEvent, ApsdEventKind, ApsdLog};
+use crate::parse::mdm_log::{MdmEvent, MdmEventKind, MdmLog};
+use crate::parse::su_log::{phase_class, PhaseClass, SuEvent, SuEventKind, SuLog};
+
+/// A command younger than this may still be in progress (InstallApplication, a DDM sync): only
+/// older unanswered receipts are evidence.
+pub const UNANSWERED_GRACE_MINUTES: i64 = 15;
+/// Failed exchanges in a row since the last exchange that make "communication failing".
+pub const FAILURES_IN_A_ROW: usize = 3;
+
+/// `[now - window, now]`, with entries after `now` admitted but counted.
+#[derive(Debug, Clone, Copy)]
+pub struct Window {
+    pub now: DateTime<FixedOffset>,
+    pub start: DateTime<FixedOffset>,
+    pub minutes: u32,
+}
+
+impl Window {
+    pub fn new(now: DateTime<FixedOffset>, minutes: u32) -> Window {
+        Window {
+            now,
+            start: now - Duration::minutes(i64::from(minutes)),
+            minutes,
+        }
+    }
+
+    /// Inside the window or in the future. Entries without a readable time cannot be placed
+    /// and are left out (and counted).
+    pub fn admits(&self, t: Option<DateTime<FixedOffset>>) -> bool {
+        t.is_some_and(|t| t >= self.start)
+    }
+
+    pub fn is_future(&self, t: Option<DateTime<FixedOffset>>) -> bool {
+        t.is_some_and(|t| t > self.now)
+    }
+
+    /// Whole minutes from `t` to now (negative in the future).
+    pub fn age_minutes(&self, t: Option<DateTime<FixedOffset>>) -> Option<i64> {
+        t.map(|t| (self.now - t).num_minutes())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// mdmclient
+
+/// Why communication with the MDM server is failing. The cause decides the remedy: only a
+/// wedged client is helped by a restart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureCause {
+    /// The server answers 5xx (or another non-200 that is not an authentication refusal).
+    ServerError,
+    /// 401/403: the server refuses the Mac's identity or enrollment. Re-enroll.
+    AuthRejected,
+    /// Network errors on the way to the server.
+    TransportFailure,
+    /// The client stopped: a command it received was never answered.
+    ClientWedged,
+    /// Addigy's literal rule, chosen by the admin (`StrictAddigyLiveness`): no (200) in the window.
+    StrictNo200,
+}
+
+impl FailureCause {
+    pub fn code(self) -> &'static str {
+        match self {
+            FailureCause::ServerError => "server_error",
+            FailureCause::AuthRejected => "auth_rejected",
+            FailureCause::TransportFailure => "transport_failure",
+            FailureCause::ClientWedged => "client_wedged",
+            FailureCause::StrictNo200 => "strict_addigy_no_200",
+        }
+    }
+
+    /// What the admin should do.
+    pub fn remedy(self) -> &'static str {
+        match self {
+            FailureCause::ServerError => "the MDM server is failing (HTTP 5xx): a restart of mdmclient cannot fix it; check the MDM service's status and its logs",
+            FailureCause::AuthRejected => "the MDM server refuses this Mac's identity or enrollment (HTTP 401/403): a restart cannot fix it; re-enroll the Mac (check mdm.identity)",
+            FailureCause::TransportFailure => "mdmclient cannot reach the MDM server: check DNS, proxy and firewall from the Mac to the server (HTTPS 443); a restart cannot fix the network",
+            FailureCause::ClientWedged => "mdmclient received a command and never answered it: restarting mdmclient (mdmwatch -heal, at most once per 24 h) is the remedy",
+            FailureCause::StrictNo200 => "no successful exchange in the window (Addigy's rule, chosen by StrictAddigyLiveness): check the network path to the MDM server and APNs; heal restarts mdmclient under this rule",
+        }
+    }
+}
+
+/// mdmclient's channel, as the log shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientState {
+    /// An exchange (a (200) response or a command receipt) in the window.
+    Alive,
+    /// Nothing happened: the server did not contact this Mac. Not a fault.
+    Quiet,
+    /// Communication is failing, for this cause.
+    Failing(FailureCause),
+    /// The evidence could not be read.
+    Unknown,
+}
+
+impl ClientState {
+    pub fn code(self) -> &'static str {
+        match self {
+            ClientState::Alive => "alive",
+            ClientState::Quiet => "quiet",
+            ClientState::Failing(_) => "failing",
+            ClientState::Unknown => "unknown",
+        }
+    }
+
+    pub fn cause(self) -> Option<FailureCause> {
+        match self {
+            ClientState::Failing(c) => Some(c),
+            _ => None,
+        }
+    }
+}
+
+/// The window's reading of the mdmclient log.
+#[derive(Debug, Clone)]
+pub struct ClientReading<'a> {
+    pub state: ClientState,
+    /// The deciding evidence rests on verified patterns only. Unverified evidence may warn; it
+    /// never fails the finding, sets an Addigy key or restarts anything.
+    pub verified: bool,
+    pub events: Vec<&'a MdmEvent>,
+    pub future: usize,
+    pub untimed: usize,
+    /// The newest exchange (a (200) response or a receipt).
+    pub last_exchange: Option<&'a MdmEvent>,
+    pub last_success: Option<&'a MdmEvent>,
+    pub last_command: Option<&'a MdmEvent>,
+    /// Failures (non-200, transport) after the last exchange, oldest first.
+    pub failures_since_exchange: Vec<&'a MdmEvent>,
+    pub last_failure: Option<&'a MdmEvent>,
+    /// A receipt older than the grace period with no HTTP line after it, in a window that holds
+    /// HTTP lines: the client stopped.
+    pub unanswered: Option<&'a MdmEvent>,
+    /// A receipt with no HTTP line after it in a window that holds no HTTP line at all: cannot be
+    /// judged (those lines may be at a level the query did not collect).
+    pub unjudgeable_receipt: Option<&'a MdmEvent>,
+    pub last_error_tag: Option<&'a MdmEvent>,
+    pub successes: usize,
+    pub receipts: usize,
+    pub failures: usize,
+    pub http_lines: usize,
+    pub error_tags: usize,
+}
+
+fn failure_cause(e: &MdmEvent) -> Option<FailureCause> {
+    match e.kind {
+        MdmEventKind::Response { status, .. } if status == 401 || status == 403 => {
+            Some(FailureCause::AuthRejected)
+        }
+        MdmEventKind::Response { status, .. } if status != 200 => Some(FailureCause::ServerError),
+        MdmEventKind::TransportError => Some(FailureCause::TransportFailure),
+        _ => None,
+    }
+}
+
+pub fn read_client<'a>(log: &'a MdmLog, w: &Window, strict: bool) -> ClientReading<'a> {
+    let events: Vec<&MdmEvent> = log
+        .events
+        .iter()
+        .filter(|e| w.admits(e.line.time))
+        .collect();
+    let last_exchange_idx = events.iter().rposition(|e| e.is_exchange());
+    let failures_since_exchange: Vec<&MdmEvent> = events[last_exchange_idx.map_or(0, |i| i + 1)..]
+        .iter()
+        .copied()
+        .filter(|e| failure_cause(e).is_some())
+        .collect();
+    let http_lines = events.iter().filter(|e| e.is_http()).count();
+    // The newest receipt with no HTTP line after it (its answer would be a `Sending HTTP
+    // request … [Acknowledged(X)…]` and a response).
+    let open_receipt = events
+        .iter()
+        .rposition(|e| e.command().is_some())
+        .filter(|&i| !events[i + 1..].iter().any(|later| later.is_http()))
+        .map(|i| events[i])
+        .filter(|e| {
+            w.age_minutes(e.line.time)
+                .is_some_and(|age| age >= UNANSWERED_GRACE_MINUTES)
+        });
+    let (unanswered, unjudgeable_receipt) = match open_receipt {
+        Some(r) if http_lines > 0 => (Some(r), None),
+        Some(r) => (None, Some(r)),
+        None => (None, None),
+    };
+    let mut r = ClientReading {
+        state: ClientState::Quiet,
+        verified: true,
+        future: events.iter().filter(|e| w.is_future(e.line.time)).count(),
+        untimed: log.events.iter().filter(|e| e.line.time.is_none()).count(),
+        last_exchange: last_exchange_idx.map(|i| events[i]),
+        last_success: events.iter().rev().copied().find(|e| e.is_success()),
+        last_command: events.iter().rev().copied().find(|e| e.command().is_some()),
+        last_failure: events
+            .iter()
+            .rev()
+            .copied()
+            .find(|e| failure_cause(e).is_some()),
+        unanswered,
+        unjudgeable_receipt,
+        last_error_tag: events
+            .iter()
+            .rev()
+            .copied()
+            .find(|e| e.kind == MdmEventKind::ErrorTag),
+        successes: events.iter().filter(|e| e.is_success()).count(),
+        receipts: events.iter().filter(|e| e.command().is_some()).count(),
+        failures: events.iter().filter(|e| failure_cause(e).is_some()).count(),
+        error_tags: events
+            .iter()
+            .filter(|e| e.kind == MdmEventKind::ErrorTag)
+            .count(),
+        http_lines,
+        failures_since_exchange,
+        events,
+    };
+    (r.state, r.verified) = decide_client(&r, strict);
+    r
+}
+
+fn decide_client(r: &ClientReading<'_>, strict: bool) -> (ClientState, bool) {
+    if strict {
+        // Addigy's rule, literally: any HTTP 200 in the window, or stuck.
+        return if r.successes > 0 {
+            (ClientState::Alive, true)
+        } else {
+            (ClientState::Failing(FailureCause::StrictNo200), true)
+        };
+    }
+    if let Some(receipt) = r.unanswered {
+        if r.last_exchange.is_some_and(|e| std::ptr::eq(e, receipt)) {
+            return (ClientState::Failing(FailureCause::ClientWedged), true);
+        }
+    }
+    let failing = r.failures_since_exchange.len() >= FAILURES_IN_A_ROW
+        || (r.last_exchange.is_none() && !r.failures_since_exchange.is_empty());
+    if failing {
+        let newest = r.failures_since_exchange.last().copied();
+        let cause = newest
+            .and_then(failure_cause)
+            .unwrap_or(FailureCause::ServerError);
+        let verified = r.failures_since_exchange.iter().all(|e| e.verified());
+        return (ClientState::Failing(cause), verified);
+    }
+    if r.last_exchange.is_some() {
+        return (ClientState::Alive, true);
+    }
+    // Requests sent and never answered, with no response line at all: perhaps the network, but
+    // no public line shows what that looks like, so it can only warn.
+    let requests = r
+        .events
+        .iter()
+        .any(|e| matches!(e.kind, MdmEventKind::Request { .. }));
+    if requests {
+        return (ClientState::Failing(FailureCause::TransportFailure), false);
+    }
+    (ClientState::Quiet, true)
+}
+
+// ---------------------------------------------------------------------------------------------
+// softwareupdated
+
+/// How a stall was seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StallSign {
+    /// The newest progress line says `stalled:YES`.
+    Explicit,
+    /// An install phase with no progress for this many minutes.
+    NoProgressFor(i64),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DaemonState {
+    /// Progress, a completed scan or other work in the window.
+    Alive,
+    /// A download/prepare/apply phase is in progress (or an update is prepared and waiting):
+    /// heal touches nothing.
+    Installing,
+    /// An install phase stopped progressing.
+    Stalled(StallSign),
+    /// Nothing to do in the window. Not a fault.
+    Quiet,
+    Unknown,
+}
+
+impl DaemonState {
+    pub fn code(self) -> &'static str {
+        match self {
+            DaemonState::Alive => "alive",
+            DaemonState::Installing => "installing",
+            DaemonState::Stalled(_) => "stalled",
+            DaemonState::Quiet => "quiet",
+            DaemonState::Unknown => "unknown",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct DaemonReading<'a> {
+    pub state: DaemonState,
+    /// An update was prepared and is waiting for its apply job (or a restart, or a deadline).
+    pub prepared_waiting: bool,
+    pub events: Vec<&'a SuEvent>,
+    pub future: usize,
+    /// The newest install-phase progress line (download/prepare/apply/prepared).
+    pub last_install_progress: Option<&'a SuEvent>,
+    /// The newest event that shows softwareupdated working.
+    pub last_work: Option<&'a SuEvent>,
+    pub last_scan_complete: Option<&'a SuEvent>,
+    pub last_status_report: Option<&'a SuEvent>,
+    /// A DDM status report or enforcement line in the window (DDM drives an update).
+    pub ddm_involved: bool,
+}
+
+fn install_class(e: &SuEvent) -> Option<PhaseClass> {
+    match &e.kind {
+        SuEventKind::Progress(p) => match phase_class(&p.phase) {
+            PhaseClass::Other => None,
+            c => Some(c),
+        },
+        SuEventKind::PrepareProgress { .. } => Some(PhaseClass::Installing),
+        _ => None,
+    }
+}
+
+fn is_work(e: &SuEvent) -> bool {
+    !matches!(e.kind, SuEventKind::StatusReport { .. })
+}
+
+pub fn report_state(e: &SuEvent) -> Option<&str> {
+    match &e.kind {
+        SuEventKind::StatusReport { install_state } => install_state.as_deref(),
+        _ => None,
+    }
+}
+
+pub fn read_daemon<'a>(log: &'a SuLog, w: &Window, stall_minutes: u32) -> DaemonReading<'a> {
+    let events: Vec<&SuEvent> = log
+        .events()
+        .iter()
+        .filter(|e| w.admits(e.line.time))
+        .collect();
+    let last_install_progress = events
+        .iter()
+        .rev()
+        .copied()
+        .find(|e| install_class(e).is_some());
+    let last_work = events.iter().rev().copied().find(|e| is_work(e));
+    // The newest line that is not the end of a job: after `PREPARED` an update job logs
+    // `COMPLETED`, and the apply job starts minutes later (real update logs), so a prepared
+    // update followed by COMPLETED is still waiting to be applied.
+    let last_open = events
+        .iter()
+        .rev()
+        .copied()
+        .find(|e| matches!(install_class(e), Some(PhaseClass::Installing | PhaseClass::Prepared)));
+    let prepared_waiting = last_open.is_some_and(|e| install_class(e) == Some(PhaseClass::Prepared));
+    let state = match last_install_progress.and_then(install_class) {
+        Some(PhaseClass::Installing) => {
+            let e = last_install_progress.expect("class of a line");
+            let explicit = matches!(&e.kind, SuEventKind::Progress(p) if p.stalled == Some(true));
+            let age = w.age_minutes(e.line.time).unwrap_or(0);
+            if explicit {
+                DaemonState::Stalled(StallSign::Explicit)
+            } else if age >= i64::from(stall_minutes) {
+                DaemonState::Stalled(StallSign::NoProgressFor(age))
+            } else {
+                DaemonState::Installing
+            }
+        }
+        // Prepared and waiting for the apply job, a restart or a deadline: nothing to stall,
+        // nothing to disturb.
+        Some(PhaseClass::Prepared) => DaemonState::Installing,
+        Some(PhaseClass::Complete) if prepared_waiting => DaemonState::Installing,
+        _ if last_work.is_some() => DaemonState::Alive,
+        _ => DaemonState::Quiet,
+    };
+    DaemonReading {
+        state,
+        prepared_waiting,
+        future: events.iter().filter(|e| w.is_future(e.line.time)).count(),
+        last_install_progress,
+        last_work,
+        last_scan_complete: events.iter().rev().copied().find(|e| {
+            matches!(&e.kind, SuEventKind::ScanProgress(p) if phase_class(&p.phase) == PhaseClass::Complete)
+        }),
+        last_status_report: events
+            .iter()
+            .rev()
+            .copied()
+            .find(|e| report_state(e).is_some()),
+        ddm_involved: events.iter().any(|e| {
+            matches!(
+                e.kind,
+                SuEventKind::StatusReport { .. } | SuEventKind::Enforcement
+            )
+        }),
+        events,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// apsd
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PushState {
+    /// The newest courier line is a connection.
+    Connected,
+    /// The newest courier line is a disconnection.
+    Disconnected,
+    /// No courier line in the window: a connection can be hours old, so nothing is known.
+    Unknown,
+}
+
+impl PushState {
+    pub fn code(self) -> &'static str {
+        match self {
+            PushState::Connected => "connected",
+            PushState::Disconnected => "disconnected",
+            PushState::Unknown => "unknown",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct PushReading<'a> {
+    pub state: PushState,
+    pub verified: bool,
+    pub last_connected: Option<&'a ApsdEvent>,
+    pub last_disconnected: Option<&'a ApsdEvent>,
+    pub last_identity_failure: Option<&'a ApsdEvent>,
+}
+
+pub fn read_push<'a>(log: &'a ApsdLog, w: &Window) -> PushReading<'a> {
+    let events: Vec<&ApsdEvent> = log
+        .events
+        .iter()
+        .filter(|e| w.admits(e.line.time))
+        .collect();
+    let newest = events.last().copied();
+    let find = |k: ApsdEventKind| events.iter().rev().copied().find(|e| e.kind == k);
+    PushReading {
+        state: match newest.map(|e| e.kind) {
+            Some(ApsdEventKind::Connected) => PushState::Connected,
+            Some(ApsdEventKind::Disconnected | ApsdEventKind::IdentityFailure) => {
+                PushState::Disconnected
+            }
+            None => PushState::Unknown,
+        },
+        verified: newest.map_or(true, |e| e.verified()),
+        last_connected: find(ApsdEventKind::Connected),
+        last_disconnected: find(ApsdEventKind::Disconnected),
+        last_identity_failure: find(ApsdEventKind::IdentityFailure),
+    }
+}

@@ -1,0 +1,99 @@
+//! What the Apple push daemon (`apsd`) logs about its connection to APNs ("courier"). A Mac that
+//! cannot reach APNs receives no MDM push, so mdmclient is never asked to check in: that is the
+//! cause to report, not mdmclient. The shapes are patterns of `log_patterns` with provenance.
+
+use std::io::Read;
+
+use super::log_ndjson::{LogEntry, Prefilter};
+use super::log_patterns::{self, LogStream};
+use super::log_summary::{self, Classified, Event, LogSummary, UserLines};
+
+/// Relevant events kept (the newest).
+pub const MAX_EVENTS: usize = 100;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApsdEventKind {
+    /// `Connected to courier <host> (<ip>) …`.
+    Connected,
+    /// The connection dropped (unverified shape).
+    Disconnected,
+    /// apsd cannot obtain its identity certificate, so it cannot connect.
+    IdentityFailure,
+}
+
+pub type ApsdEvent = Event<ApsdEventKind>;
+pub type ApsdLog = LogSummary<ApsdEventKind>;
+
+pub fn classify(msg: &str) -> Option<Classified<ApsdEventKind>> {
+    for (id, kind) in [
+        ("apsd.connected", ApsdEventKind::Connected),
+        ("apsd.disconnected", ApsdEventKind::Disconnected),
+        ("apsd.identity_failure", ApsdEventKind::IdentityFailure),
+    ] {
+        if msg.contains(log_patterns::pattern(id).needle) {
+            return Some(Classified::new(kind, id));
+        }
+    }
+    None
+}
+
+/// The needles of the apsd patterns (predicate and pre-filter).
+pub fn markers() -> Vec<&'static str> {
+    log_patterns::needles(LogStream::Apsd)
+}
+
+static PREFILTER: std::sync::LazyLock<Prefilter> =
+    std::sync::LazyLock::new(|| Prefilter::new(&markers()));
+
+pub fn summarize<R: Read>(reader: R) -> Result<ApsdLog, String> {
+    log_summary::summarize(
+        reader,
+        Some(&PREFILTER),
+        MAX_EVENTS,
+        // apsd is a system daemon; a per-user copy proves nothing about the device's connection.
+        UserLines::Reject,
+        |e: &LogEntry| classify(&e.message),
+        |_, _| {},
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shapes() {
+        let c = |m: &str| classify(m).map(|c| (c.kind, c.pattern.id));
+        assert_eq!(
+            c("Connected to courier 18-courier.push.apple.com (17.57.144.12) port 5223"),
+            Some((ApsdEventKind::Connected, "apsd.connected"))
+        );
+        assert_eq!(
+            c("Disconnected from courier 18-courier.push.apple.com"),
+            Some((ApsdEventKind::Disconnected, "apsd.disconnected"))
+        );
+        // Verbatim (Der Flounder 2026-09-15, macOS 27 VM).
+        assert_eq!(
+            c("APSBAAClientIdentityProvider failed to obtain a BAA cert, error: Error Domain=com.apple.MobileActivation.ErrorDomain Code=-1 UserInfo={...}"),
+            Some((ApsdEventKind::IdentityFailure, "apsd.identity_failure"))
+        );
+        assert_eq!(c("Received message for enabled topic"), None);
+    }
+
+    #[test]
+    fn forged_connection_lines_are_rejected() {
+        let input = "{\"timestamp\":\"2026-11-20 09:00:00.000000-0500\",\"eventMessage\":\"Connected to courier x\",\"processImagePath\":\"\\/Users\\/eve\\/apsd\",\"userID\":501}\n\
+{\"timestamp\":\"2026-11-20 09:01:00.000000-0500\",\"eventMessage\":\"Connected to courier y\",\"processImagePath\":\"\\/System\\/Library\\/PrivateFrameworks\\/ApplePushService.framework\\/apsd\",\"userID\":0}\n";
+        let log = summarize(input.as_bytes()).expect("parses");
+        assert_eq!(log.rejected.count, 1);
+        assert_eq!(log.events.len(), 1);
+        assert!(log.events[0].line.message.ends_with('y'));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_bytes_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..2048)) {
+            let _ = summarize(&bytes[..]);
+        }
+    }
+}
