@@ -76,6 +76,9 @@ pub struct Config {
     pub liveness_window_minutes: u32,
     /// Addigy's rule: no `Received HTTP response (200)` in the window means stuck, even when quiet.
     pub strict_addigy: bool,
+    /// An update job with no progress line for this long is stalled. Real prepare phases went a
+    /// few minutes without a line (Macjutsu/super example logs), so the default is an hour.
+    pub stall_minutes: u32,
     /// Identity certificate expiring within this many days is a warning.
     pub identity_warning_days: u32,
     /// `log show` timeout (issue: default 60 s).
@@ -111,6 +114,7 @@ impl Default for Config {
         Config {
             liveness_window_minutes: 90,
             strict_addigy: false,
+            stall_minutes: 60,
             identity_warning_days: 30,
             log_timeout_secs: 60,
             probe_timeout_secs: 15,
@@ -192,6 +196,11 @@ pub const KEYS: &[KeySpec] = &[
         key: "StrictAddigyLiveness",
         kind: Kind::Bool,
         help: "Addigy's rule: no successful exchange in the window means stuck, even when the server sent nothing.",
+    },
+    KeySpec {
+        key: "SoftwareUpdateStallMinutes",
+        kind: Kind::Int { min: 20, max: 1440 },
+        help: "Minutes without a progress line after which a software-update job counts as stalled (at least 20: real prepare phases go minutes without one).",
     },
     KeySpec {
         key: "RestartSpacingHours",
@@ -368,6 +377,7 @@ pub fn leaf_values(cfg: &Config) -> Vec<(String, Value)> {
             "HealSoftwareUpdated" => out.push((k, json!(cfg.heal_softwareupdated))),
             "LivenessWindowMinutes" => out.push((k, json!(cfg.liveness_window_minutes))),
             "StrictAddigyLiveness" => out.push((k, json!(cfg.strict_addigy))),
+            "SoftwareUpdateStallMinutes" => out.push((k, json!(cfg.stall_minutes))),
             "RestartSpacingHours" => out.push((k, json!(cfg.restart_spacing_hours))),
             "DiskHeadroomUpdateGB" => out.push((k, json!(cfg.disk_headroom_update_gb))),
             "DiskHeadroomUpgradeGB" => out.push((k, json!(cfg.disk_headroom_upgrade_gb))),
@@ -716,6 +726,7 @@ fn apply_key(cfg: &mut Config, spec: &KeySpec, v: &plist::Value) -> Result<(), S
         "HealSoftwareUpdated" => cfg.heal_softwareupdated = boolean(v)?,
         "StrictAddigyLiveness" => cfg.strict_addigy = boolean(v)?,
         "LivenessWindowMinutes" => cfg.liveness_window_minutes = int(v)? as u32,
+        "SoftwareUpdateStallMinutes" => cfg.stall_minutes = int(v)? as u32,
         "RestartSpacingHours" => {
             // Restarting system daemons more often than daily broke Software Update for Fleet's
             // users (fleetdm/fleet#11777): the floor is not negotiable.

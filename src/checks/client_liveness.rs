@@ -1,68 +1,25 @@
-//! `mdm.client_liveness`: has mdmclient talked to its server in the window: alive, quiet or stuck.
+//! `mdm.client_liveness`: is mdmclient's channel to the MDM server working, and if not, why.
 //!
-//! Pure: reads `obs.mdm_log` (the folded `log show` of mdmclient / com.apple.ManagedClient), the
-//! probe summary (to know whether the output was cut) and `obs.now`; never the clock, never I/O.
-//! The window is `[now - cfg.liveness_window_minutes, now]`; entries later than `now` (a capture
-//! replayed with a skewed clock) are kept and noted. Addigy's published rule ("successfully
-//! communicated with the MDM server in the last 90 minutes", seed 004) calls a Mac the server
-//! simply did not contact *stuck*; this check calls it *quiet* and `ok` unless
-//! `cfg.strict_addigy`, because a restart cannot make a silent server send anything, and heal
-//! restarts only on `Stuck`. Stuck therefore needs positive evidence: a command never answered,
-//! check-ins that keep failing, or attempts/errors without any success.
+//! Pure: reads `obs.mdm_log` (system-binary entries only, see `parse::log_summary`), the probe
+//! summary (to know whether the output was cut), the push reading and `obs.now`. The rules live in
+//! `liveness::read_client`: an exchange is a (200) response or a command receipt; failures are
+//! non-200 responses and transport errors only; the `[ERROR]` tag is context; a receipt never
+//! answered while the window holds HTTP lines means the client stopped. A Mac the server simply
+//! did not contact is *quiet* and `ok` (Addigy's rule calls it stuck; `StrictAddigyLiveness`
+//! follows it), because a restart cannot make a silent server send anything.
 
-use chrono::{DateTime, Duration, FixedOffset};
-
-use super::{Assessment, Liveness, CLIENT_LIVENESS};
+use super::liveness::{self, ClientState, FailureCause, PushState, Window};
+use super::{Evidence, Judgement, Status};
 use crate::config::Config;
 use crate::observe::Observations;
-use crate::parse::mdm_log::{MdmEvent, MdmEventKind, MdmLog};
+use crate::parse::mdm_log::{MdmEvent, MdmEventKind};
 use crate::probes;
-use crate::report::{Evidence, Finding, Status};
 
-/// A command younger than this may still be in progress (InstallApplication, a DDM sync):
-/// only older unanswered commands are evidence.
-pub const UNANSWERED_GRACE_MINUTES: i64 = 15;
-/// Failed exchanges in a row since the last success that make "failing check-ins".
-pub const FAILURES_SINCE_SUCCESS: usize = 3;
 /// Evidence lines per finding: a handful, not hundreds.
 pub const MAX_EVIDENCE: usize = 6;
 
-const REMEDIATION: &str = "mdmwatch -heal restarts mdmclient (at most once per 24 h) when it is stuck; \
-check the network path from the Mac to the MDM server (HTTPS 443) and to APNs (TCP 5223, fallback 443; the MDM server itself reaches APNs on 443 or 2197); \
-if the MDM identity is invalid (see mdm.identity), re-enroll the Mac";
-
-/// `[now - window, now]`, with entries after `now` admitted but counted.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Window {
-    pub now: DateTime<FixedOffset>,
-    pub start: DateTime<FixedOffset>,
-    pub minutes: u32,
-}
-
-impl Window {
-    pub fn new(now: DateTime<FixedOffset>, minutes: u32) -> Window {
-        Window {
-            now,
-            start: now - Duration::minutes(i64::from(minutes)),
-            minutes,
-        }
-    }
-
-    /// Inside the window or in the future. Entries without a readable time cannot be placed
-    /// and are left out (and counted by the caller).
-    pub fn admits(&self, t: Option<DateTime<FixedOffset>>) -> bool {
-        t.is_some_and(|t| t >= self.start)
-    }
-
-    pub fn is_future(&self, t: Option<DateTime<FixedOffset>>) -> bool {
-        t.is_some_and(|t| t > self.now)
-    }
-
-    /// Minutes from `t` to now (negative in the future).
-    pub fn age_minutes(&self, t: Option<DateTime<FixedOffset>>) -> Option<i64> {
-        t.map(|t| (self.now - t).num_minutes())
-    }
-}
+const REMEDIATION_GENERAL: &str = "check the network path from the Mac to the MDM server (HTTPS 443) and to APNs (TCP 5223, fallback 443); \
+mdmwatch -heal restarts mdmclient (at most once per 24 h) only when it received a command and never answered it";
 
 /// True when the probe's output was cut by its byte cap (the newest entries are missing,
 /// since `log show` prints oldest first).
@@ -74,284 +31,287 @@ pub(crate) fn evidence_of(source: &str, e: &crate::parse::mdm_log::LogLine) -> E
     Evidence::log(source, e.timestamp.clone(), e.message.clone())
 }
 
-/// Why a client is stuck.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StuckKind {
-    /// `Processing server request: X` with no later (200) exchange.
-    UnansweredCommand,
-    /// The last exchanges since the last success all failed.
-    FailingCheckIns,
-    /// Attempts or errors in the window and no success at all.
-    NoSuccess,
-    /// `cfg.strict_addigy`: no (200) in the window.
-    StrictNo200,
+/// mdmclient's channel in the window and the log figures behind it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientLivenessAssessment {
+    pub judgement: Judgement,
+    pub state: ClientState,
+    /// The deciding evidence rests on verified log patterns only (docs/LOG-PATTERNS.md).
+    pub verified: bool,
+    pub window_minutes: u32,
+    pub strict_addigy: bool,
+    /// `None` when the log is unknown.
+    pub log: Option<ClientLogReading>,
 }
 
-impl StuckKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StuckKind::UnansweredCommand => "unanswered_command",
-            StuckKind::FailingCheckIns => "failing_check_ins",
-            StuckKind::NoSuccess => "no_success",
-            StuckKind::StrictNo200 => "strict_addigy_no_200",
+impl ClientLivenessAssessment {
+    /// Addigy's `MDMClientStuck`: communication failing on verified evidence, whatever the cause.
+    pub fn addigy_stuck(&self) -> Option<bool> {
+        match self.state {
+            ClientState::Failing(_) => Some(self.verified),
+            ClientState::Alive | ClientState::Quiet => Some(false),
+            ClientState::Unknown => None,
         }
     }
 }
 
-/// The window's reading of the mdmclient log, shared with `daemon_liveness` (Addigy's rule
-/// needs the last command).
-#[derive(Debug, Clone)]
-pub struct ClientView<'a> {
-    pub events: Vec<&'a MdmEvent>,
-    pub future: usize,
-    pub untimed: usize,
-    pub last_success: Option<&'a MdmEvent>,
-    pub last_error: Option<&'a MdmEvent>,
-    pub last_command: Option<&'a MdmEvent>,
-    /// The newest command older than the grace period with no (200) exchange after it.
-    pub unanswered: Option<&'a MdmEvent>,
-    /// Failures after the last success (all failures when there is none).
-    pub failures_since_success: Vec<&'a MdmEvent>,
+/// What the window of the mdmclient log showed. Timestamps are as the log printed them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ClientLogReading {
+    pub last_exchange: Option<String>,
+    pub last_success: Option<String>,
+    pub last_failure: Option<String>,
+    pub last_failure_text: Option<String>,
+    /// The HTTP status of the newest non-200 response.
+    pub last_failure_status: Option<u16>,
+    pub last_command: Option<String>,
+    pub last_command_at: Option<String>,
+    /// A receipt never answered while the window holds HTTP lines (the client stopped).
+    pub unanswered_command: Option<String>,
+    pub unanswered_command_at: Option<String>,
+    /// A receipt with no HTTP line at all in the window: whether it was answered cannot be told.
+    pub unjudged_command: Option<String>,
+    pub last_error_tag_text: Option<String>,
     pub successes: usize,
-    pub errors: usize,
-    pub commands: usize,
-    pub any_200: bool,
+    pub receipts: usize,
+    pub failures: usize,
+    pub http_lines: usize,
+    pub error_tags: usize,
+    pub entries: u64,
+    pub skipped_lines: u64,
+    pub user_channel_lines: u64,
+    /// Entries from binaries outside the system paths (or a local user's copy), never used.
+    pub rejected_entries: u64,
+    pub future_entries: usize,
+    pub truncated: bool,
 }
 
-pub(crate) fn view<'a>(log: &'a MdmLog, w: &Window) -> ClientView<'a> {
-    let events: Vec<&MdmEvent> = log
-        .events
-        .iter()
-        .filter(|e| w.admits(e.line.time))
-        .collect();
-    let future = events.iter().filter(|e| w.is_future(e.line.time)).count();
-    let untimed = log.events.iter().filter(|e| e.line.time.is_none()).count();
-    let last_success_idx = events.iter().rposition(|e| e.is_success());
-    let failures_since_success = events[last_success_idx.map_or(0, |i| i + 1)..]
-        .iter()
-        .copied()
-        .filter(|e| e.is_error())
-        .collect();
-    // A command arrives inside a server response, and its answer is the next exchange:
-    // `[Acknowledged(X)`, `[Error(X)`, `[NotNow` (or, if those were logged `<private>`, any later
-    // (200) exchange shows mdmclient moved on). Only a command followed by no (200) at all is
-    // unanswered.
-    let unanswered = events
-        .iter()
-        .enumerate()
-        .filter(|(_, e)| e.command().is_some())
-        .filter(|(i, _)| !events[i + 1..].iter().any(|later| later.is_http_200()))
-        .map(|(_, e)| *e)
-        .find(|e| {
-            w.age_minutes(e.line.time)
-                .is_some_and(|age| age >= UNANSWERED_GRACE_MINUTES)
-        });
-    ClientView {
-        future,
-        untimed,
-        last_success: last_success_idx.map(|i| events[i]),
-        last_error: events.iter().rev().copied().find(|e| e.is_error()),
-        last_command: events.iter().rev().copied().find(|e| e.command().is_some()),
-        unanswered,
-        failures_since_success,
-        successes: events.iter().filter(|e| e.is_success()).count(),
-        errors: events.iter().filter(|e| e.is_error()).count(),
-        commands: events.iter().filter(|e| e.command().is_some()).count(),
-        any_200: events.iter().any(|e| e.is_http_200()),
-        events,
-    }
+fn ts(e: Option<&MdmEvent>) -> Option<String> {
+    e.map(|e| e.line.timestamp.clone())
 }
 
-/// The state the evidence supports, before considering truncation.
-fn decide(v: &ClientView<'_>, strict: bool) -> (Liveness, Option<StuckKind>) {
-    if strict {
-        // Addigy's rule, literally: any HTTP 200 in the window, or stuck.
-        return if v.any_200 {
-            (Liveness::Alive, None)
-        } else {
-            (Liveness::Stuck, Some(StuckKind::StrictNo200))
-        };
-    }
-    if v.events.is_empty() {
-        return (Liveness::Quiet, None);
-    }
-    if v.unanswered.is_some() {
-        return (Liveness::Stuck, Some(StuckKind::UnansweredCommand));
-    }
-    if v.last_success.is_none() {
-        let tried = v.errors > 0
-            || v.events
-                .iter()
-                .any(|e| matches!(e.kind, MdmEventKind::Request { .. }));
-        return if tried {
-            (Liveness::Stuck, Some(StuckKind::NoSuccess))
-        } else {
-            // Only commands still inside the grace period: a command arrives inside a server
-            // response, so the channel works and mdmclient is busy with it.
-            (Liveness::Alive, None)
-        };
-    }
-    if v.failures_since_success.len() >= FAILURES_SINCE_SUCCESS {
-        return (Liveness::Stuck, Some(StuckKind::FailingCheckIns));
-    }
-    (Liveness::Alive, None)
-}
-
-/// Adds `e` to the evidence unless already there or the handful is full.
-fn pick<'a>(picked: &mut Vec<&'a MdmEvent>, e: Option<&'a MdmEvent>) {
-    if let Some(e) = e {
-        if !picked.iter().any(|p| std::ptr::eq(*p, e)) && picked.len() < MAX_EVIDENCE {
-            picked.push(e);
+fn cause_summary(cause: FailureCause, r: &liveness::ClientReading<'_>, window: &str) -> String {
+    let since = match r.last_exchange {
+        Some(e) => format!("since the last exchange at {}", e.line.timestamp),
+        None => format!("and no successful exchange in {window}"),
+    };
+    let n = r.failures_since_exchange.len();
+    match cause {
+        FailureCause::ClientWedged => format!(
+            "failing (client_wedged): command {} received at {} was never answered (no HTTP request or response after it, while the window holds {} HTTP lines)",
+            r.unanswered.and_then(|e| e.command()).unwrap_or("?"),
+            r.unanswered.map(|e| e.line.timestamp.as_str()).unwrap_or("?"),
+            r.http_lines
+        ),
+        FailureCause::ServerError => format!(
+            "failing (server_error): {n} exchanges got an HTTP error from the server {since} (last status {})",
+            r.last_failure
+                .and_then(|e| e.http_failure())
+                .map_or("?".to_string(), |s| s.to_string())
+        ),
+        FailureCause::AuthRejected => format!(
+            "failing (auth_rejected): the server refused {n} exchanges with HTTP 401/403 {since}: it does not accept this Mac's identity or enrollment"
+        ),
+        FailureCause::TransportFailure => {
+            if n == 0 {
+                format!("failing (transport_failure, unverified): mdmclient sent requests in {window} and logged no response at all")
+            } else {
+                format!("failing (transport_failure, unverified): {n} network errors {since}")
+            }
         }
+        FailureCause::StrictNo200 => format!(
+            "stuck (strict Addigy rule): no HTTP 200 response from the MDM server in {window}"
+        ),
     }
 }
 
-fn ts(e: Option<&MdmEvent>) -> serde_json::Value {
-    e.map(|e| serde_json::Value::from(e.line.timestamp.clone()))
-        .unwrap_or(serde_json::Value::Null)
-}
-
-pub fn assess(obs: &Observations, cfg: &Config) -> Assessment {
+pub fn assess(obs: &Observations, cfg: &Config, push: PushState) -> ClientLivenessAssessment {
     let source = probes::LOG_MDMCLIENT;
     let log = match &obs.mdm_log {
         Ok(l) => l,
         Err(u) => {
-            return Assessment {
-                finding: Finding::unknown(CLIENT_LIVENESS, format!("mdmclient log unknown: {u}"))
-                    .fact("state", Liveness::Unknown.as_str())
-                    .fact("window_minutes", cfg.liveness_window_minutes),
-                state: Liveness::Unknown,
+            return ClientLivenessAssessment {
+                judgement: Judgement::unknown(format!("mdmclient log unknown: {u}")),
+                state: ClientState::Unknown,
+                verified: true,
+                window_minutes: cfg.liveness_window_minutes,
+                strict_addigy: cfg.strict_addigy,
+                log: None,
             }
         }
     };
     let w = Window::new(obs.now, cfg.liveness_window_minutes);
-    let v = view(log, &w);
+    let r = liveness::read_client(log, &w, cfg.strict_addigy);
     let truncated = probe_truncated(obs, source) || log.stats.cut_last_line;
-    let (mut state, kind) = decide(&v, cfg.strict_addigy);
+    let mut state = r.state;
+    let window_text = format!("the last {} min", w.minutes);
 
     let mut notes: Vec<String> = Vec::new();
-    if v.future > 0 {
+    if r.future > 0 {
         notes.push(format!(
             "{} entries are later than now ({}): clock skew or a replayed capture; they were counted as recent",
-            v.future,
+            r.future,
             obs.now.to_rfc3339()
         ));
     }
-    if v.untimed > 0 {
+    if r.untimed > 0 {
         notes.push(format!(
             "{} entries had no readable timestamp and were ignored",
-            v.untimed
+            r.untimed
         ));
     }
     if log.stats.skipped > 0 {
         notes.push(format!("{} unreadable lines skipped", log.stats.skipped));
     }
-    let mut reason = None;
+    if log.rejected.count > 0 {
+        notes.push(format!(
+            "{} entries from binaries that are not the system's mdmclient were ignored (any process can log under that name)",
+            log.rejected.count
+        ));
+    }
+    if r.error_tags > 0 {
+        notes.push(format!(
+            "{} [ERROR] lines: mdmclient's generic error tag (app installs, SCEP, profiles), not failed exchanges",
+            r.error_tags
+        ));
+    }
+    if let Some(rc) = r.unjudgeable_receipt {
+        notes.push(format!(
+            "command {} at {} has no HTTP line after it, but the window holds no HTTP line at all, so whether it was answered cannot be told",
+            rc.command().unwrap_or("?"),
+            rc.line.timestamp
+        ));
+    }
+    let mut unknown_reason = None;
     if truncated {
-        if state == Liveness::Alive {
+        if state == ClientState::Alive {
             notes.push("the log output was cut, but it already shows a successful exchange".into());
         } else {
             // `log show` prints oldest first: a cut output lacks the newest entries, which could
-            // hold the success or the answer. Never call it quiet or stuck on half the evidence.
-            reason = Some(format!(
+            // hold the exchange or the answer. Never judge on half the evidence.
+            unknown_reason = Some(format!(
                 "probe {source} output was truncated (the newest entries are missing), so the evidence is incomplete; without the cut it would read {}",
-                state.as_str()
+                state.code()
             ));
-            state = Liveness::Unknown;
+            state = ClientState::Unknown;
         }
     }
 
-    let window_text = format!("the last {} min", w.minutes);
-    let summary = match (state, kind) {
-        (Liveness::Unknown, _) => String::new(),
-        (Liveness::Quiet, _) => format!(
-            "quiet: no MDM traffic in {window_text} (no push, command, check-in or error); the server did not contact this Mac, which is not a fault (Addigy's rule would call it stuck: set strict_addigy to follow it)"
-        ),
-        (Liveness::Alive, _) => match v.last_success {
-            Some(s) => format!(
-                "alive: {} successful exchanges in {window_text}, last at {}",
-                v.successes, s.line.timestamp
+    let summary = match state {
+        ClientState::Unknown => String::new(),
+        ClientState::Quiet => {
+            let mut s = format!(
+                "quiet: no MDM traffic in {window_text} (no command, check-in or failure); the server did not contact this Mac, which is not a fault (Addigy's rule would call it stuck: set StrictAddigyLiveness to follow it)"
+            );
+            if push == PushState::Disconnected {
+                s.push_str("; the Mac has no push connection to APNs (see mdm.push), so the server's pushes cannot reach it: that is the cause, not mdmclient");
+            }
+            s
+        }
+        ClientState::Alive => match (r.last_success, r.last_exchange) {
+            (Some(s), _) => format!(
+                "alive: {} successful exchanges and {} command receipts in {window_text}, last at {}",
+                r.successes,
+                r.receipts,
+                r.last_exchange.map_or(s.line.timestamp.as_str(), |e| e.line.timestamp.as_str())
             ),
-            None => format!("alive: a command arrived in {window_text} and is being processed"),
+            (None, Some(e)) => format!(
+                "alive: {} command receipts in {window_text} (the server delivered commands over a working connection), last at {}",
+                r.receipts, e.line.timestamp
+            ),
+            (None, None) => format!("alive in {window_text}"),
         },
-        (Liveness::Stuck, Some(StuckKind::UnansweredCommand)) => format!(
-            "stuck: command {} received at {} was never answered (no HTTP 200 exchange after it)",
-            v.unanswered.and_then(|e| e.command()).unwrap_or("?"),
-            v.unanswered.map(|e| e.line.timestamp.as_str()).unwrap_or("?")
-        ),
-        (Liveness::Stuck, Some(StuckKind::FailingCheckIns)) => format!(
-            "stuck: the last {} exchanges failed since the last success at {}",
-            v.failures_since_success.len(),
-            v.last_success.map(|e| e.line.timestamp.as_str()).unwrap_or("?")
-        ),
-        (Liveness::Stuck, Some(StuckKind::NoSuccess)) => format!(
-            "stuck: {} errors and no successful exchange in {window_text}",
-            v.errors
-        ),
-        (Liveness::Stuck, _) => format!(
-            "stuck (strict Addigy rule): no HTTP 200 response from the MDM server in {window_text}"
-        ),
+        ClientState::Failing(cause) => cause_summary(cause, &r, &window_text),
     };
-    let mut finding = match state {
-        Liveness::Unknown => Finding::unknown(
-            CLIENT_LIVENESS,
-            reason.unwrap_or_else(|| "no verdict".into()),
-        ),
-        Liveness::Stuck => Finding::new(CLIENT_LIVENESS, Status::Failed, summary),
-        Liveness::Alive | Liveness::Quiet => Finding::new(CLIENT_LIVENESS, Status::Ok, summary),
+    let status = match state {
+        ClientState::Unknown => Status::Unknown,
+        ClientState::Failing(_) if r.verified => Status::Failed,
+        // Unverified evidence may warn; it never fails the finding.
+        ClientState::Failing(_) => Status::Warning,
+        ClientState::Alive | ClientState::Quiet => Status::Ok,
     };
-    if !notes.is_empty() && state != Liveness::Unknown {
-        finding.summary = format!("{} ({})", finding.summary, notes.join("; "));
-    } else if !notes.is_empty() {
-        finding.summary = format!("{}; {}", finding.summary, notes.join("; "));
+    let mut judgement = match state {
+        ClientState::Unknown => {
+            Judgement::unknown(unknown_reason.unwrap_or_else(|| "no verdict".into()))
+        }
+        _ => Judgement::new(status, summary),
+    };
+    if !notes.is_empty() {
+        let sep = if state == ClientState::Unknown { "; " } else { " (" };
+        let end = if state == ClientState::Unknown { "" } else { ")" };
+        judgement.summary = format!("{}{sep}{}{end}", judgement.summary, notes.join("; "));
     }
 
-    // A handful of lines: the ones that decided, newest facts first.
+    // A handful of lines: the ones that decided, in time order.
     let mut picked: Vec<&MdmEvent> = Vec::new();
-    pick(&mut picked, v.unanswered);
-    pick(&mut picked, v.last_command);
-    pick(&mut picked, v.last_success);
-    for e in v.failures_since_success.iter().rev().take(3) {
-        pick(&mut picked, Some(*e));
+    let mut pick = |e: Option<&MdmEvent>| {
+        if let Some(e) = e {
+            if !picked.iter().any(|p| std::ptr::eq(*p, e)) && picked.len() < MAX_EVIDENCE {
+                picked.push(e);
+            }
+        }
+    };
+    pick(r.unanswered);
+    pick(r.unjudgeable_receipt);
+    pick(r.last_exchange);
+    for e in r.failures_since_exchange.iter().rev().take(3) {
+        pick(Some(*e));
     }
-    pick(&mut picked, v.last_error);
+    pick(r.last_success);
+    pick(r.last_error_tag);
     picked.sort_by_key(|e| e.line.time);
     for e in picked {
-        finding = finding.evidence(evidence_of(source, &e.line));
+        judgement = judgement.evidence(evidence_of(source, &e.line));
     }
+    judgement = judgement.remediation(match state.cause() {
+        Some(c) => c.remedy(),
+        None => REMEDIATION_GENERAL,
+    });
 
-    finding = finding
-        .fact("state", state.as_str())
-        .fact("window_minutes", cfg.liveness_window_minutes)
-        .fact("strict_addigy", cfg.strict_addigy)
-        .fact(
-            "stuck_reason",
-            kind.filter(|_| state == Liveness::Stuck)
-                .map(StuckKind::as_str),
-        )
-        .fact("last_success", ts(v.last_success))
-        .fact("last_error", ts(v.last_error))
-        .fact(
-            "last_error_text",
-            v.last_error.map(|e| e.line.message.clone()),
-        )
-        .fact(
-            "last_command",
-            v.last_command.and_then(|e| e.command()).map(str::to_string),
-        )
-        .fact("last_command_at", ts(v.last_command))
-        .fact(
-            "unanswered_command",
-            v.unanswered.and_then(|e| e.command()).map(str::to_string),
-        )
-        .fact("successes", v.successes as u64)
-        .fact("errors", v.errors as u64)
-        .fact("commands", v.commands as u64)
-        .fact("entries", log.stats.entries)
-        .fact("skipped_lines", log.stats.skipped)
-        .fact("user_channel_lines", log.counts.user_channel)
-        .fact("future_entries", v.future as u64)
-        .fact("truncated", truncated);
-    finding = finding.remediation(REMEDIATION);
-    Assessment { finding, state }
+    let reading = ClientLogReading {
+        last_exchange: ts(r.last_exchange),
+        last_success: ts(r.last_success),
+        last_failure: ts(r.last_failure),
+        last_failure_text: r.last_failure.map(|e| e.line.message.clone()),
+        last_failure_status: r.last_failure.and_then(|e| e.http_failure()),
+        last_command: r.last_command.and_then(|e| e.command()).map(str::to_string),
+        last_command_at: ts(r.last_command),
+        unanswered_command: r.unanswered.and_then(|e| e.command()).map(str::to_string),
+        unanswered_command_at: ts(r.unanswered),
+        unjudged_command: r
+            .unjudgeable_receipt
+            .and_then(|e| e.command())
+            .map(str::to_string),
+        last_error_tag_text: r.last_error_tag.map(|e| e.line.message.clone()),
+        successes: r.successes,
+        receipts: r.receipts,
+        failures: r.failures,
+        http_lines: r.http_lines,
+        error_tags: r.error_tags,
+        entries: log.stats.entries,
+        skipped_lines: log.stats.skipped,
+        user_channel_lines: log.user_channel,
+        rejected_entries: log.rejected.count,
+        future_entries: r.future,
+        truncated,
+    };
+    ClientLivenessAssessment {
+        judgement,
+        state,
+        verified: r.verified,
+        window_minutes: cfg.liveness_window_minutes,
+        strict_addigy: cfg.strict_addigy,
+        log: Some(reading),
+    }
+}
+
+/// The newest command receipt in the window and whether it is one of Apple's software-update
+/// commands (Addigy's rule needs it).
+pub fn last_command<'a>(obs: &'a Observations, w: &Window) -> Option<&'a MdmEvent> {
+    let log = obs.mdm_log.as_ref().ok()?;
+    log.events
+        .iter()
+        .rev()
+        .filter(|e| w.admits(e.line.time))
+        .find(|e| matches!(e.kind, MdmEventKind::Command { .. }))
 }

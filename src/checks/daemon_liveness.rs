@@ -1,25 +1,25 @@
-//! `softwareupdate.daemon_liveness`: Addigy's rule plus what the softwareupdated log shows.
+//! `softwareupdate.daemon_liveness`: what softwareupdated is doing — working, installing,
+//! stalled or quiet — plus Addigy's rule.
 //!
-//! Pure: reads `obs.su_log`, `obs.mdm_log` (for the last command) and `obs.now`; no I/O.
-//! Addigy's rule (seed 004): "the MDM Client is stuck and the last command received was related
-//! to software updates". Restarting softwareupdated blindly breaks Software Update
-//! ("Couldn't communicate with helper application", fleetdm/fleet#11777), so outside
-//! `strict_addigy` this check is conservative: `Stuck` needs positive evidence (progress that
-//! stopped part-way, repeated failures, or Addigy's rule with no sign of softwareupdated working),
-//! and the *absence* of a completion line is never enough on its own, because no public capture
-//! shows what a finished scan or prepare logs (see `parse::su_log`). A softwareupdated with
-//! nothing to do is `Quiet`, not stuck. [`install_activity`] tells heal whether an install is
-//! running, so that nothing is restarted under it.
+//! Pure: reads `obs.su_log` (system-binary entries only), the mdmclient assessment (for Addigy's
+//! rule) and `obs.now`. The rules live in `liveness::read_daemon`: real progress lines carry the
+//! phase and an explicit `stalled:YES|NO`; an update job in flight is `installing` and heal touches
+//! nothing; `stalled:YES`, or a job with no progress for `SoftwareUpdateStallMinutes` (default 60;
+//! real prepare phases were silent for minutes, never near an hour), is `stalled`. Failure words
+//! in ordinary softwareupdated lines are not evidence (they fill every normal log). Restarting
+//! softwareupdated blindly breaks Software Update ("Couldn't communicate with helper
+//! application", fleetdm/fleet#11777), so only a stall or Addigy's rule makes it failed.
+//!
+//! Addigy's rule (its talk "A Deep Dive Into Apple OS Updates via MDM"): "the MDM Client is stuck
+//! and the last command received was related to software updates".
 
-use chrono::{DateTime, FixedOffset};
-
-use super::client_liveness::{self, probe_truncated, Window};
-use super::{Assessment, InstallActivity, Liveness, DAEMON_LIVENESS};
+use super::client_liveness::{self, probe_truncated, ClientLivenessAssessment};
+use super::liveness::{self, ClientState, DaemonState, StallSign, Window};
+use super::{Evidence, InstallActivity, Judgement, Status};
 use crate::config::Config;
 use crate::observe::Observations;
-use crate::parse::su_log::{SuEvent, SuEventKind, SuLog};
+use crate::parse::su_log::{SuEvent, SuEventKind};
 use crate::probes;
-use crate::report::{Evidence, Finding, Status};
 
 /// Commands Addigy's rule treats as software-update commands (Apple's MDM command names).
 pub const SOFTWARE_UPDATE_COMMANDS: &[&str] = &[
@@ -28,167 +28,58 @@ pub const SOFTWARE_UPDATE_COMMANDS: &[&str] = &[
     "AvailableOSUpdates",
     "OSUpdateStatus",
 ];
-/// Progress silent for this long, part-way, is a stall.
-pub const STALL_MINUTES: i64 = 30;
-/// Failures in the window, with nothing working after the last one, that make "repeated failures".
-pub const REPEATED_FAILURES: usize = 3;
-/// Progress (prepare/apply/patch) this recent means an install is running.
-pub const INSTALL_RECENT_MINUTES: i64 = 30;
-/// Install states of a DDM status report that mean work is in flight (Apple's enum, fixtures
-/// `ddm_schema__softwareupdate.install-state__*.yaml`).
+/// Install states of a DDM status report that mean work is in flight (Apple's enum,
+/// apple/device-management `softwareupdate.install-state`).
 const IN_FLIGHT_STATES: &[&str] = &["downloading", "installing"];
 
-const REMEDIATION: &str = "mdmwatch -heal restarts softwareupdated (at most once per 24 h, never during an install) only on positive evidence; \
-otherwise check the network path to Apple's update servers (swscan.apple.com, mesu.apple.com, updates.cdn-apple.com), \
-free disk space and power, and run `softwareupdate --list` to see whether a scan completes";
+const REMEDIATION: &str = "mdmwatch -heal restarts softwareupdated (at most once per 24 h, never during an install) only when an install stopped progressing or mdmclient never answered a software-update command; \
+otherwise check the network path to Apple's update servers (swscan.apple.com, mesu.apple.com, updates.cdn-apple.com), free disk space and power, and run `softwareupdate --list` to see whether a scan completes";
 
-/// Why softwareupdated is stuck.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StuckKind {
-    ProgressStalled,
-    RepeatedFailures,
-    AddigyRule,
+/// softwareupdated in the window, and the figures behind it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DaemonLivenessAssessment {
+    pub judgement: Judgement,
+    pub state: DaemonState,
+    pub window_minutes: u32,
+    pub stall_minutes: u32,
+    pub mdmclient_state: ClientState,
+    /// Addigy's rule applies: mdmclient is failing (verified) and its last command was this
+    /// software-update command, received at this time.
+    pub su_command: Option<(String, String)>,
+    /// mdmclient never answered that command (the only form of Addigy's rule heal acts on).
+    pub su_command_unanswered: bool,
+    /// `None` when the log is unknown.
+    pub log: Option<DaemonLogReading>,
 }
 
-impl StuckKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StuckKind::ProgressStalled => "progress_stalled",
-            StuckKind::RepeatedFailures => "repeated_failures",
-            StuckKind::AddigyRule => "addigy_rule",
+impl DaemonLivenessAssessment {
+    /// Addigy's `MDMSoftwareUpdatesStuck`: a stalled install, or Addigy's rule.
+    pub fn addigy_stuck(&self) -> Option<bool> {
+        match self.state {
+            DaemonState::Stalled(_) => Some(true),
+            _ if self.su_command.is_some() && self.judgement.status == Status::Failed => Some(true),
+            DaemonState::Unknown => None,
+            _ => Some(false),
         }
     }
 }
 
-/// The window's reading of the softwareupdated log.
-#[derive(Debug, Clone)]
-struct SuView<'a> {
-    events: Vec<&'a SuEvent>,
-    future: usize,
-    last_progress: Option<&'a SuEvent>,
-    /// Progress that stopped part-way at least [`STALL_MINUTES`] ago, not followed by any
-    /// completion, failure or other progress.
-    stalled: Option<&'a SuEvent>,
-    failures: Vec<&'a SuEvent>,
-    /// Failures with no completion/progress/scan after the last one.
-    failing_still: bool,
-    /// Something that shows softwareupdated working within [`STALL_MINUTES`].
-    recently_working: bool,
-    /// The newest status report's install state, and the report.
-    last_report: Option<&'a SuEvent>,
-    /// A DDM software-update status report or enforced-update scheduling in the window.
-    ddm_involved: bool,
-}
-
-fn is_working(e: &SuEvent) -> bool {
-    matches!(
-        e.kind,
-        SuEventKind::ScanStarted
-            | SuEventKind::Activity
-            | SuEventKind::Progress { .. }
-            | SuEventKind::Completed
-            | SuEventKind::Enforcement
-    )
-}
-
-fn report_state(e: &SuEvent) -> Option<&str> {
-    match &e.kind {
-        SuEventKind::StatusReport { install_state } => install_state.as_deref(),
-        _ => None,
-    }
-}
-
-fn view<'a>(log: &'a SuLog, w: &Window) -> SuView<'a> {
-    let events: Vec<&SuEvent> = log
-        .events
-        .iter()
-        .filter(|e| w.admits(e.line.time))
-        .collect();
-    let future = events.iter().filter(|e| w.is_future(e.line.time)).count();
-    let progress_idx = events
-        .iter()
-        .rposition(|e| matches!(e.kind, SuEventKind::Progress { .. }));
-    let last_progress = progress_idx.map(|i| events[i]);
-    let last_report = events
-        .iter()
-        .rev()
-        .copied()
-        .find(|e| report_state(e).is_some());
-    let stalled = progress_idx.and_then(|i| {
-        let p = events[i];
-        let later_end = events[i + 1..].iter().any(|e| {
-            matches!(
-                e.kind,
-                SuEventKind::Completed | SuEventKind::Failed | SuEventKind::ScanStarted
-            )
-        });
-        let old = w
-            .age_minutes(p.line.time)
-            .is_some_and(|age| age >= STALL_MINUTES);
-        // Positive evidence it did not finish: the last percentage was below 100, or a status
-        // report after it still says the work is in flight.
-        let part_way = matches!(p.kind, SuEventKind::Progress { percent: Some(n) } if n < 100);
-        let still_claimed = events[i + 1..]
-            .iter()
-            .rev()
-            .find_map(|e| report_state(e))
-            .is_some_and(|s| IN_FLIGHT_STATES.contains(&s));
-        (old && !later_end && (part_way || still_claimed)).then_some(p)
-    });
-    let failures: Vec<&SuEvent> = events
-        .iter()
-        .copied()
-        .filter(|e| e.kind == SuEventKind::Failed)
-        .collect();
-    let failing_still = events
-        .iter()
-        .rposition(|e| e.kind == SuEventKind::Failed)
-        .is_some_and(|i| !events[i + 1..].iter().any(|e| is_working(e)));
-    let recently_working = events.iter().any(|e| {
-        is_working(e)
-            && w.age_minutes(e.line.time)
-                .is_some_and(|age| age < STALL_MINUTES)
-    }) && stalled.is_none();
-    let ddm_involved = events.iter().any(|e| {
-        matches!(
-            e.kind,
-            SuEventKind::StatusReport { .. } | SuEventKind::Enforcement
-        )
-    });
-    SuView {
-        events,
-        future,
-        last_progress,
-        stalled,
-        failures,
-        failing_still,
-        recently_working,
-        last_report,
-        ddm_involved,
-    }
-}
-
-/// The last command mdmclient received in the window, and whether Addigy's rule counts it as a
-/// software-update command. `DeclarativeManagement` is a general declarative sync (accounts,
-/// configurations and the software-update enforcement alike), so it counts only when the
-/// softwareupdated log shows DDM driving an update in the same window (a status report or an
-/// enforced-update scheduling line); otherwise a stuck DDM sync is mdmclient's problem alone.
-fn last_command_is_su(
-    obs: &Observations,
-    w: &Window,
-    ddm_involved: bool,
-) -> Option<(String, String)> {
-    let log = obs.mdm_log.as_ref().ok()?;
-    let e = log
-        .events
-        .iter()
-        .rev()
-        .filter(|e| w.admits(e.line.time))
-        .find_map(|e| e.command().map(|c| (c, e)))?;
-    let (cmd, ev) = e;
-    let su =
-        SOFTWARE_UPDATE_COMMANDS.contains(&cmd) || (cmd == "DeclarativeManagement" && ddm_involved);
-    su.then(|| (cmd.to_string(), ev.line.timestamp.clone()))
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DaemonLogReading {
+    pub last_progress: Option<String>,
+    pub last_phase: Option<String>,
+    pub last_portion: Option<f64>,
+    /// `explicit` (stalled:YES) or `no_progress` (silent past the stall time).
+    pub stall_sign: Option<&'static str>,
+    pub minutes_since_progress: Option<i64>,
+    pub prepared_waiting: bool,
+    pub last_scan_complete: Option<String>,
+    pub last_work: Option<String>,
+    pub last_install_state: Option<String>,
+    pub status_reports: u64,
+    pub rejected_entries: u64,
+    pub future_entries: usize,
+    pub truncated: bool,
 }
 
 fn ev(e: &SuEvent) -> Evidence {
@@ -199,223 +90,270 @@ fn ev(e: &SuEvent) -> Evidence {
     )
 }
 
-/// Adds the facts every outcome carries.
-fn finish(
-    f: Finding,
-    state: Liveness,
-    cfg: &Config,
-    mdmclient: Liveness,
-    addigy: &Option<(String, String)>,
-) -> Assessment {
-    Assessment {
-        finding: f
-            .fact("state", state.as_str())
-            .fact("window_minutes", cfg.liveness_window_minutes)
-            .fact("mdmclient_state", mdmclient.as_str())
-            .fact("addigy_rule", addigy.is_some())
-            .fact("su_command", addigy.as_ref().map(|(c, _)| c.clone()))
-            .remediation(REMEDIATION),
-        state,
+/// Addigy's rule: mdmclient failing on verified evidence and its last command a software-update
+/// one. `DeclarativeManagement` is a general declarative sync, so it counts only when the
+/// softwareupdated log shows DDM driving an update in the same window.
+fn addigy_rule(
+    obs: &Observations,
+    w: &Window,
+    client: &ClientLivenessAssessment,
+    ddm_involved: bool,
+) -> Option<(String, String)> {
+    if !matches!(client.state, ClientState::Failing(_)) || !client.verified {
+        return None;
+    }
+    let e = client_liveness::last_command(obs, w)?;
+    let cmd = e.command()?;
+    let su =
+        SOFTWARE_UPDATE_COMMANDS.contains(&cmd) || (cmd == "DeclarativeManagement" && ddm_involved);
+    su.then(|| (cmd.to_string(), e.line.timestamp.clone()))
+}
+
+fn phase_of(e: &SuEvent) -> Option<(&str, Option<f64>)> {
+    match &e.kind {
+        SuEventKind::Progress(p) => Some((p.phase.as_str(), p.portion)),
+        SuEventKind::PrepareProgress { percent } => {
+            Some(("PREPARING_UPDATE", percent.map(|p| f64::from(p) / 100.0)))
+        }
+        _ => None,
     }
 }
 
-pub fn assess(obs: &Observations, cfg: &Config, mdmclient: Liveness) -> Assessment {
+pub fn assess(
+    obs: &Observations,
+    cfg: &Config,
+    client: &ClientLivenessAssessment,
+) -> DaemonLivenessAssessment {
     let w = Window::new(obs.now, cfg.liveness_window_minutes);
-    let addigy_for = |ddm: bool| {
-        if mdmclient == Liveness::Stuck {
-            last_command_is_su(obs, &w, ddm)
-        } else {
-            None
+    let base = |judgement, state, su_command: Option<(String, String)>, log| {
+        let su_command_unanswered = su_command.is_some()
+            && client.state == ClientState::Failing(liveness::FailureCause::ClientWedged);
+        DaemonLivenessAssessment {
+            judgement,
+            state,
+            window_minutes: cfg.liveness_window_minutes,
+            stall_minutes: cfg.stall_minutes,
+            mdmclient_state: client.state,
+            su_command,
+            su_command_unanswered,
+            log,
         }
     };
     let log = match &obs.su_log {
         Ok(l) => l,
         Err(u) => {
-            // Without the log nothing corroborates a DeclarativeManagement command.
-            let addigy = addigy_for(false);
+            let addigy = addigy_rule(obs, &w, client, false);
             // Addigy never read this log; strict mode follows it. Otherwise an unknown log means
             // we cannot tell a busy softwareupdated from a hung one, so no verdict.
             if let (true, Some((cmd, at))) = (cfg.strict_addigy, &addigy) {
-                let f = Finding::new(
-                    DAEMON_LIVENESS,
+                let j = Judgement::new(
                     Status::Failed,
-                    format!("stuck (strict Addigy rule): mdmclient is stuck and its last command was {cmd} at {at}; the softwareupdated log is unknown ({u})"),
+                    format!("stuck (strict Addigy rule): mdmclient is failing and its last command was {cmd} at {at}; the softwareupdated log is unknown ({u})"),
                 )
-                .fact("stuck_reason", StuckKind::AddigyRule.as_str());
-                return finish(f, Liveness::Stuck, cfg, mdmclient, &addigy);
+                .remediation(REMEDIATION);
+                return base(j, DaemonState::Unknown, addigy, None);
             }
             let reason = match &addigy {
-                Some((cmd, _)) => format!("mdmclient is stuck on {cmd} (Addigy's rule) but the softwareupdated log is unknown ({u}): not calling softwareupdated stuck without it"),
+                Some((cmd, _)) => format!("mdmclient is failing on {cmd} (Addigy's rule) but the softwareupdated log is unknown ({u}): not blaming softwareupdated without it"),
                 None => format!("softwareupdated log unknown: {u}"),
             };
-            return finish(
-                Finding::unknown(DAEMON_LIVENESS, reason),
-                Liveness::Unknown,
-                cfg,
-                mdmclient,
-                &addigy,
+            return base(
+                Judgement::unknown(reason).remediation(REMEDIATION),
+                DaemonState::Unknown,
+                addigy,
+                None,
             );
         }
     };
-    let v = view(log, &w);
-    let addigy = addigy_for(v.ddm_involved);
-
-    let truncated = probe_truncated(obs, probes::LOG_SOFTWAREUPDATE) || log.stats.cut_last_line;
+    let r = liveness::read_daemon(log, &w, cfg.stall_minutes);
+    let addigy = addigy_rule(obs, &w, client, r.ddm_involved);
+    let truncated = probe_truncated(obs, probes::LOG_SOFTWAREUPDATE) || log.summary.stats.cut_last_line;
     let window_text = format!("the last {} min", w.minutes);
+    let mut state = r.state;
     let mut evidence: Vec<&SuEvent> = Vec::new();
-    let (mut state, kind, mut summary) = if let Some(p) = v.stalled {
-        evidence.push(p);
-        (
-            Liveness::Stuck,
-            Some(StuckKind::ProgressStalled),
-            format!(
-                "stuck: update progress stopped part-way at {} ({} min before now) with no completion or failure since",
-                p.line.timestamp,
-                w.age_minutes(p.line.time).unwrap_or(0)
-            ),
-        )
-    } else if v.failures.len() >= REPEATED_FAILURES && v.failing_still {
-        evidence.extend(v.failures.iter().rev().take(3));
-        (
-            Liveness::Stuck,
-            Some(StuckKind::RepeatedFailures),
-            format!(
-                "stuck: {} software-update failures in {window_text} and nothing working since the last at {}",
-                v.failures.len(),
-                v.failures.last().map(|e| e.line.timestamp.as_str()).unwrap_or("?")
-            ),
-        )
-    } else if let Some((cmd, at)) = addigy
-        .as_ref()
-        .filter(|_| cfg.strict_addigy || !v.recently_working)
-    {
-        (
-            Liveness::Stuck,
-            Some(StuckKind::AddigyRule),
-            format!("stuck (Addigy's rule): mdmclient is stuck and its last command was {cmd} at {at}; softwareupdated logged no progress in the last {STALL_MINUTES} min"),
-        )
-    } else if v
-        .events
-        .iter()
-        .any(|e| is_working(e) || report_state(e).is_some())
-    {
-        let last = v
-            .events
-            .iter()
-            .rev()
-            .copied()
-            .find(|e| is_working(e) || report_state(e).is_some());
-        if let Some(e) = last {
-            evidence.push(e);
-        }
-        let mut s = format!(
-            "alive: softwareupdated logged {} scan/progress/status events in {window_text}, last at {}",
-            v.events.iter().filter(|e| is_working(e) || report_state(e).is_some()).count(),
-            last.map(|e| e.line.timestamp.as_str()).unwrap_or("?")
-        );
-        if let Some((cmd, _)) = &addigy {
-            s.push_str(&format!(
-                "; mdmclient is stuck on {cmd}, but softwareupdated is working, so it is not blamed"
-            ));
-        }
-        (Liveness::Alive, None, s)
-    } else if mdmclient == Liveness::Unknown && v.failures.is_empty() {
-        (
-            Liveness::Unknown,
-            None,
-            "softwareupdated logged nothing in the window and mdmclient's state is unknown, so Addigy's rule cannot be applied".to_string(),
-        )
-    } else {
-        evidence.extend(v.failures.iter().rev().take(2));
-        (
-            Liveness::Quiet,
-            None,
-            format!(
-                "quiet: softwareupdated had nothing to do in {window_text}{}",
-                if v.failures.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({} isolated failures)", v.failures.len())
-                }
-            ),
-        )
+    let progress_text = |e: &SuEvent| {
+        phase_of(e).map_or(String::new(), |(phase, portion)| match portion {
+            Some(p) => format!("phase {phase} at {:.0}%", if p <= 1.0 { p * 100.0 } else { p }),
+            None => format!("phase {phase}"),
+        })
     };
-    if let Some(p) = v.last_progress {
-        if !evidence.iter().any(|e| std::ptr::eq(*e, p)) {
+    let (mut status, mut summary) = match state {
+        DaemonState::Stalled(sign) => {
+            let p = r.last_install_progress.expect("a stall has a progress line");
             evidence.push(p);
+            let why = match sign {
+                StallSign::Explicit => "softwareupdated reports stalled:YES".to_string(),
+                StallSign::NoProgressFor(m) => format!(
+                    "no progress for {m} min (the stall time is {} min; real prepare phases go minutes, not an hour, without a line)",
+                    cfg.stall_minutes
+                ),
+            };
+            (
+                Status::Failed,
+                format!(
+                    "stalled: the update job stopped at {} ({}), last progress at {}",
+                    progress_text(p),
+                    why,
+                    p.line.timestamp
+                ),
+            )
+        }
+        DaemonState::Installing => {
+            let p = r.last_install_progress.expect("installing has a progress line");
+            evidence.push(p);
+            let what = if r.prepared_waiting {
+                "an update is prepared and waiting to be applied".to_string()
+            } else {
+                format!("an update job is in progress ({})", progress_text(p))
+            };
+            (
+                Status::Ok,
+                format!(
+                    "installing: {what}, last progress at {}; heal restarts nothing during an install",
+                    p.line.timestamp
+                ),
+            )
+        }
+        DaemonState::Alive => {
+            let last = r.last_work.expect("alive has work");
+            evidence.push(last);
+            let scan = r
+                .last_scan_complete
+                .map(|e| format!("; last completed scan at {}", e.line.timestamp))
+                .unwrap_or_default();
+            (
+                Status::Ok,
+                format!(
+                    "alive: softwareupdated logged {} scan/progress events in {window_text}, last at {}{scan}",
+                    r.events.iter().filter(|e| !matches!(e.kind, SuEventKind::StatusReport { .. })).count(),
+                    last.line.timestamp
+                ),
+            )
+        }
+        DaemonState::Quiet | DaemonState::Unknown => (
+            Status::Ok,
+            format!("quiet: softwareupdated had nothing to do in {window_text}"),
+        ),
+    };
+    // Addigy's rule: blamed unless softwareupdated is visibly working or installing (strict mode
+    // follows the rule regardless, except during an install).
+    if let Some((cmd, at)) = &addigy {
+        let working = matches!(state, DaemonState::Alive);
+        let installing = matches!(state, DaemonState::Installing);
+        if installing {
+            summary.push_str(&format!(
+                "; mdmclient is failing on {cmd} (Addigy's rule), but an install is in progress, so nothing is blamed"
+            ));
+        } else if working && !cfg.strict_addigy {
+            summary.push_str(&format!(
+                "; mdmclient is failing on {cmd}, but softwareupdated is working, so it is not blamed"
+            ));
+        } else if !matches!(state, DaemonState::Stalled(_)) {
+            status = Status::Failed;
+            summary = format!(
+                "stuck (Addigy's rule): mdmclient is failing ({}) and its last command was {cmd} at {at}; softwareupdated shows no progress",
+                client.state.cause().map_or("?", |c| c.code())
+            );
         }
     }
-    if let Some(r) = v.last_report {
-        if !evidence.iter().any(|e| std::ptr::eq(*e, r)) {
-            evidence.push(r);
+    if let Some(rep) = r.last_status_report {
+        if !evidence.iter().any(|e| std::ptr::eq(*e, rep)) {
+            evidence.push(rep);
         }
     }
-    if truncated && state != Liveness::Alive && state != Liveness::Unknown {
-        summary = format!(
-            "probe {} output was truncated (the newest entries are missing), so the evidence is incomplete; without the cut it would read {}",
-            probes::LOG_SOFTWAREUPDATE,
-            state.as_str()
-        );
-        state = Liveness::Unknown;
-    }
-    if v.future > 0 {
-        summary.push_str(&format!(
-            " ({} entries are later than now: clock skew or a replayed capture; counted as recent)",
-            v.future
+    let mut notes = Vec::new();
+    if log.summary.rejected.count > 0 {
+        notes.push(format!(
+            "{} entries from binaries that are not the system's were ignored (any process can log under softwareupdated's name)",
+            log.summary.rejected.count
         ));
     }
-    let mut finding = match state {
-        Liveness::Unknown => Finding::unknown(DAEMON_LIVENESS, summary),
-        Liveness::Stuck => Finding::new(DAEMON_LIVENESS, Status::Failed, summary),
-        Liveness::Alive | Liveness::Quiet => Finding::new(DAEMON_LIVENESS, Status::Ok, summary),
-    };
-    evidence.sort_by_key(|e| e.line.time);
-    for e in evidence.into_iter().take(client_liveness::MAX_EVIDENCE) {
-        finding = finding.evidence(ev(e));
+    if r.future > 0 {
+        notes.push(format!(
+            "{} entries are later than now: clock skew or a replayed capture; counted as recent",
+            r.future
+        ));
     }
-    let ts = |e: Option<&SuEvent>| e.map(|e| e.line.timestamp.clone());
-    finding = finding
-        .fact(
-            "stuck_reason",
-            kind.filter(|_| state == Liveness::Stuck)
-                .map(StuckKind::as_str),
-        )
-        .fact("last_progress", ts(v.last_progress))
-        .fact("failures", v.failures.len() as u64)
-        .fact(
-            "last_install_state",
-            v.last_report.and_then(report_state).map(str::to_string),
-        )
-        .fact("status_reports", log.counts.status_reports)
-        .fact("future_entries", v.future as u64)
-        .fact("truncated", truncated);
-    finish(finding, state, cfg, mdmclient, &addigy)
+    let mut judgement = if truncated && status != Status::Ok {
+        state = DaemonState::Unknown;
+        Judgement::unknown(format!(
+            "probe {} output was truncated (the newest entries are missing), so the evidence is incomplete; without the cut it would read {}",
+            probes::LOG_SOFTWAREUPDATE,
+            r.state.code()
+        ))
+    } else {
+        Judgement::new(status, summary)
+    };
+    if !notes.is_empty() {
+        judgement.summary = format!("{} ({})", judgement.summary, notes.join("; "));
+    }
+    evidence.sort_by_key(|e| e.line.time);
+    for e in evidence
+        .into_iter()
+        .take(client_liveness::MAX_EVIDENCE)
+    {
+        judgement = judgement.evidence(ev(e));
+    }
+    judgement = judgement.remediation(REMEDIATION);
+    let (last_phase, last_portion) = r
+        .last_install_progress
+        .and_then(phase_of)
+        .map_or((None, None), |(p, portion)| (Some(p.to_string()), portion));
+    let reading = DaemonLogReading {
+        last_progress: r.last_install_progress.map(|e| e.line.timestamp.clone()),
+        last_phase,
+        last_portion,
+        stall_sign: match r.state {
+            DaemonState::Stalled(StallSign::Explicit) => Some("explicit"),
+            DaemonState::Stalled(StallSign::NoProgressFor(_)) => Some("no_progress"),
+            _ => None,
+        },
+        minutes_since_progress: r
+            .last_install_progress
+            .and_then(|e| w.age_minutes(e.line.time)),
+        prepared_waiting: r.prepared_waiting,
+        last_scan_complete: r.last_scan_complete.map(|e| e.line.timestamp.clone()),
+        last_work: r.last_work.map(|e| e.line.timestamp.clone()),
+        last_install_state: r
+            .last_status_report
+            .and_then(liveness::report_state)
+            .map(str::to_string),
+        status_reports: log.summary.count("su.status_report"),
+        rejected_entries: log.summary.rejected.count,
+        future_entries: r.future,
+        truncated,
+    };
+    base(judgement, state, addigy, Some(reading))
 }
 
-/// Whether the softwareupdated log shows an install in progress: progress within the last
-/// [`INSTALL_RECENT_MINUTES`], or a newest status report saying `installing` (any age in the
-/// log: an install in flight blocks heal until a later report says otherwise) or `downloading`
-/// (recent only).
-pub fn install_activity(obs: &Observations) -> InstallActivity {
+/// Whether an install is in progress, for heal: softwareupdated's own progress (an update job in
+/// flight or a prepared update), else the newest DDM status report saying `installing` (any age
+/// in the log) or `downloading` (within the stall time). A stall seen in verified progress lines
+/// outranks a status block (an unverified shape) that still claims the install is running.
+pub fn install_activity(obs: &Observations, daemon: &DaemonLivenessAssessment) -> InstallActivity {
     let log = match &obs.su_log {
         Ok(l) => l,
         Err(u) => return InstallActivity::Unknown(format!("softwareupdated log unknown: {u}")),
     };
-    let recent = |t: Option<DateTime<FixedOffset>>| {
-        t.is_some_and(|t| (obs.now - t).num_minutes() < INSTALL_RECENT_MINUTES)
-    };
-    if let Some(e) = log
-        .events
-        .iter()
-        .rev()
-        .find(|e| matches!(e.kind, SuEventKind::Progress { .. }) && recent(e.line.time))
-    {
-        return InstallActivity::Installing(ev(e));
+    let w = Window::new(obs.now, daemon.window_minutes);
+    let r = liveness::read_daemon(log, &w, daemon.stall_minutes);
+    match r.state {
+        DaemonState::Installing => {
+            if let Some(p) = r.last_install_progress {
+                return InstallActivity::Installing(ev(p));
+            }
+        }
+        DaemonState::Stalled(_) => return InstallActivity::Idle,
+        _ => {}
     }
-    if let Some(e) = log.events.iter().rev().find(|e| report_state(e).is_some()) {
-        match report_state(e) {
+    let recent = |e: &SuEvent| {
+        w.age_minutes(e.line.time)
+            .is_some_and(|m| m < i64::from(daemon.stall_minutes))
+    };
+    if let Some(e) = r.last_status_report {
+        match liveness::report_state(e) {
             Some("installing") => return InstallActivity::Installing(ev(e)),
-            Some("downloading") if recent(e.line.time) => {
+            Some(s) if IN_FLIGHT_STATES.contains(&s) && recent(e) => {
                 return InstallActivity::Installing(ev(e))
             }
             _ => {}

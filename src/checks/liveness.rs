@@ -277,6 +277,86 @@ fn decide_client(r: &ClientReading<'_>, strict: bool) -> (ClientState, bool) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// What heal acts on
+
+/// Why a restart can help.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ground {
+    /// mdmclient received a command and never answered it.
+    ClientWedged,
+    /// `StrictAddigyLiveness`: no (200) in the window, and the admin chose Addigy's rule.
+    StrictAddigy,
+    /// softwareupdated's install stopped progressing.
+    Stalled,
+    /// Addigy's rule: mdmclient is wedged on a software-update command.
+    AddigySuCommand,
+}
+
+impl Ground {
+    pub fn code(self) -> &'static str {
+        match self {
+            Ground::ClientWedged => "client_wedged",
+            Ground::StrictAddigy => "strict_addigy",
+            Ground::Stalled => "stalled",
+            Ground::AddigySuCommand => "addigy_su_command_unanswered",
+        }
+    }
+
+    pub fn text(self) -> &'static str {
+        match self {
+            Ground::ClientWedged => "mdmclient received a command and never answered it",
+            Ground::StrictAddigy => {
+                "no successful exchange in the window under Addigy's strict rule (StrictAddigyLiveness)"
+            }
+            Ground::Stalled => "the software-update install stopped progressing",
+            Ground::AddigySuCommand => {
+                "mdmclient never answered a software-update command (Addigy's rule)"
+            }
+        }
+    }
+}
+
+/// What the checks established about one service, reduced to what heal needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Condition {
+    /// Verified evidence of a state a restart can fix.
+    Fixable(Ground),
+    /// Communication with the MDM server is failing for a cause a restart cannot fix.
+    NotFixable(FailureCause),
+    /// Signs of trouble that rest on unverified log text only.
+    Unverified,
+    Alive,
+    /// softwareupdated is installing (or an update is prepared): it is the installer.
+    Installing,
+    Quiet,
+    Unknown,
+}
+
+impl Condition {
+    /// The state word for the report (`liveness` of a service's heal entry).
+    pub fn state(self) -> &'static str {
+        match self {
+            Condition::Fixable(Ground::Stalled) => "stalled",
+            Condition::Fixable(_) | Condition::NotFixable(_) | Condition::Unverified => "failing",
+            Condition::Alive => "alive",
+            Condition::Installing => "installing",
+            Condition::Quiet => "quiet",
+            Condition::Unknown => "unknown",
+        }
+    }
+
+    /// The cause, when there is one (`client_wedged`, `server_error`, `stalled`, ...).
+    pub fn cause(self) -> Option<&'static str> {
+        match self {
+            Condition::Fixable(g) => Some(g.code()),
+            Condition::NotFixable(c) => Some(c.code()),
+            Condition::Unverified => Some("unverified_evidence"),
+            _ => None,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // softwareupdated
 
 /// How a stall was seen.
@@ -444,6 +524,8 @@ impl PushState {
 #[derive(Debug, Clone)]
 pub struct PushReading<'a> {
     pub state: PushState,
+    /// The newest courier line: the one that decided the state.
+    pub newest: Option<&'a ApsdEvent>,
     pub verified: bool,
     pub last_connected: Option<&'a ApsdEvent>,
     pub last_disconnected: Option<&'a ApsdEvent>,
@@ -467,8 +549,219 @@ pub fn read_push<'a>(log: &'a ApsdLog, w: &Window) -> PushReading<'a> {
             None => PushState::Unknown,
         },
         verified: newest.map_or(true, |e| e.verified()),
+        newest,
         last_connected: find(ApsdEventKind::Connected),
         last_disconnected: find(ApsdEventKind::Disconnected),
         last_identity_failure: find(ApsdEventKind::IdentityFailure),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The rules against real log text: every fixture in tests/fixtures/logs-real is verbatim
+    //! macOS lines in a constructed ndjson wrapper (its README says which parts are constructed).
+    //! "Now" is 2026-11-20 10:00 -0500 and the window 90 minutes for all of them.
+    use super::*;
+    use crate::parse::{apsd_log, mdm_log, su_log};
+
+    const NOW: &str = "2026-11-20T10:00:00-05:00";
+
+    fn window() -> Window {
+        Window::new(DateTime::parse_from_rfc3339(NOW).unwrap(), 90)
+    }
+
+    fn real(name: &str) -> Vec<u8> {
+        let path = format!(
+            "{}/tests/fixtures/logs-real/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    /// (fixture, state, cause, verified)
+    #[test]
+    fn mdmclient_on_real_text() {
+        use ClientState::*;
+        use FailureCause::*;
+        let cases: &[(&str, ClientState, bool)] = &[
+            // Receipt, 200 [Idle], Acknowledged, 200: alive; three pids in 40 minutes are normal.
+            ("mdmclient_real_healthy_exchange.ndjson", Alive, true),
+            // A generic [ERROR] (app install refused) after good exchanges is not a failure.
+            ("mdmclient_real_app_install_error.ndjson", Alive, true),
+            // Receipts with no HTTP line in the window: alive (a receipt is an exchange).
+            ("mdmclient_real_receipts_no_http.ndjson", Alive, true),
+            // The user agent's lines are not the device channel; the device exchanged fine.
+            ("mdmclient_real_user_channel.ndjson", Alive, true),
+            // Forged 503s and identity errors from /Users/... are ignored.
+            ("mdmclient_real_healthy_with_forged.ndjson", Alive, true),
+            // A receipt at 09:00 with no HTTP line after it for an hour, in a window holding
+            // HTTP lines: the client stopped.
+            ("mdmclient_real_receipt_unanswered.ndjson", Failing(ClientWedged), true),
+        ];
+        for (name, want, verified) in cases {
+            let log = mdm_log::summarize(&real(name)[..]).expect(name);
+            let r = read_client(&log, &window(), false);
+            assert_eq!((r.state, r.verified), (*want, *verified), "{name}");
+        }
+    }
+
+    #[test]
+    fn receipts_without_http_lines_cannot_be_judged_unanswered() {
+        let log = mdm_log::summarize(&real("mdmclient_real_receipts_no_http.ndjson")[..]).unwrap();
+        let r = read_client(&log, &window(), false);
+        assert_eq!(r.http_lines, 0);
+        assert!(r.unanswered.is_none());
+        // The 08:40 receipt is past the grace period; the 09:54 one is not.
+        assert!(r.unjudgeable_receipt.is_none(), "newest receipt is within grace");
+        assert_eq!(r.receipts, 2);
+    }
+
+    #[test]
+    fn error_tags_and_forgeries_are_counted_not_judged() {
+        let log =
+            mdm_log::summarize(&real("mdmclient_real_app_install_error.ndjson")[..]).unwrap();
+        let r = read_client(&log, &window(), false);
+        assert_eq!(r.error_tags, 1);
+        assert_eq!(r.failures, 0);
+        assert_eq!(r.last_error_tag.map(|e| e.line.level.as_str()), Some("Error"));
+        let forged =
+            mdm_log::summarize(&real("mdmclient_real_healthy_with_forged.ndjson")[..]).unwrap();
+        assert_eq!(forged.rejected.count, 5);
+        assert_eq!(forged.count("mdm.identity_error"), 0);
+        let user = mdm_log::summarize(&real("mdmclient_real_user_channel.ndjson")[..]).unwrap();
+        assert!(user.user_channel >= 1);
+    }
+
+    #[test]
+    fn strict_addigy_follows_the_literal_rule() {
+        let log = mdm_log::summarize(&real("mdmclient_real_receipts_no_http.ndjson")[..]).unwrap();
+        assert_eq!(
+            read_client(&log, &window(), true).state,
+            ClientState::Failing(FailureCause::StrictNo200)
+        );
+        let log = mdm_log::summarize(&real("mdmclient_real_healthy_exchange.ndjson")[..]).unwrap();
+        assert_eq!(read_client(&log, &window(), true).state, ClientState::Alive);
+    }
+
+    /// Constructed lines in the real formats: HTTP statuses other than 200 are verified in form
+    /// (no public line shows one), network errors are unverified.
+    fn entry(minute: u32, msg: &str) -> String {
+        format!(
+            "{{\"timestamp\":\"2026-11-20 09:{minute:02}:00.000000-0500\",\"eventMessage\":{},\"processImagePath\":\"\\/usr\\/libexec\\/mdmclient\",\"userID\":0,\"messageType\":\"Default\"}}\n",
+            serde_json::to_string(msg).unwrap()
+        )
+    }
+
+    fn client_of(lines: &[(u32, &str)]) -> (ClientState, bool) {
+        let text: String = lines.iter().map(|(m, s)| entry(*m, s)).collect();
+        let log = mdm_log::summarize(text.as_bytes()).unwrap();
+        let r = read_client(&log, &window(), false);
+        (r.state, r.verified)
+    }
+
+    #[test]
+    fn failure_causes() {
+        use FailureCause::*;
+        const OK: &str = "[0:MDMDaemon:HTTPUtil:<0x6c0d>] <<<<< Received HTTP response (200) [Idle] <<<<<";
+        const REQ: &str = "[0:MDMDaemon:HTTPUtil:<0x6c0d>] >>>>> Sending HTTP request (PUT) [Idle] >>>>>";
+        let r503 = "[0:MDMDaemon:HTTPUtil:<0x6c0d>] <<<<< Received HTTP response (503) [Idle] <<<<<";
+        let r401 = "[0:MDMDaemon:HTTPUtil:<0x6c0d>] <<<<< Received HTTP response (401) [Idle] <<<<<";
+        let net = "[ERROR] [0:MDMDaemon:<0x3>] [NSURLErrorDomain:-1009] The Internet connection appears to be offline.";
+        let fail = ClientState::Failing;
+        // Three 503s after the last success: the server is failing.
+        assert_eq!(client_of(&[(1, OK), (10, r503), (20, r503), (30, r503)]), (fail(ServerError), true));
+        // One failure after a success is not enough.
+        assert_eq!(client_of(&[(1, OK), (10, r503)]), (ClientState::Alive, true));
+        // 401 without any success: the identity or enrollment is refused.
+        assert_eq!(client_of(&[(10, REQ), (10, r401)]), (fail(AuthRejected), true));
+        // Network errors only: a warning at most (unverified).
+        assert_eq!(client_of(&[(10, REQ), (10, net)]), (fail(TransportFailure), false));
+        // Requests never answered, no response at all: unverified.
+        assert_eq!(client_of(&[(10, REQ), (40, REQ)]), (fail(TransportFailure), false));
+        // A success after failures: alive again.
+        assert_eq!(client_of(&[(10, r503), (20, r503), (30, r503), (40, OK)]), (ClientState::Alive, true));
+        // Nothing: quiet.
+        assert_eq!(client_of(&[]), (ClientState::Quiet, true));
+    }
+
+    /// (fixture, state)
+    #[test]
+    fn softwareupdated_on_real_text() {
+        let cases: &[(&str, DaemonState)] = &[
+            // PREPARING_UPDATE at 09:48, stalled:NO, with 12-minute silences: installing.
+            ("softwareupdate_real_installing_prepare.ndjson", DaemonState::Installing),
+            // APPLYING at 09:57: installing.
+            ("softwareupdate_real_installing_apply.ndjson", DaemonState::Installing),
+            // PREPARED then COMPLETED (end of the job) at 09:30: prepared, waiting to be applied.
+            ("softwareupdate_real_prepared.ndjson", DaemonState::Installing),
+            // One scan cycle ending phase:COMPLETE: alive.
+            ("softwareupdate_real_scan_complete.ndjson", DaemonState::Alive),
+            // The genuine scan counts; the forged "installing" blocks and stalled:YES do not.
+            ("softwareupdate_real_scan_with_forged.ndjson", DaemonState::Alive),
+            ("softwareupdate_forged_only.ndjson", DaemonState::Quiet),
+        ];
+        for (name, want) in cases {
+            let log = su_log::summarize(&real(name)[..]).expect(name);
+            let r = read_daemon(&log, &window(), 60);
+            assert_eq!(r.state, *want, "{name}");
+        }
+        let log = su_log::summarize(&real("softwareupdate_real_prepared.ndjson")[..]).unwrap();
+        assert!(read_daemon(&log, &window(), 60).prepared_waiting);
+        let forged = su_log::summarize(&real("softwareupdate_forged_only.ndjson")[..]).unwrap();
+        assert_eq!(forged.summary.rejected.count, 11);
+        assert!(forged.status_reports.is_empty());
+    }
+
+    #[test]
+    fn a_real_install_becomes_stalled_only_after_the_stall_time() {
+        // The same real prepare log read later: at 10:47 the last progress (09:48) is 59 min old,
+        // at 10:48 it is 60.
+        let log =
+            su_log::summarize(&real("softwareupdate_real_installing_prepare.ndjson")[..]).unwrap();
+        let at = |t: &str| Window::new(DateTime::parse_from_rfc3339(t).unwrap(), 120);
+        assert_eq!(
+            read_daemon(&log, &at("2026-11-20T10:47:00-05:00"), 60).state,
+            DaemonState::Installing
+        );
+        assert_eq!(
+            read_daemon(&log, &at("2026-11-20T10:48:00-05:00"), 60).state,
+            DaemonState::Stalled(StallSign::NoProgressFor(60))
+        );
+        // The real 12-minute silences never trip a stall time above them.
+        assert_eq!(
+            read_daemon(&log, &window(), 20).state,
+            DaemonState::Installing
+        );
+    }
+
+    #[test]
+    fn explicit_stalled_yes_from_the_system_binary() {
+        // stalled:YES is the field's other value (never seen in a published line): same format.
+        let line = |t: &str, stalled: &str| format!(
+            "{{\"timestamp\":\"2026-11-20 {t}.000000-0500\",\"eventMessage\":\"[SUMacControllerProgressManager] Reported progress (inter): phase:DOWNLOADING_UPDATE stalled:{stalled} portionComplete:0.302391 estimatedTimeRemaining:45.146050\",\"processImagePath\":\"\\/System\\/Library\\/CoreServices\\/Software Update.app\\/Contents\\/Resources\\/softwareupdated\",\"userID\":200}}\n"
+        );
+        let text = line("09:50:00", "NO") + &line("09:55:00", "YES");
+        let log = su_log::summarize(text.as_bytes()).unwrap();
+        assert_eq!(
+            read_daemon(&log, &window(), 60).state,
+            DaemonState::Stalled(StallSign::Explicit)
+        );
+        // Progress after a stalled:YES clears it.
+        let text = line("09:50:00", "YES") + &line("09:55:00", "NO");
+        let log = su_log::summarize(text.as_bytes()).unwrap();
+        assert_eq!(read_daemon(&log, &window(), 60).state, DaemonState::Installing);
+    }
+
+    #[test]
+    fn push_on_real_text() {
+        let log = apsd_log::summarize(&real("apsd_real_connected.ndjson")[..]).unwrap();
+        let r = read_push(&log, &window());
+        assert_eq!((r.state, r.verified), (PushState::Connected, true));
+        let log = apsd_log::summarize(&real("apsd_real_no_courier.ndjson")[..]).unwrap();
+        let r = read_push(&log, &window());
+        assert_eq!((r.state, r.verified), (PushState::Disconnected, true));
+        assert!(r.last_connected.is_none());
+        let empty = apsd_log::summarize(&b"{\"count\":0,\"finished\":1}\n"[..]).unwrap();
+        assert_eq!(read_push(&empty, &window()).state, PushState::Unknown);
     }
 }

@@ -3,14 +3,22 @@
 //! each service whether to restart it and why not.
 //!
 //! Order of the rules (the first that applies gives the reason, so the report names the most
-//! fundamental one): disabled by config; evidence not "stuck" (alive, quiet, unknown: restarts
-//! only on evidence, fleetdm/fleet#11777); an install in progress (both services) or, for
-//! softwareupdated only, an install state that is unknown; an unreadable state file; the 24 h
-//! rate limit; then who is running (not root, another run holds the lock, dry run).
+//! fundamental one): disabled by config; no verified evidence of a state a restart can fix (alive,
+//! quiet, unknown, installing, a failure a restart cannot fix such as a server error or a refused
+//! identity, or evidence resting on unverified log text: restarts only on evidence,
+//! fleetdm/fleet#11777); an install in progress (both services) or, for softwareupdated only, an
+//! install state that is unknown; an unreadable state file; the 24 h rate limit; then who is
+//! running (not root, another run holds the lock, dry run).
+//!
+//! What a restart can fix: mdmclient that received a command and never answered it
+//! (`client_wedged`), or any missing (200) when the admin chose Addigy's strict rule;
+//! softwareupdated whose install stopped progressing (`stalled`), or Addigy's rule (mdmclient
+//! wedged on a software-update command).
 
 use chrono::{DateTime, Duration, FixedOffset};
 
-use crate::checks::{Liveness, CLIENT_LIVENESS, DAEMON_LIVENESS};
+use crate::checks::liveness::{Condition, FailureCause, Ground};
+use crate::checks::{CLIENT_LIVENESS, DAEMON_LIVENESS};
 use crate::state::{format_time, Service};
 
 /// Whether this run may execute, decided before planning.
@@ -49,7 +57,7 @@ pub enum StateView {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ServiceInput {
     pub service: Service,
-    pub liveness: Liveness,
+    pub condition: Condition,
     /// `heal_mdmclient` / `heal_softwareupdated`.
     pub enabled: bool,
     /// The latest recorded attempt (intent or outcome, ours or Addigy's).
@@ -71,7 +79,7 @@ pub struct PlanInputs {
 
 /// What the plan says to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
+pub enum Action {
     Skip,
     WouldRestart,
     Restart,
@@ -80,10 +88,17 @@ pub enum Verdict {
 /// Why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reason {
-    Stuck,
+    /// Every rule allows it: restart on this ground.
+    Restart(Ground),
     NotStuck,
     Quiet,
     Unknown,
+    /// softwareupdated is installing: the installer is never restarted.
+    Installing,
+    /// A failure a restart cannot fix.
+    NotFixable(FailureCause),
+    /// Trouble seen only in unverified log text.
+    Unverified,
     Disabled,
     InstallInProgress,
     InstallStateUnknown(String),
@@ -94,7 +109,8 @@ pub enum Reason {
     StateUnreadable,
     StateNotWritable,
     NotRoot,
-    DryRun,
+    /// Would restart on this ground; nothing executed.
+    DryRun(Ground),
     AnotherRun,
 }
 
@@ -102,10 +118,13 @@ impl Reason {
     /// Stable machine code (report contract).
     pub fn code(&self) -> &'static str {
         match self {
-            Reason::Stuck => "stuck",
+            Reason::Restart(g) => g.code(),
             Reason::NotStuck => "not_stuck",
             Reason::Quiet => "quiet",
             Reason::Unknown => "unknown",
+            Reason::Installing => "installing",
+            Reason::NotFixable(c) => c.code(),
+            Reason::Unverified => "unverified_evidence",
             Reason::Disabled => "disabled",
             Reason::InstallInProgress => "install_in_progress",
             Reason::InstallStateUnknown(_) => "install_state_unknown",
@@ -113,7 +132,7 @@ impl Reason {
             Reason::StateUnreadable => "state_unreadable",
             Reason::StateNotWritable => "state_not_writable",
             Reason::NotRoot => "not_root",
-            Reason::DryRun => "dry_run",
+            Reason::DryRun(_) => "dry_run",
             Reason::AnotherRun => "another_run",
         }
     }
@@ -122,8 +141,8 @@ impl Reason {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Decision {
     pub service: Service,
-    pub liveness: Liveness,
-    pub verdict: Verdict,
+    pub condition: Condition,
+    pub action: Action,
     pub reason: Reason,
 }
 
@@ -140,13 +159,24 @@ impl Decision {
     pub fn message(&self, spacing: Duration) -> String {
         let check = check_id(self.service);
         match &self.reason {
-            Reason::Stuck => format!("stuck: {check} found evidence of a stuck state"),
+            Reason::Restart(g) => format!("{}: {} ({check})", g.code(), g.text()),
             Reason::NotStuck => format!("not stuck: {check} says alive"),
             Reason::Quiet => format!(
                 "quiet: {check} saw no activity, which is not evidence of a stuck state"
             ),
             Reason::Unknown => format!(
                 "unknown: {check} could not establish liveness; no restart without evidence"
+            ),
+            Reason::Installing => format!(
+                "installing: {check} shows an update in progress; the installer is never restarted"
+            ),
+            Reason::NotFixable(c) => format!(
+                "{}: {check} shows communication failing for a cause a restart cannot fix; {}",
+                c.code(),
+                c.remedy()
+            ),
+            Reason::Unverified => format!(
+                "unverified evidence: {check} saw signs of trouble only in log text no real Mac has been seen to print (docs/LOG-PATTERNS.md); no restart on that alone"
             ),
             Reason::Disabled => format!(
                 "disabled by config (heal_{} is false)",
@@ -171,7 +201,11 @@ impl Decision {
                 "state not writable: a restart is never made without first recording it".into()
             }
             Reason::NotRoot => "not root: restarting a system service needs root".into(),
-            Reason::DryRun => "dry run: would restart (stuck); nothing executed".into(),
+            Reason::DryRun(g) => format!(
+                "dry run: would restart ({}: {}); nothing executed",
+                g.code(),
+                g.text()
+            ),
             Reason::AnotherRun => {
                 "another run in progress: it holds the lock, so this run does not act".into()
             }
@@ -221,19 +255,22 @@ pub fn plan(inp: &PlanInputs) -> Vec<Decision> {
 fn decide(inp: &PlanInputs, s: &ServiceInput) -> Decision {
     let skip = |reason| Decision {
         service: s.service,
-        liveness: s.liveness,
-        verdict: Verdict::Skip,
+        condition: s.condition,
+        action: Action::Skip,
         reason,
     };
     if !s.enabled {
         return skip(Reason::Disabled);
     }
-    match s.liveness {
-        Liveness::Stuck => {}
-        Liveness::Alive => return skip(Reason::NotStuck),
-        Liveness::Quiet => return skip(Reason::Quiet),
-        Liveness::Unknown => return skip(Reason::Unknown),
-    }
+    let ground = match s.condition {
+        Condition::Fixable(g) => g,
+        Condition::NotFixable(c) => return skip(Reason::NotFixable(c)),
+        Condition::Unverified => return skip(Reason::Unverified),
+        Condition::Alive => return skip(Reason::NotStuck),
+        Condition::Installing => return skip(Reason::Installing),
+        Condition::Quiet => return skip(Reason::Quiet),
+        Condition::Unknown => return skip(Reason::Unknown),
+    };
     match (&inp.install, s.service) {
         (Install::Installing, _) => return skip(Reason::InstallInProgress),
         // softwareupdated is the installer: restarting it blind to an install could break one.
@@ -258,12 +295,12 @@ fn decide(inp: &PlanInputs, s: &ServiceInput) -> Decision {
         Gate::NotRoot => skip(Reason::NotRoot),
         Gate::Busy => skip(Reason::AnotherRun),
         Gate::DryRun => Decision {
-            verdict: Verdict::WouldRestart,
-            ..skip(Reason::DryRun)
+            action: Action::WouldRestart,
+            ..skip(Reason::DryRun(ground))
         },
         Gate::Act => Decision {
-            verdict: Verdict::Restart,
-            ..skip(Reason::Stuck)
+            action: Action::Restart,
+            ..skip(Reason::Restart(ground))
         },
     }
 }
@@ -278,15 +315,17 @@ mod tests {
 
     const NOW: &str = "2026-11-23T12:00:00Z";
 
-    fn input(service: Service, liveness: Liveness) -> ServiceInput {
+    fn input(service: Service, condition: Condition) -> ServiceInput {
         ServiceInput {
             service,
-            liveness,
+            condition,
             enabled: true,
             last_attempt: None,
             future_seen_at: None,
         }
     }
+
+    const WEDGED: Condition = Condition::Fixable(Ground::ClientWedged);
 
     fn inputs(gate: Gate, services: Vec<ServiceInput>) -> PlanInputs {
         PlanInputs {
@@ -362,13 +401,25 @@ mod tests {
     /// Every combination of the table's inputs, for both services, against the rule written out
     /// independently: restart exactly when every condition holds, would_restart exactly when all
     /// but "may act" hold under a dry run, and the reason of a skip is the first rule that fails.
+    /// Only verified evidence of a state a restart can fix is ever a ground: every failure cause a
+    /// restart cannot fix, unverified evidence, installing, alive, quiet and unknown never are.
     #[test]
     fn exhaustive_decision_table() {
-        let livenesses = [
-            Liveness::Alive,
-            Liveness::Quiet,
-            Liveness::Stuck,
-            Liveness::Unknown,
+        let conditions = [
+            Condition::Fixable(Ground::ClientWedged),
+            Condition::Fixable(Ground::StrictAddigy),
+            Condition::Fixable(Ground::Stalled),
+            Condition::Fixable(Ground::AddigySuCommand),
+            Condition::NotFixable(FailureCause::ServerError),
+            Condition::NotFixable(FailureCause::AuthRejected),
+            Condition::NotFixable(FailureCause::TransportFailure),
+            Condition::NotFixable(FailureCause::ClientWedged),
+            Condition::NotFixable(FailureCause::StrictNo200),
+            Condition::Unverified,
+            Condition::Alive,
+            Condition::Installing,
+            Condition::Quiet,
+            Condition::Unknown,
         ];
         let installs = [
             Install::Installing,
@@ -395,7 +446,7 @@ mod tests {
         ];
         let mut count = 0;
         for service in Service::ALL {
-            for liveness in livenesses {
+            for condition in conditions {
                 for enabled in [true, false] {
                     for install in &installs {
                         for view in views {
@@ -411,7 +462,7 @@ mod tests {
                                                 enabled,
                                                 last_attempt: last,
                                                 future_seen_at: guard,
-                                                ..input(service, liveness)
+                                                ..input(service, condition)
                                             }],
                                         )
                                     };
@@ -421,24 +472,32 @@ mod tests {
                                         Install::Unknown(_) => service == Service::Softwareupdated,
                                         Install::Idle => false,
                                     };
+                                    let ground = match condition {
+                                        Condition::Fixable(g) => Some(g),
+                                        _ => None,
+                                    };
                                     let eligible = enabled
-                                        && liveness == Liveness::Stuck
+                                        && ground.is_some()
                                         && !install_blocks
                                         && view == StateView::Usable
                                         && !limited;
-                                    let expected_verdict = match (eligible, gate) {
-                                        (true, Gate::Act) => Verdict::Restart,
-                                        (true, Gate::DryRun) => Verdict::WouldRestart,
-                                        _ => Verdict::Skip,
+                                    let expected_action = match (eligible, gate) {
+                                        (true, Gate::Act) => Action::Restart,
+                                        (true, Gate::DryRun) => Action::WouldRestart,
+                                        _ => Action::Skip,
                                     };
-                                    assert_eq!(d.verdict, expected_verdict, "{inp:?} -> {d:?}");
+                                    assert_eq!(d.action, expected_action, "{inp:?} -> {d:?}");
                                     let expected_code = if !enabled {
                                         "disabled"
-                                    } else if liveness != Liveness::Stuck {
-                                        match liveness {
-                                            Liveness::Alive => "not_stuck",
-                                            Liveness::Quiet => "quiet",
-                                            _ => "unknown",
+                                    } else if ground.is_none() {
+                                        match condition {
+                                            Condition::Alive => "not_stuck",
+                                            Condition::Quiet => "quiet",
+                                            Condition::Unknown => "unknown",
+                                            Condition::Installing => "installing",
+                                            Condition::Unverified => "unverified_evidence",
+                                            Condition::NotFixable(c) => c.code(),
+                                            Condition::Fixable(_) => unreachable!(),
                                         }
                                     } else if install_blocks {
                                         if *install == Install::Installing {
@@ -454,7 +513,7 @@ mod tests {
                                         "rate_limited"
                                     } else {
                                         match gate {
-                                            Gate::Act => "stuck",
+                                            Gate::Act => ground.map(Ground::code).unwrap_or(""),
                                             Gate::DryRun => "dry_run",
                                             Gate::NotRoot => "not_root",
                                             Gate::Busy => "another_run",
@@ -465,7 +524,15 @@ mod tests {
                                         d.until().is_some(),
                                         expected_code == "rate_limited"
                                     );
-                                    assert!(!d.message(inp.spacing).is_empty());
+                                    let message = d.message(inp.spacing);
+                                    assert!(!message.is_empty());
+                                    // A dry run names the rule that would allow the restart.
+                                    if expected_code == "dry_run" {
+                                        assert!(
+                                            message.contains(ground.expect("ground").code()),
+                                            "{message}"
+                                        );
+                                    }
                                 }
                             }
                         }
@@ -473,7 +540,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(count, 2 * 4 * 2 * 3 * 3 * 4 * 5);
+        assert_eq!(count, 2 * 14 * 2 * 3 * 3 * 4 * 5);
     }
 
     #[test]
@@ -481,17 +548,17 @@ mod tests {
         let mut inp = inputs(
             Gate::Act,
             vec![
-                input(Service::Mdmclient, Liveness::Stuck),
+                input(Service::Mdmclient, WEDGED),
                 ServiceInput {
                     last_attempt: Some(t("2026-11-23T06:00:00Z")),
-                    ..input(Service::Softwareupdated, Liveness::Stuck)
+                    ..input(Service::Softwareupdated, Condition::Fixable(Ground::Stalled))
                 },
             ],
         );
         inp.install = Install::Unknown("no log".into());
         let d = plan(&inp);
-        assert_eq!(d[0].verdict, Verdict::Restart);
-        assert_eq!(d[1].verdict, Verdict::Skip);
+        assert_eq!(d[0].action, Action::Restart);
+        assert_eq!(d[1].action, Action::Skip);
         assert_eq!(d[1].reason.code(), "install_state_unknown");
         inp.install = Install::Idle;
         let d = plan(&inp);
