@@ -31,8 +31,9 @@ pub fn main_with_args(args: Vec<OsString>) -> i32 {
         }
     };
     init_logging(cli.verbose);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    // One thread is enough: the probes are polled together from one task (`join_all`) and
+    // nothing is spawned onto the runtime.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
