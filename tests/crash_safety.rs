@@ -20,7 +20,8 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, FixedOffset};
 use common::write_exec;
-use mdmwatch::checks::{Diagnosis, InstallActivity, Liveness};
+use mdmwatch::checks::liveness::{Condition, Ground};
+use mdmwatch::checks::{Diagnosis, InstallActivity};
 use mdmwatch::config::Config;
 use mdmwatch::heal::{self, HealOptions};
 use mdmwatch::state::{self, Loaded, Outcome, Service, State};
@@ -134,13 +135,14 @@ impl Sandbox {
 
 fn diag_stuck() -> Diagnosis {
     Diagnosis {
-        findings: Vec::new(),
-        mdmclient: Liveness::Stuck,
-        softwareupdated: Liveness::Alive,
+        assessments: Vec::new(),
+        mdmclient: Condition::Fixable(Ground::ClientWedged),
+        softwareupdated: Condition::Alive,
+        mdm_client_stuck: Some(true),
+        mdm_software_updates_stuck: Some(false),
         install: InstallActivity::Idle,
         enrolled: Some(true),
         identity_error: Some(false),
-        readiness: None,
     }
 }
 

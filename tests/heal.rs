@@ -16,7 +16,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset};
 use common::write_exec;
-use mdmwatch::checks::{Diagnosis, InstallActivity, Liveness};
+use mdmwatch::checks::liveness::{Condition, Ground};
+use mdmwatch::checks::{Diagnosis, InstallActivity};
 use mdmwatch::config::Config;
 use mdmwatch::heal::{self, HealOptions, HealOutcome};
 use mdmwatch::state::{self, Loaded, Outcome, Service, State};
@@ -209,16 +210,37 @@ fn heal_in(root: &Path, d: &Diagnosis, lock_wait: Duration) -> HealOutcome {
         .block_on(heal::heal(&sys, &cfg, d, &opts))
 }
 
+/// The tests' shorthand: `Stuck` is the ground a restart can fix for each service (a wedged
+/// mdmclient, a stalled softwareupdated); the decision table (src/heal/plan.rs) covers the rest.
+#[derive(Debug, Clone, Copy)]
+#[allow(dead_code)] // the full set, so a test can name any of them
+enum Liveness {
+    Alive,
+    Quiet,
+    Stuck,
+    Unknown,
+}
+
+fn cond(l: Liveness, ground: Ground) -> Condition {
+    match l {
+        Liveness::Alive => Condition::Alive,
+        Liveness::Quiet => Condition::Quiet,
+        Liveness::Stuck => Condition::Fixable(ground),
+        Liveness::Unknown => Condition::Unknown,
+    }
+}
+
 /// The one place a `Diagnosis` is built by hand (checks are another module's work).
 fn diag(m: Liveness, s: Liveness) -> Diagnosis {
     Diagnosis {
-        findings: Vec::new(),
-        mdmclient: m,
-        softwareupdated: s,
+        assessments: Vec::new(),
+        mdmclient: cond(m, Ground::ClientWedged),
+        softwareupdated: cond(s, Ground::Stalled),
+        mdm_client_stuck: None,
+        mdm_software_updates_stuck: None,
         install: InstallActivity::Idle,
         enrolled: Some(true),
         identity_error: Some(false),
-        readiness: None,
     }
 }
 
@@ -241,7 +263,7 @@ fn kickstart_succeeds_and_the_service_comes_back() {
     let sb = Sandbox::new();
     sb.service(MDMCLIENT, 512);
     let o = sb.heal(&diag(Liveness::Stuck, Liveness::Alive));
-    assert_eq!(action(&o, "mdmclient"), ("restarted", "stuck"));
+    assert_eq!(action(&o, "mdmclient"), ("restarted", "client_wedged"));
     assert_eq!(
         sb.calls(),
         vec![
@@ -417,12 +439,12 @@ fn ten_concurrent_heal_processes_restart_exactly_once() {
     assert_eq!(
         results
             .iter()
-            .filter(|r| *r == "RESULT restarted stuck")
+            .filter(|r| *r == "RESULT restarted client_wedged")
             .count(),
         1,
         "{results:?}"
     );
-    assert!(results.iter().all(|r| r == "RESULT restarted stuck"
+    assert!(results.iter().all(|r| r == "RESULT restarted client_wedged"
         || r == "RESULT none rate_limited"
         || r == "RESULT none another_run"));
 }
@@ -541,7 +563,7 @@ fn addigy_state_file_is_honoured_and_kept_compatible() {
     ));
     let o = sb.heal(&diag(Liveness::Stuck, Liveness::Stuck));
     assert_eq!(action(&o, "mdmclient"), ("none", "rate_limited"));
-    assert_eq!(action(&o, "softwareupdated"), ("restarted", "stuck"));
+    assert_eq!(action(&o, "softwareupdated"), ("restarted", "stalled"));
     assert_eq!(
         sb.count(&format!("launchctl kickstart -k system/{MDMCLIENT}")),
         0
@@ -610,7 +632,7 @@ fn corrupt_old_state_does_not_block() {
         .unwrap();
     drop(f);
     let o = sb.heal(&diag(Liveness::Stuck, Liveness::Alive));
-    assert_eq!(action(&o, "mdmclient"), ("restarted", "stuck"));
+    assert_eq!(action(&o, "mdmclient"), ("restarted", "client_wedged"));
     assert_eq!(sb.count("launchctl kickstart"), 1);
     assert!(o.section.state.starts_with("moved_aside"));
     assert_eq!(
@@ -796,5 +818,5 @@ fn a_run_that_cannot_get_the_lock_reports_another_run_without_acting() {
     assert!(!sb.state_path().exists());
     drop(held);
     let o = sb.heal(&diag(Liveness::Stuck, Liveness::Alive));
-    assert_eq!(action(&o, "mdmclient"), ("restarted", "stuck"));
+    assert_eq!(action(&o, "mdmclient"), ("restarted", "client_wedged"));
 }

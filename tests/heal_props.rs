@@ -23,7 +23,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, FixedOffset};
-use mdmwatch::checks::{Diagnosis, InstallActivity, Liveness};
+use mdmwatch::checks::liveness::{Condition, Ground};
+use mdmwatch::checks::{Diagnosis, InstallActivity};
 use mdmwatch::config::Config;
 use mdmwatch::heal::{self, HealOptions};
 use mdmwatch::state::{self, Loaded};
@@ -93,11 +94,19 @@ fn print_of(label: &str, pid: u32) -> String {
 }
 
 fn diag(stuck: [bool; 2], installing: bool) -> Diagnosis {
-    let l = |s: bool| if s { Liveness::Stuck } else { Liveness::Alive };
+    let l = |s: bool, g: Ground| {
+        if s {
+            Condition::Fixable(g)
+        } else {
+            Condition::Alive
+        }
+    };
     Diagnosis {
-        findings: Vec::new(),
-        mdmclient: l(stuck[0]),
-        softwareupdated: l(stuck[1]),
+        assessments: Vec::new(),
+        mdmclient: l(stuck[0], Ground::ClientWedged),
+        softwareupdated: l(stuck[1], Ground::Stalled),
+        mdm_client_stuck: Some(stuck[0]),
+        mdm_software_updates_stuck: Some(stuck[1]),
         install: if installing {
             InstallActivity::Installing(mdmwatch::report::Evidence::line(
                 "log_softwareupdate",
@@ -108,7 +117,6 @@ fn diag(stuck: [bool; 2], installing: bool) -> Diagnosis {
         },
         enrolled: Some(true),
         identity_error: Some(false),
-        readiness: None,
     }
 }
 

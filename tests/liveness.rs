@@ -1,17 +1,33 @@
 //! Scenario tests of `mdm.client_liveness` and `softwareupdate.daemon_liveness` over the
 //! constructed ndjson samples in `tests/fixtures/logs/` (see its README: constructed from the real
-//! key format and public message shapes, not captures) and small inline logs for the edges.
-//! Observations are built through `observe::from_results`, i.e. the same parsing path as live.
+//! key format and public message shapes, not captures) and small inline logs for the edges. The
+//! rules against real published text are in `src/checks/liveness.rs` (tests) and, end to end, in
+//! `tests/field_truth.rs`. Observations are built through `observe::from_results`, i.e. the same
+//! parsing path as live.
 
 use chrono::{DateTime, FixedOffset};
-use mdmwatch::checks::{client_liveness, daemon_liveness, InstallActivity, Liveness};
+use mdmwatch::checks::liveness::{ClientState, DaemonState, PushState};
+use mdmwatch::checks::{
+    client_liveness, daemon_liveness, Assessment, InstallActivity, Status as S,
+};
 use mdmwatch::config::Config;
 use mdmwatch::observe::{self, Observations};
 use mdmwatch::probes;
-use mdmwatch::report::{Finding, Status};
+use mdmwatch::report::{self, Finding, Status};
 use mdmwatch::system::{Payload, ProbeResult};
 
 const NOW: &str = "2026-11-20T10:00:00-05:00";
+
+/// The tests' shorthand for both services: `Stuck` is "failing" (any cause) for mdmclient, and
+/// "stalled" or Addigy's rule for softwareupdated; the causes are asserted through the facts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Liveness {
+    Alive,
+    Quiet,
+    Stuck,
+    Installing,
+    Unknown,
+}
 
 fn at(rfc3339: &str) -> DateTime<FixedOffset> {
     DateTime::parse_from_rfc3339(rfc3339).expect("test time")
@@ -95,13 +111,21 @@ fn fact_str<'a>(f: &'a Finding, key: &str) -> Option<&'a str> {
 }
 
 fn client(o: &Observations, cfg: &Config) -> (Liveness, Finding) {
-    let a = client_liveness::assess(o, cfg);
+    let a = client_liveness::assess(o, cfg, PushState::Unknown);
+    let state = a.state;
+    let f = report::finding(&Assessment::ClientLiveness(a));
     assert_eq!(
-        fact_str(&a.finding, "state"),
-        Some(a.state.as_str()),
+        fact_str(&f, "state"),
+        Some(state.code()),
         "state fact matches"
     );
-    (a.state, a.finding)
+    let l = match state {
+        ClientState::Alive => Liveness::Alive,
+        ClientState::Quiet => Liveness::Quiet,
+        ClientState::Failing(_) => Liveness::Stuck,
+        ClientState::Unknown => Liveness::Unknown,
+    };
+    (l, f)
 }
 
 fn quiet_su() -> Log {
@@ -122,9 +146,9 @@ fn client_healthy_is_alive() {
     );
     assert_eq!(fact_str(&f, "last_command"), Some("DeclarativeManagement"));
     assert!(fact(&f, "unanswered_command").is_null());
-    assert!(fact(&f, "last_error").is_null());
+    assert!(fact(&f, "last_failure").is_null());
     assert_eq!(fact(&f, "successes").as_u64(), Some(5));
-    assert_eq!(fact(&f, "commands").as_u64(), Some(2));
+    assert_eq!(fact(&f, "receipts").as_u64(), Some(2));
     assert_eq!(fact(&f, "window_minutes").as_u64(), Some(90));
     assert_eq!(fact(&f, "user_channel_lines").as_u64(), Some(0));
     assert!(!f.evidence.is_empty() && f.evidence.len() <= client_liveness::MAX_EVIDENCE);
@@ -169,20 +193,23 @@ fn client_failing_check_ins_without_success_is_stuck() {
         assert_eq!(state, Liveness::Stuck);
         assert_eq!(f.status, Status::Failed);
         assert!(f.evidence.len() <= client_liveness::MAX_EVIDENCE);
-        assert!(f
-            .remediation
-            .as_deref()
-            .is_some_and(|r| r.contains("-heal")));
     }
     let (_, f) = client(&o, &Config::default());
-    assert_eq!(fact_str(&f, "stuck_reason"), Some("no_success"));
-    // Four non-200 responses and one [ERROR] chain.
-    assert_eq!(fact(&f, "errors").as_u64(), Some(5));
+    // 503, 503, 502, then 401: the newest failure names the cause.
+    assert_eq!(fact_str(&f, "cause"), Some("auth_rejected"));
+    assert_eq!(fact(&f, "last_failure_status").as_u64(), Some(401));
+    // Four non-200 responses; the [ERROR] chain is context, not a failure.
+    assert_eq!(fact(&f, "failures").as_u64(), Some(4));
+    assert_eq!(fact(&f, "error_tags").as_u64(), Some(1));
     assert_eq!(
-        fact_str(&f, "last_error"),
+        fact_str(&f, "last_failure"),
         Some("2026-11-20 09:45:10.480000-0500")
     );
     assert!(f.evidence.iter().any(|e| e.text.contains("(401)")));
+    assert!(f
+        .remediation
+        .as_deref()
+        .is_some_and(|r| r.contains("re-enroll")));
 }
 
 #[test]
@@ -193,7 +220,12 @@ fn client_unanswered_command_is_stuck_but_not_under_strict_rule() {
     );
     let (state, f) = client(&o, &Config::default());
     assert_eq!(state, Liveness::Stuck);
-    assert_eq!(fact_str(&f, "stuck_reason"), Some("unanswered_command"));
+    assert_eq!(fact_str(&f, "cause"), Some("client_wedged"));
+    assert_eq!(fact_str(&f, "stuck_reason"), Some("client_wedged"));
+    assert!(f
+        .remediation
+        .as_deref()
+        .is_some_and(|r| r.contains("-heal")));
     assert_eq!(
         fact_str(&f, "unanswered_command"),
         Some("InstallApplication")
@@ -226,17 +258,15 @@ fn client_identity_errors_are_collected_and_stuck() {
         quiet_su(),
     );
     let log = o.mdm_log.as_ref().expect("parsed");
-    assert_eq!(log.identity_errors.len(), 3);
-    assert!(log.identity_errors[2]
-        .message
-        .contains("Unable to create MDM identity"));
-    assert_eq!(
-        log.identity_errors[2].timestamp,
-        "2026-11-20 09:40:12.000000-0500"
-    );
+    let errors: Vec<_> = log.identity_errors().collect();
+    assert_eq!(errors.len(), 3);
+    assert!(errors[2].message.contains("Unable to create MDM identity"));
+    assert_eq!(errors[2].timestamp, "2026-11-20 09:40:12.000000-0500");
+    // Identity failures are mdm.identity's finding; with no exchange and no HTTP failure the
+    // channel itself is quiet, not failing.
     let (state, f) = client(&o, &Config::default());
-    assert_eq!(state, Liveness::Stuck);
-    assert_eq!(fact_str(&f, "stuck_reason"), Some("no_success"));
+    assert_eq!(state, Liveness::Quiet);
+    assert!(fact(&f, "cause").is_null());
 }
 
 #[test]
@@ -395,14 +425,14 @@ fn client_failures_since_last_success() {
     ]);
     let cases = [
         (two, Liveness::Alive, None),
-        (three, Liveness::Stuck, Some("failing_check_ins")),
+        (three, Liveness::Stuck, Some("server_error")),
         (recovered, Liveness::Alive, None),
     ];
     for (log, want, reason) in cases {
         let o = obs(Log::Out(log), quiet_su());
         let (state, f) = client(&o, &Config::default());
         assert_eq!(state, want);
-        assert_eq!(fact_str(&f, "stuck_reason"), reason);
+        assert_eq!(fact_str(&f, "cause"), reason);
     }
 }
 
@@ -418,7 +448,7 @@ fn client_other_shapes() {
             )]),
             Liveness::Alive,
         ),
-        // Attempts only, never a response.
+        // Attempts only, never a response: failing (transport, unverified: a warning only).
         (
             nd(&[
                 ("09:00:00", "mdmclient", "Sending HTTP request (PUT) [Idle]"),
@@ -426,14 +456,23 @@ fn client_other_shapes() {
             ]),
             Liveness::Stuck,
         ),
-        // A push rejected and nothing else.
+        // A push rejected and nothing else: context, not a failed exchange.
         (
             nd(&[(
                 "09:00:00",
                 "mdmclient",
                 "Rejecting MDM push dictionary because it does not have the right magic string.",
             )]),
-            Liveness::Stuck,
+            Liveness::Quiet,
+        ),
+        // The generic [ERROR] tag alone: not a failed exchange.
+        (
+            nd(&[(
+                "09:00:00",
+                "mdmclient",
+                "[ERROR] Aborting app install: Package signature cannot be verified <PKInstallErrorDomain:100>",
+            )]),
+            Liveness::Quiet,
         ),
         // NotNow is an answer.
         (
@@ -544,10 +583,21 @@ fn client_garbage_lines_do_not_hide_evidence() {
 // ---------------------------------------------------------- softwareupdate.daemon_liveness
 
 fn daemon(o: &Observations, cfg: &Config) -> (Liveness, Finding) {
-    let c = client_liveness::assess(o, cfg);
-    let a = daemon_liveness::assess(o, cfg, c.state);
-    assert_eq!(fact_str(&a.finding, "state"), Some(a.state.as_str()));
-    (a.state, a.finding)
+    let c = client_liveness::assess(o, cfg, PushState::Unknown);
+    let a = daemon_liveness::assess(o, cfg, &c);
+    let state = a.state;
+    let failed = a.judgement.status == S::Failed;
+    let f = report::finding(&Assessment::DaemonLiveness(a));
+    assert_eq!(fact_str(&f, "state"), Some(state.code()));
+    let l = match state {
+        _ if failed => Liveness::Stuck,
+        DaemonState::Alive => Liveness::Alive,
+        DaemonState::Installing => Liveness::Installing,
+        DaemonState::Stalled(_) => Liveness::Stuck,
+        DaemonState::Quiet => Liveness::Quiet,
+        DaemonState::Unknown => Liveness::Unknown,
+    };
+    (l, f)
 }
 
 /// mdmclient received ScheduleOSUpdate at 09:00 and nothing answered it; no 200 at all.
@@ -585,15 +635,16 @@ fn daemon_healthy_quiet_stuck_installing() {
             Status::Ok,
             None,
         ),
+        // Prepare progress last at 08:52, 68 min before now: stalled.
         (
             "softwareupdate_stuck.ndjson",
             Liveness::Stuck,
             Status::Failed,
-            Some("progress_stalled"),
+            Some("stalled"),
         ),
         (
             "softwareupdate_installing.ndjson",
-            Liveness::Alive,
+            Liveness::Installing,
             Status::Ok,
             None,
         ),
@@ -602,7 +653,7 @@ fn daemon_healthy_quiet_stuck_installing() {
         let o = obs(healthy_mdm(), Log::Out(fixture(file)));
         let (got, f) = daemon(&o, &Config::default());
         assert_eq!((got, f.status), (state, status), "{file}: {}", f.summary);
-        assert_eq!(fact_str(&f, "stuck_reason"), reason, "{file}");
+        assert_eq!(fact_str(&f, "cause"), reason, "{file}");
         assert!(f.evidence.len() <= client_liveness::MAX_EVIDENCE);
     }
 }
@@ -619,66 +670,50 @@ fn daemon_stalled_progress_names_the_last_progress() {
         Some("2026-11-20 08:52:01.200000-0500")
     );
     assert_eq!(fact_str(&f, "last_install_state"), Some("downloading"));
+    assert_eq!(fact_str(&f, "stall_sign"), Some("no_progress"));
+    assert_eq!(fact(&f, "minutes_since_progress").as_i64(), Some(67));
     assert!(f.evidence.iter().any(|e| e.text.contains("PrepareUpdate")));
-    // 20 minutes after the last progress it is not yet a stall.
+    // 20 minutes after the last progress it is not yet a stall: still installing.
     let o = observe_at(
         "2026-11-20T09:12:00-05:00",
         healthy_mdm(),
         Log::Out(fixture("softwareupdate_stuck.ndjson")),
         &Config::default(),
     );
-    assert_eq!(daemon(&o, &Config::default()).0, Liveness::Alive);
+    assert_eq!(daemon(&o, &Config::default()).0, Liveness::Installing);
+    // A longer stall time (SoftwareUpdateStallMinutes) keeps it installing at 10:00 too.
+    let cfg = Config {
+        stall_minutes: 90,
+        ..Config::default()
+    };
+    let o = observe_at(
+        NOW,
+        healthy_mdm(),
+        Log::Out(fixture("softwareupdate_stuck.ndjson")),
+        &cfg,
+    );
+    assert_eq!(daemon(&o, &cfg).0, Liveness::Installing);
 }
 
 #[test]
-fn daemon_progress_that_reached_100_is_not_a_stall() {
-    let su = nd(&[(
-        "08:40:00",
-        "softwareupdated",
-        "6d41b000 : Cryptex patch progress: 100%",
-    )]);
-    let o = obs(healthy_mdm(), Log::Out(su));
-    assert_eq!(daemon(&o, &Config::default()).0, Liveness::Alive);
-    // Part-way but without a later claim or percentage: no positive evidence, not stuck.
-    let su = nd(&[(
-        "08:40:00",
-        "softwareupdated",
-        "[SPI] perform_prepare_command | PrepareUpdate | PROGRESS (Continue) | state:<private>",
-    )]);
-    let o = obs(healthy_mdm(), Log::Out(su));
-    assert_eq!(daemon(&o, &Config::default()).0, Liveness::Alive);
-}
-
-#[test]
-fn daemon_repeated_failures() {
+fn daemon_failure_words_are_not_evidence() {
+    // Ordinary softwareupdated logs are full of "Failed"/"error" lines: none of them decides.
     let failed = |t| {
         (t, "softwareupdated", "[FSM(SUMacControllerScanManager)] >S> ScanningForSoftwareUpdates >E> ScanFailed >N> ScanReadyToBegin")
     };
-    let scan = ("09:50:00", "softwareupdated", "[FSM(SUMacControllerScanManager)] >S> ScanReadyToBegin >E> ScanForSUUpdates >N> ScanningForSoftwareUpdates >A> ScanForSoftwareUpdates");
-    let cases = [
+    let su = nd(&[
+        failed("09:00:00"),
+        failed("09:20:00"),
+        failed("09:40:00"),
         (
-            nd(&[failed("09:00:00"), failed("09:20:00"), failed("09:40:00")]),
-            Liveness::Stuck,
+            "09:41:00",
+            "softwareupdated",
+            "Error Domain=SUErrorDomain Code=1",
         ),
-        (
-            nd(&[failed("09:00:00"), failed("09:20:00")]),
-            Liveness::Quiet,
-        ),
-        (
-            nd(&[
-                failed("09:00:00"),
-                failed("09:20:00"),
-                failed("09:40:00"),
-                scan,
-            ]),
-            Liveness::Alive,
-        ),
-    ];
-    for (i, (su, want)) in cases.into_iter().enumerate() {
-        let o = obs(healthy_mdm(), Log::Out(su));
-        let (state, f) = daemon(&o, &Config::default());
-        assert_eq!(state, want, "case {i}: {}", f.summary);
-    }
+    ]);
+    let o = obs(healthy_mdm(), Log::Out(su));
+    let (state, f) = daemon(&o, &Config::default());
+    assert_eq!(state, Liveness::Quiet, "{}", f.summary);
 }
 
 #[test]
@@ -688,17 +723,27 @@ fn daemon_addigy_rule() {
     let o = obs(su_cmd(), quiet_su());
     let (state, f) = daemon(&o, &Config::default());
     assert_eq!(state, Liveness::Stuck);
-    assert_eq!(fact_str(&f, "stuck_reason"), Some("addigy_rule"));
+    assert_eq!(fact_str(&f, "cause"), Some("addigy_rule"));
     assert_eq!(fact_str(&f, "su_command"), Some("ScheduleOSUpdate"));
-    assert_eq!(fact_str(&f, "mdmclient_state"), Some("stuck"));
+    assert_eq!(fact_str(&f, "mdmclient_state"), Some("failing"));
+    assert_eq!(fact(&f, "su_command_unanswered").as_bool(), Some(true));
     // softwareupdated visibly working: not blamed (unless strict).
+    let o = obs(su_cmd(), Log::Out(fixture("softwareupdate_healthy.ndjson")));
+    let (state, f) = daemon(&o, &Config::default());
+    assert_eq!(state, Liveness::Alive);
+    assert!(f.summary.contains("not blamed"), "{}", f.summary);
+    // ...nor while it installs.
     let o = obs(
         su_cmd(),
         Log::Out(fixture("softwareupdate_installing.ndjson")),
     );
     let (state, f) = daemon(&o, &Config::default());
-    assert_eq!(state, Liveness::Alive);
-    assert!(f.summary.contains("not blamed"), "{}", f.summary);
+    assert_eq!(state, Liveness::Installing);
+    assert!(
+        f.summary.contains("install is in progress"),
+        "{}",
+        f.summary
+    );
     // Under strict_addigy mdmclient counts as alive here (it had 200s in the window), so
     // Addigy's rule does not fire at all.
     let o = observe_at(
@@ -707,17 +752,17 @@ fn daemon_addigy_rule() {
         Log::Out(fixture("softwareupdate_installing.ndjson")),
         &strict(),
     );
-    assert_eq!(daemon(&o, &strict()).0, Liveness::Alive);
+    assert_eq!(daemon(&o, &strict()).0, Liveness::Installing);
     // No 200 and a ScheduleOSUpdate last: strict follows Addigy even though softwareupdated works.
     let o = observe_at(
         NOW,
         su_no_200(),
-        Log::Out(fixture("softwareupdate_installing.ndjson")),
+        Log::Out(fixture("softwareupdate_healthy.ndjson")),
         &strict(),
     );
     let (state, f) = daemon(&o, &strict());
     assert_eq!(state, Liveness::Stuck, "{}", f.summary);
-    assert_eq!(fact_str(&f, "stuck_reason"), Some("addigy_rule"));
+    assert_eq!(fact_str(&f, "cause"), Some("addigy_rule"));
     // mdmclient stuck on a non-software-update command: not softwareupdated's business.
     let o = obs(
         Log::Out(fixture("mdmclient_stuck_unanswered.ndjson")),
@@ -746,9 +791,15 @@ fn daemon_declarative_management_counts_only_with_ddm_software_update_evidence()
     };
     let o = obs(ddm(), quiet_su());
     assert_eq!(daemon(&o, &Config::default()).0, Liveness::Quiet);
-    // A DDM software-update status report in the window (09:21, 39 min before now) ties the
-    // declarative sync to Software Update, and nothing progressed in the last 30 minutes.
-    let o = obs(ddm(), Log::Out(fixture("softwareupdate_healthy.ndjson")));
+    // The receipt at 09:00:01 has no HTTP line after it (mdmclient is wedged). Only a DDM
+    // software-update status report in the window ties the declarative sync to Software Update;
+    // with one, and no softwareupdated work, Addigy's rule holds.
+    let status_only = Log::Out(nd(&[(
+        "09:21:02",
+        "SoftwareUpdateSubscriber",
+        "Reporting status {\n    \"softwareupdate.install-state\" = none;\n}",
+    )]));
+    let o = obs(ddm(), status_only);
     let (state, f) = daemon(&o, &Config::default());
     assert_eq!(state, Liveness::Stuck, "{}", f.summary);
     assert_eq!(fact_str(&f, "su_command"), Some("DeclarativeManagement"));
@@ -775,9 +826,9 @@ fn daemon_unknown_cases() {
         .is_some_and(|r| r.contains("ScheduleOSUpdate") && r.contains("timeout")));
     let o = observe_at(NOW, su_no_200(), Log::Timeout, &strict());
     assert_eq!(daemon(&o, &strict()).0, Liveness::Stuck);
-    // mdmclient unknown and softwareupdated silent: Addigy's rule cannot be applied.
+    // mdmclient unknown and softwareupdated silent: quiet (Addigy's rule needs a failing client).
     let o = obs(Log::Missing, quiet_su());
-    assert_eq!(daemon(&o, &Config::default()).0, Liveness::Unknown);
+    assert_eq!(daemon(&o, &Config::default()).0, Liveness::Quiet);
     // ...but a working softwareupdated is alive whatever mdmclient does.
     let o = obs(
         Log::Missing,
@@ -804,7 +855,7 @@ fn daemon_clock_before_entries() {
     );
     let (state, f) = daemon(&o, &Config::default());
     // Progress "in the future" is not stalled.
-    assert_eq!(state, Liveness::Alive);
+    assert_eq!(state, Liveness::Installing);
     assert!(fact(&f, "future_entries").as_u64().is_some_and(|n| n > 0));
 }
 
@@ -819,7 +870,8 @@ fn install_activity_cases() {
         ),
         (Log::Out(fixture("softwareupdate_healthy.ndjson")), "idle"),
         (Log::Out(fixture("softwareupdate_quiet.ndjson")), "idle"),
-        // Stalled download: the 09:20 "downloading" report is 40 minutes old.
+        // Stalled: the verified progress lines stopped 68 min ago, so the 09:20 "downloading"
+        // status block (an unverified shape) does not keep heal away.
         (Log::Out(fixture("softwareupdate_stuck.ndjson")), "idle"),
         (Log::Missing, "unknown"),
         (
@@ -856,7 +908,9 @@ fn install_activity_cases() {
     ];
     for (i, (su, want)) in cases.into_iter().enumerate() {
         let o = obs(healthy_mdm(), su);
-        let got = match daemon_liveness::install_activity(&o) {
+        let c = client_liveness::assess(&o, &Config::default(), PushState::Unknown);
+        let d = daemon_liveness::assess(&o, &Config::default(), &c);
+        let got = match daemon_liveness::install_activity(&o, &d) {
             InstallActivity::Installing(e) => {
                 assert_eq!(e.source, probes::LOG_SOFTWAREUPDATE);
                 assert!(e.timestamp.is_some());

@@ -1,6 +1,9 @@
 //! End to end: the binary on each bundled capture (`diagnose --json --replay`), one row per
-//! scenario, asserting the Addigy keys, the MDM-health statuses, the liveness state and the
-//! readiness verdict; then heal decisions on the same captures, and the human report's shape.
+//! scenario, asserting the Addigy keys, the MDM-health statuses, the liveness states and causes,
+//! the push state and the readiness verdict; then heal decisions on the same captures, and the
+//! human report's shape. The `real-*` captures hold verbatim macOS log lines in a constructed
+//! ndjson wrapper (tests/fixtures/logs-real/README.md); each has an EXPECTED.md whose verdict the
+//! row below asserts.
 
 mod common;
 
@@ -14,8 +17,18 @@ struct Case {
     /// mdm.enrollment, mdm.identity, mdm.client_liveness, softwareupdate.daemon_liveness.
     statuses: [&'static str; 4],
     client_state: &'static str,
+    /// (softwareupdated state, its cause or "").
+    su: (&'static str, &'static str),
+    /// The mdmclient cause, or "".
+    client_cause: &'static str,
+    push: &'static str,
     update_verdict: &'static str,
+    /// Heal's dry-run action for (mdmclient, softwareupdated), with the reason code.
+    heal: [(&'static str, &'static str); 2],
 }
+
+const NONE_ALIVE: (&str, &str) = ("none", "not_stuck");
+const NONE_QUIET: (&str, &str) = ("none", "quiet");
 
 const CASES: &[Case] = &[
     Case {
@@ -24,7 +37,11 @@ const CASES: &[Case] = &[
         keys: [Some(true), Some(false), Some(false), Some(false)],
         statuses: ["ok", "ok", "ok", "ok"],
         client_state: "alive",
+        su: ("alive", ""),
+        client_cause: "",
+        push: "connected",
         update_verdict: "ready",
+        heal: [NONE_ALIVE, NONE_ALIVE],
     },
     Case {
         capture: "not-enrolled",
@@ -32,7 +49,11 @@ const CASES: &[Case] = &[
         keys: [Some(false), Some(false), Some(false), Some(false)],
         statuses: ["failed", "not_applicable", "ok", "ok"],
         client_state: "quiet",
+        su: ("alive", ""),
+        client_cause: "",
+        push: "connected",
         update_verdict: "blocked",
+        heal: [NONE_QUIET, NONE_ALIVE],
     },
     Case {
         capture: "identity-expired",
@@ -40,7 +61,11 @@ const CASES: &[Case] = &[
         keys: [Some(true), Some(true), Some(false), Some(false)],
         statuses: ["ok", "failed", "ok", "ok"],
         client_state: "alive",
+        su: ("alive", ""),
+        client_cause: "",
+        push: "connected",
         update_verdict: "blocked",
+        heal: [NONE_ALIVE, NONE_ALIVE],
     },
     Case {
         capture: "identity-expiring",
@@ -48,31 +73,51 @@ const CASES: &[Case] = &[
         keys: [Some(true), Some(false), Some(false), Some(false)],
         statuses: ["ok", "warning", "ok", "ok"],
         client_state: "alive",
+        su: ("alive", ""),
+        client_cause: "",
+        push: "connected",
         update_verdict: "ready",
+        heal: [NONE_ALIVE, NONE_ALIVE],
     },
+    // `[ERROR] … Unable to create MDM identity` only: an identity failure (mdm.identity), and no
+    // exchange or HTTP failure at all, so the channel itself is quiet.
     Case {
         capture: "mdmclient-identity-error",
         exit: 1,
-        keys: [Some(true), Some(true), Some(true), Some(false)],
-        statuses: ["ok", "failed", "failed", "ok"],
-        client_state: "stuck",
+        keys: [Some(true), Some(true), Some(false), Some(false)],
+        statuses: ["ok", "failed", "ok", "ok"],
+        client_state: "quiet",
+        su: ("alive", ""),
+        client_cause: "",
+        push: "connected",
         update_verdict: "blocked",
+        heal: [NONE_QUIET, NONE_ALIVE],
     },
+    // 503, 503, 502, then 401 and no success: failing, the newest failure names the cause
+    // (the server refuses the identity); a restart cannot fix that.
     Case {
         capture: "mdmclient-stuck",
         exit: 1,
         keys: [Some(true), Some(false), Some(true), Some(false)],
         statuses: ["ok", "ok", "failed", "ok"],
-        client_state: "stuck",
+        client_state: "failing",
+        su: ("alive", ""),
+        client_cause: "auth_rejected",
+        push: "connected",
         update_verdict: "blocked",
+        heal: [("none", "auth_rejected"), NONE_ALIVE],
     },
     Case {
         capture: "mdmclient-stuck-unanswered",
         exit: 1,
         keys: [Some(true), Some(false), Some(true), Some(false)],
         statuses: ["ok", "ok", "failed", "ok"],
-        client_state: "stuck",
+        client_state: "failing",
+        su: ("alive", ""),
+        client_cause: "client_wedged",
+        push: "connected",
         update_verdict: "blocked",
+        heal: [("would_restart", "dry_run"), NONE_ALIVE],
     },
     Case {
         capture: "mdmclient-quiet",
@@ -80,23 +125,38 @@ const CASES: &[Case] = &[
         keys: [Some(true), Some(false), Some(false), Some(false)],
         statuses: ["ok", "ok", "ok", "ok"],
         client_state: "quiet",
+        su: ("quiet", ""),
+        client_cause: "",
+        push: "connected",
         update_verdict: "ready",
+        heal: [NONE_QUIET, NONE_QUIET],
     },
+    // mdmclient wedged on ScheduleOSUpdate and the prepare progress silent for 67 min: both
+    // restartable.
     Case {
         capture: "softwareupdate-stuck",
         exit: 1,
         keys: [Some(true), Some(false), Some(true), Some(true)],
         statuses: ["ok", "ok", "failed", "failed"],
-        client_state: "stuck",
+        client_state: "failing",
+        su: ("stalled", "stalled"),
+        client_cause: "client_wedged",
+        push: "connected",
         update_verdict: "blocked",
+        heal: [("would_restart", "dry_run"), ("would_restart", "dry_run")],
     },
+    // The same wedged mdmclient, but an install is in flight: nothing is touched.
     Case {
         capture: "softwareupdate-installing",
         exit: 1,
         keys: [Some(true), Some(false), Some(true), Some(false)],
         statuses: ["ok", "ok", "failed", "ok"],
-        client_state: "stuck",
+        client_state: "failing",
+        su: ("installing", ""),
+        client_cause: "client_wedged",
+        push: "connected",
         update_verdict: "blocked",
+        heal: [("none", "install_in_progress"), ("none", "installing")],
     },
     Case {
         capture: "probe-failures",
@@ -104,7 +164,149 @@ const CASES: &[Case] = &[
         keys: [Some(true), None, None, None],
         statuses: ["ok", "unknown", "unknown", "unknown"],
         client_state: "unknown",
+        su: ("unknown", ""),
+        client_cause: "",
+        push: "connected",
         update_verdict: "unknown",
+        heal: [("none", "unknown"), ("none", "unknown")],
+    },
+    // ---- verbatim log text (EXPECTED.md in each capture)
+    Case {
+        capture: "real-healthy-exchange",
+        exit: 0,
+        keys: [Some(true), Some(false), Some(false), Some(false)],
+        statuses: ["ok", "ok", "ok", "ok"],
+        client_state: "alive",
+        su: ("quiet", ""),
+        client_cause: "",
+        push: "connected",
+        update_verdict: "ready",
+        heal: [NONE_ALIVE, NONE_QUIET],
+    },
+    Case {
+        capture: "real-su-installing",
+        exit: 0,
+        keys: [Some(true), Some(false), Some(false), Some(false)],
+        statuses: ["ok", "ok", "ok", "ok"],
+        client_state: "alive",
+        su: ("installing", ""),
+        client_cause: "",
+        push: "connected",
+        update_verdict: "ready",
+        heal: [NONE_ALIVE, ("none", "installing")],
+    },
+    Case {
+        capture: "real-su-applying",
+        exit: 0,
+        keys: [Some(true), Some(false), Some(false), Some(false)],
+        statuses: ["ok", "ok", "ok", "ok"],
+        client_state: "alive",
+        su: ("installing", ""),
+        client_cause: "",
+        push: "connected",
+        update_verdict: "ready",
+        heal: [NONE_ALIVE, ("none", "installing")],
+    },
+    Case {
+        capture: "real-su-prepared",
+        exit: 0,
+        keys: [Some(true), Some(false), Some(false), Some(false)],
+        statuses: ["ok", "ok", "ok", "ok"],
+        client_state: "alive",
+        su: ("installing", ""),
+        client_cause: "",
+        push: "connected",
+        update_verdict: "ready",
+        heal: [NONE_ALIVE, ("none", "installing")],
+    },
+    Case {
+        capture: "real-scan-complete",
+        exit: 0,
+        keys: [Some(true), Some(false), Some(false), Some(false)],
+        statuses: ["ok", "ok", "ok", "ok"],
+        client_state: "alive",
+        su: ("alive", ""),
+        client_cause: "",
+        push: "connected",
+        update_verdict: "ready",
+        heal: [NONE_ALIVE, NONE_ALIVE],
+    },
+    // A generic [ERROR] (app install refused) after good exchanges: not a failure.
+    Case {
+        capture: "real-app-install-error",
+        exit: 0,
+        keys: [Some(true), Some(false), Some(false), Some(false)],
+        statuses: ["ok", "ok", "ok", "ok"],
+        client_state: "alive",
+        su: ("quiet", ""),
+        client_cause: "",
+        push: "connected",
+        update_verdict: "ready",
+        heal: [NONE_ALIVE, NONE_QUIET],
+    },
+    // Receipts and no HTTP line at all: alive; unanswered cannot be judged.
+    Case {
+        capture: "real-receipts-no-http",
+        exit: 0,
+        keys: [Some(true), Some(false), Some(false), Some(false)],
+        statuses: ["ok", "ok", "ok", "ok"],
+        client_state: "alive",
+        su: ("quiet", ""),
+        client_cause: "",
+        push: "connected",
+        update_verdict: "ready",
+        heal: [NONE_ALIVE, NONE_QUIET],
+    },
+    Case {
+        capture: "real-user-channel",
+        exit: 0,
+        keys: [Some(true), Some(false), Some(false), Some(false)],
+        statuses: ["ok", "ok", "ok", "ok"],
+        client_state: "alive",
+        su: ("quiet", ""),
+        client_cause: "",
+        push: "connected",
+        update_verdict: "ready",
+        heal: [NONE_ALIVE, NONE_QUIET],
+    },
+    // apsd cannot get its identity certificate: push disconnected, the cause of a quiet mdmclient.
+    Case {
+        capture: "real-apsd-disconnected",
+        exit: 1,
+        keys: [Some(true), Some(false), Some(false), Some(false)],
+        statuses: ["ok", "ok", "ok", "ok"],
+        client_state: "quiet",
+        su: ("quiet", ""),
+        client_cause: "",
+        push: "disconnected",
+        update_verdict: "blocked",
+        heal: [NONE_QUIET, NONE_QUIET],
+    },
+    // Forged 503s, identity errors, install-state and stalled:YES from /Users/…: all ignored.
+    Case {
+        capture: "real-forged-entries",
+        exit: 0,
+        keys: [Some(true), Some(false), Some(false), Some(false)],
+        statuses: ["ok", "ok", "ok", "ok"],
+        client_state: "alive",
+        su: ("alive", ""),
+        client_cause: "",
+        push: "connected",
+        update_verdict: "ready",
+        heal: [NONE_ALIVE, NONE_ALIVE],
+    },
+    // A wedged client beside forged "installing" claims: the forgeries neither block nor cause.
+    Case {
+        capture: "real-wedged-forged-installing",
+        exit: 1,
+        keys: [Some(true), Some(false), Some(true), Some(false)],
+        statuses: ["ok", "ok", "failed", "ok"],
+        client_state: "failing",
+        su: ("quiet", ""),
+        client_cause: "client_wedged",
+        push: "connected",
+        update_verdict: "blocked",
+        heal: [("would_restart", "dry_run"), NONE_QUIET],
     },
 ];
 
@@ -146,11 +348,36 @@ fn each_scenario_capture_is_diagnosed_as_expected() {
             case.client_state,
             "{c}"
         );
+        let client_cause = r["checks"]["mdm.client_liveness"]["facts"]["cause"]
+            .as_str()
+            .unwrap_or("");
+        assert_eq!(client_cause, case.client_cause, "{c}: mdmclient cause");
+        let su = &r["checks"]["softwareupdate.daemon_liveness"]["facts"];
+        assert_eq!(
+            (
+                su["state"].as_str().unwrap_or("unknown"),
+                su["cause"].as_str().unwrap_or("")
+            ),
+            case.su,
+            "{c}: softwareupdated: {}",
+            r["checks"]["softwareupdate.daemon_liveness"]["summary"]
+        );
+        assert_eq!(
+            r["checks"]["mdm.push"]["facts"]["state"]
+                .as_str()
+                .unwrap_or("unknown"),
+            case.push,
+            "{c}: push"
+        );
         assert_eq!(
             r["readiness"]["update"]["verdict"], case.update_verdict,
             "{c}: {}",
             r["readiness"]["summary"]
         );
+        let h = heal_json(case.capture);
+        for (service, want) in ["mdmclient", "softwareupdated"].iter().zip(case.heal) {
+            assert_eq!(decision(&h, service), want, "{c}: heal {service}");
+        }
         // Every non-ok finding carries a remediation hint or a reason.
         for (id, f) in r["checks"].as_object().unwrap() {
             match f["status"].as_str().unwrap() {
@@ -198,10 +425,9 @@ fn strict_addigy_turns_quiet_into_stuck() {
         &["--config", cfg.to_str().unwrap()],
     );
     assert_eq!(r["watchdog"]["MDMClientStuck"], true);
-    assert_eq!(
-        r["checks"]["mdm.client_liveness"]["facts"]["state"],
-        "stuck"
-    );
+    let facts = &r["checks"]["mdm.client_liveness"]["facts"];
+    assert_eq!(facts["state"], "failing");
+    assert_eq!(facts["cause"], "strict_addigy_no_200");
     let src = r["config"]["settings"]
         .as_array()
         .unwrap()
@@ -239,9 +465,21 @@ fn decision<'a>(r: &'a serde_json::Value, service: &str) -> (&'a str, &'a str) {
 
 #[test]
 fn heal_decisions_follow_the_evidence() {
+    // The server refuses the identity: a restart cannot help, and the message says what can.
     let r = heal_json("mdmclient-stuck");
-    assert_eq!(decision(&r, "mdmclient").0, "would_restart");
+    assert_eq!(decision(&r, "mdmclient"), ("none", "auth_rejected"));
+    let m = &r["heal"]["services"][0];
+    assert_eq!(m["cause"], "auth_rejected");
+    assert!(m["message"].as_str().unwrap().contains("re-enroll"), "{m}");
     assert_eq!(decision(&r, "softwareupdated").0, "none");
+    // A dry run names the ground that would allow the restart.
+    let r = heal_json("mdmclient-stuck-unanswered");
+    let m = &r["heal"]["services"][0];
+    assert_eq!(m["action"], "would_restart");
+    assert!(
+        m["message"].as_str().unwrap().contains("client_wedged"),
+        "{m}"
+    );
     let r = heal_json("softwareupdate-stuck");
     assert_eq!(decision(&r, "mdmclient").0, "would_restart");
     assert_eq!(decision(&r, "softwareupdated").0, "would_restart");
@@ -285,7 +523,7 @@ fn human_report_starts_with_the_addigy_keys_then_readiness() {
         first_after.starts_with("Readiness: update 15.2 blocked (mdm.client_liveness"),
         "{first_after}"
     );
-    assert!(text.contains("[failed] mdm.client_liveness: stuck"));
+    assert!(text.contains("[failed] mdm.client_liveness: failing (auth_rejected)"));
     // --verbose adds evidence and remediation.
     let out = mdmwatch(&[
         "diagnose",

@@ -15,7 +15,7 @@ fn every_bundled_capture_produces_a_valid_report() {
         }
         let (code, report) = diagnose_json(&dir, &[]);
         assert!(matches!(code, 0 | 1), "{}: exit {code}", dir.display());
-        assert_eq!(report["schema_version"], 1);
+        assert_eq!(report["schema_version"], 2);
         seen += 1;
     }
     assert!(seen >= 1, "no captures found");

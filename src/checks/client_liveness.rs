@@ -237,28 +237,36 @@ pub fn assess(obs: &Observations, cfg: &Config, push: PushState) -> ClientLivene
         _ => Judgement::new(status, summary),
     };
     if !notes.is_empty() {
-        let sep = if state == ClientState::Unknown { "; " } else { " (" };
-        let end = if state == ClientState::Unknown { "" } else { ")" };
+        let sep = if state == ClientState::Unknown {
+            "; "
+        } else {
+            " ("
+        };
+        let end = if state == ClientState::Unknown {
+            ""
+        } else {
+            ")"
+        };
         judgement.summary = format!("{}{sep}{}{end}", judgement.summary, notes.join("; "));
     }
 
     // A handful of lines: the ones that decided, in time order.
     let mut picked: Vec<&MdmEvent> = Vec::new();
-    let mut pick = |e: Option<&MdmEvent>| {
-        if let Some(e) = e {
-            if !picked.iter().any(|p| std::ptr::eq(*p, e)) && picked.len() < MAX_EVIDENCE {
-                picked.push(e);
-            }
+    let candidates = [r.unanswered, r.unjudgeable_receipt, r.last_exchange]
+        .into_iter()
+        .chain(
+            r.failures_since_exchange
+                .iter()
+                .rev()
+                .take(3)
+                .map(|e| Some(*e)),
+        )
+        .chain([r.last_success, r.last_error_tag]);
+    for e in candidates.flatten() {
+        if !picked.iter().any(|p| std::ptr::eq(*p, e)) && picked.len() < MAX_EVIDENCE {
+            picked.push(e);
         }
-    };
-    pick(r.unanswered);
-    pick(r.unjudgeable_receipt);
-    pick(r.last_exchange);
-    for e in r.failures_since_exchange.iter().rev().take(3) {
-        pick(Some(*e));
     }
-    pick(r.last_success);
-    pick(r.last_error_tag);
     picked.sort_by_key(|e| e.line.time);
     for e in picked {
         judgement = judgement.evidence(evidence_of(source, &e.line));

@@ -167,19 +167,25 @@ pub fn assess(
     };
     let r = liveness::read_daemon(log, &w, cfg.stall_minutes);
     let addigy = addigy_rule(obs, &w, client, r.ddm_involved);
-    let truncated = probe_truncated(obs, probes::LOG_SOFTWAREUPDATE) || log.summary.stats.cut_last_line;
+    let truncated =
+        probe_truncated(obs, probes::LOG_SOFTWAREUPDATE) || log.summary.stats.cut_last_line;
     let window_text = format!("the last {} min", w.minutes);
     let mut state = r.state;
     let mut evidence: Vec<&SuEvent> = Vec::new();
     let progress_text = |e: &SuEvent| {
         phase_of(e).map_or(String::new(), |(phase, portion)| match portion {
-            Some(p) => format!("phase {phase} at {:.0}%", if p <= 1.0 { p * 100.0 } else { p }),
+            Some(p) => format!(
+                "phase {phase} at {:.0}%",
+                if p <= 1.0 { p * 100.0 } else { p }
+            ),
             None => format!("phase {phase}"),
         })
     };
     let (mut status, mut summary) = match state {
         DaemonState::Stalled(sign) => {
-            let p = r.last_install_progress.expect("a stall has a progress line");
+            let p = r
+                .last_install_progress
+                .expect("a stall has a progress line");
             evidence.push(p);
             let why = match sign {
                 StallSign::Explicit => "softwareupdated reports stalled:YES".to_string(),
@@ -199,7 +205,9 @@ pub fn assess(
             )
         }
         DaemonState::Installing => {
-            let p = r.last_install_progress.expect("installing has a progress line");
+            let p = r
+                .last_install_progress
+                .expect("installing has a progress line");
             evidence.push(p);
             let what = if r.prepared_waiting {
                 "an update is prepared and waiting to be applied".to_string()
@@ -288,10 +296,7 @@ pub fn assess(
         judgement.summary = format!("{} ({})", judgement.summary, notes.join("; "));
     }
     evidence.sort_by_key(|e| e.line.time);
-    for e in evidence
-        .into_iter()
-        .take(client_liveness::MAX_EVIDENCE)
-    {
+    for e in evidence.into_iter().take(client_liveness::MAX_EVIDENCE) {
         judgement = judgement.evidence(ev(e));
     }
     judgement = judgement.remediation(REMEDIATION);

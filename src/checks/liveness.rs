@@ -448,12 +448,14 @@ pub fn read_daemon<'a>(log: &'a SuLog, w: &Window, stall_minutes: u32) -> Daemon
     // The newest line that is not the end of a job: after `PREPARED` an update job logs
     // `COMPLETED`, and the apply job starts minutes later (real update logs), so a prepared
     // update followed by COMPLETED is still waiting to be applied.
-    let last_open = events
-        .iter()
-        .rev()
-        .copied()
-        .find(|e| matches!(install_class(e), Some(PhaseClass::Installing | PhaseClass::Prepared)));
-    let prepared_waiting = last_open.is_some_and(|e| install_class(e) == Some(PhaseClass::Prepared));
+    let last_open = events.iter().rev().copied().find(|e| {
+        matches!(
+            install_class(e),
+            Some(PhaseClass::Installing | PhaseClass::Prepared)
+        )
+    });
+    let prepared_waiting =
+        last_open.is_some_and(|e| install_class(e) == Some(PhaseClass::Prepared));
     let state = match last_install_progress.and_then(install_class) {
         Some(PhaseClass::Installing) => {
             let e = last_install_progress.expect("class of a line");
@@ -596,7 +598,11 @@ mod tests {
             ("mdmclient_real_healthy_with_forged.ndjson", Alive, true),
             // A receipt at 09:00 with no HTTP line after it for an hour, in a window holding
             // HTTP lines: the client stopped.
-            ("mdmclient_real_receipt_unanswered.ndjson", Failing(ClientWedged), true),
+            (
+                "mdmclient_real_receipt_unanswered.ndjson",
+                Failing(ClientWedged),
+                true,
+            ),
         ];
         for (name, want, verified) in cases {
             let log = mdm_log::summarize(&real(name)[..]).expect(name);
@@ -612,24 +618,33 @@ mod tests {
         assert_eq!(r.http_lines, 0);
         assert!(r.unanswered.is_none());
         // The 08:40 receipt is past the grace period; the 09:54 one is not.
-        assert!(r.unjudgeable_receipt.is_none(), "newest receipt is within grace");
+        assert!(
+            r.unjudgeable_receipt.is_none(),
+            "newest receipt is within grace"
+        );
         assert_eq!(r.receipts, 2);
     }
 
     #[test]
     fn error_tags_and_forgeries_are_counted_not_judged() {
-        let log =
-            mdm_log::summarize(&real("mdmclient_real_app_install_error.ndjson")[..]).unwrap();
+        let log = mdm_log::summarize(&real("mdmclient_real_app_install_error.ndjson")[..]).unwrap();
         let r = read_client(&log, &window(), false);
         assert_eq!(r.error_tags, 1);
         assert_eq!(r.failures, 0);
-        assert_eq!(r.last_error_tag.map(|e| e.line.level.as_str()), Some("Error"));
+        assert_eq!(
+            r.last_error_tag.map(|e| e.line.level.as_str()),
+            Some("Error")
+        );
         let forged =
             mdm_log::summarize(&real("mdmclient_real_healthy_with_forged.ndjson")[..]).unwrap();
         assert_eq!(forged.rejected.count, 5);
         assert_eq!(forged.count("mdm.identity_error"), 0);
+        // The agent's `[501:MDMAgent…]` line never becomes device-channel evidence.
         let user = mdm_log::summarize(&real("mdmclient_real_user_channel.ndjson")[..]).unwrap();
-        assert!(user.user_channel >= 1);
+        assert!(user
+            .events
+            .iter()
+            .all(|e| !e.line.message.contains("[501:MDMAgent")));
     }
 
     #[test]
@@ -653,7 +668,9 @@ mod tests {
     }
 
     fn client_of(lines: &[(u32, &str)]) -> (ClientState, bool) {
-        let text: String = lines.iter().map(|(m, s)| entry(*m, s)).collect();
+        let text: String = std::iter::once("Filtering the log data using \"x\"\n".to_string())
+            .chain(lines.iter().map(|(m, s)| entry(*m, s)))
+            .collect();
         let log = mdm_log::summarize(text.as_bytes()).unwrap();
         let r = read_client(&log, &window(), false);
         (r.state, r.verified)
@@ -662,24 +679,46 @@ mod tests {
     #[test]
     fn failure_causes() {
         use FailureCause::*;
-        const OK: &str = "[0:MDMDaemon:HTTPUtil:<0x6c0d>] <<<<< Received HTTP response (200) [Idle] <<<<<";
-        const REQ: &str = "[0:MDMDaemon:HTTPUtil:<0x6c0d>] >>>>> Sending HTTP request (PUT) [Idle] >>>>>";
-        let r503 = "[0:MDMDaemon:HTTPUtil:<0x6c0d>] <<<<< Received HTTP response (503) [Idle] <<<<<";
-        let r401 = "[0:MDMDaemon:HTTPUtil:<0x6c0d>] <<<<< Received HTTP response (401) [Idle] <<<<<";
+        const OK: &str =
+            "[0:MDMDaemon:HTTPUtil:<0x6c0d>] <<<<< Received HTTP response (200) [Idle] <<<<<";
+        const REQ: &str =
+            "[0:MDMDaemon:HTTPUtil:<0x6c0d>] >>>>> Sending HTTP request (PUT) [Idle] >>>>>";
+        let r503 =
+            "[0:MDMDaemon:HTTPUtil:<0x6c0d>] <<<<< Received HTTP response (503) [Idle] <<<<<";
+        let r401 =
+            "[0:MDMDaemon:HTTPUtil:<0x6c0d>] <<<<< Received HTTP response (401) [Idle] <<<<<";
         let net = "[ERROR] [0:MDMDaemon:<0x3>] [NSURLErrorDomain:-1009] The Internet connection appears to be offline.";
         let fail = ClientState::Failing;
         // Three 503s after the last success: the server is failing.
-        assert_eq!(client_of(&[(1, OK), (10, r503), (20, r503), (30, r503)]), (fail(ServerError), true));
+        assert_eq!(
+            client_of(&[(1, OK), (10, r503), (20, r503), (30, r503)]),
+            (fail(ServerError), true)
+        );
         // One failure after a success is not enough.
-        assert_eq!(client_of(&[(1, OK), (10, r503)]), (ClientState::Alive, true));
+        assert_eq!(
+            client_of(&[(1, OK), (10, r503)]),
+            (ClientState::Alive, true)
+        );
         // 401 without any success: the identity or enrollment is refused.
-        assert_eq!(client_of(&[(10, REQ), (10, r401)]), (fail(AuthRejected), true));
+        assert_eq!(
+            client_of(&[(10, REQ), (10, r401)]),
+            (fail(AuthRejected), true)
+        );
         // Network errors only: a warning at most (unverified).
-        assert_eq!(client_of(&[(10, REQ), (10, net)]), (fail(TransportFailure), false));
+        assert_eq!(
+            client_of(&[(10, REQ), (10, net)]),
+            (fail(TransportFailure), false)
+        );
         // Requests never answered, no response at all: unverified.
-        assert_eq!(client_of(&[(10, REQ), (40, REQ)]), (fail(TransportFailure), false));
+        assert_eq!(
+            client_of(&[(10, REQ), (40, REQ)]),
+            (fail(TransportFailure), false)
+        );
         // A success after failures: alive again.
-        assert_eq!(client_of(&[(10, r503), (20, r503), (30, r503), (40, OK)]), (ClientState::Alive, true));
+        assert_eq!(
+            client_of(&[(10, r503), (20, r503), (30, r503), (40, OK)]),
+            (ClientState::Alive, true)
+        );
         // Nothing: quiet.
         assert_eq!(client_of(&[]), (ClientState::Quiet, true));
     }
@@ -689,15 +728,30 @@ mod tests {
     fn softwareupdated_on_real_text() {
         let cases: &[(&str, DaemonState)] = &[
             // PREPARING_UPDATE at 09:48, stalled:NO, with 12-minute silences: installing.
-            ("softwareupdate_real_installing_prepare.ndjson", DaemonState::Installing),
+            (
+                "softwareupdate_real_installing_prepare.ndjson",
+                DaemonState::Installing,
+            ),
             // APPLYING at 09:57: installing.
-            ("softwareupdate_real_installing_apply.ndjson", DaemonState::Installing),
+            (
+                "softwareupdate_real_installing_apply.ndjson",
+                DaemonState::Installing,
+            ),
             // PREPARED then COMPLETED (end of the job) at 09:30: prepared, waiting to be applied.
-            ("softwareupdate_real_prepared.ndjson", DaemonState::Installing),
+            (
+                "softwareupdate_real_prepared.ndjson",
+                DaemonState::Installing,
+            ),
             // One scan cycle ending phase:COMPLETE: alive.
-            ("softwareupdate_real_scan_complete.ndjson", DaemonState::Alive),
+            (
+                "softwareupdate_real_scan_complete.ndjson",
+                DaemonState::Alive,
+            ),
             // The genuine scan counts; the forged "installing" blocks and stalled:YES do not.
-            ("softwareupdate_real_scan_with_forged.ndjson", DaemonState::Alive),
+            (
+                "softwareupdate_real_scan_with_forged.ndjson",
+                DaemonState::Alive,
+            ),
             ("softwareupdate_forged_only.ndjson", DaemonState::Quiet),
         ];
         for (name, want) in cases {
@@ -737,9 +791,11 @@ mod tests {
     #[test]
     fn explicit_stalled_yes_from_the_system_binary() {
         // stalled:YES is the field's other value (never seen in a published line): same format.
-        let line = |t: &str, stalled: &str| format!(
+        let line = |t: &str, stalled: &str| {
+            format!(
             "{{\"timestamp\":\"2026-11-20 {t}.000000-0500\",\"eventMessage\":\"[SUMacControllerProgressManager] Reported progress (inter): phase:DOWNLOADING_UPDATE stalled:{stalled} portionComplete:0.302391 estimatedTimeRemaining:45.146050\",\"processImagePath\":\"\\/System\\/Library\\/CoreServices\\/Software Update.app\\/Contents\\/Resources\\/softwareupdated\",\"userID\":200}}\n"
-        );
+        )
+        };
         let text = line("09:50:00", "NO") + &line("09:55:00", "YES");
         let log = su_log::summarize(text.as_bytes()).unwrap();
         assert_eq!(
@@ -749,7 +805,10 @@ mod tests {
         // Progress after a stalled:YES clears it.
         let text = line("09:50:00", "YES") + &line("09:55:00", "NO");
         let log = su_log::summarize(text.as_bytes()).unwrap();
-        assert_eq!(read_daemon(&log, &window(), 60).state, DaemonState::Installing);
+        assert_eq!(
+            read_daemon(&log, &window(), 60).state,
+            DaemonState::Installing
+        );
     }
 
     #[test]

@@ -132,4 +132,3 @@ pub fn assess(obs: &Observations, cfg: &Config) -> PushAssessment {
         }),
     }
 }
-

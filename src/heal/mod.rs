@@ -46,7 +46,7 @@ use crate::state::{self, Loaded, Outcome, Service, State};
 use crate::system::files::{self, TryLock};
 use crate::system::{Probe, ProbeResult, System};
 
-pub use plan::{Decision, Gate, Install, Reason, StateView, Verdict};
+pub use plan::{Action, Decision, Gate, Install, Reason, StateView};
 
 /// launchd label of mDNSResponder (DNS cache HUP without signalling by name).
 pub const MDNSRESPONDER_LABEL: &str = "com.apple.mDNSResponder";
@@ -143,7 +143,7 @@ fn install_of(diag: &Diagnosis) -> Install {
     }
 }
 
-fn liveness_of(diag: &Diagnosis, s: Service) -> crate::checks::Liveness {
+fn condition_of(diag: &Diagnosis, s: Service) -> crate::checks::liveness::Condition {
     match s {
         Service::Mdmclient => diag.mdmclient,
         Service::Softwareupdated => diag.softwareupdated,
@@ -305,7 +305,7 @@ pub async fn heal(
             .iter()
             .map(|&s| plan::ServiceInput {
                 service: s,
-                liveness: liveness_of(diag, s),
+                condition: condition_of(diag, s),
                 enabled: enabled(cfg, s),
                 last_attempt: st.last_attempt(s),
                 future_seen_at: st.record(s).and_then(|r| r.future_seen_at),
@@ -322,9 +322,10 @@ pub async fn heal(
             service: d.service.key().into(),
             label: d.service.label().into(),
             check: plan::check_id(d.service).into(),
-            liveness: d.liveness.as_str().into(),
-            action: match d.verdict {
-                Verdict::WouldRestart => "would_restart".into(),
+            liveness: d.condition.state().into(),
+            cause: d.condition.cause().map(str::to_string),
+            action: match d.action {
+                Action::WouldRestart => "would_restart".into(),
                 _ => "none".into(),
             },
             reason: d.reason.code().into(),
@@ -332,7 +333,7 @@ pub async fn heal(
             until: d.until().map(state::format_time),
             ..ServiceHeal::default()
         };
-        if d.verdict == Verdict::Restart {
+        if d.action == Action::Restart {
             // At-most-once: the intent is durable before any command runs. If it cannot be
             // written, nothing runs.
             let before_intent = st.clone();

@@ -551,7 +551,10 @@ mod tests {
                 input(Service::Mdmclient, WEDGED),
                 ServiceInput {
                     last_attempt: Some(t("2026-11-23T06:00:00Z")),
-                    ..input(Service::Softwareupdated, Condition::Fixable(Ground::Stalled))
+                    ..input(
+                        Service::Softwareupdated,
+                        Condition::Fixable(Ground::Stalled),
+                    )
                 },
             ],
         );

@@ -2,7 +2,7 @@
 //! panics on any command nobody scripted, so "executes nothing" is checked by scripting nothing.
 
 use super::*;
-use crate::checks::Liveness;
+use crate::checks::liveness::{Condition, Ground};
 use crate::report::Evidence;
 use crate::system::fake::{Answer, FakeSystem};
 
@@ -23,15 +23,35 @@ fn now() -> DateTime<FixedOffset> {
     DateTime::parse_from_rfc3339("2026-11-23T12:00:00+01:00").unwrap()
 }
 
+/// The tests' shorthand: `Stuck` is the ground a restart can fix for each service (a wedged
+/// mdmclient, a stalled softwareupdated); the decision table covers every other condition.
+#[derive(Debug, Clone, Copy)]
+enum Liveness {
+    Alive,
+    Quiet,
+    Stuck,
+    Unknown,
+}
+
+fn cond(l: Liveness, ground: Ground) -> Condition {
+    match l {
+        Liveness::Alive => Condition::Alive,
+        Liveness::Quiet => Condition::Quiet,
+        Liveness::Stuck => Condition::Fixable(ground),
+        Liveness::Unknown => Condition::Unknown,
+    }
+}
+
 fn diag(m: Liveness, s: Liveness, install: InstallActivity) -> Diagnosis {
     Diagnosis {
-        findings: Vec::new(),
-        mdmclient: m,
-        softwareupdated: s,
+        assessments: Vec::new(),
+        mdmclient: cond(m, Ground::ClientWedged),
+        softwareupdated: cond(s, Ground::Stalled),
+        mdm_client_stuck: None,
+        mdm_software_updates_stuck: None,
         install,
         enrolled: Some(true),
         identity_error: Some(false),
-        readiness: None,
     }
 }
 
@@ -108,7 +128,8 @@ fn stuck_mdmclient_is_kickstarted_recorded_and_verified() {
     assert!(o.section.executed);
     let m = service(&o, "mdmclient");
     assert_eq!(m.action, "restarted");
-    assert_eq!(m.reason, "stuck");
+    assert_eq!(m.reason, "client_wedged");
+    assert_eq!(m.cause.as_deref(), Some("client_wedged"));
     let v = m.verification.as_ref().unwrap();
     assert!(v.came_back);
     assert_eq!((v.old_pid, v.new_pid), (Some(512), Some(777)));
@@ -576,8 +597,8 @@ fn report_carries_the_heal_section_and_the_restart_keys() {
         source: "fake".into(),
         host: Default::default(),
         watchdog: Watchdog::default(),
-        checks: Default::default(),
         readiness: None,
+        checks: Default::default(),
         config: Default::default(),
         heal: None,
         probes: Vec::new(),
@@ -604,7 +625,7 @@ fn report_carries_the_heal_section_and_the_restart_keys() {
         "{text}"
     );
     assert!(
-        text.contains("mdmclient: fallback_signal: stuck:"),
+        text.contains("mdmclient: fallback_signal: client_wedged:"),
         "{text}"
     );
     assert!(text.contains("launchd starts it again on demand"), "{text}");

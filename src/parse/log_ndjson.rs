@@ -247,7 +247,10 @@ pub fn parse_line(line: &[u8], entry: &mut LogEntry) -> LineKind {
     if let Some(t) = &raw.message_type {
         entry.message_type.push_str(&message_type_name(&t.0));
     }
-    set(&mut entry.process_image_path, raw.process_image_path.as_ref());
+    set(
+        &mut entry.process_image_path,
+        raw.process_image_path.as_ref(),
+    );
     set(&mut entry.sender_image_path, raw.sender_image_path.as_ref());
     entry.process.clear();
     match (&raw.process_image_path, &raw.process) {

@@ -367,13 +367,21 @@ pub fn markdown() -> String {
          process can log under a name or subsystem it chooses.\n",
     );
     for (stream, title, probe) in [
-        (LogStream::Mdmclient, "mdmclient", crate::probes::LOG_MDMCLIENT),
+        (
+            LogStream::Mdmclient,
+            "mdmclient",
+            crate::probes::LOG_MDMCLIENT,
+        ),
         (
             LogStream::SoftwareUpdate,
             "softwareupdated",
             crate::probes::LOG_SOFTWAREUPDATE,
         ),
-        (LogStream::Apsd, "apsd (Apple push)", crate::probes::LOG_APSD),
+        (
+            LogStream::Apsd,
+            "apsd (Apple push)",
+            crate::probes::LOG_APSD,
+        ),
     ] {
         out.push_str(&format!(
             "\n## {title} (probe `{probe}`)\n\n| id | needle | meaning | level | provenance |\n|---|---|---|---|---|\n"

@@ -250,7 +250,10 @@ mod tests {
     fn system_paths() {
         for (p, want) in [
             ("/usr/libexec/mdmclient", true),
-            ("/System/Library/PrivateFrameworks/ApplePushService.framework/apsd", true),
+            (
+                "/System/Library/PrivateFrameworks/ApplePushService.framework/apsd",
+                true,
+            ),
             ("/usr/local/bin/softwareupdated", false),
             ("/Users/eve/softwareupdated", false),
             ("/usr/../Users/eve/mdmclient", false),
@@ -274,9 +277,18 @@ mod tests {
 
     #[test]
     fn origins() {
-        assert_eq!(origin(&entry("/usr/libexec/mdmclient", Some(0))), Origin::System);
-        assert_eq!(origin(&entry("/usr/libexec/mdmclient", None)), Origin::System);
-        assert_eq!(origin(&entry("/usr/libexec/mdmclient", Some(200))), Origin::System);
+        assert_eq!(
+            origin(&entry("/usr/libexec/mdmclient", Some(0))),
+            Origin::System
+        );
+        assert_eq!(
+            origin(&entry("/usr/libexec/mdmclient", None)),
+            Origin::System
+        );
+        assert_eq!(
+            origin(&entry("/usr/libexec/mdmclient", Some(200))),
+            Origin::System
+        );
         assert_eq!(
             origin(&entry("/usr/libexec/mdmclient", Some(501))),
             Origin::SystemAsUser
@@ -285,7 +297,10 @@ mod tests {
             origin(&entry("/usr/libexec/mdmclient", Some(-2))),
             Origin::SystemAsUser
         );
-        assert_eq!(origin(&entry("/Users/eve/mdmclient", Some(0))), Origin::Untrusted);
+        assert_eq!(
+            origin(&entry("/Users/eve/mdmclient", Some(0))),
+            Origin::Untrusted
+        );
         assert_eq!(origin(&entry("", Some(0))), Origin::Untrusted);
     }
 }

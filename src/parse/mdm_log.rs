@@ -102,6 +102,17 @@ impl Event<MdmEventKind> {
     }
 }
 
+impl LogSummary<MdmEventKind> {
+    /// Identity failures of a verified pattern (`Unable to create MDM identity`), oldest first.
+    /// Unverified variants are kept as events but never make the identity check fail.
+    pub fn identity_errors(&self) -> impl Iterator<Item = &LogLine> {
+        self.events
+            .iter()
+            .filter(|e| e.kind == MdmEventKind::IdentityError && e.verified())
+            .map(|e| &e.line)
+    }
+}
+
 /// Identity lines that are not the verified sentence: the message names the MDM identity and a
 /// failure word.
 fn is_other_identity_error(msg: &str) -> bool {
@@ -317,16 +328,39 @@ mod tests {
         assert_eq!(log.count("mdm.http_response"), 210);
         assert_eq!(log.count("mdm.identity_error"), 3);
         assert!(log.stats.finished);
-        assert_eq!(log.events.last().map(|e| e.pattern.id), Some("mdm.identity_error"));
+        assert_eq!(
+            log.events.last().map(|e| e.pattern.id),
+            Some("mdm.identity_error")
+        );
     }
 
     #[test]
     fn user_channel_and_forged_lines_are_counted_not_used() {
         let input = [
-            line("2026-11-20 09:00:00.0-0500", "Received HTTP response (503) [Idle]", MDMCLIENT, 0),
-            line("2026-11-20 09:01:00.0-0500", "Received HTTP response (200) [Idle]", MDMCLIENT, 501),
-            line("2026-11-20 09:02:00.0-0500", "Received HTTP response (200) [Idle]", "/Users/eve/mdmclient", 0),
-            line("2026-11-20 09:03:00.0-0500", "Received HTTP response (200) [Idle]", "/usr/local/bin/mdmclient", 0),
+            line(
+                "2026-11-20 09:00:00.0-0500",
+                "Received HTTP response (503) [Idle]",
+                MDMCLIENT,
+                0,
+            ),
+            line(
+                "2026-11-20 09:01:00.0-0500",
+                "Received HTTP response (200) [Idle]",
+                MDMCLIENT,
+                501,
+            ),
+            line(
+                "2026-11-20 09:02:00.0-0500",
+                "Received HTTP response (200) [Idle]",
+                "/Users/eve/mdmclient",
+                0,
+            ),
+            line(
+                "2026-11-20 09:03:00.0-0500",
+                "Received HTTP response (200) [Idle]",
+                "/usr/local/bin/mdmclient",
+                0,
+            ),
         ]
         .concat();
         let log = summarize(input.as_bytes()).expect("ok");

@@ -2,6 +2,7 @@
 //! input (fuzzed). Each file handles one tool and is tested on the real samples in
 //! `tests/fixtures/samples/` (copied from ../shared/fixtures with their provenance).
 
+pub mod apsd_log;
 pub mod bootstrap_token;
 pub mod cert;
 pub mod ddm_state;
@@ -9,7 +10,6 @@ pub mod ddm_status;
 pub mod diskutil;
 pub mod launchctl;
 pub mod log_ndjson;
-pub mod apsd_log;
 pub mod log_patterns;
 pub mod log_summary;
 pub mod mdm_log;

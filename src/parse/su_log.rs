@@ -327,9 +327,18 @@ mod tests {
     #[test]
     fn install_state_variants() {
         let cases: &[(&str, Option<&str>)] = &[
-            ("\"softwareupdate.install-state\" = installing;", Some("installing")),
-            ("\"softwareupdate.install-state\" = \"downloading\";", Some("downloading")),
-            ("\"softwareupdate.install-state\" = { state = waiting; };", Some("waiting")),
+            (
+                "\"softwareupdate.install-state\" = installing;",
+                Some("installing"),
+            ),
+            (
+                "\"softwareupdate.install-state\" = \"downloading\";",
+                Some("downloading"),
+            ),
+            (
+                "\"softwareupdate.install-state\" = { state = waiting; };",
+                Some("waiting"),
+            ),
             ("\"softwareupdate.install-state\" = ;", None),
             ("\"softwareupdate.install-state\"", None),
             ("nothing", None),
@@ -345,7 +354,8 @@ mod tests {
         format!("{{\"timestamp\":\"{ts}\",\"eventMessage\":{msg},\"processImagePath\":\"{path}\",\"userID\":{uid},\"messageType\":\"Default\"}}\n")
     }
 
-    const SUBSCRIBER: &str = "/System/Library/PrivateFrameworks/SoftwareUpdateCore.framework/SoftwareUpdateSubscriber";
+    const SUBSCRIBER: &str =
+        "/System/Library/PrivateFrameworks/SoftwareUpdateCore.framework/SoftwareUpdateSubscriber";
     const SOFTWAREUPDATED: &str = "/System/Library/PrivateFrameworks/SoftwareUpdate.framework/Versions/A/Resources/softwareupdated";
 
     #[test]
@@ -379,12 +389,24 @@ mod tests {
     #[test]
     fn forged_status_and_progress_are_rejected() {
         let input = [
-            line("2026-11-20 09:00:00.000000-0500", "/Users/eve/bin/softwareupdated", 501,
-                 "Reporting status {\n \"softwareupdate.install-state\" = installing;\n}"),
-            line("2026-11-20 09:01:00.000000-0500", "/Users/eve/bin/softwareupdated", 0,
-                 "Reported progress (inter): phase:APPLYING stalled:YES portionComplete:0.5"),
-            line("2026-11-20 09:02:00.000000-0500", SOFTWAREUPDATED, 501,
-                 "Reported progress (inter): phase:APPLYING stalled:YES portionComplete:0.5"),
+            line(
+                "2026-11-20 09:00:00.000000-0500",
+                "/Users/eve/bin/softwareupdated",
+                501,
+                "Reporting status {\n \"softwareupdate.install-state\" = installing;\n}",
+            ),
+            line(
+                "2026-11-20 09:01:00.000000-0500",
+                "/Users/eve/bin/softwareupdated",
+                0,
+                "Reported progress (inter): phase:APPLYING stalled:YES portionComplete:0.5",
+            ),
+            line(
+                "2026-11-20 09:02:00.000000-0500",
+                SOFTWAREUPDATED,
+                501,
+                "Reported progress (inter): phase:APPLYING stalled:YES portionComplete:0.5",
+            ),
         ]
         .concat();
         let log = summarize(input.as_bytes()).expect("parses");

@@ -1,62 +1,40 @@
 //! The report: the only serialised types, i.e. the JSON contract (`schema/report.schema.json`),
 //! and the human rendering. Additive changes keep `schema_version`; anything else bumps it.
+//! [`findings`] alone turns the checks' typed assessments into findings with their `facts` JSON
+//! and into the `readiness` section; nothing below this module is serialisable.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, PartialOrd, Ord)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Ok,
-    NotApplicable,
-    Unknown,
-    Warning,
-    Failed,
+pub mod findings;
+
+pub use findings::{finding, findings, readiness_section, watchdog};
+// A finding's status and evidence lines are the checks' own types, printed here.
+pub use crate::checks::{Evidence, Status};
+
+fn status_str<S: serde::Serializer>(s: &Status, ser: S) -> Result<S::Ok, S::Error> {
+    ser.serialize_str(s.as_str())
 }
 
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Ok => "ok",
-            Status::NotApplicable => "not_applicable",
-            Status::Unknown => "unknown",
-            Status::Warning => "warning",
-            Status::Failed => "failed",
-        }
-    }
-}
-
-/// One line of evidence: where it came from, when (log entries), and the text itself.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Evidence {
-    /// Probe id the text came from.
-    pub source: String,
-    /// Timestamp of a log entry, as the log printed it.
+/// The published form of one evidence line.
+#[derive(Serialize)]
+struct EvidenceLine<'a> {
+    source: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub timestamp: Option<String>,
-    pub text: String,
+    timestamp: Option<&'a str>,
+    text: &'a str,
 }
 
-impl Evidence {
-    pub fn line(source: &str, text: impl Into<String>) -> Evidence {
-        Evidence {
-            source: source.to_string(),
-            timestamp: None,
-            text: text.into(),
-        }
-    }
-
-    pub fn log(source: &str, timestamp: impl Into<String>, text: impl Into<String>) -> Evidence {
-        Evidence {
-            source: source.to_string(),
-            timestamp: Some(timestamp.into()),
-            text: text.into(),
-        }
-    }
+fn evidence_lines<S: serde::Serializer>(ev: &[Evidence], ser: S) -> Result<S::Ok, S::Error> {
+    ser.collect_seq(ev.iter().map(|e| EvidenceLine {
+        source: &e.source,
+        timestamp: e.timestamp.as_deref(),
+        text: &e.text,
+    }))
 }
 
 /// The result of one check.
@@ -64,11 +42,13 @@ impl Evidence {
 pub struct Finding {
     #[serde(skip)]
     pub id: String,
+    #[serde(serialize_with = "status_str")]
     pub status: Status,
     pub summary: String,
     /// For `unknown`: why (probe missing, timed out, unparseable).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    #[serde(serialize_with = "evidence_lines")]
     pub evidence: Vec<Evidence>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remediation: Option<String>,
@@ -171,6 +151,10 @@ pub struct ServiceHeal {
     /// The check whose liveness drove the decision, and what it said.
     pub check: String,
     pub liveness: String,
+    /// The cause behind that state, when it has one (`client_wedged`, `server_error`,
+    /// `stalled`, `unverified_evidence`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
     /// none, would_restart, restarted, refused_by_os, fallback_signal, failed.
     pub action: String,
     /// Machine code of the reason: stuck, not_stuck, quiet, unknown, disabled, install_in_progress,
@@ -238,7 +222,7 @@ pub struct Blocker {
 
 /// One update kind's verdict: `ready`, `blocked` (with the blocking findings) or `unknown`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Verdict {
+pub struct KindVerdict {
     /// ready, blocked or unknown.
     pub verdict: String,
     /// The version this verdict is about, when known (pending update, declared target).
@@ -256,7 +240,7 @@ pub struct Readiness {
     /// The human line: `update ready; upgrade blocked (...); rsr ready`.
     pub summary: String,
     #[serde(flatten)]
-    pub kinds: BTreeMap<String, Verdict>,
+    pub kinds: BTreeMap<String, KindVerdict>,
 }
 
 /// One effective setting and the source that set it (`config.settings`).
