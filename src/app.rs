@@ -42,7 +42,11 @@ pub fn main_with_args(args: Vec<OsString>) -> i32 {
             return EXIT_ERROR;
         }
     };
-    runtime.block_on(run_command(cli))
+    let code = runtime.block_on(run_command(cli));
+    // A probe that timed out inside a blocking call (a hung file read or volume query) still
+    // holds a thread; dropping the runtime would wait for it for ever.
+    runtime.shutdown_background();
+    code
 }
 
 /// Logging: stderr (for people; `--verbose` or `MDMWATCH_LOG` raise the level) and, on macOS, the
