@@ -198,6 +198,12 @@ pub fn catalog_finding(path: &std::path::Path, obs: &Observations) -> report::Fi
     }
 }
 
+/// Whether a command reads heal's state file: live, or when `--state` names one. A replay is
+/// another Mac: the state at the configured path is this machine's, never the capture's.
+pub fn reads_state(cli: &Cli, sys: &dyn System) -> bool {
+    sys.is_live() || cli.state.is_some()
+}
+
 async fn diagnose(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Loaded) -> i32 {
     let (obs, mut diag) = observe_and_diagnose(sys, cfg).await;
     if let Some(path) = &cli.catalog {
@@ -207,7 +213,7 @@ async fn diagnose(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Lo
     report.config = loaded.section();
     // The restart times come from heal's state file, read-only (any user may diagnose). A
     // replay reads a state file only when one is named: this Mac's state is not the capture's.
-    if sys.is_live() || cli.state.is_some() {
+    if reads_state(cli, sys) {
         if let Some(e) = heal::fill_watchdog_from_state(cfg, &mut report.watchdog) {
             report.errors.push(e);
         }
@@ -230,6 +236,7 @@ async fn heal_command(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config
     let (obs, diag) = observe_and_diagnose(sys, cfg).await;
     let opts = HealOptions {
         dry_run: cli.dry_run,
+        read_state: reads_state(cli, sys),
         ..HealOptions::default()
     };
     let outcome = heal::heal(sys, cfg, &diag, &opts).await;
@@ -289,13 +296,14 @@ async fn run(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Loaded)
     if heal_enabled && (!sys.is_live() || sys.is_root()) {
         let opts = HealOptions {
             dry_run: cli.dry_run,
+            read_state: reads_state(cli, sys),
             ..HealOptions::default()
         };
         heal::heal(sys, cfg, &diag, &opts)
             .await
             .apply_to_report(&mut report);
     } else {
-        if sys.is_live() || cli.state.is_some() {
+        if reads_state(cli, sys) {
             if let Some(e) = heal::fill_watchdog_from_state(cfg, &mut report.watchdog) {
                 report.errors.push(e);
             }

@@ -154,6 +154,7 @@ fn heal_in(root: &Path) -> heal::HealOutcome {
     let opts = HealOptions {
         dry_run: false,
         lock_wait: Duration::from_secs(20),
+        ..HealOptions::default()
     };
     tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -151,6 +151,7 @@ fn run_once(cfg: &Config, wall: DateTime<FixedOffset>, st: &Step) -> [bool; 2] {
     let opts = HealOptions {
         dry_run: false,
         lock_wait: StdDuration::from_millis(50),
+        ..HealOptions::default()
     };
     let d = diag(st.stuck, st.installing);
     let rt = tokio::runtime::Builder::new_current_thread()
