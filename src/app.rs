@@ -42,7 +42,11 @@ pub fn main_with_args(args: Vec<OsString>) -> i32 {
             return EXIT_ERROR;
         }
     };
-    runtime.block_on(run_command(cli))
+    let code = runtime.block_on(run_command(cli));
+    // A probe that timed out inside a blocking call (a hung file read or volume query) still
+    // holds a thread; dropping the runtime would wait for it for ever.
+    runtime.shutdown_background();
+    code
 }
 
 /// Logging: stderr (for people; `--verbose` or `MDMWATCH_LOG` raise the level) and, on macOS, the
@@ -192,6 +196,12 @@ pub fn catalog_assessment(
     }
 }
 
+/// Whether a command reads heal's state file: live, or when `--state` names one. A replay is
+/// another Mac: the state at the configured path is this machine's, never the capture's.
+pub fn reads_state(cli: &Cli, sys: &dyn System) -> bool {
+    sys.is_live() || cli.state.is_some()
+}
+
 async fn diagnose(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Loaded) -> i32 {
     let (obs, mut diag) = observe_and_diagnose(sys, cfg).await;
     if let Some(path) = &cli.catalog {
@@ -202,7 +212,7 @@ async fn diagnose(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Lo
     report.config = loaded.section();
     // The restart times come from heal's state file, read-only (any user may diagnose). A
     // replay reads a state file only when one is named: this Mac's state is not the capture's.
-    if sys.is_live() || cli.state.is_some() {
+    if reads_state(cli, sys) {
         if let Some(e) = heal::fill_watchdog_from_state(cfg, &mut report.watchdog) {
             report.errors.push(e);
         }
@@ -225,6 +235,7 @@ async fn heal_command(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config
     let (obs, diag) = observe_and_diagnose(sys, cfg).await;
     let opts = HealOptions {
         dry_run: cli.dry_run,
+        read_state: reads_state(cli, sys),
         ..HealOptions::default()
     };
     let outcome = heal::heal(sys, cfg, &diag, &opts).await;
@@ -269,13 +280,14 @@ async fn run(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Loaded)
     if heal_enabled && (!sys.is_live() || sys.is_root()) {
         let opts = HealOptions {
             dry_run: cli.dry_run,
+            read_state: reads_state(cli, sys),
             ..HealOptions::default()
         };
         heal::heal(sys, cfg, &diag, &opts)
             .await
             .apply_to_report(&mut report);
     } else {
-        if sys.is_live() || cli.state.is_some() {
+        if reads_state(cli, sys) {
             if let Some(e) = heal::fill_watchdog_from_state(cfg, &mut report.watchdog) {
                 report.errors.push(e);
             }

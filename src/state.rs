@@ -207,8 +207,9 @@ impl State {
         r.detail = detail;
     }
 
-    /// Serialised as written to disk (pretty, trailing newline). Never fails for this type.
-    pub fn to_bytes(&self) -> Vec<u8> {
+    /// Serialised as written to disk (pretty, trailing newline). An error, never a substitute
+    /// document: writing anything else would erase the restart history.
+    pub fn to_bytes(&self) -> std::io::Result<Vec<u8>> {
         let mut out = State {
             version: self.version.max(STATE_VERSION),
             ..self.clone()
@@ -222,9 +223,7 @@ impl State {
         ] {
             out.extra.remove(k);
         }
-        let mut bytes = serde_json::to_vec_pretty(&out).unwrap_or_else(|_| b"{}".to_vec());
-        bytes.push(b'\n');
-        bytes
+        encode(&out)
     }
 
     /// Parses a state file's bytes.
@@ -280,8 +279,28 @@ pub fn load(path: &Path) -> Loaded {
 }
 
 /// Writes the state atomically (temp file, fsync, rename, fsync dir); returns only once durable.
+/// A value that cannot be serialised is an error and the file is left as it was; heal then
+/// records nothing and so restarts nothing.
 pub fn save(path: &Path, state: &State) -> std::io::Result<()> {
-    files::write_atomic(path, &state.to_bytes(), STATE_MODE)
+    files::write_atomic(path, &state.to_bytes()?, STATE_MODE)
+}
+
+/// Pretty JSON with a trailing newline, as the state file is written.
+fn encode<T: Serialize>(value: &T) -> std::io::Result<Vec<u8>> {
+    let mut bytes = serde_json::to_vec_pretty(value).map_err(|e| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("cannot serialise the state: {e}"),
+        )
+    })?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}
+
+/// Writes any serialisable value as a state file would be written.
+#[cfg(test)]
+fn save_value<T: Serialize>(path: &Path, value: &T) -> std::io::Result<()> {
+    files::write_atomic(path, &encode(value)?, STATE_MODE)
 }
 
 /// The lock file guarding decide-and-act: next to the state file.
@@ -428,7 +447,7 @@ mod tests {
             s.last_attempt(Service::Mdmclient),
             Some(t("2026-01-01T00:00:00Z"))
         );
-        let v: Value = serde_json::from_slice(&s.to_bytes()).unwrap();
+        let v: Value = serde_json::from_slice(&s.to_bytes().unwrap()).unwrap();
         assert!(v.get(RETIRED_LOG_CURSOR_KEY).is_none());
     }
 
@@ -438,9 +457,9 @@ mod tests {
             br#"{"version":1,"other_tool":{"mdmclient":"2026-01-01T00:00:00Z"},"services":{"mdmclient":{"attempted_at":"2026-01-01T00:00:00Z","outcome":"restarted","future_key":7},"other":{}}}"#,
         )
         .unwrap();
-        let back = State::from_bytes(&s.to_bytes()).unwrap();
+        let back = State::from_bytes(&s.to_bytes().unwrap()).unwrap();
         assert_eq!(back, s);
-        let v: Value = serde_json::from_slice(&s.to_bytes()).unwrap();
+        let v: Value = serde_json::from_slice(&s.to_bytes().unwrap()).unwrap();
         assert_eq!(v["other_tool"]["mdmclient"], "2026-01-01T00:00:00Z");
         assert_eq!(v["services"]["mdmclient"]["future_key"], 7);
         assert!(v["services"]["other"].is_object());
@@ -448,7 +467,7 @@ mod tests {
 
     #[test]
     fn never_is_written_as_go_zero_time() {
-        let v: Value = serde_json::from_slice(&State::default().to_bytes()).unwrap();
+        let v: Value = serde_json::from_slice(&State::default().to_bytes().unwrap()).unwrap();
         assert_eq!(v["version"], 1);
         assert_eq!(v["last_mdm_kickstart"], GO_ZERO_TIME);
         assert_eq!(v["last_software_update_kickstart"], GO_ZERO_TIME);
@@ -470,7 +489,7 @@ mod tests {
             Outcome::FallbackSignal,
             None,
         );
-        let v: Value = serde_json::from_slice(&s.to_bytes()).unwrap();
+        let v: Value = serde_json::from_slice(&s.to_bytes().unwrap()).unwrap();
         assert_eq!(
             v["services"]["softwareupdated"]["outcome"],
             "fallback_signal"
@@ -526,7 +545,7 @@ mod tests {
             Some(Outcome::Unknown)
         );
         // The newer version number is not downgraded on write.
-        let v: Value = serde_json::from_slice(&s.to_bytes()).unwrap();
+        let v: Value = serde_json::from_slice(&s.to_bytes().unwrap()).unwrap();
         assert_eq!(v["version"], 2);
     }
 
@@ -562,6 +581,30 @@ mod tests {
             let doc = serde_json::json!({"last_mdm_kickstart": s}).to_string();
             let _ = State::from_bytes(doc.as_bytes());
         }
+    }
+
+    /// A value whose serialisation fails, standing in for any future field that can.
+    struct Unserialisable;
+
+    impl Serialize for Unserialisable {
+        fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+            Err(serde::ser::Error::custom("cannot be serialised"))
+        }
+    }
+
+    /// A failed serialisation is an error and leaves the file as it was: writing `{}` instead
+    /// would erase the restart history and open the rate limit.
+    #[test]
+    fn failed_serialisation_is_an_error_and_keeps_the_history() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("state.json");
+        let mut st = State::default();
+        st.record_intent(Service::Mdmclient, t("2026-11-23T10:00:00Z"), "kickstart");
+        save(&p, &st).unwrap();
+        let before = std::fs::read(&p).unwrap();
+        assert!(save_value(&p, &Unserialisable).is_err());
+        assert_eq!(std::fs::read(&p).unwrap(), before);
+        assert_eq!(load(&p), Loaded::Found(st));
     }
 
     #[test]

@@ -156,6 +156,7 @@ fn heal_in(root: &Path) -> heal::HealOutcome {
     let opts = HealOptions {
         dry_run: false,
         lock_wait: Duration::from_secs(20),
+        ..HealOptions::default()
     };
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -414,8 +415,8 @@ fn state_float_in_other_keys_round_trips_exactly() {
     let input =
         br#"{"":888888006890346701660068903467016822624,"x":{"y":0.1,"z":8.888880068903466e38}}"#;
     let s = State::from_bytes(input).unwrap();
-    let once = s.to_bytes();
-    let twice = State::from_bytes(&once).unwrap().to_bytes();
+    let once = s.to_bytes().unwrap();
+    let twice = State::from_bytes(&once).unwrap().to_bytes().unwrap();
     assert_eq!(once, twice);
     let v: serde_json::Value = serde_json::from_slice(&once).unwrap();
     assert_eq!(v["x"]["z"].as_f64(), Some(8.888880068903466e38));
@@ -435,7 +436,8 @@ fn state_time_outside_years_2_to_9999_never_writes_an_unreadable_state() {
     let s = State::from_bytes(br#"{"last_mdm_kickstart":"0000-01-01T00:30:00+01:00","last_software_update_kickstart":"0001-01-01T00:00:00+00:01"}"#).unwrap();
     assert_eq!(s.last_attempt(Service::Mdmclient), None);
     assert_eq!(s.last_attempt(Service::Softwareupdated), None);
-    State::from_bytes(&s.to_bytes()).unwrap();
+    State::from_bytes(&s.to_bytes().unwrap()).unwrap();
     let s = State::from_bytes(br#"{"last_mdm_kickstart":"9999-12-31T23:59:59+01:00"}"#).unwrap();
-    State::from_bytes(&s.to_bytes()).expect("a time up to 9999 UTC is written back readable");
+    State::from_bytes(&s.to_bytes().unwrap())
+        .expect("a time up to 9999 UTC is written back readable");
 }

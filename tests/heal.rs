@@ -202,6 +202,7 @@ fn heal_in(root: &Path, d: &Diagnosis, lock_wait: Duration) -> HealOutcome {
     let opts = HealOptions {
         dry_run: false,
         lock_wait,
+        ..HealOptions::default()
     };
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -819,4 +820,46 @@ fn a_run_that_cannot_get_the_lock_reports_another_run_without_acting() {
     drop(held);
     let o = sb.heal(&diag(Liveness::Stuck, Liveness::Alive));
     assert_eq!(action(&o, "mdmclient"), ("restarted", "client_wedged"));
+}
+
+/// A replay is someone else's Mac: `heal --replay` reads no state file unless `--state` names one,
+/// as `diagnose --replay` does (here the default state path, `<status dir>/state.json`, holds a
+/// restart that must not leak into the replay's report).
+#[test]
+fn cli_replay_heal_reads_no_state_unless_told() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    fs::write(
+        &state,
+        r#"{"version":1,"last_mdm_kickstart":"2026-11-20T08:30:00Z","last_software_update_kickstart":"0001-01-01T00:00:00Z"}"#,
+    )
+    .unwrap();
+    let cap = common::captures_dir().join("mdmclient-stuck");
+    let heal = |extra: &[&str]| {
+        let mut args = vec![
+            "heal",
+            "--json",
+            "--replay",
+            cap.to_str().unwrap(),
+            "--status-dir",
+            dir.path().to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let out = mdmwatch(&args).output().unwrap();
+        let v: serde_json::Value =
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out:?}"));
+        common::assert_valid(&v);
+        v
+    };
+    let v = heal(&[]);
+    assert_eq!(v["heal"]["state"], "not_read", "{}", v["heal"]);
+    assert!(v["watchdog"]["LastMDMKickstart"].is_null());
+    // Named, it is read (and still not written).
+    let v = heal(&["--state", state.to_str().unwrap()]);
+    assert_eq!(v["heal"]["state"], "ok");
+    assert_eq!(v["watchdog"]["LastMDMKickstart"], "2026-11-20T08:30:00Z");
+    assert_eq!(
+        fs::read_to_string(&state).unwrap(),
+        r#"{"version":1,"last_mdm_kickstart":"2026-11-20T08:30:00Z","last_software_update_kickstart":"0001-01-01T00:00:00Z"}"#
+    );
 }

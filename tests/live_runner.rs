@@ -206,3 +206,31 @@ fn available_space_reads_the_root_volume_and_reports_unmounted_paths() {
     assert!(!r.available);
     assert!(r.error.unwrap().contains("no volume is mounted"));
 }
+
+/// A file probe whose read blocks (a FIFO nobody writes; on a Mac, a hung network volume) ends at
+/// the probe's timeout like a command would, instead of holding the whole run.
+#[test]
+fn a_file_read_that_blocks_times_out() {
+    let root = tempfile::tempdir().unwrap();
+    let fifo = root.path().join("etc/blocked");
+    std::fs::create_dir_all(fifo.parent().unwrap()).unwrap();
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+    let sys = LiveSystem::with_sysroot(root.path());
+    let probe = Probe::file("blocked", "/etc/blocked").with_timeout(Duration::from_millis(300));
+    // Run on a thread with a deadline of our own, so the test fails rather than hangs.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = rt();
+        let r = rt.block_on(sys.run(&probe));
+        let _ = tx.send((r.timed_out, r.available, r.exit_status));
+        // The read is still blocked on its thread: leave it behind, as the binary does.
+        rt.shutdown_background();
+    });
+    let got = rx.recv_timeout(Duration::from_secs(10));
+    // Release the blocked reader (opening the write end completes its open).
+    let _ = std::fs::OpenOptions::new().write(true).open(&fifo);
+    assert_eq!(
+        got.expect("the file probe did not return within 10 s"),
+        (true, true, None)
+    );
+}

@@ -25,7 +25,7 @@
 //!
 //! Calling it (what `-heal` does in `app::heal_command`, and what `run` should do):
 //! ```ignore
-//! let opts = HealOptions { dry_run: cli.dry_run, ..HealOptions::default() };
+//! let opts = HealOptions { dry_run: cli.dry_run, read_state: app::reads_state(cli, sys), ..HealOptions::default() };
 //! let outcome = heal::heal(sys, &cfg, &diag, &opts).await;
 //! let mut report = build_report(&obs, &diag, "run", sys.describe());
 //! outcome.apply_to_report(&mut report); // heal section, the four restart keys, errors
@@ -70,6 +70,10 @@ pub struct HealOptions {
     pub dry_run: bool,
     /// How long a second concurrent heal waits for the lock before reporting "another run".
     pub lock_wait: Duration,
+    /// Read the state file. False for a replay without `--state`: the file at the configured
+    /// path is this machine's history, not the captured Mac's (the caller decides, as for
+    /// `diagnose`). Not read, the history is empty and the section's `state` is `not_read`.
+    pub read_state: bool,
 }
 
 impl Default for HealOptions {
@@ -77,6 +81,7 @@ impl Default for HealOptions {
         HealOptions {
             dry_run: false,
             lock_wait: Duration::from_secs(5),
+            read_state: true,
         }
     }
 }
@@ -213,7 +218,15 @@ pub async fn heal(
     let may_write = gate == Gate::Act && !lock_failed;
 
     // The state, and what can be trusted of it.
-    let (mut st, mut view, mut state_note) = match state::load(&path) {
+    let loaded = if opts.read_state {
+        state::load(&path)
+    } else {
+        Loaded::Missing
+    };
+    let (mut st, mut view, mut state_note) = match loaded {
+        Loaded::Missing if !opts.read_state => {
+            (State::default(), StateView::Usable, "not_read".to_string())
+        }
         Loaded::Missing => (State::default(), StateView::Usable, "missing".to_string()),
         Loaded::Found(s) => (s, StateView::Usable, "ok".to_string()),
         Loaded::Bad { reason, modified } => {

@@ -231,6 +231,12 @@ pub fn spacing(hours: u32) -> Duration {
 /// bogus time was written), measured from the first run that saw it in the future
 /// (`future_seen_at`) so a far-future time does not block forever; if that too lies in the future
 /// the clock went back again and "now" is used.
+///
+/// Once a guard exists the limit counts from the earlier of the guard and the recorded attempt,
+/// also after the clock has passed the recorded time again: the guard was taken after that
+/// attempt, so 24 h from it are 24 h of real time after the attempt too (unless the clock jumped
+/// forward), and the limit never moves later as the clock advances. Counting from the record
+/// there would restart a stuck service up to another day late.
 pub fn rate_limited_until(
     last: Option<DateTime<FixedOffset>>,
     future_seen_at: Option<DateTime<FixedOffset>>,
@@ -238,10 +244,10 @@ pub fn rate_limited_until(
     spacing: Duration,
 ) -> Option<DateTime<FixedOffset>> {
     let last = last?;
-    let effective = if last <= now {
-        last
-    } else {
-        future_seen_at.filter(|f| *f <= now).unwrap_or(now)
+    let effective = match future_seen_at.filter(|f| *f <= now) {
+        Some(guard) => guard.min(last),
+        None if last <= now => last,
+        None => now,
     };
     let until = effective + spacing;
     (now < until).then_some(until)
@@ -386,7 +392,17 @@ mod tests {
             rate_limited_until(far, Some(t("2030-01-01T00:00:00Z")), now, sp),
             Some(t("2026-11-24T12:00:00Z"))
         );
-        // Once the clock passes the recorded time again, the record rules, not the guard.
+        // Once the clock passes the recorded time again, the earlier of record and guard rules:
+        // the limit does not move later as the clock advances.
+        assert_eq!(
+            rate_limited_until(
+                Some(t("2026-11-23T11:00:00Z")),
+                Some(t("2026-11-22T13:00:00Z")),
+                now,
+                sp
+            ),
+            Some(t("2026-11-23T13:00:00Z"))
+        );
         assert_eq!(
             rate_limited_until(
                 Some(t("2026-11-23T11:00:00Z")),
@@ -394,7 +410,17 @@ mod tests {
                 now,
                 sp
             ),
-            Some(t("2026-11-24T11:00:00Z"))
+            None
+        );
+        // A guard later than the record (the record was in the past all along) changes nothing.
+        assert_eq!(
+            rate_limited_until(
+                Some(t("2026-11-22T11:00:00Z")),
+                Some(t("2026-11-22T13:00:00Z")),
+                now,
+                sp
+            ),
+            None
         );
     }
 

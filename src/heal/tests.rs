@@ -74,6 +74,7 @@ fn opts() -> HealOptions {
     HealOptions {
         dry_run: false,
         lock_wait: Duration::from_millis(200),
+        ..HealOptions::default()
     }
 }
 

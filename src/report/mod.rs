@@ -133,7 +133,8 @@ pub struct HealSection {
     /// `--dry-run`, or a replay: decided and reported, nothing executed, no state written.
     pub dry_run: bool,
     pub state_path: String,
-    /// The state file as found: ok, missing, unreadable, moved_aside, unwritable.
+    /// The state file as found: ok, missing, unreadable, moved_aside, unwritable, or not_read (a
+    /// replay without `--state`).
     pub state: String,
     /// One entry per service, mdmclient first.
     pub services: Vec<ServiceHeal>,

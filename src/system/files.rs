@@ -177,18 +177,66 @@ pub fn modified(path: &Path) -> io::Result<std::time::SystemTime> {
 
 /// Renames `from` to `to` in the same directory without replacing an existing `to`, then fsyncs
 /// the directory. Used to keep a bad state file aside for inspection; a link is moved, not followed.
+/// The "does not exist" test is the rename's own (an existing `to` is `AlreadyExists`), so a file
+/// created at `to` meanwhile is never replaced.
 pub fn rename_aside(from: &Path, to: &Path) -> io::Result<()> {
-    if fs::symlink_metadata(to).is_ok() {
-        return Err(io::Error::new(
-            io::ErrorKind::AlreadyExists,
-            format!("{} already exists", to.display()),
-        ));
-    }
-    fs::rename(from, to)?;
+    rename_noreplace(from, to).map_err(|e| {
+        if e.kind() == io::ErrorKind::AlreadyExists {
+            io::Error::new(e.kind(), format!("{} already exists", to.display()))
+        } else {
+            e
+        }
+    })?;
     match to.parent() {
         Some(d) if !d.as_os_str().is_empty() => sync_dir(d),
         _ => sync_dir(Path::new(".")),
     }
+}
+
+/// Linux: `renameat2(RENAME_NOREPLACE)` (https://man7.org/linux/man-pages/man2/rename.2.html).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn rename_noreplace(from: &Path, to: &Path) -> io::Result<()> {
+    use nix::fcntl::{renameat2, RenameFlags, AT_FDCWD};
+    match renameat2(AT_FDCWD, from, AT_FDCWD, to, RenameFlags::RENAME_NOREPLACE) {
+        Ok(()) => Ok(()),
+        // A file system without the flag: link + unlink cannot clobber either.
+        Err(nix::errno::Errno::EINVAL) => link_then_unlink(from, to),
+        Err(e) => Err(io::Error::from(e)),
+    }
+}
+
+/// macOS: `renamex_np(RENAME_EXCL)` (rename(2) man page, macOS 10.12 and later).
+#[cfg(target_os = "macos")]
+fn rename_noreplace(from: &Path, to: &Path) -> io::Result<()> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let c = |p: &Path| {
+        CString::new(p.as_os_str().as_bytes())
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "path contains a NUL byte"))
+    };
+    let (f, t) = (c(from)?, c(to)?);
+    // SAFETY: both pointers are valid NUL-terminated strings that outlive the call.
+    let rc = unsafe { nix::libc::renamex_np(f.as_ptr(), t.as_ptr(), nix::libc::RENAME_EXCL) };
+    if rc == 0 {
+        return Ok(());
+    }
+    let e = io::Error::last_os_error();
+    match e.raw_os_error() {
+        // A volume without exclusive rename: link + unlink cannot clobber either.
+        Some(nix::libc::ENOTSUP) | Some(nix::libc::EINVAL) => link_then_unlink(from, to),
+        _ => Err(e),
+    }
+}
+
+#[cfg(not(any(all(target_os = "linux", target_env = "gnu"), target_os = "macos")))]
+fn rename_noreplace(from: &Path, to: &Path) -> io::Result<()> {
+    link_then_unlink(from, to)
+}
+
+/// `link` fails with `EEXIST` when `to` exists, atomically; then the old name is removed.
+fn link_then_unlink(from: &Path, to: &Path) -> io::Result<()> {
+    fs::hard_link(from, to)?;
+    fs::remove_file(from)
 }
 
 /// Outcome of [`try_lock`].
@@ -294,6 +342,61 @@ mod tests {
         assert!(matches!(try_lock(&p, 0o600).unwrap(), TryLock::Busy));
         drop(first);
         assert!(matches!(try_lock(&p, 0o600).unwrap(), TryLock::Held(_)));
+    }
+
+    /// A file that appears at the destination while the bad state is being moved aside is never
+    /// replaced: either the move fails or the other creator does. (A check-then-rename lost the
+    /// other file whenever it was created between the check and the rename.)
+    #[test]
+    fn rename_aside_never_clobbers_a_file_created_concurrently() {
+        use std::sync::{Arc, Barrier};
+        let dir = tempfile::tempdir().unwrap();
+        let from = dir.path().join("state.json");
+        let to = dir.path().join("state.json.corrupt");
+        let mut clobbered = 0;
+        for _ in 0..300 {
+            let _ = fs::remove_file(&to);
+            fs::write(&from, b"bad").unwrap();
+            let start = Arc::new(Barrier::new(2));
+            let (t, go) = (to.clone(), start.clone());
+            // The other creator: makes the destination at about the same moment.
+            let other = std::thread::spawn(move || {
+                go.wait();
+                match OpenOptions::new().write(true).create_new(true).open(&t) {
+                    Ok(mut f) => {
+                        f.write_all(b"other").unwrap();
+                        true
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::AlreadyExists => false,
+                    Err(e) => panic!("{e}"),
+                }
+            });
+            start.wait();
+            let moved = rename_aside(&from, &to).is_ok();
+            let created = other.join().unwrap();
+            if moved && created {
+                clobbered += 1;
+            }
+        }
+        assert_eq!(
+            clobbered, 0,
+            "the destination was replaced {clobbered} times"
+        );
+    }
+
+    #[test]
+    fn the_link_fallback_never_clobbers_either() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        fs::write(&a, b"bad").unwrap();
+        fs::write(&b, b"other").unwrap();
+        let e = link_then_unlink(&a, &b).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::AlreadyExists);
+        assert_eq!(fs::read(&b).unwrap(), b"other");
+        fs::remove_file(&b).unwrap();
+        link_then_unlink(&a, &b).unwrap();
+        assert_eq!(fs::read(&b).unwrap(), b"bad");
+        assert!(!a.exists());
     }
 
     #[test]

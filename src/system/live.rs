@@ -4,7 +4,8 @@
 //! environment (`LANG=C` so parsers see stable formats), a timeout per probe that kills the whole
 //! process group (grandchildren cannot hold a pipe open), stdout and stderr drained concurrently
 //! with a byte cap (the pipe keeps draining past the cap so the child never blocks), and `wait()`
-//! after every kill. `sysroot` prefixes every absolute path: tests run fake binaries and files
+//! after every kill. File reads and the volume query run on the blocking pool under the same
+//! per-probe timeout. `sysroot` prefixes every absolute path: tests run fake binaries and files
 //! placed under a directory; on a Mac it is unset.
 
 use std::io::Write;
@@ -53,8 +54,16 @@ impl System for LiveSystem {
                 Source::Command { program, args } => {
                     run_command(probe, &self.resolve(program), program, args).await
                 }
-                Source::File { path } => read_file(probe, &self.resolve(path)),
-                Source::AvailableSpace { mount } => available_space(probe, &self.resolve(mount)),
+                Source::File { path } => {
+                    let path = self.resolve(path);
+                    let p = probe.clone();
+                    blocking(probe, move || read_file(&p, &path)).await
+                }
+                Source::AvailableSpace { mount } => {
+                    let mount = self.resolve(mount);
+                    let p = probe.clone();
+                    blocking(probe, move || available_space(&p, &mount)).await
+                }
             }
         })
     }
@@ -236,6 +245,32 @@ async fn run_command(
     result
 }
 
+/// Runs a probe that blocks in the OS (a file read, a volume query) on tokio's blocking pool,
+/// under the probe's timeout like every command: a read from a hung network volume, or a
+/// purgeable-space query that never answers, must not hold the concurrent probe set. The call
+/// itself cannot be cancelled: on timeout its thread is left behind and the run goes on (the
+/// binary shuts its runtime down without waiting for such threads, `app::main_with_args`).
+async fn blocking<F>(probe: &Probe, work: F) -> ProbeResult
+where
+    F: FnOnce() -> ProbeResult + Send + 'static,
+{
+    let started = Instant::now();
+    let lost = |error: Option<String>, timed_out: bool| ProbeResult {
+        id: probe.id.clone(),
+        available: true,
+        timed_out,
+        error,
+        duration: started.elapsed(),
+        ..ProbeResult::default()
+    };
+    match tokio::time::timeout(probe.timeout, tokio::task::spawn_blocking(work)).await {
+        Ok(Ok(result)) => result,
+        // The closure panicked or the runtime is shutting down: no answer, said so.
+        Ok(Err(e)) => lost(Some(format!("probe task failed: {e}")), false),
+        Err(_) => lost(None, true),
+    }
+}
+
 /// Free space of the volume mounted exactly at `mount`, via sysinfo (statfs on Linux,
 /// `volumeAvailableCapacityForImportantUsage` on macOS). Not mounted: unavailable.
 fn available_space(probe: &Probe, mount: &Path) -> ProbeResult {
@@ -301,4 +336,31 @@ fn read_file(probe: &Probe, path: &Path) -> ProbeResult {
     }
     result.duration = started.elapsed();
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    /// The volume query runs through the same wrapper as file reads: a call that does not return
+    /// ends at the probe's timeout (the real query cannot be made to hang in a test).
+    #[test]
+    fn a_blocking_probe_that_never_answers_times_out() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let probe = Probe::available_space("available_space_root", "/")
+            .with_timeout(Duration::from_millis(100));
+        let started = Instant::now();
+        let r = rt.block_on(blocking(&probe, || {
+            std::thread::sleep(Duration::from_secs(3));
+            ProbeResult::default()
+        }));
+        assert!(r.timed_out && r.available, "{r:?}");
+        assert_eq!(r.id, "available_space_root");
+        assert!(started.elapsed() < Duration::from_secs(2));
+        rt.shutdown_background();
+    }
 }
