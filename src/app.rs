@@ -20,6 +20,7 @@ use crate::system::{capture, System};
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_PROBLEMS: i32 = 1;
 pub const EXIT_ERROR: i32 = 2;
+pub const EXIT_UNDETERMINED: i32 = report::EXIT_UNDETERMINED;
 
 /// Entry point for the binary: parses argv, runs the command, returns the exit code.
 pub fn main_with_args(args: Vec<OsString>) -> i32 {
@@ -161,6 +162,18 @@ pub fn build_report(obs: &Observations, diag: &Diagnosis, mode: &str, source: St
     }
 }
 
+/// Exit status 3 is said on stderr too (launchd and Jamf policy logs keep stderr), and recorded
+/// in the report's `errors` (JSON, status files).
+/// `stderr`: whether stdout will not carry the human report (whose first line says it already).
+pub fn note_undetermined(report: &mut Report, stderr: bool) {
+    if let Some(why) = report.undetermined_reason() {
+        if stderr {
+            eprintln!("mdmwatch: {why}");
+        }
+        report.errors.insert(0, why);
+    }
+}
+
 /// Prints the report to stdout in one write (never half a document).
 pub fn emit(report: &Report, json: bool, verbose: bool) {
     let text = if json {
@@ -208,6 +221,7 @@ async fn diagnose(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Lo
             report.errors.push(e);
         }
     }
+    note_undetermined(&mut report, cli.json);
     emit(&report, cli.json, cli.verbose);
     report.exit_code()
 }
@@ -232,9 +246,14 @@ async fn heal_command(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config
     let mut report = build_report(&obs, &diag, "heal", sys.describe());
     report.config = loaded.section();
     outcome.apply_to_report(&mut report);
+    note_undetermined(&mut report, cli.json);
     emit(&report, cli.json, cli.verbose);
     if outcome.not_root {
         eprintln!("{HEAL_NEEDS_ROOT}");
+        return EXIT_ERROR;
+    }
+    if let Some(e) = &outcome.stopped {
+        eprintln!("mdmwatch: {e}");
         return EXIT_ERROR;
     }
     report.exit_code()
@@ -249,7 +268,7 @@ pub fn check_run_args(cli: &Cli) -> Result<(), String> {
 }
 
 /// The LaunchDaemon entry point: diagnose, heal when enabled, write status.json and status.plist,
-/// log the Addigy summary line to the unified log, exit 0 healthy, 1 problems, 2 error. stdout
+/// log the Addigy summary line to the unified log, exit 0 healthy, 1 problems, 2 error, 3 undetermined. stdout
 /// stays empty (launchd discards it) unless `--json` or `--verbose` asks for the report.
 async fn run(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Loaded) -> i32 {
     if let Err(e) = check_run_args(cli) {
@@ -282,14 +301,15 @@ async fn run(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Loaded)
     // Heal when enabled by configuration. It executes nothing unless the system is live (a
     // replay is always a dry run) and records every decision; the restart keys come from state.
     let heal_enabled = cfg.heal_mdmclient || cfg.heal_softwareupdated;
+    let mut heal_stopped = None;
     if heal_enabled && (!sys.is_live() || sys.is_root()) {
         let opts = HealOptions {
             dry_run: cli.dry_run,
             ..HealOptions::default()
         };
-        heal::heal(sys, cfg, &diag, &opts)
-            .await
-            .apply_to_report(&mut report);
+        let outcome = heal::heal(sys, cfg, &diag, &opts).await;
+        outcome.apply_to_report(&mut report);
+        heal_stopped = outcome.stopped.clone();
     } else {
         if sys.is_live() || cli.state.is_some() {
             if let Some(e) = heal::fill_watchdog_from_state(cfg, &mut report.watchdog) {
@@ -318,7 +338,12 @@ async fn run(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Loaded)
         }
     }
 
+    note_undetermined(&mut report, cli.json || !cli.verbose);
     let mut code = report.exit_code();
+    if let Some(e) = &heal_stopped {
+        eprintln!("mdmwatch: {e}");
+        code = EXIT_ERROR;
+    }
     match crate::status::write(&cfg.status_dir, &report) {
         Ok(_) => {}
         Err(e) => {

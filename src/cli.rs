@@ -24,7 +24,9 @@ Output Details (compatible with Addigy's MDM Watchdog):
   SoftwareUpdateDaemonRestarted - The heal operation restarted softwareupdated in this run.
   LastMDMKickstart - When mdmclient was last restarted.
   LastSoftwareUpdateDaemonKickstart - When softwareupdated was last restarted.
-Exit status: 0 healthy, 1 problems found (a check failed or warned), 2 usage or internal error.";
+Exit status: 0 healthy, 1 problems found (a check failed or warned), 2 usage or internal error
+  (or an error that stopped heal), 3 could not determine anything (not macOS, or every probe
+  failed; the first line says why).";
 
 #[derive(Debug, Parser)]
 #[command(

@@ -8,6 +8,9 @@ use serde_json::{Map, Value};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// Exit status when no check could be determined (see [`Report::exit_code`]).
+pub const EXIT_UNDETERMINED: i32 = 3;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
@@ -41,20 +44,23 @@ pub struct Evidence {
     pub text: String,
 }
 
+/// Longest evidence text kept: evidence quotes probe output, which a capture's author controls.
+pub const EVIDENCE_MAX: usize = 2000;
+
 impl Evidence {
     pub fn line(source: &str, text: impl Into<String>) -> Evidence {
         Evidence {
             source: source.to_string(),
             timestamp: None,
-            text: text.into(),
+            text: crate::parse::clip_marked(&text.into(), EVIDENCE_MAX),
         }
     }
 
     pub fn log(source: &str, timestamp: impl Into<String>, text: impl Into<String>) -> Evidence {
         Evidence {
             source: source.to_string(),
-            timestamp: Some(timestamp.into()),
-            text: text.into(),
+            timestamp: Some(crate::parse::clip_marked(&timestamp.into(), 100)),
+            text: crate::parse::clip_marked(&text.into(), EVIDENCE_MAX),
         }
     }
 }
@@ -159,6 +165,10 @@ pub struct HealSection {
     pub services: Vec<ServiceHeal>,
     /// One human line per service, for the text report.
     pub summary_lines: Vec<String>,
+    /// Why heal could not act at all (lock not obtainable, state file unreadable or unwritable);
+    /// the run then exits 2.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// Heal's decision and its execution for one service.
@@ -322,7 +332,9 @@ pub struct Report {
 }
 
 impl Report {
-    /// Exit code: 0 healthy, 1 a check failed or warned. `unknown` alone does not fail a run.
+    /// Exit code: 1 a check failed or warned; 3 nothing could be determined (every check
+    /// `unknown`: not macOS, or every probe failed), so an MDM never reads that as healthy;
+    /// else 0. Some `unknown` findings beside determined ones do not change it.
     pub fn exit_code(&self) -> i32 {
         if self
             .checks
@@ -330,9 +342,61 @@ impl Report {
             .any(|f| matches!(f.status, Status::Failed | Status::Warning))
         {
             1
+        } else if self.checks.values().all(|f| f.status == Status::Unknown) {
+            EXIT_UNDETERMINED
         } else {
             0
         }
+    }
+
+    /// Why nothing could be determined (exit status 3), for the first line of the report.
+    pub fn undetermined_reason(&self) -> Option<String> {
+        if self.exit_code() != EXIT_UNDETERMINED {
+            return None;
+        }
+        if self.source == "live" && !cfg!(target_os = "macos") {
+            return Some(format!(
+                "could not determine anything: not macOS (this is {}): mdmwatch reads a Mac's own \
+                 tools; use --replay DIR to diagnose a capture taken on a Mac",
+                std::env::consts::OS
+            ));
+        }
+        let failed: Vec<String> = self
+            .probes
+            .iter()
+            .filter_map(|p| {
+                let why = if !p.available {
+                    "not available".to_string()
+                } else if p.timed_out {
+                    "timed out".to_string()
+                } else if p.exit_status != Some(0) {
+                    match p.exit_status {
+                        Some(n) => format!("exit status {n}"),
+                        None => "no exit status".to_string(),
+                    }
+                } else {
+                    return None;
+                };
+                Some(format!("{} ({why})", p.id))
+            })
+            .collect();
+        let shown = failed.len().min(8);
+        let more = if failed.len() > shown {
+            format!(" and {} more", failed.len() - shown)
+        } else {
+            String::new()
+        };
+        Some(if failed.is_empty() {
+            "could not determine anything: every check is unknown (see each finding's reason)"
+                .to_string()
+        } else {
+            format!(
+                "could not determine anything: {} of {} probes failed: {}{more}",
+                failed.len(),
+                self.probes.len(),
+                failed[..shown].join(", ")
+            )
+        })
     }
 
     pub fn to_json(&self) -> String {
@@ -398,6 +462,11 @@ pub fn watchdog_summary_line(w: &Watchdog) -> String {
 /// Human report: the Addigy keys, then one line per finding; evidence with `verbose`.
 pub fn render_human(report: &Report, verbose: bool) -> String {
     let mut out = String::new();
+    // Before the Addigy keys: an admin (or a Jamf policy log) must not read a column of
+    // "unknown" as a verdict.
+    if let Some(why) = report.undetermined_reason() {
+        out.push_str(&format!("mdmwatch {why}\n"));
+    }
     for line in watchdog_lines(&report.watchdog) {
         out.push_str(&line);
         out.push('\n');
@@ -434,6 +503,9 @@ pub fn render_human(report: &Report, verbose: bool) -> String {
         } else {
             "Heal:\n"
         });
+        if let Some(e) = &heal.error {
+            out.push_str(&format!("  {e}\n"));
+        }
         for l in &heal.summary_lines {
             out.push_str("  ");
             out.push_str(l);

@@ -148,12 +148,13 @@ pub fn to_plist(report: &Report) -> Dictionary {
             problems.push(id);
         }
     }
+    // "unknown" when nothing could be determined (exit 3): never "true" for a Mac not looked at.
     d.insert(
         "Healthy".into(),
-        s(if report.exit_code() == 0 {
-            "true"
-        } else {
-            "false"
+        s(match report.exit_code() {
+            0 => "true",
+            crate::report::EXIT_UNDETERMINED => "unknown",
+            _ => "false",
         }),
     );
     d.insert(
