@@ -24,6 +24,10 @@ pub const EXIT_UNDETERMINED: i32 = report::EXIT_UNDETERMINED;
 
 /// Entry point for the binary: parses argv, runs the command, returns the exit code.
 pub fn main_with_args(args: Vec<OsString>) -> i32 {
+    if let Some(msg) = cli::mistyped_legacy(&args) {
+        eprintln!("mdmwatch: {msg}");
+        return EXIT_ERROR;
+    }
     let cli = match Cli::try_parse_from(cli::normalize_legacy(args)) {
         Ok(c) => c,
         Err(e) => {
@@ -31,6 +35,10 @@ pub fn main_with_args(args: Vec<OsString>) -> i32 {
             return if e.use_stderr() { EXIT_ERROR } else { EXIT_OK };
         }
     };
+    if let Some(msg) = cli::ignored_flags(&cli) {
+        eprintln!("mdmwatch: {msg}");
+        return EXIT_ERROR;
+    }
     init_logging(cli.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -59,6 +67,7 @@ fn init_logging(verbose: bool) {
     let fmt = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_target(false)
+        .with_ansi(stderr_colour())
         .with_filter(filter);
     let registry = tracing_subscriber::registry().with(fmt);
     #[cfg(target_os = "macos")]
@@ -67,6 +76,14 @@ fn init_logging(verbose: bool) {
             .with_filter(tracing_subscriber::filter::LevelFilter::INFO),
     );
     let _ = registry.try_init();
+}
+
+/// Colour on stderr only for a person at a terminal: Jamf policy logs and launchd keep stderr
+/// as text, and NO_COLOR (no-color.org: set and not empty) turns it off everywhere.
+pub fn stderr_colour() -> bool {
+    use std::io::IsTerminal;
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    !no_color && std::io::stderr().is_terminal()
 }
 
 /// The system a command runs against.
@@ -216,7 +233,8 @@ async fn diagnose(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Lo
     report.config = loaded.section();
     // The restart times come from heal's state file, read-only (any user may diagnose). A
     // replay reads a state file only when one is named: this Mac's state is not the capture's.
-    if sys.is_live() || cli.state.is_some() {
+    // `--status-dir` names where state.json lives as much as `--state` does.
+    if sys.is_live() || cli.state.is_some() || cli.status_dir.is_some() {
         if let Some(e) = heal::fill_watchdog_from_state(cfg, &mut report.watchdog) {
             report.errors.push(e);
         }

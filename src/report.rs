@@ -459,6 +459,64 @@ pub fn watchdog_summary_line(w: &Watchdog) -> String {
     watchdog_lines(w).join(" ")
 }
 
+/// Continuation lines of a multi-line evidence text (a `Reporting status {…}` block) are indented
+/// under it, so the text never breaks the report's layout.
+const EVIDENCE_INDENT: &str = "          ";
+
+/// Longest readiness line printed as one; longer ones get one line per update kind.
+const READINESS_WIDTH: usize = 100;
+
+/// Text quoted from probe output, made safe for a terminal and a log: line breaks are indented
+/// continuation lines, other control characters (an escape sequence in a capture) are shown
+/// escaped, never interpreted.
+fn printable(text: &str, indent: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let lines: Vec<&str> = text.trim_end_matches(['\n', '\r']).split('\n').collect();
+    for (i, line) in lines.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+            out.push_str(indent);
+        }
+        for c in line.trim_end_matches('\r').chars() {
+            if c.is_control() && c != '\t' {
+                out.extend(c.escape_default());
+            } else {
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
+/// `Readiness: update ready; upgrade blocked (...); rsr ready`, or, when that is too long to
+/// read, one indented line per kind (split at the top-level `; `, never inside parentheses).
+fn readiness_lines(summary: &str) -> String {
+    let summary = printable(summary, "  ");
+    if summary.chars().count() + "Readiness: ".len() <= READINESS_WIDTH {
+        return format!("Readiness: {summary}\n");
+    }
+    let mut kinds = Vec::new();
+    let (mut depth, mut start) = (0i32, 0usize);
+    let bytes = summary.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'(' => depth += 1,
+            b')' => depth -= 1,
+            b';' if depth <= 0 && bytes.get(i + 1) == Some(&b' ') => {
+                kinds.push(&summary[start..i]);
+                start = i + 2;
+            }
+            _ => {}
+        }
+    }
+    kinds.push(&summary[start..]);
+    let mut out = String::from("Readiness:\n");
+    for k in kinds {
+        out.push_str(&format!("  {}\n", k.trim()));
+    }
+    out
+}
+
 /// Human report: the Addigy keys, then one line per finding; evidence with `verbose`.
 pub fn render_human(report: &Report, verbose: bool) -> String {
     let mut out = String::new();
@@ -472,7 +530,7 @@ pub fn render_human(report: &Report, verbose: bool) -> String {
         out.push('\n');
     }
     if let Some(r) = &report.readiness {
-        out.push_str(&format!("Readiness: {}\n", r.summary));
+        out.push_str(&readiness_lines(&r.summary));
     }
     out.push('\n');
     for f in report.findings_in_order() {
@@ -480,18 +538,23 @@ pub fn render_human(report: &Report, verbose: bool) -> String {
             "[{}] {}: {}\n",
             f.status.as_str(),
             f.id,
-            f.summary
+            printable(&f.summary, "    ")
         ));
         if verbose {
             for e in &f.evidence {
+                let text = printable(&e.text, EVIDENCE_INDENT);
                 match &e.timestamp {
-                    Some(t) => out.push_str(&format!("      {} {}: {}\n", t, e.source, e.text)),
-                    None => out.push_str(&format!("      {}: {}\n", e.source, e.text)),
+                    Some(t) => out.push_str(&format!(
+                        "      {} {}: {text}\n",
+                        printable(t, EVIDENCE_INDENT),
+                        e.source
+                    )),
+                    None => out.push_str(&format!("      {}: {text}\n", e.source)),
                 }
             }
             if let Some(r) = &f.remediation {
                 if f.status != Status::Ok {
-                    out.push_str(&format!("      fix: {r}\n"));
+                    out.push_str(&format!("      fix: {}\n", printable(r, EVIDENCE_INDENT)));
                 }
             }
         }

@@ -5,7 +5,8 @@
 //! facts flattened so `defaults read "<dir>/status.plist" MDMClientStuck` and osquery's `plist`
 //! table read them without a JSON parser: the eight Addigy keys at the top level as the strings
 //! "true"/"false"/"unknown" (as Addigy's log line prints them; a plist has no null), one
-//! `Check_<id>_Status`/`Check_<id>_Summary` pair per check, and nested `Checks`, `Config`,
+//! `Check_<id>_Status`/`Check_<id>_Summary` pair per check, `ReadinessSummary` and one
+//! `Readiness_<kind>` line per update kind, and nested `Checks`, `Config`,
 //! `Readiness` and `Heal` dictionaries. Both are written with `files::write_atomic` (mode 0644,
 //! a symlink at the destination is refused), so a reader never sees half a file. This module
 //! renders and writes; it decides nothing.
@@ -92,6 +93,23 @@ fn watchdog_keys(d: &mut Dictionary, w: &Watchdog) {
     if let Some(t) = &w.last_software_update_daemon_kickstart {
         d.insert("LastSoftwareUpdateDaemonKickstart".into(), s(t));
     }
+}
+
+/// `ready`, `blocked: <check>: <detail>` (the first blocker) or `unknown: <first reason>`, with
+/// the target version when known: one line an extension attribute can show as is.
+pub fn readiness_brief(v: &crate::report::Verdict) -> String {
+    let mut out = v.verdict.clone();
+    if let Some(t) = &v.target {
+        out.push_str(&format!(" {t}"));
+    }
+    if let Some(b) = v.blocked_by.first() {
+        out.push_str(&format!(": {}: {}", b.check, b.detail));
+    } else if v.verdict != "ready" {
+        if let Some(u) = v.unknown.first() {
+            out.push_str(&format!(": {u}"));
+        }
+    }
+    out
 }
 
 /// JSON to plist: nulls are dropped (a plist has none), integers stay integers.
@@ -185,6 +203,14 @@ pub fn to_plist(report: &Report) -> Dictionary {
         d.insert(format!("Check_{id}_Status"), s(f.status.as_str()));
         d.insert(format!("Check_{id}_Summary"), s(&f.summary));
     }
+    // Readiness flat too, for extension attributes: per kind the verdict and the first reason.
+    if let Some(r) = &report.readiness {
+        d.insert("ReadinessSummary".into(), s(&r.summary));
+        for (kind, v) in &r.kinds {
+            d.insert(format!("Readiness_{kind}"), s(&readiness_brief(v)));
+        }
+    }
+
     let mut checks = Dictionary::new();
     for (id, f) in &report.checks {
         let mut c = Dictionary::new();

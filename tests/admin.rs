@@ -427,3 +427,265 @@ fn evidence_quoted_from_unparseable_output_is_clipped_and_marked() {
     assert!(reason.len() < 1000, "{} bytes", reason.len());
     assert!(reason.contains("[clipped"), "{reason}");
 }
+
+// ---- §5 output fit for people and for logs ----
+
+/// Words that name a setting: CamelCase with a settings suffix, or the word after "set".
+fn setting_like(word: &str) -> bool {
+    const SUFFIXES: &[&str] = &[
+        "Minutes",
+        "Hours",
+        "Days",
+        "Seconds",
+        "GB",
+        "MB",
+        "Liveness",
+        "Thresholds",
+        "Directory",
+    ];
+    let camel = word.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+        && word.chars().skip(1).any(|c| c.is_ascii_uppercase())
+        && word.chars().any(|c| c.is_ascii_lowercase())
+        && word.chars().all(|c| c.is_ascii_alphanumeric());
+    camel && (SUFFIXES.iter().any(|s| word.ends_with(s)) || word.starts_with("Heal"))
+}
+
+/// The texts people read: string literals of the sources, the docs, the package's profiles.
+fn texts() -> Vec<(String, String)> {
+    let root = common::root();
+    let mut files = Vec::new();
+    let mut stack = vec![root.join("src")];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                files.push(p);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for f in &files {
+        let src = fs::read_to_string(f).unwrap();
+        for (n, line) in src.lines().enumerate() {
+            if line.trim_start().starts_with("//") {
+                continue;
+            }
+            // Odd segments between double quotes are (roughly) string literals.
+            for (i, seg) in line.split('"').enumerate() {
+                if i % 2 == 1 {
+                    out.push((format!("{}:{}", f.display(), n + 1), seg.to_string()));
+                }
+            }
+        }
+    }
+    for doc in [
+        "README.md",
+        "docs/DEPLOY.md",
+        "docs/INTEGRATIONS.md",
+        "pkg/jamf/io.mdmwatch.json",
+        "pkg/profiles/io.mdmwatch.mobileconfig",
+    ] {
+        let text = fs::read_to_string(root.join(doc)).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            out.push((format!("{doc}:{}", n + 1), line.to_string()));
+        }
+    }
+    out
+}
+
+#[test]
+fn every_setting_named_in_a_text_exists() {
+    let known: Vec<&str> = mdmwatch::config::KEYS.iter().map(|k| k.key).collect();
+    let exists = |w: &str| known.contains(&w.split('.').next().unwrap_or(w));
+    let mut bad = Vec::new();
+    for (at, text) in texts() {
+        let words: Vec<&str> = text
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+            .map(|w| w.trim_matches('.'))
+            .filter(|w| !w.is_empty())
+            .collect();
+        for (i, w) in words.iter().enumerate() {
+            let after_set = i > 0 && matches!(words[i - 1], "set" | "Set" | "setting");
+            let named = setting_like(w)
+                || (after_set
+                    && w.chars().any(|c| c.is_ascii_lowercase())
+                    && (w.contains('_') || w.chars().any(|c| c.is_ascii_uppercase())));
+            if named && !exists(w) {
+                bad.push(format!("{at}: {w}"));
+            }
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "settings named but not in config::KEYS:\n{}",
+        bad.join("\n")
+    );
+}
+
+/// A settings file with an unknown key: mdmwatch warns on stderr.
+fn warning_config(dir: &Path) -> PathBuf {
+    let p = dir.join("warn.plist");
+    fs::write(
+        &p,
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<plist version="1.0"><dict><key>NoSuchKey</key><true/></dict></plist>"#,
+    )
+    .unwrap();
+    p
+}
+
+#[test]
+fn no_colour_codes_when_stderr_is_not_a_terminal_or_no_color_is_set() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = warning_config(tmp.path());
+    let healthy = captures_dir().join("healthy");
+    let args = [
+        "diagnose",
+        "--replay",
+        healthy.to_str().unwrap(),
+        "--config",
+        cfg.to_str().unwrap(),
+    ];
+    // Piped (a Jamf policy log, launchd): plain text.
+    let o = mdmwatch(&args);
+    let err = text(&o).1;
+    assert!(err.contains("NoSuchKey"), "{err}");
+    assert!(!err.contains('\u{1b}'), "ANSI codes in {err:?}");
+    // At a terminal (util-linux `script` gives a pty): colour unless NO_COLOR is set.
+    if command("script").arg("--version").output().is_err() {
+        println!("no `script` for a pty: terminal half skipped");
+        return;
+    }
+    let line = format!("'{}' {}", bin(), args.join(" "));
+    let at_tty = |no_color: Option<&str>| {
+        let mut c = command("script");
+        c.args(["-qec", &line, "/dev/null"])
+            .env_remove("MDMWATCH_LOG");
+        match no_color {
+            Some(v) => c.env("NO_COLOR", v),
+            None => c.env_remove("NO_COLOR"),
+        };
+        String::from_utf8_lossy(&c.output().unwrap().stdout).into_owned()
+    };
+    assert!(at_tty(None).contains('\u{1b}'), "a terminal gets colour");
+    let plain = at_tty(Some("1"));
+    assert!(
+        plain.contains("NoSuchKey") && !plain.contains('\u{1b}'),
+        "{plain:?}"
+    );
+}
+
+#[test]
+fn verbose_evidence_spanning_lines_is_indented_and_control_characters_escaped() {
+    let cap = captures_dir().join("softwareupdate-installing");
+    let o = mdmwatch(&["diagnose", "--verbose", "--replay", cap.to_str().unwrap()]);
+    let (out, _) = text(&o);
+    // Every line is a key, a finding, or indented under one: no evidence line starts at column 0.
+    let mut in_findings = false;
+    for line in out.lines() {
+        if line.starts_with('[') {
+            in_findings = true;
+            continue;
+        }
+        if in_findings && !line.is_empty() && !line.starts_with(' ') && !line.starts_with('(') {
+            panic!("evidence breaks the layout at {line:?}\n{out}");
+        }
+    }
+    assert!(out.contains("Reporting status {\n          "), "{out}");
+
+    let (_t, cap) = copy_capture("healthy");
+    let mut pmset = fs::read(cap.join("pmset_batt.stdout")).unwrap();
+    pmset.extend_from_slice(
+        b"\x1b[2J\x1b]0;owned\x07 -InternalBattery-9 (id=1)\t99%; discharging;\n",
+    );
+    fs::write(cap.join("pmset_batt.stdout"), pmset).unwrap();
+    let o = mdmwatch(&["diagnose", "--verbose", "--replay", cap.to_str().unwrap()]);
+    assert!(!o.stdout.contains(&0x1b), "{}", text(&o).0);
+}
+
+#[test]
+fn long_readiness_lines_wrap_per_kind() {
+    let cap = captures_dir().join("readiness-as-battery-15");
+    let o = mdmwatch(&["diagnose", "--replay", cap.to_str().unwrap()]);
+    let (out, _) = text(&o);
+    let i = out.lines().position(|l| l == "Readiness:").expect(&out);
+    let kinds: Vec<&str> = out
+        .lines()
+        .skip(i + 1)
+        .take_while(|l| l.starts_with("  "))
+        .collect();
+    assert!(kinds.len() >= 3, "{out}");
+    assert!(kinds[0].trim_start().starts_with("update"), "{out}");
+    assert!(kinds.iter().all(|k| k.len() <= 100), "{kinds:?}");
+    // A short one stays one line.
+    let healthy = captures_dir().join("healthy");
+    let o = mdmwatch(&["diagnose", "--replay", healthy.to_str().unwrap()]);
+    assert!(text(&o)
+        .0
+        .lines()
+        .any(|l| l.starts_with("Readiness: update")));
+}
+
+#[test]
+fn help_subcommand_mistyped_legacy_flags_and_ignored_flags() {
+    let help = mdmwatch(&["--help"]);
+    let sub = mdmwatch(&["help"]);
+    assert_eq!(sub.status.code(), Some(0), "{:?}", text(&sub));
+    assert_eq!(sub.stdout, help.stdout);
+    assert!(text(&sub).0.contains("Output Details"));
+
+    let o = mdmwatch(&["-diagnos"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).1.contains("did you mean -diagnose?"),
+        "{:?}",
+        text(&o)
+    );
+
+    let tmp = tempfile::tempdir().unwrap();
+    let o = mdmwatch(&["capture", tmp.path().join("c").to_str().unwrap(), "--json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).1.contains("--json has no effect on capture"),
+        "{:?}",
+        text(&o)
+    );
+    assert!(
+        !tmp.path().join("c").exists(),
+        "refused before doing anything"
+    );
+
+    // diagnose --status-dir is not ignored: heal's state.json is read there.
+    let status = tmp.path().join("status");
+    fs::create_dir_all(&status).unwrap();
+    fs::write(
+        status.join("state.json"),
+        r#"{"last_mdm_kickstart":"2026-11-19T08:30:00Z"}"#,
+    )
+    .unwrap();
+    let healthy = captures_dir().join("healthy");
+    let (_, r) = diagnose_json(&healthy, &["--status-dir", status.to_str().unwrap()]);
+    assert_eq!(r["watchdog"]["LastMDMKickstart"], "2026-11-19T08:30:00Z");
+}
+
+#[test]
+fn readme_lists_every_global_flag() {
+    let full = fs::read_to_string(common::root().join("README.md")).unwrap();
+    let start = full
+        .find("Global flags:")
+        .expect("README has a 'Global flags:' line");
+    let readme = &full[start..start + full[start..].find("\n\n").unwrap()];
+    let help = text(&mdmwatch(&["--help"])).0;
+    for flag in help
+        .split_whitespace()
+        .filter(|w| w.starts_with("--") && w.len() > 2)
+        .map(|w| w.trim_end_matches([',', '.']))
+    {
+        if ["--help", "--version"].contains(&flag) {
+            continue;
+        }
+        assert!(readme.contains(&format!("`{flag}")), "README lacks {flag}");
+    }
+}

@@ -265,7 +265,7 @@ pub fn assess(obs: &Observations, cfg: &Config) -> Assessment {
     let summary = match (state, kind) {
         (Liveness::Unknown, _) => String::new(),
         (Liveness::Quiet, _) => format!(
-            "quiet: no MDM traffic in {window_text} (no push, command, check-in or error); the server did not contact this Mac, which is not a fault (Addigy's rule would call it stuck: set strict_addigy to follow it)"
+            "quiet: no MDM traffic in {window_text} (no push, command, check-in or error); the server did not contact this Mac, which is not a fault (Addigy's rule would call it stuck: set StrictAddigyLiveness to follow it)"
         ),
         (Liveness::Alive, _) => match v.last_success {
             Some(s) => format!(
