@@ -95,13 +95,14 @@ fn watchdog_keys(d: &mut Dictionary, w: &Watchdog) {
     }
 }
 
-/// `ready`, `blocked: <check>: <detail>` (the first blocker) or `unknown: <first reason>`, with
-/// the target version when known: one line an extension attribute can show as is.
+/// `[<target> ]ready`, `[<target> ]blocked: <check>: <detail>` (the first blocker) or
+/// `[<target> ]unknown: <first reason>`: one line an extension attribute can show as is.
 pub fn readiness_brief(v: &crate::report::Verdict) -> String {
-    let mut out = v.verdict.clone();
-    if let Some(t) = &v.target {
-        out.push_str(&format!(" {t}"));
-    }
+    // Target first, as in the summary line: "15.2 blocked: ...".
+    let mut out = match &v.target {
+        Some(t) => format!("{t} {}", v.verdict),
+        None => v.verdict.clone(),
+    };
     if let Some(b) = v.blocked_by.first() {
         out.push_str(&format!(": {}: {}", b.check, b.detail));
     } else if v.verdict != "ready" {
