@@ -364,12 +364,12 @@ fn replay_never_blocks_on_a_fifo() {
 
 #[test]
 fn every_capture_file_is_read_with_a_bound() {
-    // 300 MB side files (sparse: no disk used) under a 512 MB address-space limit: reading any
-    // of them whole would abort the run.
+    // 1.5 GB side files (sparse: no disk used) under a 1 GB address-space limit: reading any of
+    // them whole would abort the run.
     let (_t, cap) = copy_capture("healthy");
     for f in ["pmset_batt.exit", "sw_vers.stderr", "hw_model.duration_ms"] {
         let file = fs::File::create(cap.join(f)).unwrap();
-        file.set_len(300 * 1024 * 1024).unwrap();
+        file.set_len(1536 * 1024 * 1024).unwrap();
     }
     let script = format!(
         "ulimit -v 1048576 && exec '{}' diagnose --json --replay '{}'",
