@@ -40,8 +40,9 @@ pub fn main_with_args(args: Vec<OsString>) -> i32 {
         return EXIT_ERROR;
     }
     init_logging(cli.verbose);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    // One thread is enough: the probes are polled together from one task (`join_all`) and
+    // nothing is spawned onto the runtime.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
@@ -145,6 +146,7 @@ pub async fn observe_and_diagnose(sys: &dyn System, cfg: &Config) -> (Observatio
 }
 
 pub fn build_report(obs: &Observations, diag: &Diagnosis, mode: &str, source: String) -> Report {
+    let findings = report::findings(diag);
     let host = Host {
         os_version: obs.sw_vers.as_ref().ok().map(|v| v.product_version.clone()),
         os_build: obs.sw_vers.as_ref().ok().map(|v| v.build_version.clone()),
@@ -165,14 +167,10 @@ pub fn build_report(obs: &Observations, diag: &Diagnosis, mode: &str, source: St
         host,
         // Filled by the command from the loaded settings (see `load_config`).
         config: report::ConfigSection::default(),
-        watchdog: diag.watchdog(),
-        readiness: diag.readiness.clone(),
-        order: diag.findings.iter().map(|f| f.id.clone()).collect(),
-        checks: diag
-            .findings
-            .iter()
-            .map(|f| (f.id.clone(), f.clone()))
-            .collect(),
+        watchdog: report::watchdog(diag),
+        readiness: diag.readiness().map(report::readiness_section),
+        order: findings.iter().map(|f| f.id.clone()).collect(),
+        checks: findings.into_iter().map(|f| (f.id.clone(), f)).collect(),
         heal: None,
         probes: obs.probes.clone(),
         errors: Vec::new(),
@@ -206,28 +204,30 @@ pub fn emit(report: &Report, json: bool, verbose: bool) {
 }
 
 /// `--catalog FILE`: the admin's downloaded GDMF/SOFA JSON (read here, parsed and checked purely).
-pub fn catalog_finding(path: &std::path::Path, obs: &Observations) -> report::Finding {
+pub fn catalog_assessment(
+    path: &std::path::Path,
+    obs: &Observations,
+) -> crate::catalog::CatalogAssessment {
+    use crate::catalog::CatalogAssessment;
     use std::io::Read;
     let shown = path.display().to_string();
     let mut bytes = Vec::new();
     let read =
         std::fs::File::open(path).and_then(|f| f.take(64 * 1024 * 1024).read_to_end(&mut bytes));
     if let Err(e) = read {
-        return report::Finding::unknown(
-            crate::catalog::CATALOG,
-            format!("cannot read {shown}: {e}"),
-        );
+        return CatalogAssessment::unknown(format!("cannot read {shown}: {e}"));
     }
     match crate::catalog::parse(&bytes) {
-        Ok(c) => crate::catalog::check(obs, &c, &shown),
-        Err(e) => report::Finding::unknown(crate::catalog::CATALOG, format!("{shown}: {e}")),
+        Ok(c) => crate::catalog::assess(obs, &c, &shown),
+        Err(e) => CatalogAssessment::unknown(format!("{shown}: {e}")),
     }
 }
 
 async fn diagnose(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Loaded) -> i32 {
     let (obs, mut diag) = observe_and_diagnose(sys, cfg).await;
     if let Some(path) = &cli.catalog {
-        diag.findings.push(catalog_finding(path, &obs));
+        diag.assessments
+            .push(checks::Assessment::Catalog(catalog_assessment(path, &obs)));
     }
     let mut report = build_report(&obs, &diag, "diagnose", sys.describe());
     report.config = loaded.section();

@@ -1,6 +1,6 @@
 //! `--catalog FILE`: newer macOS releases for this Mac from a catalog the admin downloaded, never
 //! from the network. Two formats (fixtures in SOURCES.md section 9):
-//! - Apple's Software Lookup Service (GDMF, `https://gdmf.apple.com/v2/pmv`, seed 001), raw or as
+//! - Apple's Software Lookup Service (GDMF, `https://gdmf.apple.com/v2/pmv`, Apple, *Managing software updates for IT*), raw or as
 //!   SOFA caches it (`{"etag", "data": {...}}`): `PublicAssetSets.macOS[]`, `AssetSets.macOS[]`,
 //!   `PublicRapidSecurityResponses.macOS[]` / `PublicBackgroundSecurityImprovements.macOS[]`, each
 //!   `{ProductVersion, Build, PostingDate, ExpirationDate, SupportedDevices[]}` where devices are
@@ -14,11 +14,11 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
+use crate::checks::{Evidence, Judgement, Status};
 use crate::observe::Observations;
 use crate::parse::sw_vers::compare_versions;
-use crate::report::{Evidence, Finding, Status};
 
 pub const CATALOG: &str = "softwareupdate.catalog";
 
@@ -189,20 +189,43 @@ pub fn newer_for(c: &Catalog, model: &str, running: &str) -> Result<Vec<Release>
     Ok(out)
 }
 
-/// The `softwareupdate.catalog` finding.
-pub fn check(obs: &Observations, c: &Catalog, source: &str) -> Finding {
+/// The `softwareupdate.catalog` assessment: newer releases for this Mac.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CatalogAssessment {
+    pub judgement: Judgement,
+    /// `None` when the catalog or this Mac's version or model is unknown.
+    pub found: Option<CatalogFacts>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CatalogFacts {
+    /// "gdmf" or "sofa".
+    pub format: String,
+    pub model: String,
+    pub board_ids: Vec<String>,
+    /// Newer releases for this model, newest first.
+    pub newer: Vec<Release>,
+}
+
+impl CatalogAssessment {
+    /// The catalog could not be used: why.
+    pub fn unknown(reason: impl Into<String>) -> CatalogAssessment {
+        CatalogAssessment {
+            judgement: Judgement::unknown(reason),
+            found: None,
+        }
+    }
+}
+
+pub fn assess(obs: &Observations, c: &Catalog, source: &str) -> CatalogAssessment {
     let (v, model) = match (&obs.sw_vers, &obs.hw_model) {
         (Ok(v), Ok(m)) => (v, m),
-        (Err(u), _) | (_, Err(u)) => return Finding::unknown(CATALOG, u.to_string()),
+        (Err(u), _) | (_, Err(u)) => return CatalogAssessment::unknown(u.to_string()),
     };
     let newer = match newer_for(c, model, &v.product_version) {
         Ok(n) => n,
-        Err(e) => return Finding::unknown(CATALOG, format!("{source}: {e}")),
+        Err(e) => return CatalogAssessment::unknown(format!("{source}: {e}")),
     };
-    let list: Vec<Value> = newer
-        .iter()
-        .map(|r| json!({"version": r.version, "build": r.build, "extra": r.extra, "posting_date": r.posting_date, "list": r.list}))
-        .collect();
     let summary = if newer.is_empty() {
         format!(
             "macOS {} is the newest release for {model} in the {} catalog",
@@ -241,19 +264,22 @@ pub fn check(obs: &Observations, c: &Catalog, source: &str) -> Finding {
             newer.len()
         )
     };
-    Finding::new(CATALOG, Status::Ok, summary)
-        .evidence(Evidence::line(
+    CatalogAssessment {
+        judgement: Judgement::new(Status::Ok, summary).evidence(Evidence::line(
             "catalog",
             format!(
                 "{source} ({} format, {} macOS releases)",
                 c.format,
                 c.releases.len()
             ),
-        ))
-        .fact("format", c.format.clone())
-        .fact("model", model.clone())
-        .fact("board_ids", json!(board_ids(model)))
-        .fact("newer", Value::Array(list))
+        )),
+        found: Some(CatalogFacts {
+            format: c.format.clone(),
+            model: model.clone(),
+            board_ids: board_ids(model),
+            newer,
+        }),
+    }
 }
 
 #[cfg(test)]

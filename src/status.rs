@@ -97,7 +97,7 @@ fn watchdog_keys(d: &mut Dictionary, w: &Watchdog) {
 
 /// `[<target> ]ready`, `[<target> ]blocked: <check>: <detail>` (the first blocker) or
 /// `[<target> ]unknown: <first reason>`: one line an extension attribute can show as is.
-pub fn readiness_brief(v: &crate::report::Verdict) -> String {
+pub fn readiness_brief(v: &crate::report::KindVerdict) -> String {
     // Target first, as in the summary line: "15.2 blocked: ...".
     let mut out = match &v.target {
         Some(t) => format!("{t} {}", v.verdict),

@@ -134,13 +134,12 @@ impl Sandbox {
 
 fn diag_stuck() -> Diagnosis {
     Diagnosis {
-        findings: Vec::new(),
+        assessments: Vec::new(),
         mdmclient: Liveness::Stuck,
         softwareupdated: Liveness::Alive,
         install: InstallActivity::Idle,
         enrolled: Some(true),
         identity_error: Some(false),
-        readiness: None,
     }
 }
 

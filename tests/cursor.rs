@@ -138,8 +138,7 @@ fn runs(mdm: Entries, su: Entries) -> Runs {
 }
 
 fn finding(o: &Observations, id: &str) -> Finding {
-    checks::diagnose(o, &Config::default())
-        .findings
+    mdmwatch::report::findings(&checks::diagnose(o, &Config::default()))
         .into_iter()
         .find(|f| f.id == id)
         .unwrap_or_else(|| panic!("no {id}"))

@@ -212,13 +212,12 @@ fn heal_in(root: &Path, d: &Diagnosis, lock_wait: Duration) -> HealOutcome {
 /// The one place a `Diagnosis` is built by hand (checks are another module's work).
 fn diag(m: Liveness, s: Liveness) -> Diagnosis {
     Diagnosis {
-        findings: Vec::new(),
+        assessments: Vec::new(),
         mdmclient: m,
         softwareupdated: s,
         install: InstallActivity::Idle,
         enrolled: Some(true),
         identity_error: Some(false),
-        readiness: None,
     }
 }
 

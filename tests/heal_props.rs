@@ -95,7 +95,7 @@ fn print_of(label: &str, pid: u32) -> String {
 fn diag(stuck: [bool; 2], installing: bool) -> Diagnosis {
     let l = |s: bool| if s { Liveness::Stuck } else { Liveness::Alive };
     Diagnosis {
-        findings: Vec::new(),
+        assessments: Vec::new(),
         mdmclient: l(stuck[0]),
         softwareupdated: l(stuck[1]),
         install: if installing {
@@ -108,7 +108,6 @@ fn diag(stuck: [bool; 2], installing: bool) -> Diagnosis {
         },
         enrolled: Some(true),
         identity_error: Some(false),
-        readiness: None,
     }
 }
 

@@ -11,8 +11,7 @@ use mdmwatch::system::live::LiveSystem;
 use mdmwatch::system::{Probe, System};
 
 fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap()

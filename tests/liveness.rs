@@ -4,11 +4,11 @@
 //! Observations are built through `observe::from_results`, i.e. the same parsing path as live.
 
 use chrono::{DateTime, FixedOffset};
-use mdmwatch::checks::{client_liveness, daemon_liveness, InstallActivity, Liveness};
+use mdmwatch::checks::{client_liveness, daemon_liveness, Assessment, InstallActivity, Liveness};
 use mdmwatch::config::Config;
 use mdmwatch::observe::{self, Observations};
 use mdmwatch::probes;
-use mdmwatch::report::{Finding, Status};
+use mdmwatch::report::{self, Finding, Status};
 use mdmwatch::system::{Payload, ProbeResult};
 
 const NOW: &str = "2026-11-20T10:00:00-05:00";
@@ -96,12 +96,14 @@ fn fact_str<'a>(f: &'a Finding, key: &str) -> Option<&'a str> {
 
 fn client(o: &Observations, cfg: &Config) -> (Liveness, Finding) {
     let a = client_liveness::assess(o, cfg);
+    let state = a.state;
+    let f = report::finding(&Assessment::ClientLiveness(a));
     assert_eq!(
-        fact_str(&a.finding, "state"),
-        Some(a.state.as_str()),
+        fact_str(&f, "state"),
+        Some(state.as_str()),
         "state fact matches"
     );
-    (a.state, a.finding)
+    (state, f)
 }
 
 fn quiet_su() -> Log {
@@ -546,8 +548,10 @@ fn client_garbage_lines_do_not_hide_evidence() {
 fn daemon(o: &Observations, cfg: &Config) -> (Liveness, Finding) {
     let c = client_liveness::assess(o, cfg);
     let a = daemon_liveness::assess(o, cfg, c.state);
-    assert_eq!(fact_str(&a.finding, "state"), Some(a.state.as_str()));
-    (a.state, a.finding)
+    let state = a.state;
+    let f = report::finding(&Assessment::DaemonLiveness(a));
+    assert_eq!(fact_str(&f, "state"), Some(state.as_str()));
+    (state, f)
 }
 
 /// mdmclient received ScheduleOSUpdate at 09:00 and nothing answered it; no 200 at all.

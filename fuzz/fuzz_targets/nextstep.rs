@@ -1,4 +1,5 @@
-//! Fuzz target: old-style (NeXTSTEP) plist text and the any-form plist loader. Must never panic.
+//! Fuzz target: the old-style (NeXTSTEP) pre-pass and plist reading, and the any-form plist
+//! loader. Must never panic.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use mdmwatch::parse::nextstep;
@@ -6,12 +7,8 @@ use mdmwatch::parse::nextstep;
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     if let Ok(v) = nextstep::parse(&text) {
-        let _ = v.leaves();
-        let _ = v.to_plist();
-        let _ = v.find("softwareupdate.install-state");
-    }
-    if let Ok((_, used)) = nextstep::parse_prefix(&text) {
-        assert!(used <= text.len(), "parse_prefix consumed past the end");
+        let _ = nextstep::leaves(&v);
+        let _ = nextstep::find(&v, "softwareupdate.install-state");
     }
     if let Some(open) = text.find('{') {
         if let Some(end) = nextstep::block_end(&text, open) {

@@ -4,7 +4,7 @@
 //! probe summary (to know whether the output was cut) and `obs.now`; never the clock, never I/O.
 //! The window is `[now - cfg.liveness_window_minutes, now]`; entries later than `now` (a capture
 //! replayed with a skewed clock) are kept and noted. Addigy's published rule ("successfully
-//! communicated with the MDM server in the last 90 minutes", seed 004) calls a Mac the server
+//! communicated with the MDM server in the last 90 minutes", its MDM Watchdog documentation) calls a Mac the server
 //! simply did not contact *stuck*; this check calls it *quiet* and `ok` unless
 //! `cfg.strict_addigy`, because a restart cannot make a silent server send anything, and heal
 //! restarts only on `Stuck`. Stuck therefore needs positive evidence: a command never answered,
@@ -12,12 +12,11 @@
 
 use chrono::{DateTime, Duration, FixedOffset};
 
-use super::{Assessment, Liveness, CLIENT_LIVENESS};
+use super::{Evidence, Judgement, Liveness, Status};
 use crate::config::Config;
 use crate::observe::Observations;
 use crate::parse::mdm_log::{MdmEvent, MdmEventKind, MdmLog};
 use crate::probes;
-use crate::report::{Evidence, Finding, Status};
 
 /// A command younger than this may still be in progress (InstallApplication, a DDM sync):
 /// only older unanswered commands are evidence.
@@ -74,9 +73,9 @@ pub(crate) fn evidence_of(source: &str, e: &crate::parse::mdm_log::LogLine) -> E
     Evidence::log(source, e.timestamp.clone(), e.message.clone())
 }
 
-/// Why a client is stuck.
+/// Why mdmclient is stuck.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StuckKind {
+pub enum ClientStuckKind {
     /// `Processing server request: X` with no later (200) exchange.
     UnansweredCommand,
     /// The last exchanges since the last success all failed.
@@ -87,13 +86,13 @@ pub enum StuckKind {
     StrictNo200,
 }
 
-impl StuckKind {
+impl ClientStuckKind {
     pub fn as_str(self) -> &'static str {
         match self {
-            StuckKind::UnansweredCommand => "unanswered_command",
-            StuckKind::FailingCheckIns => "failing_check_ins",
-            StuckKind::NoSuccess => "no_success",
-            StuckKind::StrictNo200 => "strict_addigy_no_200",
+            ClientStuckKind::UnansweredCommand => "unanswered_command",
+            ClientStuckKind::FailingCheckIns => "failing_check_ins",
+            ClientStuckKind::NoSuccess => "no_success",
+            ClientStuckKind::StrictNo200 => "strict_addigy_no_200",
         }
     }
 }
@@ -163,20 +162,20 @@ pub(crate) fn view<'a>(log: &'a MdmLog, w: &Window) -> ClientView<'a> {
 }
 
 /// The state the evidence supports, before considering truncation.
-fn decide(v: &ClientView<'_>, strict: bool) -> (Liveness, Option<StuckKind>) {
+fn decide(v: &ClientView<'_>, strict: bool) -> (Liveness, Option<ClientStuckKind>) {
     if strict {
         // Addigy's rule, literally: any HTTP 200 in the window, or stuck.
         return if v.any_200 {
             (Liveness::Alive, None)
         } else {
-            (Liveness::Stuck, Some(StuckKind::StrictNo200))
+            (Liveness::Stuck, Some(ClientStuckKind::StrictNo200))
         };
     }
     if v.events.is_empty() {
         return (Liveness::Quiet, None);
     }
     if v.unanswered.is_some() {
-        return (Liveness::Stuck, Some(StuckKind::UnansweredCommand));
+        return (Liveness::Stuck, Some(ClientStuckKind::UnansweredCommand));
     }
     if v.last_success.is_none() {
         let tried = v.errors > 0
@@ -184,7 +183,7 @@ fn decide(v: &ClientView<'_>, strict: bool) -> (Liveness, Option<StuckKind>) {
                 .iter()
                 .any(|e| matches!(e.kind, MdmEventKind::Request { .. }));
         return if tried {
-            (Liveness::Stuck, Some(StuckKind::NoSuccess))
+            (Liveness::Stuck, Some(ClientStuckKind::NoSuccess))
         } else {
             // Only commands still inside the grace period: a command arrives inside a server
             // response, so the channel works and mdmclient is busy with it.
@@ -192,7 +191,7 @@ fn decide(v: &ClientView<'_>, strict: bool) -> (Liveness, Option<StuckKind>) {
         };
     }
     if v.failures_since_success.len() >= FAILURES_SINCE_SUCCESS {
-        return (Liveness::Stuck, Some(StuckKind::FailingCheckIns));
+        return (Liveness::Stuck, Some(ClientStuckKind::FailingCheckIns));
     }
     (Liveness::Alive, None)
 }
@@ -206,21 +205,52 @@ fn pick<'a>(picked: &mut Vec<&'a MdmEvent>, e: Option<&'a MdmEvent>) {
     }
 }
 
-fn ts(e: Option<&MdmEvent>) -> serde_json::Value {
-    e.map(|e| serde_json::Value::from(e.line.timestamp.clone()))
-        .unwrap_or(serde_json::Value::Null)
+fn ts(e: Option<&MdmEvent>) -> Option<String> {
+    e.map(|e| e.line.timestamp.clone())
 }
 
-pub fn assess(obs: &Observations, cfg: &Config) -> Assessment {
+/// mdmclient's liveness in the window and the log figures behind it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientLivenessAssessment {
+    pub judgement: Judgement,
+    pub state: Liveness,
+    pub window_minutes: u32,
+    /// `None` when the log is unknown.
+    pub log: Option<ClientLogReading>,
+}
+
+/// What the window of the mdmclient log showed. Timestamps are as the log printed them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientLogReading {
+    pub strict_addigy: bool,
+    /// Set only when the state is `Stuck`.
+    pub stuck_kind: Option<ClientStuckKind>,
+    pub last_success: Option<String>,
+    pub last_error: Option<String>,
+    pub last_error_text: Option<String>,
+    pub last_command: Option<String>,
+    pub last_command_at: Option<String>,
+    pub unanswered_command: Option<String>,
+    pub successes: usize,
+    pub errors: usize,
+    pub commands: usize,
+    pub entries: u64,
+    pub skipped_lines: u64,
+    pub user_channel_lines: u64,
+    pub future_entries: usize,
+    pub truncated: bool,
+}
+
+pub fn assess(obs: &Observations, cfg: &Config) -> ClientLivenessAssessment {
     let source = probes::LOG_MDMCLIENT;
     let log = match &obs.mdm_log {
         Ok(l) => l,
         Err(u) => {
-            return Assessment {
-                finding: Finding::unknown(CLIENT_LIVENESS, format!("mdmclient log unknown: {u}"))
-                    .fact("state", Liveness::Unknown.as_str())
-                    .fact("window_minutes", cfg.liveness_window_minutes),
+            return ClientLivenessAssessment {
+                judgement: Judgement::unknown(format!("mdmclient log unknown: {u}")),
                 state: Liveness::Unknown,
+                window_minutes: cfg.liveness_window_minutes,
+                log: None,
             }
         }
     };
@@ -274,17 +304,17 @@ pub fn assess(obs: &Observations, cfg: &Config) -> Assessment {
             ),
             None => format!("alive: a command arrived in {window_text} and is being processed"),
         },
-        (Liveness::Stuck, Some(StuckKind::UnansweredCommand)) => format!(
+        (Liveness::Stuck, Some(ClientStuckKind::UnansweredCommand)) => format!(
             "stuck: command {} received at {} was never answered (no HTTP 200 exchange after it)",
             v.unanswered.and_then(|e| e.command()).unwrap_or("?"),
             v.unanswered.map(|e| e.line.timestamp.as_str()).unwrap_or("?")
         ),
-        (Liveness::Stuck, Some(StuckKind::FailingCheckIns)) => format!(
+        (Liveness::Stuck, Some(ClientStuckKind::FailingCheckIns)) => format!(
             "stuck: the last {} exchanges failed since the last success at {}",
             v.failures_since_success.len(),
             v.last_success.map(|e| e.line.timestamp.as_str()).unwrap_or("?")
         ),
-        (Liveness::Stuck, Some(StuckKind::NoSuccess)) => format!(
+        (Liveness::Stuck, Some(ClientStuckKind::NoSuccess)) => format!(
             "stuck: {} errors and no successful exchange in {window_text}",
             v.errors
         ),
@@ -293,12 +323,9 @@ pub fn assess(obs: &Observations, cfg: &Config) -> Assessment {
         ),
     };
     let mut finding = match state {
-        Liveness::Unknown => Finding::unknown(
-            CLIENT_LIVENESS,
-            reason.unwrap_or_else(|| "no verdict".into()),
-        ),
-        Liveness::Stuck => Finding::new(CLIENT_LIVENESS, Status::Failed, summary),
-        Liveness::Alive | Liveness::Quiet => Finding::new(CLIENT_LIVENESS, Status::Ok, summary),
+        Liveness::Unknown => Judgement::unknown(reason.unwrap_or_else(|| "no verdict".into())),
+        Liveness::Stuck => Judgement::new(Status::Failed, summary),
+        Liveness::Alive | Liveness::Quiet => Judgement::new(Status::Ok, summary),
     };
     if !notes.is_empty() && state != Liveness::Unknown {
         finding.summary = format!("{} ({})", finding.summary, notes.join("; "));
@@ -320,38 +347,28 @@ pub fn assess(obs: &Observations, cfg: &Config) -> Assessment {
         finding = finding.evidence(evidence_of(source, &e.line));
     }
 
-    finding = finding
-        .fact("state", state.as_str())
-        .fact("window_minutes", cfg.liveness_window_minutes)
-        .fact("strict_addigy", cfg.strict_addigy)
-        .fact(
-            "stuck_reason",
-            kind.filter(|_| state == Liveness::Stuck)
-                .map(StuckKind::as_str),
-        )
-        .fact("last_success", ts(v.last_success))
-        .fact("last_error", ts(v.last_error))
-        .fact(
-            "last_error_text",
-            v.last_error.map(|e| e.line.message.clone()),
-        )
-        .fact(
-            "last_command",
-            v.last_command.and_then(|e| e.command()).map(str::to_string),
-        )
-        .fact("last_command_at", ts(v.last_command))
-        .fact(
-            "unanswered_command",
-            v.unanswered.and_then(|e| e.command()).map(str::to_string),
-        )
-        .fact("successes", v.successes as u64)
-        .fact("errors", v.errors as u64)
-        .fact("commands", v.commands as u64)
-        .fact("entries", log.stats.entries)
-        .fact("skipped_lines", log.stats.skipped)
-        .fact("user_channel_lines", log.counts.user_channel)
-        .fact("future_entries", v.future as u64)
-        .fact("truncated", truncated);
-    finding = finding.remediation(REMEDIATION);
-    Assessment { finding, state }
+    let reading = ClientLogReading {
+        strict_addigy: cfg.strict_addigy,
+        stuck_kind: kind.filter(|_| state == Liveness::Stuck),
+        last_success: ts(v.last_success),
+        last_error: ts(v.last_error),
+        last_error_text: v.last_error.map(|e| e.line.message.clone()),
+        last_command: v.last_command.and_then(|e| e.command()).map(str::to_string),
+        last_command_at: ts(v.last_command),
+        unanswered_command: v.unanswered.and_then(|e| e.command()).map(str::to_string),
+        successes: v.successes,
+        errors: v.errors,
+        commands: v.commands,
+        entries: log.stats.entries,
+        skipped_lines: log.stats.skipped,
+        user_channel_lines: log.counts.user_channel,
+        future_entries: v.future,
+        truncated,
+    };
+    ClientLivenessAssessment {
+        judgement: finding.remediation(REMEDIATION),
+        state,
+        window_minutes: cfg.liveness_window_minutes,
+        log: Some(reading),
+    }
 }

@@ -1,7 +1,7 @@
 //! `softwareupdate.daemon_liveness`: Addigy's rule plus what the softwareupdated log shows.
 //!
 //! Pure: reads `obs.su_log`, `obs.mdm_log` (for the last command) and `obs.now`; no I/O.
-//! Addigy's rule (seed 004): "the MDM Client is stuck and the last command received was related
+//! Addigy's rule (its MDM Watchdog documentation): "the MDM Client is stuck and the last command received was related
 //! to software updates". Restarting softwareupdated blindly breaks Software Update
 //! ("Couldn't communicate with helper application", fleetdm/fleet#11777), so outside
 //! `strict_addigy` this check is conservative: `Stuck` needs positive evidence (progress that
@@ -14,12 +14,11 @@
 use chrono::{DateTime, FixedOffset};
 
 use super::client_liveness::{self, probe_truncated, Window};
-use super::{Assessment, InstallActivity, Liveness, DAEMON_LIVENESS};
+use super::{Evidence, InstallActivity, Judgement, Liveness, Status};
 use crate::config::Config;
 use crate::observe::Observations;
 use crate::parse::su_log::{SuEvent, SuEventKind, SuLog};
 use crate::probes;
-use crate::report::{Evidence, Finding, Status};
 
 /// Commands Addigy's rule treats as software-update commands (Apple's MDM command names).
 pub const SOFTWARE_UPDATE_COMMANDS: &[&str] = &[
@@ -44,18 +43,18 @@ free disk space and power, and run `softwareupdate --list` to see whether a scan
 
 /// Why softwareupdated is stuck.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StuckKind {
+pub enum DaemonStuckKind {
     ProgressStalled,
     RepeatedFailures,
     AddigyRule,
 }
 
-impl StuckKind {
+impl DaemonStuckKind {
     pub fn as_str(self) -> &'static str {
         match self {
-            StuckKind::ProgressStalled => "progress_stalled",
-            StuckKind::RepeatedFailures => "repeated_failures",
-            StuckKind::AddigyRule => "addigy_rule",
+            DaemonStuckKind::ProgressStalled => "progress_stalled",
+            DaemonStuckKind::RepeatedFailures => "repeated_failures",
+            DaemonStuckKind::AddigyRule => "addigy_rule",
         }
     }
 }
@@ -199,27 +198,57 @@ fn ev(e: &SuEvent) -> Evidence {
     )
 }
 
-/// Adds the facts every outcome carries.
+/// softwareupdated's liveness in the window and the log figures behind it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DaemonLivenessAssessment {
+    pub judgement: Judgement,
+    pub state: Liveness,
+    pub window_minutes: u32,
+    /// The mdmclient state Addigy's rule was applied with.
+    pub mdmclient_state: Liveness,
+    /// Addigy's rule matched: mdmclient is stuck and its last command was this software-update
+    /// command.
+    pub su_command: Option<String>,
+    /// Why it is stuck (only when `Stuck`).
+    pub stuck_kind: Option<DaemonStuckKind>,
+    /// `None` when the softwareupdated log is unknown.
+    pub log: Option<DaemonLogReading>,
+}
+
+/// What the window of the softwareupdated log showed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DaemonLogReading {
+    /// The newest progress line's timestamp, as the log printed it.
+    pub last_progress: Option<String>,
+    pub failures: usize,
+    pub last_install_state: Option<String>,
+    pub status_reports: u64,
+    pub future_entries: usize,
+    pub truncated: bool,
+}
+
+/// The assessment every outcome builds.
 fn finish(
-    f: Finding,
+    j: Judgement,
     state: Liveness,
     cfg: &Config,
     mdmclient: Liveness,
     addigy: &Option<(String, String)>,
-) -> Assessment {
-    Assessment {
-        finding: f
-            .fact("state", state.as_str())
-            .fact("window_minutes", cfg.liveness_window_minutes)
-            .fact("mdmclient_state", mdmclient.as_str())
-            .fact("addigy_rule", addigy.is_some())
-            .fact("su_command", addigy.as_ref().map(|(c, _)| c.clone()))
-            .remediation(REMEDIATION),
+    stuck_kind: Option<DaemonStuckKind>,
+    log: Option<DaemonLogReading>,
+) -> DaemonLivenessAssessment {
+    DaemonLivenessAssessment {
+        judgement: j.remediation(REMEDIATION),
         state,
+        window_minutes: cfg.liveness_window_minutes,
+        mdmclient_state: mdmclient,
+        su_command: addigy.as_ref().map(|(c, _)| c.clone()),
+        stuck_kind,
+        log,
     }
 }
 
-pub fn assess(obs: &Observations, cfg: &Config, mdmclient: Liveness) -> Assessment {
+pub fn assess(obs: &Observations, cfg: &Config, mdmclient: Liveness) -> DaemonLivenessAssessment {
     let w = Window::new(obs.now, cfg.liveness_window_minutes);
     let addigy_for = |ddm: bool| {
         if mdmclient == Liveness::Stuck {
@@ -236,24 +265,32 @@ pub fn assess(obs: &Observations, cfg: &Config, mdmclient: Liveness) -> Assessme
             // Addigy never read this log; strict mode follows it. Otherwise an unknown log means
             // we cannot tell a busy softwareupdated from a hung one, so no verdict.
             if let (true, Some((cmd, at))) = (cfg.strict_addigy, &addigy) {
-                let f = Finding::new(
-                    DAEMON_LIVENESS,
+                let j = Judgement::new(
                     Status::Failed,
                     format!("stuck (strict Addigy rule): mdmclient is stuck and its last command was {cmd} at {at}; the softwareupdated log is unknown ({u})"),
-                )
-                .fact("stuck_reason", StuckKind::AddigyRule.as_str());
-                return finish(f, Liveness::Stuck, cfg, mdmclient, &addigy);
+                );
+                return finish(
+                    j,
+                    Liveness::Stuck,
+                    cfg,
+                    mdmclient,
+                    &addigy,
+                    Some(DaemonStuckKind::AddigyRule),
+                    None,
+                );
             }
             let reason = match &addigy {
                 Some((cmd, _)) => format!("mdmclient is stuck on {cmd} (Addigy's rule) but the softwareupdated log is unknown ({u}): not calling softwareupdated stuck without it"),
                 None => format!("softwareupdated log unknown: {u}"),
             };
             return finish(
-                Finding::unknown(DAEMON_LIVENESS, reason),
+                Judgement::unknown(reason),
                 Liveness::Unknown,
                 cfg,
                 mdmclient,
                 &addigy,
+                None,
+                None,
             );
         }
     };
@@ -267,7 +304,7 @@ pub fn assess(obs: &Observations, cfg: &Config, mdmclient: Liveness) -> Assessme
         evidence.push(p);
         (
             Liveness::Stuck,
-            Some(StuckKind::ProgressStalled),
+            Some(DaemonStuckKind::ProgressStalled),
             format!(
                 "stuck: update progress stopped part-way at {} ({} min before now) with no completion or failure since",
                 p.line.timestamp,
@@ -278,7 +315,7 @@ pub fn assess(obs: &Observations, cfg: &Config, mdmclient: Liveness) -> Assessme
         evidence.extend(v.failures.iter().rev().take(3));
         (
             Liveness::Stuck,
-            Some(StuckKind::RepeatedFailures),
+            Some(DaemonStuckKind::RepeatedFailures),
             format!(
                 "stuck: {} software-update failures in {window_text} and nothing working since the last at {}",
                 v.failures.len(),
@@ -291,7 +328,7 @@ pub fn assess(obs: &Observations, cfg: &Config, mdmclient: Liveness) -> Assessme
     {
         (
             Liveness::Stuck,
-            Some(StuckKind::AddigyRule),
+            Some(DaemonStuckKind::AddigyRule),
             format!("stuck (Addigy's rule): mdmclient is stuck and its last command was {cmd} at {at}; softwareupdated logged no progress in the last {STALL_MINUTES} min"),
         )
     } else if v
@@ -365,31 +402,31 @@ pub fn assess(obs: &Observations, cfg: &Config, mdmclient: Liveness) -> Assessme
         ));
     }
     let mut finding = match state {
-        Liveness::Unknown => Finding::unknown(DAEMON_LIVENESS, summary),
-        Liveness::Stuck => Finding::new(DAEMON_LIVENESS, Status::Failed, summary),
-        Liveness::Alive | Liveness::Quiet => Finding::new(DAEMON_LIVENESS, Status::Ok, summary),
+        Liveness::Unknown => Judgement::unknown(summary),
+        Liveness::Stuck => Judgement::new(Status::Failed, summary),
+        Liveness::Alive | Liveness::Quiet => Judgement::new(Status::Ok, summary),
     };
     evidence.sort_by_key(|e| e.line.time);
     for e in evidence.into_iter().take(client_liveness::MAX_EVIDENCE) {
         finding = finding.evidence(ev(e));
     }
-    let ts = |e: Option<&SuEvent>| e.map(|e| e.line.timestamp.clone());
-    finding = finding
-        .fact(
-            "stuck_reason",
-            kind.filter(|_| state == Liveness::Stuck)
-                .map(StuckKind::as_str),
-        )
-        .fact("last_progress", ts(v.last_progress))
-        .fact("failures", v.failures.len() as u64)
-        .fact(
-            "last_install_state",
-            v.last_report.and_then(report_state).map(str::to_string),
-        )
-        .fact("status_reports", log.counts.status_reports)
-        .fact("future_entries", v.future as u64)
-        .fact("truncated", truncated);
-    finish(finding, state, cfg, mdmclient, &addigy)
+    let reading = DaemonLogReading {
+        last_progress: v.last_progress.map(|e| e.line.timestamp.clone()),
+        failures: v.failures.len(),
+        last_install_state: v.last_report.and_then(report_state).map(str::to_string),
+        status_reports: log.counts.status_reports,
+        future_entries: v.future,
+        truncated,
+    };
+    finish(
+        finding,
+        state,
+        cfg,
+        mdmclient,
+        &addigy,
+        kind.filter(|_| state == Liveness::Stuck),
+        Some(reading),
+    )
 }
 
 /// Whether the softwareupdated log shows an install in progress: progress within the last

@@ -3,26 +3,24 @@
 //! Declarations come from the state file (`parse::ddm_state`); their `TargetLocalDateTime` has no
 //! zone and is the device's local time (Apple's enforcement schema), so the time left is taken
 //! against `obs.now`'s wall clock in the device's UTC offset. A declaration whose target is not
-//! newer than the running version is `satisfied`: Apple ignores it (seed 001). The device's status
+//! newer than the running version is `satisfied`: Apple ignores it (Apple, *Managing software updates for IT*). The device's status
 //! is the newest `Reporting status` block in the softwareupdated log (`parse::ddm_status`):
 //! `installing` there is what [`install_activity`] reports to heal; a passed deadline with
-//! install-state `failed` is a failure carrying the failure reason (seed 000, phase 5).
+//! install-state `failed` is a failure carrying the failure reason (Apple Platform Deployment, *Knowing the phases of Apple software update enforcement*, phase 5).
 
 use std::cmp::Ordering;
 
 use chrono::NaiveDateTime;
-use serde_json::{json, Value};
 
 use super::su_pending::kind_of;
-use super::{InstallActivity, DDM};
+use super::{Evidence, InstallActivity, Judgement, Status, UpdateKind};
 use crate::config::Config;
 use crate::observe::Observations;
 use crate::parse::ddm_state::Declaration;
-use crate::parse::ddm_status::{self, DdmStatus, InstallState};
+use crate::parse::ddm_status::{self, DdmStatus, FailureReason, InstallState, PendingVersion};
 use crate::parse::su_log::StatusReport;
 use crate::parse::sw_vers::{compare_versions, SwVers};
 use crate::probes;
-use crate::report::{Evidence, Finding, Status};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeclState {
@@ -60,11 +58,11 @@ pub fn classify(d: &Declaration, running: Option<&SwVers>) -> DeclState {
     }
 }
 
-/// "update", "upgrade" or "rsr" for an active declaration.
-pub fn target_kind(d: &Declaration, running: &SwVers) -> &'static str {
+/// The update kind of an active declaration.
+pub fn target_kind(d: &Declaration, running: &SwVers) -> UpdateKind {
     let target = d.target_os_version.as_deref().unwrap_or("");
     if compare_versions(target, &running.product_version) == Ordering::Equal {
-        "rsr"
+        UpdateKind::Rsr
     } else {
         kind_of(target, &running.product_version)
     }
@@ -119,7 +117,92 @@ fn human_span(minutes: i64) -> String {
     }
 }
 
-pub fn check(obs: &Observations, _cfg: &Config) -> Finding {
+/// The declarations, the device's DDM status and what they add up to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DdmAssessment {
+    pub judgement: Judgement,
+    /// The newest install state the device reported.
+    pub install_state: Option<InstallState>,
+    pub failure: Option<DdmFailure>,
+    /// The newest status report's pending version.
+    pub pending_version: Option<PendingVersion>,
+    /// Why the device's status is unknown (the softwareupdate log could not be read).
+    pub status_unknown: Option<String>,
+    /// `None` when the declarations could not be read.
+    pub declarations: Option<Declarations>,
+    /// Why the declared target cannot be installed (a passed deadline), for readiness.
+    pub blocker: Option<String>,
+}
+
+/// A failed enforced install, and where the record came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DdmFailure {
+    pub reason: FailureReason,
+    pub source: FailureSource,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureSource {
+    /// `softwareupdate.failure-reason` of a status report.
+    StatusReport,
+    /// `DDMPersistedErrorKey` of the SoftwareUpdate preferences.
+    PersistedError,
+}
+
+impl FailureSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailureSource::StatusReport => "softwareupdate.failure-reason",
+            FailureSource::PersistedError => "DDMPersistedErrorKey",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Declarations {
+    pub items: Vec<DeclarationState>,
+    pub global_settings: Vec<(String, String)>,
+    /// The active declaration that binds first; `None` when all are satisfied or none exist.
+    pub target: Option<Target>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeclarationState {
+    pub declaration: Declaration,
+    pub state: DeclState,
+    /// Minutes from now to the deadline (negative once passed).
+    pub minutes_left: Option<i64>,
+}
+
+/// The declared target that binds first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    pub key: String,
+    pub os_version: Option<String>,
+    pub build_version: Option<String>,
+    pub deadline_local: Option<String>,
+    /// `None` when the running version is unknown.
+    pub kind: Option<UpdateKind>,
+    pub state: DeclState,
+    pub minutes_left: Option<i64>,
+    pub deadline_passed: Option<bool>,
+}
+
+impl Target {
+    /// `15.2 (24C101)`, `?` for a missing version.
+    pub fn label(&self) -> String {
+        format!(
+            "{}{}",
+            self.os_version.as_deref().unwrap_or("?"),
+            self.build_version
+                .as_deref()
+                .map(|b| format!(" ({b})"))
+                .unwrap_or_default()
+        )
+    }
+}
+
+pub fn assess(obs: &Observations, _cfg: &Config) -> DdmAssessment {
     let running = obs.sw_vers.as_ref().ok();
     let status = latest_status(obs);
     let install_state = latest_install_state(obs).map(|(_, s)| s);
@@ -131,44 +214,47 @@ pub fn check(obs: &Observations, _cfg: &Config) -> Finding {
     // preferences (DDMPersistedErrorKey, same {count; reason; timestamp} shape) is the next best
     // record of why the enforced install failed.
     let (failure, failure_source) = match failure {
-        Some(f) => (Some(f), "softwareupdate.failure-reason"),
+        Some(f) => (Some(f), FailureSource::StatusReport),
         None => (
             obs.su_prefs
                 .as_ref()
                 .ok()
                 .and_then(|p| p.ddm_error.clone())
                 .filter(|f| f.count > 0),
-            "DDMPersistedErrorKey",
+            FailureSource::PersistedError,
         ),
     };
     let failure_text = failure.as_ref().map(|f| {
         format!(
-            "{} (failed {} time(s){}; {failure_source})",
+            "{} (failed {} time(s){}; {})",
             f.reason.as_deref().unwrap_or("no reason given"),
             f.count,
             f.timestamp
                 .as_deref()
                 .map(|t| format!(", last {t}"))
-                .unwrap_or_default()
+                .unwrap_or_default(),
+            failure_source.as_str()
         )
     });
     let now_local: NaiveDateTime = obs.now.naive_local();
 
-    let mut f = Finding::new(DDM, Status::Ok, "");
-    f = f
-        .fact("install_state", json!(install_state.as_ref().map(|s| s.as_str().to_string())))
-        .fact(
-            "failure_reason",
-            json!(failure.as_ref().map(|fr| json!({"count": fr.count, "reason": fr.reason, "timestamp": fr.timestamp, "source": failure_source}))),
-        )
-        .fact(
-            "pending_version",
-            json!(status.as_ref().and_then(|(_, s)| s.pending_version.as_ref()).map(|p| json!({"os_version": p.os_version, "build_version": p.build_version, "target_local_date_time": p.target_local_date_time}))),
-        );
+    let mut out = DdmAssessment {
+        judgement: Judgement::new(Status::Ok, ""),
+        install_state: install_state.clone(),
+        failure: failure.clone().map(|reason| DdmFailure {
+            reason,
+            source: failure_source,
+        }),
+        pending_version: status.as_ref().and_then(|(_, s)| s.pending_version.clone()),
+        status_unknown: obs.su_log.as_ref().err().map(|u| u.to_string()),
+        declarations: None,
+        blocker: None,
+    };
+    let f = &mut out.judgement;
     if let Some((r, _)) = &status {
         let block = ddm_status::block(&r.text).unwrap_or(&r.text);
         let flat: String = block.split_whitespace().collect::<Vec<_>>().join(" ");
-        f = f.evidence(Evidence::log(
+        f.evidence.push(Evidence::log(
             probes::LOG_SOFTWAREUPDATE,
             r.timestamp.clone(),
             format!(
@@ -178,47 +264,40 @@ pub fn check(obs: &Observations, _cfg: &Config) -> Finding {
             ),
         ));
     }
-    if let Err(u) = &obs.su_log {
-        f = f.fact("status_unknown_reason", u.to_string());
-    }
 
     let state = match &obs.ddm_state {
         Ok(s) => s,
         Err(u) => {
             // Without the declarations only the device's status can be told.
-            let mut out = Finding::unknown(DDM, format!("declarations unknown ({u})"));
-            out.evidence = f.evidence;
-            out.facts = f.facts;
+            let mut j = Judgement::unknown(format!("declarations unknown ({u})"));
+            j.evidence = std::mem::take(&mut f.evidence);
             if install_state == Some(InstallState::Failed) {
-                out.status = Status::Warning;
-                out.summary = format!(
+                j.status = Status::Warning;
+                j.summary = format!(
                     "the device reports a failed install: {}; declarations unknown ({u})",
                     failure_text
                         .clone()
                         .unwrap_or_else(|| "no reason given".into())
                 );
             }
+            out.judgement = j;
             return out;
         }
     };
 
-    let mut decls = Vec::new();
+    let mut items = Vec::new();
     let mut active: Vec<(&Declaration, DeclState)> = Vec::new();
     for d in &state.declarations {
         let st = classify(d, running);
         let minutes = d
             .target_local_date_time
             .map(|t| (t - now_local).num_minutes());
-        decls.push(json!({
-            "key": d.key,
-            "target_os_version": d.target_os_version,
-            "target_build_version": d.target_build_version,
-            "target_local_date_time": d.target_local_date_time_raw,
-            "details_url": d.details_url,
-            "state": st.as_str(),
-            "minutes_left": minutes,
-        }));
-        f = f.evidence(Evidence::line(
+        items.push(DeclarationState {
+            declaration: d.clone(),
+            state: st,
+            minutes_left: minutes,
+        });
+        f.evidence.push(Evidence::line(
             probes::DDM_STATE,
             format!(
                 "Declarations.{}: TargetOSVersion {} TargetBuildVersion {} TargetLocalDateTime {}",
@@ -232,14 +311,11 @@ pub fn check(obs: &Observations, _cfg: &Config) -> Finding {
             active.push((d, st));
         }
     }
-    f = f.fact("declarations", Value::Array(decls)).fact(
-        "global_settings",
-        json!(state
-            .global_settings
-            .iter()
-            .cloned()
-            .collect::<std::collections::BTreeMap<_, _>>()),
-    );
+    let mut declarations = Declarations {
+        items,
+        global_settings: state.global_settings.clone(),
+        target: None,
+    };
     // The declaration that binds first: earliest deadline (unreadable deadlines last).
     active.sort_by_key(|(d, _)| d.target_local_date_time.unwrap_or(NaiveDateTime::MAX));
     let Some((d, st)) = active.first().copied() else {
@@ -252,7 +328,6 @@ pub fn check(obs: &Observations, _cfg: &Config) -> Finding {
                 running.map(|r| r.full_version()).unwrap_or_default()
             )
         };
-        f = f.fact("target", Value::Null);
         if install_state == Some(InstallState::Failed) {
             f.status = Status::Warning;
             f.summary.push_str(&format!(
@@ -262,36 +337,28 @@ pub fn check(obs: &Observations, _cfg: &Config) -> Finding {
                     .unwrap_or_else(|| "no reason given".into())
             ));
         }
-        return f;
+        out.declarations = Some(declarations);
+        return out;
     };
-    let target = format!(
-        "{}{}",
-        d.target_os_version.as_deref().unwrap_or("?"),
-        d.target_build_version
-            .as_deref()
-            .map(|b| format!(" ({b})"))
-            .unwrap_or_default()
-    );
-    let kind = running.map(|r| target_kind(d, r));
     let minutes = d
         .target_local_date_time
         .map(|t| (t - now_local).num_minutes());
     let passed = minutes.map(|m| m <= 0);
-    f = f.fact(
-        "target",
-        json!({
-            "key": d.key,
-            "os_version": d.target_os_version,
-            "build_version": d.target_build_version,
-            "deadline_local": d.target_local_date_time_raw,
-            "kind": kind,
-            "state": st.as_str(),
-            "minutes_left": minutes,
-            "deadline_passed": passed,
-        }),
-    );
-    f = f.remediation(
-        "check the device's softwareupdate.failure-reason; install the target version before the deadline (System Settings > General > Software Update) or fix what blocks it (power, disk, bootstrap token)",
+    let t = Target {
+        key: d.key.clone(),
+        os_version: d.target_os_version.clone(),
+        build_version: d.target_build_version.clone(),
+        deadline_local: d.target_local_date_time_raw.clone(),
+        kind: running.map(|r| target_kind(d, r)),
+        state: st,
+        minutes_left: minutes,
+        deadline_passed: passed,
+    };
+    let target = t.label();
+    declarations.target = Some(t);
+    out.declarations = Some(declarations);
+    f.remediation = Some(
+        "check the device's softwareupdate.failure-reason; install the target version before the deadline (System Settings > General > Software Update) or fix what blocks it (power, disk, bootstrap token)".into(),
     );
     let state_text = install_state
         .as_ref()
@@ -309,18 +376,14 @@ pub fn check(obs: &Observations, _cfg: &Config) -> Finding {
         }
         (Some(true), Some(InstallState::Failed)) => {
             f.status = Status::Failed;
-            f.facts.insert(
-                "blocker".into(),
-                format!(
-                    "deadline passed {} ago, install failed: {}",
-                    human_span(minutes.unwrap_or(0)),
-                    failure
-                        .as_ref()
-                        .and_then(|x| x.reason.clone())
-                        .unwrap_or_else(|| "no reason reported".into())
-                )
-                .into(),
-            );
+            out.blocker = Some(format!(
+                "deadline passed {} ago, install failed: {}",
+                human_span(minutes.unwrap_or(0)),
+                failure
+                    .as_ref()
+                    .and_then(|x| x.reason.clone())
+                    .unwrap_or_else(|| "no reason reported".into())
+            ));
             f.summary = format!(
                 "macOS {target} was due {deadline} ({} ago) and the install failed: {}",
                 human_span(minutes.unwrap_or(0)),
@@ -335,22 +398,18 @@ pub fn check(obs: &Observations, _cfg: &Config) -> Finding {
         }
         (Some(true), _) => {
             f.status = Status::Failed;
-            f.facts.insert(
-                "blocker".into(),
-                format!(
-                    "deadline passed {} ago, still on {}{}",
-                    human_span(minutes.unwrap_or(0)),
-                    running
-                        .map(|r| r.full_version())
-                        .unwrap_or_else(|| "an unknown version".into()),
-                    failure
-                        .as_ref()
-                        .and_then(|x| x.reason.clone())
-                        .map(|r| format!(", last failure: {r}"))
-                        .unwrap_or_default()
-                )
-                .into(),
-            );
+            out.blocker = Some(format!(
+                "deadline passed {} ago, still on {}{}",
+                human_span(minutes.unwrap_or(0)),
+                running
+                    .map(|r| r.full_version())
+                    .unwrap_or_else(|| "an unknown version".into()),
+                failure
+                    .as_ref()
+                    .and_then(|x| x.reason.clone())
+                    .map(|r| format!(", last failure: {r}"))
+                    .unwrap_or_default()
+            ));
             f.summary = format!(
                 "macOS {target} was due {deadline} ({} ago) and this Mac still runs {}; {state_text}{}",
                 human_span(minutes.unwrap_or(0)),
@@ -382,7 +441,7 @@ pub fn check(obs: &Observations, _cfg: &Config) -> Finding {
         f.summary
             .push_str(" (running version unknown: cannot tell whether it is satisfied)");
     }
-    f
+    out
 }
 
 #[cfg(test)]
@@ -436,18 +495,25 @@ mod tests {
                 ),
             ],
         );
-        let f = check(&o, &Config::default());
+        let a = assess(&o, &Config::default());
+        let f = &a.judgement;
         assert_eq!(f.status, Status::Failed);
         assert!(
             f.summary.contains("install failed: Not enough {space}"),
             "{}",
             f.summary
         );
-        assert_eq!(f.facts["install_state"], "failed");
-        assert_eq!(f.facts["failure_reason"]["count"], 2);
-        assert_eq!(f.facts["target"]["deadline_passed"], true);
+        assert_eq!(a.install_state, Some(InstallState::Failed));
+        assert_eq!(a.failure.as_ref().unwrap().reason.count, 2);
+        assert_eq!(
+            a.failure.as_ref().unwrap().source,
+            FailureSource::StatusReport
+        );
+        let target = a.declarations.unwrap().target.unwrap();
+        assert_eq!(target.deadline_passed, Some(true));
+        assert!(a.blocker.unwrap().contains("install failed"));
         // 2026-11-18T17:00 local vs 2026-11-20T10:00 local.
-        assert_eq!(f.facts["target"]["minutes_left"], -41 * 60);
+        assert_eq!(target.minutes_left, Some(-41 * 60));
     }
 
     #[test]
@@ -492,25 +558,29 @@ mod tests {
 
     #[test]
     fn future_deadline_and_satisfied_and_unknown() {
-        let f = check(
+        let a = assess(
             &obs(with(base(), ok("ddm_state", DECL_FUTURE))),
             &Config::default(),
         );
-        assert_eq!(f.status, Status::Ok);
-        assert_eq!(f.facts["target"]["minutes_left"], (5 * 24 + 7) * 60);
-        assert_eq!(f.facts["target"]["kind"], "update");
-        let f = check(
+        assert_eq!(a.judgement.status, Status::Ok);
+        let t = a.declarations.unwrap().target.unwrap();
+        assert_eq!(t.minutes_left, Some((5 * 24 + 7) * 60));
+        assert_eq!(t.kind, Some(UpdateKind::Update));
+        assert_eq!(t.label(), "15.2 (24C101)");
+        let a = assess(
             &obs(with(base(), ok("ddm_state", DECL_OLD))),
             &Config::default(),
         );
-        assert_eq!(f.status, Status::Ok);
-        assert_eq!(f.facts["declarations"][0]["state"], "satisfied");
-        assert!(f.facts["target"].is_null());
+        assert_eq!(a.judgement.status, Status::Ok);
+        let d = a.declarations.unwrap();
+        assert_eq!(d.items[0].state, DeclState::Satisfied);
+        assert!(d.target.is_none());
         let mut b = base();
         b.retain(|r| r.id != "ddm_state");
-        let f = check(&obs(b), &Config::default());
-        assert_eq!(f.status, Status::Unknown);
-        assert!(f.reason.unwrap().contains("ddm_state"));
+        let a = assess(&obs(b), &Config::default());
+        assert_eq!(a.judgement.status, Status::Unknown);
+        assert!(a.declarations.is_none());
+        assert!(a.judgement.reason.unwrap().contains("ddm_state"));
     }
 
     #[test]
@@ -544,9 +614,9 @@ mod tests {
         );
         assert_eq!(
             target_kind(&d("13.3.1", Some("22E772610a")), &running),
-            "rsr"
+            UpdateKind::Rsr
         );
-        assert_eq!(target_kind(&d("14.0", None), &running), "upgrade");
+        assert_eq!(target_kind(&d("14.0", None), &running), UpdateKind::Upgrade);
         let rsr = SwVers {
             build_version: "22E772610a".into(),
             ..running.clone()

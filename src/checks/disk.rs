@@ -2,21 +2,18 @@
 //!
 //! Free space: mdmclient's `AvailableDeviceCapacity` (GB) when present, as it counts purgeable
 //! space like the "available for important usage" figure SUPER and erase-install read
-//! (FIELD-NOTES); else `diskutil info -plist /` `APFSContainerFree` (the volume's `FreeSpace`
+//! (Macjutsu/super, grahampugh/erase-install); else `diskutil info -plist /` `APFSContainerFree` (the volume's `FreeSpace`
 //! can be 0 on APFS, Catalina fixture). Live "available for important usage" is not read: it
 //! needs a Foundation call outside the probe boundary. Needed: the pending update's download
 //! size when known (no probe here reports it, so it counts as 0 and the finding says so) plus
 //! headroom: 15 GB for an update, 25 GB for an upgrade (`Config::disk_headroom_*`, defaults
-//! from SUPER's prerequisite checks; Apple's guide only says "sufficient space", seed 001).
+//! from SUPER's prerequisite checks; Apple's guide only says "sufficient space", Apple, *Managing software updates for IT*).
 //! GB are decimal (10^9 bytes), as diskutil prints them.
 
-use serde_json::{json, Value};
-
-use super::DISK;
+use super::{Evidence, Judgement, Prerequisite, Status, UpdateKind};
 use crate::config::Config;
 use crate::observe::Observations;
 use crate::probes;
-use crate::report::{Evidence, Finding, Status};
 
 pub const GB: u64 = 1_000_000_000;
 
@@ -24,7 +21,77 @@ pub fn gb(bytes: u64) -> String {
     format!("{:.1} GB", bytes as f64 / GB as f64)
 }
 
-pub fn check(obs: &Observations, cfg: &Config) -> Finding {
+/// Free space against what each kind of update needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DiskAssessment {
+    pub judgement: Judgement,
+    /// `None` when no source gave a free-space figure.
+    pub space: Option<DiskSpace>,
+}
+
+/// Where the free-space figure came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FreeSource {
+    /// mdmclient QueryDeviceInformation `AvailableDeviceCapacity`.
+    DeviceCapacity,
+    /// `diskutil info -plist /` `APFSContainerFree`.
+    ContainerFree,
+    /// `diskutil info -plist /` `FreeSpace`.
+    VolumeFree,
+}
+
+impl FreeSource {
+    pub fn label(self) -> &'static str {
+        match self {
+            FreeSource::DeviceCapacity => "mdmclient AvailableDeviceCapacity",
+            FreeSource::ContainerFree => "diskutil APFSContainerFree",
+            FreeSource::VolumeFree => "diskutil FreeSpace",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DiskSpace {
+    pub free_bytes: u64,
+    pub free_source: FreeSource,
+    pub needed_update_bytes: u64,
+    pub needed_upgrade_bytes: u64,
+    pub headroom_update_gb: u64,
+    pub headroom_upgrade_gb: u64,
+    pub update: Prerequisite,
+    pub upgrade: Prerequisite,
+    /// `diskutil`'s figures when it answered: (APFSContainerFree, FreeSpace).
+    pub diskutil: Option<(Option<u64>, Option<u64>)>,
+    /// mdmclient's `AvailableDeviceCapacity` (GB) when printed.
+    pub device_capacity_gb: Option<f64>,
+    /// The "available for important usage" figure; `None` when unknown.
+    pub available_for_important_usage: Option<u64>,
+}
+
+impl DiskSpace {
+    /// Free GB rounded to one decimal, as the report prints it.
+    pub fn free_gb(&self) -> f64 {
+        (self.free_bytes as f64 / GB as f64 * 10.0).round() / 10.0
+    }
+
+    /// The prerequisite for one kind (RSRs have no published space figure: unknown).
+    pub fn for_kind(&self, kind: UpdateKind) -> Prerequisite {
+        match kind {
+            UpdateKind::Update => self.update,
+            UpdateKind::Upgrade => self.upgrade,
+            UpdateKind::Rsr => Prerequisite::Unknown,
+        }
+    }
+
+    pub fn headroom_gb(&self, kind: UpdateKind) -> u64 {
+        match kind {
+            UpdateKind::Upgrade => self.headroom_upgrade_gb,
+            _ => self.headroom_update_gb,
+        }
+    }
+}
+
+pub fn assess(obs: &Observations, cfg: &Config) -> DiskAssessment {
     let qdi = obs
         .device_info
         .as_ref()
@@ -32,13 +99,13 @@ pub fn check(obs: &Observations, cfg: &Config) -> Finding {
         .and_then(|d| d.available_device_capacity_gb());
     let diskutil = obs.disk.as_ref().ok().and_then(|d| d.free_bytes());
     let (free, source) = match (qdi, diskutil) {
-        (Some(g), _) => ((g * GB as f64) as u64, "mdmclient AvailableDeviceCapacity"),
+        (Some(g), _) => ((g * GB as f64) as u64, FreeSource::DeviceCapacity),
         (None, Some((b, key))) => (
             b,
             if key == "FreeSpace" {
-                "diskutil FreeSpace"
+                FreeSource::VolumeFree
             } else {
-                "diskutil APFSContainerFree"
+                FreeSource::ContainerFree
             },
         ),
         (None, None) => {
@@ -50,13 +117,22 @@ pub fn check(obs: &Observations, cfg: &Config) -> Finding {
                 Err(u) => u.to_string(),
                 Ok(_) => "no AvailableDeviceCapacity".into(),
             };
-            return Finding::unknown(DISK, format!("{why}; {qdi_why}"));
+            return DiskAssessment {
+                judgement: Judgement::unknown(format!("{why}; {qdi_why}")),
+                space: None,
+            };
         }
     };
     let download: u64 = 0;
     let need_update = download + cfg.disk_headroom_update_gb * GB;
     let need_upgrade = download + cfg.disk_headroom_upgrade_gb * GB;
-    let verdict = |need: u64| if free >= need { "meets" } else { "blocks" };
+    let verdict = |need: u64| {
+        if free >= need {
+            Prerequisite::Meets
+        } else {
+            Prerequisite::Blocks
+        }
+    };
     let (status, summary) = if free < need_update {
         (
             Status::Failed,
@@ -83,24 +159,10 @@ pub fn check(obs: &Observations, cfg: &Config) -> Finding {
             format!("{} free: enough for an update or an upgrade", gb(free)),
         )
     };
-    let mut f = Finding::new(DISK, status, summary)
-        .remediation("free space on the startup disk (empty the Trash, remove large caches or old installers); updates need the download size plus 15 GB, upgrades plus 25 GB")
-        .fact("free_bytes", free)
-        .fact("free_gb", (free as f64 / GB as f64 * 10.0).round() / 10.0)
-        .fact("free_source", source)
-        .fact("download_size_known", false)
-        .fact("needed_update_bytes", need_update)
-        .fact("needed_upgrade_bytes", need_upgrade)
-        .fact("headroom_update_gb", cfg.disk_headroom_update_gb)
-        .fact("headroom_upgrade_gb", cfg.disk_headroom_upgrade_gb)
-        .fact("headroom_source", "SUPER prerequisite checks (15 GB update, 25 GB upgrade, plus the download); Apple's guide only asks for sufficient space")
-        .fact("update", verdict(need_update))
-        .fact("upgrade", verdict(need_upgrade));
+    let mut j = Judgement::new(status, summary)
+        .remediation("free space on the startup disk (empty the Trash, remove large caches or old installers); updates need the download size plus 15 GB, upgrades plus 25 GB");
     if let Ok(d) = &obs.disk {
-        f = f
-            .fact("container_free_bytes", json!(d.container_free))
-            .fact("volume_free_bytes", json!(d.free_space));
-        f = f.evidence(Evidence::line(
+        j = j.evidence(Evidence::line(
             probes::DISKUTIL_ROOT,
             format!(
                 "APFSContainerFree {} FreeSpace {}{}",
@@ -118,49 +180,62 @@ pub fn check(obs: &Observations, cfg: &Config) -> Finding {
         ));
     }
     if let Some(g) = qdi {
-        f = f
-            .fact("available_device_capacity_gb", g)
-            .evidence(Evidence::line(
-                probes::MDMCLIENT_QDI,
-                format!("AvailableDeviceCapacity = {g}"),
-            ));
+        j = j.evidence(Evidence::line(
+            probes::MDMCLIENT_QDI,
+            format!("AvailableDeviceCapacity = {g}"),
+        ));
     }
     // Recorded beside the figure the verdict uses, labelled: on macOS this is CoreFoundation's
     // "available for important usage" (counts purgeable space), which SUPER and erase-install read.
     match &obs.available_space {
         Ok(b) => {
-            f = f
-                .fact("available_for_important_usage_bytes", *b)
-                .evidence(Evidence::line(
-                    probes::AVAILABLE_SPACE_ROOT,
-                    format!("available for important usage (sysinfo): {b} bytes"),
-                ))
+            j = j.evidence(Evidence::line(
+                probes::AVAILABLE_SPACE_ROOT,
+                format!("available for important usage (sysinfo): {b} bytes"),
+            ))
         }
         Err(u) => {
-            f = f
-                .fact("available_for_important_usage_bytes", Value::Null)
-                .evidence(Evidence::line(
-                    probes::AVAILABLE_SPACE_ROOT,
-                    format!("unknown: {u}"),
-                ))
+            j = j.evidence(Evidence::line(
+                probes::AVAILABLE_SPACE_ROOT,
+                format!("unknown: {u}"),
+            ))
         }
     }
     // One source may fail while the other answers: say which, so the figure's basis is clear.
     if let Err(u) = &obs.disk {
-        f = f.evidence(Evidence::line(
+        j = j.evidence(Evidence::line(
             probes::DISKUTIL_ROOT,
             format!("unknown: {u}"),
         ));
     }
     if let Err(u) = &obs.device_info {
-        f = f.evidence(Evidence::line(
+        j = j.evidence(Evidence::line(
             probes::MDMCLIENT_QDI,
             format!("unknown: {u}"),
         ));
     }
-    f.summary
+    j.summary
         .push_str(" (download size unknown: headroom only)");
-    f
+    DiskAssessment {
+        judgement: j,
+        space: Some(DiskSpace {
+            free_bytes: free,
+            free_source: source,
+            needed_update_bytes: need_update,
+            needed_upgrade_bytes: need_upgrade,
+            headroom_update_gb: cfg.disk_headroom_update_gb,
+            headroom_upgrade_gb: cfg.disk_headroom_upgrade_gb,
+            update: verdict(need_update),
+            upgrade: verdict(need_upgrade),
+            diskutil: obs
+                .disk
+                .as_ref()
+                .ok()
+                .map(|d| (d.container_free, d.free_space)),
+            device_capacity_gb: qdi,
+            available_for_important_usage: obs.available_space.as_ref().ok().copied(),
+        }),
+    }
 }
 
 #[cfg(test)]
@@ -172,11 +247,12 @@ mod tests {
     fn catalina_free_space_zero_reads_the_container() {
         // base(): the real Catalina plist (FreeSpace 0, APFSContainerFree 198.6 GB), and a
         // mdmclient answer without AvailableDeviceCapacity.
-        let f = check(&obs(base()), &Config::default());
-        assert_eq!(f.status, Status::Ok);
-        assert_eq!(f.facts["free_bytes"], 198_572_486_656u64);
-        assert_eq!(f.facts["free_source"], "diskutil APFSContainerFree");
-        assert_eq!(f.facts["volume_free_bytes"], 0);
+        let a = assess(&obs(base()), &Config::default());
+        assert_eq!(a.judgement.status, Status::Ok);
+        let s = a.space.unwrap();
+        assert_eq!(s.free_bytes, 198_572_486_656u64);
+        assert_eq!(s.free_source, FreeSource::ContainerFree);
+        assert_eq!(s.diskutil.unwrap().1, Some(0));
     }
 
     #[test]
@@ -190,29 +266,31 @@ mod tests {
                 ),
             )
         };
-        let f = check(&obs(b()), &Config::default());
-        assert_eq!(f.status, Status::Warning);
-        assert_eq!(f.facts["free_bytes"], 22_500_000_000u64);
+        let a = assess(&obs(b()), &Config::default());
+        assert_eq!(a.judgement.status, Status::Warning);
+        let s = a.space.unwrap();
+        assert_eq!(s.free_bytes, 22_500_000_000u64);
+        assert_eq!(s.free_source, FreeSource::DeviceCapacity);
         assert_eq!(
-            (f.facts["update"].as_str(), f.facts["upgrade"].as_str()),
-            (Some("meets"), Some("blocks"))
+            (s.update, s.upgrade),
+            (Prerequisite::Meets, Prerequisite::Blocks)
         );
         let cfg = Config {
             disk_headroom_update_gb: 30,
             ..Config::default()
         };
-        let f = check(&obs(b()), &cfg);
-        assert_eq!(f.status, Status::Failed);
-        assert_eq!(f.facts["needed_update_bytes"], 30_000_000_000u64);
+        let a = assess(&obs(b()), &cfg);
+        assert_eq!(a.judgement.status, Status::Failed);
+        assert_eq!(a.space.unwrap().needed_update_bytes, 30_000_000_000u64);
     }
 
     #[test]
     fn both_sources_missing_is_unknown_naming_both() {
         let mut b = base();
         b.retain(|r| r.id != "diskutil_root" && r.id != "mdmclient_qdi");
-        let f = check(&obs(b), &Config::default());
-        assert_eq!(f.status, Status::Unknown);
-        let r = f.reason.unwrap();
+        let a = assess(&obs(b), &Config::default());
+        assert_eq!(a.judgement.status, Status::Unknown);
+        let r = a.judgement.reason.unwrap();
         assert!(
             r.contains("diskutil_root") && r.contains("mdmclient_qdi"),
             "{r}"

@@ -1,20 +1,17 @@
 //! `mdm.enrollment`: enrolled or not, via ADE (DEP) or not, user approved or not, server URL,
 //! push topic, whether the server escrows bootstrap tokens.
 //!
-//! Addigy's MDM Watchdog check #1 (seed 004: "Checks to see if the device is enrolled into an
+//! Addigy's MDM Watchdog check #1 ("Checks to see if the device is enrolled into an
 //! MDM server"); its `MDMEnrolled` key is this finding's `enrolled` fact. The answer comes from
 //! `profiles status -type enrollment` (never the rate-limited `profiles show`); the MDM payload
 //! from `profiles -L -o stdout-xml` adds the server, topic and capabilities and is cross-checked:
 //! a status and a payload that disagree are reported, since either means MDM is half-broken.
 
-use serde_json::Value;
-
-use super::ENROLLMENT;
+use super::{Evidence, Judgement, Status};
 use crate::config::Config;
 use crate::observe::Observations;
 use crate::parse::profiles::MdmProfile;
 use crate::probes;
-use crate::report::{Evidence, Finding, Status};
 
 const ENROLL_FIX: &str = "Enroll the Mac in your MDM. If it is assigned to your MDM in Apple Business/School Manager, run `sudo profiles renew -type enrollment` (or re-run Setup Assistant); otherwise install the enrollment profile from your MDM's enrollment page and approve it in System Settings > General > Device Management.";
 
@@ -22,17 +19,50 @@ const APPROVE_FIX: &str = "Have the user approve the MDM profile in System Setti
 
 const MISMATCH_FIX: &str = "Re-run `sudo profiles status -type enrollment` and `sudo profiles -L`; if they still disagree, the MDM profile is half-installed or half-removed: remove it from the MDM console (or `sudo profiles remove`) and re-enroll.";
 
-pub fn check(obs: &Observations, _cfg: &Config) -> Finding {
+/// What the enrollment status and the MDM payload say.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnrollmentAssessment {
+    pub judgement: Judgement,
+    /// `None` when the enrollment status is unknown.
+    pub facts: Option<EnrollmentFacts>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnrollmentFacts {
+    /// `profiles status`: "MDM enrollment: Yes". Addigy's `MDMEnrolled`.
+    pub enrolled: bool,
+    /// Enrolled via ADE (DEP); `None` when the status did not say.
+    pub dep: Option<bool>,
+    pub user_approved: bool,
+    /// The status line's server, else the payload's ServerURL.
+    pub server_url: Option<String>,
+    pub topic: Option<String>,
+    /// The payload lists `com.apple.mdm.bootstraptoken`; `None` without a known payload.
+    pub bootstrap_token_supported_by_server: Option<bool>,
+    /// The installed MDM payload, when known to be there.
+    pub profile: Option<ProfileFacts>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProfileFacts {
+    pub profile_identifier: Option<String>,
+    pub check_in_url: Option<String>,
+}
+
+pub fn assess(obs: &Observations, _cfg: &Config) -> EnrollmentAssessment {
     let e = match &obs.enrollment {
         Ok(e) => e,
         Err(u) => {
-            let mut f = Finding::unknown(ENROLLMENT, u.to_string());
+            let mut j = Judgement::unknown(u.to_string());
             // The payload alone does not decide enrolment (a stale payload is exactly the
             // mismatch case) but is worth showing.
             if let Ok(Some(p)) = &obs.mdm_profile {
-                f = f.evidence(profile_evidence(p));
+                j = j.evidence(profile_evidence(p));
             }
-            return f;
+            return EnrollmentAssessment {
+                judgement: j,
+                facts: None,
+            };
         }
     };
     // Ok(Some)/Ok(None) is known; Err leaves the cross-check and profile facts out.
@@ -87,7 +117,7 @@ pub fn check(obs: &Observations, _cfg: &Config) -> Finding {
         ),
         // Profile-based enrolment without approval ("MDM enrollment: Yes" without "(User
         // Approved)"): the MDM cannot approve kernel extensions or privacy settings, and OS
-        // updates by MDM need a supervised Mac (seed 004: "Device is Supervised").
+        // updates by MDM need a supervised Mac (Addigy lists "Device is Supervised" among its checks).
         (true, _) if !e.user_approved && e.dep != Some(true) => (
             Status::Warning,
             format!(
@@ -108,33 +138,26 @@ pub fn check(obs: &Observations, _cfg: &Config) -> Finding {
         ),
     };
 
-    let mut f = Finding::new(ENROLLMENT, status, summary)
-        .fact("enrolled", e.mdm_enrolled)
-        .fact("dep", opt(e.dep))
-        .fact("user_approved", e.user_approved)
-        .fact("server_url", opt(server_url))
-        .fact(
-            "topic",
-            opt(profile.flatten().and_then(|p| p.topic.clone())),
-        )
-        .fact(
-            "bootstrap_token_supported_by_server",
-            opt(profile.flatten().map(|p| p.bootstrap_token_supported())),
-        );
-    if let Some(p) = profile.flatten() {
-        f = f
-            .fact("profile_identifier", opt(p.profile_identifier.clone()))
-            .fact("check_in_url", opt(p.check_in_url.clone()));
+    let mut judgement = Judgement::new(status, summary);
+    judgement.evidence = evidence;
+    judgement.remediation = fix.map(str::to_string);
+    EnrollmentAssessment {
+        judgement,
+        facts: Some(EnrollmentFacts {
+            enrolled: e.mdm_enrolled,
+            dep: e.dep,
+            user_approved: e.user_approved,
+            server_url,
+            topic: profile.flatten().and_then(|p| p.topic.clone()),
+            bootstrap_token_supported_by_server: profile
+                .flatten()
+                .map(|p| p.bootstrap_token_supported()),
+            profile: profile.flatten().map(|p| ProfileFacts {
+                profile_identifier: p.profile_identifier.clone(),
+                check_in_url: p.check_in_url.clone(),
+            }),
+        }),
     }
-    f.evidence = evidence;
-    if let Some(fix) = fix {
-        f = f.remediation(fix);
-    }
-    f
-}
-
-fn opt<T: Into<Value>>(v: Option<T>) -> Value {
-    v.map(Into::into).unwrap_or(Value::Null)
 }
 
 fn server_suffix(url: &Option<String>) -> String {
@@ -220,13 +243,14 @@ mod tests {
     const DEP: &str =
         "profiles_status_enrollment__dep_yes__user_approved__mdm_server_line__chromium_comment.txt";
 
-    fn run(status: ProbeResult, listing: ProbeResult) -> Finding {
-        check(&obs(vec![status, listing], true), &Config::default())
+    fn run(status: ProbeResult, listing: ProbeResult) -> (Judgement, EnrollmentFacts) {
+        let a = assess(&obs(vec![status, listing], true), &Config::default());
+        (a.judgement, a.facts.expect("status known"))
     }
 
     #[test]
     fn not_enrolled_fails_with_remediation() {
-        let f = run(
+        let (f, x) = run(
             ok_bytes(probes::PROFILES_ENROLLMENT, sample(NOT_ENROLLED)),
             ok(
                 probes::PROFILES_MDM,
@@ -234,50 +258,53 @@ mod tests {
             ),
         );
         assert_eq!(f.status, Status::Failed);
-        assert_eq!(f.facts["enrolled"], false);
-        assert_eq!(f.facts["dep"], false);
-        assert_eq!(f.facts["server_url"], Value::Null);
+        assert!(!x.enrolled);
+        assert_eq!(x.dep, Some(false));
+        assert_eq!(x.server_url, None);
         assert!(f.remediation.unwrap().contains("profiles renew"));
     }
 
     #[test]
     fn dep_enrolled_is_ok_with_server_from_status_and_topic_from_profile() {
-        let f = run(
+        let (f, x) = run(
             ok_bytes(probes::PROFILES_ENROLLMENT, sample(DEP)),
             ok_bytes(probes::PROFILES_MDM, profile("enrolled_scep_identity.xml")),
         );
         assert_eq!(f.status, Status::Ok, "{}", f.summary);
-        assert_eq!(f.facts["enrolled"], true);
-        assert_eq!(f.facts["dep"], true);
-        assert_eq!(f.facts["user_approved"], true);
+        assert!(x.enrolled);
+        assert_eq!(x.dep, Some(true));
+        assert!(x.user_approved);
         // The status line wins over the payload's ServerURL when both exist.
         assert_eq!(
-            f.facts["server_url"],
-            "https://applemdm.example.com/some/path?foo=bar"
+            x.server_url.as_deref(),
+            Some("https://applemdm.example.com/some/path?foo=bar")
         );
         assert_eq!(
-            f.facts["topic"],
-            "com.apple.mgmt.External.3f1b8e2c-8d4a-4f7e-9c61-2a5b7d9e0c13"
+            x.topic.as_deref(),
+            Some("com.apple.mgmt.External.3f1b8e2c-8d4a-4f7e-9c61-2a5b7d9e0c13")
         );
-        assert_eq!(f.facts["bootstrap_token_supported_by_server"], true);
+        assert_eq!(x.bootstrap_token_supported_by_server, Some(true));
         assert!(f.summary.contains("via ADE"));
         assert_eq!(f.evidence.len(), 4);
     }
 
     #[test]
     fn server_url_falls_back_to_the_payload() {
-        let f = run(
+        let (f, x) = run(
             ok_bytes(probes::PROFILES_ENROLLMENT, sample(UAMDM)),
             ok_bytes(probes::PROFILES_MDM, profile("enrolled_acme_identity.xml")),
         );
         assert_eq!(f.status, Status::Ok);
-        assert_eq!(f.facts["server_url"], "https://acme-mdm.example.org/mdm");
-        assert_eq!(f.facts["bootstrap_token_supported_by_server"], false);
+        assert_eq!(
+            x.server_url.as_deref(),
+            Some("https://acme-mdm.example.org/mdm")
+        );
+        assert_eq!(x.bootstrap_token_supported_by_server, Some(false));
     }
 
     #[test]
     fn enrolled_not_approved_not_dep_warns() {
-        let f = run(
+        let (f, x) = run(
             ok(
                 probes::PROFILES_ENROLLMENT,
                 "Enrolled via DEP: No\nMDM enrollment: Yes\n",
@@ -285,55 +312,61 @@ mod tests {
             ok_bytes(probes::PROFILES_MDM, profile("enrolled_scep_identity.xml")),
         );
         assert_eq!(f.status, Status::Warning);
-        assert_eq!(f.facts["enrolled"], true);
-        assert_eq!(f.facts["user_approved"], false);
+        assert!(x.enrolled);
+        assert!(!x.user_approved);
         assert!(f.remediation.unwrap().contains("Device Management"));
     }
 
     #[test]
     fn status_enrolled_without_payload_warns_with_both_sides() {
-        let f = run(
+        let (f, x) = run(
             ok_bytes(probes::PROFILES_ENROLLMENT, sample(UAMDM)),
             ok_bytes(probes::PROFILES_MDM, profile("no_mdm_payload.xml")),
         );
         assert_eq!(f.status, Status::Warning);
         assert!(f.summary.contains("no MDM payload"), "{}", f.summary);
-        assert_eq!(f.facts["enrolled"], true);
+        assert!(x.enrolled);
         assert!(f
             .evidence
             .iter()
             .any(|e| e.source == probes::PROFILES_ENROLLMENT));
         assert!(f.evidence.iter().any(|e| e.source == probes::PROFILES_MDM));
-        assert_eq!(f.facts["bootstrap_token_supported_by_server"], Value::Null);
+        assert_eq!(x.bootstrap_token_supported_by_server, None);
     }
 
     #[test]
     fn payload_without_enrolment_warns_and_keeps_enrolled_false() {
-        let f = run(
+        let (f, x) = run(
             ok_bytes(probes::PROFILES_ENROLLMENT, sample(NOT_ENROLLED)),
             ok_bytes(probes::PROFILES_MDM, profile("enrolled_scep_identity.xml")),
         );
         assert_eq!(f.status, Status::Warning);
-        assert_eq!(f.facts["enrolled"], false);
+        assert!(!x.enrolled);
         assert!(f.evidence.iter().any(|e| e.text.contains("ServerURL")));
     }
 
     #[test]
     fn unknown_profile_listing_does_not_block_the_answer() {
-        let f = run(
+        let (f, x) = run(
             ok_bytes(probes::PROFILES_ENROLLMENT, sample(DEP)),
             ok(probes::PROFILES_MDM, "garbage"),
         );
         assert_eq!(f.status, Status::Ok);
-        assert_eq!(f.facts["topic"], Value::Null);
+        assert_eq!(x.topic, None);
         assert!(f.evidence.iter().any(|e| e.text.contains("unparseable")));
     }
 
     fn unknown_reason(status: ProbeResult) -> String {
-        let f = run(status, ok(probes::PROFILES_MDM, "<plist><dict/></plist>"));
-        assert_eq!(f.status, Status::Unknown);
-        assert!(!f.facts.contains_key("enrolled"));
-        f.reason.unwrap()
+        let a = assess(
+            &obs(
+                vec![status, ok(probes::PROFILES_MDM, "<plist><dict/></plist>")],
+                true,
+            ),
+            &Config::default(),
+        );
+        assert_eq!(a.judgement.status, Status::Unknown);
+        assert!(a.facts.is_none());
+        a.judgement.reason.unwrap()
     }
 
     #[test]

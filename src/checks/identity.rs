@@ -1,7 +1,7 @@
 //! `mdm.identity`: the MDM identity certificate exists and is valid; issuer, expiry, days left;
 //! identity errors in the mdmclient log.
 //!
-//! Addigy's MDM Watchdog check #2 (seed 004: "Checks to see if the device has a valid identity
+//! Addigy's MDM Watchdog check #2 ("Checks to see if the device has a valid identity
 //! certificate in place"); a `failed` finding is its `MDMIdentityError: true`. The certificate
 //! is looked up in the System keychain by the subject CN that the MDM payload's identity
 //! (SCEP/ACME) payload requests (observe's second phase). Without a valid identity the Mac cannot
@@ -9,21 +9,58 @@
 //! Days are counted against `obs.now`, never the wall clock, so replays give the same answer.
 
 use chrono::{Duration, Utc};
-use serde_json::Value;
 
-use super::IDENTITY;
+use super::{Evidence, Judgement, Status};
 use crate::config::Config;
 use crate::observe::Observations;
 use crate::parse::cert::CertInfo;
 use crate::parse::Fault;
 use crate::probes;
-use crate::report::{Evidence, Finding, Status};
 
 const RENEW_FIX: &str = "The identity is issued to the Mac by the MDM (SCEP/ACME during enrolment, renewed by the MDM before expiry). Check the MDM's identity-renewal settings; if it has already expired or is missing, the Mac can no longer reach the MDM by itself: re-enroll it (`sudo profiles renew -type enrollment` for ADE Macs, or reinstall the enrollment profile).";
 
 const LOG_FIX: &str = "mdmclient could not create or use its MDM identity. Check that the SCEP/ACME server in the enrollment profile is reachable from the Mac and accepts its challenge, then re-enroll if the errors persist (`sudo profiles renew -type enrollment` for ADE Macs, or reinstall the enrollment profile).";
 
-pub fn check(obs: &Observations, cfg: &Config) -> Finding {
+/// The identity the MDM payload names, its certificate and the log's identity errors.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IdentityAssessment {
+    pub judgement: Judgement,
+    /// `None` when no identity is expected (not enrolled, no payload): not applicable.
+    pub details: Option<IdentityDetails>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct IdentityDetails {
+    /// The subject CN the identity payload requests.
+    pub common_name: Option<String>,
+    pub certificate: CertificateReading,
+    /// `Unable to create MDM identity` lines in the window; `None` when the log is unknown.
+    pub identity_errors: Option<usize>,
+}
+
+/// What the System keychain lookup found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CertificateReading {
+    /// The lookup did not answer (not run, not root, failed): no certificate facts.
+    Unknown,
+    NotFound,
+    Found {
+        /// The certificate judged (see [`pick`]).
+        chosen: CertInfo,
+        days_left: i64,
+        /// Certificates the lookup returned, the chosen one included.
+        found: usize,
+    },
+}
+
+fn not_applicable(summary: &str) -> IdentityAssessment {
+    IdentityAssessment {
+        judgement: Judgement::new(Status::NotApplicable, summary),
+        details: None,
+    }
+}
+
+pub fn assess(obs: &Observations, cfg: &Config) -> IdentityAssessment {
     let enrolled_by_status = obs.enrollment.as_ref().ok().map(|e| e.mdm_enrolled);
     let payload_installed = match &obs.mdm_profile {
         Ok(p) => Some(p.is_some()),
@@ -34,18 +71,10 @@ pub fn check(obs: &Observations, cfg: &Config) -> Finding {
     match (enrolled_by_status, payload_installed) {
         (Some(false), Some(true)) => {}
         (Some(false), _) => {
-            return Finding::new(
-                IDENTITY,
-                Status::NotApplicable,
-                "not enrolled in MDM: no identity certificate expected",
-            )
+            return not_applicable("not enrolled in MDM: no identity certificate expected")
         }
         (None, Some(false)) => {
-            return Finding::new(
-                IDENTITY,
-                Status::NotApplicable,
-                "no MDM payload installed: no identity certificate expected",
-            )
+            return not_applicable("no MDM payload installed: no identity certificate expected")
         }
         _ => {}
     }
@@ -129,14 +158,13 @@ pub fn check(obs: &Observations, cfg: &Config) -> Finding {
         }
     };
 
-    let mut f = match (log_errors, cert_verdict) {
+    let mut judgement = match (log_errors, cert_verdict) {
         (Some(n), cert) if n > 0 => {
             let tail = match &cert {
                 Ok((_, s)) => format!("; certificate: {s}"),
                 Err(r) => format!("; certificate unknown: {r}"),
             };
-            Finding::new(
-                IDENTITY,
+            Judgement::new(
                 Status::Failed,
                 format!(
                     "{n} MDM identity error{} in the mdmclient log{tail}",
@@ -145,32 +173,36 @@ pub fn check(obs: &Observations, cfg: &Config) -> Finding {
             )
             .remediation(LOG_FIX)
         }
-        (_, Err(reason)) => Finding::unknown(IDENTITY, reason),
+        (_, Err(reason)) => Judgement::unknown(reason),
         (_, Ok((status, summary))) => {
-            let mut f = Finding::new(IDENTITY, status, summary);
+            let mut j = Judgement::new(status, summary);
             if status != Status::Ok {
-                f = f.remediation(RENEW_FIX);
+                j = j.remediation(RENEW_FIX);
             }
-            f
+            j
         }
     };
-    f.evidence = evidence;
-    f = f.fact("common_name", opt(wanted_cn.clone()));
-    match &obs.identity_cert {
+    judgement.evidence = evidence;
+    let certificate = match &obs.identity_cert {
         Ok(certs) if !certs.is_empty() => {
             let (c, _) = pick(certs, wanted_cn.as_deref());
-            f = f
-                .fact("subject", c.subject.clone())
-                .fact("issuer", c.issuer.clone())
-                .fact("not_after", c.not_after.to_rfc3339())
-                .fact("days_left", days_left(c, now))
-                .fact("serial", c.serial.clone())
-                .fact("certificates_found", certs.len() as u64);
+            CertificateReading::Found {
+                chosen: c.clone(),
+                days_left: days_left(c, now),
+                found: certs.len(),
+            }
         }
-        Ok(_) => f = f.fact("certificates_found", 0u64),
-        Err(_) => {}
+        Ok(_) => CertificateReading::NotFound,
+        Err(_) => CertificateReading::Unknown,
+    };
+    IdentityAssessment {
+        judgement,
+        details: Some(IdentityDetails {
+            common_name: wanted_cn,
+            certificate,
+            identity_errors: log_errors,
+        }),
     }
-    f.fact("identity_errors", opt(log_errors.map(|n| n as u64)))
 }
 
 /// The certificate to judge: among exact CN matches if any (`security -c` matches substrings),
@@ -247,10 +279,6 @@ fn verdict(
     }
 }
 
-fn opt<T: Into<Value>>(v: Option<T>) -> Value {
-    v.map(Into::into).unwrap_or(Value::Null)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -281,7 +309,45 @@ mod tests {
         ]
     }
 
-    fn with_cert(pem: &str) -> Finding {
+    /// The assessment flattened for assertions: the judgement plus typed accessors.
+    struct Checked {
+        j: Judgement,
+        d: Option<IdentityDetails>,
+    }
+
+    impl std::ops::Deref for Checked {
+        type Target = Judgement;
+        fn deref(&self) -> &Judgement {
+            &self.j
+        }
+    }
+
+    impl Checked {
+        fn cert(&self) -> (&CertInfo, i64, usize) {
+            match &self.d.as_ref().expect("applicable").certificate {
+                CertificateReading::Found {
+                    chosen,
+                    days_left,
+                    found,
+                } => (chosen, *days_left, *found),
+                other => panic!("no certificate: {other:?}"),
+            }
+        }
+
+        fn errors(&self) -> Option<usize> {
+            self.d.as_ref().expect("applicable").identity_errors
+        }
+    }
+
+    fn check(o: &Observations, cfg: &Config) -> Checked {
+        let a = assess(o, cfg);
+        Checked {
+            j: a.judgement,
+            d: a.details,
+        }
+    }
+
+    fn with_cert(pem: &str) -> Checked {
         let mut r = enrolled();
         r.push(ok_bytes(
             probes::IDENTITY_CERT,
@@ -295,15 +361,21 @@ mod tests {
         let f = with_cert("identity_valid.pem");
         assert_eq!(f.status, Status::Ok, "{}", f.summary);
         assert_eq!(
-            f.facts["subject"],
+            f.cert().0.subject,
             "O=Example Corp,CN=mdm-identity-C02ZK1ABMD6M"
         );
-        assert_eq!(f.facts["issuer"], "O=Example Corp,CN=Example MDM CA");
-        assert_eq!(f.facts["not_after"], "2028-01-15T12:00:00+00:00");
+        assert_eq!(f.cert().0.issuer, "O=Example Corp,CN=Example MDM CA");
+        assert_eq!(
+            f.cert().0.not_after.to_rfc3339(),
+            "2028-01-15T12:00:00+00:00"
+        );
         // 2028-01-15T12:00Z - 2026-11-20T15:00Z = 421 days less 3 hours.
-        assert_eq!(f.facts["days_left"], 420);
-        assert_eq!(f.facts["certificates_found"], 1);
-        assert_eq!(f.facts["common_name"], "mdm-identity-C02ZK1ABMD6M");
+        assert_eq!(f.cert().1, 420);
+        assert_eq!(f.cert().2, 1);
+        assert_eq!(
+            f.d.as_ref().unwrap().common_name.as_deref(),
+            Some("mdm-identity-C02ZK1ABMD6M")
+        );
         assert!(f.summary.contains("Example MDM CA"));
         assert!(f.remediation.is_none());
     }
@@ -312,7 +384,7 @@ mod tests {
     fn expiring_in_ten_days_warns() {
         let f = with_cert("identity_expiring.pem");
         assert_eq!(f.status, Status::Warning);
-        assert_eq!(f.facts["days_left"], 10);
+        assert_eq!(f.cert().1, 10);
         assert!(f.summary.contains("in 10 days"), "{}", f.summary);
         assert!(f.remediation.is_some());
     }
@@ -335,7 +407,7 @@ mod tests {
     fn expired_fails() {
         let f = with_cert("identity_expired.pem");
         assert_eq!(f.status, Status::Failed);
-        assert_eq!(f.facts["days_left"], -50);
+        assert_eq!(f.cert().1, -50);
         assert!(f.summary.contains("expired on 2026-10-01"), "{}", f.summary);
     }
 
@@ -343,8 +415,8 @@ mod tests {
     fn several_matches_pick_latest_not_after_and_mention_the_rest() {
         let f = with_cert("bundle_two_matches.pem");
         assert_eq!(f.status, Status::Ok);
-        assert_eq!(f.facts["serial"], "1001");
-        assert_eq!(f.facts["certificates_found"], 2);
+        assert_eq!(f.cert().0.serial, "1001");
+        assert_eq!(f.cert().2, 2);
         assert!(f.summary.contains("1 other matching certificate"));
         assert!(f
             .evidence
@@ -357,7 +429,7 @@ mod tests {
         // bundle_with_garbage: expired 1003, a broken block, valid 1001.
         let f = with_cert("bundle_with_garbage.pem");
         assert_eq!(f.status, Status::Ok);
-        assert_eq!(f.facts["serial"], "1001");
+        assert_eq!(f.cert().0.serial, "1001");
     }
 
     #[test]
@@ -374,7 +446,10 @@ mod tests {
             "{}",
             f.summary
         );
-        assert_eq!(f.facts["certificates_found"], 0);
+        assert_eq!(
+            f.d.as_ref().unwrap().certificate,
+            CertificateReading::NotFound
+        );
     }
 
     #[test]
@@ -410,7 +485,7 @@ mod tests {
         assert_eq!(o.identity_cert.as_ref().unwrap_err().fault, Fault::NotRoot);
         let f = check(&o, &Config::default());
         assert_eq!(f.status, Status::Unknown);
-        assert!(f.reason.unwrap().starts_with("needs root"));
+        assert!(f.reason.clone().unwrap().starts_with("needs root"));
 
         // The probe itself refused.
         let mut r = enrolled();
@@ -420,7 +495,7 @@ mod tests {
         r.push(nr);
         let f = check(&obs(r, true), &Config::default());
         assert_eq!(f.status, Status::Unknown);
-        assert!(f.reason.unwrap().starts_with("needs root"));
+        assert!(f.reason.clone().unwrap().starts_with("needs root"));
     }
 
     #[test]
@@ -430,7 +505,7 @@ mod tests {
             all.push(r);
             let f = check(&obs(all, true), &Config::default());
             assert_eq!(f.status, Status::Unknown, "{}", f.summary);
-            f.reason.unwrap()
+            f.reason.clone().unwrap()
         };
         let mut t = ok(probes::IDENTITY_CERT, "");
         t.timed_out = true;
@@ -462,10 +537,10 @@ mod tests {
         ];
         let f = check(&obs(r, true), &Config::default());
         assert_eq!(f.status, Status::Unknown);
-        assert!(f.reason.unwrap().contains("PKCS#12"));
+        assert!(f.reason.clone().unwrap().contains("PKCS#12"));
     }
 
-    fn with_log(cert: Option<&str>, lines: Vec<LogLine>) -> Finding {
+    fn with_log(cert: Option<&str>, lines: Vec<LogLine>) -> Checked {
         let mut r = enrolled();
         if let Some(c) = cert {
             r.push(ok_bytes(probes::IDENTITY_CERT, file(&format!("certs/{c}"))));
@@ -491,8 +566,8 @@ mod tests {
     fn log_identity_errors_fail_even_with_a_valid_certificate() {
         let f = with_log(Some("identity_valid.pem"), vec![line(10), line(5)]);
         assert_eq!(f.status, Status::Failed);
-        assert_eq!(f.facts["identity_errors"], 2);
-        assert_eq!(f.facts["days_left"], 420);
+        assert_eq!(f.errors(), Some(2));
+        assert_eq!(f.cert().1, 420);
         let logs: Vec<_> = f
             .evidence
             .iter()
@@ -507,7 +582,7 @@ mod tests {
     fn log_errors_outside_the_window_are_ignored() {
         let f = with_log(Some("identity_valid.pem"), vec![line(600)]);
         assert_eq!(f.status, Status::Ok);
-        assert_eq!(f.facts["identity_errors"], 0);
+        assert_eq!(f.errors(), Some(0));
     }
 
     #[test]
@@ -528,7 +603,7 @@ mod tests {
         o.mdm_log = Err(Unknown::new(probes::LOG_MDMCLIENT, Fault::Timeout, "60 s"));
         let f = check(&o, &Config::default());
         assert_eq!(f.status, Status::Ok);
-        assert_eq!(f.facts["identity_errors"], Value::Null);
+        assert_eq!(f.errors(), None);
         assert!(f.evidence.iter().any(|e| e.text.contains("timeout")));
     }
 
@@ -604,6 +679,6 @@ mod tests {
         );
         let f = check(&o, &cfg);
         assert_eq!(f.status, Status::Warning, "{}", f.summary);
-        assert_eq!(f.facts["days_left"], 10);
+        assert_eq!(f.cert().1, 10);
     }
 }

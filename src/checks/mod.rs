@@ -1,8 +1,11 @@
-//! Checks: pure functions from (observations, config) to findings. No I/O, no clock but `obs.now`.
+//! Checks: pure functions from (observations, config) to typed assessments. No I/O, no clock but
+//! `obs.now`, nothing serialisable.
 //!
-//! Each check returns a [`Finding`] with a status, a one-line summary, its evidence and a
-//! remediation hint; `unknown` always says why. [`diagnose`] runs them all in report order and
-//! derives the states heal acts on and the eight Addigy keys.
+//! Each check module exposes `assess(&Observations, &Config) -> <Its>Assessment`: the typed
+//! result (states, reasons, numbers, per-kind prerequisites) plus a [`Judgement`], the human part
+//! (status, summary, why-unknown, evidence, remediation). [`diagnose`] runs them all in report
+//! order, builds the readiness verdict from the typed results, and derives the states heal acts
+//! on and the Addigy keys. Only `report` turns assessments into findings and JSON.
 
 pub mod battery;
 pub mod bootstrap;
@@ -18,7 +21,6 @@ pub mod su_pending;
 
 use crate::config::Config;
 use crate::observe::Observations;
-use crate::report::{Evidence, Finding, Status, Watchdog};
 
 pub const ENROLLMENT: &str = "mdm.enrollment";
 pub const IDENTITY: &str = "mdm.identity";
@@ -31,6 +33,137 @@ pub const BATTERY: &str = "power.battery";
 pub const DISK: &str = "disk.free_space";
 pub const BOOTSTRAP: &str = "bootstrap_token";
 pub const READINESS: &str = "readiness";
+
+/// A check's overall status. The report prints it in snake_case (`ok`, `not_applicable`, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Status {
+    Ok,
+    NotApplicable,
+    Unknown,
+    Warning,
+    Failed,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::NotApplicable => "not_applicable",
+            Status::Unknown => "unknown",
+            Status::Warning => "warning",
+            Status::Failed => "failed",
+        }
+    }
+}
+
+/// One line of evidence: where it came from, when (log entries), and the text itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evidence {
+    /// Probe id the text came from.
+    pub source: String,
+    /// Timestamp of a log entry, as the log printed it.
+    pub timestamp: Option<String>,
+    pub text: String,
+}
+
+/// Longest evidence text kept: evidence quotes probe output, which a capture's author controls.
+pub const EVIDENCE_MAX: usize = 2000;
+
+impl Evidence {
+    pub fn line(source: &str, text: impl Into<String>) -> Evidence {
+        Evidence {
+            source: source.to_string(),
+            timestamp: None,
+            text: crate::parse::clip_marked(&text.into(), EVIDENCE_MAX),
+        }
+    }
+
+    pub fn log(source: &str, timestamp: impl Into<String>, text: impl Into<String>) -> Evidence {
+        Evidence {
+            source: source.to_string(),
+            timestamp: Some(crate::parse::clip_marked(&timestamp.into(), 100)),
+            text: crate::parse::clip_marked(&text.into(), EVIDENCE_MAX),
+        }
+    }
+}
+
+/// The human part of an assessment: what a person reads in the report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Judgement {
+    pub status: Status,
+    pub summary: String,
+    /// For `unknown`: why (probe missing, timed out, unparseable).
+    pub reason: Option<String>,
+    pub evidence: Vec<Evidence>,
+    pub remediation: Option<String>,
+}
+
+impl Judgement {
+    pub fn new(status: Status, summary: impl Into<String>) -> Judgement {
+        Judgement {
+            status,
+            summary: summary.into(),
+            reason: None,
+            evidence: Vec::new(),
+            remediation: None,
+        }
+    }
+
+    /// An `unknown` judgement; the reason is also the summary's tail.
+    pub fn unknown(reason: impl Into<String>) -> Judgement {
+        let reason = reason.into();
+        let mut j = Judgement::new(Status::Unknown, format!("unknown: {reason}"));
+        j.reason = Some(reason);
+        j
+    }
+
+    pub fn evidence(mut self, e: Evidence) -> Judgement {
+        self.evidence.push(e);
+        self
+    }
+
+    pub fn remediation(mut self, text: impl Into<String>) -> Judgement {
+        self.remediation = Some(text.into());
+        self
+    }
+}
+
+/// Whether one prerequisite (battery, disk) allows one kind of update.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prerequisite {
+    Meets,
+    Blocks,
+    Unknown,
+}
+
+impl Prerequisite {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Prerequisite::Meets => "meets",
+            Prerequisite::Blocks => "blocks",
+            Prerequisite::Unknown => "unknown",
+        }
+    }
+}
+
+/// The kinds of macOS update Apple's guide distinguishes: a minor update, a major upgrade, a
+/// Rapid Security Response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum UpdateKind {
+    Update,
+    Upgrade,
+    Rsr,
+}
+
+impl UpdateKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UpdateKind::Update => "update",
+            UpdateKind::Upgrade => "upgrade",
+            UpdateKind::Rsr => "rsr",
+        }
+    }
+}
 
 /// What the log evidence says about a daemon.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,49 +210,94 @@ impl InstallActivity {
     }
 }
 
-/// All findings plus the derived states heal and the Addigy keys need.
+/// One check's typed result, in the order the report lists them.
+#[derive(Debug, Clone)]
+pub enum Assessment {
+    Enrollment(enrollment::EnrollmentAssessment),
+    Identity(identity::IdentityAssessment),
+    ClientLiveness(client_liveness::ClientLivenessAssessment),
+    DaemonLiveness(daemon_liveness::DaemonLivenessAssessment),
+    OsVersion(os_version::OsVersionAssessment),
+    Pending(su_pending::PendingAssessment),
+    Ddm(ddm::DdmAssessment),
+    Battery(battery::BatteryAssessment),
+    Disk(disk::DiskAssessment),
+    Bootstrap(bootstrap::BootstrapAssessment),
+    Readiness(readiness::ReadinessAssessment),
+    Catalog(crate::catalog::CatalogAssessment),
+}
+
+impl Assessment {
+    /// The check id (the key of the report's `checks` map).
+    pub fn id(&self) -> &'static str {
+        match self {
+            Assessment::Enrollment(_) => ENROLLMENT,
+            Assessment::Identity(_) => IDENTITY,
+            Assessment::ClientLiveness(_) => CLIENT_LIVENESS,
+            Assessment::DaemonLiveness(_) => DAEMON_LIVENESS,
+            Assessment::OsVersion(_) => OS_VERSION,
+            Assessment::Pending(_) => SU_PENDING,
+            Assessment::Ddm(_) => DDM,
+            Assessment::Battery(_) => BATTERY,
+            Assessment::Disk(_) => DISK,
+            Assessment::Bootstrap(_) => BOOTSTRAP,
+            Assessment::Readiness(_) => READINESS,
+            Assessment::Catalog(_) => crate::catalog::CATALOG,
+        }
+    }
+
+    pub fn judgement(&self) -> &Judgement {
+        match self {
+            Assessment::Enrollment(a) => &a.judgement,
+            Assessment::Identity(a) => &a.judgement,
+            Assessment::ClientLiveness(a) => &a.judgement,
+            Assessment::DaemonLiveness(a) => &a.judgement,
+            Assessment::OsVersion(a) => &a.judgement,
+            Assessment::Pending(a) => &a.judgement,
+            Assessment::Ddm(a) => &a.judgement,
+            Assessment::Battery(a) => &a.judgement,
+            Assessment::Disk(a) => &a.judgement,
+            Assessment::Bootstrap(a) => &a.judgement,
+            Assessment::Readiness(a) => &a.judgement,
+            Assessment::Catalog(a) => &a.judgement,
+        }
+    }
+}
+
+/// Every assessment plus the derived states heal and the Addigy keys need.
 #[derive(Debug, Clone)]
 pub struct Diagnosis {
-    pub findings: Vec<Finding>,
+    /// In report order; `report::findings` turns them into the published findings.
+    pub assessments: Vec<Assessment>,
     pub mdmclient: Liveness,
     pub softwareupdated: Liveness,
     pub install: InstallActivity,
     pub enrolled: Option<bool>,
     pub identity_error: Option<bool>,
-    /// Per-update-kind verdicts (the report's `readiness` section).
-    pub readiness: Option<crate::report::Readiness>,
 }
 
 impl Diagnosis {
-    pub fn finding(&self, id: &str) -> Option<&Finding> {
-        self.findings.iter().find(|f| f.id == id)
+    pub fn assessment(&self, id: &str) -> Option<&Assessment> {
+        self.assessments.iter().find(|a| a.id() == id)
     }
 
-    /// The four diagnostic Addigy keys; the restart keys are filled by heal from its state.
-    pub fn watchdog(&self) -> Watchdog {
-        let stuck = |l: Liveness| match l {
-            Liveness::Stuck => Some(true),
-            Liveness::Alive | Liveness::Quiet => Some(false),
-            Liveness::Unknown => None,
-        };
-        Watchdog {
-            mdm_enrolled: self.enrolled,
-            mdm_identity_error: self.identity_error,
-            mdm_client_stuck: stuck(self.mdmclient),
-            mdm_software_updates_stuck: stuck(self.softwareupdated),
-            ..Watchdog::default()
-        }
+    /// The per-update-kind verdicts, when readiness was assessed.
+    pub fn readiness(&self) -> Option<&readiness::ReadinessAssessment> {
+        self.assessments.iter().find_map(|a| match a {
+            Assessment::Readiness(r) => Some(r),
+            _ => None,
+        })
     }
 }
 
 pub fn diagnose(obs: &Observations, cfg: &Config) -> Diagnosis {
-    let enrollment = enrollment::check(obs, cfg);
-    let enrolled = match enrollment.status {
+    let enrollment = enrollment::assess(obs, cfg);
+    let enrolled = match enrollment.judgement.status {
         Status::Unknown => None,
-        _ => enrollment.facts.get("enrolled").and_then(|v| v.as_bool()),
+        _ => enrollment.facts.as_ref().map(|f| f.enrolled),
     };
-    let identity = identity::check(obs, cfg);
-    let identity_error = match identity.status {
+    let identity = identity::assess(obs, cfg);
+    let identity_error = match identity.judgement.status {
         Status::Unknown => None,
         Status::Failed => Some(true),
         _ => Some(false),
@@ -130,35 +308,46 @@ pub fn diagnose(obs: &Observations, cfg: &Config) -> Diagnosis {
         daemon_liveness::install_activity(obs),
         ddm::install_activity(obs),
     );
-    let mut findings = vec![enrollment, identity, client.finding, daemon.finding];
-    // Update readiness (issue 4): the facts first, then the verdict built from them.
-    let readiness_inputs = vec![
-        os_version::check(obs, cfg),
-        su_pending::check(obs, cfg),
-        ddm::check(obs, cfg),
-        battery::check(obs, cfg),
-        disk::check(obs, cfg),
-        bootstrap::check(obs, cfg),
-    ];
-    findings.extend(readiness_inputs);
-    // The verdict weighs the MDM path too: the update an MDM wants arrives through mdmclient and
-    // is installed by softwareupdated.
-    let (readiness_finding, readiness) = readiness::assess(&findings);
-    findings.push(readiness_finding);
+    // Update readiness: the device facts first, then the verdict built from them and from the
+    // MDM path (the update an MDM wants arrives through mdmclient and is installed by
+    // softwareupdated).
+    let os = os_version::assess(obs, cfg);
+    let pending = su_pending::assess(obs, cfg);
+    let ddm = ddm::assess(obs, cfg);
+    let battery = battery::assess(obs, cfg);
+    let disk = disk::assess(obs, cfg);
+    let bootstrap = bootstrap::assess(obs, cfg);
+    let readiness = readiness::assess(&readiness::Inputs {
+        enrollment: &enrollment,
+        identity: &identity,
+        client: &client,
+        daemon: &daemon,
+        os: &os,
+        pending: &pending,
+        ddm: &ddm,
+        battery: &battery,
+        disk: &disk,
+        bootstrap: &bootstrap,
+    });
+    let (mdmclient, softwareupdated) = (client.state, daemon.state);
     Diagnosis {
-        findings,
-        mdmclient: client.state,
-        softwareupdated: daemon.state,
+        assessments: vec![
+            Assessment::Enrollment(enrollment),
+            Assessment::Identity(identity),
+            Assessment::ClientLiveness(client),
+            Assessment::DaemonLiveness(daemon),
+            Assessment::OsVersion(os),
+            Assessment::Pending(pending),
+            Assessment::Ddm(ddm),
+            Assessment::Battery(battery),
+            Assessment::Disk(disk),
+            Assessment::Bootstrap(bootstrap),
+            Assessment::Readiness(readiness),
+        ],
+        mdmclient,
+        softwareupdated,
         install,
         enrolled,
         identity_error,
-        readiness: Some(readiness),
     }
-}
-
-/// A liveness check's result: the finding and the state heal acts on.
-#[derive(Debug, Clone)]
-pub struct Assessment {
-    pub finding: Finding,
-    pub state: Liveness,
 }

@@ -4,14 +4,32 @@
 //! `sysctl_hw.optional.arm64__intel__stderr_exit1.txt`), model identifier, and portable or
 //! desktop (an internal battery in `pmset -g batt`, else the model name where it says so).
 
-use serde_json::json;
-
-use super::OS_VERSION;
+use super::{Evidence, Judgement, Status};
 use crate::config::Config;
 use crate::observe::Observations;
-use crate::parse::sysctl;
+use crate::parse::sw_vers::SwVers;
+use crate::parse::sysctl::{self, Arch};
 use crate::probes;
-use crate::report::{Evidence, Finding, Status};
+
+/// What this Mac runs and what it is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OsVersionAssessment {
+    pub judgement: Judgement,
+    /// `None` when `sw_vers` is unknown.
+    pub os: Option<OsFacts>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OsFacts {
+    pub version: SwVers,
+    pub rsr_installed: bool,
+    pub architecture: Option<Arch>,
+    /// Why the architecture is unknown.
+    pub architecture_unknown: Option<String>,
+    pub model: Option<String>,
+    pub model_unknown: Option<String>,
+    pub portable: Option<bool>,
+}
 
 /// Portable (has a built-in battery): pmset first, the model name second, else unknown.
 pub fn portable(obs: &Observations) -> Option<bool> {
@@ -29,10 +47,15 @@ pub fn portable(obs: &Observations) -> Option<bool> {
         .and_then(|m| sysctl::portable_from_model(m))
 }
 
-pub fn check(obs: &Observations, _cfg: &Config) -> Finding {
+pub fn assess(obs: &Observations, _cfg: &Config) -> OsVersionAssessment {
     let v = match &obs.sw_vers {
         Ok(v) => v,
-        Err(u) => return Finding::unknown(OS_VERSION, u.to_string()),
+        Err(u) => {
+            return OsVersionAssessment {
+                judgement: Judgement::unknown(u.to_string()),
+                os: None,
+            }
+        }
     };
     let arch = obs.arch.as_ref().ok().copied();
     let model = obs.hw_model.as_ref().ok().cloned();
@@ -49,35 +72,33 @@ pub fn check(obs: &Observations, _cfg: &Config) -> Finding {
         Some(false) => summary.push_str(", desktop"),
         None => {}
     }
-    let mut f = Finding::new(OS_VERSION, Status::Ok, summary)
-        .evidence(Evidence::line(
-            probes::SW_VERS,
-            format!(
-                "ProductVersion: {}; BuildVersion: {}{}",
-                v.product_version,
-                v.build_version,
-                v.product_version_extra
-                    .as_deref()
-                    .map(|x| format!("; ProductVersionExtra: {x}"))
-                    .unwrap_or_default()
-            ),
-        ))
-        .fact("product_version", v.product_version.clone())
-        .fact("build_version", v.build_version.clone())
-        .fact("product_version_extra", json!(v.product_version_extra))
-        .fact("rsr_installed", v.rsr_letter().is_some())
-        .fact("full_version", v.full_version())
-        .fact("architecture", json!(arch.map(|a| a.as_str())))
-        .fact("model", json!(model))
-        .fact("portable", json!(portable));
-    match &obs.arch {
-        Ok(a) => f = f.evidence(Evidence::line(probes::HW_ARM64, a.label())),
-        Err(u) => f = f.fact("architecture_unknown_reason", u.to_string()),
+    let mut j = Judgement::new(Status::Ok, summary).evidence(Evidence::line(
+        probes::SW_VERS,
+        format!(
+            "ProductVersion: {}; BuildVersion: {}{}",
+            v.product_version,
+            v.build_version,
+            v.product_version_extra
+                .as_deref()
+                .map(|x| format!("; ProductVersionExtra: {x}"))
+                .unwrap_or_default()
+        ),
+    ));
+    if let Ok(a) = &obs.arch {
+        j = j.evidence(Evidence::line(probes::HW_ARM64, a.label()));
     }
-    if let Err(u) = &obs.hw_model {
-        f = f.fact("model_unknown_reason", u.to_string());
+    OsVersionAssessment {
+        judgement: j,
+        os: Some(OsFacts {
+            version: v.clone(),
+            rsr_installed: v.rsr_letter().is_some(),
+            architecture: arch,
+            architecture_unknown: obs.arch.as_ref().err().map(|u| u.to_string()),
+            model,
+            model_unknown: obs.hw_model.as_ref().err().map(|u| u.to_string()),
+            portable,
+        }),
     }
-    f
 }
 
 #[cfg(test)]
@@ -87,16 +108,20 @@ mod tests {
 
     #[test]
     fn facts_and_unknowns() {
-        let f = check(&obs(base()), &Config::default());
-        assert_eq!(f.status, Status::Ok);
-        assert_eq!(f.facts["architecture"], "arm64");
-        assert_eq!(f.facts["portable"], true);
-        assert_eq!(f.facts["rsr_installed"], false);
+        let a = assess(&obs(base()), &Config::default());
+        assert_eq!(a.judgement.status, Status::Ok);
+        let os = a.os.unwrap();
+        assert_eq!(os.architecture, Some(Arch::AppleSilicon));
+        assert_eq!(os.portable, Some(true));
+        assert!(!os.rsr_installed);
         let b = with(base(), failed("sw_vers", 127, "not found"));
-        assert_eq!(check(&obs(b), &Config::default()).status, Status::Unknown);
+        let a = assess(&obs(b), &Config::default());
+        assert_eq!(a.judgement.status, Status::Unknown);
+        assert!(a.os.is_none());
         // No pmset: fall back to the model name.
         let mut b = with(base(), ok("hw_model", b"Macmini9,1\n"));
         b.retain(|r| r.id != "pmset_batt");
-        assert_eq!(check(&obs(b), &Config::default()).facts["portable"], false);
+        let a = assess(&obs(b), &Config::default());
+        assert_eq!(a.os.unwrap().portable, Some(false));
     }
 }

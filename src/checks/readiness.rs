@@ -1,105 +1,182 @@
 //! `readiness`: one verdict per update kind (minor update, major upgrade, Rapid Security Response,
 //! and the declared DDM target when one is active): `ready`, `blocked` with the blocking
-//! findings, or `unknown` with why. Built from the other readiness findings' facts, so it adds no
-//! rule of its own beyond which finding matters for which kind:
+//! checks, or `unknown` with why. Built from the other checks' typed assessments, so it adds no
+//! rule of its own beyond which check matters for which kind:
 //! - update: `power.battery` user-initiated, `disk.free_space` update headroom;
 //! - upgrade: `power.battery` user-initiated, `disk.free_space` upgrade headroom;
 //! - rsr: `power.battery` RSR threshold (no public space figure for RSRs: disk not assessed);
 //! - ddm_target: the rules of the target's kind (enforced installs have "the same requirements as
-//!   a user-initiated update of the same type", seed 001), plus `bootstrap_token` on Apple silicon
+//!   a user-initiated update of the same type", Apple, *Managing software updates for IT*), plus `bootstrap_token` on Apple silicon
 //!   (without it the install waits for a user's credentials) and a failed enforcement.
 
-use std::collections::BTreeMap;
-
-use serde_json::{json, Value};
-
+use super::battery::BatteryAssessment;
+use super::bootstrap::BootstrapAssessment;
+use super::client_liveness::ClientLivenessAssessment;
+use super::daemon_liveness::DaemonLivenessAssessment;
+use super::ddm::DdmAssessment;
+use super::disk::DiskAssessment;
+use super::enrollment::EnrollmentAssessment;
+use super::identity::IdentityAssessment;
+use super::os_version::OsVersionAssessment;
+use super::su_pending::PendingAssessment;
 use super::{
-    BATTERY, BOOTSTRAP, CLIENT_LIVENESS, DAEMON_LIVENESS, DDM, DISK, ENROLLMENT, IDENTITY,
-    READINESS, SU_PENDING,
+    Judgement, Prerequisite, Status, UpdateKind, BATTERY, BOOTSTRAP, CLIENT_LIVENESS,
+    DAEMON_LIVENESS, DDM, DISK, ENROLLMENT, IDENTITY,
 };
-use crate::report::{Blocker, Finding, Readiness, Status, Verdict};
 
-fn find<'a>(findings: &'a [Finding], id: &str) -> Option<&'a Finding> {
-    findings.iter().find(|f| f.id == id)
+/// What readiness reads: the MDM path and the device's prerequisites, all typed.
+#[derive(Debug, Clone, Copy)]
+pub struct Inputs<'a> {
+    pub enrollment: &'a EnrollmentAssessment,
+    pub identity: &'a IdentityAssessment,
+    pub client: &'a ClientLivenessAssessment,
+    pub daemon: &'a DaemonLivenessAssessment,
+    pub os: &'a OsVersionAssessment,
+    pub pending: &'a PendingAssessment,
+    pub ddm: &'a DdmAssessment,
+    pub battery: &'a BatteryAssessment,
+    pub disk: &'a DiskAssessment,
+    pub bootstrap: &'a BootstrapAssessment,
 }
 
-fn fact_str<'a>(f: &'a Finding, key: &str) -> Option<&'a str> {
-    f.facts.get(key).and_then(Value::as_str)
+/// The update kinds readiness answers for, in report order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ReadinessKind {
+    Update,
+    Upgrade,
+    Rsr,
+    /// The declared DDM target, when a declaration is active.
+    DdmTarget,
+}
+
+impl ReadinessKind {
+    /// The key in the report's `readiness` section.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReadinessKind::Update => "update",
+            ReadinessKind::Upgrade => "upgrade",
+            ReadinessKind::Rsr => "rsr",
+            ReadinessKind::DdmTarget => "ddm_target",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadinessState {
+    Ready,
+    Blocked,
+    Unknown,
+}
+
+impl ReadinessState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReadinessState::Ready => "ready",
+            ReadinessState::Blocked => "blocked",
+            ReadinessState::Unknown => "unknown",
+        }
+    }
+}
+
+/// A check that blocks a kind, and its numbers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BlockedBy {
+    pub check: &'static str,
+    pub detail: String,
+}
+
+/// One update kind's answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KindReadiness {
+    pub kind: ReadinessKind,
+    pub state: ReadinessState,
+    /// The version this verdict is about, when known (pending update, declared target).
+    pub target: Option<String>,
+    pub blocked_by: Vec<BlockedBy>,
+    /// Why parts of the verdict are unknown (`check: probe and fault`).
+    pub unknown: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReadinessAssessment {
+    /// The summary is the human line: `update ready; upgrade blocked (...); rsr ready`.
+    pub judgement: Judgement,
+    /// In report order: update, upgrade, rsr, then the declared target when active.
+    pub kinds: Vec<KindReadiness>,
+}
+
+impl ReadinessAssessment {
+    pub fn kind(&self, k: ReadinessKind) -> Option<&KindReadiness> {
+        self.kinds.iter().find(|v| v.kind == k)
+    }
 }
 
 #[derive(Default)]
 struct Acc {
-    blocked: Vec<Blocker>,
+    blocked: Vec<BlockedBy>,
     unknown: Vec<String>,
 }
 
 impl Acc {
-    fn unknown_of(&mut self, f: Option<&Finding>, id: &str) {
-        let why = f
-            .and_then(|f| f.reason.clone())
-            .unwrap_or_else(|| "not checked".into());
+    fn unknown_of(&mut self, id: &str, j: &Judgement) {
+        let why = j.reason.clone().unwrap_or_else(|| "not checked".into());
         self.unknown.push(format!("{id}: {why}"));
     }
 
-    fn battery(&mut self, f: Option<&Finding>, key: &str) {
-        let Some(b) = f else {
-            return self.unknown_of(f, BATTERY);
+    fn battery(&mut self, b: &BatteryAssessment, kind: UpdateKind) {
+        let Some(r) = &b.reading else {
+            return self.unknown_of(BATTERY, &b.judgement);
         };
-        match fact_str(b, key) {
-            Some("meets") => {}
-            Some("blocks") => {
-                let pct = b.facts.get("percent").and_then(Value::as_u64);
-                let need = b
-                    .facts
-                    .get("needed_percent")
-                    .and_then(|n| n.get(key))
-                    .and_then(Value::as_u64);
-                self.blocked.push(Blocker {
-                    check: BATTERY.into(),
-                    detail: match (pct, need) {
-                        (Some(p), Some(n)) => format!("{p}% on battery, {n}% needed"),
-                        _ => b.summary.clone(),
-                    },
-                });
-            }
-            _ => self.unknown_of(Some(b), BATTERY),
+        // Upgrades and updates share Apple's user-initiated threshold.
+        let (state, need) = match kind {
+            UpdateKind::Rsr => (r.rsr, r.internal.as_ref().map(|i| i.needed.rsr)),
+            _ => (
+                r.user_initiated,
+                r.internal.as_ref().map(|i| i.needed.user_initiated),
+            ),
+        };
+        match state {
+            Prerequisite::Meets => {}
+            Prerequisite::Blocks => self.blocked.push(BlockedBy {
+                check: BATTERY,
+                detail: match (r.internal.as_ref().map(|i| i.percent), need) {
+                    (Some(p), Some(n)) => format!("{p}% on battery, {n}% needed"),
+                    _ => b.judgement.summary.clone(),
+                },
+            }),
+            Prerequisite::Unknown => self.unknown_of(BATTERY, &b.judgement),
         }
     }
 
-    fn disk(&mut self, f: Option<&Finding>, key: &str) {
-        let Some(d) = f else {
-            return self.unknown_of(f, DISK);
+    fn disk(&mut self, d: &DiskAssessment, kind: UpdateKind) {
+        let Some(s) = &d.space else {
+            return self.unknown_of(DISK, &d.judgement);
         };
-        match fact_str(d, key) {
-            Some("meets") => {}
-            Some("blocks") => {
-                let free = d.facts.get("free_gb").and_then(Value::as_f64);
-                let need = d
-                    .facts
-                    .get(&format!("headroom_{key}_gb"))
-                    .and_then(Value::as_u64);
-                self.blocked.push(Blocker {
-                    check: DISK.into(),
-                    detail: match (free, need) {
-                        (Some(fr), Some(n)) => format!("{fr:.1} GB free, {n} GB needed"),
-                        _ => d.summary.clone(),
-                    },
-                });
-            }
-            _ => self.unknown_of(Some(d), DISK),
+        match s.for_kind(kind) {
+            Prerequisite::Meets => {}
+            Prerequisite::Blocks => self.blocked.push(BlockedBy {
+                check: DISK,
+                detail: format!(
+                    "{:.1} GB free, {} GB needed",
+                    s.free_gb(),
+                    s.headroom_gb(kind)
+                ),
+            }),
+            Prerequisite::Unknown => self.unknown_of(DISK, &d.judgement),
         }
     }
 
-    fn verdict(self, target: Option<String>) -> Verdict {
-        let v = if !self.blocked.is_empty() {
-            "blocked"
+    fn verdict(self, kind: ReadinessKind, target: Option<String>) -> KindReadiness {
+        let state = if !self.blocked.is_empty() {
+            ReadinessState::Blocked
         } else if !self.unknown.is_empty() {
-            "unknown"
+            ReadinessState::Unknown
         } else {
-            "ready"
+            ReadinessState::Ready
         };
-        Verdict {
-            verdict: v.into(),
+        KindReadiness {
+            kind,
+            state,
             target,
             blocked_by: self.blocked,
             unknown: self.unknown,
@@ -108,56 +185,44 @@ impl Acc {
 }
 
 /// The MDM path: an update the MDM wants reaches the Mac through an enrolled mdmclient with a
-/// valid identity, and softwareupdated installs it. A failed MDM-health finding blocks every
+/// valid identity, and softwareupdated installs it. A failed MDM-health check blocks every
 /// kind; an unknown one makes the verdict unknown unless something else already blocks it.
-/// Findings absent from the slice (unit tests of the device prerequisites alone) are skipped.
-fn mdm_path(acc: &mut Acc, findings: &[Finding]) {
-    for id in [ENROLLMENT, IDENTITY, CLIENT_LIVENESS, DAEMON_LIVENESS] {
-        let Some(f) = find(findings, id) else {
-            continue;
-        };
-        match f.status {
-            Status::Failed => acc.blocked.push(Blocker {
-                check: id.into(),
-                detail: f.summary.clone(),
+fn mdm_path(acc: &mut Acc, i: &Inputs<'_>) {
+    for (id, j) in [
+        (ENROLLMENT, &i.enrollment.judgement),
+        (IDENTITY, &i.identity.judgement),
+        (CLIENT_LIVENESS, &i.client.judgement),
+        (DAEMON_LIVENESS, &i.daemon.judgement),
+    ] {
+        match j.status {
+            Status::Failed => acc.blocked.push(BlockedBy {
+                check: id,
+                detail: j.summary.clone(),
             }),
-            Status::Unknown => acc.unknown_of(Some(f), id),
+            Status::Unknown => acc.unknown_of(id, j),
             _ => {}
         }
     }
 }
 
-fn kind_rules(acc: &mut Acc, findings: &[Finding], kind: &str) {
-    mdm_path(acc, findings);
-    let battery = find(findings, BATTERY);
-    let disk = find(findings, DISK);
-    match kind {
-        "upgrade" => {
-            acc.battery(battery, "user_initiated");
-            acc.disk(disk, "upgrade");
-        }
-        "rsr" => acc.battery(battery, "rsr"),
-        _ => {
-            acc.battery(battery, "user_initiated");
-            acc.disk(disk, "update");
-        }
+fn kind_rules(acc: &mut Acc, i: &Inputs<'_>, kind: UpdateKind) {
+    mdm_path(acc, i);
+    acc.battery(i.battery, kind);
+    // No public space figure for RSRs: disk is not assessed for them.
+    if kind != UpdateKind::Rsr {
+        acc.disk(i.disk, kind);
     }
 }
 
-fn line(kind: &str, v: &Verdict) -> String {
-    let label = if kind == "ddm_target" {
-        match &v.target {
-            Some(t) => format!("declared target {t}"),
-            None => "declared target".into(),
-        }
-    } else {
-        match &v.target {
-            Some(t) => format!("{kind} {t}"),
-            None => kind.to_string(),
-        }
+fn line(v: &KindReadiness) -> String {
+    let label = match (v.kind, &v.target) {
+        (ReadinessKind::DdmTarget, Some(t)) => format!("declared target {t}"),
+        (ReadinessKind::DdmTarget, None) => "declared target".into(),
+        (k, Some(t)) => format!("{} {t}", k.as_str()),
+        (k, None) => k.as_str().to_string(),
     };
-    match v.verdict.as_str() {
-        "blocked" => format!(
+    match v.state {
+        ReadinessState::Blocked => format!(
             "{label} blocked ({})",
             v.blocked_by
                 .iter()
@@ -165,109 +230,80 @@ fn line(kind: &str, v: &Verdict) -> String {
                 .collect::<Vec<_>>()
                 .join("; ")
         ),
-        other => format!("{label} {other}"),
+        other => format!("{label} {}", other.as_str()),
     }
 }
 
-/// The verdicts and the `readiness` finding, from the findings already made.
-pub fn assess(findings: &[Finding]) -> (Finding, Readiness) {
-    let pending = find(findings, SU_PENDING);
-    let pending_target = |key: &str| {
-        pending
-            .and_then(|p| p.facts.get(key))
-            .and_then(Value::as_str)
-            .map(str::to_string)
-    };
-    let mut kinds: BTreeMap<String, Verdict> = BTreeMap::new();
-    let mut order = vec!["update", "upgrade", "rsr"];
-    for kind in ["update", "upgrade", "rsr"] {
+/// The verdicts, from the assessments already made.
+pub fn assess(i: &Inputs<'_>) -> ReadinessAssessment {
+    let pending = i.pending.prefs.as_ref();
+    let mut kinds = Vec::new();
+    for (rk, uk) in [
+        (ReadinessKind::Update, UpdateKind::Update),
+        (ReadinessKind::Upgrade, UpdateKind::Upgrade),
+        (ReadinessKind::Rsr, UpdateKind::Rsr),
+    ] {
         let mut acc = Acc::default();
-        kind_rules(&mut acc, findings, kind);
-        let target = match kind {
-            "update" => pending_target("pending_os_update_version"),
-            "upgrade" => pending_target("pending_os_upgrade_version"),
-            _ => None,
+        kind_rules(&mut acc, i, uk);
+        let target = match uk {
+            UpdateKind::Update => pending.and_then(|p| p.os_update_version.clone()),
+            UpdateKind::Upgrade => pending.and_then(|p| p.os_upgrade_version.clone()),
+            UpdateKind::Rsr => None,
         };
-        kinds.insert(kind.into(), acc.verdict(target));
+        kinds.push(acc.verdict(rk, target));
     }
-    // The declared target, when a declaration is active.
-    let ddm = find(findings, DDM);
-    if let Some(t) = ddm
-        .and_then(|d| d.facts.get("target"))
-        .filter(|t| t.is_object())
-    {
+    // The declared target, when a declaration is active: the rules of its kind (enforced
+    // installs have "the same requirements as a user-initiated update of the same type"), plus
+    // the bootstrap token and a failed enforcement.
+    if let Some(t) = i.ddm.declarations.as_ref().and_then(|d| d.target.as_ref()) {
         let mut acc = Acc::default();
-        let kind = t.get("kind").and_then(Value::as_str).unwrap_or("update");
-        kind_rules(&mut acc, findings, kind);
-        match find(findings, BOOTSTRAP) {
-            Some(b) if matches!(b.status, Status::Warning | Status::Failed) => {
-                acc.blocked.push(Blocker {
-                    check: BOOTSTRAP.into(),
-                    detail: b
-                        .summary
-                        .split(':')
-                        .next()
-                        .unwrap_or(&b.summary)
-                        .trim()
-                        .to_string(),
-                })
-            }
-            Some(b) if b.status == Status::Unknown => acc.unknown_of(Some(b), BOOTSTRAP),
-            None => acc.unknown_of(None, BOOTSTRAP),
+        kind_rules(&mut acc, i, t.kind.unwrap_or(UpdateKind::Update));
+        let b = i.bootstrap;
+        match b.judgement.status {
+            Status::Warning | Status::Failed => acc.blocked.push(BlockedBy {
+                check: BOOTSTRAP,
+                detail: b
+                    .problem
+                    .as_ref()
+                    .map(|p| p.describe())
+                    .unwrap_or_else(|| b.judgement.summary.clone()),
+            }),
+            Status::Unknown => acc.unknown_of(BOOTSTRAP, &b.judgement),
             _ => {}
         }
-        if let Some(d) = ddm.filter(|d| d.status == Status::Failed) {
-            acc.blocked.push(Blocker {
-                check: DDM.into(),
-                detail: fact_str(d, "blocker").unwrap_or(&d.summary).to_string(),
+        if i.ddm.judgement.status == Status::Failed {
+            acc.blocked.push(BlockedBy {
+                check: DDM,
+                detail: i
+                    .ddm
+                    .blocker
+                    .clone()
+                    .unwrap_or_else(|| i.ddm.judgement.summary.clone()),
             });
         }
-        let target = format!(
-            "{}{}",
-            t.get("os_version").and_then(Value::as_str).unwrap_or("?"),
-            t.get("build_version")
-                .and_then(Value::as_str)
-                .map(|b| format!(" ({b})"))
-                .unwrap_or_default()
-        );
-        kinds.insert("ddm_target".into(), acc.verdict(Some(target)));
-        order.push("ddm_target");
+        kinds.push(acc.verdict(ReadinessKind::DdmTarget, Some(t.label())));
     }
-    let summary = order
-        .iter()
-        .filter_map(|k| kinds.get(*k).map(|v| line(k, v)))
-        .collect::<Vec<_>>()
-        .join("; ");
-    let status = if kinds.values().any(|v| v.verdict == "blocked") {
+    let summary = kinds.iter().map(line).collect::<Vec<_>>().join("; ");
+    let status = if kinds.iter().any(|v| v.state == ReadinessState::Blocked) {
         Status::Warning
-    } else if kinds.values().any(|v| v.verdict == "unknown") {
+    } else if kinds.iter().any(|v| v.state == ReadinessState::Unknown) {
         Status::Unknown
     } else {
         Status::Ok
     };
-    let mut f = Finding::new(READINESS, status, summary.clone())
+    let mut judgement = Judgement::new(status, summary)
         .remediation("fix the blocking findings listed for each update kind");
     if status == Status::Unknown {
-        let why: Vec<String> = kinds
-            .values()
-            .flat_map(|v| v.unknown.iter().cloned())
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        f.reason = Some(why.join("; "));
-    }
-    for (k, v) in &kinds {
-        f = f.fact(
-            k,
-            json!({
-                "verdict": v.verdict,
-                "target": v.target,
-                "blocked_by": v.blocked_by.iter().map(|b| json!({"check": b.check, "detail": b.detail})).collect::<Vec<_>>(),
-                "unknown": v.unknown,
-            }),
+        let why: std::collections::BTreeSet<&String> =
+            kinds.iter().flat_map(|v| v.unknown.iter()).collect();
+        judgement.reason = Some(
+            why.into_iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+                .join("; "),
         );
     }
-    (f, Readiness { summary, kinds })
+    ReadinessAssessment { judgement, kinds }
 }
 
 /// Observations for check tests, built through `observe::from_results` so they go through the
@@ -342,22 +378,26 @@ mod tests {
     #[test]
     fn all_ready_then_unknown_when_probes_fail() {
         let d = diagnose(&obs(base()), &Config::default());
-        let r = d.readiness.clone().unwrap();
-        assert_eq!(r.summary, "update ready; upgrade ready; rsr ready");
+        let r = d.readiness().unwrap();
+        assert_eq!(
+            r.judgement.summary,
+            "update ready; upgrade ready; rsr ready"
+        );
         // pmset missing: battery unknown, so every kind is unknown with the probe named.
         let mut b = base();
         b.retain(|x| x.id != "pmset_batt");
         let d = diagnose(&obs(b), &Config::default());
-        let r = d.readiness.clone().unwrap();
-        assert_eq!(r.kinds["update"].verdict, "unknown");
-        assert!(
-            r.kinds["update"].unknown[0].contains("pmset_batt"),
-            "{:?}",
-            r.kinds["update"]
-        );
-        let f = d.finding(READINESS).unwrap();
-        assert_eq!(f.status, Status::Unknown);
-        assert!(f.reason.as_deref().unwrap().contains("pmset_batt"));
+        let r = d.readiness().unwrap();
+        let update = r.kind(ReadinessKind::Update).unwrap();
+        assert_eq!(update.state, ReadinessState::Unknown);
+        assert!(update.unknown[0].contains("pmset_batt"), "{update:?}");
+        assert_eq!(r.judgement.status, Status::Unknown);
+        assert!(r
+            .judgement
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("pmset_batt"));
     }
 
     #[test]
@@ -369,10 +409,11 @@ mod tests {
                 include_bytes!("../../tests/fixtures/logs/mdmclient_stuck_errors.ndjson"),
             ),
         );
-        let r = diagnose(&obs(stuck), &Config::default()).readiness.unwrap();
-        for kind in ["update", "upgrade", "rsr"] {
-            assert_eq!(r.kinds[kind].verdict, "blocked", "{kind}");
-            assert_eq!(r.kinds[kind].blocked_by[0].check, CLIENT_LIVENESS);
+        let d = diagnose(&obs(stuck), &Config::default());
+        let r = d.readiness().unwrap();
+        for v in &r.kinds {
+            assert_eq!(v.state, ReadinessState::Blocked, "{:?}", v.kind);
+            assert_eq!(v.blocked_by[0].check, CLIENT_LIVENESS);
         }
         let not_enrolled = with(
             with(
@@ -387,11 +428,11 @@ mod tests {
                 include_bytes!("../../tests/fixtures/profiles/no_mdm_payload.xml"),
             ),
         );
-        let r = diagnose(&obs(not_enrolled), &Config::default())
-            .readiness
-            .unwrap();
+        let d = diagnose(&obs(not_enrolled), &Config::default());
+        let r = d.readiness().unwrap();
         assert!(
-            r.kinds["update"]
+            r.kind(ReadinessKind::Update)
+                .unwrap()
                 .blocked_by
                 .iter()
                 .any(|b| b.check == ENROLLMENT),
@@ -399,16 +440,12 @@ mod tests {
         );
         let mut no_log = base();
         no_log.retain(|x| x.id != "log_mdmclient");
-        let r = diagnose(&obs(no_log), &Config::default())
-            .readiness
-            .unwrap();
-        assert_eq!(r.kinds["update"].verdict, "unknown");
+        let d = diagnose(&obs(no_log), &Config::default());
+        let update = d.readiness().unwrap().kind(ReadinessKind::Update).unwrap();
+        assert_eq!(update.state, ReadinessState::Unknown);
         assert!(
-            r.kinds["update"]
-                .unknown
-                .iter()
-                .any(|u| u.contains("log_mdmclient")),
-            "{r:?}"
+            update.unknown.iter().any(|u| u.contains("log_mdmclient")),
+            "{update:?}"
         );
     }
 
@@ -418,13 +455,13 @@ mod tests {
         let mut b = b;
         b.retain(|x| x.id != "diskutil_root" && x.id != "mdmclient_qdi");
         let d = diagnose(&obs(b), &Config::default());
-        let r = d.readiness.unwrap();
-        assert_eq!(r.kinds["update"].verdict, "blocked");
+        let r = d.readiness().unwrap();
+        let update = r.kind(ReadinessKind::Update).unwrap();
+        assert_eq!(update.state, ReadinessState::Blocked);
+        assert_eq!(update.unknown.len(), 1, "disk unknown is listed too");
         assert_eq!(
-            r.kinds["update"].unknown.len(),
-            1,
-            "disk unknown is listed too"
+            r.kind(ReadinessKind::Rsr).unwrap().state,
+            ReadinessState::Ready
         );
-        assert_eq!(r.kinds["rsr"].verdict, "ready");
     }
 }

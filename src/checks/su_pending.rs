@@ -1,40 +1,78 @@
 //! `softwareupdate.pending`: what Software Update last found and whether it is still scanning.
 //!
-//! From `/Library/Preferences/com.apple.SoftwareUpdate.plist` (keys in FIELD-NOTES and the
+//! From `/Library/Preferences/com.apple.SoftwareUpdate.plist` (keys seen in the macadmins osquery extension's `pending_apple_updates` table and the
 //! macOS 26.6 PARTIAL fixture): `RecommendedUpdates`, `LastSuccessfulDate` (days since, a warning
 //! past `Config::su_scan_stale_days`), `LastSessionSuccessful`, `LastResultCode`,
 //! `DidSkipBackgroundDownloadLackingDiskSpace` and `DDMPersistedErrorKey` `{count; reason;
 //! timestamp}`. Pending OS items are classified as update or upgrade against the running version
-//! (a different major version is an upgrade, seed 001's definitions).
+//! (a different major version is an upgrade, Apple, *Managing software updates for IT*'s definitions).
 
-use serde_json::json;
+use chrono::{DateTime, Utc};
 
-use super::SU_PENDING;
+use super::{Evidence, Judgement, Status, UpdateKind};
 use crate::config::Config;
 use crate::observe::Observations;
+use crate::parse::ddm_status::FailureReason;
 use crate::parse::sw_vers::version_parts;
 use crate::probes;
-use crate::report::{Evidence, Finding, Status};
 
-/// "update" or "upgrade" for a target version against the running one.
-pub fn kind_of(target: &str, running: &str) -> &'static str {
+/// Update or upgrade for a target version against the running one.
+pub fn kind_of(target: &str, running: &str) -> UpdateKind {
     match (
         version_parts(target).first(),
         version_parts(running).first(),
     ) {
-        (Some(t), Some(r)) if t > r => "upgrade",
-        _ => "update",
+        (Some(t), Some(r)) if t > r => UpdateKind::Upgrade,
+        _ => UpdateKind::Update,
     }
 }
 
-pub fn check(obs: &Observations, cfg: &Config) -> Finding {
+/// What Software Update last found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingAssessment {
+    pub judgement: Judgement,
+    /// `None` when the preferences are unknown.
+    pub prefs: Option<PendingFacts>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingFacts {
+    pub pending: Vec<PendingItem>,
+    /// The first pending OS update / upgrade's display version.
+    pub os_update_version: Option<String>,
+    pub os_upgrade_version: Option<String>,
+    pub last_successful_scan: Option<DateTime<Utc>>,
+    pub days_since_last_successful_scan: Option<i64>,
+    pub last_session_successful: Option<bool>,
+    pub last_result_code: Option<i64>,
+    pub skipped_download_lacking_disk_space: Option<bool>,
+    pub auto_install_product_keys: Vec<String>,
+    pub ddm_error: Option<FailureReason>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingItem {
+    pub product_key: String,
+    pub display_name: Option<String>,
+    pub display_version: Option<String>,
+    pub os: bool,
+    /// For OS items with a version, against the running version.
+    pub kind: Option<UpdateKind>,
+}
+
+pub fn assess(obs: &Observations, cfg: &Config) -> PendingAssessment {
     let p = match &obs.su_prefs {
         Ok(p) => p,
-        Err(u) => return Finding::unknown(SU_PENDING, u.to_string()),
+        Err(u) => {
+            return PendingAssessment {
+                judgement: Judgement::unknown(u.to_string()),
+                prefs: None,
+            }
+        }
     };
     let running = obs.sw_vers.as_ref().ok().map(|v| v.product_version.clone());
     let mut problems: Vec<String> = Vec::new();
-    let pending: Vec<_> = p
+    let pending: Vec<PendingItem> = p
         .recommended_updates
         .iter()
         .map(|u| {
@@ -42,23 +80,23 @@ pub fn check(obs: &Observations, cfg: &Config) -> Finding {
                 (Some(v), Some(r), true) => Some(kind_of(v, r)),
                 _ => None,
             };
-            json!({
-                "product_key": u.product_key,
-                "display_name": u.display_name,
-                "display_version": u.display_version,
-                "os": u.is_os(),
-                "kind": kind,
-            })
+            PendingItem {
+                product_key: u.product_key.clone(),
+                display_name: u.display_name.clone(),
+                display_version: u.display_version.clone(),
+                os: u.is_os(),
+                kind,
+            }
         })
         .collect();
-    let first_of = |kind: &str| {
+    let first_of = |kind: UpdateKind| {
         pending
             .iter()
-            .find(|v| v["kind"] == kind)
-            .and_then(|v| v["display_version"].as_str().map(str::to_string))
+            .find(|v| v.kind == Some(kind))
+            .and_then(|v| v.display_version.clone())
     };
-    let os_update = first_of("update");
-    let os_upgrade = first_of("upgrade");
+    let os_update = first_of(UpdateKind::Update);
+    let os_upgrade = first_of(UpdateKind::Upgrade);
     let days = p
         .last_successful_date
         .map(|d| (obs.now.with_timezone(&chrono::Utc) - d).num_days());
@@ -131,24 +169,10 @@ pub fn check(obs: &Observations, cfg: &Config) -> Finding {
     } else {
         format!("{listing}; {}", problems.join("; "))
     };
-    let mut f = Finding::new(SU_PENDING, status, summary)
-        .remediation("run `softwareupdate --list` as root to force a scan; if scans keep failing check network access to Apple's update hosts and free disk space")
-        .fact("pending_count", p.recommended_updates.len())
-        .fact("pending_updates", json!(pending))
-        .fact("pending_os_update_version", json!(os_update))
-        .fact("pending_os_upgrade_version", json!(os_upgrade))
-        .fact("last_successful_scan", json!(p.last_successful_date.map(|d| d.to_rfc3339())))
-        .fact("days_since_last_successful_scan", json!(days))
-        .fact("last_session_successful", json!(p.last_session_successful))
-        .fact("last_result_code", json!(p.last_result_code))
-        .fact("skipped_download_lacking_disk_space", json!(p.skipped_download_lacking_disk_space))
-        .fact("auto_install_product_keys", json!(p.auto_install_product_keys))
-        .fact(
-            "ddm_error",
-            json!(p.ddm_error.as_ref().map(|e| json!({"count": e.count, "reason": e.reason, "timestamp": e.timestamp}))),
-        );
+    let mut j = Judgement::new(status, summary)
+        .remediation("run `softwareupdate --list` as root to force a scan; if scans keep failing check network access to Apple's update hosts and free disk space");
     for u in &p.recommended_updates {
-        f = f.evidence(Evidence::line(
+        j = j.evidence(Evidence::line(
             probes::SU_PREFS,
             format!(
                 "RecommendedUpdates: {} ({}){}",
@@ -161,7 +185,21 @@ pub fn check(obs: &Observations, cfg: &Config) -> Finding {
             ),
         ));
     }
-    f
+    PendingAssessment {
+        judgement: j,
+        prefs: Some(PendingFacts {
+            pending,
+            os_update_version: os_update,
+            os_upgrade_version: os_upgrade,
+            last_successful_scan: p.last_successful_date,
+            days_since_last_successful_scan: days,
+            last_session_successful: p.last_session_successful,
+            last_result_code: p.last_result_code,
+            skipped_download_lacking_disk_space: p.skipped_download_lacking_disk_space,
+            auto_install_product_keys: p.auto_install_product_keys.clone(),
+            ddm_error: p.ddm_error.clone(),
+        }),
+    }
 }
 
 #[cfg(test)]
@@ -171,7 +209,7 @@ mod tests {
     use crate::parse::su_prefs::build_binary;
     use plist::{Dictionary, Value};
 
-    /// Constructed binary plist (keys from FIELD-NOTES and the 26.6 PARTIAL fixture).
+    /// Constructed binary plist (keys from the 26.6 PARTIAL fixture).
     fn prefs(last: &str, extra: &[(&str, Value)]) -> Vec<u8> {
         let mut d = Dictionary::new();
         let t = chrono::DateTime::parse_from_rfc3339(last).unwrap();
@@ -199,11 +237,14 @@ mod tests {
     #[test]
     fn fresh_scan_lists_pending_and_classifies_upgrade() {
         let b = with(base(), ok("su_prefs", &prefs("2026-11-19T12:00:00Z", &[])));
-        let f = check(&obs(b), &Config::default());
-        assert_eq!(f.status, Status::Ok);
-        assert_eq!(f.facts["pending_count"], 1);
-        assert_eq!(f.facts["pending_os_upgrade_version"], "26.1");
-        assert_eq!(f.facts["days_since_last_successful_scan"], 1);
+        let a = assess(&obs(b), &Config::default());
+        assert_eq!(a.judgement.status, Status::Ok);
+        let p = a.prefs.unwrap();
+        assert_eq!(p.pending.len(), 1);
+        assert_eq!(p.pending[0].kind, Some(UpdateKind::Upgrade));
+        assert_eq!(p.os_upgrade_version.as_deref(), Some("26.1"));
+        assert_eq!(p.os_update_version, None);
+        assert_eq!(p.days_since_last_successful_scan, Some(1));
     }
 
     #[test]
@@ -221,7 +262,8 @@ mod tests {
                 ),
             ),
         );
-        let f = check(&obs(b), &Config::default());
+        let a = assess(&obs(b), &Config::default());
+        let f = &a.judgement;
         assert_eq!(f.status, Status::Warning);
         assert!(
             f.summary.contains("no successful scan for 19 days"),
@@ -231,7 +273,7 @@ mod tests {
         assert!(f
             .summary
             .contains("DDM error x299: Software update failed."));
-        assert_eq!(f.facts["ddm_error"]["count"], 299);
-        assert_eq!(kind_of("15.2", "15.1"), "update");
+        assert_eq!(a.prefs.unwrap().ddm_error.unwrap().count, 299);
+        assert_eq!(kind_of("15.2", "15.1"), UpdateKind::Update);
     }
 }

@@ -25,13 +25,12 @@ fn now() -> DateTime<FixedOffset> {
 
 fn diag(m: Liveness, s: Liveness, install: InstallActivity) -> Diagnosis {
     Diagnosis {
-        findings: Vec::new(),
+        assessments: Vec::new(),
         mdmclient: m,
         softwareupdated: s,
         install,
         enrolled: Some(true),
         identity_error: Some(false),
-        readiness: None,
     }
 }
 
@@ -576,8 +575,8 @@ fn report_carries_the_heal_section_and_the_restart_keys() {
         source: "fake".into(),
         host: Default::default(),
         watchdog: Watchdog::default(),
-        checks: Default::default(),
         readiness: None,
+        checks: Default::default(),
         config: Default::default(),
         heal: None,
         probes: Vec::new(),

@@ -9,7 +9,9 @@
 //! `softwareupdate.failure-reason` is `{count; reason?; timestamp?}`. Keys are looked up at any
 //! depth because the wrapper around the status items is not documented.
 
-use super::nextstep::{self, Value};
+use plist::Value;
+
+use super::nextstep::{self, pv};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InstallState {
@@ -93,18 +95,11 @@ pub fn block(text: &str) -> Option<&str> {
 }
 
 pub fn failure_reason(v: &Value) -> Option<FailureReason> {
-    v.as_dict()?;
+    let d = v.as_dictionary()?;
     Some(FailureReason {
-        count: v
-            .get("count")
-            .and_then(Value::as_str)
-            .and_then(|s| s.trim().parse().ok())
-            .unwrap_or(0),
-        reason: v.get("reason").and_then(Value::as_str).map(str::to_string),
-        timestamp: v
-            .get("timestamp")
-            .and_then(Value::as_str)
-            .map(str::to_string),
+        count: pv::int(d.get("count")).unwrap_or(0),
+        reason: pv::string(d.get("reason")),
+        timestamp: pv::string(d.get("timestamp")),
     })
 }
 
@@ -113,41 +108,32 @@ pub fn parse(text: &str) -> Result<DdmStatus, String> {
     let b = block(text).ok_or("no complete 'Reporting status { ... }' block")?;
     let v = nextstep::parse(b)?;
     let mut st = DdmStatus::default();
-    if let Some(s) = v
-        .find("softwareupdate.install-state")
-        .and_then(Value::as_str)
+    if let Some(s) = pv::string(nextstep::find(&v, "softwareupdate.install-state")) {
+        st.install_state = Some(InstallState::parse(&s));
+    }
+    if let Some(p) =
+        nextstep::find(&v, "softwareupdate.pending-version").and_then(Value::as_dictionary)
     {
-        st.install_state = Some(InstallState::parse(s));
+        let s = |k: &str| pv::string(p.get(k));
+        st.pending_version = Some(PendingVersion {
+            os_version: s("os-version").unwrap_or_default(),
+            build_version: s("build-version").unwrap_or_default(),
+            target_local_date_time: s("target-local-date-time"),
+        });
     }
-    if let Some(p) = v.find("softwareupdate.pending-version") {
-        if p.as_dict().is_some() {
-            let s = |k: &str| p.get(k).and_then(Value::as_str).map(str::to_string);
-            st.pending_version = Some(PendingVersion {
-                os_version: s("os-version").unwrap_or_default(),
-                build_version: s("build-version").unwrap_or_default(),
-                target_local_date_time: s("target-local-date-time"),
-            });
-        }
-    }
-    if let Some(f) = v.find("softwareupdate.failure-reason") {
+    if let Some(f) = nextstep::find(&v, "softwareupdate.failure-reason") {
         st.failure_reason = failure_reason(f);
     }
-    if let Some(r) = v.find("softwareupdate.install-reason") {
+    if let Some(r) =
+        nextstep::find(&v, "softwareupdate.install-reason").and_then(Value::as_dictionary)
+    {
         match r.get("reason") {
             Some(Value::Array(a)) => {
-                st.install_reason = a
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_string)
-                    .collect()
+                st.install_reason = a.iter().filter_map(|x| pv::string(Some(x))).collect()
             }
-            Some(Value::String(s)) => st.install_reason = vec![s.clone()],
-            _ => {}
+            scalar => st.install_reason = pv::string(scalar).into_iter().collect(),
         }
-        st.declaration_id = r
-            .get("declaration-id")
-            .and_then(Value::as_str)
-            .map(str::to_string);
+        st.declaration_id = pv::string(r.get("declaration-id"));
     }
     if st.is_empty() {
         return Err("the status block has no softwareupdate.* item".into());

@@ -68,7 +68,7 @@ pub struct MdmCounts {
 /// The status mdmclient reported in an exchange: the bracket in
 /// `Received HTTP response (200) [Acknowledged(InstallProfile):700]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
+pub enum ReportedStatus {
     /// `[Idle]`: no command pending.
     Idle,
     /// `[Acknowledged(<RequestType>):<n>]`.
@@ -88,9 +88,12 @@ pub enum MdmEventKind {
     /// `Processing server request: <RequestType> for: <Device> (...)`: a command arrived.
     Command { request_type: String },
     /// `Received HTTP response (<status>) [<outcome>]`: one exchange with the server finished.
-    Response { status: u16, outcome: Outcome },
+    Response {
+        status: u16,
+        outcome: ReportedStatus,
+    },
     /// `Sending HTTP request (<method>) [<outcome>]`: an attempt.
-    Request { outcome: Outcome },
+    Request { outcome: ReportedStatus },
     /// `Unable to create MDM identity` and similar.
     IdentityError,
     /// `Rejecting MDM push dictionary because it does not have the right magic string.`
@@ -112,7 +115,7 @@ impl MdmEvent {
         matches!(
             &self.kind,
             MdmEventKind::Response { status: 200, outcome }
-                if !matches!(outcome, Outcome::Error(_))
+                if !matches!(outcome, ReportedStatus::Error(_))
         )
     }
 
@@ -125,7 +128,7 @@ impl MdmEvent {
     pub fn is_error(&self) -> bool {
         match &self.kind {
             MdmEventKind::Response { status, outcome } => {
-                *status != 200 || matches!(outcome, Outcome::Error(_))
+                *status != 200 || matches!(outcome, ReportedStatus::Error(_))
             }
             MdmEventKind::IdentityError | MdmEventKind::PushRejected | MdmEventKind::ErrorLine => {
                 true
@@ -151,10 +154,10 @@ pub fn clip(s: &str, max: usize) -> String {
 }
 
 /// Reads `[Name(Arg):n]` after `from` in `msg`.
-fn outcome_after(msg: &str, from: usize) -> Outcome {
+fn outcome_after(msg: &str, from: usize) -> ReportedStatus {
     let rest = &msg[from..];
     let Some(open) = rest.find('[') else {
-        return Outcome::None;
+        return ReportedStatus::None;
     };
     let inner = &rest[open + 1..];
     let inner = match inner.find(']') {
@@ -170,12 +173,12 @@ fn outcome_after(msg: &str, from: usize) -> Outcome {
         String::new()
     };
     match name {
-        "Idle" => Outcome::Idle,
-        "Acknowledged" => Outcome::Acknowledged(arg),
+        "Idle" => ReportedStatus::Idle,
+        "Acknowledged" => ReportedStatus::Acknowledged(arg),
         // "NotNow" has been printed both bare and with the request type.
-        n if n.starts_with("NotNow") => Outcome::NotNow(arg),
-        "Error" | "CommandFormatError" => Outcome::Error(arg),
-        other => Outcome::Other(other.to_string()),
+        n if n.starts_with("NotNow") => ReportedStatus::NotNow(arg),
+        "Error" | "CommandFormatError" => ReportedStatus::Error(arg),
+        other => ReportedStatus::Other(other.to_string()),
     }
 }
 
@@ -340,24 +343,24 @@ mod tests {
             // Verbatim receipt line (log_show_default__mdmclient_DeclarativeManagement_single_line__macos15.txt).
             ("[*] [0:MDMDaemon:<0x4d0d>] Processing server request: DeclarativeManagement for: <Device> (3fb48527-9aaa-492d-94fc-efd999d812a3) PowerNap: no", cmd("DeclarativeManagement")),
             ("Processing server request: ScheduleOSUpdate for: <Device> (12804726)", cmd("ScheduleOSUpdate")),
-            ("Received HTTP response (200) [Idle]", resp(200, Outcome::Idle)),
-            ("Received HTTP response (200) [Acknowledged(InstallProfile):700]", resp(200, Outcome::Acknowledged("InstallProfile".into()))),
-            ("Received HTTP response (200) [NotNow(ScheduleOSUpdate):0]", resp(200, Outcome::NotNow("ScheduleOSUpdate".into()))),
-            ("Received HTTP response (200) [NotNow]", resp(200, Outcome::NotNow(String::new()))),
-            ("Received HTTP response (200) [Error(InstallProfile):0]", resp(200, Outcome::Error("InstallProfile".into()))),
-            ("Received HTTP response (503) [Idle]", resp(503, Outcome::Idle)),
-            ("Received HTTP response (401)", resp(401, Outcome::None)),
-            ("Received HTTP response (200) [<private>]", resp(200, Outcome::Other("<private>".into()))),
-            ("Received HTTP response (abc) [Idle]", resp(0, Outcome::Idle)),
-            (">>>>> Sending HTTP request (PUT) [Error(ActivationLockBypassCode):800] >>>>>", Some(K::Request { outcome: Outcome::Error("ActivationLockBypassCode".into()) })),
+            ("Received HTTP response (200) [Idle]", resp(200, ReportedStatus::Idle)),
+            ("Received HTTP response (200) [Acknowledged(InstallProfile):700]", resp(200, ReportedStatus::Acknowledged("InstallProfile".into()))),
+            ("Received HTTP response (200) [NotNow(ScheduleOSUpdate):0]", resp(200, ReportedStatus::NotNow("ScheduleOSUpdate".into()))),
+            ("Received HTTP response (200) [NotNow]", resp(200, ReportedStatus::NotNow(String::new()))),
+            ("Received HTTP response (200) [Error(InstallProfile):0]", resp(200, ReportedStatus::Error("InstallProfile".into()))),
+            ("Received HTTP response (503) [Idle]", resp(503, ReportedStatus::Idle)),
+            ("Received HTTP response (401)", resp(401, ReportedStatus::None)),
+            ("Received HTTP response (200) [<private>]", resp(200, ReportedStatus::Other("<private>".into()))),
+            ("Received HTTP response (abc) [Idle]", resp(0, ReportedStatus::Idle)),
+            (">>>>> Sending HTTP request (PUT) [Error(ActivationLockBypassCode):800] >>>>>", Some(K::Request { outcome: ReportedStatus::Error("ActivationLockBypassCode".into()) })),
             ("Unable to create MDM identity", Some(K::IdentityError)),
             ("Failed to copy MDM identity: -25300", Some(K::IdentityError)),
             ("Rejecting MDM push dictionary because it does not have the right magic string.", Some(K::PushRejected)),
             ("[ERROR] [0:MDMDaemon:<0x3>] [ErrorChain.0] (ActivationLockBypassCode) [MCMDMErrorDomain:12085] The operation couldn’t be completed.>", Some(K::ErrorLine)),
             ("UCRTsmb5: DEP registered according to UCRT: UCRTDEPStateUnavailable", None),
             ("=== OS Update Item ===", None),
-            ("Received HTTP response (", resp(0, Outcome::None)),
-            ("Received HTTP response (200) [Acknowledged(", resp(200, Outcome::Acknowledged(String::new()))),
+            ("Received HTTP response (", resp(0, ReportedStatus::None)),
+            ("Received HTTP response (200) [Acknowledged(", resp(200, ReportedStatus::Acknowledged(String::new()))),
             ("", None),
         ];
         for (msg, want) in cases {
@@ -371,13 +374,13 @@ mod tests {
             line: LogLine::default(),
             kind: MdmEventKind::Response { status, outcome },
         };
-        assert!(ev(200, Outcome::Idle).is_success());
-        assert!(ev(200, Outcome::NotNow(String::new())).is_success());
-        assert!(!ev(200, Outcome::Error("X".into())).is_success());
-        assert!(ev(200, Outcome::Error("X".into())).is_error());
-        assert!(ev(200, Outcome::Error("X".into())).is_http_200());
-        assert!(!ev(500, Outcome::Idle).is_success());
-        assert!(ev(500, Outcome::Idle).is_error());
+        assert!(ev(200, ReportedStatus::Idle).is_success());
+        assert!(ev(200, ReportedStatus::NotNow(String::new())).is_success());
+        assert!(!ev(200, ReportedStatus::Error("X".into())).is_success());
+        assert!(ev(200, ReportedStatus::Error("X".into())).is_error());
+        assert!(ev(200, ReportedStatus::Error("X".into())).is_http_200());
+        assert!(!ev(500, ReportedStatus::Idle).is_success());
+        assert!(ev(500, ReportedStatus::Idle).is_error());
     }
 
     fn line(ts: &str, msg: &str) -> String {

@@ -1,7 +1,10 @@
 //! `/usr/libexec/mdmclient QueryDeviceInformation` (root): an old-style dictionary of device
-//! facts. No full public capture exists (SOURCES.md section 6, FIELD-NOTES), so rather than
-//! trusting a wrapper shape, every `key = value;` at any depth is collected: the whole output is
-//! parsed as an old-style plist when it is one, else line by line. SUPER reads
+//! facts, printed after a `Daemon response:` line (and sometimes header lines and an
+//! `Agent response:` line), as kolide/launcher's recorded outputs show
+//! (<https://github.com/kolide/launcher/tree/main/ee/tables/mdmclient/testdata>). The block from
+//! the first `{` to its matching `}` is read as an old-style plist and every scalar
+//! `key = value` at any depth is collected, first occurrence wins; when it does not parse, the
+//! same pairs are scraped line by line. SUPER (<https://github.com/Macjutsu/super>) reads
 //! `EACSPreflight = success;` (quoted when it has spaces, e.g. `"EFI password exists"`),
 //! `AvailableDeviceCapacity` (GB, a quoted decimal) and `IsDefaultCatalog` from it.
 
@@ -45,7 +48,7 @@ pub fn parse(text: &str) -> Result<DeviceInformation, String> {
     if let Some(open) = text.find('{') {
         if let Some(end) = nextstep::block_end(text, open) {
             if let Ok(v) = nextstep::parse(&text[open..end]) {
-                for (k, val) in v.leaves() {
+                for (k, val) in nextstep::leaves(&v) {
                     info.values.entry(k).or_insert(val);
                 }
             }
@@ -107,6 +110,25 @@ mod tests {
         assert_eq!(
             d.get("CatalogURL"),
             Some("https://swscan.apple.com/x.sucatalog")
+        );
+    }
+
+    /// Constructed in the shape of kolide/launcher's recorded output
+    /// (https://github.com/kolide/launcher/blob/main/ee/tables/mdmclient/testdata/QueryDeviceInformation_NullAgentResponse.output):
+    /// header lines, the `Daemon response:` wrapper, tabs, NSData's `{length = N, bytes = 0x...}`
+    /// description and a trailing `Agent response: (null)`.
+    const QDI_DAEMON_RESPONSE: &str = "=== CPF_GetInstalledProfiles === (<Device>)\nNumber of <Device> profiles found: 6 (Filtered: 0)\nDaemon response: {\n\tQueryResponses =\t {\n\t\tActiveManagedUsers =\t\t (\n\t\t\t\"DD1C35B7-F8DD-441F-ABE1-DEADBEEFCAFE\"\n\t\t);\n\t\tAvailableDeviceCapacity = 1761;\n\t\tBuildVersion = 22E261;\n\t\tEACSPreflight = success;\n\t\tMDMOptions =\t\t {\n\t\t\tBootstrapTokenAllowed = 1;\n\t\t};\n\t\tPushToken = {length = 32, bytes = 0x068b4535 172f7bd3 851facee abcdabcd ... 38625271 61731ac3};\n\t\tSupplementalOSVersionExtra = \"(a)\";\n\t};\n}\nAgent response: (null)\n";
+
+    #[test]
+    fn daemon_response_wrapper_and_data_description() {
+        let d = parse(QDI_DAEMON_RESPONSE).unwrap();
+        assert_eq!(d.eacs_preflight(), Some("success"));
+        assert_eq!(d.available_device_capacity_gb(), Some(1761.0));
+        assert_eq!(d.get("BootstrapTokenAllowed"), Some("1"));
+        assert_eq!(d.get("SupplementalOSVersionExtra"), Some("(a)"));
+        assert_eq!(
+            d.get("PushToken"),
+            Some("{length = 32, bytes = 0x068b4535 172f7bd3 851facee abcdabcd ... 38625271 61731ac3}")
         );
     }
 

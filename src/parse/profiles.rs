@@ -4,11 +4,16 @@
 //! lines (fixtures `profiles_status_enrollment__*`). The XML listing, read as root, gives the
 //! `com.apple.mdm` payload (server URL, push topic, capabilities) and, through
 //! `IdentityCertificateUUID`, the SCEP/ACME payload whose subject common name is the name the
-//! identity certificate carries in the System keychain (FIELD-NOTES "The MDM profile as XML";
-//! key set from `mdm_schema__com.apple.mdm__b6202ca.yaml`). Never `profiles show -type
-//! enrollment`: it is rate limited since macOS 12.3.
+//! identity certificate carries in the System keychain (the macadmins osquery extension reads
+//! the same listing: <https://github.com/macadmins/osquery-extension/blob/main/tables/mdm/mdm.go>;
+//! key set from Apple's schema, `mdm_schema__com.apple.mdm__b6202ca.yaml`). The listing is
+//! decoded into typed structs with serde; keys of an unexpected type read as absent. Never
+//! `profiles show -type enrollment`: it is rate limited since macOS 12.3
+//! (<https://github.com/fleetdm/fleet/issues/15929>).
 
-use plist::{Dictionary, Value};
+use plist::Value;
+use serde::de::{DeserializeOwned, Deserializer};
+use serde::Deserialize;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Enrollment {
@@ -60,7 +65,7 @@ pub fn parse_enrollment(text: &str) -> Result<Enrollment, String> {
     let mut saw_mdm = false;
     for raw in text.lines() {
         let line = raw.trim();
-        // The bootstrap-token status prints a `profiles: ` prefix (FIELD-NOTES); tolerate it here.
+        // The bootstrap-token status prints a `profiles: ` prefix; tolerate it here.
         let body = line
             .strip_prefix("profiles:")
             .map(str::trim)
@@ -130,6 +135,92 @@ const IDENTITY_TYPES: [&str; 3] = [
     "com.apple.security.pkcs12",
 ];
 
+/// serde decoding recurses once per nesting level and the plist crate sets no limit, so deeper
+/// listings are refused before decoding (serde_json's default limit is the same 128:
+/// <https://docs.rs/serde_json/latest/serde_json/struct.Deserializer.html#method.disable_recursion_limit>).
+const MAX_DEPTH: usize = 128;
+
+/// The listing: device-channel profiles under `_computerlevel` (user-level keys are ignored).
+#[derive(Deserialize)]
+struct Listing {
+    #[serde(rename = "_computerlevel")]
+    computer_level: Option<Vec<Loose<Profile>>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "PascalCase")]
+struct Profile {
+    profile_identifier: Loose<String>,
+    profile_display_name: Loose<String>,
+    /// Text in the listing; a plist `<date>` is accepted and kept in its XML form.
+    profile_install_date: Loose<String>,
+    profile_items: Loose<Vec<Loose<Item>>>,
+}
+
+/// One payload of a profile. A listing puts the payload's keys in `PayloadContent` (the osquery
+/// extension's reading), a `.mobileconfig` beside `PayloadType` (ACME too): both are read, and
+/// `PayloadContent` is the same shape.
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "PascalCase")]
+struct Item {
+    payload_type: Loose<String>,
+    #[serde(rename = "PayloadUUID")]
+    payload_uuid: Loose<String>,
+    payload_content: Loose<Box<Item>>,
+    #[serde(rename = "ServerURL")]
+    server_url: Loose<String>,
+    #[serde(rename = "CheckInURL")]
+    check_in_url: Loose<String>,
+    topic: Loose<String>,
+    #[serde(rename = "IdentityCertificateUUID")]
+    identity_certificate_uuid: Loose<String>,
+    server_capabilities: Loose<Vec<Loose<String>>>,
+    access_rights: Loose<u64>,
+    sign_message: Loose<bool>,
+    /// SCEP/ACME subject: RDNs, each an array of `[type, value]` pairs,
+    /// e.g. `[[["CN","name"]],[["O","Acme"]]]`.
+    subject: Loose<Vec<Loose<Rdn>>>,
+}
+
+/// One relative distinguished name: `[type, value]` pairs.
+type Rdn = Vec<Loose<Vec<Loose<String>>>>;
+
+/// A value that reads as `None` when absent or of another type, so one odd key does not make
+/// the whole listing unreadable; only the top-level shape is strict.
+#[derive(Debug)]
+struct Loose<T>(Option<T>);
+
+impl<T> Default for Loose<T> {
+    fn default() -> Self {
+        Loose(None)
+    }
+}
+
+impl<'de, T: DeserializeOwned> Deserialize<'de> for Loose<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = Value::deserialize(d)?;
+        Ok(Loose(plist::from_value(&v).ok()))
+    }
+}
+
+impl<T> Loose<T> {
+    fn get(&self) -> Option<&T> {
+        self.0.as_ref()
+    }
+}
+
+impl Item {
+    /// `key` from `PayloadContent` when it is there (and of the right type), else beside it.
+    fn key<T>(&self, key: impl Fn(&Item) -> &Loose<T>) -> Option<&T> {
+        let content = self.payload_content.get().and_then(|c| key(c).get());
+        content.or_else(|| key(self).get())
+    }
+
+    fn payload_type(&self) -> Option<&str> {
+        self.payload_type.get().map(String::as_str)
+    }
+}
+
 /// Parses the XML (or binary) plist of `profiles -L -o stdout-xml`.
 ///
 /// `Ok(None)`: the plist parsed and holds no com.apple.mdm payload (including `<dict/>`, which is
@@ -137,70 +228,67 @@ const IDENTITY_TYPES: [&str; 3] = [
 pub fn parse_mdm_profile(bytes: &[u8]) -> Result<Option<MdmProfile>, String> {
     let root = Value::from_reader(std::io::Cursor::new(bytes))
         .map_err(|e| format!("not a property list: {e}"))?;
-    let Some(root) = root.as_dictionary() else {
+    if root.as_dictionary().is_none() {
         return Err("top level of the profiles listing is not a dictionary".into());
-    };
+    }
+    if !depth_at_most(&root, MAX_DEPTH) {
+        return Err(format!("nested deeper than {MAX_DEPTH} levels"));
+    }
+    let listing: Listing =
+        plist::from_value(&root).map_err(|_| "_computerlevel is not an array".to_string())?;
     // Device-channel profiles only: the MDM payload is never user-channel on macOS (schema:
     // macOS `userchannel: false`).
-    let profiles = match root.get("_computerlevel") {
-        None => return Ok(None),
-        Some(Value::Array(a)) => a,
-        Some(_) => return Err("_computerlevel is not an array".into()),
+    let Some(profiles) = listing.computer_level else {
+        return Ok(None);
     };
+    let profiles: Vec<&Profile> = profiles.iter().filter_map(Loose::get).collect();
     // Every payload of every device profile, with the index of the profile it belongs to.
-    let mut items: Vec<(usize, &Dictionary)> = Vec::new();
-    for (i, p) in profiles.iter().enumerate() {
-        let Some(p) = p.as_dictionary() else { continue };
-        if let Some(Value::Array(list)) = p.get("ProfileItems") {
-            items.extend(
-                list.iter()
-                    .filter_map(|v| v.as_dictionary())
-                    .map(|d| (i, d)),
-            );
-        }
-    }
+    let items: Vec<(usize, &Item)> = profiles
+        .iter()
+        .enumerate()
+        .flat_map(|(i, p)| {
+            p.profile_items
+                .get()
+                .into_iter()
+                .flatten()
+                .filter_map(move |item| item.get().map(|item| (i, item)))
+        })
+        .collect();
     let Some(&(pi, mdm)) = items
         .iter()
-        .find(|(_, d)| string(d, "PayloadType") == Some("com.apple.mdm"))
+        .find(|(_, d)| d.payload_type() == Some("com.apple.mdm"))
     else {
         return Ok(None);
     };
-    let profile = profiles.get(pi).and_then(|v| v.as_dictionary());
-    let content = mdm.get("PayloadContent").and_then(|v| v.as_dictionary());
-    // Keys are under PayloadContent in the osquery extension's reading, at payload level in a
-    // .mobileconfig: look in PayloadContent first, then at item level.
-    let key = |k: &str| content.and_then(|c| c.get(k)).or_else(|| mdm.get(k));
-    let key_str = |k: &str| key(k).and_then(|v| v.as_string()).map(str::to_string);
+    let profile = profiles[pi];
+    let text = |k: fn(&Item) -> &Loose<String>| mdm.key(k).cloned();
 
     let mut out = MdmProfile {
-        profile_identifier: profile.and_then(|p| string(p, "ProfileIdentifier").map(Into::into)),
-        profile_display_name: profile.and_then(|p| string(p, "ProfileDisplayName").map(Into::into)),
-        install_date: profile.and_then(|p| match p.get("ProfileInstallDate") {
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(Value::Date(d)) => Some(d.to_xml_format()),
-            _ => None,
-        }),
-        server_url: key_str("ServerURL"),
-        check_in_url: key_str("CheckInURL"),
-        topic: key_str("Topic"),
-        identity_certificate_uuid: key_str("IdentityCertificateUUID"),
+        profile_identifier: profile.profile_identifier.get().cloned(),
+        profile_display_name: profile.profile_display_name.get().cloned(),
+        install_date: profile.profile_install_date.get().cloned(),
+        server_url: text(|i| &i.server_url),
+        check_in_url: text(|i| &i.check_in_url),
+        topic: text(|i| &i.topic),
+        identity_certificate_uuid: text(|i| &i.identity_certificate_uuid),
         identity_payload_type: None,
         identity_common_name: None,
-        server_capabilities: match key("ServerCapabilities") {
-            Some(Value::Array(a)) => a
-                .iter()
-                .filter_map(|v| v.as_string().map(str::to_string))
-                .collect(),
-            _ => Vec::new(),
-        },
-        access_rights: key("AccessRights").and_then(|v| v.as_unsigned_integer()),
-        sign_message: key("SignMessage").and_then(|v| v.as_boolean()),
+        server_capabilities: mdm
+            .key(|i| &i.server_capabilities)
+            .into_iter()
+            .flatten()
+            .filter_map(|c| c.get().cloned())
+            .collect(),
+        access_rights: mdm.key(|i| &i.access_rights).copied(),
+        sign_message: mdm.key(|i| &i.sign_message).copied(),
     };
 
     if let Some(uuid) = out.identity_certificate_uuid.clone() {
         // Same profile first (the usual layout), then any other device profile.
-        let matches = |d: &Dictionary| {
-            string(d, "PayloadUUID").is_some_and(|u| u.eq_ignore_ascii_case(&uuid))
+        let matches = |d: &Item| {
+            d.payload_uuid
+                .get()
+                .is_some_and(|u| u.eq_ignore_ascii_case(&uuid))
         };
         let found = items
             .iter()
@@ -208,7 +296,7 @@ pub fn parse_mdm_profile(bytes: &[u8]) -> Result<Option<MdmProfile>, String> {
             .or_else(|| items.iter().find(|(_, d)| matches(d)))
             .map(|&(_, d)| d);
         if let Some(id) = found {
-            let ty = string(id, "PayloadType").unwrap_or("").to_string();
+            let ty = id.payload_type().unwrap_or("").to_string();
             if IDENTITY_TYPES.contains(&ty.as_str()) {
                 out.identity_common_name = identity_cn(id);
             }
@@ -221,38 +309,38 @@ pub fn parse_mdm_profile(bytes: &[u8]) -> Result<Option<MdmProfile>, String> {
     Ok(Some(out))
 }
 
-fn string<'a>(d: &'a Dictionary, k: &str) -> Option<&'a str> {
-    d.get(k).and_then(|v| v.as_string())
+/// Whether `v` nests at most `max` collections deep (iterative: it runs before any recursion).
+fn depth_at_most(v: &Value, max: usize) -> bool {
+    let mut stack = vec![(v, 1usize)];
+    while let Some((v, depth)) = stack.pop() {
+        let children: Box<dyn Iterator<Item = &Value>> = match v {
+            Value::Array(a) => Box::new(a.iter()),
+            Value::Dictionary(d) => Box::new(d.values()),
+            _ => continue,
+        };
+        if depth > max {
+            return false;
+        }
+        stack.extend(children.map(|c| (c, depth + 1)));
+    }
+    true
 }
 
-/// The CN of a SCEP/ACME payload's `Subject`: in `PayloadContent` (SCEP) or at payload level
-/// (ACME's keys sit beside PayloadType); an array of RDNs, each an array of [type, value] pairs,
-/// e.g. `[[["CN","name"]],[["O","Acme"]]]`. The type may be spelled as the OID 2.5.4.3.
-fn identity_cn(item: &Dictionary) -> Option<String> {
-    let subject = item
-        .get("PayloadContent")
-        .and_then(|v| v.as_dictionary())
-        .and_then(|c| c.get("Subject"))
-        .or_else(|| item.get("Subject"))?;
-    for rdn in subject.as_array()? {
-        let Some(rdn) = rdn.as_array() else { continue };
-        for pair in rdn {
-            let Some(pair) = pair.as_array() else {
-                continue;
-            };
-            let (Some(t), Some(v)) = (
-                pair.first().and_then(|v| v.as_string()),
-                pair.get(1).and_then(|v| v.as_string()),
-            ) else {
-                continue;
-            };
-            let t = t.trim();
-            if (t.eq_ignore_ascii_case("CN") || t == "2.5.4.3") && !v.trim().is_empty() {
-                return Some(v.trim().to_string());
-            }
-        }
-    }
-    None
+/// The CN of a SCEP/ACME payload's `Subject` (in `PayloadContent` for SCEP, beside PayloadType
+/// for ACME). The type may be spelled as the OID 2.5.4.3.
+fn identity_cn(item: &Item) -> Option<String> {
+    let subject = item.key(|i| &i.subject)?;
+    subject
+        .iter()
+        .filter_map(Loose::get)
+        .flatten()
+        .filter_map(Loose::get)
+        .find_map(|pair| {
+            let t = pair.first()?.get()?.trim();
+            let v = pair.get(1)?.get()?.trim();
+            ((t.eq_ignore_ascii_case("CN") || t == "2.5.4.3") && !v.is_empty())
+                .then(|| v.to_string())
+        })
 }
 
 #[cfg(test)]

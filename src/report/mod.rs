@@ -1,5 +1,7 @@
 //! The report: the only serialised types, i.e. the JSON contract (`schema/report.schema.json`),
 //! and the human rendering. Additive changes keep `schema_version`; anything else bumps it.
+//! [`findings`] alone turns the checks' typed assessments into findings with their `facts` JSON
+//! and into the `readiness` section; nothing below this module is serialisable.
 
 use std::collections::BTreeMap;
 
@@ -11,58 +13,31 @@ pub const SCHEMA_VERSION: u32 = 1;
 /// Exit status when no check could be determined (see [`Report::exit_code`]).
 pub const EXIT_UNDETERMINED: i32 = 3;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, PartialOrd, Ord)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Ok,
-    NotApplicable,
-    Unknown,
-    Warning,
-    Failed,
+pub mod findings;
+
+pub use findings::{finding, findings, readiness_section, watchdog};
+// A finding's status and evidence lines are the checks' own types, printed here.
+pub use crate::checks::{Evidence, Status};
+
+fn status_str<S: serde::Serializer>(s: &Status, ser: S) -> Result<S::Ok, S::Error> {
+    ser.serialize_str(s.as_str())
 }
 
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Ok => "ok",
-            Status::NotApplicable => "not_applicable",
-            Status::Unknown => "unknown",
-            Status::Warning => "warning",
-            Status::Failed => "failed",
-        }
-    }
-}
-
-/// One line of evidence: where it came from, when (log entries), and the text itself.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Evidence {
-    /// Probe id the text came from.
-    pub source: String,
-    /// Timestamp of a log entry, as the log printed it.
+/// The published form of one evidence line.
+#[derive(Serialize)]
+struct EvidenceLine<'a> {
+    source: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub timestamp: Option<String>,
-    pub text: String,
+    timestamp: Option<&'a str>,
+    text: &'a str,
 }
 
-/// Longest evidence text kept: evidence quotes probe output, which a capture's author controls.
-pub const EVIDENCE_MAX: usize = 2000;
-
-impl Evidence {
-    pub fn line(source: &str, text: impl Into<String>) -> Evidence {
-        Evidence {
-            source: source.to_string(),
-            timestamp: None,
-            text: crate::parse::clip_marked(&text.into(), EVIDENCE_MAX),
-        }
-    }
-
-    pub fn log(source: &str, timestamp: impl Into<String>, text: impl Into<String>) -> Evidence {
-        Evidence {
-            source: source.to_string(),
-            timestamp: Some(crate::parse::clip_marked(&timestamp.into(), 100)),
-            text: crate::parse::clip_marked(&text.into(), EVIDENCE_MAX),
-        }
-    }
+fn evidence_lines<S: serde::Serializer>(ev: &[Evidence], ser: S) -> Result<S::Ok, S::Error> {
+    ser.collect_seq(ev.iter().map(|e| EvidenceLine {
+        source: &e.source,
+        timestamp: e.timestamp.as_deref(),
+        text: &e.text,
+    }))
 }
 
 /// The result of one check.
@@ -70,11 +45,13 @@ impl Evidence {
 pub struct Finding {
     #[serde(skip)]
     pub id: String,
+    #[serde(serialize_with = "status_str")]
     pub status: Status,
     pub summary: String,
     /// For `unknown`: why (probe missing, timed out, unparseable).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    #[serde(serialize_with = "evidence_lines")]
     pub evidence: Vec<Evidence>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remediation: Option<String>,
@@ -248,7 +225,7 @@ pub struct Blocker {
 
 /// One update kind's verdict: `ready`, `blocked` (with the blocking findings) or `unknown`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Verdict {
+pub struct KindVerdict {
     /// ready, blocked or unknown.
     pub verdict: String,
     /// The version this verdict is about, when known (pending update, declared target).
@@ -266,7 +243,7 @@ pub struct Readiness {
     /// The human line: `update ready; upgrade blocked (...); rsr ready`.
     pub summary: String,
     #[serde(flatten)]
-    pub kinds: BTreeMap<String, Verdict>,
+    pub kinds: BTreeMap<String, KindVerdict>,
 }
 
 /// One effective setting and the source that set it (`config.settings`).

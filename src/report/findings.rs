@@ -1,0 +1,560 @@
+//! Assessments → findings: the one place the checks' typed results become the published
+//! `facts` JSON, the `readiness` section and the Addigy keys. The key names and values here are
+//! the JSON contract (`schema/report.schema.json`): change them only additively.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Map, Value};
+
+use super::{Blocker, Finding, KindVerdict, Readiness, Watchdog};
+use crate::catalog::CatalogAssessment;
+use crate::checks::battery::BatteryAssessment;
+use crate::checks::bootstrap::{BootstrapAssessment, EacsPreflight};
+use crate::checks::client_liveness::ClientLivenessAssessment;
+use crate::checks::daemon_liveness::DaemonLivenessAssessment;
+use crate::checks::ddm::DdmAssessment;
+use crate::checks::disk::DiskAssessment;
+use crate::checks::enrollment::EnrollmentAssessment;
+use crate::checks::identity::{CertificateReading, IdentityAssessment};
+use crate::checks::os_version::OsVersionAssessment;
+use crate::checks::readiness::ReadinessAssessment;
+use crate::checks::su_pending::PendingAssessment;
+use crate::checks::{Assessment, Diagnosis, Judgement, Liveness};
+
+/// Every finding of a diagnosis, in report order.
+pub fn findings(diag: &Diagnosis) -> Vec<Finding> {
+    diag.assessments.iter().map(finding).collect()
+}
+
+pub fn finding(a: &Assessment) -> Finding {
+    let facts = match a {
+        Assessment::Enrollment(a) => enrollment(a),
+        Assessment::Identity(a) => identity(a),
+        Assessment::ClientLiveness(a) => client_liveness(a),
+        Assessment::DaemonLiveness(a) => daemon_liveness(a),
+        Assessment::OsVersion(a) => os_version(a),
+        Assessment::Pending(a) => pending(a),
+        Assessment::Ddm(a) => ddm(a),
+        Assessment::Battery(a) => battery(a),
+        Assessment::Disk(a) => disk(a),
+        Assessment::Bootstrap(a) => bootstrap(a),
+        Assessment::Readiness(a) => readiness(a),
+        Assessment::Catalog(a) => catalog(a),
+    };
+    with_facts(a.id(), a.judgement(), facts)
+}
+
+fn with_facts(id: &str, j: &Judgement, facts: Map<String, Value>) -> Finding {
+    Finding {
+        id: id.to_string(),
+        status: j.status,
+        summary: j.summary.clone(),
+        reason: j.reason.clone(),
+        evidence: j.evidence.clone(),
+        remediation: j.remediation.clone(),
+        facts,
+    }
+}
+
+/// Collects facts; `None` becomes `null`.
+#[derive(Default)]
+struct Facts(Map<String, Value>);
+
+impl Facts {
+    fn put(&mut self, key: &str, v: impl Into<Value>) -> &mut Facts {
+        self.0.insert(key.to_string(), v.into());
+        self
+    }
+}
+
+fn ts_of(t: Option<&str>) -> Value {
+    t.map(Value::from).unwrap_or(Value::Null)
+}
+
+pub fn enrollment(a: &EnrollmentAssessment) -> Map<String, Value> {
+    let mut f = Facts::default();
+    if let Some(e) = &a.facts {
+        f.put("enrolled", e.enrolled)
+            .put("dep", e.dep)
+            .put("user_approved", e.user_approved)
+            .put("server_url", e.server_url.clone())
+            .put("topic", e.topic.clone())
+            .put(
+                "bootstrap_token_supported_by_server",
+                e.bootstrap_token_supported_by_server,
+            );
+        if let Some(p) = &e.profile {
+            f.put("profile_identifier", p.profile_identifier.clone())
+                .put("check_in_url", p.check_in_url.clone());
+        }
+    }
+    f.0
+}
+
+pub fn identity(a: &IdentityAssessment) -> Map<String, Value> {
+    let mut f = Facts::default();
+    let Some(d) = &a.details else {
+        return f.0;
+    };
+    f.put("common_name", d.common_name.clone());
+    match &d.certificate {
+        CertificateReading::Found {
+            chosen: c,
+            days_left,
+            found,
+        } => {
+            f.put("subject", c.subject.clone())
+                .put("issuer", c.issuer.clone())
+                .put("not_after", c.not_after.to_rfc3339())
+                .put("days_left", *days_left)
+                .put("serial", c.serial.clone())
+                .put("certificates_found", *found as u64);
+        }
+        CertificateReading::NotFound => {
+            f.put("certificates_found", 0u64);
+        }
+        CertificateReading::Unknown => {}
+    }
+    f.put("identity_errors", d.identity_errors.map(|n| n as u64));
+    f.0
+}
+
+pub fn client_liveness(a: &ClientLivenessAssessment) -> Map<String, Value> {
+    let mut f = Facts::default();
+    f.put("state", a.state.as_str())
+        .put("window_minutes", a.window_minutes);
+    if let Some(r) = &a.log {
+        f.put("strict_addigy", r.strict_addigy)
+            .put("stuck_reason", r.stuck_kind.map(|k| k.as_str()))
+            .put("last_success", ts_of(r.last_success.as_deref()))
+            .put("last_error", ts_of(r.last_error.as_deref()))
+            .put("last_error_text", r.last_error_text.clone())
+            .put("last_command", r.last_command.clone())
+            .put("last_command_at", ts_of(r.last_command_at.as_deref()))
+            .put("unanswered_command", r.unanswered_command.clone())
+            .put("successes", r.successes as u64)
+            .put("errors", r.errors as u64)
+            .put("commands", r.commands as u64)
+            .put("entries", r.entries)
+            .put("skipped_lines", r.skipped_lines)
+            .put("user_channel_lines", r.user_channel_lines)
+            .put("future_entries", r.future_entries as u64)
+            .put("truncated", r.truncated);
+    }
+    f.0
+}
+
+pub fn daemon_liveness(a: &DaemonLivenessAssessment) -> Map<String, Value> {
+    let mut f = Facts::default();
+    f.put("state", a.state.as_str())
+        .put("window_minutes", a.window_minutes)
+        .put("mdmclient_state", a.mdmclient_state.as_str())
+        .put("addigy_rule", a.su_command.is_some())
+        .put("su_command", a.su_command.clone());
+    // Without the log only the strict Addigy rule can name a reason.
+    if a.log.is_some() || a.stuck_kind.is_some() {
+        f.put(
+            "stuck_reason",
+            a.stuck_kind
+                .filter(|_| a.state == Liveness::Stuck)
+                .map(|k| k.as_str()),
+        );
+    }
+    if let Some(r) = &a.log {
+        f.put("last_progress", r.last_progress.clone())
+            .put("failures", r.failures as u64)
+            .put("last_install_state", r.last_install_state.clone())
+            .put("status_reports", r.status_reports)
+            .put("future_entries", r.future_entries as u64)
+            .put("truncated", r.truncated);
+    }
+    f.0
+}
+
+pub fn os_version(a: &OsVersionAssessment) -> Map<String, Value> {
+    let mut f = Facts::default();
+    let Some(o) = &a.os else {
+        return f.0;
+    };
+    let v = &o.version;
+    f.put("product_version", v.product_version.clone())
+        .put("build_version", v.build_version.clone())
+        .put("product_version_extra", v.product_version_extra.clone())
+        .put("rsr_installed", o.rsr_installed)
+        .put("full_version", v.full_version())
+        .put("architecture", o.architecture.map(|a| a.as_str()))
+        .put("model", o.model.clone())
+        .put("portable", o.portable);
+    if let Some(u) = &o.architecture_unknown {
+        f.put("architecture_unknown_reason", u.clone());
+    }
+    if let Some(u) = &o.model_unknown {
+        f.put("model_unknown_reason", u.clone());
+    }
+    f.0
+}
+
+pub fn pending(a: &PendingAssessment) -> Map<String, Value> {
+    let mut f = Facts::default();
+    let Some(p) = &a.prefs else {
+        return f.0;
+    };
+    let items: Vec<Value> = p
+        .pending
+        .iter()
+        .map(|u| {
+            json!({
+                "product_key": u.product_key,
+                "display_name": u.display_name,
+                "display_version": u.display_version,
+                "os": u.os,
+                "kind": u.kind.map(|k| k.as_str()),
+            })
+        })
+        .collect();
+    f.put("pending_count", p.pending.len())
+        .put("pending_updates", Value::Array(items))
+        .put("pending_os_update_version", p.os_update_version.clone())
+        .put("pending_os_upgrade_version", p.os_upgrade_version.clone())
+        .put(
+            "last_successful_scan",
+            p.last_successful_scan.map(|d| d.to_rfc3339()),
+        )
+        .put(
+            "days_since_last_successful_scan",
+            p.days_since_last_successful_scan,
+        )
+        .put("last_session_successful", p.last_session_successful)
+        .put("last_result_code", p.last_result_code)
+        .put(
+            "skipped_download_lacking_disk_space",
+            p.skipped_download_lacking_disk_space,
+        )
+        .put(
+            "auto_install_product_keys",
+            json!(p.auto_install_product_keys),
+        )
+        .put(
+            "ddm_error",
+            p.ddm_error
+                .as_ref()
+                .map(|e| json!({"count": e.count, "reason": e.reason, "timestamp": e.timestamp})),
+        );
+    f.0
+}
+
+pub fn ddm(a: &DdmAssessment) -> Map<String, Value> {
+    let mut f = Facts::default();
+    f.put(
+        "install_state",
+        a.install_state.as_ref().map(|s| s.as_str().to_string()),
+    )
+    .put(
+        "failure_reason",
+        a.failure.as_ref().map(|fr| {
+            json!({
+                "count": fr.reason.count,
+                "reason": fr.reason.reason,
+                "timestamp": fr.reason.timestamp,
+                "source": fr.source.as_str(),
+            })
+        }),
+    )
+    .put(
+        "pending_version",
+        a.pending_version.as_ref().map(|p| {
+            json!({
+                "os_version": p.os_version,
+                "build_version": p.build_version,
+                "target_local_date_time": p.target_local_date_time,
+            })
+        }),
+    );
+    if let Some(u) = &a.status_unknown {
+        f.put("status_unknown_reason", u.clone());
+    }
+    if let Some(d) = &a.declarations {
+        let decls: Vec<Value> = d
+            .items
+            .iter()
+            .map(|s| {
+                let d = &s.declaration;
+                json!({
+                    "key": d.key,
+                    "target_os_version": d.target_os_version,
+                    "target_build_version": d.target_build_version,
+                    "target_local_date_time": d.target_local_date_time_raw,
+                    "details_url": d.details_url,
+                    "state": s.state.as_str(),
+                    "minutes_left": s.minutes_left,
+                })
+            })
+            .collect();
+        f.put("declarations", Value::Array(decls))
+            .put(
+                "global_settings",
+                json!(d
+                    .global_settings
+                    .iter()
+                    .cloned()
+                    .collect::<BTreeMap<_, _>>()),
+            )
+            .put(
+                "target",
+                d.target.as_ref().map(|t| {
+                    json!({
+                        "key": t.key,
+                        "os_version": t.os_version,
+                        "build_version": t.build_version,
+                        "deadline_local": t.deadline_local,
+                        "kind": t.kind.map(|k| k.as_str()),
+                        "state": t.state.as_str(),
+                        "minutes_left": t.minutes_left,
+                        "deadline_passed": t.deadline_passed,
+                    })
+                }),
+            );
+    }
+    if let Some(b) = &a.blocker {
+        f.put("blocker", b.clone());
+    }
+    f.0
+}
+
+pub fn battery(a: &BatteryAssessment) -> Map<String, Value> {
+    let mut f = Facts::default();
+    let Some(r) = &a.reading else {
+        return f.0;
+    };
+    f.put("internal_battery", r.internal.is_some())
+        .put("on_ac", r.on_ac)
+        .put("source", r.source.clone())
+        .put("user_initiated", r.user_initiated.as_str())
+        .put("automatic", r.automatic.as_str())
+        .put("rsr", r.rsr.as_str())
+        .put("automatic_download", r.automatic_download.as_str());
+    if let Some(b) = &r.internal {
+        f.put("percent", b.percent)
+            .put("state", b.state.clone())
+            .put("remaining", b.remaining.clone())
+            .put("architecture", b.architecture.map(|a| a.as_str()))
+            .put(
+                "thresholds",
+                b.thresholds.map(|t| {
+                    json!({"user_initiated": t.user_initiated, "automatic": t.automatic, "rsr": t.rsr})
+                }),
+            )
+            .put(
+                "threshold_source",
+                "Apple, Managing software updates for IT (power requirements table)",
+            )
+            .put(
+                "needed_percent",
+                json!({
+                    "user_initiated": b.needed.user_initiated,
+                    "automatic": b.needed.automatic,
+                    "rsr": b.needed.rsr,
+                }),
+            );
+    }
+    f.0
+}
+
+pub fn disk(a: &DiskAssessment) -> Map<String, Value> {
+    let mut f = Facts::default();
+    let Some(s) = &a.space else {
+        return f.0;
+    };
+    f.put("free_bytes", s.free_bytes)
+        .put("free_gb", s.free_gb())
+        .put("free_source", s.free_source.label())
+        .put("download_size_known", false)
+        .put("needed_update_bytes", s.needed_update_bytes)
+        .put("needed_upgrade_bytes", s.needed_upgrade_bytes)
+        .put("headroom_update_gb", s.headroom_update_gb)
+        .put("headroom_upgrade_gb", s.headroom_upgrade_gb)
+        .put("headroom_source", "SUPER prerequisite checks (15 GB update, 25 GB upgrade, plus the download); Apple's guide only asks for sufficient space")
+        .put("update", s.update.as_str())
+        .put("upgrade", s.upgrade.as_str())
+        .put(
+            "available_for_important_usage_bytes",
+            s.available_for_important_usage,
+        );
+    if let Some((container, volume)) = s.diskutil {
+        f.put("container_free_bytes", container)
+            .put("volume_free_bytes", volume);
+    }
+    if let Some(g) = s.device_capacity_gb {
+        f.put("available_device_capacity_gb", g);
+    }
+    f.0
+}
+
+pub fn bootstrap(a: &BootstrapAssessment) -> Map<String, Value> {
+    let mut f = Facts::default();
+    match (&a.token, a.applicable) {
+        (Some(t), _) => {
+            f.put("applicable", true)
+                .put("supported_on_server", t.supported_on_server)
+                .put("escrowed", t.escrowed);
+            match &t.eacs_preflight {
+                None => {}
+                Some(EacsPreflight::Value(v)) => {
+                    f.put("eacs_preflight", v.clone());
+                }
+                Some(EacsPreflight::NotReported | EacsPreflight::Absent) => {
+                    f.put("eacs_preflight", Value::Null);
+                }
+                Some(EacsPreflight::Unknown(why)) => {
+                    f.put("eacs_preflight", Value::Null)
+                        .put("eacs_preflight_unknown_reason", why.clone());
+                }
+            }
+        }
+        (None, Some(false)) => {
+            f.put("applicable", false);
+        }
+        (None, _) => {}
+    }
+    f.0
+}
+
+pub fn readiness(a: &ReadinessAssessment) -> Map<String, Value> {
+    let mut f = Facts::default();
+    for v in &a.kinds {
+        f.put(
+            v.kind.as_str(),
+            json!({
+                "verdict": v.state.as_str(),
+                "target": v.target,
+                "blocked_by": v.blocked_by.iter().map(|b| json!({"check": b.check, "detail": b.detail})).collect::<Vec<_>>(),
+                "unknown": v.unknown,
+            }),
+        );
+    }
+    f.0
+}
+
+pub fn catalog(a: &CatalogAssessment) -> Map<String, Value> {
+    let mut f = Facts::default();
+    if let Some(c) = &a.found {
+        let list: Vec<Value> = c
+            .newer
+            .iter()
+            .map(|r| json!({"version": r.version, "build": r.build, "extra": r.extra, "posting_date": r.posting_date, "list": r.list}))
+            .collect();
+        f.put("format", c.format.clone())
+            .put("model", c.model.clone())
+            .put("board_ids", json!(c.board_ids))
+            .put("newer", Value::Array(list));
+    }
+    f.0
+}
+
+/// The report's `readiness` section.
+pub fn readiness_section(a: &ReadinessAssessment) -> Readiness {
+    Readiness {
+        summary: a.judgement.summary.clone(),
+        kinds: a
+            .kinds
+            .iter()
+            .map(|v| {
+                (
+                    v.kind.as_str().to_string(),
+                    KindVerdict {
+                        verdict: v.state.as_str().to_string(),
+                        target: v.target.clone(),
+                        blocked_by: v
+                            .blocked_by
+                            .iter()
+                            .map(|b| Blocker {
+                                check: b.check.to_string(),
+                                detail: b.detail.clone(),
+                            })
+                            .collect(),
+                        unknown: v.unknown.clone(),
+                    },
+                )
+            })
+            .collect(),
+    }
+}
+
+/// The four diagnostic Addigy keys; the restart keys are filled by heal from its state.
+pub fn watchdog(diag: &Diagnosis) -> Watchdog {
+    let stuck = |l: Liveness| match l {
+        Liveness::Stuck => Some(true),
+        Liveness::Alive | Liveness::Quiet => Some(false),
+        Liveness::Unknown => None,
+    };
+    Watchdog {
+        mdm_enrolled: diag.enrolled,
+        mdm_identity_error: diag.identity_error,
+        mdm_client_stuck: stuck(diag.mdmclient),
+        mdm_software_updates_stuck: stuck(diag.softwareupdated),
+        ..Watchdog::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::readiness::support::{base, failed, obs, with};
+    use crate::checks::{diagnose, Status};
+    use crate::config::Config;
+
+    fn keys(f: &Finding) -> Vec<&str> {
+        f.facts.keys().map(String::as_str).collect()
+    }
+
+    #[test]
+    fn every_finding_in_report_order_with_its_published_facts() {
+        let d = diagnose(&obs(base()), &Config::default());
+        let all = findings(&d);
+        let ids: Vec<&str> = all.iter().map(|f| f.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "mdm.enrollment",
+                "mdm.identity",
+                "mdm.client_liveness",
+                "softwareupdate.daemon_liveness",
+                "os.version",
+                "softwareupdate.pending",
+                "softwareupdate.ddm",
+                "power.battery",
+                "disk.free_space",
+                "bootstrap_token",
+                "readiness"
+            ]
+        );
+        let battery = &all[7];
+        assert_eq!(battery.facts["user_initiated"], "meets");
+        assert_eq!(battery.facts["needed_percent"]["rsr"], 10);
+        assert!(keys(battery).contains(&"threshold_source"));
+        let disk = &all[8];
+        assert_eq!(disk.facts["free_source"], "diskutil APFSContainerFree");
+        assert_eq!(disk.facts["free_gb"], 198.6);
+        let r = readiness_section(d.readiness().unwrap());
+        assert_eq!(r.kinds["update"].verdict, "ready");
+        assert_eq!(
+            all[10].facts["rsr"]["verdict"], "ready",
+            "the finding and the section agree"
+        );
+    }
+
+    #[test]
+    fn unknown_assessments_publish_no_facts_and_keep_the_reason() {
+        let b = with(base(), failed("pmset_batt", 1, "pmset: error"));
+        let b = with(b, failed("sw_vers", 1, "sw_vers: error"));
+        let d = diagnose(&obs(b), &Config::default());
+        let all = findings(&d);
+        for id in ["power.battery", "os.version"] {
+            let f = all.iter().find(|f| f.id == id).unwrap();
+            assert_eq!(f.status, Status::Unknown, "{id}");
+            assert!(f.facts.is_empty(), "{id}: {:?}", f.facts);
+            assert!(f.summary.starts_with("unknown: "), "{id}");
+            assert!(f.reason.as_deref().unwrap().contains("failed"), "{id}");
+        }
+    }
+}
