@@ -1,8 +1,9 @@
 #!/bin/sh
 # Builds the mdmwatch installer package (flat, product archive) on a Mac.
 #
-# Payload: /usr/local/mdmwatch/mdmwatch (universal binary), /usr/local/bin/mdmwatch -> it,
-# /Library/LaunchDaemons/io.mdmwatch.plist; scripts: pkg/scripts/preinstall and postinstall.
+# Payload: /usr/local/mdmwatch/mdmwatch (universal binary), /usr/local/mdmwatch/uninstall.sh,
+# /usr/local/bin/mdmwatch -> the binary, /Library/LaunchDaemons/io.mdmwatch.plist; scripts:
+# pkg/scripts/preinstall and postinstall (which adds the mdm-watchdog link when that name is free).
 #
 # Usage: scripts/build-pkg.sh [--binary PATH] [--version X.Y.Z] [--out DIR]
 #                             [--sign "Developer ID Installer: Name (TEAMID)"] [--dry-run]
@@ -62,7 +63,7 @@ while [ $# -gt 0 ]; do
 		shift
 		;;
 	-h | --help)
-		sed -n '2,22p' "$0"
+		sed -n '2,21p' "$0"
 		exit 0
 		;;
 	*)
@@ -108,6 +109,8 @@ cp -- "$binary" "$root/usr/local/mdmwatch/mdmwatch"
 chmod 0755 "$root/usr/local/mdmwatch/mdmwatch"
 # Absolute target: the link stays right wherever /usr/local/bin itself points.
 ln -s /usr/local/mdmwatch/mdmwatch "$root/usr/local/bin/mdmwatch"
+cp -- "$repo/scripts/uninstall.sh" "$root/usr/local/mdmwatch/uninstall.sh"
+chmod 0755 "$root/usr/local/mdmwatch/uninstall.sh"
 cp -- "$repo/launchd/$label.plist" "$root/Library/LaunchDaemons/$label.plist"
 chmod 0644 "$root/Library/LaunchDaemons/$label.plist"
 cp -- "$repo/pkg/scripts/preinstall" "$repo/pkg/scripts/postinstall" "$scripts/"

@@ -1,10 +1,12 @@
 #!/bin/sh
-# Removes mdmwatch from this Mac: stops and removes the LaunchDaemon, the binary and its link,
-# the status and state files and local preferences, and forgets the package receipt.
+# Removes mdmwatch from this Mac: stops and removes the LaunchDaemon, the binary, its links
+# (`mdmwatch`, and `mdm-watchdog` only when it is mdmwatch's compatibility link), the status and
+# state files and local preferences, and forgets the package receipt (pkgutil --forget).
+# Installed by the package as /usr/local/mdmwatch/uninstall.sh.
 # Managed preferences (/Library/Managed Preferences/io.mdmwatch.plist) belong to a configuration
 # profile: remove that profile in your MDM.
 #
-# Usage: sudo scripts/uninstall.sh [--keep-data] [--root DIR]
+# Usage: sudo /usr/local/mdmwatch/uninstall.sh [--keep-data] [--root DIR]
 #   --keep-data  keep /Library/Application Support/mdmwatch and /Library/Preferences/io.mdmwatch.plist
 #   --root DIR   act on a copy of the file system under DIR (tests); launchctl and pkgutil are
 #                not run
@@ -51,11 +53,14 @@ fi
 
 rm -f -- "$prefix/Library/LaunchDaemons/$label.plist"
 
-# Remove the command-line link only if it is ours.
-link="$prefix/usr/local/bin/mdmwatch"
-if [ -L "$link" ] && [ "$(readlink "$link")" = "/usr/local/mdmwatch/mdmwatch" ]; then
-	rm -f -- "$link"
-fi
+# Remove the command-line links only if they are ours: `mdm-watchdog` may be Addigy's own tool.
+for name in mdmwatch mdm-watchdog; do
+	link="$prefix/usr/local/bin/$name"
+	if [ -L "$link" ] && [ "$(readlink "$link")" = "/usr/local/mdmwatch/mdmwatch" ]; then
+		rm -f -- "$link"
+	fi
+done
+# This script itself lives there (/usr/local/mdmwatch/uninstall.sh): sh has it open already.
 rm -rf -- "$prefix/usr/local/mdmwatch"
 
 if [ "$keep_data" -eq 0 ]; then

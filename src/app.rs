@@ -19,9 +19,14 @@ use crate::system::{capture, System};
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_PROBLEMS: i32 = 1;
 pub const EXIT_ERROR: i32 = 2;
+pub const EXIT_UNDETERMINED: i32 = report::EXIT_UNDETERMINED;
 
 /// Entry point for the binary: parses argv, runs the command, returns the exit code.
 pub fn main_with_args(args: Vec<OsString>) -> i32 {
+    if let Some(msg) = cli::mistyped_legacy(&args) {
+        eprintln!("mdmwatch: {msg}");
+        return EXIT_ERROR;
+    }
     let cli = match Cli::try_parse_from(cli::normalize_legacy(args)) {
         Ok(c) => c,
         Err(e) => {
@@ -29,6 +34,10 @@ pub fn main_with_args(args: Vec<OsString>) -> i32 {
             return if e.use_stderr() { EXIT_ERROR } else { EXIT_OK };
         }
     };
+    if let Some(msg) = cli::ignored_flags(&cli) {
+        eprintln!("mdmwatch: {msg}");
+        return EXIT_ERROR;
+    }
     init_logging(cli.verbose);
     // One thread is enough: the probes are polled together from one task (`join_all`) and
     // nothing is spawned onto the runtime.
@@ -62,6 +71,7 @@ fn init_logging(verbose: bool) {
     let fmt = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_target(false)
+        .with_ansi(stderr_colour())
         .with_filter(filter);
     let registry = tracing_subscriber::registry().with(fmt);
     #[cfg(target_os = "macos")]
@@ -70,6 +80,14 @@ fn init_logging(verbose: bool) {
             .with_filter(tracing_subscriber::filter::LevelFilter::INFO),
     );
     let _ = registry.try_init();
+}
+
+/// Colour on stderr only for a person at a terminal: Jamf policy logs and launchd keep stderr
+/// as text, and NO_COLOR (no-color.org: set and not empty) turns it off everywhere.
+pub fn stderr_colour() -> bool {
+    use std::io::IsTerminal;
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    !no_color && std::io::stderr().is_terminal()
 }
 
 /// The system a command runs against.
@@ -162,6 +180,18 @@ pub fn build_report(obs: &Observations, diag: &Diagnosis, mode: &str, source: St
     }
 }
 
+/// Exit status 3 is said on stderr too (launchd and Jamf policy logs keep stderr), and recorded
+/// in the report's `errors` (JSON, status files).
+/// `stderr`: whether stdout will not carry the human report (whose first line says it already).
+pub fn note_undetermined(report: &mut Report, stderr: bool) {
+    if let Some(why) = report.undetermined_reason() {
+        if stderr {
+            eprintln!("mdmwatch: {why}");
+        }
+        report.errors.insert(0, why);
+    }
+}
+
 /// Prints the report to stdout in one write (never half a document).
 pub fn emit(report: &Report, json: bool, verbose: bool) {
     let text = if json {
@@ -199,6 +229,9 @@ pub fn catalog_assessment(
 /// Whether a command reads heal's state file: live, or when `--state` names one. A replay is
 /// another Mac: the state at the configured path is this machine's, never the capture's.
 pub fn reads_state(cli: &Cli, sys: &dyn System) -> bool {
+    // Live, the state file is this Mac's (at `--state`, or in `--status-dir`, or the default).
+    // A replay is another Mac: only a state file named with `--state` is read, never one that
+    // happens to sit in the status directory the replay writes its status files to.
     sys.is_live() || cli.state.is_some()
 }
 
@@ -217,6 +250,7 @@ async fn diagnose(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Lo
             report.errors.push(e);
         }
     }
+    note_undetermined(&mut report, cli.json);
     emit(&report, cli.json, cli.verbose);
     report.exit_code()
 }
@@ -242,9 +276,14 @@ async fn heal_command(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config
     let mut report = build_report(&obs, &diag, "heal", sys.describe());
     report.config = loaded.section();
     outcome.apply_to_report(&mut report);
+    note_undetermined(&mut report, cli.json);
     emit(&report, cli.json, cli.verbose);
     if outcome.not_root {
         eprintln!("{HEAL_NEEDS_ROOT}");
+        return EXIT_ERROR;
+    }
+    if let Some(e) = &outcome.stopped {
+        eprintln!("mdmwatch: {e}");
         return EXIT_ERROR;
     }
     report.exit_code()
@@ -259,7 +298,7 @@ pub fn check_run_args(cli: &Cli) -> Result<(), String> {
 }
 
 /// The LaunchDaemon entry point: diagnose, heal when enabled, write status.json and status.plist,
-/// log the Addigy summary line to the unified log, exit 0 healthy, 1 problems, 2 error. stdout
+/// log the Addigy summary line to the unified log, exit 0 healthy, 1 problems, 2 error, 3 undetermined. stdout
 /// stays empty (launchd discards it) unless `--json` or `--verbose` asks for the report.
 async fn run(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Loaded) -> i32 {
     if let Err(e) = check_run_args(cli) {
@@ -277,15 +316,16 @@ async fn run(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Loaded)
     // Heal when enabled by configuration. It executes nothing unless the system is live (a
     // replay is always a dry run) and records every decision; the restart keys come from state.
     let heal_enabled = cfg.heal_mdmclient || cfg.heal_softwareupdated;
+    let mut heal_stopped = None;
     if heal_enabled && (!sys.is_live() || sys.is_root()) {
         let opts = HealOptions {
             dry_run: cli.dry_run,
             read_state: reads_state(cli, sys),
             ..HealOptions::default()
         };
-        heal::heal(sys, cfg, &diag, &opts)
-            .await
-            .apply_to_report(&mut report);
+        let outcome = heal::heal(sys, cfg, &diag, &opts).await;
+        outcome.apply_to_report(&mut report);
+        heal_stopped = outcome.stopped.clone();
     } else {
         if reads_state(cli, sys) {
             if let Some(e) = heal::fill_watchdog_from_state(cfg, &mut report.watchdog) {
@@ -299,7 +339,12 @@ async fn run(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Loaded)
         }
     }
 
+    note_undetermined(&mut report, cli.json || !cli.verbose);
     let mut code = report.exit_code();
+    if let Some(e) = &heal_stopped {
+        eprintln!("mdmwatch: {e}");
+        code = EXIT_ERROR;
+    }
     match crate::status::write(&cfg.status_dir, &report) {
         Ok(_) => {}
         Err(e) => {

@@ -24,15 +24,16 @@ Output Details (compatible with Addigy's MDM Watchdog):
   SoftwareUpdateDaemonRestarted - The heal operation restarted softwareupdated in this run.
   LastMDMKickstart - When mdmclient was last restarted.
   LastSoftwareUpdateDaemonKickstart - When softwareupdated was last restarted.
-Exit status: 0 healthy, 1 problems found (a check failed or warned), 2 usage or internal error.";
+Exit status: 0 healthy, 1 problems found (a check failed or warned), 2 usage or internal error
+  (or an error that stopped heal), 3 could not determine anything (not macOS, or every probe
+  failed; the first line says why).";
 
 #[derive(Debug, Parser)]
 #[command(
     name = "mdmwatch",
     version,
     about = "mdmwatch identifies and remediates the problems that stop a managed Mac from taking the updates its MDM wants.",
-    after_help = OUTPUT_DETAILS,
-    disable_help_subcommand = true
+    after_help = OUTPUT_DETAILS
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -58,7 +59,8 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "PATH")]
     pub state: Option<PathBuf>,
 
-    /// Directory for status.json and status.plist (default /Library/Application Support/mdmwatch).
+    /// Directory for status.json and status.plist written by `run` (default /Library/Application
+    /// Support/mdmwatch); heal's state.json is found there too unless --state names it.
     #[arg(long, global = true, value_name = "DIR")]
     pub status_dir: Option<PathBuf>,
 
@@ -89,6 +91,96 @@ pub enum Command {
     },
     /// The LaunchDaemon entry point: diagnose, heal when enabled, write status files, log, exit.
     Run,
+}
+
+/// Addigy's single-dash flags (and `-json`), as typed.
+pub const LEGACY_FLAGS: &[&str] = &["-diagnose", "-heal", "-help", "-version", "-json"];
+
+/// A mistyped legacy flag (`-diagnos`, `-heall`, `-diag`): the message suggesting the right one.
+/// clap would otherwise read `-diagnos` as the short flags `-d -i ...` and answer with something
+/// unrelated. Stops at `--`; argv[0] is skipped.
+pub fn mistyped_legacy(args: &[OsString]) -> Option<String> {
+    for arg in args.iter().skip(1) {
+        let Some(a) = arg.to_str() else { continue };
+        if a == "--" {
+            return None;
+        }
+        if !a.starts_with('-') || a.starts_with("--") || a.len() <= 2 || LEGACY_FLAGS.contains(&a) {
+            continue;
+        }
+        let lower = a.to_ascii_lowercase();
+        // A prefix (`-diag`) first, then the nearest spelling within two edits.
+        let prefix = LEGACY_FLAGS
+            .iter()
+            .find(|f| lower.len() >= 4 && f.starts_with(&lower));
+        let near = LEGACY_FLAGS
+            .iter()
+            .map(|f| (edit_distance(&lower, f), f))
+            .min()
+            .filter(|(d, _)| *d <= 2)
+            .map(|(_, f)| f);
+        if let Some(f) = prefix.or(near) {
+            let modern = f.trim_start_matches('-');
+            let modern = match modern {
+                "diagnose" | "heal" => modern.to_string(),
+                other => format!("--{other}"),
+            };
+            return Some(format!(
+                "unknown flag {a}: did you mean {f}? (or: mdmwatch {modern})"
+            ));
+        }
+    }
+    None
+}
+
+/// Levenshtein distance (the strings are a few characters long).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// Flags the chosen command would silently ignore are refused instead (an admin who types
+/// `capture DIR --json` must not believe it did something).
+pub fn ignored_flags(cli: &Cli) -> Option<String> {
+    let Some(command) = &cli.command else {
+        return None;
+    };
+    let (name, ignored): (&str, Vec<(&str, bool)>) = match command {
+        Command::Diagnose => ("diagnose", vec![("--dry-run", cli.dry_run)]),
+        Command::Heal => ("heal", vec![("--catalog", cli.catalog.is_some())]),
+        Command::Run => ("run", vec![("--catalog", cli.catalog.is_some())]),
+        Command::Capture { .. } => (
+            "capture",
+            vec![
+                ("--json", cli.json),
+                ("--verbose", cli.verbose),
+                ("--state", cli.state.is_some()),
+                ("--status-dir", cli.status_dir.is_some()),
+                ("--dry-run", cli.dry_run),
+                ("--catalog", cli.catalog.is_some()),
+            ],
+        ),
+    };
+    let given: Vec<&str> = ignored
+        .into_iter()
+        .filter(|(_, on)| *on)
+        .map(|(f, _)| f)
+        .collect();
+    (!given.is_empty()).then(|| {
+        format!(
+            "{} has no effect on {name}; refused (see mdmwatch --help for which flags each command uses)",
+            given.join(", ")
+        )
+    })
 }
 
 /// Rewrites Addigy's single-dash flags to what clap understands; stops at `--`.
@@ -174,6 +266,66 @@ mod tests {
         assert_eq!(e.kind(), clap::error::ErrorKind::DisplayHelp);
         let e = parse(&["mdmwatch", "-version"]).unwrap_err();
         assert_eq!(e.kind(), clap::error::ErrorKind::DisplayVersion);
+    }
+
+    #[test]
+    fn mistyped_legacy_flags_get_a_suggestion() {
+        let m = |a: &[&str]| mistyped_legacy(&a.iter().map(OsString::from).collect::<Vec<_>>());
+        for (typed, want) in [
+            ("-diagnos", "-diagnose"),
+            ("-diagnoze", "-diagnose"),
+            ("-Diagnose", "-diagnose"),
+            ("-diag", "-diagnose"),
+            ("-heall", "-heal"),
+            ("-hlep", "-help"),
+            ("-verison", "-version"),
+            ("-jsno", "-json"),
+        ] {
+            let msg = m(&["mdmwatch", typed]).unwrap_or_else(|| panic!("{typed}"));
+            assert!(msg.contains(&format!("did you mean {want}?")), "{msg}");
+        }
+        for fine in [
+            &["mdmwatch", "-diagnose"][..],
+            &["mdmwatch", "-v", "diagnose"],
+            &["mdmwatch", "--json"],
+            &["mdmwatch", "capture", "/tmp/x"],
+            &["mdmwatch", "diagnose", "--", "-diagnos"],
+            &["mdmwatch", "-xyzzyplugh"],
+        ] {
+            assert_eq!(m(fine), None, "{fine:?}");
+        }
+    }
+
+    #[test]
+    fn flags_a_command_ignores_are_refused() {
+        let refused = [
+            &["mdmwatch", "diagnose", "--dry-run"][..],
+            &["mdmwatch", "capture", "/tmp/c", "--json"],
+            &["mdmwatch", "capture", "/tmp/c", "--status-dir", "/tmp/s"],
+            &["mdmwatch", "heal", "--catalog", "/tmp/f.json"],
+            &["mdmwatch", "run", "--catalog", "/tmp/f.json"],
+        ];
+        for args in refused {
+            let cli = parse(args).unwrap();
+            assert!(ignored_flags(&cli).is_some(), "{args:?}");
+        }
+        let accepted = [
+            &["mdmwatch", "diagnose", "--status-dir", "/tmp/s"][..],
+            &["mdmwatch", "diagnose", "--catalog", "/tmp/f.json", "--json"],
+            &["mdmwatch", "heal", "--dry-run", "--state", "/tmp/s.json"],
+            &["mdmwatch", "run", "--status-dir", "/tmp/s", "--dry-run"],
+            &["mdmwatch", "capture", "/tmp/c", "--replay", "/tmp/r"],
+        ];
+        for args in accepted {
+            let cli = parse(args).unwrap();
+            assert_eq!(ignored_flags(&cli), None, "{args:?}");
+        }
+    }
+
+    #[test]
+    fn help_subcommand_is_help() {
+        let e = parse(&["mdmwatch", "help"]).unwrap_err();
+        assert_eq!(e.kind(), clap::error::ErrorKind::DisplayHelp);
     }
 
     #[test]

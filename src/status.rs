@@ -5,7 +5,8 @@
 //! facts flattened so `defaults read "<dir>/status.plist" MDMClientStuck` and osquery's `plist`
 //! table read them without a JSON parser: the eight Addigy keys at the top level as the strings
 //! "true"/"false"/"unknown" (as Addigy's log line prints them; a plist has no null), one
-//! `Check_<id>_Status`/`Check_<id>_Summary` pair per check, and nested `Checks`, `Config`,
+//! `Check_<id>_Status`/`Check_<id>_Summary` pair per check, `ReadinessSummary` and one
+//! `Readiness_<kind>` line per update kind, and nested `Checks`, `Config`,
 //! `Readiness` and `Heal` dictionaries. Both are written with `files::write_atomic` (mode 0644,
 //! a symlink at the destination is refused), so a reader never sees half a file. This module
 //! renders and writes; it decides nothing.
@@ -94,6 +95,24 @@ fn watchdog_keys(d: &mut Dictionary, w: &Watchdog) {
     }
 }
 
+/// `[<target> ]ready`, `[<target> ]blocked: <check>: <detail>` (the first blocker) or
+/// `[<target> ]unknown: <first reason>`: one line an extension attribute can show as is.
+pub fn readiness_brief(v: &crate::report::KindVerdict) -> String {
+    // Target first, as in the summary line: "15.2 blocked: ...".
+    let mut out = match &v.target {
+        Some(t) => format!("{t} {}", v.verdict),
+        None => v.verdict.clone(),
+    };
+    if let Some(b) = v.blocked_by.first() {
+        out.push_str(&format!(": {}: {}", b.check, b.detail));
+    } else if v.verdict != "ready" {
+        if let Some(u) = v.unknown.first() {
+            out.push_str(&format!(": {u}"));
+        }
+    }
+    out
+}
+
 /// JSON to plist: nulls are dropped (a plist has none), integers stay integers.
 pub fn json_to_plist(v: &J) -> Option<P> {
     Some(match v {
@@ -148,12 +167,13 @@ pub fn to_plist(report: &Report) -> Dictionary {
             problems.push(id);
         }
     }
+    // "unknown" when nothing could be determined (exit 3): never "true" for a Mac not looked at.
     d.insert(
         "Healthy".into(),
-        s(if report.exit_code() == 0 {
-            "true"
-        } else {
-            "false"
+        s(match report.exit_code() {
+            0 => "true",
+            crate::report::EXIT_UNDETERMINED => "unknown",
+            _ => "false",
         }),
     );
     d.insert(
@@ -184,6 +204,14 @@ pub fn to_plist(report: &Report) -> Dictionary {
         d.insert(format!("Check_{id}_Status"), s(f.status.as_str()));
         d.insert(format!("Check_{id}_Summary"), s(&f.summary));
     }
+    // Readiness flat too, for extension attributes: per kind the verdict and the first reason.
+    if let Some(r) = &report.readiness {
+        d.insert("ReadinessSummary".into(), s(&r.summary));
+        for (kind, v) in &r.kinds {
+            d.insert(format!("Readiness_{kind}"), s(&readiness_brief(v)));
+        }
+    }
+
     let mut checks = Dictionary::new();
     for (id, f) in &report.checks {
         let mut c = Dictionary::new();

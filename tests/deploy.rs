@@ -399,9 +399,23 @@ fn build_pkg_dry_run_stages_the_payload_and_uninstall_removes_it() {
         [
             "Library/LaunchDaemons/io.mdmwatch.plist",
             "usr/local/bin/mdmwatch",
-            "usr/local/mdmwatch/mdmwatch"
+            "usr/local/mdmwatch/mdmwatch",
+            "usr/local/mdmwatch/uninstall.sh"
         ]
     );
+    // The uninstaller ships in the package, executable, and forgets the receipt.
+    let uninstaller = root.join("usr/local/mdmwatch/uninstall.sh");
+    assert_eq!(
+        fs::read(&uninstaller).unwrap(),
+        fs::read(repo().join("scripts/uninstall.sh")).unwrap()
+    );
+    assert_eq!(
+        fs::metadata(&uninstaller).unwrap().permissions().mode() & 0o777,
+        0o755
+    );
+    assert!(fs::read_to_string(&uninstaller)
+        .unwrap()
+        .contains("/usr/sbin/pkgutil --forget io.mdmwatch.pkg"));
 
     // A second dry run replaces its own staging directory...
     assert_eq!(dry_run(&out, &binary), stage);
@@ -428,7 +442,14 @@ fn build_pkg_dry_run_stages_the_payload_and_uninstall_removes_it() {
     let managed = root.join("Library/Managed Preferences/io.mdmwatch.plist");
     fs::create_dir_all(managed.parent().unwrap()).unwrap();
     fs::write(&managed, b"x").unwrap();
-    let o = command(repo().join("scripts/uninstall.sh"))
+    // The compatibility link, as postinstall makes it, is removed too; run the installed copy.
+    std::os::unix::fs::symlink(
+        "/usr/local/mdmwatch/mdmwatch",
+        root.join("usr/local/bin/mdm-watchdog"),
+    )
+    .unwrap();
+    let o = command("sh")
+        .arg(root.join("usr/local/mdmwatch/uninstall.sh"))
         .arg("--root")
         .arg(&root)
         .output()
@@ -437,6 +458,7 @@ fn build_pkg_dry_run_stages_the_payload_and_uninstall_removes_it() {
     for gone in [
         "usr/local/mdmwatch",
         "usr/local/bin/mdmwatch",
+        "usr/local/bin/mdm-watchdog",
         "Library/LaunchDaemons/io.mdmwatch.plist",
         "Library/Application Support/mdmwatch",
         "Library/Preferences/io.mdmwatch.plist",
@@ -467,4 +489,105 @@ fn build_pkg_without_dry_run_refuses_off_macos() {
         .unwrap();
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("needs macOS"));
+}
+
+/// postinstall on a target volume (`$3`): the `mdm-watchdog` link.
+fn postinstall(target: &Path) -> std::process::Output {
+    command(repo().join("pkg/scripts/postinstall"))
+        .arg("/tmp/mdmwatch.pkg")
+        .arg("/")
+        .arg(target)
+        .arg(target)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn compat_link_is_made_only_where_addigy_mdm_watchdog_is_absent_and_removed_only_if_ours() {
+    // Absent: postinstall links mdm-watchdog to mdmwatch (on the target volume; launchctl is
+    // reached only for "/", so this runs on Linux).
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = tmp.path().join("usr/local/bin");
+    fs::create_dir_all(&bin).unwrap();
+    let o = postinstall(tmp.path());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        fs::read_link(bin.join("mdm-watchdog")).unwrap(),
+        PathBuf::from("/usr/local/mdmwatch/mdmwatch")
+    );
+    // Again: unchanged, no error.
+    assert!(postinstall(tmp.path()).status.success());
+
+    // Addigy's own binary (a regular file) and someone else's link are never replaced.
+    for existing in ["file", "link", "dangling"] {
+        let tmp = tempfile::tempdir().unwrap();
+        let bin = tmp.path().join("usr/local/bin");
+        fs::create_dir_all(&bin).unwrap();
+        let path = bin.join("mdm-watchdog");
+        match existing {
+            "file" => fs::write(&path, b"addigy binary").unwrap(),
+            "link" => std::os::unix::fs::symlink("/opt/addigy/mdm-watchdog", &path).unwrap(),
+            _ => std::os::unix::fs::symlink(tmp.path().join("gone"), &path).unwrap(),
+        }
+        let before = fs::symlink_metadata(&path).unwrap();
+        let o = postinstall(tmp.path());
+        assert!(o.status.success(), "{existing}");
+        let after = fs::symlink_metadata(&path).unwrap();
+        assert_eq!(before.file_type(), after.file_type(), "{existing}");
+        if existing == "file" {
+            assert_eq!(fs::read(&path).unwrap(), b"addigy binary");
+        } else {
+            assert_ne!(
+                fs::read_link(&path).unwrap(),
+                PathBuf::from("/usr/local/mdmwatch/mdmwatch")
+            );
+        }
+        // And the uninstaller leaves it alone.
+        let o = command(repo().join("scripts/uninstall.sh"))
+            .arg("--root")
+            .arg(tmp.path())
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(fs::symlink_metadata(&path).is_ok(), "{existing} removed");
+    }
+}
+
+#[test]
+fn mdm_watchdog_link_accepts_addigys_flags() {
+    let tmp = tempfile::tempdir().unwrap();
+    let link = tmp.path().join("mdm-watchdog");
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_mdmwatch"), &link).unwrap();
+    let healthy = repo().join("tests/fixtures/captures/healthy");
+    let keys = [
+        "MDMEnrolled:",
+        "MDMIdentityError:",
+        "MDMClientStuck:",
+        "MDMSoftwareUpdatesStuck:",
+        "MDMClientRestarted:",
+        "SoftwareUpdateDaemonRestarted:",
+        "LastMDMKickstart:",
+        "LastSoftwareUpdateDaemonKickstart:",
+    ];
+    for flag in ["-diagnose", "-heal"] {
+        let o = command(&link)
+            .arg(flag)
+            .arg("--replay")
+            .arg(&healthy)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{flag}: {o:?}");
+        let out = String::from_utf8(o.stdout).unwrap();
+        let first: Vec<&str> = out.lines().take(8).collect();
+        for (line, key) in first.iter().zip(keys) {
+            assert!(line.starts_with(key), "{flag}: {line:?} is not {key}");
+        }
+    }
+    for flag in ["-help", "-version"] {
+        let o = command(&link).arg(flag).output().unwrap();
+        assert_eq!(o.status.code(), Some(0), "{flag}");
+        assert!(!o.stdout.is_empty(), "{flag}");
+    }
+    let help = command(&link).arg("-help").output().unwrap();
+    assert!(String::from_utf8_lossy(&help.stdout).contains("Output Details"));
 }

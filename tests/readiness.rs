@@ -159,10 +159,15 @@ fn disk_9gb_from_diskutil_blocks_both() {
     assert_eq!(verdict(&r, "rsr"), "ready");
     let text = human("readiness-disk-9gb");
     let lines: Vec<&str> = text.lines().collect();
-    // First line after the eight Addigy keys.
+    // After the eight Addigy keys; too long for one line, so one line per kind.
     assert_eq!(
-        lines[8],
-        "Readiness: update 15.2 blocked (disk.free_space: 9.1 GB free, 15 GB needed); upgrade 26.1 blocked (disk.free_space: 9.1 GB free, 25 GB needed); rsr ready"
+        lines[8..12],
+        [
+            "Readiness:",
+            "  update 15.2 blocked (disk.free_space: 9.1 GB free, 15 GB needed)",
+            "  upgrade 26.1 blocked (disk.free_space: 9.1 GB free, 25 GB needed)",
+            "  rsr ready"
+        ]
     );
 }
 

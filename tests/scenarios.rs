@@ -518,10 +518,12 @@ fn human_report_starts_with_the_addigy_keys_then_readiness() {
             "LastSoftwareUpdateDaemonKickstart: 0001-01-01 00:00:00 +0000 UTC",
         ]
     );
+    // Readiness next: one line, or (too long for one) a heading and one line per kind.
     let first_after = lines[8..].iter().find(|l| !l.is_empty()).unwrap();
+    assert_eq!(*first_after, "Readiness:", "{text}");
     assert!(
-        first_after.starts_with("Readiness: update 15.2 blocked (mdm.client_liveness"),
-        "{first_after}"
+        lines[9].starts_with("  update 15.2 blocked (mdm.client_liveness"),
+        "{text}"
     );
     assert!(text.contains("[failed] mdm.client_liveness: failing (auth_rejected)"));
     // --verbose adds evidence and remediation.

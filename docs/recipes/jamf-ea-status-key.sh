@@ -1,7 +1,9 @@
 #!/bin/sh
 # Jamf Pro extension attribute (String): one key of mdmwatch's status.plist.
 # Set KEY to any top-level key: MDMClientStuck, MDMSoftwareUpdatesStuck, MDMIdentityError,
-# Problems, Healthy, Check_mdm.identity_Status, ...
+# Problems, Healthy, ReadinessSummary, Check_mdm.identity_Status, ...
+# Prints the value; "none" for a key present but empty (Problems on a healthy Mac); "unknown"
+# when the key is absent; "not installed" without mdmwatch's status file.
 set -eu
 
 KEY="MDMClientStuck"
@@ -11,5 +13,8 @@ if [ ! -f "$plist" ]; then
 	echo "<result>not installed</result>"
 	exit 0
 fi
-value=$(/usr/bin/defaults read "$plist" "$KEY" 2>/dev/null || true)
-echo "<result>${value:-unknown}</result>"
+if value=$(/usr/bin/defaults read "$plist" "$KEY" 2>/dev/null); then
+	echo "<result>${value:-none}</result>"
+else
+	echo "<result>unknown</result>"
+fi

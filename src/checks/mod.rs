@@ -70,20 +70,23 @@ pub struct Evidence {
     pub text: String,
 }
 
+/// Longest evidence text kept: evidence quotes probe output, which a capture's author controls.
+pub const EVIDENCE_MAX: usize = 2000;
+
 impl Evidence {
     pub fn line(source: &str, text: impl Into<String>) -> Evidence {
         Evidence {
             source: source.to_string(),
             timestamp: None,
-            text: text.into(),
+            text: crate::parse::clip_marked(&text.into(), EVIDENCE_MAX),
         }
     }
 
     pub fn log(source: &str, timestamp: impl Into<String>, text: impl Into<String>) -> Evidence {
         Evidence {
             source: source.to_string(),
-            timestamp: Some(timestamp.into()),
-            text: text.into(),
+            timestamp: Some(crate::parse::clip_marked(&timestamp.into(), 100)),
+            text: crate::parse::clip_marked(&text.into(), EVIDENCE_MAX),
         }
     }
 }

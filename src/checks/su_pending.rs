@@ -100,11 +100,22 @@ pub fn assess(obs: &Observations, cfg: &Config) -> PendingAssessment {
     let days = p
         .last_successful_date
         .map(|d| (obs.now.with_timezone(&chrono::Utc) - d).num_days());
+    // A scan time after "now" is impossible (a clock set back, a forged file): said as such,
+    // never printed as a negative age.
+    let future = p.last_successful_date.filter(|t| *t > obs.now);
+    let days = days.filter(|_| future.is_none());
+    if let Some(at) = future {
+        problems.push(format!(
+            "last successful scan recorded in the future ({}): the clock or the file time is wrong",
+            at.to_rfc3339()
+        ));
+    }
     match days {
         Some(d) if d > i64::from(cfg.su_scan_stale_days) => problems.push(format!(
             "no successful scan for {d} days (more than {})",
             cfg.su_scan_stale_days
         )),
+        None if future.is_some() => {}
         None => problems.push("no successful scan recorded (LastSuccessfulDate absent)".into()),
         _ => {}
     }

@@ -103,6 +103,9 @@ pub struct HealOutcome {
     pub not_root: bool,
     /// Another heal held the lock: nothing was done.
     pub another_run: bool,
+    /// Why heal could not act at all (lock not taken, state unreadable or unwritable): the
+    /// caller says it on stderr and exits non-zero.
+    pub stopped: Option<String>,
     /// Non-fatal problems (state moved aside, state not written, lock not taken).
     pub errors: Vec<String>,
 }
@@ -308,6 +311,23 @@ pub async fn heal(
         }
     }
 
+    // What keeps this heal from acting at all: said on stderr, in the JSON `heal` section, and
+    // in the exit status (a heal that could not run must not look like a healthy one).
+    let stopped = match gate {
+        Gate::Busy => {
+            Some("heal stopped: another run holds the state lock; nothing was done".to_string())
+        }
+        Gate::Act if lock_failed || view != StateView::Usable => Some(format!(
+            "heal stopped: {}; no service was restarted",
+            if errors.is_empty() {
+                format!("state file {state_note}")
+            } else {
+                errors.join("; ")
+            }
+        )),
+        _ => None,
+    };
+
     let inputs = plan::PlanInputs {
         now,
         spacing,
@@ -415,6 +435,7 @@ pub async fn heal(
             state: state_note,
             services,
             summary_lines,
+            error: stopped.clone(),
         },
         decisions,
         mdmclient_restarted: restarted[Service::Mdmclient as usize],
@@ -423,6 +444,7 @@ pub async fn heal(
         last_software_update_kickstart: st.last_software_update_kickstart,
         not_root: gate == Gate::NotRoot,
         another_run: gate == Gate::Busy,
+        stopped,
         errors,
     }
 }

@@ -67,11 +67,13 @@ pub struct Unknown {
 }
 
 impl Unknown {
+    /// The detail is clipped (and marked so) at [`DETAIL_MAX`] characters: it may quote output
+    /// from a capture anyone wrote.
     pub fn new(probe: &str, fault: Fault, detail: impl Into<String>) -> Unknown {
         Unknown {
             probe: probe.to_string(),
             fault,
-            detail: detail.into(),
+            detail: clip_marked(&detail.into(), DETAIL_MAX),
         }
     }
 
@@ -102,10 +104,15 @@ pub fn output(r: &ProbeResult) -> Result<&Payload, Unknown> {
         return Err(Unknown::new(&r.id, Fault::Missing, why));
     }
     if r.timed_out {
+        let after = if r.duration_unknown {
+            "(duration not recorded in this capture)".to_string()
+        } else {
+            format!("after {} ms", r.duration.as_millis())
+        };
         return Err(Unknown::new(
             &r.id,
             Fault::Timeout,
-            format!("timed out after {} ms", r.duration.as_millis()),
+            format!("timed out {after}"),
         ));
     }
     match r.exit_status {
@@ -128,7 +135,15 @@ pub fn output(r: &ProbeResult) -> Result<&Payload, Unknown> {
                 format!("exit status {n}: {}", first_line(&err, 300)),
             ));
         }
-        None => return Err(Unknown::new(&r.id, Fault::Failed, "killed by a signal")),
+        // No status: killed by a signal, unless the system said why (a capture's `.exit` that
+        // holds no number, a capture file refused).
+        None => {
+            let why = r
+                .error
+                .clone()
+                .unwrap_or_else(|| "killed by a signal".into());
+            return Err(Unknown::new(&r.id, Fault::Failed, why));
+        }
     }
     if r.stdout.is_empty() {
         return Err(Unknown::new(&r.id, Fault::Empty, "printed nothing"));
@@ -153,8 +168,22 @@ pub fn output_bytes(r: &ProbeResult, max: u64) -> Result<Vec<u8>, Unknown> {
         .map_err(|e| Unknown::new(&r.id, Fault::Failed, format!("cannot read output: {e}")))
 }
 
-/// The first line of `s`, at most `max` characters (for messages).
+/// The first line of `s`, at most `max` characters (for messages), marked when clipped.
 pub fn first_line(s: &str, max: usize) -> String {
-    let line = s.lines().next().unwrap_or("");
-    line.chars().take(max).collect()
+    clip_marked(s.lines().next().unwrap_or(""), max)
+}
+
+/// Longest reason text kept in an [`Unknown`].
+pub const DETAIL_MAX: usize = 600;
+
+/// At most `max` characters of `s`; a longer text is cut on a character boundary and marked with
+/// how much was left out, so a reader never takes a clipped quote for the whole output.
+pub fn clip_marked(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => {
+            let rest = s[i..].chars().count();
+            format!("{}… [clipped: {rest} more characters]", &s[..i])
+        }
+        None => s.to_string(),
+    }
 }

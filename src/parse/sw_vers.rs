@@ -54,7 +54,52 @@ pub fn parse(text: &str) -> Result<SwVers, String> {
     if v.product_version.is_empty() {
         return Err("no ProductVersion line".into());
     }
+    // These values are printed as "the OS version" and compared as versions: text that is not one
+    // (a 4 MB line in a forged capture) is refused rather than shown as this Mac's macOS.
+    if !is_version(&v.product_version) {
+        return Err(format!(
+            "ProductVersion {:?} is not a version (digits and dots)",
+            super::clip_marked(&v.product_version, 40)
+        ));
+    }
+    if !v.build_version.is_empty() && !is_token(&v.build_version, 32) {
+        return Err(format!(
+            "BuildVersion {:?} is not a build number",
+            super::clip_marked(&v.build_version, 40)
+        ));
+    }
+    if v.product_version_extra
+        .as_deref()
+        .is_some_and(|x| !is_extra(x))
+    {
+        v.product_version_extra = None;
+    }
+    if v.product_name
+        .as_deref()
+        .is_some_and(|n| n.chars().count() > 64)
+    {
+        v.product_name = None;
+    }
     Ok(v)
+}
+
+/// "15", "15.2", "13.3.1": one to four numeric parts, at most 32 characters.
+fn is_version(s: &str) -> bool {
+    s.len() <= 32
+        && s.split('.').count() <= 4
+        && s.split('.')
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+fn is_token(s: &str, max: usize) -> bool {
+    s.len() <= max && s.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+/// A Rapid Security Response marker: "(a)", "(b)".
+fn is_extra(s: &str) -> bool {
+    s.len() <= 8
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'(' || b == b')')
 }
 
 /// A dotted version as numbers ("15.2" -> [15, 2]); non-numeric parts end it. Empty when the text
@@ -97,6 +142,27 @@ mod tests {
     use std::cmp::Ordering;
 
     use crate::test_support::sample_text as sample;
+
+    #[test]
+    fn text_that_is_not_a_version_is_refused_and_clipped() {
+        let huge = "9".repeat(10) + &"x".repeat(4 * 1024 * 1024);
+        let e = parse(&format!("ProductVersion:\t{huge}\nBuildVersion:\t24B83\n")).unwrap_err();
+        assert!(
+            e.len() < 200 && e.contains("[clipped"),
+            "{}",
+            &e[..e.len().min(300)]
+        );
+        for bad in ["15..1", "15.1 beta", "1.2.3.4.5", "", "ver"] {
+            assert!(
+                parse(&format!("ProductVersion: {bad}\n")).is_err(),
+                "{bad:?}"
+            );
+        }
+        assert!(parse("ProductVersion: 15.1\nBuildVersion: 24B83; rm\n").is_err());
+        let v =
+            parse("ProductVersion: 15.1\nProductVersionExtra: (a)\nBuildVersion: 24B83\n").unwrap();
+        assert_eq!(v.full_version(), "15.1 (a)");
+    }
 
     #[test]
     fn every_real_sample() {

@@ -10,6 +10,9 @@ use serde_json::{Map, Value};
 
 pub const SCHEMA_VERSION: u32 = 2;
 
+/// Exit status when no check could be determined (see [`Report::exit_code`]).
+pub const EXIT_UNDETERMINED: i32 = 3;
+
 pub mod findings;
 
 pub use findings::{finding, findings, readiness_section, watchdog};
@@ -140,6 +143,10 @@ pub struct HealSection {
     pub services: Vec<ServiceHeal>,
     /// One human line per service, for the text report.
     pub summary_lines: Vec<String>,
+    /// Why heal could not act at all (lock not obtainable, state file unreadable or unwritable);
+    /// the run then exits 2.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// Heal's decision and its execution for one service.
@@ -307,7 +314,9 @@ pub struct Report {
 }
 
 impl Report {
-    /// Exit code: 0 healthy, 1 a check failed or warned. `unknown` alone does not fail a run.
+    /// Exit code: 1 a check failed or warned; 3 nothing could be determined (every check
+    /// `unknown`: not macOS, or every probe failed), so an MDM never reads that as healthy;
+    /// else 0. Some `unknown` findings beside determined ones do not change it.
     pub fn exit_code(&self) -> i32 {
         if self
             .checks
@@ -315,9 +324,61 @@ impl Report {
             .any(|f| matches!(f.status, Status::Failed | Status::Warning))
         {
             1
+        } else if self.checks.values().all(|f| f.status == Status::Unknown) {
+            EXIT_UNDETERMINED
         } else {
             0
         }
+    }
+
+    /// Why nothing could be determined (exit status 3), for the first line of the report.
+    pub fn undetermined_reason(&self) -> Option<String> {
+        if self.exit_code() != EXIT_UNDETERMINED {
+            return None;
+        }
+        if self.source == "live" && !cfg!(target_os = "macos") {
+            return Some(format!(
+                "could not determine anything: not macOS (this is {}): mdmwatch reads a Mac's own \
+                 tools; use --replay DIR to diagnose a capture taken on a Mac",
+                std::env::consts::OS
+            ));
+        }
+        let failed: Vec<String> = self
+            .probes
+            .iter()
+            .filter_map(|p| {
+                let why = if !p.available {
+                    "not available".to_string()
+                } else if p.timed_out {
+                    "timed out".to_string()
+                } else if p.exit_status != Some(0) {
+                    match p.exit_status {
+                        Some(n) => format!("exit status {n}"),
+                        None => "no exit status".to_string(),
+                    }
+                } else {
+                    return None;
+                };
+                Some(format!("{} ({why})", p.id))
+            })
+            .collect();
+        let shown = failed.len().min(8);
+        let more = if failed.len() > shown {
+            format!(" and {} more", failed.len() - shown)
+        } else {
+            String::new()
+        };
+        Some(if failed.is_empty() {
+            "could not determine anything: every check is unknown (see each finding's reason)"
+                .to_string()
+        } else {
+            format!(
+                "could not determine anything: {} of {} probes failed: {}{more}",
+                failed.len(),
+                self.probes.len(),
+                failed[..shown].join(", ")
+            )
+        })
     }
 
     pub fn to_json(&self) -> String {
@@ -380,15 +441,78 @@ pub fn watchdog_summary_line(w: &Watchdog) -> String {
     watchdog_lines(w).join(" ")
 }
 
+/// Continuation lines of a multi-line evidence text (a `Reporting status {…}` block) are indented
+/// under it, so the text never breaks the report's layout.
+const EVIDENCE_INDENT: &str = "          ";
+
+/// Longest readiness line printed as one; longer ones get one line per update kind.
+const READINESS_WIDTH: usize = 100;
+
+/// Text quoted from probe output, made safe for a terminal and a log: line breaks are indented
+/// continuation lines, other control characters (an escape sequence in a capture) are shown
+/// escaped, never interpreted.
+fn printable(text: &str, indent: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let lines: Vec<&str> = text.trim_end_matches(['\n', '\r']).split('\n').collect();
+    for (i, line) in lines.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+            out.push_str(indent);
+        }
+        for c in line.trim_end_matches('\r').chars() {
+            if c.is_control() && c != '\t' {
+                out.extend(c.escape_default());
+            } else {
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
+/// `Readiness: update ready; upgrade blocked (...); rsr ready`, or, when that is too long to
+/// read, one indented line per kind (split at the top-level `; `, never inside parentheses).
+fn readiness_lines(summary: &str) -> String {
+    let summary = printable(summary, "  ");
+    if summary.chars().count() + "Readiness: ".len() <= READINESS_WIDTH {
+        return format!("Readiness: {summary}\n");
+    }
+    let mut kinds = Vec::new();
+    let (mut depth, mut start) = (0i32, 0usize);
+    let bytes = summary.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'(' => depth += 1,
+            b')' => depth -= 1,
+            b';' if depth <= 0 && bytes.get(i + 1) == Some(&b' ') => {
+                kinds.push(&summary[start..i]);
+                start = i + 2;
+            }
+            _ => {}
+        }
+    }
+    kinds.push(&summary[start..]);
+    let mut out = String::from("Readiness:\n");
+    for k in kinds {
+        out.push_str(&format!("  {}\n", k.trim()));
+    }
+    out
+}
+
 /// Human report: the Addigy keys, then one line per finding; evidence with `verbose`.
 pub fn render_human(report: &Report, verbose: bool) -> String {
     let mut out = String::new();
+    // Before the Addigy keys: an admin (or a Jamf policy log) must not read a column of
+    // "unknown" as a verdict.
+    if let Some(why) = report.undetermined_reason() {
+        out.push_str(&format!("mdmwatch {why}\n"));
+    }
     for line in watchdog_lines(&report.watchdog) {
         out.push_str(&line);
         out.push('\n');
     }
     if let Some(r) = &report.readiness {
-        out.push_str(&format!("Readiness: {}\n", r.summary));
+        out.push_str(&readiness_lines(&r.summary));
     }
     out.push('\n');
     for f in report.findings_in_order() {
@@ -396,18 +520,23 @@ pub fn render_human(report: &Report, verbose: bool) -> String {
             "[{}] {}: {}\n",
             f.status.as_str(),
             f.id,
-            f.summary
+            printable(&f.summary, "    ")
         ));
         if verbose {
             for e in &f.evidence {
+                let text = printable(&e.text, EVIDENCE_INDENT);
                 match &e.timestamp {
-                    Some(t) => out.push_str(&format!("      {} {}: {}\n", t, e.source, e.text)),
-                    None => out.push_str(&format!("      {}: {}\n", e.source, e.text)),
+                    Some(t) => out.push_str(&format!(
+                        "      {} {}: {text}\n",
+                        printable(t, EVIDENCE_INDENT),
+                        e.source
+                    )),
+                    None => out.push_str(&format!("      {}: {text}\n", e.source)),
                 }
             }
             if let Some(r) = &f.remediation {
                 if f.status != Status::Ok {
-                    out.push_str(&format!("      fix: {r}\n"));
+                    out.push_str(&format!("      fix: {}\n", printable(r, EVIDENCE_INDENT)));
                 }
             }
         }
@@ -419,6 +548,9 @@ pub fn render_human(report: &Report, verbose: bool) -> String {
         } else {
             "Heal:\n"
         });
+        if let Some(e) = &heal.error {
+            out.push_str(&format!("  {e}\n"));
+        }
         for l in &heal.summary_lines {
             out.push_str("  ");
             out.push_str(l);

@@ -92,6 +92,12 @@ pub fn write_result(dir: &Path, result: &ProbeResult) -> Result<(), String> {
         }
         None => {}
     }
+    // Replay shows it ("timed out after 15000 ms"); unknown when this result is itself a replay
+    // of an older capture.
+    if !result.duration_unknown {
+        let ms = format!("{}\n", result.duration.as_millis());
+        write_bytes(&dir.join(format!("{id}.duration_ms")), ms.as_bytes()).map_err(err)?;
+    }
     if result.timed_out {
         write_bytes(&dir.join(format!("{id}.timeout")), b"").map_err(err)?;
     }

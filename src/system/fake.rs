@@ -149,6 +149,7 @@ impl System for FakeSystem {
                 timed_out: answer.timed_out,
                 truncated,
                 duration: Duration::ZERO,
+                duration_unknown: false,
                 stdout: if stdout.is_empty() {
                     Payload::Empty
                 } else {

@@ -143,9 +143,12 @@ impl Payload {
             Payload::Empty => Box::new(Cursor::new(&[][..])),
             Payload::Memory(v) => Box::new(Cursor::new(v.as_slice())),
             Payload::Spooled(p) => Box::new(BufReader::with_capacity(64 * 1024, File::open(p)?)),
+            // A capture's file: regular files only, never through a symlink, never blocking.
             Payload::OnDisk(p, cap) => Box::new(BufReader::with_capacity(
                 64 * 1024,
-                File::open(p)?.take(*cap),
+                replay::open_regular(p)?
+                    .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "capture file gone"))?
+                    .take(*cap),
             )),
         })
     }
@@ -168,7 +171,9 @@ impl Payload {
             Payload::Empty => 0,
             Payload::Memory(v) => v.len() as u64,
             Payload::Spooled(p) => std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
-            Payload::OnDisk(p, cap) => std::fs::metadata(p).map(|m| m.len().min(*cap)).unwrap_or(0),
+            Payload::OnDisk(p, cap) => std::fs::symlink_metadata(p)
+                .map(|m| m.len().min(*cap))
+                .unwrap_or(0),
         }
     }
 
@@ -191,6 +196,8 @@ pub struct ProbeResult {
     /// Output exceeded the probe's cap and was cut.
     pub truncated: bool,
     pub duration: Duration,
+    /// True when `duration` was not recorded (a capture written before `<id>.duration_ms`).
+    pub duration_unknown: bool,
     pub stdout: Payload,
     /// Capped at 64 KiB.
     pub stderr: Vec<u8>,

@@ -1,0 +1,21 @@
+#!/bin/sh
+# Jamf Pro extension attribute (String): can this Mac take each kind of update, and if not, the
+# first reason. One line, e.g.
+#   update 15.2 ready; upgrade 26.1 blocked: disk.free_space: 9.1 GB free, 25 GB needed; rsr ready
+# from the Readiness_<kind> keys of mdmwatch's status.plist (ddm_target only when a DDM
+# enforcement declaration is active). Smart groups: "like blocked", "like upgrade 26.1 ready".
+set -eu
+
+plist="/Library/Application Support/mdmwatch/status.plist"
+
+if [ ! -f "$plist" ]; then
+	echo "<result>not installed</result>"
+	exit 0
+fi
+out=""
+for kind in update upgrade rsr ddm_target; do
+	if value=$(/usr/bin/defaults read "$plist" "Readiness_$kind" 2>/dev/null); then
+		out="${out:+$out; }$kind $value"
+	fi
+done
+echo "<result>${out:-unknown}</result>"

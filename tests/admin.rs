@@ -1,0 +1,695 @@
+//! What an admin sees: honest exit statuses and first lines, heal errors that stop heal, replay of
+//! a capture nobody vouches for (symlinks, FIFOs, huge side files, forged values), and output fit
+//! for people and for logs.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{captures_dir, diagnose_json, mdmwatch};
+
+/// Tests run the built binary with redirections and limits; outside the probe boundary.
+#[allow(clippy::disallowed_methods)]
+fn command(program: impl AsRef<std::ffi::OsStr>) -> std::process::Command {
+    std::process::Command::new(program)
+}
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_mdmwatch")
+}
+
+fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// A copy of a fixture capture to tamper with.
+fn copy_capture(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dst = tmp.path().join(name);
+    fs::create_dir_all(&dst).unwrap();
+    for e in fs::read_dir(captures_dir().join(name)).unwrap() {
+        let p = e.unwrap().path();
+        fs::copy(&p, dst.join(p.file_name().unwrap())).unwrap();
+    }
+    (tmp, dst)
+}
+
+/// A capture with only `meta.json`: every probe "not available".
+fn empty_capture() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("cap");
+    fs::create_dir_all(&dir).unwrap();
+    fs::write(
+        dir.join("meta.json"),
+        r#"{"captured_at":"2026-11-20T10:00:00-05:00","mdmwatch_version":"0.1.0"}"#,
+    )
+    .unwrap();
+    (tmp, dir)
+}
+
+/// Runs the binary with a deadline: a hang is a test failure, not a stuck test run.
+fn run_with_deadline(args: &[&str], secs: u64) -> Output {
+    let mut child = command(bin())
+        .args(args)
+        .env_remove("MDMWATCH_LOG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        if start.elapsed() > Duration::from_secs(secs) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("mdmwatch {args:?} still running after {secs} s (blocked)");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn mkfifo(path: &Path) {
+    nix::unistd::mkfifo(path, nix::sys::stat::Mode::from_bits_truncate(0o644)).unwrap();
+}
+
+// ---- §1 honest results ----
+
+#[test]
+fn nothing_determined_exits_3_with_a_first_line_saying_why() {
+    // Live on Linux: not macOS.
+    if !cfg!(target_os = "macos") {
+        let o = mdmwatch(&["diagnose"]);
+        let (out, _) = text(&o);
+        assert_eq!(o.status.code(), Some(3), "{out}");
+        let first = out.lines().next().unwrap();
+        assert!(
+            first.contains("not macOS") && first.contains("--replay DIR"),
+            "{first}"
+        );
+        assert!(
+            out.contains("MDMEnrolled: unknown"),
+            "the Addigy keys still follow"
+        );
+    }
+    // A capture where every probe is missing: the first line names the failed probes.
+    let (_t, cap) = empty_capture();
+    let o = mdmwatch(&["-diagnose", "--replay", cap.to_str().unwrap()]);
+    let (out, _) = text(&o);
+    assert_eq!(o.status.code(), Some(3), "{out}");
+    let first = out.lines().next().unwrap();
+    assert!(first.contains("could not determine anything"), "{first}");
+    assert!(first.contains("sw_vers (not available)"), "{first}");
+    // JSON: the same code, the reason first in `errors`, said on stderr too.
+    let (code, report) = diagnose_json(&cap, &[]);
+    assert_eq!(code, 3);
+    assert!(report["errors"][0]
+        .as_str()
+        .unwrap()
+        .contains("could not determine anything"));
+    let o = mdmwatch(&["diagnose", "--json", "--replay", cap.to_str().unwrap()]);
+    assert!(text(&o).1.contains("could not determine anything"));
+    // Some determined facts among unknown ones: not exit 3.
+    let (code, _) = diagnose_json(&captures_dir().join("probe-failures"), &[]);
+    assert_ne!(code, 3);
+}
+
+#[test]
+fn status_files_say_healthy_unknown_when_nothing_was_determined() {
+    let (tmp, cap) = empty_capture();
+    let status = tmp.path().join("status");
+    let o = mdmwatch(&[
+        "run",
+        "--replay",
+        cap.to_str().unwrap(),
+        "--status-dir",
+        status.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{:?}", text(&o));
+    assert!(text(&o).1.contains("could not determine anything"));
+    let d = plist::Value::from_file(status.join("status.plist")).unwrap();
+    let d = d.as_dictionary().unwrap();
+    assert_eq!(d["Healthy"].as_string(), Some("unknown"));
+    assert_eq!(d["ExitCode"].as_signed_integer(), Some(3));
+    // And a healthy capture still says true.
+    let status2 = tmp.path().join("status2");
+    let healthy = captures_dir().join("healthy");
+    let o = mdmwatch(&[
+        "run",
+        "--replay",
+        healthy.to_str().unwrap(),
+        "--status-dir",
+        status2.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    let d = plist::Value::from_file(status2.join("status.plist")).unwrap();
+    assert_eq!(
+        d.as_dictionary().unwrap()["Healthy"].as_string(),
+        Some("true")
+    );
+}
+
+fn is_root() -> bool {
+    nix::unistd::geteuid().is_root()
+}
+
+/// heal as root against an empty sysroot (nothing is stuck, nothing would run), with the state
+/// next to a lock path or state file the test spoils.
+fn heal_with_state(state: &Path) -> Output {
+    let empty = state.parent().unwrap().join("sysroot");
+    fs::create_dir_all(&empty).unwrap();
+    mdmwatch(&[
+        "heal",
+        "--json",
+        "--sysroot",
+        empty.to_str().unwrap(),
+        "--state",
+        state.to_str().unwrap(),
+    ])
+}
+
+#[test]
+fn an_error_that_stops_heal_exits_2_and_is_in_the_heal_section() {
+    if !is_root() {
+        println!("not root: heal refuses before taking the lock; skipping");
+        return;
+    }
+    // The lock path is a symlink.
+    let tmp = tempfile::tempdir().unwrap();
+    let state = tmp.path().join("state.json");
+    let target = tmp.path().join("elsewhere");
+    fs::write(&target, b"").unwrap();
+    std::os::unix::fs::symlink(&target, tmp.path().join("state.json.lock")).unwrap();
+    let o = heal_with_state(&state);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("heal stopped") && err.contains("lock"),
+        "{err}"
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    common::assert_valid(&v);
+    assert!(v["heal"]["error"].as_str().unwrap().contains("lock"), "{v}");
+
+    // The state file is corrupt and recent: set aside, heal does nothing this run.
+    let tmp = tempfile::tempdir().unwrap();
+    let state = tmp.path().join("state.json");
+    fs::write(&state, b"{not json").unwrap();
+    let o = heal_with_state(&state);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("heal stopped"), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(v["heal"]["error"].as_str().unwrap().contains("state file"));
+
+    // A clean state: no error, no exit 2.
+    let tmp = tempfile::tempdir().unwrap();
+    let o = heal_with_state(&tmp.path().join("state.json"));
+    assert_ne!(o.status.code(), Some(2), "{:?}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["heal"].get("error").is_none());
+}
+
+#[test]
+fn replay_timeouts_show_the_recorded_duration_or_say_it_was_not_recorded() {
+    let (_t, cap) = copy_capture("healthy");
+    fs::write(cap.join("log_mdmclient.timeout"), b"").unwrap();
+    fs::write(cap.join("log_mdmclient.duration_ms"), b"60012\n").unwrap();
+    let (_, r) = diagnose_json(&cap, &[]);
+    let reason = r["checks"]["mdm.client_liveness"]["reason"]
+        .as_str()
+        .unwrap();
+    assert!(reason.contains("timed out after 60012 ms"), "{reason}");
+
+    fs::remove_file(cap.join("log_mdmclient.duration_ms")).unwrap();
+    let (_, r) = diagnose_json(&cap, &[]);
+    let reason = r["checks"]["mdm.client_liveness"]["reason"]
+        .as_str()
+        .unwrap();
+    assert!(reason.contains("duration not recorded"), "{reason}");
+    assert!(!reason.contains("0 ms"), "{reason}");
+}
+
+#[test]
+fn capture_records_each_probe_duration() {
+    let root = tempfile::tempdir().unwrap();
+    common::script(
+        root.path(),
+        "/usr/bin/sw_vers",
+        "printf 'ProductVersion:\\t15.1\\nBuildVersion:\\t24B83\\n'",
+    );
+    let dir = root.path().join("cap");
+    let o = mdmwatch(&[
+        "capture",
+        dir.to_str().unwrap(),
+        "--sysroot",
+        root.path().to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    let ms = fs::read_to_string(dir.join("sw_vers.duration_ms")).unwrap();
+    assert!(ms.trim().parse::<u64>().is_ok(), "{ms:?}");
+    // Unavailable probes record nothing at all.
+    assert!(!dir.join("pmset_batt.duration_ms").exists());
+}
+
+#[test]
+fn a_garbage_exit_file_is_described_as_what_it_holds() {
+    let (_t, cap) = copy_capture("healthy");
+    fs::write(cap.join("pmset_batt.exit"), b"banana\n").unwrap();
+    let o = mdmwatch(&["-diagnose", "--replay", cap.to_str().unwrap()]);
+    let (out, _) = text(&o);
+    let line = out.lines().find(|l| l.contains("power.battery")).unwrap();
+    assert!(
+        line.contains("pmset_batt.exit") && line.contains("banana"),
+        "{line}"
+    );
+    assert!(!line.contains("killed by a signal"), "{line}");
+}
+
+#[test]
+fn impossible_capture_and_file_times_are_said_as_such() {
+    // A capture dated year 1 (Go's zero time): refused, not "-739938 day(s) ago".
+    let (_t, cap) = copy_capture("healthy");
+    fs::write(
+        cap.join("meta.json"),
+        r#"{"captured_at":"0001-01-01T00:00:00Z","mdmwatch_version":"0.1.0"}"#,
+    )
+    .unwrap();
+    let o = mdmwatch(&["-diagnose", "--replay", cap.to_str().unwrap()]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{out}");
+    assert!(err.contains("impossible"), "{err}");
+    assert!(!out.contains("day(s) ago"));
+
+    // A last scan after the capture time: in the future, never a negative age.
+    let (_t, cap) = copy_capture("healthy");
+    fs::write(
+        cap.join("su_prefs.stdout"),
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<plist version="1.0"><dict>
+<key>LastSuccessfulDate</key><date>2027-06-01T00:00:00Z</date>
+<key>RecommendedUpdates</key><array/>
+</dict></plist>"#,
+    )
+    .unwrap();
+    let (_, r) = diagnose_json(&cap, &[]);
+    let f = &r["checks"]["softwareupdate.pending"];
+    let summary = f["summary"].as_str().unwrap();
+    assert!(summary.contains("in the future"), "{summary}");
+    assert!(!summary.contains("day(s) ago"), "{summary}");
+    assert!(f["facts"]["days_since_last_successful_scan"].is_null());
+}
+
+// ---- §2 replay trusts nothing ----
+
+#[test]
+fn replay_refuses_a_symlinked_probe_file_and_never_quotes_its_target() {
+    let (tmp, cap) = copy_capture("healthy");
+    let secret = tmp.path().join("shadow");
+    fs::write(&secret, "root:SECRET-HASH-1234:19000:0:99999:7:::\n").unwrap();
+    fs::remove_file(cap.join("pmset_batt.stdout")).unwrap();
+    std::os::unix::fs::symlink(&secret, cap.join("pmset_batt.stdout")).unwrap();
+    for args in [&["--json"][..], &["--verbose"][..]] {
+        let mut a = vec!["diagnose", "--replay", cap.to_str().unwrap()];
+        a.extend_from_slice(args);
+        let o = mdmwatch(&a);
+        let (out, _) = text(&o);
+        assert!(!out.contains("SECRET-HASH"), "{out}");
+        assert!(out.contains("symbolic link"), "{out}");
+    }
+}
+
+#[test]
+fn replay_never_blocks_on_a_fifo() {
+    // A FIFO as meta.json: refused at once.
+    let tmp = tempfile::tempdir().unwrap();
+    let cap = tmp.path().join("cap");
+    fs::create_dir_all(&cap).unwrap();
+    mkfifo(&cap.join("meta.json"));
+    let o = run_with_deadline(&["diagnose", "--replay", cap.to_str().unwrap()], 20);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("FIFO"), "{:?}", text(&o));
+
+    // A FIFO as a probe's side files and output: refused, the rest of the report is complete.
+    let (_t, cap) = copy_capture("healthy");
+    for f in [
+        "hw_model.exit",
+        "pmset_batt.stdout",
+        "sw_vers.stderr",
+        "ddm_state.duration_ms",
+    ] {
+        let _ = fs::remove_file(cap.join(f));
+        mkfifo(&cap.join(f));
+    }
+    let o = run_with_deadline(
+        &["diagnose", "--json", "--replay", cap.to_str().unwrap()],
+        20,
+    );
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    common::assert_valid(&r);
+    assert!(r["checks"]["power.battery"]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("FIFO"));
+    assert_eq!(r["checks"]["mdm.enrollment"]["status"], "ok");
+}
+
+#[test]
+fn every_capture_file_is_read_with_a_bound() {
+    // 1.5 GB side files (sparse: no disk used) under a 1 GB address-space limit: reading any of
+    // them whole would abort the run.
+    let (_t, cap) = copy_capture("healthy");
+    for f in ["pmset_batt.exit", "sw_vers.stderr", "hw_model.duration_ms"] {
+        let file = fs::File::create(cap.join(f)).unwrap();
+        file.set_len(1536 * 1024 * 1024).unwrap();
+    }
+    let script = format!(
+        "ulimit -v 1048576 && exec '{}' diagnose --json --replay '{}'",
+        bin(),
+        cap.display()
+    );
+    let o = command("sh").arg("-c").arg(&script).output().unwrap();
+    let (out, err) = text(&o);
+    assert!(
+        o.status.code() == Some(0) || o.status.code() == Some(1),
+        "{err}"
+    );
+    let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let reason = r["checks"]["power.battery"]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("pmset_batt.exit") && reason.contains("and more"),
+        "{reason}"
+    );
+    assert!(reason.len() < 400, "{reason}");
+    // The same with meta.json: refused by size, not read.
+    let meta = cap.join("meta.json");
+    let text_before = fs::read(&meta).unwrap();
+    let f = fs::OpenOptions::new().append(true).open(&meta).unwrap();
+    f.set_len(text_before.len() as u64 + 200 * 1024 * 1024)
+        .unwrap();
+    let o = mdmwatch(&["diagnose", "--replay", cap.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("larger than"), "{:?}", text(&o).1);
+}
+
+#[test]
+fn a_forged_product_version_is_not_printed_as_the_os_version() {
+    let (_t, cap) = copy_capture("healthy");
+    let huge = "15.".to_string() + &"9".repeat(4 * 1024 * 1024);
+    fs::write(
+        cap.join("sw_vers.stdout"),
+        format!("ProductName:\tmacOS\nProductVersion:\t{huge}\nBuildVersion:\t24B83\n"),
+    )
+    .unwrap();
+    let (_, r) = diagnose_json(&cap, &[]);
+    assert!(r["host"]["os_version"].is_null());
+    let o = mdmwatch(&["-diagnose", "--verbose", "--replay", cap.to_str().unwrap()]);
+    let (out, _) = text(&o);
+    assert!(out.len() < 64 * 1024, "report is {} bytes", out.len());
+    let line = out.lines().find(|l| l.contains("os.version")).unwrap();
+    assert!(line.contains("[clipped"), "{line}");
+}
+
+#[test]
+fn evidence_quoted_from_unparseable_output_is_clipped_and_marked() {
+    let (_t, cap) = copy_capture("healthy");
+    fs::write(cap.join("pmset_batt.stdout"), "z".repeat(100_000)).unwrap();
+    let (_, r) = diagnose_json(&cap, &[]);
+    let reason = r["checks"]["power.battery"]["reason"].as_str().unwrap();
+    assert!(reason.len() < 1000, "{} bytes", reason.len());
+    assert!(reason.contains("[clipped"), "{reason}");
+}
+
+// ---- §5 output fit for people and for logs ----
+
+/// Words that name a setting: CamelCase with a settings suffix, or the word after "set".
+fn setting_like(word: &str) -> bool {
+    const SUFFIXES: &[&str] = &[
+        "Minutes",
+        "Hours",
+        "Days",
+        "Seconds",
+        "GB",
+        "MB",
+        "Liveness",
+        "Thresholds",
+        "Directory",
+    ];
+    let camel = word.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+        && word.chars().skip(1).any(|c| c.is_ascii_uppercase())
+        && word.chars().any(|c| c.is_ascii_lowercase())
+        && word.chars().all(|c| c.is_ascii_alphanumeric());
+    camel && (SUFFIXES.iter().any(|s| word.ends_with(s)) || word.starts_with("Heal"))
+}
+
+/// The texts people read: string literals of the sources, the docs, the package's profiles.
+fn texts() -> Vec<(String, String)> {
+    let root = common::root();
+    let mut files = Vec::new();
+    let mut stack = vec![root.join("src")];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                files.push(p);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for f in &files {
+        let src = fs::read_to_string(f).unwrap();
+        for (n, line) in src.lines().enumerate() {
+            if line.trim_start().starts_with("//") {
+                continue;
+            }
+            // Odd segments between double quotes are (roughly) string literals.
+            for (i, seg) in line.split('"').enumerate() {
+                if i % 2 == 1 {
+                    out.push((format!("{}:{}", f.display(), n + 1), seg.to_string()));
+                }
+            }
+        }
+    }
+    for doc in [
+        "README.md",
+        "docs/DEPLOY.md",
+        "docs/INTEGRATIONS.md",
+        "pkg/jamf/io.mdmwatch.json",
+        "pkg/profiles/io.mdmwatch.mobileconfig",
+    ] {
+        let text = fs::read_to_string(root.join(doc)).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            out.push((format!("{doc}:{}", n + 1), line.to_string()));
+        }
+    }
+    out
+}
+
+#[test]
+fn every_setting_named_in_a_text_exists() {
+    let known: Vec<&str> = mdmwatch::config::KEYS.iter().map(|k| k.key).collect();
+    let exists = |w: &str| known.contains(&w.split('.').next().unwrap_or(w));
+    let mut bad = Vec::new();
+    for (at, text) in texts() {
+        let words: Vec<&str> = text
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+            .map(|w| w.trim_matches('.'))
+            .filter(|w| !w.is_empty())
+            .collect();
+        for (i, w) in words.iter().enumerate() {
+            let after_set = i > 0 && matches!(words[i - 1], "set" | "Set" | "setting");
+            let named = setting_like(w)
+                || (after_set
+                    && w.chars().any(|c| c.is_ascii_lowercase())
+                    && (w.contains('_') || w.chars().any(|c| c.is_ascii_uppercase())));
+            if named && !exists(w) {
+                bad.push(format!("{at}: {w}"));
+            }
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "settings named but not in config::KEYS:\n{}",
+        bad.join("\n")
+    );
+}
+
+/// A settings file with an unknown key: mdmwatch warns on stderr.
+fn warning_config(dir: &Path) -> PathBuf {
+    let p = dir.join("warn.plist");
+    fs::write(
+        &p,
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<plist version="1.0"><dict><key>NoSuchKey</key><true/></dict></plist>"#,
+    )
+    .unwrap();
+    p
+}
+
+#[test]
+fn no_colour_codes_when_stderr_is_not_a_terminal_or_no_color_is_set() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = warning_config(tmp.path());
+    let healthy = captures_dir().join("healthy");
+    let args = [
+        "diagnose",
+        "--replay",
+        healthy.to_str().unwrap(),
+        "--config",
+        cfg.to_str().unwrap(),
+    ];
+    // Piped (a Jamf policy log, launchd): plain text.
+    let o = mdmwatch(&args);
+    let err = text(&o).1;
+    assert!(err.contains("NoSuchKey"), "{err}");
+    assert!(!err.contains('\u{1b}'), "ANSI codes in {err:?}");
+    // At a terminal (util-linux `script` gives a pty): colour unless NO_COLOR is set.
+    if command("script").arg("--version").output().is_err() {
+        println!("no `script` for a pty: terminal half skipped");
+        return;
+    }
+    let line = format!("'{}' {}", bin(), args.join(" "));
+    let at_tty = |no_color: Option<&str>| {
+        let mut c = command("script");
+        c.args(["-qec", &line, "/dev/null"])
+            .env_remove("MDMWATCH_LOG");
+        match no_color {
+            Some(v) => c.env("NO_COLOR", v),
+            None => c.env_remove("NO_COLOR"),
+        };
+        String::from_utf8_lossy(&c.output().unwrap().stdout).into_owned()
+    };
+    assert!(at_tty(None).contains('\u{1b}'), "a terminal gets colour");
+    let plain = at_tty(Some("1"));
+    assert!(
+        plain.contains("NoSuchKey") && !plain.contains('\u{1b}'),
+        "{plain:?}"
+    );
+}
+
+#[test]
+fn verbose_evidence_spanning_lines_is_indented_and_control_characters_escaped() {
+    let cap = captures_dir().join("softwareupdate-installing");
+    let o = mdmwatch(&["diagnose", "--verbose", "--replay", cap.to_str().unwrap()]);
+    let (out, _) = text(&o);
+    // Every line is a key, a finding, or indented under one: no evidence line starts at column 0.
+    let mut in_findings = false;
+    for line in out.lines() {
+        if line.starts_with('[') {
+            in_findings = true;
+            continue;
+        }
+        if in_findings && !line.is_empty() && !line.starts_with(' ') && !line.starts_with('(') {
+            panic!("evidence breaks the layout at {line:?}\n{out}");
+        }
+    }
+    assert!(out.contains("Reporting status {\n          "), "{out}");
+
+    let (_t, cap) = copy_capture("healthy");
+    let mut pmset = fs::read(cap.join("pmset_batt.stdout")).unwrap();
+    pmset.extend_from_slice(
+        b"\x1b[2J\x1b]0;owned\x07 -InternalBattery-9 (id=1)\t99%; discharging;\n",
+    );
+    fs::write(cap.join("pmset_batt.stdout"), pmset).unwrap();
+    let o = mdmwatch(&["diagnose", "--verbose", "--replay", cap.to_str().unwrap()]);
+    assert!(!o.stdout.contains(&0x1b), "{}", text(&o).0);
+}
+
+#[test]
+fn long_readiness_lines_wrap_per_kind() {
+    let cap = captures_dir().join("readiness-as-battery-15");
+    let o = mdmwatch(&["diagnose", "--replay", cap.to_str().unwrap()]);
+    let (out, _) = text(&o);
+    let i = out.lines().position(|l| l == "Readiness:").expect(&out);
+    let kinds: Vec<&str> = out
+        .lines()
+        .skip(i + 1)
+        .take_while(|l| l.starts_with("  "))
+        .collect();
+    assert!(kinds.len() >= 3, "{out}");
+    assert!(kinds[0].trim_start().starts_with("update"), "{out}");
+    assert!(kinds.iter().all(|k| k.len() <= 100), "{kinds:?}");
+    // A short one stays one line.
+    let healthy = captures_dir().join("healthy");
+    let o = mdmwatch(&["diagnose", "--replay", healthy.to_str().unwrap()]);
+    assert!(text(&o)
+        .0
+        .lines()
+        .any(|l| l.starts_with("Readiness: update")));
+}
+
+#[test]
+fn help_subcommand_mistyped_legacy_flags_and_ignored_flags() {
+    let help = mdmwatch(&["--help"]);
+    let sub = mdmwatch(&["help"]);
+    assert_eq!(sub.status.code(), Some(0), "{:?}", text(&sub));
+    assert_eq!(sub.stdout, help.stdout);
+    assert!(text(&sub).0.contains("Output Details"));
+
+    let o = mdmwatch(&["-diagnos"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).1.contains("did you mean -diagnose?"),
+        "{:?}",
+        text(&o)
+    );
+
+    let tmp = tempfile::tempdir().unwrap();
+    let o = mdmwatch(&["capture", tmp.path().join("c").to_str().unwrap(), "--json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).1.contains("--json has no effect on capture"),
+        "{:?}",
+        text(&o)
+    );
+    assert!(
+        !tmp.path().join("c").exists(),
+        "refused before doing anything"
+    );
+
+    // diagnose --status-dir is accepted (live, heal's state.json is read there); a replay is
+    // another Mac, so only a state file named with --state is read, never one in the status dir.
+    let status = tmp.path().join("status");
+    fs::create_dir_all(&status).unwrap();
+    fs::write(
+        status.join("state.json"),
+        r#"{"last_mdm_kickstart":"2026-11-19T08:30:00Z"}"#,
+    )
+    .unwrap();
+    let healthy = captures_dir().join("healthy");
+    let (_, r) = diagnose_json(&healthy, &["--status-dir", status.to_str().unwrap()]);
+    assert!(r["watchdog"]["LastMDMKickstart"].is_null());
+    let state = status.join("state.json");
+    let (_, r) = diagnose_json(&healthy, &["--state", state.to_str().unwrap()]);
+    assert_eq!(r["watchdog"]["LastMDMKickstart"], "2026-11-19T08:30:00Z");
+}
+
+#[test]
+fn readme_lists_every_global_flag() {
+    let full = fs::read_to_string(common::root().join("README.md")).unwrap();
+    let start = full
+        .find("Global flags:")
+        .expect("README has a 'Global flags:' line");
+    let readme = &full[start..start + full[start..].find("\n\n").unwrap()];
+    let help = text(&mdmwatch(&["--help"])).0;
+    for flag in help
+        .split_whitespace()
+        .filter(|w| w.starts_with("--") && w.len() > 2)
+        .map(|w| w.trim_end_matches([',', '.']))
+    {
+        if ["--help", "--version"].contains(&flag) {
+            continue;
+        }
+        assert!(readme.contains(&format!("`{flag}")), "README lacks {flag}");
+    }
+}

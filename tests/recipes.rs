@@ -1,0 +1,242 @@
+//! The integration recipes in docs/recipes, run against a real status.plist written by
+//! `mdmwatch run --replay`: the Jamf extension attributes as shell scripts (macOS's `defaults read`
+//! and `stat -f %m` replaced by the stand-ins in tests/fixtures/recipes, the only emulated part),
+//! and the osquery SQL against an emulation of osquery's `plist` table shape in SQLite.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use common::{captures_dir, mdmwatch, root};
+
+/// Tests run the recipes as Jamf would run them (outside the probe boundary clippy guards).
+#[allow(clippy::disallowed_methods)]
+fn command(program: impl AsRef<std::ffi::OsStr>) -> std::process::Command {
+    std::process::Command::new(program)
+}
+
+const STATUS_PLIST: &str = "/Library/Application Support/mdmwatch/status.plist";
+
+fn python3() -> bool {
+    let ok = command("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        println!("python3 not found: the defaults/osquery stand-ins need it; skipping");
+    }
+    ok
+}
+
+/// `mdmwatch run --replay CAPTURE --status-dir DIR`: the status.plist the recipes read.
+fn status_from(capture: &Path, dir: &Path) -> PathBuf {
+    let o = mdmwatch(&[
+        "run",
+        "--replay",
+        capture.to_str().unwrap(),
+        "--status-dir",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(
+        matches!(o.status.code(), Some(0 | 1 | 3)),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    dir.join("status.plist")
+}
+
+/// Runs a recipe with its absolute tool paths pointed at the stand-ins and its status path at
+/// `plist`; `key` replaces the KEY setting when given. Returns what is inside `<result>`.
+fn run_recipe(name: &str, plist: &Path, key: Option<&str>) -> String {
+    let fakes = root().join("tests/fixtures/recipes");
+    let original = fs::read_to_string(root().join("docs/recipes").join(name)).unwrap();
+    assert!(original.contains(STATUS_PLIST), "{name} reads another path");
+    let mut text = original.replace(STATUS_PLIST, plist.to_str().unwrap());
+    for tool in ["defaults", "stat"] {
+        text = text.replace(
+            &format!("/usr/bin/{tool}"),
+            fakes.join(tool).to_str().unwrap(),
+        );
+    }
+    if let Some(k) = key {
+        assert!(text.contains("KEY=\"MDMClientStuck\""), "{name} has no KEY");
+        text = text.replace("KEY=\"MDMClientStuck\"", &format!("KEY=\"{k}\""));
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let script = tmp.path().join(name);
+    fs::write(&script, text).unwrap();
+    let o = command("sh").arg(&script).output().unwrap();
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        o.status.success(),
+        "{name}: {out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let inner = out
+        .trim()
+        .strip_prefix("<result>")
+        .and_then(|s| s.strip_suffix("</result>"))
+        .unwrap_or_else(|| panic!("{name} printed {out:?}, not one <result> line"));
+    inner.to_string()
+}
+
+#[test]
+fn jamf_status_key_ea_shows_a_value_on_a_healthy_mac() {
+    if !python3() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let plist = status_from(&captures_dir().join("healthy"), &tmp.path().join("s"));
+    let ea = "jamf-ea-status-key.sh";
+    assert_eq!(run_recipe(ea, &plist, None), "false");
+    assert_eq!(run_recipe(ea, &plist, Some("Healthy")), "true");
+    // Problems is empty when healthy: a value, not "unknown".
+    assert_eq!(run_recipe(ea, &plist, Some("Problems")), "none");
+    assert_eq!(
+        run_recipe(ea, &plist, Some("Check_mdm.identity_Status")),
+        "ok"
+    );
+    assert_eq!(run_recipe(ea, &plist, Some("NoSuchKey")), "unknown");
+
+    let bad = status_from(
+        &captures_dir().join("readiness-disk-9gb"),
+        &tmp.path().join("b"),
+    );
+    assert_eq!(
+        run_recipe(ea, &bad, Some("Problems")),
+        "disk.free_space, readiness"
+    );
+    assert_eq!(run_recipe(ea, &bad, Some("Healthy")), "false");
+
+    assert_eq!(
+        run_recipe(ea, &tmp.path().join("absent/status.plist"), None),
+        "not installed"
+    );
+}
+
+#[test]
+fn jamf_readiness_ea_shows_each_kind_and_the_first_reason() {
+    if !python3() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let ea = "jamf-ea-readiness.sh";
+    let healthy = status_from(&captures_dir().join("healthy"), &tmp.path().join("h"));
+    let v = run_recipe(ea, &healthy, None);
+    assert!(v.starts_with("update "), "{v}");
+    assert!(v.contains("; upgrade ") && v.contains("; rsr ready"), "{v}");
+    assert!(!v.contains("blocked"), "{v}");
+
+    let disk = status_from(
+        &captures_dir().join("readiness-disk-9gb"),
+        &tmp.path().join("d"),
+    );
+    assert_eq!(
+        run_recipe(ea, &disk, None),
+        "update 15.2 blocked: disk.free_space: 9.1 GB free, 15 GB needed; \
+         upgrade 26.1 blocked: disk.free_space: 9.1 GB free, 25 GB needed; rsr ready"
+    );
+    // A declared DDM target adds its kind.
+    let ddm = status_from(
+        &captures_dir().join("readiness-ddm-deadline-failed"),
+        &tmp.path().join("t"),
+    );
+    assert!(run_recipe(ea, &ddm, None).contains("; ddm_target "));
+    assert_eq!(
+        run_recipe(ea, &tmp.path().join("absent/status.plist"), None),
+        "not installed"
+    );
+}
+
+#[test]
+fn jamf_minutes_since_run_ea_counts_from_the_last_write() {
+    let tmp = tempfile::tempdir().unwrap();
+    let plist = status_from(&captures_dir().join("healthy"), &tmp.path().join("s"));
+    let ea = "jamf-ea-minutes-since-run.sh";
+    assert_eq!(run_recipe(ea, &plist, None), "0");
+    // Written 3 hours ago.
+    let three_h = std::time::SystemTime::now() - std::time::Duration::from_secs(3 * 3600 + 30);
+    fs::File::options()
+        .write(true)
+        .open(&plist)
+        .unwrap()
+        .set_modified(three_h)
+        .unwrap();
+    assert_eq!(run_recipe(ea, &plist, None), "180");
+    assert_eq!(
+        run_recipe(ea, &tmp.path().join("absent/status.plist"), None),
+        ""
+    );
+}
+
+/// Each statement's rows from the osquery recipe, against `plist` read as osquery would.
+fn osquery(plist: &Path) -> Vec<serde_json::Value> {
+    let o = command("python3")
+        .arg(root().join("tests/fixtures/recipes/osquery_plist.py"))
+        .arg(plist)
+        .arg(STATUS_PLIST)
+        .arg(root().join("docs/recipes/osquery.sql"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn osquery_recipe_reads_the_status_plist() {
+    if !python3() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let plist = status_from(
+        &captures_dir().join("readiness-disk-9gb"),
+        &tmp.path().join("s"),
+    );
+    let results = osquery(&plist);
+    assert_eq!(results.len(), 3, "three statements in osquery.sql");
+    let pairs = |i: usize, k: &str, v: &str| -> Vec<(String, String)> {
+        results[i]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r[k].as_str().unwrap().to_string(),
+                    r[v].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let keys = pairs(0, "key", "value");
+    let get = |k: &str| keys.iter().find(|(a, _)| a == k).map(|(_, b)| b.as_str());
+    assert_eq!(get("Healthy"), Some("false"));
+    assert_eq!(get("MDMClientStuck"), Some("false"));
+    assert_eq!(get("Problems"), Some("disk.free_space, readiness"));
+    assert_eq!(keys.len(), 7, "{keys:?}");
+
+    let checks = pairs(1, "check_id", "status");
+    assert!(
+        checks.contains(&("disk.free_space".into(), "failed".into())),
+        "{checks:?}"
+    );
+    assert!(
+        checks.contains(&("mdm.identity".into(), "ok".into())),
+        "{checks:?}"
+    );
+    assert!(checks.iter().all(|(id, _)| !id.contains("Status")));
+
+    let kinds = pairs(2, "kind", "readiness");
+    assert!(
+        kinds.contains(&(
+            "upgrade".into(),
+            "26.1 blocked: disk.free_space: 9.1 GB free, 25 GB needed".into()
+        )),
+        "{kinds:?}"
+    );
+    assert!(kinds.contains(&("rsr".into(), "ready".into())), "{kinds:?}");
+}
