@@ -45,9 +45,9 @@ pub struct LogLine {
 impl LogLine {
     fn from_entry(e: &LogEntry) -> LogLine {
         LogLine {
-            timestamp: e.timestamp.clone(),
+            timestamp: e.timestamp.to_string(),
             time: e.time,
-            message: clip(&e.message, MAX_MESSAGE_CHARS),
+            message: clip(e.message, MAX_MESSAGE_CHARS),
         }
     }
 }
@@ -275,7 +275,7 @@ pub fn summarize_with<R: Read>(
     let mut identity: VecDeque<LogLine> = VecDeque::new();
     let mut log = MdmLog::default();
     let stats = log_ndjson::for_each_entry_filtered(reader, log_ndjson::MAX_LINE, filter, |e| {
-        let Some(kind) = classify(&e.message) else {
+        let Some(kind) = classify(e.message) else {
             return;
         };
         // The predicate also matches `mdmclient agent`, which runs per user and talks to the

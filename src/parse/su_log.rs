@@ -194,9 +194,9 @@ pub fn classify(msg: &str) -> Option<SuEventKind> {
 
 fn line_of(e: &LogEntry) -> LogLine {
     LogLine {
-        timestamp: e.timestamp.clone(),
+        timestamp: e.timestamp.to_string(),
         time: e.time,
-        message: clip(&e.message, MAX_MESSAGE_CHARS),
+        message: clip(e.message, MAX_MESSAGE_CHARS),
     }
 }
 
@@ -236,7 +236,7 @@ pub fn summarize_with<R: Read>(
     let mut reports: VecDeque<StatusReport> = VecDeque::new();
     let mut events: VecDeque<SuEvent> = VecDeque::new();
     let stats = log_ndjson::for_each_entry_filtered(reader, log_ndjson::MAX_LINE, filter, |e| {
-        let Some(kind) = classify(&e.message) else {
+        let Some(kind) = classify(e.message) else {
             return;
         };
         let c = &mut log.counts;
@@ -251,10 +251,10 @@ pub fn summarize_with<R: Read>(
                     reports.pop_front();
                 }
                 reports.push_back(StatusReport {
-                    timestamp: e.timestamp.clone(),
+                    timestamp: e.timestamp.to_string(),
                     time: e.time,
-                    process: e.process.clone(),
-                    text: clip(&e.message, MAX_STATUS_CHARS),
+                    process: e.process.to_string(),
+                    text: clip(e.message, MAX_STATUS_CHARS),
                 });
             }
             SuEventKind::Activity | SuEventKind::Enforcement => {}
@@ -265,7 +265,7 @@ pub fn summarize_with<R: Read>(
         }
         events.push_back(SuEvent {
             line: line_of(e),
-            process: e.process.clone(),
+            process: e.process.to_string(),
             kind,
         });
     })?;
