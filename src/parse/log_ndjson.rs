@@ -95,6 +95,11 @@ const PROCESS: usize = 5;
 const TIMESTAMP: usize = 6;
 const MESSAGE_TYPE: usize = 7;
 const STRS: usize = 8;
+/// The other keys read, numbered after the string ones.
+const PROCESS_ID: usize = 8;
+const USER_ID: usize = 9;
+const COUNT: usize = 10;
+const FINISHED: usize = 11;
 
 /// Unescape buffers reused from line to line, one per string key (only keys with a `\` escape
 /// use them; `\/` is in every path).
@@ -509,41 +514,37 @@ impl<'a> Scan<'a> {
                 self.eat(b':')?;
                 self.ws();
                 let slot = match key {
-                    b"eventMessage" => Some(EVENT_MESSAGE),
-                    b"subsystem" => Some(SUBSYSTEM),
-                    b"category" => Some(CATEGORY),
-                    b"processImagePath" => Some(PROCESS_IMAGE_PATH),
-                    b"senderImagePath" => Some(SENDER_IMAGE_PATH),
-                    b"process" => Some(PROCESS),
-                    b"timestamp" => Some(TIMESTAMP),
-                    b"messageType" => Some(MESSAGE_TYPE),
-                    _ => None,
+                    b"eventMessage" => EVENT_MESSAGE,
+                    b"subsystem" => SUBSYSTEM,
+                    b"category" => CATEGORY,
+                    b"processImagePath" => PROCESS_IMAGE_PATH,
+                    b"senderImagePath" => SENDER_IMAGE_PATH,
+                    b"process" => PROCESS,
+                    b"timestamp" => TIMESTAMP,
+                    b"messageType" => MESSAGE_TYPE,
+                    b"processID" => PROCESS_ID,
+                    b"userID" => USER_ID,
+                    b"count" => COUNT,
+                    b"finished" => FINISHED,
+                    _ => usize::MAX,
                 };
-                let bit = match key {
-                    b"processID" => STRS,
-                    b"userID" => STRS + 1,
-                    b"count" => STRS + 2,
-                    b"finished" => STRS + 3,
-                    _ => slot.unwrap_or(16),
-                };
-                if bit < 16 {
+                if slot != usize::MAX {
                     // A duplicate key the decoder reads is an error to serde_json.
-                    if seen & (1 << bit) != 0 {
+                    if seen & (1 << slot) != 0 {
                         return None;
                     }
-                    seen |= 1 << bit;
+                    seen |= 1 << slot;
                 }
-                match (slot, key) {
-                    (Some(k), _) => out.strs[k] = self.text()?,
-                    (None, b"processID") => out.pid = self.int()?,
-                    (None, b"userID") => out.user_id = self.int()?,
-                    (None, b"count") => {
+                match slot {
+                    PROCESS_ID => out.pid = self.int()?,
+                    USER_ID => out.user_id = self.int()?,
+                    COUNT => {
                         out.count = match self.int()? {
                             Some(n) => Some(u64::try_from(n).ok()?),
                             None => None,
                         }
                     }
-                    (None, b"finished") => {
+                    FINISHED => {
                         out.finished = if self.peek()? == b'n' {
                             self.literal(b"null")?;
                             false
@@ -552,6 +553,7 @@ impl<'a> Scan<'a> {
                             true
                         }
                     }
+                    k if k < STRS => out.strs[k] = self.text()?,
                     _ => self.skip_value()?,
                 }
                 self.ws();
