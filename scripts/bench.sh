@@ -52,7 +52,7 @@ machine="$(uname -sm), $cores cores, $cpu_model"
 load_start=$(load)
 
 now() { date +%s%N; }
-secs() { awk "BEGIN{printf \"%.4f\", ($2 - $1) / 1e9}"; }
+secs() { awk "BEGIN{printf \"%.4f\\n\", ($2 - $1) / 1e9}"; }
 # One timed run: wall seconds to $WORK/t, max RSS (KiB) and user+sys CPU seconds (this process
 # and its waited-for children) to $WORK/r. Output goes to a file: GNU grep stops at the first
 # match when stdout is /dev/null. GNU time prints "Command exited with non-zero status N" first
@@ -65,7 +65,7 @@ run1() {
   tail -n 1 "$WORK/time.txt" | awk '{ printf "%d %.3f\n", $1, $2 + $3 }' > "$WORK/r"
 }
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print a[(NR + 1) / 2]; else printf "%.4f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-ratio() { awk "BEGIN{ if ($2 == 0) print \"n/a\"; else printf \"%.2f\", $1 / $2 }"; }
+ratio() { awk "BEGIN{ if ($2 == 0) print \"n/a\"; else printf \"%.2f\\n\", $1 / $2 }"; }
 maxkib() { sort -n | tail -n 1; }
 
 rows_md=""
