@@ -1,7 +1,6 @@
 //! Runs one log reader over a file, for scripts/bench.sh (timed from outside, with the same
 //! harness as `grep -c`): `logscan FILE MODE`, MODE one of
 //! - `mdm`: `mdm_log::summarize` as `diagnose` runs it;
-//! - `mdm-full`: `mdm_log::summarize_with(.., None)`: every line decoded, no raw-byte pre-filter;
 //! - `read`: the ndjson reader alone (`log_ndjson::for_each_entry`), counting entries.
 //!
 //! Prints what it found, so a run that read nothing is visible.
@@ -9,18 +8,13 @@
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let (Some(path), Some(mode)) = (args.get(1), args.get(2)) else {
-        eprintln!("usage: logscan FILE mdm|mdm-full|read");
+        eprintln!("usage: logscan FILE mdm|read");
         std::process::exit(2);
     };
     let file = std::fs::File::open(path).expect("open FILE");
     match mode.as_str() {
-        "mdm" | "mdm-full" => {
-            let log = if mode == "mdm" {
-                mdmwatch::parse::mdm_log::summarize(file)
-            } else {
-                mdmwatch::parse::mdm_log::summarize_with(file, None)
-            }
-            .expect("mdmclient log");
+        "mdm" => {
+            let log = mdmwatch::parse::mdm_log::summarize(file).expect("mdmclient log");
             println!(
                 "entries {} successes {} commands {}",
                 log.stats.entries, log.counts.successes, log.counts.commands

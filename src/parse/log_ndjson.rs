@@ -57,8 +57,7 @@ pub struct LogEntry<'a> {
 pub struct StreamStats {
     /// Every line seen, including header, trailer and skipped ones.
     pub lines: u64,
-    /// Lines that are log entries: handed to the callback, or (with a [`Prefilter`]) long lines
-    /// framed as a JSON object (`{` ... `}`) that contain no marker and were only counted.
+    /// Lines that are log entries (each handed to the callback).
     pub entries: u64,
     /// Lines that were neither an entry, the header/preamble, the trailer nor blank.
     pub skipped: u64,
@@ -788,53 +787,17 @@ pub fn decoders_agree(line: &[u8]) -> bool {
 /// line cap (+1 byte to tell "exactly the cap" from "over it").
 pub const BLOCK: usize = 256 * 1024;
 
-/// Lines shorter than this are always deserialised (the trailer, truncated objects and the
-/// small garbage cases are all short): the pre-filter only skips long, well-framed entries.
-pub const SHORT_LINE: usize = 256;
-
-/// A raw-byte pre-filter: a line that contains none of the markers (and no `\u` escape) cannot
-/// matter to a summariser and is only counted, not deserialised.
-///
-/// Exactness: the summarisers match ASCII substrings of the *decoded* message. A JSON string
-/// holds such a substring verbatim in its raw bytes unless one of its characters was written as
-/// a `\uXXXX` escape (the other escapes, `\"` `\\` `\/` `\n` ..., decode to characters no marker
-/// contains), so every line with a `\u` escape is deserialised too. A marker found outside the
-/// message (in the process path, say) only costs a deserialisation; it never drops a line.
-pub struct Prefilter {
-    markers: aho_corasick::AhoCorasick,
-    unicode_escape: memchr::memmem::Finder<'static>,
-}
-
-impl Prefilter {
-    /// `markers` must be non-empty ASCII without `"`, `\`, `/` or control characters (checked
-    /// in debug builds and by the summarisers' tests).
-    pub fn new(markers: &[&str]) -> Prefilter {
-        debug_assert!(markers.iter().all(|m| !m.is_empty()
-            && m.bytes().all(|b| b.is_ascii_graphic() || b == b' ')
-            && !m.contains(['"', '\\', '/'])));
-        let markers = aho_corasick::AhoCorasick::builder()
-            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
-            .build(markers)
-            .expect("a few short literal markers always build");
-        Prefilter {
-            markers,
-            unicode_escape: memchr::memmem::Finder::new(b"\\u"),
-        }
-    }
-}
-
-/// Per-read state: the counters, the reused entry, the callback.
-struct Sink<'a, F: FnMut(&LogEntry<'_>)> {
+/// Per-read state: the counters, the reused unescape buffers, the callback.
+struct Sink<F: FnMut(&LogEntry<'_>)> {
     cap: usize,
-    filter: Option<&'a Prefilter>,
     stats: StreamStats,
     scratch: Scratch,
     f: F,
 }
 
-impl<F: FnMut(&LogEntry<'_>)> Sink<'_, F> {
-    /// One line (without its newline). `interesting`: the pre-filter found a marker in it.
-    fn line(&mut self, line: &[u8], newline: bool, interesting: bool) {
+impl<F: FnMut(&LogEntry<'_>)> Sink<F> {
+    /// One line (without its newline).
+    fn line(&mut self, line: &[u8], newline: bool) {
         let stats = &mut self.stats;
         stats.lines += 1;
         stats.bytes += line.len() as u64 + u64::from(newline);
@@ -842,15 +805,6 @@ impl<F: FnMut(&LogEntry<'_>)> Sink<'_, F> {
             stats.overlong += 1;
             stats.skipped += 1;
             return;
-        }
-        // Fast path: a long, complete line framed as a JSON object without any marker. It is
-        // counted as an entry by its framing; nothing in it can change a summary.
-        if self.filter.is_some() && !interesting && newline && line.len() >= SHORT_LINE {
-            let t = line.trim_ascii();
-            if t.first() == Some(&b'{') && t.last() == Some(&b'}') {
-                stats.entries += 1;
-                return;
-            }
         }
         match parse_line(line, &mut self.scratch) {
             Line::Entry(entry) => {
@@ -871,24 +825,11 @@ impl<F: FnMut(&LogEntry<'_>)> Sink<'_, F> {
         }
     }
 
-    /// Every complete line of `region` (which ends with a newline), with the pre-filter run once
-    /// over the whole region rather than per line.
+    /// Every complete line of `region` (which ends with a newline).
     fn lines(&mut self, region: &[u8]) {
-        let filter = self.filter;
-        let mut hits = filter.map(|p| p.markers.find_iter(region).map(|m| m.start()).peekable());
-        let mut escapes = filter.map(|p| p.unicode_escape.find_iter(region).peekable());
         let mut start = 0;
         for nl in memchr::memchr_iter(b'\n', region) {
-            let mut interesting = false;
-            if let Some(h) = hits.as_mut() {
-                while h.next_if(|&p| p < start).is_some() {}
-                interesting = h.peek().is_some_and(|&p| p < nl);
-            }
-            if let (false, Some(u)) = (interesting, escapes.as_mut()) {
-                while u.next_if(|&p| p < start).is_some() {}
-                interesting = u.peek().is_some_and(|&p| p < nl);
-            }
-            self.line(&region[start..nl], true, interesting);
+            self.line(&region[start..nl], true);
             start = nl + 1;
         }
     }
@@ -914,24 +855,12 @@ pub fn for_each_entry<R: Read>(
 
 /// [`for_each_entry`] with an explicit line cap (tests use a small one).
 pub fn for_each_entry_capped<R: Read>(
-    reader: R,
-    cap: usize,
-    f: impl FnMut(&LogEntry<'_>),
-) -> Result<StreamStats, String> {
-    for_each_entry_filtered(reader, cap, None, f)
-}
-
-/// [`for_each_entry_capped`] with a pre-filter: long, well-framed lines without a marker are
-/// counted in `entries` but not deserialised nor handed to `f`.
-pub fn for_each_entry_filtered<R: Read>(
     mut reader: R,
     cap: usize,
-    filter: Option<&Prefilter>,
     f: impl FnMut(&LogEntry<'_>),
 ) -> Result<StreamStats, String> {
     let mut sink = Sink {
         cap,
-        filter,
         stats: StreamStats::default(),
         scratch: Scratch::default(),
         f,
@@ -993,7 +922,7 @@ pub fn for_each_entry_filtered<R: Read>(
         stats.overlong += 1;
         stats.skipped += 1;
     } else if len > 0 {
-        sink.line(&buf[..len], false, true);
+        sink.line(&buf[..len], false);
     }
     Ok(sink.stats)
 }
@@ -1231,24 +1160,6 @@ mod tests {
         assert_eq!(e[1].message.len(), big.len());
         assert_eq!(s.bytes, input.len() as u64);
         assert_eq!((s.lines, s.skipped, s.overlong), (3, 0, 0));
-    }
-
-    #[test]
-    fn prefilter_counts_unmarked_entries_without_parsing() {
-        let filter = Prefilter::new(&["Received HTTP response"]);
-        let pad = "z".repeat(SHORT_LINE);
-        let input = format!(
-            "Filtering the log data\n{{\"eventMessage\":\"chatter\",\"pad\":\"{pad}\"}}\n{{\"eventMessage\":\"Received HTTP response (200)\",\"pad\":\"{pad}\"}}\n{{\"eventMessage\":\"short\"}}\n{{\"eventMessage\":\"\\u0041\",\"pad\":\"{pad}\"}}\n{{\"count\":4,\"finished\":1}}\n"
-        );
-        let mut seen = Vec::new();
-        let s = for_each_entry_filtered(input.as_bytes(), MAX_LINE, Some(&filter), |e| {
-            seen.push(e.message.to_string())
-        })
-        .expect("reads");
-        assert_eq!(seen, ["Received HTTP response (200)", "short", "A"]);
-        assert_eq!((s.entries, s.skipped, s.lines), (4, 0, 6));
-        assert!(s.finished);
-        assert_eq!(s.bytes, input.len() as u64);
     }
 
     proptest::proptest! {

@@ -244,9 +244,9 @@ pub fn classify(msg: &str) -> Option<MdmEventKind> {
 }
 
 /// Substrings one of which every message [`classify`] keeps contains (identity errors need
-/// "dentity" or "DENTITY", see [`is_identity_error`]). Used twice: as the raw-byte pre-filter
-/// of the parser, and (as `eventMessage CONTAINS`) in the `log show` predicate, so the OS
-/// returns only these lines. A new shape in `classify` needs its marker here (the tests check).
+/// "dentity" or "DENTITY", see [`is_identity_error`]). Pushed into the `log show` predicate (as
+/// `eventMessage CONTAINS`), so the OS returns only these lines. A new shape in `classify` needs
+/// its marker here (the tests check).
 pub const MARKERS: &[&str] = &[
     "Processing server request",
     "Received HTTP response",
@@ -257,24 +257,12 @@ pub const MARKERS: &[&str] = &[
     "[ERROR]",
 ];
 
-static PREFILTER: std::sync::LazyLock<log_ndjson::Prefilter> =
-    std::sync::LazyLock::new(|| log_ndjson::Prefilter::new(MARKERS));
-
-/// Streams the log and folds it into an [`MdmLog`]; lines without any of [`MARKERS`] are only
-/// counted (see [`log_ndjson::Prefilter`]).
+/// Streams the log and folds it into an [`MdmLog`].
 pub fn summarize<R: Read>(reader: R) -> Result<MdmLog, String> {
-    summarize_with(reader, Some(&PREFILTER))
-}
-
-/// [`summarize`] with an explicit pre-filter (`None`: deserialise every line; tests compare both).
-pub fn summarize_with<R: Read>(
-    reader: R,
-    filter: Option<&log_ndjson::Prefilter>,
-) -> Result<MdmLog, String> {
     let mut events: VecDeque<MdmEvent> = VecDeque::new();
     let mut identity: VecDeque<LogLine> = VecDeque::new();
     let mut log = MdmLog::default();
-    let stats = log_ndjson::for_each_entry_filtered(reader, log_ndjson::MAX_LINE, filter, |e| {
+    let stats = log_ndjson::for_each_entry(reader, |e| {
         let Some(kind) = classify(e.message) else {
             return;
         };
@@ -469,47 +457,9 @@ mod tests {
         }
     }
 
-    /// Messages that exercise every classifier branch, near misses, escapes and case variants.
-    const POOL: &[&str] = &[
-        "Received HTTP response (200) [Idle]",
-        "Received HTTP response (503) [Error(DeviceInformation):0]",
-        "Processing server request: InstallProfile for: <Device> (x)",
-        ">>>>> Sending HTTP request (PUT) [Idle] >>>>>",
-        "Unable to create MDM identity",
-        "Failed to copy MDM IDENTITY: -25300",
-        "mdm iDeNtItY certificate failed",
-        "Rejecting MDM push dictionary because it does not have the right magic string.",
-        "[ERROR] [0:MDMDaemon:<0x3>] [ErrorChain.0] failed",
-        "Checking for MDM configuration profile",
-        "=== OS Update Item ===",
-        "Receiv\\u0065d HTTP response (200) [Idle]",
-        "\\u0052eceived HTTP response (200) [Idle]",
-        "path \\/usr\\/libexec\\/mdmclient \\\"quoted\\\" Received HTTP response (401)",
-        "Error talking to server",
-    ];
-
     proptest::proptest! {
-        /// The pre-filter never changes a summary: same events, counts and identity errors as
-        /// deserialising every line; `entries` agrees on well-formed input.
-        #[test]
-        fn prefilter_is_exact(picks in proptest::collection::vec((0..POOL.len(), 0u8..3, 0u32..2), 0..60)) {
-            let mut input = String::from("Filtering the log data using \"x\"\n");
-            for (i, (m, pad, user)) in picks.iter().enumerate() {
-                let msg = POOL[*m];
-                let pad = "p".repeat(*pad as usize * 200);
-                input.push_str(&format!(
-                    "{{\"traceID\":{i},\"eventMessage\":\"{msg}\",\"backtrace\":{{\"frames\":[{{\"x\":\"{pad}\"}}]}},\"processImagePath\":\"\\/usr\\/libexec\\/mdmclient\",\"timestamp\":\"2026-11-20 09:{:02}:00.000000-0500\",\"userID\":{user}}}\n",
-                    i % 60
-                ));
-            }
-            input.push_str("{\"count\":1,\"finished\":1}\n");
-            let fast = summarize(input.as_bytes()).expect("parses");
-            let full = summarize_with(input.as_bytes(), None).expect("parses");
-            proptest::prop_assert_eq!(fast, full);
-        }
-
-        /// Every message `classify` keeps contains one of the markers (the predicate and the
-        /// pre-filter rely on it).
+        /// Every message `classify` keeps contains one of the markers (the predicate relies on
+        /// it).
         #[test]
         fn classified_messages_contain_a_marker(
             parts in proptest::collection::vec(proptest::sample::select(vec![
