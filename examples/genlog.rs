@@ -1,13 +1,18 @@
 //! Generates a capture directory with realistic `log show --style ndjson` output of a given size,
 //! for benchmarks (scripts/bench.sh) and soak tests.
 //!
-//! Usage: `cargo run --release --example genlog -- OUT_DIR SIZE_MB [healthy|stuck]`
+//! Usage: `cargo run --release --example genlog -- OUT_DIR SIZE_MB [healthy|stuck] [sparse|dense|apsd]`
 //!
 //! The entries use the full key set of real `log show --style json` entries (fixture
 //! log_show_json__windowserver_entry_with_backtrace.json) and the ndjson framing of real output
 //! (a non-JSON "Filtering the log data" header, a {"count":N,"finished":1} trailer). Messages are
-//! the public mdmclient/softwareupdated shapes (FIELD-NOTES.md, seed 004); most lines are the
-//! chatter that surrounds them, as on a real Mac, so a scan cannot shortcut on every line.
+//! the mdmclient shapes of the fixtures (tests/fixtures/samples). Three shapes of output:
+//! - `sparse` (default): what `process == "mdmclient" OR subsystem == "com.apple.ManagedClient"`
+//!   returns: mostly chatter around the check-ins, so a scan cannot shortcut on every line;
+//! - `dense`: what the shipped predicate returns (the same sources AND `eventMessage CONTAINS` a
+//!   marker): every line a marker line;
+//! - `apsd`: `log_apsd.stdout`, what `process == "apsd"` returns (push-connection chatter; the
+//!   message shapes are illustrative, not verbatim).
 
 use std::io::{BufWriter, Write};
 
@@ -54,6 +59,71 @@ const CHATTER: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// apsd-like lines (illustrative shapes: connection state and topic deliveries).
+const APSD: &[(&str, &str, &str)] = &[
+    (
+        "com.apple.apsd",
+        "courier",
+        "<APSCourier: 0x7f8b1c004a30>: Stream processing: complete yes, hasExistingConnection yes",
+    ),
+    (
+        "com.apple.apsd",
+        "connection",
+        "Received message for enabled topic 'com.apple.mgmt.External.3fb48527-9aaa-492d-94fc-efd999d812a3' onInterface: NonCellular with payload '<private>' with priority 10",
+    ),
+    (
+        "com.apple.apsd",
+        "connection",
+        "Sending filter message for enabled hashes {(<private>)}",
+    ),
+    (
+        "com.apple.apsd",
+        "power",
+        "Connection keep-alive sent on interface NonCellular, next in 1800 seconds",
+    ),
+];
+
+/// Marker lines only, as the shipped predicate returns them.
+const DENSE: &[(&str, &str, &str)] = &[
+    (
+        "com.apple.ManagedClient",
+        "MDMDaemon",
+        "Processing server request: DeviceInformation for: <Device> (3fb48527-9aaa-492d-94fc-efd999d812a3) PowerNap: no",
+    ),
+    (
+        "com.apple.ManagedClient",
+        "HTTPUtil",
+        ">>>>> Sending HTTP request (PUT) [Acknowledged(DeviceInformation):0] >>>>>",
+    ),
+    (
+        "com.apple.ManagedClient",
+        "HTTPUtil",
+        "Received HTTP response (200) [Acknowledged(DeviceInformation):0]",
+    ),
+    (
+        "com.apple.ManagedClient",
+        "HTTPUtil",
+        ">>>>> Sending HTTP request (PUT) [Idle] >>>>>",
+    ),
+    (
+        "com.apple.ManagedClient",
+        "HTTPUtil",
+        "Received HTTP response (200) [Idle]",
+    ),
+];
+
+fn entry_of(
+    image: &str,
+    ts: &str,
+    pid: u32,
+    subsystem: &str,
+    category: &str,
+    message: &str,
+    trace: u64,
+) -> String {
+    entry(ts, pid, subsystem, category, message, trace).replace("mdmclient", image)
+}
+
 fn entry(ts: &str, pid: u32, subsystem: &str, category: &str, message: &str, trace: u64) -> String {
     let escaped = message
         .replace('\\', "\\\\")
@@ -82,12 +152,14 @@ fn entry(ts: &str, pid: u32, subsystem: &str, category: &str, message: &str, tra
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.len() < 3 {
-        eprintln!("usage: genlog OUT_DIR SIZE_MB [healthy|stuck]");
+        eprintln!("usage: genlog OUT_DIR SIZE_MB [healthy|stuck] [sparse|dense|apsd]");
         std::process::exit(2);
     }
     let out = std::path::PathBuf::from(&args[1]);
     let size_mb: u64 = args[2].parse().expect("SIZE_MB is a number");
-    let stuck = args.get(3).map(|s| s == "stuck").unwrap_or(false);
+    let stuck = args[3..].iter().any(|s| s == "stuck");
+    let dense = args[3..].iter().any(|s| s == "dense");
+    let apsd = args[3..].iter().any(|s| s == "apsd");
     std::fs::create_dir_all(&out).unwrap();
     std::fs::write(
         out.join("meta.json"),
@@ -95,9 +167,18 @@ fn main() {
     )
     .unwrap();
     let target = size_mb * 1024 * 1024;
-    let file = std::fs::File::create(out.join("log_mdmclient.stdout")).unwrap();
+    let name = if apsd {
+        "log_apsd.stdout"
+    } else {
+        "log_mdmclient.stdout"
+    };
+    let file = std::fs::File::create(out.join(name)).unwrap();
     let mut w = BufWriter::with_capacity(1 << 20, file);
-    let header = "Filtering the log data using \"process == \\\"mdmclient\\\" OR subsystem == \\\"com.apple.ManagedClient\\\"\"\n";
+    let header = if apsd {
+        "Filtering the log data using \"process == \\\"apsd\\\"\"\n"
+    } else {
+        "Filtering the log data using \"process == \\\"mdmclient\\\" OR subsystem == \\\"com.apple.ManagedClient\\\"\"\n"
+    };
     w.write_all(header.as_bytes()).unwrap();
     let mut written = header.len() as u64;
     let mut n: u64 = 0;
@@ -115,7 +196,14 @@ fn main() {
             t_us % 1_000_000,
         );
         let ts = format!("2026-11-20 {h:02}:{m:02}:{s:02}.{us:06}-0500");
-        let line = match n % 50 {
+        let line = if apsd {
+            let (sub, cat, msg) = APSD[(n as usize) % APSD.len()];
+            entry_of("apsd", &ts, 412, sub, cat, msg, n)
+        } else if dense {
+            let (sub, cat, msg) = DENSE[(n as usize) % DENSE.len()];
+            entry(&ts, 1738, sub, cat, msg, n)
+        } else {
+            match n % 50 {
             // A check-in roughly every 50 entries: command, then its answer.
             0 => entry(&ts, 1738, "com.apple.ManagedClient", "MDMDaemon",
                 "Processing server request: DeviceInformation for: <Device> (3fb48527-9aaa-492d-94fc-efd999d812a3) PowerNap: no", n),
@@ -127,6 +215,7 @@ fn main() {
             _ => {
                 let (sub, cat, msg) = CHATTER[(n as usize) % CHATTER.len()];
                 entry(&ts, 1738, sub, cat, msg, n)
+            }
             }
         };
         w.write_all(line.as_bytes()).unwrap();

@@ -4,7 +4,7 @@
 
 use std::io::Read;
 
-use super::log_ndjson::{LogEntry, Prefilter};
+use super::log_ndjson::LogEntry;
 use super::log_patterns::{self, LogStream};
 use super::log_summary::{self, Classified, Event, LogSummary, UserLines};
 
@@ -37,22 +37,18 @@ pub fn classify(msg: &str) -> Option<Classified<ApsdEventKind>> {
     None
 }
 
-/// The needles of the apsd patterns (predicate and pre-filter).
+/// The needles of the apsd patterns (the predicate).
 pub fn markers() -> Vec<&'static str> {
     log_patterns::needles(LogStream::Apsd)
 }
 
-static PREFILTER: std::sync::LazyLock<Prefilter> =
-    std::sync::LazyLock::new(|| Prefilter::new(&markers()));
-
 pub fn summarize<R: Read>(reader: R) -> Result<ApsdLog, String> {
     log_summary::summarize(
         reader,
-        Some(&PREFILTER),
         MAX_EVENTS,
         // apsd is a system daemon; a per-user copy proves nothing about the device's connection.
         UserLines::Reject,
-        |e: &LogEntry| classify(&e.message),
+        |e: &LogEntry<'_>| classify(e.message),
         |_, _| {},
     )
 }

@@ -14,7 +14,7 @@ use std::io::Read;
 
 use chrono::{DateTime, FixedOffset};
 
-use super::log_ndjson::{self, LogEntry, Prefilter, StreamStats};
+use super::log_ndjson::{self, LogEntry, StreamStats};
 use super::log_patterns::{self, Pattern};
 
 /// Longest message kept as evidence, in characters.
@@ -39,13 +39,13 @@ pub struct LogLine {
 }
 
 impl LogLine {
-    pub fn from_entry(e: &LogEntry) -> LogLine {
+    pub fn from_entry(e: &LogEntry<'_>) -> LogLine {
         LogLine {
-            timestamp: e.timestamp.clone(),
+            timestamp: e.timestamp.to_string(),
             time: e.time,
-            message: clip(&e.message, MAX_MESSAGE_CHARS),
-            process: e.process.clone(),
-            level: e.message_type.clone(),
+            message: clip(e.message, MAX_MESSAGE_CHARS),
+            process: e.process.to_string(),
+            level: e.message_type.to_string(),
         }
     }
 }
@@ -77,8 +77,8 @@ pub fn is_system_path(path: &str) -> bool {
     protected && !path.split('/').any(|c| c == "." || c == "..")
 }
 
-pub fn origin(e: &LogEntry) -> Origin {
-    if !is_system_path(&e.process_image_path) {
+pub fn origin(e: &LogEntry<'_>) -> Origin {
+    if !is_system_path(e.process_image_path) {
         return Origin::Untrusted;
     }
     match e.user_id {
@@ -177,21 +177,20 @@ pub enum UserLines {
     Reject,
 }
 
-/// Streams the log and folds it. `classify` sees every entry the pre-filter passes; `on_kept`
-/// sees every classified entry from a system binary (for side collections such as status
-/// blocks), before it is bounded into `events`.
+/// Streams the log and folds it. `classify` sees every entry; `on_kept` sees every classified
+/// entry from a system binary (for side collections such as status blocks), before it is
+/// bounded into `events`.
 pub fn summarize<R: Read, K>(
     reader: R,
-    filter: Option<&Prefilter>,
     max_events: usize,
     user_lines: UserLines,
-    mut classify: impl FnMut(&LogEntry) -> Option<Classified<K>>,
-    mut on_kept: impl FnMut(&LogEntry, &Classified<K>),
+    mut classify: impl FnMut(&LogEntry<'_>) -> Option<Classified<K>>,
+    mut on_kept: impl FnMut(&LogEntry<'_>, &Classified<K>),
 ) -> Result<LogSummary<K>, String> {
     let mut out: LogSummary<K> = LogSummary::default();
     let mut events: VecDeque<Event<K>> = VecDeque::new();
     let mut examples: VecDeque<(String, LogLine)> = VecDeque::new();
-    let stats = log_ndjson::for_each_entry_filtered(reader, log_ndjson::MAX_LINE, filter, |e| {
+    let stats = log_ndjson::for_each_entry(reader, |e| {
         let Some(c) = classify(e) else {
             return;
         };
@@ -213,7 +212,7 @@ pub fn summarize<R: Read, K>(
             } else {
                 format!(
                     "{} (userID {})",
-                    clip(&e.process_image_path, 200),
+                    clip(e.process_image_path, 200),
                     e.user_id.map_or("absent".into(), |u| u.to_string())
                 )
             };
@@ -267,9 +266,9 @@ mod tests {
         }
     }
 
-    fn entry(path: &str, uid: Option<i64>) -> LogEntry {
+    fn entry(path: &str, uid: Option<i64>) -> LogEntry<'_> {
         LogEntry {
-            process_image_path: path.into(),
+            process_image_path: path,
             user_id: uid,
             ..LogEntry::default()
         }

@@ -11,7 +11,7 @@
 
 use std::io::Read;
 
-use super::log_ndjson::{LogEntry, Prefilter};
+use super::log_ndjson::LogEntry;
 use super::log_patterns::{self, LogStream};
 use super::log_summary::{self, Classified, Event, LogSummary, UserLines};
 
@@ -222,31 +222,22 @@ pub fn classify(msg: &str) -> Option<Classified<MdmEventKind>> {
     None
 }
 
-/// The needles of the mdmclient patterns: the `eventMessage CONTAINS` part of the predicate and
-/// the parser's pre-filter. Every message [`classify`] keeps contains one (tested).
+/// The needles of the mdmclient patterns: the `eventMessage CONTAINS` part of the predicate.
+/// Every message [`classify`] keeps contains one (tested).
 pub fn markers() -> Vec<&'static str> {
     log_patterns::needles(LogStream::Mdmclient)
 }
 
-static PREFILTER: std::sync::LazyLock<Prefilter> =
-    std::sync::LazyLock::new(|| Prefilter::new(&markers()));
-
 /// Streams the log and folds it into an [`MdmLog`].
 pub fn summarize<R: Read>(reader: R) -> Result<MdmLog, String> {
-    summarize_with(reader, Some(&PREFILTER))
-}
-
-/// [`summarize`] with an explicit pre-filter (`None`: deserialise every line; tests compare both).
-pub fn summarize_with<R: Read>(reader: R, filter: Option<&Prefilter>) -> Result<MdmLog, String> {
     log_summary::summarize(
         reader,
-        filter,
         MAX_EVENTS,
         // The predicate also matches `mdmclient agent`, which runs per user and talks to the
         // server on the user channel (`[501:MDMAgent…]` lines); its successes say nothing about
         // the device channel that heal and Addigy's rule are about.
         UserLines::UserChannel,
-        |e: &LogEntry| classify(&e.message),
+        |e: &LogEntry<'_>| classify(e.message),
         |_, _| {},
     )
 }
@@ -401,46 +392,7 @@ mod tests {
         }
     }
 
-    /// Messages that exercise every classifier branch, near misses, escapes and case variants.
-    const POOL: &[&str] = &[
-        "Received HTTP response (200) [Idle]",
-        "Received HTTP response (503) [Error(DeviceInformation):0]",
-        "Processing server request: InstallProfile for: <Device> (x)",
-        ">>>>> Sending HTTP request (PUT) [Idle] >>>>>",
-        "Unable to create MDM identity",
-        "Failed to copy MDM IDENTITY: -25300",
-        "mdm iDeNtItY certificate failed",
-        "Rejecting MDM push dictionary because it does not have the right magic string.",
-        "[ERROR] [0:MDMDaemon:<0x3>] [ErrorChain.0] failed",
-        "[ERROR] NSURLErrorDomain -1001",
-        "Checking for MDM configuration profile",
-        "=== OS Update Item ===",
-        "Receiv\\u0065d HTTP response (200) [Idle]",
-        "\\u0052eceived HTTP response (200) [Idle]",
-        "path \\/usr\\/libexec\\/mdmclient \\\"quoted\\\" Received HTTP response (401)",
-        "Error talking to server",
-    ];
-
     proptest::proptest! {
-        /// The pre-filter never changes a summary.
-        #[test]
-        fn prefilter_is_exact(picks in proptest::collection::vec((0..POOL.len(), 0u8..3, 0u32..3), 0..60)) {
-            let mut input = String::from("Filtering the log data using \"x\"\n");
-            for (i, (m, pad, who)) in picks.iter().enumerate() {
-                let msg = POOL[*m];
-                let pad = "p".repeat(*pad as usize * 200);
-                let (path, uid) = [("\\/usr\\/libexec\\/mdmclient", 0), ("\\/usr\\/libexec\\/mdmclient", 501), ("\\/tmp\\/mdmclient", 0)][*who as usize];
-                input.push_str(&format!(
-                    "{{\"traceID\":{i},\"eventMessage\":\"{msg}\",\"backtrace\":{{\"frames\":[{{\"x\":\"{pad}\"}}]}},\"processImagePath\":\"{path}\",\"timestamp\":\"2026-11-20 09:{:02}:00.000000-0500\",\"userID\":{uid}}}\n",
-                    i % 60
-                ));
-            }
-            input.push_str("{\"count\":1,\"finished\":1}\n");
-            let fast = summarize(input.as_bytes()).expect("parses");
-            let full = summarize_with(input.as_bytes(), None).expect("parses");
-            proptest::prop_assert_eq!(fast, full);
-        }
-
         /// Every message `classify` keeps contains one of the markers.
         #[test]
         fn classified_messages_contain_a_marker(
