@@ -175,7 +175,7 @@ pub fn build_report(obs: &Observations, diag: &Diagnosis, mode: &str, source: St
         order: findings.iter().map(|f| f.id.clone()).collect(),
         checks: findings.into_iter().map(|f| (f.id.clone(), f)).collect(),
         heal: None,
-        probes: obs.probes.clone(),
+        probes: obs.probes.iter().map(report::ProbeSummary::from).collect(),
         errors: Vec::new(),
     }
 }

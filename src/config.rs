@@ -16,7 +16,6 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::report::{ConfigSection, ConfigSetting, ConfigSourceState};
 use crate::system::files;
 
 /// Default status directory; `status.json`, `status.plist` and `state.json` live here.
@@ -321,7 +320,7 @@ pub struct Loaded {
     pub config: Config,
     /// Source of each leaf key (dotted for nested keys); absent means default.
     origins: HashMap<String, Source>,
-    pub sources: Vec<ConfigSourceState>,
+    pub sources: Vec<SourceState>,
     pub warnings: Vec<String>,
     pub errors: Vec<String>,
 }
@@ -342,29 +341,16 @@ impl Loaded {
     pub fn source_of(&self, key: &str) -> Source {
         self.origins.get(key).copied().unwrap_or(Source::Default)
     }
+}
 
-    /// The report's `config` section: every leaf key with its value and source.
-    pub fn section(&self) -> ConfigSection {
-        let mut settings = Vec::new();
-        for (key, value) in leaf_values(&self.config) {
-            settings.push(ConfigSetting {
-                source: self.source_of(&key).as_str().to_string(),
-                key,
-                value,
-            });
-        }
-        settings.push(ConfigSetting {
-            key: "StatePath".to_string(),
-            value: json!(self.config.state_path().display().to_string()),
-            source: self.source_of("StatePath").as_str().to_string(),
-        });
-        ConfigSection {
-            settings,
-            sources: self.sources.clone(),
-            warnings: self.warnings.clone(),
-            errors: self.errors.clone(),
-        }
-    }
+/// One settings source that was consulted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceState {
+    /// config_file, local_preferences or managed_preferences.
+    pub source: String,
+    pub path: String,
+    /// read, absent, unreadable or invalid.
+    pub state: String,
 }
 
 /// Every leaf key and its value in `cfg`, in [`KEYS`] order.
@@ -484,7 +470,7 @@ pub fn load(sysroot: Option<&Path>, config_file: Option<&Path>, flags: &Flags) -
                 state
             }
         };
-        loaded.sources.push(ConfigSourceState {
+        loaded.sources.push(SourceState {
             source: source.as_str().to_string(),
             path: path.display().to_string(),
             state: state.to_string(),

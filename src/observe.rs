@@ -12,7 +12,6 @@ use chrono::{DateTime, FixedOffset};
 use crate::config::Config;
 use crate::parse::{self, Fact, Fault, Unknown};
 use crate::probes;
-use crate::report::ProbeSummary;
 use crate::system::{Probe, ProbeResult, System};
 
 /// Everything the checks may look at. Each fact is either parsed or unknown with a reason.
@@ -21,7 +20,7 @@ pub struct Observations {
     pub now: DateTime<FixedOffset>,
     pub root: bool,
     pub live: bool,
-    pub probes: Vec<ProbeSummary>,
+    pub probes: Vec<ProbeRun>,
     pub sw_vers: Fact<parse::sw_vers::SwVers>,
     pub hw_model: Fact<String>,
     pub arch: Fact<parse::sysctl::Arch>,
@@ -80,8 +79,22 @@ pub async fn observe(sys: &dyn System, cfg: &Config) -> Observations {
     from_results(sys.now(), sys.is_root(), sys.is_live(), &plan, results, cfg)
 }
 
-fn summary(probe: Option<&Probe>, r: &ProbeResult) -> ProbeSummary {
-    ProbeSummary {
+/// What happened to one probe: the report's `probes` section is made from these.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProbeRun {
+    pub id: String,
+    pub command: String,
+    pub available: bool,
+    pub exit_status: Option<i32>,
+    pub duration_ms: u64,
+    pub timed_out: bool,
+    pub truncated: bool,
+    pub stdout_bytes: u64,
+    pub error: Option<String>,
+}
+
+fn summary(probe: Option<&Probe>, r: &ProbeResult) -> ProbeRun {
+    ProbeRun {
         id: r.id.clone(),
         command: probe.map(|p| p.display()).unwrap_or_default(),
         available: r.available,

@@ -4,6 +4,7 @@
 //! freely, never rename one. README.md's probe table mirrors this file.
 
 use crate::config::Config;
+use crate::parse::log_patterns::LogStream;
 use crate::system::Probe;
 
 pub const SW_VERS: &str = "sw_vers";
@@ -12,9 +13,9 @@ pub const HW_ARM64: &str = "hw_arm64";
 pub const PROFILES_ENROLLMENT: &str = "profiles_enrollment";
 pub const PROFILES_MDM: &str = "profiles_mdm";
 pub const IDENTITY_CERT: &str = "identity_cert";
-pub const LOG_MDMCLIENT: &str = "log_mdmclient";
-pub const LOG_SOFTWAREUPDATE: &str = "log_softwareupdate";
-pub const LOG_APSD: &str = "log_apsd";
+pub const LOG_MDMCLIENT: &str = LogStream::Mdmclient.probe_id();
+pub const LOG_SOFTWAREUPDATE: &str = LogStream::SoftwareUpdate.probe_id();
+pub const LOG_APSD: &str = LogStream::Apsd.probe_id();
 pub const LAUNCHCTL_MDMCLIENT: &str = "launchctl_mdmclient";
 pub const LAUNCHCTL_SOFTWAREUPDATED: &str = "launchctl_softwareupdated";
 pub const PMSET_BATT: &str = "pmset_batt";

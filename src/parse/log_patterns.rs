@@ -16,11 +16,13 @@ pub enum LogStream {
 }
 
 impl LogStream {
-    pub fn probe_id(self) -> &'static str {
+    /// The id of the probe that reads this stream (`probes.rs` takes its constants from here, so
+    /// the dependency runs one way: probes → parse).
+    pub const fn probe_id(self) -> &'static str {
         match self {
-            LogStream::Mdmclient => crate::probes::LOG_MDMCLIENT,
-            LogStream::SoftwareUpdate => crate::probes::LOG_SOFTWAREUPDATE,
-            LogStream::Apsd => crate::probes::LOG_APSD,
+            LogStream::Mdmclient => "log_mdmclient",
+            LogStream::SoftwareUpdate => "log_softwareupdate",
+            LogStream::Apsd => "log_apsd",
         }
     }
 }
@@ -366,25 +368,15 @@ pub fn markdown() -> String {
          channel, counted apart. Every other entry is counted as rejected and never used: any\n\
          process can log under a name or subsystem it chooses.\n",
     );
-    for (stream, title, probe) in [
-        (
-            LogStream::Mdmclient,
-            "mdmclient",
-            crate::probes::LOG_MDMCLIENT,
-        ),
-        (
-            LogStream::SoftwareUpdate,
-            "softwareupdated",
-            crate::probes::LOG_SOFTWAREUPDATE,
-        ),
-        (
-            LogStream::Apsd,
-            "apsd (Apple push)",
-            crate::probes::LOG_APSD,
-        ),
+    for (stream, title) in [
+        (LogStream::Mdmclient, "mdmclient"),
+        (LogStream::SoftwareUpdate, "softwareupdated"),
+        (LogStream::Apsd, "apsd (Apple push)"),
     ] {
+        let probe = stream.probe_id();
         out.push_str(&format!(
-            "\n## {title} (probe `{probe}`)\n\n| id | needle | meaning | level | provenance |\n|---|---|---|---|---|\n"
+            "
+## {title} (probe `{probe}`)\n\n| id | needle | meaning | level | provenance |\n|---|---|---|---|---|\n"
         ));
         for p in PATTERNS.iter().filter(|p| p.stream == stream) {
             out.push_str(&format!(

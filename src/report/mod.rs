@@ -221,6 +221,55 @@ pub struct ProbeSummary {
     pub error: Option<String>,
 }
 
+impl From<&crate::observe::ProbeRun> for ProbeSummary {
+    fn from(p: &crate::observe::ProbeRun) -> ProbeSummary {
+        ProbeSummary {
+            id: p.id.clone(),
+            command: p.command.clone(),
+            available: p.available,
+            exit_status: p.exit_status,
+            duration_ms: p.duration_ms,
+            timed_out: p.timed_out,
+            truncated: p.truncated,
+            stdout_bytes: p.stdout_bytes,
+            error: p.error.clone(),
+        }
+    }
+}
+
+impl crate::config::Loaded {
+    /// The report's `config` section: every leaf key with its value and source.
+    pub fn section(&self) -> ConfigSection {
+        let mut settings = Vec::new();
+        for (key, value) in crate::config::leaf_values(&self.config) {
+            settings.push(ConfigSetting {
+                source: self.source_of(&key).as_str().to_string(),
+                key,
+                value,
+            });
+        }
+        settings.push(ConfigSetting {
+            key: "StatePath".to_string(),
+            value: serde_json::json!(self.config.state_path().display().to_string()),
+            source: self.source_of("StatePath").as_str().to_string(),
+        });
+        ConfigSection {
+            settings,
+            sources: self
+                .sources
+                .iter()
+                .map(|s| ConfigSourceState {
+                    source: s.source.clone(),
+                    path: s.path.clone(),
+                    state: s.state.clone(),
+                })
+                .collect(),
+            warnings: self.warnings.clone(),
+            errors: self.errors.clone(),
+        }
+    }
+}
+
 /// Why an update kind is blocked: the finding and its numbers.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Blocker {
