@@ -162,7 +162,7 @@ fn disk_9gb_from_diskutil_blocks_both() {
     // First line after the eight Addigy keys.
     assert_eq!(
         lines[8],
-        "Readiness: update 15.2 blocked (disk.free_space: 9.1 GB free, 15 GB needed); upgrade 26.1 blocked (disk.free_space: 9.1 GB free, 25 GB needed); rsr ready"
+        "Readiness: update 15.2 blocked (disk.free_space: 9.1 GB free, 15 GB needed); upgrade 26.1 blocked (disk.free_space: 9.1 GB free, 25 GB needed); rsr ready; MDM-initiated 15.2 blocked (disk.free_space: 9.1 GB free, 15 GB needed)"
     );
 }
 
@@ -196,6 +196,69 @@ fn eacs_preflight_failure() {
         t["facts"]["eacs_preflight"],
         "Unable to get Bootstrap Token"
     );
+    assert_eq!(
+        t["facts"]["eacs_preflight_state"],
+        "unable_to_get_bootstrap_token"
+    );
+    assert!(t["remediation"]
+        .as_str()
+        .unwrap()
+        .contains("could not fetch its bootstrap token"));
+    // The token problem blocks what the MDM installs, not what a user installs by hand.
+    assert_eq!(verdict(&r, "update"), "ready");
+    assert_eq!(verdict(&r, "mdm_initiated"), "blocked");
+    assert_eq!(blockers(&r, "mdm_initiated"), vec!["bootstrap_token"]);
+    assert!(r["readiness"]["mdm_initiated"]["blocked_by"][0]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("can still install it by hand"));
+}
+
+#[test]
+fn each_eacs_preflight_failure_value_has_its_remedy() {
+    for (capture, state, remedy) in [
+        (
+            "readiness-eacs-not-full-security",
+            "not_full_security",
+            "Startup Security Utility",
+        ),
+        (
+            "readiness-eacs-invalid-disk-layout",
+            "invalid_disk_layout",
+            "erasing and reinstalling",
+        ),
+        (
+            "readiness-eacs-not-supported",
+            "not_supported",
+            "cannot use the bootstrap token",
+        ),
+    ] {
+        let r = diagnose(capture);
+        let t = check(&r, "bootstrap_token");
+        assert_eq!(t["status"], "warning", "{capture}");
+        assert_eq!(t["facts"]["eacs_preflight_state"], state, "{capture}");
+        assert!(
+            t["remediation"].as_str().unwrap().contains(remedy),
+            "{capture}: {}",
+            t["remediation"]
+        );
+        assert_eq!(verdict(&r, "mdm_initiated"), "blocked", "{capture}");
+        assert_eq!(verdict(&r, "update"), "ready", "{capture}");
+    }
+}
+
+#[test]
+fn missing_eacs_preflight_on_macos_14_is_unknown() {
+    let r = diagnose("readiness-eacs-missing-14");
+    let t = check(&r, "bootstrap_token");
+    assert_eq!(t["status"], "unknown");
+    assert!(t["reason"]
+        .as_str()
+        .unwrap()
+        .contains("printed no EACSPreflight"));
+    assert_eq!(t["facts"]["eacs_preflight"], Value::Null);
+    assert_eq!(verdict(&r, "mdm_initiated"), "unknown");
+    assert_eq!(verdict(&r, "update"), "ready");
 }
 
 #[test]
@@ -265,6 +328,13 @@ fn every_capture_has_all_readiness_findings() {
             "bootstrap_token",
             "readiness",
         ] {
+            // Without an EACSPreflight value (none recorded, or none printed) on macOS 13.3+
+            // the token's usability is unknown by design.
+            let no_eacs = name == "readiness-eacs-missing-14"
+                || !capture(&name).join("mdmclient_qdi.stdout").exists();
+            if no_eacs && matches!(id, "bootstrap_token" | "readiness") {
+                continue;
+            }
             assert_ne!(
                 check(&r, id)["status"],
                 "unknown",

@@ -5,6 +5,11 @@
 //! - update: `power.battery` user-initiated, `disk.free_space` update headroom;
 //! - upgrade: `power.battery` user-initiated, `disk.free_space` upgrade headroom;
 //! - rsr: `power.battery` RSR threshold (no public space figure for RSRs: disk not assessed);
+//! - mdm_initiated: an update the MDM installs (ScheduleOSUpdate, an enforcement declaration):
+//!   the rules of the pending update's kind plus `bootstrap_token` on Apple silicon, since such
+//!   installs authorise themselves with the bootstrap token (Apple, *Managing software updates
+//!   for IT*); a user with a secure token can still install by hand, so the user-initiated kinds
+//!   are not blocked by it;
 //! - ddm_target: the rules of the target's kind (enforced installs have "the same requirements as
 //!   a user-initiated update of the same type", Apple, *Managing software updates for IT*), plus `bootstrap_token` on Apple silicon
 //!   (without it the install waits for a user's credentials) and a failed enforcement.
@@ -45,6 +50,8 @@ pub enum ReadinessKind {
     Update,
     Upgrade,
     Rsr,
+    /// An update the MDM installs (ScheduleOSUpdate or an enforcement declaration).
+    MdmInitiated,
     /// The declared DDM target, when a declaration is active.
     DdmTarget,
 }
@@ -56,6 +63,7 @@ impl ReadinessKind {
             ReadinessKind::Update => "update",
             ReadinessKind::Upgrade => "upgrade",
             ReadinessKind::Rsr => "rsr",
+            ReadinessKind::MdmInitiated => "mdm_initiated",
             ReadinessKind::DdmTarget => "ddm_target",
         }
     }
@@ -214,10 +222,31 @@ fn kind_rules(acc: &mut Acc, i: &Inputs<'_>, kind: UpdateKind) {
     }
 }
 
+/// Installs the MDM starts authorise themselves with the bootstrap token on Apple silicon: a
+/// token problem blocks them (and only them).
+fn token_rule(acc: &mut Acc, b: &BootstrapAssessment) {
+    match b.judgement.status {
+        Status::Warning | Status::Failed => acc.blocked.push(BlockedBy {
+            check: BOOTSTRAP,
+            detail: format!(
+                "{}; a user with a secure token can still install it by hand",
+                b.problem
+                    .as_ref()
+                    .map(|p| p.describe())
+                    .unwrap_or_else(|| b.judgement.summary.clone())
+            ),
+        }),
+        Status::Unknown => acc.unknown_of(BOOTSTRAP, &b.judgement),
+        _ => {}
+    }
+}
+
 fn line(v: &KindReadiness) -> String {
     let label = match (v.kind, &v.target) {
         (ReadinessKind::DdmTarget, Some(t)) => format!("declared target {t}"),
         (ReadinessKind::DdmTarget, None) => "declared target".into(),
+        (ReadinessKind::MdmInitiated, Some(t)) => format!("MDM-initiated {t}"),
+        (ReadinessKind::MdmInitiated, None) => "MDM-initiated".into(),
         (k, Some(t)) => format!("{} {t}", k.as_str()),
         (k, None) => k.as_str().to_string(),
     };
@@ -252,25 +281,32 @@ pub fn assess(i: &Inputs<'_>) -> ReadinessAssessment {
         };
         kinds.push(acc.verdict(rk, target));
     }
+    let declared = i.ddm.declarations.as_ref().and_then(|d| d.target.as_ref());
+    // What the MDM would install: the declared target, else the pending update, else the
+    // pending upgrade.
+    let (mdm_kind, mdm_target) = match declared {
+        Some(t) => (t.kind.unwrap_or(UpdateKind::Update), Some(t.label())),
+        None => match pending {
+            Some(p) if p.os_update_version.is_some() => {
+                (UpdateKind::Update, p.os_update_version.clone())
+            }
+            Some(p) if p.os_upgrade_version.is_some() => {
+                (UpdateKind::Upgrade, p.os_upgrade_version.clone())
+            }
+            _ => (UpdateKind::Update, None),
+        },
+    };
+    let mut acc = Acc::default();
+    kind_rules(&mut acc, i, mdm_kind);
+    token_rule(&mut acc, i.bootstrap);
+    kinds.push(acc.verdict(ReadinessKind::MdmInitiated, mdm_target));
     // The declared target, when a declaration is active: the rules of its kind (enforced
     // installs have "the same requirements as a user-initiated update of the same type"), plus
     // the bootstrap token and a failed enforcement.
-    if let Some(t) = i.ddm.declarations.as_ref().and_then(|d| d.target.as_ref()) {
+    if let Some(t) = declared {
         let mut acc = Acc::default();
         kind_rules(&mut acc, i, t.kind.unwrap_or(UpdateKind::Update));
-        let b = i.bootstrap;
-        match b.judgement.status {
-            Status::Warning | Status::Failed => acc.blocked.push(BlockedBy {
-                check: BOOTSTRAP,
-                detail: b
-                    .problem
-                    .as_ref()
-                    .map(|p| p.describe())
-                    .unwrap_or_else(|| b.judgement.summary.clone()),
-            }),
-            Status::Unknown => acc.unknown_of(BOOTSTRAP, &b.judgement),
-            _ => {}
-        }
+        token_rule(&mut acc, i.bootstrap);
         if i.ddm.judgement.status == Status::Failed {
             acc.blocked.push(BlockedBy {
                 check: DDM,
@@ -381,7 +417,7 @@ mod tests {
         let r = d.readiness().unwrap();
         assert_eq!(
             r.judgement.summary,
-            "update ready; upgrade ready; rsr ready"
+            "update ready; upgrade ready; rsr ready; MDM-initiated ready"
         );
         // pmset missing: battery unknown, so every kind is unknown with the probe named.
         let mut b = base();
@@ -463,5 +499,41 @@ mod tests {
             r.kind(ReadinessKind::Rsr).unwrap().state,
             ReadinessState::Ready
         );
+    }
+
+    #[test]
+    fn a_token_problem_blocks_mdm_initiated_installs_only() {
+        let b = with(
+            base(),
+            ok(
+                "mdmclient_qdi",
+                b"{ EACSPreflight = \"System is not on full security\"; }",
+            ),
+        );
+        let d = diagnose(&obs(b), &Config::default());
+        let r = d.readiness().unwrap();
+        for k in [
+            ReadinessKind::Update,
+            ReadinessKind::Upgrade,
+            ReadinessKind::Rsr,
+        ] {
+            assert_eq!(r.kind(k).unwrap().state, ReadinessState::Ready, "{k:?}");
+        }
+        let m = r.kind(ReadinessKind::MdmInitiated).unwrap();
+        assert_eq!(m.state, ReadinessState::Blocked);
+        assert_eq!(m.blocked_by[0].check, BOOTSTRAP);
+        assert!(m.blocked_by[0].detail.contains("by hand"), "{m:?}");
+        assert!(r.judgement.summary.contains("MDM-initiated blocked"));
+        // Unknown EACSPreflight on 13.3+: MDM-initiated installs are unknown, not ready.
+        let b = with(base(), ok("mdmclient_qdi", b"{ IsSupervised = 1; }"));
+        let d = diagnose(&obs(b), &Config::default());
+        let m = d
+            .readiness()
+            .unwrap()
+            .kind(ReadinessKind::MdmInitiated)
+            .unwrap()
+            .clone();
+        assert_eq!(m.state, ReadinessState::Unknown);
+        assert!(m.unknown[0].starts_with("bootstrap_token: "), "{m:?}");
     }
 }

@@ -400,7 +400,10 @@ pub fn bootstrap(a: &BootstrapAssessment) -> Map<String, Value> {
             match &t.eacs_preflight {
                 None => {}
                 Some(EacsPreflight::Value(v)) => {
-                    f.put("eacs_preflight", v.clone());
+                    f.put("eacs_preflight", v.clone()).put(
+                        "eacs_preflight_state",
+                        crate::checks::bootstrap::EacsValue::of(v).as_str(),
+                    );
                 }
                 Some(EacsPreflight::NotReported | EacsPreflight::Absent) => {
                     f.put("eacs_preflight", Value::Null);
