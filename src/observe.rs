@@ -42,6 +42,8 @@ pub struct Observations {
     pub bootstrap_token: Fact<parse::bootstrap_token::BootstrapToken>,
     /// Bytes free on `/` as the OS reports it to apps ("available for important usage" on macOS).
     pub available_space: Fact<u64>,
+    /// `softwareupdate --list --no-scan`: the updates already found, with download sizes.
+    pub su_list: Fact<parse::softwareupdate_list::SoftwareUpdateList>,
 }
 
 /// Runs probes concurrently; results in the same order.
@@ -165,6 +167,17 @@ fn bytes_fact<T>(
 ) -> Fact<T> {
     let bytes = parse::output_bytes(r, cfg.probe_max_bytes)?;
     f(&bytes).map_err(|e| Unknown::unparseable(&r.id, e))
+}
+
+/// `softwareupdate --list` prints "No new software available." to stderr, leaving only the
+/// banner (or nothing) on stdout: read both.
+fn su_list_fact(r: &ProbeResult) -> Fact<parse::softwareupdate_list::SoftwareUpdateList> {
+    let stderr = r.stderr_text();
+    if r.available && !r.timed_out && r.exit_status == Some(0) && r.stdout.is_empty() {
+        return parse::softwareupdate_list::parse("", &stderr)
+            .map_err(|_| Unknown::new(&r.id, Fault::Empty, "printed nothing"));
+    }
+    text_fact(r, |t| parse::softwareupdate_list::parse(t, &stderr))
 }
 
 fn stream_fact<T>(
@@ -332,5 +345,6 @@ pub fn from_results(
                 .parse::<u64>()
                 .map_err(|_| format!("not a byte count: {:?}", parse::first_line(t, 40)))
         }),
+        su_list: su_list_fact(&take(probes::SOFTWAREUPDATE_LIST)),
     }
 }

@@ -24,6 +24,7 @@ pub const DDM_STATE: &str = "ddm_state";
 pub const MDMCLIENT_QDI: &str = "mdmclient_qdi";
 pub const PROFILES_BOOTSTRAPTOKEN: &str = "profiles_bootstraptoken";
 pub const AVAILABLE_SPACE_ROOT: &str = "available_space_root";
+pub const SOFTWAREUPDATE_LIST: &str = "softwareupdate_list";
 
 pub const MDMCLIENT_LABEL: &str = "com.apple.mdmclient.daemon";
 pub const SOFTWAREUPDATED_LABEL: &str = "com.apple.softwareupdated";
@@ -183,6 +184,13 @@ pub fn independent_with(cfg: &Config, q: &Queries) -> Vec<Probe> {
             cfg,
         ),
         Probe::available_space(AVAILABLE_SPACE_ROOT, "/"),
+        // The cached listing with download sizes; `--no-scan` keeps it off the network.
+        cmd(
+            SOFTWAREUPDATE_LIST,
+            "/usr/sbin/softwareupdate",
+            &["--list", "--no-scan"],
+            cfg,
+        ),
     ]
 }
 

@@ -372,3 +372,43 @@ fn catalog_lists_newer_releases_offline() {
         .collect();
     assert!(versions.contains(&"15.7.9"));
 }
+
+#[test]
+fn mdmclient_capacity_zero_with_a_healthy_container() {
+    let r = diagnose("readiness-qdi-capacity-zero");
+    let d = check(&r, "disk.free_space");
+    assert_eq!(d["status"], "ok");
+    assert_eq!(d["facts"]["free_source"], "diskutil APFSContainerFree");
+    assert_eq!(d["facts"]["free_bytes"], 198_572_486_656u64);
+    assert_eq!(
+        d["facts"]["rejected_sources"][0]["source"],
+        "mdmclient AvailableDeviceCapacity"
+    );
+    assert_eq!(verdict(&r, "update"), "ready");
+    assert_eq!(verdict(&r, "upgrade"), "ready");
+}
+
+#[test]
+fn an_update_larger_than_free_space_minus_headroom_is_blocked() {
+    let r = diagnose("readiness-download-too-big");
+    let d = check(&r, "disk.free_space");
+    assert_eq!(d["status"], "failed");
+    assert_eq!(d["facts"]["download_size_known"], true);
+    assert_eq!(d["facts"]["download_update_bytes"], 7_300_295u64 * 1024);
+    assert_eq!(
+        d["facts"]["needed_update_bytes"],
+        7_300_295u64 * 1024 + 15_000_000_000
+    );
+    assert_eq!(
+        d["facts"]["download_source"],
+        "softwareupdate --list --no-scan"
+    );
+    assert_eq!(verdict(&r, "update"), "blocked");
+    let detail = r["readiness"]["update"]["blocked_by"][0]["detail"]
+        .as_str()
+        .unwrap();
+    assert_eq!(
+        detail,
+        "20.0 GB free, 22.5 GB needed (7.5 GB download + 15 GB)"
+    );
+}

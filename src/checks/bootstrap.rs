@@ -232,10 +232,22 @@ pub fn assess(obs: &Observations, _cfg: &Config) -> BootstrapAssessment {
                 None => {
                     // From 13.3 mdmclient reports the value; without it the token's usability
                     // is not known.
-                    let why = "macOS 13.3 or later, but mdmclient QueryDeviceInformation printed no EACSPreflight";
+                    let cut = obs
+                        .probes
+                        .iter()
+                        .any(|p| p.id == probes::MDMCLIENT_QDI && p.truncated);
+                    let why = format!(
+                        "macOS 13.3 or later, but probe {} printed no EACSPreflight{}",
+                        probes::MDMCLIENT_QDI,
+                        if cut {
+                            " (its output was truncated)"
+                        } else {
+                            ""
+                        }
+                    );
                     j.status = Status::Unknown;
                     j.summary = format!("bootstrap token escrowed; unknown: {why}");
-                    j.reason = Some(why.into());
+                    j.reason = Some(why);
                     EacsPreflight::Absent
                 }
             },

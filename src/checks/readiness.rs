@@ -164,11 +164,20 @@ impl Acc {
             Prerequisite::Meets => {}
             Prerequisite::Blocks => self.blocked.push(BlockedBy {
                 check: DISK,
-                detail: format!(
-                    "{:.1} GB free, {} GB needed",
-                    s.free_gb(),
-                    s.headroom_gb(kind)
-                ),
+                detail: match s.download(kind) {
+                    Some(d) => format!(
+                        "{:.1} GB free, {} needed ({} download + {} GB)",
+                        s.free_gb(),
+                        super::disk::gb(s.needed_bytes(kind)),
+                        super::disk::gb(d.bytes),
+                        s.headroom_gb(kind)
+                    ),
+                    None => format!(
+                        "{:.1} GB free, {} GB needed",
+                        s.free_gb(),
+                        s.headroom_gb(kind)
+                    ),
+                },
             }),
             Prerequisite::Unknown => self.unknown_of(DISK, &d.judgement),
         }

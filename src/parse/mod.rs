@@ -14,6 +14,7 @@ pub mod mdmclient_qdi;
 pub mod nextstep;
 pub mod pmset;
 pub mod profiles;
+pub mod softwareupdate_list;
 pub mod su_log;
 pub mod su_prefs;
 pub mod sw_vers;

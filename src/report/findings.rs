@@ -368,7 +368,18 @@ pub fn disk(a: &DiskAssessment) -> Map<String, Value> {
     f.put("free_bytes", s.free_bytes)
         .put("free_gb", s.free_gb())
         .put("free_source", s.free_source.label())
-        .put("download_size_known", false)
+        .put(
+            "download_size_known",
+            s.download_update.is_some() || s.download_upgrade.is_some(),
+        )
+        .put(
+            "download_update_bytes",
+            s.download_update.as_ref().map(|d| d.bytes),
+        )
+        .put(
+            "download_upgrade_bytes",
+            s.download_upgrade.as_ref().map(|d| d.bytes),
+        )
         .put("needed_update_bytes", s.needed_update_bytes)
         .put("needed_upgrade_bytes", s.needed_upgrade_bytes)
         .put("headroom_update_gb", s.headroom_update_gb)
@@ -380,6 +391,24 @@ pub fn disk(a: &DiskAssessment) -> Map<String, Value> {
             "available_for_important_usage_bytes",
             s.available_for_important_usage,
         );
+    if s.download_update.is_some() || s.download_upgrade.is_some() {
+        f.put("download_source", "softwareupdate --list --no-scan");
+    }
+    if !s.rejected.is_empty() {
+        f.put(
+            "rejected_sources",
+            s.rejected
+                .iter()
+                .map(|r| json!({"source": r.source.label(), "bytes": r.bytes, "reason": r.why}))
+                .collect::<Vec<_>>(),
+        );
+    }
+    if let Some((source, bytes)) = s.disagreeing {
+        f.put(
+            "disagreeing_source",
+            json!({"source": source.label(), "bytes": bytes}),
+        );
+    }
     if let Some((container, volume)) = s.diskutil {
         f.put("container_free_bytes", container)
             .put("volume_free_bytes", volume);
