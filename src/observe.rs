@@ -44,6 +44,10 @@ pub struct Observations {
     pub available_space: Fact<u64>,
     /// `softwareupdate --list --no-scan`: the updates already found, with download sizes.
     pub su_list: Fact<parse::softwareupdate_list::SoftwareUpdateList>,
+    /// `security find-identity -v -p ssl-client` on the System keychain.
+    pub identity_keys: Fact<parse::find_identity::Identities>,
+    /// `mdmclient QuerySecurityInfo` (root): every scalar, `ManagementStatus` among them.
+    pub security_info: Fact<parse::mdmclient_qdi::DeviceInformation>,
 }
 
 /// Runs probes concurrently; results in the same order.
@@ -346,5 +350,7 @@ pub fn from_results(
                 .map_err(|_| format!("not a byte count: {:?}", parse::first_line(t, 40)))
         }),
         su_list: su_list_fact(&take(probes::SOFTWAREUPDATE_LIST)),
+        identity_keys: text_fact(&take(probes::IDENTITY_KEYS), parse::find_identity::parse),
+        security_info: text_fact(&take(probes::MDMCLIENT_QSI), parse::mdmclient_qdi::parse),
     }
 }

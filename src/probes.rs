@@ -25,6 +25,8 @@ pub const MDMCLIENT_QDI: &str = "mdmclient_qdi";
 pub const PROFILES_BOOTSTRAPTOKEN: &str = "profiles_bootstraptoken";
 pub const AVAILABLE_SPACE_ROOT: &str = "available_space_root";
 pub const SOFTWAREUPDATE_LIST: &str = "softwareupdate_list";
+pub const IDENTITY_KEYS: &str = "identity_keys";
+pub const MDMCLIENT_QSI: &str = "mdmclient_qsi";
 
 pub const MDMCLIENT_LABEL: &str = "com.apple.mdmclient.daemon";
 pub const SOFTWAREUPDATED_LABEL: &str = "com.apple.softwareupdated";
@@ -184,6 +186,21 @@ pub fn independent_with(cfg: &Config, q: &Queries) -> Vec<Probe> {
             cfg,
         ),
         Probe::available_space(AVAILABLE_SPACE_ROOT, "/"),
+        // Identities (certificate + private key) valid for TLS client authentication: the MDM
+        // identity must be among them, matched by the certificate's SHA-1.
+        cmd(
+            IDENTITY_KEYS,
+            "/usr/bin/security",
+            &["find-identity", "-v", "-p", "ssl-client", SYSTEM_KEYCHAIN],
+            cfg,
+        ),
+        // SecurityInfo.ManagementStatus: how the Mac was enrolled, as mdmclient reports it.
+        cmd(
+            MDMCLIENT_QSI,
+            "/usr/libexec/mdmclient",
+            &["QuerySecurityInfo"],
+            cfg,
+        ),
         // The cached listing with download sizes; `--no-scan` keeps it off the network.
         cmd(
             SOFTWAREUPDATE_LIST,

@@ -42,6 +42,15 @@ const CASES: &[Case] = &[
         client_state: "alive",
         update_verdict: "blocked",
     },
+    // The certificate is valid but has no private key: a stale enrollment, MDMIdentityError.
+    Case {
+        capture: "identity-no-private-key",
+        exit: 1,
+        keys: [Some(true), Some(true), Some(false), Some(false)],
+        statuses: ["ok", "failed", "ok", "ok"],
+        client_state: "alive",
+        update_verdict: "blocked",
+    },
     Case {
         capture: "identity-expiring",
         exit: 1,
@@ -183,6 +192,29 @@ fn stuck_findings_carry_the_log_lines_as_evidence() {
     let f = &r["checks"]["mdm.identity"];
     assert!(f["facts"]["days_left"].as_i64().unwrap() < 0);
     assert!(f["summary"].as_str().unwrap().contains("expired"));
+}
+
+#[test]
+fn a_stale_enrollment_names_the_missing_key_and_the_remedy() {
+    let (_, r) = diagnose_json(&captures_dir().join("identity-no-private-key"), &[]);
+    let f = &r["checks"]["mdm.identity"];
+    assert_eq!(f["facts"]["private_key"], false);
+    assert_eq!(
+        f["facts"]["sha1"],
+        "C5C24BD24B3B70071604AEEFC997E8E580A20818"
+    );
+    assert!(f["summary"]
+        .as_str()
+        .unwrap()
+        .starts_with("stale enrollment (for example after Migration Assistant or a restore)"));
+    assert!(f["remediation"].as_str().unwrap().contains("Re-enroll"));
+    assert_eq!(r["watchdog"]["MDMIdentityError"], true);
+    // The healthy capture lists the same certificate with its key, and reports how it enrolled.
+    let (_, h) = diagnose_json(&captures_dir().join("healthy"), &[]);
+    assert_eq!(h["checks"]["mdm.identity"]["facts"]["private_key"], true);
+    let e = &h["checks"]["mdm.enrollment"]["facts"];
+    assert_eq!(e["management_status"]["enrolled_via_dep"], true);
+    assert_eq!(e["management_status"]["user_approved_enrollment"], true);
 }
 
 #[test]

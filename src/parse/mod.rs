@@ -7,6 +7,7 @@ pub mod cert;
 pub mod ddm_state;
 pub mod ddm_status;
 pub mod diskutil;
+pub mod find_identity;
 pub mod launchctl;
 pub mod log_ndjson;
 pub mod mdm_log;

@@ -87,6 +87,15 @@ pub fn enrollment(a: &EnrollmentAssessment) -> Map<String, Value> {
             f.put("profile_identifier", p.profile_identifier.clone())
                 .put("check_in_url", p.check_in_url.clone());
         }
+        f.put("supervised", e.supervised).put(
+            "management_status",
+            e.management_status.as_ref().map(|m| {
+                json!({
+                    "enrolled_via_dep": m.enrolled_via_dep,
+                    "user_approved_enrollment": m.user_approved_enrollment,
+                })
+            }),
+        );
     }
     f.0
 }
@@ -116,6 +125,12 @@ pub fn identity(a: &IdentityAssessment) -> Map<String, Value> {
         CertificateReading::Unknown => {}
     }
     f.put("identity_errors", d.identity_errors.map(|n| n as u64));
+    if let CertificateReading::Found { chosen, .. } = &d.certificate {
+        f.put("sha1", chosen.sha1.clone()).put(
+            "private_key",
+            d.private_key.as_ref().and_then(|k| k.as_bool()),
+        );
+    }
     f.0
 }
 
