@@ -160,9 +160,15 @@ fn disk_9gb_from_diskutil_blocks_both() {
     let text = human("readiness-disk-9gb");
     let lines: Vec<&str> = text.lines().collect();
     // First line after the eight Addigy keys.
+    // The kinds differ: one line per group, each reason once per group.
     assert_eq!(
-        lines[8],
-        "Readiness: update 15.2 blocked (disk.free_space: 9.1 GB free, 15 GB needed); upgrade 26.1 blocked (disk.free_space: 9.1 GB free, 25 GB needed); rsr ready; MDM-initiated 15.2 blocked (disk.free_space: 9.1 GB free, 15 GB needed)"
+        lines[8..12],
+        [
+            "Readiness:",
+            "  update 15.2, MDM-initiated 15.2 blocked (disk.free_space: 9.1 GB free, 15 GB needed)",
+            "  upgrade 26.1 blocked (disk.free_space: 9.1 GB free, 25 GB needed)",
+            "  rsr ready",
+        ]
     );
 }
 
@@ -258,7 +264,40 @@ fn missing_eacs_preflight_on_macos_14_is_unknown() {
         .contains("printed no EACSPreflight"));
     assert_eq!(t["facts"]["eacs_preflight"], Value::Null);
     assert_eq!(verdict(&r, "mdm_initiated"), "unknown");
+    // On 14.7.1 the pending 15.2 is an upgrade, and no minor update is pending.
+    assert_eq!(verdict(&r, "upgrade"), "ready");
+    assert_eq!(verdict(&r, "update"), "not_offered");
+}
+
+#[test]
+fn readiness_never_contradicts_itself() {
+    // A reason every kind shares is said once.
+    let text = human("identity-no-private-key");
+    let line = text.lines().nth(8).unwrap();
+    assert!(
+        line.starts_with("Readiness: every kind blocked (mdm.identity: stale enrollment"),
+        "{line}"
+    );
+    assert_eq!(line.matches("mdm.identity").count(), 1, "{line}");
+    // A kind with nothing pending is not offered, not ready.
+    let r = diagnose("readiness-ddm-deadline-failed");
+    assert_eq!(verdict(&r, "upgrade"), "not_offered");
+    // The declared 15.2 failed to install: the pending 15.2 is blocked by the same failure,
+    // not ready beside it.
+    assert_eq!(verdict(&r, "ddm_target"), "blocked");
+    assert_eq!(verdict(&r, "update"), "blocked");
+    assert_eq!(blockers(&r, "update"), vec!["softwareupdate.ddm"]);
+    // With a declaration active the declared target is what the MDM installs: no second kind.
+    assert_eq!(verdict(&r, "mdm_initiated"), "absent");
+    // A token problem stops only the MDM's install of 15.2: the by-hand verdict says so.
+    let r = diagnose("readiness-token-not-escrowed");
     assert_eq!(verdict(&r, "update"), "ready");
+    assert_eq!(verdict(&r, "ddm_target"), "blocked");
+    let text = human("readiness-token-not-escrowed");
+    assert!(
+        text.contains("\n  update 15.2 (by hand), upgrade 26.1, rsr ready\n"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -314,7 +314,7 @@ fn human_report_starts_with_the_addigy_keys_then_readiness() {
     );
     let first_after = lines[8..].iter().find(|l| !l.is_empty()).unwrap();
     assert!(
-        first_after.starts_with("Readiness: update 15.2 blocked (mdm.client_liveness"),
+        first_after.starts_with("Readiness: every kind blocked (mdm.client_liveness"),
         "{first_after}"
     );
     assert!(text.contains("[failed] mdm.client_liveness: stuck"));

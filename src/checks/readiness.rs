@@ -72,6 +72,9 @@ impl ReadinessKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReadinessState {
     Ready,
+    /// Nothing of this kind is pending: the prerequisites would allow it, but there is nothing
+    /// to install (never said of a kind that is blocked or unknown).
+    NotOffered,
     Blocked,
     Unknown,
 }
@@ -80,6 +83,7 @@ impl ReadinessState {
     pub fn as_str(self) -> &'static str {
         match self {
             ReadinessState::Ready => "ready",
+            ReadinessState::NotOffered => "not_offered",
             ReadinessState::Blocked => "blocked",
             ReadinessState::Unknown => "unknown",
         }
@@ -103,6 +107,9 @@ pub struct KindReadiness {
     pub blocked_by: Vec<BlockedBy>,
     /// Why parts of the verdict are unknown (`check: probe and fault`).
     pub unknown: Vec<String>,
+    /// The declared target is this same version and the MDM's own install is blocked: this
+    /// verdict is about installing it by hand.
+    pub by_hand: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -117,6 +124,15 @@ impl ReadinessAssessment {
     pub fn kind(&self, k: ReadinessKind) -> Option<&KindReadiness> {
         self.kinds.iter().find(|v| v.kind == k)
     }
+}
+
+/// A kind that would be ready but has no target while the pending list is known is not
+/// offered; an RSR's availability is not recorded where mdmwatch reads, so it is never said.
+fn offered(mut v: KindReadiness, pending_known: bool) -> KindReadiness {
+    if pending_known && v.target.is_none() && v.state == ReadinessState::Ready {
+        v.state = ReadinessState::NotOffered;
+    }
+    v
 }
 
 #[derive(Default)]
@@ -197,6 +213,7 @@ impl Acc {
             target,
             blocked_by: self.blocked,
             unknown: self.unknown,
+            by_hand: false,
         }
     }
 }
@@ -250,26 +267,65 @@ fn token_rule(acc: &mut Acc, b: &BootstrapAssessment) {
     }
 }
 
-fn line(v: &KindReadiness) -> String {
-    let label = match (v.kind, &v.target) {
+fn label(v: &KindReadiness) -> String {
+    match (v.kind, &v.target) {
         (ReadinessKind::DdmTarget, Some(t)) => format!("declared target {t}"),
         (ReadinessKind::DdmTarget, None) => "declared target".into(),
         (ReadinessKind::MdmInitiated, Some(t)) => format!("MDM-initiated {t}"),
         (ReadinessKind::MdmInitiated, None) => "MDM-initiated".into(),
+        (k, Some(t)) if v.by_hand => format!("{} {t} (by hand)", k.as_str()),
         (k, Some(t)) => format!("{} {t}", k.as_str()),
         (k, None) => k.as_str().to_string(),
-    };
-    match v.state {
-        ReadinessState::Blocked => format!(
-            "{label} blocked ({})",
-            v.blocked_by
-                .iter()
-                .map(|b| format!("{}: {}", b.check, b.detail))
-                .collect::<Vec<_>>()
-                .join("; ")
-        ),
-        other => format!("{label} {}", other.as_str()),
     }
+}
+
+fn listing(b: &[&BlockedBy]) -> String {
+    b.iter()
+        .map(|b| format!("{}: {}", b.check, b.detail))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The human lines: each reason once. A blocker every kind shares is said once for all; kinds
+/// with the same outcome share a line. One line per group, in report order.
+pub fn summary_lines(kinds: &[KindReadiness]) -> Vec<String> {
+    let common: Vec<&BlockedBy> = match kinds.first() {
+        Some(first) if kinds.len() > 1 => first
+            .blocked_by
+            .iter()
+            .filter(|b| kinds.iter().all(|k| k.blocked_by.contains(b)))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let mut lines = Vec::new();
+    if !common.is_empty() {
+        lines.push(format!("every kind blocked ({})", listing(&common)));
+    }
+    // (labels, outcome text) in first-seen order.
+    let mut groups: Vec<(Vec<String>, String)> = Vec::new();
+    for v in kinds {
+        let own: Vec<&BlockedBy> = v
+            .blocked_by
+            .iter()
+            .filter(|b| !common.contains(b))
+            .collect();
+        if v.state == ReadinessState::Blocked && own.is_empty() {
+            continue; // said by the common line
+        }
+        let outcome = match v.state {
+            ReadinessState::Blocked if common.is_empty() => format!("blocked ({})", listing(&own)),
+            ReadinessState::Blocked => format!("also blocked ({})", listing(&own)),
+            other => other.as_str().replace('_', " "),
+        };
+        match groups.iter_mut().find(|(_, o)| *o == outcome) {
+            Some((labels, _)) => labels.push(label(v)),
+            None => groups.push((vec![label(v)], outcome)),
+        }
+    }
+    for (labels, outcome) in groups {
+        lines.push(format!("{} {outcome}", labels.join(", ")));
+    }
+    lines
 }
 
 /// The verdicts, from the assessments already made.
@@ -288,7 +344,10 @@ pub fn assess(i: &Inputs<'_>) -> ReadinessAssessment {
             UpdateKind::Upgrade => pending.and_then(|p| p.os_upgrade_version.clone()),
             UpdateKind::Rsr => None,
         };
-        kinds.push(acc.verdict(rk, target));
+        kinds.push(offered(
+            acc.verdict(rk, target),
+            pending.is_some() && uk != UpdateKind::Rsr,
+        ));
     }
     let declared = i.ddm.declarations.as_ref().and_then(|d| d.target.as_ref());
     // What the MDM would install: the declared target, else the pending update, else the
@@ -305,10 +364,16 @@ pub fn assess(i: &Inputs<'_>) -> ReadinessAssessment {
             _ => (UpdateKind::Update, None),
         },
     };
-    let mut acc = Acc::default();
-    kind_rules(&mut acc, i, mdm_kind);
-    token_rule(&mut acc, i.bootstrap);
-    kinds.push(acc.verdict(ReadinessKind::MdmInitiated, mdm_target));
+    // With a declaration active, the declared target below is what the MDM installs.
+    if declared.is_none() {
+        let mut acc = Acc::default();
+        kind_rules(&mut acc, i, mdm_kind);
+        token_rule(&mut acc, i.bootstrap);
+        kinds.push(offered(
+            acc.verdict(ReadinessKind::MdmInitiated, mdm_target),
+            pending.is_some(),
+        ));
+    }
     // The declared target, when a declaration is active: the rules of its kind (enforced
     // installs have "the same requirements as a user-initiated update of the same type"), plus
     // the bootstrap token and a failed enforcement.
@@ -326,9 +391,25 @@ pub fn assess(i: &Inputs<'_>) -> ReadinessAssessment {
                     .unwrap_or_else(|| i.ddm.judgement.summary.clone()),
             });
         }
-        kinds.push(acc.verdict(ReadinessKind::DdmTarget, Some(t.label())));
+        let failed = acc.blocked.iter().find(|b| b.check == DDM).cloned();
+        let target = acc.verdict(ReadinessKind::DdmTarget, Some(t.label()));
+        // The same version pending by hand must not read "ready" beside a blocked declared
+        // target: a failed install of it fails by hand too; a token problem only stops the MDM's
+        // own install, which the label then says.
+        for v in kinds.iter_mut().filter(|v| {
+            matches!(v.kind, ReadinessKind::Update | ReadinessKind::Upgrade)
+                && v.target.is_some()
+                && v.target == t.os_version
+        }) {
+            if let Some(f) = &failed {
+                v.blocked_by.push(f.clone());
+                v.state = ReadinessState::Blocked;
+            }
+            v.by_hand = target.state == ReadinessState::Blocked && v.state != target.state;
+        }
+        kinds.push(target);
     }
-    let summary = kinds.iter().map(line).collect::<Vec<_>>().join("; ");
+    let summary = summary_lines(&kinds).join("; ");
     let status = if kinds.iter().any(|v| v.state == ReadinessState::Blocked) {
         Status::Warning
     } else if kinds.iter().any(|v| v.state == ReadinessState::Unknown) {
@@ -426,7 +507,7 @@ mod tests {
         let r = d.readiness().unwrap();
         assert_eq!(
             r.judgement.summary,
-            "update ready; upgrade ready; rsr ready; MDM-initiated ready"
+            "update, upgrade, rsr, MDM-initiated ready"
         );
         // pmset missing: battery unknown, so every kind is unknown with the probe named.
         let mut b = base();

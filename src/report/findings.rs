@@ -502,6 +502,7 @@ pub fn catalog(a: &CatalogAssessment) -> Map<String, Value> {
 pub fn readiness_section(a: &ReadinessAssessment) -> Readiness {
     Readiness {
         summary: a.judgement.summary.clone(),
+        lines: crate::checks::readiness::summary_lines(&a.kinds),
         kinds: a
             .kinds
             .iter()
