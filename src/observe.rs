@@ -48,6 +48,12 @@ pub struct Observations {
     pub identity_keys: Fact<parse::find_identity::Identities>,
     /// `mdmclient QuerySecurityInfo` (root): every scalar, `ManagementStatus` among them.
     pub security_info: Fact<parse::mdmclient_qdi::DeviceInformation>,
+    /// The automatic-update keys of the local SoftwareUpdate preferences (same file as
+    /// `su_prefs`).
+    pub local_su_settings: Fact<parse::update_settings::PrefValues>,
+    pub managed_su_settings: Fact<parse::update_settings::PrefValues>,
+    /// The restrictions payload (`com.apple.applicationaccess`): deferrals.
+    pub managed_restrictions: Fact<parse::update_settings::PrefValues>,
 }
 
 /// Runs probes concurrently; results in the same order.
@@ -312,6 +318,7 @@ pub fn from_results(
         other => other,
     };
     let identity_cert = identity_fact(identity.as_ref(), &mdm_profile, cfg);
+    let su_prefs = take(probes::SU_PREFS);
 
     Observations {
         now,
@@ -337,7 +344,18 @@ pub fn from_results(
         softwareupdated_service: service_fact(&take(probes::LAUNCHCTL_SOFTWAREUPDATED)),
         power: text_fact(&take(probes::PMSET_BATT), parse::pmset::parse),
         disk: bytes_fact(&take(probes::DISKUTIL_ROOT), cfg, parse::diskutil::parse),
-        su_prefs: bytes_fact(&take(probes::SU_PREFS), cfg, parse::su_prefs::parse),
+        su_prefs: bytes_fact(&su_prefs, cfg, parse::su_prefs::parse),
+        local_su_settings: bytes_fact(&su_prefs, cfg, parse::update_settings::parse),
+        managed_su_settings: bytes_fact(
+            &take(probes::MANAGED_SU_PREFS),
+            cfg,
+            parse::update_settings::parse,
+        ),
+        managed_restrictions: bytes_fact(
+            &take(probes::MANAGED_RESTRICTIONS),
+            cfg,
+            parse::update_settings::parse,
+        ),
         ddm_state: bytes_fact(&take(probes::DDM_STATE), cfg, parse::ddm_state::parse),
         device_info: text_fact(&take(probes::MDMCLIENT_QDI), parse::mdmclient_qdi::parse),
         bootstrap_token: text_fact(

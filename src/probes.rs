@@ -27,6 +27,8 @@ pub const AVAILABLE_SPACE_ROOT: &str = "available_space_root";
 pub const SOFTWAREUPDATE_LIST: &str = "softwareupdate_list";
 pub const IDENTITY_KEYS: &str = "identity_keys";
 pub const MDMCLIENT_QSI: &str = "mdmclient_qsi";
+pub const MANAGED_SU_PREFS: &str = "managed_su_prefs";
+pub const MANAGED_RESTRICTIONS: &str = "managed_restrictions";
 
 pub const MDMCLIENT_LABEL: &str = "com.apple.mdmclient.daemon";
 pub const SOFTWAREUPDATED_LABEL: &str = "com.apple.softwareupdated";
@@ -34,6 +36,10 @@ pub const SOFTWAREUPDATED_LABEL: &str = "com.apple.softwareupdated";
 pub const SU_PREFS_PATH: &str = "/Library/Preferences/com.apple.SoftwareUpdate.plist";
 pub const DDM_STATE_PATH: &str = "/var/db/softwareupdate/SoftwareUpdateDDMStatePersistence.plist";
 pub const SYSTEM_KEYCHAIN: &str = "/Library/Keychains/System.keychain";
+pub const MANAGED_SU_PREFS_PATH: &str =
+    "/Library/Managed Preferences/com.apple.SoftwareUpdate.plist";
+pub const MANAGED_RESTRICTIONS_PATH: &str =
+    "/Library/Managed Preferences/com.apple.applicationaccess.plist";
 
 /// mdmclient's own process and everything logged under the ManagedClient subsystem.
 pub const MDMCLIENT_PREDICATE: &str =
@@ -201,6 +207,10 @@ pub fn independent_with(cfg: &Config, q: &Queries) -> Vec<Probe> {
             &["QuerySecurityInfo"],
             cfg,
         ),
+        // Managed software-update settings and the restrictions payload (deferrals); absent
+        // files mean "not managed".
+        file(MANAGED_SU_PREFS, MANAGED_SU_PREFS_PATH, cfg),
+        file(MANAGED_RESTRICTIONS, MANAGED_RESTRICTIONS_PATH, cfg),
         // The cached listing with download sizes; `--no-scan` keeps it off the network.
         cmd(
             SOFTWAREUPDATE_LIST,

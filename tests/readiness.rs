@@ -451,3 +451,38 @@ fn an_update_larger_than_free_space_minus_headroom_is_blocked() {
         "20.0 GB free, 22.5 GB needed (7.5 GB download + 15 GB)"
     );
 }
+
+#[test]
+fn a_90_day_deferral_hiding_the_declared_target() {
+    let r = diagnose("readiness-deferral-hides-target");
+    let s = check(&r, "softwareupdate.settings");
+    assert_eq!(s["status"], "warning");
+    assert_eq!(s["facts"]["update_deferral_days"], 90);
+    assert_eq!(s["facts"]["upgrade_deferral_days"], Value::Null);
+    // Users cannot install 15.2 by hand yet; the enforced install at the deadline still runs.
+    assert_eq!(verdict(&r, "update"), "blocked");
+    assert_eq!(blockers(&r, "update"), vec!["softwareupdate.settings"]);
+    assert_eq!(r["readiness"]["update"]["target"], "15.2");
+    assert_eq!(verdict(&r, "ddm_target"), "ready");
+}
+
+#[test]
+fn a_beta_catalog_is_reported() {
+    let r = diagnose("readiness-beta-catalog");
+    let s = check(&r, "softwareupdate.settings");
+    assert_eq!(s["status"], "warning");
+    assert_eq!(s["facts"]["beta_catalog"], true);
+    assert!(s["facts"]["catalog_url"]
+        .as_str()
+        .unwrap()
+        .contains("10.14seed"));
+    assert!(s["summary"].as_str().unwrap().contains("beta/seed catalog"));
+    // The healthy MDM scenario: managed automatic settings on, no deferral.
+    let h = diagnose("../captures/healthy");
+    let s = check(&h, "softwareupdate.settings");
+    assert_eq!(s["status"], "ok");
+    assert_eq!(
+        s["facts"]["automatic"]["AutomaticCheckEnabled"]["source"],
+        "managed"
+    );
+}

@@ -18,6 +18,7 @@ pub mod identity;
 pub mod os_version;
 pub mod readiness;
 pub mod su_pending;
+pub mod su_settings;
 
 use crate::config::Config;
 use crate::observe::Observations;
@@ -28,6 +29,7 @@ pub const CLIENT_LIVENESS: &str = "mdm.client_liveness";
 pub const DAEMON_LIVENESS: &str = "softwareupdate.daemon_liveness";
 pub const OS_VERSION: &str = "os.version";
 pub const SU_PENDING: &str = "softwareupdate.pending";
+pub const SU_SETTINGS: &str = "softwareupdate.settings";
 pub const DDM: &str = "softwareupdate.ddm";
 pub const BATTERY: &str = "power.battery";
 pub const DISK: &str = "disk.free_space";
@@ -216,6 +218,7 @@ pub enum Assessment {
     DaemonLiveness(daemon_liveness::DaemonLivenessAssessment),
     OsVersion(os_version::OsVersionAssessment),
     Pending(su_pending::PendingAssessment),
+    Settings(su_settings::SettingsAssessment),
     Ddm(ddm::DdmAssessment),
     Battery(battery::BatteryAssessment),
     Disk(disk::DiskAssessment),
@@ -234,6 +237,7 @@ impl Assessment {
             Assessment::DaemonLiveness(_) => DAEMON_LIVENESS,
             Assessment::OsVersion(_) => OS_VERSION,
             Assessment::Pending(_) => SU_PENDING,
+            Assessment::Settings(_) => SU_SETTINGS,
             Assessment::Ddm(_) => DDM,
             Assessment::Battery(_) => BATTERY,
             Assessment::Disk(_) => DISK,
@@ -251,6 +255,7 @@ impl Assessment {
             Assessment::DaemonLiveness(a) => &a.judgement,
             Assessment::OsVersion(a) => &a.judgement,
             Assessment::Pending(a) => &a.judgement,
+            Assessment::Settings(a) => &a.judgement,
             Assessment::Ddm(a) => &a.judgement,
             Assessment::Battery(a) => &a.judgement,
             Assessment::Disk(a) => &a.judgement,
@@ -310,6 +315,7 @@ pub fn diagnose(obs: &Observations, cfg: &Config) -> Diagnosis {
     // softwareupdated).
     let os = os_version::assess(obs, cfg);
     let pending = su_pending::assess(obs, cfg);
+    let settings = su_settings::assess(obs, cfg);
     let ddm = ddm::assess(obs, cfg);
     let battery = battery::assess(obs, cfg);
     let disk = disk::assess(obs, cfg);
@@ -321,6 +327,7 @@ pub fn diagnose(obs: &Observations, cfg: &Config) -> Diagnosis {
         daemon: &daemon,
         os: &os,
         pending: &pending,
+        settings: &settings,
         ddm: &ddm,
         battery: &battery,
         disk: &disk,
@@ -335,6 +342,7 @@ pub fn diagnose(obs: &Observations, cfg: &Config) -> Diagnosis {
             Assessment::DaemonLiveness(daemon),
             Assessment::OsVersion(os),
             Assessment::Pending(pending),
+            Assessment::Settings(settings),
             Assessment::Ddm(ddm),
             Assessment::Battery(battery),
             Assessment::Disk(disk),

@@ -24,9 +24,10 @@ use super::enrollment::EnrollmentAssessment;
 use super::identity::IdentityAssessment;
 use super::os_version::OsVersionAssessment;
 use super::su_pending::PendingAssessment;
+use super::su_settings::SettingsAssessment;
 use super::{
     Judgement, Prerequisite, Status, UpdateKind, BATTERY, BOOTSTRAP, CLIENT_LIVENESS,
-    DAEMON_LIVENESS, DDM, DISK, ENROLLMENT, IDENTITY,
+    DAEMON_LIVENESS, DDM, DISK, ENROLLMENT, IDENTITY, SU_SETTINGS,
 };
 
 /// What readiness reads: the MDM path and the device's prerequisites, all typed.
@@ -38,6 +39,7 @@ pub struct Inputs<'a> {
     pub daemon: &'a DaemonLivenessAssessment,
     pub os: &'a OsVersionAssessment,
     pub pending: &'a PendingAssessment,
+    pub settings: &'a SettingsAssessment,
     pub ddm: &'a DdmAssessment,
     pub battery: &'a BatteryAssessment,
     pub disk: &'a DiskAssessment,
@@ -406,6 +408,42 @@ pub fn assess(i: &Inputs<'_>) -> ReadinessAssessment {
                 v.state = ReadinessState::Blocked;
             }
             v.by_hand = target.state == ReadinessState::Blocked && v.state != target.state;
+        }
+        // A deferral hides the declared version from users until it is that many days old
+        // (the enforced install at the deadline is not deferred, Apple, *Managing software
+        // updates for IT*): while it is not pending, installing it by hand is blocked.
+        let kind = t.kind.unwrap_or(UpdateKind::Update);
+        let pending_versions: Vec<&str> = pending
+            .map(|p| {
+                p.pending
+                    .iter()
+                    .filter_map(|u| u.display_version.as_deref())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if let (Some(days), Some(version), Some(_)) = (
+            i.settings.deferral_days(kind),
+            t.os_version.as_deref(),
+            pending,
+        ) {
+            let by_hand = match kind {
+                UpdateKind::Upgrade => ReadinessKind::Upgrade,
+                _ => ReadinessKind::Update,
+            };
+            if !pending_versions.contains(&version) {
+                if let Some(v) = kinds.iter_mut().find(|v| v.kind == by_hand) {
+                    if v.target.is_none() {
+                        v.target = Some(version.to_string());
+                    }
+                    v.blocked_by.push(BlockedBy {
+                        check: SU_SETTINGS,
+                        detail: format!(
+                            "a managed deferral of {days} days hides {version} from users until {days} days after its release; the enforced install at the deadline is not deferred"
+                        ),
+                    });
+                    v.state = ReadinessState::Blocked;
+                }
+            }
         }
         kinds.push(target);
     }

@@ -20,6 +20,7 @@ pub mod su_log;
 pub mod su_prefs;
 pub mod sw_vers;
 pub mod sysctl;
+pub mod update_settings;
 
 use std::fmt;
 

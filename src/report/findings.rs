@@ -19,6 +19,7 @@ use crate::checks::identity::{CertificateReading, IdentityAssessment};
 use crate::checks::os_version::OsVersionAssessment;
 use crate::checks::readiness::ReadinessAssessment;
 use crate::checks::su_pending::PendingAssessment;
+use crate::checks::su_settings::SettingsAssessment;
 use crate::checks::{Assessment, Diagnosis, Judgement, Liveness};
 
 /// Every finding of a diagnosis, in report order.
@@ -34,6 +35,7 @@ pub fn finding(a: &Assessment) -> Finding {
         Assessment::DaemonLiveness(a) => daemon_liveness(a),
         Assessment::OsVersion(a) => os_version(a),
         Assessment::Pending(a) => pending(a),
+        Assessment::Settings(a) => settings(a),
         Assessment::Ddm(a) => ddm(a),
         Assessment::Battery(a) => battery(a),
         Assessment::Disk(a) => disk(a),
@@ -255,6 +257,31 @@ pub fn pending(a: &PendingAssessment) -> Map<String, Value> {
                 .as_ref()
                 .map(|e| json!({"count": e.count, "reason": e.reason, "timestamp": e.timestamp})),
         );
+    f.0
+}
+
+pub fn settings(a: &SettingsAssessment) -> Map<String, Value> {
+    let mut f = Facts::default();
+    let automatic: Map<String, Value> = a
+        .automatic
+        .iter()
+        .map(|s| {
+            (
+                s.key.to_string(),
+                match s.value {
+                    Some((v, src)) => json!({"value": v, "source": src.as_str()}),
+                    None => Value::Null,
+                },
+            )
+        })
+        .collect();
+    f.put("default_catalog", a.default_catalog)
+        .put("beta_catalog", a.default_catalog.map(|d| !d))
+        .put("catalog_url", a.catalog_url.clone())
+        .put("automatic", Value::Object(automatic))
+        .put("deferrals_known", a.deferrals_known)
+        .put("update_deferral_days", a.minor_deferral_days)
+        .put("upgrade_deferral_days", a.major_deferral_days);
     f.0
 }
 
@@ -569,6 +596,7 @@ mod tests {
                 "softwareupdate.daemon_liveness",
                 "os.version",
                 "softwareupdate.pending",
+                "softwareupdate.settings",
                 "softwareupdate.ddm",
                 "power.battery",
                 "disk.free_space",
@@ -576,17 +604,17 @@ mod tests {
                 "readiness"
             ]
         );
-        let battery = &all[7];
+        let battery = &all[8];
         assert_eq!(battery.facts["user_initiated"], "meets");
         assert_eq!(battery.facts["needed_percent"]["rsr"], 10);
         assert!(keys(battery).contains(&"threshold_source"));
-        let disk = &all[8];
+        let disk = &all[9];
         assert_eq!(disk.facts["free_source"], "diskutil APFSContainerFree");
         assert_eq!(disk.facts["free_gb"], 198.6);
         let r = readiness_section(d.readiness().unwrap());
         assert_eq!(r.kinds["update"].verdict, "ready");
         assert_eq!(
-            all[10].facts["rsr"]["verdict"], "ready",
+            all[11].facts["rsr"]["verdict"], "ready",
             "the finding and the section agree"
         );
     }
