@@ -97,6 +97,9 @@ pub struct Config {
     /// Headroom on top of the download size (SUPER: 15 GB update, 25 GB upgrade).
     pub disk_headroom_update_gb: u64,
     pub disk_headroom_upgrade_gb: u64,
+    /// Two plausible free-space figures further apart than this factor are both reported and
+    /// the smaller one decides.
+    pub disk_source_max_ratio: u32,
     /// Days without a successful Software Update scan before a warning.
     pub su_scan_stale_days: u32,
     /// Minimum battery % per update kind on Apple silicon (Apple's table, seed 001: 20/50/10).
@@ -125,6 +128,7 @@ impl Default for Config {
             verify_wait_secs: 20,
             disk_headroom_update_gb: 15,
             disk_headroom_upgrade_gb: 25,
+            disk_source_max_ratio: 4,
             su_scan_stale_days: 7,
             battery_apple_silicon: BatteryThresholds::APPLE_SILICON,
             battery_intel: BatteryThresholds::INTEL,
@@ -215,6 +219,11 @@ pub const KEYS: &[KeySpec] = &[
         key: "DiskHeadroomUpgradeGB",
         kind: Kind::Int { min: 0, max: 500 },
         help: "Free space (GB) needed on top of the download for a major upgrade (SUPER: 25).",
+    },
+    KeySpec {
+        key: "DiskSourceMaxRatio",
+        kind: Kind::Int { min: 2, max: 1000 },
+        help: "Two plausible free-space figures (mdmclient, diskutil, available for important usage) further apart than this factor are both reported and the smaller decides.",
     },
     KeySpec {
         key: "BatteryThresholds",
@@ -367,6 +376,7 @@ pub fn leaf_values(cfg: &Config) -> Vec<(String, Value)> {
             "RestartSpacingHours" => out.push((k, json!(cfg.restart_spacing_hours))),
             "DiskHeadroomUpdateGB" => out.push((k, json!(cfg.disk_headroom_update_gb))),
             "DiskHeadroomUpgradeGB" => out.push((k, json!(cfg.disk_headroom_upgrade_gb))),
+            "DiskSourceMaxRatio" => out.push((k, json!(cfg.disk_source_max_ratio))),
             "BatteryThresholds" => {
                 for arch in BATTERY_ARCHES {
                     for kind in BATTERY_KINDS {
@@ -722,6 +732,7 @@ fn apply_key(cfg: &mut Config, spec: &KeySpec, v: &plist::Value) -> Result<(), S
         }
         "DiskHeadroomUpdateGB" => cfg.disk_headroom_update_gb = int(v)? as u64,
         "DiskHeadroomUpgradeGB" => cfg.disk_headroom_upgrade_gb = int(v)? as u64,
+        "DiskSourceMaxRatio" => cfg.disk_source_max_ratio = int(v)? as u32,
         "ProbeTimeoutSeconds" => cfg.probe_timeout_secs = int(v)? as u64,
         "LogTimeoutSeconds" => cfg.log_timeout_secs = int(v)? as u64,
         "LogMaxMB" => cfg.log_max_bytes = int(v)? as u64 * MIB,

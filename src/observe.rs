@@ -41,6 +41,18 @@ pub struct Observations {
     pub bootstrap_token: Fact<parse::bootstrap_token::BootstrapToken>,
     /// Bytes free on `/` as the OS reports it to apps ("available for important usage" on macOS).
     pub available_space: Fact<u64>,
+    /// `softwareupdate --list --no-scan`: the updates already found, with download sizes.
+    pub su_list: Fact<parse::softwareupdate_list::SoftwareUpdateList>,
+    /// `security find-identity -v -p ssl-client` on the System keychain.
+    pub identity_keys: Fact<parse::find_identity::Identities>,
+    /// `mdmclient QuerySecurityInfo` (root): every scalar, `ManagementStatus` among them.
+    pub security_info: Fact<parse::mdmclient_qdi::DeviceInformation>,
+    /// The automatic-update keys of the local SoftwareUpdate preferences (same file as
+    /// `su_prefs`).
+    pub local_su_settings: Fact<parse::update_settings::PrefValues>,
+    pub managed_su_settings: Fact<parse::update_settings::PrefValues>,
+    /// The restrictions payload (`com.apple.applicationaccess`): deferrals.
+    pub managed_restrictions: Fact<parse::update_settings::PrefValues>,
 }
 
 /// Runs probes concurrently; results in the same order.
@@ -125,6 +137,17 @@ fn bytes_fact<T>(
 ) -> Fact<T> {
     let bytes = parse::output_bytes(r, cfg.probe_max_bytes)?;
     f(&bytes).map_err(|e| Unknown::unparseable(&r.id, e))
+}
+
+/// `softwareupdate --list` prints "No new software available." to stderr, leaving only the
+/// banner (or nothing) on stdout: read both.
+fn su_list_fact(r: &ProbeResult) -> Fact<parse::softwareupdate_list::SoftwareUpdateList> {
+    let stderr = r.stderr_text();
+    if r.available && !r.timed_out && r.exit_status == Some(0) && r.stdout.is_empty() {
+        return parse::softwareupdate_list::parse("", &stderr)
+            .map_err(|_| Unknown::new(&r.id, Fault::Empty, "printed nothing"));
+    }
+    text_fact(r, |t| parse::softwareupdate_list::parse(t, &stderr))
 }
 
 fn stream_fact<T>(
@@ -255,6 +278,7 @@ pub fn from_results(
         other => other,
     };
     let identity_cert = identity_fact(identity.as_ref(), &mdm_profile, cfg);
+    let su_prefs = take(probes::SU_PREFS);
 
     Observations {
         now,
@@ -281,7 +305,18 @@ pub fn from_results(
         softwareupdated_service: service_fact(&take(probes::LAUNCHCTL_SOFTWAREUPDATED)),
         power: text_fact(&take(probes::PMSET_BATT), parse::pmset::parse),
         disk: bytes_fact(&take(probes::DISKUTIL_ROOT), cfg, parse::diskutil::parse),
-        su_prefs: bytes_fact(&take(probes::SU_PREFS), cfg, parse::su_prefs::parse),
+        su_prefs: bytes_fact(&su_prefs, cfg, parse::su_prefs::parse),
+        local_su_settings: bytes_fact(&su_prefs, cfg, parse::update_settings::parse),
+        managed_su_settings: bytes_fact(
+            &take(probes::MANAGED_SU_PREFS),
+            cfg,
+            parse::update_settings::parse,
+        ),
+        managed_restrictions: bytes_fact(
+            &take(probes::MANAGED_RESTRICTIONS),
+            cfg,
+            parse::update_settings::parse,
+        ),
         ddm_state: bytes_fact(&take(probes::DDM_STATE), cfg, parse::ddm_state::parse),
         device_info: text_fact(&take(probes::MDMCLIENT_QDI), parse::mdmclient_qdi::parse),
         bootstrap_token: text_fact(
@@ -293,5 +328,8 @@ pub fn from_results(
                 .parse::<u64>()
                 .map_err(|_| format!("not a byte count: {:?}", parse::first_line(t, 40)))
         }),
+        su_list: su_list_fact(&take(probes::SOFTWAREUPDATE_LIST)),
+        identity_keys: text_fact(&take(probes::IDENTITY_KEYS), parse::find_identity::parse),
+        security_info: text_fact(&take(probes::MDMCLIENT_QSI), parse::mdmclient_qdi::parse),
     }
 }

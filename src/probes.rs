@@ -25,6 +25,11 @@ pub const DDM_STATE: &str = "ddm_state";
 pub const MDMCLIENT_QDI: &str = "mdmclient_qdi";
 pub const PROFILES_BOOTSTRAPTOKEN: &str = "profiles_bootstraptoken";
 pub const AVAILABLE_SPACE_ROOT: &str = "available_space_root";
+pub const SOFTWAREUPDATE_LIST: &str = "softwareupdate_list";
+pub const IDENTITY_KEYS: &str = "identity_keys";
+pub const MDMCLIENT_QSI: &str = "mdmclient_qsi";
+pub const MANAGED_SU_PREFS: &str = "managed_su_prefs";
+pub const MANAGED_RESTRICTIONS: &str = "managed_restrictions";
 
 pub const MDMCLIENT_LABEL: &str = "com.apple.mdmclient.daemon";
 pub const SOFTWAREUPDATED_LABEL: &str = "com.apple.softwareupdated";
@@ -32,6 +37,10 @@ pub const SOFTWAREUPDATED_LABEL: &str = "com.apple.softwareupdated";
 pub const SU_PREFS_PATH: &str = "/Library/Preferences/com.apple.SoftwareUpdate.plist";
 pub const DDM_STATE_PATH: &str = "/var/db/softwareupdate/SoftwareUpdateDDMStatePersistence.plist";
 pub const SYSTEM_KEYCHAIN: &str = "/Library/Keychains/System.keychain";
+pub const MANAGED_SU_PREFS_PATH: &str =
+    "/Library/Managed Preferences/com.apple.SoftwareUpdate.plist";
+pub const MANAGED_RESTRICTIONS_PATH: &str =
+    "/Library/Managed Preferences/com.apple.applicationaccess.plist";
 
 /// mdmclient's own process and everything logged under the ManagedClient subsystem.
 pub const MDMCLIENT_PREDICATE: &str =
@@ -166,6 +175,32 @@ pub fn independent(cfg: &Config) -> Vec<Probe> {
             cfg,
         ),
         Probe::available_space(AVAILABLE_SPACE_ROOT, "/"),
+        // Identities (certificate + private key) valid for TLS client authentication: the MDM
+        // identity must be among them, matched by the certificate's SHA-1.
+        cmd(
+            IDENTITY_KEYS,
+            "/usr/bin/security",
+            &["find-identity", "-v", "-p", "ssl-client", SYSTEM_KEYCHAIN],
+            cfg,
+        ),
+        // SecurityInfo.ManagementStatus: how the Mac was enrolled, as mdmclient reports it.
+        cmd(
+            MDMCLIENT_QSI,
+            "/usr/libexec/mdmclient",
+            &["QuerySecurityInfo"],
+            cfg,
+        ),
+        // Managed software-update settings and the restrictions payload (deferrals); absent
+        // files mean "not managed".
+        file(MANAGED_SU_PREFS, MANAGED_SU_PREFS_PATH, cfg),
+        file(MANAGED_RESTRICTIONS, MANAGED_RESTRICTIONS_PATH, cfg),
+        // The cached listing with download sizes; `--no-scan` keeps it off the network.
+        cmd(
+            SOFTWAREUPDATE_LIST,
+            "/usr/sbin/softwareupdate",
+            &["--list", "--no-scan"],
+            cfg,
+        ),
     ]
 }
 

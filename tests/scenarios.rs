@@ -67,6 +67,19 @@ const CASES: &[Case] = &[
         update_verdict: "blocked",
         heal: [NONE_ALIVE, NONE_ALIVE],
     },
+    // The certificate is valid but has no private key: a stale enrollment, MDMIdentityError.
+    Case {
+        capture: "identity-no-private-key",
+        exit: 1,
+        keys: [Some(true), Some(true), Some(false), Some(false)],
+        statuses: ["ok", "failed", "ok", "ok"],
+        client_state: "alive",
+        su: ("alive", ""),
+        client_cause: "",
+        push: "connected",
+        update_verdict: "blocked",
+        heal: [NONE_ALIVE, NONE_ALIVE],
+    },
     Case {
         capture: "identity-expiring",
         exit: 1,
@@ -413,6 +426,29 @@ fn stuck_findings_carry_the_log_lines_as_evidence() {
 }
 
 #[test]
+fn a_stale_enrollment_names_the_missing_key_and_the_remedy() {
+    let (_, r) = diagnose_json(&captures_dir().join("identity-no-private-key"), &[]);
+    let f = &r["checks"]["mdm.identity"];
+    assert_eq!(f["facts"]["private_key"], false);
+    assert_eq!(
+        f["facts"]["sha1"],
+        "C5C24BD24B3B70071604AEEFC997E8E580A20818"
+    );
+    assert!(f["summary"]
+        .as_str()
+        .unwrap()
+        .starts_with("stale enrollment (for example after Migration Assistant or a restore)"));
+    assert!(f["remediation"].as_str().unwrap().contains("Re-enroll"));
+    assert_eq!(r["watchdog"]["MDMIdentityError"], true);
+    // The healthy capture lists the same certificate with its key, and reports how it enrolled.
+    let (_, h) = diagnose_json(&captures_dir().join("healthy"), &[]);
+    assert_eq!(h["checks"]["mdm.identity"]["facts"]["private_key"], true);
+    let e = &h["checks"]["mdm.enrollment"]["facts"];
+    assert_eq!(e["management_status"]["enrolled_via_dep"], true);
+    assert_eq!(e["management_status"]["user_approved_enrollment"], true);
+}
+
+#[test]
 fn strict_addigy_turns_quiet_into_stuck() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("strict.plist");
@@ -522,7 +558,7 @@ fn human_report_starts_with_the_addigy_keys_then_readiness() {
     let first_after = lines[8..].iter().find(|l| !l.is_empty()).unwrap();
     assert_eq!(*first_after, "Readiness:", "{text}");
     assert!(
-        lines[9].starts_with("  update 15.2 blocked (mdm.client_liveness"),
+        lines[9].starts_with("  every kind blocked (mdm.client_liveness"),
         "{text}"
     );
     assert!(text.contains("[failed] mdm.client_liveness: failing (auth_rejected)"));

@@ -1,12 +1,14 @@
 //! `bootstrap_token`: can an enforced install on Apple silicon authorise itself.
 //!
-//! Apple (Apple, *Managing software updates for IT*): at the deadline a Mac with Apple silicon fetches the bootstrap token from
-//! the MDM to authorise the update; without one the Mac prompts for a user's credentials. Intel
-//! Macs do not need it (`not_applicable`). Evidence: `profiles status -type bootstraptoken` (both
-//! lines YES, as Macjutsu/super reads them; only the first line when the server lacks support, fixture) and, on
-//! macOS 13.3+, `EACSPreflight` from `mdmclient QueryDeviceInformation`, read as SUPER does:
-//! `success` is good and `EFI password exists` is accepted; anything else (e.g. "Unable to get
-//! Bootstrap Token", "System is not on full security") means the token cannot be used.
+//! Apple (*Managing software updates for IT*): a Mac with Apple silicon fetches the bootstrap
+//! token from the MDM to authorise an MDM-initiated or enforced update; without one the Mac
+//! prompts for a user's credentials. Intel Macs do not need it (`not_applicable`). Evidence:
+//! `profiles status -type bootstraptoken` (both lines YES, as Macjutsu/super reads them; only the
+//! first line when the server lacks support, fixture) and, on macOS 13.3+, `EACSPreflight` from
+//! `mdmclient QueryDeviceInformation` (kolide/launcher `ee/tables/mdmclient/testdata`), read as
+//! SUPER does: `success` is good. From 13.3 a missing or unreadable value is `unknown`, not `ok`:
+//! the token's usability is then simply not known. The failure values admins' scripts match
+//! (Macjutsu/super) each get their own remedy ([`EacsValue`]).
 
 use super::{Evidence, Judgement, Status};
 use crate::config::Config;
@@ -18,9 +20,72 @@ use crate::probes;
 const NEEDS_USER: &str = "enforced installs on this Mac will need a user's credentials";
 
 pub fn eacs_ok(v: &str) -> bool {
-    let v = v.trim().to_ascii_lowercase();
-    v == "success" || v == "efi password exists"
+    EacsValue::of(v).usable()
 }
+
+/// The `EACSPreflight` values seen in the field (Macjutsu/super and admins' extension
+/// attributes match these texts), each with what it means for an update.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EacsValue {
+    Success,
+    /// A firmware (EFI) password is set. It stops Erase All Content and Settings, which the
+    /// preflight is named after, not the bootstrap token: SUPER accepts it as a usable token, and
+    /// so does this check (with the value shown).
+    EfiPasswordExists,
+    /// Apple silicon in Reduced or Permissive Security.
+    NotFullSecurity,
+    InvalidDiskLayout,
+    NotSupported,
+    /// `Unable to get Bootstrap Token ...`: the Mac could not fetch the token from the MDM.
+    UnableToGetToken,
+    Other,
+}
+
+impl EacsValue {
+    pub fn of(v: &str) -> EacsValue {
+        let l = v.trim().to_ascii_lowercase();
+        match l.as_str() {
+            "success" => EacsValue::Success,
+            "efi password exists" => EacsValue::EfiPasswordExists,
+            _ if l.contains("not on full security") => EacsValue::NotFullSecurity,
+            _ if l.contains("invalid disk layout") => EacsValue::InvalidDiskLayout,
+            _ if l.contains("unable to get bootstrap token") => EacsValue::UnableToGetToken,
+            _ if l.contains("not supported") => EacsValue::NotSupported,
+            _ => EacsValue::Other,
+        }
+    }
+
+    pub fn usable(&self) -> bool {
+        matches!(self, EacsValue::Success | EacsValue::EfiPasswordExists)
+    }
+
+    /// The code in the `eacs_preflight_state` fact.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            EacsValue::Success => "success",
+            EacsValue::EfiPasswordExists => "efi_password_exists",
+            EacsValue::NotFullSecurity => "not_full_security",
+            EacsValue::InvalidDiskLayout => "invalid_disk_layout",
+            EacsValue::NotSupported => "not_supported",
+            EacsValue::UnableToGetToken => "unable_to_get_bootstrap_token",
+            EacsValue::Other => "other",
+        }
+    }
+
+    /// What to do about a failing value.
+    pub fn remedy(&self) -> &'static str {
+        match self {
+            EacsValue::Success | EacsValue::EfiPasswordExists => TOKEN_FIX,
+            EacsValue::NotFullSecurity => "start up in macOS Recovery, open Startup Security Utility and set Full Security for the startup disk (Reduced Security stops the Mac from authorising updates with the bootstrap token), then check `sudo mdmclient QueryDeviceInformation` again",
+            EacsValue::InvalidDiskLayout => "the startup disk's layout is not the one macOS installs (extra or altered APFS containers, e.g. from another OS): restore the standard layout, which usually means erasing and reinstalling macOS",
+            EacsValue::NotSupported => "this Mac or macOS version cannot use the bootstrap token for updates: enforced and MDM-initiated installs will ask a user for credentials",
+            EacsValue::UnableToGetToken => "the Mac could not fetch its bootstrap token from the MDM: check that the MDM still holds an escrowed token for this Mac, and escrow a new one (`sudo profiles install -type bootstraptoken` as a Secure Token administrator)",
+            EacsValue::Other => TOKEN_FIX,
+        }
+    }
+}
+
+const TOKEN_FIX: &str = "escrow a bootstrap token: have a Secure Token administrator log in (or run `sudo profiles install -type bootstraptoken`) on a Mac whose MDM profile lists com.apple.mdm.bootstraptoken in ServerCapabilities";
 
 /// Whether an enforced install can authorise itself with the bootstrap token.
 #[derive(Debug, Clone, PartialEq)]
@@ -106,8 +171,7 @@ pub fn assess(obs: &Observations, _cfg: &Config) -> BootstrapAssessment {
         Ok(t) => t,
         Err(u) => return out(Judgement::unknown(u.to_string()), Some(true)),
     };
-    let mut j = Judgement::new(Status::Ok, "")
-        .remediation("escrow a bootstrap token: have a Secure Token administrator log in (or run `sudo profiles install -type bootstraptoken`) on a Mac whose MDM profile lists com.apple.mdm.bootstraptoken in ServerCapabilities");
+    let mut j = Judgement::new(Status::Ok, "").remediation(TOKEN_FIX);
     for l in &t.lines {
         j = j.evidence(Evidence::line(probes::PROFILES_BOOTSTRAPTOKEN, l.clone()));
     }
@@ -149,12 +213,14 @@ pub fn assess(obs: &Observations, _cfg: &Config) -> BootstrapAssessment {
         _ => match &obs.device_info {
             Ok(d) => match d.eacs_preflight() {
                 Some(v) => {
-                    if eacs_ok(v) {
+                    let value = EacsValue::of(v);
+                    if value.usable() {
                         j.summary = format!("bootstrap token escrowed; EACSPreflight: {v}");
                     } else {
                         let p = TokenProblem::EacsPreflight(v.to_string());
                         j.status = Status::Warning;
                         j.summary = format!("{}: {NEEDS_USER}", p.describe());
+                        j.remediation = Some(value.remedy().to_string());
                         a.problem = Some(p);
                     }
                     j.evidence.push(Evidence::line(
@@ -164,13 +230,31 @@ pub fn assess(obs: &Observations, _cfg: &Config) -> BootstrapAssessment {
                     EacsPreflight::Value(v.to_string())
                 }
                 None => {
-                    j.summary =
-                        "bootstrap token escrowed; mdmclient printed no EACSPreflight".into();
+                    // From 13.3 mdmclient reports the value; without it the token's usability
+                    // is not known.
+                    let cut = obs
+                        .probes
+                        .iter()
+                        .any(|p| p.id == probes::MDMCLIENT_QDI && p.truncated);
+                    let why = format!(
+                        "macOS 13.3 or later, but probe {} printed no EACSPreflight{}",
+                        probes::MDMCLIENT_QDI,
+                        if cut {
+                            " (its output was truncated)"
+                        } else {
+                            ""
+                        }
+                    );
+                    j.status = Status::Unknown;
+                    j.summary = format!("bootstrap token escrowed; unknown: {why}");
+                    j.reason = Some(why);
                     EacsPreflight::Absent
                 }
             },
             Err(u) => {
+                j.status = Status::Unknown;
                 j.summary = format!("bootstrap token escrowed; EACSPreflight unknown ({u})");
+                j.reason = Some(format!("EACSPreflight unknown: {u}"));
                 EacsPreflight::Unknown(u.to_string())
             }
         },
@@ -259,5 +343,86 @@ mod tests {
             Some(EacsPreflight::NotReported)
         );
         assert!(eacs_ok(" Success "));
+    }
+
+    #[test]
+    fn eacs_values_seen_in_the_field_each_with_its_remedy() {
+        // (value as mdmclient prints it, usable, state code, a word of the remedy)
+        let cases = [
+            ("success", true, "success", "escrow"),
+            (
+                "\"EFI password exists\"",
+                true,
+                "efi_password_exists",
+                "escrow",
+            ),
+            (
+                "\"System is not on full security\"",
+                false,
+                "not_full_security",
+                "Startup Security Utility",
+            ),
+            (
+                "\"Invalid disk layout\"",
+                false,
+                "invalid_disk_layout",
+                "layout",
+            ),
+            ("\"not supported\"", false, "not_supported", "credentials"),
+            (
+                "\"Unable to get Bootstrap Token: timed out\"",
+                false,
+                "unable_to_get_bootstrap_token",
+                "escrow a new one",
+            ),
+            ("\"something new\"", false, "other", "escrow"),
+        ];
+        for (printed, usable, code, remedy) in cases {
+            let qdi = format!("{{\n    EACSPreflight = {printed};\n}}\n");
+            let a = assess(
+                &obs(with(base(), ok("mdmclient_qdi", qdi.as_bytes()))),
+                &Config::default(),
+            );
+            let Some(EacsPreflight::Value(v)) = a.token.as_ref().unwrap().eacs_preflight.clone()
+            else {
+                panic!("{printed}: {a:?}")
+            };
+            assert_eq!(EacsValue::of(&v).as_str(), code, "{printed}");
+            assert_eq!(a.judgement.status == Status::Ok, usable, "{printed}");
+            assert_eq!(a.problem.is_none(), usable, "{printed}");
+            assert!(
+                a.judgement.remediation.as_deref().unwrap().contains(remedy),
+                "{printed}: {:?}",
+                a.judgement.remediation
+            );
+        }
+    }
+
+    #[test]
+    fn missing_eacs_on_13_3_or_later_is_unknown_not_ok() {
+        // macOS 15.1 (base) and an mdmclient answer without the key.
+        let b = with(
+            base(),
+            ok("mdmclient_qdi", b"{\n    IsSupervised = 1;\n}\n"),
+        );
+        let a = assess(&obs(b), &Config::default());
+        assert_eq!(a.judgement.status, Status::Unknown);
+        assert!(a
+            .judgement
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("no EACSPreflight"));
+        assert_eq!(a.token.unwrap().eacs_preflight, Some(EacsPreflight::Absent));
+        // mdmclient not readable (not root): unknown with the probe's reason.
+        let b = with(base(), failed("mdmclient_qdi", 1, "must be root"));
+        let a = assess(&obs(b), &Config::default());
+        assert_eq!(a.judgement.status, Status::Unknown);
+        assert!(a
+            .judgement
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("mdmclient_qdi"));
     }
 }

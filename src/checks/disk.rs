@@ -1,15 +1,20 @@
 //! `disk.free_space`: is there room to download, prepare and install.
 //!
-//! Free space: mdmclient's `AvailableDeviceCapacity` (GB) when present, as it counts purgeable
-//! space like the "available for important usage" figure SUPER and erase-install read
-//! (Macjutsu/super, grahampugh/erase-install); else `diskutil info -plist /` `APFSContainerFree` (the volume's `FreeSpace`
-//! can be 0 on APFS, Catalina fixture). Live "available for important usage" is not read: it
-//! needs a Foundation call outside the probe boundary. Needed: the pending update's download
-//! size when known (no probe here reports it, so it counts as 0 and the finding says so) plus
-//! headroom: 15 GB for an update, 25 GB for an upgrade (`Config::disk_headroom_*`, defaults
-//! from SUPER's prerequisite checks; Apple's guide only says "sufficient space", Apple, *Managing software updates for IT*).
-//! GB are decimal (10^9 bytes), as diskutil prints them.
+//! Free space, from the first plausible of three sources: mdmclient's `AvailableDeviceCapacity`
+//! (GB; counts purgeable space like the "available for important usage" figure SUPER and
+//! erase-install read, Macjutsu/super, grahampugh/erase-install), `diskutil info -plist /`
+//! `APFSContainerFree` (the volume's `FreeSpace` can be 0 on APFS, Catalina fixture), then the
+//! in-process "available for important usage" figure. A reading of 0, or one larger than its
+//! disk, is implausible: it is reported and the next source is used (SUPER's users saw
+//! `AvailableDeviceCapacity = 0` block every update, Macjutsu/super issues). Two plausible
+//! figures further apart than `Config::disk_source_max_ratio` are both reported and the smaller
+//! decides. Needed: the pending update's download size from `softwareupdate --list --no-scan`
+//! when it lists one (0 otherwise, and the finding says so) plus headroom: 15 GB for an update,
+//! 25 GB for an upgrade (`Config::disk_headroom_*`, defaults from SUPER's prerequisite checks;
+//! Apple's guide only says "sufficient space", Apple, *Managing software updates for IT*).
+//! GB are decimal (10^9 bytes), as diskutil prints them; download sizes are KiB as printed.
 
+use super::su_pending::kind_of;
 use super::{Evidence, Judgement, Prerequisite, Status, UpdateKind};
 use crate::config::Config;
 use crate::observe::Observations;
@@ -25,11 +30,11 @@ pub fn gb(bytes: u64) -> String {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DiskAssessment {
     pub judgement: Judgement,
-    /// `None` when no source gave a free-space figure.
+    /// `None` when no source gave a plausible free-space figure.
     pub space: Option<DiskSpace>,
 }
 
-/// Where the free-space figure came from.
+/// Where a free-space figure came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FreeSource {
     /// mdmclient QueryDeviceInformation `AvailableDeviceCapacity`.
@@ -38,6 +43,8 @@ pub enum FreeSource {
     ContainerFree,
     /// `diskutil info -plist /` `FreeSpace`.
     VolumeFree,
+    /// The OS's "available for important usage" (in-process probe).
+    ImportantUsage,
 }
 
 impl FreeSource {
@@ -46,8 +53,24 @@ impl FreeSource {
             FreeSource::DeviceCapacity => "mdmclient AvailableDeviceCapacity",
             FreeSource::ContainerFree => "diskutil APFSContainerFree",
             FreeSource::VolumeFree => "diskutil FreeSpace",
+            FreeSource::ImportantUsage => "available for important usage",
         }
     }
+}
+
+/// A figure that was not used, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rejected {
+    pub source: FreeSource,
+    pub bytes: u64,
+    pub why: String,
+}
+
+/// A pending macOS download and its size, from `softwareupdate --list --no-scan`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Download {
+    pub label: String,
+    pub bytes: u64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -66,6 +89,13 @@ pub struct DiskSpace {
     pub device_capacity_gb: Option<f64>,
     /// The "available for important usage" figure; `None` when unknown.
     pub available_for_important_usage: Option<u64>,
+    /// Figures not used because they were implausible.
+    pub rejected: Vec<Rejected>,
+    /// Another plausible figure further off than the allowed factor: the smaller decided.
+    pub disagreeing: Option<(FreeSource, u64)>,
+    /// The pending macOS update's and upgrade's downloads, when listed.
+    pub download_update: Option<Download>,
+    pub download_upgrade: Option<Download>,
 }
 
 impl DiskSpace {
@@ -89,43 +119,134 @@ impl DiskSpace {
             _ => self.headroom_update_gb,
         }
     }
+
+    pub fn needed_bytes(&self, kind: UpdateKind) -> u64 {
+        match kind {
+            UpdateKind::Upgrade => self.needed_upgrade_bytes,
+            _ => self.needed_update_bytes,
+        }
+    }
+
+    pub fn download(&self, kind: UpdateKind) -> Option<&Download> {
+        match kind {
+            UpdateKind::Upgrade => self.download_upgrade.as_ref(),
+            _ => self.download_update.as_ref(),
+        }
+    }
+}
+
+/// The largest listed macOS download of each kind, against the running version.
+fn downloads(obs: &Observations) -> (Option<Download>, Option<Download>) {
+    let (Ok(list), Ok(v)) = (&obs.su_list, &obs.sw_vers) else {
+        return (None, None);
+    };
+    let mut update: Option<Download> = None;
+    let mut upgrade: Option<Download> = None;
+    for i in list.items.iter().filter(|i| i.is_macos()) {
+        let (Some(ver), Some(bytes)) = (i.version.as_deref(), i.size_bytes) else {
+            continue;
+        };
+        let slot = match kind_of(ver, &v.product_version) {
+            UpdateKind::Upgrade => &mut upgrade,
+            _ => &mut update,
+        };
+        if !slot.as_ref().is_some_and(|d| d.bytes >= bytes) {
+            *slot = Some(Download {
+                label: i.title.clone().unwrap_or_else(|| i.label.clone()),
+                bytes,
+            });
+        }
+    }
+    (update, upgrade)
 }
 
 pub fn assess(obs: &Observations, cfg: &Config) -> DiskAssessment {
-    let qdi = obs
-        .device_info
-        .as_ref()
-        .ok()
-        .and_then(|d| d.available_device_capacity_gb());
-    let diskutil = obs.disk.as_ref().ok().and_then(|d| d.free_bytes());
-    let (free, source) = match (qdi, diskutil) {
-        (Some(g), _) => ((g * GB as f64) as u64, FreeSource::DeviceCapacity),
-        (None, Some((b, key))) => (
-            b,
-            if key == "FreeSpace" {
-                FreeSource::VolumeFree
-            } else {
-                FreeSource::ContainerFree
-            },
-        ),
-        (None, None) => {
-            let why = match &obs.disk {
-                Err(u) => u.to_string(),
-                Ok(_) => "diskutil printed no usable free-space figure".into(),
-            };
-            let qdi_why = match &obs.device_info {
-                Err(u) => u.to_string(),
-                Ok(_) => "no AvailableDeviceCapacity".into(),
-            };
-            return DiskAssessment {
-                judgement: Judgement::unknown(format!("{why}; {qdi_why}")),
-                space: None,
-            };
+    let qdi_info = obs.device_info.as_ref().ok();
+    let qdi = qdi_info.and_then(|d| d.available_device_capacity_gb());
+    let disk = obs.disk.as_ref().ok();
+    // Candidates in order of preference, each checked against its own disk's size.
+    let mut candidates: Vec<(FreeSource, u64, Option<String>)> = Vec::new();
+    if let Some(g) = qdi {
+        let bytes = (g * GB as f64) as u64;
+        let cap = qdi_info.and_then(|d| d.device_capacity_gb());
+        let why = if bytes == 0 {
+            Some("AvailableDeviceCapacity = 0".to_string())
+        } else {
+            cap.filter(|c| g > *c)
+                .map(|c| format!("AvailableDeviceCapacity {g} GB exceeds DeviceCapacity {c} GB"))
+        };
+        candidates.push((FreeSource::DeviceCapacity, bytes, why));
+    }
+    if let Some((b, key)) = disk.and_then(|d| d.free_bytes()) {
+        let source = if key == "FreeSpace" {
+            FreeSource::VolumeFree
+        } else {
+            FreeSource::ContainerFree
+        };
+        let size = disk.and_then(|d| d.container_size);
+        let why = if b == 0 {
+            Some(format!("{key} = 0"))
+        } else {
+            size.filter(|s| b > *s)
+                .map(|s| format!("{key} {b} exceeds the container size {s}"))
+        };
+        candidates.push((source, b, why));
+    }
+    if let Ok(b) = &obs.available_space {
+        let why = (*b == 0).then(|| "available for important usage = 0".to_string());
+        candidates.push((FreeSource::ImportantUsage, *b, why));
+    }
+    let rejected: Vec<Rejected> = candidates
+        .iter()
+        .filter_map(|(s, b, why)| {
+            why.as_ref().map(|w| Rejected {
+                source: *s,
+                bytes: *b,
+                why: format!("{w}: implausible, not used"),
+            })
+        })
+        .collect();
+    let plausible: Vec<(FreeSource, u64)> = candidates
+        .iter()
+        .filter(|(_, _, why)| why.is_none())
+        .map(|(s, b, _)| (*s, *b))
+        .collect();
+    let Some(&(first_source, first)) = plausible.first() else {
+        let why = match &obs.disk {
+            Err(u) => u.to_string(),
+            Ok(_) => "diskutil printed no usable free-space figure".into(),
+        };
+        let qdi_why = match &obs.device_info {
+            Err(u) => u.to_string(),
+            Ok(_) => "no AvailableDeviceCapacity".into(),
+        };
+        let mut reason = format!("{why}; {qdi_why}");
+        for r in &rejected {
+            reason.push_str(&format!("; {}", r.why));
         }
+        return DiskAssessment {
+            judgement: Judgement::unknown(reason),
+            space: None,
+        };
     };
-    let download: u64 = 0;
-    let need_update = download + cfg.disk_headroom_update_gb * GB;
-    let need_upgrade = download + cfg.disk_headroom_upgrade_gb * GB;
+    // Both plausible but far apart: the smaller decides, and both are shown.
+    let (free, source, disagreeing) = match plausible.get(1) {
+        Some(&(s2, b2))
+            if first.max(b2) as f64
+                > first.min(b2) as f64 * f64::from(cfg.disk_source_max_ratio) =>
+        {
+            if b2 < first {
+                (b2, s2, Some((first_source, first)))
+            } else {
+                (first, first_source, Some((s2, b2)))
+            }
+        }
+        _ => (first, first_source, None),
+    };
+    let (download_update, download_upgrade) = downloads(obs);
+    let size = |d: &Option<Download>| d.as_ref().map_or(0, |d| d.bytes);
+    let need_update = size(&download_update) + cfg.disk_headroom_update_gb * GB;
+    let need_upgrade = size(&download_upgrade) + cfg.disk_headroom_upgrade_gb * GB;
     let verdict = |need: u64| {
         if free >= need {
             Prerequisite::Meets
@@ -133,24 +254,32 @@ pub fn assess(obs: &Observations, cfg: &Config) -> DiskAssessment {
             Prerequisite::Blocks
         }
     };
-    let (status, summary) = if free < need_update {
+    let need_text = |d: &Option<Download>, headroom: u64| match d {
+        Some(d) => format!(
+            "{} ({} download + {headroom} GB)",
+            gb(d.bytes + headroom * GB),
+            gb(d.bytes)
+        ),
+        None => format!("{headroom} GB"),
+    };
+    let (nu, nup) = (
+        need_text(&download_update, cfg.disk_headroom_update_gb),
+        need_text(&download_upgrade, cfg.disk_headroom_upgrade_gb),
+    );
+    let (status, mut summary) = if free < need_update {
         (
             Status::Failed,
             format!(
-                "{} free, {} GB needed for an update and {} GB for an upgrade",
+                "{} free, {nu} needed for an update and {nup} for an upgrade",
                 gb(free),
-                cfg.disk_headroom_update_gb,
-                cfg.disk_headroom_upgrade_gb
             ),
         )
     } else if free < need_upgrade {
         (
             Status::Warning,
             format!(
-                "{} free: enough for an update ({} GB), not an upgrade ({} GB)",
+                "{} free: enough for an update ({nu}), not an upgrade ({nup})",
                 gb(free),
-                cfg.disk_headroom_update_gb,
-                cfg.disk_headroom_upgrade_gb
             ),
         )
     } else {
@@ -159,7 +288,7 @@ pub fn assess(obs: &Observations, cfg: &Config) -> DiskAssessment {
             format!("{} free: enough for an update or an upgrade", gb(free)),
         )
     };
-    let mut j = Judgement::new(status, summary)
+    let mut j = Judgement::new(status, "")
         .remediation("free space on the startup disk (empty the Trash, remove large caches or old installers); updates need the download size plus 15 GB, upgrades plus 25 GB");
     if let Ok(d) = &obs.disk {
         j = j.evidence(Evidence::line(
@@ -214,8 +343,33 @@ pub fn assess(obs: &Observations, cfg: &Config) -> DiskAssessment {
             format!("unknown: {u}"),
         ));
     }
-    j.summary
-        .push_str(" (download size unknown: headroom only)");
+    if let Err(u) = &obs.su_list {
+        j = j.evidence(Evidence::line(
+            probes::SOFTWAREUPDATE_LIST,
+            format!("download size unknown: {u}"),
+        ));
+    }
+    for d in [&download_update, &download_upgrade].into_iter().flatten() {
+        j = j.evidence(Evidence::line(
+            probes::SOFTWAREUPDATE_LIST,
+            format!("{}: download {}", d.label, gb(d.bytes)),
+        ));
+    }
+    for r in &rejected {
+        summary.push_str(&format!("; {}", r.why));
+    }
+    if let Some((s, b)) = disagreeing {
+        summary.push_str(&format!(
+            "; {} says {}, more than {}x apart: the smaller figure decides",
+            s.label(),
+            gb(b),
+            cfg.disk_source_max_ratio
+        ));
+    }
+    if download_update.is_none() && download_upgrade.is_none() {
+        summary.push_str(" (download size unknown: headroom only)");
+    }
+    j.summary = summary;
     DiskAssessment {
         judgement: j,
         space: Some(DiskSpace {
@@ -227,13 +381,13 @@ pub fn assess(obs: &Observations, cfg: &Config) -> DiskAssessment {
             headroom_upgrade_gb: cfg.disk_headroom_upgrade_gb,
             update: verdict(need_update),
             upgrade: verdict(need_upgrade),
-            diskutil: obs
-                .disk
-                .as_ref()
-                .ok()
-                .map(|d| (d.container_free, d.free_space)),
+            diskutil: disk.map(|d| (d.container_free, d.free_space)),
             device_capacity_gb: qdi,
             available_for_important_usage: obs.available_space.as_ref().ok().copied(),
+            rejected,
+            disagreeing,
+            download_update,
+            download_upgrade,
         }),
     }
 }
@@ -294,6 +448,111 @@ mod tests {
         assert!(
             r.contains("diskutil_root") && r.contains("mdmclient_qdi"),
             "{r}"
+        );
+    }
+
+    /// The real Sonoma listing (tests/fixtures/samples) offers macOS 15.2 at 7,300,295 KiB.
+    const SONOMA_LIST: &[u8] = include_bytes!(
+        "../../tests/fixtures/samples/softwareupdate_list__sonoma_host_with_sequoia_offer__4space_indent.txt"
+    );
+
+    fn qdi(capacity: &str, device: &str) -> crate::system::ProbeResult {
+        let text = format!(
+            "{{\n AvailableDeviceCapacity = \"{capacity}\";\n DeviceCapacity = \"{device}\";\n EACSPreflight = success;\n}}\n"
+        );
+        ok("mdmclient_qdi", text.as_bytes())
+    }
+
+    #[test]
+    fn a_zero_or_oversized_mdmclient_figure_falls_back_to_the_container() {
+        for (cap, why) in [("0", "= 0"), ("900.5", "exceeds DeviceCapacity")] {
+            let a = assess(&obs(with(base(), qdi(cap, "494.38"))), &Config::default());
+            let s = a.space.unwrap();
+            assert_eq!(s.free_source, FreeSource::ContainerFree, "{cap}");
+            assert_eq!(s.free_bytes, 198_572_486_656, "{cap}");
+            assert_eq!(s.rejected.len(), 1, "{cap}");
+            assert_eq!(s.rejected[0].source, FreeSource::DeviceCapacity);
+            assert!(s.rejected[0].why.contains(why), "{cap}: {:?}", s.rejected);
+            assert_eq!(a.judgement.status, Status::Ok, "{cap}");
+            assert!(a.judgement.summary.contains("implausible"), "{cap}");
+        }
+    }
+
+    #[test]
+    fn far_apart_plausible_figures_decide_on_the_smaller_and_show_both() {
+        // mdmclient 30 GB, container 198.6 GB: more than 4x apart.
+        let a = assess(
+            &obs(with(base(), qdi("30.0", "494.38"))),
+            &Config::default(),
+        );
+        let s = a.space.unwrap();
+        assert_eq!(s.free_bytes, 30_000_000_000);
+        assert_eq!(
+            s.disagreeing,
+            Some((FreeSource::ContainerFree, 198_572_486_656))
+        );
+        assert!(a.judgement.summary.contains("more than 4x apart"));
+        // Within the factor the preferred source decides alone.
+        let cfg = Config {
+            disk_source_max_ratio: 10,
+            ..Config::default()
+        };
+        let s = assess(&obs(with(base(), qdi("30.0", "494.38"))), &cfg)
+            .space
+            .unwrap();
+        assert_eq!(s.free_source, FreeSource::DeviceCapacity);
+        assert_eq!(s.disagreeing, None);
+    }
+
+    #[test]
+    fn the_listed_download_size_adds_to_the_headroom() {
+        // Running 14.7.1: 14.7.2 is an update (1,727,102 KiB), 15.2 an upgrade (7,300,295 KiB).
+        let b = with(
+            base(),
+            ok(
+                "sw_vers",
+                b"ProductName:\tmacOS\nProductVersion:\t14.7.1\nBuildVersion:\t23H222\n",
+            ),
+        );
+        let b = with(b, ok("softwareupdate_list", SONOMA_LIST));
+        let b = with(b, qdi("40.0", "494.38"));
+        let cfg = Config {
+            disk_source_max_ratio: 10,
+            ..Config::default()
+        };
+        let a = assess(&obs(b), &cfg);
+        let s = a.space.unwrap();
+        let up = s.download_update.as_ref().unwrap();
+        assert_eq!(up.bytes, 1_727_102 * 1024);
+        assert_eq!(s.download_upgrade.as_ref().unwrap().bytes, 7_300_295 * 1024);
+        assert_eq!(s.needed_update_bytes, 1_727_102 * 1024 + 15 * GB);
+        assert_eq!(s.needed_upgrade_bytes, 7_300_295 * 1024 + 25 * GB);
+        // 40 GB free: 16.8 GB for the update fits, 32.5 GB for the upgrade fits.
+        assert_eq!(
+            (s.update, s.upgrade),
+            (Prerequisite::Meets, Prerequisite::Meets)
+        );
+        assert!(!a.judgement.summary.contains("download size unknown"));
+        // 30 GB free: the upgrade (7.5 GB download + 25 GB) no longer fits.
+        let b = with(
+            with(
+                with(
+                    base(),
+                    ok(
+                        "sw_vers",
+                        b"ProductName:\tmacOS\nProductVersion:\t14.7.1\nBuildVersion:\t23H222\n",
+                    ),
+                ),
+                ok("softwareupdate_list", SONOMA_LIST),
+            ),
+            qdi("30.0", "494.38"),
+        );
+        let a = assess(&obs(b), &cfg);
+        assert_eq!(a.space.unwrap().upgrade, Prerequisite::Blocks);
+        assert!(
+            a.judgement.summary.contains("download + 25 GB"),
+            "{}",
+            a.judgement.summary
         );
     }
 }

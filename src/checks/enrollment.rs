@@ -41,6 +41,25 @@ pub struct EnrollmentFacts {
     pub bootstrap_token_supported_by_server: Option<bool>,
     /// The installed MDM payload, when known to be there.
     pub profile: Option<ProfileFacts>,
+    /// `IsSupervised` from mdmclient QueryDeviceInformation; `None` when not printed or unknown.
+    pub supervised: Option<bool>,
+    /// `SecurityInfo.ManagementStatus` from mdmclient QuerySecurityInfo, when read.
+    pub management_status: Option<ManagementStatus>,
+}
+
+/// How mdmclient says the Mac was enrolled (kolide/launcher testdata QuerySecurityInfo.output).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ManagementStatus {
+    pub enrolled_via_dep: Option<bool>,
+    pub user_approved_enrollment: Option<bool>,
+}
+
+fn flag(v: Option<&str>) -> Option<bool> {
+    match v.map(str::trim) {
+        Some("1") | Some("true") | Some("YES") => Some(true),
+        Some("0") | Some("false") | Some("NO") => Some(false),
+        _ => None,
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -138,6 +157,43 @@ pub fn assess(obs: &Observations, _cfg: &Config) -> EnrollmentAssessment {
         ),
     };
 
+    let supervised = obs
+        .device_info
+        .as_ref()
+        .ok()
+        .and_then(|d| flag(d.get("IsSupervised")));
+    if let Some(v) = supervised {
+        evidence.push(Evidence::line(
+            probes::MDMCLIENT_QDI,
+            format!("IsSupervised = {}", u8::from(v)),
+        ));
+    }
+    let management_status = match &obs.security_info {
+        Ok(d) => {
+            let m = ManagementStatus {
+                enrolled_via_dep: flag(d.get("EnrolledViaDEP")),
+                user_approved_enrollment: flag(d.get("UserApprovedEnrollment")),
+            };
+            let show =
+                |v: Option<bool>| v.map_or("absent".to_string(), |b| u8::from(b).to_string());
+            evidence.push(Evidence::line(
+                probes::MDMCLIENT_QSI,
+                format!(
+                    "ManagementStatus: EnrolledViaDEP {}, UserApprovedEnrollment {}",
+                    show(m.enrolled_via_dep),
+                    show(m.user_approved_enrollment)
+                ),
+            ));
+            Some(m)
+        }
+        Err(u) => {
+            evidence.push(Evidence::line(
+                probes::MDMCLIENT_QSI,
+                format!("ManagementStatus unknown: {u}"),
+            ));
+            None
+        }
+    };
     let mut judgement = Judgement::new(status, summary);
     judgement.evidence = evidence;
     judgement.remediation = fix.map(str::to_string);
@@ -156,6 +212,8 @@ pub fn assess(obs: &Observations, _cfg: &Config) -> EnrollmentAssessment {
                 profile_identifier: p.profile_identifier.clone(),
                 check_in_url: p.check_in_url.clone(),
             }),
+            supervised,
+            management_status,
         }),
     }
 }
@@ -285,7 +343,13 @@ mod tests {
         );
         assert_eq!(x.bootstrap_token_supported_by_server, Some(true));
         assert!(f.summary.contains("via ADE"));
-        assert_eq!(f.evidence.len(), 4);
+        // Three status lines and the payload; mdmclient QuerySecurityInfo was not run here.
+        let lines: Vec<_> = f
+            .evidence
+            .iter()
+            .filter(|e| e.source != probes::MDMCLIENT_QSI)
+            .collect();
+        assert_eq!(lines.len(), 4);
     }
 
     #[test]
@@ -395,5 +459,58 @@ mod tests {
 
         let e = ok(probes::PROFILES_ENROLLMENT, "");
         assert!(unknown_reason(e).contains("empty"));
+    }
+
+    #[test]
+    fn supervision_and_management_status_from_mdmclient() {
+        let a = assess(
+            &obs(
+                vec![
+                    ok_bytes(probes::PROFILES_ENROLLMENT, sample(DEP)),
+                    ok_bytes(probes::PROFILES_MDM, profile("enrolled_scep_identity.xml")),
+                    ok_bytes(
+                        probes::MDMCLIENT_QDI,
+                        sample("mdmclient_QueryDeviceInformation__with_header_agent_response__macos13.3.1__kolide.txt"),
+                    ),
+                    ok_bytes(
+                        probes::MDMCLIENT_QSI,
+                        sample("mdmclient_QuerySecurityInfo__ManagementStatus__kolide.txt"),
+                    ),
+                ],
+                true,
+            ),
+            &Config::default(),
+        );
+        let x = a.facts.unwrap();
+        assert_eq!(x.supervised, Some(true));
+        assert_eq!(
+            x.management_status,
+            Some(ManagementStatus {
+                enrolled_via_dep: Some(true),
+                user_approved_enrollment: Some(true),
+            })
+        );
+        assert!(a
+            .judgement
+            .evidence
+            .iter()
+            .any(|e| e.text == "ManagementStatus: EnrolledViaDEP 1, UserApprovedEnrollment 1"));
+        // The 10.14 sample prints no IsSupervised: unknown, not false.
+        let a = assess(
+            &obs(
+                vec![
+                    ok_bytes(probes::PROFILES_ENROLLMENT, sample(DEP)),
+                    ok_bytes(
+                        probes::MDMCLIENT_QDI,
+                        sample("mdmclient_QueryDeviceInformation__seed_catalog_IsDefaultCatalog0__macos10.14.6__kolide.txt"),
+                    ),
+                ],
+                true,
+            ),
+            &Config::default(),
+        );
+        let x = a.facts.unwrap();
+        assert_eq!(x.supervised, None);
+        assert_eq!(x.management_status, None);
     }
 }

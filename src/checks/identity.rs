@@ -19,6 +19,8 @@ use crate::probes;
 
 const RENEW_FIX: &str = "The identity is issued to the Mac by the MDM (SCEP/ACME during enrolment, renewed by the MDM before expiry). Check the MDM's identity-renewal settings; if it has already expired or is missing, the Mac can no longer reach the MDM by itself: re-enroll it (`sudo profiles renew -type enrollment` for ADE Macs, or reinstall the enrollment profile).";
 
+const STALE_FIX: &str = "The Mac holds the MDM identity certificate without a usable private key, so it cannot authenticate to the MDM server and every check-in fails. This is a stale enrollment, as seen after Migration Assistant or a restore from a backup (fleetdm/fleet issues). Re-enroll the Mac: remove the MDM profile (or `sudo profiles remove`) and run `sudo profiles renew -type enrollment` for ADE Macs, or reinstall the enrollment profile.";
+
 const LOG_FIX: &str = "mdmclient could not create or use its MDM identity. Check that the SCEP/ACME server in the enrollment profile is reachable from the Mac and accepts its challenge, then re-enroll if the errors persist (`sudo profiles renew -type enrollment` for ADE Macs, or reinstall the enrollment profile).";
 
 /// The identity the MDM payload names, its certificate and the log's identity errors.
@@ -36,6 +38,29 @@ pub struct IdentityDetails {
     pub certificate: CertificateReading,
     /// `Unable to create MDM identity` lines in the window; `None` when the log is unknown.
     pub identity_errors: Option<usize>,
+    /// Whether the chosen certificate is a valid SSL-client identity with its private key;
+    /// `None` when no certificate was found or read.
+    pub private_key: Option<PrivateKey>,
+}
+
+/// The chosen certificate against `security find-identity -v -p ssl-client`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PrivateKey {
+    Present,
+    /// Not listed as a valid SSL-client identity: no private key, or not usable for TLS.
+    Missing,
+    /// The identity listing could not be read: why.
+    Unknown(String),
+}
+
+impl PrivateKey {
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            PrivateKey::Present => Some(true),
+            PrivateKey::Missing => Some(false),
+            PrivateKey::Unknown(_) => None,
+        }
+    }
 }
 
 /// What the System keychain lookup found.
@@ -157,6 +182,47 @@ pub fn assess(obs: &Observations, cfg: &Config) -> IdentityAssessment {
         }
     };
 
+    // The certificate alone is not the identity: its private key must be in the System keychain
+    // (Fleet's users saw Macs restored or migrated keep the certificate without its key).
+    let chosen = match &obs.identity_cert {
+        Ok(certs) if !certs.is_empty() => Some(pick(certs, wanted_cn.as_deref()).0),
+        _ => None,
+    };
+    let private_key = chosen.map(|c| match &obs.identity_keys {
+        Ok(ids) if ids.has(&c.sha1) => PrivateKey::Present,
+        Ok(_) => PrivateKey::Missing,
+        Err(u) => PrivateKey::Unknown(u.to_string()),
+    });
+    match (&private_key, chosen) {
+        (Some(PrivateKey::Present), Some(c)) => evidence.push(Evidence::line(
+            probes::IDENTITY_KEYS,
+            format!("identity {} (SHA-1) with its private key, valid for SSL client", c.sha1),
+        )),
+        (Some(PrivateKey::Missing), Some(c)) => evidence.push(Evidence::line(
+            probes::IDENTITY_KEYS,
+            format!(
+                "no valid SSL-client identity with SHA-1 {} (the certificate's private key is missing or unusable)",
+                c.sha1
+            ),
+        )),
+        (Some(PrivateKey::Unknown(u)), _) => evidence.push(Evidence::line(
+            probes::IDENTITY_KEYS,
+            format!("private key unknown: {u}"),
+        )),
+        _ => {}
+    }
+    let cert_verdict = match (cert_verdict, &private_key) {
+        // An expired or not-yet-valid certificate keeps its own, more specific failure.
+        (Ok((status, summary)), Some(PrivateKey::Missing)) if status != Status::Failed => Ok((
+            Status::Failed,
+            format!(
+                "stale enrollment (for example after Migration Assistant or a restore): the identity certificate has no usable private key in the System keychain ({summary})"
+            ),
+        )),
+        (v, _) => v,
+    };
+    let stale = matches!(private_key, Some(PrivateKey::Missing));
+
     let mut judgement = match (log_errors, cert_verdict) {
         (Some(n), cert) if n > 0 => {
             let tail = match &cert {
@@ -175,7 +241,9 @@ pub fn assess(obs: &Observations, cfg: &Config) -> IdentityAssessment {
         (_, Err(reason)) => Judgement::unknown(reason),
         (_, Ok((status, summary))) => {
             let mut j = Judgement::new(status, summary);
-            if status != Status::Ok {
+            if stale {
+                j = j.remediation(STALE_FIX);
+            } else if status != Status::Ok {
                 j = j.remediation(RENEW_FIX);
             }
             j
@@ -200,6 +268,7 @@ pub fn assess(obs: &Observations, cfg: &Config) -> IdentityAssessment {
             common_name: wanted_cn,
             certificate,
             identity_errors: log_errors,
+            private_key,
         }),
     }
 }
@@ -687,5 +756,78 @@ mod tests {
         let f = check(&o, &cfg);
         assert_eq!(f.status, Status::Warning, "{}", f.summary);
         assert_eq!(f.cert().1, 10);
+    }
+
+    /// `security find-identity -v -p ssl-client` output, constructed in security(1)'s line shape
+    /// (no public capture of the System keychain exists), listing the given hashes.
+    fn identities(hashes: &[&str]) -> ProbeResult {
+        let mut out = String::new();
+        for (i, h) in hashes.iter().enumerate() {
+            out.push_str(&format!("  {}) {h} \"mdm-identity-C02ZK1ABMD6M\"\n", i + 1));
+        }
+        out.push_str(&format!("     {} valid identities found\n", hashes.len()));
+        ok(probes::IDENTITY_KEYS, &out)
+    }
+
+    const VALID_SHA1: &str = "C5C24BD24B3B70071604AEEFC997E8E580A20818";
+
+    fn with_keys(keys: ProbeResult) -> Checked {
+        let mut r = enrolled();
+        r.push(ok_bytes(
+            probes::IDENTITY_CERT,
+            file("certs/identity_valid.pem"),
+        ));
+        r.push(keys);
+        check(&obs(r, true), &Config::default())
+    }
+
+    #[test]
+    fn a_certificate_without_its_private_key_is_a_stale_enrollment() {
+        let f = with_keys(identities(&["0123456789ABCDEF0123456789ABCDEF01234567"]));
+        assert_eq!(f.status, Status::Failed);
+        assert!(f.summary.starts_with("stale enrollment"), "{}", f.summary);
+        assert!(f.remediation.as_deref().unwrap().contains("Re-enroll"));
+        assert_eq!(f.d.as_ref().unwrap().private_key, Some(PrivateKey::Missing));
+        // No identity at all is the same answer.
+        let f = with_keys(identities(&[]));
+        assert_eq!(f.status, Status::Failed);
+        // Addigy's key follows.
+        let mut r = enrolled();
+        r.push(ok_bytes(
+            probes::IDENTITY_CERT,
+            file("certs/identity_valid.pem"),
+        ));
+        r.push(identities(&[]));
+        let d = crate::checks::diagnose(&obs(r, true), &Config::default());
+        assert_eq!(d.identity_error, Some(true));
+    }
+
+    #[test]
+    fn the_identity_with_its_key_is_ok_and_an_unreadable_listing_does_not_fail() {
+        let f = with_keys(identities(&[VALID_SHA1]));
+        assert_eq!(f.status, Status::Ok, "{}", f.summary);
+        assert_eq!(f.d.as_ref().unwrap().private_key, Some(PrivateKey::Present));
+        let mut nr = ok(probes::IDENTITY_KEYS, "");
+        nr.exit_status = Some(1);
+        nr.stderr = b"security: Operation not permitted\n".to_vec();
+        let f = with_keys(nr);
+        assert_eq!(f.status, Status::Ok);
+        assert!(matches!(
+            f.d.as_ref().unwrap().private_key,
+            Some(PrivateKey::Unknown(_))
+        ));
+        assert!(f
+            .evidence
+            .iter()
+            .any(|e| e.source == probes::IDENTITY_KEYS && e.text.contains("unknown")));
+        // An expired certificate keeps its own failure even without its key.
+        let mut r = enrolled();
+        r.push(ok_bytes(
+            probes::IDENTITY_CERT,
+            file("certs/identity_expired.pem"),
+        ));
+        r.push(identities(&[]));
+        let f = check(&obs(r, true), &Config::default());
+        assert!(f.summary.contains("expired"), "{}", f.summary);
     }
 }

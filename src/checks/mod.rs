@@ -20,6 +20,7 @@ pub mod os_version;
 pub mod push;
 pub mod readiness;
 pub mod su_pending;
+pub mod su_settings;
 
 use crate::config::Config;
 use crate::observe::Observations;
@@ -32,6 +33,7 @@ pub const DAEMON_LIVENESS: &str = "softwareupdate.daemon_liveness";
 pub const PUSH: &str = "mdm.push";
 pub const OS_VERSION: &str = "os.version";
 pub const SU_PENDING: &str = "softwareupdate.pending";
+pub const SU_SETTINGS: &str = "softwareupdate.settings";
 pub const DDM: &str = "softwareupdate.ddm";
 pub const BATTERY: &str = "power.battery";
 pub const DISK: &str = "disk.free_space";
@@ -200,6 +202,7 @@ pub enum Assessment {
     DaemonLiveness(daemon_liveness::DaemonLivenessAssessment),
     OsVersion(os_version::OsVersionAssessment),
     Pending(su_pending::PendingAssessment),
+    Settings(su_settings::SettingsAssessment),
     Ddm(ddm::DdmAssessment),
     Battery(battery::BatteryAssessment),
     Disk(disk::DiskAssessment),
@@ -219,6 +222,7 @@ impl Assessment {
             Assessment::DaemonLiveness(_) => DAEMON_LIVENESS,
             Assessment::OsVersion(_) => OS_VERSION,
             Assessment::Pending(_) => SU_PENDING,
+            Assessment::Settings(_) => SU_SETTINGS,
             Assessment::Ddm(_) => DDM,
             Assessment::Battery(_) => BATTERY,
             Assessment::Disk(_) => DISK,
@@ -237,6 +241,7 @@ impl Assessment {
             Assessment::DaemonLiveness(a) => &a.judgement,
             Assessment::OsVersion(a) => &a.judgement,
             Assessment::Pending(a) => &a.judgement,
+            Assessment::Settings(a) => &a.judgement,
             Assessment::Ddm(a) => &a.judgement,
             Assessment::Battery(a) => &a.judgement,
             Assessment::Disk(a) => &a.judgement,
@@ -308,6 +313,7 @@ pub fn diagnose(obs: &Observations, cfg: &Config) -> Diagnosis {
     // softwareupdated).
     let os = os_version::assess(obs, cfg);
     let pending = su_pending::assess(obs, cfg);
+    let settings = su_settings::assess(obs, cfg);
     let ddm = ddm::assess(obs, cfg);
     let battery = battery::assess(obs, cfg);
     let disk = disk::assess(obs, cfg);
@@ -320,6 +326,7 @@ pub fn diagnose(obs: &Observations, cfg: &Config) -> Diagnosis {
         push: &push,
         os: &os,
         pending: &pending,
+        settings: &settings,
         ddm: &ddm,
         battery: &battery,
         disk: &disk,
@@ -338,6 +345,7 @@ pub fn diagnose(obs: &Observations, cfg: &Config) -> Diagnosis {
             Assessment::DaemonLiveness(daemon),
             Assessment::OsVersion(os),
             Assessment::Pending(pending),
+            Assessment::Settings(settings),
             Assessment::Ddm(ddm),
             Assessment::Battery(battery),
             Assessment::Disk(disk),

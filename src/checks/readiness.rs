@@ -5,6 +5,11 @@
 //! - update: `power.battery` user-initiated, `disk.free_space` update headroom;
 //! - upgrade: `power.battery` user-initiated, `disk.free_space` upgrade headroom;
 //! - rsr: `power.battery` RSR threshold (no public space figure for RSRs: disk not assessed);
+//! - mdm_initiated: an update the MDM installs (ScheduleOSUpdate, an enforcement declaration):
+//!   the rules of the pending update's kind plus `bootstrap_token` on Apple silicon, since such
+//!   installs authorise themselves with the bootstrap token (Apple, *Managing software updates
+//!   for IT*); a user with a secure token can still install by hand, so the user-initiated kinds
+//!   are not blocked by it;
 //! - ddm_target: the rules of the target's kind (enforced installs have "the same requirements as
 //!   a user-initiated update of the same type", Apple, *Managing software updates for IT*), plus `bootstrap_token` on Apple silicon
 //!   (without it the install waits for a user's credentials) and a failed enforcement.
@@ -19,9 +24,10 @@ use super::enrollment::EnrollmentAssessment;
 use super::identity::IdentityAssessment;
 use super::os_version::OsVersionAssessment;
 use super::su_pending::PendingAssessment;
+use super::su_settings::SettingsAssessment;
 use super::{
     Judgement, Prerequisite, Status, UpdateKind, BATTERY, BOOTSTRAP, CLIENT_LIVENESS,
-    DAEMON_LIVENESS, DDM, DISK, ENROLLMENT, IDENTITY, PUSH,
+    DAEMON_LIVENESS, DDM, DISK, ENROLLMENT, IDENTITY, PUSH, SU_SETTINGS,
 };
 
 /// What readiness reads: the MDM path and the device's prerequisites, all typed.
@@ -34,6 +40,7 @@ pub struct Inputs<'a> {
     pub push: &'a super::push::PushAssessment,
     pub os: &'a OsVersionAssessment,
     pub pending: &'a PendingAssessment,
+    pub settings: &'a SettingsAssessment,
     pub ddm: &'a DdmAssessment,
     pub battery: &'a BatteryAssessment,
     pub disk: &'a DiskAssessment,
@@ -46,6 +53,8 @@ pub enum ReadinessKind {
     Update,
     Upgrade,
     Rsr,
+    /// An update the MDM installs (ScheduleOSUpdate or an enforcement declaration).
+    MdmInitiated,
     /// The declared DDM target, when a declaration is active.
     DdmTarget,
 }
@@ -57,6 +66,7 @@ impl ReadinessKind {
             ReadinessKind::Update => "update",
             ReadinessKind::Upgrade => "upgrade",
             ReadinessKind::Rsr => "rsr",
+            ReadinessKind::MdmInitiated => "mdm_initiated",
             ReadinessKind::DdmTarget => "ddm_target",
         }
     }
@@ -65,6 +75,9 @@ impl ReadinessKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReadinessState {
     Ready,
+    /// Nothing of this kind is pending: the prerequisites would allow it, but there is nothing
+    /// to install (never said of a kind that is blocked or unknown).
+    NotOffered,
     Blocked,
     Unknown,
 }
@@ -73,6 +86,7 @@ impl ReadinessState {
     pub fn as_str(self) -> &'static str {
         match self {
             ReadinessState::Ready => "ready",
+            ReadinessState::NotOffered => "not_offered",
             ReadinessState::Blocked => "blocked",
             ReadinessState::Unknown => "unknown",
         }
@@ -96,6 +110,9 @@ pub struct KindReadiness {
     pub blocked_by: Vec<BlockedBy>,
     /// Why parts of the verdict are unknown (`check: probe and fault`).
     pub unknown: Vec<String>,
+    /// The declared target is this same version and the MDM's own install is blocked: this
+    /// verdict is about installing it by hand.
+    pub by_hand: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -110,6 +127,15 @@ impl ReadinessAssessment {
     pub fn kind(&self, k: ReadinessKind) -> Option<&KindReadiness> {
         self.kinds.iter().find(|v| v.kind == k)
     }
+}
+
+/// A kind that would be ready but has no target while the pending list is known is not
+/// offered; an RSR's availability is not recorded where mdmwatch reads, so it is never said.
+fn offered(mut v: KindReadiness, pending_known: bool) -> KindReadiness {
+    if pending_known && v.target.is_none() && v.state == ReadinessState::Ready {
+        v.state = ReadinessState::NotOffered;
+    }
+    v
 }
 
 #[derive(Default)]
@@ -157,11 +183,20 @@ impl Acc {
             Prerequisite::Meets => {}
             Prerequisite::Blocks => self.blocked.push(BlockedBy {
                 check: DISK,
-                detail: format!(
-                    "{:.1} GB free, {} GB needed",
-                    s.free_gb(),
-                    s.headroom_gb(kind)
-                ),
+                detail: match s.download(kind) {
+                    Some(d) => format!(
+                        "{:.1} GB free, {} needed ({} download + {} GB)",
+                        s.free_gb(),
+                        super::disk::gb(s.needed_bytes(kind)),
+                        super::disk::gb(d.bytes),
+                        s.headroom_gb(kind)
+                    ),
+                    None => format!(
+                        "{:.1} GB free, {} GB needed",
+                        s.free_gb(),
+                        s.headroom_gb(kind)
+                    ),
+                },
             }),
             Prerequisite::Unknown => self.unknown_of(DISK, &d.judgement),
         }
@@ -181,6 +216,7 @@ impl Acc {
             target,
             blocked_by: self.blocked,
             unknown: self.unknown,
+            by_hand: false,
         }
     }
 }
@@ -224,24 +260,84 @@ fn kind_rules(acc: &mut Acc, i: &Inputs<'_>, kind: UpdateKind) {
     }
 }
 
-fn line(v: &KindReadiness) -> String {
-    let label = match (v.kind, &v.target) {
+/// Installs the MDM starts authorise themselves with the bootstrap token on Apple silicon: a
+/// token problem blocks them (and only them).
+fn token_rule(acc: &mut Acc, b: &BootstrapAssessment) {
+    match b.judgement.status {
+        Status::Warning | Status::Failed => acc.blocked.push(BlockedBy {
+            check: BOOTSTRAP,
+            detail: format!(
+                "{}; a user with a secure token can still install it by hand",
+                b.problem
+                    .as_ref()
+                    .map(|p| p.describe())
+                    .unwrap_or_else(|| b.judgement.summary.clone())
+            ),
+        }),
+        Status::Unknown => acc.unknown_of(BOOTSTRAP, &b.judgement),
+        _ => {}
+    }
+}
+
+fn label(v: &KindReadiness) -> String {
+    match (v.kind, &v.target) {
         (ReadinessKind::DdmTarget, Some(t)) => format!("declared target {t}"),
         (ReadinessKind::DdmTarget, None) => "declared target".into(),
+        (ReadinessKind::MdmInitiated, Some(t)) => format!("MDM-initiated {t}"),
+        (ReadinessKind::MdmInitiated, None) => "MDM-initiated".into(),
+        (k, Some(t)) if v.by_hand => format!("{} {t} (by hand)", k.as_str()),
         (k, Some(t)) => format!("{} {t}", k.as_str()),
         (k, None) => k.as_str().to_string(),
-    };
-    match v.state {
-        ReadinessState::Blocked => format!(
-            "{label} blocked ({})",
-            v.blocked_by
-                .iter()
-                .map(|b| format!("{}: {}", b.check, b.detail))
-                .collect::<Vec<_>>()
-                .join("; ")
-        ),
-        other => format!("{label} {}", other.as_str()),
     }
+}
+
+fn listing(b: &[&BlockedBy]) -> String {
+    b.iter()
+        .map(|b| format!("{}: {}", b.check, b.detail))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The human lines: each reason once. A blocker every kind shares is said once for all; kinds
+/// with the same outcome share a line. One line per group, in report order.
+pub fn summary_lines(kinds: &[KindReadiness]) -> Vec<String> {
+    let common: Vec<&BlockedBy> = match kinds.first() {
+        Some(first) if kinds.len() > 1 => first
+            .blocked_by
+            .iter()
+            .filter(|b| kinds.iter().all(|k| k.blocked_by.contains(b)))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let mut lines = Vec::new();
+    if !common.is_empty() {
+        lines.push(format!("every kind blocked ({})", listing(&common)));
+    }
+    // (labels, outcome text) in first-seen order.
+    let mut groups: Vec<(Vec<String>, String)> = Vec::new();
+    for v in kinds {
+        let own: Vec<&BlockedBy> = v
+            .blocked_by
+            .iter()
+            .filter(|b| !common.contains(b))
+            .collect();
+        if v.state == ReadinessState::Blocked && own.is_empty() {
+            continue; // said by the common line
+        }
+        let outcome = match v.state {
+            ReadinessState::Blocked if common.is_empty() => format!("blocked ({})", listing(&own)),
+            ReadinessState::Blocked => format!("also blocked ({})", listing(&own)),
+            other => other.as_str().replace('_', " "),
+        };
+        match groups.iter_mut().find(|(_, o)| *o == outcome) {
+            Some((labels, _)) => labels.push(label(v)),
+            None => groups.push((vec![label(v)], outcome)),
+        }
+    }
+    for (labels, outcome) in groups {
+        lines.push(format!("{} {outcome}", labels.join(", ")));
+    }
+    lines
 }
 
 /// The verdicts, from the assessments already made.
@@ -260,27 +356,43 @@ pub fn assess(i: &Inputs<'_>) -> ReadinessAssessment {
             UpdateKind::Upgrade => pending.and_then(|p| p.os_upgrade_version.clone()),
             UpdateKind::Rsr => None,
         };
-        kinds.push(acc.verdict(rk, target));
+        kinds.push(offered(
+            acc.verdict(rk, target),
+            pending.is_some() && uk != UpdateKind::Rsr,
+        ));
+    }
+    let declared = i.ddm.declarations.as_ref().and_then(|d| d.target.as_ref());
+    // What the MDM would install: the declared target, else the pending update, else the
+    // pending upgrade.
+    let (mdm_kind, mdm_target) = match declared {
+        Some(t) => (t.kind.unwrap_or(UpdateKind::Update), Some(t.label())),
+        None => match pending {
+            Some(p) if p.os_update_version.is_some() => {
+                (UpdateKind::Update, p.os_update_version.clone())
+            }
+            Some(p) if p.os_upgrade_version.is_some() => {
+                (UpdateKind::Upgrade, p.os_upgrade_version.clone())
+            }
+            _ => (UpdateKind::Update, None),
+        },
+    };
+    // With a declaration active, the declared target below is what the MDM installs.
+    if declared.is_none() {
+        let mut acc = Acc::default();
+        kind_rules(&mut acc, i, mdm_kind);
+        token_rule(&mut acc, i.bootstrap);
+        kinds.push(offered(
+            acc.verdict(ReadinessKind::MdmInitiated, mdm_target),
+            pending.is_some(),
+        ));
     }
     // The declared target, when a declaration is active: the rules of its kind (enforced
     // installs have "the same requirements as a user-initiated update of the same type"), plus
     // the bootstrap token and a failed enforcement.
-    if let Some(t) = i.ddm.declarations.as_ref().and_then(|d| d.target.as_ref()) {
+    if let Some(t) = declared {
         let mut acc = Acc::default();
         kind_rules(&mut acc, i, t.kind.unwrap_or(UpdateKind::Update));
-        let b = i.bootstrap;
-        match b.judgement.status {
-            Status::Warning | Status::Failed => acc.blocked.push(BlockedBy {
-                check: BOOTSTRAP,
-                detail: b
-                    .problem
-                    .as_ref()
-                    .map(|p| p.describe())
-                    .unwrap_or_else(|| b.judgement.summary.clone()),
-            }),
-            Status::Unknown => acc.unknown_of(BOOTSTRAP, &b.judgement),
-            _ => {}
-        }
+        token_rule(&mut acc, i.bootstrap);
         if i.ddm.judgement.status == Status::Failed {
             acc.blocked.push(BlockedBy {
                 check: DDM,
@@ -291,9 +403,61 @@ pub fn assess(i: &Inputs<'_>) -> ReadinessAssessment {
                     .unwrap_or_else(|| i.ddm.judgement.summary.clone()),
             });
         }
-        kinds.push(acc.verdict(ReadinessKind::DdmTarget, Some(t.label())));
+        let failed = acc.blocked.iter().find(|b| b.check == DDM).cloned();
+        let target = acc.verdict(ReadinessKind::DdmTarget, Some(t.label()));
+        // The same version pending by hand must not read "ready" beside a blocked declared
+        // target: a failed install of it fails by hand too; a token problem only stops the MDM's
+        // own install, which the label then says.
+        for v in kinds.iter_mut().filter(|v| {
+            matches!(v.kind, ReadinessKind::Update | ReadinessKind::Upgrade)
+                && v.target.is_some()
+                && v.target == t.os_version
+        }) {
+            if let Some(f) = &failed {
+                v.blocked_by.push(f.clone());
+                v.state = ReadinessState::Blocked;
+            }
+            v.by_hand = target.state == ReadinessState::Blocked && v.state != target.state;
+        }
+        // A deferral hides the declared version from users until it is that many days old
+        // (the enforced install at the deadline is not deferred, Apple, *Managing software
+        // updates for IT*): while it is not pending, installing it by hand is blocked.
+        let kind = t.kind.unwrap_or(UpdateKind::Update);
+        let pending_versions: Vec<&str> = pending
+            .map(|p| {
+                p.pending
+                    .iter()
+                    .filter_map(|u| u.display_version.as_deref())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if let (Some(days), Some(version), Some(_)) = (
+            i.settings.deferral_days(kind),
+            t.os_version.as_deref(),
+            pending,
+        ) {
+            let by_hand = match kind {
+                UpdateKind::Upgrade => ReadinessKind::Upgrade,
+                _ => ReadinessKind::Update,
+            };
+            if !pending_versions.contains(&version) {
+                if let Some(v) = kinds.iter_mut().find(|v| v.kind == by_hand) {
+                    if v.target.is_none() {
+                        v.target = Some(version.to_string());
+                    }
+                    v.blocked_by.push(BlockedBy {
+                        check: SU_SETTINGS,
+                        detail: format!(
+                            "a managed deferral of {days} days hides {version} from users until {days} days after its release; the enforced install at the deadline is not deferred"
+                        ),
+                    });
+                    v.state = ReadinessState::Blocked;
+                }
+            }
+        }
+        kinds.push(target);
     }
-    let summary = kinds.iter().map(line).collect::<Vec<_>>().join("; ");
+    let summary = summary_lines(&kinds).join("; ");
     let status = if kinds.iter().any(|v| v.state == ReadinessState::Blocked) {
         Status::Warning
     } else if kinds.iter().any(|v| v.state == ReadinessState::Unknown) {
@@ -391,7 +555,7 @@ mod tests {
         let r = d.readiness().unwrap();
         assert_eq!(
             r.judgement.summary,
-            "update ready; upgrade ready; rsr ready"
+            "update, upgrade, rsr, MDM-initiated ready"
         );
         // pmset missing: battery unknown, so every kind is unknown with the probe named.
         let mut b = base();
@@ -473,5 +637,41 @@ mod tests {
             r.kind(ReadinessKind::Rsr).unwrap().state,
             ReadinessState::Ready
         );
+    }
+
+    #[test]
+    fn a_token_problem_blocks_mdm_initiated_installs_only() {
+        let b = with(
+            base(),
+            ok(
+                "mdmclient_qdi",
+                b"{ EACSPreflight = \"System is not on full security\"; }",
+            ),
+        );
+        let d = diagnose(&obs(b), &Config::default());
+        let r = d.readiness().unwrap();
+        for k in [
+            ReadinessKind::Update,
+            ReadinessKind::Upgrade,
+            ReadinessKind::Rsr,
+        ] {
+            assert_eq!(r.kind(k).unwrap().state, ReadinessState::Ready, "{k:?}");
+        }
+        let m = r.kind(ReadinessKind::MdmInitiated).unwrap();
+        assert_eq!(m.state, ReadinessState::Blocked);
+        assert_eq!(m.blocked_by[0].check, BOOTSTRAP);
+        assert!(m.blocked_by[0].detail.contains("by hand"), "{m:?}");
+        assert!(r.judgement.summary.contains("MDM-initiated blocked"));
+        // Unknown EACSPreflight on 13.3+: MDM-initiated installs are unknown, not ready.
+        let b = with(base(), ok("mdmclient_qdi", b"{ IsSupervised = 1; }"));
+        let d = diagnose(&obs(b), &Config::default());
+        let m = d
+            .readiness()
+            .unwrap()
+            .kind(ReadinessKind::MdmInitiated)
+            .unwrap()
+            .clone();
+        assert_eq!(m.state, ReadinessState::Unknown);
+        assert!(m.unknown[0].starts_with("bootstrap_token: "), "{m:?}");
     }
 }

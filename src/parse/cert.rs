@@ -22,6 +22,8 @@ pub struct CertInfo {
     pub not_after: DateTime<Utc>,
     /// Upper-case hex of the serial's DER bytes, no separators (`1001`).
     pub serial: String,
+    /// Upper-case hex SHA-1 of the DER certificate: the name `security find-identity` prints.
+    pub sha1: String,
 }
 
 const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
@@ -91,6 +93,13 @@ fn parse_block(block: &str) -> Result<CertInfo, String> {
             .iter()
             .map(|b| format!("{b:02X}"))
             .collect(),
+        sha1: {
+            use sha1::{Digest, Sha1};
+            Sha1::digest(&pem.contents)
+                .iter()
+                .map(|b| format!("{b:02X}"))
+                .collect()
+        },
     })
 }
 
@@ -187,6 +196,8 @@ mod tests {
             Some("mdm-identity-C02ZK1ABMD6M")
         );
         assert_eq!(c.issuer_common_name.as_deref(), Some("Example MDM CA"));
+        // `python3 -c 'hashlib.sha1(<DER>)'` of the same file, as find-identity prints it.
+        assert_eq!(c.sha1, "C5C24BD24B3B70071604AEEFC997E8E580A20818");
         assert_eq!(c.not_before, utc(2026, 1, 15, 12));
         assert_eq!(c.not_after, utc(2028, 1, 15, 12));
         assert_eq!(c.serial, "1001");

@@ -8,6 +8,7 @@ pub mod cert;
 pub mod ddm_state;
 pub mod ddm_status;
 pub mod diskutil;
+pub mod find_identity;
 pub mod launchctl;
 pub mod log_ndjson;
 pub mod log_patterns;
@@ -17,10 +18,12 @@ pub mod mdmclient_qdi;
 pub mod nextstep;
 pub mod pmset;
 pub mod profiles;
+pub mod softwareupdate_list;
 pub mod su_log;
 pub mod su_prefs;
 pub mod sw_vers;
 pub mod sysctl;
+pub mod update_settings;
 
 use std::fmt;
 

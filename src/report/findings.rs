@@ -21,6 +21,7 @@ use crate::checks::os_version::OsVersionAssessment;
 use crate::checks::push::PushAssessment;
 use crate::checks::readiness::ReadinessAssessment;
 use crate::checks::su_pending::PendingAssessment;
+use crate::checks::su_settings::SettingsAssessment;
 use crate::checks::{Assessment, Diagnosis, Judgement};
 
 /// Every finding of a diagnosis, in report order.
@@ -37,6 +38,7 @@ pub fn finding(a: &Assessment) -> Finding {
         Assessment::DaemonLiveness(a) => daemon_liveness(a),
         Assessment::OsVersion(a) => os_version(a),
         Assessment::Pending(a) => pending(a),
+        Assessment::Settings(a) => settings(a),
         Assessment::Ddm(a) => ddm(a),
         Assessment::Battery(a) => battery(a),
         Assessment::Disk(a) => disk(a),
@@ -90,6 +92,15 @@ pub fn enrollment(a: &EnrollmentAssessment) -> Map<String, Value> {
             f.put("profile_identifier", p.profile_identifier.clone())
                 .put("check_in_url", p.check_in_url.clone());
         }
+        f.put("supervised", e.supervised).put(
+            "management_status",
+            e.management_status.as_ref().map(|m| {
+                json!({
+                    "enrolled_via_dep": m.enrolled_via_dep,
+                    "user_approved_enrollment": m.user_approved_enrollment,
+                })
+            }),
+        );
     }
     f.0
 }
@@ -119,6 +130,12 @@ pub fn identity(a: &IdentityAssessment) -> Map<String, Value> {
         CertificateReading::Unknown => {}
     }
     f.put("identity_errors", d.identity_errors.map(|n| n as u64));
+    if let CertificateReading::Found { chosen, .. } = &d.certificate {
+        f.put("sha1", chosen.sha1.clone()).put(
+            "private_key",
+            d.private_key.as_ref().and_then(|k| k.as_bool()),
+        );
+    }
     f.0
 }
 
@@ -284,6 +301,31 @@ pub fn pending(a: &PendingAssessment) -> Map<String, Value> {
     f.0
 }
 
+pub fn settings(a: &SettingsAssessment) -> Map<String, Value> {
+    let mut f = Facts::default();
+    let automatic: Map<String, Value> = a
+        .automatic
+        .iter()
+        .map(|s| {
+            (
+                s.key.to_string(),
+                match s.value {
+                    Some((v, src)) => json!({"value": v, "source": src.as_str()}),
+                    None => Value::Null,
+                },
+            )
+        })
+        .collect();
+    f.put("default_catalog", a.default_catalog)
+        .put("beta_catalog", a.default_catalog.map(|d| !d))
+        .put("catalog_url", a.catalog_url.clone())
+        .put("automatic", Value::Object(automatic))
+        .put("deferrals_known", a.deferrals_known)
+        .put("update_deferral_days", a.minor_deferral_days)
+        .put("upgrade_deferral_days", a.major_deferral_days);
+    f.0
+}
+
 pub fn ddm(a: &DdmAssessment) -> Map<String, Value> {
     let mut f = Facts::default();
     f.put(
@@ -409,7 +451,18 @@ pub fn disk(a: &DiskAssessment) -> Map<String, Value> {
     f.put("free_bytes", s.free_bytes)
         .put("free_gb", s.free_gb())
         .put("free_source", s.free_source.label())
-        .put("download_size_known", false)
+        .put(
+            "download_size_known",
+            s.download_update.is_some() || s.download_upgrade.is_some(),
+        )
+        .put(
+            "download_update_bytes",
+            s.download_update.as_ref().map(|d| d.bytes),
+        )
+        .put(
+            "download_upgrade_bytes",
+            s.download_upgrade.as_ref().map(|d| d.bytes),
+        )
         .put("needed_update_bytes", s.needed_update_bytes)
         .put("needed_upgrade_bytes", s.needed_upgrade_bytes)
         .put("headroom_update_gb", s.headroom_update_gb)
@@ -421,6 +474,24 @@ pub fn disk(a: &DiskAssessment) -> Map<String, Value> {
             "available_for_important_usage_bytes",
             s.available_for_important_usage,
         );
+    if s.download_update.is_some() || s.download_upgrade.is_some() {
+        f.put("download_source", "softwareupdate --list --no-scan");
+    }
+    if !s.rejected.is_empty() {
+        f.put(
+            "rejected_sources",
+            s.rejected
+                .iter()
+                .map(|r| json!({"source": r.source.label(), "bytes": r.bytes, "reason": r.why}))
+                .collect::<Vec<_>>(),
+        );
+    }
+    if let Some((source, bytes)) = s.disagreeing {
+        f.put(
+            "disagreeing_source",
+            json!({"source": source.label(), "bytes": bytes}),
+        );
+    }
     if let Some((container, volume)) = s.diskutil {
         f.put("container_free_bytes", container)
             .put("volume_free_bytes", volume);
@@ -441,7 +512,10 @@ pub fn bootstrap(a: &BootstrapAssessment) -> Map<String, Value> {
             match &t.eacs_preflight {
                 None => {}
                 Some(EacsPreflight::Value(v)) => {
-                    f.put("eacs_preflight", v.clone());
+                    f.put("eacs_preflight", v.clone()).put(
+                        "eacs_preflight_state",
+                        crate::checks::bootstrap::EacsValue::of(v).as_str(),
+                    );
                 }
                 Some(EacsPreflight::NotReported | EacsPreflight::Absent) => {
                     f.put("eacs_preflight", Value::Null);
@@ -496,6 +570,7 @@ pub fn catalog(a: &CatalogAssessment) -> Map<String, Value> {
 pub fn readiness_section(a: &ReadinessAssessment) -> Readiness {
     Readiness {
         summary: a.judgement.summary.clone(),
+        lines: crate::checks::readiness::summary_lines(&a.kinds),
         kinds: a
             .kinds
             .iter()
@@ -560,6 +635,7 @@ mod tests {
                 "softwareupdate.daemon_liveness",
                 "os.version",
                 "softwareupdate.pending",
+                "softwareupdate.settings",
                 "softwareupdate.ddm",
                 "power.battery",
                 "disk.free_space",

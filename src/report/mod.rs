@@ -296,6 +296,10 @@ pub struct KindVerdict {
 pub struct Readiness {
     /// The human line: `update ready; upgrade blocked (...); rsr ready`.
     pub summary: String,
+    /// The same, one group of kinds per line (the text report prints them one per line when
+    /// the kinds differ).
+    #[serde(skip)]
+    pub lines: Vec<String>,
     #[serde(flatten)]
     pub kinds: BTreeMap<String, KindVerdict>,
 }
@@ -561,7 +565,14 @@ pub fn render_human(report: &Report, verbose: bool) -> String {
         out.push('\n');
     }
     if let Some(r) = &report.readiness {
-        out.push_str(&readiness_lines(&r.summary));
+        if r.lines.len() > 1 {
+            out.push_str("Readiness:\n");
+            for l in &r.lines {
+                out.push_str(&format!("  {}\n", printable(l, "    ")));
+            }
+        } else {
+            out.push_str(&readiness_lines(&r.summary));
+        }
     }
     out.push('\n');
     for f in report.findings_in_order() {

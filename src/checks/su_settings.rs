@@ -1,0 +1,322 @@
+//! `softwareupdate.settings`: settings that silently stop updates from reaching the user.
+//!
+//! - Catalog: `IsDefaultCatalog = 0` in mdmclient QueryDeviceInformation's `OSUpdateSettings`
+//!   means a beta/seed catalog (kolide/launcher testdata: a `10.14seed` CatalogURL beside
+//!   `IsDefaultCatalog = 0`): the Mac is offered betas.
+//! - Automatic updates: `AutomaticCheckEnabled`, `AutomaticDownload`,
+//!   `AutomaticallyInstallMacOSUpdates`, `CriticalUpdateInstall` of `com.apple.SoftwareUpdate`,
+//!   managed (`/Library/Managed Preferences`) over local; with checking off nothing new is found.
+//! - Deferrals (restrictions payload `com.apple.applicationaccess`, Apple's schema):
+//!   `forceDelayedSoftwareUpdates` with `enforcedSoftwareUpdateMinorOSDeferredInstallDelay` (else
+//!   `enforcedSoftwareUpdateDelay`, default 30 days) for updates, `forceDelayedMajorSoftwareUpdates`
+//!   with `enforcedSoftwareUpdateMajorOSDeferredInstallDelay` (else the same) for upgrades. A
+//!   deferral hides a release from users until it is that many days old; an enforced install at
+//!   its deadline is not deferred (Apple, *Managing software updates for IT*: "regardless of
+//!   configured deferrals").
+//!
+//! A managed file that does not exist means "not managed", not unknown.
+
+use super::{Evidence, Judgement, Status, UpdateKind};
+use crate::config::Config;
+use crate::observe::Observations;
+use crate::parse::update_settings::{PrefValues, AUTOMATIC_KEYS};
+use crate::parse::{Fact, Fault};
+use crate::probes;
+
+/// Apple's default deferral when the delay key is absent.
+pub const DEFAULT_DEFERRAL_DAYS: i64 = 30;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SettingSource {
+    Managed,
+    Local,
+}
+
+impl SettingSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SettingSource::Managed => "managed",
+            SettingSource::Local => "local",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AutomaticSetting {
+    pub key: &'static str,
+    /// `None`: set nowhere (macOS's default applies).
+    pub value: Option<(bool, SettingSource)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SettingsAssessment {
+    pub judgement: Judgement,
+    /// `IsDefaultCatalog`; `None` when mdmclient did not say.
+    pub default_catalog: Option<bool>,
+    pub catalog_url: Option<String>,
+    pub automatic: Vec<AutomaticSetting>,
+    /// Days a minor update / a major upgrade is hidden after release; `None` when not deferred.
+    pub minor_deferral_days: Option<i64>,
+    pub major_deferral_days: Option<i64>,
+    /// `false` when the restrictions could not be read (not merely absent).
+    pub deferrals_known: bool,
+}
+
+impl SettingsAssessment {
+    pub fn deferral_days(&self, kind: UpdateKind) -> Option<i64> {
+        match kind {
+            UpdateKind::Upgrade => self.major_deferral_days,
+            _ => self.minor_deferral_days,
+        }
+    }
+}
+
+/// `Ok(None)` for a file that does not exist.
+fn optional(f: &Fact<PrefValues>) -> Result<Option<&PrefValues>, String> {
+    match f {
+        Ok(p) => Ok(Some(p)),
+        Err(u) if u.fault == Fault::Missing => Ok(None),
+        Err(u) => Err(u.to_string()),
+    }
+}
+
+pub fn assess(obs: &Observations, _cfg: &Config) -> SettingsAssessment {
+    let mut j = Judgement::new(Status::Ok, "");
+    let mut problems: Vec<String> = Vec::new();
+    let mut unknowns: Vec<String> = Vec::new();
+
+    let qdi = obs.device_info.as_ref().ok();
+    let default_catalog = qdi
+        .and_then(|d| d.get("IsDefaultCatalog"))
+        .map(|v| v.trim() != "0");
+    let catalog_url = qdi.and_then(|d| d.get("CatalogURL")).map(str::to_string);
+    match (default_catalog, &obs.device_info) {
+        (Some(false), _) => {
+            problems.push("a beta/seed catalog is set (IsDefaultCatalog = 0): this Mac is offered beta releases".into());
+            j.evidence.push(Evidence::line(
+                probes::MDMCLIENT_QDI,
+                format!(
+                    "IsDefaultCatalog = 0{}",
+                    catalog_url
+                        .as_deref()
+                        .map(|u| format!(", CatalogURL = {u}"))
+                        .unwrap_or_default()
+                ),
+            ));
+        }
+        (Some(true), _) => j.evidence.push(Evidence::line(
+            probes::MDMCLIENT_QDI,
+            "IsDefaultCatalog = 1",
+        )),
+        (None, Err(u)) => unknowns.push(format!("catalog unknown: {u}")),
+        (None, Ok(_)) => {}
+    }
+
+    let managed = optional(&obs.managed_su_settings);
+    // The local preferences file exists on every Mac: absent is unknown, not "not set".
+    let local: Result<Option<&PrefValues>, String> = match &obs.local_su_settings {
+        Ok(p) => Ok(Some(p)),
+        Err(u) => Err(u.to_string()),
+    };
+    for (probe, r) in [
+        (probes::MANAGED_SU_PREFS, &managed),
+        (probes::SU_PREFS, &local),
+    ] {
+        match r {
+            Err(e) => {
+                unknowns.push(e.clone());
+                j.evidence
+                    .push(Evidence::line(probe, format!("settings unknown: {e}")));
+            }
+            Ok(None) if probe == probes::MANAGED_SU_PREFS => j.evidence.push(Evidence::line(
+                probe,
+                "not managed (no managed SoftwareUpdate preferences)",
+            )),
+            Ok(_) => {}
+        }
+    }
+    let automatic: Vec<AutomaticSetting> = AUTOMATIC_KEYS
+        .iter()
+        .map(|key| {
+            let m = managed.clone().ok().flatten().and_then(|p| p.bool(key));
+            let l = local.clone().ok().flatten().and_then(|p| p.bool(key));
+            let value = match (m, l) {
+                (Some(v), _) => Some((v, SettingSource::Managed)),
+                (None, Some(v)) => Some((v, SettingSource::Local)),
+                _ => None,
+            };
+            AutomaticSetting { key, value }
+        })
+        .collect();
+    for a in &automatic {
+        if let Some((v, src)) = a.value {
+            let probe = match src {
+                SettingSource::Managed => probes::MANAGED_SU_PREFS,
+                SettingSource::Local => probes::SU_PREFS,
+            };
+            j.evidence.push(Evidence::line(
+                probe,
+                format!("{} = {} ({})", a.key, u8::from(v), src.as_str()),
+            ));
+        }
+    }
+    if automatic
+        .iter()
+        .any(|a| a.key == "AutomaticCheckEnabled" && matches!(a.value, Some((false, _))))
+    {
+        problems.push(
+            "automatic checking is off (AutomaticCheckEnabled = 0): new updates are not found by themselves".into(),
+        );
+    }
+
+    let restrictions = optional(&obs.managed_restrictions);
+    let (mut minor, mut major) = (None, None);
+    match &restrictions {
+        Ok(Some(r)) => {
+            let fallback = r.int("enforcedSoftwareUpdateDelay");
+            if r.bool("forceDelayedSoftwareUpdates") == Some(true) {
+                minor = Some(
+                    r.int("enforcedSoftwareUpdateMinorOSDeferredInstallDelay")
+                        .or(fallback)
+                        .unwrap_or(DEFAULT_DEFERRAL_DAYS),
+                );
+            }
+            if r.bool("forceDelayedMajorSoftwareUpdates") == Some(true) {
+                major = Some(
+                    r.int("enforcedSoftwareUpdateMajorOSDeferredInstallDelay")
+                        .or(fallback)
+                        .unwrap_or(DEFAULT_DEFERRAL_DAYS),
+                );
+            }
+            for (what, days) in [("updates", minor), ("upgrades", major)] {
+                if let Some(d) = days {
+                    problems.push(format!("{what} are deferred {d} days after release"));
+                }
+            }
+            j.evidence.push(Evidence::line(
+                probes::MANAGED_RESTRICTIONS,
+                format!(
+                    "forceDelayedSoftwareUpdates {}, forceDelayedMajorSoftwareUpdates {}",
+                    minor.map_or("off".to_string(), |d| format!("{d} days")),
+                    major.map_or("off".to_string(), |d| format!("{d} days"))
+                ),
+            ));
+        }
+        Ok(None) => j.evidence.push(Evidence::line(
+            probes::MANAGED_RESTRICTIONS,
+            "not managed (no restrictions payload): no deferral",
+        )),
+        Err(e) => {
+            unknowns.push(format!("deferrals unknown: {e}"));
+            j.evidence.push(Evidence::line(
+                probes::MANAGED_RESTRICTIONS,
+                format!("deferrals unknown: {e}"),
+            ));
+        }
+    }
+
+    // Neither mdmclient nor the local preferences answered, and nothing managed says anything.
+    let nothing_known = obs.device_info.is_err()
+        && local.is_err()
+        && automatic.iter().all(|a| a.value.is_none())
+        && minor.is_none()
+        && major.is_none();
+    if nothing_known {
+        let mut u = Judgement::unknown(unknowns.join("; "));
+        u.evidence = j.evidence;
+        j = u;
+    } else if problems.is_empty() {
+        j.summary = "default catalog, no deferral, automatic checking not turned off".into();
+        if !unknowns.is_empty() {
+            j.summary.push_str(&format!(" ({})", unknowns.join("; ")));
+        }
+    } else {
+        j.status = Status::Warning;
+        j.summary = problems.join("; ");
+        j.remediation = Some("check the software-update settings your MDM sends: remove the beta/seed catalog (`sudo softwareupdate --clear-catalog`, or the beta enrollment in the MDM), shorten or remove the deferral in the restrictions payload, and turn automatic checking back on".into());
+    }
+    SettingsAssessment {
+        judgement: j,
+        default_catalog,
+        catalog_url,
+        automatic,
+        minor_deferral_days: minor,
+        major_deferral_days: major,
+        deferrals_known: restrictions.is_ok(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::readiness::support::*;
+
+    const DEFER_90: &[u8] = br#"<?xml version="1.0" encoding="UTF-8"?>
+<plist version="1.0"><dict>
+<key>forceDelayedSoftwareUpdates</key><true/>
+<key>enforcedSoftwareUpdateMinorOSDeferredInstallDelay</key><integer>90</integer>
+<key>forceDelayedMajorSoftwareUpdates</key><true/>
+</dict></plist>"#;
+
+    #[test]
+    fn deferrals_from_the_restrictions_payload() {
+        // Constructed with the restrictions payload's keys (Apple's schema).
+        let a = assess(
+            &obs(with(base(), ok("managed_restrictions", DEFER_90))),
+            &Config::default(),
+        );
+        assert_eq!(a.minor_deferral_days, Some(90));
+        assert_eq!(a.major_deferral_days, Some(DEFAULT_DEFERRAL_DAYS));
+        assert_eq!(a.judgement.status, Status::Warning);
+        assert!(a.judgement.summary.contains("updates are deferred 90 days"));
+        // Absent file: not managed, not unknown.
+        let a = assess(&obs(base()), &Config::default());
+        assert_eq!(a.minor_deferral_days, None);
+        assert!(a.deferrals_known);
+    }
+
+    #[test]
+    fn the_seed_catalog_of_the_real_mdmclient_sample_is_reported() {
+        let a = assess(
+            &obs(with(
+                base(),
+                ok(
+                    "mdmclient_qdi",
+                    include_bytes!("../../tests/fixtures/samples/mdmclient_QueryDeviceInformation__seed_catalog_IsDefaultCatalog0__macos10.14.6__kolide.txt"),
+                ),
+            )),
+            &Config::default(),
+        );
+        assert_eq!(a.default_catalog, Some(false));
+        assert!(a.catalog_url.unwrap().contains("10.14seed"));
+        assert_eq!(a.judgement.status, Status::Warning);
+        let a = assess(
+            &obs(with(
+                base(),
+                ok(
+                    "mdmclient_qdi",
+                    include_bytes!("../../tests/fixtures/samples/mdmclient_QueryDeviceInformation__with_header_agent_response__macos13.3.1__kolide.txt"),
+                ),
+            )),
+            &Config::default(),
+        );
+        assert_eq!(a.default_catalog, Some(true));
+        assert_eq!(a.judgement.status, Status::Ok);
+    }
+
+    #[test]
+    fn managed_automatic_settings_win_over_local() {
+        let managed = br#"<plist version="1.0"><dict><key>AutomaticCheckEnabled</key><false/></dict></plist>"#;
+        let a = assess(
+            &obs(with(base(), ok("managed_su_prefs", managed))),
+            &Config::default(),
+        );
+        let check = a
+            .automatic
+            .iter()
+            .find(|s| s.key == "AutomaticCheckEnabled")
+            .unwrap();
+        assert_eq!(check.value, Some((false, SettingSource::Managed)));
+        assert!(a.judgement.summary.contains("automatic checking is off"));
+    }
+}
