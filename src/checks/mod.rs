@@ -225,6 +225,7 @@ pub enum Assessment {
     Bootstrap(bootstrap::BootstrapAssessment),
     Readiness(readiness::ReadinessAssessment),
     Catalog(crate::catalog::CatalogAssessment),
+    Compliance(crate::catalog::ComplianceAssessment),
 }
 
 impl Assessment {
@@ -244,6 +245,7 @@ impl Assessment {
             Assessment::Bootstrap(_) => BOOTSTRAP,
             Assessment::Readiness(_) => READINESS,
             Assessment::Catalog(_) => crate::catalog::CATALOG,
+            Assessment::Compliance(_) => crate::catalog::COMPLIANCE,
         }
     }
 
@@ -262,6 +264,7 @@ impl Assessment {
             Assessment::Bootstrap(a) => &a.judgement,
             Assessment::Readiness(a) => &a.judgement,
             Assessment::Catalog(a) => &a.judgement,
+            Assessment::Compliance(a) => &a.judgement,
         }
     }
 }
