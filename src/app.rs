@@ -201,7 +201,7 @@ pub fn catalog_assessments(
     match crate::catalog::parse(&bytes) {
         Ok(c) => vec![
             Assessment::Catalog(crate::catalog::assess(obs, &c, &shown)),
-            Assessment::Compliance(crate::catalog::comply(obs, &c, &shown, cfg)),
+            Assessment::Compliance(crate::catalog::assess_compliance(obs, &c, &shown, cfg)),
         ],
         Err(e) => unknown(format!("{shown}: {e}")),
     }

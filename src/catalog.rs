@@ -357,7 +357,7 @@ fn posted(r: &Release) -> Option<chrono::DateTime<chrono::Utc>> {
 /// (macadmins/nudge, `requiredInstallationDate` guidance); SOFA lists the CVEs per release and
 /// which were actively exploited. A Mac behind within the deadlines is a warning, past them
 /// failed; never ok while a security release of its major is missing.
-pub fn comply(
+pub fn assess_compliance(
     obs: &Observations,
     c: &Catalog,
     source: &str,
@@ -571,7 +571,7 @@ mod tests {
             obs(with(base(), ok("sw_vers", text.as_bytes())))
         };
         // Up to date for its major (26 is offered as an upgrade): ok, never "behind".
-        let a = comply(&on("15.7.9", "24G700"), &feed, "feed", &cfg);
+        let a = assess_compliance(&on("15.7.9", "24G700"), &feed, "feed", &cfg);
         assert_eq!(a.judgement.status, Status::Ok, "{}", a.judgement.summary);
         let f = a.found.unwrap();
         assert_eq!(f.releases_behind, 0);
@@ -582,11 +582,11 @@ mod tests {
             compliance_days: 365,
             ..cfg.clone()
         };
-        let a = comply(&on("15.7.8", "24G600"), &feed, "feed", &lenient);
+        let a = assess_compliance(&on("15.7.8", "24G600"), &feed, "feed", &lenient);
         assert_eq!(a.judgement.status, Status::Warning);
         assert_eq!(a.found.unwrap().releases_behind, 1);
         // The same Mac with Nudge's 14 days: the exploited CVE fixed in 15.7.9 fails it.
-        let a = comply(&on("15.7.8", "24G600"), &feed, "feed", &cfg);
+        let a = assess_compliance(&on("15.7.8", "24G600"), &feed, "feed", &cfg);
         assert_eq!(a.judgement.status, Status::Failed);
         assert!(a.judgement.summary.contains("actively exploited"));
     }
