@@ -206,23 +206,38 @@ pub fn emit(report: &Report, json: bool, verbose: bool) {
     let _ = out.flush();
 }
 
-/// `--catalog FILE`: the admin's downloaded GDMF/SOFA JSON (read here, parsed and checked purely).
-pub fn catalog_assessment(
+/// `--catalog FILE`: the admin's downloaded GDMF/SOFA JSON (read here, parsed and checked
+/// purely): the newer releases, and compliance against them.
+pub fn catalog_assessments(
     path: &std::path::Path,
     obs: &Observations,
-) -> crate::catalog::CatalogAssessment {
-    use crate::catalog::CatalogAssessment;
+    cfg: &Config,
+) -> Vec<checks::Assessment> {
+    use crate::catalog::{CatalogAssessment, ComplianceAssessment};
+    use checks::{Assessment, Judgement};
     use std::io::Read;
     let shown = path.display().to_string();
+    let unknown = |why: String| {
+        vec![
+            Assessment::Catalog(CatalogAssessment::unknown(why.clone())),
+            Assessment::Compliance(ComplianceAssessment {
+                judgement: Judgement::unknown(why),
+                found: None,
+            }),
+        ]
+    };
     let mut bytes = Vec::new();
     let read =
         std::fs::File::open(path).and_then(|f| f.take(64 * 1024 * 1024).read_to_end(&mut bytes));
     if let Err(e) = read {
-        return CatalogAssessment::unknown(format!("cannot read {shown}: {e}"));
+        return unknown(format!("cannot read {shown}: {e}"));
     }
     match crate::catalog::parse(&bytes) {
-        Ok(c) => crate::catalog::assess(obs, &c, &shown),
-        Err(e) => CatalogAssessment::unknown(format!("{shown}: {e}")),
+        Ok(c) => vec![
+            Assessment::Catalog(crate::catalog::assess(obs, &c, &shown)),
+            Assessment::Compliance(crate::catalog::assess_compliance(obs, &c, &shown, cfg)),
+        ],
+        Err(e) => unknown(format!("{shown}: {e}")),
     }
 }
 
@@ -239,7 +254,7 @@ async fn diagnose(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Lo
     let (obs, mut diag) = observe_and_diagnose(sys, cfg).await;
     if let Some(path) = &cli.catalog {
         diag.assessments
-            .push(checks::Assessment::Catalog(catalog_assessment(path, &obs)));
+            .extend(catalog_assessments(path, &obs, cfg));
     }
     let mut report = build_report(&obs, &diag, "diagnose", sys.describe());
     report.config = loaded.section();

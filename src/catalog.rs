@@ -21,6 +21,7 @@ use crate::observe::Observations;
 use crate::parse::sw_vers::compare_versions;
 
 pub const CATALOG: &str = "softwareupdate.catalog";
+pub const COMPLIANCE: &str = "softwareupdate.compliance";
 
 const BOARD_IDS: &str = include_str!("catalog_board_ids.json");
 
@@ -35,6 +36,9 @@ pub struct Release {
     pub devices: Vec<String>,
     /// The list it came from: PublicAssetSets, AssetSets, PublicRapidSecurityResponses, ...
     pub list: String,
+    /// SOFA: the CVEs this release fixes, and those Apple says were actively exploited.
+    pub cves: Vec<String>,
+    pub exploited: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -44,6 +48,8 @@ pub struct Catalog {
     pub releases: Vec<Release>,
     /// SOFA: model identifier -> supported major versions.
     pub model_majors: BTreeMap<String, Vec<u32>>,
+    /// SOFA v2 `LastCheck`: when the feed was built (RFC 3339).
+    pub last_check: Option<String>,
 }
 
 fn s(v: &Value, k: &str) -> Option<String> {
@@ -94,6 +100,8 @@ pub fn parse(bytes: &[u8]) -> Result<Catalog, String> {
                         })
                         .unwrap_or_default(),
                     list: list.into(),
+                    cves: Vec::new(),
+                    exploited: Vec::new(),
                 });
             }
         }
@@ -102,6 +110,7 @@ pub fn parse(bytes: &[u8]) -> Result<Catalog, String> {
     if let Some(osv) = v.get("OSVersions").and_then(Value::as_array) {
         let mut c = Catalog {
             format: "sofa".into(),
+            last_check: s(&v, "LastCheck"),
             ..Catalog::default()
         };
         for os in osv {
@@ -115,6 +124,22 @@ pub fn parse(bytes: &[u8]) -> Result<Catalog, String> {
                 let Some(version) = s(r, "ProductVersion") else {
                     continue;
                 };
+                // v1: {"CVE-...": true when exploited}; v2: {"CVE-...": {}}; both also list
+                // ActivelyExploitedCVEs.
+                let cves = r
+                    .get("CVEs")
+                    .and_then(Value::as_object)
+                    .map(|m| m.keys().cloned().collect())
+                    .unwrap_or_default();
+                let exploited = r
+                    .get("ActivelyExploitedCVEs")
+                    .and_then(Value::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|x| x.as_str().map(str::to_string))
+                            .collect()
+                    })
+                    .unwrap_or_default();
                 c.releases.push(Release {
                     version,
                     build: s(r, "Build").unwrap_or_default(),
@@ -122,6 +147,8 @@ pub fn parse(bytes: &[u8]) -> Result<Catalog, String> {
                     posting_date: s(r, "ReleaseDate"),
                     devices: Vec::new(),
                     list: "SecurityReleases".into(),
+                    cves,
+                    exploited,
                 });
             }
         }
@@ -282,6 +309,209 @@ pub fn assess(obs: &Observations, c: &Catalog, source: &str) -> CatalogAssessmen
     }
 }
 
+/// How far this Mac is behind the feed, and whether that breaks the deadlines.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ComplianceAssessment {
+    pub judgement: Judgement,
+    /// `None` when the feed or this Mac's version or model is unknown.
+    pub found: Option<Compliance>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Compliance {
+    pub running: String,
+    /// Newest release of the running major version (the running one when up to date).
+    pub newest_for_major: String,
+    /// Newest release of the newest major this model supports, when newer than the running one.
+    pub newest_major: Option<String>,
+    /// Security releases of the running major newer than the running version.
+    pub releases_behind: usize,
+    /// Days since the oldest missing release was published.
+    pub days_behind: Option<i64>,
+    pub missing_cves: Vec<String>,
+    pub missing_exploited_cves: Vec<String>,
+    /// Days since the oldest missing release that fixes an actively exploited CVE.
+    pub exploited_days: Option<i64>,
+    /// The feed's own age in days (SOFA v2 `LastCheck`), when it says.
+    pub feed_age_days: Option<i64>,
+    pub exploited_deadline_days: u32,
+    pub deadline_days: u32,
+}
+
+fn posted(r: &Release) -> Option<chrono::DateTime<chrono::Utc>> {
+    let p = r.posting_date.as_deref()?;
+    chrono::DateTime::parse_from_rfc3339(p)
+        .map(|d| d.with_timezone(&chrono::Utc))
+        .ok()
+        .or_else(|| {
+            chrono::NaiveDate::parse_from_str(p, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|d| d.and_utc())
+        })
+}
+
+/// `softwareupdate.compliance`: the running version against the feed. Deadlines are
+/// `Config::compliance_exploited_days` (14) for releases fixing actively exploited CVEs and
+/// `Config::compliance_days` (21) for other security releases, Nudge's defaults
+/// (macadmins/nudge, `requiredInstallationDate` guidance); SOFA lists the CVEs per release and
+/// which were actively exploited. A Mac behind within the deadlines is a warning, past them
+/// failed; never ok while a security release of its major is missing.
+pub fn assess_compliance(
+    obs: &Observations,
+    c: &Catalog,
+    source: &str,
+    cfg: &crate::config::Config,
+) -> ComplianceAssessment {
+    let unknown = |why: String| ComplianceAssessment {
+        judgement: Judgement::unknown(why),
+        found: None,
+    };
+    let (v, model) = match (&obs.sw_vers, &obs.hw_model) {
+        (Ok(v), Ok(m)) => (v, m),
+        (Err(u), _) | (_, Err(u)) => return unknown(u.to_string()),
+    };
+    let newer = match newer_for(c, model, &v.product_version) {
+        Ok(n) => n,
+        Err(e) => return unknown(format!("{source}: {e}")),
+    };
+    let now = obs.now.with_timezone(&chrono::Utc);
+    let major_of = |ver: &str| crate::parse::sw_vers::version_parts(ver).first().copied();
+    let running_major = major_of(&v.product_version);
+    // Same major, newest first; RSR-style entries with an extra are counted with their base.
+    let missing: Vec<&Release> = newer
+        .iter()
+        .filter(|r| major_of(&r.version) == running_major)
+        .collect();
+    let newest_major = newer
+        .first()
+        .filter(|r| major_of(&r.version) > running_major)
+        .map(|r| r.version.clone());
+    let days_since = |r: &Release| posted(r).map(|d| (now - d).num_days());
+    let days_behind = missing.iter().filter_map(|r| days_since(r)).max();
+    let mut cves: Vec<String> = missing.iter().flat_map(|r| r.cves.clone()).collect();
+    cves.sort();
+    cves.dedup();
+    let mut exploited: Vec<String> = missing.iter().flat_map(|r| r.exploited.clone()).collect();
+    exploited.sort();
+    exploited.dedup();
+    let exploited_days = missing
+        .iter()
+        .filter(|r| !r.exploited.is_empty())
+        .filter_map(|r| days_since(r))
+        .max();
+    let feed_age_days = c
+        .last_check
+        .as_deref()
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| (now - t.with_timezone(&chrono::Utc)).num_days());
+    let found = Compliance {
+        running: v.full_version(),
+        newest_for_major: missing
+            .first()
+            .map(|r| r.version.clone())
+            .unwrap_or_else(|| v.product_version.clone()),
+        newest_major,
+        releases_behind: missing.len(),
+        days_behind,
+        missing_cves: cves,
+        missing_exploited_cves: exploited,
+        exploited_days,
+        feed_age_days,
+        exploited_deadline_days: cfg.compliance_exploited_days,
+        deadline_days: cfg.compliance_days,
+    };
+    let age = match feed_age_days {
+        Some(d) => format!("feed is {d} days old"),
+        None => "feed age unknown".to_string(),
+    };
+    let past_exploited = exploited_days.filter(|d| *d > i64::from(cfg.compliance_exploited_days));
+    let past = days_behind.filter(|d| *d > i64::from(cfg.compliance_days));
+    let behind = if found.releases_behind == 0 {
+        format!(
+            "macOS {} is the newest {} release in the {} feed",
+            found.running,
+            running_major.map_or("?".to_string(), |m| m.to_string()),
+            c.format
+        )
+    } else {
+        format!(
+            "macOS {} is {} release(s) behind {} (first missing release {} days old){}",
+            found.running,
+            found.releases_behind,
+            found.newest_for_major,
+            days_behind.map_or("?".to_string(), |d| d.to_string()),
+            if found.missing_cves.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; missing fixes for {} CVE(s), {} actively exploited",
+                    found.missing_cves.len(),
+                    found.missing_exploited_cves.len()
+                )
+            }
+        )
+    };
+    let upgrade = found
+        .newest_major
+        .as_deref()
+        .map(|n| format!("; {n} is available as an upgrade"))
+        .unwrap_or_default();
+    let (status, verdict) = match (found.releases_behind, past_exploited, past) {
+        (0, _, _) => (Status::Ok, String::new()),
+        (_, Some(d), _) => (
+            Status::Failed,
+            format!(
+                ": out of compliance, an actively exploited CVE has had a fix for {d} days (deadline {})",
+                cfg.compliance_exploited_days
+            ),
+        ),
+        (_, None, Some(d)) => (
+            Status::Failed,
+            format!(
+                ": out of compliance, a security release has been missing for {d} days (deadline {})",
+                cfg.compliance_days
+            ),
+        ),
+        _ => (Status::Warning, ": within the deadlines".to_string()),
+    };
+    let mut j = Judgement::new(status, format!("{behind}{verdict}{upgrade} ({age})")).evidence(
+        Evidence::line(
+            "catalog",
+            format!(
+                "{source} ({} format, {} macOS releases)",
+                c.format,
+                c.releases.len()
+            ),
+        ),
+    );
+    for r in missing.iter().take(5) {
+        j = j.evidence(Evidence::line(
+            "catalog",
+            format!(
+                "missing {} released {}{}",
+                r.version,
+                r.posting_date.as_deref().unwrap_or("?"),
+                if r.exploited.is_empty() {
+                    String::new()
+                } else {
+                    format!(", fixes actively exploited {}", r.exploited.join(", "))
+                }
+            ),
+        ));
+    }
+    if status != Status::Ok {
+        j = j.remediation(format!(
+            "install macOS {} (System Settings > General > Software Update), or have the MDM enforce it with a deadline",
+            found.newest_for_major
+        ));
+    }
+    ComplianceAssessment {
+        judgement: j,
+        found: Some(found),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -327,5 +557,37 @@ mod tests {
         }
         assert!(parse(b"{}").is_err());
         assert!(parse(b"not json").is_err());
+    }
+
+    #[test]
+    fn compliance_ok_when_current_warning_within_deadlines_failed_past_them() {
+        use crate::checks::readiness::support::{base, obs, ok, with};
+        use crate::checks::Status;
+        let feed = parse(&sample("sofa_macos_data_feed__v2__2026-08-22.json")).unwrap();
+        let cfg = crate::config::Config::default();
+        let on = |ver: &str, build: &str| {
+            let text =
+                format!("ProductName:\tmacOS\nProductVersion:\t{ver}\nBuildVersion:\t{build}\n");
+            obs(with(base(), ok("sw_vers", text.as_bytes())))
+        };
+        // Up to date for its major (26 is offered as an upgrade): ok, never "behind".
+        let a = assess_compliance(&on("15.7.9", "24G700"), &feed, "feed", &cfg);
+        assert_eq!(a.judgement.status, Status::Ok, "{}", a.judgement.summary);
+        let f = a.found.unwrap();
+        assert_eq!(f.releases_behind, 0);
+        assert_eq!(f.newest_major.as_deref(), Some("26.6.2"));
+        // One release behind, with generous deadlines: a warning, not ok.
+        let lenient = crate::config::Config {
+            compliance_exploited_days: 365,
+            compliance_days: 365,
+            ..cfg.clone()
+        };
+        let a = assess_compliance(&on("15.7.8", "24G600"), &feed, "feed", &lenient);
+        assert_eq!(a.judgement.status, Status::Warning);
+        assert_eq!(a.found.unwrap().releases_behind, 1);
+        // The same Mac with Nudge's 14 days: the exploited CVE fixed in 15.7.9 fails it.
+        let a = assess_compliance(&on("15.7.8", "24G600"), &feed, "feed", &cfg);
+        assert_eq!(a.judgement.status, Status::Failed);
+        assert!(a.judgement.summary.contains("actively exploited"));
     }
 }

@@ -100,6 +100,11 @@ pub struct Config {
     /// Two plausible free-space figures further apart than this factor are both reported and
     /// the smaller one decides.
     pub disk_source_max_ratio: u32,
+    /// Days a release fixing an actively exploited CVE may be missing before compliance fails
+    /// (Nudge's default: 14).
+    pub compliance_exploited_days: u32,
+    /// Days any other security release may be missing (Nudge's default: 21).
+    pub compliance_days: u32,
     /// Days without a successful Software Update scan before a warning.
     pub su_scan_stale_days: u32,
     /// Minimum battery % per update kind on Apple silicon (Apple's table, seed 001: 20/50/10).
@@ -129,6 +134,8 @@ impl Default for Config {
             disk_headroom_update_gb: 15,
             disk_headroom_upgrade_gb: 25,
             disk_source_max_ratio: 4,
+            compliance_exploited_days: 14,
+            compliance_days: 21,
             su_scan_stale_days: 7,
             battery_apple_silicon: BatteryThresholds::APPLE_SILICON,
             battery_intel: BatteryThresholds::INTEL,
@@ -219,6 +226,16 @@ pub const KEYS: &[KeySpec] = &[
         key: "DiskHeadroomUpgradeGB",
         kind: Kind::Int { min: 0, max: 500 },
         help: "Free space (GB) needed on top of the download for a major upgrade (SUPER: 25).",
+    },
+    KeySpec {
+        key: "ComplianceExploitedDays",
+        kind: Kind::Int { min: 1, max: 365 },
+        help: "With --catalog: days a release fixing an actively exploited CVE may be missing before softwareupdate.compliance fails (Nudge: 14).",
+    },
+    KeySpec {
+        key: "ComplianceDays",
+        kind: Kind::Int { min: 1, max: 365 },
+        help: "With --catalog: days any other security release may be missing before softwareupdate.compliance fails (Nudge: 21).",
     },
     KeySpec {
         key: "DiskSourceMaxRatio",
@@ -377,6 +394,8 @@ pub fn leaf_values(cfg: &Config) -> Vec<(String, Value)> {
             "DiskHeadroomUpdateGB" => out.push((k, json!(cfg.disk_headroom_update_gb))),
             "DiskHeadroomUpgradeGB" => out.push((k, json!(cfg.disk_headroom_upgrade_gb))),
             "DiskSourceMaxRatio" => out.push((k, json!(cfg.disk_source_max_ratio))),
+            "ComplianceExploitedDays" => out.push((k, json!(cfg.compliance_exploited_days))),
+            "ComplianceDays" => out.push((k, json!(cfg.compliance_days))),
             "BatteryThresholds" => {
                 for arch in BATTERY_ARCHES {
                     for kind in BATTERY_KINDS {
@@ -733,6 +752,8 @@ fn apply_key(cfg: &mut Config, spec: &KeySpec, v: &plist::Value) -> Result<(), S
         "DiskHeadroomUpdateGB" => cfg.disk_headroom_update_gb = int(v)? as u64,
         "DiskHeadroomUpgradeGB" => cfg.disk_headroom_upgrade_gb = int(v)? as u64,
         "DiskSourceMaxRatio" => cfg.disk_source_max_ratio = int(v)? as u32,
+        "ComplianceExploitedDays" => cfg.compliance_exploited_days = int(v)? as u32,
+        "ComplianceDays" => cfg.compliance_days = int(v)? as u32,
         "ProbeTimeoutSeconds" => cfg.probe_timeout_secs = int(v)? as u64,
         "LogTimeoutSeconds" => cfg.log_timeout_secs = int(v)? as u64,
         "LogMaxMB" => cfg.log_max_bytes = int(v)? as u64 * MIB,

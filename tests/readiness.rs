@@ -486,3 +486,53 @@ fn a_beta_catalog_is_reported() {
         "managed"
     );
 }
+
+fn with_catalog(capture_name: &str, feed: &str) -> Value {
+    let feed = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/samples")
+        .join(feed);
+    let out = Command::new(env!("CARGO_BIN_EXE_mdmwatch"))
+        .args(["diagnose", "--json", "--replay"])
+        .arg(capture(capture_name))
+        .arg("--catalog")
+        .arg(&feed)
+        .output()
+        .expect("run mdmwatch");
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn a_mac_far_behind_a_sofa_feed_with_an_actively_exploited_cve_is_out_of_compliance() {
+    // macOS 15.1 on Mac14,3, captured 2026-11-20, against SOFA's feed of 2026-08-22.
+    let r = with_catalog(
+        "readiness-desktop",
+        "sofa_macos_data_feed__v2__2026-08-22.json",
+    );
+    let c = &r["checks"]["softwareupdate.compliance"];
+    assert_eq!(c["status"], "failed", "{c}");
+    assert_eq!(c["facts"]["newest_for_major"], "15.7.9");
+    assert_eq!(c["facts"]["newest_major"], "26.6.2");
+    assert!(c["facts"]["releases_behind"].as_u64().unwrap() >= 15, "{c}");
+    assert!(c["facts"]["missing_exploited_cves"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|v| v == "CVE-2026-65400"));
+    // The oldest missing fix of an actively exploited CVE is 15.1.1 (2024-11-19, CVE-2024-44308):
+    // 731 days before the capture.
+    assert_eq!(c["facts"]["exploited_days"], 731);
+    // SOFA v2 LastCheck 2026-08-22T18:45Z: the feed is 89 days old at the capture.
+    assert_eq!(c["facts"]["feed_age_days"], 89);
+    let summary = c["summary"].as_str().unwrap();
+    assert!(summary.contains("out of compliance"), "{summary}");
+    assert!(summary.contains("feed is 89 days old"), "{summary}");
+    // GDMF carries no CVEs: still behind and past the 21-day deadline; its age is unknown.
+    let r = with_catalog(
+        "readiness-desktop",
+        "gdmf_pmv__sofa_cached_wrapper_with_etag__2026-08.json",
+    );
+    let c = &r["checks"]["softwareupdate.compliance"];
+    assert_eq!(c["status"], "failed", "{c}");
+    assert!(c["summary"].as_str().unwrap().contains("feed age unknown"));
+    assert_eq!(c["facts"]["missing_cves"], serde_json::json!([]));
+}

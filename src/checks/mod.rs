@@ -209,6 +209,7 @@ pub enum Assessment {
     Bootstrap(bootstrap::BootstrapAssessment),
     Readiness(readiness::ReadinessAssessment),
     Catalog(crate::catalog::CatalogAssessment),
+    Compliance(crate::catalog::ComplianceAssessment),
 }
 
 impl Assessment {
@@ -229,6 +230,7 @@ impl Assessment {
             Assessment::Bootstrap(_) => BOOTSTRAP,
             Assessment::Readiness(_) => READINESS,
             Assessment::Catalog(_) => crate::catalog::CATALOG,
+            Assessment::Compliance(_) => crate::catalog::COMPLIANCE,
         }
     }
 
@@ -248,6 +250,7 @@ impl Assessment {
             Assessment::Bootstrap(a) => &a.judgement,
             Assessment::Readiness(a) => &a.judgement,
             Assessment::Catalog(a) => &a.judgement,
+            Assessment::Compliance(a) => &a.judgement,
         }
     }
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde_json::{json, Map, Value};
 
 use super::{Blocker, Finding, KindVerdict, Readiness, Watchdog};
-use crate::catalog::CatalogAssessment;
+use crate::catalog::{CatalogAssessment, ComplianceAssessment};
 use crate::checks::battery::BatteryAssessment;
 use crate::checks::bootstrap::{BootstrapAssessment, EacsPreflight};
 use crate::checks::client_liveness::ClientLivenessAssessment;
@@ -45,6 +45,7 @@ pub fn finding(a: &Assessment) -> Finding {
         Assessment::Bootstrap(a) => bootstrap(a),
         Assessment::Readiness(a) => readiness(a),
         Assessment::Catalog(a) => catalog(a),
+        Assessment::Compliance(a) => compliance(a),
     };
     with_facts(a.id(), a.judgement(), facts)
 }
@@ -562,6 +563,24 @@ pub fn catalog(a: &CatalogAssessment) -> Map<String, Value> {
             .put("model", c.model.clone())
             .put("board_ids", json!(c.board_ids))
             .put("newer", Value::Array(list));
+    }
+    f.0
+}
+
+pub fn compliance(a: &ComplianceAssessment) -> Map<String, Value> {
+    let mut f = Facts::default();
+    if let Some(c) = &a.found {
+        f.put("running", c.running.clone())
+            .put("newest_for_major", c.newest_for_major.clone())
+            .put("newest_major", c.newest_major.clone())
+            .put("releases_behind", c.releases_behind)
+            .put("days_behind", c.days_behind)
+            .put("missing_cves", json!(c.missing_cves))
+            .put("missing_exploited_cves", json!(c.missing_exploited_cves))
+            .put("exploited_days", c.exploited_days)
+            .put("feed_age_days", c.feed_age_days)
+            .put("exploited_deadline_days", c.exploited_deadline_days)
+            .put("deadline_days", c.deadline_days);
     }
     f.0
 }
