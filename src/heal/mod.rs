@@ -8,7 +8,8 @@
 //! whether the service came back. Dry runs and replays decide and report only: no lock, no
 //! commands, no state written.
 //!
-//! Commands (Addigy MDM Watchdog's remediation, adapted, seed 004):
+//! Commands (Addigy MDM Watchdog's remediation, adapted; Addigy's talk "A Deep
+//! Dive Into Apple OS Updates via MDM"):
 //! - mdmclient: `launchctl kickstart -k system/com.apple.mdmclient.daemon`.
 //! - softwareupdated: `dscacheutil -flushcache`; `launchctl kill SIGHUP system/com.apple.mDNSResponder`
 //!   (Addigy used `killall -HUP mDNSResponder`; we never signal by process name, and launchd
@@ -18,7 +19,8 @@
 //!   the report says; restarting softwareupdated drops its connection to the brain anyway); then
 //!   `launchctl kickstart -k system/com.apple.softwareupdated`.
 //! - Since macOS 14.4 `kickstart -k` is refused for critical system processes
-//!   (`Could not kickstart service "<label>": 1: Operation not permitted`, FIELD-NOTES). On that
+//!   (`Could not kickstart service "<label>": 1: Operation not permitted`; Apple's macOS 14.4
+//!   release notes, quoted in Macjutsu/super#205; the text from kcrawford/dockutil#162). On that
 //!   refusal heal sends SIGTERM to the pid launchd reported for that exact label just before
 //!   (`/bin/kill -TERM <pid>`); launchd starts the daemon again on demand.
 

@@ -1,8 +1,9 @@
 //! `profiles status -type bootstraptoken`.
 //!
 //! Lines read `profiles: Bootstrap Token supported on server: YES|NO` and
-//! `profiles: Bootstrap Token escrowed to server: YES|NO` (FIELD-NOTES; the `profiles: ` prefix is
-//! printed). When the server does not support tokens only the first line appears (fixture
+//! `profiles: Bootstrap Token escrowed to server: YES|NO` (as Macjutsu/super reads
+//! them; the `profiles: ` prefix is printed). When the server does not support tokens only the
+//! first line appears (fixture
 //! `profiles_status_bootstraptoken__server_not_supported__macos10.15.6.txt`): `escrowed` is then
 //! `None`, which the check reads as "not escrowed".
 
@@ -78,7 +79,7 @@ mod tests {
 
     #[test]
     fn both_lines() {
-        // Constructed from the two line shapes in FIELD-NOTES.
+        // Constructed from the two line shapes Macjutsu/super reads.
         let t = parse(
             "profiles: Bootstrap Token supported on server: YES\nprofiles: Bootstrap Token escrowed to server: NO\n",
         )

@@ -1,10 +1,12 @@
 //! The device's own DDM software-update status, from the `Reporting status { ... }` blocks
-//! softwareupdated / SoftwareUpdateSubscriber / remotemanagementd log (FIELD-NOTES). The block is
+//! softwareupdated / SoftwareUpdateSubscriber / remotemanagementd log (the processes seen logging
+//! it in public logs, e.g. Macjutsu/super's `Example-Logs/`). The block is
 //! an old-style plist; its end is found by brace depth (quoted strings may contain braces).
 //!
 //! Keys and enums follow Apple's schema (fixtures `ddm_schema__softwareupdate.*.yaml`):
 //! `softwareupdate.install-state` is `none|downloading|prepared|installing|failed`, and Apple's
-//! own prose (the same yaml's description, seed 000) also uses `waiting`, accepted here;
+//! own prose (the same yaml's description; Apple, "Software update enforcement with
+//! declarative device management") also uses `waiting`, accepted here;
 //! `softwareupdate.pending-version` is `{os-version; build-version; target-local-date-time?}`;
 //! `softwareupdate.failure-reason` is `{count; reason?; timestamp?}`. Keys are looked up at any
 //! depth because the wrapper around the status items is not documented.
@@ -145,8 +147,9 @@ pub fn parse(text: &str) -> Result<DdmStatus, String> {
 mod tests {
     use super::*;
 
-    // Constructed from the key shapes in FIELD-NOTES and Apple's schema (no verbatim block is
-    // public): a log message with text before and after the block, braces inside a quoted reason.
+    // Constructed from Apple's schema (apple/device-management, the `ddm_schema__*.yaml`
+    // fixtures; no verbatim block is public): a log message with text before and after the block,
+    // braces inside a quoted reason.
     const FAILED: &str = r#"Reporting status {
     "softwareupdate.failure-reason" =     {
         count = 2;

@@ -85,8 +85,8 @@ pub fn parse(text: &str) -> Result<DeviceInformation, String> {
 mod tests {
     use super::*;
 
-    // Constructed: the line shapes SUPER greps for (FIELD-NOTES), inside an old-style dictionary
-    // with a nested item, since no full public capture exists.
+    // Constructed: the line shapes Macjutsu/super greps for (`EACSPreflight`), inside an
+    // old-style dictionary with a nested item, since no full public capture exists.
     const QDI: &str = r#"Device information:
 {
     QueryResponses =     {

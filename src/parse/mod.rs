@@ -1,6 +1,6 @@
 //! Pure parsers: bytes of one tool's output -> typed values. No I/O, no clock, no panics on any
 //! input (fuzzed). Each file handles one tool and is tested on the real samples in
-//! `tests/fixtures/samples/` (copied from ../shared/fixtures with their provenance).
+//! `tests/fixtures/samples/` (provenance of each in its `SOURCES.md`).
 
 pub mod apsd_log;
 pub mod bootstrap_token;

@@ -1,7 +1,7 @@
 //! `/Library/Preferences/com.apple.SoftwareUpdate.plist` (binary plist, read raw by the `su_prefs`
 //! file probe; XML and `defaults read` text are accepted too).
 //!
-//! Keys (FIELD-NOTES, SOURCES.md section 5; the macadmins osquery extension reads
+//! Keys (tests/fixtures/samples/SOURCES.md section 5; the macadmins osquery extension reads
 //! `RecommendedUpdates` the same way): `RecommendedUpdates` (array of dicts with `Product Key`,
 //! `Display Name`, `Display Version`, `MobileSoftwareUpdate`), `LastSuccessfulDate`,
 //! `LastFullSuccessfulDate`, `LastSessionSuccessful`, `LastResultCode`,

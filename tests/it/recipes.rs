@@ -3,12 +3,10 @@
 //! and `stat -f %m` replaced by the stand-ins in tests/fixtures/recipes, the only emulated part),
 //! and the osquery SQL against an emulation of osquery's `plist` table shape in SQLite.
 
-mod common;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use common::{captures_dir, mdmwatch, root};
+use crate::common::{captures_dir, mdmwatch, root};
 
 /// Tests run the recipes as Jamf would run them (outside the probe boundary clippy guards).
 #[allow(clippy::disallowed_methods)]

@@ -1,9 +1,7 @@
 //! The JSON contract: every report validates against schema/report.schema.json, and the schema
 //! is strict enough to catch drift (a missing key or an unknown status fails).
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 #[test]
 fn every_bundled_capture_produces_a_valid_report() {

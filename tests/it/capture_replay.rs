@@ -1,11 +1,9 @@
 //! `mdmwatch capture DIR` against fake binaries, then `--replay DIR`: the capture format on disk,
 //! refusal of non-empty directories, and that replay reproduces what the live run saw.
 
-mod common;
-
 use std::path::Path;
 
-use common::{mdmwatch, script};
+use crate::common::{mdmwatch, script};
 
 fn fake_mac(root: &Path) {
     script(
@@ -34,13 +32,7 @@ fn capture_writes_the_documented_format_and_replay_reads_it_back() {
     let dir = cap.path().join("cap");
     let root_s = root.path().to_str().unwrap();
     let dir_s = dir.to_str().unwrap();
-    let out = mdmwatch(&["capture", dir_s, "--sysroot", root_s]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    mdmwatch(&["capture", dir_s, "--sysroot", root_s]).assert_code(0);
 
     let meta: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("meta.json")).unwrap()).unwrap();
@@ -102,8 +94,8 @@ fn capture_refuses_a_non_empty_directory() {
         "--sysroot",
         root.path().to_str().unwrap(),
     ]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not empty"));
+    out.assert_code(2)
+        .assert_that(out.stderr_text().contains("not empty"), "stderr says why");
     assert_eq!(std::fs::read_dir(cap.path()).unwrap().count(), 1);
 }
 
@@ -111,16 +103,20 @@ fn capture_refuses_a_non_empty_directory() {
 fn replay_rejects_missing_or_bad_metadata_clearly() {
     let dir = tempfile::tempdir().unwrap();
     let out = mdmwatch(&["diagnose", "--replay", dir.path().to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("meta.json"));
+    out.assert_code(2).assert_that(
+        out.stderr_text().contains("meta.json"),
+        "stderr names meta.json",
+    );
     std::fs::write(
         dir.path().join("meta.json"),
         br#"{"captured_at": "yesterday"}"#,
     )
     .unwrap();
     let out = mdmwatch(&["diagnose", "--replay", dir.path().to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("RFC 3339"));
+    out.assert_code(2).assert_that(
+        out.stderr_text().contains("RFC 3339"),
+        "stderr names RFC 3339",
+    );
 }
 
 #[test]
@@ -141,10 +137,9 @@ fn hand_written_capture_with_timeout_and_garbage_exit_is_reported_not_fatal() {
     std::fs::write(d.join("hw_model.stdout"), b"Mac14,2\n").unwrap();
     std::fs::write(d.join("hw_model.exit"), b"banana\n").unwrap();
     let out = mdmwatch(&["diagnose", "--json", "--replay", d.to_str().unwrap()]);
-    assert!(
+    out.assert_that(
         matches!(out.status.code(), Some(0) | Some(1)),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        "exit 0 or 1",
     );
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["generated_at"], "2026-11-20T10:00:00-05:00");

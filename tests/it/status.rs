@@ -4,21 +4,14 @@
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
+use crate::common::mdmwatch;
 use mdmwatch::app;
 use mdmwatch::config::{self, Flags};
 use mdmwatch::report::{Finding, Report, Status};
 use mdmwatch::status;
 use mdmwatch::system::replay::ReplaySystem;
 use serde_json::Value as J;
-
-/// Tests run the scripts and the binary as an admin would; they are outside the probe boundary
-/// that clippy.toml protects, so this one helper is allowed to spawn processes.
-#[allow(clippy::disallowed_methods)]
-fn command(program: impl AsRef<std::ffi::OsStr>) -> Command {
-    Command::new(program)
-}
 
 const SW_VERS: &str = "ProductName:\t\tmacOS\nProductVersion:\t\t14.4\nBuildVersion:\t\t23E214\n";
 
@@ -212,14 +205,6 @@ fn symlink_at_status_path_is_refused_and_target_untouched() {
     std::os::unix::fs::symlink(&real, &link).unwrap();
     assert!(status::write(&link, &report).is_err());
     assert_eq!(fs::read_dir(&real).unwrap().count(), 0);
-}
-
-fn mdmwatch(args: &[&str]) -> Output {
-    command(env!("CARGO_BIN_EXE_mdmwatch"))
-        .args(args)
-        .env_remove("MDMWATCH_LOG")
-        .output()
-        .unwrap()
 }
 
 fn files_under(dir: &Path) -> Vec<PathBuf> {

@@ -5,9 +5,7 @@
 //! ndjson wrapper (tests/fixtures/logs-real/README.md); each has an EXPECTED.md whose verdict the
 //! row below asserts.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 struct Case {
     capture: &'static str,

@@ -10,7 +10,7 @@
 //!   refused when running as root;
 //! - status directory bounds, more cases.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::fs;

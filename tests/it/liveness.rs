@@ -2,8 +2,8 @@
 //! constructed ndjson samples in `tests/fixtures/logs/` (see its README: constructed from the real
 //! key format and public message shapes, not captures) and small inline logs for the edges. The
 //! rules against real published text are in `src/checks/liveness.rs` (tests) and, end to end, in
-//! `tests/field_truth.rs`. Observations are built through `observe::from_results`, i.e. the same
-//! parsing path as live.
+//! `tests/it/scenarios.rs` (the `real-*` captures). Observations are built through
+//! `observe::from_results`, i.e. the same parsing path as live.
 
 use chrono::{DateTime, FixedOffset};
 use mdmwatch::checks::liveness::{ClientState, DaemonState, PushState};

@@ -1,10 +1,16 @@
-//! Helpers shared by the end-to-end tests: run the built binary, validate JSON against the
-//! published schema.
+//! Helpers shared by the end-to-end tests: run the built binary (a failed assertion on a run
+//! prints its command line, exit status, stdout and stderr), validate JSON against the published
+//! schema, write fake binaries, and the fake-launchd [`sandbox`].
 #![allow(dead_code)]
+
+mod run;
+mod sandbox;
+
+pub use run::*;
+pub use sandbox::*;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -14,28 +20,18 @@ pub fn captures_dir() -> PathBuf {
     root().join("tests/fixtures/captures")
 }
 
-pub fn mdmwatch(args: &[&str]) -> Output {
-    #[allow(clippy::disallowed_methods)] // tests run the built binary
-    Command::new(env!("CARGO_BIN_EXE_mdmwatch"))
-        .args(args)
-        .env_remove("MDMWATCH_LOG")
-        .output()
-        .expect("run mdmwatch")
-}
-
 /// `diagnose --json --replay DIR`: (exit code, parsed report). Panics unless stdout is one valid
 /// JSON document that validates against the schema.
 pub fn diagnose_json(capture: &Path, extra: &[&str]) -> (i32, serde_json::Value) {
     let mut args = vec!["diagnose", "--json", "--replay", capture.to_str().unwrap()];
     args.extend_from_slice(extra);
     let out = mdmwatch(&args);
-    let code = out.status.code().expect("exited, not killed");
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout of {args:?} is not one JSON document ({e}); stderr: {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
+    let code = out
+        .status
+        .code()
+        .unwrap_or_else(|| panic!("killed, not exited{out}"));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}){out}"));
     assert_valid(&report);
     (code, report)
 }

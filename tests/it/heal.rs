@@ -1,215 +1,28 @@
-//! Heal end to end on Linux: real subprocesses through `LiveSystem::with_sysroot`, with fake
-//! `launchctl`, `kill` and `dscacheutil` shell scripts that log their argv and behave like the
-//! Mac's (the `launchctl print` output is the real nix-daemon capture with another label and
-//! pid; the refusal is macOS 14.4's text). The state file, its lock and the crash cases are real.
+//! Heal end to end on Linux: real subprocesses through `LiveSystem::with_sysroot`, in the
+//! fake-launchd sandbox (`common::sandbox`: fake `launchctl`, `kill` and `dscacheutil` shell
+//! scripts that log their argv and behave like the Mac's; the `launchctl print` output is the real
+//! nix-daemon capture with another label and pid, the refusal is macOS 14.4's text). The state
+//! file, its lock and the crash cases are real.
 //!
 //! A few tests re-run this test binary as a child process (`child_heal`, ignored unless the
 //! environment names a sandbox) so that a heal can be SIGKILLed mid-flight or run as ten
 //! processes at once; nothing of this exists in the production code.
 
-mod common;
+use crate::common;
 
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
+use crate::common::{heal_in, mdmwatch_command, run, spawn_child, test_name, Sandbox};
 use chrono::{DateTime, FixedOffset};
-use common::write_exec;
 use mdmwatch::checks::liveness::{Condition, Ground};
 use mdmwatch::checks::{Diagnosis, InstallActivity};
-use mdmwatch::config::Config;
-use mdmwatch::heal::{self, HealOptions, HealOutcome};
-use mdmwatch::state::{self, Loaded, Outcome, Service, State};
-use mdmwatch::system::live::LiveSystem;
+use mdmwatch::heal::HealOutcome;
+use mdmwatch::state::{self, Outcome, Service, State};
 
-const NIX_PRINT: &str = include_str!(
-    "fixtures/samples/launchctl_print_system__running_daemon__nix-daemon__macos26.6.2.txt"
-);
-const REFUSED: &str =
-    include_str!("fixtures/heal/launchctl_kickstart_refused__stderr__macos14.4.txt");
 const MDMCLIENT: &str = "com.apple.mdmclient.daemon";
 const SOFTWAREUPDATED: &str = "com.apple.softwareupdated";
-
-const LAUNCHCTL: &str = r#"#!/bin/sh
-# Fake launchctl: logs argv, prints the real `launchctl print` format from a template.
-root=$(cd "$(dirname "$0")/.." && pwd -P)
-echo "launchctl $*" >> "$root/calls.log"
-case "$1" in
-print)
-  label=${2#system/}
-  if [ -f "$root/svc/$label.pid" ]; then
-    pid=$(cat "$root/svc/$label.pid")
-    sed -e "s/@LABEL@/$label/g" -e "s/@PID@/$pid/" "$root/print.template"
-    exit 0
-  fi
-  echo "Bad request."
-  echo "Could not find service \"$label\" in domain for system"
-  exit 113
-  ;;
-kickstart)
-  label=${3#system/}
-  if [ -f "$root/svc/$label.refuse" ]; then
-    cat "$root/svc/$label.refuse" >&2
-    exit 1
-  fi
-  if [ -f "$root/crash_on_kickstart" ]; then
-    # Simulated crash of mdmwatch between intent and outcome: SIGKILL our parent (the heal).
-    kill -9 $PPID
-    sleep 1
-  fi
-  if [ -f "$root/svc/$label.pid" ]; then
-    pid=$(cat "$root/svc/$label.pid")
-    echo $((pid + 1)) > "$root/svc/$label.pid"
-    exit 0
-  fi
-  echo "Could not find service \"$label\" in domain for system" >&2
-  exit 113
-  ;;
-kill)
-  label=${3#system/}
-  if [ -f "$root/svc/$label.pid" ]; then
-    exit 0
-  fi
-  echo "Bad request."
-  echo "Could not find service \"$label\" in domain for system"
-  exit 113
-  ;;
-esac
-exit 64
-"#;
-
-const KILL: &str = r#"#!/bin/sh
-# Fake kill: logs argv; a pid that belongs to a fake service is "restarted" by launchd.
-root=$(cd "$(dirname "$0")/.." && pwd -P)
-echo "kill $*" >> "$root/calls.log"
-for f in "$root"/svc/*.pid; do
-  if [ -f "$f" ] && [ "$(cat "$f")" = "$2" ]; then
-    echo $(($2 + 1000)) > "$f"
-    exit 0
-  fi
-done
-echo "kill: $2: No such process" >&2
-exit 1
-"#;
-
-const DSCACHEUTIL: &str = r#"#!/bin/sh
-root=$(cd "$(dirname "$0")/../.." && pwd -P)
-echo "dscacheutil $*" >> "$root/calls.log"
-exit 0
-"#;
-
-struct Sandbox {
-    dir: tempfile::TempDir,
-}
-
-impl Sandbox {
-    fn new() -> Sandbox {
-        let dir = tempfile::tempdir().unwrap();
-        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
-        let sb = Sandbox { dir };
-        write_exec(&sb.root().join("bin/launchctl"), LAUNCHCTL);
-        write_exec(&sb.root().join("bin/kill"), KILL);
-        write_exec(&sb.root().join("usr/bin/dscacheutil"), DSCACHEUTIL);
-        fs::write(
-            sb.root().join("print.template"),
-            NIX_PRINT
-                .replace("org.nixos.nix-daemon", "@LABEL@")
-                .replace("pid = 383", "pid = @PID@"),
-        )
-        .unwrap();
-        fs::create_dir_all(sb.root().join("svc")).unwrap();
-        sb.service("com.apple.mDNSResponder", 90);
-        sb
-    }
-
-    fn root(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn service(&self, label: &str, pid: u32) {
-        fs::write(
-            self.root().join(format!("svc/{label}.pid")),
-            pid.to_string(),
-        )
-        .unwrap();
-    }
-
-    fn pid(&self, label: &str) -> u32 {
-        fs::read_to_string(self.root().join(format!("svc/{label}.pid")))
-            .unwrap()
-            .trim()
-            .parse()
-            .unwrap()
-    }
-
-    /// `kickstart -k` of `label` is refused with macOS 14.4's text (fixture).
-    fn refuse(&self, label: &str) {
-        fs::write(
-            self.root().join(format!("svc/{label}.refuse")),
-            REFUSED.replace("com.apple.softwareupdated", label),
-        )
-        .unwrap();
-    }
-
-    fn calls(&self) -> Vec<String> {
-        fs::read_to_string(self.root().join("calls.log"))
-            .unwrap_or_default()
-            .lines()
-            .map(str::to_string)
-            .collect()
-    }
-
-    fn count(&self, prefix: &str) -> usize {
-        self.calls()
-            .iter()
-            .filter(|c| c.starts_with(prefix))
-            .count()
-    }
-
-    fn state_path(&self) -> PathBuf {
-        self.root().join("state/state.json")
-    }
-
-    fn write_state(&self, text: &str) {
-        fs::create_dir_all(self.state_path().parent().unwrap()).unwrap();
-        fs::write(self.state_path(), text).unwrap();
-    }
-
-    fn state(&self) -> State {
-        match state::load(&self.state_path()) {
-            Loaded::Found(s) => s,
-            other => panic!("state: {other:?}"),
-        }
-    }
-
-    fn heal(&self, d: &Diagnosis) -> HealOutcome {
-        heal_in(self.root(), d, Duration::from_secs(2))
-    }
-}
-
-fn config_for(root: &Path) -> Config {
-    Config {
-        state_path: Some(root.join("state/state.json")),
-        verify_wait_secs: 0,
-        ..Config::default()
-    }
-}
-
-fn heal_in(root: &Path, d: &Diagnosis, lock_wait: Duration) -> HealOutcome {
-    let sys = LiveSystem::with_sysroot(root);
-    let cfg = config_for(root);
-    let opts = HealOptions {
-        dry_run: false,
-        lock_wait,
-        ..HealOptions::default()
-    };
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(heal::heal(&sys, &cfg, d, &opts))
-}
 
 /// The tests' shorthand: `Stuck` is the ground a restart can fix for each service (a wedged
 /// mdmclient, a stalled softwareupdated); the decision table (src/heal/plan.rs) covers the rest.
@@ -402,34 +215,22 @@ fn child_heal() {
     println!("RESULT {a} {r}");
 }
 
-#[allow(clippy::disallowed_methods)] // a test spawning itself; production code never does this
-fn spawn_child(root: &Path) -> std::process::Child {
-    std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--ignored",
-            "--exact",
-            "child_heal",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(CHILD_ENV, root)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap()
+/// This binary again, running exactly `child_heal` in the sandbox at `root`.
+fn spawn_heal_child(root: &Path) -> std::process::Child {
+    spawn_child(&test_name(module_path!(), "child_heal"), CHILD_ENV, root)
 }
 
 #[test]
 fn ten_concurrent_heal_processes_restart_exactly_once() {
     let sb = Sandbox::new();
     sb.service(MDMCLIENT, 512);
-    let children: Vec<_> = (0..10).map(|_| spawn_child(sb.root())).collect();
+    let children: Vec<_> = (0..10).map(|_| spawn_heal_child(sb.root())).collect();
     let mut results = Vec::new();
     for c in children {
         let out = c.wait_with_output().unwrap();
         assert!(out.status.success());
         let text = String::from_utf8_lossy(&out.stdout).into_owned();
-        // libtest prints "test child_heal ... " on the same line before the test's own output.
+        // libtest prints "test heal::child_heal ... " on the same line before the test's own output.
         let line = text
             .lines()
             .find_map(|l| l.find("RESULT ").map(|i| l[i..].trim().to_string()))
@@ -455,7 +256,7 @@ fn killed_between_intent_and_outcome_then_rerun_restarts_nothing() {
     let sb = Sandbox::new();
     sb.service(MDMCLIENT, 512);
     fs::write(sb.root().join("crash_on_kickstart"), "").unwrap();
-    let out = spawn_child(sb.root()).wait_with_output().unwrap();
+    let out = spawn_heal_child(sb.root()).wait_with_output().unwrap();
     use std::os::unix::process::ExitStatusExt;
     assert_eq!(
         out.status.signal(),
@@ -657,20 +458,13 @@ fn other_modules_keys_survive_a_heal() {
 
 // ---- CLI level: these do not depend on what the checks conclude. ----
 
-#[allow(clippy::disallowed_methods)] // running the built binary under test
-fn mdmwatch(args: &[&str]) -> std::process::Command {
-    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_mdmwatch"));
-    c.args(args);
-    c
-}
-
 #[test]
 fn cli_dry_run_executes_nothing_and_writes_no_state() {
     let sb = Sandbox::new();
     sb.service(MDMCLIENT, 512);
     sb.service(SOFTWAREUPDATED, 700);
     let state = sb.state_path();
-    let out = mdmwatch(&[
+    let out = run(mdmwatch_command(&[
         "-heal",
         "--dry-run",
         "-json",
@@ -678,9 +472,7 @@ fn cli_dry_run_executes_nothing_and_writes_no_state() {
         sb.root().to_str().unwrap(),
         "--state",
         state.to_str().unwrap(),
-    ])
-    .output()
-    .unwrap();
+    ]));
     assert_ne!(out.status.code(), Some(2), "{out:?}");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["mode"], "heal");
@@ -705,16 +497,14 @@ fn cli_replay_heal_is_a_dry_run() {
     )
     .unwrap();
     let state = sb.state_path();
-    let out = mdmwatch(&[
+    let out = run(mdmwatch_command(&[
         "heal",
         "--json",
         "--replay",
         cap.to_str().unwrap(),
         "--state",
         state.to_str().unwrap(),
-    ])
-    .output()
-    .unwrap();
+    ]));
     assert_ne!(out.status.code(), Some(2), "{out:?}");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["heal"]["dry_run"], true);
@@ -728,11 +518,11 @@ fn cli_heal_as_non_root_refuses_with_exit_2_and_diagnose_still_works() {
     let sb = Sandbox::new();
     let state = sb.state_path();
     let as_user = |args: &[&str]| {
-        let mut c = mdmwatch(args);
+        let mut c = mdmwatch_command(args);
         if nix::unistd::geteuid().is_root() {
             c.uid(65534).gid(65534);
         }
-        c.output().unwrap()
+        run(c)
     };
     let root = sb.root().to_str().unwrap().to_string();
     let out = as_user(&[
@@ -779,16 +569,14 @@ fn cli_diagnose_reports_the_kickstart_times_from_the_state() {
         r#"{"last_mdm_kickstart":"2026-11-20T08:30:00Z","last_software_update_kickstart":"0001-01-01T00:00:00Z"}"#,
     );
     let state = sb.state_path();
-    let out = mdmwatch(&[
+    let out = run(mdmwatch_command(&[
         "-diagnose",
         "-json",
         "--sysroot",
         sb.root().to_str().unwrap(),
         "--state",
         state.to_str().unwrap(),
-    ])
-    .output()
-    .unwrap();
+    ]));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["watchdog"]["LastMDMKickstart"], "2026-11-20T08:30:00Z");
     assert!(v["watchdog"]["LastSoftwareUpdateDaemonKickstart"].is_null());
@@ -845,7 +633,7 @@ fn cli_replay_heal_reads_no_state_unless_told() {
             dir.path().to_str().unwrap(),
         ];
         args.extend_from_slice(extra);
-        let out = mdmwatch(&args).output().unwrap();
+        let out = run(mdmwatch_command(&args));
         let v: serde_json::Value =
             serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out:?}"));
         common::assert_valid(&v);

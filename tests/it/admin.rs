@@ -2,14 +2,14 @@
 //! a capture nobody vouches for (symlinks, FIFOs, huge side files, forged values), and output fit
 //! for people and for logs.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Output, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::{captures_dir, diagnose_json, mdmwatch};
+use crate::common::{captures_dir, diagnose_json, mdmwatch, run, Run};
 
 /// Tests run the built binary with redirections and limits; outside the probe boundary.
 #[allow(clippy::disallowed_methods)]
@@ -21,11 +21,8 @@ fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_mdmwatch")
 }
 
-fn text(o: &Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
+fn text(o: &Run) -> (String, String) {
+    (o.stdout_text(), o.stderr_text())
 }
 
 /// A copy of a fixture capture to tamper with.
@@ -54,19 +51,18 @@ fn empty_capture() -> (tempfile::TempDir, PathBuf) {
 }
 
 /// Runs the binary with a deadline: a hang is a test failure, not a stuck test run.
-fn run_with_deadline(args: &[&str], secs: u64) -> Output {
-    let mut child = command(bin())
-        .args(args)
+fn run_with_deadline(args: &[&str], secs: u64) -> Run {
+    let mut cmd = command(bin());
+    cmd.args(args)
         .env_remove("MDMWATCH_LOG")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
     let start = Instant::now();
     loop {
         if child.try_wait().unwrap().is_some() {
-            return child.wait_with_output().unwrap();
+            return Run::new(&cmd, child.wait_with_output().unwrap());
         }
         if start.elapsed() > Duration::from_secs(secs) {
             let _ = child.kill();
@@ -163,7 +159,7 @@ fn is_root() -> bool {
 
 /// heal as root against an empty sysroot (nothing is stuck, nothing would run), with the state
 /// next to a lock path or state file the test spoils.
-fn heal_with_state(state: &Path) -> Output {
+fn heal_with_state(state: &Path) -> Run {
     let empty = state.parent().unwrap().join("sysroot");
     fs::create_dir_all(&empty).unwrap();
     mdmwatch(&[
@@ -376,7 +372,9 @@ fn every_capture_file_is_read_with_a_bound() {
         bin(),
         cap.display()
     );
-    let o = command("sh").arg("-c").arg(&script).output().unwrap();
+    let mut sh = command("sh");
+    sh.arg("-c").arg(&script);
+    let o = run(sh);
     let (out, err) = text(&o);
     assert!(
         o.status.code() == Some(0) || o.status.code() == Some(1),

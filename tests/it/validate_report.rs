@@ -2,7 +2,7 @@
 //! schema/report.schema.json. `MDMWATCH_VALIDATE_REPORTS` lists the files (separated by `:`);
 //! without it (Linux, a developer's machine) the test has nothing to check and says so.
 
-mod common;
+use crate::common;
 
 #[test]
 fn reports_named_in_the_environment_validate_against_the_schema() {

@@ -2,9 +2,7 @@
 //! binaries are unavailable, output is capped while the pipe keeps draining, the environment is
 //! fixed, and probes run concurrently. Fake binaries live under a temporary sysroot.
 
-mod common;
-
-use common::script;
+use crate::common::script;
 use std::time::{Duration, Instant};
 
 use mdmwatch::system::live::LiveSystem;

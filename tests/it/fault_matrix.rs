@@ -7,7 +7,7 @@
 //!
 //! The matrix is generated, not hand-picked: adding a probe to `probes.rs` adds its row.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::Path;

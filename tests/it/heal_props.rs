@@ -43,7 +43,7 @@ fn cases() -> u32 {
 }
 
 const NIX_PRINT: &str = include_str!(
-    "fixtures/samples/launchctl_print_system__running_daemon__nix-daemon__macos26.6.2.txt"
+    "../fixtures/samples/launchctl_print_system__running_daemon__nix-daemon__macos26.6.2.txt"
 );
 const LABELS: [(&str, &str); 2] = [
     ("mdmclient", "com.apple.mdmclient.daemon"),
@@ -270,8 +270,8 @@ impl Sim {
 }
 
 proptest! {
-    // Failures are persisted (tests/heal_props.proptest-regressions, committed) and replayed first
-    // on every run. PROPTEST_CASES overrides the count for long local runs.
+    // Failures are persisted (tests/it/heal_props.proptest-regressions, committed, found next to
+    // this file) and replayed first on every run. PROPTEST_CASES overrides the count for long local runs.
     #![proptest_config(ProptestConfig {
         cases: cases(),
         failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("proptest-regressions"))),

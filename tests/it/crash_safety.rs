@@ -5,131 +5,42 @@
 //! - `status.json` / `status.plist` are each either the previous or the new complete document.
 //!
 //! The heal runs are this test binary re-run as a child (`child_heal`, ignored unless the
-//! environment names a sandbox) with real subprocesses: fake `launchctl`, `kill` and `dscacheutil`
-//! scripts under a sysroot, the fake `launchctl` SIGKILLing its parent (the heal) at the step the
+//! environment names a sandbox) with real subprocesses in the fake-launchd sandbox
+//! (`common::sandbox`), the fake `launchctl` SIGKILLing its parent (the heal) at the step the
 //! sandbox names. Nothing of this exists in the production code.
 
-mod common;
+use crate::common;
 
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::ExitStatusExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::common::{heal_in, spawn_child, test_name, Sandbox};
 use chrono::{DateTime, FixedOffset};
-use common::write_exec;
 use mdmwatch::checks::liveness::{Condition, Ground};
 use mdmwatch::checks::{Diagnosis, InstallActivity};
-use mdmwatch::config::Config;
-use mdmwatch::heal::{self, HealOptions};
+use mdmwatch::heal;
 use mdmwatch::state::{self, Loaded, Outcome, Service, State};
-use mdmwatch::system::live::LiveSystem;
 
-const NIX_PRINT: &str = include_str!(
-    "fixtures/samples/launchctl_print_system__running_daemon__nix-daemon__macos26.6.2.txt"
-);
 const MDMCLIENT: &str = "com.apple.mdmclient.daemon";
 const CHILD_ENV: &str = "MDMWATCH_CRASH_SAFETY_SANDBOX";
 
-/// Fake launchctl: logs argv; `crash_at` in the sandbox names where it SIGKILLs the heal:
-/// `print` (after the intent, before any action), `kickstart` (the action done, no outcome yet),
-/// `verify` (the outcome recorded, during verification).
-const LAUNCHCTL: &str = r#"#!/bin/sh
-root=$(cd "$(dirname "$0")/.." && pwd -P)
-echo "launchctl $*" >> "$root/calls.log"
-crash=$(cat "$root/crash_at" 2>/dev/null || true)
-case "$1" in
-print)
-  label=${2#system/}
-  n=$(cat "$root/prints" 2>/dev/null || echo 0)
-  echo $((n + 1)) > "$root/prints"
-  if [ "$crash" = print ] && [ "$n" = 0 ]; then kill -9 $PPID; sleep 1; fi
-  if [ "$crash" = verify ] && [ "$n" = 1 ]; then kill -9 $PPID; sleep 1; fi
-  if [ -f "$root/svc/$label.pid" ]; then
-    pid=$(cat "$root/svc/$label.pid")
-    sed -e "s/@LABEL@/$label/g" -e "s/@PID@/$pid/" "$root/print.template"
-    exit 0
-  fi
-  echo "Could not find service \"$label\" in domain for system"
-  exit 113
-  ;;
-kickstart)
-  label=${3#system/}
-  pid=$(cat "$root/svc/$label.pid")
-  echo $((pid + 1)) > "$root/svc/$label.pid"
-  echo "kickstarted $label" >> "$root/done.log"
-  if [ "$crash" = kickstart ]; then kill -9 $PPID; sleep 1; fi
-  exit 0
-  ;;
-kill)
-  exit 0
-  ;;
-esac
-exit 64
-"#;
-
-const TRUE: &str = "#!/bin/sh\nexit 0\n";
-
-struct Sandbox {
-    dir: tempfile::TempDir,
+/// The common sandbox with mdmclient running (pid 512); `crash_at` names where the fake
+/// `launchctl` SIGKILLs the heal.
+fn sandbox() -> Sandbox {
+    let sb = Sandbox::new();
+    sb.service(MDMCLIENT, 512);
+    sb
 }
 
-impl Sandbox {
-    fn new() -> Sandbox {
-        let dir = tempfile::tempdir().unwrap();
-        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
-        let sb = Sandbox { dir };
-        write_exec(&sb.root().join("bin/launchctl"), LAUNCHCTL);
-        write_exec(&sb.root().join("bin/kill"), TRUE);
-        write_exec(&sb.root().join("usr/bin/dscacheutil"), TRUE);
-        fs::write(
-            sb.root().join("print.template"),
-            NIX_PRINT
-                .replace("org.nixos.nix-daemon", "@LABEL@")
-                .replace("pid = 383", "pid = @PID@"),
-        )
-        .unwrap();
-        fs::create_dir_all(sb.root().join("svc")).unwrap();
-        fs::write(sb.root().join(format!("svc/{MDMCLIENT}.pid")), "512").unwrap();
-        sb
-    }
-
-    fn root(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn crash_at(&self, step: Option<&str>) {
-        let p = self.root().join("crash_at");
-        match step {
-            Some(s) => fs::write(p, s).unwrap(),
-            None => {
-                let _ = fs::remove_file(p);
-            }
-        }
-        let _ = fs::remove_file(self.root().join("prints"));
-    }
-
-    /// Kickstarts actually performed.
-    fn restarts(&self) -> usize {
-        fs::read_to_string(self.root().join("done.log"))
-            .unwrap_or_default()
-            .lines()
-            .count()
-    }
-
-    fn state_path(&self) -> PathBuf {
-        self.root().join("state/state.json")
-    }
-
-    /// The state parses or is absent; never anything else.
-    fn state(&self) -> Option<State> {
-        match state::load(&self.state_path()) {
-            Loaded::Missing => None,
-            Loaded::Found(s) => Some(s),
-            Loaded::Bad { reason, .. } => panic!("state file unreadable after a crash: {reason}"),
-        }
+/// The state parses or is absent; never anything else.
+fn state_of(sb: &Sandbox) -> Option<State> {
+    match state::load(&sb.state_path()) {
+        Loaded::Missing => None,
+        Loaded::Found(s) => Some(s),
+        Loaded::Bad { reason, .. } => panic!("state file unreadable after a crash: {reason}"),
     }
 }
 
@@ -146,23 +57,8 @@ fn diag_stuck() -> Diagnosis {
     }
 }
 
-fn heal_in(root: &Path) -> heal::HealOutcome {
-    let sys = LiveSystem::with_sysroot(root);
-    let cfg = Config {
-        state_path: Some(root.join("state/state.json")),
-        verify_wait_secs: 0,
-        ..Config::default()
-    };
-    let opts = HealOptions {
-        dry_run: false,
-        lock_wait: Duration::from_secs(20),
-        ..HealOptions::default()
-    };
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(heal::heal(&sys, &cfg, &diag_stuck(), &opts))
+fn heal_once(root: &Path) -> heal::HealOutcome {
+    heal_in(root, &diag_stuck(), Duration::from_secs(20))
 }
 
 #[test]
@@ -171,7 +67,7 @@ fn child_heal() {
     let Some(root) = std::env::var_os(CHILD_ENV) else {
         return;
     };
-    let o = heal_in(Path::new(&root));
+    let o = heal_once(Path::new(&root));
     let m = o
         .section
         .services
@@ -181,21 +77,9 @@ fn child_heal() {
     println!("RESULT {} {}", m.action, m.reason);
 }
 
-#[allow(clippy::disallowed_methods)] // a test spawning itself; production code never does this
-fn spawn_child(root: &Path) -> Child {
-    Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--ignored",
-            "--exact",
-            "child_heal",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(CHILD_ENV, root)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
+/// This binary again, running exactly `child_heal` in the sandbox at `root`.
+fn spawn_heal_child(root: &Path) -> Child {
+    spawn_child(&test_name(module_path!(), "child_heal"), CHILD_ENV, root)
 }
 
 fn now() -> DateTime<FixedOffset> {
@@ -213,25 +97,23 @@ fn sigkill_at_each_heal_step_then_rerun() {
         ("verify", 1, Outcome::Restarted),
     ];
     for (step, done, outcome) in cases {
-        let sb = Sandbox::new();
+        let sb = sandbox();
         sb.crash_at(Some(step));
-        let out = spawn_child(sb.root()).wait_with_output().unwrap();
+        let out = spawn_heal_child(sb.root()).wait_with_output().unwrap();
         assert_eq!(
             out.status.signal(),
             Some(9),
             "{step}: the heal was SIGKILLed"
         );
         assert_eq!(sb.restarts(), done, "{step}");
-        let st = sb
-            .state()
-            .expect("the intent is on disk before any command");
+        let st = state_of(&sb).expect("the intent is on disk before any command");
         let r = st.record(Service::Mdmclient).unwrap();
         assert_eq!(r.outcome, Some(outcome), "{step}");
         assert!(st.last_mdm_kickstart.is_some());
         // The crash released the lock with the process; the rerun does nothing, twice.
         sb.crash_at(None);
         for _ in 0..2 {
-            let o = heal_in(sb.root());
+            let o = heal_once(sb.root());
             let m = &o.section.services[0];
             assert_eq!(
                 (m.action.as_str(), m.reason.as_str()),
@@ -239,7 +121,7 @@ fn sigkill_at_each_heal_step_then_rerun() {
             );
         }
         assert_eq!(sb.restarts(), done, "{step}: no second restart");
-        sb.state();
+        state_of(&sb);
     }
 }
 
@@ -248,7 +130,7 @@ fn sigkill_at_each_heal_step_then_rerun() {
 /// 30 kills and two clean runs there was at most one restart and an attempt is recorded.
 #[test]
 fn sigkill_at_random_moments_of_heal_runs() {
-    let sb = Sandbox::new();
+    let sb = sandbox();
     let mut st = State::default();
     st.record_intent(
         Service::Mdmclient,
@@ -258,26 +140,25 @@ fn sigkill_at_random_moments_of_heal_runs() {
     state::save(&sb.state_path(), &st).unwrap();
     let mut rng = Rng::new();
     // Measure one run's length to spread kills over it (the heal itself: a few ms to 100 ms).
-    let probe = Sandbox::new();
+    let probe = sandbox();
     let t = Instant::now();
-    let out = spawn_child(probe.root()).wait_with_output().unwrap();
+    let out = spawn_heal_child(probe.root()).wait_with_output().unwrap();
     assert!(out.status.success());
     let span = t.elapsed().as_micros() as u64;
     for _ in 0..30 {
-        let mut c = spawn_child(sb.root());
+        let mut c = spawn_heal_child(sb.root());
         std::thread::sleep(Duration::from_micros(rng.below(span * 3 / 2)));
         let _ = c.kill();
         let _ = c.wait();
-        sb.state();
+        state_of(&sb);
         assert!(sb.restarts() <= 1, "two restarts within 24 h");
     }
     // Whatever the kills did, clean runs now: either a killed run got past its intent (recorded,
     // so nothing more for 24 h, restarted or not), or one of them restarts, once.
-    heal_in(sb.root());
-    heal_in(sb.root());
+    heal_once(sb.root());
+    heal_once(sb.root());
     assert!(sb.restarts() <= 1, "two restarts within 24 h");
-    let last = sb
-        .state()
+    let last = state_of(&sb)
         .unwrap()
         .last_attempt(Service::Mdmclient)
         .unwrap();

@@ -1,0 +1,24 @@
+//! The integration tests, one binary (as ripgrep's `tests/integration`): the crate is linked once,
+//! and one area runs with `cargo test --test it heal::`. `common` runs the built binary (a failed
+//! assertion prints the command line, exit status, stdout and stderr) and holds the fake-launchd
+//! sandbox that the heal tests share.
+
+mod common;
+
+mod admin;
+mod capture_replay;
+mod config;
+mod crash_safety;
+mod deploy;
+mod fault_matrix;
+mod heal;
+mod heal_props;
+mod live_runner;
+mod liveness;
+mod readiness;
+mod recipes;
+mod root_safety;
+mod scenarios;
+mod schema;
+mod status;
+mod validate_report;
