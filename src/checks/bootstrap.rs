@@ -76,7 +76,7 @@ impl EacsValue {
     pub fn remedy(&self) -> &'static str {
         match self {
             EacsValue::Success | EacsValue::EfiPasswordExists => TOKEN_FIX,
-            EacsValue::NotFullSecurity => "start up in macOS Recovery, open Startup Security Utility and set Full Security for the startup disk (Reduced Security stops the Mac from authorising updates with the bootstrap token), then check `sudo mdmclient QueryDeviceInformation` again",
+            EacsValue::NotFullSecurity => "start up in macOS Recovery, open Startup Security Utility and choose Full Security for the startup disk (Reduced Security stops the Mac from authorising updates with the bootstrap token), then check `sudo mdmclient QueryDeviceInformation` again",
             EacsValue::InvalidDiskLayout => "the startup disk's layout is not the one macOS installs (extra or altered APFS containers, e.g. from another OS): restore the standard layout, which usually means erasing and reinstalling macOS",
             EacsValue::NotSupported => "this Mac or macOS version cannot use the bootstrap token for updates: enforced and MDM-initiated installs will ask a user for credentials",
             EacsValue::UnableToGetToken => "the Mac could not fetch its bootstrap token from the MDM: check that the MDM still holds an escrowed token for this Mac, and escrow a new one (`sudo profiles install -type bootstraptoken` as a Secure Token administrator)",

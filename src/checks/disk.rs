@@ -192,7 +192,10 @@ pub fn assess(obs: &Observations, cfg: &Config) -> DiskAssessment {
         };
         candidates.push((source, b, why));
     }
-    if let Ok(b) = &obs.available_space {
+    // The in-process volume query answers on any OS; only on a Mac (sw_vers answered) is it
+    // the "available for important usage" figure updates use. Elsewhere (running live on Linux
+    // by mistake) it would be this machine's disk, not the Mac's: never a verdict from that.
+    if let (Ok(b), Ok(_)) = (&obs.available_space, &obs.sw_vers) {
         let why = (*b == 0).then(|| "available for important usage = 0".to_string());
         candidates.push((FreeSource::ImportantUsage, *b, why));
     }

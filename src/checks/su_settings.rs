@@ -92,7 +92,7 @@ pub fn assess(obs: &Observations, _cfg: &Config) -> SettingsAssessment {
     let catalog_url = qdi.and_then(|d| d.get("CatalogURL")).map(str::to_string);
     match (default_catalog, &obs.device_info) {
         (Some(false), _) => {
-            problems.push("a beta/seed catalog is set (IsDefaultCatalog = 0): this Mac is offered beta releases".into());
+            problems.push("a beta/seed catalog is configured (IsDefaultCatalog = 0): this Mac is offered beta releases".into());
             j.evidence.push(Evidence::line(
                 probes::MDMCLIENT_QDI,
                 format!(

@@ -662,17 +662,17 @@ mod tests {
                 "readiness"
             ]
         );
-        let battery = &all[8];
+        let battery = &all[9];
         assert_eq!(battery.facts["user_initiated"], "meets");
         assert_eq!(battery.facts["needed_percent"]["rsr"], 10);
         assert!(keys(battery).contains(&"threshold_source"));
-        let disk = &all[9];
+        let disk = &all[10];
         assert_eq!(disk.facts["free_source"], "diskutil APFSContainerFree");
         assert_eq!(disk.facts["free_gb"], 198.6);
         let r = readiness_section(d.readiness().unwrap());
         assert_eq!(r.kinds["update"].verdict, "ready");
         assert_eq!(
-            all[11].facts["rsr"]["verdict"], "ready",
+            all[12].facts["rsr"]["verdict"], "ready",
             "the finding and the section agree"
         );
     }

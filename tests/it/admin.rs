@@ -614,7 +614,8 @@ fn long_readiness_lines_wrap_per_kind() {
         .skip(i + 1)
         .take_while(|l| l.starts_with("  "))
         .collect();
-    assert!(kinds.len() >= 3, "{out}");
+    // Kinds that share a reason share a line (readiness groups them), so two lines here.
+    assert!(kinds.len() >= 2, "{out}");
     assert!(kinds[0].trim_start().starts_with("update"), "{out}");
     assert!(kinds.iter().all(|k| k.len() <= 100), "{kinds:?}");
     // A short one stays one line.
