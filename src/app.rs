@@ -213,7 +213,7 @@ pub fn catalog_assessments(
     obs: &Observations,
     cfg: &Config,
 ) -> Vec<checks::Assessment> {
-    use crate::catalog::{CatalogAssessment, ComplianceAssessment};
+    use crate::checks::catalog::{CatalogAssessment, ComplianceAssessment};
     use checks::{Assessment, Judgement};
     use std::io::Read;
     let shown = path.display().to_string();
@@ -232,10 +232,12 @@ pub fn catalog_assessments(
     if let Err(e) = read {
         return unknown(format!("cannot read {shown}: {e}"));
     }
-    match crate::catalog::parse(&bytes) {
+    match crate::checks::catalog::parse(&bytes) {
         Ok(c) => vec![
-            Assessment::Catalog(crate::catalog::assess(obs, &c, &shown)),
-            Assessment::Compliance(crate::catalog::assess_compliance(obs, &c, &shown, cfg)),
+            Assessment::Catalog(crate::checks::catalog::assess(obs, &c, &shown)),
+            Assessment::Compliance(crate::checks::catalog::assess_compliance(
+                obs, &c, &shown, cfg,
+            )),
         ],
         Err(e) => unknown(format!("{shown}: {e}")),
     }

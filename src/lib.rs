@@ -4,7 +4,6 @@
 //! (`checks`, pure) -> finding -> report (`report`) and heal. See ARCHITECTURE.md.
 
 pub mod app;
-pub mod catalog;
 pub mod checks;
 pub mod cli;
 pub mod config;

@@ -3,7 +3,7 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(c) = mdmwatch::catalog::parse(data) {
+    if let Ok(c) = mdmwatch::checks::catalog::parse(data) {
         let model = c
             .model_majors
             .keys()
@@ -15,6 +15,6 @@ fuzz_target!(|data: &[u8]| {
             .first()
             .map(|r| r.version.clone())
             .unwrap_or_else(|| "14.0".to_string());
-        let _ = mdmwatch::catalog::newer_for(&c, &model, &running);
+        let _ = mdmwatch::checks::catalog::newer_for(&c, &model, &running);
     }
 });

@@ -9,6 +9,7 @@
 
 pub mod battery;
 pub mod bootstrap;
+pub mod catalog;
 pub mod client_liveness;
 pub mod daemon_liveness;
 pub mod ddm;
@@ -208,8 +209,8 @@ pub enum Assessment {
     Disk(disk::DiskAssessment),
     Bootstrap(bootstrap::BootstrapAssessment),
     Readiness(readiness::ReadinessAssessment),
-    Catalog(crate::catalog::CatalogAssessment),
-    Compliance(crate::catalog::ComplianceAssessment),
+    Catalog(crate::checks::catalog::CatalogAssessment),
+    Compliance(crate::checks::catalog::ComplianceAssessment),
 }
 
 impl Assessment {
@@ -229,8 +230,8 @@ impl Assessment {
             Assessment::Disk(_) => DISK,
             Assessment::Bootstrap(_) => BOOTSTRAP,
             Assessment::Readiness(_) => READINESS,
-            Assessment::Catalog(_) => crate::catalog::CATALOG,
-            Assessment::Compliance(_) => crate::catalog::COMPLIANCE,
+            Assessment::Catalog(_) => crate::checks::catalog::CATALOG,
+            Assessment::Compliance(_) => crate::checks::catalog::COMPLIANCE,
         }
     }
 

@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 use serde_json::{json, Map, Value};
 
 use super::{Blocker, Finding, KindVerdict, Readiness, Watchdog};
-use crate::catalog::{CatalogAssessment, ComplianceAssessment};
 use crate::checks::battery::BatteryAssessment;
 use crate::checks::bootstrap::{BootstrapAssessment, EacsPreflight};
+use crate::checks::catalog::{CatalogAssessment, ComplianceAssessment};
 use crate::checks::client_liveness::ClientLivenessAssessment;
 use crate::checks::daemon_liveness::DaemonLivenessAssessment;
 use crate::checks::ddm::DdmAssessment;

@@ -13,6 +13,7 @@ mod deploy;
 mod fault_matrix;
 mod heal;
 mod heal_props;
+mod layering;
 mod live_runner;
 mod liveness;
 mod readiness;

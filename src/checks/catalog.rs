@@ -5,7 +5,7 @@
 //!   `PublicRapidSecurityResponses.macOS[]` / `PublicBackgroundSecurityImprovements.macOS[]`, each
 //!   `{ProductVersion, Build, PostingDate, ExpirationDate, SupportedDevices[]}` where devices are
 //!   board IDs (`J413AP`). The model identifier is mapped to its board IDs with SOFA's table
-//!   (`src/catalog_board_ids.json`, a copy of the `sofa_board_id_mapping` fixture), or with the
+//!   (`src/checks/catalog_board_ids.json`, a copy of the `sofa_board_id_mapping` fixture), or with the
 //!   `Devices` map of a SOFA feed.
 //! - SOFA's macOS data feed (v1 or v2): `OSVersions[].SecurityReleases[]` for releases and
 //!   `Models.<model>.OSVersions` (major versions) for applicability.
