@@ -43,12 +43,12 @@ pub const ALLOWED_STATUS_ROOTS: &[&str] = &[
 ];
 
 /// Minimum battery charge (percent) to download, prepare and install without power connected.
-/// Source: Apple, "Managing software updates for IT" (seed 001), power requirements table. On
+/// Source: Apple, "Managing software updates for IT" (June 2024), power requirements table. On
 /// AC power the battery never blocks; automatic downloads need power connected whatever the charge.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BatteryThresholds {
     /// User-initiated updates and upgrades (also enforced installs: "the same requirements as
-    /// for a user-initiated update of the same type", seed 001).
+    /// for a user-initiated update of the same type", Apple, "Managing software updates for IT").
     pub user_initiated: u8,
     /// Automatic installation of software updates.
     pub automatic: u8,
@@ -107,9 +107,9 @@ pub struct Config {
     pub compliance_days: u32,
     /// Days without a successful Software Update scan before a warning.
     pub su_scan_stale_days: u32,
-    /// Minimum battery % per update kind on Apple silicon (Apple's table, seed 001: 20/50/10).
+    /// Minimum battery % per update kind on Apple silicon (Apple's table in "Managing software updates for IT": 20/50/10).
     pub battery_apple_silicon: BatteryThresholds,
-    /// Minimum battery % per update kind on Intel (Apple's table, seed 001: 50/50/20).
+    /// Minimum battery % per update kind on Intel (Apple's table in "Managing software updates for IT": 50/50/20).
     pub battery_intel: BatteryThresholds,
     pub status_dir: PathBuf,
     /// State file; default `<status_dir>/state.json`.

@@ -47,8 +47,10 @@ pub const MDMCLIENT_PREDICATE: &str =
     r#"process == "mdmclient" OR subsystem == "com.apple.ManagedClient""#;
 
 /// softwareupdated, the DDM status reporter, and remotemanagementd's software-update lines
-/// (FIELD-NOTES: "Reporting status" blocks come from any of them depending on the build).
-/// UpdateBrainService logs the prepare/apply progress ("Cryptex patch progress", seed 004).
+/// (admins' scripts extract "Reporting status" blocks from SoftwareUpdateSubscriber; a sysdiagnose showed
+/// them under softwareupdated: it depends on the build).
+/// UpdateBrainService logs the prepare/apply progress ("Cryptex patch progress", Addigy's talk "A Deep
+/// Dive Into Apple OS Updates via MDM").
 pub const SOFTWAREUPDATE_PREDICATE: &str = r#"process == "softwareupdated" OR process == "SoftwareUpdateSubscriber" OR process == "com.apple.MobileSoftwareUpdate.UpdateBrainService" OR (subsystem == "com.apple.remotemanagement" AND eventMessage CONTAINS "softwareupdate")"#;
 
 /// The Apple push daemon: its courier (APNs) connection lines.
