@@ -59,8 +59,14 @@ const CHATTER: &[(&str, &str, &str)] = &[
     ),
 ];
 
-/// apsd-like lines (illustrative shapes: connection state and topic deliveries).
+/// apsd-like lines (illustrative shapes: connection state and topic deliveries; the courier
+/// connection line is the `apsd.connected` shape, so the apsd summary keeps events).
 const APSD: &[(&str, &str, &str)] = &[
+    (
+        "com.apple.apsd",
+        "courier",
+        "Connected to courier 18-courier.push.apple.com (17.57.144.12) port 5223",
+    ),
     (
         "com.apple.apsd",
         "courier",

@@ -9,13 +9,16 @@
 #     `jq` (what an admin's script does) over the same bytes. The machine is shared and noisy, so
 #     grep and mdmwatch run back to back in each repetition and the ratio is the median of the
 #     per-repetition ratios;
-#   - where the time goes: the ndjson reader alone, and with the mdmclient summary
-#     (examples/logscan), each paired with grep -c;
+#   - where the time goes: the ndjson reader alone, with the mdmclient summary, and with the
+#     straightforward reference fold the summary must equal (the summariser before its
+#     optimisation: a fresh LogLine per event, str::find classifier), each paired with grep -c
+#     (examples/logscan);
 #   - peak RSS (GNU time);
 #   - the cost of a whole run: wall time and total CPU (mdmwatch plus every process it spawns) of
 #     `diagnose` over fake probes whose wall and CPU cost is measured on its own first;
 #   - log bytes asked of `log show`: the source predicate alone vs with the message markers, and
-#     a generated apsd log (`process == "apsd"`).
+#     a generated apsd log (`process == "apsd"`) read and summarised (apsd_log), which the fake
+#     `log` of the whole run also prints for the log_apsd probe.
 # Prints one table and writes bench/results.json and bench/RESULTS.md.
 set -eu
 
@@ -88,7 +91,7 @@ for shape in dense sparse; do
     "$GEN" "$cap" "$size" "$shape" 2>/dev/null
     log="$cap/log_mdmclient.stdout"
     mb=$(awk "BEGIN{printf \"%.1f\", $(wc -c < "$log") / 1048576}")
-    : > "$WORK/g"; : > "$WORK/m"; : > "$WORK/q"; : > "$WORK/rss"; : > "$WORK/qr"; : > "$WORK/qs"; : > "$WORK/qb"; : > "$WORK/jq"
+    : > "$WORK/g"; : > "$WORK/m"; : > "$WORK/q"; : > "$WORK/rss"; : > "$WORK/qr"; : > "$WORK/qs"; : > "$WORK/qf"; : > "$WORK/qb"; : > "$WORK/jq"
     i=0
     while [ "$i" -lt "$REPS" ]; do
       run1 grep -c 'Received HTTP response' "$log"; g=$(cat "$WORK/t")
@@ -101,6 +104,7 @@ for shape in dense sparse; do
       # no other probe), each against this repetition's grep.
       run1 "$SCAN" "$log" read; ratio "$(cat "$WORK/t")" "$g" >> "$WORK/qr"
       run1 "$SCAN" "$log" mdm; ratio "$(cat "$WORK/t")" "$g" >> "$WORK/qs"
+      run1 "$SCAN" "$log" mdm-reference; ratio "$(cat "$WORK/t")" "$g" >> "$WORK/qf"
       i=$((i + 1))
     done
     if [ "$HAVE_JQ" = 1 ]; then
@@ -113,21 +117,24 @@ for shape in dense sparse; do
       j_t=0
     fi
     g_t=$(median < "$WORK/g"); m_t=$(median < "$WORK/m"); q=$(median < "$WORK/q")
-    rss=$(maxkib < "$WORK/rss"); qr=$(median < "$WORK/qr"); qs=$(median < "$WORK/qs")
+    rss=$(maxkib < "$WORK/rss"); qr=$(median < "$WORK/qr"); qs=$(median < "$WORK/qs"); qf=$(median < "$WORK/qf")
     mbps=$(awk "BEGIN{ if ($m_t == 0) print \"n/a\"; else printf \"%.0f\", $mb / $m_t }")
     if [ "$HAVE_JQ" = 1 ]; then jcol="$j_t s"; vsjq="$(ratio "$m_t" "$j_t")x"; else jcol="skipped"; vsjq="-"; fi
     row "$shape $mb MB" "$m_t s ($mbps MB/s)" "grep -c $g_t s" "${q}x" "$jcol" "$vsjq" "$((rss / 1024)) MiB"
-    rows_json="$rows_json{\"shape\":\"$shape\",\"mb\":$mb,\"mdmwatch_s\":$m_t,\"grep_s\":$g_t,\"ratio_vs_grep\":$q,\"jq_s\":$j_t,\"peak_rss_kib\":$rss,\"reader_ratio_vs_grep\":$qr,\"reader_summary_ratio_vs_grep\":$qs},"
+    rows_json="$rows_json{\"shape\":\"$shape\",\"mb\":$mb,\"mdmwatch_s\":$m_t,\"grep_s\":$g_t,\"ratio_vs_grep\":$q,\"jq_s\":$j_t,\"peak_rss_kib\":$rss,\"reader_ratio_vs_grep\":$qr,\"reader_summary_ratio_vs_grep\":$qs,\"reader_reference_fold_ratio_vs_grep\":$qf},"
     if [ -n "${BENCH_BASELINE:-}" ]; then
       row "  $shape $mb MB: baseline binary" "-" "grep -c" "$(median < "$WORK/qb")x" "-" "-" "-"
     fi
     row "  $shape $mb MB: reader alone" "-" "grep -c" "${qr}x" "-" "-" "-"
     row "  $shape $mb MB: reader + mdm_log" "-" "grep -c" "${qs}x" "-" "-" "-"
+    row "  $shape $mb MB: reader + reference fold" "-" "grep -c" "${qf}x" "-" "-" "-"
     # Log bytes: the sparse capture is what the source predicate returns; the marker clause
-    # (mdm_log::MARKERS, mirrored here) keeps the lines grep -F finds.
+    # (the mdmclient needles of src/parse/log_patterns.rs, mirrored here) keeps the lines
+    # grep -F finds.
     if [ "$shape" = sparse ]; then
-      printf '%s\n' "Processing server request" "Received HTTP response" "Sending HTTP request" \
-        dentity DENTITY "Rejecting MDM push dictionary" "[ERROR]" > "$WORK/markers.txt"
+      printf '%s\n' "Received HTTP response" "Sending HTTP request" "Processing server request" \
+        "Unable to create MDM identity" dentity "Rejecting MDM push dictionary" "[ERROR]" \
+        NSURLErrorDomain > "$WORK/markers.txt"
       full_b=$(wc -c < "$log")
       push_b=$(grep -F -f "$WORK/markers.txt" "$log" | wc -c)
       bytes_last="$full_b $push_b"
@@ -141,27 +148,32 @@ $bytes_last
 EOF
 row "log bytes: + message markers" "$push_b B" "sources only $full_b B" "$(ratio "$push_b" "$full_b")x" "-" "-" "-"
 
-# apsd: what `process == "apsd"` returns, read by the same reader.
+# apsd: what `process == "apsd"` returns, read by the same reader, then summarised as the
+# log_apsd probe is (apsd_log::summarize).
 cap="$WORK/apsd"; rm -rf "$cap"
 "$GEN" "$cap" 10 apsd 2>/dev/null
 alog="$cap/log_apsd.stdout"
-: > "$WORK/a"; : > "$WORK/ag"
+: > "$WORK/a"; : > "$WORK/ag"; : > "$WORK/as"; : > "$WORK/asg"
 i=0
 while [ "$i" -lt "$REPS" ]; do
   run1 grep -c 'Received message' "$alog"; g=$(cat "$WORK/t")
   run1 "$SCAN" "$alog" read; a=$(cat "$WORK/t")
   ratio "$a" "$g" >> "$WORK/ag"; echo "$a" >> "$WORK/a"
+  run1 "$SCAN" "$alog" apsd; a=$(cat "$WORK/t")
+  ratio "$a" "$g" >> "$WORK/asg"; echo "$a" >> "$WORK/as"
   i=$((i + 1))
 done
 apsd_b=$(wc -c < "$alog"); apsd_n=$(grep -c '^{"traceID"' "$alog")
-apsd_t=$(median < "$WORK/a")
+apsd_t=$(median < "$WORK/a"); apsd_s=$(median < "$WORK/as")
 row "apsd log $((apsd_b / 1048576)) MB ($apsd_n entries)" "$apsd_t s (reader)" "grep -c" "$(median < "$WORK/ag")x" "-" "-" "-"
+row "  apsd log: reader + apsd_log" "$apsd_s s" "grep -c" "$(median < "$WORK/asg")x" "-" "-" "-"
 rm -rf "$cap"
 
 # A whole run over fake probes under a sysroot: each sleeps (waiting on the OS, as the real
-# tools mostly do) and burns a known amount of CPU; `log` formats a 5 MB dense log with genlog
-# and prints it: a lower bound of what `log show` spends producing that output (the real one
-# also reads the log store for the whole window and evaluates the predicate on every entry).
+# tools mostly do) and burns a known amount of CPU; `log` formats a 5 MB log with genlog and
+# prints it (the apsd log for the log_apsd probe's predicate, the dense mdmclient log for the
+# other two): a lower bound of what `log show` spends producing that output (the real one also
+# reads the log store for the whole window and evaluates the predicate on every entry).
 root="$WORK/sysroot"
 mkdir -p "$root/usr/bin" "$root/usr/sbin" "$root/bin" "$root/usr/libexec"
 # CPU: an awk loop of N iterations (about 0.1 s per million on a current core).
@@ -170,15 +182,15 @@ mk /usr/bin/sw_vers 0.2 200000 "printf 'ProductName:\tmacOS\nProductVersion:\t15
 mk /usr/sbin/sysctl 0.1 100000 "echo 1"
 mk /usr/bin/profiles 0.3 300000 "echo 'Enrolled via DEP: No'; echo 'MDM enrollment: No'"
 gen_abs=$(cd "$(dirname "$GEN")" && pwd)/$(basename "$GEN")
-mk /usr/bin/log 1.0 1000000 "d=\$(mktemp -d); '$gen_abs' \"\$d\" 5 dense 2>/dev/null; cat \"\$d/log_mdmclient.stdout\"; rm -rf \"\$d\""
+mk /usr/bin/log 1.0 1000000 "d=\$(mktemp -d); case \"\$*\" in *apsd*) '$gen_abs' \"\$d\" 5 apsd 2>/dev/null; cat \"\$d/log_apsd.stdout\";; *) '$gen_abs' \"\$d\" 5 dense 2>/dev/null; cat \"\$d/log_mdmclient.stdout\";; esac; rm -rf \"\$d\""
 mk /bin/launchctl 0.2 200000
 mk /usr/bin/pmset 0.1 100000 "echo \"Now drawing from 'AC Power'\""
 mk /usr/sbin/diskutil 0.3 300000
 mk /usr/libexec/mdmclient 0.5 500000
 # Each probe's own cost, alone (times the calls diagnose makes: sysctl twice,
-# profiles three times, log twice, launchctl twice).
+# profiles three times, log three times: mdmclient, softwareupdate, apsd; launchctl twice).
 probes_cpu=0; slowest=0
-for spec in sw_vers:usr/bin:1 sysctl:usr/sbin:2 profiles:usr/bin:3 log:usr/bin:2 launchctl:bin:2 \
+for spec in sw_vers:usr/bin:1 sysctl:usr/sbin:2 profiles:usr/bin:3 log:usr/bin:3 launchctl:bin:2 \
   pmset:usr/bin:1 diskutil:usr/sbin:1 mdmclient:usr/libexec:1; do
   name=${spec%%:*}; rest=${spec#*:}; dir=${rest%%:*}; calls=${rest#*:}
   : > "$WORK/pc"; : > "$WORK/pw"
@@ -210,8 +222,8 @@ load_end=$(load)
 printf '\nrelease binary %s bytes; load at start %s, at end %s\n' "$size_bytes" "$load_start" "$load_end"
 
 date_utc=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-printf '{"date":"%s","machine":"%s","load_start":"%s","load_end":"%s","reps":%s,"logs":[%s],"log_bytes":{"sources_only":%s,"with_markers":%s},"apsd":{"bytes":%s,"entries":%s,"reader_s":%s},"run":{"wall_s":%s,"slowest_probe_s":%s,"total_cpu_s":%s,"probes_cpu_s":%s,"own_cpu_s":%s,"peak_rss_kib":%s},"binary_bytes":%s,"startup_ms":%s}\n' \
-  "$date_utc" "$machine" "$load_start" "$load_end" "$REPS" "${rows_json%,}" "$full_b" "$push_b" "$apsd_b" "$apsd_n" "$apsd_t" \
+printf '{"date":"%s","machine":"%s","load_start":"%s","load_end":"%s","reps":%s,"logs":[%s],"log_bytes":{"sources_only":%s,"with_markers":%s},"apsd":{"bytes":%s,"entries":%s,"reader_s":%s,"summary_s":%s},"run":{"wall_s":%s,"slowest_probe_s":%s,"total_cpu_s":%s,"probes_cpu_s":%s,"own_cpu_s":%s,"peak_rss_kib":%s},"binary_bytes":%s,"startup_ms":%s}\n' \
+  "$date_utc" "$machine" "$load_start" "$load_end" "$REPS" "${rows_json%,}" "$full_b" "$push_b" "$apsd_b" "$apsd_n" "$apsd_t" "$apsd_s" \
   "$run_wall" "$slowest" "$run_cpu" "$probes_cpu" "$own_cpu" "$run_rss" "$size_bytes" "$startup_ms" > "$OUT_DIR/results.json"
 {
   echo "# Benchmark results"
@@ -223,10 +235,10 @@ printf '{"date":"%s","machine":"%s","load_start":"%s","load_end":"%s","reps":%s,
   printf '%s' "$rows_md"
   echo
   echo "- dense/sparse rows: \`mdmwatch diagnose --json --replay\` over a generated capture; ratio: median of the per-repetition ratios to \`grep -c\` over the same file, run back to back."
-  echo "- reader rows: examples/logscan over the same file (no start-up, no other probe): the ndjson reader alone, and with \`mdm_log::summarize\`; ratio to \`grep -c\` as above."
-  echo "- log bytes: the sparse capture is what the source predicate returns; the markers keep what \`grep -F\` of \`mdm_log::MARKERS\` keeps."
-  echo "- apsd: a generated \`process == \"apsd\"\` log read by the ndjson reader alone (examples/logscan read)."
-  echo "- run: \`diagnose --json --sysroot\` over fake probes that sleep and burn CPU; probes' CPU is each fake alone (median of 3) times the calls a run makes; mdmwatch's own CPU is the run's total (GNU time: it and its children) minus that."
+  echo "- reader rows: examples/logscan over the same file (no start-up, no other probe): the ndjson reader alone, with \`mdm_log::summarize\`, and with \`mdm_log::summarize_reference\` (the straightforward fold the summary is tested equal to: the summariser before its optimisation); ratio to \`grep -c\` as above."
+  echo "- log bytes: the sparse capture is what the source predicate returns; the markers keep what \`grep -F\` of the mdmclient needles (\`log_patterns\`) keeps."
+  echo "- apsd: a generated \`process == \"apsd\"\` log read by the ndjson reader alone (examples/logscan read), and summarised by \`apsd_log::summarize\` (examples/logscan apsd)."
+  echo "- run: \`diagnose --json --sysroot\` over fake probes that sleep and burn CPU; the fake \`log\` prints 5 MB for each of the three log probes (the apsd log for log_apsd); probes' CPU is each fake alone (median of 3) times the calls a run makes; mdmwatch's own CPU is the run's total (GNU time: it and its children) minus that."
   echo "- release binary: $size_bytes bytes."
 } > "$OUT_DIR/RESULTS.md"
 echo "wrote $OUT_DIR/results.json and $OUT_DIR/RESULTS.md"

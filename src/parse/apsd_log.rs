@@ -3,9 +3,12 @@
 //! cause to report, not mdmclient. The shapes are patterns of `log_patterns` with provenance.
 
 use std::io::Read;
+use std::sync::LazyLock;
+
+use memchr::memmem::Finder;
 
 use super::log_ndjson::LogEntry;
-use super::log_patterns::{self, LogStream};
+use super::log_patterns::{self, LogStream, Pattern};
 use super::log_summary::{self, Classified, Event, LogSummary, UserLines};
 
 /// Relevant events kept (the newest).
@@ -24,7 +27,35 @@ pub enum ApsdEventKind {
 pub type ApsdEvent = Event<ApsdEventKind>;
 pub type ApsdLog = LogSummary<ApsdEventKind>;
 
+const SHAPES: [(&Pattern, ApsdEventKind); 3] = [
+    (
+        log_patterns::by_id("apsd.connected"),
+        ApsdEventKind::Connected,
+    ),
+    (
+        log_patterns::by_id("apsd.disconnected"),
+        ApsdEventKind::Disconnected,
+    ),
+    (
+        log_patterns::by_id("apsd.identity_failure"),
+        ApsdEventKind::IdentityFailure,
+    ),
+];
+
+/// The first shape whose needle the message holds (one prebuilt memmem search each).
 pub fn classify(msg: &str) -> Option<Classified<ApsdEventKind>> {
+    static FINDERS: LazyLock<[Finder<'static>; 3]> =
+        LazyLock::new(|| SHAPES.map(|(p, _)| Finder::new(p.needle)));
+    FINDERS
+        .iter()
+        .zip(SHAPES)
+        .find(|(f, _)| f.find(msg.as_bytes()).is_some())
+        .map(|(_, (p, kind))| Classified::of(kind, p))
+}
+
+/// [`classify`] as first written: the reference of the property tests.
+#[doc(hidden)]
+pub fn classify_reference(msg: &str) -> Option<Classified<ApsdEventKind>> {
     for (id, kind) in [
         ("apsd.connected", ApsdEventKind::Connected),
         ("apsd.disconnected", ApsdEventKind::Disconnected),
@@ -43,9 +74,27 @@ pub fn markers() -> Vec<&'static str> {
 }
 
 pub fn summarize<R: Read>(reader: R) -> Result<ApsdLog, String> {
+    summarize_bounded(reader, MAX_EVENTS)
+}
+
+/// [`summarize`] through [`log_summary::summarize_reference`] and [`classify_reference`].
+#[doc(hidden)]
+pub fn summarize_reference<R: Read>(reader: R, max_events: usize) -> Result<ApsdLog, String> {
+    log_summary::summarize_reference(
+        reader,
+        max_events,
+        UserLines::Reject,
+        |e: &LogEntry<'_>| classify_reference(e.message),
+        |_, _| {},
+    )
+}
+
+/// [`summarize`] with another bound on the kept events (the property tests use small ones).
+#[doc(hidden)]
+pub fn summarize_bounded<R: Read>(reader: R, max_events: usize) -> Result<ApsdLog, String> {
     log_summary::summarize(
         reader,
-        MAX_EVENTS,
+        max_events,
         // apsd is a system daemon; a per-user copy proves nothing about the device's connection.
         UserLines::Reject,
         |e: &LogEntry<'_>| classify(e.message),

@@ -48,13 +48,41 @@ impl LogLine {
             level: e.message_type.to_string(),
         }
     }
+
+    /// [`LogLine::from_entry`] into this line's buffers (kept allocations are reused).
+    pub fn fill_from(&mut self, e: &LogEntry<'_>) {
+        self.timestamp.clear();
+        self.timestamp.push_str(e.timestamp);
+        self.time = e.time;
+        clip_into(&mut self.message, e.message, MAX_MESSAGE_CHARS);
+        self.process.clear();
+        self.process.push_str(e.process);
+        self.level.clear();
+        self.level.push_str(e.message_type);
+    }
 }
 
 /// Cuts `s` to at most `max` characters (on a char boundary), marking the cut.
 pub fn clip(s: &str, max: usize) -> String {
+    let mut out = String::new();
+    clip_into(&mut out, s, max);
+    out
+}
+
+/// [`clip`] into `out` (cleared first).
+pub fn clip_into(out: &mut String, s: &str, max: usize) {
+    out.clear();
+    // At most `max` bytes is at most `max` characters: no need to count them.
+    if s.len() <= max {
+        out.push_str(s);
+        return;
+    }
     match s.char_indices().nth(max) {
-        Some((i, _)) => format!("{}…", &s[..i]),
-        None => s.to_string(),
+        Some((i, _)) => {
+            out.push_str(&s[..i]);
+            out.push('…');
+        }
+        None => out.push_str(s),
     }
 }
 
@@ -74,7 +102,34 @@ pub enum Origin {
 pub fn is_system_path(path: &str) -> bool {
     let protected = (path.starts_with("/System/") || path.starts_with("/usr/"))
         && !path.starts_with("/usr/local/");
+    protected && !has_dot_component(path.as_bytes())
+}
+
+/// A `.` or `..` component in a path that starts with `/`: every component follows a `/`, so
+/// one pass over the `/`s (memchr) instead of splitting.
+fn has_dot_component(path: &[u8]) -> bool {
+    memchr::memchr_iter(b'/', path).any(|i| {
+        let rest = &path[i + 1..];
+        let end = memchr::memchr(b'/', rest).unwrap_or(rest.len());
+        matches!(&rest[..end], b"." | b"..")
+    })
+}
+
+/// [`is_system_path`] as first written (split on `/`), for the tests.
+fn is_system_path_reference(path: &str) -> bool {
+    let protected = (path.starts_with("/System/") || path.starts_with("/usr/"))
+        && !path.starts_with("/usr/local/");
     protected && !path.split('/').any(|c| c == "." || c == "..")
+}
+
+fn origin_reference(e: &LogEntry<'_>) -> Origin {
+    if !is_system_path_reference(e.process_image_path) {
+        return Origin::Untrusted;
+    }
+    match e.user_id {
+        Some(uid) if !(0..FIRST_LOCAL_UID).contains(&uid) => Origin::SystemAsUser,
+        _ => Origin::System,
+    }
 }
 
 pub fn origin(e: &LogEntry<'_>) -> Origin {
@@ -94,11 +149,17 @@ pub struct Classified<K> {
 }
 
 impl<K> Classified<K> {
+    /// By pattern id (a lookup in the table; classifiers on the hot path use [`Classified::of`]).
     pub fn new(kind: K, pattern_id: &str) -> Classified<K> {
         Classified {
             kind,
             pattern: log_patterns::pattern(pattern_id),
         }
+    }
+
+    /// With the pattern itself (`log_patterns::by_id` in a `const`).
+    pub fn of(kind: K, pattern: &'static Pattern) -> Classified<K> {
+        Classified { kind, pattern }
     }
 }
 
@@ -177,9 +238,23 @@ pub enum UserLines {
     Reject,
 }
 
+/// Per-pattern state while streaming: the count, the sequence number of the newest event, and
+/// that event's line once it has left the bounded ring (its buffers are moved here, not copied).
+struct Slot {
+    pattern: &'static Pattern,
+    count: u64,
+    last_seq: u64,
+    saved: LogLine,
+}
+
 /// Streams the log and folds it. `classify` sees every entry; `on_kept` sees every classified
 /// entry from a system binary (for side collections such as status blocks), before it is
 /// bounded into `events`.
+///
+/// Per kept event this copies the entry's fields into the buffers of the event it evicts (no
+/// allocation once the ring is full, beyond what `classify` puts in the kind); a pattern's newest
+/// line is taken from the ring at the end, or moved out of an evicted event when it was its
+/// pattern's newest. [`summarize_reference`] is the straightforward fold it must equal (tested).
 pub fn summarize<R: Read, K>(
     reader: R,
     max_events: usize,
@@ -188,7 +263,11 @@ pub fn summarize<R: Read, K>(
     mut on_kept: impl FnMut(&LogEntry<'_>, &Classified<K>),
 ) -> Result<LogSummary<K>, String> {
     let mut out: LogSummary<K> = LogSummary::default();
-    let mut events: VecDeque<Event<K>> = VecDeque::new();
+    let mut events: VecDeque<Event<K>> = VecDeque::with_capacity(max_events.min(1024));
+    // Beside each kept event: its sequence number among kept events and its pattern's slot.
+    let mut meta: VecDeque<(u64, usize)> = VecDeque::with_capacity(max_events.min(1024));
+    let mut slots: Vec<Slot> = Vec::new();
+    let mut seq: u64 = 0;
     let mut examples: VecDeque<(String, LogLine)> = VecDeque::new();
     let stats = log_ndjson::for_each_entry(reader, |e| {
         let Some(c) = classify(e) else {
@@ -207,16 +286,118 @@ pub fn summarize<R: Read, K>(
             if examples.len() == MAX_REJECTED_EXAMPLES {
                 examples.pop_front();
             }
-            let who = if e.process_image_path.is_empty() {
-                "no processImagePath".to_string()
-            } else {
-                format!(
-                    "{} (userID {})",
-                    clip(e.process_image_path, 200),
-                    e.user_id.map_or("absent".into(), |u| u.to_string())
-                )
-            };
-            examples.push_back((who, LogLine::from_entry(e)));
+            examples.push_back((rejected_who(e), LogLine::from_entry(e)));
+            return;
+        }
+        on_kept(e, &c);
+        let slot = match slots
+            .iter()
+            .position(|s| std::ptr::eq(s.pattern, c.pattern) || s.pattern.id == c.pattern.id)
+        {
+            Some(i) => i,
+            None => {
+                slots.push(Slot {
+                    pattern: c.pattern,
+                    count: 0,
+                    last_seq: 0,
+                    saved: LogLine::default(),
+                });
+                slots.len() - 1
+            }
+        };
+        // The evicted event's buffers become the new event's (or, when the evicted event was
+        // its pattern's newest, they are kept as that pattern's `last` and the slot's previous
+        // buffers are reused instead).
+        let mut line = LogLine::default();
+        if events.len() == max_events {
+            if let (Some(old), Some((old_seq, old_slot))) = (events.pop_front(), meta.pop_front()) {
+                line = old.line;
+                let s = &mut slots[old_slot];
+                if s.last_seq == old_seq {
+                    std::mem::swap(&mut s.saved, &mut line);
+                }
+            }
+            out.events_dropped += 1;
+        }
+        line.fill_from(e);
+        let s = &mut slots[slot];
+        s.count += 1;
+        s.last_seq = seq;
+        meta.push_back((seq, slot));
+        events.push_back(Event {
+            line,
+            kind: c.kind,
+            pattern: c.pattern,
+        });
+        seq += 1;
+    })?;
+    log_ndjson::require_log_output(&stats)?;
+    let front_seq = meta.front().map_or(seq, |m| m.0);
+    for s in slots {
+        let last = if s.last_seq >= front_seq {
+            events[(s.last_seq - front_seq) as usize].line.clone()
+        } else {
+            s.saved
+        };
+        out.per_pattern.insert(
+            s.pattern.id,
+            PatternCount {
+                count: s.count,
+                last,
+            },
+        );
+    }
+    out.stats = stats;
+    out.events = events.into();
+    out.rejected.examples = examples.into();
+    Ok(out)
+}
+
+/// Why an entry was rejected, for the report.
+fn rejected_who(e: &LogEntry<'_>) -> String {
+    if e.process_image_path.is_empty() {
+        "no processImagePath".to_string()
+    } else {
+        format!(
+            "{} (userID {})",
+            clip(e.process_image_path, 200),
+            e.user_id.map_or("absent".into(), |u| u.to_string())
+        )
+    }
+}
+
+/// The straightforward fold [`summarize`] must equal: a fresh [`LogLine`] per kept event, cloned
+/// into its pattern's count, and a bounded deque that drops the oldest. Kept for the property
+/// tests (and as the reading of what `summarize` means); not used by the probes.
+#[doc(hidden)]
+pub fn summarize_reference<R: Read, K>(
+    reader: R,
+    max_events: usize,
+    user_lines: UserLines,
+    mut classify: impl FnMut(&LogEntry<'_>) -> Option<Classified<K>>,
+    mut on_kept: impl FnMut(&LogEntry<'_>, &Classified<K>),
+) -> Result<LogSummary<K>, String> {
+    let mut out: LogSummary<K> = LogSummary::default();
+    let mut events: VecDeque<Event<K>> = VecDeque::new();
+    let mut examples: VecDeque<(String, LogLine)> = VecDeque::new();
+    let stats = log_ndjson::for_each_entry(reader, |e| {
+        let Some(c) = classify(e) else {
+            return;
+        };
+        let rejected = match (origin_reference(e), user_lines) {
+            (Origin::System, _) => false,
+            (Origin::SystemAsUser, UserLines::UserChannel) => {
+                out.user_channel += 1;
+                return;
+            }
+            (Origin::SystemAsUser, UserLines::Reject) | (Origin::Untrusted, _) => true,
+        };
+        if rejected {
+            out.rejected.count += 1;
+            if examples.len() == MAX_REJECTED_EXAMPLES {
+                examples.pop_front();
+            }
+            examples.push_back((rejected_who(e), LogLine::from_entry(e)));
             return;
         }
         on_kept(e, &c);
@@ -301,5 +482,140 @@ mod tests {
             Origin::Untrusted
         );
         assert_eq!(origin(&entry("", Some(0))), Origin::Untrusted);
+    }
+}
+
+/// The optimised path (`summarize`, the memmem classifiers, the byte-wise origin check) equals the
+/// straightforward one (`summarize_reference`, the `str::find` classifiers, the split origin
+/// check) on random mixes of real fixture lines, forged and user-channel lines included.
+#[cfg(test)]
+mod equivalence {
+    use super::*;
+    use crate::parse::{apsd_log, mdm_log, su_log};
+    use proptest::prelude::*;
+
+    /// Every line of every ndjson fixture (entries, headers, trailers), deduplicated.
+    fn fixture_lines() -> Vec<String> {
+        let root = env!("CARGO_MANIFEST_DIR");
+        let mut lines = Vec::new();
+        for dir in ["tests/fixtures/logs-real", "tests/fixtures/logs"] {
+            let mut paths: Vec<_> = std::fs::read_dir(format!("{root}/{dir}"))
+                .expect("fixture dir")
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "ndjson"))
+                .collect();
+            paths.sort();
+            for p in paths {
+                let text = std::fs::read_to_string(&p).expect("fixture");
+                lines.extend(text.lines().map(str::to_string));
+            }
+        }
+        lines.sort();
+        lines.dedup();
+        lines
+    }
+
+    static LINES: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(fixture_lines);
+
+    #[test]
+    fn the_fixtures_hold_every_kind_of_line() {
+        let all = LINES.join("\n");
+        assert!(LINES.len() > 100, "{}", LINES.len());
+        // Forged (user-writable image), user-channel and apsd lines are among them.
+        assert!(all.contains("\"userID\":501"));
+        assert!(all.contains("\\/Users\\/"));
+        assert!(all.contains("Connected to courier"));
+        assert!(all.contains("Reporting status"));
+    }
+
+    fn input(picks: &[usize], header: bool, trailer: bool) -> String {
+        let mut s = String::new();
+        if header {
+            s.push_str("Filtering the log data using \"x\"\n");
+        }
+        for &i in picks {
+            s.push_str(&LINES[i % LINES.len()]);
+            s.push('\n');
+        }
+        if trailer {
+            s.push_str("{\"count\":1,\"finished\":1}\n");
+        }
+        s
+    }
+
+    fn key<K>(c: Option<Classified<K>>) -> Option<(K, &'static Pattern)> {
+        c.map(|c| (c.kind, c.pattern))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn optimised_summaries_equal_the_reference(
+            picks in proptest::collection::vec(0usize..10_000, 0..400),
+            max_events in prop_oneof![0usize..6, Just(200usize)],
+            header in any::<bool>(),
+            trailer in any::<bool>(),
+        ) {
+            let text = input(&picks, header, trailer);
+            let b = text.as_bytes();
+            prop_assert_eq!(
+                mdm_log::summarize_bounded(b, max_events),
+                mdm_log::summarize_reference(b, max_events)
+            );
+            prop_assert_eq!(
+                su_log::summarize_bounded(b, max_events),
+                su_log::summarize_reference(b, max_events)
+            );
+            prop_assert_eq!(
+                apsd_log::summarize_bounded(b, max_events),
+                apsd_log::summarize_reference(b, max_events)
+            );
+        }
+
+        #[test]
+        fn optimised_classifiers_equal_the_reference(
+            parts in proptest::collection::vec(proptest::sample::select(vec![
+                "Received HTTP response", "Processing server request: ", "Processing server request",
+                "Sending HTTP request", " (200) ", "(503)", "(99999)", "(00200)", " [Idle]",
+                "[Acknowledged(InstallProfile):1]", "[NotNow]", "[Error(X):0]", "Unable to create MDM identity",
+                "dentity", "MDM identity", "fail", "Rejecting MDM push dictionary", "NSURLErrorDomain",
+                "[ERROR]", "Reporting status", "{", "\"softwareupdate.install-state\" = installing;",
+                "Scan reported progress", "Reported progress", " phase:APPLYING", " stalled:YES",
+                " portionComplete:0.5", "| PrepareUpdate | PROGRESS", "Cryptex patch progress: 17%",
+                "Posted DDM notification", "Enforcing past-due OS update", ">A> ScanForSoftwareUpdates",
+                "startCatalogDownload", ">A> DownloadSUCatalog", "SUScan: Using catalog",
+                "Connected to courier", "Disconnected from courier", "failed to obtain a BAA cert",
+                "x", " ", "é", "(", "…",
+            ]), 0..8)
+        ) {
+            let msg: String = parts.concat();
+            prop_assert_eq!(key(mdm_log::classify(&msg)), key(mdm_log::classify_reference(&msg)));
+            prop_assert_eq!(key(su_log::classify(&msg)), key(su_log::classify_reference(&msg)));
+            prop_assert_eq!(key(apsd_log::classify(&msg)), key(apsd_log::classify_reference(&msg)));
+        }
+
+        #[test]
+        fn system_path_check_equals_the_reference(
+            parts in proptest::collection::vec(proptest::sample::select(vec![
+                "/", "/System/", "/usr/", "/usr/local/", ".", "..", "./", "../", "/.", "/..",
+                "libexec", "mdmclient", "x.y", ".hidden", "..x", "é",
+            ]), 0..8)
+        ) {
+            let path: String = parts.concat();
+            prop_assert_eq!(is_system_path(&path), is_system_path_reference(&path), "{}", path);
+        }
+
+        #[test]
+        fn clip_into_equals_clip_by_format(s in "\\PC{0,40}", max in 0usize..30) {
+            let want = match s.char_indices().nth(max) {
+                Some((i, _)) => format!("{}…", &s[..i]),
+                None => s.clone(),
+            };
+            let mut out = String::from("stale");
+            clip_into(&mut out, &s, max);
+            prop_assert_eq!(&out, &want);
+            prop_assert_eq!(clip(&s, max), want);
+        }
     }
 }

@@ -10,9 +10,12 @@
 //! checks judge against `obs.now`.
 
 use std::io::Read;
+use std::sync::LazyLock;
+
+use memchr::memmem::Finder;
 
 use super::log_ndjson::LogEntry;
-use super::log_patterns::{self, LogStream};
+use super::log_patterns::{self, LogStream, Pattern};
 use super::log_summary::{self, Classified, Event, LogSummary, UserLines};
 
 pub use super::log_summary::{clip, LogLine, MAX_MESSAGE_CHARS};
@@ -113,12 +116,9 @@ impl LogSummary<MdmEventKind> {
     }
 }
 
-/// Identity lines that are not the verified sentence: the message names the MDM identity and a
-/// failure word.
-fn is_other_identity_error(msg: &str) -> bool {
-    if !msg.contains("dentity") {
-        return false;
-    }
+/// Identity lines that are not the verified sentence: the message names the MDM identity (it
+/// holds `dentity`, tested first) and a failure word.
+fn other_identity_words(msg: &str) -> bool {
     let lower = msg.to_ascii_lowercase();
     let about_identity = lower.contains("mdm identity")
         || lower.contains("identity certificate")
@@ -158,22 +158,129 @@ fn reported_after(msg: &str, from: usize) -> ReportedStatus {
     }
 }
 
-/// `(<digits>)` right after `from` (0 when absent or garbled).
+/// `(<digits>)` right after `from` (0 when absent, garbled or over `u16`), without collecting the
+/// digits: spaces, then `(`s, then the digits.
 fn status_after(msg: &str, from: usize) -> u16 {
-    let digits: String = msg[from..]
-        .chars()
-        .skip_while(|c| *c == ' ')
-        .skip_while(|c| *c == '(')
-        .take_while(|c| c.is_ascii_digit())
-        .collect();
-    digits.parse().unwrap_or(0)
+    let mut b = msg.as_bytes()[from..].iter().peekable();
+    while b.next_if_eq(&&b' ').is_some() {}
+    while b.next_if_eq(&&b'(').is_some() {}
+    let mut value: u16 = 0;
+    let mut any = false;
+    for d in b.take_while(|c| c.is_ascii_digit()) {
+        any = true;
+        match value
+            .checked_mul(10)
+            .and_then(|v| v.checked_add(u16::from(d - b'0')))
+        {
+            Some(v) => value = v,
+            None => return 0,
+        }
+    }
+    if any {
+        value
+    } else {
+        0
+    }
+}
+
+const COMMAND: &str = "Processing server request: ";
+const RESPONSE: &str = "Received HTTP response";
+const REQUEST: &str = "Sending HTTP request";
+const IDENTITY: &str = "Unable to create MDM identity";
+const PUSH_REJECTED: &str = "Rejecting MDM push dictionary";
+const TRANSPORT: &str = "NSURLErrorDomain";
+const ERROR_TAG: &str = "[ERROR]";
+
+const P_COMMAND: &Pattern = log_patterns::by_id("mdm.command_receipt");
+const P_RESPONSE: &Pattern = log_patterns::by_id("mdm.http_response");
+const P_REQUEST: &Pattern = log_patterns::by_id("mdm.http_request");
+const P_IDENTITY: &Pattern = log_patterns::by_id("mdm.identity_error");
+const P_IDENTITY_OTHER: &Pattern = log_patterns::by_id("mdm.identity_error_other");
+const P_PUSH_REJECTED: &Pattern = log_patterns::by_id("mdm.push_rejected");
+const P_TRANSPORT: &Pattern = log_patterns::by_id("mdm.transport_error");
+const P_ERROR_TAG: &Pattern = log_patterns::by_id("mdm.error_tag");
+
+/// Prebuilt substring searchers (SIMD, memchr's memmem) for the needles, in `classify`'s order.
+struct Finders {
+    command: Finder<'static>,
+    response: Finder<'static>,
+    request: Finder<'static>,
+    identity: Finder<'static>,
+    dentity: Finder<'static>,
+    push_rejected: Finder<'static>,
+    transport: Finder<'static>,
+    error_tag: Finder<'static>,
+}
+
+fn finders() -> &'static Finders {
+    static F: LazyLock<Finders> = LazyLock::new(|| Finders {
+        command: Finder::new(COMMAND),
+        response: Finder::new(RESPONSE),
+        request: Finder::new(REQUEST),
+        identity: Finder::new(IDENTITY),
+        dentity: Finder::new(P_IDENTITY_OTHER.needle),
+        push_rejected: Finder::new(PUSH_REJECTED),
+        transport: Finder::new(TRANSPORT),
+        error_tag: Finder::new(ERROR_TAG),
+    });
+    &F
 }
 
 /// What one message is, and by which pattern, if it matters to the rules.
+///
+/// The first shape found in this order wins (a command receipt, then a response, a request, the
+/// identity failures, a rejected push, a transport error, the `[ERROR]` tag). Each test is one
+/// prebuilt memmem search; [`classify_reference`] is the same rules with `str::find`, and a
+/// property test keeps them equal.
 pub fn classify(msg: &str) -> Option<Classified<MdmEventKind>> {
-    const COMMAND: &str = "Processing server request: ";
-    const RESPONSE: &str = "Received HTTP response";
-    const REQUEST: &str = "Sending HTTP request";
+    use MdmEventKind as K;
+    let f = finders();
+    let b = msg.as_bytes();
+    if let Some(i) = f.command.find(b) {
+        let rest = &msg[i + COMMAND.len()..];
+        let request_type = rest.split_whitespace().next().unwrap_or("").to_string();
+        return Some(Classified::of(K::Command { request_type }, P_COMMAND));
+    }
+    if let Some(i) = f.response.find(b) {
+        let after = i + RESPONSE.len();
+        return Some(Classified::of(
+            K::Response {
+                status: status_after(msg, after),
+                reported: reported_after(msg, after),
+            },
+            P_RESPONSE,
+        ));
+    }
+    if let Some(i) = f.request.find(b) {
+        return Some(Classified::of(
+            K::Request {
+                reported: reported_after(msg, i + REQUEST.len()),
+            },
+            P_REQUEST,
+        ));
+    }
+    if f.identity.find(b).is_some() {
+        return Some(Classified::of(K::IdentityError, P_IDENTITY));
+    }
+    if f.dentity.find(b).is_some() && other_identity_words(msg) {
+        return Some(Classified::of(K::IdentityError, P_IDENTITY_OTHER));
+    }
+    if f.push_rejected.find(b).is_some() {
+        return Some(Classified::of(K::PushRejected, P_PUSH_REJECTED));
+    }
+    if f.transport.find(b).is_some() {
+        return Some(Classified::of(K::TransportError, P_TRANSPORT));
+    }
+    if f.error_tag.find(b).is_some() {
+        return Some(Classified::of(K::ErrorTag, P_ERROR_TAG));
+    }
+    None
+}
+
+/// [`classify`] as first written (`str::find`/`contains`, a table lookup per pattern): the
+/// reference of the property tests.
+#[doc(hidden)]
+pub fn classify_reference(msg: &str) -> Option<Classified<MdmEventKind>> {
     use MdmEventKind as K;
     if let Some(i) = msg.find(COMMAND) {
         let rest = &msg[i + COMMAND.len()..];
@@ -187,7 +294,7 @@ pub fn classify(msg: &str) -> Option<Classified<MdmEventKind>> {
         let after = i + RESPONSE.len();
         return Some(Classified::new(
             K::Response {
-                status: status_after(msg, after),
+                status: status_after_reference(msg, after),
                 reported: reported_after(msg, after),
             },
             "mdm.http_response",
@@ -201,25 +308,59 @@ pub fn classify(msg: &str) -> Option<Classified<MdmEventKind>> {
             "mdm.http_request",
         ));
     }
-    if msg.contains("Unable to create MDM identity") {
+    if msg.contains(IDENTITY) {
         return Some(Classified::new(K::IdentityError, "mdm.identity_error"));
     }
-    if is_other_identity_error(msg) {
+    if msg.contains("dentity") && other_identity_words(msg) {
         return Some(Classified::new(
             K::IdentityError,
             "mdm.identity_error_other",
         ));
     }
-    if msg.contains("Rejecting MDM push dictionary") {
+    if msg.contains(PUSH_REJECTED) {
         return Some(Classified::new(K::PushRejected, "mdm.push_rejected"));
     }
-    if msg.contains("NSURLErrorDomain") {
+    if msg.contains(TRANSPORT) {
         return Some(Classified::new(K::TransportError, "mdm.transport_error"));
     }
-    if msg.contains("[ERROR]") {
+    if msg.contains(ERROR_TAG) {
         return Some(Classified::new(K::ErrorTag, "mdm.error_tag"));
     }
     None
+}
+
+fn status_after_reference(msg: &str, from: usize) -> u16 {
+    let digits: String = msg[from..]
+        .chars()
+        .skip_while(|c| *c == ' ')
+        .skip_while(|c| *c == '(')
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    digits.parse().unwrap_or(0)
+}
+
+/// [`summarize`] through [`log_summary::summarize_reference`] and [`classify_reference`].
+#[doc(hidden)]
+pub fn summarize_reference<R: Read>(reader: R, max_events: usize) -> Result<MdmLog, String> {
+    log_summary::summarize_reference(
+        reader,
+        max_events,
+        UserLines::UserChannel,
+        |e: &LogEntry<'_>| classify_reference(e.message),
+        |_, _| {},
+    )
+}
+
+/// [`summarize`] with another bound on the kept events (the property tests use small ones).
+#[doc(hidden)]
+pub fn summarize_bounded<R: Read>(reader: R, max_events: usize) -> Result<MdmLog, String> {
+    log_summary::summarize(
+        reader,
+        max_events,
+        UserLines::UserChannel,
+        |e: &LogEntry<'_>| classify(e.message),
+        |_, _| {},
+    )
 }
 
 /// The needles of the mdmclient patterns: the `eventMessage CONTAINS` part of the predicate.

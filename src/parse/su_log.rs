@@ -12,11 +12,14 @@
 
 use std::collections::VecDeque;
 use std::io::Read;
+use std::sync::LazyLock;
+
+use memchr::memmem::Finder;
 
 use chrono::{DateTime, FixedOffset};
 
 use super::log_ndjson::LogEntry;
-use super::log_patterns::{self, LogStream};
+use super::log_patterns::{self, LogStream, Pattern};
 use super::log_summary::{self, clip, Classified, Event, LogSummary, UserLines};
 
 /// Status reports kept (the newest).
@@ -157,8 +160,103 @@ pub fn install_state(text: &str) -> Option<String> {
     (!v.is_empty()).then(|| v.to_string())
 }
 
+const P_STATUS: &Pattern = log_patterns::by_id("su.status_report");
+const P_SCAN_PROGRESS: &Pattern = log_patterns::by_id("su.scan_progress");
+const P_PROGRESS: &Pattern = log_patterns::by_id("su.progress");
+const P_PREPARE: &Pattern = log_patterns::by_id("su.prepare_progress");
+const P_CRYPTEX: &Pattern = log_patterns::by_id("su.cryptex_progress");
+const P_DDM_SCHEDULED: &Pattern = log_patterns::by_id("su.ddm_scheduled");
+const P_DDM_ENFORCING: &Pattern = log_patterns::by_id("su.ddm_enforcing");
+const ACTIVITY: [&Pattern; 4] = [
+    log_patterns::by_id("su.scan_started"),
+    log_patterns::by_id("su.catalog_download"),
+    log_patterns::by_id("su.catalog_fsm"),
+    log_patterns::by_id("su.scan_catalog"),
+];
+
+/// Prebuilt substring searchers (memchr's memmem), in `classify`'s order.
+struct Finders {
+    status: Finder<'static>,
+    scan_progress: Finder<'static>,
+    progress: Finder<'static>,
+    prepare: Finder<'static>,
+    cryptex: Finder<'static>,
+    ddm_scheduled: Finder<'static>,
+    ddm_enforcing: Finder<'static>,
+    activity: [Finder<'static>; 4],
+}
+
+fn finders() -> &'static Finders {
+    static F: LazyLock<Finders> = LazyLock::new(|| Finders {
+        status: Finder::new("Reporting status"),
+        scan_progress: Finder::new("Scan reported progress"),
+        progress: Finder::new("Reported progress"),
+        prepare: Finder::new("| PrepareUpdate | PROGRESS"),
+        cryptex: Finder::new("Cryptex patch progress"),
+        ddm_scheduled: Finder::new("Posted DDM notification"),
+        ddm_enforcing: Finder::new("Enforcing past-due OS update"),
+        activity: ACTIVITY.map(|p| Finder::new(p.needle)),
+    });
+    &F
+}
+
 /// What one message is, and by which pattern, if it matters to the software-update checks.
+/// The first shape found in this order wins; each test is one prebuilt memmem search
+/// ([`classify_reference`] is the same rules with `str::contains`, kept equal by a property test).
 pub fn classify(msg: &str) -> Option<Classified<SuEventKind>> {
+    use SuEventKind as K;
+    let f = finders();
+    let b = msg.as_bytes();
+    if f.status.find(b).is_some() && memchr::memchr(b'{', b).is_some() {
+        return Some(Classified::of(
+            K::StatusReport {
+                install_state: install_state(msg),
+            },
+            P_STATUS,
+        ));
+    }
+    // "Scan reported progress" also contains "reported progress": test the scan shape first.
+    if f.scan_progress.find(b).is_some() {
+        return Some(Classified::of(
+            K::ScanProgress(progress_of(msg)),
+            P_SCAN_PROGRESS,
+        ));
+    }
+    if f.progress.find(b).is_some() {
+        return Some(Classified::of(K::Progress(progress_of(msg)), P_PROGRESS));
+    }
+    if f.prepare.find(b).is_some() {
+        return Some(Classified::of(
+            K::PrepareProgress { percent: None },
+            P_PREPARE,
+        ));
+    }
+    if f.cryptex.find(b).is_some() {
+        return Some(Classified::of(
+            K::PrepareProgress {
+                percent: percent(msg),
+            },
+            P_CRYPTEX,
+        ));
+    }
+    if f.ddm_scheduled.find(b).is_some() {
+        return Some(Classified::of(K::Enforcement, P_DDM_SCHEDULED));
+    }
+    if f.ddm_enforcing.find(b).is_some() {
+        return Some(Classified::of(K::Enforcement, P_DDM_ENFORCING));
+    }
+    for (finder, p) in f.activity.iter().zip(ACTIVITY) {
+        if finder.find(b).is_some() {
+            return Some(Classified::of(K::Activity, p));
+        }
+    }
+    None
+}
+
+/// [`classify`] as first written (`str::contains`, a table lookup per pattern): the reference of
+/// the property tests.
+#[doc(hidden)]
+pub fn classify_reference(msg: &str) -> Option<Classified<SuEventKind>> {
     use SuEventKind as K;
     if msg.contains("Reporting status") && msg.contains('{') {
         return Some(Classified::new(
@@ -221,28 +319,55 @@ pub fn markers() -> Vec<&'static str> {
 
 /// Streams the log and folds it into a [`SuLog`].
 pub fn summarize<R: Read>(reader: R) -> Result<SuLog, String> {
+    fold(reader, MAX_EVENTS, false)
+}
+
+/// [`summarize`] with another bound on the kept events (the property tests use small ones).
+#[doc(hidden)]
+pub fn summarize_bounded<R: Read>(reader: R, max_events: usize) -> Result<SuLog, String> {
+    fold(reader, max_events, false)
+}
+
+/// [`summarize`] through [`log_summary::summarize_reference`] and [`classify_reference`].
+#[doc(hidden)]
+pub fn summarize_reference<R: Read>(reader: R, max_events: usize) -> Result<SuLog, String> {
+    fold(reader, max_events, true)
+}
+
+fn fold<R: Read>(reader: R, max_events: usize, reference: bool) -> Result<SuLog, String> {
     let mut reports: VecDeque<StatusReport> = VecDeque::new();
-    let summary = log_summary::summarize(
-        reader,
-        MAX_EVENTS,
-        // softwareupdated, its subscriber and the update brain run as root (or a system role
-        // account): the same binary run by a local user proves nothing about the system's updates.
-        UserLines::Reject,
-        |e: &LogEntry<'_>| classify(e.message),
-        |e, c| {
-            if matches!(c.kind, SuEventKind::StatusReport { .. }) {
-                if reports.len() == MAX_STATUS_REPORTS {
-                    reports.pop_front();
-                }
-                reports.push_back(StatusReport {
-                    timestamp: e.timestamp.to_string(),
-                    time: e.time,
-                    process: e.process.to_string(),
-                    text: clip(e.message, MAX_STATUS_CHARS),
-                });
+    let on_kept = |e: &LogEntry<'_>, c: &Classified<SuEventKind>| {
+        if matches!(c.kind, SuEventKind::StatusReport { .. }) {
+            if reports.len() == MAX_STATUS_REPORTS {
+                reports.pop_front();
             }
-        },
-    )?;
+            reports.push_back(StatusReport {
+                timestamp: e.timestamp.to_string(),
+                time: e.time,
+                process: e.process.to_string(),
+                text: clip(e.message, MAX_STATUS_CHARS),
+            });
+        }
+    };
+    // softwareupdated, its subscriber and the update brain run as root (or a system role
+    // account): the same binary run by a local user proves nothing about the system's updates.
+    let summary = if reference {
+        log_summary::summarize_reference(
+            reader,
+            max_events,
+            UserLines::Reject,
+            |e: &LogEntry<'_>| classify_reference(e.message),
+            on_kept,
+        )?
+    } else {
+        log_summary::summarize(
+            reader,
+            max_events,
+            UserLines::Reject,
+            |e: &LogEntry<'_>| classify(e.message),
+            on_kept,
+        )?
+    };
     Ok(SuLog {
         summary,
         status_reports: reports.into(),
