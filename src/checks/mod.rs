@@ -408,3 +408,126 @@ pub fn daemon_condition(
         DaemonState::Unknown => Condition::Unknown,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! What heal may act on, derived from the liveness assessments: only verified evidence of a
+    //! state a restart can fix is a ground; server-side failures, a refused identity, network
+    //! failures and anything resting on unverified text never are.
+    use super::*;
+    use crate::checks::client_liveness::ClientLivenessAssessment;
+    use crate::checks::daemon_liveness::DaemonLivenessAssessment;
+    use crate::checks::liveness::StallSign;
+
+    fn client(state: ClientState, verified: bool) -> ClientLivenessAssessment {
+        ClientLivenessAssessment {
+            judgement: Judgement::new(Status::Ok, "x"),
+            state,
+            verified,
+            window_minutes: 90,
+            strict_addigy: false,
+            log: None,
+        }
+    }
+
+    fn daemon(state: DaemonState, su: Option<&str>, unanswered: bool) -> DaemonLivenessAssessment {
+        let failed = su.is_some() || matches!(state, DaemonState::Stalled(_));
+        DaemonLivenessAssessment {
+            judgement: Judgement::new(if failed { Status::Failed } else { Status::Ok }, "x"),
+            state,
+            window_minutes: 90,
+            stall_minutes: 60,
+            mdmclient_state: ClientState::Alive,
+            su_command: su.map(|c| (c.to_string(), "t".to_string())),
+            su_command_unanswered: unanswered,
+            log: None,
+        }
+    }
+
+    #[test]
+    fn client_conditions() {
+        use FailureCause::*;
+        let f = ClientState::Failing;
+        let cases = [
+            (
+                f(ClientWedged),
+                true,
+                Condition::Fixable(Ground::ClientWedged),
+            ),
+            (
+                f(StrictNo200),
+                true,
+                Condition::Fixable(Ground::StrictAddigy),
+            ),
+            (f(ServerError), true, Condition::NotFixable(ServerError)),
+            (f(AuthRejected), true, Condition::NotFixable(AuthRejected)),
+            (
+                f(TransportFailure),
+                true,
+                Condition::NotFixable(TransportFailure),
+            ),
+            // Unverified evidence never acts, whatever the cause it suggests.
+            (f(ClientWedged), false, Condition::Unverified),
+            (f(TransportFailure), false, Condition::Unverified),
+            (ClientState::Alive, true, Condition::Alive),
+            (ClientState::Quiet, true, Condition::Quiet),
+            (ClientState::Unknown, true, Condition::Unknown),
+        ];
+        for (state, verified, want) in cases {
+            assert_eq!(
+                client_condition(&client(state, verified)),
+                want,
+                "{state:?} {verified}"
+            );
+        }
+    }
+
+    #[test]
+    fn daemon_conditions() {
+        let cfg = Config::default();
+        let wedged = client(ClientState::Failing(FailureCause::ClientWedged), true);
+        let server = client(ClientState::Failing(FailureCause::ServerError), true);
+        let stalled = DaemonState::Stalled(StallSign::Explicit);
+        let cases = [
+            (
+                daemon(stalled, None, false),
+                &wedged,
+                Condition::Fixable(Ground::Stalled),
+            ),
+            (
+                daemon(DaemonState::Installing, Some("ScheduleOSUpdate"), true),
+                &wedged,
+                Condition::Installing,
+            ),
+            (
+                daemon(DaemonState::Quiet, Some("ScheduleOSUpdate"), true),
+                &wedged,
+                Condition::Fixable(Ground::AddigySuCommand),
+            ),
+            // Addigy's rule with a server failing: reported, but a restart cannot fix the server.
+            (
+                daemon(DaemonState::Quiet, Some("ScheduleOSUpdate"), false),
+                &server,
+                Condition::NotFixable(FailureCause::ServerError),
+            ),
+            (
+                daemon(DaemonState::Alive, None, false),
+                &wedged,
+                Condition::Alive,
+            ),
+            (
+                daemon(DaemonState::Quiet, None, false),
+                &wedged,
+                Condition::Quiet,
+            ),
+            (
+                daemon(DaemonState::Unknown, None, false),
+                &wedged,
+                Condition::Unknown,
+            ),
+        ];
+        for (d, c, want) in cases {
+            assert_eq!(daemon_condition(&d, c, &cfg), want, "{:?}", d.state);
+        }
+    }
+}
