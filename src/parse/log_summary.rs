@@ -247,6 +247,33 @@ struct Slot {
     saved: LogLine,
 }
 
+/// The provenance rule, one place for both folds: true when the entry may be used as evidence.
+/// A system binary run by a local user is the user channel (counted) or rejected, per stream;
+/// anything not provably a system binary is rejected: counted, a few kept as examples, never used.
+fn admit<K>(
+    origin: Origin,
+    user_lines: UserLines,
+    e: &LogEntry<'_>,
+    out: &mut LogSummary<K>,
+    examples: &mut VecDeque<(String, LogLine)>,
+) -> bool {
+    match (origin, user_lines) {
+        (Origin::System, _) => true,
+        (Origin::SystemAsUser, UserLines::UserChannel) => {
+            out.user_channel += 1;
+            false
+        }
+        (Origin::SystemAsUser, UserLines::Reject) | (Origin::Untrusted, _) => {
+            out.rejected.count += 1;
+            if examples.len() == MAX_REJECTED_EXAMPLES {
+                examples.pop_front();
+            }
+            examples.push_back((rejected_who(e), LogLine::from_entry(e)));
+            false
+        }
+    }
+}
+
 /// Streams the log and folds it. `classify` sees every entry; `on_kept` sees every classified
 /// entry from a system binary (for side collections such as status blocks), before it is
 /// bounded into `events`.
@@ -273,20 +300,7 @@ pub fn summarize<R: Read, K>(
         let Some(c) = classify(e) else {
             return;
         };
-        let rejected = match (origin(e), user_lines) {
-            (Origin::System, _) => false,
-            (Origin::SystemAsUser, UserLines::UserChannel) => {
-                out.user_channel += 1;
-                return;
-            }
-            (Origin::SystemAsUser, UserLines::Reject) | (Origin::Untrusted, _) => true,
-        };
-        if rejected {
-            out.rejected.count += 1;
-            if examples.len() == MAX_REJECTED_EXAMPLES {
-                examples.pop_front();
-            }
-            examples.push_back((rejected_who(e), LogLine::from_entry(e)));
+        if !admit(origin(e), user_lines, e, &mut out, &mut examples) {
             return;
         }
         on_kept(e, &c);
@@ -384,20 +398,7 @@ pub fn summarize_reference<R: Read, K>(
         let Some(c) = classify(e) else {
             return;
         };
-        let rejected = match (origin_reference(e), user_lines) {
-            (Origin::System, _) => false,
-            (Origin::SystemAsUser, UserLines::UserChannel) => {
-                out.user_channel += 1;
-                return;
-            }
-            (Origin::SystemAsUser, UserLines::Reject) | (Origin::Untrusted, _) => true,
-        };
-        if rejected {
-            out.rejected.count += 1;
-            if examples.len() == MAX_REJECTED_EXAMPLES {
-                examples.pop_front();
-            }
-            examples.push_back((rejected_who(e), LogLine::from_entry(e)));
+        if !admit(origin_reference(e), user_lines, e, &mut out, &mut examples) {
             return;
         }
         on_kept(e, &c);
