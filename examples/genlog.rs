@@ -1,7 +1,7 @@
 //! Generates a capture directory with realistic `log show --style ndjson` output of a given size,
 //! for benchmarks (scripts/bench.sh) and soak tests.
 //!
-//! Usage: `cargo run --release --example genlog -- OUT_DIR SIZE_MB [healthy|stuck] [sparse|dense|apsd]`
+//! Usage: `cargo run --release --example genlog -- OUT_DIR SIZE_MB [healthy|stuck] [sparse|dense|compact|apsd]`
 //!
 //! The entries use the full key set of real `log show --style json` entries (fixture
 //! log_show_json__windowserver_entry_with_backtrace.json) and the ndjson framing of real output
@@ -118,6 +118,34 @@ const DENSE: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// Short marker messages (the fixtures' check-in lines).
+const COMPACT: &[&str] = &[
+    "Sending HTTP request (PUT) [Idle]",
+    "Received HTTP response (200) [Idle]",
+    "Processing server request: DeviceInformation",
+    "Received HTTP response (200) [Acknowledged]",
+];
+
+/// A compact entry: the keys `log show --style ndjson` prints, without a backtrace, short message.
+fn compact_entry(ts: &str, pid: u32, message: &str, trace: u64) -> String {
+    format!(
+        concat!(
+            "{{\"traceID\":{trace},\"eventMessage\":\"{msg}\",\"eventType\":\"logEvent\",\"source\":null,",
+            "\"formatString\":\"%{{public}}s\",\"activityIdentifier\":0,\"subsystem\":\"com.apple.ManagedClient\",\"category\":\"HTTPUtil\",",
+            "\"threadID\":{thread},\"senderImageUUID\":\"5B2A8E0C-2F2E-3B8A-9C44-7A1E6F0B2D11\",",
+            "\"bootUUID\":\"\",\"processImagePath\":\"\\/usr\\/libexec\\/mdmclient\",\"senderImagePath\":\"\\/usr\\/libexec\\/mdmclient\",",
+            "\"timestamp\":\"{ts}\",\"machTimestamp\":{mach},\"messageType\":\"Default\",\"processImageUUID\":\"5B2A8E0C-2F2E-3B8A-9C44-7A1E6F0B2D11\",",
+            "\"processID\":{pid},\"senderProgramCounter\":81234,\"parentActivityIdentifier\":0,\"timezoneName\":\"\"}}"
+        ),
+        trace = trace,
+        msg = message,
+        thread = 0x4d0d + (trace % 7),
+        ts = ts,
+        mach = 1_000_000_000u64 + trace * 1_000,
+        pid = pid,
+    )
+}
+
 fn entry_of(
     image: &str,
     ts: &str,
@@ -158,7 +186,7 @@ fn entry(ts: &str, pid: u32, subsystem: &str, category: &str, message: &str, tra
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.len() < 3 {
-        eprintln!("usage: genlog OUT_DIR SIZE_MB [healthy|stuck] [sparse|dense|apsd]");
+        eprintln!("usage: genlog OUT_DIR SIZE_MB [healthy|stuck] [sparse|dense|compact|apsd]");
         std::process::exit(2);
     }
     let out = std::path::PathBuf::from(&args[1]);
@@ -166,6 +194,7 @@ fn main() {
     let stuck = args[3..].iter().any(|s| s == "stuck");
     let dense = args[3..].iter().any(|s| s == "dense");
     let apsd = args[3..].iter().any(|s| s == "apsd");
+    let compact = args[3..].iter().any(|s| s == "compact");
     std::fs::create_dir_all(&out).unwrap();
     std::fs::write(
         out.join("meta.json"),
@@ -190,7 +219,7 @@ fn main() {
     let mut n: u64 = 0;
     // Spread entries over the 90 minutes before captured_at (08:30:00 .. 10:00:00 -0500).
     let span_us: u64 = 90 * 60 * 1_000_000;
-    let est_entries = (target / 900).max(1);
+    let est_entries = (target / if compact { 643 } else { 900 }).max(1);
     while written < target {
         let t_us = 8 * 3600 * 1_000_000
             + 30 * 60 * 1_000_000
@@ -205,19 +234,22 @@ fn main() {
         let line = if apsd {
             let (sub, cat, msg) = APSD[(n as usize) % APSD.len()];
             entry_of("apsd", &ts, 412, sub, cat, msg, n)
+        } else if compact {
+            let msg = COMPACT[(n as usize) % COMPACT.len()];
+            compact_entry(&ts, 1738, msg, n)
         } else if dense {
             let (sub, cat, msg) = DENSE[(n as usize) % DENSE.len()];
             entry(&ts, 1738, sub, cat, msg, n)
         } else {
-            match n % 50 {
-            // A check-in roughly every 50 entries: command, then its answer.
+            match n % 100 {
+            // A check-in every 100 entries: command, then its answer 50 entries later (98 %
+            // chatter).
             0 => entry(&ts, 1738, "com.apple.ManagedClient", "MDMDaemon",
                 "Processing server request: DeviceInformation for: <Device> (3fb48527-9aaa-492d-94fc-efd999d812a3) PowerNap: no", n),
-            1 if stuck => entry(&ts, 1738, "com.apple.ManagedClient", "HTTPUtil",
+            50 if stuck => entry(&ts, 1738, "com.apple.ManagedClient", "HTTPUtil",
                 "Received HTTP response (503) [Error(DeviceInformation):0]", n),
-            1 => entry(&ts, 1738, "com.apple.ManagedClient", "HTTPUtil",
+            50 => entry(&ts, 1738, "com.apple.ManagedClient", "HTTPUtil",
                 "Received HTTP response (200) [Acknowledged(DeviceInformation):0]", n),
-            2 if !stuck => entry(&ts, 1738, "com.apple.ManagedClient", "HTTPUtil", "Received HTTP response (200) [Idle]", n),
             _ => {
                 let (sub, cat, msg) = CHATTER[(n as usize) % CHATTER.len()];
                 entry(&ts, 1738, sub, cat, msg, n)

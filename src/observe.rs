@@ -60,10 +60,46 @@ pub async fn run_all(sys: &dyn System, probes: &[Probe]) -> Vec<ProbeResult> {
     futures::future::join_all(probes.iter().map(|p| sys.run(p))).await
 }
 
+/// Runs the first phase: the log streams as one `log show` where the system can
+/// ([`System::run_log_union`]), everything else concurrently beside it. Results in plan order;
+/// a log stream answered by the union shows the union's command in the plan.
+async fn run_first_phase(sys: &dyn System, plan: &mut [Probe]) -> Vec<ProbeResult> {
+    let is_log = |p: &Probe| probes::LOG_STREAMS.contains(&p.id.as_str());
+    let logs: Vec<Probe> = plan.iter().filter(|p| is_log(p)).cloned().collect();
+    let union = if logs.len() > 1 {
+        probes::log_union(&logs)
+    } else {
+        None
+    };
+    let Some(union) = union else {
+        return run_all(sys, plan).await;
+    };
+    let others: Vec<Probe> = plan.iter().filter(|p| !is_log(p)).cloned().collect();
+    let (other_results, log_results) =
+        futures::future::join(run_all(sys, &others), sys.run_log_union(&union)).await;
+    let mut by_id: HashMap<String, ProbeResult> = other_results
+        .into_iter()
+        .chain(log_results.results)
+        .map(|r| (r.id.clone(), r))
+        .collect();
+    if log_results.combined {
+        for p in plan.iter_mut().filter(|p| is_log(p)) {
+            p.source = union.union.source.clone();
+        }
+    }
+    plan.iter()
+        .map(|p| {
+            by_id
+                .remove(&p.id)
+                .unwrap_or_else(|| ProbeResult::unavailable(&p.id, "not run"))
+        })
+        .collect()
+}
+
 /// Runs every probe of a diagnosis (both phases) and returns the raw results.
 pub async fn collect(sys: &dyn System, cfg: &Config) -> (Vec<Probe>, Vec<ProbeResult>) {
     let mut plan = probes::independent(cfg);
-    let mut results = run_all(sys, &plan).await;
+    let mut results = run_first_phase(sys, &mut plan).await;
     let second: Vec<Probe> = dependent_probes(&results, cfg);
     if !second.is_empty() {
         results.extend(run_all(sys, &second).await);

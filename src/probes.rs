@@ -5,7 +5,7 @@
 
 use crate::config::Config;
 use crate::parse::log_patterns::LogStream;
-use crate::system::Probe;
+use crate::system::{LogUnion, Probe};
 
 pub const SW_VERS: &str = "sw_vers";
 pub const HW_MODEL: &str = "hw_model";
@@ -221,4 +221,221 @@ pub fn identity_cert(common_name: &str, cfg: &Config) -> Probe {
         ],
         cfg,
     )
+}
+
+/// The log streams, in the order of a [`LogUnion`]'s router bits.
+pub const LOG_STREAMS: [&str; 3] = [LOG_MDMCLIENT, LOG_SOFTWAREUPDATE, LOG_APSD];
+
+/// One predicate for several streams: `(p1) OR (p2) OR ...`, each stream's predicate whole (its
+/// sources AND its message markers), so `log show` returns exactly the entries some stream's own
+/// query would have returned.
+pub fn union_predicate(predicates: &[&str]) -> String {
+    predicates
+        .iter()
+        .map(|p| format!("({p})"))
+        .collect::<Vec<_>>()
+        .join(" OR ")
+}
+
+/// The `--predicate` argument of a log probe.
+fn predicate_of(probe: &Probe) -> Option<&str> {
+    let crate::system::Source::Command { args, .. } = &probe.source else {
+        return None;
+    };
+    let at = args.iter().position(|a| a == "--predicate")?;
+    args.get(at + 1).map(String::as_str)
+}
+
+/// What a stream's predicate selects, read back from its text: the literals compared with
+/// `process ==`, `processImagePath ==` (or `BEGINSWITH`), `subsystem ==` and `eventMessage
+/// CONTAINS`. Reading them from the predicate (not from a second table) keeps the routing of the
+/// union's output equal to the predicates whatever they become.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StreamSelector {
+    pub processes: Vec<String>,
+    pub image_paths: Vec<String>,
+    pub image_prefixes: Vec<String>,
+    pub subsystems: Vec<String>,
+    pub needles: Vec<String>,
+}
+
+impl StreamSelector {
+    /// Reads the literals of a predicate (NSPredicate syntax as `log show` takes it).
+    pub fn of(predicate: &str) -> StreamSelector {
+        let mut sel = StreamSelector::default();
+        let b = predicate.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            let word_start = i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_');
+            let key = ["processImagePath", "process", "subsystem", "eventMessage"]
+                .into_iter()
+                .find(|k| word_start && predicate[i..].starts_with(k));
+            let Some(key) = key else {
+                i += 1;
+                continue;
+            };
+            let mut j = i + key.len();
+            if b.get(j).is_some_and(|c| c.is_ascii_alphanumeric()) {
+                i += 1;
+                continue;
+            }
+            while b.get(j) == Some(&b' ') {
+                j += 1;
+            }
+            let op_start = j;
+            while b
+                .get(j)
+                .is_some_and(|c| !c.is_ascii_whitespace() && *c != b'"')
+            {
+                j += 1;
+            }
+            let op = predicate[op_start..j].to_ascii_uppercase();
+            while b.get(j) == Some(&b' ') {
+                j += 1;
+            }
+            if b.get(j) != Some(&b'"') {
+                i = j.max(i + 1);
+                continue;
+            }
+            let mut lit = String::new();
+            j += 1;
+            while let Some(&c) = b.get(j) {
+                match c {
+                    b'"' => break,
+                    b'\\' if j + 1 < b.len() => {
+                        lit.push(b[j + 1] as char);
+                        j += 2;
+                        continue;
+                    }
+                    _ => {}
+                }
+                let ch = predicate[j..].chars().next().unwrap_or('\u{fffd}');
+                lit.push(ch);
+                j += ch.len_utf8();
+            }
+            match (key, op.as_str()) {
+                ("process", "==") => sel.processes.push(lit),
+                ("processImagePath", "==") => sel.image_paths.push(lit),
+                ("processImagePath", "BEGINSWITH") => sel.image_prefixes.push(lit),
+                ("subsystem", "==") => sel.subsystems.push(lit),
+                ("eventMessage", "CONTAINS") => sel.needles.push(lit),
+                _ => {}
+            }
+            i = j + 1;
+        }
+        sel
+    }
+
+    /// Whether `entry` is one this stream's query returns: one of its sources (process name,
+    /// image path, subsystem) and, when it names markers, one of them in the message.
+    pub fn claims(&self, entry: &crate::parse::log_ndjson::LogEntry<'_>) -> bool {
+        self.claims_source(entry)
+            && (self.needles.is_empty()
+                || self
+                    .needles
+                    .iter()
+                    .any(|n| entry.message.contains(n.as_str())))
+    }
+
+    /// Whether `entry` comes from one of this stream's sources, whatever its message.
+    pub fn claims_source(&self, entry: &crate::parse::log_ndjson::LogEntry<'_>) -> bool {
+        let no_source = self.processes.is_empty()
+            && self.image_paths.is_empty()
+            && self.image_prefixes.is_empty()
+            && self.subsystems.is_empty();
+        let source = no_source
+            || self.processes.iter().any(|p| p == entry.process)
+            || self
+                .image_paths
+                .iter()
+                .any(|p| p == entry.process_image_path)
+            || self
+                .image_prefixes
+                .iter()
+                .any(|p| entry.process_image_path.starts_with(p.as_str()))
+            || self.subsystems.iter().any(|s| s == entry.subsystem);
+        source
+    }
+}
+
+/// The streams an output line of the union belongs to (bit `i`: `selectors[i]`). A line that is
+/// not an entry (the header, the trailer, garbage, a cut last line) goes to every stream, so each
+/// stream's reader sees what it would have seen alone. An entry no stream's whole predicate
+/// claims (none should come from `log show`, which returns only entries some stream selects;
+/// output from elsewhere may hold them) goes to the streams of its source, else to all.
+pub fn route_line(
+    selectors: &[StreamSelector],
+    line: &[u8],
+    scratch: &mut crate::parse::log_ndjson::Scratch,
+) -> u64 {
+    use crate::parse::log_ndjson::{parse_line, Line};
+    match parse_line(line, scratch) {
+        Line::Entry(e) => {
+            let mask_of = |claims: &dyn Fn(&StreamSelector) -> bool| {
+                selectors
+                    .iter()
+                    .enumerate()
+                    .take(64)
+                    .filter(|(_, s)| claims(s))
+                    .fold(0u64, |m, (i, _)| m | 1 << i)
+            };
+            match mask_of(&|s| s.claims(&e)) {
+                0 => match mask_of(&|s| s.claims_source(&e)) {
+                    0 => u64::MAX,
+                    m => m,
+                },
+                m => m,
+            }
+        }
+        _ => u64::MAX,
+    }
+}
+
+/// One `log show` for every stream of `streams` (log probes that differ only in their predicate:
+/// the same binary, window and flags), or `None` when they cannot share one.
+pub fn log_union(streams: &[Probe]) -> Option<LogUnion> {
+    let first = streams.first()?;
+    let crate::system::Source::Command { program, args } = &first.source else {
+        return None;
+    };
+    let mut predicates = Vec::new();
+    for p in streams {
+        let crate::system::Source::Command {
+            program: prog,
+            args: a,
+        } = &p.source
+        else {
+            return None;
+        };
+        let at = a.iter().position(|x| x == "--predicate")?;
+        let same = prog == program
+            && a.len() == args.len()
+            && a.iter()
+                .zip(args)
+                .enumerate()
+                .all(|(k, (x, y))| k == at + 1 || x == y);
+        if !same || streams.len() > 64 {
+            return None;
+        }
+        predicates.push(predicate_of(p)?);
+    }
+    let at = args.iter().position(|x| x == "--predicate")?;
+    let mut union_args: Vec<String> = args.clone();
+    union_args[at + 1] = union_predicate(&predicates);
+    let arg_refs: Vec<&str> = union_args.iter().map(String::as_str).collect();
+    let union = Probe::command("log_union", program, &arg_refs)
+        .with_timeout(streams.iter().map(|p| p.timeout).max()?)
+        .with_max_bytes(streams.iter().map(|p| p.max_bytes).sum())
+        .spooled();
+    let selectors: std::sync::Arc<Vec<StreamSelector>> =
+        std::sync::Arc::new(predicates.iter().map(|p| StreamSelector::of(p)).collect());
+    Some(LogUnion {
+        union,
+        streams: streams.to_vec(),
+        router: std::sync::Arc::new(move || {
+            let selectors = selectors.clone();
+            let mut scratch = crate::parse::log_ndjson::Scratch::default();
+            Box::new(move |line: &[u8]| route_line(&selectors, line, &mut scratch))
+        }),
+    })
 }

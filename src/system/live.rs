@@ -17,7 +17,9 @@ use chrono::{DateTime, FixedOffset};
 use futures::future::BoxFuture;
 use tokio::io::{AsyncRead, AsyncReadExt};
 
-use super::{Payload, Probe, ProbeResult, Source, System, STDERR_CAP};
+use super::{
+    LineRouter, LogUnion, LogUnionResults, Payload, Probe, ProbeResult, Source, System, STDERR_CAP,
+};
 
 /// Fixed environment of every subprocess.
 pub const FIXED_PATH: &str = "/usr/bin:/bin:/usr/sbin:/sbin";
@@ -86,12 +88,163 @@ impl System for LiveSystem {
             None => "live".to_string(),
         }
     }
+
+    /// One process for every stream: `log show` reads (decompresses, filters) the log store once
+    /// per run instead of once per stream. Its output is sorted into the streams line by line as
+    /// it arrives, each stream spooled and capped on its own.
+    fn run_log_union<'a>(&'a self, logs: &'a LogUnion) -> BoxFuture<'a, LogUnionResults> {
+        Box::pin(async move {
+            let Source::Command { program, args } = &logs.union.source else {
+                let runs = logs.streams.iter().map(|p| self.run(p));
+                return LogUnionResults {
+                    results: futures::future::join_all(runs).await,
+                    combined: false,
+                };
+            };
+            let sink = Sink::Split(Split::new((logs.router)(), &logs.streams));
+            let (union, sink) =
+                run_command_into(&logs.union, &self.resolve(program), program, args, sink).await;
+            let parts = match sink {
+                Sink::Split(split) => split.finish(),
+                _ => Vec::new(),
+            };
+            let results = logs
+                .streams
+                .iter()
+                .zip(parts)
+                .map(|(p, (stdout, cut))| ProbeResult {
+                    id: p.id.clone(),
+                    available: union.available,
+                    error: union.error.clone(),
+                    exit_status: union.exit_status,
+                    timed_out: union.timed_out,
+                    truncated: union.truncated || cut,
+                    duration: union.duration,
+                    duration_unknown: false,
+                    stdout,
+                    stderr: union.stderr.clone(),
+                })
+                .collect();
+            LogUnionResults {
+                results,
+                combined: true,
+            }
+        })
+    }
 }
 
-/// Where stdout goes: memory or a temporary file, both capped.
+/// Where stdout goes: memory or a temporary file, both capped, or split into the streams of a
+/// [`LogUnion`].
 enum Sink {
     Memory(Vec<u8>),
     File(std::io::BufWriter<tempfile::NamedTempFile>, u64),
+    Split(Split),
+}
+
+/// A line longer than this is not held for routing: it goes to every stream as it arrives (each
+/// stream's reader counts it as over-long and skips it), so memory stays bounded.
+const SPLIT_LINE_MAX: usize = 1024 * 1024 + 1;
+
+/// The output of one `log show` for several streams: each complete line goes to the streams its
+/// router names; each stream is a sink of its own under its probe's cap.
+struct Split {
+    router: LineRouter,
+    /// The start of a line whose newline has not arrived yet.
+    partial: Vec<u8>,
+    /// Inside an over-long line: its bytes go to every stream until its newline.
+    spilling: bool,
+    /// Per stream: sink, cap, whether its cap cut it.
+    parts: Vec<(Sink, u64, bool)>,
+    total: u64,
+    ok: bool,
+}
+
+impl Split {
+    fn new(router: LineRouter, streams: &[Probe]) -> Split {
+        Split {
+            router,
+            partial: Vec::new(),
+            spilling: false,
+            parts: streams
+                .iter()
+                .map(|p| (Sink::new(p.spool), p.max_bytes, false))
+                .collect(),
+            total: 0,
+            ok: true,
+        }
+    }
+
+    /// Writes `bytes` to the streams of `mask` (every stream for `u64::MAX`), each under its cap.
+    fn send(&mut self, mask: u64, bytes: &[u8]) {
+        for (i, (sink, cap, cut)) in self.parts.iter_mut().enumerate() {
+            if i >= 64 || mask & (1 << i) == 0 {
+                continue;
+            }
+            let room = cap.saturating_sub(sink.len()) as usize;
+            let keep = bytes.len().min(room);
+            if keep < bytes.len() {
+                *cut = true;
+            }
+            if keep > 0 && !sink.write(&bytes[..keep]) {
+                *cut = true;
+            }
+        }
+    }
+
+    /// Routes one complete line (with its newline, if it had one).
+    fn line(&mut self, line: &[u8]) {
+        let body = line.strip_suffix(b"\n").unwrap_or(line);
+        let mask = (self.router)(body);
+        self.send(mask, line);
+    }
+
+    fn write(&mut self, mut bytes: &[u8]) -> bool {
+        self.total += bytes.len() as u64;
+        while !bytes.is_empty() {
+            let nl = memchr::memchr(b'\n', bytes);
+            if self.spilling {
+                let end = nl.map_or(bytes.len(), |i| i + 1);
+                self.send(u64::MAX, &bytes[..end]);
+                self.spilling = nl.is_none();
+                bytes = &bytes[end..];
+                continue;
+            }
+            match nl {
+                Some(i) if self.partial.is_empty() => self.line(&bytes[..=i]),
+                Some(i) => {
+                    let mut line = std::mem::take(&mut self.partial);
+                    line.extend_from_slice(&bytes[..=i]);
+                    self.line(&line);
+                    line.clear();
+                    self.partial = line;
+                }
+                None => {
+                    self.partial.extend_from_slice(bytes);
+                    if self.partial.len() > SPLIT_LINE_MAX {
+                        let held = std::mem::take(&mut self.partial);
+                        self.send(u64::MAX, &held);
+                        self.spilling = true;
+                    }
+                    return self.ok;
+                }
+            }
+            bytes = &bytes[nl.map_or(bytes.len(), |i| i + 1)..];
+        }
+        self.ok
+    }
+
+    /// The last line (cut, without a newline) is routed too; then each stream's payload and
+    /// whether its cap cut it.
+    fn finish(mut self) -> Vec<(Payload, bool)> {
+        if !self.partial.is_empty() {
+            let last = std::mem::take(&mut self.partial);
+            self.line(&last);
+        }
+        self.parts
+            .into_iter()
+            .map(|(sink, _, cut)| (sink.into_payload(), cut))
+            .collect()
+    }
 }
 
 impl Sink {
@@ -110,6 +263,7 @@ impl Sink {
         match self {
             Sink::Memory(v) => v.len() as u64,
             Sink::File(_, n) => *n,
+            Sink::Split(s) => s.total,
         }
     }
 
@@ -124,6 +278,7 @@ impl Sink {
                 *n += bytes.len() as u64;
                 w.write_all(bytes).is_ok()
             }
+            Sink::Split(s) => s.write(bytes),
         }
     }
 
@@ -135,6 +290,8 @@ impl Sink {
                 Ok(f) => Payload::Spooled(f.into_temp_path()),
                 Err(_) => Payload::Empty,
             },
+            // Split output has no single payload: its streams are taken with `Split::finish`.
+            Sink::Split(_) => Payload::Empty,
         }
     }
 }
@@ -165,6 +322,21 @@ async fn run_command(
     program: &str,
     args: &[String],
 ) -> ProbeResult {
+    let (mut result, sink) =
+        run_command_into(probe, resolved, program, args, Sink::new(probe.spool)).await;
+    result.stdout = sink.into_payload();
+    result
+}
+
+/// Runs a command with stdout drained into `out_sink` (returned, with the result, for the caller
+/// to turn into payloads).
+async fn run_command_into(
+    probe: &Probe,
+    resolved: &Path,
+    program: &str,
+    args: &[String],
+    mut out_sink: Sink,
+) -> (ProbeResult, Sink) {
     let started = Instant::now();
     let mut result = ProbeResult {
         id: probe.id.clone(),
@@ -172,7 +344,7 @@ async fn run_command(
     };
     if !program.starts_with('/') {
         result.error = Some(format!("refused: {program} is not an absolute path"));
-        return result;
+        return (result, out_sink);
     }
     #[allow(clippy::disallowed_methods)] // the one place allowed to spawn processes
     let mut cmd = tokio::process::Command::new(resolved);
@@ -195,14 +367,13 @@ async fn run_command(
             } else {
                 format!("{program} could not start: {e}")
             });
-            return result;
+            return (result, out_sink);
         }
     };
     result.available = true;
     let pid = child.id();
     let stdout = child.stdout.take();
     let stderr = child.stderr.take();
-    let mut out_sink = Sink::new(probe.spool);
     let mut err_sink = Sink::Memory(Vec::new());
     let mut out_truncated = false;
     let mut status = None;
@@ -237,12 +408,11 @@ async fn run_command(
     }
     result.exit_status = status.and_then(|s| s.code());
     result.truncated = out_truncated;
-    result.stdout = out_sink.into_payload();
     if let Sink::Memory(v) = err_sink {
         result.stderr = v;
     }
     result.duration = started.elapsed();
-    result
+    (result, out_sink)
 }
 
 /// Runs a probe that blocks in the OS (a file read, a volume query) on tokio's blocking pool,
