@@ -280,6 +280,12 @@ fn identity_fact(
         .and_then(|b| parse::cert::parse_pem_bundle(&b).map_err(|e| Unknown::unparseable(&r.id, e)))
 }
 
+/// A stream parsed on its own thread; a panic (parsers are fuzzed never to) is an unknown.
+fn joined<T>(h: std::thread::ScopedJoinHandle<'_, Fact<T>>, id: &str) -> Fact<T> {
+    h.join()
+        .unwrap_or_else(|_| Err(Unknown::new(id, Fault::Failed, "the log reader panicked")))
+}
+
 /// Parses raw results into observations. Pure: no I/O beyond reading the payloads handed in.
 pub fn from_results(
     now: DateTime<FixedOffset>,
@@ -315,6 +321,24 @@ pub fn from_results(
     };
     let identity_cert = identity_fact(identity.as_ref(), &mdm_profile, cfg);
     let su_prefs = take(probes::SU_PREFS);
+    let (mdm_r, su_r, apsd_r) = (
+        take(probes::LOG_MDMCLIENT),
+        take(probes::LOG_SOFTWAREUPDATE),
+        take(probes::LOG_APSD),
+    );
+    // The logs are most of a run's parsing: the three streams are read concurrently (each
+    // reader holds one block at a time), so a run lasts its slowest probe plus the slowest
+    // stream's parse, not the sum.
+    let (mdm_log, su_log, apsd_log) = std::thread::scope(|scope| {
+        let su = scope.spawn(|| stream_fact(&su_r, |r| parse::su_log::summarize(r)));
+        let apsd = scope.spawn(|| stream_fact(&apsd_r, |r| parse::apsd_log::summarize(r)));
+        let mdm = stream_fact(&mdm_r, |r| parse::mdm_log::summarize(r));
+        (
+            mdm,
+            joined(su, probes::LOG_SOFTWAREUPDATE),
+            joined(apsd, probes::LOG_APSD),
+        )
+    });
 
     Observations {
         now,
@@ -330,13 +354,9 @@ pub fn from_results(
         ),
         mdm_profile,
         identity_cert,
-        mdm_log: stream_fact(&take(probes::LOG_MDMCLIENT), |r| {
-            parse::mdm_log::summarize(r)
-        }),
-        apsd_log: stream_fact(&take(probes::LOG_APSD), |r| parse::apsd_log::summarize(r)),
-        su_log: stream_fact(&take(probes::LOG_SOFTWAREUPDATE), |r| {
-            parse::su_log::summarize(r)
-        }),
+        mdm_log,
+        apsd_log,
+        su_log,
         mdmclient_service: service_fact(&take(probes::LAUNCHCTL_MDMCLIENT)),
         softwareupdated_service: service_fact(&take(probes::LAUNCHCTL_SOFTWAREUPDATED)),
         power: text_fact(&take(probes::PMSET_BATT), parse::pmset::parse),
