@@ -304,6 +304,7 @@ impl<'a> Scan<'a> {
     /// A string, after its opening quote: the raw bytes and whether any escape is in them. The
     /// escapes are checked as serde_json checks them; a `\u` escape is decodable unless it is a
     /// surrogate (then `None`: serde_json pairs or rejects those).
+    #[inline(always)]
     fn string(&mut self) -> Option<(&'a [u8], bool, bool)> {
         let start = self.i;
         let mut escaped = false;
@@ -553,7 +554,18 @@ impl<'a> Scan<'a> {
                         }
                     }
                     k if k < STRS => out.strs[k] = self.text()?,
-                    _ => self.skip_value()?,
+                    // Most values the rules do not read are strings and numbers: skipped without
+                    // the container machinery of `skip_value` (same checks: `string`, `number`).
+                    _ => match self.peek()? {
+                        b'"' => {
+                            self.i += 1;
+                            self.string()?;
+                        }
+                        b'-' | b'0'..=b'9' => {
+                            self.number()?;
+                        }
+                        _ => self.skip_value()?,
+                    },
                 }
                 self.ws();
                 match self.peek()? {
@@ -702,7 +714,11 @@ fn to_line(f: Fields<'_>) -> Line<'_> {
     }
     let image = image.unwrap_or("");
     let process = match (image, process) {
-        (path, _) if !path.is_empty() => path.rsplit('/').next().unwrap_or(""),
+        (path, _) if !path.is_empty() => match memchr::memrchr(b'/', path.as_bytes()) {
+            // After an ASCII '/', so on a char boundary.
+            Some(at) => &path[at + 1..],
+            None => path,
+        },
         (_, Some(p)) => p,
         _ => "",
     };
