@@ -439,3 +439,124 @@ pub fn log_union(streams: &[Probe]) -> Option<LogUnion> {
         }),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::log_ndjson::Scratch;
+
+    fn entry(image: &str, subsystem: &str, message: &str) -> String {
+        serde_json::json!({
+            "processImagePath": image,
+            "subsystem": subsystem,
+            "eventMessage": message,
+            "timestamp": "2026-11-20 09:00:00.000000-0500",
+        })
+        .to_string()
+    }
+
+    fn route(line: &str) -> u64 {
+        let sel: Vec<StreamSelector> = [
+            mdmclient_predicate(),
+            softwareupdate_predicate(),
+            apsd_predicate(),
+        ]
+        .iter()
+        .map(|p| StreamSelector::of(p))
+        .collect();
+        route_line(&sel, line.as_bytes(), &mut Scratch::default())
+    }
+
+    #[test]
+    fn selectors_read_the_literals_of_the_shipped_predicates() {
+        let m = StreamSelector::of(&mdmclient_predicate());
+        assert!(m.processes.contains(&"mdmclient".to_string()), "{m:?}");
+        assert!(m
+            .subsystems
+            .contains(&"com.apple.ManagedClient".to_string()));
+        assert!(m.needles.contains(&"Received HTTP response".to_string()));
+        let s = StreamSelector::of(&softwareupdate_predicate());
+        assert!(
+            s.processes.contains(&"softwareupdated".to_string()),
+            "{s:?}"
+        );
+        assert!(s
+            .subsystems
+            .contains(&"com.apple.remotemanagement".to_string()));
+        let a = StreamSelector::of(&apsd_predicate());
+        assert_eq!(a.processes, vec!["apsd".to_string()]);
+        let p = StreamSelector::of(
+            r#"processImagePath == "/usr/libexec/mdmclient" AND eventMessage CONTAINS "a \"q\"""#,
+        );
+        assert_eq!(p.image_paths, vec!["/usr/libexec/mdmclient".to_string()]);
+        assert_eq!(p.needles, vec!["a \"q\"".to_string()]);
+    }
+
+    #[test]
+    fn union_output_lines_go_to_the_streams_whose_predicate_they_answer() {
+        let http = "Received HTTP response (200) [Idle]";
+        assert_eq!(
+            route(&entry(
+                "/usr/libexec/mdmclient",
+                "com.apple.ManagedClient",
+                http
+            )),
+            1
+        );
+        // A forged binary of the same name goes where its name sends it, to be rejected there.
+        assert_eq!(route(&entry("/tmp/mdmclient", "", http)), 1);
+        let su = softwareupdate_predicate();
+        let su_needle = StreamSelector::of(&su).needles[0].clone();
+        assert_eq!(
+            route(&entry(
+                "/usr/libexec/softwareupdated",
+                "com.apple.SoftwareUpdate",
+                &su_needle
+            )),
+            2
+        );
+        let apsd = StreamSelector::of(&apsd_predicate()).needles[0].clone();
+        assert_eq!(
+            route(&entry(
+                "/System/Library/PrivateFrameworks/ApplePushService.framework/apsd",
+                "com.apple.apsd",
+                &apsd
+            )),
+            4
+        );
+        // Header, trailer and garbage reach every stream.
+        assert_eq!(route("Filtering the log data using \"...\""), u64::MAX);
+        assert_eq!(route(r#"{"count":3,"finished":1}"#), u64::MAX);
+        assert_eq!(route("{\"eventMessage\": "), u64::MAX);
+    }
+
+    #[test]
+    fn the_union_runs_once_for_probes_that_differ_only_in_their_predicate() {
+        let cfg = Config::default();
+        let logs: Vec<Probe> = independent(&cfg)
+            .into_iter()
+            .filter(|p| LOG_STREAMS.contains(&p.id.as_str()))
+            .collect();
+        assert_eq!(logs.len(), 3);
+        let u = log_union(&logs).expect("one union");
+        let pred = predicate_of(&u.union).unwrap().to_string();
+        assert_eq!(
+            pred,
+            union_predicate(&[
+                &mdmclient_predicate(),
+                &softwareupdate_predicate(),
+                &apsd_predicate()
+            ])
+        );
+        assert_eq!(u.union.max_bytes, 3 * cfg.log_max_bytes);
+        assert!(u.union.spool);
+        // A stream with another window cannot share the process.
+        let mut other = logs.clone();
+        other[1] = log_probe(LOG_SOFTWAREUPDATE, &softwareupdate_predicate(), &{
+            let mut c = Config::default();
+            c.liveness_window_minutes += 1;
+            c
+        });
+        assert!(log_union(&other).is_none());
+    }
+}

@@ -513,6 +513,67 @@ mod tests {
     use super::*;
     use std::time::Duration;
 
+    fn split_of(caps: &[u64]) -> Split {
+        // Lines starting with 'a' go to stream 0, 'b' to stream 1, anything else to every stream.
+        let router: LineRouter = Box::new(|line: &[u8]| match line.first() {
+            Some(b'a') => 1,
+            Some(b'b') => 2,
+            _ => u64::MAX,
+        });
+        let streams: Vec<Probe> = caps
+            .iter()
+            .enumerate()
+            .map(|(i, &cap)| Probe::command(&format!("s{i}"), "/x", &[]).with_max_bytes(cap))
+            .collect();
+        Split::new(router, &streams)
+    }
+
+    fn parts(split: Split) -> Vec<(Vec<u8>, bool)> {
+        split
+            .finish()
+            .into_iter()
+            .map(|(p, cut)| (p.read_capped(u64::MAX).unwrap(), cut))
+            .collect()
+    }
+
+    /// Lines reach their streams whole however the pipe cuts the bytes; lines no stream claims
+    /// alone (header, trailer, a cut last line) reach every stream.
+    #[test]
+    fn split_routes_whole_lines_whatever_the_chunking() {
+        let input = b"H\na1\nb1\na2 long line\nT\nb-cut";
+        for chunk in 1..input.len() {
+            let mut split = split_of(&[1 << 20, 1 << 20]);
+            for c in input.chunks(chunk) {
+                assert!(split.write(c));
+            }
+            let got = parts(split);
+            assert_eq!(got[0].0, b"H\na1\na2 long line\nT\n", "chunk {chunk}");
+            assert_eq!(got[1].0, b"H\nb1\nT\nb-cut", "chunk {chunk}");
+            assert!(!got[0].1 && !got[1].1);
+        }
+    }
+
+    /// Each stream keeps its own cap (cut and marked), and a line longer than the routing bound
+    /// goes to every stream as it arrives instead of being held.
+    #[test]
+    fn split_caps_each_stream_and_never_holds_an_overlong_line() {
+        let mut split = split_of(&[8, 1 << 30]);
+        assert!(split.write(b"a123456789\nb1\n"));
+        let long = vec![b'b'; SPLIT_LINE_MAX + 10];
+        for c in long.chunks(4096) {
+            assert!(split.write(c));
+            assert!(split.partial.len() <= SPLIT_LINE_MAX + 4096);
+        }
+        assert!(split.write(b"\nb2\n"));
+        let got = parts(split);
+        assert_eq!(got[0].0, b"a1234567", "stream 0 cut at its cap");
+        assert!(got[0].1, "and marked truncated");
+        let s1 = &got[1].0;
+        assert!(s1.starts_with(b"b1\nbbbb") && s1.ends_with(b"bbb\nb2\n"));
+        assert_eq!(s1.len(), 3 + long.len() + 1 + 3);
+        assert!(!got[1].1);
+    }
+
     /// The volume query runs through the same wrapper as file reads: a call that does not return
     /// ends at the probe's timeout (the real query cannot be made to hang in a test).
     #[test]
