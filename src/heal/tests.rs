@@ -273,9 +273,12 @@ fn refusal_without_a_pid_signals_nothing() {
 
 #[test]
 fn refusal_never_signals_a_pid_printed_for_another_label_or_pid_1() {
+    // 4294967295 is what `/bin/kill` would read as -1 (every process); 99999 is past XNU's range.
     for text in [
         print_of("com.example.other", 999),
         print_of("com.apple.softwareupdated", 1),
+        print_of("com.apple.softwareupdated", u32::MAX),
+        print_of("com.apple.softwareupdated", 99_999),
     ] {
         let e = env();
         let sys = FakeSystem::new(now());
