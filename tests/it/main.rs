@@ -8,6 +8,7 @@ mod common;
 mod admin;
 mod capture_replay;
 mod config;
+mod contract;
 mod crash_safety;
 mod deploy;
 mod fault_matrix;
