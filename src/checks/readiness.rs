@@ -480,66 +480,11 @@ pub fn assess(i: &Inputs<'_>) -> ReadinessAssessment {
     ReadinessAssessment { judgement, kinds }
 }
 
-/// Observations for check tests, built through `observe::from_results` so they go through the
-/// same parsers as a live run (and survive new fields in `Observations`).
+/// The check fixtures now live in the one test kit (`crate::test_support`); this path stays so
+/// the checks that still import it keep compiling until they move.
 #[cfg(test)]
 pub(crate) mod support {
-    use crate::config::Config;
-    use crate::observe::{self, Observations};
-    use crate::system::{Payload, ProbeResult};
-
-    pub const NOW: &str = "2026-11-20T10:00:00-05:00";
-
-    pub fn ok(id: &str, out: &[u8]) -> ProbeResult {
-        ProbeResult {
-            id: id.into(),
-            available: true,
-            exit_status: Some(0),
-            stdout: Payload::Memory(out.to_vec()),
-            ..ProbeResult::default()
-        }
-    }
-
-    pub fn failed(id: &str, exit: i32, stderr: &str) -> ProbeResult {
-        ProbeResult {
-            id: id.into(),
-            available: true,
-            exit_status: Some(exit),
-            stderr: stderr.as_bytes().to_vec(),
-            ..ProbeResult::default()
-        }
-    }
-
-    pub fn obs(results: Vec<ProbeResult>) -> Observations {
-        let now = chrono::DateTime::parse_from_rfc3339(NOW).unwrap();
-        observe::from_results(now, true, false, &[], results, &Config::default())
-    }
-
-    /// Apple silicon laptop, macOS 15.1, on AC, plenty of space, token escrowed.
-    pub fn base() -> Vec<ProbeResult> {
-        vec![
-            ok("sw_vers", b"ProductName:\t\tmacOS\nProductVersion:\t\t15.1\nBuildVersion:\t\t24B83\n"),
-            ok("hw_model", b"Mac15,3\n"),
-            ok("hw_arm64", b"1\n"),
-            ok("pmset_batt", b"Now drawing from 'AC Power'\n -InternalBattery-0 (id=1)\t80%; AC attached; not charging present: true\n"),
-            ok("diskutil_root", include_bytes!("../../tests/fixtures/samples/diskutil_info_plist__root_system_volume_disk1s5__catalina_FreeSpace0.plist")),
-            ok("profiles_bootstraptoken", b"profiles: Bootstrap Token supported on server: YES\nprofiles: Bootstrap Token escrowed to server: YES\n"),
-            ok("mdmclient_qdi", b"{\n    EACSPreflight = success;\n}\n"),
-            ok("ddm_state", include_bytes!("../../tests/fixtures/samples/SoftwareUpdateDDMStatePersistence__global_settings__macos26.2.plist")),
-            // A healthy MDM path, so the verdicts turn on the device prerequisites.
-            ok("profiles_enrollment", b"Enrolled via DEP: Yes\nMDM enrollment: Yes (User Approved)\n"),
-            ok("profiles_mdm", include_bytes!("../../tests/fixtures/profiles/enrolled_scep_identity.xml")),
-            ok("identity_cert", include_bytes!("../../tests/fixtures/certs/identity_valid.pem")),
-            ok("log_mdmclient", include_bytes!("../../tests/fixtures/logs/mdmclient_healthy.ndjson")),
-            ok("log_softwareupdate", include_bytes!("../../tests/fixtures/logs/softwareupdate_healthy.ndjson")),
-        ]
-    }
-
-    pub fn with(mut base: Vec<ProbeResult>, r: ProbeResult) -> Vec<ProbeResult> {
-        base.retain(|x| x.id != r.id);
-        base.push(r);
-        base
-    }
+    pub use crate::test_support::*;
 }
 
 #[cfg(test)]
