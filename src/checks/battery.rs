@@ -198,28 +198,7 @@ pub fn decide(obs: &Observations, cfg: &Config) -> (BatterySituation, Option<Bat
         return (BatterySituation::NoBattery { source }, Some(reading));
     };
     let on_ac = p.on_ac();
-    let results = BatteryKind::ALL.map(|kind| {
-        let pick = kind.pick();
-        match on_ac {
-            Some(true) => (
-                Prerequisite::Meets,
-                pick(&table.unwrap_or(cfg.battery_intel)),
-            ),
-            Some(false) => judge_charge(b.percent, arch, cfg, pick),
-            None => {
-                let (m, t) = judge_charge(b.percent, arch, cfg, pick);
-                // Power state unknown: a charge that meets still meets.
-                (
-                    if m == Prerequisite::Meets {
-                        m
-                    } else {
-                        Prerequisite::Unknown
-                    },
-                    t,
-                )
-            }
-        }
-    });
+    let results = BatteryKind::ALL.map(|kind| per_kind(kind, b.percent, on_ac, arch, table, cfg));
     let with = |want: Prerequisite| {
         BatteryKind::ALL
             .into_iter()
@@ -283,6 +262,38 @@ pub fn decide(obs: &Observations, cfg: &Config) -> (BatterySituation, Option<Bat
         },
     };
     (situation, Some(reading))
+}
+
+/// One kind's prerequisite and the percentage it was judged against: on AC it meets; on battery
+/// the charge decides; with the power state unknown a charge that meets still meets and anything
+/// else is unknown.
+fn per_kind(
+    kind: BatteryKind,
+    percent: u8,
+    on_ac: Option<bool>,
+    arch: Option<Arch>,
+    table: Option<BatteryThresholds>,
+    cfg: &Config,
+) -> (Prerequisite, u8) {
+    let pick = kind.pick();
+    match on_ac {
+        Some(true) => (
+            Prerequisite::Meets,
+            pick(&table.unwrap_or(cfg.battery_intel)),
+        ),
+        Some(false) => judge_charge(percent, arch, cfg, pick),
+        None => {
+            let (m, t) = judge_charge(percent, arch, cfg, pick);
+            (
+                if m == Prerequisite::Meets {
+                    m
+                } else {
+                    Prerequisite::Unknown
+                },
+                t,
+            )
+        }
+    }
 }
 
 /// Every sentence of `power.battery`.
