@@ -4,6 +4,8 @@
 
 use chrono::{DateTime, FixedOffset};
 
+use crate::checks::liveness::{Condition, Ground};
+use crate::checks::{Diagnosis, InstallActivity};
 use crate::config::Config;
 use crate::observe::{self, Observations};
 use crate::system::{Payload, ProbeResult};
@@ -40,16 +42,23 @@ pub fn now() -> DateTime<FixedOffset> {
     t(NOW)
 }
 
+/// A probe that answered with exit 0 and this stdout.
 pub fn ok(id: &str, out: &[u8]) -> ProbeResult {
+    ok_out(id, out)
+}
+
+/// [`ok`] for any stdout: text, bytes or a fixture read into a `Vec`.
+pub fn ok_out(id: &str, out: impl AsRef<[u8]>) -> ProbeResult {
     ProbeResult {
         id: id.into(),
         available: true,
         exit_status: Some(0),
-        stdout: Payload::Memory(out.to_vec()),
+        stdout: Payload::Memory(out.as_ref().to_vec()),
         ..ProbeResult::default()
     }
 }
 
+/// A probe that exited non-zero with this stderr.
 pub fn failed(id: &str, exit: i32, stderr: &str) -> ProbeResult {
     ProbeResult {
         id: id.into(),
@@ -60,6 +69,7 @@ pub fn failed(id: &str, exit: i32, stderr: &str) -> ProbeResult {
     }
 }
 
+/// Observations from these results, every other probe of the plan absent (fault `not_run`).
 pub fn obs(results: Vec<ProbeResult>) -> Observations {
     observe::from_results(now(), true, false, &[], results, &Config::default())
 }
@@ -88,4 +98,49 @@ pub fn with(mut base: Vec<ProbeResult>, r: ProbeResult) -> Vec<ProbeResult> {
     base.retain(|x| x.id != r.id);
     base.push(r);
     base
+}
+
+/// Observations from only these results, as a partial capture leaves them: the plan (the
+/// independent probes and the identity lookup for the test certificates' CN) is given, so a
+/// probe not answered is "not run"; `root` as the capture recorded it.
+pub fn obs_only(results: Vec<ProbeResult>, root: bool) -> Observations {
+    let cfg = Config::default();
+    let mut plan = crate::probes::independent(&cfg);
+    plan.push(crate::probes::identity_cert(
+        "mdm-identity-C02ZK1ABMD6M",
+        &cfg,
+    ));
+    observe::from_results(now(), root, false, &plan, results, &cfg)
+}
+
+// ---- Heal's inputs.
+
+/// The heal tests' shorthand: `Stuck` is the ground a restart can fix for each service (a wedged
+/// mdmclient, a stalled softwareupdated); the decision table covers every other condition.
+#[derive(Debug, Clone, Copy)]
+#[allow(dead_code)] // the full set, so a test can name any of them
+pub enum Liveness {
+    Alive,
+    Quiet,
+    Stuck,
+    Unknown,
+}
+
+/// The condition `l` stands for, `ground` being the one a restart of that service fixes.
+pub fn cond(l: Liveness, ground: Ground) -> Condition {
+    match l {
+        Liveness::Alive => Condition::Alive,
+        Liveness::Quiet => Condition::Quiet,
+        Liveness::Stuck => Condition::Fixable(ground),
+        Liveness::Unknown => Condition::Unknown,
+    }
+}
+
+/// A diagnosis for heal: mdmclient and softwareupdated as `m` and `s`, installs as `install`.
+pub fn heal_diag(m: Liveness, s: Liveness, install: InstallActivity) -> Diagnosis {
+    Diagnosis::for_heal(
+        cond(m, Ground::ClientWedged),
+        cond(s, Ground::Stalled),
+        install,
+    )
 }

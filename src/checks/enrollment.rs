@@ -302,60 +302,16 @@ fn profile_evidence(p: &MdmProfile) -> Evidence {
     Evidence::line(probes::PROFILES_MDM, parts.join(", "))
 }
 
-/// Observations built the way `observe` builds them, for this check's and `identity`'s tests.
-#[cfg(test)]
-pub(crate) mod testutil {
-    use chrono::{DateTime, FixedOffset};
-
-    use crate::config::Config;
-    use crate::observe::{self, Observations};
-    use crate::probes;
-    use crate::system::{Payload, ProbeResult};
-
-    /// The scenario "now" the test certificates were made for (tests/fixtures/certs/README.md).
-    pub fn now() -> DateTime<FixedOffset> {
-        DateTime::parse_from_rfc3339("2026-11-20T10:00:00-05:00").unwrap()
-    }
-
-    pub fn ok_bytes(id: &str, stdout: Vec<u8>) -> ProbeResult {
-        ProbeResult {
-            id: id.to_string(),
-            available: true,
-            exit_status: Some(0),
-            stdout: Payload::Memory(stdout),
-            ..ProbeResult::default()
-        }
-    }
-
-    pub fn ok(id: &str, stdout: &str) -> ProbeResult {
-        ok_bytes(id, stdout.as_bytes().to_vec())
-    }
-
-    /// Probes not given are "not run", exactly as a partial capture would leave them.
-    pub fn obs(results: Vec<ProbeResult>, root: bool) -> Observations {
-        let cfg = Config::default();
-        let mut plan = probes::independent(&cfg);
-        plan.push(probes::identity_cert("mdm-identity-C02ZK1ABMD6M", &cfg));
-        observe::from_results(now(), root, false, &plan, results, &cfg)
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::testutil::{obs, ok, ok_bytes};
     use super::*;
     use crate::parse::Fault;
     use crate::system::ProbeResult;
+    use crate::test_support::{fixture, obs_only as obs, ok_out, sample};
     use expect_test::{expect, Expect};
 
-    const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/samples");
-    const PROFILES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/profiles");
-
-    fn sample(name: &str) -> Vec<u8> {
-        std::fs::read(format!("{SAMPLES}/{name}")).unwrap()
-    }
     fn profile(name: &str) -> Vec<u8> {
-        std::fs::read(format!("{PROFILES}/{name}")).unwrap()
+        fixture("profiles", name)
     }
 
     const NOT_ENROLLED: &str =
@@ -373,23 +329,23 @@ mod tests {
 
     #[test]
     fn decide_situations() {
-        let scep = || ok_bytes(probes::PROFILES_MDM, profile("enrolled_scep_identity.xml"));
+        let scep = || ok_out(probes::PROFILES_MDM, profile("enrolled_scep_identity.xml"));
         check(
-            ok_bytes(probes::PROFILES_ENROLLMENT, sample(DEP)),
+            ok_out(probes::PROFILES_ENROLLMENT, sample(DEP)),
             scep(),
             expect![[
                 r#"Enrolled { via_ade: true, user_approved: true, server_url: Some("https://applemdm.example.com/some/path?foo=bar") }"#
             ]],
         );
         check(
-            ok_bytes(probes::PROFILES_ENROLLMENT, sample(UAMDM)),
-            ok_bytes(probes::PROFILES_MDM, profile("enrolled_acme_identity.xml")),
+            ok_out(probes::PROFILES_ENROLLMENT, sample(UAMDM)),
+            ok_out(probes::PROFILES_MDM, profile("enrolled_acme_identity.xml")),
             expect![[
                 r#"Enrolled { via_ade: false, user_approved: true, server_url: Some("https://acme-mdm.example.org/mdm") }"#
             ]],
         );
         check(
-            ok(
+            ok_out(
                 probes::PROFILES_ENROLLMENT,
                 "Enrolled via DEP: No\nMDM enrollment: Yes\n",
             ),
@@ -397,22 +353,22 @@ mod tests {
             expect![[r#"NotApproved { server_url: Some("https://mdm.example.com/mdm/server") }"#]],
         );
         check(
-            ok_bytes(probes::PROFILES_ENROLLMENT, sample(UAMDM)),
-            ok_bytes(probes::PROFILES_MDM, profile("no_mdm_payload.xml")),
+            ok_out(probes::PROFILES_ENROLLMENT, sample(UAMDM)),
+            ok_out(probes::PROFILES_MDM, profile("no_mdm_payload.xml")),
             expect!["StatusWithoutPayload"],
         );
         check(
-            ok_bytes(probes::PROFILES_ENROLLMENT, sample(NOT_ENROLLED)),
+            ok_out(probes::PROFILES_ENROLLMENT, sample(NOT_ENROLLED)),
             scep(),
             expect!["PayloadWithoutStatus"],
         );
         check(
-            ok_bytes(probes::PROFILES_ENROLLMENT, sample(NOT_ENROLLED)),
-            ok_bytes(probes::PROFILES_MDM, profile("no_mdm_payload.xml")),
+            ok_out(probes::PROFILES_ENROLLMENT, sample(NOT_ENROLLED)),
+            ok_out(probes::PROFILES_MDM, profile("no_mdm_payload.xml")),
             expect!["NotEnrolled"],
         );
         check(
-            ok(probes::PROFILES_ENROLLMENT, "garbage"),
+            ok_out(probes::PROFILES_ENROLLMENT, "garbage"),
             scep(),
             expect![[
                 r#"Unknown { why: "probe profiles_enrollment unparseable: no \"MDM enrollment:\" line in profiles status output (first line: \"garbage\")" }"#
@@ -447,8 +403,8 @@ mod tests {
     #[test]
     fn not_enrolled_fails_with_remediation() {
         let (f, x) = run(
-            ok_bytes(probes::PROFILES_ENROLLMENT, sample(NOT_ENROLLED)),
-            ok(
+            ok_out(probes::PROFILES_ENROLLMENT, sample(NOT_ENROLLED)),
+            ok_out(
                 probes::PROFILES_MDM,
                 "<plist version=\"1.0\"><dict/></plist>",
             ),
@@ -463,8 +419,8 @@ mod tests {
     #[test]
     fn dep_enrolled_is_ok_with_server_from_status_and_topic_from_profile() {
         let (f, x) = run(
-            ok_bytes(probes::PROFILES_ENROLLMENT, sample(DEP)),
-            ok_bytes(probes::PROFILES_MDM, profile("enrolled_scep_identity.xml")),
+            ok_out(probes::PROFILES_ENROLLMENT, sample(DEP)),
+            ok_out(probes::PROFILES_MDM, profile("enrolled_scep_identity.xml")),
         );
         assert_eq!(f.status, Status::Ok, "{}", f.summary);
         assert!(x.enrolled);
@@ -492,8 +448,8 @@ mod tests {
     #[test]
     fn server_url_falls_back_to_the_payload() {
         let (f, x) = run(
-            ok_bytes(probes::PROFILES_ENROLLMENT, sample(UAMDM)),
-            ok_bytes(probes::PROFILES_MDM, profile("enrolled_acme_identity.xml")),
+            ok_out(probes::PROFILES_ENROLLMENT, sample(UAMDM)),
+            ok_out(probes::PROFILES_MDM, profile("enrolled_acme_identity.xml")),
         );
         assert_eq!(f.status, Status::Ok);
         assert_eq!(
@@ -506,11 +462,11 @@ mod tests {
     #[test]
     fn enrolled_not_approved_not_dep_warns() {
         let (f, x) = run(
-            ok(
+            ok_out(
                 probes::PROFILES_ENROLLMENT,
                 "Enrolled via DEP: No\nMDM enrollment: Yes\n",
             ),
-            ok_bytes(probes::PROFILES_MDM, profile("enrolled_scep_identity.xml")),
+            ok_out(probes::PROFILES_MDM, profile("enrolled_scep_identity.xml")),
         );
         assert_eq!(f.status, Status::Warning);
         assert!(x.enrolled);
@@ -521,8 +477,8 @@ mod tests {
     #[test]
     fn status_enrolled_without_payload_warns_with_both_sides() {
         let (f, x) = run(
-            ok_bytes(probes::PROFILES_ENROLLMENT, sample(UAMDM)),
-            ok_bytes(probes::PROFILES_MDM, profile("no_mdm_payload.xml")),
+            ok_out(probes::PROFILES_ENROLLMENT, sample(UAMDM)),
+            ok_out(probes::PROFILES_MDM, profile("no_mdm_payload.xml")),
         );
         assert_eq!(f.status, Status::Warning);
         assert!(x.enrolled);
@@ -537,8 +493,8 @@ mod tests {
     #[test]
     fn payload_without_enrolment_warns_and_keeps_enrolled_false() {
         let (f, x) = run(
-            ok_bytes(probes::PROFILES_ENROLLMENT, sample(NOT_ENROLLED)),
-            ok_bytes(probes::PROFILES_MDM, profile("enrolled_scep_identity.xml")),
+            ok_out(probes::PROFILES_ENROLLMENT, sample(NOT_ENROLLED)),
+            ok_out(probes::PROFILES_MDM, profile("enrolled_scep_identity.xml")),
         );
         assert_eq!(f.status, Status::Warning);
         assert!(!x.enrolled);
@@ -548,8 +504,8 @@ mod tests {
     #[test]
     fn unknown_profile_listing_does_not_block_the_answer() {
         let (f, x) = run(
-            ok_bytes(probes::PROFILES_ENROLLMENT, sample(DEP)),
-            ok(probes::PROFILES_MDM, "garbage"),
+            ok_out(probes::PROFILES_ENROLLMENT, sample(DEP)),
+            ok_out(probes::PROFILES_MDM, "garbage"),
         );
         assert_eq!(f.status, Status::Ok);
         assert_eq!(x.topic, None);
@@ -559,7 +515,10 @@ mod tests {
     fn unknown_reason(status: ProbeResult) -> String {
         let a = assess(
             &obs(
-                vec![status, ok(probes::PROFILES_MDM, "<plist><dict/></plist>")],
+                vec![
+                    status,
+                    ok_out(probes::PROFILES_MDM, "<plist><dict/></plist>"),
+                ],
                 true,
             ),
             &Config::default(),
@@ -577,23 +536,23 @@ mod tests {
         ));
         assert!(r.starts_with("probe profiles_enrollment missing"), "{r}");
 
-        let mut t = ok(probes::PROFILES_ENROLLMENT, "");
+        let mut t = ok_out(probes::PROFILES_ENROLLMENT, "");
         t.timed_out = true;
         t.exit_status = None;
         assert!(unknown_reason(t).contains(Fault::Timeout.as_str()));
 
-        let mut nr = ok(probes::PROFILES_ENROLLMENT, "");
+        let mut nr = ok_out(probes::PROFILES_ENROLLMENT, "");
         nr.exit_status = Some(1);
         nr.stderr = b"Must be running as root\n".to_vec();
         assert!(unknown_reason(nr).contains("not_root"));
 
-        let g = ok(
+        let g = ok_out(
             probes::PROFILES_ENROLLMENT,
             "Request too soon. Try again later.\n",
         );
         assert!(unknown_reason(g).contains("unparseable"));
 
-        let e = ok(probes::PROFILES_ENROLLMENT, "");
+        let e = ok_out(probes::PROFILES_ENROLLMENT, "");
         assert!(unknown_reason(e).contains("empty"));
     }
 
@@ -602,13 +561,13 @@ mod tests {
         let a = assess(
             &obs(
                 vec![
-                    ok_bytes(probes::PROFILES_ENROLLMENT, sample(DEP)),
-                    ok_bytes(probes::PROFILES_MDM, profile("enrolled_scep_identity.xml")),
-                    ok_bytes(
+                    ok_out(probes::PROFILES_ENROLLMENT, sample(DEP)),
+                    ok_out(probes::PROFILES_MDM, profile("enrolled_scep_identity.xml")),
+                    ok_out(
                         probes::MDMCLIENT_QDI,
                         sample("mdmclient_QueryDeviceInformation__with_header_agent_response__macos13.3.1__kolide.txt"),
                     ),
-                    ok_bytes(
+                    ok_out(
                         probes::MDMCLIENT_QSI,
                         sample("mdmclient_QuerySecurityInfo__ManagementStatus__kolide.txt"),
                     ),
@@ -635,8 +594,8 @@ mod tests {
         let a = assess(
             &obs(
                 vec![
-                    ok_bytes(probes::PROFILES_ENROLLMENT, sample(DEP)),
-                    ok_bytes(
+                    ok_out(probes::PROFILES_ENROLLMENT, sample(DEP)),
+                    ok_out(
                         probes::MDMCLIENT_QDI,
                         sample("mdmclient_QueryDeviceInformation__seed_catalog_IsDefaultCatalog0__macos10.14.6__kolide.txt"),
                     ),

@@ -483,28 +483,29 @@ fn days_left(c: &CertInfo, now: chrono::DateTime<Utc>) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::enrollment::testutil::{now, obs, ok, ok_bytes};
     use crate::parse::mdm_log::{LogLine, MdmLog};
     use crate::parse::Unknown;
     use crate::system::ProbeResult;
+    use crate::test_support::{now, obs_only as obs, ok_out};
     use expect_test::expect;
 
-    const DIR: &str = env!("CARGO_MANIFEST_DIR");
     const DEP: &str =
         "profiles_status_enrollment__dep_yes__user_approved__mdm_server_line__chromium_comment.txt";
     const NOT_ENROLLED: &str =
         "profiles_status_enrollment__not_enrolled__github_runner_macos26_and_15.txt";
 
+    /// `tests/fixtures/<dir>/<name>` given as one relative path.
     fn file(rel: &str) -> Vec<u8> {
-        std::fs::read(format!("{DIR}/tests/fixtures/{rel}")).unwrap()
+        let (dir, name) = rel.split_once('/').expect("dir/name");
+        crate::test_support::fixture(dir, name)
     }
 
     fn enrolled() -> Vec<ProbeResult> {
         vec![
-            ok_bytes(probes::PROFILES_ENROLLMENT, file(&format!("samples/{DEP}"))),
+            ok_out(probes::PROFILES_ENROLLMENT, file(&format!("samples/{DEP}"))),
             // Constructed sample (tests/fixtures/profiles/README.md): SCEP identity whose CN is
             // the one the test certificates carry.
-            ok_bytes(
+            ok_out(
                 probes::PROFILES_MDM,
                 file("profiles/enrolled_scep_identity.xml"),
             ),
@@ -568,10 +569,7 @@ mod tests {
 
     fn with_cert(pem: &str) -> Checked {
         let mut r = enrolled();
-        r.push(ok_bytes(
-            probes::IDENTITY_CERT,
-            file(&format!("certs/{pem}")),
-        ));
+        r.push(ok_out(probes::IDENTITY_CERT, file(&format!("certs/{pem}"))));
         check(&obs(r, true), &Config::default())
     }
 
@@ -615,7 +613,7 @@ mod tests {
     #[test]
     fn warning_threshold_comes_from_config() {
         let mut r = enrolled();
-        r.push(ok_bytes(
+        r.push(ok_out(
             probes::IDENTITY_CERT,
             file("certs/identity_expiring.pem"),
         ));
@@ -661,7 +659,7 @@ mod tests {
     #[test]
     fn certificate_not_found_fails() {
         let mut r = enrolled();
-        let mut nf = ok(probes::IDENTITY_CERT, "");
+        let mut nf = ok_out(probes::IDENTITY_CERT, "");
         nf.exit_status = Some(44);
         nf.stderr = b"security: SecKeychainSearchCopyNext: The specified item could not be found in the keychain.\n".to_vec();
         r.push(nf);
@@ -682,11 +680,11 @@ mod tests {
     #[test]
     fn not_enrolled_is_not_applicable() {
         let r = vec![
-            ok_bytes(
+            ok_out(
                 probes::PROFILES_ENROLLMENT,
                 file(&format!("samples/{NOT_ENROLLED}")),
             ),
-            ok(
+            ok_out(
                 probes::PROFILES_MDM,
                 "<plist version=\"1.0\"><dict/></plist>",
             ),
@@ -702,8 +700,8 @@ mod tests {
         // Without root the listing has no _computerlevel; observe turns that into NotRoot and
         // the identity lookup is never run.
         let r = vec![
-            ok_bytes(probes::PROFILES_ENROLLMENT, file(&format!("samples/{DEP}"))),
-            ok(
+            ok_out(probes::PROFILES_ENROLLMENT, file(&format!("samples/{DEP}"))),
+            ok_out(
                 probes::PROFILES_MDM,
                 "<plist version=\"1.0\"><dict/></plist>",
             ),
@@ -716,7 +714,7 @@ mod tests {
 
         // The probe itself refused.
         let mut r = enrolled();
-        let mut nr = ok(probes::IDENTITY_CERT, "");
+        let mut nr = ok_out(probes::IDENTITY_CERT, "");
         nr.exit_status = Some(1);
         nr.stderr = b"security: Operation not permitted\n".to_vec();
         r.push(nr);
@@ -734,7 +732,7 @@ mod tests {
             assert_eq!(f.status, Status::Unknown, "{}", f.summary);
             f.reason.clone().unwrap()
         };
-        let mut t = ok(probes::IDENTITY_CERT, "");
+        let mut t = ok_out(probes::IDENTITY_CERT, "");
         t.timed_out = true;
         t.exit_status = None;
         assert!(reason(t).contains("identity_cert timeout"));
@@ -743,7 +741,7 @@ mod tests {
             "no security binary"
         ))
         .contains("identity_cert missing"));
-        assert!(reason(ok_bytes(
+        assert!(reason(ok_out(
             probes::IDENTITY_CERT,
             file("certs/only_broken_block.pem")
         ))
@@ -756,8 +754,8 @@ mod tests {
     #[test]
     fn pkcs12_identity_is_unknown_with_the_reason() {
         let r = vec![
-            ok_bytes(probes::PROFILES_ENROLLMENT, file(&format!("samples/{DEP}"))),
-            ok_bytes(
+            ok_out(probes::PROFILES_ENROLLMENT, file(&format!("samples/{DEP}"))),
+            ok_out(
                 probes::PROFILES_MDM,
                 file("profiles/enrolled_pkcs12_identity.xml"),
             ),
@@ -770,7 +768,7 @@ mod tests {
     fn with_log(cert: Option<&str>, lines: Vec<LogLine>) -> Checked {
         let mut r = enrolled();
         if let Some(c) = cert {
-            r.push(ok_bytes(probes::IDENTITY_CERT, file(&format!("certs/{c}"))));
+            r.push(ok_out(probes::IDENTITY_CERT, file(&format!("certs/{c}"))));
         }
         let mut o = obs(r, true);
         o.mdm_log = Ok(MdmLog {
@@ -836,7 +834,7 @@ mod tests {
     #[test]
     fn unknown_log_is_noted_not_fatal() {
         let mut r = enrolled();
-        r.push(ok_bytes(
+        r.push(ok_out(
             probes::IDENTITY_CERT,
             file("certs/identity_valid.pem"),
         ));
@@ -851,7 +849,7 @@ mod tests {
     #[test]
     fn diagnose_maps_to_addigy_keys() {
         let mut r = enrolled();
-        r.push(ok_bytes(
+        r.push(ok_out(
             probes::IDENTITY_CERT,
             file("certs/identity_expired.pem"),
         ));
@@ -859,7 +857,7 @@ mod tests {
         assert_eq!(d.enrolled, Some(true));
         assert_eq!(d.identity_error, Some(true));
         let mut r = enrolled();
-        r.push(ok_bytes(
+        r.push(ok_out(
             probes::IDENTITY_CERT,
             file("certs/identity_valid.pem"),
         ));
@@ -871,11 +869,11 @@ mod tests {
     fn not_enrolled_mac_reads_like_addigys_sample() {
         // Seed 004's VM prints "MDMEnrolled: false MDMIdentityError: false".
         let r = vec![
-            ok_bytes(
+            ok_out(
                 probes::PROFILES_ENROLLMENT,
                 file(&format!("samples/{NOT_ENROLLED}")),
             ),
-            ok(
+            ok_out(
                 probes::PROFILES_MDM,
                 "<plist version=\"1.0\"><dict/></plist>",
             ),
@@ -931,14 +929,14 @@ mod tests {
             out.push_str(&format!("  {}) {h} \"mdm-identity-C02ZK1ABMD6M\"\n", i + 1));
         }
         out.push_str(&format!("     {} valid identities found\n", hashes.len()));
-        ok(probes::IDENTITY_KEYS, &out)
+        ok_out(probes::IDENTITY_KEYS, &out)
     }
 
     const VALID_SHA1: &str = "C5C24BD24B3B70071604AEEFC997E8E580A20818";
 
     fn with_keys(keys: ProbeResult) -> Checked {
         let mut r = enrolled();
-        r.push(ok_bytes(
+        r.push(ok_out(
             probes::IDENTITY_CERT,
             file("certs/identity_valid.pem"),
         ));
@@ -964,7 +962,7 @@ mod tests {
         assert_eq!(f.status, Status::Failed);
         // Addigy's key follows.
         let mut r = enrolled();
-        r.push(ok_bytes(
+        r.push(ok_out(
             probes::IDENTITY_CERT,
             file("certs/identity_valid.pem"),
         ));
@@ -978,7 +976,7 @@ mod tests {
         let f = with_keys(identities(&[VALID_SHA1]));
         assert_eq!(f.status, Status::Ok, "{}", f.summary);
         assert_eq!(f.d.as_ref().unwrap().private_key, Some(PrivateKey::Present));
-        let mut nr = ok(probes::IDENTITY_KEYS, "");
+        let mut nr = ok_out(probes::IDENTITY_KEYS, "");
         nr.exit_status = Some(1);
         nr.stderr = b"security: Operation not permitted\n".to_vec();
         let f = with_keys(nr);
@@ -993,7 +991,7 @@ mod tests {
             .any(|e| e.source == probes::IDENTITY_KEYS && e.text.contains("unknown")));
         // An expired certificate keeps its own failure even without its key.
         let mut r = enrolled();
-        r.push(ok_bytes(
+        r.push(ok_out(
             probes::IDENTITY_CERT,
             file("certs/identity_expired.pem"),
         ));
@@ -1016,10 +1014,7 @@ mod tests {
         .iter()
         .map(|pem| {
             let mut r = enrolled();
-            r.push(ok_bytes(
-                probes::IDENTITY_CERT,
-                file(&format!("certs/{pem}")),
-            ));
+            r.push(ok_out(probes::IDENTITY_CERT, file(&format!("certs/{pem}"))));
             match decide(&obs(r, true), &Config::default()) {
                 IdentitySituation::Cert(CertSituation::Found {
                     validity,

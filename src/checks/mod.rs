@@ -286,6 +286,28 @@ impl Diagnosis {
     }
 }
 
+impl Diagnosis {
+    /// A diagnosis with only what heal reads: the two services' conditions and the install
+    /// activity; no assessments, enrolled, no identity error, the Addigy stuck keys unknown.
+    /// Heal's tests (unit and integration) build theirs with it.
+    pub fn for_heal(
+        mdmclient: Condition,
+        softwareupdated: Condition,
+        install: InstallActivity,
+    ) -> Diagnosis {
+        Diagnosis {
+            assessments: Vec::new(),
+            mdmclient,
+            softwareupdated,
+            install,
+            mdm_client_stuck: None,
+            mdm_software_updates_stuck: None,
+            enrolled: Some(true),
+            identity_error: Some(false),
+        }
+    }
+}
+
 pub fn diagnose(obs: &Observations, cfg: &Config) -> Diagnosis {
     let enrollment = enrollment::assess(obs, cfg);
     let enrolled = match enrollment.judgement.status {

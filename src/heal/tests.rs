@@ -2,9 +2,9 @@
 //! panics on any command nobody scripted, so "executes nothing" is checked by scripting nothing.
 
 use super::*;
-use crate::checks::liveness::{Condition, Ground};
 use crate::report::Evidence;
 use crate::system::fake::{Answer, FakeSystem};
+use crate::test_support::{heal_diag as diag, Liveness};
 
 const NIX_PRINT: &str = include_str!(
     "../../tests/fixtures/samples/launchctl_print_system__running_daemon__nix-daemon__macos26.6.2.txt"
@@ -21,38 +21,6 @@ fn print_of(label: &str, pid: u32) -> String {
 
 fn now() -> DateTime<FixedOffset> {
     DateTime::parse_from_rfc3339("2026-11-23T12:00:00+01:00").unwrap()
-}
-
-/// The tests' shorthand: `Stuck` is the ground a restart can fix for each service (a wedged
-/// mdmclient, a stalled softwareupdated); the decision table covers every other condition.
-#[derive(Debug, Clone, Copy)]
-enum Liveness {
-    Alive,
-    Quiet,
-    Stuck,
-    Unknown,
-}
-
-fn cond(l: Liveness, ground: Ground) -> Condition {
-    match l {
-        Liveness::Alive => Condition::Alive,
-        Liveness::Quiet => Condition::Quiet,
-        Liveness::Stuck => Condition::Fixable(ground),
-        Liveness::Unknown => Condition::Unknown,
-    }
-}
-
-fn diag(m: Liveness, s: Liveness, install: InstallActivity) -> Diagnosis {
-    Diagnosis {
-        assessments: Vec::new(),
-        mdmclient: cond(m, Ground::ClientWedged),
-        softwareupdated: cond(s, Ground::Stalled),
-        mdm_client_stuck: None,
-        mdm_software_updates_stuck: None,
-        install,
-        enrolled: Some(true),
-        identity_error: Some(false),
-    }
 }
 
 struct Env {
