@@ -553,7 +553,7 @@ fn read_source(path: &Path) -> Result<Option<plist::Dictionary>, (&'static str, 
     parse_source(&bytes).map(Some)
 }
 
-/// The pure layer under [`read_source`]: one source's bytes to its dictionary.
+/// The pure layer under `read_source`: one source's bytes to its dictionary.
 pub fn parse_source(bytes: &[u8]) -> Result<plist::Dictionary, (&'static str, String)> {
     if bytes.len() as u64 > MAX_SOURCE_BYTES {
         return Err(("invalid", format!("larger than {MAX_SOURCE_BYTES} bytes")));

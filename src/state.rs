@@ -97,7 +97,7 @@ pub struct ServiceRecord {
     /// When the restart was decided and durably recorded, before any command ran.
     #[serde(default, with = "opt_time", skip_serializing_if = "Option::is_none")]
     pub attempted_at: Option<DateTime<FixedOffset>>,
-    /// "kickstart" (launchctl kickstart -k), "signal" (kill -TERM <pid>) or "unknown".
+    /// "kickstart" (launchctl kickstart -k), "signal" (`kill -TERM <pid>`) or "unknown".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -71,7 +71,7 @@ pub enum CertificateReading {
     Unknown,
     NotFound,
     Found {
-        /// The certificate judged (see [`pick`]).
+        /// The certificate judged (see `pick`).
         chosen: CertInfo,
         days_left: i64,
         /// Certificates the lookup returned, the chosen one included.

@@ -10,7 +10,7 @@
 //!   holds HTTP lines at all (otherwise those lines may sit at a level the query did not collect).
 //! - softwareupdated: progress lines carry the phase and an explicit `stalled:YES|NO`; an install
 //!   phase in progress means nothing may be restarted; `stalled:YES`, or an install phase with no
-//!   progress for [`Config::stall_minutes`], is a stall. Real prepare phases went 12 minutes
+//!   progress for [`Config::stall_minutes`](crate::config::Config::stall_minutes), is a stall. Real prepare phases went 12 minutes
 //!   without a progress line, all `stalled:NO`, so the default is well above that (60 min).
 
 use chrono::{DateTime, Duration, FixedOffset};

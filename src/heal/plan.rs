@@ -530,7 +530,7 @@ pub fn intent_not_recorded(d: &Decision) -> Decision {
 
 /// The largest pid XNU hands out: `PID_MAX` is 99999 and `forkproc` wraps before reaching it
 /// (bsd/sys/proc_internal.h, bsd/kern/kern_fork.c in
-/// https://github.com/apple-oss-distributions/xnu). A printed pid above it is not a process.
+/// <https://github.com/apple-oss-distributions/xnu>). A printed pid above it is not a process.
 pub const PID_LIMIT: u32 = 99_998;
 
 /// The pid the signal fallback may target: the one launchd printed for exactly this label, and a

@@ -1,6 +1,6 @@
 //! The report: the only serialised types, i.e. the JSON contract (`schema/report.schema.json`),
 //! and the human rendering. Additive changes keep `schema_version`; anything else bumps it.
-//! [`findings`] alone turns the checks' typed assessments into findings with their `facts` JSON
+//! [`findings`](mod@findings) alone turns the checks' typed assessments into findings with their `facts` JSON
 //! and into the `readiness` section; nothing below this module is serialisable.
 
 use std::collections::BTreeMap;
