@@ -151,7 +151,7 @@ fn downloads(obs: &Observations) -> (Option<Download>, Option<Download>) {
             UpdateKind::Upgrade => &mut upgrade,
             _ => &mut update,
         };
-        if !slot.as_ref().is_some_and(|d| d.bytes >= bytes) {
+        if slot.as_ref().is_none_or(|d| d.bytes < bytes) {
             *slot = Some(Download {
                 label: i.title.clone().unwrap_or_else(|| i.label.clone()),
                 bytes,

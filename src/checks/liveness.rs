@@ -550,7 +550,7 @@ pub fn read_push<'a>(log: &'a ApsdLog, w: &Window) -> PushReading<'a> {
             }
             None => PushState::Unknown,
         },
-        verified: newest.map_or(true, |e| e.verified()),
+        verified: newest.is_none_or(|e| e.verified()),
         newest,
         last_connected: find(ApsdEventKind::Connected),
         last_disconnected: find(ApsdEventKind::Disconnected),

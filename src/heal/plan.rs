@@ -474,7 +474,7 @@ pub fn clock_guard(st: &State, now: DateTime<FixedOffset>) -> Option<State> {
     for s in Service::ALL {
         if st.last_attempt(s).is_some_and(|l| l > now) {
             let r = next.record_mut(s);
-            if !matches!(r.future_seen_at, Some(f) if f <= now) {
+            if r.future_seen_at.is_none_or(|f| f > now) {
                 r.future_seen_at = Some(now);
                 dirty = true;
             }
