@@ -350,7 +350,7 @@ pub struct Report {
     /// Effective settings with their sources.
     pub config: ConfigSection,
     pub watchdog: Watchdog,
-    /// Can this Mac take each kind of update (issue 4).
+    /// Can this Mac take each kind of update.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub readiness: Option<Readiness>,
     /// Findings keyed by check id.
