@@ -3,8 +3,8 @@
 //!
 //! [`heal`] is the one entry point (`-heal` and `run` call it). It takes the lock next to the
 //! state file, reads the state, asks the pure policy in [`plan`] what to make of it (recovery,
-//! clock guard, stop) and what to do ([`plan::plan`]); this file only executes: for
-//! each restart: records the intent (atomic write with fsync), runs the commands through the
+//! clock guard, stop) and what to do ([`plan::plan`]). This file only executes. For each
+//! restart it records the intent (atomic write with fsync), runs the commands through the
 //! [`System`] boundary, records the outcome, and finally re-probes `launchctl print` to see
 //! whether the service came back. Dry runs and replays decide and report only: no lock, no
 //! commands, no state written.
