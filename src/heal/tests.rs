@@ -455,6 +455,9 @@ fn unwritable_state_means_no_restart() {
     );
     assert!(sys.calls().is_empty());
     assert_eq!(service(&o, "mdmclient").reason, "state_not_writable");
+    // The typed outcome says the same as its presentation.
+    assert_eq!(o.decisions[0].reason, Reason::StateNotWritable);
+    assert_eq!(o.decisions[0].action, Action::Skip);
     assert!(!o.section.executed);
     assert_eq!(o.section.state, "unwritable");
     assert!(!o.errors.is_empty());
