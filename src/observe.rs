@@ -53,6 +53,16 @@ pub struct Observations {
     pub managed_su_settings: Fact<parse::update_settings::PrefValues>,
     /// The restrictions payload (`com.apple.applicationaccess`): deferrals.
     pub managed_restrictions: Fact<parse::update_settings::PrefValues>,
+    /// `apsctl status`: apsd's client ports, their topics and last pushes.
+    pub apsctl: Fact<parse::apsctl::ApsctlStatus>,
+    /// The mdmclient log was produced by mdmwatch's own predicate, which returns the HTTP lines:
+    /// live always; on replay only when the capture recorded that command line (`<id>.args`).
+    /// Otherwise the absence of HTTP lines is not evidence.
+    pub mdm_log_own_predicate: bool,
+    /// The first run's look-back over days of mdmclient log; `None` when it was not run.
+    pub mdm_lookback: Option<Fact<parse::mdm_log::MdmLog>>,
+    /// The channel history of earlier runs (set by the caller that read the state file).
+    pub channel_history: crate::state::HistoryInput,
 }
 
 /// Runs probes concurrently; results in the same order.
@@ -89,6 +99,52 @@ fn dependent_probes(results: &[ProbeResult], cfg: &Config) -> Vec<Probe> {
 pub async fn observe(sys: &dyn System, cfg: &Config) -> Observations {
     let (plan, results) = collect(sys, cfg).await;
     from_results(sys.now(), sys.is_root(), sys.is_live(), &plan, results, cfg)
+}
+
+/// [`observe`] with the channel history of earlier runs; when it is missing or unreadable, the
+/// one bounded look-back (`LookBackDays`) runs with the other probes (on replay it is read from
+/// the capture when recorded there).
+pub async fn observe_with_history(
+    sys: &dyn System,
+    cfg: &Config,
+    history: crate::state::HistoryInput,
+) -> Observations {
+    let (mut plan, mut results) = collect(sys, cfg).await;
+    if matches!(
+        history,
+        crate::state::HistoryInput::Missing | crate::state::HistoryInput::Unreadable(_)
+    ) {
+        let lookback = probes::mdmclient_lookback(cfg.look_back_days, cfg);
+        results.extend(run_all(sys, std::slice::from_ref(&lookback)).await);
+        plan.push(lookback);
+    }
+    let mut obs = from_results(sys.now(), sys.is_root(), sys.is_live(), &plan, results, cfg);
+    obs.channel_history = history;
+    obs
+}
+
+/// Whether a `log show` result came from mdmwatch's own predicate, which selects the HTTP lines.
+/// Live the plan's probe is the command that ran; a replay knows only what the capture recorded.
+fn own_log_predicate(live: bool, probe: Option<&Probe>, r: Option<&ProbeResult>) -> bool {
+    let args: Vec<String> = if live {
+        match probe.map(|p| &p.source) {
+            Some(crate::system::Source::Command { program, args }) => {
+                std::iter::once(program.clone())
+                    .chain(args.iter().cloned())
+                    .collect()
+            }
+            _ => return false,
+        }
+    } else {
+        match r.and_then(|r| r.recorded_args.clone()) {
+            Some(a) => a,
+            None => return false,
+        }
+    };
+    args.first().is_some_and(|p| p == "/usr/bin/log")
+        && args
+            .windows(2)
+            .any(|w| w[0] == "--predicate" && w[1].contains("Received HTTP response"))
 }
 
 /// What happened to one probe: the report's `probes` section is made from these.
@@ -262,6 +318,18 @@ pub fn from_results(
         results.into_iter().map(|r| (r.id.clone(), r)).collect();
     // Absent, not "unavailable": the lookup only runs when the profile names a subject.
     let identity = map.remove(probes::IDENTITY_CERT);
+    let mdm_log_own_predicate = own_log_predicate(
+        live,
+        by_probe.get(probes::LOG_MDMCLIENT).copied(),
+        map.get(probes::LOG_MDMCLIENT),
+    );
+    // Only when this run planned it (the history was missing): otherwise it is not evidence.
+    let mdm_lookback = by_probe
+        .contains_key(probes::LOG_MDMCLIENT_LOOKBACK)
+        .then(|| map.remove(probes::LOG_MDMCLIENT_LOOKBACK))
+        .flatten()
+        .filter(|r| r.available)
+        .map(|r| stream_fact(&r, |rd| parse::mdm_log::summarize(rd)));
     let mut take = |id: &str| {
         map.remove(id)
             .unwrap_or_else(|| ProbeResult::unavailable(id, "not run"))
@@ -331,5 +399,9 @@ pub fn from_results(
         su_list: su_list_fact(&take(probes::SOFTWAREUPDATE_LIST)),
         identity_keys: text_fact(&take(probes::IDENTITY_KEYS), parse::find_identity::parse),
         security_info: text_fact(&take(probes::MDMCLIENT_QSI), parse::mdmclient_qdi::parse),
+        apsctl: text_fact(&take(probes::APSCTL_STATUS), parse::apsctl::parse),
+        mdm_log_own_predicate,
+        mdm_lookback,
+        channel_history: crate::state::HistoryInput::NotRead,
     }
 }

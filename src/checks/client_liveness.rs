@@ -104,10 +104,11 @@ fn cause_summary(cause: FailureCause, r: &liveness::ClientReading<'_>, window: &
             r.http_lines
         ),
         FailureCause::ServerError => format!(
-            "failing (server_error): {n} exchanges got an HTTP error from the server {since} (last status {})",
+            "failing (server_error): {n} exchanges got an HTTP error from the server {since} (last status {}{})",
             r.last_failure
                 .and_then(|e| e.http_failure())
-                .map_or("?".to_string(), |s| s.to_string())
+                .map_or("?".to_string(), |s| s.to_string()),
+            others(r, cause)
         ),
         FailureCause::AuthRejected => format!(
             "failing (auth_rejected): the server refused {n} exchanges with HTTP 401/403 {since}: it does not accept this Mac's identity or enrollment"
@@ -122,6 +123,25 @@ fn cause_summary(cause: FailureCause, r: &liveness::ClientReading<'_>, window: &
         FailureCause::StrictNo200 => format!(
             "stuck (strict Addigy rule): no HTTP 200 response from the MDM server in {window}"
         ),
+        FailureCause::Channel(b) => format!("failing ({}): see mdm.channel", b.code()),
+    }
+}
+
+/// The failures of other causes beside the dominant one, as evidence: "; also 1 auth_rejected".
+fn others(r: &liveness::ClientReading<'_>, dominant: FailureCause) -> String {
+    let rest: Vec<String> = r
+        .failure_counts
+        .iter()
+        .filter(|(c, _)| *c != dominant)
+        .map(|(c, n)| format!("{n} {}", c.code()))
+        .collect();
+    if rest.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; also {} among them, not the dominant cause",
+            rest.join(", ")
+        )
     }
 }
 
@@ -141,7 +161,7 @@ pub fn assess(obs: &Observations, cfg: &Config, push: PushState) -> ClientLivene
         }
     };
     let w = Window::new(obs.now, cfg.liveness_window_minutes);
-    let r = liveness::read_client(log, &w, cfg.strict_addigy);
+    let r = liveness::read_client_with(log, &w, cfg.strict_addigy, obs.mdm_log_own_predicate);
     let truncated = probe_truncated(obs, source) || log.stats.cut_last_line;
     let mut state = r.state;
     let window_text = format!("the last {} min", w.minutes);
@@ -177,7 +197,7 @@ pub fn assess(obs: &Observations, cfg: &Config, push: PushState) -> ClientLivene
     }
     if let Some(rc) = r.unjudgeable_receipt {
         notes.push(format!(
-            "command {} at {} has no HTTP line after it, but the window holds no HTTP line at all, so whether it was answered cannot be told",
+            "command {} at {} has no HTTP line after it, but the window holds no HTTP line at all and the log was not taken with mdmwatch's own predicate (a capture that did not record its command line), so whether it was answered cannot be told",
             rc.command().unwrap_or("?"),
             rc.line.timestamp
         ));

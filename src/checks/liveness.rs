@@ -75,6 +75,29 @@ pub enum FailureCause {
     ClientWedged,
     /// Addigy's literal rule, chosen by the admin (`StrictAddigyLiveness`): no (200) in the window.
     StrictNo200,
+    /// The channel cannot work for a reason outside mdmclient (`mdm.channel`): not enrolled, the
+    /// identity unusable, no push connection, the push topic not registered. Heal stands down.
+    Channel(ChannelBlock),
+}
+
+/// A cause `mdm.channel` found that no restart of mdmclient can fix (heal stands down on it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChannelBlock {
+    NotEnrolled,
+    IdentityUnusable,
+    PushNotConnected,
+    TopicNotRegistered,
+}
+
+impl ChannelBlock {
+    pub fn code(self) -> &'static str {
+        match self {
+            ChannelBlock::NotEnrolled => "not_enrolled",
+            ChannelBlock::IdentityUnusable => "identity_unusable",
+            ChannelBlock::PushNotConnected => "push_not_connected",
+            ChannelBlock::TopicNotRegistered => "push_topic_not_registered",
+        }
+    }
 }
 
 impl FailureCause {
@@ -85,6 +108,7 @@ impl FailureCause {
             FailureCause::TransportFailure => "transport_failure",
             FailureCause::ClientWedged => "client_wedged",
             FailureCause::StrictNo200 => "strict_addigy_no_200",
+            FailureCause::Channel(b) => b.code(),
         }
     }
 
@@ -96,6 +120,7 @@ impl FailureCause {
             FailureCause::TransportFailure => "mdmclient cannot reach the MDM server: check DNS, proxy and firewall from the Mac to the server (HTTPS 443); a restart cannot fix the network",
             FailureCause::ClientWedged => "mdmclient received a command and never answered it: restarting mdmclient (mdmwatch -heal, at most once per 24 h) is the remedy",
             FailureCause::StrictNo200 => "no successful exchange in the window (Addigy's rule, chosen by StrictAddigyLiveness): check the network path to the MDM server and APNs; heal restarts mdmclient under this rule",
+            FailureCause::Channel(_) => "the MDM channel cannot work for a reason outside mdmclient (see mdm.channel): a restart cannot fix it",
         }
     }
 }
@@ -160,6 +185,12 @@ pub struct ClientReading<'a> {
     pub failures: usize,
     pub http_lines: usize,
     pub error_tags: usize,
+    /// Failures since the last exchange, counted per cause (most first): the dominant cause
+    /// names the failure, the others stay evidence.
+    pub failure_counts: Vec<(FailureCause, usize)>,
+    /// The query returned HTTP lines when there were any (mdmwatch's own predicate): their
+    /// absence after a receipt is evidence.
+    pub http_queried: bool,
 }
 
 fn failure_cause(e: &MdmEvent) -> Option<FailureCause> {
@@ -174,6 +205,37 @@ fn failure_cause(e: &MdmEvent) -> Option<FailureCause> {
 }
 
 pub fn read_client<'a>(log: &'a MdmLog, w: &Window, strict: bool) -> ClientReading<'a> {
+    read_client_with(log, w, strict, false)
+}
+
+/// Failures counted per cause, most frequent first; on a tie the server outranks a refusal, so
+/// re-enrolment is advised only when refusals dominate (one 401 among 5xx is a failing server).
+pub fn count_causes(failures: &[&MdmEvent]) -> Vec<(FailureCause, usize)> {
+    let mut counts: Vec<(FailureCause, usize)> = Vec::new();
+    for c in failures.iter().filter_map(|e| failure_cause(e)) {
+        match counts.iter_mut().find(|(k, _)| *k == c) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((c, 1)),
+        }
+    }
+    let rank = |c: FailureCause| match c {
+        FailureCause::ServerError => 0,
+        FailureCause::TransportFailure => 1,
+        _ => 2,
+    };
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then(rank(a.0).cmp(&rank(b.0))));
+    counts
+}
+
+/// `http_queried`: the log came from mdmwatch's own predicate (which returns the HTTP lines), so
+/// a receipt with nothing after it is unanswered even in a window without HTTP lines. With a
+/// foreign or unrecorded predicate that absence cannot be told.
+pub fn read_client_with<'a>(
+    log: &'a MdmLog,
+    w: &Window,
+    strict: bool,
+    http_queried: bool,
+) -> ClientReading<'a> {
     let events: Vec<&MdmEvent> = log
         .events
         .iter()
@@ -187,7 +249,8 @@ pub fn read_client<'a>(log: &'a MdmLog, w: &Window, strict: bool) -> ClientReadi
         .collect();
     let http_lines = events.iter().filter(|e| e.is_http()).count();
     // The newest receipt with no HTTP line after it (its answer would be a `Sending HTTP
-    // request … [Acknowledged(X)…]` and a response).
+    // request … [Acknowledged(X)…]` and a response). A later receipt answers for an earlier one
+    // (the server delivered it over a working exchange), so only the newest can be open.
     let open_receipt = events
         .iter()
         .rposition(|e| e.command().is_some())
@@ -198,7 +261,7 @@ pub fn read_client<'a>(log: &'a MdmLog, w: &Window, strict: bool) -> ClientReadi
                 .is_some_and(|age| age >= UNANSWERED_GRACE_MINUTES)
         });
     let (unanswered, unjudgeable_receipt) = match open_receipt {
-        Some(r) if http_lines > 0 => (Some(r), None),
+        Some(r) if http_lines > 0 || http_queried => (Some(r), None),
         Some(r) => (None, Some(r)),
         None => (None, None),
     };
@@ -230,6 +293,8 @@ pub fn read_client<'a>(log: &'a MdmLog, w: &Window, strict: bool) -> ClientReadi
             .filter(|e| e.kind == MdmEventKind::ErrorTag)
             .count(),
         http_lines,
+        failure_counts: count_causes(&failures_since_exchange),
+        http_queried,
         failures_since_exchange,
         events,
     };
@@ -254,10 +319,11 @@ fn decide_client(r: &ClientReading<'_>, strict: bool) -> (ClientState, bool) {
     let failing = r.failures_since_exchange.len() >= FAILURES_IN_A_ROW
         || (r.last_exchange.is_none() && !r.failures_since_exchange.is_empty());
     if failing {
-        let newest = r.failures_since_exchange.last().copied();
-        let cause = newest
-            .and_then(failure_cause)
-            .unwrap_or(FailureCause::ServerError);
+        // The cause that dominates the failures, not the newest one.
+        let cause = r
+            .failure_counts
+            .first()
+            .map_or(FailureCause::ServerError, |(c, _)| *c);
         let verified = r.failures_since_exchange.iter().all(|e| e.verified());
         return (ClientState::Failing(cause), verified);
     }

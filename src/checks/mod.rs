@@ -10,6 +10,7 @@
 pub mod battery;
 pub mod bootstrap;
 pub mod catalog;
+pub mod channel;
 pub mod client_liveness;
 pub mod daemon_liveness;
 pub mod ddm;
@@ -40,6 +41,8 @@ pub const BATTERY: &str = "power.battery";
 pub const DISK: &str = "disk.free_space";
 pub const BOOTSTRAP: &str = "bootstrap_token";
 pub const READINESS: &str = "readiness";
+/// The MDM channel verdict over days (connected, degraded, disconnected).
+pub const CHANNEL: &str = "mdm.channel";
 
 /// A check's overall status. The report prints it in snake_case (`ok`, `not_applicable`, ...).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -211,6 +214,7 @@ pub enum Assessment {
     Readiness(readiness::ReadinessAssessment),
     Catalog(crate::checks::catalog::CatalogAssessment),
     Compliance(crate::checks::catalog::ComplianceAssessment),
+    Channel(channel::ChannelAssessment),
 }
 
 impl Assessment {
@@ -232,6 +236,7 @@ impl Assessment {
             Assessment::Readiness(_) => READINESS,
             Assessment::Catalog(_) => crate::checks::catalog::CATALOG,
             Assessment::Compliance(_) => crate::checks::catalog::COMPLIANCE,
+            Assessment::Channel(_) => CHANNEL,
         }
     }
 
@@ -252,6 +257,7 @@ impl Assessment {
             Assessment::Readiness(a) => &a.judgement,
             Assessment::Catalog(a) => &a.judgement,
             Assessment::Compliance(a) => &a.judgement,
+            Assessment::Channel(a) => &a.judgement,
         }
     }
 }
@@ -277,6 +283,14 @@ impl Diagnosis {
         self.assessments.iter().find(|a| a.id() == id)
     }
 
+    /// The MDM channel verdict, when assessed.
+    pub fn channel(&self) -> Option<&channel::ChannelAssessment> {
+        self.assessments.iter().find_map(|a| match a {
+            Assessment::Channel(c) => Some(c),
+            _ => None,
+        })
+    }
+
     /// The per-update-kind verdicts, when readiness was assessed.
     pub fn readiness(&self) -> Option<&readiness::ReadinessAssessment> {
         self.assessments.iter().find_map(|a| match a {
@@ -300,6 +314,7 @@ pub fn diagnose(obs: &Observations, cfg: &Config) -> Diagnosis {
     };
     let push = push::assess(obs, cfg);
     let client = client_liveness::assess(obs, cfg, push.state);
+    let channel = channel::assess(obs, cfg, enrolled, &identity, &client, &push);
     let daemon = daemon_liveness::assess(obs, cfg, &client);
     // A stall seen in softwareupdated's own progress lines outranks a DDM status block that
     // still says "installing" (an unverified shape): otherwise a stalled install could never be
@@ -335,13 +350,16 @@ pub fn diagnose(obs: &Observations, cfg: &Config) -> Diagnosis {
         battery: &battery,
         disk: &disk,
         bootstrap: &bootstrap,
+        channel: Some(&channel),
     });
-    let mdmclient = client_condition(&client);
+    let mdmclient = channel_condition(client_condition(&client), &channel);
     let softwareupdated = daemon_condition(&daemon, &client, cfg);
     let (mdm_client_stuck, mdm_software_updates_stuck) =
         (client.addigy_stuck(), daemon.addigy_stuck());
     Diagnosis {
+        // The channel verdict leads: it answers "is this Mac reachable" before the details.
         assessments: vec![
+            Assessment::Channel(channel),
             Assessment::Enrollment(enrollment),
             Assessment::Identity(identity),
             Assessment::ClientLiveness(client),
@@ -379,6 +397,19 @@ pub fn client_condition(c: &client_liveness::ClientLivenessAssessment) -> Condit
         ClientState::Alive => Condition::Alive,
         ClientState::Quiet => Condition::Quiet,
         ClientState::Unknown => Condition::Unknown,
+    }
+}
+
+/// Heal stands down on a channel cause a restart cannot fix (not enrolled, identity unusable or
+/// refused, no push, topic not registered, server errors), even where the log alone would show
+/// a wedged client: restarting mdmclient cannot bring such a channel back.
+pub fn channel_condition(c: Condition, ch: &channel::ChannelAssessment) -> Condition {
+    match (
+        c,
+        ch.situation.cause.as_ref().and_then(|x| x.blocks_restart()),
+    ) {
+        (Condition::Fixable(_), Some(cause)) => Condition::NotFixable(cause),
+        (c, _) => c,
     }
 }
 
