@@ -179,16 +179,22 @@ pub async fn observe_and_diagnose_with_history(
 }
 
 /// Records this run's channel history in the state file, where the state file may be written:
-/// live as root, or a replay whose `--state` names the file; never under `--dry-run`.
+/// live as root (never under `--dry-run`); on a replay only by `diagnose` with `--state` naming
+/// the file (`replay_ok`), since heal and run under replay are dry runs that write no state.
 pub fn record_channel_history(
     cli: &Cli,
     sys: &dyn System,
     cfg: &Config,
-    obs: &Observations,
-    diag: &Diagnosis,
+    (obs, diag): (&Observations, &Diagnosis),
+    replay_ok: bool,
     report: &mut Report,
 ) {
-    if !reads_state(cli, sys) || cli.dry_run || (sys.is_live() && !sys.is_root()) {
+    let allowed = if sys.is_live() {
+        sys.is_root() && !cli.dry_run
+    } else {
+        replay_ok && cli.state.is_some()
+    };
+    if !allowed {
         return;
     }
     if let Some(c) = diag.channel() {
@@ -317,7 +323,7 @@ async fn diagnose(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Lo
             report.errors.push(e);
         }
     }
-    record_channel_history(cli, sys, cfg, &obs, &diag, &mut report);
+    record_channel_history(cli, sys, cfg, (&obs, &diag), true, &mut report);
     note_undetermined(&mut report, cli.json);
     emit(&report, cli.json, cli.verbose);
     report.exit_code()
@@ -344,7 +350,7 @@ async fn heal_command(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config
     let mut report = build_report(&obs, &diag, "heal", sys.describe());
     report.config = loaded.section();
     outcome.apply_to_report(&mut report);
-    record_channel_history(cli, sys, cfg, &obs, &diag, &mut report);
+    record_channel_history(cli, sys, cfg, (&obs, &diag), false, &mut report);
     note_undetermined(&mut report, cli.json);
     emit(&report, cli.json, cli.verbose);
     if outcome.not_root {
@@ -407,7 +413,7 @@ async fn run(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Loaded)
         }
     }
 
-    record_channel_history(cli, sys, cfg, &obs, &diag, &mut report);
+    record_channel_history(cli, sys, cfg, (&obs, &diag), false, &mut report);
     note_undetermined(&mut report, cli.json || !cli.verbose);
     let mut code = report.exit_code();
     if let Some(e) = &heal_stopped {

@@ -482,6 +482,8 @@ pub fn assess(
         .and_then(|p| p.as_ref())
         .and_then(|p| p.topic.as_deref());
     let history = obs.channel_history.history();
+    let apsctl_truncated = super::client_liveness::probe_truncated(obs, probes::APSCTL_STATUS)
+        || obs.apsctl.as_ref().is_ok_and(|a| a.cut);
     let inputs = Inputs {
         now,
         enrolled,
@@ -495,7 +497,8 @@ pub fn assess(
         push: push.state,
         push_verified: push.verified,
         topic,
-        apsctl: obs.apsctl.as_ref().ok(),
+        // A cut listing may lack the very topic: never judge the topic on half the output.
+        apsctl: obs.apsctl.as_ref().ok().filter(|_| !apsctl_truncated),
         history,
         run_exchange,
         lookback: lookback_summary,
@@ -503,6 +506,26 @@ pub fn assess(
     };
     let situation = decide(&inputs);
     let mut judgement = judge(&situation, cfg.no_exchange_days);
+    // Unknown because the log is: say which probe and why (the client check's reason names it).
+    if situation.verdict == Verdict::Unknown && client.state == ClientState::Unknown {
+        if let Some(why) = &client.judgement.reason {
+            judgement = Judgement::unknown(format!(
+                "channel verdict unknown: {why}; no earlier run recorded an exchange"
+            ));
+        }
+    }
+    if apsctl_truncated {
+        judgement = judgement.evidence(Evidence::line(
+            probes::APSCTL_STATUS,
+            "the apsctl_status output was truncated: the push topics were not judged",
+        ));
+    }
+    if let Err(u) = &obs.apsctl {
+        judgement = judgement.evidence(Evidence::line(
+            probes::APSCTL_STATUS,
+            format!("the push topics apsd registered are unknown: {u}"),
+        ));
+    }
 
     // Evidence: the times that decided, each with its source.
     if let Some(e) = &situation.last_exchange {

@@ -23,6 +23,9 @@ pub const MDM_DEVICE_PORT_PREFIX: &str = "com.apple.aps.mdmclient.daemon.push";
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ApsctlStatus {
     pub ports: Vec<PortStatus>,
+    /// The output does not end with a newline: it was cut, and a missing topic may be in the
+    /// part that was lost.
+    pub cut: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -84,7 +87,10 @@ const DATE_KEYS: &[&str] = &[
 ];
 
 pub fn parse(text: &str) -> Result<ApsctlStatus, String> {
-    let mut out = ApsctlStatus::default();
+    let mut out = ApsctlStatus {
+        cut: !text.is_empty() && !text.ends_with('\n'),
+        ..ApsctlStatus::default()
+    };
     for line in text.lines() {
         let Some((key, value)) = line.split_once(':') else {
             continue;
@@ -105,10 +111,8 @@ pub fn parse(text: &str) -> Result<ApsctlStatus, String> {
             "persistent connection status" => {
                 port.persistent_connection = Some(value.to_string());
             }
-            "topic" => {
-                if !value.is_empty() && !port.topics.iter().any(|t| t == value) {
-                    port.topics.push(value.to_string());
-                }
+            "topic" if !value.is_empty() && !port.topics.iter().any(|t| t == value) => {
+                port.topics.push(value.to_string());
             }
             "last push notification topic" if !value.is_empty() => {
                 port.last_push_topic = Some(value.to_string());
@@ -200,6 +204,11 @@ mod tests {
     #[test]
     fn garbage_is_an_error_and_empty_is_nothing() {
         assert!(parse("usage: apsctl <command>\n").is_err());
+        assert!(
+            parse("  application port name: com.apple.aps.mdmclient.daemon.push.production\n    topic: com.apple.mg")
+                .unwrap()
+                .cut
+        );
         assert_eq!(parse("").unwrap().ports.len(), 0);
         assert!(
             parse("application port name:\n topic: \n").unwrap().ports[0]

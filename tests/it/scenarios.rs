@@ -104,8 +104,9 @@ const CASES: &[Case] = &[
         update_verdict: "blocked",
         heal: [NONE_QUIET, NONE_ALIVE],
     },
-    // 503, 503, 502, then 401 and no success: failing, the newest failure names the cause
-    // (the server refuses the identity); a restart cannot fix that.
+    // 503, 503, 502, then 401 and no success: failing, and the dominant cause names it (the
+    // server fails; the one 401 is evidence, not grounds for re-enrolment); a restart cannot fix
+    // that.
     Case {
         capture: "mdmclient-stuck",
         exit: 1,
@@ -113,10 +114,10 @@ const CASES: &[Case] = &[
         statuses: ["ok", "ok", "failed", "ok"],
         client_state: "failing",
         su: ("alive", ""),
-        client_cause: "auth_rejected",
+        client_cause: "server_error",
         push: "connected",
         update_verdict: "blocked",
-        heal: [("none", "auth_rejected"), NONE_ALIVE],
+        heal: [("none", "server_error"), NONE_ALIVE],
     },
     Case {
         capture: "mdmclient-stuck-unanswered",
@@ -499,12 +500,17 @@ fn decision<'a>(r: &'a serde_json::Value, service: &str) -> (&'a str, &'a str) {
 
 #[test]
 fn heal_decisions_follow_the_evidence() {
-    // The server refuses the identity: a restart cannot help, and the message says what can.
+    // The server fails (5xx dominate, one 401 among them): a restart cannot help, and the
+    // message says what can, without re-enrolment advice.
     let r = heal_json("mdmclient-stuck");
-    assert_eq!(decision(&r, "mdmclient"), ("none", "auth_rejected"));
+    assert_eq!(decision(&r, "mdmclient"), ("none", "server_error"));
     let m = &r["heal"]["services"][0];
-    assert_eq!(m["cause"], "auth_rejected");
-    assert!(m["message"].as_str().unwrap().contains("re-enroll"), "{m}");
+    assert_eq!(m["cause"], "server_error");
+    let msg = m["message"].as_str().unwrap();
+    assert!(
+        msg.contains("MDM service") && !msg.contains("re-enroll"),
+        "{m}"
+    );
     assert_eq!(decision(&r, "softwareupdated").0, "none");
     // A dry run names the ground that would allow the restart.
     let r = heal_json("mdmclient-stuck-unanswered");
@@ -559,7 +565,13 @@ fn human_report_starts_with_the_addigy_keys_then_readiness() {
         lines[9].starts_with("  every kind blocked (mdm.client_liveness"),
         "{text}"
     );
-    assert!(text.contains("[failed] mdm.client_liveness: failing (auth_rejected)"));
+    assert!(text.contains("[failed] mdm.client_liveness: failing (server_error)"));
+    // The channel verdict is the first finding: verdict and cause in one sentence.
+    assert!(
+        text.contains("\n[warning] mdm.channel: degraded: the MDM server answers with errors"),
+        "{text}"
+    );
+    assert!(!text.contains("re-enroll"), "{text}");
     // --verbose adds evidence and remediation.
     let out = mdmwatch(&[
         "diagnose",
