@@ -98,10 +98,14 @@ fn cause_summary(cause: FailureCause, r: &liveness::ClientReading<'_>, window: &
     let n = r.failures_since_exchange.len();
     match cause {
         FailureCause::ClientWedged => format!(
-            "failing (client_wedged): command {} received at {} was never answered (no HTTP request or response after it, while the window holds {} HTTP lines)",
+            "failing (client_wedged): command {} received at {} was never answered (no HTTP request or response after it, while {})",
             r.unanswered.and_then(|e| e.command()).unwrap_or("?"),
             r.unanswered.map(|e| e.line.timestamp.as_str()).unwrap_or("?"),
-            r.http_lines
+            if r.http_lines > 0 {
+                format!("the window holds {} HTTP lines", r.http_lines)
+            } else {
+                "the log was taken with mdmwatch's own predicate, which returns every HTTP line".to_string()
+            }
         ),
         FailureCause::ServerError => format!(
             "failing (server_error): {n} exchanges got an HTTP error from the server {since} (last status {}{})",
@@ -197,7 +201,7 @@ pub fn assess(obs: &Observations, cfg: &Config, push: PushState) -> ClientLivene
     }
     if let Some(rc) = r.unjudgeable_receipt {
         notes.push(format!(
-            "command {} at {} has no HTTP line after it, but the window holds no HTTP line at all and the log was not taken with mdmwatch's own predicate (a capture that did not record its command line), so whether it was answered cannot be told",
+            "command {} at {} has no HTTP line after it, but the window holds no HTTP line at all and the log was not taken with mdmwatch's own predicate (someone else's query, or a capture that did not record its command line), so whether it was answered cannot be told",
             rc.command().unwrap_or("?"),
             rc.line.timestamp
         ));

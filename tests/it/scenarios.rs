@@ -603,3 +603,205 @@ fn help_documents_the_addigy_keys_and_exit_codes() {
         format!("mdmwatch {}", env!("CARGO_PKG_VERSION"))
     );
 }
+
+/// `mdm.channel` on the channel captures, each with the history of earlier runs beside it
+/// (`history.json`, copied to a temporary state file and named with `--state`): the verdict and
+/// cause lead the report; replaying again with the history the first replay recorded gives the
+/// same verdict; heal stands down where a restart cannot help.
+/// (capture, verdict, cause or "", MDMClientStuck, MDMSoftwareUpdatesStuck, heal mdmclient,
+/// heal softwareupdated)
+#[allow(clippy::type_complexity)]
+const CHANNEL_CASES: &[(&str, &str, &str, bool, bool, (&str, &str), (&str, &str))] = &[
+    (
+        "channel-idle-healthy",
+        "connected",
+        "",
+        false,
+        false,
+        NONE_QUIET,
+        NONE_ALIVE,
+    ),
+    (
+        "channel-cut-off",
+        "disconnected",
+        "no_exchange",
+        false,
+        false,
+        NONE_QUIET,
+        NONE_ALIVE,
+    ),
+    (
+        "channel-migration-leftover",
+        "disconnected",
+        "identity_unusable",
+        false,
+        false,
+        NONE_QUIET,
+        NONE_ALIVE,
+    ),
+    (
+        "channel-topic-mismatch",
+        "disconnected",
+        "push_topic_not_registered",
+        false,
+        false,
+        NONE_QUIET,
+        NONE_ALIVE,
+    ),
+    (
+        "channel-server-503",
+        "degraded",
+        "server_errors",
+        true,
+        false,
+        ("none", "server_error"),
+        NONE_ALIVE,
+    ),
+    (
+        "channel-receipt-unanswered",
+        "degraded",
+        "client_wedged",
+        true,
+        true,
+        ("would_restart", "dry_run"),
+        ("would_restart", "dry_run"),
+    ),
+    (
+        "channel-two-receipts",
+        "connected",
+        "",
+        false,
+        false,
+        NONE_ALIVE,
+        NONE_ALIVE,
+    ),
+    (
+        "channel-foreign-predicate",
+        "connected",
+        "",
+        false,
+        false,
+        NONE_ALIVE,
+        NONE_QUIET,
+    ),
+];
+
+#[test]
+fn channel_verdict_leads_and_is_stable_across_replays_with_history() {
+    for &(capture, verdict, cause, client_stuck, su_stuck, heal_m, heal_s) in CHANNEL_CASES {
+        let dir = captures_dir().join(capture);
+        let tmp = tempfile::tempdir().unwrap();
+        let state = tmp.path().join("state.json");
+        std::fs::copy(dir.join("history.json"), &state).unwrap();
+        let state_arg = state.to_str().unwrap();
+        let (_, r) = diagnose_json(&dir, &["--state", state_arg]);
+        let f = &r["checks"]["mdm.channel"];
+        // The human report lists findings in report order: the channel verdict first.
+        let text =
+            String::from_utf8(mdmwatch(&["-diagnose", "--replay", dir.to_str().unwrap()]).stdout)
+                .unwrap();
+        let first_finding = text.lines().find(|l| l.starts_with('[')).unwrap_or("");
+        assert!(
+            first_finding.contains("] mdm.channel: "),
+            "{capture}: the verdict leads: {text}"
+        );
+        assert_eq!(
+            f["facts"]["verdict"], verdict,
+            "{capture}: {}",
+            f["summary"]
+        );
+        assert_eq!(
+            f["facts"]["cause"].as_str().unwrap_or(""),
+            cause,
+            "{capture}: {}",
+            f["summary"]
+        );
+        assert!(
+            f["summary"].as_str().unwrap().starts_with(verdict),
+            "{capture}: one sentence, verdict first: {}",
+            f["summary"]
+        );
+        assert_eq!(r["watchdog"]["MDMClientStuck"], client_stuck, "{capture}");
+        assert_eq!(
+            r["watchdog"]["MDMSoftwareUpdatesStuck"], su_stuck,
+            "{capture}"
+        );
+        // The first replay recorded the history; heal's keys are untouched.
+        let written: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
+        assert_eq!(
+            written["channel_history"]["last_run_end"], "2026-11-20T15:00:00Z",
+            "{capture}"
+        );
+        assert_eq!(written["last_mdm_kickstart"], "0001-01-01T00:00:00Z");
+        // The same capture again, with the history of the first replay: the same verdict.
+        let (_, again) = diagnose_json(&dir, &["--state", state_arg]);
+        let g = &again["checks"]["mdm.channel"];
+        assert_eq!(
+            (&g["facts"]["verdict"], &g["facts"]["cause"]),
+            (&f["facts"]["verdict"], &f["facts"]["cause"]),
+            "{capture}: second replay"
+        );
+        let h = heal_json(capture);
+        assert_eq!(
+            decision(&h, "mdmclient"),
+            heal_m,
+            "{capture}: heal mdmclient"
+        );
+        assert_eq!(
+            decision(&h, "softwareupdated"),
+            heal_s,
+            "{capture}: heal softwareupdated"
+        );
+    }
+}
+
+#[test]
+fn replay_without_state_never_reads_or_writes_history() {
+    // No --state: the capture's history.json is another Mac's; nothing reads it, and a channel
+    // that is quiet in the window is unknown, not connected.
+    let dir = captures_dir().join("channel-idle-healthy");
+    let before = std::fs::read(dir.join("history.json")).unwrap();
+    let (_, r) = diagnose_json(&dir, &[]);
+    assert_eq!(r["checks"]["mdm.channel"]["facts"]["verdict"], "unknown");
+    assert_eq!(r["checks"]["mdm.channel"]["status"], "unknown");
+    assert_eq!(std::fs::read(dir.join("history.json")).unwrap(), before);
+}
+
+#[test]
+fn history_survives_a_corrupt_state_file_like_heals_state() {
+    // A corrupt state file younger than a day is left for heal to set aside (it may hold a
+    // restart heal must still count): the run reports it and records nothing.
+    let dir = captures_dir().join("channel-idle-healthy");
+    let tmp = tempfile::tempdir().unwrap();
+    let state = tmp.path().join("state.json");
+    std::fs::write(&state, b"{ not json").unwrap();
+    let (_, r) = diagnose_json(&dir, &["--state", state.to_str().unwrap()]);
+    assert!(
+        r["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e.as_str().unwrap().contains("channel history")),
+        "{}",
+        r["errors"]
+    );
+    assert_eq!(std::fs::read(&state).unwrap(), b"{ not json");
+    // A history key that is not a history: heal's records stay, the history starts over.
+    std::fs::write(
+        &state,
+        br#"{"version":1,"last_mdm_kickstart":"2026-11-19T08:30:00Z","channel_history":7}"#,
+    )
+    .unwrap();
+    let (_, r) = diagnose_json(&dir, &["--state", state.to_str().unwrap()]);
+    assert!(r["checks"]["mdm.channel"]["evidence"]
+        .to_string()
+        .contains("channel history unreadable"));
+    let written: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
+    assert_eq!(written["last_mdm_kickstart"], "2026-11-19T08:30:00Z");
+    assert_eq!(
+        written["channel_history"]["since"], "2026-11-20T15:00:00Z",
+        "{written}"
+    );
+}
