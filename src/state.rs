@@ -765,4 +765,79 @@ mod tests {
             Path::new("/Library/Application Support/mdmwatch/state.json.corrupt-20261123T140405Z")
         );
     }
+
+    #[test]
+    fn channel_history_has_its_own_key_and_keeps_heals_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("state.json");
+        let mut st = State::default();
+        st.record_intent(Service::Mdmclient, t("2026-11-19T10:00:00Z"), "kickstart");
+        st.extra
+            .insert("other_tool".into(), serde_json::json!({"k": 1}));
+        save(&p, &st).unwrap();
+        assert_eq!(load_history(&p), HistoryInput::Missing);
+        let h = ChannelHistory {
+            since: Some(t("2026-11-15T10:00:00Z")),
+            last_run_end: Some(t("2026-11-20T10:00:00Z")),
+            last_exchange: Some(t("2026-11-19T09:00:00Z")),
+            last_failure: [(
+                "server_error".to_string(),
+                "2026-11-20T09:00:00Z".to_string(),
+            )]
+            .into_iter()
+            .collect(),
+            ..ChannelHistory::default()
+        };
+        save_history(&p, &h, t("2026-11-20T10:00:00Z")).unwrap();
+        assert_eq!(load_history(&p), HistoryInput::Found(h.clone()));
+        let Loaded::Found(back) = load(&p) else {
+            panic!("state unreadable")
+        };
+        assert_eq!(
+            back.record(Service::Mdmclient),
+            st.record(Service::Mdmclient)
+        );
+        assert_eq!(back.last_mdm_kickstart, st.last_mdm_kickstart);
+        assert_eq!(back.extra["other_tool"], serde_json::json!({"k": 1}));
+        // Heal's own write (from the state it loaded) keeps the history.
+        let mut healed = back.clone();
+        healed.record_intent(
+            Service::Softwareupdated,
+            t("2026-11-20T10:05:00Z"),
+            "kickstart",
+        );
+        save(&p, &healed).unwrap();
+        assert_eq!(load_history(&p), HistoryInput::Found(h));
+    }
+
+    #[test]
+    fn a_bad_history_value_or_file_is_unreadable_never_fatal() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("state.json");
+        std::fs::write(
+            &p,
+            br#"{"version":1,"channel_history":{"since":"yesterday"}}"#,
+        )
+        .unwrap();
+        assert!(matches!(load_history(&p), HistoryInput::Unreadable(_)));
+        // The file itself is fine: heal reads it.
+        assert!(matches!(load(&p), Loaded::Found(_)));
+        // Rewriting the history replaces the bad value.
+        let h = ChannelHistory {
+            since: Some(t("2026-11-20T10:00:00Z")),
+            ..ChannelHistory::default()
+        };
+        save_history(&p, &h, t("2026-11-20T10:00:00Z")).unwrap();
+        assert_eq!(load_history(&p), HistoryInput::Found(h.clone()));
+        // A corrupt file younger than a day is left for heal (it may hold a recent restart).
+        std::fs::write(&p, b"{ not json").unwrap();
+        let now = DateTime::<Utc>::from(std::time::SystemTime::now()).fixed_offset();
+        assert!(save_history(&p, &h, now).is_err());
+        assert_eq!(std::fs::read(&p).unwrap(), b"{ not json");
+        // Older than a day (by this run's clock): set aside like heal does, history written.
+        let later = now + chrono::Duration::hours(25);
+        save_history(&p, &h, later).unwrap();
+        assert_eq!(load_history(&p), HistoryInput::Found(h));
+        assert!(corrupt_path(&p, later).exists());
+    }
 }

@@ -789,6 +789,72 @@ mod tests {
         assert_eq!(client_of(&[]), (ClientState::Quiet, true));
     }
 
+    /// The receipt rules with the predicate the log was taken with: a (200) 150 min ago (outside
+    /// the window) and a ScheduleOSUpdate receipt 80 min ago with nothing after it is unanswered
+    /// when the query returns HTTP lines (mdmwatch's own), and cannot be told otherwise; two
+    /// receipts 74 min apart with nothing else are not stuck either way.
+    #[test]
+    fn receipts_judged_by_the_predicate_the_log_was_taken_with() {
+        const RECEIPT: &str = "[*] [0:MDMDaemon:<0x4d0d>] Processing server request: ScheduleOSUpdate for: <Device> (3fb48527-9aaa-492d-94fc-efd999d812a3) PowerNap: no";
+        const OK: &str =
+            "[0:MDMDaemon:HTTPUtil:<0x6c0d>] <<<<< Received HTTP response (200) [Idle] <<<<<";
+        let text = |lines: &[(&str, &str)]| -> String {
+            lines
+                .iter()
+                .map(|(ts, m)| {
+                    format!(
+                        "{{\"timestamp\":\"2026-11-20 {ts}.000000-0500\",\"eventMessage\":{},\"processImagePath\":\"\\/usr\\/libexec\\/mdmclient\",\"userID\":0}}\n",
+                        serde_json::to_string(m).unwrap()
+                    )
+                })
+                .collect()
+        };
+        let one = text(&[("07:30:00", OK), ("08:40:00", RECEIPT)]);
+        let log = mdm_log::summarize(one.as_bytes()).unwrap();
+        let own = read_client_with(&log, &window(), false, true);
+        assert_eq!(own.state, ClientState::Failing(FailureCause::ClientWedged));
+        assert_eq!(
+            own.unanswered.and_then(|e| e.command()),
+            Some("ScheduleOSUpdate")
+        );
+        let foreign = read_client_with(&log, &window(), false, false);
+        assert_eq!(foreign.state, ClientState::Alive);
+        assert!(foreign.unanswered.is_none() && foreign.unjudgeable_receipt.is_some());
+        let two = text(&[("08:40:00", RECEIPT), ("09:54:00", RECEIPT)]);
+        let log = mdm_log::summarize(two.as_bytes()).unwrap();
+        for queried in [true, false] {
+            let r = read_client_with(&log, &window(), false, queried);
+            assert_eq!(r.state, ClientState::Alive, "queried {queried}");
+            assert!(r.unanswered.is_none());
+        }
+    }
+
+    #[test]
+    fn the_dominant_cause_names_the_failure() {
+        use FailureCause::*;
+        let r = |s: u16| {
+            format!(
+                "[0:MDMDaemon:HTTPUtil:<0x6c0d>] <<<<< Received HTTP response ({s}) [Idle] <<<<<"
+            )
+        };
+        let (r503, r502, r401, r403) = (r(503), r(502), r(401), r(403));
+        // One 401 among 5xx: the server fails (the 401 stays evidence).
+        assert_eq!(
+            client_of(&[(10, &r503), (20, &r503), (30, &r502), (40, &r401)]),
+            (ClientState::Failing(ServerError), true)
+        );
+        // Refusals persist: re-enrol.
+        assert_eq!(
+            client_of(&[(10, &r503), (20, &r401), (30, &r403), (40, &r401)]),
+            (ClientState::Failing(AuthRejected), true)
+        );
+        // A tie is the server's (no re-enrol advice on half the evidence).
+        assert_eq!(
+            client_of(&[(10, &r401), (20, &r503), (30, &r401), (40, &r503)]),
+            (ClientState::Failing(ServerError), true)
+        );
+    }
+
     /// (fixture, state)
     #[test]
     fn softwareupdated_on_real_text() {

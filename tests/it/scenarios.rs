@@ -805,3 +805,44 @@ fn history_survives_a_corrupt_state_file_like_heals_state() {
         "{written}"
     );
 }
+
+#[test]
+fn first_run_looks_back_once_with_a_narrow_predicate() {
+    // No history yet (the state file does not exist): the look-back runs once, fills the history,
+    // and the verdict rests on it; the next run has history and does not look back again.
+    let dir = captures_dir().join("channel-first-run");
+    let tmp = tempfile::tempdir().unwrap();
+    let state = tmp.path().join("state.json");
+    let (_, r) = diagnose_json(&dir, &["--state", state.to_str().unwrap()]);
+    let f = &r["checks"]["mdm.channel"]["facts"];
+    assert_eq!(f["verdict"], "connected", "{f}");
+    assert_eq!(f["days_since_last_exchange"], 2);
+    assert_eq!(
+        f["last_exchange_source"],
+        "first-run look-back over 7 days of log"
+    );
+    let lookback = r["probes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == "log_mdmclient_lookback")
+        .expect("the look-back ran");
+    let cmd = lookback["command"].as_str().unwrap();
+    assert!(cmd.contains("--last 7d"), "{cmd}");
+    assert!(cmd.contains("Received HTTP response (200)"), "{cmd}");
+    assert!(!cmd.contains("Sending HTTP request"), "narrow: {cmd}");
+    let written: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
+    assert_eq!(
+        written["channel_history"]["last_exchange"],
+        "2026-11-18T14:12:00Z"
+    );
+    // Second run: history found, no look-back.
+    let (_, r) = diagnose_json(&dir, &["--state", state.to_str().unwrap()]);
+    assert!(!r["probes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["id"] == "log_mdmclient_lookback"));
+    assert_eq!(r["checks"]["mdm.channel"]["facts"]["verdict"], "connected");
+}
