@@ -513,6 +513,93 @@ mod tests {
         }
     }
 
+    /// Heal stands down on a channel cause a restart cannot fix, whatever the log alone says.
+    #[test]
+    fn channel_causes_a_restart_cannot_fix_turn_a_ground_into_not_fixable() {
+        use channel::{Cause, IdentityFault};
+        use liveness::ChannelBlock;
+        let ch = |cause: Option<Cause>| {
+            let mut a = channel::ChannelAssessment {
+                judgement: Judgement::new(Status::Ok, "x"),
+                situation: channel::decide(&channel::Inputs {
+                    now: chrono::DateTime::parse_from_rfc3339("2026-11-20T10:00:00-05:00").unwrap(),
+                    enrolled: Some(true),
+                    identity: None,
+                    client: ClientState::Alive,
+                    client_verified: true,
+                    push: liveness::PushState::Unknown,
+                    push_verified: true,
+                    topic: None,
+                    apsctl: None,
+                    history: None,
+                    run_exchange: None,
+                    lookback: None,
+                    no_exchange_days: 3,
+                }),
+                next_history: Default::default(),
+            };
+            a.situation.cause = cause;
+            a
+        };
+        let wedged = Condition::Fixable(Ground::ClientWedged);
+        let strict = Condition::Fixable(Ground::StrictAddigy);
+        let cases = [
+            (
+                Some(Cause::NotEnrolled),
+                wedged,
+                Condition::NotFixable(FailureCause::Channel(ChannelBlock::NotEnrolled)),
+            ),
+            (
+                Some(Cause::IdentityUnusable(IdentityFault::NoPrivateKey)),
+                strict,
+                Condition::NotFixable(FailureCause::Channel(ChannelBlock::IdentityUnusable)),
+            ),
+            (
+                Some(Cause::PushNotConnected),
+                wedged,
+                Condition::NotFixable(FailureCause::Channel(ChannelBlock::PushNotConnected)),
+            ),
+            (
+                Some(Cause::TopicNotRegistered {
+                    topic: "t".into(),
+                    listed: vec![],
+                }),
+                wedged,
+                Condition::NotFixable(FailureCause::Channel(ChannelBlock::TopicNotRegistered)),
+            ),
+            (
+                Some(Cause::ServerErrors),
+                strict,
+                Condition::NotFixable(FailureCause::ServerError),
+            ),
+            (
+                Some(Cause::IdentityRefused),
+                strict,
+                Condition::NotFixable(FailureCause::AuthRejected),
+            ),
+            // A wedged client is what a restart fixes; no exchange for days may be one too.
+            (Some(Cause::ClientWedged), wedged, wedged),
+            (
+                Some(Cause::NoExchange {
+                    days: 4,
+                    at_least: false,
+                }),
+                strict,
+                strict,
+            ),
+            (None, wedged, wedged),
+            // Non-grounds pass through.
+            (Some(Cause::NotEnrolled), Condition::Quiet, Condition::Quiet),
+        ];
+        for (cause, cond, want) in cases {
+            assert_eq!(
+                channel_condition(cond, &ch(cause.clone())),
+                want,
+                "{cause:?}"
+            );
+        }
+    }
+
     #[test]
     fn daemon_conditions() {
         let cfg = Config::default();

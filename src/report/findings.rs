@@ -93,6 +93,21 @@ pub fn channel(a: &crate::checks::channel::ChannelAssessment) -> Map<String, Val
             "history_since",
             s.history_since.map(crate::state::format_time),
         );
+    // The history as recorded after this run (this run's log merged with the earlier runs').
+    let h = &a.next_history;
+    let t = |x: Option<chrono::DateTime<chrono::FixedOffset>>| x.map(crate::state::format_time);
+    f.put(
+        "recorded",
+        json!({
+            "since": t(h.since),
+            "last_exchange": t(h.last_exchange),
+            "last_receipt": t(h.last_receipt),
+            "last_push_connected": t(h.last_push_connected),
+            "last_mdm_push": t(h.last_mdm_push),
+            "last_identity_error": t(h.last_identity_error),
+            "last_failure": h.last_failure,
+        }),
+    );
     f.0
 }
 

@@ -846,3 +846,43 @@ fn first_run_looks_back_once_with_a_narrow_predicate() {
         .any(|p| p["id"] == "log_mdmclient_lookback"));
     assert_eq!(r["checks"]["mdm.channel"]["facts"]["verdict"], "connected");
 }
+
+#[test]
+fn channel_verdict_on_the_older_captures_without_history() {
+    // Replayed without --state (no history): what one window and the other checks establish.
+    let cases: &[(&str, &str, &str)] = &[
+        ("healthy", "connected", ""),
+        ("not-enrolled", "disconnected", "not_enrolled"),
+        ("identity-expired", "disconnected", "identity_unusable"),
+        (
+            "identity-no-private-key",
+            "disconnected",
+            "identity_unusable",
+        ),
+        ("mdmclient-stuck", "degraded", "server_errors"),
+        ("mdmclient-stuck-unanswered", "degraded", "client_wedged"),
+        // Quiet in the window and no history yet: not known, never "connected".
+        ("mdmclient-quiet", "unknown", "unknown"),
+        ("probe-failures", "unknown", "unknown"),
+        (
+            "real-apsd-disconnected",
+            "disconnected",
+            "push_not_connected",
+        ),
+    ];
+    for (capture, verdict, cause) in cases {
+        let (_, r) = diagnose_json(&captures_dir().join(capture), &[]);
+        let f = &r["checks"]["mdm.channel"];
+        assert_eq!(
+            f["facts"]["verdict"], *verdict,
+            "{capture}: {}",
+            f["summary"]
+        );
+        assert_eq!(
+            f["facts"]["cause"].as_str().unwrap_or(""),
+            *cause,
+            "{capture}: {}",
+            f["summary"]
+        );
+    }
+}
