@@ -110,10 +110,15 @@ pub async fn observe_with_history(
     history: crate::state::HistoryInput,
 ) -> Observations {
     let (mut plan, mut results) = collect(sys, cfg).await;
-    if matches!(
-        history,
-        crate::state::HistoryInput::Missing | crate::state::HistoryInput::Unreadable(_)
-    ) {
+    // Only where the history can then be recorded (as root live, or a replay): otherwise a
+    // user's diagnose would read days of log on every call.
+    let recordable = !sys.is_live() || sys.is_root();
+    if recordable
+        && matches!(
+            history,
+            crate::state::HistoryInput::Missing | crate::state::HistoryInput::Unreadable(_)
+        )
+    {
         let lookback = probes::mdmclient_lookback(cfg.look_back_days, cfg);
         results.extend(run_all(sys, std::slice::from_ref(&lookback)).await);
         plan.push(lookback);

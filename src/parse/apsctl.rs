@@ -216,4 +216,12 @@ mod tests {
                 .is_empty()
         );
     }
+
+    proptest::proptest! {
+        /// Any text, including fragments of the real shape, parses or errs: never a panic.
+        #[test]
+        fn never_panics(text in "(application port name:|topic:|last push notification:| |\\n|[a-zA-Z0-9,.:()\u{202f}]){0,200}") {
+            let _ = parse(&text);
+        }
+    }
 }
