@@ -3,8 +3,11 @@
 //! Pure: reads `obs.mdm_log` (system-binary entries only, see `parse::log_summary`), the probe
 //! summary (to know whether the output was cut), the push reading and `obs.now`. The rules live in
 //! `liveness::read_client`: an exchange is a (200) response or a command receipt; failures are
-//! non-200 responses and transport errors only; the `[ERROR]` tag is context; a receipt never
-//! answered while the window holds HTTP lines means the client stopped. A Mac the server simply
+//! non-200 responses and transport errors only, named by the cause that dominates them; the
+//! `[ERROR]` tag is context; a receipt never answered while the window holds HTTP lines, or while
+//! the log came from mdmwatch's own predicate (which returns them), means the client stopped.
+//! Two steps: [`decide`] (a typed [`ClientSituation`]) and [`judge`] (the words). The same rules
+//! on macOS 15, 26 and 27: the HTTPUtil and receipt lines they read have one format there. A Mac the server simply
 //! did not contact is *quiet* and `ok` (Addigy's rule calls it stuck; `StrictAddigyLiveness`
 //! follows it), because a restart cannot make a silent server send anything.
 

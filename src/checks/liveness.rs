@@ -5,9 +5,12 @@
 //!
 //! Every rule names the meaning of real text (see `parse::log_patterns`):
 //! - mdmclient: a (200) response or a command receipt is an exchange (the channel works). Only
-//!   non-200 responses and transport errors are failures. The `[ERROR]` tag is context. A receipt
-//!   that is never answered is evidence the client itself stopped, but only when the window
-//!   holds HTTP lines at all (otherwise those lines may sit at a level the query did not collect).
+//!   non-200 responses and transport errors are failures, counted per cause: the cause that
+//!   dominates names the failure (one 401 among 5xx is a failing server). The `[ERROR]` tag is
+//!   context. A receipt that is never answered is evidence the client itself stopped, but only
+//!   when the window holds HTTP lines or the query is known to return them (mdmwatch's own
+//!   predicate, recorded with a capture); otherwise those lines may not have been collected.
+//!   macOS 15, 26 and 27 alike (the published lines come from 12-15; no format change is known).
 //! - softwareupdated: progress lines carry the phase and an explicit `stalled:YES|NO`; an install
 //!   phase in progress means nothing may be restarted; `stalled:YES`, or an install phase with no
 //!   progress for [`Config::stall_minutes`], is a stall. Real prepare phases went 12 minutes
