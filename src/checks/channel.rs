@@ -63,6 +63,9 @@ pub enum IdentityFault {
     /// The certificate without its private key: Migration Assistant or a restore copied the
     /// certificate but not the key (fleetdm/fleet#38354, #45411).
     NoPrivateKey,
+    /// mdmclient logs `Unable to create MDM identity` (the text Jamf's PI108400 extension
+    /// attribute greps for).
+    CannotCreate,
 }
 
 /// The one primary cause.
@@ -360,6 +363,7 @@ pub fn judge(s: &Situation, no_exchange_days: u32) -> Judgement {
                 IdentityFault::Missing => "the MDM identity certificate is missing".into(),
                 IdentityFault::Expired => "the MDM identity certificate has expired".into(),
                 IdentityFault::NoPrivateKey => "the MDM identity certificate has no private key (a Migration Assistant or restore leftover)".into(),
+                IdentityFault::CannotCreate => "mdmclient cannot create its MDM identity (Unable to create MDM identity)".into(),
             },
             "re-enroll the Mac (the identity cannot be repaired in place); renew the identity before it expires (see mdm.identity)",
         ),
@@ -434,6 +438,7 @@ fn identity_fault(id: &IdentityAssessment) -> Option<IdentityFault> {
         CertificateReading::Found { .. } if d.private_key == Some(PrivateKey::Missing) => {
             Some(IdentityFault::NoPrivateKey)
         }
+        _ if d.identity_errors.is_some_and(|n| n > 0) => Some(IdentityFault::CannotCreate),
         _ => None,
     }
 }

@@ -859,6 +859,12 @@ fn channel_verdict_on_the_older_captures_without_history() {
             "disconnected",
             "identity_unusable",
         ),
+        // `Unable to create MDM identity` from the system's mdmclient.
+        (
+            "mdmclient-identity-error",
+            "disconnected",
+            "identity_unusable",
+        ),
         ("mdmclient-stuck", "degraded", "server_errors"),
         ("mdmclient-stuck-unanswered", "degraded", "client_wedged"),
         // Quiet in the window and no history yet: not known, never "connected".
