@@ -410,3 +410,64 @@ pub fn from_results(
         channel_history: crate::state::HistoryInput::NotRead,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whose predicate the mdmclient log came from decides whether missing HTTP lines are
+    /// evidence: mdmwatch's own (live, or recorded with a capture) returns them.
+    #[test]
+    fn own_predicate_live_or_recorded_only() {
+        let cfg = Config::default();
+        let probe = probes::log_probe(probes::LOG_MDMCLIENT, &probes::mdmclient_predicate(), &cfg);
+        assert!(own_log_predicate(true, Some(&probe), None));
+        let argv = |pred: &str| -> Vec<String> {
+            [
+                "/usr/bin/log",
+                "show",
+                "--style",
+                "ndjson",
+                "--last",
+                "90m",
+                "--predicate",
+                pred,
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+        };
+        let recorded = |args: Option<Vec<String>>| ProbeResult {
+            id: probes::LOG_MDMCLIENT.into(),
+            available: true,
+            recorded_args: args,
+            ..ProbeResult::default()
+        };
+        // A replay: the plan's probe is this build's, not the capture's; only the record counts.
+        assert!(!own_log_predicate(
+            false,
+            Some(&probe),
+            Some(&recorded(None))
+        ));
+        assert!(own_log_predicate(
+            false,
+            None,
+            Some(&recorded(Some(argv(&probes::mdmclient_predicate()))))
+        ));
+        assert!(!own_log_predicate(
+            false,
+            None,
+            Some(&recorded(Some(argv(
+                r#"process == "mdmclient" AND eventMessage CONTAINS "Processing server request""#
+            ))))
+        ));
+        // Not `log` at all.
+        let mut other = argv(&probes::mdmclient_predicate());
+        other[0] = "/tmp/log".into();
+        assert!(!own_log_predicate(
+            false,
+            None,
+            Some(&recorded(Some(other)))
+        ));
+    }
+}
