@@ -45,6 +45,8 @@ pub struct Inputs<'a> {
     pub battery: &'a BatteryAssessment,
     pub disk: &'a DiskAssessment,
     pub bootstrap: &'a BootstrapAssessment,
+    /// The MDM channel verdict: a disconnected channel blocks every kind first.
+    pub channel: Option<&'a super::channel::ChannelAssessment>,
 }
 
 /// The update kinds readiness answers for, in report order.
@@ -225,6 +227,16 @@ impl Acc {
 /// valid identity, and softwareupdated installs it. A failed MDM-health check blocks every
 /// kind; an unknown one makes the verdict unknown unless something else already blocks it.
 fn mdm_path(acc: &mut Acc, i: &Inputs<'_>) {
+    // The channel verdict leads: a disconnected channel is the reason nothing the MDM wants
+    // can arrive, whatever the details below say.
+    if let Some(c) = i.channel {
+        if c.situation.verdict == super::channel::Verdict::Disconnected {
+            acc.blocked.push(BlockedBy {
+                check: super::CHANNEL,
+                detail: c.judgement.summary.clone(),
+            });
+        }
+    }
     for (id, j) in [
         (ENROLLMENT, &i.enrollment.judgement),
         (IDENTITY, &i.identity.judgement),

@@ -143,8 +143,8 @@ fn every_pinned_fact_key_is_still_written_by_the_code() {
     }
 }
 
-/// The README's probe table lists exactly the probes of src/probes.rs (the independent ones and
-/// the identity certificate), with each command's program, each file's path, and its timeout
+/// The README's probe table lists exactly the probes of src/probes.rs (the independent ones, the
+/// identity certificate and the first run's look-back), with each command's program, each file's path, and its timeout
 /// and cap.
 #[test]
 fn readme_probe_table_matches_the_probe_table() {
@@ -162,6 +162,7 @@ fn readme_probe_table_matches_the_probe_table() {
     let cfg = Config::default();
     let mut probes = probes::independent(&cfg);
     probes.push(probes::identity_cert("CN", &cfg));
+    probes.push(probes::mdmclient_lookback(cfg.look_back_days, &cfg));
     let readme_ids: BTreeSet<&str> = table.iter().map(|r| r.0).collect();
     let code_ids: BTreeSet<&str> = probes.iter().map(|p| p.id.as_str()).collect();
     assert_eq!(

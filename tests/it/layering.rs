@@ -102,9 +102,10 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("config", &["system"]),
     ("parse", &["system"]),
     ("probes", &["config", "parse", "system"]),
-    ("observe", &["config", "parse", "probes", "system"]),
     ("state", &["probes", "system"]),
-    ("checks", &["config", "observe", "parse", "probes"]),
+    // The channel history is an observation read from state.json; checks judge it as data.
+    ("observe", &["config", "parse", "probes", "state", "system"]),
+    ("checks", &["config", "observe", "parse", "probes", "state"]),
     (
         "report",
         &["checks", "config", "observe", "parse", "probes", "state"],
