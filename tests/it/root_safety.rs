@@ -396,3 +396,42 @@ fn status_directory_bounds_more_cases() {
     );
     assert_eq!(l.errors.len(), 1, "{:?}", l.errors);
 }
+
+/// The `log show` predicates select only the daemons' exact image paths (the reader's evidence
+/// sources), so entries of other processes never reach the reader nor spend its output budget.
+#[test]
+fn log_predicates_select_only_the_daemons_image_paths() {
+    use mdmwatch::parse::log_patterns::LogStream;
+    use mdmwatch::probes;
+    for (stream, constant, built) in [
+        (
+            LogStream::Mdmclient,
+            probes::MDMCLIENT_PREDICATE,
+            probes::mdmclient_predicate(),
+        ),
+        (
+            LogStream::SoftwareUpdate,
+            probes::SOFTWAREUPDATE_PREDICATE,
+            probes::softwareupdate_predicate(),
+        ),
+        (
+            LogStream::Apsd,
+            probes::APSD_PREDICATE,
+            probes::apsd_predicate(),
+        ),
+    ] {
+        assert_eq!(constant, probes::sources_clause(stream), "{stream:?}");
+        assert!(built.starts_with(&format!("({constant}) AND (")), "{built}");
+        for loose in [
+            "process ==",
+            "subsystem ==",
+            "BEGINSWITH",
+            "processImagePath CONTAINS",
+        ] {
+            assert!(!constant.contains(loose), "{stream:?}: {constant}");
+        }
+        for src in mdmwatch::parse::log_patterns::sources(stream) {
+            assert!(constant.contains(&format!("processImagePath == \"{}\"", src.image_path)));
+        }
+    }
+}

@@ -319,6 +319,48 @@ const CASES: &[Case] = &[
         update_verdict: "blocked",
         heal: [("would_restart", "dry_run"), NONE_QUIET],
     },
+    // Evidence only from the daemon itself: a receipt-shaped line (text a user may choose, such as
+    // a profile's display name) logged by ManagedClient, a system binary that is not mdmclient,
+    // must not make a healthy client "wedged".
+    Case {
+        capture: "attack-foreign-binary-receipt",
+        exit: 0,
+        keys: [Some(true), Some(false), Some(false), Some(false)],
+        statuses: ["ok", "ok", "ok", "ok"],
+        client_state: "alive",
+        su: ("quiet", ""),
+        client_cause: "",
+        push: "connected",
+        update_verdict: "ready",
+        heal: [NONE_ALIVE, NONE_QUIET],
+    },
+    // softwareupdated's own binary logging a label a user chose, holding progress text: the
+    // format is matched where it begins, so the quoted `stalled:YES` is no stall.
+    Case {
+        capture: "attack-su-label-stalled",
+        exit: 0,
+        keys: [Some(true), Some(false), Some(false), Some(false)],
+        statuses: ["ok", "ok", "ok", "ok"],
+        client_state: "alive",
+        su: ("quiet", ""),
+        client_cause: "",
+        push: "connected",
+        update_verdict: "ready",
+        heal: [NONE_ALIVE, NONE_QUIET],
+    },
+    // A quoted progress claim beside a wedged client: neither service's heal is withheld by it.
+    Case {
+        capture: "attack-quoted-progress",
+        exit: 1,
+        keys: [Some(true), Some(false), Some(true), Some(false)],
+        statuses: ["ok", "ok", "failed", "ok"],
+        client_state: "failing",
+        su: ("quiet", ""),
+        client_cause: "client_wedged",
+        push: "connected",
+        update_verdict: "blocked",
+        heal: [("would_restart", "dry_run"), NONE_QUIET],
+    },
 ];
 
 const CHECKS: [&str; 4] = [
