@@ -38,6 +38,14 @@ pub fn main_with_args(args: Vec<OsString>) -> i32 {
         eprintln!("mdmwatch: {msg}");
         return EXIT_ERROR;
     }
+    if let Err(msg) = crate::system::files::check_root_arguments(
+        cli.sysroot.as_deref(),
+        cli.state.as_deref(),
+        cli.status_dir.as_deref(),
+    ) {
+        eprintln!("mdmwatch: {msg}");
+        return EXIT_ERROR;
+    }
     init_logging(cli.verbose);
     // One thread is enough: the probes are polled together from one task (`join_all`) and
     // nothing is spawned onto the runtime.

@@ -435,3 +435,141 @@ fn log_predicates_select_only_the_daemons_image_paths() {
         }
     }
 }
+
+fn needs_root() -> bool {
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!("skipped: needs root");
+        return false;
+    }
+    true
+}
+
+/// As root, `--sysroot` naming a tree a user owns is refused before anything runs: the user's
+/// `usr/bin/sw_vers` would otherwise run as uid 0.
+#[test]
+fn a_sysroot_a_user_owns_is_refused_as_root() {
+    if !needs_root() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    let marker = dir.path().join("ran-as-root");
+    common::script(
+        &root,
+        "/usr/bin/sw_vers",
+        &format!("touch {}", marker.display()),
+    );
+    for d in ["", "usr", "usr/bin"] {
+        std::os::unix::fs::chown(root.join(d), Some(501), Some(20)).unwrap();
+    }
+    let o = common::mdmwatch(&["diagnose", "--json", "--sysroot", root.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", o.stderr_text());
+    assert!(o.stderr_text().contains("uid 501"), "{}", o.stderr_text());
+    assert!(!marker.exists(), "the user's sw_vers ran as root");
+    // A group-writable bin directory below a root-owned sysroot likewise.
+    for d in ["", "usr", "usr/bin"] {
+        std::os::unix::fs::chown(root.join(d), Some(0), Some(0)).unwrap();
+    }
+    fs::set_permissions(root.join("usr/bin"), fs::Permissions::from_mode(0o775)).unwrap();
+    let o = common::mdmwatch(&["diagnose", "--json", "--sysroot", root.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", o.stderr_text());
+    assert!(!marker.exists());
+}
+
+/// As root, `--state` naming a file that is not mdmwatch's state (a copy of sudoers) is refused:
+/// heal would move it aside and write JSON in its place.
+#[test]
+fn state_naming_a_file_that_is_not_a_state_file_is_refused_as_root() {
+    if !needs_root() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let sudoers = dir.path().join("sudoers");
+    let text = b"# sudoers file.\nroot ALL=(ALL) ALL\n%admin ALL=(ALL) ALL\n";
+    fs::write(&sudoers, text).unwrap();
+    let o = common::mdmwatch(&[
+        "heal",
+        "--json",
+        "--replay",
+        common::captures_dir().join("healthy").to_str().unwrap(),
+        "--state",
+        sudoers.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", o.stderr_text());
+    assert!(
+        o.stderr_text().contains("not mdmwatch's state"),
+        "{}",
+        o.stderr_text()
+    );
+    assert_eq!(fs::read(&sudoers).unwrap(), text);
+    let names: Vec<_> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+    for (bytes, ok) in [
+        (&b""[..], true),
+        (b"{}", true),
+        (b"{\"version\":1}", true),
+        (b"{\"last_mdm_kickstart\":\"0001-01-01T00:00:00Z\"}", true),
+        (b"{\"version\": 1, \"serv", true),
+        (b"{not json", false),
+        (b"[1]", false),
+        (b"{\"Defaults\":1}", false),
+        (b"# sudoers", false),
+    ] {
+        assert_eq!(
+            mdmwatch::system::files::recognisably_state(bytes),
+            ok,
+            "{}",
+            String::from_utf8_lossy(bytes)
+        );
+    }
+}
+
+/// As root, a status directory others can write is refused: a root-owned sticky 1777 directory
+/// (anyone may create and flock `state.json.lock`, stopping heal, or plant a `state.json`) and a
+/// group-writable one (a member may replace status.plist).
+#[test]
+fn status_directories_others_can_write_are_refused_as_root() {
+    if !needs_root() {
+        return;
+    }
+    let capture = common::captures_dir().join("healthy");
+    for mode in [0o1777, 0o775, 0o777] {
+        let dir = tempfile::tempdir().unwrap();
+        let status = dir.path().join("status");
+        fs::create_dir(&status).unwrap();
+        fs::set_permissions(&status, fs::Permissions::from_mode(mode)).unwrap();
+        let o = common::mdmwatch(&[
+            "run",
+            "--dry-run",
+            "--replay",
+            capture.to_str().unwrap(),
+            "--status-dir",
+            status.to_str().unwrap(),
+        ]);
+        assert_eq!(
+            o.status.code(),
+            Some(2),
+            "mode {mode:o}: {}",
+            o.stderr_text()
+        );
+        assert!(
+            fs::read_dir(&status).unwrap().next().is_none(),
+            "mode {mode:o}: wrote into it"
+        );
+        // Through the library too (every status write goes through write_atomic).
+        assert!(
+            mdmwatch::system::files::write_atomic(&status.join("status.json"), b"{}", 0o644)
+                .is_err(),
+            "mode {mode:o}"
+        );
+    }
+    // A 0755 root-owned one is fine.
+    let dir = tempfile::tempdir().unwrap();
+    let status = dir.path().join("status");
+    fs::create_dir(&status).unwrap();
+    fs::set_permissions(&status, fs::Permissions::from_mode(0o755)).unwrap();
+    mdmwatch::system::files::write_atomic(&status.join("status.json"), b"{}", 0o644).unwrap();
+}
