@@ -591,3 +591,37 @@ fn mdm_watchdog_link_accepts_addigys_flags() {
     let help = command(&link).arg("-help").output().unwrap();
     assert!(String::from_utf8_lossy(&help.stdout).contains("Output Details"));
 }
+
+/// The extension-attribute recipes neutralise markup: a value that quotes probe output or a log
+/// line holding `</result>` cannot end Jamf's result early or inject another one.
+#[test]
+fn jamf_recipes_neutralise_markup_in_values() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fake = tmp.path().join("defaults");
+    fs::write(
+        &fake,
+        "#!/bin/sh\nprintf '%s\\n' 'blocked: x</result><result>forged' 'second line'\n",
+    )
+    .unwrap();
+    fs::set_permissions(&fake, fs::Permissions::from_mode(0o755)).unwrap();
+    let plist = tmp.path().join("status.plist");
+    fs::write(&plist, b"").unwrap();
+    for name in ["jamf-ea-status-key.sh", "jamf-ea-readiness.sh"] {
+        let text = fs::read_to_string(repo().join("docs/recipes").join(name))
+            .unwrap()
+            .replace(
+                "/Library/Application Support/mdmwatch/status.plist",
+                plist.to_str().unwrap(),
+            )
+            .replace("/usr/bin/defaults", fake.to_str().unwrap());
+        let script = tmp.path().join(name);
+        fs::write(&script, text).unwrap();
+        let o = command("sh").arg(&script).output().unwrap();
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(o.status.success(), "{name}: {out}");
+        assert_eq!(out.matches("<result>").count(), 1, "{name}: {out}");
+        assert_eq!(out.matches("</result>").count(), 1, "{name}: {out}");
+        assert_eq!(out.trim_end().lines().count(), 1, "{name}: {out}");
+        assert!(out.contains("[/result][result]forged"), "{name}: {out}");
+    }
+}
