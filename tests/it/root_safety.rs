@@ -573,3 +573,36 @@ fn status_directories_others_can_write_are_refused_as_root() {
     fs::set_permissions(&status, fs::Permissions::from_mode(0o755)).unwrap();
     mdmwatch::system::files::write_atomic(&status.join("status.json"), b"{}", 0o644).unwrap();
 }
+
+/// As root, replay refuses a capture file with more than one link or owned by someone other than
+/// the capture directory's owner: a user's capture could otherwise hard-link a root-only file and
+/// have its first line quoted in "unparseable" evidence.
+#[test]
+fn replay_as_root_refuses_hard_links_and_foreign_owners() {
+    if !needs_root() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("secret");
+    fs::write(&secret, b"SECRET-FIRST-LINE root only\n").unwrap();
+    fs::set_permissions(&secret, fs::Permissions::from_mode(0o600)).unwrap();
+    let cap = dir.path().join("capture");
+    copy_dir(&common::captures_dir().join("healthy"), &cap);
+    for f in fs::read_dir(&cap).unwrap() {
+        std::os::unix::fs::chown(f.unwrap().path(), Some(501), Some(20)).unwrap();
+    }
+    std::os::unix::fs::chown(&cap, Some(501), Some(20)).unwrap();
+    fs::remove_file(cap.join("sw_vers.stdout")).unwrap();
+    fs::hard_link(&secret, cap.join("sw_vers.stdout")).unwrap();
+    let o = common::mdmwatch(&["diagnose", "--json", "--replay", cap.to_str().unwrap()]);
+    let out = o.stdout_text();
+    assert!(!out.contains("SECRET-FIRST-LINE"), "{out}");
+    assert!(out.contains("hard links"), "{out}");
+    // A root-owned single-link file in a user's capture: not the directory owner's.
+    fs::remove_file(cap.join("sw_vers.stdout")).unwrap();
+    fs::copy(&secret, cap.join("sw_vers.stdout")).unwrap();
+    let o = common::mdmwatch(&["diagnose", "--json", "--replay", cap.to_str().unwrap()]);
+    let out = o.stdout_text();
+    assert!(!out.contains("SECRET-FIRST-LINE"), "{out}");
+    assert!(out.contains("capture directory's owner"), "{out}");
+}
