@@ -388,18 +388,21 @@ async fn run(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Loaded)
 }
 
 async fn capture_command(sys: &dyn System, cfg: &Config, dir: &std::path::Path) -> i32 {
-    if let Err(e) = capture::prepare_dir(dir) {
-        eprintln!("mdmwatch: {e}");
-        return EXIT_ERROR;
-    }
+    let handle = match capture::prepare_dir(dir) {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("mdmwatch: {e}");
+            return EXIT_ERROR;
+        }
+    };
     let (_plan, results) = observe::collect(sys, cfg).await;
-    if let Err(e) = capture::write_meta(dir, sys.now(), sys.is_root()) {
+    if let Err(e) = capture::write_meta(&handle, sys.now(), sys.is_root()) {
         eprintln!("mdmwatch: {e}");
         return EXIT_ERROR;
     }
     let mut failed = false;
     for r in &results {
-        if let Err(e) = capture::write_result(dir, r) {
+        if let Err(e) = capture::write_result(&handle, r) {
             eprintln!("mdmwatch: {e}");
             failed = true;
         }

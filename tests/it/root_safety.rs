@@ -606,3 +606,61 @@ fn replay_as_root_refuses_hard_links_and_foreign_owners() {
     assert!(!out.contains("SECRET-FIRST-LINE"), "{out}");
     assert!(out.contains("capture directory's owner"), "{out}");
 }
+
+/// `capture` as root: a directory a user owns is refused (they could swap it for a symlink during
+/// the run), and a directory mdmwatch creates is written through its open handle, so swapping the
+/// path for a symlink mid-run redirects nothing.
+#[test]
+fn capture_as_root_writes_only_into_its_own_directory() {
+    if !needs_root() {
+        return;
+    }
+    let sysroot = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let user_dir = tmp.path().join("user");
+    fs::create_dir(&user_dir).unwrap();
+    std::os::unix::fs::chown(&user_dir, Some(501), Some(20)).unwrap();
+    common::script(
+        sysroot.path(),
+        "/usr/bin/sw_vers",
+        "echo ProductVersion: 26.1",
+    );
+    let o = common::mdmwatch(&[
+        "capture",
+        user_dir.to_str().unwrap(),
+        "--sysroot",
+        sysroot.path().to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", o.stderr_text());
+    assert!(o.stderr_text().contains("uid 501"), "{}", o.stderr_text());
+    assert!(fs::read_dir(&user_dir).unwrap().next().is_none());
+
+    // The path is swapped for a symlink to a root-owned directory while the probes run (the
+    // fake sw_vers does what the directory's owner would).
+    let cap = user_dir.join("cap");
+    let target = tmp.path().join("root-only");
+    fs::create_dir(&target).unwrap();
+    common::script(
+        sysroot.path(),
+        "/usr/bin/sw_vers",
+        &format!(
+            "mv {c} {c}.moved && ln -s {t} {c}; echo ProductVersion: 26.1",
+            c = cap.display(),
+            t = target.display()
+        ),
+    );
+    let o = common::mdmwatch(&[
+        "capture",
+        cap.to_str().unwrap(),
+        "--sysroot",
+        sysroot.path().to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", o.stderr_text());
+    assert!(
+        fs::read_dir(&target).unwrap().next().is_none(),
+        "root wrote through the swapped path"
+    );
+    let moved = user_dir.join("cap.moved");
+    assert!(moved.join("meta.json").is_file());
+    assert!(moved.join("sw_vers.stdout").is_file());
+}
