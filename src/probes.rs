@@ -110,6 +110,7 @@ pub fn log_probe(id: &str, predicate: &str, cfg: &Config) -> Probe {
     .with_timeout(cfg.log_timeout())
     .with_max_bytes(cfg.log_max_bytes)
     .spooled()
+    .keeping_newest()
 }
 
 fn cmd(id: &str, program: &str, args: &[&str], cfg: &Config) -> Probe {
