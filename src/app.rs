@@ -379,8 +379,11 @@ async fn run(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Loaded)
             code = EXIT_ERROR;
         }
     }
-    // The one line Addigy's watchdog logs per run; Jamf EAs and munkireport parse it.
-    tracing::info!("{}", report::watchdog_summary_line(&report.watchdog));
+    // The one line Addigy's watchdog logs per run; Jamf EAs and munkireport parse it. Only from
+    // a live run as root: a user's `run --replay` of their own capture must not log it.
+    if sys.is_live() && sys.is_root() {
+        tracing::info!("{}", report::watchdog_summary_line(&report.watchdog));
+    }
     if cli.json || cli.verbose {
         emit(&report, cli.json, cli.verbose);
     }

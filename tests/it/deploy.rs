@@ -625,3 +625,53 @@ fn jamf_recipes_neutralise_markup_in_values() {
         assert!(out.contains("[/result][result]forged"), "{name}: {out}");
     }
 }
+
+/// postinstall makes everything it installs root's (root:wheel, fixed modes) and refuses to
+/// finish, loading nothing, when a parent directory of the binary is not root's alone (a user-
+/// writable `/usr/local` after old Homebrew installs).
+#[test]
+fn postinstall_enforces_root_ownership_of_the_install_and_its_parents() {
+    use std::os::unix::fs::MetadataExt;
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!("skipped: needs root (chown)");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("usr/local/mdmwatch");
+    fs::create_dir_all(&dir).unwrap();
+    fs::create_dir_all(tmp.path().join("Library/LaunchDaemons")).unwrap();
+    let bin = dir.join("mdmwatch");
+    fs::write(&bin, b"binary").unwrap();
+    let plist = tmp.path().join("Library/LaunchDaemons/io.mdmwatch.plist");
+    fs::write(&plist, b"<plist/>").unwrap();
+    for (p, mode) in [(&bin, 0o777), (&plist, 0o666), (&dir, 0o777)] {
+        std::os::unix::fs::chown(p, Some(501), Some(20)).unwrap();
+        fs::set_permissions(p, fs::Permissions::from_mode(mode)).unwrap();
+    }
+    let o = postinstall(tmp.path());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for (p, mode) in [(&bin, 0o755), (&plist, 0o644), (&dir, 0o755)] {
+        let m = fs::metadata(p).unwrap();
+        assert_eq!(
+            (m.uid(), m.gid(), m.mode() & 0o7777),
+            (0, 0, mode),
+            "{}",
+            p.display()
+        );
+    }
+    // A user-owned /usr/local, then a group-writable one: refused.
+    let local = tmp.path().join("usr/local");
+    std::os::unix::fs::chown(&local, Some(501), Some(20)).unwrap();
+    let o = postinstall(tmp.path());
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("is not root's alone"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    std::os::unix::fs::chown(&local, Some(0), Some(0)).unwrap();
+    fs::set_permissions(&local, fs::Permissions::from_mode(0o775)).unwrap();
+    assert!(!postinstall(tmp.path()).status.success());
+    fs::set_permissions(&local, fs::Permissions::from_mode(0o755)).unwrap();
+    assert!(postinstall(tmp.path()).status.success());
+}

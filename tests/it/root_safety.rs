@@ -664,3 +664,29 @@ fn capture_as_root_writes_only_into_its_own_directory() {
     assert!(moved.join("meta.json").is_file());
     assert!(moved.join("sw_vers.stdout").is_file());
 }
+
+/// The unified-log summary line (what extension attributes read) comes only from a live run as
+/// root: a replay of a capture anyone can write never logs it.
+#[test]
+fn the_summary_log_line_is_not_logged_from_a_replay() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = common::mdmwatch(&[
+        "run",
+        "--dry-run",
+        "--verbose",
+        "--replay",
+        common::captures_dir().join("healthy").to_str().unwrap(),
+        "--status-dir",
+        tmp.path().join("s").to_str().unwrap(),
+    ]);
+    assert!(
+        o.status.code().is_some_and(|c| c != 2),
+        "{}",
+        o.stderr_text()
+    );
+    assert!(
+        !o.stderr_text().contains("MDMIdentityError:"),
+        "{}",
+        o.stderr_text()
+    );
+}
