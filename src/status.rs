@@ -65,7 +65,7 @@ pub fn plist_bytes(report: &Report) -> Result<Vec<u8>, String> {
 /// reader may choke on (C0 controls but tab, newline and carriage return; DEL; C1 controls;
 /// U+FFFE and U+FFFF) is written as the six characters `\u` and four hex digits (ESC becomes
 /// `\u001B`). Probe stderr and log lines reach the plist verbatim, and one such character made
-/// the whole document invalid XML (https://www.w3.org/TR/xml/#charsets). `<`, `>` and `&` are
+/// the whole document invalid XML (<https://www.w3.org/TR/xml/#charsets>). `<`, `>` and `&` are
 /// escaped by the plist writer as XML entities.
 pub fn xml_safe(s: &str) -> std::borrow::Cow<'_, str> {
     let bad = |c: char| {

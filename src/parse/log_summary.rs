@@ -263,7 +263,7 @@ pub(crate) fn admit<K>(
 /// Per kept event this copies the entry's fields into the buffers of the event it evicts (no
 /// allocation once the ring is full, beyond what `classify` puts in the kind); a pattern's newest
 /// line is taken from the ring at the end, or moved out of an evicted event when it was its
-/// pattern's newest. [`summarize_reference`] is the straightforward fold it must equal (tested).
+/// pattern's newest. `parse::reference::summarize` is the straightforward fold it must equal (tested).
 pub fn summarize<R: Read, K>(
     reader: R,
     max_events: usize,

@@ -221,7 +221,7 @@ const STATE_KEYS: [&str; 4] = [
 ];
 
 /// Whether `bytes` is recognisably a state file: empty (a write cut short), a JSON object that is
-/// empty or holds one of [`STATE_KEYS`], or the start of such an object cut short (`{` then one
+/// empty or holds one of `STATE_KEYS`, or the start of such an object cut short (`{` then one
 /// of the keys). Anything else (`/etc/sudoers`, a plist, a script) is not mdmwatch's to replace.
 pub fn recognisably_state(bytes: &[u8]) -> bool {
     if bytes.iter().all(u8::is_ascii_whitespace) {
