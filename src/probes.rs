@@ -46,11 +46,11 @@ pub const MANAGED_RESTRICTIONS_PATH: &str =
 /// are evidence (`parse::log_patterns::SOURCES`; a test keeps these equal to the table).
 pub const MDMCLIENT_PREDICATE: &str = r#"processImagePath == "/usr/libexec/mdmclient""#;
 
-/// softwareupdated and the DDM status reporter SoftwareUpdateSubscriber (admins' scripts extract
+/// softwareupdated, the DDM status reporter SoftwareUpdateSubscriber (admins' scripts extract
 /// "Reporting status" blocks from it; a sysdiagnose showed them under softwareupdated: it depends
-/// on the build), each by its exact image path. UpdateBrainService and remotemanagementd are not
-/// selected: no public text gives them a path a user cannot create.
-pub const SOFTWAREUPDATE_PREDICATE: &str = r#"processImagePath == "/System/Library/CoreServices/Software Update.app/Contents/Resources/softwareupdated" OR processImagePath == "/System/Library/PrivateFrameworks/RemoteManagement.framework/XPCServices/SoftwareUpdateSubscriber.xpc/Contents/MacOS/SoftwareUpdateSubscriber""#;
+/// on the build) and remotemanagementd, each by its exact image path. UpdateBrainService is not
+/// selected: it runs from a downloaded asset whose path a user can create.
+pub const SOFTWAREUPDATE_PREDICATE: &str = r#"processImagePath == "/System/Library/CoreServices/Software Update.app/Contents/Resources/softwareupdated" OR processImagePath == "/System/Library/PrivateFrameworks/RemoteManagement.framework/XPCServices/SoftwareUpdateSubscriber.xpc/Contents/MacOS/SoftwareUpdateSubscriber" OR processImagePath == "/usr/libexec/remotemanagementd""#;
 
 /// The Apple push daemon: its courier (APNs) connection lines.
 pub const APSD_PREDICATE: &str =

@@ -211,8 +211,8 @@ pub const FIRST_LOCAL_USER_UID: i64 = 501;
 /// Every daemon whose entries are evidence, per stream (macOS 15, 26, 27). The `log show`
 /// predicates select exactly these paths (`processImagePath == "…"`), so other entries never
 /// reach the reader or its output budget. Not listed, so never evidence: UpdateBrainService (it
-/// runs from a downloaded asset, public osquery rules show it under `/tmp/UpdateBrain-*/`, a
-/// path a user can create) and remotemanagementd (no public line with its path).
+/// runs from a downloaded asset; public osquery rules show it under `/tmp/UpdateBrain-*/`, a
+/// path a user can create).
 pub const SOURCES: &[Source] = &[
     Source {
         stream: LogStream::Mdmclient,
@@ -236,6 +236,15 @@ pub const SOURCES: &[Source] = &[
         uids: &[0, 277],
         user_channel: false,
         seen: "a public `pstree` listing (`_rmd …/RemoteManagement.framework/XPCServices/SoftwareUpdateSubscriber.xpc/Contents/MacOS/SoftwareUpdateSubscriber`) and blacktop/ipsw-diffs (macOS); `_rmd:*:277` in public /etc/passwd copies",
+    },
+    Source {
+        stream: LogStream::SoftwareUpdate,
+        image_path: "/usr/libexec/remotemanagementd",
+        // The device's DDM daemon; `_rmd` (277) or root. Its per-user instance (a local user's
+        // uid) is not evidence.
+        uids: &[0, 277],
+        user_channel: false,
+        seen: "the path in public hash-check scripts of macOS system binaries; FIELD-NOTES: status blocks are logged under subsystem com.apple.remotemanagement on some builds",
     },
     Source {
         stream: LogStream::Apsd,
