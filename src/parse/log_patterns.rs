@@ -62,6 +62,9 @@ pub struct Pattern {
     pub needle: &'static str,
     /// Where in the message the needle must stand.
     pub format: Format,
+    /// The `category` real lines of this pattern carry; an entry of another category is not
+    /// evidence. Empty where no real line shows one.
+    pub categories: &'static [&'static str],
     /// What a line of this pattern means to the rules.
     pub meaning: &'static str,
     /// The `log` level (Type column) the real lines were logged at, or "unknown".
@@ -272,6 +275,7 @@ pub const PATTERNS: &[Pattern] = &[
         stream: LogStream::Mdmclient,
         needle: "Received HTTP response",
         format: Format::Leading,
+        categories: &["HTTPUtil"],
         meaning: "one exchange with the MDM server finished with this HTTP status; (200) is success. The bracket repeats the status the Mac sent ([Idle], [Acknowledged(X):uuid]), not whether a command is pending",
         level: "Default",
         provenance: Provenance::SeenInForm {
@@ -285,6 +289,7 @@ pub const PATTERNS: &[Pattern] = &[
         stream: LogStream::Mdmclient,
         needle: "Sending HTTP request",
         format: Format::Leading,
+        categories: &["HTTPUtil"],
         meaning: "mdmclient sends a check-in or a command result ([Acknowledged(X):uuid], [Idle], [MDM_GetBootstrapToken]): an attempt, and the answer to a received command",
         level: "Default",
         provenance: Provenance::Seen {
@@ -297,6 +302,7 @@ pub const PATTERNS: &[Pattern] = &[
         stream: LogStream::Mdmclient,
         needle: "Processing server request",
         format: Format::Leading,
+        categories: &["MDMDaemon"],
         meaning: "the server just delivered a command over a working connection (a push round trip worked)",
         level: "Default",
         provenance: Provenance::Seen {
@@ -309,6 +315,7 @@ pub const PATTERNS: &[Pattern] = &[
         stream: LogStream::Mdmclient,
         needle: "Unable to create MDM identity",
         format: Format::Anywhere,
+        categories: &[],
         meaning: "mdmclient cannot use its MDM identity: check-ins cannot authenticate",
         level: "unknown",
         provenance: Provenance::SeenInForm {
@@ -322,6 +329,7 @@ pub const PATTERNS: &[Pattern] = &[
         stream: LogStream::Mdmclient,
         needle: "dentity",
         format: Format::Anywhere,
+        categories: &[],
         meaning: "another message naming the MDM identity with a failure word (\"failed to copy MDM identity\")",
         level: "unknown",
         provenance: Provenance::Unverified {
@@ -333,6 +341,7 @@ pub const PATTERNS: &[Pattern] = &[
         stream: LogStream::Mdmclient,
         needle: "Rejecting MDM push dictionary",
         format: Format::Leading,
+        categories: &[],
         meaning: "a push arrived but mdmclient rejected its payload",
         level: "unknown",
         provenance: Provenance::SeenInForm {
@@ -346,6 +355,7 @@ pub const PATTERNS: &[Pattern] = &[
         stream: LogStream::Mdmclient,
         needle: "[ERROR]",
         format: Format::Leading,
+        categories: &[],
         meaning: "mdmclient's generic error tag (app installs, SCEP, assertions, profile installs): context only, never a failed exchange",
         level: "Error",
         provenance: Provenance::Seen {
@@ -358,6 +368,7 @@ pub const PATTERNS: &[Pattern] = &[
         stream: LogStream::Mdmclient,
         needle: "NSURLErrorDomain",
         format: Format::Anywhere,
+        categories: &[],
         meaning: "a network error on the way to the MDM server (NSURLErrorDomain codes)",
         level: "unknown",
         provenance: Provenance::Unverified {
@@ -370,6 +381,7 @@ pub const PATTERNS: &[Pattern] = &[
         stream: LogStream::SoftwareUpdate,
         needle: "Reported progress",
         format: Format::Leading,
+        categories: &["SU"],
         meaning: "an update job's progress: phase (ACCEPTED, PREFLIGHT_*, DOWNLOADING_UPDATE, PREPARING_UPDATE, PREPARED, COMPLETED = end of a job, PREPARED_COMMITTING_STASH, APPLYING), stalled:YES|NO, portionComplete 0–1",
         level: "Default",
         provenance: Provenance::SeenInForm {
@@ -383,6 +395,7 @@ pub const PATTERNS: &[Pattern] = &[
         stream: LogStream::SoftwareUpdate,
         needle: "Scan reported progress",
         format: Format::Leading,
+        categories: &["ScanManager"],
         meaning: "a scan's progress (portionComplete 0–100); phase:COMPLETE is a finished scan (not COMPLETED, the end of an update job)",
         level: "Default",
         provenance: Provenance::Seen {
@@ -395,6 +408,7 @@ pub const PATTERNS: &[Pattern] = &[
         stream: LogStream::SoftwareUpdate,
         needle: ">A> ScanForSoftwareUpdates",
         format: Format::Within { prefix: "[FSM(" },
+        categories: &[],
         meaning: "the scan manager started a scan",
         level: "Default",
         provenance: Provenance::Seen {
@@ -407,6 +421,7 @@ pub const PATTERNS: &[Pattern] = &[
         stream: LogStream::SoftwareUpdate,
         needle: "startCatalogDownload",
         format: Format::Leading,
+        categories: &[],
         meaning: "softwareupdated is fetching the update catalog (working)",
         level: "Default",
         provenance: Provenance::Seen {
@@ -419,6 +434,7 @@ pub const PATTERNS: &[Pattern] = &[
         stream: LogStream::SoftwareUpdate,
         needle: ">A> DownloadSUCatalog",
         format: Format::Within { prefix: "[FSM(" },
+        categories: &[],
         meaning: "the scan state machine moved to downloading the catalog (working)",
         level: "Default",
         provenance: Provenance::Seen {
@@ -431,6 +447,7 @@ pub const PATTERNS: &[Pattern] = &[
         stream: LogStream::SoftwareUpdate,
         needle: "SUScan: Using catalog",
         format: Format::Leading,
+        categories: &[],
         meaning: "a scan read the update catalog (working)",
         level: "unknown",
         provenance: Provenance::Seen {
@@ -443,6 +460,7 @@ pub const PATTERNS: &[Pattern] = &[
         stream: LogStream::SoftwareUpdate,
         needle: "| PrepareUpdate | PROGRESS",
         format: Format::Within { prefix: "[SPI] " },
+        categories: &[],
         meaning: "an update is being prepared (install in progress)",
         level: "Default",
         provenance: Provenance::Seen {
@@ -455,6 +473,7 @@ pub const PATTERNS: &[Pattern] = &[
         stream: LogStream::SoftwareUpdate,
         needle: "Cryptex patch progress",
         format: Format::Leading,
+        categories: &[],
         meaning: "UpdateBrainService patching (install in progress)",
         level: "Info",
         provenance: Provenance::Seen {
@@ -467,6 +486,7 @@ pub const PATTERNS: &[Pattern] = &[
         stream: LogStream::SoftwareUpdate,
         needle: "Posted DDM notification",
         format: Format::Leading,
+        categories: &[],
         meaning: "an enforced (DDM) update was scheduled",
         level: "unknown",
         provenance: Provenance::SeenInForm {
@@ -480,6 +500,7 @@ pub const PATTERNS: &[Pattern] = &[
         stream: LogStream::SoftwareUpdate,
         needle: "Enforcing past-due OS update",
         format: Format::Leading,
+        categories: &[],
         meaning: "softwareupdated enforces an update whose deadline passed",
         level: "unknown",
         provenance: Provenance::SeenInForm {
@@ -493,6 +514,7 @@ pub const PATTERNS: &[Pattern] = &[
         stream: LogStream::SoftwareUpdate,
         needle: "Reporting status",
         format: Format::Leading,
+        categories: &[],
         meaning: "a DDM status block (softwareupdate.install-state, pending-version, failure-reason)",
         level: "unknown",
         provenance: Provenance::Unverified {
@@ -505,6 +527,7 @@ pub const PATTERNS: &[Pattern] = &[
         stream: LogStream::Apsd,
         needle: "Connected to courier",
         format: Format::Leading,
+        categories: &["courier"],
         meaning: "the Mac connected to Apple's push service (APNs): MDM pushes can arrive",
         level: "Default",
         provenance: Provenance::Seen {
@@ -517,6 +540,7 @@ pub const PATTERNS: &[Pattern] = &[
         stream: LogStream::Apsd,
         needle: "APSBAAClientIdentityProvider failed to obtain a BAA cert",
         format: Format::Leading,
+        categories: &["courier", "stream"],
         meaning: "apsd cannot get its device identity certificate, so it cannot connect to APNs at all",
         level: "Default",
         provenance: Provenance::Seen {
@@ -529,6 +553,7 @@ pub const PATTERNS: &[Pattern] = &[
         stream: LogStream::Apsd,
         needle: "Disconnected from courier",
         format: Format::Leading,
+        categories: &[],
         meaning: "the push connection dropped",
         level: "unknown",
         provenance: Provenance::Unverified {
@@ -616,7 +641,9 @@ pub fn markdown() -> String {
             account). `log show --style json` prints `userID` on every entry on these versions;\n\
             an entry without one is not evidence. mdmclient lines of a local user (uid >= 501)\n\
             are the user channel, counted apart;\n\
-         3. its message is the pattern's format **where it begins**: `leading` means the needle\n\
+         3. its `category`, when it names one, is the pattern's where real lines show one\n\
+            (`HTTPUtil`, `MDMDaemon`, `SU`, `ScanManager`, `courier`);\n\
+         4. its message is the pattern's format **where it begins**: `leading` means the needle\n\
             starts the message after at most four of the daemon's own leading tokens (`[*] `,\n\
             `[0:MDMDaemon:HTTPUtil:<0x6c0d>] `, `<<<<< `, `[SUMacControllerProgressManager] `,\n\
             `-[Class selector:]_block_invoke: `, `<APSCourierConnectionManager: …>: `,\n\
@@ -655,17 +682,26 @@ pub fn markdown() -> String {
         let probe = stream.probe_id();
         out.push_str(&format!(
             "
-## {title} (probe `{probe}`)\n\n| id | needle | format | meaning | level | provenance |\n|---|---|---|---|---|---|\n"
+## {title} (probe `{probe}`)\n\n| id | needle | format | category | meaning | level | provenance |\n|---|---|---|---|---|---|---|\n"
         ));
         for p in PATTERNS.iter().filter(|p| p.stream == stream) {
             out.push_str(&format!(
-                "| `{}` | `{}` | {} | {} | {} | {} |\n",
+                "| `{}` | `{}` | {} | {} | {} | {} | {} |\n",
                 p.id,
                 p.needle.replace('|', "\\|"),
                 match p.format {
                     Format::Leading => "leading".to_string(),
                     Format::Within { prefix } => format!("within `{prefix}`"),
                     Format::Anywhere => "anywhere".to_string(),
+                },
+                if p.categories.is_empty() {
+                    "any".to_string()
+                } else {
+                    p.categories
+                        .iter()
+                        .map(|c| format!("`{c}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 },
                 p.meaning.replace('|', "\\|"),
                 p.level,

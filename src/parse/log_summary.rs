@@ -235,10 +235,24 @@ struct Slot {
 /// anything not provably a system binary is rejected: counted, a few kept as examples, never used.
 pub(crate) fn admit<K>(
     origin: Origin,
+    pattern: &Pattern,
     e: &LogEntry<'_>,
     out: &mut LogSummary<K>,
     examples: &mut VecDeque<(String, LogLine)>,
 ) -> bool {
+    // The daemon's own entry, but in a category real lines of this pattern never carry: not
+    // the daemon's format. (The daemon's logging handle sets the category, never a user's text;
+    // an entry that names none, as hand-written samples, is judged by path, uid and format.)
+    let origin = match origin {
+        Origin::System
+            if !pattern.categories.is_empty()
+                && !e.category.is_empty()
+                && !pattern.categories.contains(&e.category) =>
+        {
+            Origin::Untrusted
+        }
+        o => o,
+    };
     match origin {
         Origin::System => true,
         Origin::SystemAsUser => {
@@ -282,7 +296,7 @@ pub fn summarize<R: Read, K>(
         let Some(c) = classify(e) else {
             return;
         };
-        if !admit(origin(e, stream), e, &mut out, &mut examples) {
+        if !admit(origin(e, stream), c.pattern, e, &mut out, &mut examples) {
             return;
         }
         on_kept(e, &c);
@@ -355,9 +369,10 @@ fn rejected_who(e: &LogEntry<'_>) -> String {
         "no processImagePath".to_string()
     } else {
         format!(
-            "{} (userID {})",
+            "{} (userID {}, category {})",
             clip(e.process_image_path, 200),
-            e.user_id.map_or("absent".into(), |u| u.to_string())
+            e.user_id.map_or("absent".into(), |u| u.to_string()),
+            clip(e.category, 60)
         )
     }
 }

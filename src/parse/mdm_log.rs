@@ -321,6 +321,39 @@ mod tests {
 
     const MDMCLIENT: &str = "/usr/libexec/mdmclient";
 
+    /// The exact path and uid, but a category real receipts never carry, or the receipt text
+    /// after a user's words (a profile's display name): neither is a receipt.
+    #[test]
+    fn receipts_need_their_category_and_their_format_where_it_begins() {
+        let entry = |category: &str, msg: &str| {
+            format!(
+                "{{\"timestamp\":\"2026-11-20 09:00:00.000000-0500\",\"eventMessage\":{},\"processImagePath\":\"\\/usr\\/libexec\\/mdmclient\",\"subsystem\":\"com.apple.ManagedClient\",\"category\":\"{category}\",\"userID\":0}}\n",
+                serde_json::to_string(msg).unwrap()
+            )
+        };
+        let real = "[*] [0:MDMDaemon:<0x4d0d>] Processing server request: DeclarativeManagement for: <Device> (x) PowerNap: no";
+        let input = [
+            entry("MDMDaemon", real),
+            entry("MCProfiles", real),
+            entry(
+                "MDMDaemon",
+                "Profile display name: Processing server request: Anything",
+            ),
+            entry(
+                "MDMDaemon",
+                "[*] [0:MDMDaemon:<0x1>] Installing 'Processing server request: X'",
+            ),
+        ]
+        .concat();
+        let log = summarize(input.as_bytes()).expect("parses");
+        assert_eq!(log.count("mdm.command_receipt"), 1);
+        assert_eq!(
+            log.rejected.count, 1,
+            "the wrong category is counted as rejected"
+        );
+        assert!(log.rejected.examples[0].0.contains("category MCProfiles"));
+    }
+
     #[test]
     fn summarize_counts_and_bounds() {
         let mut input = String::from("Filtering the log data using \"x\"\n");

@@ -28,7 +28,7 @@ pub fn summarize<R: Read, K>(
         let Some(c) = classify(e) else {
             return;
         };
-        if !admit(origin(e, stream), e, &mut out, &mut examples) {
+        if !admit(origin(e, stream), c.pattern, e, &mut out, &mut examples) {
             return;
         }
         on_kept(e, &c);

@@ -98,8 +98,18 @@ fn nd(lines: &[(&str, &str, &str)]) -> Vec<u8> {
             "SoftwareUpdateSubscriber" => ("\\/System\\/Library\\/PrivateFrameworks\\/RemoteManagement.framework\\/XPCServices\\/SoftwareUpdateSubscriber.xpc\\/Contents\\/MacOS\\/SoftwareUpdateSubscriber", 277),
             _ => ("\\/usr\\/libexec\\/mdmclient", 0),
         };
+        // The category real lines of each shape carry (tests/fixtures/logs-real/LINES.md).
+        let category = if msg.contains("Processing server request") {
+            "MDMDaemon"
+        } else if msg.contains("Scan reported progress") {
+            "ScanManager"
+        } else if msg.contains("Reported progress") {
+            "SU"
+        } else {
+            "HTTPUtil"
+        };
         out.push_str(&format!(
-            "{{\"userID\":{uid},\"messageType\":\"Default\",\"subsystem\":\"com.apple.ManagedClient\",\"category\":\"HTTPUtil\",\"processImagePath\":\"{path}\",\"timestamp\":\"2026-11-20 {t}.000000-0500\",\"eventMessage\":{msg},\"processID\":1}}\n"
+            "{{\"userID\":{uid},\"messageType\":\"Default\",\"subsystem\":\"com.apple.ManagedClient\",\"category\":\"{category}\",\"processImagePath\":\"{path}\",\"timestamp\":\"2026-11-20 {t}.000000-0500\",\"eventMessage\":{msg},\"processID\":1}}\n"
         ));
     }
     out.push_str(&format!("{{\"count\":{},\"finished\":1}}\n", lines.len()));
