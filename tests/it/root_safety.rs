@@ -690,3 +690,43 @@ fn the_summary_log_line_is_not_logged_from_a_replay() {
         o.stderr_text()
     );
 }
+
+/// status.plist stays valid XML when probe output carries control characters (an ESC in a
+/// probe's stderr, a \u0001 in a log line): they are written as `\uXXXX`.
+#[test]
+fn status_plist_is_valid_xml_whatever_the_probes_printed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cap = tmp.path().join("capture");
+    copy_dir(&common::captures_dir().join("healthy"), &cap);
+    fs::write(
+        cap.join("sw_vers.stdout"),
+        b"ProductName:\tmacOS\n\x1b[31mgarbage\x01\n",
+    )
+    .unwrap();
+    fs::write(
+        cap.join("sw_vers.stderr"),
+        b"\x1b[31merror\x1b[0m \x07 bell\n",
+    )
+    .unwrap();
+    fs::write(cap.join("sw_vers.exit"), b"1\n").unwrap();
+    let status = tmp.path().join("status");
+    let o = common::mdmwatch(&[
+        "run",
+        "--dry-run",
+        "--replay",
+        cap.to_str().unwrap(),
+        "--status-dir",
+        status.to_str().unwrap(),
+    ]);
+    assert_ne!(o.status.code(), Some(2), "{}", o.stderr_text());
+    let bytes = fs::read(status.join("status.plist")).unwrap();
+    assert!(
+        bytes
+            .iter()
+            .all(|b| *b >= b' ' || matches!(b, b'\t' | b'\n' | b'\r')),
+        "a control character reached status.plist"
+    );
+    let v: plist::Value = plist::from_bytes(&bytes).expect("status.plist parses");
+    assert!(v.as_dictionary().is_some());
+    assert!(String::from_utf8_lossy(&bytes).contains("\\u001B"));
+}
