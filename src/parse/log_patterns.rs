@@ -638,8 +638,9 @@ pub fn markdown() -> String {
          1. its `processImagePath` is **exactly** one of the stream's daemons below (not a prefix,\n\
             not `/System/Volumes/…`);\n\
          2. it has a `userID` and that uid is one the daemon runs as (root or its own role\n\
-            account). `log show --style json` prints `userID` on every entry on these versions;\n\
-            an entry without one is not evidence. mdmclient lines of a local user (uid >= 501)\n\
+            account). `log show --style json` prints `userID` on every entry on these versions\n\
+            (public output of 2025 and 2026; not among the fields of 10.13-10.15); an entry\n\
+            without one is not evidence. mdmclient lines of a local user (uid >= 501)\n\
             are the user channel, counted apart;\n\
          3. its `category`, when it names one, is the pattern's where real lines show one\n\
             (`HTTPUtil`, `MDMDaemon`, `SU`, `ScanManager`, `courier`);\n\

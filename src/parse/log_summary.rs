@@ -119,7 +119,10 @@ fn has_dot_component(path: &[u8]) -> bool {
 /// one of the stream's daemons and its uid one that daemon runs as. An entry without
 /// `processImagePath` or without `userID` is not evidence: `log show --style json` on macOS 15,
 /// 26 and 27 prints `userID` on every entry (public output of 2025 and 2026, e.g. `"userID" : 0`
-/// for `/usr/bin/sudo`); only a 2018 sample (10.13) lacks it, a version mdmwatch does not support.
+/// for `/usr/bin/sudo`). It is not among the 27 fields eclecticlight.co listed for 10.14 and 10.15
+/// (<https://eclecticlight.co/2019/10/16/inside-catalinas-unified-log-how-has-it-changed/>) and a
+/// 2018 sample (10.13) lacks it: those versions, which mdmwatch does not support, get no log
+/// evidence rather than unproven evidence.
 pub fn origin(e: &LogEntry<'_>, stream: LogStream) -> Origin {
     let Some(src) = log_patterns::sources(stream).find(|s| s.image_path == e.process_image_path)
     else {
