@@ -77,10 +77,12 @@ pub struct Pattern {
 /// own messages: a needle found anywhere is not the daemon's own format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
-    /// The needle begins the message, after at most [`MAX_LEADER_TOKENS`] of the daemon's own
-    /// leading tokens as real lines show them: `[*] `, `[0:MDMDaemon:HTTPUtil:<0x6c0d>] `,
-    /// `>>>>> `/`<<<<< `, `[SUMacControllerProgressManager] `, `-[Class selector:]_block_invoke: `,
-    /// `6d41b000 : ` (see [`strip_leader_token`]).
+    /// The needle begins the message, after the daemon's own leader as real lines show it
+    /// (see [`leader_ends`]): markers `[*] `/`[ERROR] `, then at most one owner token
+    /// (`[0:MDMDaemon:HTTPUtil:<0x6c0d>] `, `[SUMacControllerProgressManager] `,
+    /// `-[Class selector:]_block_invoke: `, `<APSCourierConnectionManager: 0x…; production>: `,
+    /// `6d41b000 : `), then at most one arrow `>>>>> `/`<<<<< `. Text after the owner token is the
+    /// message proper: a user's `[a] Processing server request` there is never a receipt.
     Leading,
     /// The message begins with `prefix` (the daemon's own format, such as `[FSM(`) and the needle
     /// follows somewhere after it: for state-machine lines whose needle stands mid-line.
@@ -90,16 +92,61 @@ pub enum Format {
     Anywhere,
 }
 
-/// Leading tokens skipped before a [`Format::Leading`] needle.
-pub const MAX_LEADER_TOKENS: usize = 4;
+/// Markers skipped before the owner token (`[*] [0:MDMDaemon…]`, `[ERROR] [0:MDMDaemon…]`).
+const MAX_MARKERS: usize = 2;
 
-/// The rest of `msg` after one of a daemon's own leading tokens (and the spaces after it), or
-/// `None` when `msg` does not begin with one. Tokens, as real lines show them
+/// Every offset in `msg` where a [`Format::Leading`] needle may begin: 0, after each marker,
+/// after the owner token, and after one arrow.
+pub fn leader_ends(msg: &str) -> impl Iterator<Item = usize> + '_ {
+    let mut out: Vec<usize> = vec![0];
+    let mut rest = msg;
+    let at = |rest: &str| msg.len() - rest.len();
+    for _ in 0..MAX_MARKERS {
+        match strip_marker(rest) {
+            Some(r) => {
+                rest = r;
+                out.push(at(rest));
+            }
+            None => break,
+        }
+    }
+    // A third marker is not an owner token: real lines carry at most two.
+    if let Some(r) = strip_marker(rest).map_or_else(|| strip_owner(rest), |_| None) {
+        rest = r;
+        out.push(at(rest));
+    }
+    if let Some(r) = strip_arrow(rest) {
+        out.push(at(r));
+    }
+    out.into_iter()
+}
+
+/// `[*] ` or `[ERROR] `, and the spaces after it.
+fn strip_marker(msg: &str) -> Option<&str> {
+    ["[*]", "[ERROR]"]
+        .iter()
+        .find_map(|m| msg.strip_prefix(m))
+        .filter(|r| r.starts_with(' '))
+        .map(|r| r.trim_start_matches(' '))
+}
+
+/// `>>>>>`/`<<<<<` (three or more), and the spaces after it.
+fn strip_arrow(msg: &str) -> Option<&str> {
+    let c = *msg.as_bytes().first()?;
+    if c != b'>' && c != b'<' {
+        return None;
+    }
+    let n = msg.bytes().take_while(|x| *x == c).count();
+    (n >= 3).then(|| msg[n..].trim_start_matches(' '))
+}
+
+/// The rest of `msg` after the daemon's owner token (and the spaces after it), or `None` when
+/// `msg` does not begin with one. Tokens, as real lines show them
 /// (tests/fixtures/logs-real/LINES.md): a bracket group `[...]` (nested brackets allowed, as in
 /// `[FSM(scan[0BD2448F])]`); an Objective-C method `-[...]`/`+[...]` with an optional
-/// `_block_invoke` and `:`; an object description `<...>` with an optional `:`; an arrow
-/// `>>>>>`/`<<<<<`; a hexadecimal id followed by ` :`.
-pub fn strip_leader_token(msg: &str) -> Option<&str> {
+/// `_block_invoke` and `:`; an object description `<...>` with an optional `:`; a hexadecimal
+/// id followed by ` :`.
+fn strip_owner(msg: &str) -> Option<&str> {
     let b = msg.as_bytes();
     let end = match b.first()? {
         b'[' => bracket_end(b, 0)?,
@@ -124,14 +171,6 @@ pub fn strip_leader_token(msg: &str) -> Option<&str> {
                 e += 1;
             }
             e
-        }
-        b'>' | b'<' => {
-            let c = b[0];
-            let n = b.iter().take_while(|x| **x == c).count();
-            if n < 3 {
-                return None;
-            }
-            n
         }
         c if c.is_ascii_hexdigit() => {
             let n = b.iter().take_while(|x| x.is_ascii_hexdigit()).count();
@@ -168,16 +207,9 @@ impl Pattern {
     /// classifiers parse the fields from there.
     pub fn find(&self, msg: &str) -> Option<usize> {
         match self.format {
-            Format::Leading => {
-                let mut rest = msg;
-                for _ in 0..=MAX_LEADER_TOKENS {
-                    if rest.starts_with(self.needle) {
-                        return Some(msg.len() - rest.len() + self.needle.len());
-                    }
-                    rest = strip_leader_token(rest)?;
-                }
-                None
-            }
+            Format::Leading => leader_ends(msg)
+                .find(|&i| msg[i..].starts_with(self.needle))
+                .map(|i| i + self.needle.len()),
             Format::Within { prefix } => {
                 if !msg.starts_with(prefix) {
                     return None;
@@ -645,12 +677,13 @@ pub fn markdown() -> String {
          3. its `category`, when it names one, is the pattern's where real lines show one\n\
             (`HTTPUtil`, `MDMDaemon`, `SU`, `ScanManager`, `courier`);\n\
          4. its message is the pattern's format **where it begins**: `leading` means the needle\n\
-            starts the message after at most four of the daemon's own leading tokens (`[*] `,\n\
+            starts the message after the daemon's own leader: markers, one owner token, an arrow (`[*] `,\n\
             `[0:MDMDaemon:HTTPUtil:<0x6c0d>] `, `<<<<< `, `[SUMacControllerProgressManager] `,\n\
             `-[Class selector:]_block_invoke: `, `<APSCourierConnectionManager: …>: `,\n\
             `6d41b000 : `); `within PREFIX` means the message\n\
             begins with PREFIX and the needle follows; `anywhere` patterns are unverified or\n\
-            context only and never ground heal. Fields (`phase:`, `stalled:`, the HTTP status)\n\
+            context only and never ground heal. After the daemon's owner token only an\n\
+            arrow may stand before the needle. Fields (`phase:`, `stalled:`, the HTTP status)\n\
             are read from their own position after the needle, never from elsewhere in the line.\n\n\
          The `log show` predicate of each probe selects the same image paths\n\
          (`processImagePath == \"…\"`), so other entries never reach the reader nor its output\n\
@@ -732,6 +765,34 @@ mod tests {
             };
             assert!(p.id.starts_with(prefix), "{}", p.id);
             assert!(!p.needle.is_empty() && !p.needle.contains('"'), "{}", p.id);
+        }
+    }
+
+    /// Real leaders are skipped; a user's words, or a second bracket after the daemon's owner
+    /// token, are not.
+    #[test]
+    fn leading_needles_stand_after_the_daemons_own_leader() {
+        let receipt = by_id("mdm.command_receipt");
+        let response = by_id("mdm.http_response");
+        let progress = by_id("su.progress");
+        let connected = by_id("apsd.connected");
+        let cases: &[(&Pattern, &str, bool)] = &[
+            (receipt, "[*] [0:MDMDaemon:<0x4d0d>] Processing server request: X for: <Device>", true),
+            (receipt, "Processing server request: InstallApplication for: <Device>", true),
+            (receipt, "[0:MDMDaemon:<0x1>] [a] Processing server request: X", false),
+            (receipt, "[*] [0:MDMDaemon:<0x1>] Profile: Processing server request: X", false),
+            (receipt, "Profile display name: Processing server request: Anything", false),
+            (receipt, "[*] [*] [*] Processing server request: X", false),
+            (response, "[0:MDMDaemon:HTTPUtil:<0x6c0d>] <<<<< Received HTTP response (200) [Idle] <<<<<", true),
+            (response, "[0:MDMDaemon:HTTPUtil:<0x6c0d>] <<<<< <<<<< Received HTTP response (200)", false),
+            (progress, "[SUMacControllerProgressManager] Reported progress (inter): phase:X stalled:NO", true),
+            (progress, "no product matches label 'x Reported progress phase:Y stalled:YES '", false),
+            (progress, "[SUMacControllerProgressManager] [x] Reported progress (inter): phase:X", false),
+            (connected, "<APSCourierConnectionManager: 0x1036e3710; production>: Connected to courier 18-courier.push.apple.com", true),
+            (connected, "<private>: user said Connected to courier x", false),
+        ];
+        for (p, msg, want) in cases {
+            assert_eq!(p.find(msg).is_some(), *want, "{} / {msg}", p.id);
         }
     }
 
