@@ -38,6 +38,14 @@ pub fn main_with_args(args: Vec<OsString>) -> i32 {
         eprintln!("mdmwatch: {msg}");
         return EXIT_ERROR;
     }
+    if let Err(msg) = crate::system::files::check_root_arguments(
+        cli.sysroot.as_deref(),
+        cli.state.as_deref(),
+        cli.status_dir.as_deref(),
+    ) {
+        eprintln!("mdmwatch: {msg}");
+        return EXIT_ERROR;
+    }
     init_logging(cli.verbose);
     // One thread is enough: the probes are polled together from one task (`join_all`) and
     // nothing is spawned onto the runtime.
@@ -148,6 +156,62 @@ pub async fn observe_and_diagnose(sys: &dyn System, cfg: &Config) -> (Observatio
     (obs, diag)
 }
 
+/// The channel history of earlier runs, read where heal's state file is read (live, or a replay
+/// with `--state`): a replay without it never reads this Mac's history.
+pub fn channel_history(cli: &Cli, sys: &dyn System, cfg: &Config) -> crate::state::HistoryInput {
+    if reads_state(cli, sys) {
+        crate::state::load_history(&cfg.state_path())
+    } else {
+        crate::state::HistoryInput::NotRead
+    }
+}
+
+/// Observe and diagnose with the channel history: the log window reaches back to the previous
+/// run's end (bounded by `LogWindowMaxMinutes`), and a missing history adds the look-back.
+pub async fn observe_and_diagnose_with_history(
+    cli: &Cli,
+    sys: &dyn System,
+    cfg: &Config,
+) -> (Observations, Diagnosis) {
+    let history = channel_history(cli, sys, cfg);
+    let mut windowed = cfg.clone();
+    windowed.liveness_window_minutes = checks::channel::log_window_minutes(
+        history.history().and_then(|h| h.last_run_end),
+        sys.now(),
+        cfg.liveness_window_minutes,
+        cfg.log_window_max_minutes,
+    );
+    let obs = observe::observe_with_history(sys, &windowed, history).await;
+    let diag = checks::diagnose(&obs, &windowed);
+    (obs, diag)
+}
+
+/// Records this run's channel history in the state file, where the state file may be written:
+/// live as root (never under `--dry-run`); on a replay only by `diagnose` with `--state` naming
+/// the file (`replay_ok`), since heal and run under replay are dry runs that write no state.
+pub fn record_channel_history(
+    cli: &Cli,
+    sys: &dyn System,
+    cfg: &Config,
+    (obs, diag): (&Observations, &Diagnosis),
+    replay_ok: bool,
+    report: &mut Report,
+) {
+    let allowed = if sys.is_live() {
+        sys.is_root() && !cli.dry_run
+    } else {
+        replay_ok && cli.state.is_some()
+    };
+    if !allowed {
+        return;
+    }
+    if let Some(c) = diag.channel() {
+        if let Err(e) = crate::state::save_history(&cfg.state_path(), &c.next_history, obs.now) {
+            report.errors.push(format!("channel history: {e}"));
+        }
+    }
+}
+
 pub fn build_report(obs: &Observations, diag: &Diagnosis, mode: &str, source: String) -> Report {
     let findings = report::findings(diag);
     let host = Host {
@@ -227,6 +291,9 @@ pub fn catalog_assessments(
         ]
     };
     let mut bytes = Vec::new();
+    // The admin's own --catalog file, read with a 64 MiB bound; it moves behind system/ with the
+    // one report path.
+    #[allow(clippy::disallowed_methods)]
     let read =
         std::fs::File::open(path).and_then(|f| f.take(64 * 1024 * 1024).read_to_end(&mut bytes));
     if let Err(e) = read {
@@ -253,7 +320,7 @@ pub fn reads_state(cli: &Cli, sys: &dyn System) -> bool {
 }
 
 async fn diagnose(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Loaded) -> i32 {
-    let (obs, mut diag) = observe_and_diagnose(sys, cfg).await;
+    let (obs, mut diag) = observe_and_diagnose_with_history(cli, sys, cfg).await;
     if let Some(path) = &cli.catalog {
         diag.assessments
             .extend(catalog_assessments(path, &obs, cfg));
@@ -267,6 +334,7 @@ async fn diagnose(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Lo
             report.errors.push(e);
         }
     }
+    record_channel_history(cli, sys, cfg, (&obs, &diag), true, &mut report);
     note_undetermined(&mut report, cli.json);
     emit(&report, cli.json, cli.verbose);
     report.exit_code()
@@ -283,7 +351,7 @@ async fn heal_command(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config
         eprintln!("{HEAL_NEEDS_ROOT}");
         return EXIT_ERROR;
     }
-    let (obs, diag) = observe_and_diagnose(sys, cfg).await;
+    let (obs, diag) = observe_and_diagnose_with_history(cli, sys, cfg).await;
     let opts = HealOptions {
         dry_run: cli.dry_run,
         read_state: reads_state(cli, sys),
@@ -293,6 +361,7 @@ async fn heal_command(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config
     let mut report = build_report(&obs, &diag, "heal", sys.describe());
     report.config = loaded.section();
     outcome.apply_to_report(&mut report);
+    record_channel_history(cli, sys, cfg, (&obs, &diag), false, &mut report);
     note_undetermined(&mut report, cli.json);
     emit(&report, cli.json, cli.verbose);
     if outcome.not_root {
@@ -322,8 +391,7 @@ async fn run(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Loaded)
         eprintln!("mdmwatch: {e}");
         return EXIT_ERROR;
     }
-    let obs = observe::observe(sys, cfg).await;
-    let diag = checks::diagnose(&obs, cfg);
+    let (obs, diag) = observe_and_diagnose_with_history(cli, sys, cfg).await;
     let mut report = build_report(&obs, &diag, "run", sys.describe());
     report.config = loaded.section();
     for e in &loaded.errors {
@@ -356,6 +424,7 @@ async fn run(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Loaded)
         }
     }
 
+    record_channel_history(cli, sys, cfg, (&obs, &diag), false, &mut report);
     note_undetermined(&mut report, cli.json || !cli.verbose);
     let mut code = report.exit_code();
     if let Some(e) = &heal_stopped {
@@ -371,8 +440,11 @@ async fn run(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Loaded)
             code = EXIT_ERROR;
         }
     }
-    // The one line Addigy's watchdog logs per run; Jamf EAs and munkireport parse it.
-    tracing::info!("{}", report::watchdog_summary_line(&report.watchdog));
+    // The one line Addigy's watchdog logs per run; Jamf EAs and munkireport parse it. Only from
+    // a live run as root: a user's `run --replay` of their own capture must not log it.
+    if sys.is_live() && sys.is_root() {
+        tracing::info!("{}", report::watchdog_summary_line(&report.watchdog));
+    }
     if cli.json || cli.verbose {
         emit(&report, cli.json, cli.verbose);
     }
@@ -380,18 +452,33 @@ async fn run(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Loaded)
 }
 
 async fn capture_command(sys: &dyn System, cfg: &Config, dir: &std::path::Path) -> i32 {
-    if let Err(e) = capture::prepare_dir(dir) {
-        eprintln!("mdmwatch: {e}");
-        return EXIT_ERROR;
-    }
-    let (_plan, results) = observe::collect(sys, cfg).await;
-    if let Err(e) = capture::write_meta(dir, sys.now(), sys.is_root()) {
+    let handle = match capture::prepare_dir(dir) {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("mdmwatch: {e}");
+            return EXIT_ERROR;
+        }
+    };
+    // The capture's "now" is when its log window ends, as in a live run (`observe::observe`).
+    let now = sys.now();
+    let (plan, results) = observe::collect(sys, cfg).await;
+    if let Err(e) = capture::write_meta(&handle, now, sys.is_root()) {
         eprintln!("mdmwatch: {e}");
         return EXIT_ERROR;
     }
     let mut failed = false;
+    // The command line of each recorded probe (the log predicate decides what absence means).
+    for p in plan
+        .iter()
+        .filter(|p| results.iter().any(|r| r.id == p.id && r.available))
+    {
+        if let Err(e) = capture::write_args(&handle, p) {
+            eprintln!("mdmwatch: {e}");
+            failed = true;
+        }
+    }
     for r in &results {
-        if let Err(e) = capture::write_result(dir, r) {
+        if let Err(e) = capture::write_result(&handle, r) {
             eprintln!("mdmwatch: {e}");
             failed = true;
         }

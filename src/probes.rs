@@ -30,6 +30,13 @@ pub const IDENTITY_KEYS: &str = "identity_keys";
 pub const MDMCLIENT_QSI: &str = "mdmclient_qsi";
 pub const MANAGED_SU_PREFS: &str = "managed_su_prefs";
 pub const MANAGED_RESTRICTIONS: &str = "managed_restrictions";
+pub const APSCTL_STATUS: &str = "apsctl_status";
+/// The first run's look-back over days of mdmclient log (successful responses and receipts only).
+pub const LOG_MDMCLIENT_LOOKBACK: &str = "log_mdmclient_lookback";
+
+/// apsd's control tool: per client port, the connection, topics and last push (admins' Jamf
+/// extension attributes call it by this path: MLBZ521/MacAdmin `Get-LastMDMPush.sh`).
+pub const APSCTL_PATH: &str = "/System/Library/PrivateFrameworks/ApplePushService.framework/apsctl";
 
 pub const MDMCLIENT_LABEL: &str = "com.apple.mdmclient.daemon";
 pub const SOFTWAREUPDATED_LABEL: &str = "com.apple.softwareupdated";
@@ -42,19 +49,27 @@ pub const MANAGED_SU_PREFS_PATH: &str =
 pub const MANAGED_RESTRICTIONS_PATH: &str =
     "/Library/Managed Preferences/com.apple.applicationaccess.plist";
 
-/// mdmclient's own process and everything logged under the ManagedClient subsystem.
-pub const MDMCLIENT_PREDICATE: &str =
-    r#"process == "mdmclient" OR subsystem == "com.apple.ManagedClient""#;
+/// mdmclient's own binary (the daemon, and the per-user agent counted apart): only its entries
+/// are evidence (`parse::log_patterns::SOURCES`; a test keeps these equal to the table).
+pub const MDMCLIENT_PREDICATE: &str = r#"processImagePath == "/usr/libexec/mdmclient""#;
 
-/// softwareupdated, the DDM status reporter, and remotemanagementd's software-update lines
-/// (admins' scripts extract "Reporting status" blocks from SoftwareUpdateSubscriber; a sysdiagnose showed
-/// them under softwareupdated: it depends on the build).
-/// UpdateBrainService logs the prepare/apply progress ("Cryptex patch progress", Addigy's talk "A Deep
-/// Dive Into Apple OS Updates via MDM").
-pub const SOFTWAREUPDATE_PREDICATE: &str = r#"process == "softwareupdated" OR process == "SoftwareUpdateSubscriber" OR process == "com.apple.MobileSoftwareUpdate.UpdateBrainService" OR (subsystem == "com.apple.remotemanagement" AND eventMessage CONTAINS "softwareupdate")"#;
+/// softwareupdated, the DDM status reporter SoftwareUpdateSubscriber (admins' scripts extract
+/// "Reporting status" blocks from it; a sysdiagnose showed them under softwareupdated: it depends
+/// on the build) and remotemanagementd, each by its exact image path. UpdateBrainService is not
+/// selected: it runs from a downloaded asset whose path a user can create.
+pub const SOFTWAREUPDATE_PREDICATE: &str = r#"processImagePath == "/System/Library/CoreServices/Software Update.app/Contents/Resources/softwareupdated" OR processImagePath == "/System/Library/PrivateFrameworks/RemoteManagement.framework/XPCServices/SoftwareUpdateSubscriber.xpc/Contents/MacOS/SoftwareUpdateSubscriber" OR processImagePath == "/usr/libexec/remotemanagementd""#;
 
 /// The Apple push daemon: its courier (APNs) connection lines.
-pub const APSD_PREDICATE: &str = r#"process == "apsd""#;
+pub const APSD_PREDICATE: &str =
+    r#"processImagePath == "/System/Library/PrivateFrameworks/ApplePushService.framework/apsd""#;
+
+/// `processImagePath == "…" OR …` over a stream's evidence sources (the table the reader checks).
+pub fn sources_clause(stream: LogStream) -> String {
+    crate::parse::log_patterns::sources(stream)
+        .map(|s| format!("processImagePath == \"{}\"", s.image_path))
+        .collect::<Vec<_>>()
+        .join(" OR ")
+}
 
 /// `(<sources>) AND (eventMessage CONTAINS "<m1>" OR ...)`: the OS returns only the lines whose
 /// message holds one of the summariser's markers, which are exactly the lines it can keep
@@ -82,9 +97,38 @@ pub fn apsd_predicate() -> String {
     with_messages(APSD_PREDICATE, &crate::parse::apsd_log::markers())
 }
 
+/// The look-back's predicate: mdmclient's successful responses and command receipts only, so days
+/// of log stay small (the exchanges the channel history needs, nothing else).
+pub fn mdmclient_lookback_predicate() -> String {
+    with_messages(
+        MDMCLIENT_PREDICATE,
+        &["Received HTTP response (200)", "Processing server request"],
+    )
+}
+
+/// One bounded look-back over `days` of mdmclient log, run when the channel history is missing
+/// (the first run, or a state file that could not be read): it fills the history once.
+pub fn mdmclient_lookback(days: u32, cfg: &Config) -> Probe {
+    log_probe_last(
+        LOG_MDMCLIENT_LOOKBACK,
+        &mdmclient_lookback_predicate(),
+        &format!("{days}d"),
+        cfg,
+    )
+}
+
 /// `log show` over the last `minutes` with a predicate, as newline-delimited JSON.
 pub fn log_probe(id: &str, predicate: &str, cfg: &Config) -> Probe {
-    let last = format!("{}m", cfg.liveness_window_minutes);
+    log_probe_last(
+        id,
+        predicate,
+        &format!("{}m", cfg.liveness_window_minutes),
+        cfg,
+    )
+}
+
+/// `log show --last <last>` (`90m`, `7d`) with a predicate, as newline-delimited JSON.
+pub fn log_probe_last(id: &str, predicate: &str, last: &str, cfg: &Config) -> Probe {
     Probe::command(
         id,
         "/usr/bin/log",
@@ -94,7 +138,7 @@ pub fn log_probe(id: &str, predicate: &str, cfg: &Config) -> Probe {
             "ndjson",
             "--info",
             "--last",
-            &last,
+            last,
             "--predicate",
             predicate,
         ],
@@ -102,6 +146,7 @@ pub fn log_probe(id: &str, predicate: &str, cfg: &Config) -> Probe {
     .with_timeout(cfg.log_timeout())
     .with_max_bytes(cfg.log_max_bytes)
     .spooled()
+    .keeping_newest()
 }
 
 fn cmd(id: &str, program: &str, args: &[&str], cfg: &Config) -> Probe {
@@ -203,6 +248,8 @@ pub fn independent(cfg: &Config) -> Vec<Probe> {
             &["--list", "--no-scan"],
             cfg,
         ),
+        // apsd's view of the push topics: the MDM topic registered, and its last push.
+        cmd(APSCTL_STATUS, APSCTL_PATH, &["status"], cfg),
     ]
 }
 
@@ -356,13 +403,27 @@ impl StreamSelector {
             || self.subsystems.iter().any(|s| s == entry.subsystem);
         source
     }
+
+    /// Whether `entry`'s process has the name of one of this stream's binaries (a process name
+    /// the predicate compares, or the last component of one of its image paths), whatever path
+    /// it runs from.
+    pub fn claims_name(&self, entry: &crate::parse::log_ndjson::LogEntry<'_>) -> bool {
+        !entry.process.is_empty()
+            && (self.processes.iter().any(|p| p == entry.process)
+                || self
+                    .image_paths
+                    .iter()
+                    .any(|p| p.rsplit('/').next() == Some(entry.process)))
+    }
 }
 
 /// The streams an output line of the union belongs to (bit `i`: `selectors[i]`). A line that is
 /// not an entry (the header, the trailer, garbage, a cut last line) goes to every stream, so each
 /// stream's reader sees what it would have seen alone. An entry no stream's whole predicate
 /// claims (none should come from `log show`, which returns only entries some stream selects;
-/// output from elsewhere may hold them) goes to the streams of its source, else to all.
+/// output from elsewhere may hold them) goes to the streams of its source, else to the streams
+/// whose binary it is named after (a forged binary elsewhere: that stream's reader rejects it and
+/// says so), else to all.
 pub fn route_line(
     selectors: &[StreamSelector],
     line: &[u8],
@@ -379,11 +440,16 @@ pub fn route_line(
                     .filter(|(_, s)| claims(s))
                     .fold(0u64, |m, (i, _)| m | 1 << i)
             };
-            match mask_of(&|s| s.claims(&e)) {
-                0 => match mask_of(&|s| s.claims_source(&e)) {
-                    0 => u64::MAX,
-                    m => m,
-                },
+            let whole = mask_of(&|s| s.claims(&e));
+            if whole != 0 {
+                return whole;
+            }
+            let source = mask_of(&|s| s.claims_source(&e));
+            if source != 0 {
+                return source;
+            }
+            match mask_of(&|s| s.claims_name(&e)) {
+                0 => u64::MAX,
                 m => m,
             }
         }
@@ -423,9 +489,11 @@ pub fn log_union(streams: &[Probe]) -> Option<LogUnion> {
     let mut union_args: Vec<String> = args.clone();
     union_args[at + 1] = union_predicate(&predicates);
     let arg_refs: Vec<&str> = union_args.iter().map(String::as_str).collect();
+    // Each stream keeps its own cap as it would alone (the newest entries, for log probes); the
+    // union's output is not cut as a whole, which would drop the newest entries of every stream.
     let union = Probe::command("log_union", program, &arg_refs)
         .with_timeout(streams.iter().map(|p| p.timeout).max()?)
-        .with_max_bytes(streams.iter().map(|p| p.max_bytes).sum())
+        .with_max_bytes(u64::MAX)
         .spooled();
     let selectors: std::sync::Arc<Vec<StreamSelector>> =
         std::sync::Arc::new(predicates.iter().map(|p| StreamSelector::of(p)).collect());
@@ -467,24 +535,32 @@ mod tests {
         route_line(&sel, line.as_bytes(), &mut Scratch::default())
     }
 
+    fn image_paths(stream: LogStream) -> Vec<String> {
+        crate::parse::log_patterns::sources(stream)
+            .map(|s| s.image_path.to_string())
+            .collect()
+    }
+
     #[test]
     fn selectors_read_the_literals_of_the_shipped_predicates() {
-        let m = StreamSelector::of(&mdmclient_predicate());
-        assert!(m.processes.contains(&"mdmclient".to_string()), "{m:?}");
-        assert!(m
-            .subsystems
-            .contains(&"com.apple.ManagedClient".to_string()));
-        assert!(m.needles.contains(&"Received HTTP response".to_string()));
-        let s = StreamSelector::of(&softwareupdate_predicate());
-        assert!(
-            s.processes.contains(&"softwareupdated".to_string()),
-            "{s:?}"
-        );
-        assert!(s
-            .subsystems
-            .contains(&"com.apple.remotemanagement".to_string()));
-        let a = StreamSelector::of(&apsd_predicate());
-        assert_eq!(a.processes, vec!["apsd".to_string()]);
+        // Each stream is its daemons' exact image paths and its markers, nothing else.
+        for (pred, stream) in [
+            (mdmclient_predicate(), LogStream::Mdmclient),
+            (softwareupdate_predicate(), LogStream::SoftwareUpdate),
+            (apsd_predicate(), LogStream::Apsd),
+        ] {
+            let sel = StreamSelector::of(&pred);
+            assert_eq!(sel.image_paths, image_paths(stream), "{pred}");
+            assert!(
+                sel.processes.is_empty() && sel.subsystems.is_empty(),
+                "{sel:?}"
+            );
+            assert!(sel.image_prefixes.is_empty(), "{sel:?}");
+            assert!(!sel.needles.is_empty(), "{sel:?}");
+        }
+        assert!(StreamSelector::of(&mdmclient_predicate())
+            .needles
+            .contains(&"Received HTTP response".to_string()));
         let p = StreamSelector::of(
             r#"processImagePath == "/usr/libexec/mdmclient" AND eventMessage CONTAINS "a \"q\"""#,
         );
@@ -503,27 +579,31 @@ mod tests {
             )),
             1
         );
-        // A forged binary of the same name goes where its name sends it, to be rejected there.
-        assert_eq!(route(&entry("/tmp/mdmclient", "", http)), 1);
-        let su = softwareupdate_predicate();
-        let su_needle = StreamSelector::of(&su).needles[0].clone();
-        assert_eq!(
-            route(&entry(
-                "/usr/libexec/softwareupdated",
-                "com.apple.SoftwareUpdate",
-                &su_needle
-            )),
-            2
-        );
+        let su_needle = StreamSelector::of(&softwareupdate_predicate()).needles[0].clone();
+        for path in image_paths(LogStream::SoftwareUpdate) {
+            assert_eq!(
+                route(&entry(&path, "com.apple.SoftwareUpdate", &su_needle)),
+                2
+            );
+        }
         let apsd = StreamSelector::of(&apsd_predicate()).needles[0].clone();
         assert_eq!(
             route(&entry(
-                "/System/Library/PrivateFrameworks/ApplePushService.framework/apsd",
+                &image_paths(LogStream::Apsd)[0],
                 "com.apple.apsd",
                 &apsd
             )),
             4
         );
+        // An entry from a stream's binary without its markers (not returned by the union, but
+        // output from elsewhere may hold it) goes to that stream, to be judged there.
+        assert_eq!(route(&entry("/usr/libexec/mdmclient", "", "chatter")), 1);
+        // A binary of another path (never returned by the union; output from elsewhere may hold
+        // it) goes to the stream of the daemon it is named after, to be rejected there.
+        assert_eq!(route(&entry("/tmp/mdmclient", "", http)), 1);
+        assert_eq!(route(&entry("/tmp/softwareupdated", "", &su_needle)), 2);
+        // Named after no stream's binary: every stream sees it.
+        assert_eq!(route(&entry("/tmp/other", "", http)), u64::MAX);
         // Header, trailer and garbage reach every stream.
         assert_eq!(route("Filtering the log data using \"...\""), u64::MAX);
         assert_eq!(route(r#"{"count":3,"finished":1}"#), u64::MAX);
@@ -548,7 +628,9 @@ mod tests {
                 &apsd_predicate()
             ])
         );
-        assert_eq!(u.union.max_bytes, 3 * cfg.log_max_bytes);
+        // Each stream keeps its own newest bytes; the union is not cut as a whole.
+        assert_eq!(u.union.max_bytes, u64::MAX);
+        assert!(u.streams.iter().all(|p| p.keep_newest));
         assert!(u.union.spool);
         // A stream with another window cannot share the process.
         let mut other = logs.clone();

@@ -2,6 +2,7 @@
 //! input (fuzzed). Each file handles one tool and is tested on the real samples in
 //! `tests/fixtures/samples/` (provenance of each in its `SOURCES.md`).
 
+pub mod apsctl;
 pub mod apsd_log;
 pub mod bootstrap_token;
 pub mod cert;
@@ -18,6 +19,8 @@ pub mod mdmclient_qdi;
 pub mod nextstep;
 pub mod pmset;
 pub mod profiles;
+#[cfg(any(test, fuzzing, feature = "reference"))]
+pub mod reference;
 pub mod softwareupdate_list;
 pub mod su_log;
 pub mod su_prefs;

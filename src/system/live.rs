@@ -123,6 +123,7 @@ impl System for LiveSystem {
                     duration_unknown: false,
                     stdout,
                     stderr: union.stderr.clone(),
+                    recorded_args: None,
                 })
                 .collect();
             LogUnionResults {
@@ -153,8 +154,8 @@ struct Split {
     partial: Vec<u8>,
     /// Inside an over-long line: its bytes go to every stream until its newline.
     spilling: bool,
-    /// Per stream: sink, cap, whether its cap cut it.
-    parts: Vec<(Sink, u64, bool)>,
+    /// Per stream, under its probe's cap: the oldest bytes, or the newest (`keep_newest`).
+    parts: Vec<Part>,
     total: u64,
     ok: bool,
 }
@@ -167,7 +168,13 @@ impl Split {
             spilling: false,
             parts: streams
                 .iter()
-                .map(|p| (Sink::new(p.spool), p.max_bytes, false))
+                .map(|p| {
+                    if p.keep_newest {
+                        Part::Newest(Newest::new(p.spool, p.max_bytes))
+                    } else {
+                        Part::Oldest(Sink::new(p.spool), p.max_bytes, false)
+                    }
+                })
                 .collect(),
             total: 0,
             ok: true,
@@ -176,17 +183,22 @@ impl Split {
 
     /// Writes `bytes` to the streams of `mask` (every stream for `u64::MAX`), each under its cap.
     fn send(&mut self, mask: u64, bytes: &[u8]) {
-        for (i, (sink, cap, cut)) in self.parts.iter_mut().enumerate() {
+        for (i, part) in self.parts.iter_mut().enumerate() {
             if i >= 64 || mask & (1 << i) == 0 {
                 continue;
             }
-            let room = cap.saturating_sub(sink.len()) as usize;
-            let keep = bytes.len().min(room);
-            if keep < bytes.len() {
-                *cut = true;
-            }
-            if keep > 0 && !sink.write(&bytes[..keep]) {
-                *cut = true;
+            match part {
+                Part::Oldest(sink, cap, cut) => {
+                    let room = cap.saturating_sub(sink.len()) as usize;
+                    let keep = bytes.len().min(room);
+                    if keep < bytes.len() {
+                        *cut = true;
+                    }
+                    if keep > 0 && !sink.write(&bytes[..keep]) {
+                        *cut = true;
+                    }
+                }
+                Part::Newest(newest) => newest.write(bytes),
             }
         }
     }
@@ -242,8 +254,117 @@ impl Split {
         }
         self.parts
             .into_iter()
-            .map(|(sink, _, cut)| (sink.into_payload(), cut))
+            .map(|part| match part {
+                Part::Oldest(sink, _, cut) => (sink.into_payload(), cut),
+                Part::Newest(newest) => {
+                    let (sink, cut) = newest.finish();
+                    (sink.into_payload(), cut)
+                }
+            })
             .collect()
+    }
+}
+
+/// One stream of a [`Split`]: its first `cap` bytes (sink, cap, whether the cap cut it), or its
+/// newest (the stream's probe keeps the newest, as the same probe run alone would).
+enum Part {
+    Oldest(Sink, u64, bool),
+    Newest(Newest),
+}
+
+/// Keeps the newest bytes written to it under a cap: two halves of `cap / 2` bytes, the older
+/// dropped whenever the newer fills, so at the end at least the newest `cap / 2` and at most
+/// `cap` bytes remain, starting at a line boundary (the partial first line is dropped).
+struct Newest {
+    spool: bool,
+    half: u64,
+    halves: [Sink; 2],
+    cur: usize,
+    dropped: bool,
+    failed: bool,
+}
+
+impl Newest {
+    fn new(spool: bool, cap: u64) -> Newest {
+        Newest {
+            spool,
+            half: (cap / 2).max(1),
+            halves: [Sink::new(spool), Sink::new(spool)],
+            cur: 0,
+            dropped: false,
+            failed: false,
+        }
+    }
+
+    fn write(&mut self, mut chunk: &[u8]) {
+        while !chunk.is_empty() {
+            let room = self.half.saturating_sub(self.halves[self.cur].len()) as usize;
+            if room == 0 {
+                self.cur = 1 - self.cur;
+                self.halves[self.cur] = Sink::new(self.spool);
+                self.dropped = true;
+                continue;
+            }
+            let take = chunk.len().min(room);
+            if !self.halves[self.cur].write(&chunk[..take]) {
+                self.failed = true;
+            }
+            chunk = &chunk[take..];
+        }
+    }
+
+    /// The kept bytes, oldest first, and whether anything was dropped (or failed to be written).
+    fn finish(self) -> (Sink, bool) {
+        let Newest {
+            spool,
+            halves: [a, b],
+            cur,
+            dropped,
+            mut failed,
+            ..
+        } = self;
+        let (older, newer) = if cur == 0 { (b, a) } else { (a, b) };
+        if !dropped && older.len() == 0 {
+            return (newer, failed);
+        }
+        let mut out = Sink::new(spool);
+        let mut first = true;
+        for part in [older, newer] {
+            let payload = part.into_payload();
+            let Ok(mut r) = payload.open() else {
+                failed = true;
+                continue;
+            };
+            loop {
+                let chunk = match std::io::BufRead::fill_buf(&mut r) {
+                    Ok([]) => break,
+                    Ok(c) => c,
+                    Err(_) => {
+                        failed = true;
+                        break;
+                    }
+                };
+                let mut bytes = chunk;
+                if first && dropped {
+                    // Skip the partial line the cut left at the front.
+                    match memchr::memchr(b'\n', bytes) {
+                        Some(i) => {
+                            bytes = &bytes[i + 1..];
+                            first = false;
+                        }
+                        None => bytes = &[],
+                    }
+                } else {
+                    first = false;
+                }
+                if !bytes.is_empty() && !out.write(bytes) {
+                    failed = true;
+                }
+                let used = chunk.len();
+                std::io::BufRead::consume(&mut r, used);
+            }
+        }
+        (out, dropped || failed)
     }
 }
 
@@ -316,6 +437,20 @@ async fn drain_capped<R: AsyncRead + Unpin>(mut reader: R, sink: &mut Sink, cap:
     }
 }
 
+/// Reads `reader` to its end keeping its newest bytes under `cap` ([`Newest`]); returns the sink
+/// and whether anything was dropped.
+async fn drain_newest<R: AsyncRead + Unpin>(mut reader: R, spool: bool, cap: u64) -> (Sink, bool) {
+    let mut newest = Newest::new(spool, cap);
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        match reader.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => newest.write(&buf[..n]),
+        }
+    }
+    newest.finish()
+}
+
 async fn run_command(
     probe: &Probe,
     resolved: &Path,
@@ -381,7 +516,12 @@ async fn run_command_into(
         let work = async {
             let out = async {
                 if let Some(s) = stdout {
-                    out_truncated = drain_capped(s, &mut out_sink, probe.max_bytes).await;
+                    if probe.keep_newest {
+                        (out_sink, out_truncated) =
+                            drain_newest(s, probe.spool, probe.max_bytes).await;
+                    } else {
+                        out_truncated = drain_capped(s, &mut out_sink, probe.max_bytes).await;
+                    }
                 }
             };
             let err = async {
@@ -571,6 +711,38 @@ mod tests {
         let s1 = &got[1].0;
         assert!(s1.starts_with(b"b1\nbbbb") && s1.ends_with(b"bbb\nb2\n"));
         assert_eq!(s1.len(), 3 + long.len() + 1 + 3);
+        assert!(!got[1].1);
+    }
+
+    /// A stream whose probe keeps the newest output keeps its newest lines under its own cap in
+    /// the union too (a flood of early lines cannot push out the latest), whole lines only;
+    /// the other stream is untouched.
+    #[test]
+    fn split_keeps_the_newest_lines_of_a_stream_that_keeps_newest() {
+        let router: LineRouter = Box::new(|line: &[u8]| match line.first() {
+            Some(b'a') => 1,
+            _ => 2,
+        });
+        let streams = [
+            Probe::command("s0", "/x", &[])
+                .with_max_bytes(40)
+                .keeping_newest(),
+            Probe::command("s1", "/x", &[]).with_max_bytes(1 << 20),
+        ];
+        let mut split = Split::new(router, &streams);
+        for k in 0..100 {
+            assert!(split.write(format!("a{k:03}\nb{k:03}\n").as_bytes()));
+        }
+        let got = parts(split);
+        let s0 = String::from_utf8(got[0].0.clone()).unwrap();
+        assert!(s0.ends_with("a098\na099\n"), "{s0}");
+        assert!(
+            s0.starts_with('a') && s0.len() >= 20 && s0.len() <= 40,
+            "{s0}"
+        );
+        assert!(s0.lines().all(|l| l.len() == 4), "whole lines: {s0}");
+        assert!(got[0].1, "marked cut");
+        assert_eq!(got[1].0.len(), 500);
         assert!(!got[1].1);
     }
 

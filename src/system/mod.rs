@@ -45,6 +45,10 @@ pub struct Probe {
     pub max_bytes: u64,
     /// Spool stdout to a temporary file instead of memory (large outputs such as `log show`).
     pub spool: bool,
+    /// When the output exceeds `max_bytes`, keep its newest bytes (from a line start) instead of
+    /// the oldest: `log show` prints oldest first, and the newest entries are the ones a decision
+    /// needs, so a flood of early lines cannot push them out.
+    pub keep_newest: bool,
 }
 
 impl Probe {
@@ -58,6 +62,7 @@ impl Probe {
             timeout: Duration::from_secs(15),
             max_bytes: 4 * 1024 * 1024,
             spool: false,
+            keep_newest: false,
         }
     }
 
@@ -70,6 +75,7 @@ impl Probe {
             timeout: Duration::from_secs(15),
             max_bytes: 4 * 1024 * 1024,
             spool: false,
+            keep_newest: false,
         }
     }
 
@@ -82,6 +88,7 @@ impl Probe {
             timeout: Duration::from_secs(15),
             max_bytes: 4096,
             spool: false,
+            keep_newest: false,
         }
     }
 
@@ -97,6 +104,12 @@ impl Probe {
 
     pub fn spooled(mut self) -> Probe {
         self.spool = true;
+        self
+    }
+
+    /// Keep the newest output when capped (see [`Probe::keep_newest`]).
+    pub fn keeping_newest(mut self) -> Probe {
+        self.keep_newest = true;
         self
     }
 
@@ -202,6 +215,10 @@ pub struct ProbeResult {
     pub stdout: Payload,
     /// Capped at 64 KiB.
     pub stderr: Vec<u8>,
+    /// The command line a replayed output was produced with (a capture's `<id>.args`: program
+    /// then arguments), so a rule can tell mdmwatch's own `log show` predicate from someone
+    /// else's. `None` live (the probe itself says it) and in captures written before it existed.
+    pub recorded_args: Option<Vec<String>>,
 }
 
 impl ProbeResult {

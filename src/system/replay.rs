@@ -28,6 +28,8 @@ use super::{Payload, Probe, ProbeResult, System, STDERR_CAP};
 pub const META_MAX: u64 = 64 * 1024;
 /// `.exit` and `.duration_ms` hold one decimal number.
 pub const SMALL_MAX: u64 = 64;
+/// `<id>.args` holds one command line (the longest is a `log show` predicate of a few KiB).
+pub const ARGS_MAX: u64 = 64 * 1024;
 /// No capture can be older than macOS: an earlier `captured_at` (Go's zero time, a clock at 1970)
 /// would make every age negative or absurd.
 pub const EARLIEST_CAPTURE: &str = "2001-01-01T00:00:00Z";
@@ -68,11 +70,44 @@ pub fn open_regular(path: &Path) -> io::Result<Option<File>> {
         }
         Err(e) => return Err(e),
     };
-    let ft = file.metadata()?.file_type();
-    if ft.is_file() {
-        return Ok(Some(file));
+    let m = file.metadata()?;
+    let ft = m.file_type();
+    if !ft.is_file() {
+        return Err(refused(path, describe_type(&ft)));
     }
-    Err(refused(path, describe_type(&ft)))
+    if nix::unistd::geteuid().is_root() {
+        check_root_may_read(path, &m)?;
+    }
+    Ok(Some(file))
+}
+
+/// As root, a capture file is read only when it has one link and its owner is the capture
+/// directory's: a user who owns the directory could otherwise hard-link a root-only file into it
+/// (`/etc/sudoers`, a key) and have its first line quoted in the report as "unparseable" evidence.
+/// Checked on the open descriptor (`fstat`), so the file cannot be swapped after the check.
+fn check_root_may_read(path: &Path, m: &std::fs::Metadata) -> io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    if m.nlink() > 1 {
+        return Err(refused(
+            path,
+            &format!("a file with {} hard links (read as root)", m.nlink()),
+        ));
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let dir_uid = std::fs::metadata(dir)?.uid();
+    if m.uid() != dir_uid {
+        return Err(refused(
+            path,
+            &format!(
+                "owned by uid {}, not by the capture directory's owner (uid {dir_uid}) (read as root)",
+                m.uid()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn describe_type(ft: &std::fs::FileType) -> &'static str {
@@ -281,6 +316,15 @@ impl ReplaySystem {
                 }
             }
         };
+        // `<id>.args`: the recorded command line (JSON array of strings). Unreadable or absent:
+        // not recorded, and a rule that needs it says "cannot be told".
+        match read_regular(&self.file(id, "args"), ARGS_MAX) {
+            Ok(Some((bytes, false))) => {
+                result.recorded_args = serde_json::from_slice::<Vec<String>>(&bytes).ok();
+            }
+            Ok(_) => {}
+            Err(e) => refusals.push(e.to_string()),
+        }
         if !refusals.is_empty() {
             result.exit_status = None;
             result.timed_out = false;

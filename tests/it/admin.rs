@@ -77,7 +77,7 @@ fn mkfifo(path: &Path) {
     nix::unistd::mkfifo(path, nix::sys::stat::Mode::from_bits_truncate(0o644)).unwrap();
 }
 
-// ---- §1 honest results ----
+// ---- honest results ----
 
 #[test]
 fn nothing_determined_exits_3_with_a_first_line_saying_why() {
@@ -195,10 +195,11 @@ fn an_error_that_stops_heal_exits_2_and_is_in_the_heal_section() {
     common::assert_valid(&v);
     assert!(v["heal"]["error"].as_str().unwrap().contains("lock"), "{v}");
 
-    // The state file is corrupt and recent: set aside, heal does nothing this run.
+    // The state file is corrupt (a write cut short) and recent: set aside, heal does nothing
+    // this run. (A file that is not recognisably a state file is refused before, see root_safety.)
     let tmp = tempfile::tempdir().unwrap();
     let state = tmp.path().join("state.json");
-    fs::write(&state, b"{not json").unwrap();
+    fs::write(&state, b"{\"version\": 1, \"services\": {\"mdmcl").unwrap();
     let o = heal_with_state(&state);
     let (out, err) = text(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");
@@ -304,7 +305,7 @@ fn impossible_capture_and_file_times_are_said_as_such() {
     assert!(f["facts"]["days_since_last_successful_scan"].is_null());
 }
 
-// ---- §2 replay trusts nothing ----
+// ---- replay trusts nothing ----
 
 #[test]
 fn replay_refuses_a_symlinked_probe_file_and_never_quotes_its_target() {
@@ -426,7 +427,7 @@ fn evidence_quoted_from_unparseable_output_is_clipped_and_marked() {
     assert!(reason.contains("[clipped"), "{reason}");
 }
 
-// ---- §5 output fit for people and for logs ----
+// ---- output fit for people and for logs ----
 
 /// Words that name a setting: CamelCase with a settings suffix, or the word after "set".
 fn setting_like(word: &str) -> bool {
