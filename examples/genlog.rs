@@ -5,13 +5,14 @@
 //!
 //! The entries use the full key set of real `log show --style json` entries (fixture
 //! log_show_json__windowserver_entry_with_backtrace.json) and the ndjson framing of real output
-//! (a non-JSON "Filtering the log data" header, a {"count":N,"finished":1} trailer). Messages are
+//! (a non-JSON "Filtering the log data" header, a {"count":N,"finished":1} trailer), run by root
+//! (`userID` 0, as the daemons run) from the daemons' exact image paths. Messages are
 //! the mdmclient shapes of the fixtures (tests/fixtures/samples). Three shapes of output:
 //! - `sparse` (default): what `process == "mdmclient" OR subsystem == "com.apple.ManagedClient"`
 //!   returns: mostly chatter around the check-ins, so a scan cannot shortcut on every line;
 //! - `dense`: what the shipped predicate returns (the same sources AND `eventMessage CONTAINS` a
 //!   marker): every line a marker line;
-//! - `apsd`: `log_apsd.stdout`, what `process == "apsd"` returns (push-connection chatter; the
+//! - `apsd`: `log_apsd.stdout`, what apsd's exact image path selects (push-connection chatter; the
 //!   message shapes are illustrative, not verbatim).
 
 // A developer tool outside the agent: it reads and writes files directly (clippy.toml's bans
@@ -139,7 +140,7 @@ fn compact_entry(ts: &str, pid: u32, message: &str, trace: u64) -> String {
             "\"threadID\":{thread},\"senderImageUUID\":\"5B2A8E0C-2F2E-3B8A-9C44-7A1E6F0B2D11\",",
             "\"bootUUID\":\"\",\"processImagePath\":\"\\/usr\\/libexec\\/mdmclient\",\"senderImagePath\":\"\\/usr\\/libexec\\/mdmclient\",",
             "\"timestamp\":\"{ts}\",\"machTimestamp\":{mach},\"messageType\":\"Default\",\"processImageUUID\":\"5B2A8E0C-2F2E-3B8A-9C44-7A1E6F0B2D11\",",
-            "\"processID\":{pid},\"senderProgramCounter\":81234,\"parentActivityIdentifier\":0,\"timezoneName\":\"\"}}"
+            "\"processID\":{pid},\"userID\":0,\"senderProgramCounter\":81234,\"parentActivityIdentifier\":0,\"timezoneName\":\"\"}}"
         ),
         trace = trace,
         msg = message,
@@ -159,7 +160,8 @@ fn entry_of(
     message: &str,
     trace: u64,
 ) -> String {
-    entry(ts, pid, subsystem, category, message, trace).replace("mdmclient", image)
+    entry(ts, pid, subsystem, category, message, trace)
+        .replace("\\/usr\\/libexec\\/mdmclient", &image.replace('/', "\\/"))
 }
 
 fn entry(ts: &str, pid: u32, subsystem: &str, category: &str, message: &str, trace: u64) -> String {
@@ -174,7 +176,7 @@ fn entry(ts: &str, pid: u32, subsystem: &str, category: &str, message: &str, tra
             "\"threadID\":{thread},\"senderImageUUID\":\"5B2A8E0C-2F2E-3B8A-9C44-7A1E6F0B2D11\",\"backtrace\":{{\"frames\":[{{\"imageOffset\":81234,\"imageUUID\":\"5B2A8E0C-2F2E-3B8A-9C44-7A1E6F0B2D11\"}}]}},",
             "\"bootUUID\":\"\",\"processImagePath\":\"\\/usr\\/libexec\\/mdmclient\",\"senderImagePath\":\"\\/usr\\/libexec\\/mdmclient\",",
             "\"timestamp\":\"{ts}\",\"machTimestamp\":{mach},\"messageType\":\"Default\",\"processImageUUID\":\"5B2A8E0C-2F2E-3B8A-9C44-7A1E6F0B2D11\",",
-            "\"processID\":{pid},\"senderProgramCounter\":81234,\"parentActivityIdentifier\":0,\"timezoneName\":\"\"}}"
+            "\"processID\":{pid},\"userID\":0,\"senderProgramCounter\":81234,\"parentActivityIdentifier\":0,\"timezoneName\":\"\"}}"
         ),
         trace = trace,
         msg = escaped,
@@ -214,7 +216,7 @@ fn main() {
     let file = std::fs::File::create(out.join(name)).unwrap();
     let mut w = BufWriter::with_capacity(1 << 20, file);
     let header = if apsd {
-        "Filtering the log data using \"process == \\\"apsd\\\"\"\n"
+        "Filtering the log data using \"processImagePath == \\\"/System/Library/PrivateFrameworks/ApplePushService.framework/apsd\\\"\"\n"
     } else {
         "Filtering the log data using \"process == \\\"mdmclient\\\" OR subsystem == \\\"com.apple.ManagedClient\\\"\"\n"
     };
@@ -237,7 +239,15 @@ fn main() {
         let ts = format!("2026-11-20 {h:02}:{m:02}:{s:02}.{us:06}-0500");
         let line = if apsd {
             let (sub, cat, msg) = APSD[(n as usize) % APSD.len()];
-            entry_of("apsd", &ts, 412, sub, cat, msg, n)
+            entry_of(
+                "/System/Library/PrivateFrameworks/ApplePushService.framework/apsd",
+                &ts,
+                412,
+                sub,
+                cat,
+                msg,
+                n,
+            )
         } else if compact {
             let msg = COMPACT[(n as usize) % COMPACT.len()];
             compact_entry(&ts, 1738, msg, n)

@@ -43,11 +43,20 @@ need jq jq || { HAVE_JQ=0; echo "bench: jq not available: the jq column is skipp
 # BENCH_BASELINE: another mdmwatch binary (an earlier build) measured the same way, for a
 # before/after row. BENCH_BIN/BENCH_GEN/BENCH_SCAN: already-built binaries (quick iterations); the recorded
 # figures are from the release build (LTO), which this builds by default.
+# The whole-run rows need `--sysroot`, which only a build with debug assertions accepts: they use
+# the release profile with debug assertions on (profile bench-sysroot, or BENCH_RUN_BIN);
+# BENCH_BASELINE must accept it too.
 if [ -n "${BENCH_BIN:-}" ] && [ -n "${BENCH_GEN:-}" ] && [ -n "${BENCH_SCAN:-}" ]; then
-  BIN="$BENCH_BIN"; GEN="$BENCH_GEN"; SCAN="$BENCH_SCAN"
+  BIN="$BENCH_BIN"; GEN="$BENCH_GEN"; SCAN="$BENCH_SCAN"; RUN_BIN="${BENCH_RUN_BIN:-$BENCH_BIN}"
 else
   cargo build --release --quiet --features reference --bin mdmwatch --example genlog --example logscan
   BIN="target/release/mdmwatch"; GEN="target/release/examples/genlog"; SCAN="target/release/examples/logscan"
+  if [ -n "${BENCH_RUN_BIN:-}" ]; then
+    RUN_BIN="$BENCH_RUN_BIN"
+  else
+    cargo build --profile bench-sysroot --quiet --bin mdmwatch
+    RUN_BIN="target/bench-sysroot/mdmwatch"
+  fi
 fi
 
 load() { cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || uptime | sed 's/.*averages*: //'; }
@@ -173,10 +182,11 @@ rm -rf "$cap"
 # tools mostly do) and burns a known amount of CPU. The fake `log` models what `log show` costs:
 # it charges wall time and CPU per minute of the window it is asked for (`--last Nm|Nh|Nd`, or
 # `--start`), BENCH_LOG_MS_PER_MIN ms of sleep and BENCH_LOG_ITER_PER_MIN awk iterations per
-# minute (the real tool decompresses and filters every chunk of its time range), then prints
-# pre-generated output: for one stream's predicate that stream's 5 MB (the apsd log for apsd, the
-# dense mdmclient log otherwise), for the union of the streams both. Every call is recorded
-# (window minutes, bytes printed) so the report counts the `log` processes of a run.
+# minute (the real tool decompresses and filters every chunk of its time range), printing its
+# pre-generated output a tenth at a time over that sleep (`log show` prints as it reads): for
+# mdmclient's predicate 5 MB of dense log, for apsd's 5 MB of apsd log, for softwareupdated's the
+# header and trailer (quiet), for the union all of it under one header and trailer. Every call is
+# recorded (window minutes, bytes printed) so the report counts the `log` processes of a run.
 root="$WORK/sysroot"
 mkdir -p "$root/usr/bin" "$root/usr/sbin" "$root/bin" "$root/usr/libexec" "$root/out"
 LOG_MS_PER_MIN="${BENCH_LOG_MS_PER_MIN:-10}"
@@ -184,6 +194,15 @@ LOG_ITER_PER_MIN="${BENCH_LOG_ITER_PER_MIN:-10000}"
 "$GEN" "$WORK/gm" 5 dense 2>/dev/null; mv "$WORK/gm/log_mdmclient.stdout" "$root/out/mdm.ndjson"
 "$GEN" "$WORK/ga" 5 apsd 2>/dev/null; mv "$WORK/ga/log_apsd.stdout" "$root/out/apsd.ndjson"
 rm -rf "$WORK/gm" "$WORK/ga"
+# softwareupdated quiet (no marker line in the window): the header and the trailer only. The
+# union's output is what `log show` prints for it: one header, every stream's entries, one trailer.
+printf '%s\n' 'Filtering the log data using "..."' '{"count":0,"finished":1}' > "$root/out/su.ndjson"
+{
+  echo 'Filtering the log data using "..."'
+  grep -h '^{' "$root/out/mdm.ndjson" "$root/out/apsd.ndjson" | grep -v '"finished"'
+  echo "{\"count\":$(cat "$root/out/mdm.ndjson" "$root/out/apsd.ndjson" | grep -c '^{"traceID"'),\"finished\":1}"
+} > "$root/out/union.ndjson"
+for f in "$root"/out/*.ndjson; do split -n l/10 -d "$f" "$f.part"; done
 # CPU: an awk loop of N iterations (about 0.1 s per million on a current core).
 mk() { printf '#!/bin/sh\nsleep %s\nawk "BEGIN{for(i=0;i<%s;i++)s+=i}"\n%s\n' "$2" "$3" "${4:-}" > "$root$1"; chmod 755 "$root$1"; }
 mk /usr/bin/sw_vers 0.2 200000 "printf 'ProductName:\tmacOS\nProductVersion:\t15.1\nBuildVersion:\t24B83\n'"
@@ -201,15 +220,17 @@ case "\$min" in
   *) start=\$(printf '%s\n' "\$args" | sed -n 's/.*--start \([0-9-]* [0-9:]*\).*/\1/p')
      if [ -n "\$start" ]; then min=\$(( (\$(date +%s) - \$(date -d "\$start" +%s)) / 60 )); else min=90; fi;;
 esac
-sleep \$(awk "BEGIN{print \$min * $LOG_MS_PER_MIN / 1000}")
 awk "BEGIN{for(i=0;i<\$min * $LOG_ITER_PER_MIN;i++)s+=i}"
 case "\$args" in
-  *") OR ("*) files="\$root/out/mdm.ndjson \$root/out/apsd.ndjson";;
-  *apsd*) files="\$root/out/apsd.ndjson";;
-  *) files="\$root/out/mdm.ndjson";;
+  *") OR ("*) file="\$root/out/union.ndjson";;
+  *ApplePushService.framework/apsd*) file="\$root/out/apsd.ndjson";;
+  *softwareupdated*) file="\$root/out/su.ndjson";;
+  *) file="\$root/out/mdm.ndjson";;
 esac
-echo "\$min \$(cat \$files | wc -c)" >> "\$root/log_calls"
-cat \$files
+echo "\$min \$(wc -c < "\$file")" >> "\$root/log_calls"
+# Printed as it is read: one tenth of the output after each tenth of the charged time.
+each=\$(awk "BEGIN{print \$min * $LOG_MS_PER_MIN / 1000 / 10}")
+for part in "\$file".part*; do sleep "\$each"; cat "\$part"; done
 FAKELOG
 chmod 755 "$root/usr/bin/log"
 mk /bin/launchctl 0.2 200000
@@ -234,26 +255,30 @@ done
 log_cost() {
   : > "$WORK/pc"; : > "$WORK/pw"
   for _ in 1 2 3; do
-    run1 "$root/usr/bin/log" show --style ndjson --info --last 90m --predicate "$1"
+    run1 "$root/usr/bin/log" show --style ndjson --info --last 96m --predicate "$1"
     cut -d' ' -f2 "$WORK/r" >> "$WORK/pc"; cat "$WORK/t" >> "$WORK/pw"
   done
   rm -f "$root/log_calls"
   echo "$(median < "$WORK/pc") $(median < "$WORK/pw")"
 }
 read -r log1_cpu log1_wall <<LOGCOST
-$(log_cost 'process == "mdmclient"')
+$(log_cost 'processImagePath == "/usr/libexec/mdmclient"')
 LOGCOST
 read -r logu_cpu logu_wall <<LOGCOST
-$(log_cost '(process == "mdmclient") OR (process == "apsd")')
+$(log_cost '(processImagePath == "/usr/libexec/mdmclient") OR (processImagePath == "/System/Library/PrivateFrameworks/ApplePushService.framework/apsd")')
 LOGCOST
 # cost_run BIN LABEL: median wall, total CPU and mdmwatch's own CPU of REPS runs of BIN, with the
 # number of `log` processes per run, the minutes each read and the bytes they returned.
 cost_run() {
   : > "$WORK/rw"; : > "$WORK/rc"; : > "$WORK/rr"
   rm -f "$root/log_calls"
+  state="$WORK/state-$2.json"
   i=0
   while [ "$i" -lt "$REPS" ]; do
-    run1 "$1" diagnose --json --sysroot "$root"
+    # A scheduled run: the channel history says the previous run ended 95 minutes ago.
+    prev=$(date -u -d '-95 minutes' +%Y-%m-%dT%H:%M:%SZ 2>/dev/null || date -u -v-95M +%Y-%m-%dT%H:%M:%SZ)
+    printf '{"version":1,"channel_history":{"since":"%s","last_run_end":"%s"}}\n' "$prev" "$prev" > "$state"
+    run1 "$1" diagnose --json --sysroot "$root" --state "$state"
     cat "$WORK/t" >> "$WORK/rw"; cut -d' ' -f2 "$WORK/r" >> "$WORK/rc"; cut -d' ' -f1 "$WORK/r" >> "$WORK/rr"
     i=$((i + 1))
   done
@@ -275,7 +300,7 @@ cost_json=""
 if [ -n "${BENCH_BASELINE:-}" ]; then
   cost_run "$BENCH_BASELINE" before
 fi
-cost_run "$BIN" this
+cost_run "$RUN_BIN" this
 
 size_bytes=$(wc -c < "$BIN")
 start=$(now); i=0
@@ -302,7 +327,7 @@ printf '{"date":"%s","machine":"%s","load_start":"%s","load_end":"%s","reps":%s,
   echo "- reader rows: examples/logscan over the same file (no start-up, no other probe): the ndjson reader alone, with \`mdm_log::summarize\`, and with \`mdm_log::summarize_reference\` (the straightforward fold the summary is tested equal to: the summariser before its optimisation); ratio to \`grep -c\` as above."
   echo "- log bytes: the sparse capture is what the source predicate returns; the markers keep what \`grep -F\` of the mdmclient needles (\`log_patterns\`) keeps."
   echo "- apsd: a generated \`process == \"apsd\"\` log read by the ndjson reader alone (examples/logscan read), and summarised by \`apsd_log::summarize\` (examples/logscan apsd)."
-  echo "- run: \`diagnose --json --sysroot\` over fake probes that sleep and burn CPU; the fake \`log\` charges $LOG_MS_PER_MIN ms of sleep and $LOG_ITER_PER_MIN awk iterations per minute of window and prints 5 MB per stream it is asked for (the dense mdmclient log; the apsd log for apsd; the union: both); probes' CPU is each fake alone (median of 3) times the calls a run makes (\`log\` calls counted from its own record); mdmwatch's own CPU is the run's total (GNU time: it and its children) minus that. \`before\`: BENCH_BASELINE (a build before one \`log show\` per run); \`this\`: this build."
+  echo "- run: \`diagnose --json --sysroot --state\` (the release profile with debug assertions on, the only optimised build that accepts \`--sysroot\`) over fake probes that sleep and burn CPU, as a scheduled run: the state file says the previous run ended 95 minutes before. The fake \`log\` charges $LOG_MS_PER_MIN ms of sleep and $LOG_ITER_PER_MIN awk iterations per minute of window and prints what the predicate asks for, a tenth after each tenth of that time: 5 MB of dense mdmclient log, 5 MB of apsd log, softwareupdated quiet (header and trailer), or for the union all of it under one header and trailer. Probes' CPU is each fake alone (median of 3) times the calls a run makes (\`log\` calls counted from its own record); mdmwatch's own CPU is the run's total (GNU time: it and its children) minus that. \`before\`: BENCH_BASELINE (a build before one \`log show\` per run); \`this\`: this build."
   echo "- release binary: $size_bytes bytes."
 } > "$OUT_DIR/RESULTS.md"
 echo "wrote $OUT_DIR/results.json and $OUT_DIR/RESULTS.md"
