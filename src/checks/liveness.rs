@@ -415,6 +415,9 @@ fn install_class(e: &SuEvent) -> Option<PhaseClass> {
     match &e.kind {
         SuEventKind::Progress(p) => match phase_class(&p.phase) {
             PhaseClass::Other => None,
+            // `(end)` of an install phase: the job reported the phase over; what follows, if
+            // anything, is a new job (14-27: same line shape).
+            PhaseClass::Installing if p.end => Some(PhaseClass::Terminal),
             c => Some(c),
         },
         SuEventKind::PrepareProgress { .. } => Some(PhaseClass::Installing),
@@ -472,6 +475,10 @@ pub fn read_daemon<'a>(log: &'a SuLog, w: &Window, stall_minutes: u32) -> Daemon
         // Prepared and waiting for the apply job, a restart or a deadline: nothing to stall,
         // nothing to disturb.
         Some(PhaseClass::Prepared) => DaemonState::Installing,
+        // APPLYING, READY, DOWNLOADED_UPDATE or an `(end)` line: the job does not report past
+        // it (after APPLYING the Mac restarts into the installer), so silence is expected and is
+        // never a stall: an hour after the reboot heal must not restart softwareupdated.
+        Some(PhaseClass::Terminal) => DaemonState::Installing,
         Some(PhaseClass::Complete) if prepared_waiting => DaemonState::Installing,
         _ if last_work.is_some() => DaemonState::Alive,
         _ => DaemonState::Quiet,
@@ -786,6 +793,42 @@ mod tests {
             read_daemon(&log, &window(), 20).state,
             DaemonState::Installing
         );
+    }
+
+    #[test]
+    fn applying_and_end_markers_are_terminal_not_stalls() {
+        // The real APPLYING job read an hour later (the Mac restarted into the installer): still
+        // installing, never stalled, whatever the stall time.
+        let log =
+            su_log::summarize(&real("softwareupdate_real_installing_apply.ndjson")[..]).unwrap();
+        let at = |t: &str| Window::new(DateTime::parse_from_rfc3339(t).unwrap(), 120);
+        for now in ["2026-11-20T10:58:00-05:00", "2026-11-20T11:30:00-05:00"] {
+            assert_eq!(
+                read_daemon(&log, &at(now), 60).state,
+                DaemonState::Installing,
+                "{now}"
+            );
+        }
+        // A job that ends mid-phase with an `(end)` line, then silence: not a stall either.
+        let line = |t: &str, kind: &str, phase: &str| {
+            format!(
+            "{{\"timestamp\":\"2026-11-20 {t}.000000-0500\",\"eventMessage\":\"[SUMacControllerProgressManager] Reported progress ({kind}): phase:{phase} stalled:NO portionComplete:0.549000 estimatedTimeRemaining:-1.000000\",\"processImagePath\":\"\\/System\\/Library\\/CoreServices\\/Software Update.app\\/Contents\\/Resources\\/softwareupdated\",\"userID\":200}}\n"
+        )
+        };
+        let ended = line("08:40:00", "inter", "DOWNLOADING_UPDATE")
+            + &line("08:41:00", "end", "DOWNLOADING_UPDATE");
+        let log = su_log::summarize(ended.as_bytes()).unwrap();
+        assert_eq!(
+            read_daemon(&log, &window(), 60).state,
+            DaemonState::Installing
+        );
+        // The same job whose last line is an `(inter)` line does stall after the stall time.
+        let open = line("08:40:00", "inter", "DOWNLOADING_UPDATE");
+        let log = su_log::summarize(open.as_bytes()).unwrap();
+        assert!(matches!(
+            read_daemon(&log, &window(), 60).state,
+            DaemonState::Stalled(StallSign::NoProgressFor(_))
+        ));
     }
 
     #[test]

@@ -49,6 +49,13 @@ pub enum PhaseClass {
     /// A job or a scan finished (`COMPLETED` ends one job of an update, not the update; a scan
     /// ends with `COMPLETE`).
     Complete,
+    /// A phase the job does not report progress past, so silence after it is not a stall:
+    /// `APPLYING` (the Mac restarts into the installer right after it: real update logs,
+    /// Macjutsu/super example logs 44a5e1a/ad1495a, macOS 12.x-13.x), `READY` and
+    /// `DOWNLOADED_UPDATE` (a job that ends mid-phase). An `(end)` line of any install phase is
+    /// read the same way by `checks::liveness` ([`Progress::end`]). Covers macOS 14, 15, 26 and 27
+    /// (the progress line has kept this shape; no later wording is published).
+    Terminal,
     /// No phase printed.
     Other,
 }
@@ -63,6 +70,7 @@ pub fn phase_class(phase: &str) -> PhaseClass {
         "" => PhaseClass::Other,
         "PREPARED" => PhaseClass::Prepared,
         "COMPLETE" | "COMPLETED" => PhaseClass::Complete,
+        "APPLYING" | "READY" | "DOWNLOADED_UPDATE" => PhaseClass::Terminal,
         _ => PhaseClass::Installing,
     }
 }
@@ -75,6 +83,8 @@ pub struct Progress {
     pub stalled: Option<bool>,
     /// `portionComplete` as printed (0–1 for installs, 0–100 for scans in the real lines).
     pub portion: Option<f64>,
+    /// The line is `Reported progress (end): ...`: the job says the phase is over.
+    pub end: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -126,6 +136,7 @@ fn progress_of(msg: &str) -> Progress {
             _ => None,
         },
         portion: field(msg, "portionComplete:").and_then(|v| v.parse::<f64>().ok()),
+        end: msg.contains("progress (end)"),
     }
 }
 
@@ -387,6 +398,7 @@ mod tests {
             phase: phase.into(),
             stalled,
             portion,
+            end: false,
         }
     }
 
@@ -427,7 +439,9 @@ mod tests {
         for (p, want) in [
             ("PREPARING_UPDATE", PhaseClass::Installing),
             ("DOWNLOADING_UPDATE", PhaseClass::Installing),
-            ("APPLYING", PhaseClass::Installing),
+            ("APPLYING", PhaseClass::Terminal),
+            ("READY", PhaseClass::Terminal),
+            ("DOWNLOADED_UPDATE", PhaseClass::Terminal),
             ("PREPARED_COMMITTING_STASH", PhaseClass::Installing),
             ("ACCEPTED", PhaseClass::Installing),
             ("PREFLIGHT_PREREQUISITE", PhaseClass::Installing),

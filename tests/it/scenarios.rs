@@ -218,6 +218,20 @@ const CASES: &[Case] = &[
         update_verdict: "ready",
         heal: [NONE_ALIVE, ("none", "installing")],
     },
+    // The APPLYING capture an hour later (captured_at 11:00): the Mac restarted into the
+    // installer; silence after APPLYING is not a stall, so heal withholds.
+    Case {
+        capture: "real-su-applying-hour-later",
+        exit: 0,
+        keys: [Some(true), Some(false), Some(false), Some(false)],
+        statuses: ["ok", "ok", "ok", "ok"],
+        client_state: "quiet",
+        su: ("installing", ""),
+        client_cause: "",
+        push: "unknown",
+        update_verdict: "ready",
+        heal: [NONE_QUIET, ("none", "installing")],
+    },
     Case {
         capture: "real-su-prepared",
         exit: 0,
