@@ -53,6 +53,18 @@ pub struct Observations {
     pub managed_su_settings: Fact<parse::update_settings::PrefValues>,
     /// The restrictions payload (`com.apple.applicationaccess`): deferrals.
     pub managed_restrictions: Fact<parse::update_settings::PrefValues>,
+    /// softwareupdated's lines of `/var/log/install.log` in the liveness window.
+    pub install_log: Fact<parse::install_log::InstallLog>,
+    /// The update staged in the Preboot volume; `Missing` means nothing is staged.
+    pub staged_update: Fact<StagedUpdate>,
+}
+
+/// An update prepared on disk, waiting for its restart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StagedUpdate {
+    pub version: parse::staged_update::StagedVersion,
+    /// When its version file was written (`None`: the stat probe failed).
+    pub since: Option<DateTime<FixedOffset>>,
 }
 
 /// Runs probes concurrently; results in the same order.
@@ -74,6 +86,26 @@ pub async fn collect(sys: &dyn System, cfg: &Config) -> (Vec<Probe>, Vec<ProbeRe
 
 /// Probes that need first-phase answers.
 fn dependent_probes(results: &[ProbeResult], cfg: &Config) -> Vec<Probe> {
+    let mut out = identity_probes(results, cfg);
+    out.extend(staged_probes(results, cfg));
+    out
+}
+
+/// The staged-update probes, when `diskutil_root` names the booted volume group.
+fn staged_probes(results: &[ProbeResult], cfg: &Config) -> Vec<Probe> {
+    let Some(disk) = results.iter().find(|r| r.id == probes::DISKUTIL_ROOT) else {
+        return Vec::new();
+    };
+    match parse::output_bytes(disk, cfg.probe_max_bytes)
+        .ok()
+        .and_then(|b| parse::staged_update::volume_group(&b))
+    {
+        Some(group) => probes::staged_update(&group, cfg),
+        None => Vec::new(),
+    }
+}
+
+fn identity_probes(results: &[ProbeResult], cfg: &Config) -> Vec<Probe> {
     let Some(profiles) = results.iter().find(|r| r.id == probes::PROFILES_MDM) else {
         return Vec::new();
     };
@@ -262,6 +294,12 @@ pub fn from_results(
         results.into_iter().map(|r| (r.id.clone(), r)).collect();
     // Absent, not "unavailable": the lookup only runs when the profile names a subject.
     let identity = map.remove(probes::IDENTITY_CERT);
+    // Likewise: the staged-update probes run only when the volume group is known.
+    let staged_update = staged_fact(
+        map.remove(probes::STAGED_UPDATE),
+        map.remove(probes::STAGED_UPDATE_MTIME),
+        cfg,
+    );
     let mut take = |id: &str| {
         map.remove(id)
             .unwrap_or_else(|| ProbeResult::unavailable(id, "not run"))
@@ -279,6 +317,10 @@ pub fn from_results(
     };
     let identity_cert = identity_fact(identity.as_ref(), &mdm_profile, cfg);
     let su_prefs = take(probes::SU_PREFS);
+    let window_start = now - chrono::Duration::minutes(i64::from(cfg.liveness_window_minutes));
+    let install_log = bytes_fact(&take(probes::INSTALL_LOG), cfg, |b| {
+        Ok(parse::install_log::parse(b, window_start, now))
+    });
 
     Observations {
         now,
@@ -331,5 +373,35 @@ pub fn from_results(
         su_list: su_list_fact(&take(probes::SOFTWAREUPDATE_LIST)),
         identity_keys: text_fact(&take(probes::IDENTITY_KEYS), parse::find_identity::parse),
         security_info: text_fact(&take(probes::MDMCLIENT_QSI), parse::mdmclient_qdi::parse),
+        install_log,
+        staged_update,
     }
+}
+
+/// The staged update: its version file (a missing file is `Missing`: nothing staged) and the
+/// file's write time. Not run when `diskutil_root` named no volume group.
+fn staged_fact(
+    file: Option<ProbeResult>,
+    stat: Option<ProbeResult>,
+    cfg: &Config,
+) -> Fact<StagedUpdate> {
+    let Some(file) = file else {
+        return Err(Unknown::new(
+            probes::STAGED_UPDATE,
+            Fault::NotRun,
+            "the booted volume group is unknown (diskutil_root gave no APFSVolumeGroupID)",
+        ));
+    };
+    let version = bytes_fact(&file, cfg, parse::staged_update::parse)?;
+    let since = stat
+        .filter(|r| r.exit_status == Some(0))
+        .and_then(|r| parse::output_bytes(&r, 4096).ok())
+        .and_then(|b| parse::staged_update::mtime(&b))
+        .and_then(|secs| DateTime::from_timestamp(secs, 0))
+        .map(|t| t.with_timezone(&now_offset_utc()));
+    Ok(StagedUpdate { version, since })
+}
+
+fn now_offset_utc() -> FixedOffset {
+    FixedOffset::east_opt(0).expect("zero offset")
 }

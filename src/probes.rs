@@ -30,6 +30,9 @@ pub const IDENTITY_KEYS: &str = "identity_keys";
 pub const MDMCLIENT_QSI: &str = "mdmclient_qsi";
 pub const MANAGED_SU_PREFS: &str = "managed_su_prefs";
 pub const MANAGED_RESTRICTIONS: &str = "managed_restrictions";
+pub const INSTALL_LOG: &str = "install_log";
+pub const STAGED_UPDATE: &str = "staged_update";
+pub const STAGED_UPDATE_MTIME: &str = "staged_update_mtime";
 
 pub const MDMCLIENT_LABEL: &str = "com.apple.mdmclient.daemon";
 pub const SOFTWAREUPDATED_LABEL: &str = "com.apple.softwareupdated";
@@ -41,6 +44,10 @@ pub const MANAGED_SU_PREFS_PATH: &str =
     "/Library/Managed Preferences/com.apple.SoftwareUpdate.plist";
 pub const MANAGED_RESTRICTIONS_PATH: &str =
     "/Library/Managed Preferences/com.apple.applicationaccess.plist";
+pub const INSTALL_LOG_PATH: &str = "/var/log/install.log";
+/// Bytes of install.log's tail read by `install_log` (its newest lines; the file itself can be
+/// tens of megabytes, sudoade.com 2023).
+pub const INSTALL_LOG_TAIL_BYTES: u64 = 2 * 1024 * 1024;
 
 /// mdmclient's own process and everything logged under the ManagedClient subsystem.
 pub const MDMCLIENT_PREDICATE: &str =
@@ -201,6 +208,35 @@ pub fn independent(cfg: &Config) -> Vec<Probe> {
             SOFTWAREUPDATE_LIST,
             "/usr/sbin/softwareupdate",
             &["--list", "--no-scan"],
+            cfg,
+        ),
+        // softwareupdated's DDM lines where admins found them (macOS 14-26): the tail only,
+        // the window's lines are kept by the parser.
+        cmd(
+            INSTALL_LOG,
+            "/usr/bin/tail",
+            &["-c", &INSTALL_LOG_TAIL_BYTES.to_string(), INSTALL_LOG_PATH],
+            cfg,
+        ),
+    ]
+}
+
+/// The proposed cryptex's version file of an update staged in the Preboot volume of the booted
+/// volume group (`APFSVolumeGroupID` of `diskutil_root`; see `parse::staged_update`).
+pub fn staged_update_path(volume_group: &str) -> String {
+    format!("/System/Volumes/Preboot/{volume_group}/cryptex1/proposed/SystemVersion.plist")
+}
+
+/// The staged update's version file (absent: nothing staged) and when it was written
+/// (`stat -f %m`, seconds since the epoch). macOS 14-27.
+pub fn staged_update(volume_group: &str, cfg: &Config) -> Vec<Probe> {
+    let path = staged_update_path(volume_group);
+    vec![
+        file(STAGED_UPDATE, &path, cfg),
+        cmd(
+            STAGED_UPDATE_MTIME,
+            "/usr/bin/stat",
+            &["-f", "%m", &path],
             cfg,
         ),
     ]

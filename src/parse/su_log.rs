@@ -178,11 +178,22 @@ const P_PREPARE: &Pattern = log_patterns::by_id("su.prepare_progress");
 const P_CRYPTEX: &Pattern = log_patterns::by_id("su.cryptex_progress");
 const P_DDM_SCHEDULED: &Pattern = log_patterns::by_id("su.ddm_scheduled");
 const P_DDM_ENFORCING: &Pattern = log_patterns::by_id("su.ddm_enforcing");
-const ACTIVITY: [&Pattern; 4] = [
+const ACTIVITY: [&Pattern; 6] = [
     log_patterns::by_id("su.scan_started"),
     log_patterns::by_id("su.catalog_download"),
     log_patterns::by_id("su.catalog_fsm"),
     log_patterns::by_id("su.scan_catalog"),
+    log_patterns::by_id("su.client_added"),
+    log_patterns::by_id("su.background_checkin"),
+];
+/// softwareupdated evaluating its DDM declarations (macOS 14-26 wording, see the table): signs
+/// of life and of DDM driving an update, like the scheduling and enforcement lines.
+const DDM_EVALUATION: [&Pattern; 5] = [
+    log_patterns::by_id("su.ddm_applicable"),
+    log_patterns::by_id("su.ddm_declaration"),
+    log_patterns::by_id("su.ddm_padded"),
+    log_patterns::by_id("su.ddm_invalid_removed"),
+    log_patterns::by_id("su.ddm_nothing_to_enforce"),
 ];
 
 /// Prebuilt substring searchers (memchr's memmem), in `classify`'s order.
@@ -194,7 +205,8 @@ struct Finders {
     cryptex: Finder<'static>,
     ddm_scheduled: Finder<'static>,
     ddm_enforcing: Finder<'static>,
-    activity: [Finder<'static>; 4],
+    activity: [Finder<'static>; 6],
+    ddm_evaluation: [Finder<'static>; 5],
 }
 
 fn finders() -> &'static Finders {
@@ -207,6 +219,7 @@ fn finders() -> &'static Finders {
         ddm_scheduled: Finder::new("Posted DDM notification"),
         ddm_enforcing: Finder::new("Enforcing past-due OS update"),
         activity: ACTIVITY.map(|p| Finder::new(p.needle)),
+        ddm_evaluation: DDM_EVALUATION.map(|p| Finder::new(p.needle)),
     });
     &F
 }
@@ -255,6 +268,11 @@ pub fn classify(msg: &str) -> Option<Classified<SuEventKind>> {
     }
     if f.ddm_enforcing.find(b).is_some() {
         return Some(Classified::of(K::Enforcement, P_DDM_ENFORCING));
+    }
+    for (finder, p) in f.ddm_evaluation.iter().zip(DDM_EVALUATION) {
+        if finder.find(b).is_some() {
+            return Some(Classified::of(K::Enforcement, p));
+        }
     }
     for (finder, p) in f.activity.iter().zip(ACTIVITY) {
         if finder.find(b).is_some() {
@@ -310,11 +328,18 @@ pub fn classify_reference(msg: &str) -> Option<Classified<SuEventKind>> {
     if msg.contains("Enforcing past-due OS update") {
         return Some(Classified::new(K::Enforcement, "su.ddm_enforcing"));
     }
+    for p in DDM_EVALUATION {
+        if msg.contains(p.needle) {
+            return Some(Classified::new(K::Enforcement, p.id));
+        }
+    }
     for id in [
         "su.scan_started",
         "su.catalog_download",
         "su.catalog_fsm",
         "su.scan_catalog",
+        "su.client_added",
+        "su.background_checkin",
     ] {
         if msg.contains(log_patterns::pattern(id).needle) {
             return Some(Classified::new(K::Activity, id));
@@ -422,6 +447,12 @@ mod tests {
             ("6d41b000 : Cryptex patch progress: 17%", Some((K::PrepareProgress { percent: Some(17) }, "su.cryptex_progress"))),
             ("-[SUOSUManagedServiceDaemon scheduleEnforcedManagedUpdateWithVersion:forDate:withOptions:completion:]_block_invoke: Posted DDM notification with success: YES", Some((K::Enforcement, "su.ddm_scheduled"))),
             ("SUScan: Using catalog https://swscan.apple.com/content/catalogs/others/index-10.15.merged-1.sucatalog.gz", Some((K::Activity, "su.scan_catalog"))),
+            // install.log text (openzfsonosx/zfs#810, chris1111/Wireless-USB-Big-Sur-Adapter#13).
+            ("Adding client SUUpdateServiceClient pid=1049, uid=501, installAuth=NO rights=(), transactions=0 (/System/Library/PrivateFrameworks/SoftwareUpdate.framework/Versions/A/Resources/SoftwareUpdateNotificationManager.app/Contents/MacOS/SoftwareUpdateNotificationManager)", Some((K::Activity, "su.client_added"))),
+            ("BackgroundActivity: Activity check-in with Interval 21600 ", Some((K::Activity, "su.background_checkin"))),
+            // DDM evaluation wording of 15-26 (needles from admins' parsers).
+            ("declarationFromKeys]: Found currently applicable declaration |EnforcedInstallDate:2026-11-18T17:00:00|VersionString:27.1|BuildVersionString:(null)|", Some((K::Enforcement, "su.ddm_applicable"))),
+            ("setPastDuePaddedEnforcementDate is set: Thu Nov 19 08:59:56 2026", Some((K::Enforcement, "su.ddm_padded"))),
             // Failure words are not evidence.
             ("[FSM(SUMacControllerScanManager)] >S> ScanningForSoftwareUpdates >E> ScanFailed >N> ScanReadyToBegin", None),
             ("Error Domain=SUErrorDomain Code=1", None),
