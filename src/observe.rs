@@ -319,7 +319,7 @@ pub fn from_results(
     let su_prefs = take(probes::SU_PREFS);
     let window_start = now - chrono::Duration::minutes(i64::from(cfg.liveness_window_minutes));
     let install_log = bytes_fact(&take(probes::INSTALL_LOG), cfg, |b| {
-        Ok(parse::install_log::parse(b, window_start, now))
+        parse::install_log::parse(b, window_start, now)
     });
 
     Observations {

@@ -318,10 +318,21 @@ pub fn diagnose(obs: &Observations, cfg: &Config) -> Diagnosis {
     let os = os_version::assess(obs, cfg);
     let pending = su_pending::assess(obs, cfg);
     let settings = su_settings::assess(obs, cfg);
-    let ddm = ddm::assess(obs, cfg);
     let battery = battery::assess(obs, cfg);
     let disk = disk::assess(obs, cfg);
     let bootstrap = bootstrap::assess(obs, cfg);
+    // The DDM stuck rule names prerequisites as the other checks decided them.
+    let ddm = ddm::assess(
+        obs,
+        cfg,
+        &ddm::Context {
+            daemon: &daemon,
+            battery: &battery,
+            disk: &disk,
+            bootstrap: &bootstrap,
+            enrolled,
+        },
+    );
     let readiness = readiness::assess(&readiness::Inputs {
         enrollment: &enrollment,
         identity: &identity,
@@ -337,9 +348,28 @@ pub fn diagnose(obs: &Observations, cfg: &Config) -> Diagnosis {
         bootstrap: &bootstrap,
     });
     let mdmclient = client_condition(&client);
-    let softwareupdated = daemon_condition(&daemon, &client, cfg);
-    let (mdm_client_stuck, mdm_software_updates_stuck) =
-        (client.addigy_stuck(), daemon.addigy_stuck());
+    let staged_waiting = ddm.staged.as_ref().is_some_and(|s| {
+        ddm::staged_waiting(s, obs.sw_vers.as_ref().ok())
+            && ddm
+                .declarations
+                .as_ref()
+                .and_then(|d| d.target.as_ref())
+                .map_or(true, |t| ddm::staged_matches(s, t))
+    });
+    let softwareupdated = ddm_condition(
+        daemon_condition(&daemon, &client, cfg),
+        &ddm,
+        staged_waiting,
+    );
+    let mdm_client_stuck = client.addigy_stuck();
+    let mdm_software_updates_stuck = match ddm.situation.stuck() {
+        // The DDM rule (macOS 14-27): an enforced update stuck past its deadline and grace.
+        Some(_) => Some(true),
+        // A staged update waiting for its restart is progress no log line can fake: a silent
+        // log is not a stall then (Addigy's command rule still applies).
+        None if staged_waiting && matches!(daemon.state, DaemonState::Stalled(_)) => Some(false),
+        None => daemon.addigy_stuck(),
+    };
     Diagnosis {
         assessments: vec![
             Assessment::Enrollment(enrollment),
@@ -379,6 +409,30 @@ pub fn client_condition(c: &client_liveness::ClientLivenessAssessment) -> Condit
         ClientState::Alive => Condition::Alive,
         ClientState::Quiet => Condition::Quiet,
         ClientState::Unknown => Condition::Unknown,
+    }
+}
+
+/// The DDM rule's part in what heal may do about softwareupdated (macOS 14-27): an update staged
+/// on disk for the target (or, with no declaration, any staged update not yet applied) means
+/// installing, so heal never restarts softwareupdated while it waits for its restart; an overdue
+/// declaration stalled on verified evidence (the declaration store, a readable softwareupdated
+/// log with nothing in flight, nothing blocking) is the `stalled` ground. Every other DDM cause
+/// (failure reason, prerequisites, a missing or invalid declaration, not offered) has its own
+/// remediation and never restarts anything.
+pub fn ddm_condition(
+    daemon: Condition,
+    ddm: &ddm::DdmAssessment,
+    staged_waiting: bool,
+) -> Condition {
+    if staged_waiting {
+        return Condition::Installing;
+    }
+    match (ddm.situation.stuck(), daemon) {
+        (
+            Some(ddm::StuckCause::Stalled { verified: true }),
+            Condition::Quiet | Condition::Alive,
+        ) => Condition::Fixable(Ground::Stalled),
+        _ => daemon,
     }
 }
 

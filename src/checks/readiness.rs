@@ -121,6 +121,8 @@ pub struct ReadinessAssessment {
     pub judgement: Judgement,
     /// In report order: update, upgrade, rsr, then the declared target when active.
     pub kinds: Vec<KindReadiness>,
+    /// An update prepared on disk waiting for its restart (version, since), from the DDM check.
+    pub staged: Option<crate::observe::StagedUpdate>,
 }
 
 impl ReadinessAssessment {
@@ -393,7 +395,7 @@ pub fn assess(i: &Inputs<'_>) -> ReadinessAssessment {
         let mut acc = Acc::default();
         kind_rules(&mut acc, i, t.kind.unwrap_or(UpdateKind::Update));
         token_rule(&mut acc, i.bootstrap);
-        if i.ddm.judgement.status == Status::Failed {
+        if i.ddm.situation.blocks_target() {
             acc.blocked.push(BlockedBy {
                 check: DDM,
                 detail: i
@@ -477,7 +479,11 @@ pub fn assess(i: &Inputs<'_>) -> ReadinessAssessment {
                 .join("; "),
         );
     }
-    ReadinessAssessment { judgement, kinds }
+    ReadinessAssessment {
+        judgement,
+        kinds,
+        staged: i.ddm.staged.clone(),
+    }
 }
 
 /// Observations for check tests, built through `observe::from_results` so they go through the

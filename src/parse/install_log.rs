@@ -44,9 +44,10 @@ pub struct InstallLog {
     pub events: Vec<InstallLogLine>,
     /// softwareupdated lines in the window that match no pattern.
     pub other_lines: u64,
-    /// Lines in the window from other processes under a softwareupdated-like name are not
-    /// counted; lines outside the window are skipped.
+    /// Lines outside the window.
     pub skipped: u64,
+    /// Lines with an install.log timestamp (any process, any time).
+    pub lines: u64,
 }
 
 impl InstallLog {
@@ -147,12 +148,13 @@ fn split_line(line: &str) -> Option<(DateTime<FixedOffset>, &str, &str, &str)> {
 }
 
 /// Parses the tail of install.log, keeping the lines from `since` to `until` (plus a minute of
-/// clock skew). A first line cut by the tail is skipped like any line that does not parse.
+/// clock skew). A first line cut by the tail is skipped like any line that does not parse; output
+/// with no install.log line at all is refused (it is not install.log).
 pub fn parse(
     bytes: &[u8],
     since: DateTime<FixedOffset>,
     until: DateTime<FixedOffset>,
-) -> InstallLog {
+) -> Result<InstallLog, String> {
     let text = String::from_utf8_lossy(bytes);
     let mut out = InstallLog::default();
     let until = until + chrono::Duration::minutes(1);
@@ -160,6 +162,7 @@ pub fn parse(
         let Some((time, ts, process, msg)) = split_line(line) else {
             continue;
         };
+        out.lines += 1;
         if time < since || time > until {
             out.skipped += 1;
             continue;
@@ -183,7 +186,13 @@ pub fn parse(
             None => out.other_lines += 1,
         }
     }
-    out
+    if out.lines == 0 && !text.trim().is_empty() {
+        return Err(format!(
+            "no install.log line (timestamp host process: message) in {} bytes",
+            bytes.len()
+        ));
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -205,7 +214,8 @@ mod tests {
             REAL.as_bytes(),
             at("2000-01-01T00:00:00Z"),
             at("2030-01-01T00:00:00Z"),
-        );
+        )
+        .unwrap();
         let got: Vec<String> = log
             .events
             .iter()
@@ -225,7 +235,8 @@ mod tests {
             REAL.as_bytes(),
             at("2024-09-06T06:00:00Z"),
             at("2024-09-06T07:00:00Z"),
-        );
+        )
+        .unwrap();
         assert_eq!(log.events.len(), 1);
         assert_eq!(log.events[0].time, at("2024-09-06T14:41:24+08:00"));
     }
@@ -242,7 +253,8 @@ mod tests {
             text.as_bytes(),
             at("2026-11-20T07:00:00-05:00"),
             at("2026-11-20T09:00:00-05:00"),
-        );
+        )
+        .unwrap();
         let (_, d) = log.last_declaration().unwrap();
         assert_eq!(d.version.as_deref(), Some("27.1"));
         assert_eq!(d.build, None);
@@ -276,5 +288,12 @@ mod tests {
             );
             let _ = declaration(s);
         }
+        assert!(parse(
+            b"\x00\xff garbage",
+            at("2000-01-01T00:00:00Z"),
+            at("2030-01-01T00:00:00Z")
+        )
+        .is_err());
+        assert!(parse(b"", at("2000-01-01T00:00:00Z"), at("2030-01-01T00:00:00Z")).is_ok());
     }
 }

@@ -452,7 +452,7 @@ mod tests {
             ("BackgroundActivity: Activity check-in with Interval 21600 ", Some((K::Activity, "su.background_checkin"))),
             // DDM evaluation wording of 15-26 (needles from admins' parsers).
             ("declarationFromKeys]: Found currently applicable declaration |EnforcedInstallDate:2026-11-18T17:00:00|VersionString:27.1|BuildVersionString:(null)|", Some((K::Enforcement, "su.ddm_applicable"))),
-            ("setPastDuePaddedEnforcementDate is set: Thu Nov 19 08:59:56 2026", Some((K::Enforcement, "su.ddm_padded"))),
+            (concat!("setPastDuePaddedEnforcementDate is set", ": Thu Nov 19 08:59:56 2026"), Some((K::Enforcement, "su.ddm_padded"))),
             // Failure words are not evidence.
             ("[FSM(SUMacControllerScanManager)] >S> ScanningForSoftwareUpdates >E> ScanFailed >N> ScanReadyToBegin", None),
             ("Error Domain=SUErrorDomain Code=1", None),

@@ -329,6 +329,18 @@ pub fn settings(a: &SettingsAssessment) -> Map<String, Value> {
 
 pub fn ddm(a: &DdmAssessment) -> Map<String, Value> {
     let mut f = Facts::default();
+    f.put("situation", a.situation.code())
+        .put("stuck_cause", a.situation.stuck().map(|c| c.code()))
+        .put(
+            "staged",
+            a.staged.as_ref().map(|s| {
+                json!({
+                    "version": s.version.product_version,
+                    "build": s.version.build_version,
+                    "since": s.since.map(|t| t.to_rfc3339()),
+                })
+            }),
+        );
     f.put(
         "install_state",
         a.install_state.as_ref().map(|s| s.as_str().to_string()),
@@ -545,6 +557,16 @@ pub fn readiness(a: &ReadinessAssessment) -> Map<String, Value> {
                 "target": v.target,
                 "blocked_by": v.blocked_by.iter().map(|b| json!({"check": b.check, "detail": b.detail})).collect::<Vec<_>>(),
                 "unknown": v.unknown,
+            }),
+        );
+    }
+    if let Some(s) = &a.staged {
+        f.put(
+            "staged",
+            json!({
+                "version": s.version.product_version,
+                "build": s.version.build_version,
+                "since": s.since.map(|t| t.to_rfc3339()),
             }),
         );
     }
