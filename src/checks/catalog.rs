@@ -39,6 +39,9 @@ pub struct Release {
     /// SOFA: the CVEs this release fixes, and those Apple says were actively exploited.
     pub cves: Vec<String>,
     pub exploited: Vec<String>,
+    /// A Background Security Improvement / RSR: the base build it installs on (SOFA v2
+    /// `PrerequisiteBuild`; a device-scoped fork names its forked base build).
+    pub prerequisite_build: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -102,6 +105,7 @@ pub fn parse(bytes: &[u8]) -> Result<Catalog, String> {
                     list: list.into(),
                     cves: Vec::new(),
                     exploited: Vec::new(),
+                    prerequisite_build: s(i, "PrerequisiteBuild"),
                 });
             }
         }
@@ -149,6 +153,41 @@ pub fn parse(bytes: &[u8]) -> Result<Catalog, String> {
                     list: "SecurityReleases".into(),
                     cves,
                     exploited,
+                    prerequisite_build: None,
+                });
+            }
+        }
+        // SOFA v2 lists Background Security Improvements (macOS 26.1+, the first 2026-03-17)
+        // by major: {"26": [{Version, VersionExtra "(a)", Build, PrerequisiteBuild, CVEs[],
+        // DeviceScope, SupersededBy}]} (shared fixture sofa_macos_data_feed__v2__2026-08-22).
+        if let Some(bsis) = v
+            .get("BackgroundSecurityImprovements")
+            .and_then(Value::as_object)
+        {
+            for r in bsis.values().filter_map(Value::as_array).flatten() {
+                let (Some(version), Some(build)) = (s(r, "Version"), s(r, "Build")) else {
+                    continue;
+                };
+                let strings = |k: &str| -> Vec<String> {
+                    r.get(k)
+                        .and_then(Value::as_array)
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(|x| x.as_str().map(str::to_string))
+                                .collect()
+                        })
+                        .unwrap_or_default()
+                };
+                c.releases.push(Release {
+                    version,
+                    build,
+                    extra: s(r, "VersionExtra").or_else(|| Some("(a)".into())),
+                    posting_date: s(r, "PostingDate"),
+                    devices: Vec::new(),
+                    list: "BackgroundSecurityImprovements".into(),
+                    cves: strings("CVEs"),
+                    exploited: strings("ActivelyExploitedCVEs"),
+                    prerequisite_build: s(r, "PrerequisiteBuild"),
                 });
             }
         }
@@ -183,7 +222,42 @@ pub fn board_ids(model: &str) -> Vec<String> {
 }
 
 /// Releases newer than the running version that apply to this model, newest first.
+/// Whether an RSR/BSI entry is still to install on a Mac running `running_build` (macOS 13-27):
+/// not when that build is already the entry's build (`25D771280a`: the `(a)` is installed), nor
+/// when the entry names another base build (a device-scoped fork, or a base this Mac is not on).
+/// Builds compare case-insensitively; `None` (build unknown) keeps the entry.
+pub fn bsi_applies(r: &Release, running_build: Option<&str>) -> bool {
+    let Some(b) = running_build else {
+        return true;
+    };
+    if r.build.eq_ignore_ascii_case(b) {
+        return false;
+    }
+    match &r.prerequisite_build {
+        Some(p) => p.eq_ignore_ascii_case(b),
+        None => true,
+    }
+}
+
+/// The RSR/BSI entries this Mac already runs (its build is theirs).
+pub fn installed_bsis<'a>(c: &'a Catalog, running_build: &str) -> Vec<&'a Release> {
+    c.releases
+        .iter()
+        .filter(|r| r.extra.is_some() && r.build.eq_ignore_ascii_case(running_build))
+        .collect()
+}
+
 pub fn newer_for(c: &Catalog, model: &str, running: &str) -> Result<Vec<Release>, String> {
+    newer_for_build(c, model, running, None)
+}
+
+/// [`newer_for`] knowing the running build, so installed or foreign RSR/BSI builds are left out.
+pub fn newer_for_build(
+    c: &Catalog,
+    model: &str,
+    running: &str,
+    running_build: Option<&str>,
+) -> Result<Vec<Release>, String> {
     let boards = board_ids(model);
     let majors = c.model_majors.get(model);
     if c.format == "gdmf" && boards.is_empty() {
@@ -200,6 +274,7 @@ pub fn newer_for(c: &Catalog, model: &str, running: &str) -> Result<Vec<Release>
             Some(_) => compare_versions(&r.version, running).is_eq(),
             None => compare_versions(&r.version, running).is_gt(),
         })
+        .filter(|r| r.extra.is_none() || bsi_applies(r, running_build))
         .filter(|r| match c.format.as_str() {
             "gdmf" => r.devices.iter().any(|d| boards.contains(d)),
             _ => {
@@ -249,7 +324,7 @@ pub fn assess(obs: &Observations, c: &Catalog, source: &str) -> CatalogAssessmen
         (Ok(v), Ok(m)) => (v, m),
         (Err(u), _) | (_, Err(u)) => return CatalogAssessment::unknown(u.to_string()),
     };
-    let newer = match newer_for(c, model, &v.product_version) {
+    let newer = match newer_for_build(c, model, &v.product_version, Some(&v.build_version)) {
         Ok(n) => n,
         Err(e) => return CatalogAssessment::unknown(format!("{source}: {e}")),
     };
@@ -371,10 +446,17 @@ pub fn assess_compliance(
         (Ok(v), Ok(m)) => (v, m),
         (Err(u), _) | (_, Err(u)) => return unknown(u.to_string()),
     };
-    let newer = match newer_for(c, model, &v.product_version) {
+    let newer = match newer_for_build(c, model, &v.product_version, Some(&v.build_version)) {
         Ok(n) => n,
         Err(e) => return unknown(format!("{source}: {e}")),
     };
+    // CVEs an installed Background Security Improvement already fixes are not missing, though
+    // the next full release lists them again (SOFA v2: BSI 26.3.1 (a) fixes CVE-2026-20643,
+    // which 26.4 also lists).
+    let fixed: Vec<String> = installed_bsis(c, &v.build_version)
+        .iter()
+        .flat_map(|r| r.cves.clone())
+        .collect();
     let now = obs.now.with_timezone(&chrono::Utc);
     let major_of = |ver: &str| crate::parse::sw_vers::version_parts(ver).first().copied();
     let running_major = major_of(&v.product_version);
@@ -389,10 +471,18 @@ pub fn assess_compliance(
         .map(|r| r.version.clone());
     let days_since = |r: &Release| posted(r).map(|d| (now - d).num_days());
     let days_behind = missing.iter().filter_map(|r| days_since(r)).max();
-    let mut cves: Vec<String> = missing.iter().flat_map(|r| r.cves.clone()).collect();
+    let mut cves: Vec<String> = missing
+        .iter()
+        .flat_map(|r| r.cves.clone())
+        .filter(|c| !fixed.contains(c))
+        .collect();
     cves.sort();
     cves.dedup();
-    let mut exploited: Vec<String> = missing.iter().flat_map(|r| r.exploited.clone()).collect();
+    let mut exploited: Vec<String> = missing
+        .iter()
+        .flat_map(|r| r.exploited.clone())
+        .filter(|c| !fixed.contains(c))
+        .collect();
     exploited.sort();
     exploited.dedup();
     let exploited_days = missing
@@ -589,5 +679,53 @@ mod tests {
         let a = assess_compliance(&on("15.7.8", "24G600"), &feed, "feed", &cfg);
         assert_eq!(a.judgement.status, Status::Failed);
         assert!(a.judgement.summary.contains("actively exploited"));
+    }
+
+    #[test]
+    fn background_security_improvements_compare_by_build() {
+        // SOFA v2: BSI 26.3.1 (a) 25D771280a on base 25D2128 (universal), 26.3.2 (a) on the
+        // device-specific base 25D2140 (a forked build for one board), both fixing CVE-2026-20643.
+        let feed = parse(&sample("sofa_macos_data_feed__v2__2026-08-22.json")).unwrap();
+        let bsi: Vec<&Release> = feed
+            .releases
+            .iter()
+            .filter(|r| r.list == "BackgroundSecurityImprovements")
+            .collect();
+        assert_eq!(bsi.len(), 2);
+        let a = bsi.iter().find(|r| r.version == "26.3.1").unwrap();
+        assert_eq!(a.extra.as_deref(), Some("(a)"));
+        assert_eq!(a.prerequisite_build.as_deref(), Some("25D2128"));
+        // On its base build the BSI is still to install; once installed (the (a) build runs) it is
+        // not; on another base (a fork) it does not apply.
+        assert!(bsi_applies(a, Some("25D2128")));
+        assert!(!bsi_applies(a, Some("25D771280A")));
+        assert!(!bsi_applies(a, Some("25D2140")));
+        let n = newer_for_build(&feed, "Mac15,3", "26.3.1", Some("25D2128")).unwrap();
+        assert!(n.iter().any(|r| r.build == "25D771280a"));
+        let n = newer_for_build(&feed, "Mac15,3", "26.3.1", Some("25D771280a")).unwrap();
+        assert!(!n.iter().any(|r| r.extra.is_some()), "{n:?}");
+        // Compliance: the installed BSI's CVE is not missing although 26.4 lists it too.
+        use crate::checks::readiness::support::{base, obs, ok, with};
+        let on = |extra: &str, build: &str| {
+            let text = format!(
+                "ProductName:\tmacOS\nProductVersion:\t26.3.1\n{extra}BuildVersion:\t{build}\n"
+            );
+            obs(with(base(), ok("sw_vers", text.as_bytes())))
+        };
+        let cfg = crate::config::Config::default();
+        let patched = assess_compliance(
+            &on("ProductVersionExtra:\t(a)\n", "25D771280a"),
+            &feed,
+            "feed",
+            &cfg,
+        );
+        let missing = patched.found.unwrap().missing_cves;
+        assert!(!missing.contains(&"CVE-2026-20643".to_string()));
+        let unpatched = assess_compliance(&on("", "25D2128"), &feed, "feed", &cfg);
+        assert!(unpatched
+            .found
+            .unwrap()
+            .missing_cves
+            .contains(&"CVE-2026-20643".to_string()));
     }
 }

@@ -782,7 +782,7 @@ pub fn judge(s: &DdmSituation, t: Option<&Target>, f: &Facts) -> Judgement {
         DdmSituation::Missing { logged } => Judgement::new(
             Status::Failed,
             format!(
-                "stuck (declaration missing): softwareupdated logged a declaration for macOS {} (deadline {}) but the declaration store holds none, and this Mac runs {running}",
+                "stuck (declaration_missing_or_invalid): the declaration is missing: softwareupdated logged a declaration for macOS {} (deadline {}) but the declaration store holds none, and this Mac runs {running}",
                 logged.version.as_deref().unwrap_or("?"),
                 logged.enforced_install_date.as_deref().unwrap_or("unknown")
             ),

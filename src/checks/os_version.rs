@@ -31,6 +31,41 @@ pub struct OsFacts {
     pub portable: Option<bool>,
 }
 
+/// Where the legacy MDM software-update surface stands on the running OS: deprecated in 26.0,
+/// removed in 27.0 (apple/device-management: ScheduleOSUpdate, AvailableOSUpdates,
+/// OSUpdateStatus, the OSUpdateSettings query with IsDefaultCatalog, the
+/// `com.apple.SoftwareUpdate` profile and the deferral restriction keys say `deprecated: '26.0'`,
+/// `removed: '27.0'`; Apple, "Removed commands and profiles"). `None` when sw_vers is unknown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LegacySurface {
+    /// macOS 15 and earlier.
+    Supported,
+    /// macOS 26: still answered, deprecated; DDM is the source of record.
+    Deprecated,
+    /// macOS 27 and later: gone; the same facts come from DDM or are not applicable.
+    Removed,
+}
+
+impl LegacySurface {
+    pub fn of(v: &SwVers) -> LegacySurface {
+        let major = v
+            .product_version
+            .split('.')
+            .next()
+            .and_then(|m| m.trim().parse::<u32>().ok())
+            .unwrap_or(0);
+        match major {
+            27.. => LegacySurface::Removed,
+            26 => LegacySurface::Deprecated,
+            _ => LegacySurface::Supported,
+        }
+    }
+
+    pub fn of_obs(obs: &Observations) -> Option<LegacySurface> {
+        obs.sw_vers.as_ref().ok().map(LegacySurface::of)
+    }
+}
+
 /// Portable (has a built-in battery): pmset first, the model name second, else unknown.
 pub fn portable(obs: &Observations) -> Option<bool> {
     if let Ok(p) = &obs.power {

@@ -15,7 +15,16 @@
 //!   configured deferrals").
 //!
 //! A managed file that does not exist means "not managed", not unknown.
+//!
+//! Versions: on macOS 15 and earlier the catalog is mdmclient's `IsDefaultCatalog`. On 26 that
+//! query is deprecated and DDM is the source of record: a beta/seed setting softwareupdated
+//! persisted with its DDM global settings (`SUCoreDDMDeclarationGlobalSettings`, fixture
+//! `…global_settings__macos26.2.plist`; usnistgov/macos_security#715) wins over it. On 27 the
+//! OSUpdateSettings query, the `com.apple.SoftwareUpdate` profile and the deferral restriction
+//! keys are removed: their absence is `not_applicable` ("removed in macOS 27"), never unknown,
+//! and a leftover managed file or deferral key is reported as ignored, not applied.
 
+use super::os_version::LegacySurface;
 use super::{Evidence, Judgement, Status, UpdateKind};
 use crate::config::Config;
 use crate::observe::Observations;
@@ -60,6 +69,52 @@ pub struct SettingsAssessment {
     pub major_deferral_days: Option<i64>,
     /// `false` when the restrictions could not be read (not merely absent).
     pub deferrals_known: bool,
+    /// Where the catalog answer came from.
+    pub catalog_source: CatalogSource,
+    /// The legacy surface on the running OS (`None`: sw_vers unknown).
+    pub legacy: Option<LegacySurface>,
+}
+
+/// Where the beta/seed catalog answer came from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CatalogSource {
+    /// mdmclient QueryDeviceInformation `IsDefaultCatalog` (macOS 15 and earlier; 26 deprecated).
+    Mdmclient,
+    /// A beta/seed key softwareupdated persisted from the MDM's DDM global settings (26+).
+    DdmGlobalSettings(String),
+    /// The query is removed on this macOS and DDM recorded no beta setting: not applicable.
+    RemovedIn27,
+    /// Nothing said.
+    None,
+}
+
+impl CatalogSource {
+    pub fn code(&self) -> &'static str {
+        match self {
+            CatalogSource::Mdmclient => "mdmclient_qdi",
+            CatalogSource::DdmGlobalSettings(_) => "ddm_global_settings",
+            CatalogSource::RemovedIn27 => "not_applicable_removed_in_macos_27",
+            CatalogSource::None => "none",
+        }
+    }
+}
+
+/// A beta/seed program key among the DDM global settings softwareupdated persisted, with its
+/// value (Apple's settings declaration calls it `Beta`; the persisted key names are not
+/// published, so any key naming beta or seed counts). `Some(true)`: a beta program is on.
+fn ddm_beta(obs: &Observations) -> Option<(String, bool)> {
+    let st = obs.ddm_state.as_ref().ok()?;
+    st.global_settings.iter().find_map(|(k, v)| {
+        let lk = k.to_ascii_lowercase();
+        (lk.contains("beta") || lk.contains("seed")).then(|| {
+            let lv = v.trim().to_ascii_lowercase();
+            let on = !matches!(
+                lv.as_str(),
+                "0" | "false" | "no" | "" | "alwaysoff" | "none" | "disabled"
+            );
+            (format!("{k} = {v}"), on)
+        })
+    })
 }
 
 impl SettingsAssessment {
@@ -85,12 +140,44 @@ pub fn assess(obs: &Observations, _cfg: &Config) -> SettingsAssessment {
     let mut problems: Vec<String> = Vec::new();
     let mut unknowns: Vec<String> = Vec::new();
 
+    let legacy = LegacySurface::of_obs(obs);
+    let removed = legacy == Some(LegacySurface::Removed);
     let qdi = obs.device_info.as_ref().ok();
-    let default_catalog = qdi
+    let beta = ddm_beta(obs);
+    let mut default_catalog = qdi
         .and_then(|d| d.get("IsDefaultCatalog"))
         .map(|v| v.trim() != "0");
+    let mut catalog_source = if default_catalog.is_some() {
+        CatalogSource::Mdmclient
+    } else {
+        CatalogSource::None
+    };
+    // 26+: what softwareupdated recorded from DDM is the source of record.
+    if let (Some((what, on)), Some(LegacySurface::Deprecated | LegacySurface::Removed)) =
+        (&beta, legacy)
+    {
+        default_catalog = Some(!on);
+        catalog_source = CatalogSource::DdmGlobalSettings(what.clone());
+        j.evidence.push(Evidence::line(
+            probes::DDM_STATE,
+            format!("SUCoreDDMDeclarationGlobalSettings.{what}"),
+        ));
+    } else if removed {
+        default_catalog = None;
+        catalog_source = CatalogSource::RemovedIn27;
+        j.evidence.push(Evidence::line(
+            probes::MDMCLIENT_QDI,
+            "OSUpdateSettings (IsDefaultCatalog) is removed in macOS 27 and DDM recorded no beta setting: catalog not applicable",
+        ));
+    }
     let catalog_url = qdi.and_then(|d| d.get("CatalogURL")).map(str::to_string);
     match (default_catalog, &obs.device_info) {
+        (Some(false), _) if !matches!(catalog_source, CatalogSource::Mdmclient) => {
+            problems.push(
+                "a beta program is on in the MDM's DDM settings: this Mac is offered beta releases"
+                    .into(),
+            );
+        }
         (Some(false), _) => {
             problems.push("a beta/seed catalog is configured (IsDefaultCatalog = 0): this Mac is offered beta releases".into());
             j.evidence.push(Evidence::line(
@@ -104,15 +191,28 @@ pub fn assess(obs: &Observations, _cfg: &Config) -> SettingsAssessment {
                 ),
             ));
         }
+        (Some(true), _) if !matches!(catalog_source, CatalogSource::Mdmclient) => {}
         (Some(true), _) => j.evidence.push(Evidence::line(
             probes::MDMCLIENT_QDI,
             "IsDefaultCatalog = 1",
         )),
+        (None, _) if removed => {}
         (None, Err(u)) => unknowns.push(format!("catalog unknown: {u}")),
         (None, Ok(_)) => {}
     }
 
-    let managed = optional(&obs.managed_su_settings);
+    // 27 removed the com.apple.SoftwareUpdate profile: a leftover managed file applies nothing.
+    let managed = match optional(&obs.managed_su_settings) {
+        Ok(Some(_)) if removed => {
+            j.evidence.push(Evidence::line(
+                probes::MANAGED_SU_PREFS,
+                "managed com.apple.SoftwareUpdate preferences present but ignored: the profile is removed in macOS 27",
+            ));
+            Ok(None)
+        }
+        Err(_) if removed => Ok(None),
+        other => other,
+    };
     // The local preferences file exists on every Mac: absent is unknown, not "not set".
     let local: Result<Option<&PrefValues>, String> = match &obs.local_su_settings {
         Ok(p) => Ok(Some(p)),
@@ -172,6 +272,12 @@ pub fn assess(obs: &Observations, _cfg: &Config) -> SettingsAssessment {
     let restrictions = optional(&obs.managed_restrictions);
     let (mut minor, mut major) = (None, None);
     match &restrictions {
+        // 27 removed the deferral keys (enforcedSoftwareUpdate*Delay, forceDelayed*): whatever
+        // the payload holds defers nothing.
+        _ if removed => j.evidence.push(Evidence::line(
+            probes::MANAGED_RESTRICTIONS,
+            "deferral restriction keys are removed in macOS 27: no deferral applies",
+        )),
         Ok(Some(r)) => {
             let fallback = r.int("enforcedSoftwareUpdateDelay");
             if r.bool("forceDelayedSoftwareUpdates") == Some(true) {
@@ -226,7 +332,10 @@ pub fn assess(obs: &Observations, _cfg: &Config) -> SettingsAssessment {
         u.evidence = j.evidence;
         j = u;
     } else if problems.is_empty() {
-        j.summary = "default catalog, no deferral, automatic checking not turned off".into();
+        j.summary = match catalog_source {
+            CatalogSource::RemovedIn27 => "no beta program recorded in the DDM settings (the OSUpdateSettings query is removed in macOS 27), no deferral, automatic checking not turned off".into(),
+            _ => "default catalog, no deferral, automatic checking not turned off".into(),
+        };
         if !unknowns.is_empty() {
             j.summary.push_str(&format!(" ({})", unknowns.join("; ")));
         }
@@ -242,7 +351,9 @@ pub fn assess(obs: &Observations, _cfg: &Config) -> SettingsAssessment {
         automatic,
         minor_deferral_days: minor,
         major_deferral_days: major,
-        deferrals_known: restrictions.is_ok(),
+        deferrals_known: restrictions.is_ok() || removed,
+        catalog_source,
+        legacy,
     }
 }
 

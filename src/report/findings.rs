@@ -323,7 +323,16 @@ pub fn settings(a: &SettingsAssessment) -> Map<String, Value> {
         .put("automatic", Value::Object(automatic))
         .put("deferrals_known", a.deferrals_known)
         .put("update_deferral_days", a.minor_deferral_days)
-        .put("upgrade_deferral_days", a.major_deferral_days);
+        .put("upgrade_deferral_days", a.major_deferral_days)
+        .put("catalog_source", a.catalog_source.code())
+        .put(
+            "legacy_surface",
+            a.legacy.map(|l| match l {
+                crate::checks::os_version::LegacySurface::Supported => "supported",
+                crate::checks::os_version::LegacySurface::Deprecated => "deprecated_in_26",
+                crate::checks::os_version::LegacySurface::Removed => "removed_in_27",
+            }),
+        );
     f.0
 }
 
