@@ -1091,4 +1091,200 @@ mod tests {
         );
         assert_eq!(classify(&d("13.3.1", None), None), DeclState::Unknown);
     }
+
+    fn decl_state(decls: &[(&str, &str, &str)]) -> Vec<u8> {
+        let mut d = String::new();
+        for (version, build, when) in decls {
+            d.push_str(&format!(
+                "<key>com.example.{version}</key><dict><key>TargetOSVersion</key><string>{version}</string><key>TargetBuildVersion</key><string>{build}</string><key>TargetLocalDateTime</key><string>{when}</string></dict>"
+            ));
+        }
+        format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><plist version=\"1.0\"><dict><key>SUCorePersistedStatePolicyFields</key><dict><key>Declarations</key><dict>{d}</dict></dict></dict></plist>").into_bytes()
+    }
+
+    const SW27: &[u8] =
+        b"ProductName:\t\tmacOS\nProductVersion:\t\t27.0.1\nBuildVersion:\t\t26A8412\n";
+    const INSTALL_LOG_PADDED: &[u8] = b"2026-11-20 09:00:00-05 mac softwareupdated[557]: setPastDuePaddedEnforcementDate is set: Fri Nov 20 11:00:00 2026\n";
+    const INSTALL_LOG_REMOVED: &[u8] =
+        b"2026-11-20 09:00:00-05 mac softwareupdated[557]: Removed 2 invalid declarations\n";
+    const INSTALL_LOG_APPLICABLE: &[u8] = b"2026-11-20 09:30:12-05 mac softwareupdated[557]: declarationFromKeys]: Found currently applicable declaration |EnforcedInstallDate:2026-11-18T17:00:00|VersionString:27.1|BuildVersionString:(null)|\n";
+    const STAGED_27_1: &[u8] = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><plist version=\"1.0\"><dict><key>ProductVersion</key><string>27.1</string><key>ProductBuildVersion</key><string>26B84</string></dict></plist>";
+    const STAGED_27_2: &[u8] = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><plist version=\"1.0\"><dict><key>ProductVersion</key><string>27.2</string><key>ProductBuildVersion</key><string>26C50</string></dict></plist>";
+
+    /// `decide`, data-driven: one line per situation (macOS 27 unless the case says otherwise;
+    /// now 2026-11-20 10:00 -0500, grace 4 h).
+    #[test]
+    fn decide_situations() {
+        use crate::system::ProbeResult;
+        let one = |when: &str| decl_state(&[("27.1", "26B84", when)]);
+        let mac27 = |extra: Vec<ProbeResult>| {
+            let mut b = with(base(), ok("sw_vers", SW27));
+            for r in extra {
+                b = with(b, r);
+            }
+            obs(b)
+        };
+        let cases: Vec<(&str, Observations)> = vec![
+            ("due tomorrow", mac27(vec![ok("ddm_state", &one("2026-11-21T09:00:00"))])),
+            ("30 min over", mac27(vec![ok("ddm_state", &one("2026-11-20T09:30:00"))])),
+            ("5 h over, nothing blocks", mac27(vec![ok("ddm_state", &one("2026-11-20T05:00:00"))])),
+            ("5 h over, padded retry at 11:00", mac27(vec![ok("ddm_state", &one("2026-11-20T05:00:00")), ok("install_log", INSTALL_LOG_PADDED)])),
+            ("5 h over, two targets", mac27(vec![ok("ddm_state", &decl_state(&[("27.1", "26B84", "2026-11-20T05:00:00"), ("27.2", "26C50", "2026-12-20T05:00:00")]))])),
+            ("5 h over, invalid removed", mac27(vec![ok("ddm_state", &one("2026-11-20T05:00:00")), ok("install_log", INSTALL_LOG_REMOVED)])),
+            ("5 h over, not listed", mac27(vec![ok("ddm_state", &one("2026-11-20T05:00:00")), ok("softwareupdate_list", b"Software Update Tool\n\nSoftware Update found the following new or updated software:\n* Label: macOS 27.0.2-26A9000\n\tTitle: macOS 27.0.2, Version: 27.0.2, Size: 100KiB, Recommended: YES, Action: restart,\n")])),
+            ("5 h over, battery 5%", mac27(vec![ok("ddm_state", &one("2026-11-20T05:00:00")), ok("pmset_batt", b"Now drawing from 'Battery Power'\n -InternalBattery-0 (id=1)\t5%; discharging; 0:20 remaining present: true\n")])),
+            ("5 h over, 27.1 staged", mac27(vec![ok("ddm_state", &one("2026-11-20T05:00:00")), ok("staged_update", STAGED_27_1)])),
+            ("5 h over, 27.2 staged", mac27(vec![ok("ddm_state", &one("2026-11-20T05:00:00")), ok("staged_update", STAGED_27_2)])),
+            ("5 h over, softwareupdated log unknown", { let mut b = with(base(), ok("sw_vers", SW27)); b = with(b, ok("ddm_state", &one("2026-11-20T05:00:00"))); b.retain(|r| r.id != "log_softwareupdate"); obs(b) }),
+            ("empty store, declaration logged", mac27(vec![ok("ddm_state", &decl_state(&[])), ok("install_log", INSTALL_LOG_APPLICABLE)])),
+            ("empty store, not enrolled", mac27(vec![ok("ddm_state", &decl_state(&[])), ok("install_log", INSTALL_LOG_APPLICABLE), ok("profiles_enrollment", b"Enrolled via DEP: No\nMDM enrollment: No\n")])),
+            ("satisfied", mac27(vec![ok("ddm_state", &decl_state(&[("27.0.1", "26A8412", "2026-11-01T05:00:00")]))])),
+        ];
+        let got: Vec<String> = cases
+            .iter()
+            .map(|(name, o)| format!("{name}: {:?}", ddm_of(o).situation))
+            .collect();
+        expect_test::expect![[r#"
+            [
+                "due tomorrow: Due { minutes_left: 1380 }",
+                "30 min over: Overdue { minutes_over: 30, state: EnforcementPending { grace_minutes_left: 210 } }",
+                "5 h over, nothing blocks: Overdue { minutes_over: 300, state: Stuck(Stalled { verified: true }) }",
+                "5 h over, padded retry at 11:00: Overdue { minutes_over: 300, state: EnforcementPending { grace_minutes_left: 300 } }",
+                "5 h over, two targets: Overdue { minutes_over: 300, state: Stuck(DeclarationInvalid(Conflict)) }",
+                "5 h over, invalid removed: Overdue { minutes_over: 300, state: Stuck(DeclarationInvalid(RemovedInvalid(2))) }",
+                "5 h over, not listed: Overdue { minutes_over: 300, state: Stuck(NotOffered) }",
+                "5 h over, battery 5%: Overdue { minutes_over: 300, state: Stuck(PrerequisitesBlocking([\"power.battery\"])) }",
+                "5 h over, 27.1 staged: Overdue { minutes_over: 300, state: Staged }",
+                "5 h over, 27.2 staged: Overdue { minutes_over: 300, state: Stuck(Stalled { verified: true }) }",
+                "5 h over, softwareupdated log unknown: Overdue { minutes_over: 300, state: Stuck(Stalled { verified: false }) }",
+                "empty store, declaration logged: Missing { logged: LoggedDeclaration { version: Some(\"27.1\"), build: None, enforced_install_date: Some(\"2026-11-18T17:00:00\") } }",
+                "empty store, not enrolled: NoDeclarations",
+                "satisfied: AllSatisfied { count: 1 }",
+            ]
+        "#]]
+        .assert_debug_eq(&got);
+    }
+
+    /// A failure reason and an install in progress, past the deadline (status blocks).
+    #[test]
+    fn decide_failed_and_installing() {
+        let o = with_reports(
+            obs(with(
+                with(base(), ok("sw_vers", SW27)),
+                ok(
+                    "ddm_state",
+                    &decl_state(&[("27.1", "26B84", "2026-11-20T05:00:00")]),
+                ),
+            )),
+            vec![report(
+                "2026-11-20 09:00:00.000000-0500",
+                "failed",
+                Some(("No network", 2)),
+            )],
+        );
+        let a = ddm_of(&o);
+        assert_eq!(a.situation.stuck(), Some(StuckCause::DownloadFailing));
+        assert!(
+            a.judgement.summary.contains("No network"),
+            "{}",
+            a.judgement.summary
+        );
+        let o = with_reports(
+            obs(with(
+                with(base(), ok("sw_vers", SW27)),
+                ok(
+                    "ddm_state",
+                    &decl_state(&[("27.1", "26B84", "2026-11-20T05:00:00")]),
+                ),
+            )),
+            vec![report(
+                "2026-11-20 09:00:00.000000-0500",
+                "installing",
+                None,
+            )],
+        );
+        assert_eq!(
+            ddm_of(&o).situation,
+            DdmSituation::Overdue {
+                minutes_over: 300,
+                state: Overdue::Installing
+            }
+        );
+        // The grace period is the admin's: with 6 h, 5 h over is still pending.
+        let o = obs(with(
+            with(base(), ok("sw_vers", SW27)),
+            ok(
+                "ddm_state",
+                &decl_state(&[("27.1", "26B84", "2026-11-20T05:00:00")]),
+            ),
+        ));
+        let cfg = Config {
+            ddm_grace_hours: 6,
+            ..Config::default()
+        };
+        assert_eq!(
+            ddm_with(&o, &cfg).situation,
+            DdmSituation::Overdue {
+                minutes_over: 300,
+                state: Overdue::EnforcementPending {
+                    grace_minutes_left: 60
+                }
+            }
+        );
+    }
+
+    /// `judge` words a situation; the decision is not read back from the words.
+    #[test]
+    fn judge_wording() {
+        let t = Target {
+            key: "k".into(),
+            os_version: Some("27.1".into()),
+            build_version: Some("26B84".into()),
+            deadline_local: Some("2026-11-18T17:00:00".into()),
+            kind: Some(UpdateKind::Update),
+            state: DeclState::Pending,
+            minutes_left: Some(-60),
+            deadline_passed: Some(true),
+        };
+        let f = Facts {
+            running: Some("27.0.1".into()),
+            install_state: None,
+            failure: None,
+            grace_hours: 4,
+        };
+        let j = judge(
+            &DdmSituation::Overdue {
+                minutes_over: 60,
+                state: Overdue::EnforcementPending {
+                    grace_minutes_left: 180,
+                },
+            },
+            Some(&t),
+            &f,
+        );
+        assert_eq!(j.status, Status::Warning);
+        assert!(
+            j.summary.contains("due, enforcement pending"),
+            "{}",
+            j.summary
+        );
+        let j = judge(
+            &DdmSituation::Overdue {
+                minutes_over: 600,
+                state: Overdue::Stuck(StuckCause::NotOffered),
+            },
+            Some(&t),
+            &f,
+        );
+        assert_eq!(j.status, Status::Failed);
+        assert!(
+            j.summary.starts_with("stuck (not_offered_yet)"),
+            "{}",
+            j.summary
+        );
+        assert!(j
+            .remediation
+            .unwrap()
+            .contains("does not change what Apple offers"));
+    }
 }
