@@ -1104,7 +1104,11 @@ mod tests {
 
     const SW27: &[u8] =
         b"ProductName:\t\tmacOS\nProductVersion:\t\t27.0.1\nBuildVersion:\t\t26A8412\n";
-    const INSTALL_LOG_PADDED: &[u8] = b"2026-11-20 09:00:00-05 mac softwareupdated[557]: setPastDuePaddedEnforcementDate is set: Fri Nov 20 11:00:00 2026\n";
+    const INSTALL_LOG_PADDED: &[u8] = concat!(
+        "2026-11-20 09:00:00-05 mac softwareupdated[557]: setPastDuePaddedEnforcementDate is set",
+        ": Fri Nov 20 11:00:00 2026\n"
+    )
+    .as_bytes();
     const INSTALL_LOG_REMOVED: &[u8] =
         b"2026-11-20 09:00:00-05 mac softwareupdated[557]: Removed 2 invalid declarations\n";
     const INSTALL_LOG_APPLICABLE: &[u8] = b"2026-11-20 09:30:12-05 mac softwareupdated[557]: declarationFromKeys]: Found currently applicable declaration |EnforcedInstallDate:2026-11-18T17:00:00|VersionString:27.1|BuildVersionString:(null)|\n";

@@ -210,7 +210,13 @@ pub fn daemon_liveness(a: &DaemonLivenessAssessment) -> Map<String, Value> {
             .put("status_reports", r.status_reports)
             .put("rejected_entries", r.rejected_entries)
             .put("future_entries", r.future_entries as u64)
-            .put("truncated", r.truncated);
+            .put("truncated", r.truncated)
+            .put(
+                "install_log_last_activity",
+                r.install_log_last_activity
+                    .as_ref()
+                    .map(|(at, p)| json!({"timestamp": at, "pattern": p})),
+            );
     }
     f.0
 }
