@@ -206,41 +206,13 @@ pub fn emit(report: &Report, json: bool, verbose: bool) {
     let _ = out.flush();
 }
 
-/// `--catalog FILE`: the admin's downloaded GDMF/SOFA JSON (read here, parsed and checked
-/// purely): the newer releases, and compliance against them.
-pub fn catalog_assessments(
-    path: &std::path::Path,
-    obs: &Observations,
-    cfg: &Config,
-) -> Vec<checks::Assessment> {
-    use crate::checks::catalog::{CatalogAssessment, ComplianceAssessment};
-    use checks::{Assessment, Judgement};
-    use std::io::Read;
-    let shown = path.display().to_string();
-    let unknown = |why: String| {
-        vec![
-            Assessment::Catalog(CatalogAssessment::unknown(why.clone())),
-            Assessment::Compliance(ComplianceAssessment {
-                judgement: Judgement::unknown(why),
-                found: None,
-            }),
-        ]
-    };
-    let mut bytes = Vec::new();
-    let read =
-        std::fs::File::open(path).and_then(|f| f.take(64 * 1024 * 1024).read_to_end(&mut bytes));
-    if let Err(e) = read {
-        return unknown(format!("cannot read {shown}: {e}"));
-    }
-    match crate::checks::catalog::parse(&bytes) {
-        Ok(c) => vec![
-            Assessment::Catalog(crate::checks::catalog::assess(obs, &c, &shown)),
-            Assessment::Compliance(crate::checks::catalog::assess_compliance(
-                obs, &c, &shown, cfg,
-            )),
-        ],
-        Err(e) => unknown(format!("{shown}: {e}")),
-    }
+/// `--catalog FILE`: the admin's downloaded GDMF/SOFA JSON, read through the boundary's bounded,
+/// no-follow reader (64 MiB); parsed in `parse::catalog` and assessed in `checks::diagnose`.
+pub fn read_catalog(path: &std::path::Path) -> observe::CatalogInput {
+    observe::CatalogInput::from_read(
+        path.display().to_string(),
+        crate::system::files::read_bounded(path, 64 * 1024 * 1024),
+    )
 }
 
 /// Whether a command reads heal's state file: live, or when `--state` names one. A replay is
@@ -253,11 +225,9 @@ pub fn reads_state(cli: &Cli, sys: &dyn System) -> bool {
 }
 
 async fn diagnose(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Loaded) -> i32 {
-    let (obs, mut diag) = observe_and_diagnose(sys, cfg).await;
-    if let Some(path) = &cli.catalog {
-        diag.assessments
-            .extend(catalog_assessments(path, &obs, cfg));
-    }
+    let mut obs = observe::observe(sys, cfg).await;
+    obs.catalog = cli.catalog.as_deref().map(read_catalog);
+    let diag = checks::diagnose(&obs, cfg);
     let mut report = build_report(&obs, &diag, "diagnose", sys.describe());
     report.config = loaded.section();
     // The restart times come from heal's state file, read-only (any user may diagnose). A

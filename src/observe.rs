@@ -57,6 +57,26 @@ pub struct Observations {
     pub install_log: Fact<parse::install_log::InstallLog>,
     /// The update staged in the Preboot volume; `Missing` means nothing is staged.
     pub staged_update: Fact<StagedUpdate>,
+    /// `--catalog FILE`, when given: the file as shown and its parsed feed (or why not).
+    pub catalog: Option<CatalogInput>,
+}
+
+/// The admin's `--catalog` feed, read through the boundary's bounded reader by `app`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CatalogInput {
+    pub shown: String,
+    pub parsed: Result<parse::catalog::Catalog, String>,
+}
+
+impl CatalogInput {
+    /// Parses bytes read from `shown` (or says why they could not be read).
+    pub fn from_read(shown: String, read: std::io::Result<Vec<u8>>) -> CatalogInput {
+        let parsed = match read {
+            Ok(bytes) => parse::catalog::parse(&bytes).map_err(|e| format!("{shown}: {e}")),
+            Err(e) => Err(format!("cannot read {shown}: {e}")),
+        };
+        CatalogInput { shown, parsed }
+    }
 }
 
 /// An update prepared on disk, waiting for its restart.
@@ -375,6 +395,7 @@ pub fn from_results(
         security_info: text_fact(&take(probes::MDMCLIENT_QSI), parse::mdmclient_qdi::parse),
         install_log,
         staged_update,
+        catalog: None,
     }
 }
 

@@ -12,8 +12,6 @@
 //!
 //! Pure: bytes in, values out; the file is read by `app`.
 
-use std::collections::BTreeMap;
-
 use serde_json::Value;
 
 use crate::checks::{Evidence, Judgement, Status};
@@ -25,190 +23,7 @@ pub const COMPLIANCE: &str = "softwareupdate.compliance";
 
 const BOARD_IDS: &str = include_str!("catalog_board_ids.json");
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Release {
-    pub version: String,
-    pub build: String,
-    /// "(a)" for an RSR / Background Security Improvement.
-    pub extra: Option<String>,
-    pub posting_date: Option<String>,
-    /// Board IDs (GDMF) that may install it; empty for SOFA, which lists by major version.
-    pub devices: Vec<String>,
-    /// The list it came from: PublicAssetSets, AssetSets, PublicRapidSecurityResponses, ...
-    pub list: String,
-    /// SOFA: the CVEs this release fixes, and those Apple says were actively exploited.
-    pub cves: Vec<String>,
-    pub exploited: Vec<String>,
-    /// A Background Security Improvement / RSR: the base build it installs on (SOFA v2
-    /// `PrerequisiteBuild`; a device-scoped fork names its forked base build).
-    pub prerequisite_build: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Catalog {
-    /// "gdmf" or "sofa".
-    pub format: String,
-    pub releases: Vec<Release>,
-    /// SOFA: model identifier -> supported major versions.
-    pub model_majors: BTreeMap<String, Vec<u32>>,
-    /// SOFA v2 `LastCheck`: when the feed was built (RFC 3339).
-    pub last_check: Option<String>,
-}
-
-fn s(v: &Value, k: &str) -> Option<String> {
-    v.get(k).and_then(Value::as_str).map(str::to_string)
-}
-
-pub fn parse(bytes: &[u8]) -> Result<Catalog, String> {
-    let v: Value = serde_json::from_slice(bytes).map_err(|e| format!("not JSON: {e}"))?;
-    let v = if v.get("data").is_some() && v.get("PublicAssetSets").is_none() {
-        v["data"].clone()
-    } else {
-        v
-    };
-    if v.get("PublicAssetSets").is_some() {
-        let mut c = Catalog {
-            format: "gdmf".into(),
-            ..Catalog::default()
-        };
-        for list in [
-            "PublicAssetSets",
-            "AssetSets",
-            "PublicRapidSecurityResponses",
-            "PublicBackgroundSecurityImprovements",
-        ] {
-            let Some(items) = v
-                .get(list)
-                .and_then(|l| l.get("macOS"))
-                .and_then(Value::as_array)
-            else {
-                continue;
-            };
-            for i in items {
-                let (Some(version), Some(build)) = (s(i, "ProductVersion"), s(i, "Build")) else {
-                    continue;
-                };
-                c.releases.push(Release {
-                    version,
-                    build,
-                    extra: s(i, "ProductVersionExtra"),
-                    posting_date: s(i, "PostingDate"),
-                    devices: i
-                        .get("SupportedDevices")
-                        .and_then(Value::as_array)
-                        .map(|a| {
-                            a.iter()
-                                .filter_map(|d| d.as_str().map(str::to_string))
-                                .collect()
-                        })
-                        .unwrap_or_default(),
-                    list: list.into(),
-                    cves: Vec::new(),
-                    exploited: Vec::new(),
-                    prerequisite_build: s(i, "PrerequisiteBuild"),
-                });
-            }
-        }
-        return Ok(c);
-    }
-    if let Some(osv) = v.get("OSVersions").and_then(Value::as_array) {
-        let mut c = Catalog {
-            format: "sofa".into(),
-            last_check: s(&v, "LastCheck"),
-            ..Catalog::default()
-        };
-        for os in osv {
-            for r in os
-                .get("SecurityReleases")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                // SOFA v1 security releases may omit the build.
-                let Some(version) = s(r, "ProductVersion") else {
-                    continue;
-                };
-                // v1: {"CVE-...": true when exploited}; v2: {"CVE-...": {}}; both also list
-                // ActivelyExploitedCVEs.
-                let cves = r
-                    .get("CVEs")
-                    .and_then(Value::as_object)
-                    .map(|m| m.keys().cloned().collect())
-                    .unwrap_or_default();
-                let exploited = r
-                    .get("ActivelyExploitedCVEs")
-                    .and_then(Value::as_array)
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|x| x.as_str().map(str::to_string))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                c.releases.push(Release {
-                    version,
-                    build: s(r, "Build").unwrap_or_default(),
-                    extra: None,
-                    posting_date: s(r, "ReleaseDate"),
-                    devices: Vec::new(),
-                    list: "SecurityReleases".into(),
-                    cves,
-                    exploited,
-                    prerequisite_build: None,
-                });
-            }
-        }
-        // SOFA v2 lists Background Security Improvements (macOS 26.1+, the first 2026-03-17)
-        // by major: {"26": [{Version, VersionExtra "(a)", Build, PrerequisiteBuild, CVEs[],
-        // DeviceScope, SupersededBy}]} (shared fixture sofa_macos_data_feed__v2__2026-08-22).
-        if let Some(bsis) = v
-            .get("BackgroundSecurityImprovements")
-            .and_then(Value::as_object)
-        {
-            for r in bsis.values().filter_map(Value::as_array).flatten() {
-                let (Some(version), Some(build)) = (s(r, "Version"), s(r, "Build")) else {
-                    continue;
-                };
-                let strings = |k: &str| -> Vec<String> {
-                    r.get(k)
-                        .and_then(Value::as_array)
-                        .map(|a| {
-                            a.iter()
-                                .filter_map(|x| x.as_str().map(str::to_string))
-                                .collect()
-                        })
-                        .unwrap_or_default()
-                };
-                c.releases.push(Release {
-                    version,
-                    build,
-                    extra: s(r, "VersionExtra").or_else(|| Some("(a)".into())),
-                    posting_date: s(r, "PostingDate"),
-                    devices: Vec::new(),
-                    list: "BackgroundSecurityImprovements".into(),
-                    cves: strings("CVEs"),
-                    exploited: strings("ActivelyExploitedCVEs"),
-                    prerequisite_build: s(r, "PrerequisiteBuild"),
-                });
-            }
-        }
-        if let Some(models) = v.get("Models").and_then(Value::as_object) {
-            for (model, m) in models {
-                let majors = m
-                    .get("OSVersions")
-                    .and_then(Value::as_array)
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|x| x.as_u64().map(|n| n as u32))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                c.model_majors.insert(model.clone(), majors);
-            }
-        }
-        return Ok(c);
-    }
-    Err("neither a GDMF response (PublicAssetSets) nor a SOFA feed (OSVersions)".into())
-}
+pub use crate::parse::catalog::{parse, Catalog, Release};
 
 /// The board IDs of a model identifier, from SOFA's mapping.
 pub fn board_ids(model: &str) -> Vec<String> {
@@ -599,6 +414,28 @@ pub fn assess_compliance(
     ComplianceAssessment {
         judgement: j,
         found: Some(found),
+    }
+}
+
+/// `softwareupdate.catalog` and `softwareupdate.compliance` of the `--catalog` feed, when one was
+/// given (`checks::diagnose` appends them; readiness is built from the same diagnosis).
+pub fn assessments(obs: &Observations, cfg: &crate::config::Config) -> Vec<super::Assessment> {
+    use super::Assessment;
+    let Some(input) = &obs.catalog else {
+        return Vec::new();
+    };
+    match &input.parsed {
+        Ok(c) => vec![
+            Assessment::Catalog(assess(obs, c, &input.shown)),
+            Assessment::Compliance(assess_compliance(obs, c, &input.shown, cfg)),
+        ],
+        Err(why) => vec![
+            Assessment::Catalog(CatalogAssessment::unknown(why.clone())),
+            Assessment::Compliance(ComplianceAssessment {
+                judgement: Judgement::unknown(why.clone()),
+                found: None,
+            }),
+        ],
     }
 }
 

@@ -370,8 +370,9 @@ pub fn diagnose(obs: &Observations, cfg: &Config) -> Diagnosis {
         None if staged_waiting && matches!(daemon.state, DaemonState::Stalled(_)) => Some(false),
         None => daemon.addigy_stuck(),
     };
+    let catalog = catalog::assessments(obs, cfg);
     Diagnosis {
-        assessments: vec![
+        assessments: [
             Assessment::Enrollment(enrollment),
             Assessment::Identity(identity),
             Assessment::ClientLiveness(client),
@@ -385,7 +386,10 @@ pub fn diagnose(obs: &Observations, cfg: &Config) -> Diagnosis {
             Assessment::Disk(disk),
             Assessment::Bootstrap(bootstrap),
             Assessment::Readiness(readiness),
-        ],
+        ]
+        .into_iter()
+        .chain(catalog)
+        .collect(),
         mdmclient,
         softwareupdated,
         mdm_client_stuck,

@@ -4,6 +4,7 @@
 
 pub mod apsd_log;
 pub mod bootstrap_token;
+pub mod catalog;
 pub mod cert;
 pub mod ddm_state;
 pub mod ddm_status;
