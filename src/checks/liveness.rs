@@ -795,6 +795,44 @@ mod tests {
         );
     }
 
+    /// softwareupdated's 14-era text published from install.log (verbatim messages of
+    /// tests/fixtures/logs-real/verbatim/install-log-softwareupdated-lines.log, in a constructed
+    /// ndjson wrapper at 09:40-09:45) reads as work, not quiet: a client scan, the catalog, the
+    /// DDM scheduling line.
+    #[test]
+    fn install_log_text_of_14_reads_as_activity() {
+        let verbatim =
+            String::from_utf8(real("verbatim/install-log-softwareupdated-lines.log")).unwrap();
+        let mut text = String::new();
+        for (i, line) in verbatim.lines().enumerate() {
+            let Some((_, msg)) = line.split_once("]: ") else {
+                continue;
+            };
+            let entry = serde_json::json!({
+                "timestamp": format!("2026-11-20 09:4{i}:00.000000-0500"),
+                "eventMessage": msg,
+                "processImagePath": "/System/Library/CoreServices/Software Update.app/Contents/Resources/softwareupdated",
+                "userID": 200,
+            });
+            text.push_str(&entry.to_string());
+            text.push('\n');
+        }
+        let log = su_log::summarize(text.as_bytes()).unwrap();
+        let patterns: Vec<&str> = log.events().iter().map(|e| e.pattern.id).collect();
+        assert_eq!(
+            patterns,
+            [
+                "su.scan_catalog",
+                "su.client_added",
+                "su.ddm_scheduled",
+                "su.client_added"
+            ]
+        );
+        let r = read_daemon(&log, &window(), 60);
+        assert_eq!(r.state, DaemonState::Alive);
+        assert!(r.ddm_involved);
+    }
+
     #[test]
     fn applying_and_end_markers_are_terminal_not_stalls() {
         // The real APPLYING job read an hour later (the Mac restarted into the installer): still
