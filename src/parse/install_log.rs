@@ -90,6 +90,16 @@ impl InstallLog {
     }
 }
 
+/// [`parse`] over every time (fuzzing, and readers with no window).
+pub fn parse_any_time(bytes: &[u8]) -> Result<InstallLog, String> {
+    let utc = FixedOffset::east_opt(0).expect("zero offset");
+    parse(
+        bytes,
+        DateTime::<chrono::Utc>::MIN_UTC.with_timezone(&utc),
+        DateTime::<chrono::Utc>::MAX_UTC.with_timezone(&utc),
+    )
+}
+
 /// `|Key:value|` fields of a declaration line.
 pub fn declaration(msg: &str) -> Option<LoggedDeclaration> {
     let field = |key: &str| -> Option<String> {
@@ -157,7 +167,9 @@ pub fn parse(
 ) -> Result<InstallLog, String> {
     let text = String::from_utf8_lossy(bytes);
     let mut out = InstallLog::default();
-    let until = until + chrono::Duration::minutes(1);
+    let until = until
+        .checked_add_signed(chrono::Duration::minutes(1))
+        .unwrap_or(until);
     for line in text.lines() {
         let Some((time, ts, process, msg)) = split_line(line) else {
             continue;
@@ -295,5 +307,7 @@ mod tests {
         )
         .is_err());
         assert!(parse(b"", at("2000-01-01T00:00:00Z"), at("2030-01-01T00:00:00Z")).is_ok());
+        let all = parse_any_time(REAL.as_bytes()).unwrap();
+        assert_eq!(all.events.len(), 4);
     }
 }
