@@ -588,4 +588,111 @@ mod tests {
             assert_eq!(daemon_condition(&d, c, &cfg), want, "{:?}", d.state);
         }
     }
+
+    /// The DDM rule's part in heal (macOS 14-27): a staged update means installing; only a
+    /// verified stall of an overdue declaration is a ground, and only over a quiet or alive
+    /// softwareupdated; every other cause leaves the daemon's own condition.
+    #[test]
+    fn ddm_conditions() {
+        use ddm::{DdmSituation, InvalidDeclaration, Overdue, StuckCause};
+        let with = |situation: DdmSituation| ddm::DdmAssessment {
+            judgement: Judgement::new(Status::Failed, "x"),
+            install_state: None,
+            failure: None,
+            pending_version: None,
+            status_unknown: None,
+            declarations: None,
+            blocker: None,
+            situation,
+            staged: None,
+        };
+        let stuck = |c: StuckCause| DdmSituation::Overdue {
+            minutes_over: 600,
+            state: Overdue::Stuck(c),
+        };
+        let fixable = Condition::Fixable(Ground::Stalled);
+        let cases = [
+            (
+                stuck(StuckCause::Stalled { verified: true }),
+                Condition::Quiet,
+                false,
+                fixable,
+            ),
+            (
+                stuck(StuckCause::Stalled { verified: true }),
+                Condition::Alive,
+                false,
+                fixable,
+            ),
+            // A staged update wins over everything, a stall seen in the log included.
+            (
+                stuck(StuckCause::Stalled { verified: true }),
+                Condition::Quiet,
+                true,
+                Condition::Installing,
+            ),
+            (
+                DdmSituation::NoDeclarations,
+                fixable,
+                true,
+                Condition::Installing,
+            ),
+            (
+                stuck(StuckCause::Stalled { verified: false }),
+                Condition::Unknown,
+                false,
+                Condition::Unknown,
+            ),
+            (
+                stuck(StuckCause::Stalled { verified: true }),
+                Condition::Installing,
+                false,
+                Condition::Installing,
+            ),
+            (
+                stuck(StuckCause::DownloadFailing),
+                Condition::Quiet,
+                false,
+                Condition::Quiet,
+            ),
+            (
+                stuck(StuckCause::NotOffered),
+                Condition::Alive,
+                false,
+                Condition::Alive,
+            ),
+            (
+                stuck(StuckCause::PrerequisitesBlocking(vec![BATTERY])),
+                Condition::Quiet,
+                false,
+                Condition::Quiet,
+            ),
+            (
+                stuck(StuckCause::DeclarationInvalid(InvalidDeclaration::Conflict)),
+                Condition::Quiet,
+                false,
+                Condition::Quiet,
+            ),
+            (
+                DdmSituation::Missing {
+                    logged: crate::parse::install_log::LoggedDeclaration {
+                        version: Some("27.1".into()),
+                        build: None,
+                        enforced_install_date: None,
+                    },
+                },
+                Condition::Quiet,
+                false,
+                Condition::Quiet,
+            ),
+        ];
+        for (situation, daemon, staged, want) in cases {
+            let d = with(situation.clone());
+            assert_eq!(
+                ddm_condition(daemon, &d, staged),
+                want,
+                "{situation:?} {daemon:?} {staged}"
+            );
+        }
+    }
 }
