@@ -246,6 +246,7 @@ pub fn os_version(a: &OsVersionAssessment) -> Map<String, Value> {
         .put("build_version", v.build_version.clone())
         .put("product_version_extra", v.product_version_extra.clone())
         .put("rsr_installed", o.rsr_installed)
+        .put("security_patch", o.security_patch.map(|p| p.code()))
         .put("full_version", v.full_version())
         .put("architecture", o.architecture.map(|a| a.as_str()))
         .put("model", o.model.clone())

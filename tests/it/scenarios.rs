@@ -750,6 +750,10 @@ fn an_installed_background_security_improvement_counts_with_the_catalog() {
         &captures_dir().join("bsi-26.3.1a"),
         &["--catalog", feed.to_str().unwrap()],
     );
+    assert_eq!(
+        r["checks"]["os.version"]["facts"]["security_patch"],
+        "background_security_improvement"
+    );
     let c = &r["checks"]["softwareupdate.compliance"]["facts"];
     let missing: Vec<&str> = c["missing_cves"]
         .as_array()
