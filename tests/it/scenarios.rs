@@ -400,6 +400,19 @@ const CASES: &[Case] = &[
         update_verdict: "ready",
         heal: [NONE_ALIVE, NONE_QUIET],
     },
+    // 26: a deadline one hour past, nothing failed: due, enforcement pending (grace), not stuck.
+    Case {
+        capture: "ddm26-enforcement-pending",
+        exit: 1,
+        keys: [Some(true), Some(false), Some(false), Some(false)],
+        statuses: ["ok", "ok", "ok", "ok"],
+        client_state: "alive",
+        su: ("quiet", ""),
+        client_cause: "",
+        push: "connected",
+        update_verdict: "ready",
+        heal: [NONE_ALIVE, NONE_QUIET],
+    },
     // 26.3.1 (a): a Background Security Improvement build satisfies its declaration.
     Case {
         capture: "bsi-26.3.1a",
@@ -704,6 +717,7 @@ fn ddm_era_captures_name_the_situation_and_the_cause() {
             Some("declaration_missing_or_invalid"),
         ),
         ("macos27-legacy-removed", "due", None),
+        ("ddm26-enforcement-pending", "due_enforcement_pending", None),
         ("bsi-26.3.1a", "satisfied", None),
     ];
     for (capture, situation, cause) in cases {
