@@ -148,6 +148,64 @@ pub async fn observe_and_diagnose(sys: &dyn System, cfg: &Config) -> (Observatio
     (obs, diag)
 }
 
+/// The channel history of earlier runs, read where heal's state file is read (live, or a replay
+/// with `--state`): a replay without it never reads this Mac's history.
+pub fn channel_history(cli: &Cli, sys: &dyn System, cfg: &Config) -> crate::state::HistoryInput {
+    if reads_state(cli, sys) {
+        crate::state::load_history(&cfg.state_path())
+    } else {
+        crate::state::HistoryInput::NotRead
+    }
+}
+
+/// Observe and diagnose with the channel history: the log window reaches back to the previous
+/// run's end (bounded by `LogWindowMaxMinutes`), and a missing history adds the look-back.
+pub async fn observe_and_diagnose_with_history(
+    cli: &Cli,
+    sys: &dyn System,
+    cfg: &Config,
+) -> (Observations, Diagnosis) {
+    let history = channel_history(cli, sys, cfg);
+    let mut windowed = cfg.clone();
+    windowed.liveness_window_minutes = checks::channel::log_window_minutes(
+        history.history().and_then(|h| h.last_run_end),
+        sys.now(),
+        cfg.liveness_window_minutes,
+        cfg.log_window_max_minutes,
+    );
+    let mut obs = observe::observe_with_history(sys, &windowed, history).await;
+    // Only `diagnose` accepts --catalog (the CLI refuses it elsewhere).
+    obs.catalog = cli.catalog.as_deref().map(read_catalog);
+    let diag = checks::diagnose(&obs, &windowed);
+    (obs, diag)
+}
+
+/// Records this run's channel history in the state file, where the state file may be written:
+/// live as root (never under `--dry-run`); on a replay only by `diagnose` with `--state` naming
+/// the file (`replay_ok`), since heal and run under replay are dry runs that write no state.
+pub fn record_channel_history(
+    cli: &Cli,
+    sys: &dyn System,
+    cfg: &Config,
+    (obs, diag): (&Observations, &Diagnosis),
+    replay_ok: bool,
+    report: &mut Report,
+) {
+    let allowed = if sys.is_live() {
+        sys.is_root() && !cli.dry_run
+    } else {
+        replay_ok && cli.state.is_some()
+    };
+    if !allowed {
+        return;
+    }
+    if let Some(c) = diag.channel() {
+        if let Err(e) = crate::state::save_history(&cfg.state_path(), &c.next_history, obs.now) {
+            report.errors.push(format!("channel history: {e}"));
+        }
+    }
+}
+
 pub fn build_report(obs: &Observations, diag: &Diagnosis, mode: &str, source: String) -> Report {
     let findings = report::findings(diag);
     let host = Host {
@@ -225,9 +283,7 @@ pub fn reads_state(cli: &Cli, sys: &dyn System) -> bool {
 }
 
 async fn diagnose(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Loaded) -> i32 {
-    let mut obs = observe::observe(sys, cfg).await;
-    obs.catalog = cli.catalog.as_deref().map(read_catalog);
-    let diag = checks::diagnose(&obs, cfg);
+    let (obs, diag) = observe_and_diagnose_with_history(cli, sys, cfg).await;
     let mut report = build_report(&obs, &diag, "diagnose", sys.describe());
     report.config = loaded.section();
     // The restart times come from heal's state file, read-only (any user may diagnose). A
@@ -237,6 +293,7 @@ async fn diagnose(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Lo
             report.errors.push(e);
         }
     }
+    record_channel_history(cli, sys, cfg, (&obs, &diag), true, &mut report);
     note_undetermined(&mut report, cli.json);
     emit(&report, cli.json, cli.verbose);
     report.exit_code()
@@ -253,7 +310,7 @@ async fn heal_command(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config
         eprintln!("{HEAL_NEEDS_ROOT}");
         return EXIT_ERROR;
     }
-    let (obs, diag) = observe_and_diagnose(sys, cfg).await;
+    let (obs, diag) = observe_and_diagnose_with_history(cli, sys, cfg).await;
     let opts = HealOptions {
         dry_run: cli.dry_run,
         read_state: reads_state(cli, sys),
@@ -263,6 +320,7 @@ async fn heal_command(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config
     let mut report = build_report(&obs, &diag, "heal", sys.describe());
     report.config = loaded.section();
     outcome.apply_to_report(&mut report);
+    record_channel_history(cli, sys, cfg, (&obs, &diag), false, &mut report);
     note_undetermined(&mut report, cli.json);
     emit(&report, cli.json, cli.verbose);
     if outcome.not_root {
@@ -292,8 +350,7 @@ async fn run(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Loaded)
         eprintln!("mdmwatch: {e}");
         return EXIT_ERROR;
     }
-    let obs = observe::observe(sys, cfg).await;
-    let diag = checks::diagnose(&obs, cfg);
+    let (obs, diag) = observe_and_diagnose_with_history(cli, sys, cfg).await;
     let mut report = build_report(&obs, &diag, "run", sys.describe());
     report.config = loaded.section();
     for e in &loaded.errors {
@@ -326,6 +383,7 @@ async fn run(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Loaded)
         }
     }
 
+    record_channel_history(cli, sys, cfg, (&obs, &diag), false, &mut report);
     note_undetermined(&mut report, cli.json || !cli.verbose);
     let mut code = report.exit_code();
     if let Some(e) = &heal_stopped {
@@ -354,12 +412,22 @@ async fn capture_command(sys: &dyn System, cfg: &Config, dir: &std::path::Path) 
         eprintln!("mdmwatch: {e}");
         return EXIT_ERROR;
     }
-    let (_plan, results) = observe::collect(sys, cfg).await;
+    let (plan, results) = observe::collect(sys, cfg).await;
     if let Err(e) = capture::write_meta(dir, sys.now(), sys.is_root()) {
         eprintln!("mdmwatch: {e}");
         return EXIT_ERROR;
     }
     let mut failed = false;
+    // The command line of each recorded probe (the log predicate decides what absence means).
+    for p in plan
+        .iter()
+        .filter(|p| results.iter().any(|r| r.id == p.id && r.available))
+    {
+        if let Err(e) = capture::write_args(dir, p) {
+            eprintln!("mdmwatch: {e}");
+            failed = true;
+        }
+    }
     for r in &results {
         if let Err(e) = capture::write_result(dir, r) {
             eprintln!("mdmwatch: {e}");

@@ -98,7 +98,7 @@ pub const LEGACY_FLAGS: &[&str] = &["-diagnose", "-heal", "-help", "-version", "
 
 /// A mistyped legacy flag (`-diagnos`, `-heall`, `-diag`): the message suggesting the right one.
 /// clap would otherwise read `-diagnos` as the short flags `-d -i ...` and answer with something
-/// unrelated. Stops at `--`; argv[0] is skipped.
+/// unrelated. Stops at `--`; `argv[0]` is skipped.
 pub fn mistyped_legacy(args: &[OsString]) -> Option<String> {
     for arg in args.iter().skip(1) {
         let Some(a) = arg.to_str() else { continue };

@@ -10,6 +10,7 @@
 pub mod battery;
 pub mod bootstrap;
 pub mod catalog;
+pub mod channel;
 pub mod client_liveness;
 pub mod daemon_liveness;
 pub mod ddm;
@@ -40,6 +41,8 @@ pub const BATTERY: &str = "power.battery";
 pub const DISK: &str = "disk.free_space";
 pub const BOOTSTRAP: &str = "bootstrap_token";
 pub const READINESS: &str = "readiness";
+/// The MDM channel verdict over days (connected, degraded, disconnected).
+pub const CHANNEL: &str = "mdm.channel";
 
 /// A check's overall status. The report prints it in snake_case (`ok`, `not_applicable`, ...).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -211,6 +214,7 @@ pub enum Assessment {
     Readiness(readiness::ReadinessAssessment),
     Catalog(crate::checks::catalog::CatalogAssessment),
     Compliance(crate::checks::catalog::ComplianceAssessment),
+    Channel(channel::ChannelAssessment),
 }
 
 impl Assessment {
@@ -232,6 +236,7 @@ impl Assessment {
             Assessment::Readiness(_) => READINESS,
             Assessment::Catalog(_) => crate::checks::catalog::CATALOG,
             Assessment::Compliance(_) => crate::checks::catalog::COMPLIANCE,
+            Assessment::Channel(_) => CHANNEL,
         }
     }
 
@@ -252,6 +257,7 @@ impl Assessment {
             Assessment::Readiness(a) => &a.judgement,
             Assessment::Catalog(a) => &a.judgement,
             Assessment::Compliance(a) => &a.judgement,
+            Assessment::Channel(a) => &a.judgement,
         }
     }
 }
@@ -277,12 +283,42 @@ impl Diagnosis {
         self.assessments.iter().find(|a| a.id() == id)
     }
 
+    /// The MDM channel verdict, when assessed.
+    pub fn channel(&self) -> Option<&channel::ChannelAssessment> {
+        self.assessments.iter().find_map(|a| match a {
+            Assessment::Channel(c) => Some(c),
+            _ => None,
+        })
+    }
+
     /// The per-update-kind verdicts, when readiness was assessed.
     pub fn readiness(&self) -> Option<&readiness::ReadinessAssessment> {
         self.assessments.iter().find_map(|a| match a {
             Assessment::Readiness(r) => Some(r),
             _ => None,
         })
+    }
+}
+
+impl Diagnosis {
+    /// A diagnosis with only what heal reads: the two services' conditions and the install
+    /// activity; no assessments, enrolled, no identity error, the Addigy stuck keys unknown.
+    /// Heal's tests (unit and integration) build theirs with it.
+    pub fn for_heal(
+        mdmclient: Condition,
+        softwareupdated: Condition,
+        install: InstallActivity,
+    ) -> Diagnosis {
+        Diagnosis {
+            assessments: Vec::new(),
+            mdmclient,
+            softwareupdated,
+            install,
+            mdm_client_stuck: None,
+            mdm_software_updates_stuck: None,
+            enrolled: Some(true),
+            identity_error: Some(false),
+        }
     }
 }
 
@@ -300,6 +336,7 @@ pub fn diagnose(obs: &Observations, cfg: &Config) -> Diagnosis {
     };
     let push = push::assess(obs, cfg);
     let client = client_liveness::assess(obs, cfg, push.state);
+    let channel = channel::assess(obs, cfg, enrolled, &identity, &client, &push);
     let daemon = daemon_liveness::assess(obs, cfg, &client);
     // A stall seen in softwareupdated's own progress lines outranks a DDM status block that
     // still says "installing" (an unverified shape): otherwise a stalled install could never be
@@ -346,15 +383,16 @@ pub fn diagnose(obs: &Observations, cfg: &Config) -> Diagnosis {
         battery: &battery,
         disk: &disk,
         bootstrap: &bootstrap,
+        channel: Some(&channel),
     });
-    let mdmclient = client_condition(&client);
+    let mdmclient = channel_condition(client_condition(&client), &channel);
     let staged_waiting = ddm.staged.as_ref().is_some_and(|s| {
         ddm::staged_waiting(s, obs.sw_vers.as_ref().ok())
             && ddm
                 .declarations
                 .as_ref()
                 .and_then(|d| d.target.as_ref())
-                .map_or(true, |t| ddm::staged_matches(s, t))
+                .is_none_or(|t| ddm::staged_matches(s, t))
     });
     let softwareupdated = ddm_condition(
         daemon_condition(&daemon, &client, cfg),
@@ -372,7 +410,9 @@ pub fn diagnose(obs: &Observations, cfg: &Config) -> Diagnosis {
     };
     let catalog = catalog::assessments(obs, cfg);
     Diagnosis {
+        // The channel verdict leads: it answers "is this Mac reachable" before the details.
         assessments: [
+            Assessment::Channel(channel),
             Assessment::Enrollment(enrollment),
             Assessment::Identity(identity),
             Assessment::ClientLiveness(client),
@@ -437,6 +477,19 @@ pub fn ddm_condition(
             Condition::Quiet | Condition::Alive,
         ) => Condition::Fixable(Ground::Stalled),
         _ => daemon,
+    }
+}
+
+/// Heal stands down on a channel cause a restart cannot fix (not enrolled, identity unusable or
+/// refused, no push, topic not registered, server errors), even where the log alone would show
+/// a wedged client: restarting mdmclient cannot bring such a channel back.
+pub fn channel_condition(c: Condition, ch: &channel::ChannelAssessment) -> Condition {
+    match (
+        c,
+        ch.situation.cause.as_ref().and_then(|x| x.blocks_restart()),
+    ) {
+        (Condition::Fixable(_), Some(cause)) => Condition::NotFixable(cause),
+        (c, _) => c,
     }
 }
 
@@ -536,6 +589,93 @@ mod tests {
                 client_condition(&client(state, verified)),
                 want,
                 "{state:?} {verified}"
+            );
+        }
+    }
+
+    /// Heal stands down on a channel cause a restart cannot fix, whatever the log alone says.
+    #[test]
+    fn channel_causes_a_restart_cannot_fix_turn_a_ground_into_not_fixable() {
+        use channel::{Cause, IdentityFault};
+        use liveness::ChannelBlock;
+        let ch = |cause: Option<Cause>| {
+            let mut a = channel::ChannelAssessment {
+                judgement: Judgement::new(Status::Ok, "x"),
+                situation: channel::decide(&channel::Inputs {
+                    now: chrono::DateTime::parse_from_rfc3339("2026-11-20T10:00:00-05:00").unwrap(),
+                    enrolled: Some(true),
+                    identity: None,
+                    client: ClientState::Alive,
+                    client_verified: true,
+                    push: liveness::PushState::Unknown,
+                    push_verified: true,
+                    topic: None,
+                    apsctl: None,
+                    history: None,
+                    run_exchange: None,
+                    lookback: None,
+                    no_exchange_days: 3,
+                }),
+                next_history: Default::default(),
+            };
+            a.situation.cause = cause;
+            a
+        };
+        let wedged = Condition::Fixable(Ground::ClientWedged);
+        let strict = Condition::Fixable(Ground::StrictAddigy);
+        let cases = [
+            (
+                Some(Cause::NotEnrolled),
+                wedged,
+                Condition::NotFixable(FailureCause::Channel(ChannelBlock::NotEnrolled)),
+            ),
+            (
+                Some(Cause::IdentityUnusable(IdentityFault::NoPrivateKey)),
+                strict,
+                Condition::NotFixable(FailureCause::Channel(ChannelBlock::IdentityUnusable)),
+            ),
+            (
+                Some(Cause::PushNotConnected),
+                wedged,
+                Condition::NotFixable(FailureCause::Channel(ChannelBlock::PushNotConnected)),
+            ),
+            (
+                Some(Cause::TopicNotRegistered {
+                    topic: "t".into(),
+                    listed: vec![],
+                }),
+                wedged,
+                Condition::NotFixable(FailureCause::Channel(ChannelBlock::TopicNotRegistered)),
+            ),
+            (
+                Some(Cause::ServerErrors),
+                strict,
+                Condition::NotFixable(FailureCause::ServerError),
+            ),
+            (
+                Some(Cause::IdentityRefused),
+                strict,
+                Condition::NotFixable(FailureCause::AuthRejected),
+            ),
+            // A wedged client is what a restart fixes; no exchange for days may be one too.
+            (Some(Cause::ClientWedged), wedged, wedged),
+            (
+                Some(Cause::NoExchange {
+                    days: 4,
+                    at_least: false,
+                }),
+                strict,
+                strict,
+            ),
+            (None, wedged, wedged),
+            // Non-grounds pass through.
+            (Some(Cause::NotEnrolled), Condition::Quiet, Condition::Quiet),
+        ];
+        for (cause, cond, want) in cases {
+            assert_eq!(
+                channel_condition(cond, &ch(cause.clone())),
+                want,
+                "{cause:?}"
             );
         }
     }

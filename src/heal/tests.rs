@@ -2,9 +2,9 @@
 //! panics on any command nobody scripted, so "executes nothing" is checked by scripting nothing.
 
 use super::*;
-use crate::checks::liveness::{Condition, Ground};
 use crate::report::Evidence;
 use crate::system::fake::{Answer, FakeSystem};
+use crate::test_support::{heal_diag as diag, Liveness};
 
 const NIX_PRINT: &str = include_str!(
     "../../tests/fixtures/samples/launchctl_print_system__running_daemon__nix-daemon__macos26.6.2.txt"
@@ -21,38 +21,6 @@ fn print_of(label: &str, pid: u32) -> String {
 
 fn now() -> DateTime<FixedOffset> {
     DateTime::parse_from_rfc3339("2026-11-23T12:00:00+01:00").unwrap()
-}
-
-/// The tests' shorthand: `Stuck` is the ground a restart can fix for each service (a wedged
-/// mdmclient, a stalled softwareupdated); the decision table covers every other condition.
-#[derive(Debug, Clone, Copy)]
-enum Liveness {
-    Alive,
-    Quiet,
-    Stuck,
-    Unknown,
-}
-
-fn cond(l: Liveness, ground: Ground) -> Condition {
-    match l {
-        Liveness::Alive => Condition::Alive,
-        Liveness::Quiet => Condition::Quiet,
-        Liveness::Stuck => Condition::Fixable(ground),
-        Liveness::Unknown => Condition::Unknown,
-    }
-}
-
-fn diag(m: Liveness, s: Liveness, install: InstallActivity) -> Diagnosis {
-    Diagnosis {
-        assessments: Vec::new(),
-        mdmclient: cond(m, Ground::ClientWedged),
-        softwareupdated: cond(s, Ground::Stalled),
-        mdm_client_stuck: None,
-        mdm_software_updates_stuck: None,
-        install,
-        enrolled: Some(true),
-        identity_error: Some(false),
-    }
 }
 
 struct Env {
@@ -273,9 +241,12 @@ fn refusal_without_a_pid_signals_nothing() {
 
 #[test]
 fn refusal_never_signals_a_pid_printed_for_another_label_or_pid_1() {
+    // 4294967295 is what `/bin/kill` would read as -1 (every process); 99999 is past XNU's range.
     for text in [
         print_of("com.example.other", 999),
         print_of("com.apple.softwareupdated", 1),
+        print_of("com.apple.softwareupdated", u32::MAX),
+        print_of("com.apple.softwareupdated", 99_999),
     ] {
         let e = env();
         let sys = FakeSystem::new(now());
@@ -484,6 +455,9 @@ fn unwritable_state_means_no_restart() {
     );
     assert!(sys.calls().is_empty());
     assert_eq!(service(&o, "mdmclient").reason, "state_not_writable");
+    // The typed outcome says the same as its presentation.
+    assert_eq!(o.decisions[0].reason, Reason::StateNotWritable);
+    assert_eq!(o.decisions[0].action, Action::Skip);
     assert!(!o.section.executed);
     assert_eq!(o.section.state, "unwritable");
     assert!(!o.errors.is_empty());

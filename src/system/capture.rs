@@ -62,6 +62,21 @@ pub fn write_meta(
     write_bytes(&dir.join("meta.json"), &text).map_err(|e| format!("cannot write meta.json: {e}"))
 }
 
+/// Writes `<id>.args` (a JSON array: program, then arguments) for a command probe, so a replay
+/// knows which `log show` predicate produced the output (whether the absence of HTTP lines is
+/// evidence depends on it). Files and in-process probes write nothing.
+pub fn write_args(dir: &Path, probe: &super::Probe) -> Result<(), String> {
+    let super::Source::Command { program, args } = &probe.source else {
+        return Ok(());
+    };
+    let argv: Vec<&str> = std::iter::once(program.as_str())
+        .chain(args.iter().map(String::as_str))
+        .collect();
+    let text = serde_json::to_vec(&argv).map_err(|e| e.to_string())?;
+    write_bytes(&dir.join(format!("{}.args", probe.id)), &text)
+        .map_err(|e| format!("cannot write {}.args: {e}", probe.id))
+}
+
 /// Writes one probe's files. An unavailable probe writes nothing (that is how replay knows).
 pub fn write_result(dir: &Path, result: &ProbeResult) -> Result<(), String> {
     if !result.available {

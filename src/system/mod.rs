@@ -201,6 +201,10 @@ pub struct ProbeResult {
     pub stdout: Payload,
     /// Capped at 64 KiB.
     pub stderr: Vec<u8>,
+    /// The command line a replayed output was produced with (a capture's `<id>.args`: program
+    /// then arguments), so a rule can tell mdmwatch's own `log show` predicate from someone
+    /// else's. `None` live (the probe itself says it) and in captures written before it existed.
+    pub recorded_args: Option<Vec<String>>,
 }
 
 impl ProbeResult {

@@ -77,7 +77,7 @@ fn mkfifo(path: &Path) {
     nix::unistd::mkfifo(path, nix::sys::stat::Mode::from_bits_truncate(0o644)).unwrap();
 }
 
-// ---- §1 honest results ----
+// ---- honest results ----
 
 #[test]
 fn nothing_determined_exits_3_with_a_first_line_saying_why() {
@@ -304,7 +304,7 @@ fn impossible_capture_and_file_times_are_said_as_such() {
     assert!(f["facts"]["days_since_last_successful_scan"].is_null());
 }
 
-// ---- §2 replay trusts nothing ----
+// ---- replay trusts nothing ----
 
 #[test]
 fn replay_refuses_a_symlinked_probe_file_and_never_quotes_its_target() {
@@ -426,7 +426,7 @@ fn evidence_quoted_from_unparseable_output_is_clipped_and_marked() {
     assert!(reason.contains("[clipped"), "{reason}");
 }
 
-// ---- §5 output fit for people and for logs ----
+// ---- output fit for people and for logs ----
 
 /// Words that name a setting: CamelCase with a settings suffix, or the word after "set".
 fn setting_like(word: &str) -> bool {

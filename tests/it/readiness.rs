@@ -276,10 +276,12 @@ fn readiness_never_contradicts_itself() {
     // Too long for one line: the heading, then the one group of kinds.
     assert_eq!(text.lines().nth(8), Some("Readiness:"), "{text}");
     let line = text.lines().nth(9).unwrap();
+    // The channel verdict leads, then the check that explains it.
     assert!(
-        line.starts_with("  every kind blocked (mdm.identity: stale enrollment"),
+        line.starts_with("  every kind blocked (mdm.channel: disconnected: the MDM identity certificate has no private key"),
         "{line}"
     );
+    assert!(line.contains("mdm.identity: stale enrollment"), "{line}");
     assert_eq!(line.matches("mdm.identity").count(), 1, "{line}");
     // A kind with nothing pending is not offered, not ready.
     let r = diagnose("readiness-ddm-deadline-failed");
