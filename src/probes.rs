@@ -296,3 +296,31 @@ pub fn identity_cert(common_name: &str, cfg: &Config) -> Probe {
         cfg,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A live run's `log show` returns only the lines whose message holds a needle: every
+    /// softwareupdated pattern (the 14-26 DDM, client-scan and check-in wordings included) must be
+    /// in the predicate, or the live run would see quiet where a replay sees activity.
+    #[test]
+    fn the_softwareupdate_predicate_carries_every_needle() {
+        let p = softwareupdate_predicate();
+        for needle in crate::parse::log_patterns::needles(LogStream::SoftwareUpdate) {
+            assert!(
+                p.contains(&format!("eventMessage CONTAINS \"{needle}\"")),
+                "{needle:?} missing from {p}"
+            );
+        }
+        for modern in [
+            "Found currently applicable declaration",
+            "setPastDuePaddedEnforcementDate is set: ",
+            "No updates found for DDM to enforce",
+            "Adding client SUUpdateServiceClient",
+            "BackgroundActivity: Activity check-in",
+        ] {
+            assert!(p.contains(modern), "{modern:?} missing from {p}");
+        }
+    }
+}

@@ -17,8 +17,9 @@ use super::bootstrap::BootstrapAssessment;
 use super::daemon_liveness::DaemonLivenessAssessment;
 use super::disk::DiskAssessment;
 use super::liveness::DaemonState;
+use super::readiness::BlockedBy;
 use super::su_pending::kind_of;
-use super::{Evidence, InstallActivity, Judgement, Prerequisite, Status, UpdateKind};
+use super::{Evidence, InstallActivity, Judgement, Status, UpdateKind};
 use crate::config::Config;
 use crate::observe::{Observations, StagedUpdate};
 use crate::parse::ddm_state::Declaration;
@@ -136,8 +137,6 @@ pub struct DdmAssessment {
     pub status_unknown: Option<String>,
     /// `None` when the declarations could not be read.
     pub declarations: Option<Declarations>,
-    /// Why the declared target cannot be installed (stuck past its deadline), for readiness.
-    pub blocker: Option<String>,
     /// The typed situation (what readiness, heal and the Addigy keys read).
     pub situation: DdmSituation,
     /// An update prepared on disk (`None`: nothing staged, or unknown).
@@ -257,7 +256,7 @@ pub enum StuckCause {
     DownloadFailing,
     /// A prerequisite check blocks the target (battery, disk, bootstrap token), as those checks
     /// decided it.
-    PrerequisitesBlocking(Vec<&'static str>),
+    PrerequisitesBlocking(Vec<BlockedBy>),
     /// The declaration is missing or invalid.
     DeclarationInvalid(InvalidDeclaration),
     /// softwareupdated found no update matching the declaration: Apple's staged roll-out, or a
@@ -344,33 +343,12 @@ pub struct Context<'a> {
     pub enrolled: Option<bool>,
 }
 
-/// The prerequisite checks that block an update of this kind (the enforced install has the
-/// requirements of a user-initiated update of its kind, Apple, *Managing software updates for
-/// IT*; the MDM's install also needs the bootstrap token on Apple silicon).
-fn blocking(ctx: &Context<'_>, kind: UpdateKind) -> Vec<&'static str> {
-    let mut out = Vec::new();
-    let battery = ctx.battery.reading.as_ref().map(|r| match kind {
-        UpdateKind::Rsr => r.rsr,
-        _ => r.user_initiated,
-    });
-    if battery == Some(Prerequisite::Blocks) {
-        out.push(super::BATTERY);
-    }
-    let disk = match kind {
-        UpdateKind::Upgrade => ctx.disk.space.as_ref().map(|s| s.upgrade),
-        UpdateKind::Update => ctx.disk.space.as_ref().map(|s| s.update),
-        UpdateKind::Rsr => None,
-    };
-    if disk == Some(Prerequisite::Blocks) {
-        out.push(super::DISK);
-    }
-    if matches!(
-        ctx.bootstrap.judgement.status,
-        Status::Warning | Status::Failed
-    ) {
-        out.push(super::BOOTSTRAP);
-    }
-    out
+/// The prerequisite checks that block an update of this kind, as readiness counts them (the
+/// enforced install has the requirements of a user-initiated update of its kind, Apple,
+/// *Managing software updates for IT*; the MDM's install also needs the bootstrap token on Apple
+/// silicon): one rule, [`super::readiness::device_blockers`], never re-derived here.
+fn blocking(ctx: &Context<'_>, kind: UpdateKind) -> Vec<BlockedBy> {
+    super::readiness::device_blockers(ctx.battery, ctx.disk, ctx.bootstrap, kind)
 }
 
 /// The newest declaration softwareupdated logged in the window (install.log, else the unified
@@ -701,7 +679,6 @@ pub fn assess(obs: &Observations, cfg: &Config, ctx: &Context<'_>) -> DdmAssessm
     let mut judgement = judge(&situation, target.as_ref(), &facts);
     judgement.evidence = evidence;
     DdmAssessment {
-        blocker: situation.blocks_target().then(|| judgement.summary.clone()),
         judgement,
         install_state: facts.install_state,
         failure,
@@ -743,6 +720,64 @@ fn failure_text(f: &DdmFailure) -> String {
 }
 
 const REMEDIATION: &str = "check the device's softwareupdate.failure-reason; install the target version before the deadline (System Settings > General > Software Update) or fix what blocks it (power, disk, bootstrap token)";
+
+/// Why an enforced update is stuck, and its remediation, for one cause (`failed_text`: the
+/// device's failure reason as worded).
+fn stuck_why_fix(cause: &StuckCause, failed_text: &str) -> (String, String) {
+    match cause {
+        StuckCause::DownloadFailing => (
+            format!("the install failed: {failed_text}"),
+            "fix the failure reason the device reports (network path to Apple's update servers, free space, power); restarting softwareupdated does not fix it".to_string(),
+        ),
+        StuckCause::PrerequisitesBlocking(checks) => (
+            format!(
+                "prerequisites block it ({})",
+                checks
+                    .iter()
+                    .map(|b| format!("{}: {}", b.check, b.detail))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+            "fix what the named checks report (power, free space, bootstrap token escrow); macOS retries the enforced install on its own afterwards".to_string(),
+        ),
+        StuckCause::DeclarationInvalid(InvalidDeclaration::Conflict) => (
+            "two declarations in force name different targets".to_string(),
+            "keep one software-update enforcement declaration per Mac in the MDM".to_string(),
+        ),
+        StuckCause::DeclarationInvalid(InvalidDeclaration::RemovedInvalid(n)) => (
+            format!("softwareupdated removed {n} invalid declaration(s)"),
+            "check the declaration's TargetOSVersion/TargetBuildVersion against what Apple offers this model, and re-send it".to_string(),
+        ),
+        StuckCause::DeclarationInvalid(InvalidDeclaration::Missing) => (
+            "the declaration is missing".to_string(),
+            "re-send the declaration from the MDM".to_string(),
+        ),
+        StuckCause::NotOffered => (
+            "the target is not offered to this Mac yet (Apple's staged roll-out, or a version this model does not get)".to_string(),
+            "wait for Apple to offer it, or declare a version Apple offers this model (softwareupdate --list); a restart does not change what Apple offers".to_string(),
+        ),
+        StuckCause::Stalled { verified: true } => (
+            "nothing blocks it and softwareupdated shows no progress on it".to_string(),
+            "mdmwatch -heal restarts softwareupdated for this (at most once per 24 h); if it stays stuck, run `softwareupdate --list` and check the network path to Apple's update servers".to_string(),
+        ),
+        StuckCause::Stalled { verified: false } => (
+            "nothing blocks it and nothing shows progress (the softwareupdated log is unknown, so heal does not act)".to_string(),
+            "run `softwareupdate --list` and check softwareupdated's log; heal needs the log before it restarts anything".to_string(),
+        ),
+    }
+}
+
+/// The readiness blocker's words for a stuck declared target: the cause's code and why.
+pub fn stuck_reason(cause: &StuckCause, failure: Option<&DdmFailure>) -> String {
+    let failed_text = failure
+        .map(failure_text)
+        .unwrap_or_else(|| "no failure reason reported".into());
+    format!(
+        "stuck ({}): {}",
+        cause.code(),
+        stuck_why_fix(cause, &failed_text).0
+    )
+}
 
 /// Every sentence of `softwareupdate.ddm`: the wording of a situation.
 pub fn judge(s: &DdmSituation, t: Option<&Target>, f: &Facts) -> Judgement {
@@ -833,40 +868,7 @@ pub fn judge(s: &DdmSituation, t: Option<&Target>, f: &Facts) -> Judgement {
                     ),
                 ),
                 Overdue::Stuck(cause) => {
-                    let (why, fix) = match cause {
-                        StuckCause::DownloadFailing => (
-                            format!("the install failed: {failed_text}"),
-                            "fix the failure reason the device reports (network path to Apple's update servers, free space, power); restarting softwareupdated does not fix it".to_string(),
-                        ),
-                        StuckCause::PrerequisitesBlocking(checks) => (
-                            format!("prerequisites block it ({})", checks.join(", ")),
-                            "fix what the named checks report (power, free space, bootstrap token escrow); macOS retries the enforced install on its own afterwards".to_string(),
-                        ),
-                        StuckCause::DeclarationInvalid(InvalidDeclaration::Conflict) => (
-                            "two declarations in force name different targets".to_string(),
-                            "keep one software-update enforcement declaration per Mac in the MDM".to_string(),
-                        ),
-                        StuckCause::DeclarationInvalid(InvalidDeclaration::RemovedInvalid(n)) => (
-                            format!("softwareupdated removed {n} invalid declaration(s)"),
-                            "check the declaration's TargetOSVersion/TargetBuildVersion against what Apple offers this model, and re-send it".to_string(),
-                        ),
-                        StuckCause::DeclarationInvalid(InvalidDeclaration::Missing) => (
-                            "the declaration is missing".to_string(),
-                            "re-send the declaration from the MDM".to_string(),
-                        ),
-                        StuckCause::NotOffered => (
-                            "the target is not offered to this Mac yet (Apple's staged roll-out, or a version this model does not get)".to_string(),
-                            "wait for Apple to offer it, or declare a version Apple offers this model (softwareupdate --list); a restart does not change what Apple offers".to_string(),
-                        ),
-                        StuckCause::Stalled { verified: true } => (
-                            "nothing blocks it and softwareupdated shows no progress on it".to_string(),
-                            "mdmwatch -heal restarts softwareupdated for this (at most once per 24 h); if it stays stuck, run `softwareupdate --list` and check the network path to Apple's update servers".to_string(),
-                        ),
-                        StuckCause::Stalled { verified: false } => (
-                            "nothing blocks it and nothing shows progress (the softwareupdated log is unknown, so heal does not act)".to_string(),
-                            "run `softwareupdate --list` and check softwareupdated's log; heal needs the log before it restarts anything".to_string(),
-                        ),
-                    };
+                    let (why, fix) = stuck_why_fix(cause, &failed_text);
                     let mut j = Judgement::new(
                         Status::Failed,
                         format!("stuck ({}): {was} and this Mac still runs {running}; {why}", cause.code()),
@@ -981,7 +983,9 @@ mod tests {
         );
         let target = a.declarations.unwrap().target.unwrap();
         assert_eq!(target.deadline_passed, Some(true));
-        assert!(a.blocker.unwrap().contains("install failed"));
+        let cause = a.situation.stuck().unwrap();
+        assert_eq!(cause, StuckCause::DownloadFailing);
+        assert!(stuck_reason(&cause, a.failure.as_ref()).contains("install failed"));
         // 2026-11-18T17:00 local vs 2026-11-20T10:00 local.
         assert_eq!(target.minutes_left, Some(-41 * 60));
     }
@@ -1157,7 +1161,7 @@ mod tests {
                 "5 h over, two targets: Overdue { minutes_over: 300, state: Stuck(DeclarationInvalid(Conflict)) }",
                 "5 h over, invalid removed: Overdue { minutes_over: 300, state: Stuck(DeclarationInvalid(RemovedInvalid(2))) }",
                 "5 h over, not listed: Overdue { minutes_over: 300, state: Stuck(NotOffered) }",
-                "5 h over, battery 5%: Overdue { minutes_over: 300, state: Stuck(PrerequisitesBlocking([\"power.battery\"])) }",
+                "5 h over, battery 5%: Overdue { minutes_over: 300, state: Stuck(PrerequisitesBlocking([BlockedBy { check: \"power.battery\", detail: \"5% on battery, 20% needed\" }])) }",
                 "5 h over, 27.1 staged: Overdue { minutes_over: 300, state: Staged }",
                 "5 h over, 27.2 staged: Overdue { minutes_over: 300, state: Stuck(Stalled { verified: true }) }",
                 "5 h over, softwareupdated log unknown: Overdue { minutes_over: 300, state: Stuck(Stalled { verified: false }) }",

@@ -81,6 +81,39 @@ pub enum FailureCause {
     /// The channel cannot work for a reason outside mdmclient (`mdm.channel`): not enrolled, the
     /// identity unusable, no push connection, the push topic not registered. Heal stands down.
     Channel(ChannelBlock),
+    /// An enforced update stuck for a cause `softwareupdate.ddm` named that no restart of
+    /// softwareupdated can fix (macOS 14-27). Heal restarts softwareupdated only for `stalled`.
+    Ddm(DdmBlock),
+}
+
+/// The DDM stuck causes other than `stalled`: each has its own remediation, never a restart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DdmBlock {
+    DownloadFailing,
+    PrerequisitesBlocking,
+    DeclarationInvalid,
+    NotOffered,
+}
+
+impl DdmBlock {
+    /// The same codes as `softwareupdate.ddm`'s `stuck_cause`.
+    pub fn code(self) -> &'static str {
+        match self {
+            DdmBlock::DownloadFailing => "download_or_prepare_failing",
+            DdmBlock::PrerequisitesBlocking => "prerequisites_blocking",
+            DdmBlock::DeclarationInvalid => "declaration_missing_or_invalid",
+            DdmBlock::NotOffered => "not_offered_yet",
+        }
+    }
+
+    pub fn remedy(self) -> &'static str {
+        match self {
+            DdmBlock::DownloadFailing => "the device reports the enforced update's download or prepare failing (see softwareupdate.ddm's failure reason): fix that cause (network path to Apple's update servers, free space, power); a restart of softwareupdated does not",
+            DdmBlock::PrerequisitesBlocking => "a prerequisite blocks the enforced update (see readiness: battery, free space, bootstrap token): fix it and macOS retries on its own",
+            DdmBlock::DeclarationInvalid => "the enforcement declaration is missing, invalid or conflicting (see softwareupdate.ddm): fix or re-send it from the MDM",
+            DdmBlock::NotOffered => "Apple does not offer the declared version to this Mac yet (staged roll-out or not for this model): wait, or declare a version Apple offers it",
+        }
+    }
 }
 
 /// A cause `mdm.channel` found that no restart of mdmclient can fix (heal stands down on it).
@@ -112,6 +145,7 @@ impl FailureCause {
             FailureCause::ClientWedged => "client_wedged",
             FailureCause::StrictNo200 => "strict_addigy_no_200",
             FailureCause::Channel(b) => b.code(),
+            FailureCause::Ddm(b) => b.code(),
         }
     }
 
@@ -124,6 +158,7 @@ impl FailureCause {
             FailureCause::ClientWedged => "mdmclient received a command and never answered it: restarting mdmclient (mdmwatch -heal, at most once per 24 h) is the remedy",
             FailureCause::StrictNo200 => "no successful exchange in the window (Addigy's rule, chosen by StrictAddigyLiveness): check the network path to the MDM server and APNs; heal restarts mdmclient under this rule",
             FailureCause::Channel(_) => "the MDM channel cannot work for a reason outside mdmclient (see mdm.channel): a restart cannot fix it",
+            FailureCause::Ddm(b) => b.remedy(),
         }
     }
 }

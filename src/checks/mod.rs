@@ -26,7 +26,7 @@ pub mod su_settings;
 
 use crate::config::Config;
 use crate::observe::Observations;
-use liveness::{ClientState, Condition, DaemonState, FailureCause, Ground};
+use liveness::{ClientState, Condition, DaemonState, DdmBlock, FailureCause, Ground};
 
 pub const ENROLLMENT: &str = "mdm.enrollment";
 pub const IDENTITY: &str = "mdm.identity";
@@ -462,20 +462,28 @@ pub fn client_condition(c: &client_liveness::ClientLivenessAssessment) -> Condit
 /// declaration stalled on verified evidence (the declaration store, a readable softwareupdated
 /// log with nothing in flight, nothing blocking) is the `stalled` ground. Every other DDM cause
 /// (failure reason, prerequisites, a missing or invalid declaration, not offered) has its own
-/// remediation and never restarts anything.
+/// remediation and never restarts anything, whatever the log rules say: a restart cannot fix it.
 pub fn ddm_condition(
     daemon: Condition,
     ddm: &ddm::DdmAssessment,
     staged_waiting: bool,
 ) -> Condition {
+    use ddm::StuckCause;
     if staged_waiting {
         return Condition::Installing;
     }
+    let block = |b: DdmBlock| match daemon {
+        Condition::Installing => Condition::Installing,
+        _ => Condition::NotFixable(FailureCause::Ddm(b)),
+    };
     match (ddm.situation.stuck(), daemon) {
-        (
-            Some(ddm::StuckCause::Stalled { verified: true }),
-            Condition::Quiet | Condition::Alive,
-        ) => Condition::Fixable(Ground::Stalled),
+        (Some(StuckCause::Stalled { verified: true }), Condition::Quiet | Condition::Alive) => {
+            Condition::Fixable(Ground::Stalled)
+        }
+        (Some(StuckCause::DownloadFailing), _) => block(DdmBlock::DownloadFailing),
+        (Some(StuckCause::PrerequisitesBlocking(_)), _) => block(DdmBlock::PrerequisitesBlocking),
+        (Some(StuckCause::DeclarationInvalid(_)), _) => block(DdmBlock::DeclarationInvalid),
+        (Some(StuckCause::NotOffered), _) => block(DdmBlock::NotOffered),
         _ => daemon,
     }
 }
@@ -742,7 +750,6 @@ mod tests {
             pending_version: None,
             status_unknown: None,
             declarations: None,
-            blocker: None,
             situation,
             staged: None,
         };
@@ -789,29 +796,42 @@ mod tests {
                 false,
                 Condition::Installing,
             ),
+            // Every other cause stands heal down with its own remedy, even over a stall the
+            // progress lines show or Addigy's command rule: a restart cannot fix it.
             (
                 stuck(StuckCause::DownloadFailing),
                 Condition::Quiet,
                 false,
-                Condition::Quiet,
+                Condition::NotFixable(FailureCause::Ddm(DdmBlock::DownloadFailing)),
+            ),
+            (
+                stuck(StuckCause::DownloadFailing),
+                fixable,
+                false,
+                Condition::NotFixable(FailureCause::Ddm(DdmBlock::DownloadFailing)),
             ),
             (
                 stuck(StuckCause::NotOffered),
                 Condition::Alive,
                 false,
-                Condition::Alive,
+                Condition::NotFixable(FailureCause::Ddm(DdmBlock::NotOffered)),
             ),
             (
-                stuck(StuckCause::PrerequisitesBlocking(vec![BATTERY])),
-                Condition::Quiet,
+                stuck(StuckCause::PrerequisitesBlocking(vec![
+                    readiness::BlockedBy {
+                        check: BATTERY,
+                        detail: "5% on battery, 50% needed".into(),
+                    },
+                ])),
+                Condition::Fixable(Ground::AddigySuCommand),
                 false,
-                Condition::Quiet,
+                Condition::NotFixable(FailureCause::Ddm(DdmBlock::PrerequisitesBlocking)),
             ),
             (
                 stuck(StuckCause::DeclarationInvalid(InvalidDeclaration::Conflict)),
                 Condition::Quiet,
                 false,
-                Condition::Quiet,
+                Condition::NotFixable(FailureCause::Ddm(DdmBlock::DeclarationInvalid)),
             ),
             (
                 DdmSituation::Missing {
@@ -823,7 +843,21 @@ mod tests {
                 },
                 Condition::Quiet,
                 false,
-                Condition::Quiet,
+                Condition::NotFixable(FailureCause::Ddm(DdmBlock::DeclarationInvalid)),
+            ),
+            // Installing (the log shows it) stays installing whatever the cause.
+            (
+                stuck(StuckCause::NotOffered),
+                Condition::Installing,
+                false,
+                Condition::Installing,
+            ),
+            // Not stuck: the log rules decide.
+            (
+                DdmSituation::Due { minutes_left: 60 },
+                fixable,
+                false,
+                fixable,
             ),
         ];
         for (situation, daemon, staged, want) in cases {

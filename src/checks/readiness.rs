@@ -18,7 +18,7 @@ use super::battery::BatteryAssessment;
 use super::bootstrap::BootstrapAssessment;
 use super::client_liveness::ClientLivenessAssessment;
 use super::daemon_liveness::DaemonLivenessAssessment;
-use super::ddm::DdmAssessment;
+use super::ddm::{DdmAssessment, StuckCause};
 use super::disk::DiskAssessment;
 use super::enrollment::EnrollmentAssessment;
 use super::identity::IdentityAssessment;
@@ -265,6 +265,24 @@ fn mdm_path(acc: &mut Acc, i: &Inputs<'_>) {
     }
 }
 
+/// The device prerequisites that block an install of this kind, exactly as the readiness verdict
+/// counts them (battery and disk per kind, the bootstrap token for an MDM's own install): the
+/// DDM stuck rule names its `prerequisites_blocking` cause from this, never from its own rule.
+pub fn device_blockers(
+    battery: &BatteryAssessment,
+    disk: &DiskAssessment,
+    bootstrap: &BootstrapAssessment,
+    kind: UpdateKind,
+) -> Vec<BlockedBy> {
+    let mut acc = Acc::default();
+    acc.battery(battery, kind);
+    if kind != UpdateKind::Rsr {
+        acc.disk(disk, kind);
+    }
+    token_rule(&mut acc, bootstrap);
+    acc.blocked
+}
+
 fn kind_rules(acc: &mut Acc, i: &Inputs<'_>, kind: UpdateKind) {
     mdm_path(acc, i);
     acc.battery(i.battery, kind);
@@ -454,15 +472,15 @@ fn declared_target(
     let mut acc = Acc::default();
     kind_rules(&mut acc, i, t.kind.unwrap_or(UpdateKind::Update));
     token_rule(&mut acc, i.bootstrap);
-    if i.ddm.situation.blocks_target() {
-        acc.blocked.push(BlockedBy {
+    // Stuck past its deadline: the typed cause, worded by the DDM check. Prerequisites are
+    // already this verdict's own blockers (the same rule named them), so they are not repeated.
+    match i.ddm.situation.stuck() {
+        Some(StuckCause::PrerequisitesBlocking(_)) | None => {}
+        Some(cause) if i.ddm.situation.blocks_target() => acc.blocked.push(BlockedBy {
             check: DDM,
-            detail: i
-                .ddm
-                .blocker
-                .clone()
-                .unwrap_or_else(|| i.ddm.judgement.summary.clone()),
-        });
+            detail: super::ddm::stuck_reason(&cause, i.ddm.failure.as_ref()),
+        }),
+        Some(_) => {}
     }
     let failed = acc.blocked.iter().find(|b| b.check == DDM).cloned();
     let target = acc.verdict(ReadinessKind::DdmTarget, Some(t.label()));

@@ -476,8 +476,9 @@ pub fn ddm(a: &DdmAssessment) -> Map<String, Value> {
                 }),
             );
     }
-    if let Some(b) = &a.blocker {
-        f.put("blocker", b.clone());
+    // Why the declared target is blocked (stuck past its deadline), as the finding says it.
+    if a.situation.blocks_target() {
+        f.put("blocker", a.judgement.summary.clone());
     }
     f.0
 }

@@ -373,7 +373,7 @@ const CASES: &[Case] = &[
         client_cause: "",
         push: "connected",
         update_verdict: "blocked",
-        heal: [NONE_ALIVE, NONE_QUIET],
+        heal: [NONE_ALIVE, ("none", "download_or_prepare_failing")],
     },
     // A managed Mac without its declaration: stuck (declaration missing), never restarted.
     Case {
@@ -386,7 +386,7 @@ const CASES: &[Case] = &[
         client_cause: "",
         push: "connected",
         update_verdict: "ready",
-        heal: [NONE_ALIVE, NONE_QUIET],
+        heal: [NONE_ALIVE, ("none", "declaration_missing_or_invalid")],
     },
     // 27 with the legacy surface gone: nothing unknown, nothing stuck.
     Case {
