@@ -54,6 +54,15 @@ pub fn bsi_applies(r: &Release, running_build: Option<&str>) -> bool {
     }
 }
 
+/// A BSI the full release that supersedes it replaces in `list` (SOFA v2 `SupersededBy`): it is
+/// not a release of its own to install, the superseding one is (its fixes included).
+pub fn superseded_within(r: &Release, list: &[&Release]) -> bool {
+    r.superseded_by.as_deref().is_some_and(|v| {
+        list.iter()
+            .any(|o| o.extra.is_none() && compare_versions(&o.version, v).is_ge())
+    })
+}
+
 /// The RSR/BSI entries this Mac already runs (its build is theirs).
 pub fn installed_bsis<'a>(c: &'a Catalog, running_build: &str) -> Vec<&'a Release> {
     c.releases
@@ -92,6 +101,14 @@ pub fn newer_for_build(
         .filter(|r| r.extra.is_none() || bsi_applies(r, running_build))
         .filter(|r| match c.format.as_str() {
             "gdmf" => r.devices.iter().any(|d| boards.contains(d)),
+            // A SOFA v2 BSI lists its board IDs: a device-scoped one is for those models only
+            // (when this model's board IDs are known).
+            _ if !r.devices.is_empty()
+                && !boards.is_empty()
+                && !r.devices.iter().any(|d| boards.contains(d)) =>
+            {
+                false
+            }
             _ => {
                 let major = crate::parse::sw_vers::version_parts(&r.version)
                     .first()
@@ -317,7 +334,11 @@ pub fn assess_compliance(
             .map(|r| r.version.clone())
             .unwrap_or_else(|| v.product_version.clone()),
         newest_major,
-        releases_behind: missing.len(),
+        // A superseded BSI is counted in its superseding release (its date still counts).
+        releases_behind: missing
+            .iter()
+            .filter(|r| !superseded_within(r, &missing))
+            .count(),
         days_behind,
         missing_cves: cves,
         missing_exploited_cves: exploited,
@@ -564,5 +585,27 @@ mod tests {
             .unwrap()
             .missing_cves
             .contains(&"CVE-2026-20643".to_string()));
+        // SupersededBy 26.4: the unpatched Mac is behind by the full releases, the superseded BSI
+        // counted in 26.4 (which carries its fix), not as a release of its own.
+        let behind = assess_compliance(&on("", "25D2128"), &feed, "feed", &cfg)
+            .found
+            .unwrap();
+        let full = newer_for_build(&feed, "Mac15,3", "26.3.1", Some("25D2128"))
+            .unwrap()
+            .iter()
+            .filter(|r| r.extra.is_none() && r.version.starts_with("26."))
+            .count();
+        assert_eq!(behind.releases_behind, full);
+        assert_eq!(a.superseded_by.as_deref(), Some("26.4"));
+        // The device-scoped 26.3.2 (a) names board J700AP (Mac17,5) only: a Mac15,3 (J504AP) on
+        // that same base build is not offered it; a Mac17,5 is.
+        let forked = |model: &str| {
+            newer_for_build(&feed, model, "26.3.2", Some("25D2140"))
+                .unwrap()
+                .iter()
+                .any(|r| r.build == "25D771400a")
+        };
+        assert!(!forked("Mac15,3"));
+        assert!(forked("Mac17,5"));
     }
 }

@@ -24,6 +24,9 @@ pub struct Release {
     /// A Background Security Improvement / RSR: the base build it installs on (SOFA v2
     /// `PrerequisiteBuild`; a device-scoped fork names its forked base build).
     pub prerequisite_build: Option<String>,
+    /// SOFA v2 `SupersededBy.ProductVersion` of a BSI: the full release that replaces it (empty
+    /// or absent: not superseded).
+    pub superseded_by: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -88,6 +91,7 @@ pub fn parse(bytes: &[u8]) -> Result<Catalog, String> {
                     cves: Vec::new(),
                     exploited: Vec::new(),
                     prerequisite_build: s(i, "PrerequisiteBuild"),
+                    superseded_by: None,
                 });
             }
         }
@@ -136,6 +140,7 @@ pub fn parse(bytes: &[u8]) -> Result<Catalog, String> {
                     cves,
                     exploited,
                     prerequisite_build: None,
+                    superseded_by: None,
                 });
             }
         }
@@ -165,11 +170,16 @@ pub fn parse(bytes: &[u8]) -> Result<Catalog, String> {
                     build,
                     extra: s(r, "VersionExtra").or_else(|| Some("(a)".into())),
                     posting_date: s(r, "PostingDate"),
-                    devices: Vec::new(),
+                    // Board IDs: a device-scoped (forked) BSI names only its devices.
+                    devices: strings("SupportedDevices"),
                     list: "BackgroundSecurityImprovements".into(),
                     cves: strings("CVEs"),
                     exploited: strings("ActivelyExploitedCVEs"),
                     prerequisite_build: s(r, "PrerequisiteBuild"),
+                    superseded_by: r
+                        .get("SupersededBy")
+                        .and_then(|x| s(x, "ProductVersion"))
+                        .filter(|v| !v.trim().is_empty()),
                 });
             }
         }
