@@ -61,6 +61,8 @@ pub struct Observations {
     pub catalog: Option<CatalogInput>,
     /// `apsctl status`: apsd's client ports, their topics and last pushes.
     pub apsctl: Fact<parse::apsctl::ApsctlStatus>,
+    /// `seedutil current`: the beta/seed program enrollment.
+    pub seed_enrollment: Fact<parse::seedutil::SeedEnrollment>,
     /// The mdmclient log was produced by mdmwatch's own predicate, which returns the HTTP lines:
     /// live always; on replay only when the capture recorded that command line (`<id>.args`).
     /// Otherwise the absence of HTTP lines is not evidence.
@@ -470,6 +472,7 @@ pub fn from_results(
         staged_update,
         catalog: None,
         apsctl: text_fact(&take(probes::APSCTL_STATUS), parse::apsctl::parse),
+        seed_enrollment: text_fact(&take(probes::SEEDUTIL), parse::seedutil::parse),
         mdm_log_own_predicate,
         mdm_lookback,
         channel_history: crate::state::HistoryInput::NotRead,

@@ -34,6 +34,7 @@ pub const INSTALL_LOG: &str = "install_log";
 pub const STAGED_UPDATE: &str = "staged_update";
 pub const STAGED_UPDATE_MTIME: &str = "staged_update_mtime";
 pub const APSCTL_STATUS: &str = "apsctl_status";
+pub const SEEDUTIL: &str = "seedutil";
 /// The first run's look-back over days of mdmclient log (successful responses and receipts only).
 pub const LOG_MDMCLIENT_LOOKBACK: &str = "log_mdmclient_lookback";
 
@@ -52,6 +53,9 @@ pub const MANAGED_SU_PREFS_PATH: &str =
 pub const MANAGED_RESTRICTIONS_PATH: &str =
     "/Library/Managed Preferences/com.apple.applicationaccess.plist";
 pub const INSTALL_LOG_PATH: &str = "/var/log/install.log";
+/// The seeding enrollment tool, by the path admins' extension attributes call it.
+pub const SEEDUTIL_PATH: &str =
+    "/System/Library/PrivateFrameworks/Seeding.framework/Resources/seedutil";
 /// Bytes of install.log's tail read by `install_log` (its newest lines; the file itself can be
 /// tens of megabytes, sudoade.com 2023).
 pub const INSTALL_LOG_TAIL_BYTES: u64 = 2 * 1024 * 1024;
@@ -256,6 +260,9 @@ pub fn independent(cfg: &Config) -> Vec<Probe> {
         ),
         // apsd's view of the push topics: the MDM topic registered, and its last push.
         cmd(APSCTL_STATUS, APSCTL_PATH, &["status"], cfg),
+        // The beta/seed program enrollment: on 26+ a source of the beta catalog beside DDM's
+        // setting (the OSUpdateSettings query is deprecated in 26, removed in 27).
+        cmd(SEEDUTIL, SEEDUTIL_PATH, &["current"], cfg),
     ]
 }
 

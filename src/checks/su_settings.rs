@@ -20,6 +20,8 @@
 //! query is deprecated and DDM is the source of record: a beta/seed setting softwareupdated
 //! persisted with its DDM global settings (`SUCoreDDMDeclarationGlobalSettings`, fixture
 //! `…global_settings__macos26.2.plist`; usnistgov/macos_security#715) wins over it. On 27 the
+//! seeding enrollment (`seedutil current`, `parse::seedutil`) comes next: enrolled means betas
+//! whatever the deprecated query says. On 27 the
 //! OSUpdateSettings query, the `com.apple.SoftwareUpdate` profile and the deferral restriction
 //! keys are removed: their absence is `not_applicable` ("removed in macOS 27"), never unknown,
 //! and a leftover managed file or deferral key is reported as ignored, not applied.
@@ -82,6 +84,8 @@ pub enum CatalogSource {
     Mdmclient,
     /// A beta/seed key softwareupdated persisted from the MDM's DDM global settings (26+).
     DdmGlobalSettings(String),
+    /// The seeding enrollment (`seedutil current`, 26+): the enrollment line as printed.
+    SeedingEnrollment(String),
     /// The query is removed on this macOS and DDM recorded no beta setting: not applicable.
     RemovedIn27,
     /// Nothing said.
@@ -93,6 +97,7 @@ impl CatalogSource {
         match self {
             CatalogSource::Mdmclient => "mdmclient_qdi",
             CatalogSource::DdmGlobalSettings(_) => "ddm_global_settings",
+            CatalogSource::SeedingEnrollment(_) => "seeding_enrollment",
             CatalogSource::RemovedIn27 => "not_applicable_removed_in_macos_27",
             CatalogSource::None => "none",
         }
@@ -200,11 +205,23 @@ pub fn decide(obs: &Observations) -> SettingsSituation {
     } else {
         CatalogSource::None
     };
-    // 26+: what softwareupdated recorded from DDM is the source of record.
-    match (ddm_beta(obs), legacy) {
-        (Some((what, on)), Some(LegacySurface::Deprecated | LegacySurface::Removed)) => {
+    // 26+: what softwareupdated recorded from DDM is the source of record; then the seeding
+    // enrollment (a Mac enrolled in a seed program is offered betas whatever the MDM query
+    // says); then, on 26, the deprecated query; a seeding "not enrolled" answers when the query
+    // does not (27: removed).
+    let seed = obs.seed_enrollment.as_ref().ok();
+    let modern = matches!(
+        legacy,
+        Some(LegacySurface::Deprecated | LegacySurface::Removed)
+    );
+    match (ddm_beta(obs), seed) {
+        (Some((what, on)), _) if modern => {
             default_catalog = Some(!on);
             catalog_source = CatalogSource::DdmGlobalSettings(what);
+        }
+        (None, Some(e)) if modern && (e.enrolled() || removed || default_catalog.is_none()) => {
+            default_catalog = Some(!e.enrolled());
+            catalog_source = CatalogSource::SeedingEnrollment(e.line.clone());
         }
         _ if removed => {
             default_catalog = None;
@@ -302,6 +319,16 @@ pub fn judge(s: &SettingsSituation) -> Judgement {
             if on == Some(false) {
                 problems.push(
                     "a beta program is on in the MDM's DDM settings: this Mac is offered beta releases"
+                        .into(),
+                );
+            }
+        }
+        (CatalogSource::SeedingEnrollment(line), on) => {
+            j.evidence
+                .push(Evidence::line(probes::SEEDUTIL, format!("seedutil current: {line}")));
+            if on == Some(false) {
+                problems.push(
+                    "enrolled in a beta/seed program (seedutil): this Mac is offered beta releases"
                         .into(),
                 );
             }
@@ -413,6 +440,7 @@ pub fn judge(s: &SettingsSituation) -> Judgement {
     if problems.is_empty() {
         j.summary = match s.catalog_source {
             CatalogSource::RemovedIn27 => "no beta program recorded in the DDM settings (the OSUpdateSettings query is removed in macOS 27), no deferral, automatic checking not turned off".into(),
+            CatalogSource::SeedingEnrollment(_) if s.legacy == Some(LegacySurface::Removed) => "not enrolled in a beta program (seedutil; the OSUpdateSettings query is removed in macOS 27), no deferral, automatic checking not turned off".into(),
             _ => "default catalog, no deferral, automatic checking not turned off".into(),
         };
         if !unknowns.is_empty() {
@@ -534,6 +562,12 @@ mod tests {
         };
         const BETA: &[u8] = br#"<?xml version="1.0" encoding="UTF-8"?><plist version="1.0"><dict><key>SUCorePersistedStatePolicyFields</key><dict><key>SUCoreDDMDeclarationGlobalSettings</key><dict><key>betaProgramEnrollment</key><string>AlwaysOn</string></dict></dict></dict></plist>"#;
         let qdi_default = || ok("mdmclient_qdi", b"{\n    IsDefaultCatalog = 1;\n}\n");
+        const SEEDED: &[u8] = include_bytes!(
+            "../../tests/fixtures/samples/seedutil_current__public_seed__macos10.14.txt"
+        );
+        // The form admins' extension attributes test for "not enrolled".
+        const NOT_SEEDED: &[u8] =
+            b"Currently enrolled in: (null)\n\nProgram: 0\nBuild is seed: NO\nCatalogURL: (null)\n";
         let cases = [
             (
                 "15 defer",
@@ -566,6 +600,35 @@ mod tests {
                     crate::checks::readiness::support::failed("mdmclient_qdi", 1, "x"),
                 ),
             ),
+            (
+                "26 seeded, query says default",
+                with(
+                    with(with(base(), sw("26.3")), qdi_default()),
+                    ok("seedutil", SEEDED),
+                ),
+            ),
+            (
+                "26 not seeded, query says default",
+                with(
+                    with(with(base(), sw("26.3")), qdi_default()),
+                    ok("seedutil", NOT_SEEDED),
+                ),
+            ),
+            (
+                "27 not seeded",
+                with(with(base(), sw("27.0.1")), ok("seedutil", NOT_SEEDED)),
+            ),
+            (
+                "27 seeded",
+                with(with(base(), sw("27.0.1")), ok("seedutil", SEEDED)),
+            ),
+            (
+                "15 seeded: the query is the source",
+                with(
+                    with(with(base(), sw("15.7")), qdi_default()),
+                    ok("seedutil", SEEDED),
+                ),
+            ),
         ];
         let got: Vec<String> = cases
             .into_iter()
@@ -587,6 +650,11 @@ mod tests {
                 "26 defer + DDM beta: catalog Some(false) from DdmGlobalSettings(\"betaProgramEnrollment = AlwaysOn\") unknown None; managed NotManaged; deferrals Set { minor: Some(90), major: Some(30) }",
                 "27 defer: catalog None from RemovedIn27 unknown None; managed NotManaged; deferrals RemovedIn27",
                 "27 qdi fails: catalog None from RemovedIn27 unknown None; managed NotManaged; deferrals RemovedIn27",
+                "26 seeded, query says default: catalog Some(false) from SeedingEnrollment(\"Currently enrolled in: PublicSeed\") unknown None; managed NotManaged; deferrals NotManaged",
+                "26 not seeded, query says default: catalog Some(true) from Mdmclient unknown None; managed NotManaged; deferrals NotManaged",
+                "27 not seeded: catalog Some(true) from SeedingEnrollment(\"Currently enrolled in: (null)\") unknown None; managed NotManaged; deferrals RemovedIn27",
+                "27 seeded: catalog Some(false) from SeedingEnrollment(\"Currently enrolled in: PublicSeed\") unknown None; managed NotManaged; deferrals RemovedIn27",
+                "15 seeded: the query is the source: catalog Some(true) from Mdmclient unknown None; managed NotManaged; deferrals NotManaged",
             ]
         "#]]
         .assert_debug_eq(&got);

@@ -21,6 +21,7 @@ pub mod mdmclient_qdi;
 pub mod nextstep;
 pub mod pmset;
 pub mod profiles;
+pub mod seedutil;
 pub mod softwareupdate_list;
 pub mod staged_update;
 pub mod su_log;

@@ -762,7 +762,9 @@ fn ddm_era_captures_name_the_situation_and_the_cause() {
     // 27: the removed query is not applicable, not unknown.
     let (_, r) = diagnose_json(&captures_dir().join("macos27-legacy-removed"), &[]);
     let s = &r["checks"]["softwareupdate.settings"]["facts"];
-    assert_eq!(s["catalog_source"], "not_applicable_removed_in_macos_27");
+    // The seeding enrollment answers the catalog on 27 (the query is removed).
+    assert_eq!(s["catalog_source"], "seeding_enrollment");
+    assert_eq!(s["beta_catalog"], false);
     assert_eq!(s["legacy_surface"], "removed_in_27");
     assert_eq!(s["update_deferral_days"], serde_json::Value::Null);
 }
