@@ -50,6 +50,10 @@ pub struct DaemonLivenessAssessment {
     pub su_command_unanswered: bool,
     /// `None` when the log is unknown.
     pub log: Option<DaemonLogReading>,
+    /// The software-update commands Addigy's rule looks for on the running macOS (`None`:
+    /// version unknown). On 27 they are removed: the rule cannot fire, and
+    /// `MDMSoftwareUpdatesStuck` comes from the DDM rule (`softwareupdate.ddm`).
+    pub legacy: Option<super::os_version::LegacySurface>,
 }
 
 impl DaemonLivenessAssessment {
@@ -140,6 +144,7 @@ pub fn assess(
             su_command,
             su_command_unanswered,
             log,
+            legacy: super::os_version::LegacySurface::of_obs(obs),
         }
     };
     let log = match &obs.su_log {

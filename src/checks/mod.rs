@@ -560,6 +560,7 @@ mod tests {
             su_command: su.map(|c| (c.to_string(), "t".to_string())),
             su_command_unanswered: unanswered,
             log: None,
+            legacy: None,
         }
     }
 

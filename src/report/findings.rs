@@ -245,7 +245,17 @@ pub fn daemon_liveness(a: &DaemonLivenessAssessment) -> Map<String, Value> {
         .put("mdmclient_state", a.mdmclient_state.code())
         .put("addigy_rule", addigy)
         .put("su_command", a.su_command.as_ref().map(|(c, _)| c.clone()))
-        .put("su_command_unanswered", a.su_command_unanswered);
+        .put("su_command_unanswered", a.su_command_unanswered)
+        // Addigy's command rule needs the legacy software-update commands: removed in 27.
+        .put(
+            "addigy_command_rule",
+            a.legacy.map(|l| match l {
+                crate::checks::os_version::LegacySurface::Removed => {
+                    "not_applicable_removed_in_macos_27"
+                }
+                _ => "applies",
+            }),
+        );
     if let Some(r) = &a.log {
         f.put("last_progress", r.last_progress.clone())
             .put("last_phase", r.last_phase.clone())

@@ -766,6 +766,15 @@ fn ddm_era_captures_name_the_situation_and_the_cause() {
     assert_eq!(s["catalog_source"], "seeding_enrollment");
     assert_eq!(s["beta_catalog"], false);
     assert_eq!(s["legacy_surface"], "removed_in_27");
+    // Addigy's command rule cannot fire without the commands: said, not left false silently.
+    let d = &r["checks"]["softwareupdate.daemon_liveness"]["facts"];
+    assert_eq!(
+        d["addigy_command_rule"],
+        "not_applicable_removed_in_macos_27"
+    );
+    let (_, r) = diagnose_json(&captures_dir().join("ddm26-enforcement-pending"), &[]);
+    let d = &r["checks"]["softwareupdate.daemon_liveness"]["facts"];
+    assert_eq!(d["addigy_command_rule"], "applies");
     assert_eq!(s["update_deferral_days"], serde_json::Value::Null);
 }
 
