@@ -502,8 +502,28 @@ pub fn markdown() -> String {
             ));
         }
     }
+    out.push_str(VERSIONS);
     out
 }
+
+/// Which macOS versions the rules built on these patterns cover, and how 27 differs.
+const VERSIONS: &str = "
+## The rules by macOS version (15, 26, 27)
+
+| rule | 15 | 26 | 27 |
+|---|---|---|---|
+| mdmclient liveness (`mdm.*`: exchanges, receipts, wedged client) | yes | yes | yes (same text assumed; the commands it carries change, not the channel) |
+| Addigy's software-update rule (mdmclient stuck on ScheduleOSUpdate and kin) | yes | yes (commands deprecated) | never fires: the commands are removed (`addigy_command_rule` says so) |
+| softwareupdated progress and stall (`su.progress`; `APPLYING`, `READY`, `DOWNLOADED_UPDATE`, `(end)` terminal) | yes | yes | yes |
+| softwareupdated signs of life (`su.scan_*`, `su.client_added`, `su.background_checkin`, `su.ddm_*`) | yes | yes (26.x DDM wording `Found currently applicable declaration`) | yes (26's wording assumed) |
+| DDM stuck rule (`softwareupdate.ddm`: deadline + grace, failure reason, declaration missing or invalid, not offered, stalled) | 14+ | yes | yes: the only source of `MDMSoftwareUpdatesStuck` beside a stalled install |
+| `Reporting status` blocks (install-state, failure reason) | 14+ | yes | yes |
+
+softwareupdated's DDM lines were seen by admins in `/var/log/install.log`; mdmwatch reads them
+there (probe `install_log`, the window's lines only) and also asks the unified log for the same
+needles. install.log text names causes and counts as activity; it never makes heal act (any
+process that can write the file could forge it).
+";
 
 #[cfg(test)]
 mod tests {
