@@ -967,8 +967,8 @@ mod tests {
 
     /// softwareupdated's 14-era text published from install.log (verbatim messages of
     /// tests/fixtures/logs-real/verbatim/install-log-softwareupdated-lines.log, in a constructed
-    /// ndjson wrapper at 09:40-09:45) reads as work, not quiet: a client scan, the catalog, the
-    /// DDM scheduling line.
+    /// ndjson wrapper at 09:40-09:46) reads as work, not quiet: a client scan, the catalog, the
+    /// DDM scheduling line, a scan's deferral evaluation.
     #[test]
     fn install_log_text_of_14_reads_as_activity() {
         let verbatim =
@@ -995,7 +995,8 @@ mod tests {
                 "su.scan_catalog",
                 "su.client_added",
                 "su.ddm_scheduled",
-                "su.client_added"
+                "su.client_added",
+                "su.product_deferred"
             ]
         );
         let r = read_daemon(&log, &window(), 60);

@@ -21,7 +21,7 @@
 //! persisted with its DDM global settings (`SUCoreDDMDeclarationGlobalSettings`, fixture
 //! `…global_settings__macos26.2.plist`; usnistgov/macos_security#715) wins over it. On 27 the
 //! seeding enrollment (`seedutil current`, `parse::seedutil`) comes next: enrolled means betas
-//! whatever the deprecated query says. On 27 the
+//! whatever the deprecated query says (on 15 too). On 27 the
 //! OSUpdateSettings query, the `com.apple.SoftwareUpdate` profile and the deferral restriction
 //! keys are removed: their absence is `not_applicable` ("removed in macOS 27"), never unknown,
 //! and a leftover managed file or deferral key is reported as ignored, not applied.
@@ -183,6 +183,8 @@ pub struct SettingsSituation {
     pub legacy: Option<LegacySurface>,
     /// Neither mdmclient nor the local preferences answered, and nothing managed says anything.
     pub nothing_known: bool,
+    /// Why the seeding enrollment (`seedutil current`) could not be read.
+    pub seed_unknown: Option<String>,
 }
 
 fn file_state(f: Result<Option<&PrefValues>, String>) -> FileState {
@@ -206,9 +208,9 @@ pub fn decide(obs: &Observations) -> SettingsSituation {
         CatalogSource::None
     };
     // 26+: what softwareupdated recorded from DDM is the source of record; then the seeding
-    // enrollment (a Mac enrolled in a seed program is offered betas whatever the MDM query
-    // says); then, on 26, the deprecated query; a seeding "not enrolled" answers when the query
-    // does not (27: removed).
+    // enrollment (on any version a Mac enrolled in a seed program is offered betas whatever the
+    // MDM query says); then the query (deprecated on 26); a seeding "not enrolled" answers on
+    // 26+ when the query does not (27: removed).
     let seed = obs.seed_enrollment.as_ref().ok();
     let modern = matches!(
         legacy,
@@ -219,7 +221,7 @@ pub fn decide(obs: &Observations) -> SettingsSituation {
             default_catalog = Some(!on);
             catalog_source = CatalogSource::DdmGlobalSettings(what);
         }
-        (None, Some(e)) if modern && (e.enrolled() || removed || default_catalog.is_none()) => {
+        (None, Some(e)) if e.enrolled() || (modern && (removed || default_catalog.is_none())) => {
             default_catalog = Some(!e.enrolled());
             catalog_source = CatalogSource::SeedingEnrollment(e.line.clone());
         }
@@ -302,6 +304,7 @@ pub fn decide(obs: &Observations) -> SettingsSituation {
         deferrals,
         legacy,
         nothing_known,
+        seed_unknown: obs.seed_enrollment.as_ref().err().map(|u| u.to_string()),
     }
 }
 
@@ -358,6 +361,12 @@ pub fn judge(s: &SettingsSituation) -> Judgement {
     }
     if let Some(u) = &s.catalog_unknown {
         unknowns.push(format!("catalog unknown: {u}"));
+    }
+    if let Some(u) = &s.seed_unknown {
+        j.evidence.push(Evidence::line(
+            probes::SEEDUTIL,
+            format!("seeding enrollment unknown ({u})"),
+        ));
     }
     for (probe, f) in [
         (probes::MANAGED_SU_PREFS, &s.managed_file),
@@ -623,7 +632,7 @@ mod tests {
                 with(with(base(), sw("27.0.1")), ok("seedutil", SEEDED)),
             ),
             (
-                "15 seeded: the query is the source",
+                "15 seeded: enrolled wins over the query",
                 with(
                     with(with(base(), sw("15.7")), qdi_default()),
                     ok("seedutil", SEEDED),
@@ -654,7 +663,7 @@ mod tests {
                 "26 not seeded, query says default: catalog Some(true) from Mdmclient unknown None; managed NotManaged; deferrals NotManaged",
                 "27 not seeded: catalog Some(true) from SeedingEnrollment(\"Currently enrolled in: (null)\") unknown None; managed NotManaged; deferrals RemovedIn27",
                 "27 seeded: catalog Some(false) from SeedingEnrollment(\"Currently enrolled in: PublicSeed\") unknown None; managed NotManaged; deferrals RemovedIn27",
-                "15 seeded: the query is the source: catalog Some(true) from Mdmclient unknown None; managed NotManaged; deferrals NotManaged",
+                "15 seeded: enrolled wins over the query: catalog Some(false) from SeedingEnrollment(\"Currently enrolled in: PublicSeed\") unknown None; managed NotManaged; deferrals NotManaged",
             ]
         "#]]
         .assert_debug_eq(&got);

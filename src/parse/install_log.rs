@@ -239,6 +239,7 @@ mod tests {
                 "2021-12-16 16:24:28+00 softwareupdated su.client_added",
                 "2023-11-07 19:44:39-05 softwareupdated su.ddm_scheduled",
                 "2024-09-06 14:41:24+08 softwareupdated su.client_added",
+                "2023-12-28 16:30:15-03 softwareupdated su.product_deferred",
             ]
         "#]]
         .assert_debug_eq(&got);
@@ -308,6 +309,6 @@ mod tests {
         .is_err());
         assert!(parse(b"", at("2000-01-01T00:00:00Z"), at("2030-01-01T00:00:00Z")).is_ok());
         let all = parse_any_time(REAL.as_bytes()).unwrap();
-        assert_eq!(all.events.len(), 4);
+        assert_eq!(all.events.len(), 5);
     }
 }

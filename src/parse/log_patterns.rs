@@ -362,6 +362,17 @@ pub const PATTERNS: &[Pattern] = &[
         },
     },
     Pattern {
+        id: "su.product_deferred",
+        stream: LogStream::SoftwareUpdate,
+        needle: "is deferred until",
+        meaning: "a scan evaluated an available product against the managed deferral (`Product 052-14528 is deferred until <date>`): softwareupdated is working; the product stays hidden from users until that date",
+        level: "unknown",
+        provenance: Provenance::Seen {
+            source: "install.log output in yorevs/homesetup docs/handbook/pages/functions/std-tools/taylor-tool.md (2023-12-28, four such lines)",
+            macos: "14 era",
+        },
+    },
+    Pattern {
         id: "su.status_report",
         stream: LogStream::SoftwareUpdate,
         needle: "Reporting status",

@@ -178,13 +178,14 @@ const P_PREPARE: &Pattern = log_patterns::by_id("su.prepare_progress");
 const P_CRYPTEX: &Pattern = log_patterns::by_id("su.cryptex_progress");
 const P_DDM_SCHEDULED: &Pattern = log_patterns::by_id("su.ddm_scheduled");
 const P_DDM_ENFORCING: &Pattern = log_patterns::by_id("su.ddm_enforcing");
-const ACTIVITY: [&Pattern; 6] = [
+const ACTIVITY: [&Pattern; 7] = [
     log_patterns::by_id("su.scan_started"),
     log_patterns::by_id("su.catalog_download"),
     log_patterns::by_id("su.catalog_fsm"),
     log_patterns::by_id("su.scan_catalog"),
     log_patterns::by_id("su.client_added"),
     log_patterns::by_id("su.background_checkin"),
+    log_patterns::by_id("su.product_deferred"),
 ];
 /// softwareupdated evaluating its DDM declarations (macOS 14-26 wording, see the table): signs
 /// of life and of DDM driving an update, like the scheduling and enforcement lines.
@@ -205,7 +206,7 @@ struct Finders {
     cryptex: Finder<'static>,
     ddm_scheduled: Finder<'static>,
     ddm_enforcing: Finder<'static>,
-    activity: [Finder<'static>; 6],
+    activity: [Finder<'static>; 7],
     ddm_evaluation: [Finder<'static>; 5],
 }
 
@@ -340,6 +341,7 @@ pub fn classify_reference(msg: &str) -> Option<Classified<SuEventKind>> {
         "su.scan_catalog",
         "su.client_added",
         "su.background_checkin",
+        "su.product_deferred",
     ] {
         if msg.contains(log_patterns::pattern(id).needle) {
             return Some(Classified::new(K::Activity, id));
@@ -450,6 +452,8 @@ mod tests {
             // install.log text (openzfsonosx/zfs#810, chris1111/Wireless-USB-Big-Sur-Adapter#13).
             ("Adding client SUUpdateServiceClient pid=1049, uid=501, installAuth=NO rights=(), transactions=0 (/System/Library/PrivateFrameworks/SoftwareUpdate.framework/Versions/A/Resources/SoftwareUpdateNotificationManager.app/Contents/MacOS/SoftwareUpdateNotificationManager)", Some((K::Activity, "su.client_added"))),
             ("BackgroundActivity: Activity check-in with Interval 21600 ", Some((K::Activity, "su.background_checkin"))),
+            // install.log text of a 14-era scan (yorevs/homesetup's taylor-tool output, 2023-12-28).
+            ("Product 052-14528 is deferred until 2024-03-10 08:00:00 +0000", Some((K::Activity, "su.product_deferred"))),
             // DDM evaluation wording of 15-26 (needles from admins' parsers).
             ("declarationFromKeys]: Found currently applicable declaration |EnforcedInstallDate:2026-11-18T17:00:00|VersionString:27.1|BuildVersionString:(null)|", Some((K::Enforcement, "su.ddm_applicable"))),
             (concat!("setPastDuePaddedEnforcementDate is set", ": Thu Nov 19 08:59:56 2026"), Some((K::Enforcement, "su.ddm_padded"))),
