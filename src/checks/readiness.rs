@@ -82,6 +82,9 @@ pub enum ReadinessState {
     NotOffered,
     Blocked,
     Unknown,
+    /// The kind cannot happen on this macOS: an MDM-initiated install without a declaration
+    /// on 27, where ScheduleOSUpdate is removed (the MDM installs only through a declaration).
+    NotApplicable,
 }
 
 impl ReadinessState {
@@ -91,6 +94,7 @@ impl ReadinessState {
             ReadinessState::NotOffered => "not_offered",
             ReadinessState::Blocked => "blocked",
             ReadinessState::Unknown => "unknown",
+            ReadinessState::NotApplicable => "not_applicable",
         }
     }
 }
@@ -359,6 +363,9 @@ pub fn summary_lines(kinds: &[KindReadiness]) -> Vec<String> {
         let outcome = match v.state {
             ReadinessState::Blocked if common.is_empty() => format!("blocked ({})", listing(&own)),
             ReadinessState::Blocked => format!("also blocked ({})", listing(&own)),
+            ReadinessState::NotApplicable => {
+                "not applicable (macOS 27 removed ScheduleOSUpdate: the MDM installs only through an enforcement declaration, and none is active)".into()
+            }
             other => other.as_str().replace('_', " "),
         };
         match groups.iter_mut().find(|(_, o)| *o == outcome) {
@@ -418,8 +425,19 @@ pub fn decide(i: &Inputs<'_>) -> Vec<KindReadiness> {
             _ => (UpdateKind::Update, None),
         },
     };
-    // With a declaration active, the declared target below is what the MDM installs.
-    if declared.is_none() {
+    // With a declaration active, the declared target below is what the MDM installs. On 27
+    // without one the MDM has no way to start an install (ScheduleOSUpdate is removed).
+    let removed = i.settings.legacy == Some(super::os_version::LegacySurface::Removed);
+    if declared.is_none() && removed {
+        kinds.push(KindReadiness {
+            kind: ReadinessKind::MdmInitiated,
+            state: ReadinessState::NotApplicable,
+            target: None,
+            blocked_by: Vec::new(),
+            unknown: Vec::new(),
+            by_hand: false,
+        });
+    } else if declared.is_none() {
         let mut acc = Acc::default();
         kind_rules(&mut acc, i, mdm_kind);
         token_rule(&mut acc, i.bootstrap);
@@ -622,6 +640,18 @@ mod tests {
                 upgrade: unknown target None blocked [] unknown ["disk.free_space"]
                 rsr: ready target None blocked [] unknown []
                 mdm_initiated: unknown target None blocked [] unknown ["disk.free_space"]"#]],
+        );
+        // 27 with no declaration: the MDM cannot start an install (ScheduleOSUpdate removed).
+        check(
+            vec![ok(
+                "sw_vers",
+                b"ProductName:\t\tmacOS\nProductVersion:\t\t27.0.1\nBuildVersion:\t\t26A8412\n",
+            )],
+            expect![[r#"
+                update: ready target None blocked [] unknown []
+                upgrade: ready target None blocked [] unknown []
+                rsr: ready target None blocked [] unknown []
+                mdm_initiated: not_applicable target None blocked [] unknown []"#]],
         );
     }
 
