@@ -38,6 +38,14 @@ pub fn main_with_args(args: Vec<OsString>) -> i32 {
         eprintln!("mdmwatch: {msg}");
         return EXIT_ERROR;
     }
+    if let Err(msg) = crate::system::files::check_root_arguments(
+        cli.sysroot.as_deref(),
+        cli.state.as_deref(),
+        cli.status_dir.as_deref(),
+    ) {
+        eprintln!("mdmwatch: {msg}");
+        return EXIT_ERROR;
+    }
     init_logging(cli.verbose);
     // One thread is enough: the probes are polled together from one task (`join_all`) and
     // nothing is spawned onto the runtime.
@@ -399,8 +407,11 @@ async fn run(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Loaded)
             code = EXIT_ERROR;
         }
     }
-    // The one line Addigy's watchdog logs per run; Jamf EAs and munkireport parse it.
-    tracing::info!("{}", report::watchdog_summary_line(&report.watchdog));
+    // The one line Addigy's watchdog logs per run; Jamf EAs and munkireport parse it. Only from
+    // a live run as root: a user's `run --replay` of their own capture must not log it.
+    if sys.is_live() && sys.is_root() {
+        tracing::info!("{}", report::watchdog_summary_line(&report.watchdog));
+    }
     if cli.json || cli.verbose {
         emit(&report, cli.json, cli.verbose);
     }
@@ -408,12 +419,15 @@ async fn run(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Loaded)
 }
 
 async fn capture_command(sys: &dyn System, cfg: &Config, dir: &std::path::Path) -> i32 {
-    if let Err(e) = capture::prepare_dir(dir) {
-        eprintln!("mdmwatch: {e}");
-        return EXIT_ERROR;
-    }
+    let handle = match capture::prepare_dir(dir) {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("mdmwatch: {e}");
+            return EXIT_ERROR;
+        }
+    };
     let (plan, results) = observe::collect(sys, cfg).await;
-    if let Err(e) = capture::write_meta(dir, sys.now(), sys.is_root()) {
+    if let Err(e) = capture::write_meta(&handle, sys.now(), sys.is_root()) {
         eprintln!("mdmwatch: {e}");
         return EXIT_ERROR;
     }
@@ -423,13 +437,13 @@ async fn capture_command(sys: &dyn System, cfg: &Config, dir: &std::path::Path) 
         .iter()
         .filter(|p| results.iter().any(|r| r.id == p.id && r.available))
     {
-        if let Err(e) = capture::write_args(dir, p) {
+        if let Err(e) = capture::write_args(&handle, p) {
             eprintln!("mdmwatch: {e}");
             failed = true;
         }
     }
     for r in &results {
-        if let Err(e) = capture::write_result(dir, r) {
+        if let Err(e) = capture::write_result(&handle, r) {
             eprintln!("mdmwatch: {e}");
             failed = true;
         }

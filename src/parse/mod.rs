@@ -21,6 +21,8 @@ pub mod mdmclient_qdi;
 pub mod nextstep;
 pub mod pmset;
 pub mod profiles;
+#[cfg(any(test, fuzzing, feature = "reference"))]
+pub mod reference;
 pub mod seedutil;
 pub mod softwareupdate_list;
 pub mod staged_update;

@@ -195,10 +195,11 @@ fn an_error_that_stops_heal_exits_2_and_is_in_the_heal_section() {
     common::assert_valid(&v);
     assert!(v["heal"]["error"].as_str().unwrap().contains("lock"), "{v}");
 
-    // The state file is corrupt and recent: set aside, heal does nothing this run.
+    // The state file is corrupt (a write cut short) and recent: set aside, heal does nothing
+    // this run. (A file that is not recognisably a state file is refused before, see root_safety.)
     let tmp = tempfile::tempdir().unwrap();
     let state = tmp.path().join("state.json");
-    fs::write(&state, b"{not json").unwrap();
+    fs::write(&state, b"{\"version\": 1, \"services\": {\"mdmcl").unwrap();
     let o = heal_with_state(&state);
     let (out, err) = text(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");
