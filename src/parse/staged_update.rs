@@ -7,6 +7,13 @@
 //! `checkStagedUpdate` read these paths; macOS 14-26, 27 assumed). The folder name is the volume
 //! group UUID, which `diskutil info -plist /` prints as `APFSVolumeGroupID`. A file in a
 //! root-only system volume cannot be faked by a log line: it is the evidence heal trusts.
+//!
+//! Only this version file is read. DDM-OS-Reminder's runtime decision tree ("Staged Update
+//! Detection") treats the APFS update snapshot, `restore-staged` and the Preboot volume's size as
+//! *signals* that send it to the proposed metadata, keeps "staged" only when that metadata's
+//! version matches the DDM target, and falls back to "pending download" when it is missing or
+//! mismatched: without the version file those signals cannot make an update staged, so they are
+//! not probed here.
 
 use plist::Value;
 
