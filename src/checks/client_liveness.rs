@@ -131,6 +131,7 @@ fn cause_summary(cause: FailureCause, r: &liveness::ClientReading<'_>, window: &
             "stuck (strict Addigy rule): no HTTP 200 response from the MDM server in {window}"
         ),
         FailureCause::Channel(b) => format!("failing ({}): see mdm.channel", b.code()),
+        FailureCause::Ddm(b) => format!("failing ({}): see softwareupdate.ddm", b.code()),
     }
 }
 

@@ -691,7 +691,7 @@ fn quoted_at(b: &[u8], at: usize, want: &[u8]) -> bool {
         return false;
     }
     let have = &have[..n];
-    if n < 8 || n > 64 {
+    if !(8..=64).contains(&n) {
         return have == want;
     }
     let word = |s: &[u8], i: usize| u64::from_le_bytes(s[i..i + 8].try_into().unwrap_or([0; 8]));

@@ -280,7 +280,8 @@ pub struct Blocker {
 /// One update kind's verdict: `ready`, `blocked` (with the blocking findings) or `unknown`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct KindVerdict {
-    /// ready, blocked or unknown.
+    /// ready, not_offered, blocked, unknown or not_applicable (an MDM-initiated install on 27
+    /// without a declaration).
     pub verdict: String,
     /// The version this verdict is about, when known (pending update, declared target).
     #[serde(skip_serializing_if = "Option::is_none")]
