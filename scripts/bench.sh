@@ -202,7 +202,8 @@ printf '%s\n' 'Filtering the log data using "..."' '{"count":0,"finished":1}' > 
   grep -h '^{' "$root/out/mdm.ndjson" "$root/out/apsd.ndjson" | grep -v '"finished"'
   echo "{\"count\":$(cat "$root/out/mdm.ndjson" "$root/out/apsd.ndjson" | grep -c '^{"traceID"'),\"finished\":1}"
 } > "$root/out/union.ndjson"
-for f in "$root"/out/*.ndjson; do split -n l/10 -d "$f" "$f.part"; done
+# (GNU split; elsewhere the output is printed in one piece after the whole charge.)
+for f in "$root"/out/*.ndjson; do split -n l/10 -d "$f" "$f.part" 2>/dev/null || cp "$f" "$f.part00"; done
 # CPU: an awk loop of N iterations (about 0.1 s per million on a current core).
 mk() { printf '#!/bin/sh\nsleep %s\nawk "BEGIN{for(i=0;i<%s;i++)s+=i}"\n%s\n' "$2" "$3" "${4:-}" > "$root$1"; chmod 755 "$root$1"; }
 mk /usr/bin/sw_vers 0.2 200000 "printf 'ProductName:\tmacOS\nProductVersion:\t15.1\nBuildVersion:\t24B83\n'"
