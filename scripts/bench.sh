@@ -229,8 +229,9 @@ case "\$args" in
   *) file="\$root/out/mdm.ndjson";;
 esac
 echo "\$min \$(wc -c < "\$file")" >> "\$root/log_calls"
-# Printed as it is read: one tenth of the output after each tenth of the charged time.
-each=\$(awk "BEGIN{print \$min * $LOG_MS_PER_MIN / 1000 / 10}")
+# Printed as it is read: one part of the output after each equal share of the charged time.
+parts=\$(ls "\$file".part* | wc -l)
+each=\$(awk "BEGIN{print \$min * $LOG_MS_PER_MIN / 1000 / \$parts}")
 for part in "\$file".part*; do sleep "\$each"; cat "\$part"; done
 FAKELOG
 chmod 755 "$root/usr/bin/log"
