@@ -426,8 +426,10 @@ async fn capture_command(sys: &dyn System, cfg: &Config, dir: &std::path::Path) 
             return EXIT_ERROR;
         }
     };
+    // The capture's "now" is when its log window ends, as in a live run (`observe::observe`).
+    let now = sys.now();
     let (plan, results) = observe::collect(sys, cfg).await;
-    if let Err(e) = capture::write_meta(&handle, sys.now(), sys.is_root()) {
+    if let Err(e) = capture::write_meta(&handle, now, sys.is_root()) {
         eprintln!("mdmwatch: {e}");
         return EXIT_ERROR;
     }

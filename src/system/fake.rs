@@ -10,7 +10,7 @@ use std::time::Duration;
 use chrono::{DateTime, FixedOffset};
 use futures::future::BoxFuture;
 
-use super::{Payload, Probe, ProbeResult, Source, System};
+use super::{LogUnion, LogUnionResults, Payload, Probe, ProbeResult, Source, System};
 
 /// One scripted answer.
 #[derive(Debug, Clone, Default)]
@@ -112,10 +112,10 @@ impl FakeSystem {
     }
 }
 
-impl System for FakeSystem {
-    fn run<'a>(&'a self, probe: &'a Probe) -> BoxFuture<'a, ProbeResult> {
-        Box::pin(async move {
-            self.calls.lock().unwrap().push(probe.clone());
+impl FakeSystem {
+    /// The next scripted answer for `probe` (not recorded as a call).
+    fn respond(&self, probe: &Probe) -> ProbeResult {
+        {
             let answer = {
                 let mut map = self.answers.lock().unwrap();
                 let queue = map.get_mut(&probe.id).unwrap_or_else(|| {
@@ -157,6 +157,27 @@ impl System for FakeSystem {
                     Payload::Memory(stdout)
                 },
                 stderr: answer.stderr,
+            }
+        }
+    }
+}
+
+impl System for FakeSystem {
+    fn run<'a>(&'a self, probe: &'a Probe) -> BoxFuture<'a, ProbeResult> {
+        Box::pin(async move {
+            self.calls.lock().unwrap().push(probe.clone());
+            self.respond(probe)
+        })
+    }
+
+    /// As the live system: one process (one recorded call, the union's command) answers every
+    /// stream; each stream's output is the answer scripted for its own id.
+    fn run_log_union<'a>(&'a self, logs: &'a LogUnion) -> BoxFuture<'a, LogUnionResults> {
+        Box::pin(async move {
+            self.calls.lock().unwrap().push(logs.union.clone());
+            LogUnionResults {
+                results: logs.streams.iter().map(|p| self.respond(p)).collect(),
+                combined: true,
             }
         })
     }
