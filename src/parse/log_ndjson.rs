@@ -1625,6 +1625,13 @@ mod tests {
             "-9223372036854775808",
             "18446744073709551616",
             "123456789012345678901",
+            "999999999999999999",
+            "-999999999999999999",
+            "1000000000000000000",
+            "-00",
+            "0.0",
+            "5e0",
+            "-7",
             "true",
             "false",
             "null",
@@ -1872,6 +1879,91 @@ mod tests {
                 let mut other = line.clone();
                 other[1 + k] ^= 0x20;
                 assert!(!quoted_at(&other, 1, &want), "{n} at {k}");
+            }
+        }
+    }
+
+    #[test]
+    fn same_at_compares_every_byte() {
+        for n in 0..160usize {
+            let want: Vec<u8> = (0..n).map(|i| b'a' + (i % 26) as u8).collect();
+            let line = [b"x".to_vec(), want.clone()].concat();
+            assert!(same_at(&line, 1, &want), "{n}");
+            assert!(
+                n == 0 || !same_at(&line[..line.len() - 1], 1, &want),
+                "{n}: cut"
+            );
+            for k in 0..n {
+                let mut other = line.clone();
+                other[1 + k] ^= 0x20;
+                assert!(!same_at(&other, 1, &want), "{n} at {k}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(500))]
+        /// Whole members remembered by position never change an answer: long runs of lines built
+        /// from a few variants of each member (so members repeat, change, come back, move to
+        /// another position or lose their terminator, and a member that changes on every line
+        /// stops being recorded), read with one `Scratch`, each give what serde_json gives.
+        #[test]
+        fn remembered_members_equal_serde_over_many_lines(
+            members in proptest::collection::vec(
+                proptest::collection::vec((json_key(), json_value(1)), 1..4),
+                1..7,
+            ),
+            picks in proptest::collection::vec(
+                (proptest::collection::vec(0usize..4, 7), 0usize..7, proptest::bool::weighted(0.1)),
+                1..120,
+            ),
+            ws in proptest::sample::select(vec!["", "", " "]),
+        ) {
+            let mut a = Scratch::default();
+            for (choice, drop, rotate) in picks {
+                let mut parts: Vec<Vec<u8>> = members
+                    .iter()
+                    .zip(&choice)
+                    .enumerate()
+                    .filter(|(at, _)| *at != drop)
+                    .map(|(_, (variants, &c))| {
+                        let (k, v) = &variants[c % variants.len()];
+                        [k.clone(), b":".to_vec(), v.clone()].concat()
+                    })
+                    .collect();
+                if rotate && !parts.is_empty() {
+                    parts.rotate_left(1);
+                }
+                let sep = format!("{ws},");
+                let line = [b"{".to_vec(), parts.join(sep.as_bytes()), ws.as_bytes().to_vec(), b"}".to_vec()].concat();
+                let mut b = Scratch::default();
+                proptest::prop_assert_eq!(
+                    parse_line(&line, &mut a),
+                    parse_line_reference(&line, &mut b),
+                    "{}",
+                    String::from_utf8_lossy(&line)
+                );
+            }
+        }
+
+        /// The date reused from the previous timestamp never changes an answer: runs of
+        /// timestamps that share, change or corrupt their date, read with one memo, each equal
+        /// chrono's reading.
+        #[test]
+        fn timestamps_reusing_the_date_agree_with_chrono(
+            stamps in proptest::collection::vec(
+                (0usize..3, 0u32..14, 0u32..26, 0u32..62, 0u32..1_000_000,
+                 proptest::sample::select(vec!["+0000", "-0500", "+0800", "+2460", "x0000"])),
+                1..40,
+            ),
+        ) {
+            let dates = ["2026-11-20", "2026-02-29", "2028-02-29"];
+            let mut memo = DateMemo::default();
+            for (d, mo, h, s, us, off) in stamps {
+                let date = if mo == 13 { dates[d].replace("-02-", "-13-") } else { dates[d].to_string() };
+                let text = format!("{date} {h:02}:{mo:02}:{s:02}.{us:06}{off}");
+                let chrono = DateTime::parse_from_str(&text, "%Y-%m-%d %H:%M:%S%.f%z").ok();
+                proptest::prop_assert_eq!(parse_timestamp_with(&text, &mut memo), chrono, "{}", text);
             }
         }
     }
