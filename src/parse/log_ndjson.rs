@@ -748,7 +748,7 @@ impl<'a> Scan<'a> {
                 }
                 if let (Some(value), Some(b',' | b'}')) = (value, self.peek()) {
                     m.pair_misses = m.pair_misses.wrapping_add(1);
-                    if m.pair_misses <= 2 || m.pair_misses % 64 == 0 {
+                    if m.pair_misses <= 2 || m.pair_misses.is_multiple_of(64) {
                         m.pair.clear();
                         m.pair.extend_from_slice(&self.b[start..=self.i]);
                         m.pair_slot = slot;
@@ -873,14 +873,30 @@ fn unescape(raw: &str, out: &mut String) {
 
 /// Decodes the scanner's escaped strings into `text` and checks the others as UTF-8 (returned,
 /// borrowed from the line); `None` when a string read is not UTF-8 (serde_json then decides).
-fn resolve<'s>(spans: &Spans<'s>, text: &mut Unescaped) -> Option<[Option<&'s str>; STRS]> {
+/// `whole` is the line as text when all of it is UTF-8 (one SIMD check, cheaper than a call per
+/// string): a string between its ASCII quotes is then a slice of it. Otherwise each string read
+/// is checked on its own, as serde_json checks only the strings it reads.
+fn resolve<'s>(
+    spans: &Spans<'s>,
+    whole: Option<(&'s [u8], &'s str)>,
+    text: &mut Unescaped,
+) -> Option<[Option<&'s str>; STRS]> {
+    let as_text = |raw: &'s [u8]| -> Option<&'s str> {
+        match whole {
+            Some((line, t)) => {
+                let from = raw.as_ptr() as usize - line.as_ptr() as usize;
+                t.get(from..from + raw.len())
+            }
+            None => std::str::from_utf8(raw).ok(),
+        }
+    };
     for (k, s) in spans.strs.iter().enumerate() {
         if let Some(RawStr { raw, escaped: true }) = *s {
             let from = &mut text.decoded_from[k];
             // An escaped text always holds a `\`, so an empty record never matches; a recorded
             // one was checked as UTF-8 when it was decoded.
             if !same_bytes(from, raw) {
-                unescape(std::str::from_utf8(raw).ok()?, &mut text.bufs[k]);
+                unescape(as_text(raw)?, &mut text.bufs[k]);
                 from.clear();
                 from.extend_from_slice(raw);
             }
@@ -893,7 +909,7 @@ fn resolve<'s>(spans: &Spans<'s>, text: &mut Unescaped) -> Option<[Option<&'s st
             escaped: false,
         }) = *s
         {
-            plain[k] = Some(std::str::from_utf8(raw).ok()?);
+            plain[k] = Some(as_text(raw)?);
         }
     }
     Some(plain)
@@ -943,6 +959,10 @@ pub fn parse_timestamp(s: &str) -> Option<DateTime<FixedOffset>> {
 
 /// [`parse_timestamp`], reusing the previous timestamp's date while it repeats.
 fn parse_timestamp_with(s: &str, dates: &mut DateMemo) -> Option<DateTime<FixedOffset>> {
+    // The printed shape starts and ends with a digit: trimming would change nothing.
+    if let Some(t) = fast_timestamp(s.as_bytes(), dates) {
+        return Some(t);
+    }
     let s = s.trim();
     fast_timestamp(s.as_bytes(), dates)
         .or_else(|| DateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f%z").ok())
@@ -1054,9 +1074,12 @@ pub fn parse_line<'s>(line: &'s [u8], scratch: &'s mut Scratch) -> Line<'s> {
         return kind;
     }
     let Scratch { text, memo, date } = scratch;
+    let whole = simdutf8::basic::from_utf8(trimmed)
+        .ok()
+        .map(|t| (trimmed, t));
     let scanned = Scan::new(trimmed)
         .line(memo)
-        .and_then(|spans| Some((spans, resolve(&spans, text)?)));
+        .and_then(|spans| Some((spans, resolve(&spans, whole, text)?)));
     let fields = match scanned {
         Some((spans, plain)) => fields(&spans, plain, text),
         // Invalid UTF-8 in a key read, truncated objects, ...: serde_json decides.
@@ -1088,7 +1111,7 @@ pub fn scanner_decodes(line: &[u8]) -> bool {
     non_json(trimmed).is_none()
         && Scan::new(trimmed)
             .line(&mut Memo::default())
-            .is_some_and(|spans| resolve(&spans, &mut Unescaped::default()).is_some())
+            .is_some_and(|spans| resolve(&spans, None, &mut Unescaped::default()).is_some())
 }
 
 /// For fuzzing: the scanner path and the serde_json reference agree on `line`.
