@@ -237,8 +237,31 @@ impl From<&crate::observe::ProbeRun> for ProbeSummary {
     }
 }
 
+/// The Addigy "last kickstart" keys from heal's state file, read only (any user may diagnose).
+/// Returns a problem worth reporting, if any; a missing file is not one.
+pub fn watchdog_from_state(state_path: &std::path::Path, w: &mut Watchdog) -> Option<String> {
+    use crate::state::{self, Loaded};
+    match state::load(state_path) {
+        Loaded::Missing => None,
+        Loaded::Found(s) => {
+            w.last_mdm_kickstart = s.last_mdm_kickstart.map(state::format_time);
+            w.last_software_update_daemon_kickstart =
+                s.last_software_update_kickstart.map(state::format_time);
+            None
+        }
+        Loaded::Bad { reason, .. } => Some(format!("state file unreadable: {reason}")),
+    }
+}
+
+/// The report's `config` section from the loaded settings: every leaf key with its value and
+/// source, the sources consulted, warnings and refused values.
+pub fn config_section(loaded: &crate::config::Loaded) -> ConfigSection {
+    loaded.section()
+}
+
 impl crate::config::Loaded {
-    /// The report's `config` section: every leaf key with its value and source.
+    /// The report's `config` section (see [`config_section`], what the commands call; this
+    /// method stays for the tests that call it).
     pub fn section(&self) -> ConfigSection {
         let mut settings = Vec::new();
         for (key, value) in crate::config::leaf_values(&self.config) {
@@ -377,7 +400,12 @@ impl Report {
             .any(|f| matches!(f.status, Status::Failed | Status::Warning))
         {
             1
-        } else if self.checks.values().all(|f| f.status == Status::Unknown) {
+        } else if self
+            .checks
+            .values()
+            .filter(|f| f.status != Status::NotApplicable)
+            .all(|f| f.status == Status::Unknown)
+        {
             EXIT_UNDETERMINED
         } else {
             0
@@ -434,14 +462,247 @@ impl Report {
         })
     }
 
+    /// The JSON document: the report and its `overall` block (computed from the findings, so
+    /// `--json`, status.json and status.plist can never disagree about it).
     pub fn to_json(&self) -> String {
         // Serialising plain data with string keys cannot fail.
-        serde_json::to_string_pretty(self).expect("report serialises")
+        let mut v = serde_json::to_value(self).expect("report serialises");
+        if let Value::Object(m) = &mut v {
+            m.insert(
+                "overall".to_string(),
+                serde_json::to_value(self.overall()).expect("overall serialises"),
+            );
+        }
+        serde_json::to_string_pretty(&v).expect("report serialises")
+    }
+
+    /// Problems, unknowns and not-applicable checks in report order, and the verdict.
+    pub fn overall(&self) -> Overall {
+        let mut ids: Vec<&str> = Vec::new();
+        for id in self.order.iter().chain(self.checks.keys()) {
+            if self.checks.contains_key(id) && !ids.contains(&id.as_str()) {
+                ids.push(id);
+            }
+        }
+        let with = |pred: &dyn Fn(Status) -> bool| -> Vec<String> {
+            ids.iter()
+                .filter(|id| pred(self.checks[**id].status))
+                .map(|id| id.to_string())
+                .collect()
+        };
+        let problems = with(&|s| matches!(s, Status::Failed | Status::Warning));
+        let unknowns = with(&|s| s == Status::Unknown);
+        let not_applicable = with(&|s| s == Status::NotApplicable);
+        let exit_code = self.exit_code();
+        // Healthy only when every applicable check was determined and none failed or warned:
+        // a Mac whose checks could not run is not counted as fine by a smart group.
+        let healthy = if !problems.is_empty() {
+            Some(false)
+        } else if !unknowns.is_empty() || exit_code == EXIT_UNDETERMINED {
+            None
+        } else {
+            Some(true)
+        };
+        Overall {
+            healthy,
+            exit_code,
+            problem_count: problems.len(),
+            unknown_count: unknowns.len(),
+            verdict: self.verdict(&problems, &unknowns, &not_applicable),
+            problems,
+            unknowns,
+            not_applicable,
+        }
+    }
+
+    /// The first line of the human report: the MDM channel's verdict when that check exists and
+    /// was determined, then problems and incomplete checks counted.
+    fn verdict(&self, problems: &[String], unknowns: &[String], na: &[String]) -> String {
+        if let Some(why) = self.undetermined_reason() {
+            return why;
+        }
+        let ok = self
+            .checks
+            .values()
+            .filter(|f| f.status == Status::Ok)
+            .count();
+        let mut counts = if problems.is_empty() && unknowns.is_empty() {
+            format!("healthy: {}", plural(ok, "check", "checks") + " ok")
+        } else {
+            let mut parts = Vec::new();
+            if !problems.is_empty() {
+                parts.push(plural(problems.len(), "problem", "problems"));
+            } else {
+                parts.push("no problem found".to_string());
+            }
+            if !unknowns.is_empty() {
+                let needs_root = unknowns.iter().any(|id| {
+                    self.checks[id]
+                        .reason
+                        .as_deref()
+                        .is_some_and(|r| r.contains("not_root") || r.contains("needs root"))
+                });
+                parts.push(format!(
+                    "{} incomplete{}",
+                    plural(unknowns.len(), "check", "checks"),
+                    if needs_root {
+                        " (some need root: run with sudo)"
+                    } else {
+                        ""
+                    }
+                ));
+            }
+            parts.join(", ")
+        };
+        if !na.is_empty() {
+            counts.push_str(&format!("; {} not applicable", na.len()));
+        }
+        match self.checks.get(CHANNEL) {
+            Some(f) if f.status != Status::Unknown && f.status != Status::NotApplicable => {
+                format!("MDM channel: {}; {counts}", humanize(&f.summary))
+            }
+            _ => counts,
+        }
     }
 
     pub fn findings_in_order(&self) -> impl Iterator<Item = &Finding> {
         self.order.iter().filter_map(|id| self.checks.get(id))
     }
+}
+
+/// The MDM channel verdict (one finding summing up whether this Mac and its server talk); the
+/// report leads with it when present and falls back to counting problems otherwise.
+pub const CHANNEL: &str = "mdm.channel";
+
+/// The `overall` block of the JSON report and status.json (status.plist carries the same keys).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Overall {
+    /// true: every applicable check ran and none failed or warned; false: a problem; null: no
+    /// problem found but some applicable check could not be determined.
+    #[serde(rename = "Healthy")]
+    pub healthy: Option<bool>,
+    #[serde(rename = "ExitCode")]
+    pub exit_code: i32,
+    #[serde(rename = "ProblemCount")]
+    pub problem_count: usize,
+    /// Failed or warning check ids, in report order.
+    #[serde(rename = "Problems")]
+    pub problems: Vec<String>,
+    #[serde(rename = "UnknownCount")]
+    pub unknown_count: usize,
+    /// Check ids that could not be determined (not counted as healthy).
+    #[serde(rename = "Unknowns")]
+    pub unknowns: Vec<String>,
+    /// Check ids that do not apply to this Mac (enrollment-dependent checks on an unenrolled
+    /// Mac): neither problems nor unknowns.
+    #[serde(rename = "NotApplicable")]
+    pub not_applicable: Vec<String>,
+    /// The human report's first line.
+    #[serde(rename = "Verdict")]
+    pub verdict: String,
+}
+
+/// `1 check`, `2 checks`.
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Checks that judge the MDM relationship: on a Mac that is not enrolled there is none, so an
+/// `ok` or `unknown` from them is neither reassurance nor a gap. They become `not_applicable`
+/// (a failure is kept: it is evidence of its own, e.g. a Mac still talking to an old server).
+/// Applies to macOS 15, 26 and 27 alike (enrollment is read the same way on each).
+pub fn mark_not_applicable(report: &mut Report) {
+    let unenrolled = report
+        .checks
+        .get(crate::checks::ENROLLMENT)
+        .is_some_and(|f| f.facts.get("enrolled") == Some(&Value::Bool(false)));
+    if !unenrolled {
+        return;
+    }
+    for id in crate::checks::ENROLLMENT_DEPENDENT {
+        if let Some(f) = report.checks.get_mut(*id) {
+            if matches!(f.status, Status::Ok | Status::Unknown) {
+                f.status = Status::NotApplicable;
+                f.summary = format!(
+                    "not applicable: the Mac is not enrolled in MDM ({})",
+                    f.summary
+                );
+                f.reason = None;
+                f.remediation = None;
+            }
+        }
+    }
+}
+
+/// Internal words out of human text (the JSON keeps them): probe fault codes, setting names in
+/// their Rust spelling, heal's cause codes. Applied when rendering only.
+pub fn humanize(text: &str) -> String {
+    let mut t = text.to_string();
+    for (from, to) in [
+        (" not_root: ", " needs root: "),
+        (" timeout: ", " timed out: "),
+        (" unparseable: ", " unreadable output: "),
+        (" not_available: ", " not available: "),
+        ("heal_mdmclient", "HealMDMClient"),
+        ("heal_softwareupdated", "HealSoftwareUpdated"),
+        ("client_wedged", "client wedged"),
+        (" (fleetdm/fleet issues)", ""),
+    ] {
+        t = t.replace(from, to);
+    }
+    rfc3339_times(&t)
+}
+
+/// Log timestamps as the log prints them (`2026-11-20 09:12:39.340000-0500`) rewritten to RFC 3339
+/// with the same offset (`2026-11-20T09:12:39-05:00`): one time format in the human report.
+pub fn rfc3339_times(text: &str) -> String {
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < b.len() {
+        if let Some((len, t)) = log_time_at(&text[i..]) {
+            out.push_str(&t);
+            i += len;
+            continue;
+        }
+        let c = text[i..].chars().next().expect("in bounds");
+        out.push(c);
+        i += c.len_utf8();
+    }
+    out
+}
+
+/// A log time at the start of `s`: its length and its RFC 3339 form.
+fn log_time_at(s: &str) -> Option<(usize, String)> {
+    let b = s.as_bytes();
+    if b.len() < 24 || !b[0].is_ascii_digit() {
+        return None;
+    }
+    // "YYYY-MM-DD HH:MM:SS" then optional ".frac" then "+HHMM"/"-HHMM".
+    let shape = b"dddd-dd-dd dd:dd:dd";
+    for (i, want) in shape.iter().enumerate() {
+        let ok = match want {
+            b'd' => b[i].is_ascii_digit(),
+            c => b[i] == *c,
+        };
+        if !ok {
+            return None;
+        }
+    }
+    let mut end = 19;
+    if b.get(end) == Some(&b'.') {
+        end += 1;
+        while b.get(end).is_some_and(u8::is_ascii_digit) {
+            end += 1;
+        }
+    }
+    let tz = b.get(end..end + 5)?;
+    if !(tz[0] == b'+' || tz[0] == b'-') || !tz[1..].iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let len = end + 5;
+    let t = chrono::DateTime::parse_from_str(&s[..len], "%Y-%m-%d %H:%M:%S%.f%z").ok()?;
+    Some((len, t.to_rfc3339_opts(chrono::SecondsFormat::Secs, false)))
 }
 
 /// Go's time format as Addigy prints it: `0001-01-01 00:00:00 +0000 UTC` for never.
@@ -552,17 +813,134 @@ fn readiness_lines(summary: &str) -> String {
     out
 }
 
-/// Human report: the Addigy keys, then one line per finding; evidence with `verbose`.
-pub fn render_human(report: &Report, verbose: bool) -> String {
-    let mut out = String::new();
-    // Before the Addigy keys: an admin (or a Jamf policy log) must not read a column of
-    // "unknown" as a verdict.
-    if let Some(why) = report.undetermined_reason() {
-        out.push_str(&format!("mdmwatch {why}\n"));
+/// One finding's line, and with `verbose` its evidence; `fix` adds its remediation.
+/// An update kind as the readiness line names it.
+fn kind_name(kind: &str) -> &str {
+    match kind {
+        "ddm_target" => "declared target",
+        "mdm_initiated" => "MDM-initiated",
+        other => other,
     }
-    for line in watchdog_lines(&report.watchdog) {
-        out.push_str(&line);
+}
+
+fn finding_lines(
+    out: &mut String,
+    f: &Finding,
+    readiness: Option<&Readiness>,
+    verbose: bool,
+    fix: bool,
+) {
+    // The readiness summary repeats its blockers, which the Readiness block below lists per
+    // kind: here only its head (every reason said once).
+    let summary = match (f.id == crate::checks::READINESS, readiness) {
+        (true, Some(r)) if f.status != Status::Ok => {
+            let not_ready: Vec<String> = r
+                .kinds
+                .iter()
+                .filter(|(_, v)| v.verdict != "ready")
+                .map(|(k, v)| format!("{} {}", kind_name(k), v.verdict))
+                .collect();
+            if not_ready.is_empty() {
+                f.summary.clone()
+            } else {
+                format!("{} (see Readiness below)", not_ready.join(", "))
+            }
+        }
+        _ => f.summary.clone(),
+    };
+    out.push_str(&format!(
+        "[{}] {}: {}\n",
+        f.status.as_str(),
+        f.id,
+        printable(&humanize(&summary), "    ")
+    ));
+    if verbose {
+        for e in &f.evidence {
+            let text = printable(&e.text, EVIDENCE_INDENT);
+            match &e.timestamp {
+                Some(t) => out.push_str(&format!(
+                    "      {} {}: {text}\n",
+                    printable(&rfc3339_times(t), EVIDENCE_INDENT),
+                    e.source
+                )),
+                None => out.push_str(&format!("      {}: {text}\n", e.source)),
+            }
+        }
+    }
+    if !fix || f.status == Status::Ok {
+        return;
+    }
+    let Some(r) = &f.remediation else { return };
+    // The readiness summary repeats the blockers listed above it: its generic fix says nothing.
+    if f.id == crate::checks::READINESS && r.starts_with("fix the blocking findings") {
+        return;
+    }
+    // A fix that asks for what the summary reports done (a token escrowed, yet "escrow a
+    // bootstrap token") is not said: the problem is elsewhere in the summary.
+    if r.starts_with("escrow a bootstrap token")
+        && f.summary.contains("escrowed")
+        && !f.summary.contains("not escrowed")
+    {
+        return;
+    }
+    out.push_str(&format!(
+        "      fix: {}\n",
+        printable(&humanize(r), EVIDENCE_INDENT)
+    ));
+}
+
+/// Human report, answer first: the verdict line, the problems (each with its fix), the checks
+/// that could not be determined, then the Addigy keys and readiness, then the `ok` and
+/// not-applicable checks (one line unless `verbose`), heal and the run's errors.
+pub fn render_human(report: &Report, verbose: bool) -> String {
+    render_human_layout(report, verbose, false)
+}
+
+/// [`render_human`], or with `keys_first` the layout of Addigy's tool for scripts that read its
+/// output by line number (run through the `mdm-watchdog` link): the eight keys, then the rest.
+pub fn render_human_layout(report: &Report, verbose: bool, keys_first: bool) -> String {
+    let mut out = String::new();
+    if keys_first {
+        for line in watchdog_lines(&report.watchdog) {
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
+    let overall = report.overall();
+    // When nothing was determined the verdict is the reason (an admin or a Jamf policy log
+    // must not read a column of "unknown" as a verdict).
+    if report.undetermined_reason().is_some() {
+        out.push_str(&format!("mdmwatch {}\n", overall.verdict));
+    } else {
+        out.push_str(&format!(
+            "mdmwatch: {}\n",
+            printable(&overall.verdict, "  ")
+        ));
+    }
+    let in_order: Vec<&Finding> = report.findings_in_order().collect();
+    let problems: Vec<&&Finding> = in_order
+        .iter()
+        .filter(|f| matches!(f.status, Status::Failed | Status::Warning))
+        .collect();
+    let unknowns: Vec<&&Finding> = in_order
+        .iter()
+        .filter(|f| f.status == Status::Unknown)
+        .collect();
+    if !problems.is_empty() || !unknowns.is_empty() {
         out.push('\n');
+    }
+    for f in &problems {
+        finding_lines(&mut out, f, report.readiness.as_ref(), verbose, true);
+    }
+    for f in &unknowns {
+        finding_lines(&mut out, f, report.readiness.as_ref(), verbose, verbose);
+    }
+    out.push('\n');
+    if !keys_first {
+        for line in watchdog_lines(&report.watchdog) {
+            out.push_str(&line);
+            out.push('\n');
+        }
     }
     if let Some(r) = &report.readiness {
         if r.lines.len() > 1 {
@@ -574,32 +952,26 @@ pub fn render_human(report: &Report, verbose: bool) -> String {
             out.push_str(&readiness_lines(&r.summary));
         }
     }
-    out.push('\n');
-    for f in report.findings_in_order() {
-        out.push_str(&format!(
-            "[{}] {}: {}\n",
-            f.status.as_str(),
-            f.id,
-            printable(&f.summary, "    ")
-        ));
-        if verbose {
-            for e in &f.evidence {
-                let text = printable(&e.text, EVIDENCE_INDENT);
-                match &e.timestamp {
-                    Some(t) => out.push_str(&format!(
-                        "      {} {}: {text}\n",
-                        printable(t, EVIDENCE_INDENT),
-                        e.source
-                    )),
-                    None => out.push_str(&format!("      {}: {text}\n", e.source)),
-                }
-            }
-            if let Some(r) = &f.remediation {
-                if f.status != Status::Ok {
-                    out.push_str(&format!("      fix: {}\n", printable(r, EVIDENCE_INDENT)));
-                }
-            }
+    let rest: Vec<&&Finding> = in_order
+        .iter()
+        .filter(|f| matches!(f.status, Status::Ok | Status::NotApplicable))
+        .collect();
+    if !rest.is_empty() {
+        out.push('\n');
+    }
+    if verbose {
+        for f in &rest {
+            finding_lines(&mut out, f, report.readiness.as_ref(), verbose, false);
         }
+    } else if !rest.is_empty() {
+        let ok = rest.iter().filter(|f| f.status == Status::Ok).count();
+        let na = rest.len() - ok;
+        let mut line = format!("[ok] {}", plural(ok, "check", "checks"));
+        if na > 0 {
+            line.push_str(&format!(", {na} not applicable"));
+        }
+        line.push_str(" (--verbose lists them)\n");
+        out.push_str(&line);
     }
     if let Some(heal) = &report.heal {
         out.push('\n');
@@ -618,10 +990,172 @@ pub fn render_human(report: &Report, verbose: bool) -> String {
         }
     }
     for e in &report.errors {
+        // The undetermined reason is already the first line.
+        if report.undetermined_reason().as_deref() == Some(e.as_str()) {
+            continue;
+        }
         out.push_str(&format!("error: {e}\n"));
     }
     if !verbose {
-        out.push_str("\n(--verbose shows the evidence and remediation of each finding)\n");
+        out.push_str("\n(--verbose shows the evidence of each finding)\n");
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(findings: Vec<Finding>) -> Report {
+        Report {
+            schema_version: SCHEMA_VERSION,
+            mdmwatch_version: "0".into(),
+            generated_at: "2026-11-20T10:00:00-05:00".into(),
+            mode: "diagnose".into(),
+            source: "replay of x".into(),
+            host: Host::default(),
+            config: ConfigSection::default(),
+            watchdog: Watchdog::default(),
+            readiness: None,
+            order: findings.iter().map(|f| f.id.clone()).collect(),
+            checks: findings.into_iter().map(|f| (f.id.clone(), f)).collect(),
+            heal: None,
+            probes: Vec::new(),
+            errors: Vec::new(),
+        }
+    }
+
+    fn enrolled(yes: bool) -> Finding {
+        Finding::new("mdm.enrollment", Status::Ok, "enrolled").fact("enrolled", yes)
+    }
+
+    #[test]
+    fn unknown_is_not_healthy_and_not_applicable_is_not_counted() {
+        let r = report(vec![
+            enrolled(true),
+            Finding::unknown("mdm.identity", "probe identity_cert not_root: needs root"),
+            Finding::new("disk.free_space", Status::NotApplicable, "n/a"),
+        ]);
+        let o = r.overall();
+        assert_eq!(o.healthy, None);
+        assert_eq!(o.exit_code, 0);
+        assert_eq!(o.unknowns, vec!["mdm.identity"]);
+        assert_eq!(o.not_applicable, vec!["disk.free_space"]);
+        assert_eq!(o.problem_count, 0);
+        assert_eq!(
+            o.verdict,
+            "no problem found, 1 check incomplete (some need root: run with sudo); 1 not applicable"
+        );
+        let r = report(vec![enrolled(true)]);
+        assert_eq!(r.overall().healthy, Some(true));
+        assert_eq!(r.overall().verdict, "healthy: 1 check ok");
+        let r = report(vec![
+            enrolled(true),
+            Finding::new("power.battery", Status::Warning, "low"),
+            Finding::new("disk.free_space", Status::Failed, "full"),
+        ]);
+        let o = r.overall();
+        assert_eq!(o.healthy, Some(false));
+        assert_eq!(o.verdict, "2 problems");
+        // Only not-applicable and unknown checks: nothing determined, exit 3.
+        let r = report(vec![
+            Finding::unknown("mdm.identity", "x"),
+            Finding::new("disk.free_space", Status::NotApplicable, "n/a"),
+        ]);
+        assert_eq!(r.exit_code(), EXIT_UNDETERMINED);
+        assert_eq!(r.overall().healthy, None);
+    }
+
+    #[test]
+    fn verdict_leads_with_the_channel_when_determined() {
+        let channel = Finding::new(
+            CHANNEL,
+            Status::Failed,
+            "the server answers with errors (HTTP 5xx) since 09:10",
+        )
+        .fact("verdict", "server_errors")
+        .fact("cause", "server_error");
+        let r = report(vec![enrolled(true), channel]);
+        assert_eq!(
+            r.overall().verdict,
+            "MDM channel: the server answers with errors (HTTP 5xx) since 09:10; 1 problem"
+        );
+        assert!(render_human(&r, false).starts_with("mdmwatch: MDM channel: the server"));
+        // Unknown channel: the counts alone (the channel is one of the incomplete checks).
+        let r = report(vec![
+            enrolled(true),
+            Finding::unknown(CHANNEL, "log timed out"),
+        ]);
+        assert_eq!(r.overall().verdict, "no problem found, 1 check incomplete");
+        // Without the finding: the counts.
+        let r = report(vec![enrolled(true)]);
+        assert!(!r.overall().verdict.contains("channel"));
+    }
+
+    #[test]
+    fn enrollment_dependent_checks_do_not_apply_to_an_unenrolled_mac() {
+        let findings = || {
+            vec![
+                Finding::new(crate::checks::CLIENT_LIVENESS, Status::Ok, "quiet"),
+                Finding::unknown(crate::checks::BOOTSTRAP, "needs root"),
+                Finding::new(crate::checks::PUSH, Status::Failed, "identity refused"),
+                Finding::new(crate::checks::DISK, Status::Ok, "enough"),
+            ]
+        };
+        let mut r = report([vec![enrolled(false)], findings()].concat());
+        mark_not_applicable(&mut r);
+        let st = |r: &Report, id: &str| r.checks[id].status;
+        assert_eq!(
+            st(&r, crate::checks::CLIENT_LIVENESS),
+            Status::NotApplicable
+        );
+        assert_eq!(st(&r, crate::checks::BOOTSTRAP), Status::NotApplicable);
+        // A failure is evidence of its own; checks that do not need MDM are kept.
+        assert_eq!(st(&r, crate::checks::PUSH), Status::Failed);
+        assert_eq!(st(&r, crate::checks::DISK), Status::Ok);
+        let mut r = report([vec![enrolled(true)], findings()].concat());
+        mark_not_applicable(&mut r);
+        assert_eq!(st(&r, crate::checks::CLIENT_LIVENESS), Status::Ok);
+    }
+
+    #[test]
+    fn human_text_has_one_time_format_and_no_internal_names() {
+        assert_eq!(
+            rfc3339_times("connected at 2026-11-20 09:12:39.340000-0500, then"),
+            "connected at 2026-11-20T09:12:39-05:00, then"
+        );
+        assert_eq!(
+            rfc3339_times("2026-11-20 09:12:39+0000"),
+            "2026-11-20T09:12:39+00:00"
+        );
+        // Not a log time: left alone.
+        for s in [
+            "2026-11-20",
+            "2026-11-20 09:12",
+            "x 2026-11-20 09:12:39 UTC",
+            "é",
+        ] {
+            assert_eq!(rfc3339_times(s), s);
+        }
+        assert_eq!(
+            humanize("probe identity_cert not_root: needs root; heal_mdmclient is false"),
+            "probe identity_cert needs root: needs root; HealMDMClient is false"
+        );
+    }
+
+    #[test]
+    fn plurals() {
+        assert_eq!(plural(1, "check", "checks"), "1 check");
+        assert_eq!(plural(0, "check", "checks"), "0 checks");
+        assert_eq!(plural(3, "receipt", "receipts"), "3 receipts");
+    }
+
+    #[test]
+    fn overall_block_is_in_the_json() {
+        let r = report(vec![enrolled(true), Finding::unknown("mdm.identity", "x")]);
+        let v: Value = serde_json::from_str(&r.to_json()).unwrap();
+        assert_eq!(v["overall"]["Healthy"], Value::Null);
+        assert_eq!(v["overall"]["UnknownCount"], 1);
+        assert_eq!(v["overall"]["Unknowns"][0], "mdm.identity");
+    }
 }

@@ -153,6 +153,95 @@ fn status_files_say_healthy_unknown_when_nothing_was_determined() {
     );
 }
 
+/// A capture taken without root whose mdmclient log timed out (`probe-failures`): no check failed,
+/// but several could not be determined. Neither status file may call that Mac healthy.
+#[test]
+fn a_non_root_capture_is_never_healthy_true() {
+    let cap = captures_dir().join("probe-failures");
+    let meta = fs::read_to_string(cap.join("meta.json")).unwrap();
+    assert!(meta.contains("\"root\": false"), "{meta}");
+    let tmp = tempfile::tempdir().unwrap();
+    let status = tmp.path().join("status");
+    let o = mdmwatch(&[
+        "run",
+        "--replay",
+        cap.to_str().unwrap(),
+        "--status-dir",
+        status.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    let d = plist::Value::from_file(status.join("status.plist")).unwrap();
+    let d = d.as_dictionary().unwrap();
+    assert_eq!(d["Healthy"].as_string(), Some("unknown"));
+    assert_eq!(d["ProblemCount"].as_signed_integer(), Some(0));
+    let unknowns = d["Unknowns"].as_string().unwrap();
+    assert!(unknowns.contains("mdm.client_liveness"), "{unknowns}");
+    assert!(d["UnknownCount"].as_signed_integer().unwrap() >= 3);
+    let v: serde_json::Value =
+        serde_json::from_slice(&fs::read(status.join("status.json")).unwrap()).unwrap();
+    common::assert_valid(&v);
+    assert_eq!(v["overall"]["Healthy"], serde_json::Value::Null);
+    assert_eq!(
+        v["overall"]["UnknownCount"].as_i64(),
+        d["UnknownCount"].as_signed_integer()
+    );
+    assert_eq!(v["overall"]["Verdict"], d["Verdict"].as_string().unwrap());
+    // The human report says it first: incomplete, and why (root).
+    let o = mdmwatch(&["-diagnose", "--replay", cap.to_str().unwrap()]);
+    let first = o.stdout_text().lines().next().unwrap().to_string();
+    assert!(
+        first.contains("checks incomplete") && first.contains("sudo"),
+        "{first}"
+    );
+}
+
+/// An unenrolled Mac: the checks that need an MDM are marked not applicable and not counted.
+#[test]
+fn enrollment_dependent_checks_are_not_applicable_when_not_enrolled() {
+    let (code, r) = diagnose_json(&captures_dir().join("not-enrolled"), &[]);
+    assert_eq!(code, 1);
+    for id in ["mdm.identity", "mdm.client_liveness", "bootstrap_token"] {
+        assert_eq!(r["checks"][id]["status"], "not_applicable", "{id}");
+    }
+    let na = r["overall"]["NotApplicable"].as_array().unwrap();
+    assert!(na.iter().any(|x| x == "mdm.client_liveness"), "{na:?}");
+    assert!(!r["overall"]["Problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|x| x == "mdm.client_liveness"));
+}
+
+/// Answer first: the verdict line, then the problems, `ok` lines collapsed unless --verbose.
+#[test]
+fn the_report_leads_with_the_verdict_then_the_problems() {
+    let cap = captures_dir().join("readiness-token-not-escrowed");
+    let o = mdmwatch(&["-diagnose", "--replay", cap.to_str().unwrap()]);
+    let out = o.stdout_text();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "mdmwatch: 2 problems", "{out}");
+    assert!(lines[2].starts_with("[warning] bootstrap_token: "), "{out}");
+    assert!(!out.contains("[ok] os.version"), "{out}");
+    assert!(
+        out.contains("[ok] 11 checks (--verbose lists them)"),
+        "{out}"
+    );
+    // Every reason once: the readiness problem points at the Readiness block.
+    assert_eq!(
+        out.matches("no bootstrap token escrowed").count(),
+        2,
+        "{out}"
+    );
+    assert!(!out.contains("fix the blocking findings"), "{out}");
+    let o = mdmwatch(&["-diagnose", "-verbose", "--replay", cap.to_str().unwrap()]);
+    assert!(o.stdout_text().contains("[ok] os.version"));
+    // No line is too long to read (evidence quotes excepted, which --verbose adds).
+    let o = mdmwatch(&["-diagnose", "--replay", cap.to_str().unwrap()]);
+    for l in o.stdout_text().lines() {
+        assert!(l.chars().count() <= 300, "{l}");
+    }
+}
+
 fn is_root() -> bool {
     nix::unistd::geteuid().is_root()
 }
@@ -587,6 +676,15 @@ fn verbose_evidence_spanning_lines_is_indented_and_control_characters_escaped() 
             in_findings = true;
             continue;
         }
+        // The Addigy keys and the readiness block follow the problems, at column 0.
+        if line.starts_with("MDM")
+            || line.starts_with("Last")
+            || line.starts_with("SoftwareUpdateDaemonRestarted:")
+            || line.starts_with("Readiness")
+        {
+            in_findings = false;
+            continue;
+        }
         if in_findings && !line.is_empty() && !line.starts_with(' ') && !line.starts_with('(') {
             panic!("evidence breaks the layout at {line:?}\n{out}");
         }
@@ -690,5 +788,99 @@ fn readme_lists_every_global_flag() {
             continue;
         }
         assert!(readme.contains(&format!("`{flag}")), "README lacks {flag}");
+    }
+}
+
+// ---- capture --redact, and live commands off macOS ----
+
+/// Every shipped capture, re-captured with `--redact`: the server host names, UUIDs, serials and
+/// tokens are gone, and the replay reaches the same verdicts (statuses, Addigy keys, exit).
+#[test]
+fn redacted_captures_hide_identifiers_and_replay_the_same() {
+    let tmp = tempfile::tempdir().unwrap();
+    let summary = |cap: &Path| {
+        let (code, r) = diagnose_json(cap, &[]);
+        let statuses: Vec<(String, String)> = r["checks"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.clone(), v["status"].as_str().unwrap().to_string()))
+            .collect();
+        (
+            code,
+            statuses,
+            r["watchdog"].clone(),
+            r["readiness"].clone(),
+        )
+    };
+    let mut compared = 0;
+    for e in fs::read_dir(captures_dir()).unwrap() {
+        let cap = e.unwrap().path();
+        if !cap.join("meta.json").exists() {
+            continue;
+        }
+        let name = cap.file_name().unwrap().to_str().unwrap().to_string();
+        let out = tmp.path().join(&name);
+        let o = mdmwatch(&[
+            "capture",
+            out.to_str().unwrap(),
+            "--replay",
+            cap.to_str().unwrap(),
+            "--redact",
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{name}: {:?}", text(&o));
+        assert!(o.stderr_text().contains("redacted"), "{name}");
+        for f in fs::read_dir(&out).unwrap() {
+            let p = f.unwrap().path();
+            let body = String::from_utf8_lossy(&fs::read(&p).unwrap()).into_owned();
+            for secret in [
+                "mdm.example.com",
+                "3fb48527-9aaa-492d-94fc-efd999d812a3",
+                "1923527f-da96-4d94-8a69-1f10956ba6a7",
+            ] {
+                assert!(!body.contains(secret), "{}: {secret}", p.display());
+            }
+        }
+        let (a, b) = (summary(&cap), summary(&out));
+        // Readiness text may quote a masked value; the verdicts per kind must agree.
+        assert_eq!((a.0, &a.1, &a.2), (b.0, &b.1, &b.2), "{name}");
+        for kind in ["update", "upgrade", "rsr", "mdm_initiated", "ddm_target"] {
+            assert_eq!(a.3[kind]["verdict"], b.3[kind]["verdict"], "{name}: {kind}");
+        }
+        compared += 1;
+    }
+    assert!(compared >= 40, "only {compared} captures");
+}
+
+/// Live on Linux: `capture` refuses (nothing written) unless `--force`; `-heal` determines
+/// nothing and creates no state or lock file under /Library; `run` writes no status files to the
+/// default system directory.
+#[test]
+fn live_commands_off_macos_write_nothing_to_system_paths() {
+    if cfg!(target_os = "macos") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("cap");
+    let o = mdmwatch(&["capture", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{:?}", text(&o));
+    assert!(o.stderr_text().contains("not macOS"), "{:?}", text(&o));
+    assert!(!out.exists());
+    let o = mdmwatch(&["capture", out.to_str().unwrap(), "--force"]);
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    assert!(o.stderr_text().contains("warning: not macOS"));
+    let lib = Path::new("/Library/Application Support/mdmwatch");
+    let existed = lib.exists();
+    for args in [&["-heal"][..], &["-heal", "-dry-run"], &["run"]] {
+        let o = mdmwatch(args);
+        assert_eq!(o.status.code(), Some(3), "{args:?}: {:?}", text(&o));
+        assert!(
+            o.stderr_text().contains("not macOS"),
+            "{args:?}: {:?}",
+            text(&o)
+        );
+    }
+    if !existed {
+        assert!(!lib.exists(), "a live command created {}", lib.display());
     }
 }

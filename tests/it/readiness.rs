@@ -46,6 +46,16 @@ fn human(name: &str) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// The human report from the eight Addigy keys on (the verdict line and the problems come first).
+fn after_verdict_and_problems(text: &str) -> Vec<&str> {
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with("MDMEnrolled:"))
+        .unwrap_or(0);
+    lines[at..].to_vec()
+}
+
 fn verdict<'a>(r: &'a Value, kind: &str) -> &'a str {
     r["readiness"][kind]["verdict"].as_str().unwrap_or("absent")
 }
@@ -158,7 +168,7 @@ fn disk_9gb_from_diskutil_blocks_both() {
     assert_eq!(verdict(&r, "upgrade"), "blocked");
     assert_eq!(verdict(&r, "rsr"), "ready");
     let text = human("readiness-disk-9gb");
-    let lines: Vec<&str> = text.lines().collect();
+    let lines: Vec<&str> = after_verdict_and_problems(&text);
     // First line after the eight Addigy keys.
     // The kinds differ: one line per group, each reason once per group.
     assert_eq!(
@@ -274,8 +284,9 @@ fn readiness_never_contradicts_itself() {
     // A reason every kind shares is said once.
     let text = human("identity-no-private-key");
     // Too long for one line: the heading, then the one group of kinds.
-    assert_eq!(text.lines().nth(8), Some("Readiness:"), "{text}");
-    let line = text.lines().nth(9).unwrap();
+    let lines = after_verdict_and_problems(&text);
+    assert_eq!(lines.get(8).copied(), Some("Readiness:"), "{text}");
+    let line = lines[9];
     assert!(
         line.starts_with("  every kind blocked (mdm.identity: stale enrollment"),
         "{line}"

@@ -45,7 +45,8 @@ const CASES: &[Case] = &[
         capture: "not-enrolled",
         exit: 1,
         keys: [Some(false), Some(false), Some(false), Some(false)],
-        statuses: ["failed", "not_applicable", "ok", "ok"],
+        // Enrollment-dependent checks do not apply on an unenrolled Mac.
+        statuses: ["failed", "not_applicable", "not_applicable", "ok"],
         client_state: "quiet",
         su: ("alive", ""),
         client_cause: "",
@@ -538,7 +539,13 @@ fn human_report_starts_with_the_addigy_keys_then_readiness() {
     ]);
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8(out.stdout).unwrap();
-    let lines: Vec<&str> = text.lines().collect();
+    // Answer first: the verdict line, the problems, then the keys.
+    assert!(text.starts_with("mdmwatch: "), "{text}");
+    let keys_at = text
+        .lines()
+        .position(|l| l.starts_with("MDMEnrolled:"))
+        .unwrap();
+    let lines: Vec<&str> = text.lines().skip(keys_at).collect();
     assert_eq!(
         lines[..8],
         [
