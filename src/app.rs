@@ -293,6 +293,25 @@ pub fn apply_heal(report: &mut Report, o: &heal::HealOutcome) {
         .map(crate::state::format_time);
     report.heal = Some(o.section.clone());
     report.errors.extend(o.errors.iter().cloned());
+    if let (Some(h), Some(e)) = (report.heal.as_mut(), heal_error(o)) {
+        h.error.get_or_insert(e);
+    }
+}
+
+/// What stopped heal, or a state file it could not read (under `--replay` or `--dry-run` heal
+/// decides without writing, so it does not stop; the admin named a state file that cannot be
+/// read all the same): said on stderr, in `heal.error`, exit status 2 (README, "Heal").
+pub fn heal_error(o: &heal::HealOutcome) -> Option<String> {
+    if let Some(e) = &o.stopped {
+        return Some(e.clone());
+    }
+    (o.section.state == "unreadable").then(|| {
+        o.errors
+            .iter()
+            .find(|e| e.starts_with("state file unreadable"))
+            .cloned()
+            .unwrap_or_else(|| format!("state file unreadable: {}", o.section.state_path))
+    })
 }
 
 /// One report path for every command: the report from the findings, the settings section and
@@ -398,7 +417,7 @@ async fn heal_command(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config
         eprintln!("{HEAL_NEEDS_ROOT}");
         return EXIT_ERROR;
     }
-    if let Some(e) = &outcome.stopped {
+    if let Some(e) = heal_error(&outcome) {
         eprintln!("mdmwatch: {e}");
         return EXIT_ERROR;
     }
@@ -456,7 +475,7 @@ async fn run(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Loaded)
             .push("heal skipped: run needs root to restart services".to_string());
     }
     let mut code = report.exit_code();
-    if let Some(e) = outcome.as_ref().and_then(|o| o.stopped.as_ref()) {
+    if let Some(e) = outcome.as_ref().and_then(heal_error) {
         eprintln!("mdmwatch: {e}");
         code = EXIT_ERROR;
     }

@@ -884,3 +884,38 @@ fn live_commands_off_macos_write_nothing_to_system_paths() {
         assert!(!lib.exists(), "a live command created {}", lib.display());
     }
 }
+
+/// A state file named with `--state` that cannot be read: under `--replay` (nothing is written
+/// there) heal still says so in `heal.error` and exits 2, as README's Heal section says.
+#[test]
+fn an_unreadable_state_under_replay_exits_2_with_heal_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let state = tmp.path().join("state.json");
+    fs::write(&state, b"{not json").unwrap();
+    let cap = captures_dir().join("mdmclient-stuck-unanswered");
+    for extra in [&[][..], &["--dry-run"]] {
+        let mut args = vec![
+            "heal",
+            "--json",
+            "--replay",
+            cap.to_str().unwrap(),
+            "--state",
+            state.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let o = mdmwatch(&args);
+        assert_eq!(o.status.code(), Some(2), "{extra:?}: {:?}", text(&o));
+        assert!(o.stderr_text().contains("state file unreadable"));
+        let v: serde_json::Value = serde_json::from_str(&o.stdout_text()).unwrap();
+        common::assert_valid(&v);
+        assert!(
+            v["heal"]["error"]
+                .as_str()
+                .unwrap()
+                .contains("state file unreadable"),
+            "{v}"
+        );
+    }
+    // Nothing was moved aside or rewritten under replay.
+    assert_eq!(fs::read(&state).unwrap(), b"{not json");
+}
