@@ -216,6 +216,22 @@ pub fn note_undetermined(report: &mut Report, stderr: bool) {
     }
 }
 
+/// The human report in the layout this binary was invoked for.
+fn human_text(report: &Report, verbose: bool) -> String {
+    report::render_human_layout(
+        report,
+        verbose,
+        ADDIGY_LAYOUT.load(std::sync::atomic::Ordering::Relaxed),
+    )
+}
+
+/// One write to stdout (never half a document).
+fn write_stdout(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}
+
 /// Prints the report to stdout in one write (never half a document).
 pub fn emit(report: &Report, json: bool, verbose: bool) {
     let text = if json {
@@ -223,15 +239,9 @@ pub fn emit(report: &Report, json: bool, verbose: bool) {
         t.push('\n');
         t
     } else {
-        report::render_human_layout(
-            report,
-            verbose,
-            ADDIGY_LAYOUT.load(std::sync::atomic::Ordering::Relaxed),
-        )
+        human_text(report, verbose)
     };
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes());
-    let _ = out.flush();
+    write_stdout(&text);
 }
 
 /// `--catalog FILE`: the admin's downloaded GDMF/SOFA JSON (read here, parsed and checked
@@ -361,8 +371,51 @@ async fn diagnose(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Lo
     let report = finish_report(
         cli, sys, cfg, loaded, &obs, &diag, "diagnose", None, cli.json,
     );
-    emit(&report, cli.json, cli.verbose);
+    if cli.json {
+        emit(&report, true, cli.verbose);
+    } else {
+        // What `-heal` would do now, per service, so the fix lines and heal never disagree
+        // unseen. A dry run: no lock, nothing executed, nothing written.
+        let opts = HealOptions {
+            dry_run: true,
+            read_state: reads_state(cli, sys),
+            ..HealOptions::default()
+        };
+        let preview = heal::heal(sys, cfg, &diag, &opts).await;
+        let mut text = human_text(&report, cli.verbose);
+        let lines = heal_preview_lines(&preview);
+        if !lines.is_empty() {
+            let mut block = String::from("\nHeal would (mdmwatch -heal now):\n");
+            for l in lines {
+                block.push_str(&format!("  {l}\n"));
+            }
+            // Before the closing hint line, when there is one.
+            let at = text.rfind("\n(--verbose").map_or(text.len(), |i| i);
+            text.insert_str(at, &block);
+        }
+        write_stdout(&text);
+    }
     report.exit_code()
+}
+
+/// One line per service: what heal would do and why, in admin words.
+pub fn heal_preview_lines(o: &heal::HealOutcome) -> Vec<String> {
+    o.section
+        .services
+        .iter()
+        .map(|s| {
+            let action = match s.action.as_str() {
+                "would_restart" => "restart",
+                "none" => "leave alone",
+                other => other,
+            };
+            let why = s
+                .message
+                .trim_start_matches("dry run: ")
+                .trim_end_matches("; nothing executed");
+            format!("{}: {action}: {}", s.service, report::humanize(why))
+        })
+        .collect()
 }
 
 /// Message for `-heal` run live without root (exit 2, nothing done).

@@ -16,17 +16,20 @@ Output Details (compatible with Addigy's MDM Watchdog):
     could not create the MDM identity. Remediation: review the certificates and re-enroll.
   MDMClientStuck - mdmclient tried to talk to its MDM server in the window (default 90 minutes) and
     did not succeed. A Mac the server simply did not contact is quiet, not stuck. The heal option
-    restarts mdmclient at most once every 24 hours when this is true.
+    restarts mdmclient (at most once every 24 hours, never during an install) only when a restart
+    can help: a command received and never answered. For a server error, a refused identity or a
+    network fault it restarts nothing and says what to do instead; -diagnose shows its decision.
   MDMSoftwareUpdatesStuck - mdmclient is stuck and the last command was a software-update one, or
     the softwareupdated log shows no progress. The heal option restarts softwareupdated at most
-    once every 24 hours when this is true, never during an install.
+    once every 24 hours when the log shows a stalled job, never during an install.
   MDMClientRestarted - The heal operation restarted mdmclient in this run.
   SoftwareUpdateDaemonRestarted - The heal operation restarted softwareupdated in this run.
   LastMDMKickstart - When mdmclient was last restarted.
   LastSoftwareUpdateDaemonKickstart - When softwareupdated was last restarted.
-Exit status: 0 healthy, 1 problems found (a check failed or warned), 2 usage or internal error
-  (or an error that stopped heal), 3 could not determine anything (not macOS, or every probe
-  failed; the first line says why).";
+Exit status: 0 no problem found (the first line says whether some checks were incomplete), 1
+  problems found (a check failed or warned), 2 usage or internal error (or an error that stopped
+  heal), 3 could not determine anything (not macOS, or every probe failed; the first line says
+  why).";
 
 /// `--version`: the version, the commit it was built from, the build date and the target
 /// (set by build.rs; "unknown" when built outside a git checkout).

@@ -946,10 +946,10 @@ pub fn render_human_layout(report: &Report, verbose: bool, keys_first: bool) -> 
         if r.lines.len() > 1 {
             out.push_str("Readiness:\n");
             for l in &r.lines {
-                out.push_str(&format!("  {}\n", printable(l, "    ")));
+                out.push_str(&format!("  {}\n", printable(&humanize(l), "    ")));
             }
         } else {
-            out.push_str(&readiness_lines(&r.summary));
+            out.push_str(&readiness_lines(&humanize(&r.summary)));
         }
     }
     let rest: Vec<&&Finding> = in_order

@@ -681,6 +681,7 @@ fn verbose_evidence_spanning_lines_is_indented_and_control_characters_escaped() 
             || line.starts_with("Last")
             || line.starts_with("SoftwareUpdateDaemonRestarted:")
             || line.starts_with("Readiness")
+            || line.starts_with("Heal would")
         {
             in_findings = false;
             continue;
@@ -918,4 +919,80 @@ fn an_unreadable_state_under_replay_exits_2_with_heal_error() {
     }
     // Nothing was moved aside or rewritten under replay.
     assert_eq!(fs::read(&state).unwrap(), b"{not json");
+}
+
+/// `-diagnose` says what heal would do per service, one line each, and it agrees with the fix:
+/// a wedged client is restarted, a refused identity is not.
+#[test]
+fn diagnose_shows_heal_s_decision_per_service() {
+    let out = |c: &str| {
+        mdmwatch(&[
+            "-diagnose",
+            "--replay",
+            captures_dir().join(c).to_str().unwrap(),
+        ])
+        .stdout_text()
+    };
+    let wedged = out("mdmclient-stuck-unanswered");
+    assert!(
+        wedged.contains("Heal would (mdmwatch -heal now):"),
+        "{wedged}"
+    );
+    assert!(wedged.contains("  mdmclient: restart: "), "{wedged}");
+    assert!(wedged.contains("restarting mdmclient"), "{wedged}");
+    let refused = out("mdmclient-stuck");
+    assert!(refused.contains("  mdmclient: leave alone: "), "{refused}");
+    assert!(!refused.contains("  mdmclient: restart"), "{refused}");
+    // Internal names stay in the JSON.
+    for text in [&wedged, &refused] {
+        assert!(
+            !text.contains("client_wedged") || text.contains("Heal (dry run"),
+            "{text}"
+        );
+        assert!(!text.contains("heal_mdmclient"), "{text}");
+    }
+    // The JSON of diagnose has no heal section (heal did not run).
+    let (_, r) = diagnose_json(&captures_dir().join("mdmclient-stuck-unanswered"), &[]);
+    assert!(r.get("heal").is_none());
+}
+
+/// `run` prints one line at a terminal (exit 1 and 3 included) and nothing when stdout is not one
+/// (launchd). The terminal comes from util-linux `script`; skipped where it is missing.
+#[test]
+fn run_prints_one_line_at_a_terminal() {
+    let script = Path::new("/usr/bin/script");
+    if !script.exists() || cfg!(target_os = "macos") {
+        println!("skipped: no util-linux script");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    for (cap, code) in [("healthy", 0), ("mdmclient-stuck", 1)] {
+        let status = tmp.path().join(cap);
+        let args = format!(
+            "{} run --replay {} --status-dir {}",
+            bin(),
+            captures_dir().join(cap).display(),
+            status.display()
+        );
+        let o = command(script)
+            .args(["-qec", &args, "/dev/null"])
+            .env_remove("MDMWATCH_LOG")
+            .output()
+            .unwrap();
+        let out = String::from_utf8_lossy(&o.stdout).replace('\r', "");
+        let lines: Vec<&str> = out.lines().filter(|l| !l.is_empty()).collect();
+        assert_eq!(lines.len(), 1, "{cap}: {out:?}");
+        assert!(lines[0].starts_with("mdmwatch: "), "{out}");
+        assert!(lines[0].ends_with(&format!("(exit {code})")), "{out}");
+        // Not a terminal: nothing on stdout.
+        let o = mdmwatch(&[
+            "run",
+            "--replay",
+            captures_dir().join(cap).to_str().unwrap(),
+            "--status-dir",
+            status.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(code));
+        assert_eq!(o.stdout_text(), "");
+    }
 }
