@@ -133,8 +133,33 @@ fn jamf_readiness_ea_shows_each_kind_and_the_first_reason() {
     assert_eq!(
         run_recipe(ea, &disk, None),
         "update 15.2 blocked: disk.free_space: 9.1 GB free, 15 GB needed; \
-         upgrade 26.1 blocked: disk.free_space: 9.1 GB free, 25 GB needed; rsr ready"
+         upgrade 26.1 blocked: disk.free_space: 9.1 GB free, 25 GB needed; rsr ready; \
+         mdm_initiated 15.2 blocked: disk.free_space: 9.1 GB free, 15 GB needed"
     );
+    // Every kind status.plist carries is in the EA's line: none is left out.
+    let d = plist::Value::from_file(&disk).unwrap();
+    let line = run_recipe(ea, &disk, None);
+    for k in d.as_dictionary().unwrap().keys() {
+        if let Some(kind) = k.strip_prefix("Readiness_") {
+            assert!(
+                line.contains(&format!("{kind} ")),
+                "{kind} missing from {line}"
+            );
+        }
+    }
+    // An MDM-initiated install blocked while the user's is ready is said (it was dropped).
+    let token = status_from(
+        &captures_dir().join("readiness-token-not-escrowed"),
+        &tmp.path().join("k"),
+    );
+    let v = run_recipe(ea, &token, None);
+    let d = plist::Value::from_file(&token).unwrap();
+    for (k, val) in d.as_dictionary().unwrap() {
+        if let Some(kind) = k.strip_prefix("Readiness_") {
+            let want = format!("{kind} {}", val.as_string().unwrap());
+            assert!(v.contains(&want), "{want} not in {v}");
+        }
+    }
     // A declared DDM target adds its kind.
     let ddm = status_from(
         &captures_dir().join("readiness-ddm-deadline-failed"),
@@ -196,7 +221,7 @@ fn osquery_recipe_reads_the_status_plist() {
         &tmp.path().join("s"),
     );
     let results = osquery(&plist);
-    assert_eq!(results.len(), 3, "three statements in osquery.sql");
+    assert_eq!(results.len(), 5, "five statements in osquery.sql");
     let pairs = |i: usize, k: &str, v: &str| -> Vec<(String, String)> {
         results[i]
             .as_array()
@@ -237,4 +262,62 @@ fn osquery_recipe_reads_the_status_plist() {
         "{kinds:?}"
     );
     assert!(kinds.contains(&("rsr".into(), "ready".into())), "{kinds:?}");
+
+    // The overall block: not healthy, with the incomplete check named.
+    let overall = pairs(3, "key", "value");
+    let get = |k: &str| {
+        overall
+            .iter()
+            .find(|(a, _)| a == k)
+            .map(|(_, b)| b.clone())
+            .unwrap_or_else(|| panic!("{k} missing: {overall:?}"))
+    };
+    assert_eq!(get("Healthy"), "false");
+    assert_eq!(get("ExitCode"), "1");
+    assert_eq!(get("UnknownCount"), "1");
+    assert_eq!(get("Unknowns"), "bootstrap_token");
+    assert_eq!(get("Verdict"), "2 problems, 1 check incomplete");
+    // No mdm.channel check in this build: the channel statement returns no row, not an error.
+    assert!(results[4].as_array().is_some());
+
+    // A non-root capture: Healthy is 'unknown', never 'true'.
+    let nonroot = status_from(
+        &captures_dir().join("probe-failures"),
+        &tmp.path().join("n"),
+    );
+    let r = osquery(&nonroot);
+    let healthy: Vec<&serde_json::Value> = r[3]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|row| row["key"] == "Healthy")
+        .collect();
+    assert_eq!(healthy[0]["value"], "unknown");
+}
+
+/// The man page and completions shipped in the package (pkg/docs) are what the generator
+/// (examples/gen_docs.rs) makes from the CLI definition now: regenerate with
+/// `cargo run --example gen_docs -- pkg/docs` when the CLI changes.
+#[test]
+fn shipped_man_pages_and_completions_match_the_cli() {
+    #[allow(dead_code)]
+    #[path = "../../examples/gen_docs.rs"]
+    mod gen_docs;
+    let files = gen_docs::render().unwrap();
+    assert!(files.len() >= 8);
+    let dir = root().join("pkg/docs");
+    for (name, bytes) in &files {
+        let shipped = fs::read(dir.join(name)).unwrap_or_default();
+        assert!(
+            shipped == *bytes,
+            "pkg/docs/{name} is stale: cargo run --example gen_docs -- pkg/docs"
+        );
+    }
+    let shipped = fs::read_dir(&dir).unwrap().count();
+    assert_eq!(shipped, files.len(), "stray files in pkg/docs");
+    let man = String::from_utf8(fs::read(dir.join("mdmwatch-capture.1")).unwrap()).unwrap();
+    assert!(
+        man.contains("redact") && !man.contains("dry\\-run"),
+        "{man}"
+    );
 }
