@@ -29,7 +29,9 @@ fn write_all(dir: &std::path::Path) -> std::io::Result<()> {
 /// Every generated file: its name and its bytes (deterministic: no date, no build metadata).
 pub fn render() -> std::io::Result<Vec<(String, Vec<u8>)>> {
     let mut files = Vec::new();
-    let cmd = mdmwatch::cli::command_for_help();
+    // The plain version: the long one names the commit, which would make every commit's pages
+    // differ from the shipped ones.
+    let cmd = mdmwatch::cli::command_for_help().long_version(None::<&'static str>);
     let mut man = Vec::new();
     clap_mangen::Man::new(cmd.clone()).render(&mut man)?;
     files.push(("mdmwatch.1".to_string(), man));

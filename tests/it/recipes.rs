@@ -321,3 +321,86 @@ fn shipped_man_pages_and_completions_match_the_cli() {
         "{man}"
     );
 }
+
+/// docs/INTEGRATIONS.md shows what we write: its ReadinessSummary and Readiness_<kind> examples are
+/// the values `run --replay` writes for readiness-disk-9gb, and it names every kind we write.
+#[test]
+fn integrations_doc_examples_are_what_we_write() {
+    let tmp = tempfile::tempdir().unwrap();
+    let plist = status_from(
+        &captures_dir().join("readiness-disk-9gb"),
+        &tmp.path().join("s"),
+    );
+    let doc = fs::read_to_string(root().join("docs/INTEGRATIONS.md")).unwrap();
+    let d = plist::Value::from_file(&plist).unwrap();
+    let d = d.as_dictionary().unwrap();
+    let summary = d["ReadinessSummary"].as_string().unwrap();
+    assert!(doc.contains(&format!("`{summary}`")), "{summary}");
+    for (k, v) in d {
+        if let Some(kind) = k.strip_prefix("Readiness_") {
+            assert!(
+                doc.contains(&format!("`{kind}`")),
+                "kind {kind} not in the doc"
+            );
+            let example = format!("`{k}` = `{}`", v.as_string().unwrap());
+            if kind != "upgrade" {
+                assert!(doc.contains(&example), "{example}");
+            }
+        }
+    }
+    // The overall keys are documented.
+    for key in [
+        "UnknownCount",
+        "Unknowns",
+        "NotApplicable",
+        "Verdict",
+        "Healthy",
+    ] {
+        assert!(d.contains_key(key), "{key} not written");
+        assert!(doc.contains(&format!("`{key}`")), "{key} not documented");
+    }
+    let verdict = d["Verdict"].as_string().unwrap();
+    assert!(doc.contains(&format!("`{verdict}`")), "{verdict}");
+}
+
+/// munkireport's mdm_status parser (`%Y-%m-%dT%H:%M:%S.%f%z`) cannot read the times we write
+/// (RFC 3339, UTC, `Z`), as docs/INTEGRATIONS.md now says; the parse it documents instead reads
+/// them. Run on a state file our heal wrote.
+#[test]
+fn munkireport_claim_matches_the_times_we_write() {
+    if !python3() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let state = tmp.path().join("state.json");
+    // A state written by our own code, with a restart recorded.
+    let mut st = mdmwatch::state::State::default();
+    st.last_mdm_kickstart =
+        Some(chrono::DateTime::parse_from_rfc3339("2026-11-23T06:00:00-05:00").unwrap());
+    mdmwatch::state::save(&state, &st).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&fs::read(&state).unwrap()).unwrap();
+    let t = v["last_mdm_kickstart"].as_str().unwrap().to_string();
+    assert!(t.ends_with('Z'), "{t}");
+    let doc = fs::read_to_string(root().join("docs/INTEGRATIONS.md")).unwrap();
+    assert!(doc.contains("mdmwatch's times do not parse there"));
+    let py = format!(
+        r#"
+import datetime
+t = {t:?}
+try:
+    datetime.datetime.strptime(t, "%Y-%m-%dT%H:%M:%S.%f%z")
+    print("munkireport parses")
+except ValueError:
+    print("munkireport fails")
+d = datetime.datetime.strptime(t.replace("Z", "+0000"), "%Y-%m-%dT%H:%M:%S%z")
+print(d.isoformat())
+"#
+    );
+    let o = command("python3").args(["-c", &py]).output().unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        ["munkireport fails", "2026-11-23T11:00:00+00:00"]
+    );
+}
