@@ -374,9 +374,12 @@ fn munkireport_claim_matches_the_times_we_write() {
     let tmp = tempfile::tempdir().unwrap();
     let state = tmp.path().join("state.json");
     // A state written by our own code, with a restart recorded.
-    let mut st = mdmwatch::state::State::default();
-    st.last_mdm_kickstart =
-        Some(chrono::DateTime::parse_from_rfc3339("2026-11-23T06:00:00-05:00").unwrap());
+    let st = mdmwatch::state::State {
+        last_mdm_kickstart: Some(
+            chrono::DateTime::parse_from_rfc3339("2026-11-23T06:00:00-05:00").unwrap(),
+        ),
+        ..Default::default()
+    };
     mdmwatch::state::save(&state, &st).unwrap();
     let v: serde_json::Value = serde_json::from_slice(&fs::read(&state).unwrap()).unwrap();
     let t = v["last_mdm_kickstart"].as_str().unwrap().to_string();
