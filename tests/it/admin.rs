@@ -996,3 +996,29 @@ fn run_prints_one_line_at_a_terminal() {
         assert_eq!(o.stdout_text(), "");
     }
 }
+
+/// The README's first demo is real: the command it shows, run here, prints every line the README
+/// quotes (in order; `...` stands for lines left out), heal would act, and the exit status is
+/// the one the README states.
+#[test]
+fn readme_demo_is_what_the_command_prints() {
+    let readme = fs::read_to_string(common::root().join("README.md")).unwrap();
+    let cmd_line = "cargo run --release -- -heal --dry-run --replay tests/fixtures/captures/mdmclient-stuck-unanswered";
+    let at = readme.find(cmd_line).expect("README demo command");
+    let rest = &readme[at..];
+    let block_start = rest.find("```text\n").unwrap() + "```text\n".len();
+    let block = &rest[block_start..block_start + rest[block_start..].find("```").unwrap()];
+    assert!(rest[..rest.find("```text").unwrap() + 2000].contains("Exit status **1**"));
+    let cap = captures_dir().join("mdmclient-stuck-unanswered");
+    let o = mdmwatch(&["-heal", "--dry-run", "--replay", cap.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = o.stdout_text();
+    let mut from = 0;
+    for line in block.lines().filter(|l| *l != "...") {
+        let found = out[from..]
+            .find(line)
+            .unwrap_or_else(|| panic!("README line not printed (in order): {line:?}\n{out}"));
+        from += found + line.len();
+    }
+    assert!(out.contains("mdmclient: would_restart"), "{out}");
+}
