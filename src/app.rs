@@ -387,7 +387,7 @@ async fn diagnose(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Lo
         if !lines.is_empty() {
             let mut block = String::from("\nHeal would (mdmwatch -heal now):\n");
             for l in lines {
-                block.push_str(&format!("  {l}\n"));
+                block.push_str(&format!("  {}\n", report::wrap(&l, 2, "    ")));
             }
             // Before the closing hint line, when there is one.
             let at = text.rfind("\n(--verbose").map_or(text.len(), |i| i);

@@ -637,7 +637,7 @@ pub fn mark_not_applicable(report: &mut Report) {
 /// Internal words out of human text (the JSON keeps them): probe fault codes, setting names in
 /// their Rust spelling, heal's cause codes. Applied when rendering only.
 pub fn humanize(text: &str) -> String {
-    let mut t = text.to_string();
+    let mut t = fix_plurals(text);
     for (from, to) in [
         (" not_root: ", " needs root: "),
         (" timeout: ", " timed out: "),
@@ -651,6 +651,64 @@ pub fn humanize(text: &str) -> String {
         t = t.replace(from, to);
     }
     rfc3339_times(&t)
+}
+
+/// Counts said right in text the checks wrote with a fixed plural: "1 command receipts" ->
+/// "1 command receipt", "1 day(s)" -> "1 day", "3 day(s)" -> "3 days".
+pub fn fix_plurals(text: &str) -> String {
+    const PLURALS: &[(&str, &str)] = &[
+        ("command receipts", "command receipt"),
+        ("successful exchanges", "successful exchange"),
+        ("[ERROR] lines", "[ERROR] line"),
+        ("entries", "entry"),
+        ("exchanges", "exchange"),
+        ("receipts", "receipt"),
+        ("failures", "failure"),
+        ("events", "event"),
+        ("lines", "line"),
+        ("releases", "release"),
+        ("declarations", "declaration"),
+        ("checks", "check"),
+    ];
+    let words: Vec<&str> = text.split(' ').collect();
+    let mut out: Vec<String> = Vec::with_capacity(words.len());
+    let mut i = 0;
+    while i < words.len() {
+        let w = words[i];
+        out.push(w.to_string());
+        let n = w.trim_start_matches(['(', '[']);
+        let count = (!n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| n.parse::<u64>().ok())
+            .flatten();
+        if let (Some(count), Some(next)) = (count, words.get(i + 1)) {
+            // "day(s)", "declaration(s)": the count decides.
+            if let Some(stem) = next.find("(s)").map(|at| (&next[..at], &next[at + 3..])) {
+                let (word, tail) = stem;
+                out.push(format!("{word}{}{tail}", if count == 1 { "" } else { "s" }));
+                i += 2;
+                continue;
+            }
+            if count == 1 {
+                let rest = words[i + 1..].join(" ");
+                if let Some((plural, single)) = PLURALS.iter().find(|(p, _)| {
+                    rest.starts_with(p)
+                        && rest[p.len()..]
+                            .chars()
+                            .next()
+                            .map_or(true, |c| !c.is_alphanumeric())
+                }) {
+                    let n_words = plural.split(' ').count();
+                    let last = words[i + n_words];
+                    let tail = &last[plural.rsplit(' ').next().unwrap_or(plural).len()..];
+                    out.push(format!("{single}{tail}"));
+                    i += 1 + n_words;
+                    continue;
+                }
+            }
+        }
+        i += 1;
+    }
+    out.join(" ")
 }
 
 /// Log timestamps as the log prints them (`2026-11-20 09:12:39.340000-0500`) rewritten to RFC 3339
@@ -808,12 +866,38 @@ fn readiness_lines(summary: &str) -> String {
     kinds.push(&summary[start..]);
     let mut out = String::from("Readiness:\n");
     for k in kinds {
-        out.push_str(&format!("  {}\n", k.trim()));
+        out.push_str(&format!("  {}\n", wrap(k.trim(), 2, "    ")));
     }
     out
 }
 
-/// One finding's line, and with `verbose` its evidence; `fix` adds its remediation.
+/// Longest line the human report prints for its own text (summaries, fixes, readiness, heal);
+/// quoted evidence keeps its lines.
+const WIDTH: usize = 100;
+
+/// Greedy word wrap: `text` continues a line already `used` characters long; continuation lines
+/// start with `indent`. Words longer than a line are never split.
+pub fn wrap(text: &str, used: usize, indent: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut col = used;
+    for (i, word) in text.split(' ').enumerate() {
+        let len = word.chars().count();
+        if i > 0 {
+            if col + 1 + len > WIDTH && col > indent.len() {
+                out.push('\n');
+                out.push_str(indent);
+                col = indent.len();
+            } else {
+                out.push(' ');
+                col += 1;
+            }
+        }
+        out.push_str(word);
+        col += len;
+    }
+    out
+}
+
 /// An update kind as the readiness line names it.
 fn kind_name(kind: &str) -> &str {
     match kind {
@@ -823,6 +907,7 @@ fn kind_name(kind: &str) -> &str {
     }
 }
 
+/// One finding's line, and with `verbose` its evidence; `fix` adds its remediation.
 fn finding_lines(
     out: &mut String,
     f: &Finding,
@@ -834,8 +919,15 @@ fn finding_lines(
     // kind: here only its head (every reason said once).
     let summary = match (f.id == crate::checks::READINESS, readiness) {
         (true, Some(r)) if f.status != Status::Ok => {
-            let not_ready: Vec<String> = r
-                .kinds
+            let rank = |k: &str| {
+                ["update", "upgrade", "rsr", "mdm_initiated", "ddm_target"]
+                    .iter()
+                    .position(|x| *x == k)
+                    .unwrap_or(usize::MAX)
+            };
+            let mut kinds: Vec<(&String, &KindVerdict)> = r.kinds.iter().collect();
+            kinds.sort_by_key(|(k, _)| rank(k));
+            let not_ready: Vec<String> = kinds
                 .iter()
                 .filter(|(_, v)| v.verdict != "ready")
                 .map(|(k, v)| format!("{} {}", kind_name(k), v.verdict))
@@ -848,11 +940,11 @@ fn finding_lines(
         }
         _ => f.summary.clone(),
     };
+    let head = format!("[{}] {}: ", f.status.as_str(), f.id);
+    let body = printable(&humanize(&summary), "    ");
     out.push_str(&format!(
-        "[{}] {}: {}\n",
-        f.status.as_str(),
-        f.id,
-        printable(&humanize(&summary), "    ")
+        "{head}{}\n",
+        wrap(&body, head.chars().count(), "    ")
     ));
     if verbose {
         for e in &f.evidence {
@@ -885,7 +977,11 @@ fn finding_lines(
     }
     out.push_str(&format!(
         "      fix: {}\n",
-        printable(&humanize(r), EVIDENCE_INDENT)
+        wrap(
+            &printable(&humanize(r), EVIDENCE_INDENT),
+            11,
+            EVIDENCE_INDENT
+        )
     ));
 }
 
@@ -942,14 +1038,28 @@ pub fn render_human_layout(report: &Report, verbose: bool, keys_first: bool) -> 
             out.push('\n');
         }
     }
+    // A blocker quoted whole in a readiness line is a problem printed above: named, not repeated.
+    let said_once = |line: &str| -> String {
+        let mut l = line.to_string();
+        for f in &problems {
+            if f.id != crate::checks::READINESS {
+                l = l.replace(
+                    &format!("{}: {}", f.id, f.summary),
+                    &format!("{}, above", f.id),
+                );
+            }
+        }
+        l
+    };
     if let Some(r) = &report.readiness {
         if r.lines.len() > 1 {
             out.push_str("Readiness:\n");
             for l in &r.lines {
-                out.push_str(&format!("  {}\n", printable(&humanize(l), "    ")));
+                let l = printable(&humanize(&said_once(l)), "    ");
+                out.push_str(&format!("  {}\n", wrap(&l, 2, "    ")));
             }
         } else {
-            out.push_str(&readiness_lines(&humanize(&r.summary)));
+            out.push_str(&readiness_lines(&humanize(&said_once(&r.summary))));
         }
     }
     let rest: Vec<&&Finding> = in_order
@@ -985,6 +1095,7 @@ pub fn render_human_layout(report: &Report, verbose: bool, keys_first: bool) -> 
         }
         for l in &heal.summary_lines {
             out.push_str("  ");
+            // Not wrapped: heal's own lines are matched whole by its tests (src/heal/tests.rs).
             out.push_str(l);
             out.push('\n');
         }
@@ -1141,6 +1252,39 @@ mod tests {
             humanize("probe identity_cert not_root: needs root; heal_mdmclient is false"),
             "probe identity_cert needs root: needs root; HealMDMClient is false"
         );
+    }
+
+    #[test]
+    fn counts_in_check_text_are_said_right() {
+        for (from, to) in [
+            (
+                "alive: 7 successful exchanges and 1 command receipts in the last 90 min",
+                "alive: 7 successful exchanges and 1 command receipt in the last 90 min",
+            ),
+            (
+                "1 successful exchanges, 2 receipts",
+                "1 successful exchange, 2 receipts",
+            ),
+            (
+                "last successful scan 1 day(s) ago",
+                "last successful scan 1 day ago",
+            ),
+            (
+                "last successful scan 3 day(s) ago",
+                "last successful scan 3 days ago",
+            ),
+            ("(1 [ERROR] lines: tag)", "(1 [ERROR] line: tag)"),
+            (
+                "1 declaration(s), all satisfied",
+                "1 declaration, all satisfied",
+            ),
+            ("5 entries from", "5 entries from"),
+            ("(1 entries from", "(1 entry from"),
+            ("11 lines", "11 lines"),
+            ("15.1 lines", "15.1 lines"),
+        ] {
+            assert_eq!(fix_plurals(from), to, "{from}");
+        }
     }
 
     #[test]

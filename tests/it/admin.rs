@@ -350,7 +350,8 @@ fn a_garbage_exit_file_is_described_as_what_it_holds() {
     let (_t, cap) = copy_capture("healthy");
     fs::write(cap.join("pmset_batt.exit"), b"banana\n").unwrap();
     let o = mdmwatch(&["-diagnose", "--replay", cap.to_str().unwrap()]);
-    let (out, _) = text(&o);
+    // Long summaries wrap onto indented continuation lines: join them back.
+    let out = text(&o).0.replace("\n    ", " ");
     let line = out.lines().find(|l| l.contains("power.battery")).unwrap();
     assert!(
         line.contains("pmset_batt.exit") && line.contains("banana"),
@@ -501,6 +502,8 @@ fn a_forged_product_version_is_not_printed_as_the_os_version() {
     let o = mdmwatch(&["-diagnose", "--verbose", "--replay", cap.to_str().unwrap()]);
     let (out, _) = text(&o);
     assert!(out.len() < 64 * 1024, "report is {} bytes", out.len());
+    // Long summaries wrap onto indented continuation lines: join them back.
+    let out = out.replace("\n    ", " ");
     let line = out.lines().find(|l| l.contains("os.version")).unwrap();
     assert!(line.contains("[clipped"), "{line}");
 }
