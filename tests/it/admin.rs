@@ -1025,3 +1025,40 @@ fn readme_demo_is_what_the_command_prints() {
     }
     assert!(out.contains("mdmclient: would_restart"), "{out}");
 }
+
+/// A fix never asks for what the finding reports done: no "escrow a bootstrap token" under a
+/// token reported escrowed; still said where none is.
+#[test]
+fn no_fix_contradicts_its_finding() {
+    let verbose = |c: &str| {
+        mdmwatch(&[
+            "-diagnose",
+            "--verbose",
+            "--replay",
+            captures_dir().join(c).to_str().unwrap(),
+        ])
+        .stdout_text()
+        .replace("\n          ", " ")
+    };
+    for c in ["probe-failures", "readiness-eacs-missing-14"] {
+        let out = verbose(c);
+        let block: String = out
+            .split("\n[")
+            .filter(|b| b.contains("bootstrap_token: bootstrap token escrowed"))
+            .collect();
+        assert!(!block.is_empty(), "{c}: {out}");
+        assert!(
+            !block.contains("fix: escrow a bootstrap token"),
+            "{c}: {block}"
+        );
+    }
+    let out = verbose("readiness-token-not-escrowed");
+    assert!(out.contains("fix: escrow a bootstrap token"), "{out}");
+    // No generic "fix the blocking findings" under readiness.
+    for c in ["readiness-disk-9gb", "not-enrolled"] {
+        assert!(
+            !verbose(c).contains("fix: fix the blocking findings"),
+            "{c}"
+        );
+    }
+}
