@@ -382,40 +382,14 @@ async fn diagnose(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Lo
             ..HealOptions::default()
         };
         let preview = heal::heal(sys, cfg, &diag, &opts).await;
-        let mut text = human_text(&report, cli.verbose);
-        let lines = heal_preview_lines(&preview);
-        if !lines.is_empty() {
-            let mut block = String::from("\nHeal would (mdmwatch -heal now):\n");
-            for l in lines {
-                block.push_str(&format!("  {}\n", report::wrap(&l, 2, "    ")));
-            }
-            // Before the closing hint line, when there is one.
-            let at = text.rfind("\n(--verbose").map_or(text.len(), |i| i);
-            text.insert_str(at, &block);
-        }
-        write_stdout(&text);
+        write_stdout(&report::render_human_full(
+            &report,
+            cli.verbose,
+            ADDIGY_LAYOUT.load(std::sync::atomic::Ordering::Relaxed),
+            Some(&preview.section),
+        ));
     }
     report.exit_code()
-}
-
-/// One line per service: what heal would do and why, in admin words.
-pub fn heal_preview_lines(o: &heal::HealOutcome) -> Vec<String> {
-    o.section
-        .services
-        .iter()
-        .map(|s| {
-            let action = match s.action.as_str() {
-                "would_restart" => "restart",
-                "none" => "leave alone",
-                other => other,
-            };
-            let why = s
-                .message
-                .trim_start_matches("dry run: ")
-                .trim_end_matches("; nothing executed");
-            format!("{}: {action}: {}", s.service, report::humanize(why))
-        })
-        .collect()
 }
 
 /// Message for `-heal` run live without root (exit 2, nothing done).

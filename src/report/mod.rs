@@ -908,13 +908,8 @@ fn kind_name(kind: &str) -> &str {
 }
 
 /// One finding's line, and with `verbose` its evidence; `fix` adds its remediation.
-fn finding_lines(
-    out: &mut String,
-    f: &Finding,
-    readiness: Option<&Readiness>,
-    verbose: bool,
-    fix: bool,
-) {
+fn finding_lines(out: &mut String, f: &Finding, ctx: &Context, verbose: bool, fix: bool) {
+    let readiness = ctx.readiness;
     // The readiness summary repeats its blockers, which the Readiness block below lists per
     // kind: here only its head (every reason said once).
     let summary = match (f.id == crate::checks::READINESS, readiness) {
@@ -974,14 +969,65 @@ fn finding_lines(
     {
         return;
     }
+    let mut r = r.clone();
+    // A fix that names a restart, where heal decided not to restart now (an install in progress,
+    // the rate limit, disabled by HealMDMClient): heal's reason follows, so the two never
+    // disagree unseen.
+    if let Some(s) = ctx
+        .heal
+        .and_then(|h| h.services.iter().find(|s| s.check == f.id))
+    {
+        let restarts = matches!(
+            s.action.as_str(),
+            "would_restart" | "restarted" | "fallback_signal"
+        );
+        if !restarts && r.contains("restart") && !r.contains("cannot fix") {
+            r.push_str(&format!(
+                "; heal will not restart {} now: {}",
+                s.service,
+                preview_reason(&s.message)
+            ));
+        }
+    }
     out.push_str(&format!(
         "      fix: {}\n",
         wrap(
-            &printable(&humanize(r), EVIDENCE_INDENT),
+            &printable(&humanize(&r), EVIDENCE_INDENT),
             11,
             EVIDENCE_INDENT
         )
     ));
+}
+
+/// What the renderer needs besides the finding: the readiness section, and heal's decisions
+/// (this run's, or what heal would do, for `diagnose`).
+struct Context<'a> {
+    readiness: Option<&'a Readiness>,
+    heal: Option<&'a HealSection>,
+}
+
+/// Heal's message without the dry-run frame.
+fn preview_reason(message: &str) -> String {
+    humanize(
+        message
+            .trim_start_matches("dry run: ")
+            .trim_end_matches("; nothing executed"),
+    )
+}
+
+/// One line per service: what heal would do and why, in admin words (`diagnose`).
+pub fn heal_preview_lines(h: &HealSection) -> Vec<String> {
+    h.services
+        .iter()
+        .map(|s| {
+            let action = match s.action.as_str() {
+                "would_restart" => "restart",
+                "none" => "leave alone",
+                other => other,
+            };
+            format!("{}: {action}: {}", s.service, preview_reason(&s.message))
+        })
+        .collect()
 }
 
 /// Human report, answer first: the verdict line, the problems (each with its fix), the checks
@@ -994,6 +1040,22 @@ pub fn render_human(report: &Report, verbose: bool) -> String {
 /// [`render_human`], or with `keys_first` the layout of Addigy's tool for scripts that read its
 /// output by line number (run through the `mdm-watchdog` link): the eight keys, then the rest.
 pub fn render_human_layout(report: &Report, verbose: bool, keys_first: bool) -> String {
+    render_human_full(report, verbose, keys_first, None)
+}
+
+/// [`render_human_layout`] with what heal would do now (`preview`, a dry run's section: the
+/// `diagnose` report, which has no heal section of its own): one line per service, and fixes
+/// that name a restart say when heal would not restart now.
+pub fn render_human_full(
+    report: &Report,
+    verbose: bool,
+    keys_first: bool,
+    preview: Option<&HealSection>,
+) -> String {
+    let ctx = Context {
+        readiness: report.readiness.as_ref(),
+        heal: report.heal.as_ref().or(preview),
+    };
     let mut out = String::new();
     if keys_first {
         for line in watchdog_lines(&report.watchdog) {
@@ -1025,10 +1087,10 @@ pub fn render_human_layout(report: &Report, verbose: bool, keys_first: bool) -> 
         out.push('\n');
     }
     for f in &problems {
-        finding_lines(&mut out, f, report.readiness.as_ref(), verbose, true);
+        finding_lines(&mut out, f, &ctx, verbose, true);
     }
     for f in &unknowns {
-        finding_lines(&mut out, f, report.readiness.as_ref(), verbose, verbose);
+        finding_lines(&mut out, f, &ctx, verbose, verbose);
     }
     out.push('\n');
     if !keys_first {
@@ -1070,7 +1132,7 @@ pub fn render_human_layout(report: &Report, verbose: bool, keys_first: bool) -> 
     }
     if verbose {
         for f in &rest {
-            finding_lines(&mut out, f, report.readiness.as_ref(), verbose, false);
+            finding_lines(&mut out, f, &ctx, verbose, false);
         }
     } else if !rest.is_empty() {
         let ok = rest.iter().filter(|f| f.status == Status::Ok).count();
@@ -1097,6 +1159,15 @@ pub fn render_human_layout(report: &Report, verbose: bool, keys_first: bool) -> 
             // Not wrapped: heal's own lines are matched whole by its tests (src/heal/tests.rs).
             out.push_str(l);
             out.push('\n');
+        }
+    }
+    if let Some(p) = preview.filter(|_| report.heal.is_none()) {
+        let lines = heal_preview_lines(p);
+        if !lines.is_empty() {
+            out.push_str("\nHeal would (mdmwatch -heal now):\n");
+            for l in lines {
+                out.push_str(&format!("  {}\n", wrap(&l, 2, "    ")));
+            }
         }
     }
     for e in &report.errors {

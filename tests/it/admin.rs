@@ -954,6 +954,16 @@ fn diagnose_shows_heal_s_decision_per_service() {
         );
         assert!(!text.contains("heal_mdmclient"), "{text}");
     }
+    // During an install the fix that names a restart says heal will not restart now, and why.
+    let installing = out("softwareupdate-installing").replace("\n          ", " ");
+    assert!(
+        installing.contains("  mdmclient: leave alone: install in progress"),
+        "{installing}"
+    );
+    assert!(
+        installing.contains("heal will not restart mdmclient now: install in progress"),
+        "{installing}"
+    );
     // The JSON of diagnose has no heal section (heal did not run).
     let (_, r) = diagnose_json(&captures_dir().join("mdmclient-stuck-unanswered"), &[]);
     assert!(r.get("heal").is_none());
