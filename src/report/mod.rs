@@ -254,42 +254,35 @@ pub fn watchdog_from_state(state_path: &std::path::Path, w: &mut Watchdog) -> Op
 }
 
 /// The report's `config` section from the loaded settings: every leaf key with its value and
-/// source, the sources consulted, warnings and refused values.
+/// source, the sources consulted, warnings and refused values. A report function (not a method
+/// of `config::Loaded`): settings know nothing of the report.
 pub fn config_section(loaded: &crate::config::Loaded) -> ConfigSection {
-    loaded.section()
-}
-
-impl crate::config::Loaded {
-    /// The report's `config` section (see [`config_section`], what the commands call; this
-    /// method stays for the tests that call it).
-    pub fn section(&self) -> ConfigSection {
-        let mut settings = Vec::new();
-        for (key, value) in crate::config::leaf_values(&self.config) {
-            settings.push(ConfigSetting {
-                source: self.source_of(&key).as_str().to_string(),
-                key,
-                value,
-            });
-        }
+    let mut settings = Vec::new();
+    for (key, value) in crate::config::leaf_values(&loaded.config) {
         settings.push(ConfigSetting {
-            key: "StatePath".to_string(),
-            value: serde_json::json!(self.config.state_path().display().to_string()),
-            source: self.source_of("StatePath").as_str().to_string(),
+            source: loaded.source_of(&key).as_str().to_string(),
+            key,
+            value,
         });
-        ConfigSection {
-            settings,
-            sources: self
-                .sources
-                .iter()
-                .map(|s| ConfigSourceState {
-                    source: s.source.clone(),
-                    path: s.path.clone(),
-                    state: s.state.clone(),
-                })
-                .collect(),
-            warnings: self.warnings.clone(),
-            errors: self.errors.clone(),
-        }
+    }
+    settings.push(ConfigSetting {
+        key: "StatePath".to_string(),
+        value: serde_json::json!(loaded.config.state_path().display().to_string()),
+        source: loaded.source_of("StatePath").as_str().to_string(),
+    });
+    ConfigSection {
+        settings,
+        sources: loaded
+            .sources
+            .iter()
+            .map(|s| ConfigSourceState {
+                source: s.source.clone(),
+                path: s.path.clone(),
+                state: s.state.clone(),
+            })
+            .collect(),
+        warnings: loaded.warnings.clone(),
+        errors: loaded.errors.clone(),
     }
 }
 
