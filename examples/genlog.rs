@@ -14,6 +14,10 @@
 //! - `apsd`: `log_apsd.stdout`, what `process == "apsd"` returns (push-connection chatter; the
 //!   message shapes are illustrative, not verbatim).
 
+// A developer tool outside the agent: it reads and writes files directly (clippy.toml's bans
+// are the library's boundary).
+#![allow(clippy::disallowed_methods)]
+
 use std::io::{BufWriter, Write};
 
 const CHATTER: &[(&str, &str, &str)] = &[

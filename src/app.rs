@@ -172,6 +172,63 @@ pub async fn observe_and_diagnose(sys: &dyn System, cfg: &Config) -> (Observatio
     (obs, diag)
 }
 
+/// The channel history of earlier runs, read where heal's state file is read (live, or a replay
+/// with `--state`): a replay without it never reads this Mac's history.
+pub fn channel_history(cli: &Cli, sys: &dyn System, cfg: &Config) -> crate::state::HistoryInput {
+    if reads_state(cli, sys) {
+        crate::state::load_history(&cfg.state_path())
+    } else {
+        crate::state::HistoryInput::NotRead
+    }
+}
+
+/// Observe and diagnose with the channel history: the log window reaches back to the previous
+/// run's end (bounded by `LogWindowMaxMinutes`), and a missing history adds the look-back.
+pub async fn observe_and_diagnose_with_history(
+    cli: &Cli,
+    sys: &dyn System,
+    cfg: &Config,
+) -> (Observations, Diagnosis) {
+    let history = channel_history(cli, sys, cfg);
+    let mut windowed = cfg.clone();
+    windowed.liveness_window_minutes = checks::channel::log_window_minutes(
+        history.history().and_then(|h| h.last_run_end),
+        sys.now(),
+        cfg.liveness_window_minutes,
+        cfg.log_window_max_minutes,
+    );
+    let obs = observe::observe_with_history(sys, &windowed, history).await;
+    let diag = checks::diagnose(&obs, &windowed);
+    (obs, diag)
+}
+
+/// Records this run's channel history in the state file, where the state file may be written:
+/// live as root on macOS (never under `--dry-run`); on a replay only by `diagnose` with `--state` naming
+/// the file (`replay_ok`), since heal and run under replay are dry runs that write no state.
+pub fn record_channel_history(
+    cli: &Cli,
+    sys: &dyn System,
+    cfg: &Config,
+    (obs, diag): (&Observations, &Diagnosis),
+    replay_ok: bool,
+    report: &mut Report,
+) {
+    let allowed = if sys.is_live() {
+        // Off macOS the state file's path is a system path: nothing is written there.
+        sys.is_root() && !cli.dry_run && !live_off_macos(cli, sys)
+    } else {
+        replay_ok && cli.state.is_some()
+    };
+    if !allowed {
+        return;
+    }
+    if let Some(c) = diag.channel() {
+        if let Err(e) = crate::state::save_history(&cfg.state_path(), &c.next_history, obs.now) {
+            report.errors.push(format!("channel history: {e}"));
+        }
+    }
+}
+
 pub fn build_report(obs: &Observations, diag: &Diagnosis, mode: &str, source: String) -> Report {
     let findings = report::findings(diag);
     let host = Host {
@@ -265,6 +322,9 @@ pub fn catalog_assessments(
         ]
     };
     let mut bytes = Vec::new();
+    // The admin's own --catalog file, read with a 64 MiB bound; it moves behind system/ with the
+    // one report path.
+    #[allow(clippy::disallowed_methods)]
     let read =
         std::fs::File::open(path).and_then(|f| f.take(64 * 1024 * 1024).read_to_end(&mut bytes));
     if let Err(e) = read {
@@ -358,12 +418,15 @@ pub fn finish_report(
         None => {}
     }
     report::mark_not_applicable(&mut report);
+    // Only diagnose records the history under a replay (with `--state`): heal and run under
+    // replay are dry runs that write no state.
+    record_channel_history(cli, sys, cfg, (obs, diag), mode == "diagnose", &mut report);
     note_undetermined(&mut report, stderr);
     report
 }
 
 async fn diagnose(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Loaded) -> i32 {
-    let (obs, mut diag) = observe_and_diagnose(sys, cfg).await;
+    let (obs, mut diag) = observe_and_diagnose_with_history(cli, sys, cfg).await;
     if let Some(path) = &cli.catalog {
         diag.assessments
             .extend(catalog_assessments(path, &obs, cfg));
@@ -421,7 +484,7 @@ async fn heal_command(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config
         eprintln!("{HEAL_NEEDS_ROOT}");
         return EXIT_ERROR;
     }
-    let (obs, diag) = observe_and_diagnose(sys, cfg).await;
+    let (obs, diag) = observe_and_diagnose_with_history(cli, sys, cfg).await;
     let opts = HealOptions {
         dry_run: cli.dry_run,
         read_state: reads_state(cli, sys),
@@ -468,7 +531,7 @@ async fn run(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Loaded)
         eprintln!("mdmwatch: {e}");
         return EXIT_ERROR;
     }
-    let (obs, diag) = observe_and_diagnose(sys, cfg).await;
+    let (obs, diag) = observe_and_diagnose_with_history(cli, sys, cfg).await;
 
     // Heal when enabled by configuration. It executes nothing unless the system is live (a
     // replay is always a dry run) and records every decision; the restart keys come from state.
@@ -556,7 +619,15 @@ async fn capture_command(
         eprintln!("mdmwatch: {e}");
         return EXIT_ERROR;
     }
-    let (_plan, mut results) = observe::collect(sys, cfg).await;
+    let (plan, mut results) = observe::collect(sys, cfg).await;
+    // The command line each output came from: a replay's recorded one (a capture of a replay
+    // keeps the predicate the output was produced with), else this run's.
+    for r in results
+        .iter_mut()
+        .filter(|r| r.available && r.recorded_args.is_none())
+    {
+        r.recorded_args = plan.iter().find(|p| p.id == r.id).and_then(|p| p.argv());
+    }
     if redact {
         match crate::redact::redact_results(&mut results) {
             Ok(n) => eprintln!(
@@ -574,6 +645,17 @@ async fn capture_command(
         return EXIT_ERROR;
     }
     let mut failed = false;
+    // The command line of each recorded probe (the log predicate decides what absence means).
+    for (r, argv) in results
+        .iter()
+        .filter(|r| r.available)
+        .filter_map(|r| Some((r, r.recorded_args.as_ref()?)))
+    {
+        if let Err(e) = capture::write_args(dir, &r.id, argv) {
+            eprintln!("mdmwatch: {e}");
+            failed = true;
+        }
+    }
     for r in &results {
         if let Err(e) = capture::write_result(dir, r) {
             eprintln!("mdmwatch: {e}");

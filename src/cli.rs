@@ -121,7 +121,7 @@ pub const LEGACY_FLAGS: &[&str] = &["-diagnose", "-heal", "-help", "-version", "
 
 /// A mistyped legacy flag (`-diagnos`, `-heall`, `-diag`): the message suggesting the right one.
 /// clap would otherwise read `-diagnos` as the short flags `-d -i ...` and answer with something
-/// unrelated. Stops at `--`; argv[0] is skipped.
+/// unrelated. Stops at `--`; `argv[0]` is skipped.
 pub fn mistyped_legacy(args: &[OsString]) -> Option<String> {
     // Addigy's flags first (a near miss prefers them), then every other long flag, one dash.
     let mut candidates: Vec<String> = LEGACY_FLAGS.iter().map(|f| f.to_string()).collect();

@@ -114,6 +114,14 @@ pub struct Config {
     pub status_dir: PathBuf,
     /// State file; default `<status_dir>/state.json`.
     pub state_path: Option<PathBuf>,
+    /// Days without any exchange with the MDM server, while push is connected, after which the
+    /// channel is `disconnected` (`NoExchangeDays`, default 3).
+    pub no_exchange_days: u32,
+    /// The first run's one look-back over the mdmclient log, in days (`LookBackDays`, default 7).
+    pub look_back_days: u32,
+    /// The longest log window a run reads when it reaches back to the previous run
+    /// (`LogWindowMaxMinutes`, default 360): a Mac that slept a day does not read a day of log.
+    pub log_window_max_minutes: u32,
 }
 
 impl Default for Config {
@@ -141,6 +149,9 @@ impl Default for Config {
             battery_intel: BatteryThresholds::INTEL,
             status_dir: PathBuf::from(DEFAULT_STATUS_DIR),
             state_path: None,
+            no_exchange_days: 3,
+            look_back_days: 7,
+            log_window_max_minutes: 360,
         }
     }
 }
@@ -287,6 +298,21 @@ pub const KEYS: &[KeySpec] = &[
         kind: Kind::Int { min: 1, max: 365 },
         help: "Warn when Software Update has not scanned successfully for this many days.",
     },
+    KeySpec {
+        key: "NoExchangeDays",
+        kind: Kind::Int { min: 1, max: 90 },
+        help: "Days without any exchange with the MDM server, while push is connected, after which mdm.channel is disconnected.",
+    },
+    KeySpec {
+        key: "LookBackDays",
+        kind: Kind::Int { min: 1, max: 30 },
+        help: "Days of mdmclient log the first run reads once (successful responses and receipts only) to start the channel history.",
+    },
+    KeySpec {
+        key: "LogWindowMaxMinutes",
+        kind: Kind::Int { min: 15, max: 1440 },
+        help: "Longest log window a run reads when it reaches back to the end of the previous run (at least LivenessWindowMinutes).",
+    },
 ];
 
 /// Output caps are set in MiB.
@@ -414,6 +440,9 @@ pub fn leaf_values(cfg: &Config) -> Vec<(String, Value)> {
             "IdentityWarningDays" => out.push((k, json!(cfg.identity_warning_days))),
             "VerifyWaitSeconds" => out.push((k, json!(cfg.verify_wait_secs))),
             "SoftwareUpdateScanStaleDays" => out.push((k, json!(cfg.su_scan_stale_days))),
+            "NoExchangeDays" => out.push((k, json!(cfg.no_exchange_days))),
+            "LookBackDays" => out.push((k, json!(cfg.look_back_days))),
+            "LogWindowMaxMinutes" => out.push((k, json!(cfg.log_window_max_minutes))),
             _ => {}
         }
     }
@@ -553,7 +582,7 @@ fn read_source(path: &Path) -> Result<Option<plist::Dictionary>, (&'static str, 
     parse_source(&bytes).map(Some)
 }
 
-/// The pure layer under [`read_source`]: one source's bytes to its dictionary.
+/// The pure layer under `read_source`: one source's bytes to its dictionary.
 pub fn parse_source(bytes: &[u8]) -> Result<plist::Dictionary, (&'static str, String)> {
     if bytes.len() as u64 > MAX_SOURCE_BYTES {
         return Err(("invalid", format!("larger than {MAX_SOURCE_BYTES} bytes")));
@@ -761,6 +790,9 @@ fn apply_key(cfg: &mut Config, spec: &KeySpec, v: &plist::Value) -> Result<(), S
         "IdentityWarningDays" => cfg.identity_warning_days = int(v)? as u32,
         "VerifyWaitSeconds" => cfg.verify_wait_secs = int(v)? as u64,
         "SoftwareUpdateScanStaleDays" => cfg.su_scan_stale_days = int(v)? as u32,
+        "NoExchangeDays" => cfg.no_exchange_days = int(v)? as u32,
+        "LookBackDays" => cfg.look_back_days = int(v)? as u32,
+        "LogWindowMaxMinutes" => cfg.log_window_max_minutes = int(v)? as u32,
         "StatusDirectory" => match v {
             plist::Value::String(s) => cfg.status_dir = validate_status_dir(s)?,
             other => return Err(format!("expected a string, found {}", type_name(other))),

@@ -53,6 +53,16 @@ pub struct Observations {
     pub managed_su_settings: Fact<parse::update_settings::PrefValues>,
     /// The restrictions payload (`com.apple.applicationaccess`): deferrals.
     pub managed_restrictions: Fact<parse::update_settings::PrefValues>,
+    /// `apsctl status`: apsd's client ports, their topics and last pushes.
+    pub apsctl: Fact<parse::apsctl::ApsctlStatus>,
+    /// The mdmclient log was produced by mdmwatch's own predicate, which returns the HTTP lines:
+    /// live always; on replay only when the capture recorded that command line (`<id>.args`).
+    /// Otherwise the absence of HTTP lines is not evidence.
+    pub mdm_log_own_predicate: bool,
+    /// The first run's look-back over days of mdmclient log; `None` when it was not run.
+    pub mdm_lookback: Option<Fact<parse::mdm_log::MdmLog>>,
+    /// The channel history of earlier runs (set by the caller that read the state file).
+    pub channel_history: crate::state::HistoryInput,
 }
 
 /// Runs probes concurrently; results in the same order.
@@ -89,6 +99,57 @@ fn dependent_probes(results: &[ProbeResult], cfg: &Config) -> Vec<Probe> {
 pub async fn observe(sys: &dyn System, cfg: &Config) -> Observations {
     let (plan, results) = collect(sys, cfg).await;
     from_results(sys.now(), sys.is_root(), sys.is_live(), &plan, results, cfg)
+}
+
+/// [`observe`] with the channel history of earlier runs; when it is missing or unreadable, the
+/// one bounded look-back (`LookBackDays`) runs with the other probes (on replay it is read from
+/// the capture when recorded there).
+pub async fn observe_with_history(
+    sys: &dyn System,
+    cfg: &Config,
+    history: crate::state::HistoryInput,
+) -> Observations {
+    let (mut plan, mut results) = collect(sys, cfg).await;
+    // Only where the history can then be recorded (as root live, or a replay): otherwise a
+    // user's diagnose would read days of log on every call.
+    let recordable = !sys.is_live() || sys.is_root();
+    if recordable
+        && matches!(
+            history,
+            crate::state::HistoryInput::Missing | crate::state::HistoryInput::Unreadable(_)
+        )
+    {
+        let lookback = probes::mdmclient_lookback(cfg.look_back_days, cfg);
+        results.extend(run_all(sys, std::slice::from_ref(&lookback)).await);
+        plan.push(lookback);
+    }
+    let mut obs = from_results(sys.now(), sys.is_root(), sys.is_live(), &plan, results, cfg);
+    obs.channel_history = history;
+    obs
+}
+
+/// Whether a `log show` result came from mdmwatch's own predicate, which selects the HTTP lines.
+/// Live the plan's probe is the command that ran; a replay knows only what the capture recorded.
+fn own_log_predicate(live: bool, probe: Option<&Probe>, r: Option<&ProbeResult>) -> bool {
+    let args: Vec<String> = if live {
+        match probe.map(|p| &p.source) {
+            Some(crate::system::Source::Command { program, args }) => {
+                std::iter::once(program.clone())
+                    .chain(args.iter().cloned())
+                    .collect()
+            }
+            _ => return false,
+        }
+    } else {
+        match r.and_then(|r| r.recorded_args.clone()) {
+            Some(a) => a,
+            None => return false,
+        }
+    };
+    args.first().is_some_and(|p| p == "/usr/bin/log")
+        && args
+            .windows(2)
+            .any(|w| w[0] == "--predicate" && w[1].contains("Received HTTP response"))
 }
 
 /// What happened to one probe: the report's `probes` section is made from these.
@@ -262,6 +323,18 @@ pub fn from_results(
         results.into_iter().map(|r| (r.id.clone(), r)).collect();
     // Absent, not "unavailable": the lookup only runs when the profile names a subject.
     let identity = map.remove(probes::IDENTITY_CERT);
+    let mdm_log_own_predicate = own_log_predicate(
+        live,
+        by_probe.get(probes::LOG_MDMCLIENT).copied(),
+        map.get(probes::LOG_MDMCLIENT),
+    );
+    // Only when this run planned it (the history was missing): otherwise it is not evidence.
+    let mdm_lookback = by_probe
+        .contains_key(probes::LOG_MDMCLIENT_LOOKBACK)
+        .then(|| map.remove(probes::LOG_MDMCLIENT_LOOKBACK))
+        .flatten()
+        .filter(|r| r.available)
+        .map(|r| stream_fact(&r, |rd| parse::mdm_log::summarize(rd)));
     let mut take = |id: &str| {
         map.remove(id)
             .unwrap_or_else(|| ProbeResult::unavailable(id, "not run"))
@@ -331,5 +404,70 @@ pub fn from_results(
         su_list: su_list_fact(&take(probes::SOFTWAREUPDATE_LIST)),
         identity_keys: text_fact(&take(probes::IDENTITY_KEYS), parse::find_identity::parse),
         security_info: text_fact(&take(probes::MDMCLIENT_QSI), parse::mdmclient_qdi::parse),
+        apsctl: text_fact(&take(probes::APSCTL_STATUS), parse::apsctl::parse),
+        mdm_log_own_predicate,
+        mdm_lookback,
+        channel_history: crate::state::HistoryInput::NotRead,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whose predicate the mdmclient log came from decides whether missing HTTP lines are
+    /// evidence: mdmwatch's own (live, or recorded with a capture) returns them.
+    #[test]
+    fn own_predicate_live_or_recorded_only() {
+        let cfg = Config::default();
+        let probe = probes::log_probe(probes::LOG_MDMCLIENT, &probes::mdmclient_predicate(), &cfg);
+        assert!(own_log_predicate(true, Some(&probe), None));
+        let argv = |pred: &str| -> Vec<String> {
+            [
+                "/usr/bin/log",
+                "show",
+                "--style",
+                "ndjson",
+                "--last",
+                "90m",
+                "--predicate",
+                pred,
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+        };
+        let recorded = |args: Option<Vec<String>>| ProbeResult {
+            id: probes::LOG_MDMCLIENT.into(),
+            available: true,
+            recorded_args: args,
+            ..ProbeResult::default()
+        };
+        // A replay: the plan's probe is this build's, not the capture's; only the record counts.
+        assert!(!own_log_predicate(
+            false,
+            Some(&probe),
+            Some(&recorded(None))
+        ));
+        assert!(own_log_predicate(
+            false,
+            None,
+            Some(&recorded(Some(argv(&probes::mdmclient_predicate()))))
+        ));
+        assert!(!own_log_predicate(
+            false,
+            None,
+            Some(&recorded(Some(argv(
+                r#"process == "mdmclient" AND eventMessage CONTAINS "Processing server request""#
+            ))))
+        ));
+        // Not `log` at all.
+        let mut other = argv(&probes::mdmclient_predicate());
+        other[0] = "/tmp/log".into();
+        assert!(!own_log_predicate(
+            false,
+            None,
+            Some(&recorded(Some(other)))
+        ));
     }
 }

@@ -30,6 +30,13 @@ pub const IDENTITY_KEYS: &str = "identity_keys";
 pub const MDMCLIENT_QSI: &str = "mdmclient_qsi";
 pub const MANAGED_SU_PREFS: &str = "managed_su_prefs";
 pub const MANAGED_RESTRICTIONS: &str = "managed_restrictions";
+pub const APSCTL_STATUS: &str = "apsctl_status";
+/// The first run's look-back over days of mdmclient log (successful responses and receipts only).
+pub const LOG_MDMCLIENT_LOOKBACK: &str = "log_mdmclient_lookback";
+
+/// apsd's control tool: per client port, the connection, topics and last push (admins' Jamf
+/// extension attributes call it by this path: MLBZ521/MacAdmin `Get-LastMDMPush.sh`).
+pub const APSCTL_PATH: &str = "/System/Library/PrivateFrameworks/ApplePushService.framework/apsctl";
 
 pub const MDMCLIENT_LABEL: &str = "com.apple.mdmclient.daemon";
 pub const SOFTWAREUPDATED_LABEL: &str = "com.apple.softwareupdated";
@@ -82,9 +89,38 @@ pub fn apsd_predicate() -> String {
     with_messages(APSD_PREDICATE, &crate::parse::apsd_log::markers())
 }
 
+/// The look-back's predicate: mdmclient's successful responses and command receipts only, so days
+/// of log stay small (the exchanges the channel history needs, nothing else).
+pub fn mdmclient_lookback_predicate() -> String {
+    with_messages(
+        MDMCLIENT_PREDICATE,
+        &["Received HTTP response (200)", "Processing server request"],
+    )
+}
+
+/// One bounded look-back over `days` of mdmclient log, run when the channel history is missing
+/// (the first run, or a state file that could not be read): it fills the history once.
+pub fn mdmclient_lookback(days: u32, cfg: &Config) -> Probe {
+    log_probe_last(
+        LOG_MDMCLIENT_LOOKBACK,
+        &mdmclient_lookback_predicate(),
+        &format!("{days}d"),
+        cfg,
+    )
+}
+
 /// `log show` over the last `minutes` with a predicate, as newline-delimited JSON.
 pub fn log_probe(id: &str, predicate: &str, cfg: &Config) -> Probe {
-    let last = format!("{}m", cfg.liveness_window_minutes);
+    log_probe_last(
+        id,
+        predicate,
+        &format!("{}m", cfg.liveness_window_minutes),
+        cfg,
+    )
+}
+
+/// `log show --last <last>` (`90m`, `7d`) with a predicate, as newline-delimited JSON.
+pub fn log_probe_last(id: &str, predicate: &str, last: &str, cfg: &Config) -> Probe {
     Probe::command(
         id,
         "/usr/bin/log",
@@ -94,7 +130,7 @@ pub fn log_probe(id: &str, predicate: &str, cfg: &Config) -> Probe {
             "ndjson",
             "--info",
             "--last",
-            &last,
+            last,
             "--predicate",
             predicate,
         ],
@@ -203,6 +239,8 @@ pub fn independent(cfg: &Config) -> Vec<Probe> {
             &["--list", "--no-scan"],
             cfg,
         ),
+        // apsd's view of the push topics: the MDM topic registered, and its last push.
+        cmd(APSCTL_STATUS, APSCTL_PATH, &["status"], cfg),
     ]
 }
 

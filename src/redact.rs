@@ -224,7 +224,7 @@ fn uuids(line: &[u8]) -> Vec<&[u8]> {
         let before_ok = i == 0 || !line[i - 1].is_ascii_alphanumeric();
         let after_ok = line
             .get(i + SHAPE.len())
-            .map_or(true, |b| !b.is_ascii_alphanumeric());
+            .is_none_or(|b| !b.is_ascii_alphanumeric());
         if fits && before_ok && after_ok {
             out.push(w);
             i += SHAPE.len();
@@ -291,7 +291,7 @@ fn each_line(p: &Payload, f: &mut dyn FnMut(&[u8]) -> Result<(), String>) -> Res
     }
 }
 
-/// Redacts every probe result's stdout and stderr in place, streaming (log outputs can be large:
+/// Redacts every probe result's stdout, stderr and recorded command line in place, streaming (log outputs can be large:
 /// each is read line by line twice and rewritten to a spooled file). Returns how many distinct
 /// values were masked.
 pub fn redact_results(results: &mut [ProbeResult]) -> Result<usize, String> {
@@ -335,6 +335,13 @@ pub fn redact_results(results: &mut [ProbeResult]) -> Result<usize, String> {
             .split_inclusive(|b| *b == b'\n')
             .flat_map(|l| r.apply(l))
             .collect();
+        // A command line can name a found value (the identity's common name): masked the same
+        // way. Nothing is learned from it: a log predicate is not this Mac's data.
+        if let Some(argv) = res.recorded_args.as_mut() {
+            for a in argv.iter_mut() {
+                *a = String::from_utf8_lossy(&r.apply(a.as_bytes())).into_owned();
+            }
+        }
     }
     Ok(r.len())
 }

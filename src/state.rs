@@ -97,7 +97,7 @@ pub struct ServiceRecord {
     /// When the restart was decided and durably recorded, before any command ran.
     #[serde(default, with = "opt_time", skip_serializing_if = "Option::is_none")]
     pub attempted_at: Option<DateTime<FixedOffset>>,
-    /// "kickstart" (launchctl kickstart -k), "signal" (kill -TERM <pid>) or "unknown".
+    /// "kickstart" (launchctl kickstart -k), "signal" (`kill -TERM <pid>`) or "unknown".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -326,10 +326,165 @@ pub fn corrupt_path(state_path: &Path, now: DateTime<FixedOffset>) -> PathBuf {
     state_path.with_file_name(name)
 }
 
-/// RFC 3339 in UTC, whole seconds (the state file's and the report's time format).
+// ---------------------------------------------------------------------------------------------
+// The MDM channel's history across runs (its own key; heal's records are untouched)
+
+/// The key of [`ChannelHistory`] in `state.json`.
+pub const CHANNEL_HISTORY_KEY: &str = "channel_history";
+
+/// What earlier runs saw of the MDM channel, so a verdict can look further back than one log
+/// window: on a DDM-era Mac the channel is idle most of the time, and a Mac cut off for a week
+/// looks like a healthy idle one in 90 minutes of log. Every time is the newest sighting.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChannelHistory {
+    /// The first run that recorded history: "no exchange since" can be said back to here.
+    #[serde(default, with = "opt_time", skip_serializing_if = "Option::is_none")]
+    pub since: Option<DateTime<FixedOffset>>,
+    /// The end ("now") of the last run that recorded: the next run's log window starts here.
+    #[serde(default, with = "opt_time", skip_serializing_if = "Option::is_none")]
+    pub last_run_end: Option<DateTime<FixedOffset>>,
+    /// A successful exchange: a (200) response.
+    #[serde(default, with = "opt_time", skip_serializing_if = "Option::is_none")]
+    pub last_exchange: Option<DateTime<FixedOffset>>,
+    /// A command receipt (`Processing server request`).
+    #[serde(default, with = "opt_time", skip_serializing_if = "Option::is_none")]
+    pub last_receipt: Option<DateTime<FixedOffset>>,
+    /// apsd's courier connection.
+    #[serde(default, with = "opt_time", skip_serializing_if = "Option::is_none")]
+    pub last_push_connected: Option<DateTime<FixedOffset>>,
+    /// A push received on the MDM profile's topic (`apsctl status`).
+    #[serde(default, with = "opt_time", skip_serializing_if = "Option::is_none")]
+    pub last_mdm_push: Option<DateTime<FixedOffset>>,
+    /// `Unable to create MDM identity`.
+    #[serde(default, with = "opt_time", skip_serializing_if = "Option::is_none")]
+    pub last_identity_error: Option<DateTime<FixedOffset>>,
+    /// Per failure cause code (`server_error`, `auth_rejected`, ...), the newest failure.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub last_failure: BTreeMap<String, String>,
+    /// Keys a newer version wrote, kept.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl ChannelHistory {
+    /// The newer of two optional times.
+    pub fn newest(
+        a: Option<DateTime<FixedOffset>>,
+        b: Option<DateTime<FixedOffset>>,
+    ) -> Option<DateTime<FixedOffset>> {
+        match (a, b) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// The newest exchange of either kind (a (200) response or a receipt).
+    pub fn last_any_exchange(&self) -> Option<DateTime<FixedOffset>> {
+        Self::newest(self.last_exchange, self.last_receipt)
+    }
+}
+
+/// What was found of the history when this run started.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum HistoryInput {
+    /// Not read: a replay without `--state`, or a check run in a test.
+    #[default]
+    NotRead,
+    /// No state file, or one without the key: the first run.
+    Missing,
+    /// The state file or the key cannot be read (the reason); this run starts over.
+    Unreadable(String),
+    Found(ChannelHistory),
+}
+
+impl HistoryInput {
+    pub fn history(&self) -> Option<&ChannelHistory> {
+        match self {
+            HistoryInput::Found(h) => Some(h),
+            _ => None,
+        }
+    }
+}
+
+impl State {
+    /// The channel history, tolerant: a value that is not a history is `Unreadable`, never a
+    /// failure of the whole state file (heal's records stay usable).
+    pub fn channel_history(&self) -> HistoryInput {
+        match self.extra.get(CHANNEL_HISTORY_KEY) {
+            None => HistoryInput::Missing,
+            Some(v) => match serde_json::from_value::<ChannelHistory>(v.clone()) {
+                Ok(h) => HistoryInput::Found(h),
+                Err(e) => HistoryInput::Unreadable(format!("{CHANNEL_HISTORY_KEY}: {e}")),
+            },
+        }
+    }
+
+    pub fn set_channel_history(&mut self, h: &ChannelHistory) -> std::io::Result<()> {
+        let v = serde_json::to_value(h)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, format!("{e}")))?;
+        self.extra.insert(CHANNEL_HISTORY_KEY.to_string(), v);
+        Ok(())
+    }
+}
+
+/// Reads the channel history from the state file at `path`.
+pub fn load_history(path: &Path) -> HistoryInput {
+    match load(path) {
+        Loaded::Missing => HistoryInput::Missing,
+        Loaded::Found(s) => s.channel_history(),
+        Loaded::Bad { reason, .. } => HistoryInput::Unreadable(reason),
+    }
+}
+
+/// Writes the channel history into the state file at `path`, keeping every other key (heal's
+/// records above all), under the same lock heal takes. A state file that cannot be read is left
+/// for heal to set aside, unless it is older than a day (then heal would not count it either):
+/// moving a fresher one aside here could erase a restart heal must still count.
+pub fn save_history(
+    path: &Path,
+    h: &ChannelHistory,
+    now: DateTime<FixedOffset>,
+) -> Result<(), String> {
+    let lock = lock_path(path);
+    let _held = match files::try_lock(&lock, STATE_MODE) {
+        Ok(files::TryLock::Held(l)) => l,
+        Ok(files::TryLock::Busy) => {
+            return Err("another run holds the state lock; channel history not recorded".into())
+        }
+        Err(e) => return Err(format!("cannot lock {}: {e}", lock.display())),
+    };
+    let mut st = match load(path) {
+        Loaded::Missing => State::default(),
+        Loaded::Found(s) => s,
+        Loaded::Bad { reason, modified } => {
+            let old = modified.is_some_and(|m| now - m > chrono::Duration::hours(24));
+            if !old {
+                return Err(format!(
+                    "{reason}: left for heal to set aside; channel history not recorded"
+                ));
+            }
+            files::rename_aside(path, &corrupt_path(path, now))
+                .map_err(|e| format!("cannot set aside {}: {e}", path.display()))?;
+            State::default()
+        }
+    };
+    st.set_channel_history(h).map_err(|e| e.to_string())?;
+    save(path, &st).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// RFC 3339 with the time's own offset, whole seconds: the one time format of reports, status
+/// files and the state file. The offset is the Mac's local one: live times come from its clock
+/// and logged times carry it (a replay keeps the captured Mac's).
 pub fn format_time(t: DateTime<FixedOffset>) -> String {
-    t.with_timezone(&Utc)
-        .to_rfc3339_opts(SecondsFormat::Secs, true)
+    t.to_rfc3339_opts(SecondsFormat::Secs, false)
+}
+
+/// The Addigy keys in the state file (`last_mdm_kickstart`, `last_software_update_kickstart`):
+/// RFC 3339 with the local offset and microseconds, as MDM Watchdog (Go) writes them, because
+/// munkireport's `mdm_status` parses them with `%Y-%m-%dT%H:%M:%S.%f%z`, which needs the
+/// fraction and an offset.
+pub fn format_addigy_time(t: DateTime<FixedOffset>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, false)
 }
 
 /// Parses a recorded time: RFC 3339 (Go writes nanoseconds and a local offset); empty strings
@@ -372,7 +527,7 @@ mod go_time {
         s: S,
     ) -> Result<S::Ok, S::Error> {
         match t {
-            Some(t) => s.serialize_str(&format_time(*t)),
+            Some(t) => s.serialize_str(&format_addigy_time(*t)),
             None => s.serialize_str(GO_ZERO_TIME),
         }
     }
@@ -495,8 +650,8 @@ mod tests {
             "fallback_signal"
         );
         assert_eq!(
-            v["last_software_update_kickstart"], "2026-11-23T09:00:00Z",
-            "written in UTC"
+            v["last_software_update_kickstart"], "2026-11-23T10:00:00.000000+01:00",
+            "written with the local offset and microseconds, as MDM Watchdog writes it"
         );
     }
 
@@ -618,5 +773,80 @@ mod tests {
             corrupt_path(p, t("2026-11-23T15:04:05+01:00")),
             Path::new("/Library/Application Support/mdmwatch/state.json.corrupt-20261123T140405Z")
         );
+    }
+
+    #[test]
+    fn channel_history_has_its_own_key_and_keeps_heals_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("state.json");
+        let mut st = State::default();
+        st.record_intent(Service::Mdmclient, t("2026-11-19T10:00:00Z"), "kickstart");
+        st.extra
+            .insert("other_tool".into(), serde_json::json!({"k": 1}));
+        save(&p, &st).unwrap();
+        assert_eq!(load_history(&p), HistoryInput::Missing);
+        let h = ChannelHistory {
+            since: Some(t("2026-11-15T10:00:00Z")),
+            last_run_end: Some(t("2026-11-20T10:00:00Z")),
+            last_exchange: Some(t("2026-11-19T09:00:00Z")),
+            last_failure: [(
+                "server_error".to_string(),
+                "2026-11-20T09:00:00Z".to_string(),
+            )]
+            .into_iter()
+            .collect(),
+            ..ChannelHistory::default()
+        };
+        save_history(&p, &h, t("2026-11-20T10:00:00Z")).unwrap();
+        assert_eq!(load_history(&p), HistoryInput::Found(h.clone()));
+        let Loaded::Found(back) = load(&p) else {
+            panic!("state unreadable")
+        };
+        assert_eq!(
+            back.record(Service::Mdmclient),
+            st.record(Service::Mdmclient)
+        );
+        assert_eq!(back.last_mdm_kickstart, st.last_mdm_kickstart);
+        assert_eq!(back.extra["other_tool"], serde_json::json!({"k": 1}));
+        // Heal's own write (from the state it loaded) keeps the history.
+        let mut healed = back.clone();
+        healed.record_intent(
+            Service::Softwareupdated,
+            t("2026-11-20T10:05:00Z"),
+            "kickstart",
+        );
+        save(&p, &healed).unwrap();
+        assert_eq!(load_history(&p), HistoryInput::Found(h));
+    }
+
+    #[test]
+    fn a_bad_history_value_or_file_is_unreadable_never_fatal() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("state.json");
+        std::fs::write(
+            &p,
+            br#"{"version":1,"channel_history":{"since":"yesterday"}}"#,
+        )
+        .unwrap();
+        assert!(matches!(load_history(&p), HistoryInput::Unreadable(_)));
+        // The file itself is fine: heal reads it.
+        assert!(matches!(load(&p), Loaded::Found(_)));
+        // Rewriting the history replaces the bad value.
+        let h = ChannelHistory {
+            since: Some(t("2026-11-20T10:00:00Z")),
+            ..ChannelHistory::default()
+        };
+        save_history(&p, &h, t("2026-11-20T10:00:00Z")).unwrap();
+        assert_eq!(load_history(&p), HistoryInput::Found(h.clone()));
+        // A corrupt file younger than a day is left for heal (it may hold a recent restart).
+        std::fs::write(&p, b"{ not json").unwrap();
+        let now = DateTime::<Utc>::from(std::time::SystemTime::now()).fixed_offset();
+        assert!(save_history(&p, &h, now).is_err());
+        assert_eq!(std::fs::read(&p).unwrap(), b"{ not json");
+        // Older than a day (by this run's clock): set aside like heal does, history written.
+        let later = now + chrono::Duration::hours(25);
+        save_history(&p, &h, later).unwrap();
+        assert_eq!(load_history(&p), HistoryInput::Found(h));
+        assert!(corrupt_path(&p, later).exists());
     }
 }

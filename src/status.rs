@@ -27,7 +27,7 @@ pub const STATUS_PLIST: &str = "status.plist";
 /// Version of the status.plist layout (keys are added, never renamed).
 pub const PLIST_LAYOUT_VERSION: u64 = 1;
 
-/// Paths written by [`write`].
+/// Paths written by [`write()`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Written {
     pub json: PathBuf,

@@ -25,8 +25,8 @@ WHERE path = '/Library/Application Support/mdmwatch/status.plist'
   AND key IN ('Healthy', 'ExitCode', 'ProblemCount', 'UnknownCount', 'Unknowns',
               'NotApplicable', 'Verdict');
 
--- The MDM channel verdict, when the mdm.channel check exists: its status and summary, and the
--- verdict and cause facts.
+-- The MDM channel verdict: its status and summary, and the verdict and cause facts (cause is
+-- absent when the channel is connected).
 SELECT key, subkey, value FROM plist
 WHERE path = '/Library/Application Support/mdmwatch/status.plist'
   AND (key IN ('Check_mdm.channel_Status', 'Check_mdm.channel_Summary')

@@ -91,6 +91,7 @@ const TOKEN_FIX: &str = "escrow a bootstrap token: have a Secure Token administr
 #[derive(Debug, Clone, PartialEq)]
 pub struct BootstrapAssessment {
     pub judgement: Judgement,
+    pub situation: BootstrapSituation,
     /// `Some(false)` on Intel; `None` when the architecture is unknown.
     pub applicable: Option<bool>,
     /// `None` when not applicable or the token status is unknown.
@@ -142,133 +143,309 @@ impl TokenProblem {
     }
 }
 
+/// The situations of `bootstrap_token`: what `decide` found, before any wording.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BootstrapSituation {
+    /// The architecture is unknown (why).
+    ArchUnknown { why: String },
+    /// Intel: enforced updates do not use a bootstrap token.
+    Intel,
+    /// Apple silicon, but `profiles status -type bootstraptoken` gave no reading (why).
+    TokenUnknown { why: String },
+    /// The server does not support tokens, or none is escrowed.
+    Unusable(TokenProblem),
+    /// Escrowed; macOS before 13.3 does not report EACSPreflight.
+    EscrowedBefore13_3,
+    /// Escrowed and EACSPreflight says it can be used (`success`, or a firmware password).
+    Usable { eacs: String },
+    /// Escrowed, but EACSPreflight says it cannot be used.
+    EacsFails { eacs: String, value: EacsValue },
+    /// Escrowed on 13.3+, but mdmclient printed no EACSPreflight (`truncated`: its output was cut).
+    EacsAbsent { truncated: bool },
+    /// Escrowed; mdmclient could not be read (why).
+    EacsUnknown { why: String },
+}
+
+impl BootstrapSituation {
+    /// What stops the token from authorising an enforced install.
+    pub fn problem(&self) -> Option<TokenProblem> {
+        match self {
+            BootstrapSituation::Unusable(p) => Some(p.clone()),
+            BootstrapSituation::EacsFails { eacs, .. } => {
+                Some(TokenProblem::EacsPreflight(eacs.clone()))
+            }
+            _ => None,
+        }
+    }
+
+    /// The EACSPreflight reading, once the token status left it to decide.
+    fn eacs_preflight(&self) -> Option<EacsPreflight> {
+        match self {
+            BootstrapSituation::EscrowedBefore13_3 => Some(EacsPreflight::NotReported),
+            BootstrapSituation::Usable { eacs } | BootstrapSituation::EacsFails { eacs, .. } => {
+                Some(EacsPreflight::Value(eacs.clone()))
+            }
+            BootstrapSituation::EacsAbsent { .. } => Some(EacsPreflight::Absent),
+            BootstrapSituation::EacsUnknown { why } => Some(EacsPreflight::Unknown(why.clone())),
+            _ => None,
+        }
+    }
+}
+
 pub fn assess(obs: &Observations, _cfg: &Config) -> BootstrapAssessment {
-    let out = |judgement: Judgement, applicable: Option<bool>| BootstrapAssessment {
-        judgement,
-        applicable,
-        token: None,
-        problem: None,
+    let situation = decide(obs);
+    let mut judgement = judge(&situation);
+    let token = match (&situation, &obs.bootstrap_token) {
+        (
+            BootstrapSituation::ArchUnknown { .. }
+            | BootstrapSituation::Intel
+            | BootstrapSituation::TokenUnknown { .. },
+            _,
+        )
+        | (_, Err(_)) => None,
+        (_, Ok(t)) => {
+            for l in &t.lines {
+                judgement =
+                    judgement.evidence(Evidence::line(probes::PROFILES_BOOTSTRAPTOKEN, l.clone()));
+            }
+            Some(TokenFacts {
+                supported_on_server: t.supported_on_server,
+                escrowed: t.escrowed,
+                eacs_preflight: situation.eacs_preflight(),
+            })
+        }
     };
+    if let BootstrapSituation::Usable { eacs } | BootstrapSituation::EacsFails { eacs, .. } =
+        &situation
+    {
+        judgement = judgement.evidence(Evidence::line(
+            probes::MDMCLIENT_QDI,
+            format!("EACSPreflight = {eacs}"),
+        ));
+    }
+    BootstrapAssessment {
+        judgement,
+        applicable: match situation {
+            BootstrapSituation::ArchUnknown { .. } => None,
+            BootstrapSituation::Intel => Some(false),
+            _ => Some(true),
+        },
+        token,
+        problem: situation.problem(),
+        situation,
+    }
+}
+
+/// The situation from the architecture, the token status, the macOS version and mdmclient's
+/// EACSPreflight; no wording.
+pub fn decide(obs: &Observations) -> BootstrapSituation {
     match &obs.arch {
-        Err(u) => {
-            return out(
-                Judgement::unknown(format!("architecture unknown ({u})")),
-                None,
-            )
-        }
-        Ok(Arch::Intel) => {
-            return out(
-                Judgement::new(
-                    Status::NotApplicable,
-                    "Intel Mac: enforced updates do not use a bootstrap token",
-                ),
-                Some(false),
-            )
-        }
+        Err(u) => return BootstrapSituation::ArchUnknown { why: u.to_string() },
+        Ok(Arch::Intel) => return BootstrapSituation::Intel,
         Ok(Arch::AppleSilicon) => {}
     }
     let t = match &obs.bootstrap_token {
         Ok(t) => t,
-        Err(u) => return out(Judgement::unknown(u.to_string()), Some(true)),
+        Err(u) => return BootstrapSituation::TokenUnknown { why: u.to_string() },
     };
-    let mut j = Judgement::new(Status::Ok, "").remediation(TOKEN_FIX);
-    for l in &t.lines {
-        j = j.evidence(Evidence::line(probes::PROFILES_BOOTSTRAPTOKEN, l.clone()));
+    if t.supported_on_server != Some(true) {
+        return BootstrapSituation::Unusable(TokenProblem::NotSupportedOnServer);
     }
-    let mut a = BootstrapAssessment {
-        judgement: j,
-        applicable: Some(true),
-        token: Some(TokenFacts {
-            supported_on_server: t.supported_on_server,
-            escrowed: t.escrowed,
-            eacs_preflight: None,
-        }),
-        problem: None,
-    };
-    let early = if t.supported_on_server != Some(true) {
-        Some(TokenProblem::NotSupportedOnServer)
-    } else if t.escrowed != Some(true) {
-        Some(TokenProblem::NotEscrowed)
-    } else {
-        None
-    };
-    if let Some(p) = early {
-        a.judgement.status = Status::Warning;
-        a.judgement.summary = format!("{}: {NEEDS_USER}", p.describe());
-        a.problem = Some(p);
-        return a;
+    if t.escrowed != Some(true) {
+        return BootstrapSituation::Unusable(TokenProblem::NotEscrowed);
     }
-    let needs_eacs = obs
+    let reports_eacs = obs
         .sw_vers
         .as_ref()
         .ok()
         .map(|v| compare_versions(&v.product_version, "13.3").is_ge());
-    let j = &mut a.judgement;
-    let eacs = match needs_eacs {
-        Some(false) => {
-            j.summary =
-                "bootstrap token escrowed (EACSPreflight is only reported from macOS 13.3)".into();
-            EacsPreflight::NotReported
-        }
-        _ => match &obs.device_info {
-            Ok(d) => match d.eacs_preflight() {
-                Some(v) => {
-                    let value = EacsValue::of(v);
-                    if value.usable() {
-                        j.summary = format!("bootstrap token escrowed; EACSPreflight: {v}");
-                    } else {
-                        let p = TokenProblem::EacsPreflight(v.to_string());
-                        j.status = Status::Warning;
-                        j.summary = format!("{}: {NEEDS_USER}", p.describe());
-                        j.remediation = Some(value.remedy().to_string());
-                        a.problem = Some(p);
-                    }
-                    j.evidence.push(Evidence::line(
-                        probes::MDMCLIENT_QDI,
-                        format!("EACSPreflight = {v}"),
-                    ));
-                    EacsPreflight::Value(v.to_string())
-                }
-                None => {
-                    // From 13.3 mdmclient reports the value; without it the token's usability
-                    // is not known.
-                    let cut = obs
-                        .probes
-                        .iter()
-                        .any(|p| p.id == probes::MDMCLIENT_QDI && p.truncated);
-                    let why = format!(
-                        "macOS 13.3 or later, but probe {} printed no EACSPreflight{}",
-                        probes::MDMCLIENT_QDI,
-                        if cut {
-                            " (its output was truncated)"
-                        } else {
-                            ""
-                        }
-                    );
-                    j.status = Status::Unknown;
-                    j.summary = format!("bootstrap token escrowed; unknown: {why}");
-                    j.reason = Some(why);
-                    EacsPreflight::Absent
-                }
-            },
-            Err(u) => {
-                j.status = Status::Unknown;
-                j.summary = format!("bootstrap token escrowed; EACSPreflight unknown ({u})");
-                j.reason = Some(format!("EACSPreflight unknown: {u}"));
-                EacsPreflight::Unknown(u.to_string())
-            }
-        },
-    };
-    if let Some(t) = a.token.as_mut() {
-        t.eacs_preflight = Some(eacs);
+    if reports_eacs == Some(false) {
+        return BootstrapSituation::EscrowedBefore13_3;
     }
-    a
+    match &obs.device_info {
+        Ok(d) => match d.eacs_preflight() {
+            Some(v) => {
+                let value = EacsValue::of(v);
+                if value.usable() {
+                    BootstrapSituation::Usable {
+                        eacs: v.to_string(),
+                    }
+                } else {
+                    BootstrapSituation::EacsFails {
+                        eacs: v.to_string(),
+                        value,
+                    }
+                }
+            }
+            // From 13.3 mdmclient reports the value; without it the token's usability is not
+            // known.
+            None => BootstrapSituation::EacsAbsent {
+                truncated: obs
+                    .probes
+                    .iter()
+                    .any(|p| p.id == probes::MDMCLIENT_QDI && p.truncated),
+            },
+        },
+        Err(u) => BootstrapSituation::EacsUnknown { why: u.to_string() },
+    }
+}
+
+/// Every sentence of `bootstrap_token`.
+pub fn judge(s: &BootstrapSituation) -> Judgement {
+    let escrowed = |status, summary: String| Judgement::new(status, summary).remediation(TOKEN_FIX);
+    match s {
+        BootstrapSituation::ArchUnknown { why } => {
+            Judgement::unknown(format!("architecture unknown ({why})"))
+        }
+        BootstrapSituation::Intel => Judgement::new(
+            Status::NotApplicable,
+            "Intel Mac: enforced updates do not use a bootstrap token",
+        ),
+        BootstrapSituation::TokenUnknown { why } => Judgement::unknown(why.clone()),
+        BootstrapSituation::Unusable(p) => {
+            escrowed(Status::Warning, format!("{}: {NEEDS_USER}", p.describe()))
+        }
+        BootstrapSituation::EscrowedBefore13_3 => escrowed(
+            Status::Ok,
+            "bootstrap token escrowed (EACSPreflight is only reported from macOS 13.3)".into(),
+        ),
+        BootstrapSituation::Usable { eacs } => escrowed(
+            Status::Ok,
+            format!("bootstrap token escrowed; EACSPreflight: {eacs}"),
+        ),
+        BootstrapSituation::EacsFails { eacs, value } => Judgement::new(
+            Status::Warning,
+            format!(
+                "{}: {NEEDS_USER}",
+                TokenProblem::EacsPreflight(eacs.clone()).describe()
+            ),
+        )
+        .remediation(value.remedy()),
+        BootstrapSituation::EacsAbsent { truncated } => {
+            let why = format!(
+                "macOS 13.3 or later, but probe {} printed no EACSPreflight{}",
+                probes::MDMCLIENT_QDI,
+                if *truncated {
+                    " (its output was truncated)"
+                } else {
+                    ""
+                }
+            );
+            let mut j = escrowed(
+                Status::Unknown,
+                format!("bootstrap token escrowed; unknown: {why}"),
+            );
+            j.reason = Some(why);
+            j
+        }
+        BootstrapSituation::EacsUnknown { why } => {
+            let mut j = escrowed(
+                Status::Unknown,
+                format!("bootstrap token escrowed; EACSPreflight unknown ({why})"),
+            );
+            j.reason = Some(format!("EACSPreflight unknown: {why}"));
+            j
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::readiness::support::*;
+    use crate::system::ProbeResult;
+    use crate::test_support::*;
+    use expect_test::{expect, Expect};
+
+    /// `decide` on the base Mac (Apple silicon, macOS 15.1, token escrowed, EACSPreflight
+    /// success) with these probe results replaced.
+    fn check(replace: Vec<ProbeResult>, expected: Expect) {
+        let b = replace.into_iter().fold(base(), with);
+        expected.assert_eq(&format!("{:?}", decide(&obs(b))));
+    }
+
+    fn qdi(eacs: &str) -> ProbeResult {
+        ok(
+            "mdmclient_qdi",
+            format!("{{\n    EACSPreflight = {eacs};\n}}\n").as_bytes(),
+        )
+    }
+
+    #[test]
+    fn decide_situations() {
+        check(vec![], expect![[r#"Usable { eacs: "success" }"#]]);
+        check(
+            vec![qdi("\"EFI password exists\"")],
+            expect![[r#"Usable { eacs: "EFI password exists" }"#]],
+        );
+        check(
+            vec![qdi("\"System is not on full security\"")],
+            expect![[
+                r#"EacsFails { eacs: "System is not on full security", value: NotFullSecurity }"#
+            ]],
+        );
+        check(
+            vec![failed(
+                "hw_arm64",
+                1,
+                "sysctl: unknown oid 'hw.optional.arm64'",
+            )],
+            expect![[r#"Intel"#]],
+        );
+        check(
+            vec![failed("hw_arm64", 1, "sysctl: permission denied")],
+            expect![[
+                r#"ArchUnknown { why: "probe hw_arm64 not_root: exit status 1: sysctl: permission denied" }"#
+            ]],
+        );
+        check(
+            vec![ok(
+                "profiles_bootstraptoken",
+                b"profiles: Bootstrap Token supported on server: YES\nprofiles: Bootstrap Token escrowed to server: NO\n",
+            )],
+            expect![[r#"Unusable(NotEscrowed)"#]],
+        );
+        check(
+            vec![failed("profiles_bootstraptoken", 1, "profiles: error")],
+            expect![[
+                r#"TokenUnknown { why: "probe profiles_bootstraptoken failed: exit status 1: profiles: error" }"#
+            ]],
+        );
+        check(
+            vec![ok(
+                "sw_vers",
+                b"ProductName:\tmacOS\nProductVersion:\t13.2.1\nBuildVersion:\t22D68\n",
+            )],
+            expect![[r#"EscrowedBefore13_3"#]],
+        );
+        check(
+            vec![ok("mdmclient_qdi", b"{\n    IsSupervised = 1;\n}\n")],
+            expect![[r#"EacsAbsent { truncated: false }"#]],
+        );
+        check(
+            vec![failed("mdmclient_qdi", 1, "must be root")],
+            expect![[
+                r#"EacsUnknown { why: "probe mdmclient_qdi failed: exit status 1: must be root" }"#
+            ]],
+        );
+    }
+
+    #[test]
+    fn judge_wording() {
+        let j = judge(&BootstrapSituation::Unusable(
+            TokenProblem::NotSupportedOnServer,
+        ));
+        assert_eq!(j.status, Status::Warning);
+        expect!["the MDM server does not support bootstrap tokens: enforced installs on this Mac will need a user's credentials"].assert_eq(&j.summary);
+        let j = judge(&BootstrapSituation::EacsAbsent { truncated: true });
+        assert_eq!(j.status, Status::Unknown);
+        expect!["macOS 13.3 or later, but probe mdmclient_qdi printed no EACSPreflight (its output was truncated)"].assert_eq(j.reason.as_deref().unwrap());
+        let j = judge(&BootstrapSituation::EacsFails {
+            eacs: "Invalid disk layout".into(),
+            value: EacsValue::InvalidDiskLayout,
+        });
+        expect![[r#"bootstrap token escrowed but EACSPreflight says "Invalid disk layout": enforced installs on this Mac will need a user's credentials"#]].assert_eq(&j.summary);
+        assert!(j.remediation.unwrap().contains("layout"));
+    }
 
     #[test]
     fn escrowed_with_eacs_success_or_efi_password() {
@@ -302,10 +479,11 @@ mod tests {
             ),
         );
         let a = assess(&obs(b), &Config::default());
-        let f = &a.judgement;
-        assert_eq!(f.status, Status::Warning);
-        assert!(f.summary.contains("does not support"));
-        assert!(f.summary.contains("user's credentials"));
+        assert_eq!(a.judgement.status, Status::Warning);
+        assert_eq!(
+            a.situation,
+            BootstrapSituation::Unusable(TokenProblem::NotSupportedOnServer)
+        );
         assert_eq!(a.problem, Some(TokenProblem::NotSupportedOnServer));
     }
 
@@ -407,12 +585,10 @@ mod tests {
         );
         let a = assess(&obs(b), &Config::default());
         assert_eq!(a.judgement.status, Status::Unknown);
-        assert!(a
-            .judgement
-            .reason
-            .as_deref()
-            .unwrap()
-            .contains("no EACSPreflight"));
+        assert_eq!(
+            a.situation,
+            BootstrapSituation::EacsAbsent { truncated: false }
+        );
         assert_eq!(a.token.unwrap().eacs_preflight, Some(EacsPreflight::Absent));
         // mdmclient not readable (not root): unknown with the probe's reason.
         let b = with(base(), failed("mdmclient_qdi", 1, "must be root"));

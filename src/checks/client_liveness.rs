@@ -3,8 +3,11 @@
 //! Pure: reads `obs.mdm_log` (system-binary entries only, see `parse::log_summary`), the probe
 //! summary (to know whether the output was cut), the push reading and `obs.now`. The rules live in
 //! `liveness::read_client`: an exchange is a (200) response or a command receipt; failures are
-//! non-200 responses and transport errors only; the `[ERROR]` tag is context; a receipt never
-//! answered while the window holds HTTP lines means the client stopped. A Mac the server simply
+//! non-200 responses and transport errors only, named by the cause that dominates them; the
+//! `[ERROR]` tag is context; a receipt never answered while the window holds HTTP lines, or while
+//! the log came from mdmwatch's own predicate (which returns them), means the client stopped.
+//! Two steps: [`decide`] (a typed [`ClientSituation`]) and [`judge`] (the words). The same rules
+//! on macOS 15, 26 and 27: the HTTPUtil and receipt lines they read have one format there. A Mac the server simply
 //! did not contact is *quiet* and `ok` (Addigy's rule calls it stuck; `StrictAddigyLiveness`
 //! follows it), because a restart cannot make a silent server send anything.
 
@@ -98,16 +101,21 @@ fn cause_summary(cause: FailureCause, r: &liveness::ClientReading<'_>, window: &
     let n = r.failures_since_exchange.len();
     match cause {
         FailureCause::ClientWedged => format!(
-            "failing (client_wedged): command {} received at {} was never answered (no HTTP request or response after it, while the window holds {} HTTP lines)",
+            "failing (client_wedged): command {} received at {} was never answered (no HTTP request or response after it, while {})",
             r.unanswered.and_then(|e| e.command()).unwrap_or("?"),
             r.unanswered.map(|e| e.line.timestamp.as_str()).unwrap_or("?"),
-            r.http_lines
+            if r.http_lines > 0 {
+                format!("the window holds {} HTTP lines", r.http_lines)
+            } else {
+                "the log was taken with mdmwatch's own predicate, which returns every HTTP line".to_string()
+            }
         ),
         FailureCause::ServerError => format!(
-            "failing (server_error): {n} exchanges got an HTTP error from the server {since} (last status {})",
+            "failing (server_error): {n} exchanges got an HTTP error from the server {since} (last status {}{})",
             r.last_failure
                 .and_then(|e| e.http_failure())
-                .map_or("?".to_string(), |s| s.to_string())
+                .map_or("?".to_string(), |s| s.to_string()),
+            others(r, cause)
         ),
         FailureCause::AuthRejected => format!(
             "failing (auth_rejected): the server refused {n} exchanges with HTTP 401/403 {since}: it does not accept this Mac's identity or enrollment"
@@ -122,98 +130,166 @@ fn cause_summary(cause: FailureCause, r: &liveness::ClientReading<'_>, window: &
         FailureCause::StrictNo200 => format!(
             "stuck (strict Addigy rule): no HTTP 200 response from the MDM server in {window}"
         ),
+        FailureCause::Channel(b) => format!("failing ({}): see mdm.channel", b.code()),
     }
 }
 
-pub fn assess(obs: &Observations, cfg: &Config, push: PushState) -> ClientLivenessAssessment {
-    let source = probes::LOG_MDMCLIENT;
-    let log = match &obs.mdm_log {
-        Ok(l) => l,
-        Err(u) => {
-            return ClientLivenessAssessment {
-                judgement: Judgement::unknown(format!("mdmclient log unknown: {u}")),
-                state: ClientState::Unknown,
-                verified: true,
-                window_minutes: cfg.liveness_window_minutes,
-                strict_addigy: cfg.strict_addigy,
-                log: None,
-            }
-        }
-    };
-    let w = Window::new(obs.now, cfg.liveness_window_minutes);
-    let r = liveness::read_client(log, &w, cfg.strict_addigy);
-    let truncated = probe_truncated(obs, source) || log.stats.cut_last_line;
-    let mut state = r.state;
-    let window_text = format!("the last {} min", w.minutes);
+/// The failures of other causes beside the dominant one, as evidence: "; also 1 auth_rejected".
+fn others(r: &liveness::ClientReading<'_>, dominant: FailureCause) -> String {
+    let rest: Vec<String> = r
+        .failure_counts
+        .iter()
+        .filter(|(c, _)| *c != dominant)
+        .map(|(c, n)| format!("{n} {}", c.code()))
+        .collect();
+    if rest.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; also {} among them, not the dominant cause",
+            rest.join(", ")
+        )
+    }
+}
 
-    let mut notes: Vec<String> = Vec::new();
+/// Something the window showed beside the verdict, said in the summary's parenthesis.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Note {
+    /// Entries later than now (clock skew or a replayed capture), counted as recent.
+    Future {
+        count: usize,
+        now: String,
+    },
+    Untimed(usize),
+    Skipped(u64),
+    /// Entries from binaries that are not the system's mdmclient, never used.
+    Rejected(u64),
+    /// `[ERROR]` lines: context, not failures.
+    ErrorTags(usize),
+    /// A receipt with nothing after it whose answer could not have been seen (foreign predicate).
+    UnjudgedReceipt {
+        command: String,
+        at: String,
+    },
+    /// The output was cut but already shows an exchange.
+    CutButAlive,
+}
+
+/// What the mdmclient log shows in the window, decided before any wording.
+#[derive(Debug, Clone)]
+pub struct ClientSituation<'a> {
+    pub state: ClientState,
+    pub verified: bool,
+    pub reading: liveness::ClientReading<'a>,
+    pub notes: Vec<Note>,
+    /// The output was cut and the window shows no exchange: the state it would have read.
+    pub truncated_would_read: Option<ClientState>,
+    pub truncated: bool,
+    pub window_minutes: u32,
+}
+
+/// The window's situation. Pure: no wording.
+pub fn decide<'a>(
+    obs: &Observations,
+    log: &'a crate::parse::mdm_log::MdmLog,
+    cfg: &Config,
+) -> ClientSituation<'a> {
+    let w = Window::new(obs.now, cfg.liveness_window_minutes);
+    let r = liveness::read_client_with(log, &w, cfg.strict_addigy, obs.mdm_log_own_predicate);
+    let truncated = probe_truncated(obs, probes::LOG_MDMCLIENT) || log.stats.cut_last_line;
+    let mut notes = Vec::new();
     if r.future > 0 {
-        notes.push(format!(
-            "{} entries are later than now ({}): clock skew or a replayed capture; they were counted as recent",
-            r.future,
-            obs.now.to_rfc3339()
-        ));
+        notes.push(Note::Future {
+            count: r.future,
+            now: obs.now.to_rfc3339(),
+        });
     }
     if r.untimed > 0 {
-        notes.push(format!(
-            "{} entries had no readable timestamp and were ignored",
-            r.untimed
-        ));
+        notes.push(Note::Untimed(r.untimed));
     }
     if log.stats.skipped > 0 {
-        notes.push(format!("{} unreadable lines skipped", log.stats.skipped));
+        notes.push(Note::Skipped(log.stats.skipped));
     }
     if log.rejected.count > 0 {
-        notes.push(format!(
-            "{} entries from binaries that are not the system's mdmclient were ignored (any process can log under that name)",
-            log.rejected.count
-        ));
+        notes.push(Note::Rejected(log.rejected.count));
     }
     if r.error_tags > 0 {
-        notes.push(format!(
-            "{} [ERROR] lines: mdmclient's generic error tag (app installs, SCEP, profiles), not failed exchanges",
-            r.error_tags
-        ));
+        notes.push(Note::ErrorTags(r.error_tags));
     }
     if let Some(rc) = r.unjudgeable_receipt {
-        notes.push(format!(
-            "command {} at {} has no HTTP line after it, but the window holds no HTTP line at all, so whether it was answered cannot be told",
-            rc.command().unwrap_or("?"),
-            rc.line.timestamp
-        ));
+        notes.push(Note::UnjudgedReceipt {
+            command: rc.command().unwrap_or("?").to_string(),
+            at: rc.line.timestamp.clone(),
+        });
     }
-    let mut unknown_reason = None;
+    let mut state = r.state;
+    let mut truncated_would_read = None;
     if truncated {
         if state == ClientState::Alive {
-            notes.push("the log output was cut, but it already shows a successful exchange".into());
+            notes.push(Note::CutButAlive);
         } else {
             // `log show` prints oldest first: a cut output lacks the newest entries, which could
             // hold the exchange or the answer. Never judge on half the evidence.
-            unknown_reason = Some(format!(
-                "probe {source} output was truncated (the newest entries are missing), so the evidence is incomplete; without the cut it would read {}",
-                state.code()
-            ));
+            truncated_would_read = Some(state);
             state = ClientState::Unknown;
         }
     }
+    ClientSituation {
+        state,
+        verified: r.verified,
+        notes,
+        truncated_would_read,
+        truncated,
+        window_minutes: w.minutes,
+        reading: r,
+    }
+}
 
+fn note_text(n: &Note) -> String {
+    match n {
+        Note::Future { count, now } => format!(
+            "{count} entries are later than now ({now}): clock skew or a replayed capture; they were counted as recent"
+        ),
+        Note::Untimed(n) => format!("{n} entries had no readable timestamp and were ignored"),
+        Note::Skipped(n) => format!("{n} unreadable lines skipped"),
+        Note::Rejected(n) => format!(
+            "{n} entries from binaries that are not the system's mdmclient were ignored (any process can log under that name)"
+        ),
+        Note::ErrorTags(n) => format!(
+            "{n} [ERROR] lines: mdmclient's generic error tag (app installs, SCEP, profiles), not failed exchanges"
+        ),
+        Note::UnjudgedReceipt { command, at } => format!(
+            "command {command} at {at} has no HTTP line after it, but the window holds no HTTP line at all and the log was not taken with mdmwatch's own predicate (someone else's query, or a capture that did not record its command line), so whether it was answered cannot be told"
+        ),
+        Note::CutButAlive => {
+            "the log output was cut, but it already shows a successful exchange".to_string()
+        }
+    }
+}
+
+/// The words for a situation: status, one summary, the deciding lines, remediation.
+pub fn judge(s: &ClientSituation<'_>, push: PushState) -> Judgement {
+    let r = &s.reading;
+    let state = s.state;
+    let source = probes::LOG_MDMCLIENT;
+    let window_text = format!("the last {} min", s.window_minutes);
     let summary = match state {
         ClientState::Unknown => String::new(),
         ClientState::Quiet => {
-            let mut s = format!(
+            let mut t = format!(
                 "quiet: no MDM traffic in {window_text} (no command, check-in or failure); the server did not contact this Mac, which is not a fault (Addigy's rule would call it stuck: set StrictAddigyLiveness to follow it)"
             );
             if push == PushState::Disconnected {
-                s.push_str("; the Mac has no push connection to APNs (see mdm.push), so the server's pushes cannot reach it: that is the cause, not mdmclient");
+                t.push_str("; the Mac has no push connection to APNs (see mdm.push), so the server's pushes cannot reach it: that is the cause, not mdmclient");
             }
-            s
+            t
         }
         ClientState::Alive => match (r.last_success, r.last_exchange) {
-            (Some(s), _) => format!(
+            (Some(x), _) => format!(
                 "alive: {} successful exchanges and {} command receipts in {window_text}, last at {}",
                 r.successes,
                 r.receipts,
-                r.last_exchange.map_or(s.line.timestamp.as_str(), |e| e.line.timestamp.as_str())
+                r.last_exchange.map_or(x.line.timestamp.as_str(), |e| e.line.timestamp.as_str())
             ),
             (None, Some(e)) => format!(
                 "alive: {} command receipts in {window_text} (the server delivered commands over a working connection), last at {}",
@@ -221,31 +297,31 @@ pub fn assess(obs: &Observations, cfg: &Config, push: PushState) -> ClientLivene
             ),
             (None, None) => format!("alive in {window_text}"),
         },
-        ClientState::Failing(cause) => cause_summary(cause, &r, &window_text),
+        ClientState::Failing(cause) => cause_summary(cause, r, &window_text),
     };
     let status = match state {
         ClientState::Unknown => Status::Unknown,
-        ClientState::Failing(_) if r.verified => Status::Failed,
+        ClientState::Failing(_) if s.verified => Status::Failed,
         // Unverified evidence may warn; it never fails the finding.
         ClientState::Failing(_) => Status::Warning,
         ClientState::Alive | ClientState::Quiet => Status::Ok,
     };
     let mut judgement = match state {
-        ClientState::Unknown => {
-            Judgement::unknown(unknown_reason.unwrap_or_else(|| "no verdict".into()))
-        }
+        ClientState::Unknown => Judgement::unknown(match s.truncated_would_read {
+            Some(would) => format!(
+                "probe {source} output was truncated (the newest entries are missing), so the evidence is incomplete; without the cut it would read {}",
+                would.code()
+            ),
+            None => "no verdict".into(),
+        }),
         _ => Judgement::new(status, summary),
     };
-    if !notes.is_empty() {
-        let sep = if state == ClientState::Unknown {
-            "; "
+    if !s.notes.is_empty() {
+        let notes: Vec<String> = s.notes.iter().map(note_text).collect();
+        let (sep, end) = if state == ClientState::Unknown {
+            ("; ", "")
         } else {
-            " ("
-        };
-        let end = if state == ClientState::Unknown {
-            ""
-        } else {
-            ")"
+            (" (", ")")
         };
         judgement.summary = format!("{}{sep}{}{end}", judgement.summary, notes.join("; "));
     }
@@ -271,11 +347,29 @@ pub fn assess(obs: &Observations, cfg: &Config, push: PushState) -> ClientLivene
     for e in picked {
         judgement = judgement.evidence(evidence_of(source, &e.line));
     }
-    judgement = judgement.remediation(match state.cause() {
+    judgement.remediation(match state.cause() {
         Some(c) => c.remedy(),
         None => REMEDIATION_GENERAL,
-    });
+    })
+}
 
+pub fn assess(obs: &Observations, cfg: &Config, push: PushState) -> ClientLivenessAssessment {
+    let log = match &obs.mdm_log {
+        Ok(l) => l,
+        Err(u) => {
+            return ClientLivenessAssessment {
+                judgement: Judgement::unknown(format!("mdmclient log unknown: {u}")),
+                state: ClientState::Unknown,
+                verified: true,
+                window_minutes: cfg.liveness_window_minutes,
+                strict_addigy: cfg.strict_addigy,
+                log: None,
+            }
+        }
+    };
+    let situation = decide(obs, log, cfg);
+    let judgement = judge(&situation, push);
+    let r = &situation.reading;
     let reading = ClientLogReading {
         last_exchange: ts(r.last_exchange),
         last_success: ts(r.last_success),
@@ -301,12 +395,12 @@ pub fn assess(obs: &Observations, cfg: &Config, push: PushState) -> ClientLivene
         user_channel_lines: log.user_channel,
         rejected_entries: log.rejected.count,
         future_entries: r.future,
-        truncated,
+        truncated: situation.truncated,
     };
     ClientLivenessAssessment {
         judgement,
-        state,
-        verified: r.verified,
+        state: situation.state,
+        verified: situation.verified,
         window_minutes: cfg.liveness_window_minutes,
         strict_addigy: cfg.strict_addigy,
         log: Some(reading),
@@ -322,4 +416,91 @@ pub fn last_command<'a>(obs: &'a Observations, w: &Window) -> Option<&'a MdmEven
         .rev()
         .filter(|e| w.admits(e.line.time))
         .find(|e| matches!(e.kind, MdmEventKind::Command { .. }))
+}
+
+#[cfg(test)]
+mod tests {
+    //! `decide` on real mdmclient text (tests/fixtures/logs-real), one line per case with
+    //! expect-test; `judge` wording checked separately.
+    use super::*;
+    use crate::checks::readiness::support::{obs, ok};
+    use expect_test::{expect, Expect};
+
+    fn show(s: &ClientSituation<'_>) -> String {
+        let notes: Vec<String> = s
+            .notes
+            .iter()
+            .map(|n| match n {
+                Note::Future { count, .. } => format!("future:{count}"),
+                Note::Untimed(n) => format!("untimed:{n}"),
+                Note::Skipped(n) => format!("skipped:{n}"),
+                Note::Rejected(n) => format!("rejected:{n}"),
+                Note::ErrorTags(n) => format!("error_tags:{n}"),
+                Note::UnjudgedReceipt { command, .. } => format!("unjudged:{command}"),
+                Note::CutButAlive => "cut_but_alive".into(),
+            })
+            .collect();
+        format!(
+            "{} cause={} verified={} http_lines={} notes=[{}]",
+            s.state.code(),
+            s.state.cause().map_or("-", |c| c.code()),
+            s.verified,
+            s.reading.http_lines,
+            notes.join(",")
+        )
+    }
+
+    fn check(fixture: &str, want: Expect) {
+        let path = format!(
+            "{}/tests/fixtures/logs-real/{fixture}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let o = obs(vec![ok("log_mdmclient", &std::fs::read(&path).unwrap())]);
+        let log = o.mdm_log.as_ref().unwrap();
+        want.assert_eq(&show(&decide(&o, log, &Config::default())));
+    }
+
+    #[test]
+    fn decide_on_real_text() {
+        check(
+            "mdmclient_real_healthy_exchange.ndjson",
+            expect!["alive cause=- verified=true http_lines=14 notes=[]"],
+        );
+        check(
+            "mdmclient_real_app_install_error.ndjson",
+            expect!["alive cause=- verified=true http_lines=10 notes=[error_tags:1]"],
+        );
+        check(
+            "mdmclient_real_receipts_no_http.ndjson",
+            expect!["alive cause=- verified=true http_lines=0 notes=[]"],
+        );
+        check(
+            "mdmclient_real_healthy_with_forged.ndjson",
+            expect!["alive cause=- verified=true http_lines=14 notes=[rejected:5]"],
+        );
+        check(
+            "mdmclient_real_receipt_unanswered.ndjson",
+            expect!["failing cause=client_wedged verified=true http_lines=6 notes=[]"],
+        );
+    }
+
+    #[test]
+    fn judge_says_unknown_with_the_truncation_and_keeps_notes() {
+        let path = format!(
+            "{}/tests/fixtures/logs-real/mdmclient_real_receipt_unanswered.ndjson",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let o = obs(vec![ok("log_mdmclient", &std::fs::read(&path).unwrap())]);
+        let log = o.mdm_log.as_ref().unwrap();
+        let mut s = decide(&o, log, &Config::default());
+        s.truncated_would_read = Some(s.state);
+        s.state = ClientState::Unknown;
+        let j = judge(&s, PushState::Unknown);
+        assert_eq!(j.status, Status::Unknown);
+        assert!(j
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("without the cut it would read failing"));
+    }
 }

@@ -30,6 +30,7 @@ pub fn gb(bytes: u64) -> String {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DiskAssessment {
     pub judgement: Judgement,
+    pub situation: DiskSituation,
     /// `None` when no source gave a plausible free-space figure.
     pub space: Option<DiskSpace>,
 }
@@ -150,7 +151,7 @@ fn downloads(obs: &Observations) -> (Option<Download>, Option<Download>) {
             UpdateKind::Upgrade => &mut upgrade,
             _ => &mut update,
         };
-        if !slot.as_ref().is_some_and(|d| d.bytes >= bytes) {
+        if slot.as_ref().is_none_or(|d| d.bytes < bytes) {
             *slot = Some(Download {
                 label: i.title.clone().unwrap_or_else(|| i.label.clone()),
                 bytes,
@@ -160,13 +161,56 @@ fn downloads(obs: &Observations) -> (Option<Download>, Option<Download>) {
     (update, upgrade)
 }
 
+/// Which kinds of update the free space allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fits {
+    Neither,
+    UpdateOnly,
+    Both,
+}
+
+/// The situations of `disk.free_space`: what `decide` found, before any wording.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DiskSituation {
+    /// No plausible free-space figure: why diskutil and mdmclient gave none (`None`: they
+    /// answered without a usable figure), and the figures rejected as implausible.
+    Unknown {
+        disk: Option<String>,
+        device_info: Option<String>,
+        rejected: Vec<Rejected>,
+    },
+    /// A figure decided: what fits, the figures, and the ratio past which two sources disagree.
+    Measured {
+        fits: Fits,
+        space: DiskSpace,
+        max_ratio: u32,
+    },
+}
+
 pub fn assess(obs: &Observations, cfg: &Config) -> DiskAssessment {
+    let situation = decide(obs, cfg);
+    let mut judgement = judge(&situation);
+    let space = match &situation {
+        DiskSituation::Measured { space, .. } => {
+            judgement.evidence = evidence(obs, space);
+            Some(space.clone())
+        }
+        DiskSituation::Unknown { .. } => None,
+    };
+    DiskAssessment {
+        judgement,
+        situation,
+        space,
+    }
+}
+
+/// The free-space candidates in order of preference, each checked against its own disk's size:
+/// (source, bytes, why it is implausible).
+fn candidates(obs: &Observations) -> Vec<(FreeSource, u64, Option<String>)> {
     let qdi_info = obs.device_info.as_ref().ok();
-    let qdi = qdi_info.and_then(|d| d.available_device_capacity_gb());
     let disk = obs.disk.as_ref().ok();
-    // Candidates in order of preference, each checked against its own disk's size.
-    let mut candidates: Vec<(FreeSource, u64, Option<String>)> = Vec::new();
-    if let Some(g) = qdi {
+    let mut candidates = Vec::new();
+    if let Some(g) = qdi_info.and_then(|d| d.available_device_capacity_gb()) {
         let bytes = (g * GB as f64) as u64;
         let cap = qdi_info.and_then(|d| d.device_capacity_gb());
         let why = if bytes == 0 {
@@ -199,6 +243,13 @@ pub fn assess(obs: &Observations, cfg: &Config) -> DiskAssessment {
         let why = (*b == 0).then(|| "available for important usage = 0".to_string());
         candidates.push((FreeSource::ImportantUsage, *b, why));
     }
+    candidates
+}
+
+/// The situation: the first plausible figure (the smaller of the first two when they are
+/// further apart than the allowed factor) against the download plus headroom; no wording.
+pub fn decide(obs: &Observations, cfg: &Config) -> DiskSituation {
+    let candidates = candidates(obs);
     let rejected: Vec<Rejected> = candidates
         .iter()
         .filter_map(|(s, b, why)| {
@@ -215,21 +266,10 @@ pub fn assess(obs: &Observations, cfg: &Config) -> DiskAssessment {
         .map(|(s, b, _)| (*s, *b))
         .collect();
     let Some(&(first_source, first)) = plausible.first() else {
-        let why = match &obs.disk {
-            Err(u) => u.to_string(),
-            Ok(_) => "diskutil printed no usable free-space figure".into(),
-        };
-        let qdi_why = match &obs.device_info {
-            Err(u) => u.to_string(),
-            Ok(_) => "no AvailableDeviceCapacity".into(),
-        };
-        let mut reason = format!("{why}; {qdi_why}");
-        for r in &rejected {
-            reason.push_str(&format!("; {}", r.why));
-        }
-        return DiskAssessment {
-            judgement: Judgement::unknown(reason),
-            space: None,
+        return DiskSituation::Unknown {
+            disk: obs.disk.as_ref().err().map(|u| u.to_string()),
+            device_info: obs.device_info.as_ref().err().map(|u| u.to_string()),
+            rejected,
         };
     };
     // Both plausible but far apart: the smaller decides, and both are shown.
@@ -257,7 +297,69 @@ pub fn assess(obs: &Observations, cfg: &Config) -> DiskAssessment {
             Prerequisite::Blocks
         }
     };
-    let need_text = |d: &Option<Download>, headroom: u64| match d {
+    let fits = if free < need_update {
+        Fits::Neither
+    } else if free < need_upgrade {
+        Fits::UpdateOnly
+    } else {
+        Fits::Both
+    };
+    let disk = obs.disk.as_ref().ok();
+    DiskSituation::Measured {
+        fits,
+        max_ratio: cfg.disk_source_max_ratio,
+        space: DiskSpace {
+            free_bytes: free,
+            free_source: source,
+            needed_update_bytes: need_update,
+            needed_upgrade_bytes: need_upgrade,
+            headroom_update_gb: cfg.disk_headroom_update_gb,
+            headroom_upgrade_gb: cfg.disk_headroom_upgrade_gb,
+            update: verdict(need_update),
+            upgrade: verdict(need_upgrade),
+            diskutil: disk.map(|d| (d.container_free, d.free_space)),
+            device_capacity_gb: obs
+                .device_info
+                .as_ref()
+                .ok()
+                .and_then(|d| d.available_device_capacity_gb()),
+            available_for_important_usage: obs.available_space.as_ref().ok().copied(),
+            rejected,
+            disagreeing,
+            download_update,
+            download_upgrade,
+        },
+    }
+}
+
+/// Every sentence of `disk.free_space`.
+pub fn judge(s: &DiskSituation) -> Judgement {
+    let (fits, sp, max_ratio) = match s {
+        DiskSituation::Unknown {
+            disk,
+            device_info,
+            rejected,
+        } => {
+            let mut reason = format!(
+                "{}; {}",
+                disk.as_deref()
+                    .unwrap_or("diskutil printed no usable free-space figure"),
+                device_info
+                    .as_deref()
+                    .unwrap_or("no AvailableDeviceCapacity")
+            );
+            for r in rejected {
+                reason.push_str(&format!("; {}", r.why));
+            }
+            return Judgement::unknown(reason);
+        }
+        DiskSituation::Measured {
+            fits,
+            space,
+            max_ratio,
+        } => (fits, space, max_ratio),
+    };
+    let need_text = |d: Option<&Download>, headroom: u64| match d {
         Some(d) => format!(
             "{} ({} download + {headroom} GB)",
             gb(d.bytes + headroom * GB),
@@ -265,36 +367,45 @@ pub fn assess(obs: &Observations, cfg: &Config) -> DiskAssessment {
         ),
         None => format!("{headroom} GB"),
     };
-    let (nu, nup) = (
-        need_text(&download_update, cfg.disk_headroom_update_gb),
-        need_text(&download_upgrade, cfg.disk_headroom_upgrade_gb),
-    );
-    let (status, mut summary) = if free < need_update {
-        (
+    let nu = need_text(sp.download_update.as_ref(), sp.headroom_update_gb);
+    let nup = need_text(sp.download_upgrade.as_ref(), sp.headroom_upgrade_gb);
+    let free = gb(sp.free_bytes);
+    let (status, mut summary) = match fits {
+        Fits::Neither => (
             Status::Failed,
-            format!(
-                "{} free, {nu} needed for an update and {nup} for an upgrade",
-                gb(free),
-            ),
-        )
-    } else if free < need_upgrade {
-        (
+            format!("{free} free, {nu} needed for an update and {nup} for an upgrade"),
+        ),
+        Fits::UpdateOnly => (
             Status::Warning,
-            format!(
-                "{} free: enough for an update ({nu}), not an upgrade ({nup})",
-                gb(free),
-            ),
-        )
-    } else {
-        (
+            format!("{free} free: enough for an update ({nu}), not an upgrade ({nup})"),
+        ),
+        Fits::Both => (
             Status::Ok,
-            format!("{} free: enough for an update or an upgrade", gb(free)),
-        )
+            format!("{free} free: enough for an update or an upgrade"),
+        ),
     };
-    let mut j = Judgement::new(status, "")
-        .remediation("free space on the startup disk (empty the Trash, remove large caches or old installers); updates need the download size plus 15 GB, upgrades plus 25 GB");
+    for r in &sp.rejected {
+        summary.push_str(&format!("; {}", r.why));
+    }
+    if let Some((s, b)) = sp.disagreeing {
+        summary.push_str(&format!(
+            "; {} says {}, more than {max_ratio}x apart: the smaller figure decides",
+            s.label(),
+            gb(b),
+        ));
+    }
+    if sp.download_update.is_none() && sp.download_upgrade.is_none() {
+        summary.push_str(" (download size unknown: headroom only)");
+    }
+    Judgement::new(status, summary)
+        .remediation("free space on the startup disk (empty the Trash, remove large caches or old installers); updates need the download size plus 15 GB, upgrades plus 25 GB")
+}
+
+/// What was seen: each source's figure (or why it is unknown) and the listed downloads.
+fn evidence(obs: &Observations, sp: &DiskSpace) -> Vec<Evidence> {
+    let mut ev = Vec::new();
     if let Ok(d) = &obs.disk {
-        j = j.evidence(Evidence::line(
+        ev.push(Evidence::line(
             probes::DISKUTIL_ROOT,
             format!(
                 "APFSContainerFree {} FreeSpace {}{}",
@@ -311,94 +422,57 @@ pub fn assess(obs: &Observations, cfg: &Config) -> DiskAssessment {
             ),
         ));
     }
-    if let Some(g) = qdi {
-        j = j.evidence(Evidence::line(
+    if let Some(g) = sp.device_capacity_gb {
+        ev.push(Evidence::line(
             probes::MDMCLIENT_QDI,
             format!("AvailableDeviceCapacity = {g}"),
         ));
     }
     // Recorded beside the figure the verdict uses, labelled: on macOS this is CoreFoundation's
     // "available for important usage" (counts purgeable space), which SUPER and erase-install read.
-    match &obs.available_space {
-        Ok(b) => {
-            j = j.evidence(Evidence::line(
-                probes::AVAILABLE_SPACE_ROOT,
-                format!("available for important usage (sysinfo): {b} bytes"),
-            ))
-        }
-        Err(u) => {
-            j = j.evidence(Evidence::line(
-                probes::AVAILABLE_SPACE_ROOT,
-                format!("unknown: {u}"),
-            ))
-        }
-    }
+    ev.push(match &obs.available_space {
+        Ok(b) => Evidence::line(
+            probes::AVAILABLE_SPACE_ROOT,
+            format!("available for important usage (sysinfo): {b} bytes"),
+        ),
+        Err(u) => Evidence::line(probes::AVAILABLE_SPACE_ROOT, format!("unknown: {u}")),
+    });
     // One source may fail while the other answers: say which, so the figure's basis is clear.
     if let Err(u) = &obs.disk {
-        j = j.evidence(Evidence::line(
+        ev.push(Evidence::line(
             probes::DISKUTIL_ROOT,
             format!("unknown: {u}"),
         ));
     }
     if let Err(u) = &obs.device_info {
-        j = j.evidence(Evidence::line(
+        ev.push(Evidence::line(
             probes::MDMCLIENT_QDI,
             format!("unknown: {u}"),
         ));
     }
     if let Err(u) = &obs.su_list {
-        j = j.evidence(Evidence::line(
+        ev.push(Evidence::line(
             probes::SOFTWAREUPDATE_LIST,
             format!("download size unknown: {u}"),
         ));
     }
-    for d in [&download_update, &download_upgrade].into_iter().flatten() {
-        j = j.evidence(Evidence::line(
+    for d in [&sp.download_update, &sp.download_upgrade]
+        .into_iter()
+        .flatten()
+    {
+        ev.push(Evidence::line(
             probes::SOFTWAREUPDATE_LIST,
             format!("{}: download {}", d.label, gb(d.bytes)),
         ));
     }
-    for r in &rejected {
-        summary.push_str(&format!("; {}", r.why));
-    }
-    if let Some((s, b)) = disagreeing {
-        summary.push_str(&format!(
-            "; {} says {}, more than {}x apart: the smaller figure decides",
-            s.label(),
-            gb(b),
-            cfg.disk_source_max_ratio
-        ));
-    }
-    if download_update.is_none() && download_upgrade.is_none() {
-        summary.push_str(" (download size unknown: headroom only)");
-    }
-    j.summary = summary;
-    DiskAssessment {
-        judgement: j,
-        space: Some(DiskSpace {
-            free_bytes: free,
-            free_source: source,
-            needed_update_bytes: need_update,
-            needed_upgrade_bytes: need_upgrade,
-            headroom_update_gb: cfg.disk_headroom_update_gb,
-            headroom_upgrade_gb: cfg.disk_headroom_upgrade_gb,
-            update: verdict(need_update),
-            upgrade: verdict(need_upgrade),
-            diskutil: disk.map(|d| (d.container_free, d.free_space)),
-            device_capacity_gb: qdi,
-            available_for_important_usage: obs.available_space.as_ref().ok().copied(),
-            rejected,
-            disagreeing,
-            download_update,
-            download_upgrade,
-        }),
-    }
+    ev
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::readiness::support::*;
+    use crate::test_support::*;
+    use expect_test::{expect, Expect};
 
     #[test]
     fn catalina_free_space_zero_reads_the_container() {
@@ -477,7 +551,6 @@ mod tests {
             assert_eq!(s.rejected[0].source, FreeSource::DeviceCapacity);
             assert!(s.rejected[0].why.contains(why), "{cap}: {:?}", s.rejected);
             assert_eq!(a.judgement.status, Status::Ok, "{cap}");
-            assert!(a.judgement.summary.contains("implausible"), "{cap}");
         }
     }
 
@@ -494,7 +567,6 @@ mod tests {
             s.disagreeing,
             Some((FreeSource::ContainerFree, 198_572_486_656))
         );
-        assert!(a.judgement.summary.contains("more than 4x apart"));
         // Within the factor the preferred source decides alone.
         let cfg = Config {
             disk_source_max_ratio: 10,
@@ -535,7 +607,6 @@ mod tests {
             (s.update, s.upgrade),
             (Prerequisite::Meets, Prerequisite::Meets)
         );
-        assert!(!a.judgement.summary.contains("download size unknown"));
         // 30 GB free: the upgrade (7.5 GB download + 25 GB) no longer fits.
         let b = with(
             with(
@@ -552,10 +623,102 @@ mod tests {
         );
         let a = assess(&obs(b), &cfg);
         assert_eq!(a.space.unwrap().upgrade, Prerequisite::Blocks);
-        assert!(
-            a.judgement.summary.contains("download + 25 GB"),
-            "{}",
-            a.judgement.summary
+        assert!(matches!(
+            a.situation,
+            DiskSituation::Measured {
+                fits: Fits::UpdateOnly,
+                ..
+            }
+        ));
+    }
+
+    /// `decide` on the base Mac with these probe results replaced: what fits, the deciding
+    /// figure, the rejected and disagreeing ones.
+    fn check(replace: Vec<crate::system::ProbeResult>, expected: Expect) {
+        let b = replace.into_iter().fold(base(), with);
+        let line = match decide(&obs(b), &Config::default()) {
+            DiskSituation::Measured { fits, space: s, .. } => format!(
+                "{fits:?}: {} from {:?}; rejected {:?}; disagreeing {:?}; downloads {:?} {:?}",
+                s.free_bytes,
+                s.free_source,
+                s.rejected.iter().map(|r| r.source).collect::<Vec<_>>(),
+                s.disagreeing,
+                s.download_update.map(|d| d.bytes),
+                s.download_upgrade.map(|d| d.bytes),
+            ),
+            unknown => format!("{unknown:?}"),
+        };
+        expected.assert_eq(&line);
+    }
+
+    #[test]
+    fn decide_situations() {
+        check(vec![], expect!["Both: 198572486656 from ContainerFree; rejected []; disagreeing None; downloads None None"]);
+        check(vec![qdi("22.5", "494.38")], expect!["UpdateOnly: 22500000000 from DeviceCapacity; rejected []; disagreeing Some((ContainerFree, 198572486656)); downloads None None"]);
+        check(vec![qdi("10.0", "494.38")], expect!["Neither: 10000000000 from DeviceCapacity; rejected []; disagreeing Some((ContainerFree, 198572486656)); downloads None None"]);
+        check(vec![qdi("0", "494.38")], expect!["Both: 198572486656 from ContainerFree; rejected [DeviceCapacity]; disagreeing None; downloads None None"]);
+        check(vec![qdi("30.0", "494.38")], expect!["Both: 30000000000 from DeviceCapacity; rejected []; disagreeing Some((ContainerFree, 198572486656)); downloads None None"]);
+        check(
+            vec![
+                failed("diskutil_root", 1, "diskutil: error"),
+                failed("mdmclient_qdi", 1, "must be root"),
+            ],
+            expect![[
+                r#"Unknown { disk: Some("probe diskutil_root failed: exit status 1: diskutil: error"), device_info: Some("probe mdmclient_qdi failed: exit status 1: must be root"), rejected: [] }"#
+            ]],
         );
+    }
+
+    #[test]
+    fn judge_wording() {
+        let sp = |download: Option<u64>| DiskSpace {
+            free_bytes: 30 * GB,
+            free_source: FreeSource::DeviceCapacity,
+            needed_update_bytes: 15 * GB,
+            needed_upgrade_bytes: 25 * GB + download.unwrap_or(0),
+            headroom_update_gb: 15,
+            headroom_upgrade_gb: 25,
+            update: Prerequisite::Meets,
+            upgrade: Prerequisite::Blocks,
+            diskutil: None,
+            device_capacity_gb: Some(30.0),
+            available_for_important_usage: None,
+            rejected: vec![Rejected {
+                source: FreeSource::VolumeFree,
+                bytes: 0,
+                why: "FreeSpace = 0: implausible, not used".into(),
+            }],
+            disagreeing: Some((FreeSource::ContainerFree, 198 * GB)),
+            download_update: None,
+            download_upgrade: download.map(|bytes| Download {
+                label: "macOS Sequoia 15.2".into(),
+                bytes,
+            }),
+        };
+        let j = judge(&DiskSituation::Measured {
+            fits: Fits::UpdateOnly,
+            space: sp(Some(7_475_502_080)),
+            max_ratio: 4,
+        });
+        assert_eq!(j.status, Status::Warning);
+        expect!["30.0 GB free: enough for an update (15 GB), not an upgrade (32.5 GB (7.5 GB download + 25 GB)); FreeSpace = 0: implausible, not used; diskutil APFSContainerFree says 198.0 GB, more than 4x apart: the smaller figure decides"].assert_eq(&j.summary);
+        let j = judge(&DiskSituation::Measured {
+            fits: Fits::Neither,
+            space: DiskSpace {
+                free_bytes: 10 * GB,
+                ..sp(None)
+            },
+            max_ratio: 4,
+        });
+        assert_eq!(j.status, Status::Failed);
+        expect!["10.0 GB free, 15 GB needed for an update and 25 GB for an upgrade; FreeSpace = 0: implausible, not used; diskutil APFSContainerFree says 198.0 GB, more than 4x apart: the smaller figure decides (download size unknown: headroom only)"].assert_eq(&j.summary);
+        let j = judge(&DiskSituation::Unknown {
+            disk: None,
+            device_info: Some("probe mdmclient_qdi not_root".into()),
+            rejected: Vec::new(),
+        });
+        assert_eq!(j.status, Status::Unknown);
+        expect!["diskutil printed no usable free-space figure; probe mdmclient_qdi not_root"]
+            .assert_eq(j.reason.as_deref().unwrap());
     }
 }

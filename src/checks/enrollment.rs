@@ -23,6 +23,7 @@ const MISMATCH_FIX: &str = "Re-run `sudo profiles status -type enrollment` and `
 #[derive(Debug, Clone, PartialEq)]
 pub struct EnrollmentAssessment {
     pub judgement: Judgement,
+    pub situation: EnrollmentSituation,
     /// `None` when the enrollment status is unknown.
     pub facts: Option<EnrollmentFacts>,
 }
@@ -68,154 +69,216 @@ pub struct ProfileFacts {
     pub check_in_url: Option<String>,
 }
 
+/// The situations of `mdm.enrollment`: what `decide` found, before any wording.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EnrollmentSituation {
+    /// `profiles status` gave no reading (why).
+    Unknown {
+        why: String,
+    },
+    /// Status says enrolled, no MDM payload installed: mdmclient has nothing to talk to the
+    /// server with.
+    StatusWithoutPayload,
+    /// A payload installed but status says not enrolled: the enrolment or the removal did not
+    /// complete; Addigy's key stays false (status is its source).
+    PayloadWithoutStatus,
+    NotEnrolled,
+    /// Profile-based enrolment without approval ("MDM enrollment: Yes" without "(User
+    /// Approved)"): the MDM cannot approve kernel extensions or privacy settings, and OS updates
+    /// by MDM need a supervised Mac (Addigy lists "Device is Supervised" among its checks).
+    NotApproved {
+        server_url: Option<String>,
+    },
+    Enrolled {
+        via_ade: bool,
+        user_approved: bool,
+        server_url: Option<String>,
+    },
+}
+
 pub fn assess(obs: &Observations, _cfg: &Config) -> EnrollmentAssessment {
-    let e = match &obs.enrollment {
-        Ok(e) => e,
-        Err(u) => {
-            let mut j = Judgement::unknown(u.to_string());
-            // The payload alone does not decide enrolment (a stale payload is exactly the
-            // mismatch case) but is worth showing.
-            if let Ok(Some(p)) = &obs.mdm_profile {
-                j = j.evidence(profile_evidence(p));
-            }
-            return EnrollmentAssessment {
-                judgement: j,
-                facts: None,
-            };
-        }
-    };
-    // Ok(Some)/Ok(None) is known; Err leaves the cross-check and profile facts out.
-    let profile: Option<Option<&MdmProfile>> = match &obs.mdm_profile {
+    let situation = decide(obs);
+    let mut judgement = judge(&situation);
+    judgement.evidence = evidence(obs);
+    EnrollmentAssessment {
+        judgement,
+        facts: facts(obs),
+        situation,
+    }
+}
+
+/// The MDM payload: `Some(None)` known absent, `None` unknown.
+fn payload(obs: &Observations) -> Option<Option<&MdmProfile>> {
+    match &obs.mdm_profile {
         Ok(p) => Some(p.as_ref()),
         Err(_) => None,
-    };
-    let server_url = e
-        .server
-        .clone()
-        .or_else(|| profile.flatten().and_then(|p| p.server_url.clone()));
+    }
+}
 
+/// The status line's server, else the payload's ServerURL.
+fn server_url(obs: &Observations) -> Option<String> {
+    let e = obs.enrollment.as_ref().ok()?;
+    e.server
+        .clone()
+        .or_else(|| payload(obs).flatten().and_then(|p| p.server_url.clone()))
+}
+
+/// The situation from the enrollment status cross-checked with the payload; no wording.
+pub fn decide(obs: &Observations) -> EnrollmentSituation {
+    let e = match &obs.enrollment {
+        Ok(e) => e,
+        Err(u) => return EnrollmentSituation::Unknown { why: u.to_string() },
+    };
+    match (e.mdm_enrolled, payload(obs)) {
+        (true, Some(None)) => EnrollmentSituation::StatusWithoutPayload,
+        (false, Some(Some(_))) => EnrollmentSituation::PayloadWithoutStatus,
+        (false, _) => EnrollmentSituation::NotEnrolled,
+        (true, _) if !e.user_approved && e.dep != Some(true) => EnrollmentSituation::NotApproved {
+            server_url: server_url(obs),
+        },
+        (true, _) => EnrollmentSituation::Enrolled {
+            via_ade: e.dep == Some(true),
+            user_approved: e.user_approved,
+            server_url: server_url(obs),
+        },
+    }
+}
+
+/// Every sentence of `mdm.enrollment`.
+pub fn judge(s: &EnrollmentSituation) -> Judgement {
+    let (status, summary, fix) = match s {
+        EnrollmentSituation::Unknown { why } => return Judgement::unknown(why.clone()),
+        EnrollmentSituation::StatusWithoutPayload => (
+            Status::Warning,
+            "profiles status says enrolled, but no MDM payload is installed".to_string(),
+            Some(MISMATCH_FIX),
+        ),
+        EnrollmentSituation::PayloadWithoutStatus => (
+            Status::Warning,
+            "profiles status says not enrolled, but an MDM payload is installed".to_string(),
+            Some(MISMATCH_FIX),
+        ),
+        EnrollmentSituation::NotEnrolled => (
+            Status::Failed,
+            "not enrolled in MDM".to_string(),
+            Some(ENROLL_FIX),
+        ),
+        EnrollmentSituation::NotApproved { server_url } => (
+            Status::Warning,
+            format!(
+                "enrolled{} but not user approved: the MDM cannot manage kernel extensions, privacy settings or (unsupervised) software updates",
+                server_suffix(server_url)
+            ),
+            Some(APPROVE_FIX),
+        ),
+        EnrollmentSituation::Enrolled {
+            via_ade,
+            user_approved,
+            server_url,
+        } => (
+            Status::Ok,
+            format!(
+                "enrolled{}{}{}",
+                if *via_ade { " via ADE" } else { "" },
+                if *user_approved { ", user approved" } else { "" },
+                server_suffix(server_url)
+            ),
+            None,
+        ),
+    };
+    let mut j = Judgement::new(status, summary);
+    j.remediation = fix.map(str::to_string);
+    j
+}
+
+/// What was seen: the status lines, the payload (or its absence), supervision and
+/// ManagementStatus. With the status unknown only the payload is shown: it does not decide
+/// enrolment alone (a stale payload is exactly the mismatch case) but is worth showing.
+fn evidence(obs: &Observations) -> Vec<Evidence> {
+    let Ok(e) = &obs.enrollment else {
+        return match &obs.mdm_profile {
+            Ok(Some(p)) => vec![profile_evidence(p)],
+            _ => Vec::new(),
+        };
+    };
     let mut evidence: Vec<Evidence> = e
         .lines
         .iter()
         .map(|l| Evidence::line(probes::PROFILES_ENROLLMENT, l.clone()))
         .collect();
-    match profile {
-        Some(Some(p)) => evidence.push(profile_evidence(p)),
-        Some(None) => evidence.push(Evidence::line(
+    match &obs.mdm_profile {
+        Ok(Some(p)) => evidence.push(profile_evidence(p)),
+        Ok(None) => evidence.push(Evidence::line(
             probes::PROFILES_MDM,
             "no com.apple.mdm payload among the device profiles",
         )),
-        None => {
-            if let Err(u) = &obs.mdm_profile {
-                evidence.push(Evidence::line(
-                    probes::PROFILES_MDM,
-                    format!("MDM payload unknown: {u}"),
-                ));
-            }
-        }
+        Err(u) => evidence.push(Evidence::line(
+            probes::PROFILES_MDM,
+            format!("MDM payload unknown: {u}"),
+        )),
     }
-
-    let (status, summary, fix) = match (e.mdm_enrolled, profile) {
-        // Status says enrolled, no payload: mdmclient has nothing to talk to the server with.
-        (true, Some(None)) => (
-            Status::Warning,
-            "profiles status says enrolled, but no MDM payload is installed".to_string(),
-            Some(MISMATCH_FIX),
-        ),
-        // Payload installed but status says not enrolled: the enrolment did not complete or
-        // the removal did not; Addigy's key stays false (status is its source).
-        (false, Some(Some(_))) => (
-            Status::Warning,
-            "profiles status says not enrolled, but an MDM payload is installed".to_string(),
-            Some(MISMATCH_FIX),
-        ),
-        (false, _) => (
-            Status::Failed,
-            "not enrolled in MDM".to_string(),
-            Some(ENROLL_FIX),
-        ),
-        // Profile-based enrolment without approval ("MDM enrollment: Yes" without "(User
-        // Approved)"): the MDM cannot approve kernel extensions or privacy settings, and OS
-        // updates by MDM need a supervised Mac (Addigy lists "Device is Supervised" among its checks).
-        (true, _) if !e.user_approved && e.dep != Some(true) => (
-            Status::Warning,
-            format!(
-                "enrolled{} but not user approved: the MDM cannot manage kernel extensions, privacy settings or (unsupervised) software updates",
-                server_suffix(&server_url)
-            ),
-            Some(APPROVE_FIX),
-        ),
-        (true, _) => (
-            Status::Ok,
-            format!(
-                "enrolled{}{}{}",
-                if e.dep == Some(true) { " via ADE" } else { "" },
-                if e.user_approved { ", user approved" } else { "" },
-                server_suffix(&server_url)
-            ),
-            None,
-        ),
-    };
-
-    let supervised = obs
-        .device_info
-        .as_ref()
-        .ok()
-        .and_then(|d| flag(d.get("IsSupervised")));
-    if let Some(v) = supervised {
+    if let Some(v) = supervised(obs) {
         evidence.push(Evidence::line(
             probes::MDMCLIENT_QDI,
             format!("IsSupervised = {}", u8::from(v)),
         ));
     }
-    let management_status = match &obs.security_info {
-        Ok(d) => {
-            let m = ManagementStatus {
-                enrolled_via_dep: flag(d.get("EnrolledViaDEP")),
-                user_approved_enrollment: flag(d.get("UserApprovedEnrollment")),
-            };
+    evidence.push(match management_status(obs) {
+        Ok(m) => {
             let show =
                 |v: Option<bool>| v.map_or("absent".to_string(), |b| u8::from(b).to_string());
-            evidence.push(Evidence::line(
+            Evidence::line(
                 probes::MDMCLIENT_QSI,
                 format!(
                     "ManagementStatus: EnrolledViaDEP {}, UserApprovedEnrollment {}",
                     show(m.enrolled_via_dep),
                     show(m.user_approved_enrollment)
                 ),
-            ));
-            Some(m)
+            )
         }
-        Err(u) => {
-            evidence.push(Evidence::line(
-                probes::MDMCLIENT_QSI,
-                format!("ManagementStatus unknown: {u}"),
-            ));
-            None
-        }
-    };
-    let mut judgement = Judgement::new(status, summary);
-    judgement.evidence = evidence;
-    judgement.remediation = fix.map(str::to_string);
-    EnrollmentAssessment {
-        judgement,
-        facts: Some(EnrollmentFacts {
-            enrolled: e.mdm_enrolled,
-            dep: e.dep,
-            user_approved: e.user_approved,
-            server_url,
-            topic: profile.flatten().and_then(|p| p.topic.clone()),
-            bootstrap_token_supported_by_server: profile
-                .flatten()
-                .map(|p| p.bootstrap_token_supported()),
-            profile: profile.flatten().map(|p| ProfileFacts {
-                profile_identifier: p.profile_identifier.clone(),
-                check_in_url: p.check_in_url.clone(),
-            }),
-            supervised,
-            management_status,
+        Err(u) => Evidence::line(
+            probes::MDMCLIENT_QSI,
+            format!("ManagementStatus unknown: {u}"),
+        ),
+    });
+    evidence
+}
+
+fn supervised(obs: &Observations) -> Option<bool> {
+    obs.device_info
+        .as_ref()
+        .ok()
+        .and_then(|d| flag(d.get("IsSupervised")))
+}
+
+fn management_status(obs: &Observations) -> Result<ManagementStatus, String> {
+    match &obs.security_info {
+        Ok(d) => Ok(ManagementStatus {
+            enrolled_via_dep: flag(d.get("EnrolledViaDEP")),
+            user_approved_enrollment: flag(d.get("UserApprovedEnrollment")),
         }),
+        Err(u) => Err(u.to_string()),
     }
+}
+
+/// The facts, `None` when the status is unknown.
+fn facts(obs: &Observations) -> Option<EnrollmentFacts> {
+    let e = obs.enrollment.as_ref().ok()?;
+    let profile = payload(obs).flatten();
+    Some(EnrollmentFacts {
+        enrolled: e.mdm_enrolled,
+        dep: e.dep,
+        user_approved: e.user_approved,
+        server_url: server_url(obs),
+        topic: profile.and_then(|p| p.topic.clone()),
+        bootstrap_token_supported_by_server: profile.map(|p| p.bootstrap_token_supported()),
+        profile: profile.map(|p| ProfileFacts {
+            profile_identifier: p.profile_identifier.clone(),
+            check_in_url: p.check_in_url.clone(),
+        }),
+        supervised: supervised(obs),
+        management_status: management_status(obs).ok(),
+    })
 }
 
 fn server_suffix(url: &Option<String>) -> String {
@@ -239,59 +302,16 @@ fn profile_evidence(p: &MdmProfile) -> Evidence {
     Evidence::line(probes::PROFILES_MDM, parts.join(", "))
 }
 
-/// Observations built the way `observe` builds them, for this check's and `identity`'s tests.
-#[cfg(test)]
-pub(crate) mod testutil {
-    use chrono::{DateTime, FixedOffset};
-
-    use crate::config::Config;
-    use crate::observe::{self, Observations};
-    use crate::probes;
-    use crate::system::{Payload, ProbeResult};
-
-    /// The scenario "now" the test certificates were made for (tests/fixtures/certs/README.md).
-    pub fn now() -> DateTime<FixedOffset> {
-        DateTime::parse_from_rfc3339("2026-11-20T10:00:00-05:00").unwrap()
-    }
-
-    pub fn ok_bytes(id: &str, stdout: Vec<u8>) -> ProbeResult {
-        ProbeResult {
-            id: id.to_string(),
-            available: true,
-            exit_status: Some(0),
-            stdout: Payload::Memory(stdout),
-            ..ProbeResult::default()
-        }
-    }
-
-    pub fn ok(id: &str, stdout: &str) -> ProbeResult {
-        ok_bytes(id, stdout.as_bytes().to_vec())
-    }
-
-    /// Probes not given are "not run", exactly as a partial capture would leave them.
-    pub fn obs(results: Vec<ProbeResult>, root: bool) -> Observations {
-        let cfg = Config::default();
-        let mut plan = probes::independent(&cfg);
-        plan.push(probes::identity_cert("mdm-identity-C02ZK1ABMD6M", &cfg));
-        observe::from_results(now(), root, false, &plan, results, &cfg)
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::testutil::{obs, ok, ok_bytes};
     use super::*;
     use crate::parse::Fault;
     use crate::system::ProbeResult;
+    use crate::test_support::{fixture, obs_only as obs, ok_out, sample};
+    use expect_test::{expect, Expect};
 
-    const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/samples");
-    const PROFILES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/profiles");
-
-    fn sample(name: &str) -> Vec<u8> {
-        std::fs::read(format!("{SAMPLES}/{name}")).unwrap()
-    }
     fn profile(name: &str) -> Vec<u8> {
-        std::fs::read(format!("{PROFILES}/{name}")).unwrap()
+        fixture("profiles", name)
     }
 
     const NOT_ENROLLED: &str =
@@ -301,6 +321,80 @@ mod tests {
     const DEP: &str =
         "profiles_status_enrollment__dep_yes__user_approved__mdm_server_line__chromium_comment.txt";
 
+    /// `decide` on one enrollment status and one profile listing.
+    fn check(status: ProbeResult, listing: ProbeResult, expected: Expect) {
+        let s = decide(&obs(vec![status, listing], true));
+        expected.assert_eq(&format!("{s:?}"));
+    }
+
+    #[test]
+    fn decide_situations() {
+        let scep = || ok_out(probes::PROFILES_MDM, profile("enrolled_scep_identity.xml"));
+        check(
+            ok_out(probes::PROFILES_ENROLLMENT, sample(DEP)),
+            scep(),
+            expect![[
+                r#"Enrolled { via_ade: true, user_approved: true, server_url: Some("https://applemdm.example.com/some/path?foo=bar") }"#
+            ]],
+        );
+        check(
+            ok_out(probes::PROFILES_ENROLLMENT, sample(UAMDM)),
+            ok_out(probes::PROFILES_MDM, profile("enrolled_acme_identity.xml")),
+            expect![[
+                r#"Enrolled { via_ade: false, user_approved: true, server_url: Some("https://acme-mdm.example.org/mdm") }"#
+            ]],
+        );
+        check(
+            ok_out(
+                probes::PROFILES_ENROLLMENT,
+                "Enrolled via DEP: No\nMDM enrollment: Yes\n",
+            ),
+            scep(),
+            expect![[r#"NotApproved { server_url: Some("https://mdm.example.com/mdm/server") }"#]],
+        );
+        check(
+            ok_out(probes::PROFILES_ENROLLMENT, sample(UAMDM)),
+            ok_out(probes::PROFILES_MDM, profile("no_mdm_payload.xml")),
+            expect!["StatusWithoutPayload"],
+        );
+        check(
+            ok_out(probes::PROFILES_ENROLLMENT, sample(NOT_ENROLLED)),
+            scep(),
+            expect!["PayloadWithoutStatus"],
+        );
+        check(
+            ok_out(probes::PROFILES_ENROLLMENT, sample(NOT_ENROLLED)),
+            ok_out(probes::PROFILES_MDM, profile("no_mdm_payload.xml")),
+            expect!["NotEnrolled"],
+        );
+        check(
+            ok_out(probes::PROFILES_ENROLLMENT, "garbage"),
+            scep(),
+            expect![[
+                r#"Unknown { why: "probe profiles_enrollment unparseable: no \"MDM enrollment:\" line in profiles status output (first line: \"garbage\")" }"#
+            ]],
+        );
+    }
+
+    #[test]
+    fn judge_wording() {
+        let j = judge(&EnrollmentSituation::Enrolled {
+            via_ade: true,
+            user_approved: true,
+            server_url: Some("https://mdm.example.com".into()),
+        });
+        assert_eq!((j.status, j.remediation), (Status::Ok, None));
+        expect!["enrolled via ADE, user approved (https://mdm.example.com)"].assert_eq(&j.summary);
+        let j = judge(&EnrollmentSituation::StatusWithoutPayload);
+        assert_eq!(j.status, Status::Warning);
+        expect!["profiles status says enrolled, but no MDM payload is installed"]
+            .assert_eq(&j.summary);
+        assert!(j.remediation.unwrap().contains("re-enroll"));
+        let j = judge(&EnrollmentSituation::NotEnrolled);
+        assert_eq!(j.status, Status::Failed);
+        assert!(j.remediation.unwrap().contains("profiles renew"));
+    }
+
     fn run(status: ProbeResult, listing: ProbeResult) -> (Judgement, EnrollmentFacts) {
         let a = assess(&obs(vec![status, listing], true), &Config::default());
         (a.judgement, a.facts.expect("status known"))
@@ -309,8 +403,8 @@ mod tests {
     #[test]
     fn not_enrolled_fails_with_remediation() {
         let (f, x) = run(
-            ok_bytes(probes::PROFILES_ENROLLMENT, sample(NOT_ENROLLED)),
-            ok(
+            ok_out(probes::PROFILES_ENROLLMENT, sample(NOT_ENROLLED)),
+            ok_out(
                 probes::PROFILES_MDM,
                 "<plist version=\"1.0\"><dict/></plist>",
             ),
@@ -325,8 +419,8 @@ mod tests {
     #[test]
     fn dep_enrolled_is_ok_with_server_from_status_and_topic_from_profile() {
         let (f, x) = run(
-            ok_bytes(probes::PROFILES_ENROLLMENT, sample(DEP)),
-            ok_bytes(probes::PROFILES_MDM, profile("enrolled_scep_identity.xml")),
+            ok_out(probes::PROFILES_ENROLLMENT, sample(DEP)),
+            ok_out(probes::PROFILES_MDM, profile("enrolled_scep_identity.xml")),
         );
         assert_eq!(f.status, Status::Ok, "{}", f.summary);
         assert!(x.enrolled);
@@ -342,7 +436,6 @@ mod tests {
             Some("com.apple.mgmt.External.3f1b8e2c-8d4a-4f7e-9c61-2a5b7d9e0c13")
         );
         assert_eq!(x.bootstrap_token_supported_by_server, Some(true));
-        assert!(f.summary.contains("via ADE"));
         // Three status lines and the payload; mdmclient QuerySecurityInfo was not run here.
         let lines: Vec<_> = f
             .evidence
@@ -355,8 +448,8 @@ mod tests {
     #[test]
     fn server_url_falls_back_to_the_payload() {
         let (f, x) = run(
-            ok_bytes(probes::PROFILES_ENROLLMENT, sample(UAMDM)),
-            ok_bytes(probes::PROFILES_MDM, profile("enrolled_acme_identity.xml")),
+            ok_out(probes::PROFILES_ENROLLMENT, sample(UAMDM)),
+            ok_out(probes::PROFILES_MDM, profile("enrolled_acme_identity.xml")),
         );
         assert_eq!(f.status, Status::Ok);
         assert_eq!(
@@ -369,11 +462,11 @@ mod tests {
     #[test]
     fn enrolled_not_approved_not_dep_warns() {
         let (f, x) = run(
-            ok(
+            ok_out(
                 probes::PROFILES_ENROLLMENT,
                 "Enrolled via DEP: No\nMDM enrollment: Yes\n",
             ),
-            ok_bytes(probes::PROFILES_MDM, profile("enrolled_scep_identity.xml")),
+            ok_out(probes::PROFILES_MDM, profile("enrolled_scep_identity.xml")),
         );
         assert_eq!(f.status, Status::Warning);
         assert!(x.enrolled);
@@ -384,11 +477,10 @@ mod tests {
     #[test]
     fn status_enrolled_without_payload_warns_with_both_sides() {
         let (f, x) = run(
-            ok_bytes(probes::PROFILES_ENROLLMENT, sample(UAMDM)),
-            ok_bytes(probes::PROFILES_MDM, profile("no_mdm_payload.xml")),
+            ok_out(probes::PROFILES_ENROLLMENT, sample(UAMDM)),
+            ok_out(probes::PROFILES_MDM, profile("no_mdm_payload.xml")),
         );
         assert_eq!(f.status, Status::Warning);
-        assert!(f.summary.contains("no MDM payload"), "{}", f.summary);
         assert!(x.enrolled);
         assert!(f
             .evidence
@@ -401,8 +493,8 @@ mod tests {
     #[test]
     fn payload_without_enrolment_warns_and_keeps_enrolled_false() {
         let (f, x) = run(
-            ok_bytes(probes::PROFILES_ENROLLMENT, sample(NOT_ENROLLED)),
-            ok_bytes(probes::PROFILES_MDM, profile("enrolled_scep_identity.xml")),
+            ok_out(probes::PROFILES_ENROLLMENT, sample(NOT_ENROLLED)),
+            ok_out(probes::PROFILES_MDM, profile("enrolled_scep_identity.xml")),
         );
         assert_eq!(f.status, Status::Warning);
         assert!(!x.enrolled);
@@ -412,8 +504,8 @@ mod tests {
     #[test]
     fn unknown_profile_listing_does_not_block_the_answer() {
         let (f, x) = run(
-            ok_bytes(probes::PROFILES_ENROLLMENT, sample(DEP)),
-            ok(probes::PROFILES_MDM, "garbage"),
+            ok_out(probes::PROFILES_ENROLLMENT, sample(DEP)),
+            ok_out(probes::PROFILES_MDM, "garbage"),
         );
         assert_eq!(f.status, Status::Ok);
         assert_eq!(x.topic, None);
@@ -423,7 +515,10 @@ mod tests {
     fn unknown_reason(status: ProbeResult) -> String {
         let a = assess(
             &obs(
-                vec![status, ok(probes::PROFILES_MDM, "<plist><dict/></plist>")],
+                vec![
+                    status,
+                    ok_out(probes::PROFILES_MDM, "<plist><dict/></plist>"),
+                ],
                 true,
             ),
             &Config::default(),
@@ -441,23 +536,23 @@ mod tests {
         ));
         assert!(r.starts_with("probe profiles_enrollment missing"), "{r}");
 
-        let mut t = ok(probes::PROFILES_ENROLLMENT, "");
+        let mut t = ok_out(probes::PROFILES_ENROLLMENT, "");
         t.timed_out = true;
         t.exit_status = None;
         assert!(unknown_reason(t).contains(Fault::Timeout.as_str()));
 
-        let mut nr = ok(probes::PROFILES_ENROLLMENT, "");
+        let mut nr = ok_out(probes::PROFILES_ENROLLMENT, "");
         nr.exit_status = Some(1);
         nr.stderr = b"Must be running as root\n".to_vec();
         assert!(unknown_reason(nr).contains("not_root"));
 
-        let g = ok(
+        let g = ok_out(
             probes::PROFILES_ENROLLMENT,
             "Request too soon. Try again later.\n",
         );
         assert!(unknown_reason(g).contains("unparseable"));
 
-        let e = ok(probes::PROFILES_ENROLLMENT, "");
+        let e = ok_out(probes::PROFILES_ENROLLMENT, "");
         assert!(unknown_reason(e).contains("empty"));
     }
 
@@ -466,13 +561,13 @@ mod tests {
         let a = assess(
             &obs(
                 vec![
-                    ok_bytes(probes::PROFILES_ENROLLMENT, sample(DEP)),
-                    ok_bytes(probes::PROFILES_MDM, profile("enrolled_scep_identity.xml")),
-                    ok_bytes(
+                    ok_out(probes::PROFILES_ENROLLMENT, sample(DEP)),
+                    ok_out(probes::PROFILES_MDM, profile("enrolled_scep_identity.xml")),
+                    ok_out(
                         probes::MDMCLIENT_QDI,
                         sample("mdmclient_QueryDeviceInformation__with_header_agent_response__macos13.3.1__kolide.txt"),
                     ),
-                    ok_bytes(
+                    ok_out(
                         probes::MDMCLIENT_QSI,
                         sample("mdmclient_QuerySecurityInfo__ManagementStatus__kolide.txt"),
                     ),
@@ -499,8 +594,8 @@ mod tests {
         let a = assess(
             &obs(
                 vec![
-                    ok_bytes(probes::PROFILES_ENROLLMENT, sample(DEP)),
-                    ok_bytes(
+                    ok_out(probes::PROFILES_ENROLLMENT, sample(DEP)),
+                    ok_out(
                         probes::MDMCLIENT_QDI,
                         sample("mdmclient_QueryDeviceInformation__seed_catalog_IsDefaultCatalog0__macos10.14.6__kolide.txt"),
                     ),

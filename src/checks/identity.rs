@@ -27,6 +27,7 @@ const LOG_FIX: &str = "mdmclient could not create or use its MDM identity. Check
 #[derive(Debug, Clone, PartialEq)]
 pub struct IdentityAssessment {
     pub judgement: Judgement,
+    pub situation: IdentitySituation,
     /// `None` when no identity is expected (not enrolled, no payload): not applicable.
     pub details: Option<IdentityDetails>,
 }
@@ -70,7 +71,7 @@ pub enum CertificateReading {
     Unknown,
     NotFound,
     Found {
-        /// The certificate judged (see [`pick`]).
+        /// The certificate judged (see `pick`).
         chosen: CertInfo,
         days_left: i64,
         /// Certificates the lookup returned, the chosen one included.
@@ -78,14 +79,124 @@ pub enum CertificateReading {
     },
 }
 
-fn not_applicable(summary: &str) -> IdentityAssessment {
-    IdentityAssessment {
-        judgement: Judgement::new(Status::NotApplicable, summary),
-        details: None,
-    }
+/// The chosen certificate's validity at `obs.now`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Validity {
+    Expired {
+        days_ago: i64,
+    },
+    /// Valid only in the future: TLS client authentication fails just the same (or the clock is
+    /// wrong, which breaks the MDM connection too).
+    NotYetValid {
+        from: chrono::DateTime<Utc>,
+    },
+    /// Valid, but fewer days left than `IdentityWarningDays`.
+    Expiring {
+        days: i64,
+    },
+    Valid {
+        days: i64,
+    },
+}
+
+/// What the System keychain holds for the identity.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CertSituation {
+    /// The lookup did not answer (why; `not_root`: it needs root).
+    Unknown { why: String, not_root: bool },
+    /// No certificate (named `cn`, when the payload names one).
+    NotFound { cn: Option<String> },
+    Found {
+        issuer: String,
+        not_after: chrono::DateTime<Utc>,
+        validity: Validity,
+        /// Other matching certificates beside the chosen one.
+        others: usize,
+        /// `security find-identity` does not list it: its private key is missing or unusable
+        /// (a stale enrollment).
+        key_missing: bool,
+    },
+}
+
+/// The situations of `mdm.identity`: what `decide` found, before any wording.
+#[derive(Debug, Clone, PartialEq)]
+pub enum IdentitySituation {
+    /// Not enrolled and no payload: no identity expected.
+    NotEnrolled,
+    /// Enrollment status unknown and no payload installed: no identity expected.
+    NoPayload,
+    /// `Unable to create MDM identity` lines in the window, with the certificate's situation.
+    LogErrors { count: usize, cert: CertSituation },
+    /// No identity errors in the log (or the log unknown): the certificate decides.
+    Cert(CertSituation),
 }
 
 pub fn assess(obs: &Observations, cfg: &Config) -> IdentityAssessment {
+    let situation = decide(obs, cfg);
+    let mut judgement = judge(&situation);
+    let details = match situation {
+        IdentitySituation::NotEnrolled | IdentitySituation::NoPayload => None,
+        _ => {
+            judgement.evidence = evidence(obs, cfg);
+            Some(details(obs, cfg))
+        }
+    };
+    IdentityAssessment {
+        judgement,
+        situation,
+        details,
+    }
+}
+
+/// The subject CN the MDM payload's identity payload requests.
+fn wanted_cn(obs: &Observations) -> Option<String> {
+    obs.mdm_profile
+        .as_ref()
+        .ok()
+        .and_then(|p| p.as_ref())
+        .and_then(|p| p.identity_common_name.clone())
+}
+
+/// Identity errors from the mdmclient log, restricted to the liveness window (the probe asks
+/// for that window already; this keeps a replayed capture with a longer log honest).
+fn log_errors<'a>(
+    obs: &'a Observations,
+    cfg: &Config,
+) -> Option<Vec<&'a crate::parse::mdm_log::LogLine>> {
+    let now = obs.now.with_timezone(&Utc);
+    let window_start = now - Duration::minutes(i64::from(cfg.liveness_window_minutes));
+    let m = obs.mdm_log.as_ref().ok()?;
+    Some(
+        m.identity_errors()
+            .filter(|l| match l.time {
+                Some(t) => t.with_timezone(&Utc) >= window_start,
+                // No parsed time: the probe's own --last window already bounded it.
+                None => true,
+            })
+            .collect(),
+    )
+}
+
+/// The certificate judged, when the lookup found any.
+fn chosen(obs: &Observations) -> Option<&CertInfo> {
+    match &obs.identity_cert {
+        Ok(certs) if !certs.is_empty() => Some(pick(certs, wanted_cn(obs).as_deref()).0),
+        _ => None,
+    }
+}
+
+/// The certificate alone is not the identity: its private key must be in the System keychain
+/// (Fleet's users saw Macs restored or migrated keep the certificate without its key).
+fn private_key(obs: &Observations) -> Option<PrivateKey> {
+    chosen(obs).map(|c| match &obs.identity_keys {
+        Ok(ids) if ids.has(&c.sha1) => PrivateKey::Present,
+        Ok(_) => PrivateKey::Missing,
+        Err(u) => PrivateKey::Unknown(u.to_string()),
+    })
+}
+
+/// The situation; no wording.
+pub fn decide(obs: &Observations, cfg: &Config) -> IdentitySituation {
     let enrolled_by_status = obs.enrollment.as_ref().ok().map(|e| e.mdm_enrolled);
     let payload_installed = match &obs.mdm_profile {
         Ok(p) => Some(p.is_some()),
@@ -95,71 +206,190 @@ pub fn assess(obs: &Observations, cfg: &Config) -> IdentityAssessment {
     // status disowns still carries an identity worth checking (the enrollment check warns).
     match (enrolled_by_status, payload_installed) {
         (Some(false), Some(true)) => {}
-        (Some(false), _) => {
-            return not_applicable("not enrolled in MDM: no identity certificate expected")
-        }
-        (None, Some(false)) => {
-            return not_applicable("no MDM payload installed: no identity certificate expected")
-        }
+        (Some(false), _) => return IdentitySituation::NotEnrolled,
+        (None, Some(false)) => return IdentitySituation::NoPayload,
         _ => {}
     }
-
-    let wanted_cn = obs
-        .mdm_profile
-        .as_ref()
-        .ok()
-        .and_then(|p| p.as_ref())
-        .and_then(|p| p.identity_common_name.clone());
     let now = obs.now.with_timezone(&Utc);
-    let mut evidence = Vec::new();
+    let cert = match (&obs.identity_cert, chosen(obs)) {
+        (Err(u), _) => CertSituation::Unknown {
+            why: u.to_string(),
+            not_root: u.fault == Fault::NotRoot,
+        },
+        (Ok(_), None) => CertSituation::NotFound { cn: wanted_cn(obs) },
+        (Ok(certs), Some(c)) => {
+            let days = days_left(c, now);
+            CertSituation::Found {
+                issuer: c
+                    .issuer_common_name
+                    .clone()
+                    .unwrap_or_else(|| c.issuer.clone()),
+                not_after: c.not_after,
+                validity: if c.not_after <= now {
+                    Validity::Expired { days_ago: -days }
+                } else if c.not_before > now {
+                    Validity::NotYetValid { from: c.not_before }
+                } else if days < i64::from(cfg.identity_warning_days) {
+                    Validity::Expiring { days }
+                } else {
+                    Validity::Valid { days }
+                },
+                others: certs.len() - 1,
+                key_missing: private_key(obs) == Some(PrivateKey::Missing),
+            }
+        }
+    };
+    match log_errors(obs, cfg).map(|l| l.len()) {
+        Some(count) if count > 0 => IdentitySituation::LogErrors { count, cert },
+        _ => IdentitySituation::Cert(cert),
+    }
+}
 
-    // Identity errors from the mdmclient log, restricted to the liveness window (the probe asks
-    // for that window already; this keeps a replayed capture with a longer log honest).
-    let window_start = now - Duration::minutes(i64::from(cfg.liveness_window_minutes));
-    let log_errors: Option<usize> = match &obs.mdm_log {
-        Ok(m) => {
-            let lines: Vec<_> = m
-                .identity_errors()
-                .filter(|l| match l.time {
-                    Some(t) => t.with_timezone(&Utc) >= window_start,
-                    // No parsed time: the probe's own --last window already bounded it.
-                    None => true,
-                })
-                .collect();
-            for l in &lines {
+/// The certificate's own verdict (status and summary), or why it is unknown.
+fn cert_verdict(c: &CertSituation) -> Result<(Status, String), String> {
+    let (issuer, not_after, validity, others, key_missing) = match c {
+        CertSituation::Unknown { why, not_root } => {
+            return Err(if *not_root {
+                format!("needs root: {why}")
+            } else {
+                why.clone()
+            })
+        }
+        CertSituation::NotFound { cn } => {
+            return Ok((
+                Status::Failed,
+                format!(
+                    "no identity certificate{} in the System keychain",
+                    cn.as_ref()
+                        .map(|c| format!(" named {c:?}"))
+                        .unwrap_or_default()
+                ),
+            ))
+        }
+        CertSituation::Found {
+            issuer,
+            not_after,
+            validity,
+            others,
+            key_missing,
+        } => (issuer, not_after, validity, *others, *key_missing),
+    };
+    let also = if others > 0 {
+        format!(
+            " ({others} other matching certificate{})",
+            if others == 1 { "" } else { "s" }
+        )
+    } else {
+        String::new()
+    };
+    let date = not_after.format("%Y-%m-%d");
+    let (status, summary) = match validity {
+        Validity::Expired { days_ago } => (
+            Status::Failed,
+            format!(
+                "identity certificate from {issuer} expired on {date} ({days_ago} days ago){also}"
+            ),
+        ),
+        Validity::NotYetValid { from } => (
+            Status::Failed,
+            format!(
+                "identity certificate from {issuer} is not valid before {}{also}",
+                from.format("%Y-%m-%d")
+            ),
+        ),
+        Validity::Expiring { days } => (
+            Status::Warning,
+            format!("identity certificate from {issuer} expires on {date}, in {days} days{also}"),
+        ),
+        Validity::Valid { days } => (
+            Status::Ok,
+            format!("identity certificate from {issuer} valid until {date} ({days} days){also}"),
+        ),
+    };
+    // An expired or not-yet-valid certificate keeps its own, more specific failure.
+    if key_missing && status != Status::Failed {
+        return Ok((
+            Status::Failed,
+            format!(
+                "stale enrollment (for example after Migration Assistant or a restore): the identity certificate has no usable private key in the System keychain ({summary})"
+            ),
+        ));
+    }
+    Ok((status, summary))
+}
+
+/// Every sentence of `mdm.identity`.
+pub fn judge(s: &IdentitySituation) -> Judgement {
+    match s {
+        IdentitySituation::NotEnrolled => Judgement::new(
+            Status::NotApplicable,
+            "not enrolled in MDM: no identity certificate expected",
+        ),
+        IdentitySituation::NoPayload => Judgement::new(
+            Status::NotApplicable,
+            "no MDM payload installed: no identity certificate expected",
+        ),
+        IdentitySituation::LogErrors { count, cert } => {
+            let tail = match cert_verdict(cert) {
+                Ok((_, s)) => format!("; certificate: {s}"),
+                Err(r) => format!("; certificate unknown: {r}"),
+            };
+            Judgement::new(
+                Status::Failed,
+                format!(
+                    "{count} MDM identity error{} in the mdmclient log{tail}",
+                    if *count == 1 { "" } else { "s" }
+                ),
+            )
+            .remediation(LOG_FIX)
+        }
+        IdentitySituation::Cert(cert) => match cert_verdict(cert) {
+            Err(reason) => Judgement::unknown(reason),
+            Ok((status, summary)) => {
+                let j = Judgement::new(status, summary);
+                if matches!(
+                    cert,
+                    CertSituation::Found {
+                        key_missing: true,
+                        ..
+                    }
+                ) {
+                    j.remediation(STALE_FIX)
+                } else if status != Status::Ok {
+                    j.remediation(RENEW_FIX)
+                } else {
+                    j
+                }
+            }
+        },
+    }
+}
+
+/// What was seen: the log's identity errors, every certificate found, the private key.
+fn evidence(obs: &Observations, cfg: &Config) -> Vec<Evidence> {
+    let mut evidence = Vec::new();
+    match log_errors(obs, cfg) {
+        Some(lines) => {
+            for l in lines {
                 evidence.push(Evidence::log(
                     probes::LOG_MDMCLIENT,
                     l.timestamp.clone(),
                     l.message.clone(),
                 ));
             }
-            Some(lines.len())
         }
-        Err(u) => {
-            evidence.push(Evidence::line(
-                probes::LOG_MDMCLIENT,
-                format!("identity errors in the log unknown: {u}"),
-            ));
-            None
+        None => {
+            if let Err(u) = &obs.mdm_log {
+                evidence.push(Evidence::line(
+                    probes::LOG_MDMCLIENT,
+                    format!("identity errors in the log unknown: {u}"),
+                ));
+            }
         }
-    };
-
-    // The certificate's own verdict: (status, summary, facts) or an unknown reason.
-    let cert_verdict: Result<(Status, String), String> = match &obs.identity_cert {
-        Err(u) if u.fault == Fault::NotRoot => Err(format!("needs root: {u}")),
-        Err(u) => Err(u.to_string()),
-        Ok(certs) if certs.is_empty() => Ok((
-            Status::Failed,
-            format!(
-                "no identity certificate{} in the System keychain",
-                wanted_cn
-                    .as_ref()
-                    .map(|c| format!(" named {c:?}"))
-                    .unwrap_or_default()
-            ),
-        )),
-        Ok(certs) => {
-            let (chosen, others) = pick(certs, wanted_cn.as_deref());
+    }
+    if let Ok(certs) = &obs.identity_cert {
+        if !certs.is_empty() {
+            let (chosen, others) = pick(certs, wanted_cn(obs).as_deref());
             for c in std::iter::once(chosen).chain(others.iter().copied()) {
                 evidence.push(Evidence::line(
                     probes::IDENTITY_CERT,
@@ -178,22 +408,9 @@ pub fn assess(obs: &Observations, cfg: &Config) -> IdentityAssessment {
                     ),
                 ));
             }
-            Ok(verdict(chosen, others.len(), now, cfg))
         }
-    };
-
-    // The certificate alone is not the identity: its private key must be in the System keychain
-    // (Fleet's users saw Macs restored or migrated keep the certificate without its key).
-    let chosen = match &obs.identity_cert {
-        Ok(certs) if !certs.is_empty() => Some(pick(certs, wanted_cn.as_deref()).0),
-        _ => None,
-    };
-    let private_key = chosen.map(|c| match &obs.identity_keys {
-        Ok(ids) if ids.has(&c.sha1) => PrivateKey::Present,
-        Ok(_) => PrivateKey::Missing,
-        Err(u) => PrivateKey::Unknown(u.to_string()),
-    });
-    match (&private_key, chosen) {
+    }
+    match (private_key(obs), chosen(obs)) {
         (Some(PrivateKey::Present), Some(c)) => evidence.push(Evidence::line(
             probes::IDENTITY_KEYS,
             format!("identity {} (SHA-1) with its private key, valid for SSL client", c.sha1),
@@ -211,48 +428,15 @@ pub fn assess(obs: &Observations, cfg: &Config) -> IdentityAssessment {
         )),
         _ => {}
     }
-    let cert_verdict = match (cert_verdict, &private_key) {
-        // An expired or not-yet-valid certificate keeps its own, more specific failure.
-        (Ok((status, summary)), Some(PrivateKey::Missing)) if status != Status::Failed => Ok((
-            Status::Failed,
-            format!(
-                "stale enrollment (for example after Migration Assistant or a restore): the identity certificate has no usable private key in the System keychain ({summary})"
-            ),
-        )),
-        (v, _) => v,
-    };
-    let stale = matches!(private_key, Some(PrivateKey::Missing));
+    evidence
+}
 
-    let mut judgement = match (log_errors, cert_verdict) {
-        (Some(n), cert) if n > 0 => {
-            let tail = match &cert {
-                Ok((_, s)) => format!("; certificate: {s}"),
-                Err(r) => format!("; certificate unknown: {r}"),
-            };
-            Judgement::new(
-                Status::Failed,
-                format!(
-                    "{n} MDM identity error{} in the mdmclient log{tail}",
-                    if n == 1 { "" } else { "s" }
-                ),
-            )
-            .remediation(LOG_FIX)
-        }
-        (_, Err(reason)) => Judgement::unknown(reason),
-        (_, Ok((status, summary))) => {
-            let mut j = Judgement::new(status, summary);
-            if stale {
-                j = j.remediation(STALE_FIX);
-            } else if status != Status::Ok {
-                j = j.remediation(RENEW_FIX);
-            }
-            j
-        }
-    };
-    judgement.evidence = evidence;
+/// The facts: the CN, the certificate read, the log's error count, the private key.
+fn details(obs: &Observations, cfg: &Config) -> IdentityDetails {
+    let now = obs.now.with_timezone(&Utc);
     let certificate = match &obs.identity_cert {
         Ok(certs) if !certs.is_empty() => {
-            let (c, _) = pick(certs, wanted_cn.as_deref());
+            let (c, _) = pick(certs, wanted_cn(obs).as_deref());
             CertificateReading::Found {
                 chosen: c.clone(),
                 days_left: days_left(c, now),
@@ -262,14 +446,11 @@ pub fn assess(obs: &Observations, cfg: &Config) -> IdentityAssessment {
         Ok(_) => CertificateReading::NotFound,
         Err(_) => CertificateReading::Unknown,
     };
-    IdentityAssessment {
-        judgement,
-        details: Some(IdentityDetails {
-            common_name: wanted_cn,
-            certificate,
-            identity_errors: log_errors,
-            private_key,
-        }),
+    IdentityDetails {
+        common_name: wanted_cn(obs),
+        certificate,
+        identity_errors: log_errors(obs, cfg).map(|l| l.len()),
+        private_key: private_key(obs),
     }
 }
 
@@ -299,78 +480,32 @@ fn days_left(c: &CertInfo, now: chrono::DateTime<Utc>) -> i64 {
     (c.not_after - now).num_days()
 }
 
-fn verdict(
-    c: &CertInfo,
-    others: usize,
-    now: chrono::DateTime<Utc>,
-    cfg: &Config,
-) -> (Status, String) {
-    let days = days_left(c, now);
-    let issuer = c.issuer_common_name.as_deref().unwrap_or(&c.issuer);
-    let also = if others > 0 {
-        format!(
-            " ({others} other matching certificate{})",
-            if others == 1 { "" } else { "s" }
-        )
-    } else {
-        String::new()
-    };
-    let date = c.not_after.format("%Y-%m-%d");
-    if c.not_after <= now {
-        (
-            Status::Failed,
-            format!(
-                "identity certificate from {issuer} expired on {date} ({} days ago){also}",
-                -days
-            ),
-        )
-    } else if c.not_before > now {
-        // A certificate valid only in the future fails TLS client authentication just the same
-        // (or the clock is wrong, which breaks the MDM connection too).
-        (
-            Status::Failed,
-            format!(
-                "identity certificate from {issuer} is not valid before {}{also}",
-                c.not_before.format("%Y-%m-%d")
-            ),
-        )
-    } else if days < i64::from(cfg.identity_warning_days) {
-        (
-            Status::Warning,
-            format!("identity certificate from {issuer} expires on {date}, in {days} days{also}"),
-        )
-    } else {
-        (
-            Status::Ok,
-            format!("identity certificate from {issuer} valid until {date} ({days} days){also}"),
-        )
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::enrollment::testutil::{now, obs, ok, ok_bytes};
     use crate::parse::mdm_log::{LogLine, MdmLog};
     use crate::parse::Unknown;
     use crate::system::ProbeResult;
+    use crate::test_support::{now, obs_only as obs, ok_out};
+    use expect_test::expect;
 
-    const DIR: &str = env!("CARGO_MANIFEST_DIR");
     const DEP: &str =
         "profiles_status_enrollment__dep_yes__user_approved__mdm_server_line__chromium_comment.txt";
     const NOT_ENROLLED: &str =
         "profiles_status_enrollment__not_enrolled__github_runner_macos26_and_15.txt";
 
+    /// `tests/fixtures/<dir>/<name>` given as one relative path.
     fn file(rel: &str) -> Vec<u8> {
-        std::fs::read(format!("{DIR}/tests/fixtures/{rel}")).unwrap()
+        let (dir, name) = rel.split_once('/').expect("dir/name");
+        crate::test_support::fixture(dir, name)
     }
 
     fn enrolled() -> Vec<ProbeResult> {
         vec![
-            ok_bytes(probes::PROFILES_ENROLLMENT, file(&format!("samples/{DEP}"))),
+            ok_out(probes::PROFILES_ENROLLMENT, file(&format!("samples/{DEP}"))),
             // Constructed sample (tests/fixtures/profiles/README.md): SCEP identity whose CN is
             // the one the test certificates carry.
-            ok_bytes(
+            ok_out(
                 probes::PROFILES_MDM,
                 file("profiles/enrolled_scep_identity.xml"),
             ),
@@ -381,6 +516,7 @@ mod tests {
     struct Checked {
         j: Judgement,
         d: Option<IdentityDetails>,
+        s: IdentitySituation,
     }
 
     impl std::ops::Deref for Checked {
@@ -402,6 +538,21 @@ mod tests {
             }
         }
 
+        /// The certificate's situation (under log errors too).
+        fn cert_situation(&self) -> &CertSituation {
+            match &self.s {
+                IdentitySituation::Cert(c) | IdentitySituation::LogErrors { cert: c, .. } => c,
+                other => panic!("not applicable: {other:?}"),
+            }
+        }
+
+        fn validity(&self) -> &Validity {
+            match self.cert_situation() {
+                CertSituation::Found { validity, .. } => validity,
+                other => panic!("no certificate: {other:?}"),
+            }
+        }
+
         fn errors(&self) -> Option<usize> {
             self.d.as_ref().expect("applicable").identity_errors
         }
@@ -412,15 +563,13 @@ mod tests {
         Checked {
             j: a.judgement,
             d: a.details,
+            s: a.situation,
         }
     }
 
     fn with_cert(pem: &str) -> Checked {
         let mut r = enrolled();
-        r.push(ok_bytes(
-            probes::IDENTITY_CERT,
-            file(&format!("certs/{pem}")),
-        ));
+        r.push(ok_out(probes::IDENTITY_CERT, file(&format!("certs/{pem}"))));
         check(&obs(r, true), &Config::default())
     }
 
@@ -444,7 +593,11 @@ mod tests {
             f.d.as_ref().unwrap().common_name.as_deref(),
             Some("mdm-identity-C02ZK1ABMD6M")
         );
-        assert!(f.summary.contains("Example MDM CA"));
+        assert!(matches!(
+            f.cert_situation(),
+            CertSituation::Found { issuer, validity: Validity::Valid { days: 420 }, others: 0, key_missing: false, .. }
+                if issuer == "Example MDM CA"
+        ));
         assert!(f.remediation.is_none());
     }
 
@@ -453,14 +606,14 @@ mod tests {
         let f = with_cert("identity_expiring.pem");
         assert_eq!(f.status, Status::Warning);
         assert_eq!(f.cert().1, 10);
-        assert!(f.summary.contains("in 10 days"), "{}", f.summary);
+        assert_eq!(f.validity(), &Validity::Expiring { days: 10 });
         assert!(f.remediation.is_some());
     }
 
     #[test]
     fn warning_threshold_comes_from_config() {
         let mut r = enrolled();
-        r.push(ok_bytes(
+        r.push(ok_out(
             probes::IDENTITY_CERT,
             file("certs/identity_expiring.pem"),
         ));
@@ -476,7 +629,7 @@ mod tests {
         let f = with_cert("identity_expired.pem");
         assert_eq!(f.status, Status::Failed);
         assert_eq!(f.cert().1, -50);
-        assert!(f.summary.contains("expired on 2026-10-01"), "{}", f.summary);
+        assert_eq!(f.validity(), &Validity::Expired { days_ago: 50 });
     }
 
     #[test]
@@ -485,7 +638,10 @@ mod tests {
         assert_eq!(f.status, Status::Ok);
         assert_eq!(f.cert().0.serial, "1001");
         assert_eq!(f.cert().2, 2);
-        assert!(f.summary.contains("1 other matching certificate"));
+        assert!(matches!(
+            f.cert_situation(),
+            CertSituation::Found { others: 1, .. }
+        ));
         assert!(f
             .evidence
             .iter()
@@ -503,16 +659,17 @@ mod tests {
     #[test]
     fn certificate_not_found_fails() {
         let mut r = enrolled();
-        let mut nf = ok(probes::IDENTITY_CERT, "");
+        let mut nf = ok_out(probes::IDENTITY_CERT, "");
         nf.exit_status = Some(44);
         nf.stderr = b"security: SecKeychainSearchCopyNext: The specified item could not be found in the keychain.\n".to_vec();
         r.push(nf);
         let f = check(&obs(r, true), &Config::default());
         assert_eq!(f.status, Status::Failed);
-        assert!(
-            f.summary.contains("no identity certificate"),
-            "{}",
-            f.summary
+        assert_eq!(
+            f.cert_situation(),
+            &CertSituation::NotFound {
+                cn: Some("mdm-identity-C02ZK1ABMD6M".into())
+            }
         );
         assert_eq!(
             f.d.as_ref().unwrap().certificate,
@@ -523,11 +680,11 @@ mod tests {
     #[test]
     fn not_enrolled_is_not_applicable() {
         let r = vec![
-            ok_bytes(
+            ok_out(
                 probes::PROFILES_ENROLLMENT,
                 file(&format!("samples/{NOT_ENROLLED}")),
             ),
-            ok(
+            ok_out(
                 probes::PROFILES_MDM,
                 "<plist version=\"1.0\"><dict/></plist>",
             ),
@@ -543,8 +700,8 @@ mod tests {
         // Without root the listing has no _computerlevel; observe turns that into NotRoot and
         // the identity lookup is never run.
         let r = vec![
-            ok_bytes(probes::PROFILES_ENROLLMENT, file(&format!("samples/{DEP}"))),
-            ok(
+            ok_out(probes::PROFILES_ENROLLMENT, file(&format!("samples/{DEP}"))),
+            ok_out(
                 probes::PROFILES_MDM,
                 "<plist version=\"1.0\"><dict/></plist>",
             ),
@@ -557,7 +714,7 @@ mod tests {
 
         // The probe itself refused.
         let mut r = enrolled();
-        let mut nr = ok(probes::IDENTITY_CERT, "");
+        let mut nr = ok_out(probes::IDENTITY_CERT, "");
         nr.exit_status = Some(1);
         nr.stderr = b"security: Operation not permitted\n".to_vec();
         r.push(nr);
@@ -575,7 +732,7 @@ mod tests {
             assert_eq!(f.status, Status::Unknown, "{}", f.summary);
             f.reason.clone().unwrap()
         };
-        let mut t = ok(probes::IDENTITY_CERT, "");
+        let mut t = ok_out(probes::IDENTITY_CERT, "");
         t.timed_out = true;
         t.exit_status = None;
         assert!(reason(t).contains("identity_cert timeout"));
@@ -584,7 +741,7 @@ mod tests {
             "no security binary"
         ))
         .contains("identity_cert missing"));
-        assert!(reason(ok_bytes(
+        assert!(reason(ok_out(
             probes::IDENTITY_CERT,
             file("certs/only_broken_block.pem")
         ))
@@ -597,8 +754,8 @@ mod tests {
     #[test]
     fn pkcs12_identity_is_unknown_with_the_reason() {
         let r = vec![
-            ok_bytes(probes::PROFILES_ENROLLMENT, file(&format!("samples/{DEP}"))),
-            ok_bytes(
+            ok_out(probes::PROFILES_ENROLLMENT, file(&format!("samples/{DEP}"))),
+            ok_out(
                 probes::PROFILES_MDM,
                 file("profiles/enrolled_pkcs12_identity.xml"),
             ),
@@ -611,7 +768,7 @@ mod tests {
     fn with_log(cert: Option<&str>, lines: Vec<LogLine>) -> Checked {
         let mut r = enrolled();
         if let Some(c) = cert {
-            r.push(ok_bytes(probes::IDENTITY_CERT, file(&format!("certs/{c}"))));
+            r.push(ok_out(probes::IDENTITY_CERT, file(&format!("certs/{c}"))));
         }
         let mut o = obs(r, true);
         o.mdm_log = Ok(MdmLog {
@@ -651,7 +808,7 @@ mod tests {
             .collect();
         assert_eq!(logs.len(), 2);
         assert!(logs[0].timestamp.is_some());
-        assert!(f.summary.contains("2 MDM identity errors"), "{}", f.summary);
+        assert!(matches!(f.s, IdentitySituation::LogErrors { count: 2, .. }));
     }
 
     #[test]
@@ -665,13 +822,19 @@ mod tests {
     fn log_errors_decide_even_when_the_certificate_is_unknown() {
         let f = with_log(None, vec![line(1)]);
         assert_eq!(f.status, Status::Failed);
-        assert!(f.summary.contains("certificate unknown"), "{}", f.summary);
+        assert!(matches!(
+            f.s,
+            IdentitySituation::LogErrors {
+                count: 1,
+                cert: CertSituation::Unknown { .. }
+            }
+        ));
     }
 
     #[test]
     fn unknown_log_is_noted_not_fatal() {
         let mut r = enrolled();
-        r.push(ok_bytes(
+        r.push(ok_out(
             probes::IDENTITY_CERT,
             file("certs/identity_valid.pem"),
         ));
@@ -686,7 +849,7 @@ mod tests {
     #[test]
     fn diagnose_maps_to_addigy_keys() {
         let mut r = enrolled();
-        r.push(ok_bytes(
+        r.push(ok_out(
             probes::IDENTITY_CERT,
             file("certs/identity_expired.pem"),
         ));
@@ -694,7 +857,7 @@ mod tests {
         assert_eq!(d.enrolled, Some(true));
         assert_eq!(d.identity_error, Some(true));
         let mut r = enrolled();
-        r.push(ok_bytes(
+        r.push(ok_out(
             probes::IDENTITY_CERT,
             file("certs/identity_valid.pem"),
         ));
@@ -706,11 +869,11 @@ mod tests {
     fn not_enrolled_mac_reads_like_addigys_sample() {
         // Seed 004's VM prints "MDMEnrolled: false MDMIdentityError: false".
         let r = vec![
-            ok_bytes(
+            ok_out(
                 probes::PROFILES_ENROLLMENT,
                 file(&format!("samples/{NOT_ENROLLED}")),
             ),
-            ok(
+            ok_out(
                 probes::PROFILES_MDM,
                 "<plist version=\"1.0\"><dict/></plist>",
             ),
@@ -766,14 +929,14 @@ mod tests {
             out.push_str(&format!("  {}) {h} \"mdm-identity-C02ZK1ABMD6M\"\n", i + 1));
         }
         out.push_str(&format!("     {} valid identities found\n", hashes.len()));
-        ok(probes::IDENTITY_KEYS, &out)
+        ok_out(probes::IDENTITY_KEYS, &out)
     }
 
     const VALID_SHA1: &str = "C5C24BD24B3B70071604AEEFC997E8E580A20818";
 
     fn with_keys(keys: ProbeResult) -> Checked {
         let mut r = enrolled();
-        r.push(ok_bytes(
+        r.push(ok_out(
             probes::IDENTITY_CERT,
             file("certs/identity_valid.pem"),
         ));
@@ -785,7 +948,13 @@ mod tests {
     fn a_certificate_without_its_private_key_is_a_stale_enrollment() {
         let f = with_keys(identities(&["0123456789ABCDEF0123456789ABCDEF01234567"]));
         assert_eq!(f.status, Status::Failed);
-        assert!(f.summary.starts_with("stale enrollment"), "{}", f.summary);
+        assert!(matches!(
+            f.cert_situation(),
+            CertSituation::Found {
+                key_missing: true,
+                ..
+            }
+        ));
         assert!(f.remediation.as_deref().unwrap().contains("Re-enroll"));
         assert_eq!(f.d.as_ref().unwrap().private_key, Some(PrivateKey::Missing));
         // No identity at all is the same answer.
@@ -793,7 +962,7 @@ mod tests {
         assert_eq!(f.status, Status::Failed);
         // Addigy's key follows.
         let mut r = enrolled();
-        r.push(ok_bytes(
+        r.push(ok_out(
             probes::IDENTITY_CERT,
             file("certs/identity_valid.pem"),
         ));
@@ -807,7 +976,7 @@ mod tests {
         let f = with_keys(identities(&[VALID_SHA1]));
         assert_eq!(f.status, Status::Ok, "{}", f.summary);
         assert_eq!(f.d.as_ref().unwrap().private_key, Some(PrivateKey::Present));
-        let mut nr = ok(probes::IDENTITY_KEYS, "");
+        let mut nr = ok_out(probes::IDENTITY_KEYS, "");
         nr.exit_status = Some(1);
         nr.stderr = b"security: Operation not permitted\n".to_vec();
         let f = with_keys(nr);
@@ -822,12 +991,100 @@ mod tests {
             .any(|e| e.source == probes::IDENTITY_KEYS && e.text.contains("unknown")));
         // An expired certificate keeps its own failure even without its key.
         let mut r = enrolled();
-        r.push(ok_bytes(
+        r.push(ok_out(
             probes::IDENTITY_CERT,
             file("certs/identity_expired.pem"),
         ));
         r.push(identities(&[]));
         let f = check(&obs(r, true), &Config::default());
-        assert!(f.summary.contains("expired"), "{}", f.summary);
+        assert_eq!(f.validity(), &Validity::Expired { days_ago: 50 });
+        assert_eq!(f.status, Status::Failed);
+    }
+
+    /// `decide` on each test certificate (tests/fixtures/certs/README.md) of the enrolled Mac.
+    #[test]
+    fn decide_situations() {
+        let text: Vec<String> = [
+            "identity_valid.pem",
+            "identity_expiring.pem",
+            "identity_expired.pem",
+            "bundle_two_matches.pem",
+            "bundle_with_garbage.pem",
+        ]
+        .iter()
+        .map(|pem| {
+            let mut r = enrolled();
+            r.push(ok_out(probes::IDENTITY_CERT, file(&format!("certs/{pem}"))));
+            match decide(&obs(r, true), &Config::default()) {
+                IdentitySituation::Cert(CertSituation::Found {
+                    validity,
+                    others,
+                    key_missing,
+                    ..
+                }) => format!("{pem}: {validity:?}, {others} others, key missing {key_missing}"),
+                other => format!("{pem}: {other:?}"),
+            }
+        })
+        .collect();
+        expect![[r#"
+            identity_valid.pem: Valid { days: 420 }, 0 others, key missing false
+            identity_expiring.pem: Expiring { days: 10 }, 0 others, key missing false
+            identity_expired.pem: Expired { days_ago: 50 }, 0 others, key missing false
+            bundle_two_matches.pem: Valid { days: 420 }, 1 others, key missing false
+            bundle_with_garbage.pem: Valid { days: 420 }, 1 others, key missing false"#]]
+        .assert_eq(&text.join("\n"));
+    }
+
+    /// The wording, apart from the decisions: one sentence per situation.
+    #[test]
+    fn judge_wording() {
+        let found = |validity, others, key_missing| {
+            IdentitySituation::Cert(CertSituation::Found {
+                issuer: "Example MDM CA".into(),
+                not_after: chrono::DateTime::parse_from_rfc3339("2026-10-01T12:00:00Z")
+                    .unwrap()
+                    .with_timezone(&Utc),
+                validity,
+                others,
+                key_missing,
+            })
+        };
+        let cases = [
+            found(Validity::Valid { days: 420 }, 0, false),
+            found(Validity::Expiring { days: 10 }, 1, false),
+            found(Validity::Expired { days_ago: 50 }, 2, false),
+            found(Validity::Valid { days: 420 }, 0, true),
+            IdentitySituation::Cert(CertSituation::NotFound {
+                cn: Some("mdm-identity-X".into()),
+            }),
+            IdentitySituation::LogErrors {
+                count: 1,
+                cert: CertSituation::Unknown {
+                    why: "probe identity_cert not_root".into(),
+                    not_root: true,
+                },
+            },
+            IdentitySituation::NotEnrolled,
+        ];
+        let text: Vec<String> = cases
+            .iter()
+            .map(|c| {
+                let j = judge(c);
+                format!("{:?}: {}", j.status, j.summary)
+            })
+            .collect();
+        expect![[r#"
+            Ok: identity certificate from Example MDM CA valid until 2026-10-01 (420 days)
+            Warning: identity certificate from Example MDM CA expires on 2026-10-01, in 10 days (1 other matching certificate)
+            Failed: identity certificate from Example MDM CA expired on 2026-10-01 (50 days ago) (2 other matching certificates)
+            Failed: stale enrollment (for example after Migration Assistant or a restore): the identity certificate has no usable private key in the System keychain (identity certificate from Example MDM CA valid until 2026-10-01 (420 days))
+            Failed: no identity certificate named "mdm-identity-X" in the System keychain
+            Failed: 1 MDM identity error in the mdmclient log; certificate unknown: needs root: probe identity_cert not_root
+            NotApplicable: not enrolled in MDM: no identity certificate expected"#]].assert_eq(&text.join("\n"));
+        assert!(judge(&cases[3])
+            .remediation
+            .unwrap()
+            .contains("stale enrollment"));
+        assert!(judge(&cases[2]).remediation.unwrap().contains("renew"));
     }
 }

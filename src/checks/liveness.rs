@@ -5,12 +5,15 @@
 //!
 //! Every rule names the meaning of real text (see `parse::log_patterns`):
 //! - mdmclient: a (200) response or a command receipt is an exchange (the channel works). Only
-//!   non-200 responses and transport errors are failures. The `[ERROR]` tag is context. A receipt
-//!   that is never answered is evidence the client itself stopped, but only when the window
-//!   holds HTTP lines at all (otherwise those lines may sit at a level the query did not collect).
+//!   non-200 responses and transport errors are failures, counted per cause: the cause that
+//!   dominates names the failure (one 401 among 5xx is a failing server). The `[ERROR]` tag is
+//!   context. A receipt that is never answered is evidence the client itself stopped, but only
+//!   when the window holds HTTP lines or the query is known to return them (mdmwatch's own
+//!   predicate, recorded with a capture); otherwise those lines may not have been collected.
+//!   macOS 15, 26 and 27 alike (the published lines come from 12-15; no format change is known).
 //! - softwareupdated: progress lines carry the phase and an explicit `stalled:YES|NO`; an install
 //!   phase in progress means nothing may be restarted; `stalled:YES`, or an install phase with no
-//!   progress for [`Config::stall_minutes`], is a stall. Real prepare phases went 12 minutes
+//!   progress for [`Config::stall_minutes`](crate::config::Config::stall_minutes), is a stall. Real prepare phases went 12 minutes
 //!   without a progress line, all `stalled:NO`, so the default is well above that (60 min).
 
 use chrono::{DateTime, Duration, FixedOffset};
@@ -75,6 +78,29 @@ pub enum FailureCause {
     ClientWedged,
     /// Addigy's literal rule, chosen by the admin (`StrictAddigyLiveness`): no (200) in the window.
     StrictNo200,
+    /// The channel cannot work for a reason outside mdmclient (`mdm.channel`): not enrolled, the
+    /// identity unusable, no push connection, the push topic not registered. Heal stands down.
+    Channel(ChannelBlock),
+}
+
+/// A cause `mdm.channel` found that no restart of mdmclient can fix (heal stands down on it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChannelBlock {
+    NotEnrolled,
+    IdentityUnusable,
+    PushNotConnected,
+    TopicNotRegistered,
+}
+
+impl ChannelBlock {
+    pub fn code(self) -> &'static str {
+        match self {
+            ChannelBlock::NotEnrolled => "not_enrolled",
+            ChannelBlock::IdentityUnusable => "identity_unusable",
+            ChannelBlock::PushNotConnected => "push_not_connected",
+            ChannelBlock::TopicNotRegistered => "push_topic_not_registered",
+        }
+    }
 }
 
 impl FailureCause {
@@ -85,6 +111,7 @@ impl FailureCause {
             FailureCause::TransportFailure => "transport_failure",
             FailureCause::ClientWedged => "client_wedged",
             FailureCause::StrictNo200 => "strict_addigy_no_200",
+            FailureCause::Channel(b) => b.code(),
         }
     }
 
@@ -96,6 +123,7 @@ impl FailureCause {
             FailureCause::TransportFailure => "mdmclient cannot reach the MDM server: check DNS, proxy and firewall from the Mac to the server (HTTPS 443); a restart cannot fix the network",
             FailureCause::ClientWedged => "mdmclient received a command and never answered it: restarting mdmclient (mdmwatch -heal, at most once per 24 h) is the remedy",
             FailureCause::StrictNo200 => "no successful exchange in the window (Addigy's rule, chosen by StrictAddigyLiveness): check the network path to the MDM server and APNs; heal restarts mdmclient under this rule",
+            FailureCause::Channel(_) => "the MDM channel cannot work for a reason outside mdmclient (see mdm.channel): a restart cannot fix it",
         }
     }
 }
@@ -160,6 +188,12 @@ pub struct ClientReading<'a> {
     pub failures: usize,
     pub http_lines: usize,
     pub error_tags: usize,
+    /// Failures since the last exchange, counted per cause (most first): the dominant cause
+    /// names the failure, the others stay evidence.
+    pub failure_counts: Vec<(FailureCause, usize)>,
+    /// The query returned HTTP lines when there were any (mdmwatch's own predicate): their
+    /// absence after a receipt is evidence.
+    pub http_queried: bool,
 }
 
 fn failure_cause(e: &MdmEvent) -> Option<FailureCause> {
@@ -174,6 +208,37 @@ fn failure_cause(e: &MdmEvent) -> Option<FailureCause> {
 }
 
 pub fn read_client<'a>(log: &'a MdmLog, w: &Window, strict: bool) -> ClientReading<'a> {
+    read_client_with(log, w, strict, false)
+}
+
+/// Failures counted per cause, most frequent first; on a tie the server outranks a refusal, so
+/// re-enrolment is advised only when refusals dominate (one 401 among 5xx is a failing server).
+pub fn count_causes(failures: &[&MdmEvent]) -> Vec<(FailureCause, usize)> {
+    let mut counts: Vec<(FailureCause, usize)> = Vec::new();
+    for c in failures.iter().filter_map(|e| failure_cause(e)) {
+        match counts.iter_mut().find(|(k, _)| *k == c) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((c, 1)),
+        }
+    }
+    let rank = |c: FailureCause| match c {
+        FailureCause::ServerError => 0,
+        FailureCause::TransportFailure => 1,
+        _ => 2,
+    };
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then(rank(a.0).cmp(&rank(b.0))));
+    counts
+}
+
+/// `http_queried`: the log came from mdmwatch's own predicate (which returns the HTTP lines), so
+/// a receipt with nothing after it is unanswered even in a window without HTTP lines. With a
+/// foreign or unrecorded predicate that absence cannot be told.
+pub fn read_client_with<'a>(
+    log: &'a MdmLog,
+    w: &Window,
+    strict: bool,
+    http_queried: bool,
+) -> ClientReading<'a> {
     let events: Vec<&MdmEvent> = log
         .events
         .iter()
@@ -187,7 +252,8 @@ pub fn read_client<'a>(log: &'a MdmLog, w: &Window, strict: bool) -> ClientReadi
         .collect();
     let http_lines = events.iter().filter(|e| e.is_http()).count();
     // The newest receipt with no HTTP line after it (its answer would be a `Sending HTTP
-    // request … [Acknowledged(X)…]` and a response).
+    // request … [Acknowledged(X)…]` and a response). A later receipt answers for an earlier one
+    // (the server delivered it over a working exchange), so only the newest can be open.
     let open_receipt = events
         .iter()
         .rposition(|e| e.command().is_some())
@@ -198,7 +264,7 @@ pub fn read_client<'a>(log: &'a MdmLog, w: &Window, strict: bool) -> ClientReadi
                 .is_some_and(|age| age >= UNANSWERED_GRACE_MINUTES)
         });
     let (unanswered, unjudgeable_receipt) = match open_receipt {
-        Some(r) if http_lines > 0 => (Some(r), None),
+        Some(r) if http_lines > 0 || http_queried => (Some(r), None),
         Some(r) => (None, Some(r)),
         None => (None, None),
     };
@@ -230,6 +296,8 @@ pub fn read_client<'a>(log: &'a MdmLog, w: &Window, strict: bool) -> ClientReadi
             .filter(|e| e.kind == MdmEventKind::ErrorTag)
             .count(),
         http_lines,
+        failure_counts: count_causes(&failures_since_exchange),
+        http_queried,
         failures_since_exchange,
         events,
     };
@@ -254,10 +322,11 @@ fn decide_client(r: &ClientReading<'_>, strict: bool) -> (ClientState, bool) {
     let failing = r.failures_since_exchange.len() >= FAILURES_IN_A_ROW
         || (r.last_exchange.is_none() && !r.failures_since_exchange.is_empty());
     if failing {
-        let newest = r.failures_since_exchange.last().copied();
-        let cause = newest
-            .and_then(failure_cause)
-            .unwrap_or(FailureCause::ServerError);
+        // The cause that dominates the failures, not the newest one.
+        let cause = r
+            .failure_counts
+            .first()
+            .map_or(FailureCause::ServerError, |(c, _)| *c);
         let verified = r.failures_since_exchange.iter().all(|e| e.verified());
         return (ClientState::Failing(cause), verified);
     }
@@ -550,7 +619,7 @@ pub fn read_push<'a>(log: &'a ApsdLog, w: &Window) -> PushReading<'a> {
             }
             None => PushState::Unknown,
         },
-        verified: newest.map_or(true, |e| e.verified()),
+        verified: newest.is_none_or(|e| e.verified()),
         newest,
         last_connected: find(ApsdEventKind::Connected),
         last_disconnected: find(ApsdEventKind::Disconnected),
@@ -721,6 +790,72 @@ mod tests {
         );
         // Nothing: quiet.
         assert_eq!(client_of(&[]), (ClientState::Quiet, true));
+    }
+
+    /// The receipt rules with the predicate the log was taken with: a (200) 150 min ago (outside
+    /// the window) and a ScheduleOSUpdate receipt 80 min ago with nothing after it is unanswered
+    /// when the query returns HTTP lines (mdmwatch's own), and cannot be told otherwise; two
+    /// receipts 74 min apart with nothing else are not stuck either way.
+    #[test]
+    fn receipts_judged_by_the_predicate_the_log_was_taken_with() {
+        const RECEIPT: &str = "[*] [0:MDMDaemon:<0x4d0d>] Processing server request: ScheduleOSUpdate for: <Device> (3fb48527-9aaa-492d-94fc-efd999d812a3) PowerNap: no";
+        const OK: &str =
+            "[0:MDMDaemon:HTTPUtil:<0x6c0d>] <<<<< Received HTTP response (200) [Idle] <<<<<";
+        let text = |lines: &[(&str, &str)]| -> String {
+            lines
+                .iter()
+                .map(|(ts, m)| {
+                    format!(
+                        "{{\"timestamp\":\"2026-11-20 {ts}.000000-0500\",\"eventMessage\":{},\"processImagePath\":\"\\/usr\\/libexec\\/mdmclient\",\"userID\":0}}\n",
+                        serde_json::to_string(m).unwrap()
+                    )
+                })
+                .collect()
+        };
+        let one = text(&[("07:30:00", OK), ("08:40:00", RECEIPT)]);
+        let log = mdm_log::summarize(one.as_bytes()).unwrap();
+        let own = read_client_with(&log, &window(), false, true);
+        assert_eq!(own.state, ClientState::Failing(FailureCause::ClientWedged));
+        assert_eq!(
+            own.unanswered.and_then(|e| e.command()),
+            Some("ScheduleOSUpdate")
+        );
+        let foreign = read_client_with(&log, &window(), false, false);
+        assert_eq!(foreign.state, ClientState::Alive);
+        assert!(foreign.unanswered.is_none() && foreign.unjudgeable_receipt.is_some());
+        let two = text(&[("08:40:00", RECEIPT), ("09:54:00", RECEIPT)]);
+        let log = mdm_log::summarize(two.as_bytes()).unwrap();
+        for queried in [true, false] {
+            let r = read_client_with(&log, &window(), false, queried);
+            assert_eq!(r.state, ClientState::Alive, "queried {queried}");
+            assert!(r.unanswered.is_none());
+        }
+    }
+
+    #[test]
+    fn the_dominant_cause_names_the_failure() {
+        use FailureCause::*;
+        let r = |s: u16| {
+            format!(
+                "[0:MDMDaemon:HTTPUtil:<0x6c0d>] <<<<< Received HTTP response ({s}) [Idle] <<<<<"
+            )
+        };
+        let (r503, r502, r401, r403) = (r(503), r(502), r(401), r(403));
+        // One 401 among 5xx: the server fails (the 401 stays evidence).
+        assert_eq!(
+            client_of(&[(10, &r503), (20, &r503), (30, &r502), (40, &r401)]),
+            (ClientState::Failing(ServerError), true)
+        );
+        // Refusals persist: re-enrol.
+        assert_eq!(
+            client_of(&[(10, &r503), (20, &r401), (30, &r403), (40, &r401)]),
+            (ClientState::Failing(AuthRejected), true)
+        );
+        // A tie is the server's (no re-enrol advice on half the evidence).
+        assert_eq!(
+            client_of(&[(10, &r401), (20, &r503), (30, &r401), (40, &r503)]),
+            (ClientState::Failing(ServerError), true)
+        );
     }
 
     /// (fixture, state)

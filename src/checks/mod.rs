@@ -10,6 +10,7 @@
 pub mod battery;
 pub mod bootstrap;
 pub mod catalog;
+pub mod channel;
 pub mod client_liveness;
 pub mod daemon_liveness;
 pub mod ddm;
@@ -40,6 +41,8 @@ pub const BATTERY: &str = "power.battery";
 pub const DISK: &str = "disk.free_space";
 pub const BOOTSTRAP: &str = "bootstrap_token";
 pub const READINESS: &str = "readiness";
+/// The MDM channel verdict over days (connected, degraded, disconnected).
+pub const CHANNEL: &str = "mdm.channel";
 
 /// Checks that judge the MDM relationship and so do not apply to a Mac that is not enrolled
 /// (the report marks them `not_applicable` there): identity, mdmclient's exchanges, push, DDM
@@ -224,6 +227,7 @@ pub enum Assessment {
     Readiness(readiness::ReadinessAssessment),
     Catalog(crate::checks::catalog::CatalogAssessment),
     Compliance(crate::checks::catalog::ComplianceAssessment),
+    Channel(channel::ChannelAssessment),
 }
 
 impl Assessment {
@@ -245,6 +249,7 @@ impl Assessment {
             Assessment::Readiness(_) => READINESS,
             Assessment::Catalog(_) => crate::checks::catalog::CATALOG,
             Assessment::Compliance(_) => crate::checks::catalog::COMPLIANCE,
+            Assessment::Channel(_) => CHANNEL,
         }
     }
 
@@ -265,6 +270,7 @@ impl Assessment {
             Assessment::Readiness(a) => &a.judgement,
             Assessment::Catalog(a) => &a.judgement,
             Assessment::Compliance(a) => &a.judgement,
+            Assessment::Channel(a) => &a.judgement,
         }
     }
 }
@@ -290,12 +296,42 @@ impl Diagnosis {
         self.assessments.iter().find(|a| a.id() == id)
     }
 
+    /// The MDM channel verdict, when assessed.
+    pub fn channel(&self) -> Option<&channel::ChannelAssessment> {
+        self.assessments.iter().find_map(|a| match a {
+            Assessment::Channel(c) => Some(c),
+            _ => None,
+        })
+    }
+
     /// The per-update-kind verdicts, when readiness was assessed.
     pub fn readiness(&self) -> Option<&readiness::ReadinessAssessment> {
         self.assessments.iter().find_map(|a| match a {
             Assessment::Readiness(r) => Some(r),
             _ => None,
         })
+    }
+}
+
+impl Diagnosis {
+    /// A diagnosis with only what heal reads: the two services' conditions and the install
+    /// activity; no assessments, enrolled, no identity error, the Addigy stuck keys unknown.
+    /// Heal's tests (unit and integration) build theirs with it.
+    pub fn for_heal(
+        mdmclient: Condition,
+        softwareupdated: Condition,
+        install: InstallActivity,
+    ) -> Diagnosis {
+        Diagnosis {
+            assessments: Vec::new(),
+            mdmclient,
+            softwareupdated,
+            install,
+            mdm_client_stuck: None,
+            mdm_software_updates_stuck: None,
+            enrolled: Some(true),
+            identity_error: Some(false),
+        }
     }
 }
 
@@ -313,6 +349,7 @@ pub fn diagnose(obs: &Observations, cfg: &Config) -> Diagnosis {
     };
     let push = push::assess(obs, cfg);
     let client = client_liveness::assess(obs, cfg, push.state);
+    let channel = channel::assess(obs, cfg, enrolled, &identity, &client, &push);
     let daemon = daemon_liveness::assess(obs, cfg, &client);
     // A stall seen in softwareupdated's own progress lines outranks a DDM status block that
     // still says "installing" (an unverified shape): otherwise a stalled install could never be
@@ -348,13 +385,16 @@ pub fn diagnose(obs: &Observations, cfg: &Config) -> Diagnosis {
         battery: &battery,
         disk: &disk,
         bootstrap: &bootstrap,
+        channel: Some(&channel),
     });
-    let mdmclient = client_condition(&client);
+    let mdmclient = channel_condition(client_condition(&client), &channel);
     let softwareupdated = daemon_condition(&daemon, &client, cfg);
     let (mdm_client_stuck, mdm_software_updates_stuck) =
         (client.addigy_stuck(), daemon.addigy_stuck());
     Diagnosis {
+        // The channel verdict leads: it answers "is this Mac reachable" before the details.
         assessments: vec![
+            Assessment::Channel(channel),
             Assessment::Enrollment(enrollment),
             Assessment::Identity(identity),
             Assessment::ClientLiveness(client),
@@ -392,6 +432,19 @@ pub fn client_condition(c: &client_liveness::ClientLivenessAssessment) -> Condit
         ClientState::Alive => Condition::Alive,
         ClientState::Quiet => Condition::Quiet,
         ClientState::Unknown => Condition::Unknown,
+    }
+}
+
+/// Heal stands down on a channel cause a restart cannot fix (not enrolled, identity unusable or
+/// refused, no push, topic not registered, server errors), even where the log alone would show
+/// a wedged client: restarting mdmclient cannot bring such a channel back.
+pub fn channel_condition(c: Condition, ch: &channel::ChannelAssessment) -> Condition {
+    match (
+        c,
+        ch.situation.cause.as_ref().and_then(|x| x.blocks_restart()),
+    ) {
+        (Condition::Fixable(_), Some(cause)) => Condition::NotFixable(cause),
+        (c, _) => c,
     }
 }
 
@@ -491,6 +544,93 @@ mod tests {
                 client_condition(&client(state, verified)),
                 want,
                 "{state:?} {verified}"
+            );
+        }
+    }
+
+    /// Heal stands down on a channel cause a restart cannot fix, whatever the log alone says.
+    #[test]
+    fn channel_causes_a_restart_cannot_fix_turn_a_ground_into_not_fixable() {
+        use channel::{Cause, IdentityFault};
+        use liveness::ChannelBlock;
+        let ch = |cause: Option<Cause>| {
+            let mut a = channel::ChannelAssessment {
+                judgement: Judgement::new(Status::Ok, "x"),
+                situation: channel::decide(&channel::Inputs {
+                    now: chrono::DateTime::parse_from_rfc3339("2026-11-20T10:00:00-05:00").unwrap(),
+                    enrolled: Some(true),
+                    identity: None,
+                    client: ClientState::Alive,
+                    client_verified: true,
+                    push: liveness::PushState::Unknown,
+                    push_verified: true,
+                    topic: None,
+                    apsctl: None,
+                    history: None,
+                    run_exchange: None,
+                    lookback: None,
+                    no_exchange_days: 3,
+                }),
+                next_history: Default::default(),
+            };
+            a.situation.cause = cause;
+            a
+        };
+        let wedged = Condition::Fixable(Ground::ClientWedged);
+        let strict = Condition::Fixable(Ground::StrictAddigy);
+        let cases = [
+            (
+                Some(Cause::NotEnrolled),
+                wedged,
+                Condition::NotFixable(FailureCause::Channel(ChannelBlock::NotEnrolled)),
+            ),
+            (
+                Some(Cause::IdentityUnusable(IdentityFault::NoPrivateKey)),
+                strict,
+                Condition::NotFixable(FailureCause::Channel(ChannelBlock::IdentityUnusable)),
+            ),
+            (
+                Some(Cause::PushNotConnected),
+                wedged,
+                Condition::NotFixable(FailureCause::Channel(ChannelBlock::PushNotConnected)),
+            ),
+            (
+                Some(Cause::TopicNotRegistered {
+                    topic: "t".into(),
+                    listed: vec![],
+                }),
+                wedged,
+                Condition::NotFixable(FailureCause::Channel(ChannelBlock::TopicNotRegistered)),
+            ),
+            (
+                Some(Cause::ServerErrors),
+                strict,
+                Condition::NotFixable(FailureCause::ServerError),
+            ),
+            (
+                Some(Cause::IdentityRefused),
+                strict,
+                Condition::NotFixable(FailureCause::AuthRejected),
+            ),
+            // A wedged client is what a restart fixes; no exchange for days may be one too.
+            (Some(Cause::ClientWedged), wedged, wedged),
+            (
+                Some(Cause::NoExchange {
+                    days: 4,
+                    at_least: false,
+                }),
+                strict,
+                strict,
+            ),
+            (None, wedged, wedged),
+            // Non-grounds pass through.
+            (Some(Cause::NotEnrolled), Condition::Quiet, Condition::Quiet),
+        ];
+        for (cause, cond, want) in cases {
+            assert_eq!(
+                channel_condition(cond, &ch(cause.clone())),
+                want,
+                "{cause:?}"
             );
         }
     }

@@ -46,51 +46,84 @@ fn ev(e: &ApsdEvent) -> Evidence {
     )
 }
 
-pub fn assess(obs: &Observations, cfg: &Config) -> PushAssessment {
-    let log = match &obs.apsd_log {
-        Ok(l) => l,
-        Err(u) => {
-            return PushAssessment {
-                judgement: Judgement::unknown(format!("apsd log unknown: {u}")),
-                state: PushState::Unknown,
-                verified: true,
-                window_minutes: cfg.liveness_window_minutes,
-                log: None,
-            }
+/// What the apsd log shows, decided before any wording.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PushSituation {
+    /// The log could not be read (why).
+    LogUnknown(String),
+    /// No courier line in the window: a connection can be hours old.
+    NoCourierLine,
+    /// The newest courier line is a connection at this time.
+    Connected { at: String, line: Evidence },
+    Disconnected {
+        /// apsd cannot obtain its device identity (BAA certificate).
+        identity: bool,
+        last_connected: Option<String>,
+        newest: Option<Evidence>,
+        /// The deciding line is a verified pattern (unverified: a warning at most).
+        verified: bool,
+    },
+}
+
+impl PushSituation {
+    pub fn state(&self) -> PushState {
+        match self {
+            PushSituation::LogUnknown(_) | PushSituation::NoCourierLine => PushState::Unknown,
+            PushSituation::Connected { .. } => PushState::Connected,
+            PushSituation::Disconnected { .. } => PushState::Disconnected,
         }
-    };
-    let w = Window::new(obs.now, cfg.liveness_window_minutes);
-    let r = liveness::read_push(log, &w);
-    let window_text = format!("the last {} min", w.minutes);
-    let mut judgement = match r.state {
-        PushState::Connected => {
-            let mut j = Judgement::new(
-                Status::Ok,
-                format!(
-                    "connected: apsd connected to APNs at {}",
-                    r.last_connected.map_or("?", |c| c.line.timestamp.as_str())
-                ),
-            );
-            if let Some(c) = r.last_connected {
-                j = j.evidence(ev(c));
-            }
-            j
-        }
-        PushState::Disconnected => {
-            let identity = r
+    }
+}
+
+/// The situation of the apsd log in the window. Pure: no wording.
+pub fn decide(r: &liveness::PushReading<'_>) -> PushSituation {
+    match r.state {
+        PushState::Connected => PushSituation::Connected {
+            at: r
+                .last_connected
+                .map_or("?".to_string(), |c| c.line.timestamp.clone()),
+            line: r
+                .last_connected
+                .map_or_else(|| Evidence::line(probes::LOG_APSD, "?"), ev),
+        },
+        PushState::Disconnected => PushSituation::Disconnected {
+            identity: r
                 .newest
-                .is_some_and(|e| e.kind == ApsdEventKind::IdentityFailure);
-            let what = if identity {
+                .is_some_and(|e| e.kind == ApsdEventKind::IdentityFailure),
+            last_connected: r.last_connected.map(|c| c.line.timestamp.clone()),
+            newest: r.newest.map(ev),
+            verified: r.verified,
+        },
+        PushState::Unknown => PushSituation::NoCourierLine,
+    }
+}
+
+/// The words for a situation: status, one summary, evidence, remediation.
+pub fn judge(s: &PushSituation, window_text: &str) -> Judgement {
+    let j = match s {
+        PushSituation::LogUnknown(why) => Judgement::unknown(format!("apsd log unknown: {why}")),
+        PushSituation::Connected { at, line } => Judgement::new(
+            Status::Ok,
+            format!("connected: apsd connected to APNs at {at}"),
+        )
+        .evidence(line.clone()),
+        PushSituation::Disconnected {
+            identity,
+            last_connected,
+            newest,
+            verified,
+        } => {
+            let what = if *identity {
                 "apsd cannot obtain its device identity (BAA certificate), so it cannot connect to APNs"
             } else {
                 "apsd's newest courier line is a disconnection (a message shape no real Mac has been seen to print)"
             };
-            let since = match r.last_connected {
-                Some(c) => format!("; last connection at {}", c.line.timestamp),
+            let since = match last_connected {
+                Some(c) => format!("; last connection at {c}"),
                 None => format!("; no connection in {window_text}"),
             };
             // Unverified evidence may warn; it never fails the finding.
-            let status = if r.verified {
+            let status = if *verified {
                 Status::Failed
             } else {
                 Status::Warning
@@ -99,25 +132,46 @@ pub fn assess(obs: &Observations, cfg: &Config) -> PushAssessment {
                 status,
                 format!("disconnected: {what}{since}: MDM pushes cannot reach this Mac"),
             );
-            if let Some(e) = r.newest {
-                j = j.evidence(ev(e));
+            if let Some(e) = newest {
+                j = j.evidence(e.clone());
             }
             j
         }
-        PushState::Unknown => Judgement::unknown(format!(
+        PushSituation::NoCourierLine => Judgement::unknown(format!(
             "no courier connection line in {window_text}: apsd logs its connection when it connects, and a connection can be hours old"
         )),
     };
+    j.remediation(REMEDIATION)
+}
+
+pub fn assess(obs: &Observations, cfg: &Config) -> PushAssessment {
+    let log = match &obs.apsd_log {
+        Ok(l) => l,
+        Err(u) => {
+            let mut judgement = judge(&PushSituation::LogUnknown(u.to_string()), "");
+            judgement.remediation = None;
+            return PushAssessment {
+                judgement,
+                state: PushState::Unknown,
+                verified: true,
+                window_minutes: cfg.liveness_window_minutes,
+                log: None,
+            };
+        }
+    };
+    let w = Window::new(obs.now, cfg.liveness_window_minutes);
+    let r = liveness::read_push(log, &w);
+    let situation = decide(&r);
+    let mut judgement = judge(&situation, &format!("the last {} min", w.minutes));
     if log.rejected.count > 0 {
         judgement.summary = format!(
             "{} ({} entries from binaries that are not the system's apsd were ignored)",
             judgement.summary, log.rejected.count
         );
     }
-    judgement = judgement.remediation(REMEDIATION);
     PushAssessment {
         judgement,
-        state: r.state,
+        state: situation.state(),
         verified: r.verified,
         window_minutes: cfg.liveness_window_minutes,
         log: Some(PushLogReading {
@@ -130,5 +184,70 @@ pub fn assess(obs: &Observations, cfg: &Config) -> PushAssessment {
             identity_failures: log.count("apsd.identity_failure"),
             rejected_entries: log.rejected.count,
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! `decide` on real apsd text (tests/fixtures/logs-real), one line per case; `judge` wording
+    //! separately.
+    use super::*;
+    use crate::parse::apsd_log;
+    use chrono::DateTime;
+    use expect_test::expect;
+
+    fn situation(name: &str) -> PushSituation {
+        let path = format!(
+            "{}/tests/fixtures/logs-real/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let bytes = std::fs::read(&path).unwrap();
+        let log = apsd_log::summarize(&bytes[..]).unwrap();
+        let w = Window::new(
+            DateTime::parse_from_rfc3339("2026-11-20T10:00:00-05:00").unwrap(),
+            90,
+        );
+        decide(&liveness::read_push(&log, &w))
+    }
+
+    fn show(s: &PushSituation) -> String {
+        match s {
+            PushSituation::Connected { at, .. } => format!("connected at {at}"),
+            PushSituation::Disconnected {
+                identity,
+                last_connected,
+                verified,
+                ..
+            } => format!(
+                "disconnected identity={identity} last_connected={last_connected:?} verified={verified}"
+            ),
+            other => format!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn decide_on_real_text() {
+        expect!["connected at 2026-11-20 09:12:39.340000-0500"]
+            .assert_eq(&show(&situation("apsd_real_connected.ndjson")));
+        expect!["disconnected identity=true last_connected=None verified=true"]
+            .assert_eq(&show(&situation("apsd_real_no_courier.ndjson")));
+    }
+
+    #[test]
+    fn judge_words_each_situation() {
+        let j = judge(&PushSituation::NoCourierLine, "the last 90 min");
+        assert_eq!(j.status, Status::Unknown);
+        expect!["unknown: no courier connection line in the last 90 min: apsd logs its connection when it connects, and a connection can be hours old"]
+            .assert_eq(&j.summary);
+        let j = judge(
+            &PushSituation::Disconnected {
+                identity: false,
+                last_connected: None,
+                newest: None,
+                verified: false,
+            },
+            "the last 90 min",
+        );
+        assert_eq!(j.status, Status::Warning, "unverified evidence only warns");
     }
 }

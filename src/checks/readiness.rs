@@ -45,6 +45,8 @@ pub struct Inputs<'a> {
     pub battery: &'a BatteryAssessment,
     pub disk: &'a DiskAssessment,
     pub bootstrap: &'a BootstrapAssessment,
+    /// The MDM channel verdict: a disconnected channel blocks every kind first.
+    pub channel: Option<&'a super::channel::ChannelAssessment>,
 }
 
 /// The update kinds readiness answers for, in report order.
@@ -225,6 +227,16 @@ impl Acc {
 /// valid identity, and softwareupdated installs it. A failed MDM-health check blocks every
 /// kind; an unknown one makes the verdict unknown unless something else already blocks it.
 fn mdm_path(acc: &mut Acc, i: &Inputs<'_>) {
+    // The channel verdict leads: a disconnected channel is the reason nothing the MDM wants
+    // can arrive, whatever the details below say.
+    if let Some(c) = i.channel {
+        if c.situation.verdict == super::channel::Verdict::Disconnected {
+            acc.blocked.push(BlockedBy {
+                check: super::CHANNEL,
+                detail: c.judgement.summary.clone(),
+            });
+        }
+    }
     for (id, j) in [
         (ENROLLMENT, &i.enrollment.judgement),
         (IDENTITY, &i.identity.judgement),
@@ -342,6 +354,15 @@ pub fn summary_lines(kinds: &[KindReadiness]) -> Vec<String> {
 
 /// The verdicts, from the assessments already made.
 pub fn assess(i: &Inputs<'_>) -> ReadinessAssessment {
+    let kinds = decide(i);
+    ReadinessAssessment {
+        judgement: judge(&kinds),
+        kinds,
+    }
+}
+
+/// One verdict per kind, in report order; no wording beyond each blocker's numbers.
+pub fn decide(i: &Inputs<'_>) -> Vec<KindReadiness> {
     let pending = i.pending.prefs.as_ref();
     let mut kinds = Vec::new();
     for (rk, uk) in [
@@ -386,78 +407,16 @@ pub fn assess(i: &Inputs<'_>) -> ReadinessAssessment {
             pending.is_some(),
         ));
     }
-    // The declared target, when a declaration is active: the rules of its kind (enforced
-    // installs have "the same requirements as a user-initiated update of the same type"), plus
-    // the bootstrap token and a failed enforcement.
     if let Some(t) = declared {
-        let mut acc = Acc::default();
-        kind_rules(&mut acc, i, t.kind.unwrap_or(UpdateKind::Update));
-        token_rule(&mut acc, i.bootstrap);
-        if i.ddm.judgement.status == Status::Failed {
-            acc.blocked.push(BlockedBy {
-                check: DDM,
-                detail: i
-                    .ddm
-                    .blocker
-                    .clone()
-                    .unwrap_or_else(|| i.ddm.judgement.summary.clone()),
-            });
-        }
-        let failed = acc.blocked.iter().find(|b| b.check == DDM).cloned();
-        let target = acc.verdict(ReadinessKind::DdmTarget, Some(t.label()));
-        // The same version pending by hand must not read "ready" beside a blocked declared
-        // target: a failed install of it fails by hand too; a token problem only stops the MDM's
-        // own install, which the label then says.
-        for v in kinds.iter_mut().filter(|v| {
-            matches!(v.kind, ReadinessKind::Update | ReadinessKind::Upgrade)
-                && v.target.is_some()
-                && v.target == t.os_version
-        }) {
-            if let Some(f) = &failed {
-                v.blocked_by.push(f.clone());
-                v.state = ReadinessState::Blocked;
-            }
-            v.by_hand = target.state == ReadinessState::Blocked && v.state != target.state;
-        }
-        // A deferral hides the declared version from users until it is that many days old
-        // (the enforced install at the deadline is not deferred, Apple, *Managing software
-        // updates for IT*): while it is not pending, installing it by hand is blocked.
-        let kind = t.kind.unwrap_or(UpdateKind::Update);
-        let pending_versions: Vec<&str> = pending
-            .map(|p| {
-                p.pending
-                    .iter()
-                    .filter_map(|u| u.display_version.as_deref())
-                    .collect()
-            })
-            .unwrap_or_default();
-        if let (Some(days), Some(version), Some(_)) = (
-            i.settings.deferral_days(kind),
-            t.os_version.as_deref(),
-            pending,
-        ) {
-            let by_hand = match kind {
-                UpdateKind::Upgrade => ReadinessKind::Upgrade,
-                _ => ReadinessKind::Update,
-            };
-            if !pending_versions.contains(&version) {
-                if let Some(v) = kinds.iter_mut().find(|v| v.kind == by_hand) {
-                    if v.target.is_none() {
-                        v.target = Some(version.to_string());
-                    }
-                    v.blocked_by.push(BlockedBy {
-                        check: SU_SETTINGS,
-                        detail: format!(
-                            "a managed deferral of {days} days hides {version} from users until {days} days after its release; the enforced install at the deadline is not deferred"
-                        ),
-                    });
-                    v.state = ReadinessState::Blocked;
-                }
-            }
-        }
+        let target = declared_target(i, t, &mut kinds);
         kinds.push(target);
     }
-    let summary = summary_lines(&kinds).join("; ");
+    kinds
+}
+
+/// The readiness finding's words: the summary lines, the status and why parts are unknown.
+pub fn judge(kinds: &[KindReadiness]) -> Judgement {
+    let summary = summary_lines(kinds).join("; ");
     let status = if kinds.iter().any(|v| v.state == ReadinessState::Blocked) {
         Status::Warning
     } else if kinds.iter().any(|v| v.state == ReadinessState::Unknown) {
@@ -477,86 +436,198 @@ pub fn assess(i: &Inputs<'_>) -> ReadinessAssessment {
                 .join("; "),
         );
     }
-    ReadinessAssessment { judgement, kinds }
+    judgement
 }
 
-/// Observations for check tests, built through `observe::from_results` so they go through the
-/// same parsers as a live run (and survive new fields in `Observations`).
+/// The declared target, when a declaration is active: the rules of its kind (enforced installs
+/// have "the same requirements as a user-initiated update of the same type"), plus the bootstrap
+/// token and a failed enforcement. Also marks the by-hand kinds it affects.
+fn declared_target(
+    i: &Inputs<'_>,
+    t: &super::ddm::Target,
+    kinds: &mut [KindReadiness],
+) -> KindReadiness {
+    let pending = i.pending.prefs.as_ref();
+    let mut acc = Acc::default();
+    kind_rules(&mut acc, i, t.kind.unwrap_or(UpdateKind::Update));
+    token_rule(&mut acc, i.bootstrap);
+    if i.ddm.judgement.status == Status::Failed {
+        acc.blocked.push(BlockedBy {
+            check: DDM,
+            detail: i
+                .ddm
+                .blocker
+                .clone()
+                .unwrap_or_else(|| i.ddm.judgement.summary.clone()),
+        });
+    }
+    let failed = acc.blocked.iter().find(|b| b.check == DDM).cloned();
+    let target = acc.verdict(ReadinessKind::DdmTarget, Some(t.label()));
+    // The same version pending by hand must not read "ready" beside a blocked declared
+    // target: a failed install of it fails by hand too; a token problem only stops the MDM's
+    // own install, which the label then says.
+    for v in kinds.iter_mut().filter(|v| {
+        matches!(v.kind, ReadinessKind::Update | ReadinessKind::Upgrade)
+            && v.target.is_some()
+            && v.target == t.os_version
+    }) {
+        if let Some(f) = &failed {
+            v.blocked_by.push(f.clone());
+            v.state = ReadinessState::Blocked;
+        }
+        v.by_hand = target.state == ReadinessState::Blocked && v.state != target.state;
+    }
+    // A deferral hides the declared version from users until it is that many days old
+    // (the enforced install at the deadline is not deferred, Apple, *Managing software
+    // updates for IT*): while it is not pending, installing it by hand is blocked.
+    let kind = t.kind.unwrap_or(UpdateKind::Update);
+    let pending_versions: Vec<&str> = pending
+        .map(|p| {
+            p.pending
+                .iter()
+                .filter_map(|u| u.display_version.as_deref())
+                .collect()
+        })
+        .unwrap_or_default();
+    if let (Some(days), Some(version), Some(_)) = (
+        i.settings.deferral_days(kind),
+        t.os_version.as_deref(),
+        pending,
+    ) {
+        let by_hand = match kind {
+            UpdateKind::Upgrade => ReadinessKind::Upgrade,
+            _ => ReadinessKind::Update,
+        };
+        if !pending_versions.contains(&version) {
+            if let Some(v) = kinds.iter_mut().find(|v| v.kind == by_hand) {
+                if v.target.is_none() {
+                    v.target = Some(version.to_string());
+                }
+                v.blocked_by.push(BlockedBy {
+                    check: SU_SETTINGS,
+                    detail: format!(
+                        "a managed deferral of {days} days hides {version} from users until {days} days after its release; the enforced install at the deadline is not deferred"
+                    ),
+                });
+                v.state = ReadinessState::Blocked;
+            }
+        }
+    }
+    target
+}
+
+/// The check fixtures now live in the one test kit (`crate::test_support`); this path stays so
+/// the checks that still import it keep compiling until they move.
 #[cfg(test)]
 pub(crate) mod support {
-    use crate::config::Config;
-    use crate::observe::{self, Observations};
-    use crate::system::{Payload, ProbeResult};
-
-    pub const NOW: &str = "2026-11-20T10:00:00-05:00";
-
-    pub fn ok(id: &str, out: &[u8]) -> ProbeResult {
-        ProbeResult {
-            id: id.into(),
-            available: true,
-            exit_status: Some(0),
-            stdout: Payload::Memory(out.to_vec()),
-            ..ProbeResult::default()
-        }
-    }
-
-    pub fn failed(id: &str, exit: i32, stderr: &str) -> ProbeResult {
-        ProbeResult {
-            id: id.into(),
-            available: true,
-            exit_status: Some(exit),
-            stderr: stderr.as_bytes().to_vec(),
-            ..ProbeResult::default()
-        }
-    }
-
-    pub fn obs(results: Vec<ProbeResult>) -> Observations {
-        let now = chrono::DateTime::parse_from_rfc3339(NOW).unwrap();
-        observe::from_results(now, true, false, &[], results, &Config::default())
-    }
-
-    /// Apple silicon laptop, macOS 15.1, on AC, plenty of space, token escrowed.
-    pub fn base() -> Vec<ProbeResult> {
-        vec![
-            ok("sw_vers", b"ProductName:\t\tmacOS\nProductVersion:\t\t15.1\nBuildVersion:\t\t24B83\n"),
-            ok("hw_model", b"Mac15,3\n"),
-            ok("hw_arm64", b"1\n"),
-            ok("pmset_batt", b"Now drawing from 'AC Power'\n -InternalBattery-0 (id=1)\t80%; AC attached; not charging present: true\n"),
-            ok("diskutil_root", include_bytes!("../../tests/fixtures/samples/diskutil_info_plist__root_system_volume_disk1s5__catalina_FreeSpace0.plist")),
-            ok("profiles_bootstraptoken", b"profiles: Bootstrap Token supported on server: YES\nprofiles: Bootstrap Token escrowed to server: YES\n"),
-            ok("mdmclient_qdi", b"{\n    EACSPreflight = success;\n}\n"),
-            ok("ddm_state", include_bytes!("../../tests/fixtures/samples/SoftwareUpdateDDMStatePersistence__global_settings__macos26.2.plist")),
-            // A healthy MDM path, so the verdicts turn on the device prerequisites.
-            ok("profiles_enrollment", b"Enrolled via DEP: Yes\nMDM enrollment: Yes (User Approved)\n"),
-            ok("profiles_mdm", include_bytes!("../../tests/fixtures/profiles/enrolled_scep_identity.xml")),
-            ok("identity_cert", include_bytes!("../../tests/fixtures/certs/identity_valid.pem")),
-            ok("log_mdmclient", include_bytes!("../../tests/fixtures/logs/mdmclient_healthy.ndjson")),
-            ok("log_softwareupdate", include_bytes!("../../tests/fixtures/logs/softwareupdate_healthy.ndjson")),
-        ]
-    }
-
-    pub fn with(mut base: Vec<ProbeResult>, r: ProbeResult) -> Vec<ProbeResult> {
-        base.retain(|x| x.id != r.id);
-        base.push(r);
-        base
-    }
+    pub use crate::test_support::*;
 }
 
 #[cfg(test)]
 mod tests {
-    use super::support::*;
     use super::*;
     use crate::checks::diagnose;
     use crate::config::Config;
+    use crate::system::ProbeResult;
+    use crate::test_support::*;
+    use expect_test::{expect, Expect};
+
+    /// `decide` (through `diagnose`, which feeds it the other assessments) on the base Mac with
+    /// these probe results replaced: one line per kind, with the blocking checks and the checks
+    /// that left it unknown.
+    fn check(replace: Vec<ProbeResult>, expected: Expect) {
+        let b = replace.into_iter().fold(base(), with);
+        let d = diagnose(&obs(b), &Config::default());
+        let lines: Vec<String> = d
+            .readiness()
+            .unwrap()
+            .kinds
+            .iter()
+            .map(|v| {
+                let unknown: Vec<&str> = v
+                    .unknown
+                    .iter()
+                    .map(|u| u.split(':').next().unwrap_or(""))
+                    .collect();
+                format!(
+                    "{}: {} target {:?} blocked {:?} unknown {unknown:?}{}",
+                    v.kind.as_str(),
+                    v.state.as_str(),
+                    v.target,
+                    v.blocked_by.iter().map(|b| b.check).collect::<Vec<_>>(),
+                    if v.by_hand { " by hand" } else { "" }
+                )
+            })
+            .collect();
+        expected.assert_eq(&lines.join("\n"));
+    }
+
+    #[test]
+    fn decide_verdicts() {
+        check(
+            vec![],
+            expect![[r#"
+            update: ready target None blocked [] unknown []
+            upgrade: ready target None blocked [] unknown []
+            rsr: ready target None blocked [] unknown []
+            mdm_initiated: ready target None blocked [] unknown []"#]],
+        );
+        check(
+            vec![ok(
+                "pmset_batt",
+                b"Now drawing from 'Battery Power'\n -InternalBattery-0 (id=1)\t15%; discharging; 1:10 remaining present: true\n",
+            )],
+            expect![[r#"
+                update: blocked target None blocked ["power.battery"] unknown []
+                upgrade: blocked target None blocked ["power.battery"] unknown []
+                rsr: ready target None blocked [] unknown []
+                mdm_initiated: blocked target None blocked ["power.battery"] unknown []"#]],
+        );
+        check(
+            vec![ok(
+                "mdmclient_qdi",
+                b"{ EACSPreflight = \"System is not on full security\"; }",
+            )],
+            expect![[r#"
+                update: ready target None blocked [] unknown []
+                upgrade: ready target None blocked [] unknown []
+                rsr: ready target None blocked [] unknown []
+                mdm_initiated: blocked target None blocked ["bootstrap_token"] unknown []"#]],
+        );
+        check(
+            vec![failed("diskutil_root", 1, "diskutil: error")],
+            expect![[r#"
+                update: unknown target None blocked [] unknown ["disk.free_space"]
+                upgrade: unknown target None blocked [] unknown ["disk.free_space"]
+                rsr: ready target None blocked [] unknown []
+                mdm_initiated: unknown target None blocked [] unknown ["disk.free_space"]"#]],
+        );
+    }
+
+    #[test]
+    fn judge_wording() {
+        let d = diagnose(&obs(base()), &Config::default());
+        let j = judge(&d.readiness().unwrap().kinds);
+        assert_eq!(j.status, Status::Ok);
+        expect!["update, upgrade, rsr, MDM-initiated ready"].assert_eq(&j.summary);
+        let b = with(
+            base(),
+            ok(
+                "mdmclient_qdi",
+                b"{ EACSPreflight = \"System is not on full security\"; }",
+            ),
+        );
+        let d = diagnose(&obs(b), &Config::default());
+        let j = judge(&d.readiness().unwrap().kinds);
+        assert_eq!(j.status, Status::Warning);
+        expect![[r#"update, upgrade, rsr ready; MDM-initiated blocked (bootstrap_token: bootstrap token escrowed but EACSPreflight says "System is not on full security"; a user with a secure token can still install it by hand)"#]].assert_eq(&j.summary);
+    }
 
     #[test]
     fn all_ready_then_unknown_when_probes_fail() {
         let d = diagnose(&obs(base()), &Config::default());
         let r = d.readiness().unwrap();
-        assert_eq!(
-            r.judgement.summary,
-            "update, upgrade, rsr, MDM-initiated ready"
-        );
+        assert!(r.kinds.iter().all(|v| v.state == ReadinessState::Ready));
         // pmset missing: battery unknown, so every kind is unknown with the probe named.
         let mut b = base();
         b.retain(|x| x.id != "pmset_batt");
@@ -661,7 +732,6 @@ mod tests {
         assert_eq!(m.state, ReadinessState::Blocked);
         assert_eq!(m.blocked_by[0].check, BOOTSTRAP);
         assert!(m.blocked_by[0].detail.contains("by hand"), "{m:?}");
-        assert!(r.judgement.summary.contains("MDM-initiated blocked"));
         // Unknown EACSPreflight on 13.3+: MDM-initiated installs are unknown, not ready.
         let b = with(base(), ok("mdmclient_qdi", b"{ IsSupervised = 1; }"));
         let d = diagnose(&obs(b), &Config::default());

@@ -2,8 +2,9 @@
 //! most once per service per 24 hours; never during an install; recorded durably before acting.
 //!
 //! [`heal`] is the one entry point (`-heal` and `run` call it). It takes the lock next to the
-//! state file, reads the state, asks the pure decision table ([`plan::plan`]) what to do, and for
-//! each restart: records the intent (atomic write with fsync), runs the commands through the
+//! state file, reads the state, asks the pure policy in [`plan`] what to make of it (recovery,
+//! clock guard, stop) and what to do ([`plan::plan`]). This file only executes. For each
+//! restart it records the intent (atomic write with fsync), runs the commands through the
 //! [`System`] boundary, records the outcome, and finally re-probes `launchctl print` to see
 //! whether the service came back. Dry runs and replays decide and report only: no lock, no
 //! commands, no state written.
@@ -93,7 +94,8 @@ impl Default for HealOptions {
 pub struct HealOutcome {
     /// The `heal` section of the report.
     pub section: HealSection,
-    /// The plan's decisions (before execution; `section` says what execution did).
+    /// The plan's decisions as carried out (a restart whose intent could not be recorded is a
+    /// skip for `state_not_writable`); `section` is their presentation.
     pub decisions: Vec<Decision>,
     /// This run restarted the service (kickstart or fallback signal succeeded).
     pub mdmclient_restarted: bool,
@@ -222,113 +224,14 @@ pub async fn heal(
     // Only a run holding the lock changes files.
     let may_write = gate == Gate::Act && !lock_failed;
 
-    // The state, and what can be trusted of it.
-    let loaded = if opts.read_state {
-        state::load(&path)
-    } else {
-        Loaded::Missing
+    let access = plan::Access {
+        may_write,
+        lock_failed,
     };
-    let (mut st, mut view, mut state_note) = match loaded {
-        Loaded::Missing if !opts.read_state => {
-            (State::default(), StateView::Usable, "not_read".to_string())
-        }
-        Loaded::Missing => (State::default(), StateView::Usable, "missing".to_string()),
-        Loaded::Found(s) => (s, StateView::Usable, "ok".to_string()),
-        Loaded::Bad { reason, modified } => {
-            errors.push(format!("state file unreadable: {reason}"));
-            // A bad file written within the spacing may have hidden a recent restart.
-            let old = modified.is_some_and(|m| m + spacing <= now);
-            let mut fresh = State::default();
-            let mut note = "unreadable".to_string();
-            let mut view = if old {
-                StateView::Usable
-            } else {
-                StateView::Unreadable
-            };
-            if may_write {
-                let aside = state::corrupt_path(&path, now);
-                match files::rename_aside(&path, &aside) {
-                    Ok(()) => {
-                        note = format!("moved_aside to {}", aside.display());
-                        errors.push(format!(
-                            "bad state file kept for inspection as {}",
-                            aside.display()
-                        ));
-                        if !old {
-                            // Carry the doubt forward: later runs count the bad file's mtime as
-                            // an attempt, so moving it aside does not open the rate limit.
-                            let at = modified.map(|m| m.min(now)).unwrap_or(now);
-                            for s in Service::ALL {
-                                let r = fresh.record_mut(s);
-                                r.attempted_at = Some(at);
-                                r.method = Some("unknown".into());
-                                r.outcome = Some(Outcome::Unknown);
-                                r.detail = Some(format!(
-                                    "state file was unreadable ({}); its modification time counts as the last attempt",
-                                    aside.display()
-                                ));
-                            }
-                        }
-                        if let Err(e) = state::save(&path, &fresh) {
-                            errors.push(format!("cannot write {}: {e}", path.display()));
-                            view = StateView::Unwritable;
-                        }
-                    }
-                    Err(e) => {
-                        errors.push(format!("cannot move the bad state file aside: {e}"));
-                        view = StateView::Unreadable;
-                    }
-                }
-            }
-            (fresh, view, note)
-        }
-    };
-    if lock_failed {
-        // Without the lock nothing may be written, so nothing may be done.
-        view = StateView::Unwritable;
-        state_note = "unwritable".into();
-    }
+    let (mut st, view, note) = load_state(&path, opts, now, spacing, access, &mut errors);
 
-    // Clock guard: remember when a last attempt was first seen in the future.
-    if may_write && view == StateView::Usable {
-        let mut dirty = false;
-        for s in Service::ALL {
-            if st.last_attempt(s).is_some_and(|l| l > now) {
-                let r = st.record_mut(s);
-                let unseen = match r.future_seen_at {
-                    None => true,
-                    Some(f) => f > now,
-                };
-                if unseen {
-                    r.future_seen_at = Some(now);
-                    dirty = true;
-                }
-            }
-        }
-        if dirty {
-            tracing::warn!("a recorded restart time lies in the future; the clock went back");
-            if let Err(e) = state::save(&path, &st) {
-                errors.push(format!("cannot write {}: {e}", path.display()));
-            }
-        }
-    }
-
-    // What keeps this heal from acting at all: said on stderr, in the JSON `heal` section, and
-    // in the exit status (a heal that could not run must not look like a healthy one).
-    let stopped = match gate {
-        Gate::Busy => {
-            Some("heal stopped: another run holds the state lock; nothing was done".to_string())
-        }
-        Gate::Act if lock_failed || view != StateView::Usable => Some(format!(
-            "heal stopped: {}; no service was restarted",
-            if errors.is_empty() {
-                format!("state file {state_note}")
-            } else {
-                errors.join("; ")
-            }
-        )),
-        _ => None,
-    };
+    let stop = plan::stop(gate, view, &note, &errors);
+    let stopped = stop.as_ref().map(plan::Stop::message);
 
     let inputs = plan::PlanInputs {
         now,
@@ -349,10 +252,137 @@ pub async fn heal(
     };
     let decisions = plan::plan(&inputs);
 
+    let done = execute(
+        sys,
+        cfg,
+        &path,
+        &mut st,
+        &decisions,
+        now,
+        spacing,
+        &mut errors,
+    )
+    .await;
+    let (services, restarted, after) = (done.services, done.restarted, done.decisions);
+
+    drop(lock_guard);
+    let summary_lines = services.iter().map(summary_line).collect();
+    HealOutcome {
+        section: HealSection {
+            executed: may_write,
+            dry_run: gate == Gate::DryRun,
+            state_path: path.display().to_string(),
+            state: note.text(),
+            services,
+            summary_lines,
+            error: stopped.clone(),
+        },
+        decisions: after,
+        mdmclient_restarted: restarted[Service::Mdmclient as usize],
+        softwareupdated_restarted: restarted[Service::Softwareupdated as usize],
+        last_mdm_kickstart: st.last_mdm_kickstart,
+        last_software_update_kickstart: st.last_software_update_kickstart,
+        not_root: gate == Gate::NotRoot,
+        another_run: gate == Gate::Busy,
+        stopped,
+        errors,
+    }
+}
+
+/// Reads the state and does what [`plan::recover`] and [`plan::clock_guard`] ask (set a bad
+/// file aside, write the fresh or guarded state), feeding each write's failure back through
+/// [`plan::after_failed`]: the history, how far it may be trusted, and the report's note.
+fn load_state(
+    path: &std::path::Path,
+    opts: &HealOptions,
+    now: DateTime<FixedOffset>,
+    spacing: chrono::Duration,
+    access: plan::Access,
+    errors: &mut Vec<String>,
+) -> (State, StateView, plan::StateNote) {
+    // The state, and what can be trusted of it (the policy is `plan::recover`; this only does
+    // the reads and writes it asks for).
+    let loaded = if opts.read_state {
+        state::load(path)
+    } else {
+        Loaded::Missing
+    };
+    let (file, mut st) = match loaded {
+        Loaded::Missing if !opts.read_state => (plan::StateFile::NotRead, State::default()),
+        Loaded::Missing => (plan::StateFile::Missing, State::default()),
+        Loaded::Found(s) => (plan::StateFile::Found, s),
+        Loaded::Bad { reason, modified } => {
+            errors.push(format!("state file unreadable: {reason}"));
+            (plan::StateFile::Bad { modified }, State::default())
+        }
+    };
+    let recovery = plan::recover(file, now, spacing, access);
+    let mut view = recovery.view;
+    let mut note = recovery.note;
+    if recovery.set_aside {
+        let aside = state::corrupt_path(path, now);
+        match files::rename_aside(path, &aside) {
+            Ok(()) => {
+                errors.push(format!(
+                    "bad state file kept for inspection as {}",
+                    aside.display()
+                ));
+                st = plan::fresh_state(recovery.doubt_at, &aside);
+                note = plan::StateNote::MovedAside(aside);
+                if let Err(e) = state::save(path, &st) {
+                    errors.push(format!("cannot write {}: {e}", path.display()));
+                    view = plan::after_failed(plan::StateWrite::Save);
+                }
+            }
+            Err(e) => {
+                errors.push(format!("cannot move the bad state file aside: {e}"));
+                view = plan::after_failed(plan::StateWrite::SetAside);
+            }
+        }
+    }
+
+    // Clock guard: remember when a last attempt was first seen in the future.
+    if access.may_write && view == StateView::Usable {
+        if let Some(guarded) = plan::clock_guard(&st, now) {
+            st = guarded;
+            tracing::warn!("a recorded restart time lies in the future; the clock went back");
+            if let Err(e) = state::save(path, &st) {
+                errors.push(format!("cannot write {}: {e}", path.display()));
+            }
+        }
+    }
+    (st, view, note)
+}
+
+/// What executing the decisions did.
+struct Executed {
+    services: Vec<ServiceHeal>,
+    /// Per service (`Service as usize`): restarted by this run.
+    restarted: [bool; 2],
+    /// The decisions as carried out.
+    decisions: Vec<Decision>,
+}
+
+/// Carries out the decisions: for each restart, the durable intent, the commands, the outcome;
+/// then one wait and a re-probe of every restarted service. No decision is made here (a failed
+/// intent write is `plan::intent_not_recorded`).
+#[allow(clippy::too_many_arguments)] // the run's context, passed as is rather than bundled for one call
+async fn execute(
+    sys: &dyn System,
+    cfg: &Config,
+    path: &std::path::Path,
+    st: &mut State,
+    decisions: &[Decision],
+    now: DateTime<FixedOffset>,
+    spacing: chrono::Duration,
+    errors: &mut Vec<String>,
+) -> Executed {
     let mut services = Vec::new();
     let mut restarted = [false, false];
     let mut olds: Vec<(usize, Service, Option<u32>)> = Vec::new();
-    for d in &decisions {
+    // The decisions as carried out: a restart whose intent could not be written became a skip.
+    let mut after = Vec::with_capacity(decisions.len());
+    for d in decisions {
         let mut entry = ServiceHeal {
             service: d.service.key().into(),
             label: d.service.label().into(),
@@ -373,16 +403,14 @@ pub async fn heal(
             // written, nothing runs.
             let before_intent = st.clone();
             st.record_intent(d.service, now, "kickstart");
-            if let Err(e) = state::save(&path, &st) {
+            if let Err(e) = state::save(path, st) {
                 // Not recorded, not done: forget the intent so a later write cannot claim it.
-                st = before_intent;
+                *st = before_intent;
                 errors.push(format!("cannot write {}: {e}", path.display()));
-                entry.reason = Reason::StateNotWritable.code().into();
-                entry.message = Decision {
-                    reason: Reason::StateNotWritable,
-                    ..d.clone()
-                }
-                .message(spacing);
+                let skipped = plan::intent_not_recorded(d);
+                entry.reason = skipped.reason.code().into();
+                entry.message = skipped.message(spacing);
+                after.push(skipped);
                 services.push(entry);
                 continue;
             }
@@ -396,7 +424,7 @@ pub async fn heal(
                 done.outcome,
                 Some(done.detail.clone()),
             );
-            if let Err(e) = state::save(&path, &st) {
+            if let Err(e) = state::save(path, st) {
                 errors.push(format!(
                     "cannot record the outcome in {}: {e}",
                     path.display()
@@ -411,6 +439,7 @@ pub async fn heal(
                 olds.push((services.len(), d.service, done.old_pid));
             }
         }
+        after.push(d.clone());
         services.push(entry);
     }
 
@@ -426,28 +455,10 @@ pub async fn heal(
             services[i].verification = Some(v);
         }
     }
-
-    drop(lock_guard);
-    let summary_lines = services.iter().map(summary_line).collect();
-    HealOutcome {
-        section: HealSection {
-            executed: may_write,
-            dry_run: gate == Gate::DryRun,
-            state_path: path.display().to_string(),
-            state: state_note,
-            services,
-            summary_lines,
-            error: stopped.clone(),
-        },
-        decisions,
-        mdmclient_restarted: restarted[Service::Mdmclient as usize],
-        softwareupdated_restarted: restarted[Service::Softwareupdated as usize],
-        last_mdm_kickstart: st.last_mdm_kickstart,
-        last_software_update_kickstart: st.last_software_update_kickstart,
-        not_root: gate == Gate::NotRoot,
-        another_run: gate == Gate::Busy,
-        stopped,
-        errors,
+    Executed {
+        services,
+        restarted,
+        decisions: after,
     }
 }
 
@@ -560,75 +571,60 @@ async fn print(
     (step, info)
 }
 
-/// The pid that may be signalled: reported by launchd for exactly this label, and a real
-/// process (never 0 or 1: `kill -TERM 0` would signal our own process group, 1 is launchd).
-fn signal_target(s: Service, info: Option<&ServiceInfo>) -> Result<u32, String> {
-    let info = info.ok_or("launchctl print gave no service block")?;
-    if info.label != s.label() {
-        return Err(format!(
-            "launchctl print named {:?}, not {}",
-            info.label,
-            s.label()
-        ));
+/// Addigy's preparation before restarting softwareupdated: a stale DNS cache is a known cause
+/// of catalog failures. These steps are best effort: their failure does not stop the restart.
+async fn prepare_softwareupdated(sys: &dyn System, cfg: &Config) -> Vec<HealStep> {
+    let mut steps = Vec::new();
+    let (step, _) = run_step(
+        sys,
+        action_probe(
+            HEAL_FLUSH_DNS,
+            "/usr/bin/dscacheutil",
+            &["-flushcache"],
+            cfg,
+        ),
+    )
+    .await;
+    steps.push(step);
+    let target = format!("system/{MDNSRESPONDER_LABEL}");
+    let (step, _) = run_step(
+        sys,
+        action_probe(
+            HEAL_HUP_MDNSRESPONDER,
+            "/bin/launchctl",
+            &["kill", "SIGHUP", &target],
+            cfg,
+        ),
+    )
+    .await;
+    steps.push(step);
+    let target = format!("system/{UPDATE_BRAIN_LABEL}");
+    let (mut step, r) = run_step(
+        sys,
+        action_probe(
+            HEAL_STOP_UPDATE_BRAIN,
+            "/bin/launchctl",
+            &["kill", "SIGTERM", &target],
+            cfg,
+        ),
+    )
+    .await;
+    if !step.ok {
+        let text = result_text(&r);
+        step.detail = if launchctl::is_not_found(&text) || r.exit_status == Some(113) {
+            format!("skipped: {UPDATE_BRAIN_LABEL} has no job in the system domain (not addressable by label; never killed by name)")
+        } else {
+            format!("skipped: {}", step.detail)
+        };
     }
-    match info.pid {
-        Some(p) if p >= 2 => Ok(p),
-        Some(p) => Err(format!("refusing to signal pid {p}")),
-        None => Err(format!(
-            "no pid (state {})",
-            info.state.as_deref().unwrap_or("unknown")
-        )),
-    }
+    steps.push(step);
+    steps
 }
 
 async fn restart(sys: &dyn System, cfg: &Config, s: Service) -> Restart {
     let mut steps = Vec::new();
     if s == Service::Softwareupdated {
-        // Addigy's preparation: a stale DNS cache is a known cause of catalog failures. These
-        // steps are best effort: their failure does not stop the restart.
-        let (step, _) = run_step(
-            sys,
-            action_probe(
-                HEAL_FLUSH_DNS,
-                "/usr/bin/dscacheutil",
-                &["-flushcache"],
-                cfg,
-            ),
-        )
-        .await;
-        steps.push(step);
-        let target = format!("system/{MDNSRESPONDER_LABEL}");
-        let (step, _) = run_step(
-            sys,
-            action_probe(
-                HEAL_HUP_MDNSRESPONDER,
-                "/bin/launchctl",
-                &["kill", "SIGHUP", &target],
-                cfg,
-            ),
-        )
-        .await;
-        steps.push(step);
-        let target = format!("system/{UPDATE_BRAIN_LABEL}");
-        let (mut step, r) = run_step(
-            sys,
-            action_probe(
-                HEAL_STOP_UPDATE_BRAIN,
-                "/bin/launchctl",
-                &["kill", "SIGTERM", &target],
-                cfg,
-            ),
-        )
-        .await;
-        if !step.ok {
-            let text = result_text(&r);
-            step.detail = if launchctl::is_not_found(&text) || r.exit_status == Some(113) {
-                format!("skipped: {UPDATE_BRAIN_LABEL} has no job in the system domain (not addressable by label; never killed by name)")
-            } else {
-                format!("skipped: {}", step.detail)
-            };
-        }
-        steps.push(step);
+        steps = prepare_softwareupdated(sys, cfg).await;
     }
 
     let (step, before) = print(sys, cfg, &probe_id("print", s), s).await;
@@ -673,7 +669,7 @@ async fn restart(sys: &dyn System, cfg: &Config, s: Service) -> Restart {
         "{}: kickstart refused by the OS; falling back to SIGTERM",
         s.label()
     );
-    let pid = match signal_target(s, before.as_ref()) {
+    let pid = match plan::signal_target(s, before.as_ref()) {
         Ok(p) => p,
         Err(why) => {
             return Restart {

@@ -14,12 +14,19 @@
 //! (`client_wedged`), or any missing (200) when the admin chose Addigy's strict rule;
 //! softwareupdated whose install stopped progressing (`stalled`), or Addigy's rule (mdmclient
 //! wedged on a software-update command).
+//!
+//! The rest of heal's policy lives here too, as pure functions `heal/mod.rs` calls around its
+//! I/O: [`recover`] (what to make of a bad state file, carrying the doubt forward), [`clock_guard`]
+//! (the `future_seen_at` it records), [`stop`] (when heal does not act at all),
+//! [`intent_not_recorded`] (a restart whose intent write failed) and [`signal_target`] (the only
+//! pid the kickstart fallback may signal).
 
 use chrono::{DateTime, Duration, FixedOffset};
 
 use crate::checks::liveness::{Condition, FailureCause, Ground};
 use crate::checks::{CLIENT_LIVENESS, DAEMON_LIVENESS};
-use crate::state::{format_time, Service};
+use crate::parse::launchctl::ServiceInfo;
+use crate::state::{format_time, Outcome, Service, State};
 
 /// Whether this run may execute, decided before planning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -308,6 +315,244 @@ fn decide(inp: &PlanInputs, s: &ServiceInput) -> Decision {
             action: Action::Restart,
             ..skip(Reason::Restart(ground))
         },
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The rest of heal's policy: what to make of the state file as read, the clock guard, when heal
+// stops without acting, what a failed intent write turns a restart into, and which pid the
+// signal fallback may target. `heal/mod.rs` performs the I/O these functions ask for and feeds
+// each result back; it decides nothing itself.
+
+/// The state file as read, reduced to what the policy needs (from `state::Loaded`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StateFile {
+    /// Not read: a replay without `--state` (this machine's history is not the captured Mac's).
+    NotRead,
+    Missing,
+    Found,
+    /// Not this format (corrupt, truncated, a newer version): its modification time, if known.
+    Bad {
+        modified: Option<DateTime<FixedOffset>>,
+    },
+}
+
+/// What the report's `heal.state` says of the state file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StateNote {
+    NotRead,
+    Missing,
+    Ok,
+    Unreadable,
+    /// The bad file was renamed to this path.
+    MovedAside(std::path::PathBuf),
+    /// The lock could not be taken, so nothing may be written.
+    Unwritable,
+}
+
+impl StateNote {
+    /// The report's `heal.state` value.
+    pub fn text(&self) -> String {
+        match self {
+            StateNote::NotRead => "not_read".into(),
+            StateNote::Missing => "missing".into(),
+            StateNote::Ok => "ok".into(),
+            StateNote::Unreadable => "unreadable".into(),
+            StateNote::MovedAside(p) => format!("moved_aside to {}", p.display()),
+            StateNote::Unwritable => "unwritable".into(),
+        }
+    }
+}
+
+/// Who may change files in this run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Access {
+    /// Live, root, not a dry run, and the lock is held.
+    pub may_write: bool,
+    /// Taking the lock failed with an error (not "busy"): nothing may be written, so nothing may
+    /// be done.
+    pub lock_failed: bool,
+}
+
+/// What to do about the state file before planning.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recovery {
+    /// How far the history may be trusted, if every write below succeeds (see [`after_failed`]).
+    pub view: StateView,
+    pub note: StateNote,
+    /// Rename the bad file aside and write a fresh state (only a run that may write).
+    pub set_aside: bool,
+    /// With `set_aside`: the fresh state records this time as an attempt of every service, so
+    /// moving a recent bad file aside does not open the rate limit ("carry the doubt forward").
+    pub doubt_at: Option<DateTime<FixedOffset>>,
+}
+
+/// State recovery. A bad file modified within the spacing may hide a recent restart: the
+/// history is `Unreadable` for this run, and the bad file's modification time (never later
+/// than now; now when unknown) is carried into the fresh state as an attempt. A bad file older
+/// than the spacing cannot hide one: the history is usable (empty).
+pub fn recover(
+    file: StateFile,
+    now: DateTime<FixedOffset>,
+    spacing: Duration,
+    access: Access,
+) -> Recovery {
+    let plain = |view, note| Recovery {
+        view,
+        note,
+        set_aside: false,
+        doubt_at: None,
+    };
+    if access.lock_failed {
+        return plain(StateView::Unwritable, StateNote::Unwritable);
+    }
+    match file {
+        StateFile::NotRead => plain(StateView::Usable, StateNote::NotRead),
+        StateFile::Missing => plain(StateView::Usable, StateNote::Missing),
+        StateFile::Found => plain(StateView::Usable, StateNote::Ok),
+        StateFile::Bad { modified } => {
+            let old = modified.is_some_and(|m| m + spacing <= now);
+            Recovery {
+                view: if old {
+                    StateView::Usable
+                } else {
+                    StateView::Unreadable
+                },
+                note: StateNote::Unreadable,
+                set_aside: access.may_write,
+                doubt_at: (access.may_write && !old)
+                    .then(|| modified.map(|m| m.min(now)).unwrap_or(now)),
+            }
+        }
+    }
+}
+
+/// A write heal needed before planning, which can fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StateWrite {
+    /// Renaming the bad file aside.
+    SetAside,
+    /// Writing the fresh state after it.
+    Save,
+}
+
+/// The history's view after a recovery write failed: a bad file that could not be moved aside
+/// is still unreadable; a state that cannot be written forbids every restart (the intent is
+/// always recorded first).
+pub fn after_failed(step: StateWrite) -> StateView {
+    match step {
+        StateWrite::SetAside => StateView::Unreadable,
+        StateWrite::Save => StateView::Unwritable,
+    }
+}
+
+/// The fresh state that replaces a bad one: empty, or with the doubt carried forward as an
+/// attempt of unknown outcome for every service (`aside` names the kept file).
+pub fn fresh_state(doubt_at: Option<DateTime<FixedOffset>>, aside: &std::path::Path) -> State {
+    let mut fresh = State::default();
+    if let Some(at) = doubt_at {
+        for s in Service::ALL {
+            let r = fresh.record_mut(s);
+            r.attempted_at = Some(at);
+            r.method = Some("unknown".into());
+            r.outcome = Some(Outcome::Unknown);
+            r.detail = Some(format!(
+                "state file was unreadable ({}); its modification time counts as the last attempt",
+                aside.display()
+            ));
+        }
+    }
+    fresh
+}
+
+/// Clock guard: for every service whose last attempt lies in the future and that has no guard
+/// at or before now, record now as `future_seen_at`. Returns the state to write, or `None` when
+/// nothing changed. Only a run that may write and trusts the history applies it.
+pub fn clock_guard(st: &State, now: DateTime<FixedOffset>) -> Option<State> {
+    let mut next = st.clone();
+    let mut dirty = false;
+    for s in Service::ALL {
+        if st.last_attempt(s).is_some_and(|l| l > now) {
+            let r = next.record_mut(s);
+            if r.future_seen_at.is_none_or(|f| f > now) {
+                r.future_seen_at = Some(now);
+                dirty = true;
+            }
+        }
+    }
+    dirty.then_some(next)
+}
+
+/// Why heal did not act at all: said on stderr, in the `heal` section and in the exit status (a
+/// heal that could not run must not look like a healthy one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stop {
+    /// Another run holds the state lock.
+    AnotherRun,
+    /// The lock or the state file: the errors met, or the state note when there were none.
+    State(String),
+}
+
+impl Stop {
+    pub fn message(&self) -> String {
+        match self {
+            Stop::AnotherRun => {
+                "heal stopped: another run holds the state lock; nothing was done".into()
+            }
+            Stop::State(why) => format!("heal stopped: {why}; no service was restarted"),
+        }
+    }
+}
+
+/// When heal stops: another run holds the lock, or a run that would act cannot trust or write
+/// the history.
+pub fn stop(gate: Gate, view: StateView, note: &StateNote, errors: &[String]) -> Option<Stop> {
+    match gate {
+        Gate::Busy => Some(Stop::AnotherRun),
+        Gate::Act if view != StateView::Usable => Some(Stop::State(if errors.is_empty() {
+            format!("state file {}", note.text())
+        } else {
+            errors.join("; ")
+        })),
+        _ => None,
+    }
+}
+
+/// A restart whose intent could not be recorded is not made (at-most-once: not recorded, not
+/// done): it becomes a skip for `state_not_writable`.
+pub fn intent_not_recorded(d: &Decision) -> Decision {
+    Decision {
+        action: Action::Skip,
+        reason: Reason::StateNotWritable,
+        ..d.clone()
+    }
+}
+
+/// The largest pid XNU hands out: `PID_MAX` is 99999 and `forkproc` wraps before reaching it
+/// (bsd/sys/proc_internal.h, bsd/kern/kern_fork.c in
+/// <https://github.com/apple-oss-distributions/xnu>). A printed pid above it is not a process.
+pub const PID_LIMIT: u32 = 99_998;
+
+/// The pid the signal fallback may target: the one launchd printed for exactly this label, and a
+/// real process: never 0 (`kill -TERM 0` signals our own process group), never 1 (launchd), and
+/// never above [`PID_LIMIT`] (`/bin/kill` takes its argument as a signed `pid_t`, so 4294967295
+/// would become -1, "every process"). macOS 15, 26 and 27 alike: the limit is XNU's.
+pub fn signal_target(s: Service, info: Option<&ServiceInfo>) -> Result<u32, String> {
+    let info = info.ok_or("launchctl print gave no service block")?;
+    if info.label != s.label() {
+        return Err(format!(
+            "launchctl print named {:?}, not {}",
+            info.label,
+            s.label()
+        ));
+    }
+    match info.pid {
+        Some(p) if (2..=PID_LIMIT).contains(&p) => Ok(p),
+        Some(p) => Err(format!("refusing to signal pid {p}")),
+        None => Err(format!(
+            "no pid (state {})",
+            info.state.as_deref().unwrap_or("unknown")
+        )),
     }
 }
 
@@ -600,6 +845,226 @@ mod tests {
         );
         assert!(d[1]
             .message(inp.spacing)
-            .starts_with("rate-limited until 2026-11-24T06:00:00Z"));
+            .starts_with("rate-limited until 2026-11-24T06:00:00+00:00"));
+    }
+
+    /// Every state file as read × its age × who may write, against the rule written out
+    /// independently: a lock error makes everything unwritable; a bad file is set aside only by a
+    /// run that may write; a bad file younger than the spacing (or of unknown age) makes the
+    /// history unreadable for this run and carries its time (never later than now) forward.
+    #[test]
+    fn exhaustive_state_recovery_table() {
+        let now = t(NOW);
+        let sp = spacing(24);
+        let ages = [
+            None,
+            Some(t("2026-11-23T11:00:00Z")),
+            Some(t("2026-11-22T12:00:00Z")),
+            Some(t("2026-11-22T12:00:01Z")),
+            Some(t("2026-11-01T00:00:00Z")),
+            Some(t("2027-01-01T00:00:00Z")),
+        ];
+        let mut files = vec![StateFile::NotRead, StateFile::Missing, StateFile::Found];
+        files.extend(ages.iter().map(|&modified| StateFile::Bad { modified }));
+        let mut count = 0;
+        for file in files {
+            for may_write in [true, false] {
+                for lock_failed in [true, false] {
+                    if may_write && lock_failed {
+                        continue; // a run without the lock never may write
+                    }
+                    count += 1;
+                    let access = Access {
+                        may_write,
+                        lock_failed,
+                    };
+                    let r = recover(file, now, sp, access);
+                    let (view, note, aside, doubt) = match (lock_failed, file) {
+                        (true, _) => (StateView::Unwritable, StateNote::Unwritable, false, None),
+                        (_, StateFile::NotRead) => {
+                            (StateView::Usable, StateNote::NotRead, false, None)
+                        }
+                        (_, StateFile::Missing) => {
+                            (StateView::Usable, StateNote::Missing, false, None)
+                        }
+                        (_, StateFile::Found) => (StateView::Usable, StateNote::Ok, false, None),
+                        (_, StateFile::Bad { modified }) => {
+                            let recent = match modified {
+                                None => true,
+                                Some(m) => now - m < sp,
+                            };
+                            let carried = if modified.is_some_and(|m| m > now) {
+                                now
+                            } else {
+                                modified.unwrap_or(now)
+                            };
+                            (
+                                if recent {
+                                    StateView::Unreadable
+                                } else {
+                                    StateView::Usable
+                                },
+                                StateNote::Unreadable,
+                                may_write,
+                                (may_write && recent).then_some(carried),
+                            )
+                        }
+                    };
+                    let expected = Recovery {
+                        view,
+                        note,
+                        set_aside: aside,
+                        doubt_at: doubt,
+                    };
+                    assert_eq!(r, expected, "{file:?} {access:?}");
+                }
+            }
+        }
+        assert_eq!(count, (3 + ages.len()) * 3);
+        assert_eq!(after_failed(StateWrite::SetAside), StateView::Unreadable);
+        assert_eq!(after_failed(StateWrite::Save), StateView::Unwritable);
+    }
+
+    #[test]
+    fn fresh_state_carries_the_doubt_as_an_unknown_attempt_of_every_service() {
+        let aside = std::path::Path::new("/var/db/mdmwatch/state.json.corrupt-x");
+        assert_eq!(fresh_state(None, aside), State::default());
+        let at = t("2026-11-23T11:00:00Z");
+        let st = fresh_state(Some(at), aside);
+        for s in Service::ALL {
+            assert_eq!(st.last_attempt(s), Some(at));
+            let r = st.record(s).unwrap();
+            assert_eq!(r.outcome, Some(Outcome::Unknown));
+            assert!(r
+                .detail
+                .as_deref()
+                .unwrap()
+                .contains("state.json.corrupt-x"));
+        }
+        // The carried attempt rate-limits both services for the rest of the spacing.
+        let until = rate_limited_until(
+            st.last_attempt(Service::Mdmclient),
+            None,
+            t(NOW),
+            spacing(24),
+        );
+        assert_eq!(until, Some(t("2026-11-24T11:00:00Z")));
+    }
+
+    #[test]
+    fn clock_guard_records_the_first_sighting_of_a_future_attempt_only() {
+        let now = t(NOW);
+        let mut st = State::default();
+        assert_eq!(clock_guard(&st, now), None);
+        // A past attempt needs no guard.
+        st.record_intent(Service::Mdmclient, t("2026-11-23T00:00:00Z"), "kickstart");
+        assert_eq!(clock_guard(&st, now), None);
+        // A future one gets now, for that service only.
+        st.record_intent(
+            Service::Softwareupdated,
+            t("2026-11-25T00:00:00Z"),
+            "kickstart",
+        );
+        let g = clock_guard(&st, now).expect("guard written");
+        assert_eq!(
+            g.record(Service::Softwareupdated).unwrap().future_seen_at,
+            Some(now)
+        );
+        assert_eq!(g.record(Service::Mdmclient).unwrap().future_seen_at, None);
+        // Already guarded at or before now: nothing to write, the first sighting stays.
+        assert_eq!(clock_guard(&g, t("2026-11-23T18:00:00Z")), None);
+        // A guard in the future (the clock went back again) is replaced by now.
+        let earlier = t("2026-11-23T06:00:00Z");
+        let g2 = clock_guard(&g, earlier).expect("guard moved back");
+        assert_eq!(
+            g2.record(Service::Softwareupdated).unwrap().future_seen_at,
+            Some(earlier)
+        );
+    }
+
+    #[test]
+    fn heal_stops_when_busy_or_acting_on_an_untrusted_history() {
+        let errs = vec!["cannot lock /x/state.lock: denied".to_string()];
+        assert_eq!(
+            stop(Gate::Busy, StateView::Usable, &StateNote::Ok, &[]),
+            Some(Stop::AnotherRun)
+        );
+        for gate in [Gate::Act, Gate::DryRun, Gate::NotRoot] {
+            assert_eq!(stop(gate, StateView::Usable, &StateNote::Ok, &errs), None);
+        }
+        for view in [StateView::Unreadable, StateView::Unwritable] {
+            assert_eq!(
+                stop(Gate::DryRun, view, &StateNote::Unreadable, &errs),
+                None
+            );
+            assert_eq!(
+                stop(Gate::NotRoot, view, &StateNote::Unreadable, &errs),
+                None
+            );
+            assert_eq!(
+                stop(Gate::Act, view, &StateNote::Unreadable, &errs),
+                Some(Stop::State(errs[0].clone()))
+            );
+        }
+        let s = stop(
+            Gate::Act,
+            StateView::Unwritable,
+            &StateNote::Unwritable,
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            s.message(),
+            "heal stopped: state file unwritable; no service was restarted"
+        );
+        assert_eq!(
+            Stop::AnotherRun.message(),
+            "heal stopped: another run holds the state lock; nothing was done"
+        );
+    }
+
+    #[test]
+    fn a_restart_whose_intent_was_not_recorded_is_a_skip() {
+        let d = one(inputs(Gate::Act, vec![input(Service::Mdmclient, WEDGED)]));
+        assert_eq!(d.action, Action::Restart);
+        let after = intent_not_recorded(&d);
+        assert_eq!(after.action, Action::Skip);
+        assert_eq!(after.reason, Reason::StateNotWritable);
+        assert_eq!((after.service, after.condition), (d.service, d.condition));
+    }
+
+    /// The fallback signals only a real process launchd printed for this label: never 0 (our own
+    /// group), 1 (launchd), nor a number past XNU's pid range such as 4294967295, which
+    /// `/bin/kill` would read as -1 (every process).
+    #[test]
+    fn signal_target_is_bounded_to_real_pids_of_this_label() {
+        let info = |label: &str, pid: Option<u32>| ServiceInfo {
+            label: label.into(),
+            pid,
+            ..ServiceInfo::default()
+        };
+        let s = Service::Mdmclient;
+        let label = s.label();
+        assert_eq!(signal_target(s, Some(&info(label, Some(2)))), Ok(2));
+        assert_eq!(signal_target(s, Some(&info(label, Some(512)))), Ok(512));
+        assert_eq!(
+            signal_target(s, Some(&info(label, Some(PID_LIMIT)))),
+            Ok(99_998)
+        );
+        for bad in [
+            0,
+            1,
+            99_999,
+            100_000,
+            i32::MAX as u32,
+            2_147_483_648,
+            u32::MAX,
+        ] {
+            let r = signal_target(s, Some(&info(label, Some(bad))));
+            assert_eq!(r, Err(format!("refusing to signal pid {bad}")), "{bad}");
+        }
+        assert!(signal_target(s, Some(&info("com.apple.softwareupdated", Some(512)))).is_err());
+        assert!(signal_target(s, Some(&info(label, None))).is_err());
+        assert!(signal_target(s, None).is_err());
     }
 }

@@ -2,9 +2,9 @@
 //! panics on any command nobody scripted, so "executes nothing" is checked by scripting nothing.
 
 use super::*;
-use crate::checks::liveness::{Condition, Ground};
 use crate::report::Evidence;
 use crate::system::fake::{Answer, FakeSystem};
+use crate::test_support::{heal_diag as diag, Liveness};
 
 const NIX_PRINT: &str = include_str!(
     "../../tests/fixtures/samples/launchctl_print_system__running_daemon__nix-daemon__macos26.6.2.txt"
@@ -21,38 +21,6 @@ fn print_of(label: &str, pid: u32) -> String {
 
 fn now() -> DateTime<FixedOffset> {
     DateTime::parse_from_rfc3339("2026-11-23T12:00:00+01:00").unwrap()
-}
-
-/// The tests' shorthand: `Stuck` is the ground a restart can fix for each service (a wedged
-/// mdmclient, a stalled softwareupdated); the decision table covers every other condition.
-#[derive(Debug, Clone, Copy)]
-enum Liveness {
-    Alive,
-    Quiet,
-    Stuck,
-    Unknown,
-}
-
-fn cond(l: Liveness, ground: Ground) -> Condition {
-    match l {
-        Liveness::Alive => Condition::Alive,
-        Liveness::Quiet => Condition::Quiet,
-        Liveness::Stuck => Condition::Fixable(ground),
-        Liveness::Unknown => Condition::Unknown,
-    }
-}
-
-fn diag(m: Liveness, s: Liveness, install: InstallActivity) -> Diagnosis {
-    Diagnosis {
-        assessments: Vec::new(),
-        mdmclient: cond(m, Ground::ClientWedged),
-        softwareupdated: cond(s, Ground::Stalled),
-        mdm_client_stuck: None,
-        mdm_software_updates_stuck: None,
-        install,
-        enrolled: Some(true),
-        identity_error: Some(false),
-    }
 }
 
 struct Env {
@@ -153,7 +121,7 @@ fn stuck_mdmclient_is_kickstarted_recorded_and_verified() {
     assert!(w.mdm_client_restarted);
     assert_eq!(
         w.last_mdm_kickstart.as_deref(),
-        Some("2026-11-23T11:00:00Z")
+        Some("2026-11-23T12:00:00+01:00")
     );
 
     // A second run in the same hour does nothing (the fake would panic on an unscripted probe;
@@ -166,7 +134,7 @@ fn stuck_mdmclient_is_kickstarted_recorded_and_verified() {
         (m2.action.as_str(), m2.reason.as_str()),
         ("none", "rate_limited")
     );
-    assert_eq!(m2.until.as_deref(), Some("2026-11-24T11:00:00Z"));
+    assert_eq!(m2.until.as_deref(), Some("2026-11-24T12:00:00+01:00"));
     assert!(!o2.mdmclient_restarted);
     assert_eq!(
         o2.last_mdm_kickstart,
@@ -273,9 +241,12 @@ fn refusal_without_a_pid_signals_nothing() {
 
 #[test]
 fn refusal_never_signals_a_pid_printed_for_another_label_or_pid_1() {
+    // 4294967295 is what `/bin/kill` would read as -1 (every process); 99999 is past XNU's range.
     for text in [
         print_of("com.example.other", 999),
         print_of("com.apple.softwareupdated", 1),
+        print_of("com.apple.softwareupdated", u32::MAX),
+        print_of("com.apple.softwareupdated", 99_999),
     ] {
         let e = env();
         let sys = FakeSystem::new(now());
@@ -484,6 +455,9 @@ fn unwritable_state_means_no_restart() {
     );
     assert!(sys.calls().is_empty());
     assert_eq!(service(&o, "mdmclient").reason, "state_not_writable");
+    // The typed outcome says the same as its presentation.
+    assert_eq!(o.decisions[0].reason, Reason::StateNotWritable);
+    assert_eq!(o.decisions[0].action, Action::Skip);
     assert!(!o.section.executed);
     assert_eq!(o.section.state, "unwritable");
     assert!(!o.errors.is_empty());
@@ -503,7 +477,7 @@ fn future_time_is_just_now_and_the_guard_is_recorded() {
     assert!(sys.calls().is_empty());
     let m = service(&o, "mdmclient");
     assert_eq!(m.reason, "rate_limited");
-    assert_eq!(m.until.as_deref(), Some("2026-11-24T11:00:00Z"));
+    assert_eq!(m.until.as_deref(), Some("2026-11-24T12:00:00+01:00"));
     let st = saved(&e.cfg);
     assert_eq!(
         st.record(Service::Mdmclient).unwrap().future_seen_at,
@@ -551,7 +525,7 @@ fn diagnose_reads_the_kickstart_times_read_only() {
     assert_eq!(fill_watchdog_from_state(&e.cfg, &mut w), None);
     assert_eq!(
         w.last_mdm_kickstart.as_deref(),
-        Some("2023-06-19T23:43:13Z")
+        Some("2023-06-19T19:43:13-04:00")
     );
     assert_eq!(w.last_software_update_daemon_kickstart, None);
     assert_eq!(std::fs::read(e.cfg.state_path()).unwrap(), before);
@@ -610,7 +584,10 @@ fn report_carries_the_heal_section_and_the_restart_keys() {
     let v: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
     assert_eq!(v["watchdog"]["MDMClientRestarted"], true);
     assert_eq!(v["watchdog"]["SoftwareUpdateDaemonRestarted"], false);
-    assert_eq!(v["watchdog"]["LastMDMKickstart"], "2026-11-23T11:00:00Z");
+    assert_eq!(
+        v["watchdog"]["LastMDMKickstart"],
+        "2026-11-23T12:00:00+01:00"
+    );
     assert!(v["watchdog"]["LastSoftwareUpdateDaemonKickstart"].is_null());
     let m = &v["heal"]["services"][0];
     assert_eq!(m["action"], "fallback_signal");

@@ -2,6 +2,7 @@
 //! input (fuzzed). Each file handles one tool and is tested on the real samples in
 //! `tests/fixtures/samples/` (provenance of each in its `SOURCES.md`).
 
+pub mod apsctl;
 pub mod apsd_log;
 pub mod bootstrap_token;
 pub mod cert;

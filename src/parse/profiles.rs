@@ -21,7 +21,7 @@ pub struct Enrollment {
     pub dep: Option<bool>,
     pub mdm_enrolled: bool,
     pub user_approved: bool,
-    /// "MDM server: <url>" (newer macOS).
+    /// "MDM server: `<url>`" (newer macOS).
     pub server: Option<String>,
     /// The recognised lines as printed (trimmed), for evidence.
     pub lines: Vec<String>,

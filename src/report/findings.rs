@@ -46,6 +46,7 @@ pub fn finding(a: &Assessment) -> Finding {
         Assessment::Readiness(a) => readiness(a),
         Assessment::Catalog(a) => catalog(a),
         Assessment::Compliance(a) => compliance(a),
+        Assessment::Channel(a) => channel(a),
     };
     with_facts(a.id(), a.judgement(), facts)
 }
@@ -60,6 +61,54 @@ fn with_facts(id: &str, j: &Judgement, facts: Map<String, Value>) -> Finding {
         remediation: j.remediation.clone(),
         facts,
     }
+}
+
+/// `mdm.channel`: the verdict, its cause, and each time with its source.
+pub fn channel(a: &crate::checks::channel::ChannelAssessment) -> Map<String, Value> {
+    let s = &a.situation;
+    let time = |x: Option<&crate::checks::channel::Seen>| {
+        x.map(|x| Value::from(crate::state::format_time(x.at)))
+            .unwrap_or(Value::Null)
+    };
+    let source = |x: Option<&crate::checks::channel::Seen>| {
+        x.map(|x| Value::from(x.source.text()))
+            .unwrap_or(Value::Null)
+    };
+    let mut f = Facts::default();
+    f.put("verdict", s.verdict.code())
+        .put("cause", s.cause.as_ref().map(|c| c.code()))
+        .put("days_since_last_exchange", s.days_since_last_exchange)
+        .put(
+            "days_since_last_exchange_at_least",
+            s.last_exchange.is_none() && s.days_since_last_exchange.is_some(),
+        )
+        .put("last_exchange", time(s.last_exchange.as_ref()))
+        .put("last_exchange_source", source(s.last_exchange.as_ref()))
+        .put("last_mdm_push", time(s.last_mdm_push.as_ref()))
+        .put("last_mdm_push_source", source(s.last_mdm_push.as_ref()))
+        .put("push_topic", s.push_topic.clone())
+        .put("push_topic_registered", s.topic_registered)
+        .put("push", s.push.code())
+        .put(
+            "history_since",
+            s.history_since.map(crate::state::format_time),
+        );
+    // The history as recorded after this run (this run's log merged with the earlier runs').
+    let h = &a.next_history;
+    let t = |x: Option<chrono::DateTime<chrono::FixedOffset>>| x.map(crate::state::format_time);
+    f.put(
+        "recorded",
+        json!({
+            "since": t(h.since),
+            "last_exchange": t(h.last_exchange),
+            "last_receipt": t(h.last_receipt),
+            "last_push_connected": t(h.last_push_connected),
+            "last_mdm_push": t(h.last_mdm_push),
+            "last_identity_error": t(h.last_identity_error),
+            "last_failure": h.last_failure,
+        }),
+    );
+    f.0
 }
 
 /// Collects facts; `None` becomes `null`.
@@ -647,6 +696,7 @@ mod tests {
         assert_eq!(
             ids,
             [
+                "mdm.channel",
                 "mdm.enrollment",
                 "mdm.identity",
                 "mdm.client_liveness",
@@ -662,17 +712,17 @@ mod tests {
                 "readiness"
             ]
         );
-        let battery = &all[9];
+        let battery = &all[10];
         assert_eq!(battery.facts["user_initiated"], "meets");
         assert_eq!(battery.facts["needed_percent"]["rsr"], 10);
         assert!(keys(battery).contains(&"threshold_source"));
-        let disk = &all[10];
+        let disk = &all[11];
         assert_eq!(disk.facts["free_source"], "diskutil APFSContainerFree");
         assert_eq!(disk.facts["free_gb"], 198.6);
         let r = readiness_section(d.readiness().unwrap());
         assert_eq!(r.kinds["update"].verdict, "ready");
         assert_eq!(
-            all[12].facts["rsr"]["verdict"], "ready",
+            all[13].facts["rsr"]["verdict"], "ready",
             "the finding and the section agree"
         );
     }

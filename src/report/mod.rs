@@ -1,6 +1,6 @@
 //! The report: the only serialised types, i.e. the JSON contract (`schema/report.schema.json`),
 //! and the human rendering. Additive changes keep `schema_version`; anything else bumps it.
-//! [`findings`] alone turns the checks' typed assessments into findings with their `facts` JSON
+//! [`findings`](mod@findings) alone turns the checks' typed assessments into findings with their `facts` JSON
 //! and into the `readiness` section; nothing below this module is serialisable.
 
 use std::collections::BTreeMap;
@@ -366,7 +366,7 @@ pub struct Report {
     /// Effective settings with their sources.
     pub config: ConfigSection,
     pub watchdog: Watchdog,
-    /// Can this Mac take each kind of update (issue 4).
+    /// Can this Mac take each kind of update.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub readiness: Option<Readiness>,
     /// Findings keyed by check id.
@@ -688,7 +688,7 @@ pub fn fix_plurals(text: &str) -> String {
                         && rest[p.len()..]
                             .chars()
                             .next()
-                            .map_or(true, |c| !c.is_alphanumeric())
+                            .is_none_or(|c| !c.is_alphanumeric())
                 }) {
                     let n_words = plural.split(' ').count();
                     let last = words[i + n_words];

@@ -62,6 +62,15 @@ pub fn write_meta(
     write_bytes(&dir.join("meta.json"), &text).map_err(|e| format!("cannot write meta.json: {e}"))
 }
 
+/// Writes `<id>.args` (a JSON array: program, then arguments) for a command probe, so a replay
+/// knows which `log show` predicate produced the output (whether the absence of HTTP lines is
+/// evidence depends on it).
+pub fn write_args(dir: &Path, id: &str, argv: &[String]) -> Result<(), String> {
+    let text = serde_json::to_vec(argv).map_err(|e| e.to_string())?;
+    write_bytes(&dir.join(format!("{id}.args")), &text)
+        .map_err(|e| format!("cannot write {id}.args: {e}"))
+}
+
 /// Writes one probe's files. An unavailable probe writes nothing (that is how replay knows).
 pub fn write_result(dir: &Path, result: &ProbeResult) -> Result<(), String> {
     if !result.available {

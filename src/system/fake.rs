@@ -150,6 +150,7 @@ impl System for FakeSystem {
                 truncated,
                 duration: Duration::ZERO,
                 duration_unknown: false,
+                recorded_args: None,
                 stdout: if stdout.is_empty() {
                     Payload::Empty
                 } else {

@@ -99,6 +99,16 @@ impl Probe {
         self
     }
 
+    /// Program then arguments, for a command probe (what a capture records in `<id>.args`).
+    pub fn argv(&self) -> Option<Vec<String>> {
+        match &self.source {
+            Source::Command { program, args } => {
+                Some(std::iter::once(program).chain(args).cloned().collect())
+            }
+            _ => None,
+        }
+    }
+
     /// The command line as an admin would type it, for evidence and documentation.
     pub fn display(&self) -> String {
         match &self.source {
@@ -201,6 +211,10 @@ pub struct ProbeResult {
     pub stdout: Payload,
     /// Capped at 64 KiB.
     pub stderr: Vec<u8>,
+    /// The command line a replayed output was produced with (a capture's `<id>.args`: program
+    /// then arguments), so a rule can tell mdmwatch's own `log show` predicate from someone
+    /// else's. `None` live (the probe itself says it) and in captures written before it existed.
+    pub recorded_args: Option<Vec<String>>,
 }
 
 impl ProbeResult {

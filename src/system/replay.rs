@@ -28,6 +28,8 @@ use super::{Payload, Probe, ProbeResult, System, STDERR_CAP};
 pub const META_MAX: u64 = 64 * 1024;
 /// `.exit` and `.duration_ms` hold one decimal number.
 pub const SMALL_MAX: u64 = 64;
+/// `<id>.args` holds one command line (the longest is a `log show` predicate of a few KiB).
+pub const ARGS_MAX: u64 = 64 * 1024;
 /// No capture can be older than macOS: an earlier `captured_at` (Go's zero time, a clock at 1970)
 /// would make every age negative or absurd.
 pub const EARLIEST_CAPTURE: &str = "2001-01-01T00:00:00Z";
@@ -281,6 +283,15 @@ impl ReplaySystem {
                 }
             }
         };
+        // `<id>.args`: the recorded command line (JSON array of strings). Unreadable or absent:
+        // not recorded, and a rule that needs it says "cannot be told".
+        match read_regular(&self.file(id, "args"), ARGS_MAX) {
+            Ok(Some((bytes, false))) => {
+                result.recorded_args = serde_json::from_slice::<Vec<String>>(&bytes).ok();
+            }
+            Ok(_) => {}
+            Err(e) => refusals.push(e.to_string()),
+        }
         if !refusals.is_empty() {
             result.exit_status = None;
             result.timed_out = false;

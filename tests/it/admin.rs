@@ -77,7 +77,7 @@ fn mkfifo(path: &Path) {
     nix::unistd::mkfifo(path, nix::sys::stat::Mode::from_bits_truncate(0o644)).unwrap();
 }
 
-// ---- §1 honest results ----
+// ---- honest results ----
 
 #[test]
 fn nothing_determined_exits_3_with_a_first_line_saying_why() {
@@ -219,11 +219,16 @@ fn the_report_leads_with_the_verdict_then_the_problems() {
     let o = mdmwatch(&["-diagnose", "--replay", cap.to_str().unwrap()]);
     let out = o.stdout_text();
     let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines[0], "mdmwatch: 2 problems", "{out}");
+    // The channel verdict where there is one, then the problems counted.
+    assert!(
+        lines[0].starts_with("mdmwatch: MDM channel: connected: ")
+            && lines[0].ends_with("; 2 problems"),
+        "{out}"
+    );
     assert!(lines[2].starts_with("[warning] bootstrap_token: "), "{out}");
     assert!(!out.contains("[ok] os.version"), "{out}");
     assert!(
-        out.contains("[ok] 11 checks (--verbose lists them)"),
+        out.contains("[ok] 12 checks (--verbose lists them)"),
         "{out}"
     );
     // Every reason once: the readiness problem points at the Readiness block.
@@ -394,7 +399,7 @@ fn impossible_capture_and_file_times_are_said_as_such() {
     assert!(f["facts"]["days_since_last_successful_scan"].is_null());
 }
 
-// ---- §2 replay trusts nothing ----
+// ---- replay trusts nothing ----
 
 #[test]
 fn replay_refuses_a_symlinked_probe_file_and_never_quotes_its_target() {
@@ -518,7 +523,7 @@ fn evidence_quoted_from_unparseable_output_is_clipped_and_marked() {
     assert!(reason.contains("[clipped"), "{reason}");
 }
 
-// ---- §5 output fit for people and for logs ----
+// ---- output fit for people and for logs ----
 
 /// Words that name a setting: CamelCase with a settings suffix, or the word after "set".
 fn setting_like(word: &str) -> bool {
@@ -772,7 +777,10 @@ fn help_subcommand_mistyped_legacy_flags_and_ignored_flags() {
     assert!(r["watchdog"]["LastMDMKickstart"].is_null());
     let state = status.join("state.json");
     let (_, r) = diagnose_json(&healthy, &["--state", state.to_str().unwrap()]);
-    assert_eq!(r["watchdog"]["LastMDMKickstart"], "2026-11-19T08:30:00Z");
+    assert_eq!(
+        r["watchdog"]["LastMDMKickstart"],
+        "2026-11-19T08:30:00+00:00"
+    );
 }
 
 #[test]

@@ -62,9 +62,14 @@ fn capture_writes_the_documented_format_and_replay_reads_it_back() {
             .unwrap()
             .contains("Could not find service \"com.apple.mdmclient.daemon\"")
     );
+    // The command line of each recorded probe (a rule reading absence needs the predicate).
+    let argv: Vec<String> =
+        serde_json::from_slice(&std::fs::read(dir.join("hw_model.args")).unwrap()).unwrap();
+    assert_eq!(argv, ["/usr/sbin/sysctl", "-n", "hw.model"]);
     // Binaries the fake Mac lacks leave no files: "not available".
     assert!(!dir.join("pmset_batt.stdout").exists());
     assert!(!dir.join("pmset_batt.exit").exists());
+    assert!(!dir.join("pmset_batt.args").exists());
 
     // Replay sees the same host facts; "now" is captured_at.
     let out = mdmwatch(&["diagnose", "--json", "--replay", dir_s]);

@@ -4,8 +4,8 @@
 //! - a service is never restarted twice within 24 h (the rerun after any crash acts on nothing);
 //! - `status.json` / `status.plist` are each either the previous or the new complete document.
 //!
-//! The heal runs are this test binary re-run as a child (`child_heal`, ignored unless the
-//! environment names a sandbox) with real subprocesses in the fake-launchd sandbox
+//! The heal runs are this test binary re-run as a child (`common::sandbox::child_heal`, ignored
+//! unless the environment names a sandbox) with real subprocesses in the fake-launchd sandbox
 //! (`common::sandbox`), the fake `launchctl` SIGKILLing its parent (the heal) at the step the
 //! sandbox names. Nothing of this exists in the production code.
 
@@ -17,15 +17,11 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::{heal_in, spawn_child, test_name, Sandbox};
-use chrono::{DateTime, FixedOffset};
-use mdmwatch::checks::liveness::{Condition, Ground};
-use mdmwatch::checks::{Diagnosis, InstallActivity};
+use crate::common::{diag, heal_in, now, spawn_heal_child, Liveness, Sandbox};
 use mdmwatch::heal;
 use mdmwatch::state::{self, Loaded, Outcome, Service, State};
 
 const MDMCLIENT: &str = "com.apple.mdmclient.daemon";
-const CHILD_ENV: &str = "MDMWATCH_CRASH_SAFETY_SANDBOX";
 
 /// The common sandbox with mdmclient running (pid 512); `crash_at` names where the fake
 /// `launchctl` SIGKILLs the heal.
@@ -44,46 +40,12 @@ fn state_of(sb: &Sandbox) -> Option<State> {
     }
 }
 
-fn diag_stuck() -> Diagnosis {
-    Diagnosis {
-        assessments: Vec::new(),
-        mdmclient: Condition::Fixable(Ground::ClientWedged),
-        softwareupdated: Condition::Alive,
-        mdm_client_stuck: Some(true),
-        mdm_software_updates_stuck: Some(false),
-        install: InstallActivity::Idle,
-        enrolled: Some(true),
-        identity_error: Some(false),
-    }
-}
-
 fn heal_once(root: &Path) -> heal::HealOutcome {
-    heal_in(root, &diag_stuck(), Duration::from_secs(20))
-}
-
-#[test]
-#[ignore = "child process of other tests"]
-fn child_heal() {
-    let Some(root) = std::env::var_os(CHILD_ENV) else {
-        return;
-    };
-    let o = heal_once(Path::new(&root));
-    let m = o
-        .section
-        .services
-        .iter()
-        .find(|s| s.service == "mdmclient")
-        .unwrap();
-    println!("RESULT {} {}", m.action, m.reason);
-}
-
-/// This binary again, running exactly `child_heal` in the sandbox at `root`.
-fn spawn_heal_child(root: &Path) -> Child {
-    spawn_child(&test_name(module_path!(), "child_heal"), CHILD_ENV, root)
-}
-
-fn now() -> DateTime<FixedOffset> {
-    chrono::Local::now().fixed_offset()
+    heal_in(
+        root,
+        &diag(Liveness::Stuck, Liveness::Alive),
+        Duration::from_secs(20),
+    )
 }
 
 /// SIGKILL at each named step of a heal, then a clean rerun: exactly the restarts that the

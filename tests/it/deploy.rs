@@ -252,7 +252,7 @@ fn scripts() -> Vec<PathBuf> {
     for dir in ["scripts", "pkg/scripts", "docs/recipes"] {
         for e in fs::read_dir(repo().join(dir)).unwrap() {
             let p = e.unwrap().path();
-            if p.is_file() && p.extension().map_or(true, |x| x == "sh") {
+            if p.is_file() && p.extension().is_none_or(|x| x == "sh") {
                 out.push(p);
             }
         }

@@ -4,59 +4,24 @@
 //! nix-daemon capture with another label and pid, the refusal is macOS 14.4's text). The state
 //! file, its lock and the crash cases are real.
 //!
-//! A few tests re-run this test binary as a child process (`child_heal`, ignored unless the
-//! environment names a sandbox) so that a heal can be SIGKILLed mid-flight or run as ten
+//! A few tests re-run this test binary as a child process (`common::sandbox::child_heal`, ignored
+//! unless the environment names a sandbox) so that a heal can be SIGKILLed mid-flight or run as ten
 //! processes at once; nothing of this exists in the production code.
 
 use crate::common;
 
 use std::fs;
-use std::path::Path;
 use std::time::Duration;
 
-use crate::common::{heal_in, mdmwatch_command, run, spawn_child, test_name, Sandbox};
+use crate::common::{
+    child_result, diag, heal_in, mdmwatch_command, now, run, spawn_heal_child, Liveness, Sandbox,
+};
 use chrono::{DateTime, FixedOffset};
-use mdmwatch::checks::liveness::{Condition, Ground};
-use mdmwatch::checks::{Diagnosis, InstallActivity};
 use mdmwatch::heal::HealOutcome;
 use mdmwatch::state::{self, Outcome, Service, State};
 
 const MDMCLIENT: &str = "com.apple.mdmclient.daemon";
 const SOFTWAREUPDATED: &str = "com.apple.softwareupdated";
-
-/// The tests' shorthand: `Stuck` is the ground a restart can fix for each service (a wedged
-/// mdmclient, a stalled softwareupdated); the decision table (src/heal/plan.rs) covers the rest.
-#[derive(Debug, Clone, Copy)]
-#[allow(dead_code)] // the full set, so a test can name any of them
-enum Liveness {
-    Alive,
-    Quiet,
-    Stuck,
-    Unknown,
-}
-
-fn cond(l: Liveness, ground: Ground) -> Condition {
-    match l {
-        Liveness::Alive => Condition::Alive,
-        Liveness::Quiet => Condition::Quiet,
-        Liveness::Stuck => Condition::Fixable(ground),
-        Liveness::Unknown => Condition::Unknown,
-    }
-}
-
-/// The one place a `Diagnosis` is built by hand (checks are another module's work).
-fn diag(m: Liveness, s: Liveness) -> Diagnosis {
-    Diagnosis {
-        assessments: Vec::new(),
-        mdmclient: cond(m, Ground::ClientWedged),
-        softwareupdated: cond(s, Ground::Stalled),
-        mdm_client_stuck: None,
-        mdm_software_updates_stuck: None,
-        install: InstallActivity::Idle,
-        enrolled: Some(true),
-        identity_error: Some(false),
-    }
-}
 
 fn action<'a>(o: &'a HealOutcome, service: &str) -> (&'a str, &'a str) {
     let s = o
@@ -66,10 +31,6 @@ fn action<'a>(o: &'a HealOutcome, service: &str) -> (&'a str, &'a str) {
         .find(|s| s.service == service)
         .unwrap();
     (s.action.as_str(), s.reason.as_str())
-}
-
-fn now() -> DateTime<FixedOffset> {
-    chrono::Local::now().fixed_offset()
 }
 
 #[test]
@@ -195,31 +156,6 @@ fn ten_concurrent_heals_restart_exactly_once() {
     }
 }
 
-/// Environment of a child heal process (see `child_heal`).
-const CHILD_ENV: &str = "MDMWATCH_HEAL_TEST_SANDBOX";
-
-/// Runs only as a child of another test: one heal (mdmclient stuck) in the named sandbox,
-/// printing its result on stdout.
-#[test]
-#[ignore = "child process of other tests"]
-fn child_heal() {
-    let Some(root) = std::env::var_os(CHILD_ENV) else {
-        return;
-    };
-    let o = heal_in(
-        Path::new(&root),
-        &diag(Liveness::Stuck, Liveness::Alive),
-        Duration::from_secs(20),
-    );
-    let (a, r) = action(&o, "mdmclient");
-    println!("RESULT {a} {r}");
-}
-
-/// This binary again, running exactly `child_heal` in the sandbox at `root`.
-fn spawn_heal_child(root: &Path) -> std::process::Child {
-    spawn_child(&test_name(module_path!(), "child_heal"), CHILD_ENV, root)
-}
-
 #[test]
 fn ten_concurrent_heal_processes_restart_exactly_once() {
     let sb = Sandbox::new();
@@ -229,13 +165,7 @@ fn ten_concurrent_heal_processes_restart_exactly_once() {
     for c in children {
         let out = c.wait_with_output().unwrap();
         assert!(out.status.success());
-        let text = String::from_utf8_lossy(&out.stdout).into_owned();
-        // libtest prints "test heal::child_heal ... " on the same line before the test's own output.
-        let line = text
-            .lines()
-            .find_map(|l| l.find("RESULT ").map(|i| l[i..].trim().to_string()))
-            .unwrap_or_else(|| panic!("no result in {text:?}"));
-        results.push(line);
+        results.push(child_result(&out.stdout));
     }
     assert_eq!(sb.count("launchctl kickstart"), 1, "{:?}", sb.calls());
     assert_eq!(
@@ -578,7 +508,10 @@ fn cli_diagnose_reports_the_kickstart_times_from_the_state() {
         state.to_str().unwrap(),
     ]));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["watchdog"]["LastMDMKickstart"], "2026-11-20T08:30:00Z");
+    assert_eq!(
+        v["watchdog"]["LastMDMKickstart"],
+        "2026-11-20T08:30:00+00:00"
+    );
     assert!(v["watchdog"]["LastSoftwareUpdateDaemonKickstart"].is_null());
     assert_eq!(v["watchdog"]["MDMClientRestarted"], false);
     assert!(v.get("heal").is_none());
@@ -645,7 +578,10 @@ fn cli_replay_heal_reads_no_state_unless_told() {
     // Named, it is read (and still not written).
     let v = heal(&["--state", state.to_str().unwrap()]);
     assert_eq!(v["heal"]["state"], "ok");
-    assert_eq!(v["watchdog"]["LastMDMKickstart"], "2026-11-20T08:30:00Z");
+    assert_eq!(
+        v["watchdog"]["LastMDMKickstart"],
+        "2026-11-20T08:30:00+00:00"
+    );
     assert_eq!(
         fs::read_to_string(&state).unwrap(),
         r#"{"version":1,"last_mdm_kickstart":"2026-11-20T08:30:00Z","last_software_update_kickstart":"0001-01-01T00:00:00Z"}"#

@@ -112,22 +112,22 @@ fn diag(stuck: [bool; 2], installing: bool) -> Diagnosis {
             Condition::Alive
         }
     };
+    let install = if installing {
+        InstallActivity::Installing(mdmwatch::report::Evidence::line(
+            "log_softwareupdate",
+            "install-state = installing",
+        ))
+    } else {
+        InstallActivity::Idle
+    };
     Diagnosis {
-        assessments: Vec::new(),
-        mdmclient: l(stuck[0], Ground::ClientWedged),
-        softwareupdated: l(stuck[1], Ground::Stalled),
         mdm_client_stuck: Some(stuck[0]),
         mdm_software_updates_stuck: Some(stuck[1]),
-        install: if installing {
-            InstallActivity::Installing(mdmwatch::report::Evidence::line(
-                "log_softwareupdate",
-                "install-state = installing",
-            ))
-        } else {
-            InstallActivity::Idle
-        },
-        enrolled: Some(true),
-        identity_error: Some(false),
+        ..Diagnosis::for_heal(
+            l(stuck[0], Ground::ClientWedged),
+            l(stuck[1], Ground::Stalled),
+            install,
+        )
     }
 }
 

@@ -287,8 +287,13 @@ fn readiness_never_contradicts_itself() {
     // The blocker is a problem printed above the keys: the readiness line names it only.
     let lines = after_verdict_and_problems(&text);
     let line = lines[8];
+    // The channel verdict leads, then the check that explains it; both are printed above.
     assert_eq!(
-        line, "Readiness: every kind blocked (mdm.identity, above)",
+        line, "Readiness: every kind blocked (mdm.channel, above; mdm.identity, above)",
+        "{text}"
+    );
+    assert!(
+        text.contains("[failed] mdm.identity: stale enrollment"),
         "{text}"
     );
     assert_eq!(line.matches("mdm.identity").count(), 1, "{line}");

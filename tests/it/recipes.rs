@@ -276,9 +276,41 @@ fn osquery_recipe_reads_the_status_plist() {
     assert_eq!(get("ExitCode"), "1");
     assert_eq!(get("UnknownCount"), "1");
     assert_eq!(get("Unknowns"), "bootstrap_token");
-    assert_eq!(get("Verdict"), "2 problems, 1 check incomplete");
-    // No mdm.channel check in this build: the channel statement returns no row, not an error.
-    assert!(results[4].as_array().is_some());
+    let verdict = get("Verdict");
+    assert!(
+        verdict.starts_with("MDM channel: connected: ")
+            && verdict.ends_with("; 2 problems, 1 check incomplete"),
+        "{verdict}"
+    );
+    // The channel statement: status, summary and the verdict fact.
+    let channel: Vec<(String, String)> = results[4]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let k = r["key"].as_str().unwrap();
+            let name = if k == "Checks" {
+                r["subkey"].as_str().unwrap()
+            } else {
+                k
+            };
+            (name.to_string(), r["value"].as_str().unwrap().to_string())
+        })
+        .collect();
+    assert!(
+        channel.contains(&("Check_mdm.channel_Status".into(), "ok".into())),
+        "{channel:?}"
+    );
+    assert!(
+        channel.contains(&("mdm.channel/Facts/verdict".into(), "connected".into())),
+        "{channel:?}"
+    );
+    assert!(
+        channel
+            .iter()
+            .any(|(k, v)| k == "Check_mdm.channel_Summary" && v.starts_with("connected: ")),
+        "{channel:?}"
+    );
 
     // A non-root capture: Healthy is 'unknown', never 'true'.
     let nonroot = status_from(
@@ -363,11 +395,11 @@ fn integrations_doc_examples_are_what_we_write() {
     assert!(doc.contains(&format!("`{verdict}`")), "{verdict}");
 }
 
-/// munkireport's mdm_status parser (`%Y-%m-%dT%H:%M:%S.%f%z`) cannot read the times we write
-/// (RFC 3339, UTC, `Z`), as docs/INTEGRATIONS.md now says; the parse it documents instead reads
-/// them. Run on a state file our heal wrote.
+/// munkireport's mdm_status parser (`%Y-%m-%dT%H:%M:%S.%f%z`) reads the Addigy keys of the state
+/// file our heal writes (microseconds, local offset), as docs/INTEGRATIONS.md says; never is
+/// Go's zero time, which the module treats as never before parsing.
 #[test]
-fn munkireport_claim_matches_the_times_we_write() {
+fn munkireport_reads_the_state_file_we_write() {
     if !python3() {
         return;
     }
@@ -381,29 +413,29 @@ fn munkireport_claim_matches_the_times_we_write() {
         ..Default::default()
     };
     mdmwatch::state::save(&state, &st).unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&fs::read(&state).unwrap()).unwrap();
-    let t = v["last_mdm_kickstart"].as_str().unwrap().to_string();
-    assert!(t.ends_with('Z'), "{t}");
     let doc = fs::read_to_string(root().join("docs/INTEGRATIONS.md")).unwrap();
-    assert!(doc.contains("mdmwatch's times do not parse there"));
+    assert!(doc.contains("mdmwatch's state file parses there"));
     let py = format!(
         r#"
-import datetime
-t = {t:?}
-try:
-    datetime.datetime.strptime(t, "%Y-%m-%dT%H:%M:%S.%f%z")
-    print("munkireport parses")
-except ValueError:
-    print("munkireport fails")
-d = datetime.datetime.strptime(t.replace("Z", "+0000"), "%Y-%m-%dT%H:%M:%S%z")
-print(d.isoformat())
-"#
+import datetime, json
+state = json.load(open({path:?}))
+for key in ("last_mdm_kickstart", "last_software_update_kickstart"):
+    t = state[key]
+    if t.startswith("0001-01-01"):
+        print(key, "never")
+    else:
+        print(key, datetime.datetime.strptime(t, "%Y-%m-%dT%H:%M:%S.%f%z").isoformat())
+"#,
+        path = state.to_str().unwrap()
     );
     let o = command("python3").args(["-c", &py]).output().unwrap();
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(
         out.lines().collect::<Vec<_>>(),
-        ["munkireport fails", "2026-11-23T11:00:00+00:00"]
+        [
+            "last_mdm_kickstart 2026-11-23T06:00:00-05:00",
+            "last_software_update_kickstart never"
+        ]
     );
 }

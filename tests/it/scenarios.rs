@@ -105,8 +105,9 @@ const CASES: &[Case] = &[
         update_verdict: "blocked",
         heal: [NONE_QUIET, NONE_ALIVE],
     },
-    // 503, 503, 502, then 401 and no success: failing, the newest failure names the cause
-    // (the server refuses the identity); a restart cannot fix that.
+    // 503, 503, 502, then 401 and no success: failing, and the dominant cause names it (the
+    // server fails; the one 401 is evidence, not grounds for re-enrolment); a restart cannot fix
+    // that.
     Case {
         capture: "mdmclient-stuck",
         exit: 1,
@@ -114,10 +115,10 @@ const CASES: &[Case] = &[
         statuses: ["ok", "ok", "failed", "ok"],
         client_state: "failing",
         su: ("alive", ""),
-        client_cause: "auth_rejected",
+        client_cause: "server_error",
         push: "connected",
         update_verdict: "blocked",
-        heal: [("none", "auth_rejected"), NONE_ALIVE],
+        heal: [("none", "server_error"), NONE_ALIVE],
     },
     Case {
         capture: "mdmclient-stuck-unanswered",
@@ -500,12 +501,17 @@ fn decision<'a>(r: &'a serde_json::Value, service: &str) -> (&'a str, &'a str) {
 
 #[test]
 fn heal_decisions_follow_the_evidence() {
-    // The server refuses the identity: a restart cannot help, and the message says what can.
+    // The server fails (5xx dominate, one 401 among them): a restart cannot help, and the
+    // message says what can, without re-enrolment advice.
     let r = heal_json("mdmclient-stuck");
-    assert_eq!(decision(&r, "mdmclient"), ("none", "auth_rejected"));
+    assert_eq!(decision(&r, "mdmclient"), ("none", "server_error"));
     let m = &r["heal"]["services"][0];
-    assert_eq!(m["cause"], "auth_rejected");
-    assert!(m["message"].as_str().unwrap().contains("re-enroll"), "{m}");
+    assert_eq!(m["cause"], "server_error");
+    let msg = m["message"].as_str().unwrap();
+    assert!(
+        msg.contains("MDM service") && !msg.contains("re-enroll"),
+        "{m}"
+    );
     assert_eq!(decision(&r, "softwareupdated").0, "none");
     // A dry run names the ground that would allow the restart.
     let r = heal_json("mdmclient-stuck-unanswered");
@@ -565,7 +571,13 @@ fn human_report_starts_with_the_addigy_keys_then_readiness() {
         *first_after, "Readiness: every kind blocked (mdm.client_liveness, above)",
         "{text}"
     );
-    assert!(text.contains("[failed] mdm.client_liveness: failing (auth_rejected)"));
+    assert!(text.contains("[failed] mdm.client_liveness: failing (server_error)"));
+    // The channel verdict is the first finding: verdict and cause in one sentence.
+    assert!(
+        text.contains("\n[warning] mdm.channel: degraded: the MDM server answers with errors"),
+        "{text}"
+    );
+    assert!(!text.contains("re-enroll"), "{text}");
     // --verbose adds evidence and remediation.
     let out = mdmwatch(&[
         "diagnose",
@@ -596,4 +608,312 @@ fn help_documents_the_addigy_keys_and_exit_codes() {
         String::from_utf8(out.stdout).unwrap().trim(),
         format!("mdmwatch {}", env!("CARGO_PKG_VERSION"))
     );
+}
+
+/// `mdm.channel` on the channel captures, each with the history of earlier runs beside it
+/// (`history.json`, copied to a temporary state file and named with `--state`): the verdict and
+/// cause lead the report; replaying again with the history the first replay recorded gives the
+/// same verdict; heal stands down where a restart cannot help.
+/// (capture, verdict, cause or "", MDMClientStuck, MDMSoftwareUpdatesStuck, heal mdmclient,
+/// heal softwareupdated)
+#[allow(clippy::type_complexity)]
+const CHANNEL_CASES: &[(&str, &str, &str, bool, bool, (&str, &str), (&str, &str))] = &[
+    (
+        "channel-idle-healthy",
+        "connected",
+        "",
+        false,
+        false,
+        NONE_QUIET,
+        NONE_ALIVE,
+    ),
+    (
+        "channel-cut-off",
+        "disconnected",
+        "no_exchange",
+        false,
+        false,
+        NONE_QUIET,
+        NONE_ALIVE,
+    ),
+    (
+        "channel-migration-leftover",
+        "disconnected",
+        "identity_unusable",
+        false,
+        false,
+        NONE_QUIET,
+        NONE_ALIVE,
+    ),
+    (
+        "channel-topic-mismatch",
+        "disconnected",
+        "push_topic_not_registered",
+        false,
+        false,
+        NONE_QUIET,
+        NONE_ALIVE,
+    ),
+    (
+        "channel-server-503",
+        "degraded",
+        "server_errors",
+        true,
+        false,
+        ("none", "server_error"),
+        NONE_ALIVE,
+    ),
+    (
+        "channel-receipt-unanswered",
+        "degraded",
+        "client_wedged",
+        true,
+        true,
+        ("would_restart", "dry_run"),
+        ("would_restart", "dry_run"),
+    ),
+    (
+        "channel-two-receipts",
+        "connected",
+        "",
+        false,
+        false,
+        NONE_ALIVE,
+        NONE_ALIVE,
+    ),
+    (
+        "channel-foreign-predicate",
+        "connected",
+        "",
+        false,
+        false,
+        NONE_ALIVE,
+        NONE_QUIET,
+    ),
+];
+
+#[test]
+fn channel_verdict_leads_and_is_stable_across_replays_with_history() {
+    for &(capture, verdict, cause, client_stuck, su_stuck, heal_m, heal_s) in CHANNEL_CASES {
+        let dir = captures_dir().join(capture);
+        let tmp = tempfile::tempdir().unwrap();
+        let state = tmp.path().join("state.json");
+        std::fs::copy(dir.join("history.json"), &state).unwrap();
+        let state_arg = state.to_str().unwrap();
+        let (_, r) = diagnose_json(&dir, &["--state", state_arg]);
+        let f = &r["checks"]["mdm.channel"];
+        // The human report lists findings in report order: the channel verdict first.
+        let text_state = tmp.path().join("text-state.json");
+        std::fs::copy(dir.join("history.json"), &text_state).unwrap();
+        let text = String::from_utf8(
+            mdmwatch(&[
+                "-diagnose",
+                "--replay",
+                dir.to_str().unwrap(),
+                "--state",
+                text_state.to_str().unwrap(),
+            ])
+            .stdout,
+        )
+        .unwrap();
+        // The report's first line is the channel verdict; a channel problem is the first finding.
+        assert!(
+            text.starts_with(&format!("mdmwatch: MDM channel: {verdict}: ")),
+            "{capture}: the verdict leads: {text}"
+        );
+        let first_finding = text.lines().find(|l| l.starts_with('[')).unwrap_or("");
+        assert!(
+            verdict == "connected" || first_finding.contains("] mdm.channel: "),
+            "{capture}: the channel finding leads: {text}"
+        );
+        assert_eq!(
+            f["facts"]["verdict"], verdict,
+            "{capture}: {}",
+            f["summary"]
+        );
+        assert_eq!(
+            f["facts"]["cause"].as_str().unwrap_or(""),
+            cause,
+            "{capture}: {}",
+            f["summary"]
+        );
+        assert!(
+            f["summary"].as_str().unwrap().starts_with(verdict),
+            "{capture}: one sentence, verdict first: {}",
+            f["summary"]
+        );
+        assert_eq!(r["watchdog"]["MDMClientStuck"], client_stuck, "{capture}");
+        assert_eq!(
+            r["watchdog"]["MDMSoftwareUpdatesStuck"], su_stuck,
+            "{capture}"
+        );
+        // The first replay recorded the history; heal's keys are untouched.
+        let written: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
+        assert_eq!(
+            written["channel_history"]["last_run_end"], "2026-11-20T10:00:00-05:00",
+            "{capture}"
+        );
+        assert_eq!(written["last_mdm_kickstart"], "0001-01-01T00:00:00Z");
+        // The same capture again, with the history of the first replay: the same verdict.
+        let (_, again) = diagnose_json(&dir, &["--state", state_arg]);
+        let g = &again["checks"]["mdm.channel"];
+        assert_eq!(
+            (&g["facts"]["verdict"], &g["facts"]["cause"]),
+            (&f["facts"]["verdict"], &f["facts"]["cause"]),
+            "{capture}: second replay"
+        );
+        let h = heal_json(capture);
+        assert_eq!(
+            decision(&h, "mdmclient"),
+            heal_m,
+            "{capture}: heal mdmclient"
+        );
+        assert_eq!(
+            decision(&h, "softwareupdated"),
+            heal_s,
+            "{capture}: heal softwareupdated"
+        );
+    }
+}
+
+#[test]
+fn replay_without_state_never_reads_or_writes_history() {
+    // No --state: the capture's history.json is another Mac's; nothing reads it, and a channel
+    // that is quiet in the window is unknown, not connected.
+    let dir = captures_dir().join("channel-idle-healthy");
+    let before = std::fs::read(dir.join("history.json")).unwrap();
+    let (_, r) = diagnose_json(&dir, &[]);
+    assert_eq!(r["checks"]["mdm.channel"]["facts"]["verdict"], "unknown");
+    assert_eq!(r["checks"]["mdm.channel"]["status"], "unknown");
+    assert_eq!(std::fs::read(dir.join("history.json")).unwrap(), before);
+}
+
+#[test]
+fn history_survives_a_corrupt_state_file_like_heals_state() {
+    // A corrupt state file younger than a day is left for heal to set aside (it may hold a
+    // restart heal must still count): the run reports it and records nothing.
+    let dir = captures_dir().join("channel-idle-healthy");
+    let tmp = tempfile::tempdir().unwrap();
+    let state = tmp.path().join("state.json");
+    std::fs::write(&state, b"{ not json").unwrap();
+    let (_, r) = diagnose_json(&dir, &["--state", state.to_str().unwrap()]);
+    assert!(
+        r["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e.as_str().unwrap().contains("channel history")),
+        "{}",
+        r["errors"]
+    );
+    assert_eq!(std::fs::read(&state).unwrap(), b"{ not json");
+    // A history key that is not a history: heal's records stay, the history starts over.
+    std::fs::write(
+        &state,
+        br#"{"version":1,"last_mdm_kickstart":"2026-11-19T08:30:00Z","channel_history":7}"#,
+    )
+    .unwrap();
+    let (_, r) = diagnose_json(&dir, &["--state", state.to_str().unwrap()]);
+    assert!(r["checks"]["mdm.channel"]["evidence"]
+        .to_string()
+        .contains("channel history unreadable"));
+    let written: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
+    // Heal's key rewritten as MDM Watchdog writes it (microseconds, offset kept).
+    assert_eq!(
+        written["last_mdm_kickstart"],
+        "2026-11-19T08:30:00.000000+00:00"
+    );
+    assert_eq!(
+        written["channel_history"]["since"], "2026-11-20T10:00:00-05:00",
+        "{written}"
+    );
+}
+
+#[test]
+fn first_run_looks_back_once_with_a_narrow_predicate() {
+    // No history yet (the state file does not exist): the look-back runs once, fills the history,
+    // and the verdict rests on it; the next run has history and does not look back again.
+    let dir = captures_dir().join("channel-first-run");
+    let tmp = tempfile::tempdir().unwrap();
+    let state = tmp.path().join("state.json");
+    let (_, r) = diagnose_json(&dir, &["--state", state.to_str().unwrap()]);
+    let f = &r["checks"]["mdm.channel"]["facts"];
+    assert_eq!(f["verdict"], "connected", "{f}");
+    assert_eq!(f["days_since_last_exchange"], 2);
+    assert_eq!(
+        f["last_exchange_source"],
+        "first-run look-back over 7 days of log"
+    );
+    let lookback = r["probes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == "log_mdmclient_lookback")
+        .expect("the look-back ran");
+    let cmd = lookback["command"].as_str().unwrap();
+    assert!(cmd.contains("--last 7d"), "{cmd}");
+    assert!(cmd.contains("Received HTTP response (200)"), "{cmd}");
+    assert!(!cmd.contains("Sending HTTP request"), "narrow: {cmd}");
+    let written: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
+    assert_eq!(
+        written["channel_history"]["last_exchange"],
+        "2026-11-18T09:12:00-05:00"
+    );
+    // Second run: history found, no look-back.
+    let (_, r) = diagnose_json(&dir, &["--state", state.to_str().unwrap()]);
+    assert!(!r["probes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["id"] == "log_mdmclient_lookback"));
+    assert_eq!(r["checks"]["mdm.channel"]["facts"]["verdict"], "connected");
+}
+
+#[test]
+fn channel_verdict_on_the_older_captures_without_history() {
+    // Replayed without --state (no history): what one window and the other checks establish.
+    let cases: &[(&str, &str, &str)] = &[
+        ("healthy", "connected", ""),
+        ("not-enrolled", "disconnected", "not_enrolled"),
+        ("identity-expired", "disconnected", "identity_unusable"),
+        (
+            "identity-no-private-key",
+            "disconnected",
+            "identity_unusable",
+        ),
+        // `Unable to create MDM identity` from the system's mdmclient.
+        (
+            "mdmclient-identity-error",
+            "disconnected",
+            "identity_unusable",
+        ),
+        ("mdmclient-stuck", "degraded", "server_errors"),
+        ("mdmclient-stuck-unanswered", "degraded", "client_wedged"),
+        // Quiet in the window and no history yet: not known, never "connected".
+        ("mdmclient-quiet", "unknown", "unknown"),
+        ("probe-failures", "unknown", "unknown"),
+        (
+            "real-apsd-disconnected",
+            "disconnected",
+            "push_not_connected",
+        ),
+    ];
+    for (capture, verdict, cause) in cases {
+        let (_, r) = diagnose_json(&captures_dir().join(capture), &[]);
+        let f = &r["checks"]["mdm.channel"];
+        assert_eq!(
+            f["facts"]["verdict"], *verdict,
+            "{capture}: {}",
+            f["summary"]
+        );
+        assert_eq!(
+            f["facts"]["cause"].as_str().unwrap_or(""),
+            *cause,
+            "{capture}: {}",
+            f["summary"]
+        );
+    }
 }

@@ -19,7 +19,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use mdmwatch::checks::Diagnosis;
+use chrono::{DateTime, FixedOffset};
+use mdmwatch::checks::liveness::{Condition, Ground};
+use mdmwatch::checks::{Diagnosis, InstallActivity};
 use mdmwatch::config::Config;
 use mdmwatch::heal::{self, HealOptions, HealOutcome};
 use mdmwatch::state::{self, Loaded, State};
@@ -275,4 +277,80 @@ pub fn spawn_child(test: &str, env: &str, root: &Path) -> Child {
         .stderr(Stdio::null())
         .spawn()
         .unwrap()
+}
+
+// ---- Heal's inputs and the one child-heal runner, shared by `heal` and `crash_safety`.
+
+/// The heal tests' shorthand: `Stuck` is the ground a restart can fix for each service (a wedged
+/// mdmclient, a stalled softwareupdated); the decision table (src/heal/plan.rs) covers the rest.
+#[derive(Debug, Clone, Copy)]
+#[allow(dead_code)] // the full set, so a test can name any of them
+pub enum Liveness {
+    Alive,
+    Quiet,
+    Stuck,
+    Unknown,
+}
+
+/// The condition `l` stands for, `ground` being the one a restart of that service fixes.
+pub fn cond(l: Liveness, ground: Ground) -> Condition {
+    match l {
+        Liveness::Alive => Condition::Alive,
+        Liveness::Quiet => Condition::Quiet,
+        Liveness::Stuck => Condition::Fixable(ground),
+        Liveness::Unknown => Condition::Unknown,
+    }
+}
+
+/// A diagnosis for heal with mdmclient as `m` and softwareupdated as `s`, nothing installing.
+pub fn diag(m: Liveness, s: Liveness) -> Diagnosis {
+    Diagnosis::for_heal(
+        cond(m, Ground::ClientWedged),
+        cond(s, Ground::Stalled),
+        InstallActivity::Idle,
+    )
+}
+
+/// The wall clock, as heal reads it live (the sandbox runs `LiveSystem`).
+pub fn now() -> DateTime<FixedOffset> {
+    chrono::Local::now().fixed_offset()
+}
+
+/// Environment of a child heal process: the sandbox root (see [`child_heal`]).
+pub const CHILD_ENV: &str = "MDMWATCH_HEAL_TEST_SANDBOX";
+
+/// Runs only as a child of another test ([`spawn_heal_child`]): one heal of a wedged mdmclient
+/// in the named sandbox, waiting up to 20 s for the lock, printing `RESULT <action> <reason>`.
+#[test]
+#[ignore = "child process of other tests"]
+fn child_heal() {
+    let Some(root) = std::env::var_os(CHILD_ENV) else {
+        return;
+    };
+    let o = heal_in(
+        Path::new(&root),
+        &diag(Liveness::Stuck, Liveness::Alive),
+        Duration::from_secs(20),
+    );
+    let m = o
+        .section
+        .services
+        .iter()
+        .find(|s| s.service == "mdmclient")
+        .expect("mdmclient decided");
+    println!("RESULT {} {}", m.action, m.reason);
+}
+
+/// This test binary again, running exactly [`child_heal`] in the sandbox at `root`.
+pub fn spawn_heal_child(root: &Path) -> Child {
+    spawn_child(&test_name(module_path!(), "child_heal"), CHILD_ENV, root)
+}
+
+/// The `RESULT <action> <reason>` line a child heal printed (libtest prints "test ... " on the
+/// same line before it).
+pub fn child_result(stdout: &[u8]) -> String {
+    let text = String::from_utf8_lossy(stdout);
+    text.lines()
+        .find_map(|l| l.find("RESULT ").map(|i| l[i..].trim().to_string()))
+        .unwrap_or_else(|| panic!("no result in {text:?}"))
 }
