@@ -245,7 +245,7 @@ pub fn build_report(obs: &Observations, diag: &Diagnosis, mode: &str, source: St
     Report {
         schema_version: report::SCHEMA_VERSION,
         mdmwatch_version: env!("CARGO_PKG_VERSION").to_string(),
-        generated_at: obs.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+        generated_at: crate::state::format_time(obs.now),
         mode: mode.to_string(),
         source,
         host,
@@ -258,6 +258,7 @@ pub fn build_report(obs: &Observations, diag: &Diagnosis, mode: &str, source: St
         heal: None,
         probes: obs.probes.iter().map(report::ProbeSummary::from).collect(),
         errors: Vec::new(),
+        root: obs.root,
     }
 }
 

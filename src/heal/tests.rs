@@ -579,6 +579,7 @@ fn report_carries_the_heal_section_and_the_restart_keys() {
         probes: Vec::new(),
         errors: Vec::new(),
         order: Vec::new(),
+        root: true,
     };
     o.apply_to_report(&mut report);
     let v: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();

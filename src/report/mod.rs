@@ -380,6 +380,10 @@ pub struct Report {
     /// Order in which checks were produced (for the human report).
     #[serde(skip)]
     pub order: Vec<String>,
+    /// The run had root. Without it device profiles, the System keychain and mdmclient's device
+    /// queries are out of reach, so `Healthy` is never true (not serialized: the verdict says it).
+    #[serde(skip)]
+    pub root: bool,
 }
 
 impl Report {
@@ -491,7 +495,7 @@ impl Report {
         // a Mac whose checks could not run is not counted as fine by a smart group.
         let healthy = if !problems.is_empty() {
             Some(false)
-        } else if !unknowns.is_empty() || exit_code == EXIT_UNDETERMINED {
+        } else if !unknowns.is_empty() || exit_code == EXIT_UNDETERMINED || !self.root {
             None
         } else {
             Some(true)
@@ -519,8 +523,14 @@ impl Report {
             .values()
             .filter(|f| f.status == Status::Ok)
             .count();
-        let mut counts = if problems.is_empty() && unknowns.is_empty() {
+        let mut counts = if problems.is_empty() && unknowns.is_empty() && self.root {
             format!("healthy: {}", plural(ok, "check", "checks") + " ok")
+        } else if problems.is_empty() && unknowns.is_empty() {
+            // Every check answered, but from what a user may read: not called healthy.
+            format!(
+                "no problem found, {} (not root: run with sudo to read everything)",
+                plural(ok, "check", "checks") + " ok"
+            )
         } else {
             let mut parts = Vec::new();
             if !problems.is_empty() {
@@ -1196,6 +1206,7 @@ mod tests {
             heal: None,
             probes: Vec::new(),
             errors: Vec::new(),
+            root: true,
         }
     }
 
@@ -1355,6 +1366,18 @@ mod tests {
         assert_eq!(plural(1, "check", "checks"), "1 check");
         assert_eq!(plural(0, "check", "checks"), "0 checks");
         assert_eq!(plural(3, "receipt", "receipts"), "3 receipts");
+    }
+
+    #[test]
+    fn a_run_without_root_is_never_healthy() {
+        let mut r = report(vec![enrolled(true)]);
+        assert_eq!(r.overall().healthy, Some(true));
+        r.root = false;
+        let o = r.overall();
+        assert_eq!(o.healthy, None);
+        assert_eq!(o.unknown_count, 0);
+        assert!(o.verdict.contains("not root"), "{}", o.verdict);
+        assert!(!o.verdict.contains("healthy"), "{}", o.verdict);
     }
 
     #[test]

@@ -195,6 +195,53 @@ fn a_non_root_capture_is_never_healthy_true() {
     );
 }
 
+/// Every shipped capture, replayed as taken without root (`"root": false` in meta.json): neither
+/// status file ever says Healthy true, whatever the outputs let the checks conclude (a run
+/// without root cannot read device profiles, the System keychain or mdmclient's device queries).
+#[test]
+fn no_capture_taken_without_root_is_healthy_true() {
+    let mut was_healthy = 0;
+    for e in fs::read_dir(captures_dir()).unwrap() {
+        let cap = e.unwrap().path();
+        let Ok(meta) = fs::read_to_string(cap.join("meta.json")) else {
+            continue;
+        };
+        let name = cap.file_name().unwrap().to_str().unwrap().to_string();
+        let run_status = |cap: &Path, dir: &Path| {
+            let o = mdmwatch(&[
+                "run",
+                "--replay",
+                cap.to_str().unwrap(),
+                "--status-dir",
+                dir.to_str().unwrap(),
+            ]);
+            let d = plist::Value::from_file(dir.join("status.plist"))
+                .unwrap_or_else(|e| panic!("{name}: {e}: {:?}", text(&o)));
+            let v: serde_json::Value =
+                serde_json::from_slice(&fs::read(dir.join("status.json")).unwrap()).unwrap();
+            let plist_healthy = d.as_dictionary().unwrap()["Healthy"]
+                .as_string()
+                .unwrap()
+                .to_string();
+            (plist_healthy, v["overall"]["Healthy"].clone())
+        };
+        let (tmp, copy) = copy_capture(&name);
+        let as_root = run_status(&copy, &tmp.path().join("root"));
+        if as_root.0 == "true" {
+            was_healthy += 1;
+        }
+        let meta: serde_json::Value = serde_json::from_str(&meta).unwrap();
+        let mut meta = meta.as_object().unwrap().clone();
+        meta.insert("root".into(), false.into());
+        fs::write(copy.join("meta.json"), serde_json::to_vec(&meta).unwrap()).unwrap();
+        let (plist_healthy, json_healthy) = run_status(&copy, &tmp.path().join("user"));
+        assert_ne!(plist_healthy, "true", "{name}");
+        assert_ne!(json_healthy, serde_json::Value::Bool(true), "{name}");
+    }
+    // The rule is tested where it bites: captures that are healthy with root.
+    assert!(was_healthy >= 3, "only {was_healthy} healthy captures");
+}
+
 /// An unenrolled Mac: the checks that need an MDM are marked not applicable and not counted.
 #[test]
 fn enrollment_dependent_checks_are_not_applicable_when_not_enrolled() {
