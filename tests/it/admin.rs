@@ -911,6 +911,54 @@ fn redacted_captures_hide_identifiers_and_replay_the_same() {
     assert!(compared >= 40, "only {compared} captures");
 }
 
+/// Serials, UDIDs and tokens, which the shipped captures do not hold, planted where macOS prints
+/// them (QueryDeviceInformation's answer, the bootstrap token status): masked in every file, and
+/// the redacted capture replays to the same report.
+#[test]
+fn redact_masks_planted_serials_udids_and_tokens_and_still_replays() {
+    let (tmp, cap) = copy_capture("healthy");
+    let serial = "C02XK0AAJGH5";
+    let udid = "00008103-001A2B3C4D5E001E";
+    let token = "9B2C7E1A4D3F4A8B77C1";
+    let qdi = fs::read_to_string(cap.join("mdmclient_qdi.stdout")).unwrap();
+    let planted = qdi.replacen(
+        "QueryResponses =     {\n",
+        &format!(
+            "QueryResponses =     {{\n        SerialNumber = {serial};\n        UDID = \"{udid}\";\n        \
+             UnlockToken = {token};\n"
+        ),
+        1,
+    );
+    assert_ne!(planted, qdi, "the answer's shape changed");
+    fs::write(cap.join("mdmclient_qdi.stdout"), planted).unwrap();
+    let out = tmp.path().join("redacted");
+    let o = mdmwatch(&[
+        "capture",
+        out.to_str().unwrap(),
+        "--replay",
+        cap.to_str().unwrap(),
+        "--redact",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    for f in fs::read_dir(&out).unwrap() {
+        let p = f.unwrap().path();
+        let body = String::from_utf8_lossy(&fs::read(&p).unwrap()).into_owned();
+        for secret in [serial, udid, token] {
+            assert!(!body.contains(secret), "{}: {secret}", p.display());
+        }
+    }
+    let masked = fs::read_to_string(out.join("mdmclient_qdi.stdout")).unwrap();
+    assert!(masked.contains("SerialNumber = REDACTED"), "{masked}");
+    let (code_a, a) = diagnose_json(&cap, &[]);
+    let (code_b, b) = diagnose_json(&out, &[]);
+    assert_eq!(code_a, code_b);
+    assert_eq!(a["overall"], b["overall"]);
+    assert_eq!(a["watchdog"], b["watchdog"]);
+    for (id, f) in a["checks"].as_object().unwrap() {
+        assert_eq!(f["status"], b["checks"][id]["status"], "{id}");
+    }
+}
+
 /// Live on Linux: `capture` refuses (nothing written) unless `--force`; `-heal` determines
 /// nothing and creates no state or lock file under /Library; `run` writes no status files to the
 /// default system directory.

@@ -312,6 +312,28 @@ fn osquery_recipe_reads_the_status_plist() {
         "{channel:?}"
     );
 
+    // A disconnected channel: the verdict and its cause, as the recipe's statement reads them.
+    let cut = status_from(
+        &captures_dir().join("identity-no-private-key"),
+        &tmp.path().join("c"),
+    );
+    let rows = &osquery(&cut)[4];
+    let fact = |name: &str| {
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["subkey"] == name)
+            .map(|r| r["value"].as_str().unwrap().to_string())
+    };
+    assert_eq!(
+        fact("mdm.channel/Facts/verdict").as_deref(),
+        Some("disconnected")
+    );
+    assert_eq!(
+        fact("mdm.channel/Facts/cause").as_deref(),
+        Some("identity_unusable")
+    );
+
     // A non-root capture: Healthy is 'unknown', never 'true'.
     let nonroot = status_from(
         &captures_dir().join("probe-failures"),
