@@ -419,6 +419,7 @@ pub fn finish_report(
         None => {}
     }
     report::mark_not_applicable(&mut report);
+    report::normalize_times(&mut report);
     // Only diagnose records the history under a replay (with `--state`): heal and run under
     // replay are dry runs that write no state.
     record_channel_history(cli, sys, cfg, (obs, diag), mode == "diagnose", &mut report);

@@ -479,6 +479,22 @@ pub fn format_time(t: DateTime<FixedOffset>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, false)
 }
 
+/// A time from elsewhere (a certificate's UTC validity, a tool's own format) in the one format,
+/// at the Mac's local offset (`local`: the run's clock, `Observations::now`).
+pub fn format_time_in<Tz: chrono::TimeZone>(t: &DateTime<Tz>, local: &FixedOffset) -> String {
+    format_time(t.with_timezone(local))
+}
+
+/// A time as another tool printed it (RFC 3339, or `profiles`' `2026-03-02 14:05:11 +0000`), in
+/// the one format at the local offset; kept as printed when it is neither.
+pub fn reformat_time(s: &str, local: &FixedOffset) -> String {
+    let t = s.trim();
+    DateTime::parse_from_rfc3339(t)
+        .or_else(|_| DateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S %z"))
+        .map(|t| format_time_in(&t, local))
+        .unwrap_or_else(|_| s.to_string())
+}
+
 /// The Addigy keys in the state file (`last_mdm_kickstart`, `last_software_update_kickstart`):
 /// RFC 3339 with the local offset and microseconds, as MDM Watchdog (Go) writes them, because
 /// munkireport's `mdm_status` parses them with `%Y-%m-%dT%H:%M:%S.%f%z`, which needs the

@@ -201,7 +201,7 @@ pub fn decide<'a>(
     if r.future > 0 {
         notes.push(Note::Future {
             count: r.future,
-            now: obs.now.to_rfc3339(),
+            now: crate::state::format_time(obs.now),
         });
     }
     if r.untimed > 0 {

@@ -226,12 +226,19 @@ pub fn assess(obs: &Observations, _cfg: &Config) -> DdmAssessment {
     };
     let failure_text = failure.as_ref().map(|f| {
         format!(
-            "{} (failed {} time(s){}; {})",
+            "{} (failed {}{}; {})",
             f.reason.as_deref().unwrap_or("no reason given"),
-            f.count,
+            if f.count == 1 {
+                "once".to_string()
+            } else {
+                format!("{} times", f.count)
+            },
             f.timestamp
                 .as_deref()
-                .map(|t| format!(", last {t}"))
+                .map(|t| format!(
+                    ", last {}",
+                    crate::state::reformat_time(t, obs.now.offset())
+                ))
                 .unwrap_or_default(),
             failure_source.as_str()
         )

@@ -714,15 +714,59 @@ pub fn fix_plurals(text: &str) -> String {
     out.join(" ")
 }
 
+/// One time format in the JSON and status files too: every time in summaries, reasons, fixes,
+/// facts and readiness details (the log's `2026-11-20 09:12:39.340000-0500`, a tool's UTC `…Z`)
+/// rewritten to RFC 3339 at the Mac's local offset (that of `generated_at`, the run's clock) in
+/// whole seconds; evidence keeps the quoted line as it was logged. A wall-clock time without an
+/// offset (a DDM declaration's `TargetLocalDateTime`) is left as declared. Applied once, by the
+/// one report path.
+pub fn normalize_times(report: &mut Report) {
+    let local = chrono::DateTime::parse_from_rfc3339(&report.generated_at)
+        .ok()
+        .map(|t| *t.offset());
+    fn value(v: &mut Value, local: Option<chrono::FixedOffset>) {
+        match v {
+            Value::String(s) => *s = times_at(s, local),
+            Value::Array(a) => a.iter_mut().for_each(|x| value(x, local)),
+            Value::Object(o) => o.values_mut().for_each(|x| value(x, local)),
+            _ => {}
+        }
+    }
+    let text = |s: &mut String| *s = times_at(s, local);
+    for f in report.checks.values_mut() {
+        text(&mut f.summary);
+        f.reason.as_mut().map(text);
+        f.remediation.as_mut().map(text);
+        f.facts.values_mut().for_each(|v| value(v, local));
+    }
+    if let Some(r) = report.readiness.as_mut() {
+        text(&mut r.summary);
+        r.lines.iter_mut().for_each(text);
+        for k in r.kinds.values_mut() {
+            k.blocked_by.iter_mut().for_each(|b| text(&mut b.detail));
+            k.unknown.iter_mut().for_each(text);
+        }
+    }
+}
+
 /// Log timestamps as the log prints them (`2026-11-20 09:12:39.340000-0500`) rewritten to RFC 3339
 /// with the same offset (`2026-11-20T09:12:39-05:00`): one time format in the human report.
 pub fn rfc3339_times(text: &str) -> String {
+    times_at(text, None)
+}
+
+/// Every time in `text` (the log's form, or RFC 3339 with a fraction, `Z` or an offset) in RFC
+/// 3339 with whole seconds, at `local` when given, else at its own offset.
+fn times_at(text: &str, local: Option<chrono::FixedOffset>) -> String {
     let b = text.as_bytes();
     let mut out = String::with_capacity(text.len());
     let mut i = 0;
     while i < b.len() {
-        if let Some((len, t)) = log_time_at(&text[i..]) {
-            out.push_str(&t);
+        // A time starts a token: not the middle of a longer number.
+        let starts = i == 0 || !b[i - 1].is_ascii_alphanumeric();
+        if let Some((len, t)) = starts.then(|| time_at(&text[i..])).flatten() {
+            let t = local.map_or(t, |l| t.with_timezone(&l));
+            out.push_str(&crate::state::format_time(t));
             i += len;
             continue;
         }
@@ -733,17 +777,18 @@ pub fn rfc3339_times(text: &str) -> String {
     out
 }
 
-/// A log time at the start of `s`: its length and its RFC 3339 form.
-fn log_time_at(s: &str) -> Option<(usize, String)> {
+/// A time at the start of `s`: `YYYY-MM-DD`, a space (the log) or `T` (RFC 3339), `HH:MM:SS`, an
+/// optional fraction, then `Z`, `+HHMM` or `+HH:MM`. Its length and value.
+fn time_at(s: &str) -> Option<(usize, chrono::DateTime<chrono::FixedOffset>)> {
     let b = s.as_bytes();
-    if b.len() < 24 || !b[0].is_ascii_digit() {
+    if b.len() < 20 || !b[0].is_ascii_digit() {
         return None;
     }
-    // "YYYY-MM-DD HH:MM:SS" then optional ".frac" then "+HHMM"/"-HHMM".
-    let shape = b"dddd-dd-dd dd:dd:dd";
+    let shape = b"dddd-dd-dd?dd:dd:dd";
     for (i, want) in shape.iter().enumerate() {
         let ok = match want {
             b'd' => b[i].is_ascii_digit(),
+            b'?' => b[i] == b' ' || b[i] == b'T',
             c => b[i] == *c,
         };
         if !ok {
@@ -757,13 +802,31 @@ fn log_time_at(s: &str) -> Option<(usize, String)> {
             end += 1;
         }
     }
-    let tz = b.get(end..end + 5)?;
-    if !(tz[0] == b'+' || tz[0] == b'-') || !tz[1..].iter().all(u8::is_ascii_digit) {
-        return None;
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    let len = match b.get(end) {
+        Some(b'Z') => end + 1,
+        Some(b'+' | b'-')
+            if digits(end + 1..end + 3)
+                && b.get(end + 3) == Some(&b':')
+                && digits(end + 4..end + 6) =>
+        {
+            end + 6
+        }
+        Some(b'+' | b'-') if digits(end + 1..end + 5) => end + 5,
+        _ => return None,
+    };
+    // The log's form and RFC 3339 differ only in the separator and the offset's colon.
+    let mut norm = s[..len].replacen(' ', "T", 1);
+    if norm.ends_with('Z') {
+        norm.truncate(norm.len() - 1);
+        norm.push_str("+00:00");
+    } else if norm.as_bytes()[norm.len() - 3] != b':' {
+        norm.insert(norm.len() - 2, ':');
     }
-    let len = end + 5;
-    let t = chrono::DateTime::parse_from_str(&s[..len], "%Y-%m-%d %H:%M:%S%.f%z").ok()?;
-    Some((len, t.to_rfc3339_opts(chrono::SecondsFormat::Secs, false)))
+    let t = chrono::DateTime::parse_from_rfc3339(&norm).ok()?;
+    // Go's zero time means never: not a time to move to another offset.
+    (chrono::Datelike::year(&t) > 1).then_some((len, t))
 }
 
 /// Go's time format as Addigy prints it: `0001-01-01 00:00:00 +0000 UTC` for never.

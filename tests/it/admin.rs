@@ -242,6 +242,93 @@ fn no_capture_taken_without_root_is_healthy_true() {
     assert!(was_healthy >= 3, "only {was_healthy} healthy captures");
 }
 
+/// Every time in `text` that carries a zone (`Z`, `+HHMM`, `+HH:MM`): as written, with its end.
+fn zoned_times(text: &str) -> Vec<&str> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i + 19 <= b.len() {
+        let shape = b"dddd-dd-dd?dd:dd:dd";
+        let hit = (i == 0 || !b[i - 1].is_ascii_digit())
+            && shape.iter().enumerate().all(|(k, w)| match w {
+                b'd' => b[i + k].is_ascii_digit(),
+                b'?' => b[i + k] == b'T' || b[i + k] == b' ',
+                c => b[i + k] == *c,
+            });
+        if !hit {
+            i += 1;
+            continue;
+        }
+        let mut end = i + 19;
+        while end < b.len() && (b[end].is_ascii_digit() || b[end] == b'.') {
+            end += 1;
+        }
+        let zoned = match b.get(end) {
+            Some(b'Z') => Some(end + 1),
+            Some(b'+' | b'-') => {
+                let mut e = end + 1;
+                while e < b.len() && (b[e].is_ascii_digit() || b[e] == b':') {
+                    e += 1;
+                }
+                Some(e)
+            }
+            _ => None,
+        };
+        if let Some(e) = zoned {
+            out.push(&text[i..e]);
+            i = e;
+        } else {
+            i = end;
+        }
+    }
+    out
+}
+
+/// One time format: in every shipped capture's JSON report (outside evidence, which quotes what
+/// was logged) and human report, every time with a zone is RFC 3339 at the Mac's local offset
+/// (that of `generated_at`) in whole seconds. The Addigy lines keep Go's never (no zone digits
+/// follow the seconds there); a DDM declaration's wall-clock target has no zone and is left as
+/// declared.
+#[test]
+fn one_time_format_in_every_report() {
+    let mut seen = 0;
+    for e in fs::read_dir(captures_dir()).unwrap() {
+        let cap = e.unwrap().path();
+        if !cap.join("meta.json").exists() {
+            continue;
+        }
+        let name = cap.file_name().unwrap().to_str().unwrap().to_string();
+        let (_, mut r) = diagnose_json(&cap, &[]);
+        let generated = r["generated_at"].as_str().unwrap().to_string();
+        let offset = &generated[19..];
+        fn strip(v: &mut serde_json::Value) {
+            match v {
+                serde_json::Value::Object(o) => {
+                    o.remove("evidence");
+                    o.remove("probes");
+                    o.values_mut().for_each(strip);
+                }
+                serde_json::Value::Array(a) => a.iter_mut().for_each(strip),
+                _ => {}
+            }
+        }
+        strip(&mut r);
+        let json = r.to_string();
+        let human = mdmwatch(&["-diagnose", "--replay", cap.to_str().unwrap()]).stdout_text();
+        for (what, text) in [("json", json.as_str()), ("text", human.as_str())] {
+            for t in zoned_times(text) {
+                seen += 1;
+                let ok = t.len() == 25
+                    && t.as_bytes()[10] == b'T'
+                    && &t[19..] == offset
+                    && chrono::DateTime::parse_from_rfc3339(t).is_ok();
+                assert!(ok, "{name} {what}: {t:?} is not RFC 3339 at {offset}");
+            }
+        }
+    }
+    assert!(seen > 100, "only {seen} times seen");
+}
+
 /// An unenrolled Mac: the checks that need an MDM are marked not applicable and not counted.
 #[test]
 fn enrollment_dependent_checks_are_not_applicable_when_not_enrolled() {
