@@ -30,8 +30,8 @@
 //! ```ignore
 //! let opts = HealOptions { dry_run: cli.dry_run, read_state: app::reads_state(cli, sys), ..HealOptions::default() };
 //! let outcome = heal::heal(sys, &cfg, &diag, &opts).await;
-//! let mut report = build_report(&obs, &diag, "run", sys.describe());
-//! outcome.apply_to_report(&mut report); // heal section, the four restart keys, errors
+//! // The one report path converts it: heal section, the four restart keys, errors, heal.error.
+//! let report = app::finish_report(cli, sys, &cfg, &loaded, &obs, &diag, "heal", Some(&outcome), cli.json);
 //! if outcome.not_root { eprintln!("{}", app::HEAL_NEEDS_ROOT); /* exit 2 */ }
 //! ```
 
@@ -44,7 +44,7 @@ use chrono::{DateTime, FixedOffset, Timelike};
 use crate::checks::{Diagnosis, InstallActivity};
 use crate::config::Config;
 use crate::parse::launchctl::{self, ServiceInfo};
-use crate::report::{HealSection, HealStep, Report, ServiceHeal, Verification, Watchdog};
+use crate::report::{HealSection, HealStep, ServiceHeal, Verification};
 use crate::state::{self, Loaded, Outcome, Service, State};
 use crate::system::files::{self, TryLock};
 use crate::system::{Probe, ProbeResult, System};
@@ -112,39 +112,6 @@ pub struct HealOutcome {
     pub stopped: Option<String>,
     /// Non-fatal problems (state moved aside, state not written, lock not taken).
     pub errors: Vec<String>,
-}
-
-impl HealOutcome {
-    /// The four restart keys of the Addigy block.
-    pub fn fill_watchdog(&self, w: &mut Watchdog) {
-        w.mdm_client_restarted = self.mdmclient_restarted;
-        w.software_update_daemon_restarted = self.softwareupdated_restarted;
-        w.last_mdm_kickstart = self.last_mdm_kickstart.map(state::format_time);
-        w.last_software_update_daemon_kickstart =
-            self.last_software_update_kickstart.map(state::format_time);
-    }
-
-    /// Puts the heal section, the restart keys and the errors into a report.
-    pub fn apply_to_report(&self, report: &mut Report) {
-        self.fill_watchdog(&mut report.watchdog);
-        report.heal = Some(self.section.clone());
-        report.errors.extend(self.errors.iter().cloned());
-    }
-}
-
-/// Fills the Addigy "last kickstart" keys from the state file, read-only (for `-diagnose`, any
-/// user). Returns a problem worth reporting, if any; a missing file is not one.
-pub fn fill_watchdog_from_state(cfg: &Config, w: &mut Watchdog) -> Option<String> {
-    match state::load(&cfg.state_path()) {
-        Loaded::Missing => None,
-        Loaded::Found(s) => {
-            w.last_mdm_kickstart = s.last_mdm_kickstart.map(state::format_time);
-            w.last_software_update_daemon_kickstart =
-                s.last_software_update_kickstart.map(state::format_time);
-            None
-        }
-        Loaded::Bad { reason, .. } => Some(format!("state file unreadable: {reason}")),
-    }
 }
 
 fn install_of(diag: &Diagnosis) -> Install {

@@ -6,6 +6,27 @@ use crate::report::Evidence;
 use crate::system::fake::{Answer, FakeSystem};
 use crate::test_support::{heal_diag as diag, Liveness};
 
+/// An empty report for the one conversion of heal's outcome (`app::apply_heal`).
+fn report_for() -> crate::report::Report {
+    crate::report::Report {
+        schema_version: crate::report::SCHEMA_VERSION,
+        mdmwatch_version: "test".into(),
+        generated_at: "2026-11-23T12:00:00+01:00".into(),
+        mode: "heal".into(),
+        source: "fake".into(),
+        host: Default::default(),
+        watchdog: crate::report::Watchdog::default(),
+        readiness: None,
+        checks: Default::default(),
+        config: Default::default(),
+        heal: None,
+        probes: Vec::new(),
+        errors: Vec::new(),
+        order: Vec::new(),
+        root: true,
+    }
+}
+
 const NIX_PRINT: &str = include_str!(
     "../../tests/fixtures/samples/launchctl_print_system__running_daemon__nix-daemon__macos26.6.2.txt"
 );
@@ -116,8 +137,9 @@ fn stuck_mdmclient_is_kickstarted_recorded_and_verified() {
     assert_eq!(r.method.as_deref(), Some("kickstart"));
     assert_eq!(o.last_mdm_kickstart, Some(now()));
 
-    let mut w = Watchdog::default();
-    o.fill_watchdog(&mut w);
+    let mut r = report_for();
+    crate::app::apply_heal(&mut r, &o);
+    let w = r.watchdog;
     assert!(w.mdm_client_restarted);
     assert_eq!(
         w.last_mdm_kickstart.as_deref(),
@@ -513,8 +535,11 @@ fn future_time_is_just_now_and_the_guard_is_recorded() {
 #[test]
 fn diagnose_reads_the_kickstart_times_read_only() {
     let e = env();
-    let mut w = Watchdog::default();
-    assert_eq!(fill_watchdog_from_state(&e.cfg, &mut w), None);
+    let mut w = crate::report::Watchdog::default();
+    assert_eq!(
+        crate::report::watchdog_from_state(&e.cfg.state_path(), &mut w),
+        None
+    );
     assert_eq!(w.last_mdm_kickstart, None);
     std::fs::write(
         e.cfg.state_path(),
@@ -522,7 +547,10 @@ fn diagnose_reads_the_kickstart_times_read_only() {
     )
     .unwrap();
     let before = std::fs::read(e.cfg.state_path()).unwrap();
-    assert_eq!(fill_watchdog_from_state(&e.cfg, &mut w), None);
+    assert_eq!(
+        crate::report::watchdog_from_state(&e.cfg.state_path(), &mut w),
+        None
+    );
     assert_eq!(
         w.last_mdm_kickstart.as_deref(),
         Some("2023-06-19T19:43:13-04:00")
@@ -530,7 +558,7 @@ fn diagnose_reads_the_kickstart_times_read_only() {
     assert_eq!(w.last_software_update_daemon_kickstart, None);
     assert_eq!(std::fs::read(e.cfg.state_path()).unwrap(), before);
     std::fs::write(e.cfg.state_path(), b"garbage").unwrap();
-    assert!(fill_watchdog_from_state(&e.cfg, &mut w).is_some());
+    assert!(crate::report::watchdog_from_state(&e.cfg.state_path(), &mut w).is_some());
     assert_eq!(
         std::fs::read(e.cfg.state_path()).unwrap(),
         b"garbage",
@@ -564,24 +592,8 @@ fn report_carries_the_heal_section_and_the_restart_keys() {
         &diag(Liveness::Stuck, Liveness::Unknown, InstallActivity::Idle),
         &opts(),
     );
-    let mut report = Report {
-        schema_version: crate::report::SCHEMA_VERSION,
-        mdmwatch_version: "test".into(),
-        generated_at: "2026-11-23T12:00:00+01:00".into(),
-        mode: "heal".into(),
-        source: "fake".into(),
-        host: Default::default(),
-        watchdog: Watchdog::default(),
-        readiness: None,
-        checks: Default::default(),
-        config: Default::default(),
-        heal: None,
-        probes: Vec::new(),
-        errors: Vec::new(),
-        order: Vec::new(),
-        root: true,
-    };
-    o.apply_to_report(&mut report);
+    let mut report = report_for();
+    crate::app::apply_heal(&mut report, &o);
     let v: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
     assert_eq!(v["watchdog"]["MDMClientRestarted"], true);
     assert_eq!(v["watchdog"]["SoftwareUpdateDaemonRestarted"], false);
