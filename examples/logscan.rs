@@ -1,8 +1,9 @@
 //! Runs one log reader over a file, for scripts/bench.sh (timed from outside, with the same
 //! harness as `grep -c`): `logscan FILE MODE`, MODE one of
 //! - `mdm`: `mdm_log::summarize` as `diagnose` runs it;
-//! - `mdm-reference`: the straightforward fold it must equal (`mdm_log::summarize_reference`:
-//!   a fresh `LogLine` per event, `str::find` classifier): the before of the summariser's work;
+//! - `mdm-reference` (with `--features reference`): the straightforward fold it must equal
+//!   (`parse::reference::mdm_summarize`: a fresh `LogLine` per event): the before of the
+//!   summariser's work;
 //! - `su`, `apsd`: `su_log::summarize`, `apsd_log::summarize`;
 //! - `read`: the ndjson reader alone (`log_ndjson::for_each_entry`), counting entries.
 //!
@@ -34,9 +35,12 @@ fn main() {
     };
     match mode.as_str() {
         "mdm" => mdm(mdm_log::summarize(file).expect("mdmclient log")),
-        "mdm-reference" => {
-            mdm(mdm_log::summarize_reference(file, mdm_log::MAX_EVENTS).expect("mdmclient log"))
-        }
+        #[cfg(feature = "reference")]
+        "mdm-reference" => mdm(mdmwatch::parse::reference::mdm_summarize(
+            file,
+            mdm_log::MAX_EVENTS,
+        )
+        .expect("mdmclient log")),
         "su" => {
             let log = su_log::summarize(file).expect("softwareupdate log");
             println!(

@@ -46,7 +46,7 @@ need jq jq || { HAVE_JQ=0; echo "bench: jq not available: the jq column is skipp
 if [ -n "${BENCH_BIN:-}" ] && [ -n "${BENCH_GEN:-}" ] && [ -n "${BENCH_SCAN:-}" ]; then
   BIN="$BENCH_BIN"; GEN="$BENCH_GEN"; SCAN="$BENCH_SCAN"
 else
-  cargo build --release --quiet --bin mdmwatch --example genlog --example logscan
+  cargo build --release --quiet --features reference --bin mdmwatch --example genlog --example logscan
   BIN="target/release/mdmwatch"; GEN="target/release/examples/genlog"; SCAN="target/release/examples/logscan"
 fi
 

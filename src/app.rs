@@ -59,6 +59,14 @@ pub fn main_with_args(args: Vec<OsString>) -> i32 {
         eprintln!("mdmwatch: {msg}");
         return EXIT_ERROR;
     }
+    if let Err(msg) = crate::system::files::check_root_arguments(
+        cli.sysroot.as_deref(),
+        cli.state.as_deref(),
+        cli.status_dir.as_deref(),
+    ) {
+        eprintln!("mdmwatch: {msg}");
+        return EXIT_ERROR;
+    }
     init_logging(cli.verbose);
     // One thread is enough: the probes are polled together from one task (`join_all`) and
     // nothing is spawned onto the runtime.
@@ -583,8 +591,11 @@ async fn run(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Loaded)
         report.errors.push(format!("status files not written: {e}"));
         code = EXIT_ERROR;
     }
-    // The one line Addigy's watchdog logs per run; Jamf EAs and munkireport parse it.
-    tracing::info!("{}", report::watchdog_summary_line(&report.watchdog));
+    // The one line Addigy's watchdog logs per run; Jamf EAs and munkireport parse it. Only from
+    // a live run as root: a user's `run --replay` of their own capture must not log it.
+    if sys.is_live() && sys.is_root() {
+        tracing::info!("{}", report::watchdog_summary_line(&report.watchdog));
+    }
     if cli.json || cli.verbose {
         emit(&report, cli.json, cli.verbose);
     } else if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
@@ -617,10 +628,13 @@ async fn capture_command(
             "mdmwatch: warning: not macOS: capturing anyway (--force); most probes will be missing"
         );
     }
-    if let Err(e) = capture::prepare_dir(dir) {
-        eprintln!("mdmwatch: {e}");
-        return EXIT_ERROR;
-    }
+    let handle = match capture::prepare_dir(dir) {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("mdmwatch: {e}");
+            return EXIT_ERROR;
+        }
+    };
     let (plan, mut results) = observe::collect(sys, cfg).await;
     // The command line each output came from: a replay's recorded one (a capture of a replay
     // keeps the predicate the output was produced with), else this run's.
@@ -642,7 +656,7 @@ async fn capture_command(
             }
         }
     }
-    if let Err(e) = capture::write_meta(dir, sys.now(), sys.is_root()) {
+    if let Err(e) = capture::write_meta(&handle, sys.now(), sys.is_root()) {
         eprintln!("mdmwatch: {e}");
         return EXIT_ERROR;
     }
@@ -653,13 +667,13 @@ async fn capture_command(
         .filter(|r| r.available)
         .filter_map(|r| Some((r, r.recorded_args.as_ref()?)))
     {
-        if let Err(e) = capture::write_args(dir, &r.id, argv) {
+        if let Err(e) = capture::write_args(&handle, &r.id, argv) {
             eprintln!("mdmwatch: {e}");
             failed = true;
         }
     }
     for r in &results {
-        if let Err(e) = capture::write_result(dir, r) {
+        if let Err(e) = capture::write_result(&handle, r) {
             eprintln!("mdmwatch: {e}");
             failed = true;
         }

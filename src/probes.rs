@@ -49,19 +49,27 @@ pub const MANAGED_SU_PREFS_PATH: &str =
 pub const MANAGED_RESTRICTIONS_PATH: &str =
     "/Library/Managed Preferences/com.apple.applicationaccess.plist";
 
-/// mdmclient's own process and everything logged under the ManagedClient subsystem.
-pub const MDMCLIENT_PREDICATE: &str =
-    r#"process == "mdmclient" OR subsystem == "com.apple.ManagedClient""#;
+/// mdmclient's own binary (the daemon, and the per-user agent counted apart): only its entries
+/// are evidence (`parse::log_patterns::SOURCES`; a test keeps these equal to the table).
+pub const MDMCLIENT_PREDICATE: &str = r#"processImagePath == "/usr/libexec/mdmclient""#;
 
-/// softwareupdated, the DDM status reporter, and remotemanagementd's software-update lines
-/// (admins' scripts extract "Reporting status" blocks from SoftwareUpdateSubscriber; a sysdiagnose showed
-/// them under softwareupdated: it depends on the build).
-/// UpdateBrainService logs the prepare/apply progress ("Cryptex patch progress", Addigy's talk "A Deep
-/// Dive Into Apple OS Updates via MDM").
-pub const SOFTWAREUPDATE_PREDICATE: &str = r#"process == "softwareupdated" OR process == "SoftwareUpdateSubscriber" OR process == "com.apple.MobileSoftwareUpdate.UpdateBrainService" OR (subsystem == "com.apple.remotemanagement" AND eventMessage CONTAINS "softwareupdate")"#;
+/// softwareupdated, the DDM status reporter SoftwareUpdateSubscriber (admins' scripts extract
+/// "Reporting status" blocks from it; a sysdiagnose showed them under softwareupdated: it depends
+/// on the build) and remotemanagementd, each by its exact image path. UpdateBrainService is not
+/// selected: it runs from a downloaded asset whose path a user can create.
+pub const SOFTWAREUPDATE_PREDICATE: &str = r#"processImagePath == "/System/Library/CoreServices/Software Update.app/Contents/Resources/softwareupdated" OR processImagePath == "/System/Library/PrivateFrameworks/RemoteManagement.framework/XPCServices/SoftwareUpdateSubscriber.xpc/Contents/MacOS/SoftwareUpdateSubscriber" OR processImagePath == "/usr/libexec/remotemanagementd""#;
 
 /// The Apple push daemon: its courier (APNs) connection lines.
-pub const APSD_PREDICATE: &str = r#"process == "apsd""#;
+pub const APSD_PREDICATE: &str =
+    r#"processImagePath == "/System/Library/PrivateFrameworks/ApplePushService.framework/apsd""#;
+
+/// `processImagePath == "…" OR …` over a stream's evidence sources (the table the reader checks).
+pub fn sources_clause(stream: LogStream) -> String {
+    crate::parse::log_patterns::sources(stream)
+        .map(|s| format!("processImagePath == \"{}\"", s.image_path))
+        .collect::<Vec<_>>()
+        .join(" OR ")
+}
 
 /// `(<sources>) AND (eventMessage CONTAINS "<m1>" OR ...)`: the OS returns only the lines whose
 /// message holds one of the summariser's markers, which are exactly the lines it can keep
@@ -138,6 +146,7 @@ pub fn log_probe_last(id: &str, predicate: &str, last: &str, cfg: &Config) -> Pr
     .with_timeout(cfg.log_timeout())
     .with_max_bytes(cfg.log_max_bytes)
     .spooled()
+    .keeping_newest()
 }
 
 fn cmd(id: &str, program: &str, args: &[&str], cfg: &Config) -> Probe {

@@ -55,11 +55,58 @@ pub fn write(dir: &Path, report: &Report) -> Result<Written, String> {
 /// The status.plist document as XML bytes (XML so admins can read and diff it).
 pub fn plist_bytes(report: &Report) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();
-    P::Dictionary(to_plist(report))
-        .to_writer_xml(&mut out)
+    let mut doc = P::Dictionary(to_plist(report));
+    xml_safe_value(&mut doc);
+    doc.to_writer_xml(&mut out)
         .map_err(|e| format!("cannot render status.plist: {e}"))?;
     out.push(b'\n');
     Ok(out)
+}
+
+/// A string XML 1.0 can carry, as status.plist writes it: every character XML forbids or a
+/// reader may choke on (C0 controls but tab, newline and carriage return; DEL; C1 controls;
+/// U+FFFE and U+FFFF) is written as the six characters `\u` and four hex digits (ESC becomes
+/// `\u001B`). Probe stderr and log lines reach the plist verbatim, and one such character made
+/// the whole document invalid XML (<https://www.w3.org/TR/xml/#charsets>). `<`, `>` and `&` are
+/// escaped by the plist writer as XML entities.
+pub fn xml_safe(s: &str) -> std::borrow::Cow<'_, str> {
+    let bad = |c: char| {
+        (c < ' ' && !matches!(c, '\t' | '\n' | '\r'))
+            || ('\u{7f}'..='\u{9f}').contains(&c)
+            || matches!(c, '\u{fffe}' | '\u{ffff}')
+    };
+    if !s.chars().any(bad) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if bad(c) {
+            out.push_str(&format!("\\u{:04X}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// [`xml_safe`] over every string and dictionary key of a plist value.
+fn xml_safe_value(v: &mut P) {
+    match v {
+        P::String(s) => {
+            if let std::borrow::Cow::Owned(o) = xml_safe(s) {
+                *s = o;
+            }
+        }
+        P::Array(a) => a.iter_mut().for_each(xml_safe_value),
+        P::Dictionary(d) => {
+            let entries: Vec<(String, P)> = std::mem::take(d).into_iter().collect();
+            for (k, mut val) in entries {
+                xml_safe_value(&mut val);
+                d.insert(xml_safe(&k).into_owned(), val);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// "true", "false" or "unknown": the Addigy log line's spelling.
@@ -259,6 +306,46 @@ pub fn to_plist(report: &Report) -> Dictionary {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn plist_strings_are_xml_safe() {
+        assert_eq!(
+            xml_safe("plain <ok> & fine\ttab\nline"),
+            "plain <ok> & fine\ttab\nline"
+        );
+        assert_eq!(xml_safe("\u{1b}[31mred"), "\\u001B[31mred");
+        assert_eq!(
+            xml_safe("a\u{1}b\u{7f}\u{85}\u{ffff}"),
+            "a\\u0001b\\u007F\\u0085\\uFFFF"
+        );
+        // A whole document with control characters in values and keys parses back.
+        let mut doc = P::Dictionary(Dictionary::from_iter([
+            (
+                "Stderr\u{1b}".to_string(),
+                P::String("\u{1b}[0m probe said \u{1}".into()),
+            ),
+            (
+                "Errors".to_string(),
+                P::Array(vec![P::String("</string></dict><key>x</key>\u{0}".into())]),
+            ),
+        ]));
+        xml_safe_value(&mut doc);
+        let mut out = Vec::new();
+        doc.to_writer_xml(&mut out).unwrap();
+        assert!(out
+            .iter()
+            .all(|b| *b >= b' ' || matches!(b, b'\t' | b'\n' | b'\r')));
+        let back: P = plist::from_bytes(&out).expect("valid XML plist");
+        let d = back.as_dictionary().unwrap();
+        assert_eq!(
+            d.get("Stderr\\u001B").and_then(P::as_string),
+            Some("\\u001B[0m probe said \\u0001")
+        );
+        assert_eq!(
+            d.get("Errors").unwrap().as_array().unwrap()[0].as_string(),
+            Some("</string></dict><key>x</key>\\u0000")
+        );
+    }
 
     #[test]
     fn json_to_plist_drops_nulls_and_keeps_types() {

@@ -20,4 +20,7 @@ for kind in update upgrade rsr mdm_initiated ddm_target; do
 		out="${out:+$out; }$kind $value"
 	fi
 done
+# The reasons can quote probe output and log text: no markup reaches Jamf's <result> parsing
+# (angle brackets become brackets), and the line stays one line.
+out=$(printf '%s' "$out" | /usr/bin/tr '<>\n' '[] ')
 echo "<result>${out:-unknown}</result>"

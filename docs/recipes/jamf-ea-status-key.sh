@@ -14,6 +14,9 @@ if [ ! -f "$plist" ]; then
 	exit 0
 fi
 if value=$(/usr/bin/defaults read "$plist" "$KEY" 2>/dev/null); then
+	# Values can quote probe output and log text: no markup reaches Jamf's <result> parsing
+	# (angle brackets become brackets), and the value stays on one line.
+	value=$(printf '%s' "$value" | /usr/bin/tr '<>\n' '[] ')
 	echo "<result>${value:-none}</result>"
 else
 	echo "<result>unknown</result>"

@@ -2,14 +2,10 @@
 //! cannot reach APNs receives no MDM push, so mdmclient is never asked to check in: that is the
 //! cause to report, not mdmclient. The shapes are patterns of `log_patterns` with provenance.
 
-use std::io::Read;
-use std::sync::LazyLock;
-
-use memchr::memmem::Finder;
-
 use super::log_ndjson::LogEntry;
 use super::log_patterns::{self, LogStream, Pattern};
-use super::log_summary::{self, Classified, Event, LogSummary, UserLines};
+use super::log_summary::{self, Classified, Event, LogSummary};
+use std::io::Read;
 
 /// Relevant events kept (the newest).
 pub const MAX_EVENTS: usize = 100;
@@ -42,30 +38,12 @@ const SHAPES: [(&Pattern, ApsdEventKind); 3] = [
     ),
 ];
 
-/// The first shape whose needle the message holds (one prebuilt memmem search each).
+/// The first shape whose pattern the message is (the needle where its `Format` says it stands).
 pub fn classify(msg: &str) -> Option<Classified<ApsdEventKind>> {
-    static FINDERS: LazyLock<[Finder<'static>; 3]> =
-        LazyLock::new(|| SHAPES.map(|(p, _)| Finder::new(p.needle)));
-    FINDERS
+    SHAPES
         .iter()
-        .zip(SHAPES)
-        .find(|(f, _)| f.find(msg.as_bytes()).is_some())
-        .map(|(_, (p, kind))| Classified::of(kind, p))
-}
-
-/// [`classify`] as first written: the reference of the property tests.
-#[doc(hidden)]
-pub fn classify_reference(msg: &str) -> Option<Classified<ApsdEventKind>> {
-    for (id, kind) in [
-        ("apsd.connected", ApsdEventKind::Connected),
-        ("apsd.disconnected", ApsdEventKind::Disconnected),
-        ("apsd.identity_failure", ApsdEventKind::IdentityFailure),
-    ] {
-        if msg.contains(log_patterns::pattern(id).needle) {
-            return Some(Classified::new(kind, id));
-        }
-    }
-    None
+        .find(|(p, _)| p.find(msg).is_some())
+        .map(|&(p, kind)| Classified::of(kind, p))
 }
 
 /// The needles of the apsd patterns (the predicate).
@@ -77,18 +55,6 @@ pub fn summarize<R: Read>(reader: R) -> Result<ApsdLog, String> {
     summarize_bounded(reader, MAX_EVENTS)
 }
 
-/// [`summarize`] through [`log_summary::summarize_reference`] and [`classify_reference`].
-#[doc(hidden)]
-pub fn summarize_reference<R: Read>(reader: R, max_events: usize) -> Result<ApsdLog, String> {
-    log_summary::summarize_reference(
-        reader,
-        max_events,
-        UserLines::Reject,
-        |e: &LogEntry<'_>| classify_reference(e.message),
-        |_, _| {},
-    )
-}
-
 /// [`summarize`] with another bound on the kept events (the property tests use small ones).
 #[doc(hidden)]
 pub fn summarize_bounded<R: Read>(reader: R, max_events: usize) -> Result<ApsdLog, String> {
@@ -96,7 +62,7 @@ pub fn summarize_bounded<R: Read>(reader: R, max_events: usize) -> Result<ApsdLo
         reader,
         max_events,
         // apsd is a system daemon; a per-user copy proves nothing about the device's connection.
-        UserLines::Reject,
+        LogStream::Apsd,
         |e: &LogEntry<'_>| classify(e.message),
         |_, _| {},
     )

@@ -58,13 +58,241 @@ pub struct Pattern {
     /// Stable name, used in evidence and the report (`mdm.http_response`).
     pub id: &'static str,
     pub stream: LogStream,
-    /// The case-sensitive substring the classifier and the `log show` predicate look for.
+    /// The case-sensitive text the classifier and the `log show` predicate look for.
     pub needle: &'static str,
+    /// Where in the message the needle must stand.
+    pub format: Format,
+    /// The `category` real lines of this pattern carry; an entry of another category is not
+    /// evidence. Empty where no real line shows one.
+    pub categories: &'static [&'static str],
     /// What a line of this pattern means to the rules.
     pub meaning: &'static str,
     /// The `log` level (Type column) the real lines were logged at, or "unknown".
     pub level: &'static str,
     pub provenance: Provenance,
+}
+
+/// Where a pattern's needle must stand in a message. Root acts on these lines, and a daemon may
+/// log text a user chose (a profile's display name, a `softwareupdate` label argument) inside its
+/// own messages: a needle found anywhere is not the daemon's own format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// The needle begins the message, after the daemon's own leader as real lines show it
+    /// (see [`leader_ends`]): markers `[*] `/`[ERROR] `, then at most one owner token
+    /// (`[0:MDMDaemon:HTTPUtil:<0x6c0d>] `, `[SUMacControllerProgressManager] `,
+    /// `-[Class selector:]_block_invoke: `, `<APSCourierConnectionManager: 0x…; production>: `,
+    /// `6d41b000 : `), then at most one arrow `>>>>> `/`<<<<< `. Text after the owner token is the
+    /// message proper: a user's `[a] Processing server request` there is never a receipt.
+    Leading,
+    /// The message begins with `prefix` (the daemon's own format, such as `[FSM(`) and the needle
+    /// follows somewhere after it: for state-machine lines whose needle stands mid-line.
+    Within { prefix: &'static str },
+    /// Anywhere in the message: no real line shows where it stands. Such a pattern is unverified
+    /// or context only and never grounds heal (see `heal::plan`).
+    Anywhere,
+}
+
+/// Markers skipped before the owner token (`[*] [0:MDMDaemon…]`, `[ERROR] [0:MDMDaemon…]`).
+const MAX_MARKERS: usize = 2;
+
+/// Every offset in `msg` where a [`Format::Leading`] needle may begin: 0, after each marker,
+/// after the owner token, and after one arrow.
+pub fn leader_ends(msg: &str) -> impl Iterator<Item = usize> + '_ {
+    let mut out: Vec<usize> = vec![0];
+    let mut rest = msg;
+    let at = |rest: &str| msg.len() - rest.len();
+    for _ in 0..MAX_MARKERS {
+        match strip_marker(rest) {
+            Some(r) => {
+                rest = r;
+                out.push(at(rest));
+            }
+            None => break,
+        }
+    }
+    // A third marker is not an owner token: real lines carry at most two.
+    if let Some(r) = strip_marker(rest).map_or_else(|| strip_owner(rest), |_| None) {
+        rest = r;
+        out.push(at(rest));
+    }
+    if let Some(r) = strip_arrow(rest) {
+        out.push(at(r));
+    }
+    out.into_iter()
+}
+
+/// `[*] ` or `[ERROR] `, and the spaces after it.
+fn strip_marker(msg: &str) -> Option<&str> {
+    ["[*]", "[ERROR]"]
+        .iter()
+        .find_map(|m| msg.strip_prefix(m))
+        .filter(|r| r.starts_with(' '))
+        .map(|r| r.trim_start_matches(' '))
+}
+
+/// `>>>>>`/`<<<<<` (three or more), and the spaces after it.
+fn strip_arrow(msg: &str) -> Option<&str> {
+    let c = *msg.as_bytes().first()?;
+    if c != b'>' && c != b'<' {
+        return None;
+    }
+    let n = msg.bytes().take_while(|x| *x == c).count();
+    (n >= 3).then(|| msg[n..].trim_start_matches(' '))
+}
+
+/// The rest of `msg` after the daemon's owner token (and the spaces after it), or `None` when
+/// `msg` does not begin with one. Tokens, as real lines show them
+/// (tests/fixtures/logs-real/LINES.md): a bracket group `[...]` (nested brackets allowed, as in
+/// `[FSM(scan[0BD2448F])]`); an Objective-C method `-[...]`/`+[...]` with an optional
+/// `_block_invoke` and `:`; an object description `<...>` with an optional `:`; a hexadecimal
+/// id followed by ` :`.
+fn strip_owner(msg: &str) -> Option<&str> {
+    let b = msg.as_bytes();
+    let end = match b.first()? {
+        b'[' => bracket_end(b, 0)?,
+        b'-' | b'+' if b.get(1) == Some(&b'[') => {
+            let mut e = bracket_end(b, 1)?;
+            if msg[e..].starts_with("_block_invoke") {
+                e += "_block_invoke".len();
+                while b.get(e).is_some_and(u8::is_ascii_digit) {
+                    e += 1;
+                }
+            }
+            if b.get(e) == Some(&b':') {
+                e += 1;
+            }
+            e
+        }
+        // `<APSCourierConnectionManager: 0x1036e3710; production>: ` (apsd, Der Flounder 2026),
+        // `<private>: `: an object description, then an optional `:`.
+        b'<' if b.get(1) != Some(&b'<') => {
+            let mut e = memchr::memchr(b'>', b)? + 1;
+            if b.get(e) == Some(&b':') {
+                e += 1;
+            }
+            e
+        }
+        c if c.is_ascii_hexdigit() => {
+            let n = b.iter().take_while(|x| x.is_ascii_hexdigit()).count();
+            if !msg[n..].starts_with(" :") {
+                return None;
+            }
+            n + 2
+        }
+        _ => return None,
+    };
+    Some(msg[end..].trim_start_matches(' '))
+}
+
+/// The index after the `]` that closes the `[` at `open` (nesting counted), if any.
+fn bracket_end(b: &[u8], open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, c) in b.iter().enumerate().skip(open) {
+        match c {
+            b'[' => depth += 1,
+            b']' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+impl Pattern {
+    /// Where this pattern's needle ends in `msg` when `msg` is of this pattern's [`Format`]; the
+    /// classifiers parse the fields from there.
+    pub fn find(&self, msg: &str) -> Option<usize> {
+        match self.format {
+            Format::Leading => leader_ends(msg)
+                .find(|&i| msg[i..].starts_with(self.needle))
+                .map(|i| i + self.needle.len()),
+            Format::Within { prefix } => {
+                if !msg.starts_with(prefix) {
+                    return None;
+                }
+                memchr::memmem::find(&msg.as_bytes()[prefix.len()..], self.needle.as_bytes())
+                    .map(|i| prefix.len() + i + self.needle.len())
+            }
+            Format::Anywhere => memchr::memmem::find(msg.as_bytes(), self.needle.as_bytes())
+                .map(|i| i + self.needle.len()),
+        }
+    }
+}
+
+/// A daemon whose entries are evidence for a stream: its exact image path and the uids it runs
+/// as. Any process can log under a process name or subsystem it chooses, and a system binary that
+/// is not the daemon (ManagedClient, `sudo`, `logger`) logs text a user chose; so an entry is
+/// used only when its `processImagePath` is exactly one of these and its `userID` is one of the
+/// listed uids (root, or the daemon's own role account, which only root can run as).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Source {
+    pub stream: LogStream,
+    pub image_path: &'static str,
+    pub uids: &'static [i64],
+    /// A local user's (uid >= 501) entries from this binary are the user channel (mdmclient's
+    /// per-user agent), counted apart, never evidence of the device channel.
+    pub user_channel: bool,
+    /// Where the path (and the uid) was seen in public text.
+    pub seen: &'static str,
+}
+
+/// First uid of a local user account on macOS (501); lower ones are root and role accounts.
+pub const FIRST_LOCAL_USER_UID: i64 = 501;
+
+/// Every daemon whose entries are evidence, per stream (macOS 15, 26, 27). The `log show`
+/// predicates select exactly these paths (`processImagePath == "…"`), so other entries never
+/// reach the reader or its output budget. Not listed, so never evidence: UpdateBrainService (it
+/// runs from a downloaded asset; public osquery rules show it under `/tmp/UpdateBrain-*/`, a
+/// path a user can create).
+pub const SOURCES: &[Source] = &[
+    Source {
+        stream: LogStream::Mdmclient,
+        image_path: "/usr/libexec/mdmclient",
+        uids: &[0],
+        user_channel: true,
+        seen: "tests/fixtures/logs-real/LINES.md: Macjutsu/super example logs (uid 0, `[0:MDMDaemon…]`), jamf-protect PR 91 (agent, uid 501, `[501:MDMAgent…]`); Der Flounder 2024 (macOS 15)",
+    },
+    Source {
+        stream: LogStream::SoftwareUpdate,
+        image_path: "/System/Library/CoreServices/Software Update.app/Contents/Resources/softwareupdated",
+        // `_softwareupdate` (200); root kept for builds that run it as root.
+        uids: &[0, 200],
+        user_channel: false,
+        seen: "`ps` listings in public repositories (user `_softwareupdate`); install.log `PackageKit: Adding client PKInstallDaemonClient pid=536, uid=200 (/System/Library/CoreServices/Software Update.app/Contents/Resources/softwareupdated)`; blacktop/ipsw-diffs entitlements of this path",
+    },
+    Source {
+        stream: LogStream::SoftwareUpdate,
+        image_path: "/System/Library/PrivateFrameworks/RemoteManagement.framework/XPCServices/SoftwareUpdateSubscriber.xpc/Contents/MacOS/SoftwareUpdateSubscriber",
+        // `_rmd` (277, /etc/passwd "Remote Management Daemon").
+        uids: &[0, 277],
+        user_channel: false,
+        seen: "a public `pstree` listing (`_rmd …/RemoteManagement.framework/XPCServices/SoftwareUpdateSubscriber.xpc/Contents/MacOS/SoftwareUpdateSubscriber`) and blacktop/ipsw-diffs (macOS); `_rmd:*:277` in public /etc/passwd copies",
+    },
+    Source {
+        stream: LogStream::SoftwareUpdate,
+        image_path: "/usr/libexec/remotemanagementd",
+        // The device's DDM daemon; `_rmd` (277) or root. Its per-user instance (a local user's
+        // uid) is not evidence.
+        uids: &[0, 277],
+        user_channel: false,
+        seen: "the path in public hash-check scripts of macOS system binaries; FIELD-NOTES: status blocks are logged under subsystem com.apple.remotemanagement on some builds",
+    },
+    Source {
+        stream: LogStream::Apsd,
+        image_path: "/System/Library/PrivateFrameworks/ApplePushService.framework/apsd",
+        uids: &[0],
+        user_channel: false,
+        seen: "`ps` listings and blacktop/ipsw-diffs; Der Flounder 2026 (category com.apple.apsd:courier, macOS 26)",
+    },
+];
+
+/// The evidence sources of one stream.
+pub fn sources(stream: LogStream) -> impl Iterator<Item = &'static Source> {
+    SOURCES.iter().filter(move |s| s.stream == stream)
 }
 
 const SUPER_LOGS: &str = "Macjutsu/super git history, Example-Logs/ (commits ad1495a 2022-08, 44a5e1a 2023-03, 45fdb21 2023-05), Jamf Pro; Macjutsu/super#107";
@@ -78,6 +306,8 @@ pub const PATTERNS: &[Pattern] = &[
         id: "mdm.http_response",
         stream: LogStream::Mdmclient,
         needle: "Received HTTP response",
+        format: Format::Leading,
+        categories: &["HTTPUtil"],
         meaning: "one exchange with the MDM server finished with this HTTP status; (200) is success. The bracket repeats the status the Mac sent ([Idle], [Acknowledged(X):uuid]), not whether a command is pending",
         level: "Default",
         provenance: Provenance::SeenInForm {
@@ -90,6 +320,8 @@ pub const PATTERNS: &[Pattern] = &[
         id: "mdm.http_request",
         stream: LogStream::Mdmclient,
         needle: "Sending HTTP request",
+        format: Format::Leading,
+        categories: &["HTTPUtil"],
         meaning: "mdmclient sends a check-in or a command result ([Acknowledged(X):uuid], [Idle], [MDM_GetBootstrapToken]): an attempt, and the answer to a received command",
         level: "Default",
         provenance: Provenance::Seen {
@@ -101,6 +333,8 @@ pub const PATTERNS: &[Pattern] = &[
         id: "mdm.command_receipt",
         stream: LogStream::Mdmclient,
         needle: "Processing server request",
+        format: Format::Leading,
+        categories: &["MDMDaemon"],
         meaning: "the server just delivered a command over a working connection (a push round trip worked)",
         level: "Default",
         provenance: Provenance::Seen {
@@ -112,6 +346,8 @@ pub const PATTERNS: &[Pattern] = &[
         id: "mdm.identity_error",
         stream: LogStream::Mdmclient,
         needle: "Unable to create MDM identity",
+        format: Format::Anywhere,
+        categories: &[],
         meaning: "mdmclient cannot use its MDM identity: check-ins cannot authenticate",
         level: "unknown",
         provenance: Provenance::SeenInForm {
@@ -124,6 +360,8 @@ pub const PATTERNS: &[Pattern] = &[
         id: "mdm.identity_error_other",
         stream: LogStream::Mdmclient,
         needle: "dentity",
+        format: Format::Anywhere,
+        categories: &[],
         meaning: "another message naming the MDM identity with a failure word (\"failed to copy MDM identity\")",
         level: "unknown",
         provenance: Provenance::Unverified {
@@ -134,6 +372,8 @@ pub const PATTERNS: &[Pattern] = &[
         id: "mdm.push_rejected",
         stream: LogStream::Mdmclient,
         needle: "Rejecting MDM push dictionary",
+        format: Format::Leading,
+        categories: &[],
         meaning: "a push arrived but mdmclient rejected its payload",
         level: "unknown",
         provenance: Provenance::SeenInForm {
@@ -146,6 +386,8 @@ pub const PATTERNS: &[Pattern] = &[
         id: "mdm.error_tag",
         stream: LogStream::Mdmclient,
         needle: "[ERROR]",
+        format: Format::Leading,
+        categories: &[],
         meaning: "mdmclient's generic error tag (app installs, SCEP, assertions, profile installs): context only, never a failed exchange",
         level: "Error",
         provenance: Provenance::Seen {
@@ -157,6 +399,8 @@ pub const PATTERNS: &[Pattern] = &[
         id: "mdm.transport_error",
         stream: LogStream::Mdmclient,
         needle: "NSURLErrorDomain",
+        format: Format::Anywhere,
+        categories: &[],
         meaning: "a network error on the way to the MDM server (NSURLErrorDomain codes)",
         level: "unknown",
         provenance: Provenance::Unverified {
@@ -168,6 +412,8 @@ pub const PATTERNS: &[Pattern] = &[
         id: "su.progress",
         stream: LogStream::SoftwareUpdate,
         needle: "Reported progress",
+        format: Format::Leading,
+        categories: &["SU"],
         meaning: "an update job's progress: phase (ACCEPTED, PREFLIGHT_*, DOWNLOADING_UPDATE, PREPARING_UPDATE, PREPARED, COMPLETED = end of a job, PREPARED_COMMITTING_STASH, APPLYING), stalled:YES|NO, portionComplete 0–1",
         level: "Default",
         provenance: Provenance::SeenInForm {
@@ -180,6 +426,8 @@ pub const PATTERNS: &[Pattern] = &[
         id: "su.scan_progress",
         stream: LogStream::SoftwareUpdate,
         needle: "Scan reported progress",
+        format: Format::Leading,
+        categories: &["ScanManager"],
         meaning: "a scan's progress (portionComplete 0–100); phase:COMPLETE is a finished scan (not COMPLETED, the end of an update job)",
         level: "Default",
         provenance: Provenance::Seen {
@@ -191,6 +439,8 @@ pub const PATTERNS: &[Pattern] = &[
         id: "su.scan_started",
         stream: LogStream::SoftwareUpdate,
         needle: ">A> ScanForSoftwareUpdates",
+        format: Format::Within { prefix: "[FSM(" },
+        categories: &[],
         meaning: "the scan manager started a scan",
         level: "Default",
         provenance: Provenance::Seen {
@@ -202,6 +452,8 @@ pub const PATTERNS: &[Pattern] = &[
         id: "su.catalog_download",
         stream: LogStream::SoftwareUpdate,
         needle: "startCatalogDownload",
+        format: Format::Leading,
+        categories: &[],
         meaning: "softwareupdated is fetching the update catalog (working)",
         level: "Default",
         provenance: Provenance::Seen {
@@ -213,6 +465,8 @@ pub const PATTERNS: &[Pattern] = &[
         id: "su.catalog_fsm",
         stream: LogStream::SoftwareUpdate,
         needle: ">A> DownloadSUCatalog",
+        format: Format::Within { prefix: "[FSM(" },
+        categories: &[],
         meaning: "the scan state machine moved to downloading the catalog (working)",
         level: "Default",
         provenance: Provenance::Seen {
@@ -224,6 +478,8 @@ pub const PATTERNS: &[Pattern] = &[
         id: "su.scan_catalog",
         stream: LogStream::SoftwareUpdate,
         needle: "SUScan: Using catalog",
+        format: Format::Leading,
+        categories: &[],
         meaning: "a scan read the update catalog (working)",
         level: "unknown",
         provenance: Provenance::Seen {
@@ -235,6 +491,8 @@ pub const PATTERNS: &[Pattern] = &[
         id: "su.prepare_progress",
         stream: LogStream::SoftwareUpdate,
         needle: "| PrepareUpdate | PROGRESS",
+        format: Format::Within { prefix: "[SPI] " },
+        categories: &[],
         meaning: "an update is being prepared (install in progress)",
         level: "Default",
         provenance: Provenance::Seen {
@@ -246,6 +504,8 @@ pub const PATTERNS: &[Pattern] = &[
         id: "su.cryptex_progress",
         stream: LogStream::SoftwareUpdate,
         needle: "Cryptex patch progress",
+        format: Format::Leading,
+        categories: &[],
         meaning: "UpdateBrainService patching (install in progress)",
         level: "Info",
         provenance: Provenance::Seen {
@@ -257,6 +517,8 @@ pub const PATTERNS: &[Pattern] = &[
         id: "su.ddm_scheduled",
         stream: LogStream::SoftwareUpdate,
         needle: "Posted DDM notification",
+        format: Format::Leading,
+        categories: &[],
         meaning: "an enforced (DDM) update was scheduled",
         level: "unknown",
         provenance: Provenance::SeenInForm {
@@ -269,6 +531,8 @@ pub const PATTERNS: &[Pattern] = &[
         id: "su.ddm_enforcing",
         stream: LogStream::SoftwareUpdate,
         needle: "Enforcing past-due OS update",
+        format: Format::Leading,
+        categories: &[],
         meaning: "softwareupdated enforces an update whose deadline passed",
         level: "unknown",
         provenance: Provenance::SeenInForm {
@@ -281,6 +545,8 @@ pub const PATTERNS: &[Pattern] = &[
         id: "su.status_report",
         stream: LogStream::SoftwareUpdate,
         needle: "Reporting status",
+        format: Format::Leading,
+        categories: &[],
         meaning: "a DDM status block (softwareupdate.install-state, pending-version, failure-reason)",
         level: "unknown",
         provenance: Provenance::Unverified {
@@ -292,6 +558,8 @@ pub const PATTERNS: &[Pattern] = &[
         id: "apsd.connected",
         stream: LogStream::Apsd,
         needle: "Connected to courier",
+        format: Format::Leading,
+        categories: &["courier"],
         meaning: "the Mac connected to Apple's push service (APNs): MDM pushes can arrive",
         level: "Default",
         provenance: Provenance::Seen {
@@ -302,7 +570,9 @@ pub const PATTERNS: &[Pattern] = &[
     Pattern {
         id: "apsd.identity_failure",
         stream: LogStream::Apsd,
-        needle: "failed to obtain a BAA cert",
+        needle: "APSBAAClientIdentityProvider failed to obtain a BAA cert",
+        format: Format::Leading,
+        categories: &["courier", "stream"],
         meaning: "apsd cannot get its device identity certificate, so it cannot connect to APNs at all",
         level: "Default",
         provenance: Provenance::Seen {
@@ -314,6 +584,8 @@ pub const PATTERNS: &[Pattern] = &[
         id: "apsd.disconnected",
         stream: LogStream::Apsd,
         needle: "Disconnected from courier",
+        format: Format::Leading,
+        categories: &[],
         meaning: "the push connection dropped",
         level: "unknown",
         provenance: Provenance::Unverified {
@@ -391,12 +663,51 @@ pub fn markdown() -> String {
          what it means, the level it is logged at, and where real text for it was seen. A rule whose\n\
          only evidence is an **unverified** pattern may make a finding a warning with its evidence,\n\
          but never makes it failed, sets an Addigy key or restarts a service.\n\n\
-         Entries are used only when `processImagePath` is a system binary (under `/System/` or\n\
-         `/usr/`, not `/usr/local/`) and `userID`, where present, is below 500 (root or a system\n\
-         role account; local users start at 501); mdmclient lines of a local user are the user\n\
-         channel, counted apart. Every other entry is counted as rejected and never used: any\n\
-         process can log under a name or subsystem it chooses.\n",
+         ## The evidence rule\n\n\
+         Any process can log under a process name or subsystem it chooses, and a system binary\n\
+         that is not the daemon (ManagedClient, `sudo`, `logger`) logs text a user chose. So an\n\
+         entry is evidence only when all of these hold (macOS 15, 26, 27):\n\n\
+         1. its `processImagePath` is **exactly** one of the stream's daemons below (not a prefix,\n\
+            not `/System/Volumes/…`);\n\
+         2. it has a `userID` and that uid is one the daemon runs as (root or its own role\n\
+            account). `log show --style json` prints `userID` on every entry on these versions\n\
+            (public output of 2025 and 2026; not among the fields of 10.13-10.15); an entry\n\
+            without one is not evidence. mdmclient lines of a local user (uid >= 501)\n\
+            are the user channel, counted apart;\n\
+         3. its `category`, when it names one, is the pattern's where real lines show one\n\
+            (`HTTPUtil`, `MDMDaemon`, `SU`, `ScanManager`, `courier`);\n\
+         4. its message is the pattern's format **where it begins**: `leading` means the needle\n\
+            starts the message after the daemon's own leader: markers, one owner token, an arrow (`[*] `,\n\
+            `[0:MDMDaemon:HTTPUtil:<0x6c0d>] `, `<<<<< `, `[SUMacControllerProgressManager] `,\n\
+            `-[Class selector:]_block_invoke: `, `<APSCourierConnectionManager: …>: `,\n\
+            `6d41b000 : `); `within PREFIX` means the message\n\
+            begins with PREFIX and the needle follows; `anywhere` patterns are unverified or\n\
+            context only and never ground heal. After the daemon's owner token only an\n\
+            arrow may stand before the needle. Fields (`phase:`, `stalled:`, the HTTP status)\n\
+            are read from their own position after the needle, never from elsewhere in the line.\n\n\
+         The `log show` predicate of each probe selects the same image paths\n\
+         (`processImagePath == \"…\"`), so other entries never reach the reader nor its output\n\
+         budget. Every other entry that reaches it is counted as rejected and never used.\n\n\
+         | stream | image path | uids | seen |\n|---|---|---|---|\n",
     );
+    for src in SOURCES {
+        out.push_str(&format!(
+            "| `{}` | `{}` | {} | {} |\n",
+            src.stream.probe_id(),
+            src.image_path,
+            src.uids
+                .iter()
+                .map(|u| u.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+                + if src.user_channel {
+                    " (local users: user channel)"
+                } else {
+                    ""
+                },
+            src.seen.replace('|', "\\|")
+        ));
+    }
     for (stream, title) in [
         (LogStream::Mdmclient, "mdmclient"),
         (LogStream::SoftwareUpdate, "softwareupdated"),
@@ -405,13 +716,27 @@ pub fn markdown() -> String {
         let probe = stream.probe_id();
         out.push_str(&format!(
             "
-## {title} (probe `{probe}`)\n\n| id | needle | meaning | level | provenance |\n|---|---|---|---|---|\n"
+## {title} (probe `{probe}`)\n\n| id | needle | format | category | meaning | level | provenance |\n|---|---|---|---|---|---|---|\n"
         ));
         for p in PATTERNS.iter().filter(|p| p.stream == stream) {
             out.push_str(&format!(
-                "| `{}` | `{}` | {} | {} | {} |\n",
+                "| `{}` | `{}` | {} | {} | {} | {} | {} |\n",
                 p.id,
                 p.needle.replace('|', "\\|"),
+                match p.format {
+                    Format::Leading => "leading".to_string(),
+                    Format::Within { prefix } => format!("within `{prefix}`"),
+                    Format::Anywhere => "anywhere".to_string(),
+                },
+                if p.categories.is_empty() {
+                    "any".to_string()
+                } else {
+                    p.categories
+                        .iter()
+                        .map(|c| format!("`{c}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                },
                 p.meaning.replace('|', "\\|"),
                 p.level,
                 provenance_cell(p.provenance).replace('|', "\\|")
@@ -440,6 +765,34 @@ mod tests {
             };
             assert!(p.id.starts_with(prefix), "{}", p.id);
             assert!(!p.needle.is_empty() && !p.needle.contains('"'), "{}", p.id);
+        }
+    }
+
+    /// Real leaders are skipped; a user's words, or a second bracket after the daemon's owner
+    /// token, are not.
+    #[test]
+    fn leading_needles_stand_after_the_daemons_own_leader() {
+        let receipt = by_id("mdm.command_receipt");
+        let response = by_id("mdm.http_response");
+        let progress = by_id("su.progress");
+        let connected = by_id("apsd.connected");
+        let cases: &[(&Pattern, &str, bool)] = &[
+            (receipt, "[*] [0:MDMDaemon:<0x4d0d>] Processing server request: X for: <Device>", true),
+            (receipt, "Processing server request: InstallApplication for: <Device>", true),
+            (receipt, "[0:MDMDaemon:<0x1>] [a] Processing server request: X", false),
+            (receipt, "[*] [0:MDMDaemon:<0x1>] Profile: Processing server request: X", false),
+            (receipt, "Profile display name: Processing server request: Anything", false),
+            (receipt, "[*] [*] [*] Processing server request: X", false),
+            (response, "[0:MDMDaemon:HTTPUtil:<0x6c0d>] <<<<< Received HTTP response (200) [Idle] <<<<<", true),
+            (response, "[0:MDMDaemon:HTTPUtil:<0x6c0d>] <<<<< <<<<< Received HTTP response (200)", false),
+            (progress, "[SUMacControllerProgressManager] Reported progress (inter): phase:X stalled:NO", true),
+            (progress, "no product matches label 'x Reported progress phase:Y stalled:YES '", false),
+            (progress, "[SUMacControllerProgressManager] [x] Reported progress (inter): phase:X", false),
+            (connected, "<APSCourierConnectionManager: 0x1036e3710; production>: Connected to courier 18-courier.push.apple.com", true),
+            (connected, "<private>: user said Connected to courier x", false),
+        ];
+        for (p, msg, want) in cases {
+            assert_eq!(p.find(msg).is_some(), *want, "{} / {msg}", p.id);
         }
     }
 

@@ -3,11 +3,12 @@
 //! newest events (bounded) plus per-pattern counts. `mdm_log`, `su_log` and `apsd_log` are this
 //! with their own `classify`.
 //!
-//! Provenance first: any process can log under a process name or subsystem it chooses, and the
-//! `log show` predicate selects by those. Root acts on these lines, so an entry is used only when
-//! its `processImagePath` is a SIP-protected system path and its `userID` (where the entry has
-//! one) is not a local user's. Everything else is counted (`rejected`) and a few are kept as
-//! examples for the report, never as evidence.
+//! Provenance first: any process can log under a process name or subsystem it chooses, and a
+//! system binary that is not the daemon (ManagedClient, `sudo`, `logger`) logs text a user chose.
+//! Root acts on these lines, so an entry is used only when its `processImagePath` is exactly the
+//! daemon's own (`log_patterns::SOURCES`, per stream) and its `userID` is one the daemon runs as;
+//! classifiers match a message format where it begins (`log_patterns::Format`). Everything else
+//! is counted (`rejected`) and a few are kept as examples for the report, never as evidence.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::io::Read;
@@ -15,15 +16,12 @@ use std::io::Read;
 use chrono::{DateTime, FixedOffset};
 
 use super::log_ndjson::{self, LogEntry, StreamStats};
-use super::log_patterns::{self, Pattern};
+use super::log_patterns::{self, LogStream, Pattern};
 
 /// Longest message kept as evidence, in characters.
 pub const MAX_MESSAGE_CHARS: usize = 500;
 /// Rejected entries kept as examples.
 pub const MAX_REJECTED_EXAMPLES: usize = 3;
-/// Local user accounts on macOS start at 501; below 500 are root and system role accounts
-/// (`_softwareupdate` is 200), which only root can run as.
-pub const FIRST_LOCAL_UID: i64 = 500;
 
 /// One log entry kept as evidence.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -97,11 +95,13 @@ pub enum Origin {
     Untrusted,
 }
 
-/// True for a path under `/System/` or `/usr/` (not `/usr/local/`), with no `.` or `..`
-/// component: the locations System Integrity Protection keeps read-only.
+/// True for a path under `/System/` or `/usr/` (not `/usr/local/`, not `/System/Volumes/`, the
+/// firmlinked data volume, writable), with no `.` or `..` component: the locations System
+/// Integrity Protection keeps read-only. Not the evidence rule (that is an exact path, [`origin`]).
 pub fn is_system_path(path: &str) -> bool {
     let protected = (path.starts_with("/System/") || path.starts_with("/usr/"))
-        && !path.starts_with("/usr/local/");
+        && !path.starts_with("/usr/local/")
+        && !path.starts_with("/System/Volumes/");
     protected && !has_dot_component(path.as_bytes())
 }
 
@@ -115,30 +115,25 @@ fn has_dot_component(path: &[u8]) -> bool {
     })
 }
 
-/// [`is_system_path`] as first written (split on `/`), for the tests.
-fn is_system_path_reference(path: &str) -> bool {
-    let protected = (path.starts_with("/System/") || path.starts_with("/usr/"))
-        && !path.starts_with("/usr/local/");
-    protected && !path.split('/').any(|c| c == "." || c == "..")
-}
-
-fn origin_reference(e: &LogEntry<'_>) -> Origin {
-    if !is_system_path_reference(e.process_image_path) {
+/// Who logged an entry of `stream`, as far as the entry proves it: its image path must be exactly
+/// one of the stream's daemons and its uid one that daemon runs as. An entry without
+/// `processImagePath` or without `userID` is not evidence: `log show --style json` on macOS 15,
+/// 26 and 27 prints `userID` on every entry (public output of 2025 and 2026, e.g. `"userID" : 0`
+/// for `/usr/bin/sudo`). It is not among the 27 fields eclecticlight.co listed for 10.14 and 10.15
+/// (<https://eclecticlight.co/2019/10/16/inside-catalinas-unified-log-how-has-it-changed/>) and a
+/// 2018 sample (10.13) lacks it: those versions, which mdmwatch does not support, get no log
+/// evidence rather than unproven evidence.
+pub fn origin(e: &LogEntry<'_>, stream: LogStream) -> Origin {
+    let Some(src) = log_patterns::sources(stream).find(|s| s.image_path == e.process_image_path)
+    else {
         return Origin::Untrusted;
-    }
+    };
     match e.user_id {
-        Some(uid) if !(0..FIRST_LOCAL_UID).contains(&uid) => Origin::SystemAsUser,
-        _ => Origin::System,
-    }
-}
-
-pub fn origin(e: &LogEntry<'_>) -> Origin {
-    if !is_system_path(e.process_image_path) {
-        return Origin::Untrusted;
-    }
-    match e.user_id {
-        Some(uid) if !(0..FIRST_LOCAL_UID).contains(&uid) => Origin::SystemAsUser,
-        _ => Origin::System,
+        Some(uid) if src.uids.contains(&uid) => Origin::System,
+        Some(uid) if src.user_channel && uid >= log_patterns::FIRST_LOCAL_USER_UID => {
+            Origin::SystemAsUser
+        }
+        _ => Origin::Untrusted,
     }
 }
 
@@ -229,15 +224,6 @@ impl<K> LogSummary<K> {
     }
 }
 
-/// How one stream treats a system binary run by a local user.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UserLines {
-    /// Counted as [`LogSummary::user_channel`] (mdmclient's per-user agent).
-    UserChannel,
-    /// Rejected like an untrusted entry (softwareupdated and apsd run as root).
-    Reject,
-}
-
 /// Per-pattern state while streaming: the count, the sequence number of the newest event, and
 /// that event's line once it has left the bounded ring (its buffers are moved here, not copied).
 struct Slot {
@@ -250,20 +236,33 @@ struct Slot {
 /// The provenance rule, one place for both folds: true when the entry may be used as evidence.
 /// A system binary run by a local user is the user channel (counted) or rejected, per stream;
 /// anything not provably a system binary is rejected: counted, a few kept as examples, never used.
-fn admit<K>(
+pub(crate) fn admit<K>(
     origin: Origin,
-    user_lines: UserLines,
+    pattern: &Pattern,
     e: &LogEntry<'_>,
     out: &mut LogSummary<K>,
     examples: &mut VecDeque<(String, LogLine)>,
 ) -> bool {
-    match (origin, user_lines) {
-        (Origin::System, _) => true,
-        (Origin::SystemAsUser, UserLines::UserChannel) => {
+    // The daemon's own entry, but in a category real lines of this pattern never carry: not
+    // the daemon's format. (The daemon's logging handle sets the category, never a user's text;
+    // an entry that names none, as hand-written samples, is judged by path, uid and format.)
+    let origin = match origin {
+        Origin::System
+            if !pattern.categories.is_empty()
+                && !e.category.is_empty()
+                && !pattern.categories.contains(&e.category) =>
+        {
+            Origin::Untrusted
+        }
+        o => o,
+    };
+    match origin {
+        Origin::System => true,
+        Origin::SystemAsUser => {
             out.user_channel += 1;
             false
         }
-        (Origin::SystemAsUser, UserLines::Reject) | (Origin::Untrusted, _) => {
+        Origin::Untrusted => {
             out.rejected.count += 1;
             if examples.len() == MAX_REJECTED_EXAMPLES {
                 examples.pop_front();
@@ -281,11 +280,11 @@ fn admit<K>(
 /// Per kept event this copies the entry's fields into the buffers of the event it evicts (no
 /// allocation once the ring is full, beyond what `classify` puts in the kind); a pattern's newest
 /// line is taken from the ring at the end, or moved out of an evicted event when it was its
-/// pattern's newest. [`summarize_reference`] is the straightforward fold it must equal (tested).
+/// pattern's newest. `parse::reference::summarize` is the straightforward fold it must equal (tested).
 pub fn summarize<R: Read, K>(
     reader: R,
     max_events: usize,
-    user_lines: UserLines,
+    stream: LogStream,
     mut classify: impl FnMut(&LogEntry<'_>) -> Option<Classified<K>>,
     mut on_kept: impl FnMut(&LogEntry<'_>, &Classified<K>),
 ) -> Result<LogSummary<K>, String> {
@@ -300,7 +299,7 @@ pub fn summarize<R: Read, K>(
         let Some(c) = classify(e) else {
             return;
         };
-        if !admit(origin(e), user_lines, e, &mut out, &mut examples) {
+        if !admit(origin(e, stream), c.pattern, e, &mut out, &mut examples) {
             return;
         }
         on_kept(e, &c);
@@ -373,54 +372,12 @@ fn rejected_who(e: &LogEntry<'_>) -> String {
         "no processImagePath".to_string()
     } else {
         format!(
-            "{} (userID {})",
+            "{} (userID {}, category {})",
             clip(e.process_image_path, 200),
-            e.user_id.map_or("absent".into(), |u| u.to_string())
+            e.user_id.map_or("absent".into(), |u| u.to_string()),
+            clip(e.category, 60)
         )
     }
-}
-
-/// The straightforward fold [`summarize`] must equal: a fresh [`LogLine`] per kept event, cloned
-/// into its pattern's count, and a bounded deque that drops the oldest. Kept for the property
-/// tests (and as the reading of what `summarize` means); not used by the probes.
-#[doc(hidden)]
-pub fn summarize_reference<R: Read, K>(
-    reader: R,
-    max_events: usize,
-    user_lines: UserLines,
-    mut classify: impl FnMut(&LogEntry<'_>) -> Option<Classified<K>>,
-    mut on_kept: impl FnMut(&LogEntry<'_>, &Classified<K>),
-) -> Result<LogSummary<K>, String> {
-    let mut out: LogSummary<K> = LogSummary::default();
-    let mut events: VecDeque<Event<K>> = VecDeque::new();
-    let mut examples: VecDeque<(String, LogLine)> = VecDeque::new();
-    let stats = log_ndjson::for_each_entry(reader, |e| {
-        let Some(c) = classify(e) else {
-            return;
-        };
-        if !admit(origin_reference(e), user_lines, e, &mut out, &mut examples) {
-            return;
-        }
-        on_kept(e, &c);
-        let line = LogLine::from_entry(e);
-        let pc = out.per_pattern.entry(c.pattern.id).or_default();
-        pc.count += 1;
-        pc.last = line.clone();
-        if events.len() == max_events {
-            events.pop_front();
-            out.events_dropped += 1;
-        }
-        events.push_back(Event {
-            line,
-            kind: c.kind,
-            pattern: c.pattern,
-        });
-    })?;
-    log_ndjson::require_log_output(&stats)?;
-    out.stats = stats;
-    out.events = events.into();
-    out.rejected.examples = examples.into();
-    Ok(out)
 }
 
 #[cfg(test)]
@@ -458,41 +415,60 @@ mod tests {
 
     #[test]
     fn origins() {
-        assert_eq!(
-            origin(&entry("/usr/libexec/mdmclient", Some(0))),
-            Origin::System
-        );
-        assert_eq!(
-            origin(&entry("/usr/libexec/mdmclient", None)),
-            Origin::System
-        );
-        assert_eq!(
-            origin(&entry("/usr/libexec/mdmclient", Some(200))),
-            Origin::System
-        );
-        assert_eq!(
-            origin(&entry("/usr/libexec/mdmclient", Some(501))),
-            Origin::SystemAsUser
-        );
-        assert_eq!(
-            origin(&entry("/usr/libexec/mdmclient", Some(-2))),
-            Origin::SystemAsUser
-        );
-        assert_eq!(
-            origin(&entry("/Users/eve/mdmclient", Some(0))),
-            Origin::Untrusted
-        );
-        assert_eq!(origin(&entry("", Some(0))), Origin::Untrusted);
+        use LogStream::*;
+        const SUD: &str =
+            "/System/Library/CoreServices/Software Update.app/Contents/Resources/softwareupdated";
+        const APSD: &str = "/System/Library/PrivateFrameworks/ApplePushService.framework/apsd";
+        let cases: &[(&str, Option<i64>, LogStream, Origin)] = &[
+            ("/usr/libexec/mdmclient", Some(0), Mdmclient, Origin::System),
+            // The agent of a local user: the user channel.
+            ("/usr/libexec/mdmclient", Some(501), Mdmclient, Origin::SystemAsUser),
+            // No userID, a role account mdmclient does not run as, a negative uid: not evidence.
+            ("/usr/libexec/mdmclient", None, Mdmclient, Origin::Untrusted),
+            ("/usr/libexec/mdmclient", Some(200), Mdmclient, Origin::Untrusted),
+            ("/usr/libexec/mdmclient", Some(-2), Mdmclient, Origin::Untrusted),
+            // Another system binary, root, under the stream's subsystem: not the daemon.
+            (
+                "/System/Library/CoreServices/ManagedClient.app/Contents/MacOS/ManagedClient",
+                Some(0),
+                Mdmclient,
+                Origin::Untrusted,
+            ),
+            ("/usr/bin/sudo", Some(0), Mdmclient, Origin::Untrusted),
+            // The right daemon for another stream.
+            ("/usr/libexec/mdmclient", Some(0), SoftwareUpdate, Origin::Untrusted),
+            (SUD, Some(200), SoftwareUpdate, Origin::System),
+            (SUD, Some(0), SoftwareUpdate, Origin::System),
+            (SUD, Some(501), SoftwareUpdate, Origin::Untrusted),
+            (SUD, None, SoftwareUpdate, Origin::Untrusted),
+            (
+                "/System/Volumes/Data/System/Library/CoreServices/Software Update.app/Contents/Resources/softwareupdated",
+                Some(0),
+                SoftwareUpdate,
+                Origin::Untrusted,
+            ),
+            (APSD, Some(0), Apsd, Origin::System),
+            (APSD, Some(501), Apsd, Origin::Untrusted),
+            ("/Users/eve/mdmclient", Some(0), Mdmclient, Origin::Untrusted),
+            ("", Some(0), Mdmclient, Origin::Untrusted),
+        ];
+        for (path, uid, stream, want) in cases {
+            assert_eq!(
+                origin(&entry(path, *uid), *stream),
+                *want,
+                "{path} {uid:?} {stream:?}"
+            );
+        }
     }
 }
 
-/// The optimised path (`summarize`, the memmem classifiers, the byte-wise origin check) equals the
-/// straightforward one (`summarize_reference`, the `str::find` classifiers, the split origin
-/// check) on random mixes of real fixture lines, forged and user-channel lines included.
+/// The optimised fold (`summarize`, the byte-wise path check) equals the straightforward one
+/// (`parse::reference`) on random mixes of real fixture lines, forged and user-channel lines
+/// included; and the anchored classifiers keep every needle where its `Format` says.
 #[cfg(test)]
 mod equivalence {
     use super::*;
-    use crate::parse::{apsd_log, mdm_log, su_log};
+    use crate::parse::{apsd_log, mdm_log, reference, su_log};
     use proptest::prelude::*;
 
     /// Every line of every ndjson fixture (entries, headers, trailers), deduplicated.
@@ -544,10 +520,6 @@ mod equivalence {
         s
     }
 
-    fn key<K>(c: Option<Classified<K>>) -> Option<(K, &'static Pattern)> {
-        c.map(|c| (c.kind, c.pattern))
-    }
-
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(256))]
 
@@ -562,49 +534,77 @@ mod equivalence {
             let b = text.as_bytes();
             prop_assert_eq!(
                 mdm_log::summarize_bounded(b, max_events),
-                mdm_log::summarize_reference(b, max_events)
+                reference::mdm_summarize(b, max_events)
             );
             prop_assert_eq!(
                 su_log::summarize_bounded(b, max_events),
-                su_log::summarize_reference(b, max_events)
+                reference::su_summarize(b, max_events)
             );
             prop_assert_eq!(
                 apsd_log::summarize_bounded(b, max_events),
-                apsd_log::summarize_reference(b, max_events)
+                reference::apsd_summarize(b, max_events)
             );
         }
 
         #[test]
-        fn optimised_classifiers_equal_the_reference(
+        fn classified_needles_stand_where_their_format_says(
+            lead in proptest::sample::select(vec![
+                "", "[*] [0:MDMDaemon:<0x4d0d>] ", "[0:MDMDaemon:HTTPUtil:<0x6c0d>] <<<<< ",
+                "[SUMacControllerProgressManager] ", "[Progress] ", "6d41b000 : ", "[FSM(x)] ",
+                "[SPI] ", "-[A b:]_block_invoke: ", "Profile display name: ", "no product matches label '",
+                "x ", "'", "é",
+            ]),
             parts in proptest::collection::vec(proptest::sample::select(vec![
                 "Received HTTP response", "Processing server request: ", "Processing server request",
                 "Sending HTTP request", " (200) ", "(503)", "(99999)", "(00200)", " [Idle]",
                 "[Acknowledged(InstallProfile):1]", "[NotNow]", "[Error(X):0]", "Unable to create MDM identity",
                 "dentity", "MDM identity", "fail", "Rejecting MDM push dictionary", "NSURLErrorDomain",
                 "[ERROR]", "Reporting status", "{", "\"softwareupdate.install-state\" = installing;",
-                "Scan reported progress", "Reported progress", " phase:APPLYING", " stalled:YES",
+                "Scan reported progress", "Reported progress", " (inter): ", " phase:APPLYING", " stalled:YES",
                 " portionComplete:0.5", "| PrepareUpdate | PROGRESS", "Cryptex patch progress: 17%",
                 "Posted DDM notification", "Enforcing past-due OS update", ">A> ScanForSoftwareUpdates",
                 "startCatalogDownload", ">A> DownloadSUCatalog", "SUScan: Using catalog",
                 "Connected to courier", "Disconnected from courier", "failed to obtain a BAA cert",
-                "x", " ", "é", "(", "…",
+                "x", " ", "é", "(", "…", "'",
             ]), 0..8)
         ) {
-            let msg: String = parts.concat();
-            prop_assert_eq!(key(mdm_log::classify(&msg)), key(mdm_log::classify_reference(&msg)));
-            prop_assert_eq!(key(su_log::classify(&msg)), key(su_log::classify_reference(&msg)));
-            prop_assert_eq!(key(apsd_log::classify(&msg)), key(apsd_log::classify_reference(&msg)));
+            let msg = format!("{lead}{}", parts.concat());
+            let kinds = [
+                mdm_log::classify(&msg).map(|c| c.pattern),
+                su_log::classify(&msg).map(|c| c.pattern),
+                apsd_log::classify(&msg).map(|c| c.pattern),
+            ];
+            for p in kinds.into_iter().flatten() {
+                let end = p.find(&msg);
+                prop_assert!(end.is_some(), "{} / {}", msg, p.id);
+                let start = end.unwrap() - p.needle.len();
+                prop_assert_eq!(&msg[start..start + p.needle.len()], p.needle);
+                // A user's words before the needle are never the daemon's format.
+                if lead.starts_with("Profile") || lead.starts_with("no product") || lead == "x " {
+                    prop_assert!(
+                        matches!(p.format, log_patterns::Format::Anywhere),
+                        "{} matched {} after a user's text",
+                        msg,
+                        p.id
+                    );
+                }
+            }
+        }
+
+        #[test]
+        fn status_reader_equals_the_reference(msg in "[ (0-9a-z]{0,12}") {
+            prop_assert_eq!(mdm_log::status_after(&msg, 0), reference::status_after(&msg, 0));
         }
 
         #[test]
         fn system_path_check_equals_the_reference(
             parts in proptest::collection::vec(proptest::sample::select(vec![
-                "/", "/System/", "/usr/", "/usr/local/", ".", "..", "./", "../", "/.", "/..",
+                "/", "/System/", "/usr/", "/usr/local/", "/System/Volumes/", "Volumes/", ".", "..", "./", "../", "/.", "/..",
                 "libexec", "mdmclient", "x.y", ".hidden", "..x", "é",
             ]), 0..8)
         ) {
             let path: String = parts.concat();
-            prop_assert_eq!(is_system_path(&path), is_system_path_reference(&path), "{}", path);
+            prop_assert_eq!(is_system_path(&path), reference::is_system_path(&path), "{}", path);
         }
 
         #[test]

@@ -9,14 +9,10 @@
 //! so every matcher is a substring match tolerant of those prefixes. This module classifies; the
 //! checks judge against `obs.now`.
 
-use std::io::Read;
-use std::sync::LazyLock;
-
-use memchr::memmem::Finder;
-
 use super::log_ndjson::LogEntry;
 use super::log_patterns::{self, LogStream, Pattern};
-use super::log_summary::{self, Classified, Event, LogSummary, UserLines};
+use super::log_summary::{self, Classified, Event, LogSummary};
+use std::io::Read;
 
 pub use super::log_summary::{clip, LogLine, MAX_MESSAGE_CHARS};
 
@@ -160,7 +156,7 @@ fn reported_after(msg: &str, from: usize) -> ReportedStatus {
 
 /// `(<digits>)` right after `from` (0 when absent, garbled or over `u16`), without collecting the
 /// digits: spaces, then `(`s, then the digits.
-fn status_after(msg: &str, from: usize) -> u16 {
+pub(crate) fn status_after(msg: &str, from: usize) -> u16 {
     let mut b = msg.as_bytes()[from..].iter().peekable();
     while b.next_if_eq(&&b' ').is_some() {}
     while b.next_if_eq(&&b'(').is_some() {}
@@ -183,14 +179,6 @@ fn status_after(msg: &str, from: usize) -> u16 {
     }
 }
 
-const COMMAND: &str = "Processing server request: ";
-const RESPONSE: &str = "Received HTTP response";
-const REQUEST: &str = "Sending HTTP request";
-const IDENTITY: &str = "Unable to create MDM identity";
-const PUSH_REJECTED: &str = "Rejecting MDM push dictionary";
-const TRANSPORT: &str = "NSURLErrorDomain";
-const ERROR_TAG: &str = "[ERROR]";
-
 const P_COMMAND: &Pattern = log_patterns::by_id("mdm.command_receipt");
 const P_RESPONSE: &Pattern = log_patterns::by_id("mdm.http_response");
 const P_REQUEST: &Pattern = log_patterns::by_id("mdm.http_request");
@@ -200,155 +188,54 @@ const P_PUSH_REJECTED: &Pattern = log_patterns::by_id("mdm.push_rejected");
 const P_TRANSPORT: &Pattern = log_patterns::by_id("mdm.transport_error");
 const P_ERROR_TAG: &Pattern = log_patterns::by_id("mdm.error_tag");
 
-/// Prebuilt substring searchers (SIMD, memchr's memmem) for the needles, in `classify`'s order.
-struct Finders {
-    command: Finder<'static>,
-    response: Finder<'static>,
-    request: Finder<'static>,
-    identity: Finder<'static>,
-    dentity: Finder<'static>,
-    push_rejected: Finder<'static>,
-    transport: Finder<'static>,
-    error_tag: Finder<'static>,
-}
-
-fn finders() -> &'static Finders {
-    static F: LazyLock<Finders> = LazyLock::new(|| Finders {
-        command: Finder::new(COMMAND),
-        response: Finder::new(RESPONSE),
-        request: Finder::new(REQUEST),
-        identity: Finder::new(IDENTITY),
-        dentity: Finder::new(P_IDENTITY_OTHER.needle),
-        push_rejected: Finder::new(PUSH_REJECTED),
-        transport: Finder::new(TRANSPORT),
-        error_tag: Finder::new(ERROR_TAG),
-    });
-    &F
-}
-
 /// What one message is, and by which pattern, if it matters to the rules.
 ///
 /// The first shape found in this order wins (a command receipt, then a response, a request, the
-/// identity failures, a rejected push, a transport error, the `[ERROR]` tag). Each test is one
-/// prebuilt memmem search; [`classify_reference`] is the same rules with `str::find`, and a
-/// property test keeps them equal.
+/// identity failures, a rejected push, a transport error, the `[ERROR]` tag). Each shape is its
+/// pattern's needle where the table's `Format` says it stands (a receipt, a response and a request
+/// begin the message after mdmclient's own `[*] [0:MDMDaemon…] ` / `<<<<< ` leader), and its
+/// fields are read from the position right after it.
 pub fn classify(msg: &str) -> Option<Classified<MdmEventKind>> {
     use MdmEventKind as K;
-    let f = finders();
-    let b = msg.as_bytes();
-    if let Some(i) = f.command.find(b) {
-        let rest = &msg[i + COMMAND.len()..];
+    if let Some(end) = P_COMMAND.find(msg) {
+        // `Processing server request: <RequestType> for: …`
+        let rest = msg[end..].strip_prefix(':').unwrap_or(&msg[end..]);
         let request_type = rest.split_whitespace().next().unwrap_or("").to_string();
         return Some(Classified::of(K::Command { request_type }, P_COMMAND));
     }
-    if let Some(i) = f.response.find(b) {
-        let after = i + RESPONSE.len();
+    if let Some(end) = P_RESPONSE.find(msg) {
         return Some(Classified::of(
             K::Response {
-                status: status_after(msg, after),
-                reported: reported_after(msg, after),
+                status: status_after(msg, end),
+                reported: reported_after(msg, end),
             },
             P_RESPONSE,
         ));
     }
-    if let Some(i) = f.request.find(b) {
+    if let Some(end) = P_REQUEST.find(msg) {
         return Some(Classified::of(
             K::Request {
-                reported: reported_after(msg, i + REQUEST.len()),
+                reported: reported_after(msg, end),
             },
             P_REQUEST,
         ));
     }
-    if f.identity.find(b).is_some() {
+    if P_IDENTITY.find(msg).is_some() {
         return Some(Classified::of(K::IdentityError, P_IDENTITY));
     }
-    if f.dentity.find(b).is_some() && other_identity_words(msg) {
+    if P_IDENTITY_OTHER.find(msg).is_some() && other_identity_words(msg) {
         return Some(Classified::of(K::IdentityError, P_IDENTITY_OTHER));
     }
-    if f.push_rejected.find(b).is_some() {
+    if P_PUSH_REJECTED.find(msg).is_some() {
         return Some(Classified::of(K::PushRejected, P_PUSH_REJECTED));
     }
-    if f.transport.find(b).is_some() {
+    if P_TRANSPORT.find(msg).is_some() {
         return Some(Classified::of(K::TransportError, P_TRANSPORT));
     }
-    if f.error_tag.find(b).is_some() {
+    if P_ERROR_TAG.find(msg).is_some() {
         return Some(Classified::of(K::ErrorTag, P_ERROR_TAG));
     }
     None
-}
-
-/// [`classify`] as first written (`str::find`/`contains`, a table lookup per pattern): the
-/// reference of the property tests.
-#[doc(hidden)]
-pub fn classify_reference(msg: &str) -> Option<Classified<MdmEventKind>> {
-    use MdmEventKind as K;
-    if let Some(i) = msg.find(COMMAND) {
-        let rest = &msg[i + COMMAND.len()..];
-        let request_type = rest.split_whitespace().next().unwrap_or("").to_string();
-        return Some(Classified::new(
-            K::Command { request_type },
-            "mdm.command_receipt",
-        ));
-    }
-    if let Some(i) = msg.find(RESPONSE) {
-        let after = i + RESPONSE.len();
-        return Some(Classified::new(
-            K::Response {
-                status: status_after_reference(msg, after),
-                reported: reported_after(msg, after),
-            },
-            "mdm.http_response",
-        ));
-    }
-    if let Some(i) = msg.find(REQUEST) {
-        return Some(Classified::new(
-            K::Request {
-                reported: reported_after(msg, i + REQUEST.len()),
-            },
-            "mdm.http_request",
-        ));
-    }
-    if msg.contains(IDENTITY) {
-        return Some(Classified::new(K::IdentityError, "mdm.identity_error"));
-    }
-    if msg.contains("dentity") && other_identity_words(msg) {
-        return Some(Classified::new(
-            K::IdentityError,
-            "mdm.identity_error_other",
-        ));
-    }
-    if msg.contains(PUSH_REJECTED) {
-        return Some(Classified::new(K::PushRejected, "mdm.push_rejected"));
-    }
-    if msg.contains(TRANSPORT) {
-        return Some(Classified::new(K::TransportError, "mdm.transport_error"));
-    }
-    if msg.contains(ERROR_TAG) {
-        return Some(Classified::new(K::ErrorTag, "mdm.error_tag"));
-    }
-    None
-}
-
-fn status_after_reference(msg: &str, from: usize) -> u16 {
-    let digits: String = msg[from..]
-        .chars()
-        .skip_while(|c| *c == ' ')
-        .skip_while(|c| *c == '(')
-        .take_while(|c| c.is_ascii_digit())
-        .collect();
-    digits.parse().unwrap_or(0)
-}
-
-/// [`summarize`] through [`log_summary::summarize_reference`] and [`classify_reference`].
-#[doc(hidden)]
-pub fn summarize_reference<R: Read>(reader: R, max_events: usize) -> Result<MdmLog, String> {
-    log_summary::summarize_reference(
-        reader,
-        max_events,
-        UserLines::UserChannel,
-        |e: &LogEntry<'_>| classify_reference(e.message),
-        |_, _| {},
-    )
 }
 
 /// [`summarize`] with another bound on the kept events (the property tests use small ones).
@@ -357,7 +244,7 @@ pub fn summarize_bounded<R: Read>(reader: R, max_events: usize) -> Result<MdmLog
     log_summary::summarize(
         reader,
         max_events,
-        UserLines::UserChannel,
+        LogStream::Mdmclient,
         |e: &LogEntry<'_>| classify(e.message),
         |_, _| {},
     )
@@ -377,7 +264,7 @@ pub fn summarize<R: Read>(reader: R) -> Result<MdmLog, String> {
         // The predicate also matches `mdmclient agent`, which runs per user and talks to the
         // server on the user channel (`[501:MDMAgent…]` lines); its successes say nothing about
         // the device channel that heal and Addigy's rule are about.
-        UserLines::UserChannel,
+        LogStream::Mdmclient,
         |e: &LogEntry<'_>| classify(e.message),
         |_, _| {},
     )
@@ -433,6 +320,39 @@ mod tests {
     }
 
     const MDMCLIENT: &str = "/usr/libexec/mdmclient";
+
+    /// The exact path and uid, but a category real receipts never carry, or the receipt text
+    /// after a user's words (a profile's display name): neither is a receipt.
+    #[test]
+    fn receipts_need_their_category_and_their_format_where_it_begins() {
+        let entry = |category: &str, msg: &str| {
+            format!(
+                "{{\"timestamp\":\"2026-11-20 09:00:00.000000-0500\",\"eventMessage\":{},\"processImagePath\":\"\\/usr\\/libexec\\/mdmclient\",\"subsystem\":\"com.apple.ManagedClient\",\"category\":\"{category}\",\"userID\":0}}\n",
+                serde_json::to_string(msg).unwrap()
+            )
+        };
+        let real = "[*] [0:MDMDaemon:<0x4d0d>] Processing server request: DeclarativeManagement for: <Device> (x) PowerNap: no";
+        let input = [
+            entry("MDMDaemon", real),
+            entry("MCProfiles", real),
+            entry(
+                "MDMDaemon",
+                "Profile display name: Processing server request: Anything",
+            ),
+            entry(
+                "MDMDaemon",
+                "[*] [0:MDMDaemon:<0x1>] Installing 'Processing server request: X'",
+            ),
+        ]
+        .concat();
+        let log = summarize(input.as_bytes()).expect("parses");
+        assert_eq!(log.count("mdm.command_receipt"), 1);
+        assert_eq!(
+            log.rejected.count, 1,
+            "the wrong category is counted as rejected"
+        );
+        assert!(log.rejected.examples[0].0.contains("category MCProfiles"));
+    }
 
     #[test]
     fn summarize_counts_and_bounds() {

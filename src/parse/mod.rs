@@ -19,6 +19,8 @@ pub mod mdmclient_qdi;
 pub mod nextstep;
 pub mod pmset;
 pub mod profiles;
+#[cfg(any(test, fuzzing, feature = "reference"))]
+pub mod reference;
 pub mod softwareupdate_list;
 pub mod su_log;
 pub mod su_prefs;

@@ -10,17 +10,13 @@
 //! "Failed…"/"error…" lines (bridge-device lookups, package checks, catalog retries), so only
 //! explicit states count (`stalled:YES`, a failure reason in a status block, progress that stops).
 
+use chrono::{DateTime, FixedOffset};
 use std::collections::VecDeque;
 use std::io::Read;
-use std::sync::LazyLock;
-
-use memchr::memmem::Finder;
-
-use chrono::{DateTime, FixedOffset};
 
 use super::log_ndjson::LogEntry;
 use super::log_patterns::{self, LogStream, Pattern};
-use super::log_summary::{self, clip, Classified, Event, LogSummary, UserLines};
+use super::log_summary::{self, clip, Classified, Event, LogSummary};
 
 /// Status reports kept (the newest).
 pub const MAX_STATUS_REPORTS: usize = 20;
@@ -110,34 +106,57 @@ impl SuLog {
     }
 }
 
-/// `key:value` after `key:` up to the next space.
-fn field<'a>(msg: &'a str, key: &str) -> Option<&'a str> {
-    let i = msg.find(key)?;
-    let rest = &msg[i + key.len()..];
-    Some(rest.split_whitespace().next().unwrap_or(""))
-}
-
-fn progress_of(msg: &str) -> Progress {
+/// The fields of a progress line, each read from its own position right after the needle:
+/// ` (<stage>): phase:<P> stalled:<YES|NO> portionComplete:<F> …` (the real lines, Macjutsu/super
+/// example logs, macOS 12–13; the format is unchanged in the 15 era reports). A field not where
+/// it belongs is absent: text elsewhere in the line (a label a user chose) is never read.
+fn progress_at(msg: &str, end: usize) -> Progress {
+    let none = Progress {
+        phase: String::new(),
+        stalled: None,
+        portion: None,
+    };
+    let Some(rest) = msg[end..].strip_prefix(" (") else {
+        return none;
+    };
+    let Some(close) = rest.find("):") else {
+        return none;
+    };
+    let stage = &rest[..close];
+    if stage.is_empty() || !stage.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return none;
+    }
+    let mut tokens = rest[close + 2..].split(' ').filter(|t| !t.is_empty());
+    let Some(phase) = tokens.next().and_then(|t| t.strip_prefix("phase:")) else {
+        return none;
+    };
+    let stalled_tok = tokens.next().and_then(|t| t.strip_prefix("stalled:"));
+    let portion = match stalled_tok {
+        Some(_) => tokens
+            .next()
+            .and_then(|t| t.strip_prefix("portionComplete:"))
+            .and_then(|v| v.parse::<f64>().ok()),
+        None => None,
+    };
     Progress {
-        phase: field(msg, "phase:").unwrap_or("").to_string(),
-        stalled: match field(msg, "stalled:") {
+        phase: phase.to_string(),
+        stalled: match stalled_tok {
             Some("YES") => Some(true),
             Some("NO") => Some(false),
             _ => None,
         },
-        portion: field(msg, "portionComplete:").and_then(|v| v.parse::<f64>().ok()),
+        portion,
     }
 }
 
-/// `NN%` after "progress:".
-fn percent(msg: &str) -> Option<u8> {
-    let at = msg.find("progress:")?;
-    let digits: String = msg[at + "progress:".len()..]
-        .trim_start()
-        .chars()
-        .take_while(|c| c.is_ascii_digit())
-        .collect();
-    digits.parse::<u8>().ok().filter(|p| *p <= 100)
+/// `: NN%` right after the needle (`Cryptex patch progress: 17%`).
+fn percent_at(msg: &str, end: usize) -> Option<u8> {
+    let rest = msg[end..].strip_prefix(':')?.trim_start_matches(' ');
+    let n = rest.bytes().take_while(u8::is_ascii_digit).count();
+    if n == 0 || n > 3 || !rest[n..].starts_with('%') {
+        return None;
+    }
+    rest[..n].parse::<u8>().ok().filter(|p| *p <= 100)
 }
 
 /// `"softwareupdate.install-state" = installing;` (also `= { ... = installing; }` and quoted values).
@@ -174,40 +193,16 @@ const ACTIVITY: [&Pattern; 4] = [
     log_patterns::by_id("su.scan_catalog"),
 ];
 
-/// Prebuilt substring searchers (memchr's memmem), in `classify`'s order.
-struct Finders {
-    status: Finder<'static>,
-    scan_progress: Finder<'static>,
-    progress: Finder<'static>,
-    prepare: Finder<'static>,
-    cryptex: Finder<'static>,
-    ddm_scheduled: Finder<'static>,
-    ddm_enforcing: Finder<'static>,
-    activity: [Finder<'static>; 4],
-}
-
-fn finders() -> &'static Finders {
-    static F: LazyLock<Finders> = LazyLock::new(|| Finders {
-        status: Finder::new("Reporting status"),
-        scan_progress: Finder::new("Scan reported progress"),
-        progress: Finder::new("Reported progress"),
-        prepare: Finder::new("| PrepareUpdate | PROGRESS"),
-        cryptex: Finder::new("Cryptex patch progress"),
-        ddm_scheduled: Finder::new("Posted DDM notification"),
-        ddm_enforcing: Finder::new("Enforcing past-due OS update"),
-        activity: ACTIVITY.map(|p| Finder::new(p.needle)),
-    });
-    &F
-}
-
 /// What one message is, and by which pattern, if it matters to the software-update checks.
-/// The first shape found in this order wins; each test is one prebuilt memmem search
-/// ([`classify_reference`] is the same rules with `str::contains`, kept equal by a property test).
+/// The first shape found in this order wins; each is its pattern's needle where the table's
+/// `Format` says it stands (`[SUMacControllerProgressManager] Reported progress (inter): …`
+/// begins the message after the daemon's tag), and fields are read from their own position.
 pub fn classify(msg: &str) -> Option<Classified<SuEventKind>> {
     use SuEventKind as K;
-    let f = finders();
-    let b = msg.as_bytes();
-    if f.status.find(b).is_some() && memchr::memchr(b'{', b).is_some() {
+    if P_STATUS
+        .find(msg)
+        .is_some_and(|end| msg[end..].trim_start().starts_with('{'))
+    {
         return Some(Classified::of(
             K::StatusReport {
                 install_state: install_state(msg),
@@ -215,101 +210,42 @@ pub fn classify(msg: &str) -> Option<Classified<SuEventKind>> {
             P_STATUS,
         ));
     }
-    // "Scan reported progress" also contains "reported progress": test the scan shape first.
-    if f.scan_progress.find(b).is_some() {
+    if let Some(end) = P_SCAN_PROGRESS.find(msg) {
         return Some(Classified::of(
-            K::ScanProgress(progress_of(msg)),
+            K::ScanProgress(progress_at(msg, end)),
             P_SCAN_PROGRESS,
         ));
     }
-    if f.progress.find(b).is_some() {
-        return Some(Classified::of(K::Progress(progress_of(msg)), P_PROGRESS));
+    if let Some(end) = P_PROGRESS.find(msg) {
+        return Some(Classified::of(
+            K::Progress(progress_at(msg, end)),
+            P_PROGRESS,
+        ));
     }
-    if f.prepare.find(b).is_some() {
+    if P_PREPARE.find(msg).is_some() {
         return Some(Classified::of(
             K::PrepareProgress { percent: None },
             P_PREPARE,
         ));
     }
-    if f.cryptex.find(b).is_some() {
+    if let Some(end) = P_CRYPTEX.find(msg) {
         return Some(Classified::of(
             K::PrepareProgress {
-                percent: percent(msg),
+                percent: percent_at(msg, end),
             },
             P_CRYPTEX,
         ));
     }
-    if f.ddm_scheduled.find(b).is_some() {
+    if P_DDM_SCHEDULED.find(msg).is_some() {
         return Some(Classified::of(K::Enforcement, P_DDM_SCHEDULED));
     }
-    if f.ddm_enforcing.find(b).is_some() {
+    if P_DDM_ENFORCING.find(msg).is_some() {
         return Some(Classified::of(K::Enforcement, P_DDM_ENFORCING));
     }
-    for (finder, p) in f.activity.iter().zip(ACTIVITY) {
-        if finder.find(b).is_some() {
-            return Some(Classified::of(K::Activity, p));
-        }
-    }
-    None
-}
-
-/// [`classify`] as first written (`str::contains`, a table lookup per pattern): the reference of
-/// the property tests.
-#[doc(hidden)]
-pub fn classify_reference(msg: &str) -> Option<Classified<SuEventKind>> {
-    use SuEventKind as K;
-    if msg.contains("Reporting status") && msg.contains('{') {
-        return Some(Classified::new(
-            K::StatusReport {
-                install_state: install_state(msg),
-            },
-            "su.status_report",
-        ));
-    }
-    // "Scan reported progress" also contains "reported progress": test the scan shape first.
-    if msg.contains("Scan reported progress") {
-        return Some(Classified::new(
-            K::ScanProgress(progress_of(msg)),
-            "su.scan_progress",
-        ));
-    }
-    if msg.contains("Reported progress") {
-        return Some(Classified::new(
-            K::Progress(progress_of(msg)),
-            "su.progress",
-        ));
-    }
-    if msg.contains("| PrepareUpdate | PROGRESS") {
-        return Some(Classified::new(
-            K::PrepareProgress { percent: None },
-            "su.prepare_progress",
-        ));
-    }
-    if msg.contains("Cryptex patch progress") {
-        return Some(Classified::new(
-            K::PrepareProgress {
-                percent: percent(msg),
-            },
-            "su.cryptex_progress",
-        ));
-    }
-    if msg.contains("Posted DDM notification") {
-        return Some(Classified::new(K::Enforcement, "su.ddm_scheduled"));
-    }
-    if msg.contains("Enforcing past-due OS update") {
-        return Some(Classified::new(K::Enforcement, "su.ddm_enforcing"));
-    }
-    for id in [
-        "su.scan_started",
-        "su.catalog_download",
-        "su.catalog_fsm",
-        "su.scan_catalog",
-    ] {
-        if msg.contains(log_patterns::pattern(id).needle) {
-            return Some(Classified::new(K::Activity, id));
-        }
-    }
-    None
+    ACTIVITY
+        .iter()
+        .find(|p| p.find(msg).is_some())
+        .map(|&p| Classified::of(K::Activity, p))
 }
 
 /// The needles of the softwareupdated patterns (the predicate).
@@ -319,59 +255,45 @@ pub fn markers() -> Vec<&'static str> {
 
 /// Streams the log and folds it into a [`SuLog`].
 pub fn summarize<R: Read>(reader: R) -> Result<SuLog, String> {
-    fold(reader, MAX_EVENTS, false)
+    summarize_bounded(reader, MAX_EVENTS)
 }
 
 /// [`summarize`] with another bound on the kept events (the property tests use small ones).
 #[doc(hidden)]
 pub fn summarize_bounded<R: Read>(reader: R, max_events: usize) -> Result<SuLog, String> {
-    fold(reader, max_events, false)
-}
-
-/// [`summarize`] through [`log_summary::summarize_reference`] and [`classify_reference`].
-#[doc(hidden)]
-pub fn summarize_reference<R: Read>(reader: R, max_events: usize) -> Result<SuLog, String> {
-    fold(reader, max_events, true)
-}
-
-fn fold<R: Read>(reader: R, max_events: usize, reference: bool) -> Result<SuLog, String> {
     let mut reports: VecDeque<StatusReport> = VecDeque::new();
-    let on_kept = |e: &LogEntry<'_>, c: &Classified<SuEventKind>| {
-        if matches!(c.kind, SuEventKind::StatusReport { .. }) {
-            if reports.len() == MAX_STATUS_REPORTS {
-                reports.pop_front();
-            }
-            reports.push_back(StatusReport {
-                timestamp: e.timestamp.to_string(),
-                time: e.time,
-                process: e.process.to_string(),
-                text: clip(e.message, MAX_STATUS_CHARS),
-            });
-        }
-    };
-    // softwareupdated, its subscriber and the update brain run as root (or a system role
-    // account): the same binary run by a local user proves nothing about the system's updates.
-    let summary = if reference {
-        log_summary::summarize_reference(
-            reader,
-            max_events,
-            UserLines::Reject,
-            |e: &LogEntry<'_>| classify_reference(e.message),
-            on_kept,
-        )?
-    } else {
-        log_summary::summarize(
-            reader,
-            max_events,
-            UserLines::Reject,
-            |e: &LogEntry<'_>| classify(e.message),
-            on_kept,
-        )?
-    };
+    // softwareupdated and its subscriber run as root or a role account (`log_patterns::SOURCES`):
+    // the same binary run by a local user proves nothing about the system's updates.
+    let summary = log_summary::summarize(
+        reader,
+        max_events,
+        LogStream::SoftwareUpdate,
+        |e: &LogEntry<'_>| classify(e.message),
+        |e, c| keep_report(&mut reports, e, c),
+    )?;
     Ok(SuLog {
         summary,
         status_reports: reports.into(),
     })
+}
+
+/// The `on_kept` of the fold: status blocks, verbatim, the newest [`MAX_STATUS_REPORTS`].
+pub(crate) fn keep_report(
+    reports: &mut VecDeque<StatusReport>,
+    e: &LogEntry<'_>,
+    c: &Classified<SuEventKind>,
+) {
+    if matches!(c.kind, SuEventKind::StatusReport { .. }) {
+        if reports.len() == MAX_STATUS_REPORTS {
+            reports.pop_front();
+        }
+        reports.push_back(StatusReport {
+            timestamp: e.timestamp.to_string(),
+            time: e.time,
+            process: e.process.to_string(),
+            text: clip(e.message, MAX_STATUS_CHARS),
+        });
+    }
 }
 
 #[cfg(test)]
@@ -470,9 +392,9 @@ mod tests {
         format!("{{\"timestamp\":\"{ts}\",\"eventMessage\":{msg},\"processImagePath\":\"{path}\",\"userID\":{uid},\"messageType\":\"Default\"}}\n")
     }
 
-    const SUBSCRIBER: &str =
-        "/System/Library/PrivateFrameworks/SoftwareUpdateCore.framework/SoftwareUpdateSubscriber";
-    const SOFTWAREUPDATED: &str = "/System/Library/PrivateFrameworks/SoftwareUpdate.framework/Versions/A/Resources/softwareupdated";
+    const SUBSCRIBER: &str = "/System/Library/PrivateFrameworks/RemoteManagement.framework/XPCServices/SoftwareUpdateSubscriber.xpc/Contents/MacOS/SoftwareUpdateSubscriber";
+    const SOFTWAREUPDATED: &str =
+        "/System/Library/CoreServices/Software Update.app/Contents/Resources/softwareupdated";
 
     #[test]
     fn status_reports_are_kept_verbatim_and_bounded() {

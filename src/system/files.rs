@@ -30,7 +30,7 @@ pub fn ensure_dir(dir: &Path) -> io::Result<()> {
                 dir.display()
             )))
         }
-        Ok(m) => check_dir_owner(dir, &m)?,
+        Ok(m) => check_target_dir(dir, &m)?,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             if let Some(parent) = dir.parent() {
                 if !parent.as_os_str().is_empty() && !parent.exists() {
@@ -55,6 +55,27 @@ pub fn ensure_dir(dir: &Path) -> io::Result<()> {
     Ok(())
 }
 
+/// As root, the directory mdmwatch writes into must be root's alone: root-owned and writable by
+/// neither its group nor others. A sticky world-writable directory is no exception here: anyone
+/// may create files in it (a `state.json.lock` flocked for ever stops heal; a planted
+/// `state.json` would be trusted), and a group member may replace `status.plist`.
+fn check_target_dir(dir: &Path, m: &fs::Metadata) -> io::Result<()> {
+    check_dir_owner(dir, m)?;
+    if nix::unistd::geteuid().is_root() && m.mode() & 0o022 != 0 {
+        return Err(refuse(format!(
+            "{} is writable by {} (mode {:o}); refusing to keep root's files there",
+            dir.display(),
+            if m.mode() & 0o002 != 0 {
+                "everyone"
+            } else {
+                "its group"
+            },
+            m.mode() & 0o7777
+        )));
+    }
+    Ok(())
+}
+
 fn check_dir_owner(dir: &Path, m: &fs::Metadata) -> io::Result<()> {
     if nix::unistd::geteuid().is_root() {
         if m.uid() != 0 {
@@ -64,10 +85,17 @@ fn check_dir_owner(dir: &Path, m: &fs::Metadata) -> io::Result<()> {
                 m.uid()
             )));
         }
-        if m.mode() & 0o002 != 0 && m.mode() & 0o1000 == 0 {
+        // Group- or world-writable and not sticky: a member could rename our subdirectory away
+        // and put a symlink in its place.
+        if m.mode() & 0o022 != 0 && m.mode() & 0o1000 == 0 {
             return Err(refuse(format!(
-                "{} is writable by everyone; refusing",
-                dir.display()
+                "{} is writable by {}; refusing",
+                dir.display(),
+                if m.mode() & 0o002 != 0 {
+                    "everyone"
+                } else {
+                    "its group"
+                }
             )));
         }
     }
@@ -103,6 +131,118 @@ fn check_ancestors(dir: &Path) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Command-line paths that would let another user steer root, refused before anything runs
+/// (`app.rs` calls this once). As root: `--sysroot` (a test seam that makes root run binaries
+/// from a directory) only in debug builds and only on a tree root alone can write; `--state` and
+/// `--status-dir` only where root alone can write (existing ancestors as for every write), and an
+/// existing `--state` file only when it is recognisably mdmwatch's state, so heal never moves
+/// another file (`/etc/sudoers`) aside to write JSON in its place. In release builds `--sysroot`
+/// is refused for everyone.
+pub fn check_root_arguments(
+    sysroot: Option<&Path>,
+    state: Option<&Path>,
+    status_dir: Option<&Path>,
+) -> Result<(), String> {
+    if sysroot.is_some() && !cfg!(debug_assertions) {
+        return Err("--sysroot exists only in test builds".to_string());
+    }
+    if !nix::unistd::geteuid().is_root() {
+        return Ok(());
+    }
+    let err = |e: io::Error| e.to_string();
+    if let Some(root) = sysroot {
+        let m =
+            fs::symlink_metadata(root).map_err(|e| format!("--sysroot {}: {e}", root.display()))?;
+        if !m.is_dir() {
+            return Err(format!("--sysroot {} is not a directory", root.display()));
+        }
+        check_ancestors(root).map_err(err)?;
+        check_target_dir(root, &m).map_err(err)?;
+        // The directories binaries are run from, below it.
+        for sub in ["bin", "sbin", "usr", "usr/bin", "usr/sbin", "usr/libexec"] {
+            let d = root.join(sub);
+            if let Ok(m) = fs::symlink_metadata(&d) {
+                if m.file_type().is_symlink() {
+                    return Err(format!("{} is a symbolic link; refusing", d.display()));
+                }
+                check_target_dir(&d, &m).map_err(err)?;
+            }
+        }
+    }
+    if let Some(dir) = status_dir {
+        check_ancestors(dir).map_err(err)?;
+        if let Ok(m) = fs::symlink_metadata(dir) {
+            if !m.is_dir() {
+                return Err(format!("--status-dir {} is not a directory", dir.display()));
+            }
+            check_target_dir(dir, &m).map_err(err)?;
+        }
+    }
+    if let Some(path) = state {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        check_ancestors(dir).map_err(err)?;
+        if let Ok(m) = fs::symlink_metadata(dir) {
+            check_target_dir(dir, &m).map_err(err)?;
+        }
+        if let Ok(m) = fs::symlink_metadata(path) {
+            if !m.is_file() {
+                return Err(format!(
+                    "--state {} is not a regular file; refusing",
+                    path.display()
+                ));
+            }
+            let bytes = read_bounded(path, STATE_RECOGNISE_BYTES + 1).map_err(err)?;
+            if !recognisably_state(&bytes) {
+                return Err(format!(
+                    "--state {} exists and is not mdmwatch's state file; refusing to replace it",
+                    path.display()
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Larger than any state file mdmwatch writes (`state::STATE_MAX_BYTES`, 1 MiB).
+const STATE_RECOGNISE_BYTES: u64 = 1024 * 1024;
+
+/// Keys that make a JSON object a state file: mdmwatch's `version` and `services`, and the
+/// top-level keys of Addigy MDM Watchdog's file, which mdmwatch reads and keeps compatible.
+const STATE_KEYS: [&str; 4] = [
+    "version",
+    "services",
+    "last_mdm_kickstart",
+    "last_software_update_kickstart",
+];
+
+/// Whether `bytes` is recognisably a state file: empty (a write cut short), a JSON object that is
+/// empty or holds one of `STATE_KEYS`, or the start of such an object cut short (`{` then one
+/// of the keys). Anything else (`/etc/sudoers`, a plist, a script) is not mdmwatch's to replace.
+pub fn recognisably_state(bytes: &[u8]) -> bool {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return true;
+    }
+    if bytes.len() as u64 > STATE_RECOGNISE_BYTES {
+        return false;
+    }
+    if let Ok(v) = serde_json::from_slice::<serde_json::Value>(bytes) {
+        return v
+            .as_object()
+            .is_some_and(|o| o.is_empty() || STATE_KEYS.iter().any(|k| o.contains_key(*k)));
+    }
+    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(256)]);
+    let Some(rest) = text.trim_start().strip_prefix('{') else {
+        return false;
+    };
+    let rest = rest.trim_start();
+    STATE_KEYS
+        .iter()
+        .any(|k| rest.starts_with(&format!("\"{k}\"")))
 }
 
 /// Atomically replaces `path` with `bytes`, mode `mode`. A symlink at `path` is refused.

@@ -159,6 +159,83 @@ async fn drain_capped<R: AsyncRead + Unpin>(mut reader: R, sink: &mut Sink, cap:
     }
 }
 
+/// Reads `reader` to its end keeping its newest bytes: two halves of `cap / 2` bytes, the older
+/// dropped whenever the newer fills, so at the end at least the newest `cap / 2` and at most
+/// `cap` bytes remain, starting at a line boundary (the partial first line is dropped). Returns
+/// the sink and whether anything was dropped.
+async fn drain_newest<R: AsyncRead + Unpin>(mut reader: R, spool: bool, cap: u64) -> (Sink, bool) {
+    let half = (cap / 2).max(1);
+    let mut halves = [Sink::new(spool), Sink::new(spool)];
+    let mut cur = 0usize;
+    let mut dropped = false;
+    let mut failed = false;
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = match reader.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        let mut chunk = &buf[..n];
+        while !chunk.is_empty() {
+            let room = half.saturating_sub(halves[cur].len()) as usize;
+            if room == 0 {
+                cur = 1 - cur;
+                halves[cur] = Sink::new(spool);
+                dropped = true;
+                continue;
+            }
+            let take = chunk.len().min(room);
+            if !halves[cur].write(&chunk[..take]) {
+                failed = true;
+            }
+            chunk = &chunk[take..];
+        }
+    }
+    let [a, b] = halves;
+    let (older, newer) = if cur == 0 { (b, a) } else { (a, b) };
+    if !dropped && older.len() == 0 {
+        return (newer, failed);
+    }
+    let mut out = Sink::new(spool);
+    let mut first = true;
+    for part in [older, newer] {
+        let payload = part.into_payload();
+        let Ok(mut r) = payload.open() else {
+            failed = true;
+            continue;
+        };
+        loop {
+            let chunk = match std::io::BufRead::fill_buf(&mut r) {
+                Ok([]) => break,
+                Ok(c) => c,
+                Err(_) => {
+                    failed = true;
+                    break;
+                }
+            };
+            let mut bytes = chunk;
+            if first && dropped {
+                // Skip the partial line the cut left at the front.
+                match memchr::memchr(b'\n', bytes) {
+                    Some(i) => {
+                        bytes = &bytes[i + 1..];
+                        first = false;
+                    }
+                    None => bytes = &[],
+                }
+            } else {
+                first = false;
+            }
+            if !bytes.is_empty() && !out.write(bytes) {
+                failed = true;
+            }
+            let used = chunk.len();
+            std::io::BufRead::consume(&mut r, used);
+        }
+    }
+    (out, dropped || failed)
+}
+
 async fn run_command(
     probe: &Probe,
     resolved: &Path,
@@ -210,7 +287,12 @@ async fn run_command(
         let work = async {
             let out = async {
                 if let Some(s) = stdout {
-                    out_truncated = drain_capped(s, &mut out_sink, probe.max_bytes).await;
+                    if probe.keep_newest {
+                        (out_sink, out_truncated) =
+                            drain_newest(s, probe.spool, probe.max_bytes).await;
+                    } else {
+                        out_truncated = drain_capped(s, &mut out_sink, probe.max_bytes).await;
+                    }
                 }
             };
             let err = async {

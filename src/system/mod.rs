@@ -44,6 +44,10 @@ pub struct Probe {
     pub max_bytes: u64,
     /// Spool stdout to a temporary file instead of memory (large outputs such as `log show`).
     pub spool: bool,
+    /// When the output exceeds `max_bytes`, keep its newest bytes (from a line start) instead of
+    /// the oldest: `log show` prints oldest first, and the newest entries are the ones a decision
+    /// needs, so a flood of early lines cannot push them out.
+    pub keep_newest: bool,
 }
 
 impl Probe {
@@ -57,6 +61,7 @@ impl Probe {
             timeout: Duration::from_secs(15),
             max_bytes: 4 * 1024 * 1024,
             spool: false,
+            keep_newest: false,
         }
     }
 
@@ -69,6 +74,7 @@ impl Probe {
             timeout: Duration::from_secs(15),
             max_bytes: 4 * 1024 * 1024,
             spool: false,
+            keep_newest: false,
         }
     }
 
@@ -81,6 +87,7 @@ impl Probe {
             timeout: Duration::from_secs(15),
             max_bytes: 4096,
             spool: false,
+            keep_newest: false,
         }
     }
 
@@ -107,6 +114,12 @@ impl Probe {
             }
             _ => None,
         }
+    }
+
+    /// Keep the newest output when capped (see [`Probe::keep_newest`]).
+    pub fn keeping_newest(mut self) -> Probe {
+        self.keep_newest = true;
+        self
     }
 
     /// The command line as an admin would type it, for evidence and documentation.

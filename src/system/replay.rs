@@ -70,11 +70,44 @@ pub fn open_regular(path: &Path) -> io::Result<Option<File>> {
         }
         Err(e) => return Err(e),
     };
-    let ft = file.metadata()?.file_type();
-    if ft.is_file() {
-        return Ok(Some(file));
+    let m = file.metadata()?;
+    let ft = m.file_type();
+    if !ft.is_file() {
+        return Err(refused(path, describe_type(&ft)));
     }
-    Err(refused(path, describe_type(&ft)))
+    if nix::unistd::geteuid().is_root() {
+        check_root_may_read(path, &m)?;
+    }
+    Ok(Some(file))
+}
+
+/// As root, a capture file is read only when it has one link and its owner is the capture
+/// directory's: a user who owns the directory could otherwise hard-link a root-only file into it
+/// (`/etc/sudoers`, a key) and have its first line quoted in the report as "unparseable" evidence.
+/// Checked on the open descriptor (`fstat`), so the file cannot be swapped after the check.
+fn check_root_may_read(path: &Path, m: &std::fs::Metadata) -> io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    if m.nlink() > 1 {
+        return Err(refused(
+            path,
+            &format!("a file with {} hard links (read as root)", m.nlink()),
+        ));
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let dir_uid = std::fs::metadata(dir)?.uid();
+    if m.uid() != dir_uid {
+        return Err(refused(
+            path,
+            &format!(
+                "owned by uid {}, not by the capture directory's owner (uid {dir_uid}) (read as root)",
+                m.uid()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn describe_type(ft: &std::fs::FileType) -> &'static str {

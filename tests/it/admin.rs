@@ -423,10 +423,11 @@ fn an_error_that_stops_heal_exits_2_and_is_in_the_heal_section() {
     common::assert_valid(&v);
     assert!(v["heal"]["error"].as_str().unwrap().contains("lock"), "{v}");
 
-    // The state file is corrupt and recent: set aside, heal does nothing this run.
+    // The state file is corrupt (a write cut short) and recent: set aside, heal does nothing
+    // this run. (A file that is not recognisably a state file is refused before, see root_safety.)
     let tmp = tempfile::tempdir().unwrap();
     let state = tmp.path().join("state.json");
-    fs::write(&state, b"{not json").unwrap();
+    fs::write(&state, b"{\"version\": 1, \"services\": {\"mdmcl").unwrap();
     let o = heal_with_state(&state);
     let (out, err) = text(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");
@@ -1085,7 +1086,9 @@ fn live_commands_off_macos_write_nothing_to_system_paths() {
 fn an_unreadable_state_under_replay_exits_2_with_heal_error() {
     let tmp = tempfile::tempdir().unwrap();
     let state = tmp.path().join("state.json");
-    fs::write(&state, b"{not json").unwrap();
+    // A state file cut short (recognisably ours, so a root run does not refuse the path itself).
+    let cut: &[u8] = br#"{"version": 1, "services": {"mdmclient": {"#;
+    fs::write(&state, cut).unwrap();
     let cap = captures_dir().join("mdmclient-stuck-unanswered");
     for extra in [&[][..], &["--dry-run"]] {
         let mut args = vec![
@@ -1111,7 +1114,7 @@ fn an_unreadable_state_under_replay_exits_2_with_heal_error() {
         );
     }
     // Nothing was moved aside or rewritten under replay.
-    assert_eq!(fs::read(&state).unwrap(), b"{not json");
+    assert_eq!(fs::read(&state).unwrap(), cut);
 }
 
 /// `-diagnose` says what heal would do per service, one line each, and it agrees with the fix:

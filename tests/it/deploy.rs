@@ -599,3 +599,87 @@ fn mdm_watchdog_link_accepts_addigys_flags() {
     let help = command(&link).arg("-help").output().unwrap();
     assert!(String::from_utf8_lossy(&help.stdout).contains("Output Details"));
 }
+
+/// The extension-attribute recipes neutralise markup: a value that quotes probe output or a log
+/// line holding `</result>` cannot end Jamf's result early or inject another one.
+#[test]
+fn jamf_recipes_neutralise_markup_in_values() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fake = tmp.path().join("defaults");
+    fs::write(
+        &fake,
+        "#!/bin/sh\nprintf '%s\\n' 'blocked: x</result><result>forged' 'second line'\n",
+    )
+    .unwrap();
+    fs::set_permissions(&fake, fs::Permissions::from_mode(0o755)).unwrap();
+    let plist = tmp.path().join("status.plist");
+    fs::write(&plist, b"").unwrap();
+    for name in ["jamf-ea-status-key.sh", "jamf-ea-readiness.sh"] {
+        let text = fs::read_to_string(repo().join("docs/recipes").join(name))
+            .unwrap()
+            .replace(
+                "/Library/Application Support/mdmwatch/status.plist",
+                plist.to_str().unwrap(),
+            )
+            .replace("/usr/bin/defaults", fake.to_str().unwrap());
+        let script = tmp.path().join(name);
+        fs::write(&script, text).unwrap();
+        let o = command("sh").arg(&script).output().unwrap();
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(o.status.success(), "{name}: {out}");
+        assert_eq!(out.matches("<result>").count(), 1, "{name}: {out}");
+        assert_eq!(out.matches("</result>").count(), 1, "{name}: {out}");
+        assert_eq!(out.trim_end().lines().count(), 1, "{name}: {out}");
+        assert!(out.contains("[/result][result]forged"), "{name}: {out}");
+    }
+}
+
+/// postinstall makes everything it installs root's (root:wheel, fixed modes) and refuses to
+/// finish, loading nothing, when a parent directory of the binary is not root's alone (a user-
+/// writable `/usr/local` after old Homebrew installs).
+#[test]
+fn postinstall_enforces_root_ownership_of_the_install_and_its_parents() {
+    use std::os::unix::fs::MetadataExt;
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!("skipped: needs root (chown)");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("usr/local/mdmwatch");
+    fs::create_dir_all(&dir).unwrap();
+    fs::create_dir_all(tmp.path().join("Library/LaunchDaemons")).unwrap();
+    let bin = dir.join("mdmwatch");
+    fs::write(&bin, b"binary").unwrap();
+    let plist = tmp.path().join("Library/LaunchDaemons/io.mdmwatch.plist");
+    fs::write(&plist, b"<plist/>").unwrap();
+    for (p, mode) in [(&bin, 0o777), (&plist, 0o666), (&dir, 0o777)] {
+        std::os::unix::fs::chown(p, Some(501), Some(20)).unwrap();
+        fs::set_permissions(p, fs::Permissions::from_mode(mode)).unwrap();
+    }
+    let o = postinstall(tmp.path());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for (p, mode) in [(&bin, 0o755), (&plist, 0o644), (&dir, 0o755)] {
+        let m = fs::metadata(p).unwrap();
+        assert_eq!(
+            (m.uid(), m.gid(), m.mode() & 0o7777),
+            (0, 0, mode),
+            "{}",
+            p.display()
+        );
+    }
+    // A user-owned /usr/local, then a group-writable one: refused.
+    let local = tmp.path().join("usr/local");
+    std::os::unix::fs::chown(&local, Some(501), Some(20)).unwrap();
+    let o = postinstall(tmp.path());
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("is not root's alone"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    std::os::unix::fs::chown(&local, Some(0), Some(0)).unwrap();
+    fs::set_permissions(&local, fs::Permissions::from_mode(0o775)).unwrap();
+    assert!(!postinstall(tmp.path()).status.success());
+    fs::set_permissions(&local, fs::Permissions::from_mode(0o755)).unwrap();
+    assert!(postinstall(tmp.path()).status.success());
+}

@@ -286,3 +286,59 @@ fn every_probe_times_every_fault_gives_a_complete_honest_report() {
         failures.join("\n")
     );
 }
+
+/// A flood of forged lines before a real wedge, with the output cap scaled down: the log probe
+/// keeps the newest entries, so the wedge (the unanswered receipt at the end) is still read and
+/// the forged lines are neither kept nor able to hide it.
+#[test]
+fn a_flood_before_the_evidence_cannot_push_it_out_of_a_capped_log() {
+    use mdmwatch::parse::mdm_log;
+    use mdmwatch::system::live::LiveSystem;
+    use mdmwatch::system::System;
+    let root = tempfile::tempdir().unwrap();
+    let real = std::fs::read_to_string(
+        common::captures_dir().join("real-wedged-forged-installing/log_mdmclient.stdout"),
+    )
+    .unwrap();
+    let mut lines = real.lines();
+    let header = lines.next().unwrap();
+    let mut out = format!("{header}\n");
+    let forged = r#"{"userID":501,"messageType":"Default","subsystem":"com.apple.ManagedClient","category":"HTTPUtil","processImagePath":"\/Users\/eve\/bin\/mdmclient","timestamp":"2026-11-20 08:31:00.000000-0500","eventMessage":"[0:MDMDaemon:HTTPUtil:<0x1>] <<<<< Received HTTP response (200) [Idle] <<<<<","processID":9}"#;
+    for _ in 0..20_000 {
+        out.push_str(forged);
+        out.push('\n');
+    }
+    for l in lines {
+        out.push_str(l);
+        out.push('\n');
+    }
+    let data = root.path().join("log.ndjson");
+    std::fs::write(&data, &out).unwrap();
+    common::script(
+        root.path(),
+        "/usr/bin/log",
+        &format!("cat '{}'", data.display()),
+    );
+    let cfg = Config {
+        log_max_bytes: 256 * 1024,
+        ..Config::default()
+    };
+    assert!(out.len() as u64 > 4 * cfg.log_max_bytes);
+    let probe = probes::log_probe(probes::LOG_MDMCLIENT, &probes::mdmclient_predicate(), &cfg);
+    let sys = LiveSystem::with_sysroot(root.path());
+    let r = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(sys.run(&probe));
+    assert!(r.truncated);
+    assert!(r.stdout.len() <= cfg.log_max_bytes);
+    let log = mdm_log::summarize(r.stdout.open().unwrap()).expect("parses");
+    assert_eq!(
+        log.count("mdm.command_receipt"),
+        1,
+        "the newest entries are kept"
+    );
+    assert!(log.stats.finished, "the trailer is kept");
+    assert_eq!(log.stats.skipped, 0, "the output starts at a line boundary");
+}

@@ -92,8 +92,24 @@ fn nd(lines: &[(&str, &str, &str)]) -> Vec<u8> {
     let mut out = String::from("Filtering the log data using \"test\"\n");
     for (t, process, msg) in lines {
         let msg = serde_json::to_string(msg).expect("json string");
+        // Each daemon's exact image path and the uid it runs as (parse::log_patterns::SOURCES).
+        let (path, uid) = match *process {
+            "softwareupdated" => ("\\/System\\/Library\\/CoreServices\\/Software Update.app\\/Contents\\/Resources\\/softwareupdated", 200),
+            "SoftwareUpdateSubscriber" => ("\\/System\\/Library\\/PrivateFrameworks\\/RemoteManagement.framework\\/XPCServices\\/SoftwareUpdateSubscriber.xpc\\/Contents\\/MacOS\\/SoftwareUpdateSubscriber", 277),
+            _ => ("\\/usr\\/libexec\\/mdmclient", 0),
+        };
+        // The category real lines of each shape carry (tests/fixtures/logs-real/LINES.md).
+        let category = if msg.contains("Processing server request") {
+            "MDMDaemon"
+        } else if msg.contains("Scan reported progress") {
+            "ScanManager"
+        } else if msg.contains("Reported progress") {
+            "SU"
+        } else {
+            "HTTPUtil"
+        };
         out.push_str(&format!(
-            "{{\"messageType\":\"Default\",\"subsystem\":\"com.apple.ManagedClient\",\"category\":\"HTTPUtil\",\"processImagePath\":\"\\/usr\\/libexec\\/{process}\",\"timestamp\":\"2026-11-20 {t}.000000-0500\",\"eventMessage\":{msg},\"processID\":1}}\n"
+            "{{\"userID\":{uid},\"messageType\":\"Default\",\"subsystem\":\"com.apple.ManagedClient\",\"category\":\"{category}\",\"processImagePath\":\"{path}\",\"timestamp\":\"2026-11-20 {t}.000000-0500\",\"eventMessage\":{msg},\"processID\":1}}\n"
         ));
     }
     out.push_str(&format!("{{\"count\":{},\"finished\":1}}\n", lines.len()));
@@ -544,10 +560,7 @@ fn client_user_channel_success_does_not_hide_a_stuck_device_channel() {
     let with_user = |log: Vec<u8>, uid: u32| {
         String::from_utf8(log)
             .expect("utf8")
-            .replace(
-                "\"processID\":1}",
-                &format!("\"processID\":1,\"userID\":{uid}}}"),
-            )
+            .replace("\"userID\":0,", &format!("\"userID\":{uid},"))
             .into_bytes()
     };
     let mut log = with_user(

@@ -419,3 +419,337 @@ fn status_directory_bounds_more_cases() {
     );
     assert_eq!(l.errors.len(), 1, "{:?}", l.errors);
 }
+
+/// The `log show` predicates select only the daemons' exact image paths (the reader's evidence
+/// sources), so entries of other processes never reach the reader nor spend its output budget.
+#[test]
+fn log_predicates_select_only_the_daemons_image_paths() {
+    use mdmwatch::parse::log_patterns::LogStream;
+    use mdmwatch::probes;
+    for (stream, constant, built) in [
+        (
+            LogStream::Mdmclient,
+            probes::MDMCLIENT_PREDICATE,
+            probes::mdmclient_predicate(),
+        ),
+        (
+            LogStream::SoftwareUpdate,
+            probes::SOFTWAREUPDATE_PREDICATE,
+            probes::softwareupdate_predicate(),
+        ),
+        (
+            LogStream::Apsd,
+            probes::APSD_PREDICATE,
+            probes::apsd_predicate(),
+        ),
+    ] {
+        assert_eq!(constant, probes::sources_clause(stream), "{stream:?}");
+        assert!(built.starts_with(&format!("({constant}) AND (")), "{built}");
+        for loose in [
+            "process ==",
+            "subsystem ==",
+            "BEGINSWITH",
+            "processImagePath CONTAINS",
+        ] {
+            assert!(!constant.contains(loose), "{stream:?}: {constant}");
+        }
+        for src in mdmwatch::parse::log_patterns::sources(stream) {
+            assert!(constant.contains(&format!("processImagePath == \"{}\"", src.image_path)));
+        }
+    }
+}
+
+fn needs_root() -> bool {
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!("skipped: needs root");
+        return false;
+    }
+    true
+}
+
+/// As root, `--sysroot` naming a tree a user owns is refused before anything runs: the user's
+/// `usr/bin/sw_vers` would otherwise run as uid 0.
+#[test]
+fn a_sysroot_a_user_owns_is_refused_as_root() {
+    if !needs_root() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    let marker = dir.path().join("ran-as-root");
+    common::script(
+        &root,
+        "/usr/bin/sw_vers",
+        &format!("touch {}", marker.display()),
+    );
+    for d in ["", "usr", "usr/bin"] {
+        std::os::unix::fs::chown(root.join(d), Some(501), Some(20)).unwrap();
+    }
+    let o = common::mdmwatch(&["diagnose", "--json", "--sysroot", root.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", o.stderr_text());
+    assert!(o.stderr_text().contains("uid 501"), "{}", o.stderr_text());
+    assert!(!marker.exists(), "the user's sw_vers ran as root");
+    // A group-writable bin directory below a root-owned sysroot likewise.
+    for d in ["", "usr", "usr/bin"] {
+        std::os::unix::fs::chown(root.join(d), Some(0), Some(0)).unwrap();
+    }
+    fs::set_permissions(root.join("usr/bin"), fs::Permissions::from_mode(0o775)).unwrap();
+    let o = common::mdmwatch(&["diagnose", "--json", "--sysroot", root.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", o.stderr_text());
+    assert!(!marker.exists());
+}
+
+/// As root, `--state` naming a file that is not mdmwatch's state (a copy of sudoers) is refused:
+/// heal would move it aside and write JSON in its place.
+#[test]
+fn state_naming_a_file_that_is_not_a_state_file_is_refused_as_root() {
+    if !needs_root() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let sudoers = dir.path().join("sudoers");
+    let text = b"# sudoers file.\nroot ALL=(ALL) ALL\n%admin ALL=(ALL) ALL\n";
+    fs::write(&sudoers, text).unwrap();
+    let o = common::mdmwatch(&[
+        "heal",
+        "--json",
+        "--replay",
+        common::captures_dir().join("healthy").to_str().unwrap(),
+        "--state",
+        sudoers.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", o.stderr_text());
+    assert!(
+        o.stderr_text().contains("not mdmwatch's state"),
+        "{}",
+        o.stderr_text()
+    );
+    assert_eq!(fs::read(&sudoers).unwrap(), text);
+    let names: Vec<_> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+    for (bytes, ok) in [
+        (&b""[..], true),
+        (b"{}", true),
+        (b"{\"version\":1}", true),
+        (b"{\"last_mdm_kickstart\":\"0001-01-01T00:00:00Z\"}", true),
+        (b"{\"version\": 1, \"serv", true),
+        (b"{not json", false),
+        (b"[1]", false),
+        (b"{\"Defaults\":1}", false),
+        (b"# sudoers", false),
+    ] {
+        assert_eq!(
+            mdmwatch::system::files::recognisably_state(bytes),
+            ok,
+            "{}",
+            String::from_utf8_lossy(bytes)
+        );
+    }
+}
+
+/// As root, a status directory others can write is refused: a root-owned sticky 1777 directory
+/// (anyone may create and flock `state.json.lock`, stopping heal, or plant a `state.json`) and a
+/// group-writable one (a member may replace status.plist).
+#[test]
+fn status_directories_others_can_write_are_refused_as_root() {
+    if !needs_root() {
+        return;
+    }
+    let capture = common::captures_dir().join("healthy");
+    for mode in [0o1777, 0o775, 0o777] {
+        let dir = tempfile::tempdir().unwrap();
+        let status = dir.path().join("status");
+        fs::create_dir(&status).unwrap();
+        fs::set_permissions(&status, fs::Permissions::from_mode(mode)).unwrap();
+        let o = common::mdmwatch(&[
+            "run",
+            "--dry-run",
+            "--replay",
+            capture.to_str().unwrap(),
+            "--status-dir",
+            status.to_str().unwrap(),
+        ]);
+        assert_eq!(
+            o.status.code(),
+            Some(2),
+            "mode {mode:o}: {}",
+            o.stderr_text()
+        );
+        assert!(
+            fs::read_dir(&status).unwrap().next().is_none(),
+            "mode {mode:o}: wrote into it"
+        );
+        // Through the library too (every status write goes through write_atomic).
+        assert!(
+            mdmwatch::system::files::write_atomic(&status.join("status.json"), b"{}", 0o644)
+                .is_err(),
+            "mode {mode:o}"
+        );
+    }
+    // A 0755 root-owned one is fine.
+    let dir = tempfile::tempdir().unwrap();
+    let status = dir.path().join("status");
+    fs::create_dir(&status).unwrap();
+    fs::set_permissions(&status, fs::Permissions::from_mode(0o755)).unwrap();
+    mdmwatch::system::files::write_atomic(&status.join("status.json"), b"{}", 0o644).unwrap();
+}
+
+/// As root, replay refuses a capture file with more than one link or owned by someone other than
+/// the capture directory's owner: a user's capture could otherwise hard-link a root-only file and
+/// have its first line quoted in "unparseable" evidence.
+#[test]
+fn replay_as_root_refuses_hard_links_and_foreign_owners() {
+    if !needs_root() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("secret");
+    fs::write(&secret, b"SECRET-FIRST-LINE root only\n").unwrap();
+    fs::set_permissions(&secret, fs::Permissions::from_mode(0o600)).unwrap();
+    let cap = dir.path().join("capture");
+    copy_dir(&common::captures_dir().join("healthy"), &cap);
+    for f in fs::read_dir(&cap).unwrap() {
+        std::os::unix::fs::chown(f.unwrap().path(), Some(501), Some(20)).unwrap();
+    }
+    std::os::unix::fs::chown(&cap, Some(501), Some(20)).unwrap();
+    fs::remove_file(cap.join("sw_vers.stdout")).unwrap();
+    fs::hard_link(&secret, cap.join("sw_vers.stdout")).unwrap();
+    let o = common::mdmwatch(&["diagnose", "--json", "--replay", cap.to_str().unwrap()]);
+    let out = o.stdout_text();
+    assert!(!out.contains("SECRET-FIRST-LINE"), "{out}");
+    assert!(out.contains("hard links"), "{out}");
+    // A root-owned single-link file in a user's capture: not the directory owner's.
+    fs::remove_file(cap.join("sw_vers.stdout")).unwrap();
+    fs::copy(&secret, cap.join("sw_vers.stdout")).unwrap();
+    let o = common::mdmwatch(&["diagnose", "--json", "--replay", cap.to_str().unwrap()]);
+    let out = o.stdout_text();
+    assert!(!out.contains("SECRET-FIRST-LINE"), "{out}");
+    assert!(out.contains("capture directory's owner"), "{out}");
+}
+
+/// `capture` as root: a directory a user owns is refused (they could swap it for a symlink during
+/// the run), and a directory mdmwatch creates is written through its open handle, so swapping the
+/// path for a symlink mid-run redirects nothing.
+#[test]
+fn capture_as_root_writes_only_into_its_own_directory() {
+    if !needs_root() {
+        return;
+    }
+    let sysroot = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let user_dir = tmp.path().join("user");
+    fs::create_dir(&user_dir).unwrap();
+    std::os::unix::fs::chown(&user_dir, Some(501), Some(20)).unwrap();
+    common::script(
+        sysroot.path(),
+        "/usr/bin/sw_vers",
+        "echo ProductVersion: 26.1",
+    );
+    let o = common::mdmwatch(&[
+        "capture",
+        user_dir.to_str().unwrap(),
+        "--sysroot",
+        sysroot.path().to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", o.stderr_text());
+    assert!(o.stderr_text().contains("uid 501"), "{}", o.stderr_text());
+    assert!(fs::read_dir(&user_dir).unwrap().next().is_none());
+
+    // The path is swapped for a symlink to a root-owned directory while the probes run (the
+    // fake sw_vers does what the directory's owner would).
+    let cap = user_dir.join("cap");
+    let target = tmp.path().join("root-only");
+    fs::create_dir(&target).unwrap();
+    common::script(
+        sysroot.path(),
+        "/usr/bin/sw_vers",
+        &format!(
+            "mv {c} {c}.moved && ln -s {t} {c}; echo ProductVersion: 26.1",
+            c = cap.display(),
+            t = target.display()
+        ),
+    );
+    let o = common::mdmwatch(&[
+        "capture",
+        cap.to_str().unwrap(),
+        "--sysroot",
+        sysroot.path().to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", o.stderr_text());
+    assert!(
+        fs::read_dir(&target).unwrap().next().is_none(),
+        "root wrote through the swapped path"
+    );
+    let moved = user_dir.join("cap.moved");
+    assert!(moved.join("meta.json").is_file());
+    assert!(moved.join("sw_vers.stdout").is_file());
+}
+
+/// The unified-log summary line (what extension attributes read) comes only from a live run as
+/// root: a replay of a capture anyone can write never logs it.
+#[test]
+fn the_summary_log_line_is_not_logged_from_a_replay() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = common::mdmwatch(&[
+        "run",
+        "--dry-run",
+        "--verbose",
+        "--replay",
+        common::captures_dir().join("healthy").to_str().unwrap(),
+        "--status-dir",
+        tmp.path().join("s").to_str().unwrap(),
+    ]);
+    assert!(
+        o.status.code().is_some_and(|c| c != 2),
+        "{}",
+        o.stderr_text()
+    );
+    assert!(
+        !o.stderr_text().contains("MDMIdentityError:"),
+        "{}",
+        o.stderr_text()
+    );
+}
+
+/// status.plist stays valid XML when probe output carries control characters (an ESC in a
+/// probe's stderr, a \u0001 in a log line): they are written as `\uXXXX`.
+#[test]
+fn status_plist_is_valid_xml_whatever_the_probes_printed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cap = tmp.path().join("capture");
+    copy_dir(&common::captures_dir().join("healthy"), &cap);
+    fs::write(
+        cap.join("sw_vers.stdout"),
+        b"ProductName:\tmacOS\n\x1b[31mgarbage\x01\n",
+    )
+    .unwrap();
+    fs::write(
+        cap.join("sw_vers.stderr"),
+        b"\x1b[31merror\x1b[0m \x07 bell\n",
+    )
+    .unwrap();
+    fs::write(cap.join("sw_vers.exit"), b"1\n").unwrap();
+    let status = tmp.path().join("status");
+    let o = common::mdmwatch(&[
+        "run",
+        "--dry-run",
+        "--replay",
+        cap.to_str().unwrap(),
+        "--status-dir",
+        status.to_str().unwrap(),
+    ]);
+    assert_ne!(o.status.code(), Some(2), "{}", o.stderr_text());
+    let bytes = fs::read(status.join("status.plist")).unwrap();
+    assert!(
+        bytes
+            .iter()
+            .all(|b| *b >= b' ' || matches!(b, b'\t' | b'\n' | b'\r')),
+        "a control character reached status.plist"
+    );
+    let v: plist::Value = plist::from_bytes(&bytes).expect("status.plist parses");
+    assert!(v.as_dictionary().is_some());
+    assert!(String::from_utf8_lossy(&bytes).contains("\\u001B"));
+}

@@ -321,6 +321,48 @@ const CASES: &[Case] = &[
         update_verdict: "blocked",
         heal: [("would_restart", "dry_run"), NONE_QUIET],
     },
+    // Evidence only from the daemon itself: a receipt-shaped line (text a user may choose, such as
+    // a profile's display name) logged by ManagedClient, a system binary that is not mdmclient,
+    // must not make a healthy client "wedged".
+    Case {
+        capture: "attack-foreign-binary-receipt",
+        exit: 0,
+        keys: [Some(true), Some(false), Some(false), Some(false)],
+        statuses: ["ok", "ok", "ok", "ok"],
+        client_state: "alive",
+        su: ("quiet", ""),
+        client_cause: "",
+        push: "connected",
+        update_verdict: "ready",
+        heal: [NONE_ALIVE, NONE_QUIET],
+    },
+    // softwareupdated's own binary logging a label a user chose, holding progress text: the
+    // format is matched where it begins, so the quoted `stalled:YES` is no stall.
+    Case {
+        capture: "attack-su-label-stalled",
+        exit: 0,
+        keys: [Some(true), Some(false), Some(false), Some(false)],
+        statuses: ["ok", "ok", "ok", "ok"],
+        client_state: "alive",
+        su: ("quiet", ""),
+        client_cause: "",
+        push: "connected",
+        update_verdict: "ready",
+        heal: [NONE_ALIVE, NONE_QUIET],
+    },
+    // A quoted progress claim beside a wedged client: neither service's heal is withheld by it.
+    Case {
+        capture: "attack-quoted-progress",
+        exit: 1,
+        keys: [Some(true), Some(false), Some(true), Some(false)],
+        statuses: ["ok", "ok", "failed", "ok"],
+        client_state: "failing",
+        su: ("quiet", ""),
+        client_cause: "client_wedged",
+        push: "connected",
+        update_verdict: "blocked",
+        heal: [("would_restart", "dry_run"), NONE_QUIET],
+    },
 ];
 
 const CHECKS: [&str; 4] = [
@@ -792,11 +834,13 @@ fn replay_without_state_never_reads_or_writes_history() {
 #[test]
 fn history_survives_a_corrupt_state_file_like_heals_state() {
     // A corrupt state file younger than a day is left for heal to set aside (it may hold a
-    // restart heal must still count): the run reports it and records nothing.
+    // restart heal must still count): the run reports it and records nothing. The corruption is
+    // a write cut short, recognisably mdmwatch's state (anything else is refused as root).
     let dir = captures_dir().join("channel-idle-healthy");
     let tmp = tempfile::tempdir().unwrap();
     let state = tmp.path().join("state.json");
-    std::fs::write(&state, b"{ not json").unwrap();
+    let cut: &[u8] = br#"{"version":1,"last_mdm_kick"#;
+    std::fs::write(&state, cut).unwrap();
     let (_, r) = diagnose_json(&dir, &["--state", state.to_str().unwrap()]);
     assert!(
         r["errors"]
@@ -807,7 +851,7 @@ fn history_survives_a_corrupt_state_file_like_heals_state() {
         "{}",
         r["errors"]
     );
-    assert_eq!(std::fs::read(&state).unwrap(), b"{ not json");
+    assert_eq!(std::fs::read(&state).unwrap(), cut);
     // A history key that is not a history: heal's records stay, the history starts over.
     std::fs::write(
         &state,
