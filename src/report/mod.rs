@@ -649,6 +649,10 @@ pub fn humanize(text: &str) -> String {
         ("heal_mdmclient", "HealMDMClient"),
         ("heal_softwareupdated", "HealSoftwareUpdated"),
         ("client_wedged", "client wedged"),
+        ("(server_error)", "(server errors)"),
+        ("(auth_rejected)", "(refused)"),
+        ("(transport_failure, ", "(network failure, "),
+        (" not_offered", " not offered"),
         (" (fleetdm/fleet issues)", ""),
     ] {
         t = t.replace(from, to);

@@ -329,6 +329,32 @@ fn one_time_format_in_every_report() {
     assert!(seen > 100, "only {seen} times seen");
 }
 
+/// Admin words in the text report: no cause, state or setting code of the JSON appears in any
+/// shipped capture's `-diagnose` text (heal's own section, which names its grounds, aside).
+#[test]
+fn the_text_report_speaks_admin_words() {
+    for e in fs::read_dir(captures_dir()).unwrap() {
+        let cap = e.unwrap().path();
+        if !cap.join("meta.json").exists() {
+            continue;
+        }
+        let out = mdmwatch(&["-diagnose", "--replay", cap.to_str().unwrap()]).stdout_text();
+        let text = out.split("\nHeal would").next().unwrap();
+        for code in [
+            "server_error",
+            "auth_rejected",
+            "transport_failure",
+            "client_wedged",
+            "not_offered",
+            "not_root",
+            "heal_mdmclient",
+            "heal_softwareupdated",
+        ] {
+            assert!(!text.contains(code), "{}: {code}\n{text}", cap.display());
+        }
+    }
+}
+
 /// An unenrolled Mac: the checks that need an MDM are marked not applicable and not counted.
 #[test]
 fn enrollment_dependent_checks_are_not_applicable_when_not_enrolled() {

@@ -613,7 +613,7 @@ fn human_report_starts_with_the_addigy_keys_then_readiness() {
         *first_after, "Readiness: every kind blocked (mdm.client_liveness, above)",
         "{text}"
     );
-    assert!(text.contains("[failed] mdm.client_liveness: failing (server_error)"));
+    assert!(text.contains("[failed] mdm.client_liveness: failing (server errors)"));
     // The channel verdict is the first finding: verdict and cause in one sentence.
     assert!(
         text.contains("\n[warning] mdm.channel: degraded: the MDM server answers with errors"),
