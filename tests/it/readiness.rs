@@ -545,6 +545,12 @@ fn a_mac_far_behind_a_sofa_feed_with_an_actively_exploited_cve_is_out_of_complia
     let summary = c["summary"].as_str().unwrap();
     assert!(summary.contains("out of compliance"), "{summary}");
     assert!(summary.contains("feed is 89 days old"), "{summary}");
+    let sofa_behind = c["facts"]["releases_behind"].as_u64().unwrap();
+    // The two feeds count differently for the same Mac, and each report says why.
+    assert!(
+        summary.contains("SOFA counts every release published; GDMF only those Apple offers now"),
+        "{summary}"
+    );
     // GDMF carries no CVEs: still behind and past the 21-day deadline; its age is unknown.
     let r = with_catalog(
         "readiness-desktop",
@@ -554,4 +560,13 @@ fn a_mac_far_behind_a_sofa_feed_with_an_actively_exploited_cve_is_out_of_complia
     assert_eq!(c["status"], "failed", "{c}");
     assert!(c["summary"].as_str().unwrap().contains("feed age unknown"));
     assert_eq!(c["facts"]["missing_cves"], serde_json::json!([]));
+    let gdmf_behind = c["facts"]["releases_behind"].as_u64().unwrap();
+    assert!(gdmf_behind < sofa_behind, "{gdmf_behind} {sofa_behind}");
+    assert!(
+        c["summary"]
+            .as_str()
+            .unwrap()
+            .contains("GDMF counts only the releases Apple offers now; SOFA counts every release"),
+        "{c}"
+    );
 }
