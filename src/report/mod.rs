@@ -657,7 +657,76 @@ pub fn humanize(text: &str) -> String {
     ] {
         t = t.replace(from, to);
     }
+    // A fault said twice by two layers ("timed out: timed out") is said once.
+    let mut t = probe_words(&t);
+    for twice in ["timed out: timed out", "needs root: needs root"] {
+        let once = &twice[..twice.find(':').unwrap_or(twice.len())];
+        while t.contains(twice) {
+            t = t.replace(twice, once);
+        }
+    }
     rfc3339_times(&t)
+}
+
+/// Probe ids in admin words, longest first ("log_mdmclient_lookback" before "log_mdmclient").
+const PROBE_WORDS: &[(&str, &str)] = &[
+    ("log_mdmclient_lookback", "mdmclient's 7-day log look-back"),
+    (
+        "launchctl_softwareupdated",
+        "launchctl print of softwareupdated",
+    ),
+    ("launchctl_mdmclient", "launchctl print of mdmclient"),
+    (
+        "profiles_bootstraptoken",
+        "profiles status -type bootstraptoken",
+    ),
+    ("profiles_enrollment", "profiles status -type enrollment"),
+    ("managed_restrictions", "the managed restrictions"),
+    ("available_space_root", "the startup volume's free space"),
+    ("softwareupdate_list", "softwareupdate --list"),
+    ("log_softwareupdate", "softwareupdated's log"),
+    ("managed_su_prefs", "the managed Software Update settings"),
+    ("log_mdmclient", "mdmclient's log"),
+    ("mdmclient_qdi", "mdmclient QueryDeviceInformation"),
+    ("mdmclient_qsi", "mdmclient QuerySecurityInfo"),
+    ("identity_cert", "the identity certificate lookup"),
+    ("identity_keys", "the identity key lookup"),
+    ("apsctl_status", "apsctl status"),
+    ("diskutil_root", "diskutil info /"),
+    ("profiles_mdm", "the device profile list"),
+    ("pmset_batt", "pmset -g batt"),
+    ("ddm_state", "the DDM update state file"),
+    ("hw_arm64", "sysctl hw.optional.arm64"),
+    ("hw_model", "sysctl hw.model"),
+    ("su_prefs", "the Software Update preferences"),
+    ("log_apsd", "apsd's log"),
+];
+
+/// "probe log_mdmclient timed out" -> "mdmclient's log timed out": a probe id standing as a
+/// word (not part of a file name such as `mdmclient_qdi.stdout`) said in admin words.
+fn probe_words(text: &str) -> String {
+    let mut t = text.to_string();
+    for (id, words) in PROBE_WORDS {
+        let mut out = String::with_capacity(t.len());
+        let mut rest = t.as_str();
+        while let Some(at) = rest.find(id) {
+            let before = rest[..at].chars().next_back();
+            let after = rest[at + id.len()..].chars().next();
+            let word = before.is_none_or(|c| !(c.is_alphanumeric() || c == '_'))
+                && after.is_none_or(|c| matches!(c, ' ' | ':' | ',' | ';' | ')'));
+            if word {
+                let head = &rest[..at];
+                out.push_str(head.strip_suffix("probe ").unwrap_or(head));
+                out.push_str(words);
+            } else {
+                out.push_str(&rest[..at + id.len()]);
+            }
+            rest = &rest[at + id.len()..];
+        }
+        out.push_str(rest);
+        t = out;
+    }
+    t
 }
 
 /// Counts said right in text the checks wrote with a fixed plural: "1 command receipts" ->
@@ -1391,7 +1460,16 @@ mod tests {
         }
         assert_eq!(
             humanize("probe identity_cert not_root: needs root; heal_mdmclient is false"),
-            "probe identity_cert needs root: needs root; HealMDMClient is false"
+            "the identity certificate lookup needs root; HealMDMClient is false"
+        );
+        // A probe id as a word is said in admin words; a capture's file name is left alone.
+        assert_eq!(
+            humanize("probe log_mdmclient timeout: timed out; no mdmclient_qdi.* files"),
+            "mdmclient's log timed out; no mdmclient_qdi.* files"
+        );
+        assert_eq!(
+            humanize("mdmclient_qdi printed no EACSPreflight"),
+            "mdmclient QueryDeviceInformation printed no EACSPreflight"
         );
     }
 
