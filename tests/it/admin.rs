@@ -1097,7 +1097,18 @@ fn live_commands_off_macos_write_nothing_to_system_paths() {
     assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
     assert!(o.stderr_text().contains("warning: not macOS"));
     let lib = Path::new("/Library/Application Support/mdmwatch");
-    let existed = lib.exists();
+    // What is there (other processes on this machine may have made it): the names. That
+    // nothing is rewritten there is tested on the function itself below.
+    let snapshot = || -> Option<Vec<std::ffi::OsString>> {
+        let mut v: Vec<_> = fs::read_dir(lib)
+            .ok()?
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name())
+            .collect();
+        v.sort();
+        Some(v)
+    };
+    let before = snapshot();
     for args in [&["-heal"][..], &["-heal", "-dry-run"], &["run"]] {
         let o = mdmwatch(args);
         assert_eq!(o.status.code(), Some(3), "{args:?}: {:?}", text(&o));
@@ -1107,9 +1118,66 @@ fn live_commands_off_macos_write_nothing_to_system_paths() {
             text(&o)
         );
     }
-    if !existed {
-        assert!(!lib.exists(), "a live command created {}", lib.display());
+    // diagnose (as root too) records no channel history there.
+    let o = mdmwatch(&["-diagnose"]);
+    assert_eq!(o.status.code(), Some(3), "{:?}", text(&o));
+    assert!(o.stdout_text().contains("not macOS"), "{:?}", text(&o));
+    assert_eq!(
+        snapshot(),
+        before,
+        "a live command wrote under {}",
+        lib.display()
+    );
+}
+
+/// The channel history is recorded only where the state file may be written: live as root on
+/// macOS, never live elsewhere (the state path is a system path there); `--sysroot` (a testing
+/// aid whose paths are not system paths) shows the same call does write.
+#[test]
+fn channel_history_is_not_recorded_live_off_macos() {
+    if cfg!(target_os = "macos") {
+        return;
     }
+    use mdmwatch::system::fake::FakeSystem;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let cap = captures_dir().join("healthy");
+    let sys = mdmwatch::system::replay::ReplaySystem::open(&cap).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = mdmwatch::config::Config {
+        state_path: Some(tmp.path().join("state.json")),
+        ..Default::default()
+    };
+    let (obs, diag) = rt.block_on(mdmwatch::app::observe_and_diagnose(&sys, &cfg));
+    assert!(diag.channel().is_some());
+    let live_root = FakeSystem::new(obs.now).root(true);
+    let mut report = mdmwatch::app::build_report(&obs, &diag, "diagnose", "live".into());
+    let cli = |extra: &[&str]| {
+        let mut args = vec!["mdmwatch", "diagnose"];
+        args.extend_from_slice(extra);
+        <mdmwatch::cli::Cli as clap::Parser>::try_parse_from(args).unwrap()
+    };
+    mdmwatch::app::record_channel_history(
+        &cli(&[]),
+        &live_root,
+        &cfg,
+        (&obs, &diag),
+        true,
+        &mut report,
+    );
+    assert!(!cfg.state_path().exists(), "written live off macOS");
+    let sysroot = tmp.path().to_str().unwrap().to_string();
+    mdmwatch::app::record_channel_history(
+        &cli(&["--sysroot", &sysroot]),
+        &live_root,
+        &cfg,
+        (&obs, &diag),
+        true,
+        &mut report,
+    );
+    assert!(cfg.state_path().exists(), "{:?}", report.errors);
 }
 
 /// A state file named with `--state` that cannot be read: under `--replay` (nothing is written
