@@ -359,40 +359,6 @@ pub fn reads_state(cli: &Cli, sys: &dyn System) -> bool {
     sys.is_live() || cli.state.is_some()
 }
 
-/// Heal's outcome into the report: the restart keys, the `heal` section and heal's errors. The
-/// one place that converts it (it lives here, not in `report`, because `heal` still imports
-/// `report`'s types and `report -> heal` would be an import cycle).
-pub fn apply_heal(report: &mut Report, o: &heal::HealOutcome) {
-    let w = &mut report.watchdog;
-    w.mdm_client_restarted = o.mdmclient_restarted;
-    w.software_update_daemon_restarted = o.softwareupdated_restarted;
-    w.last_mdm_kickstart = o.last_mdm_kickstart.map(crate::state::format_time);
-    w.last_software_update_daemon_kickstart = o
-        .last_software_update_kickstart
-        .map(crate::state::format_time);
-    report.heal = Some(o.section.clone());
-    report.errors.extend(o.errors.iter().cloned());
-    if let (Some(h), Some(e)) = (report.heal.as_mut(), heal_error(o)) {
-        h.error.get_or_insert(e);
-    }
-}
-
-/// What stopped heal, or a state file it could not read (under `--replay` or `--dry-run` heal
-/// decides without writing, so it does not stop; the admin named a state file that cannot be
-/// read all the same): said on stderr, in `heal.error`, exit status 2 (README, "Heal").
-pub fn heal_error(o: &heal::HealOutcome) -> Option<String> {
-    if let Some(e) = &o.stopped {
-        return Some(e.clone());
-    }
-    (o.section.state == "unreadable").then(|| {
-        o.errors
-            .iter()
-            .find(|e| e.starts_with("state file unreadable"))
-            .cloned()
-            .unwrap_or_else(|| format!("state file unreadable: {}", o.section.state_path))
-    })
-}
-
 /// One report path for every command: the report from the findings, the settings section and
 /// the settings' refused values, heal's outcome when heal ran (else the restart keys read from
 /// the state file, when this command reads one), not-applicable checks marked, and exit
@@ -415,7 +381,7 @@ pub fn finish_report(
         report.errors.push(format!("settings: {e}"));
     }
     match heal {
-        Some(o) => apply_heal(&mut report, o),
+        Some(o) => report::apply_heal(&mut report, o),
         // The restart times come from heal's state file, read-only (any user may diagnose). A
         // replay reads a state file only when one is named: this Mac's state is not the
         // capture's.
@@ -459,7 +425,7 @@ async fn diagnose(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Lo
             &report,
             cli.verbose,
             ADDIGY_LAYOUT.load(std::sync::atomic::Ordering::Relaxed),
-            Some(&preview.section),
+            Some(&report::heal_section(&preview)),
         ));
     }
     report.exit_code()
@@ -517,7 +483,7 @@ async fn heal_command(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config
         eprintln!("{HEAL_NEEDS_ROOT}");
         return EXIT_ERROR;
     }
-    if let Some(e) = heal_error(&outcome) {
+    if let Some(e) = report::heal_error(&outcome) {
         eprintln!("mdmwatch: {e}");
         return EXIT_ERROR;
     }
@@ -575,7 +541,7 @@ async fn run(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Loaded)
             .push("heal skipped: run needs root to restart services".to_string());
     }
     let mut code = report.exit_code();
-    if let Some(e) = outcome.as_ref().and_then(heal_error) {
+    if let Some(e) = outcome.as_ref().and_then(report::heal_error) {
         eprintln!("mdmwatch: {e}");
         code = EXIT_ERROR;
     }

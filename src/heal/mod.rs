@@ -44,7 +44,6 @@ use chrono::{DateTime, FixedOffset, Timelike};
 use crate::checks::{Diagnosis, InstallActivity};
 use crate::config::Config;
 use crate::parse::launchctl::{self, ServiceInfo};
-use crate::report::{HealSection, HealStep, ServiceHeal, Verification};
 use crate::state::{self, Loaded, Outcome, Service, State};
 use crate::system::files::{self, TryLock};
 use crate::system::{Probe, ProbeResult, System};
@@ -89,13 +88,60 @@ impl Default for HealOptions {
     }
 }
 
-/// Everything the report needs from a heal.
+/// One command heal ran for a service.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HealStep {
+    /// Probe id (heal_kickstart_mdmclient, heal_signal_softwareupdated, ...).
+    pub id: String,
+    pub command: String,
+    pub exit_status: Option<i32>,
+    pub ok: bool,
+    pub detail: String,
+}
+
+/// Whether a restarted service came back.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Verification {
+    pub old_pid: Option<u32>,
+    pub new_pid: Option<u32>,
+    /// launchd's `state` line after the wait (running, not running, ...).
+    pub state: Option<String>,
+    /// A new pid (or a pid where there was none) after the wait.
+    pub came_back: bool,
+    pub detail: String,
+}
+
+/// One service's decision as carried out, with what a restart did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceRun {
+    /// The decision as carried out (a restart whose intent could not be recorded is a skip).
+    pub decision: Decision,
+    /// The decision for people, then what the restart did.
+    pub message: String,
+    /// What the restart came to, when one ran.
+    pub outcome: Option<Outcome>,
+    /// The OS refused `launchctl kickstart -k` (macOS 14.4+ for critical system processes).
+    pub refused_by_os: bool,
+    /// Every command heal ran for this service, in order.
+    pub steps: Vec<HealStep>,
+    /// Re-probe after the restart.
+    pub verification: Option<Verification>,
+}
+
+/// Everything the report needs from a heal, typed: `report::heal_section` turns it into the
+/// report's `heal` section (heal knows nothing of the report).
 #[derive(Debug, Clone, PartialEq)]
 pub struct HealOutcome {
-    /// The `heal` section of the report.
-    pub section: HealSection,
-    /// The plan's decisions as carried out (a restart whose intent could not be recorded is a
-    /// skip for `state_not_writable`); `section` is their presentation.
+    /// True when commands could be executed (live, root, not a dry run, the lock held).
+    pub executed: bool,
+    /// `--dry-run`, or a replay: decided, nothing executed, no state written.
+    pub dry_run: bool,
+    pub state_path: String,
+    /// The state file as found (ok, missing, unreadable, moved_aside..., unwritable, not_read).
+    pub state: String,
+    /// One per service, mdmclient first.
+    pub services: Vec<ServiceRun>,
+    /// The plan's decisions as carried out (the same as in `services`).
     pub decisions: Vec<Decision>,
     /// This run restarted the service (kickstart or fallback signal succeeded).
     pub mdmclient_restarted: bool,
@@ -233,17 +279,12 @@ pub async fn heal(
     let (services, restarted, after) = (done.services, done.restarted, done.decisions);
 
     drop(lock_guard);
-    let summary_lines = services.iter().map(summary_line).collect();
     HealOutcome {
-        section: HealSection {
-            executed: may_write,
-            dry_run: gate == Gate::DryRun,
-            state_path: path.display().to_string(),
-            state: note.text(),
-            services,
-            summary_lines,
-            error: stopped.clone(),
-        },
+        executed: may_write,
+        dry_run: gate == Gate::DryRun,
+        state_path: path.display().to_string(),
+        state: note.text(),
+        services,
         decisions: after,
         mdmclient_restarted: restarted[Service::Mdmclient as usize],
         softwareupdated_restarted: restarted[Service::Softwareupdated as usize],
@@ -323,7 +364,7 @@ fn load_state(
 
 /// What executing the decisions did.
 struct Executed {
-    services: Vec<ServiceHeal>,
+    services: Vec<ServiceRun>,
     /// Per service (`Service as usize`): restarted by this run.
     restarted: [bool; 2],
     /// The decisions as carried out.
@@ -350,20 +391,13 @@ async fn execute(
     // The decisions as carried out: a restart whose intent could not be written became a skip.
     let mut after = Vec::with_capacity(decisions.len());
     for d in decisions {
-        let mut entry = ServiceHeal {
-            service: d.service.key().into(),
-            label: d.service.label().into(),
-            check: plan::check_id(d.service).into(),
-            liveness: d.condition.state().into(),
-            cause: d.condition.cause().map(str::to_string),
-            action: match d.action {
-                Action::WouldRestart => "would_restart".into(),
-                _ => "none".into(),
-            },
-            reason: d.reason.code().into(),
+        let mut entry = ServiceRun {
+            decision: d.clone(),
             message: d.message(spacing),
-            until: d.until().map(state::format_time),
-            ..ServiceHeal::default()
+            outcome: None,
+            refused_by_os: false,
+            steps: Vec::new(),
+            verification: None,
         };
         if d.action == Action::Restart {
             // At-most-once: the intent is durable before any command runs. If it cannot be
@@ -375,7 +409,7 @@ async fn execute(
                 *st = before_intent;
                 errors.push(format!("cannot write {}: {e}", path.display()));
                 let skipped = plan::intent_not_recorded(d);
-                entry.reason = skipped.reason.code().into();
+                entry.decision = skipped.clone();
                 entry.message = skipped.message(spacing);
                 after.push(skipped);
                 services.push(entry);
@@ -397,7 +431,7 @@ async fn execute(
                     path.display()
                 ));
             }
-            entry.action = done.outcome.as_str().into();
+            entry.outcome = Some(done.outcome);
             entry.refused_by_os = done.refused_by_os;
             entry.message = format!("{}; {}", d.message(spacing), done.detail);
             entry.steps = done.steps;
@@ -431,14 +465,6 @@ async fn execute(
 
 fn whole_seconds(t: DateTime<FixedOffset>) -> DateTime<FixedOffset> {
     t.with_nanosecond(0).unwrap_or(t)
-}
-
-fn summary_line(s: &ServiceHeal) -> String {
-    let mut line = format!("{}: {}: {}", s.service, s.action, s.message);
-    if let Some(v) = &s.verification {
-        line.push_str(&format!("; after the restart: {}", v.detail));
-    }
-    line
 }
 
 /// What one restart did.

@@ -6,7 +6,7 @@ use crate::report::Evidence;
 use crate::system::fake::{Answer, FakeSystem};
 use crate::test_support::{heal_diag as diag, Liveness};
 
-/// An empty report for the one conversion of heal's outcome (`app::apply_heal`).
+/// An empty report for the one conversion of heal's outcome (`report::apply_heal`).
 fn report_for() -> crate::report::Report {
     crate::report::Report {
         schema_version: crate::report::SCHEMA_VERSION,
@@ -82,12 +82,17 @@ fn saved(cfg: &Config) -> State {
     }
 }
 
-fn service<'a>(o: &'a HealOutcome, key: &str) -> &'a ServiceHeal {
-    o.section
+/// The report's entry for a service, through the one conversion.
+fn service(o: &HealOutcome, key: &str) -> crate::report::ServiceHeal {
+    section(o)
         .services
-        .iter()
+        .into_iter()
         .find(|s| s.service == key)
         .unwrap()
+}
+
+fn section(o: &HealOutcome) -> crate::report::HealSection {
+    crate::report::heal_section(o)
 }
 
 #[test]
@@ -115,7 +120,7 @@ fn stuck_mdmclient_is_kickstarted_recorded_and_verified() {
     );
     assert!(o.mdmclient_restarted);
     assert!(!o.softwareupdated_restarted);
-    assert!(o.section.executed);
+    assert!(section(&o).executed);
     let m = service(&o, "mdmclient");
     assert_eq!(m.action, "restarted");
     assert_eq!(m.reason, "client_wedged");
@@ -138,7 +143,7 @@ fn stuck_mdmclient_is_kickstarted_recorded_and_verified() {
     assert_eq!(o.last_mdm_kickstart, Some(now()));
 
     let mut r = report_for();
-    crate::app::apply_heal(&mut r, &o);
+    crate::report::apply_heal(&mut r, &o);
     let w = r.watchdog;
     assert!(w.mdm_client_restarted);
     assert_eq!(
@@ -340,9 +345,9 @@ fn dry_run_and_replay_execute_nothing_and_write_nothing() {
         let e = env();
         let out = run(&sys, &e.cfg, &d, &o);
         assert!(sys.calls().is_empty());
-        assert!(out.section.dry_run);
-        assert!(!out.section.executed);
-        for s in &out.section.services {
+        assert!(section(&out).dry_run);
+        assert!(!section(&out).executed);
+        for s in &section(&out).services {
             assert_eq!(
                 (s.action.as_str(), s.reason.as_str()),
                 ("would_restart", "dry_run")
@@ -405,7 +410,7 @@ fn install_in_progress_blocks_both_and_unknown_blocks_softwareupdated_only() {
         &opts(),
     );
     assert!(sys.calls().is_empty());
-    for s in &o.section.services {
+    for s in &section(&o).services {
         assert_eq!(s.reason, "install_in_progress");
     }
 
@@ -452,7 +457,7 @@ fn disabled_by_config() {
         &opts(),
     );
     assert!(sys.calls().is_empty());
-    for s in &o.section.services {
+    for s in &section(&o).services {
         assert_eq!(s.reason, "disabled");
     }
 }
@@ -480,8 +485,8 @@ fn unwritable_state_means_no_restart() {
     // The typed outcome says the same as its presentation.
     assert_eq!(o.decisions[0].reason, Reason::StateNotWritable);
     assert_eq!(o.decisions[0].action, Action::Skip);
-    assert!(!o.section.executed);
-    assert_eq!(o.section.state, "unwritable");
+    assert!(!section(&o).executed);
+    assert_eq!(section(&o).state, "unwritable");
     assert!(!o.errors.is_empty());
 }
 
@@ -593,7 +598,7 @@ fn report_carries_the_heal_section_and_the_restart_keys() {
         &opts(),
     );
     let mut report = report_for();
-    crate::app::apply_heal(&mut report, &o);
+    crate::report::apply_heal(&mut report, &o);
     let v: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
     assert_eq!(v["watchdog"]["MDMClientRestarted"], true);
     assert_eq!(v["watchdog"]["SoftwareUpdateDaemonRestarted"], false);

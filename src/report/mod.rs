@@ -206,6 +206,106 @@ pub struct Verification {
     pub detail: String,
 }
 
+/// Heal's typed outcome as the report's `heal` section: the one conversion (heal knows nothing
+/// of the report).
+pub fn heal_section(o: &crate::heal::HealOutcome) -> HealSection {
+    use crate::heal::plan::{check_id, Action};
+    let services: Vec<ServiceHeal> = o
+        .services
+        .iter()
+        .map(|s| {
+            let d = &s.decision;
+            ServiceHeal {
+                service: d.service.key().into(),
+                label: d.service.label().into(),
+                check: check_id(d.service).into(),
+                liveness: d.condition.state().into(),
+                cause: d.condition.cause().map(str::to_string),
+                action: match (s.outcome, d.action) {
+                    (Some(done), _) => done.as_str().into(),
+                    (None, Action::WouldRestart) => "would_restart".into(),
+                    (None, _) => "none".into(),
+                },
+                reason: d.reason.code().into(),
+                message: s.message.clone(),
+                until: d.until().map(crate::state::format_time),
+                refused_by_os: s.refused_by_os,
+                steps: s
+                    .steps
+                    .iter()
+                    .map(|x| HealStep {
+                        id: x.id.clone(),
+                        command: x.command.clone(),
+                        exit_status: x.exit_status,
+                        ok: x.ok,
+                        detail: x.detail.clone(),
+                    })
+                    .collect(),
+                verification: s.verification.as_ref().map(|v| Verification {
+                    old_pid: v.old_pid,
+                    new_pid: v.new_pid,
+                    state: v.state.clone(),
+                    came_back: v.came_back,
+                    detail: v.detail.clone(),
+                }),
+            }
+        })
+        .collect();
+    let summary_lines = services
+        .iter()
+        .map(|s| {
+            let mut line = format!("{}: {}: {}", s.service, s.action, s.message);
+            if let Some(v) = &s.verification {
+                line.push_str(&format!("; after the restart: {}", v.detail));
+            }
+            line
+        })
+        .collect();
+    HealSection {
+        executed: o.executed,
+        dry_run: o.dry_run,
+        state_path: o.state_path.clone(),
+        state: o.state.clone(),
+        services,
+        summary_lines,
+        error: o.stopped.clone(),
+    }
+}
+
+/// Heal's outcome into the report: the restart keys, the `heal` section and heal's errors, with
+/// `heal.error` set when heal stopped or its named state file could not be read.
+pub fn apply_heal(report: &mut Report, o: &crate::heal::HealOutcome) {
+    let w = &mut report.watchdog;
+    w.mdm_client_restarted = o.mdmclient_restarted;
+    w.software_update_daemon_restarted = o.softwareupdated_restarted;
+    w.last_mdm_kickstart = o.last_mdm_kickstart.map(crate::state::format_time);
+    w.last_software_update_daemon_kickstart = o
+        .last_software_update_kickstart
+        .map(crate::state::format_time);
+    let mut section = heal_section(o);
+    if let Some(e) = heal_error(o) {
+        section.error.get_or_insert(e);
+    }
+    report.heal = Some(section);
+    report.errors.extend(o.errors.iter().cloned());
+}
+
+/// What stopped heal, or a state file it could not read (under `--replay` or `--dry-run` heal
+/// decides without writing, so it does not stop; the admin named a state file that cannot be
+/// read all the same): said on stderr, in `heal.error`, exit status 2 (README, "Heal").
+pub fn heal_error(o: &crate::heal::HealOutcome) -> Option<String> {
+    if let Some(e) = &o.stopped {
+        return Some(e.clone());
+    }
+    (o.state == "unreadable").then(|| {
+        o.errors
+            .iter()
+            .find(|e| e.starts_with("state file unreadable"))
+            .cloned()
+            .unwrap_or_else(|| format!("state file unreadable: {}", o.state_path))
+    })
+}
+
 /// What happened to one probe (for the `probes` section).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ProbeSummary {
