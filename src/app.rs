@@ -205,7 +205,9 @@ pub async fn observe_and_diagnose_with_history(
         cfg.liveness_window_minutes,
         cfg.log_window_max_minutes,
     );
-    let obs = observe::observe_with_history(sys, &windowed, history).await;
+    let mut obs = observe::observe_with_history(sys, &windowed, history).await;
+    // Only `diagnose` accepts --catalog (the CLI refuses it elsewhere).
+    obs.catalog = cli.catalog.as_deref().map(read_catalog);
     let diag = checks::diagnose(&obs, &windowed);
     (obs, diag)
 }
@@ -310,44 +312,13 @@ pub fn emit(report: &Report, json: bool, verbose: bool) {
     write_stdout(&text);
 }
 
-/// `--catalog FILE`: the admin's downloaded GDMF/SOFA JSON (read here, parsed and checked
-/// purely): the newer releases, and compliance against them.
-pub fn catalog_assessments(
-    path: &std::path::Path,
-    obs: &Observations,
-    cfg: &Config,
-) -> Vec<checks::Assessment> {
-    use crate::checks::catalog::{CatalogAssessment, ComplianceAssessment};
-    use checks::{Assessment, Judgement};
-    use std::io::Read;
-    let shown = path.display().to_string();
-    let unknown = |why: String| {
-        vec![
-            Assessment::Catalog(CatalogAssessment::unknown(why.clone())),
-            Assessment::Compliance(ComplianceAssessment {
-                judgement: Judgement::unknown(why),
-                found: None,
-            }),
-        ]
-    };
-    let mut bytes = Vec::new();
-    // The admin's own --catalog file, read with a 64 MiB bound; it moves behind system/ with the
-    // one report path.
-    #[allow(clippy::disallowed_methods)]
-    let read =
-        std::fs::File::open(path).and_then(|f| f.take(64 * 1024 * 1024).read_to_end(&mut bytes));
-    if let Err(e) = read {
-        return unknown(format!("cannot read {shown}: {e}"));
-    }
-    match crate::checks::catalog::parse(&bytes) {
-        Ok(c) => vec![
-            Assessment::Catalog(crate::checks::catalog::assess(obs, &c, &shown)),
-            Assessment::Compliance(crate::checks::catalog::assess_compliance(
-                obs, &c, &shown, cfg,
-            )),
-        ],
-        Err(e) => unknown(format!("{shown}: {e}")),
-    }
+/// `--catalog FILE`: the admin's downloaded GDMF/SOFA JSON, read through the boundary's bounded,
+/// no-follow reader (64 MiB); parsed in `parse::catalog` and assessed in `checks::diagnose`.
+pub fn read_catalog(path: &std::path::Path) -> observe::CatalogInput {
+    observe::CatalogInput::from_read(
+        path.display().to_string(),
+        crate::system::files::read_bounded(path, 64 * 1024 * 1024),
+    )
 }
 
 /// Whether a command reads heal's state file: live, or when `--state` names one. A replay is
@@ -402,11 +373,7 @@ pub fn finish_report(
 }
 
 async fn diagnose(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Loaded) -> i32 {
-    let (obs, mut diag) = observe_and_diagnose_with_history(cli, sys, cfg).await;
-    if let Some(path) = &cli.catalog {
-        diag.assessments
-            .extend(catalog_assessments(path, &obs, cfg));
-    }
+    let (obs, diag) = observe_and_diagnose_with_history(cli, sys, cfg).await;
     let report = finish_report(
         cli, sys, cfg, loaded, &obs, &diag, "diagnose", None, cli.json,
     );

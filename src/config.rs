@@ -78,6 +78,11 @@ pub struct Config {
     /// An update job with no progress line for this long is stalled. Real prepare phases went a
     /// few minutes without a line (Macjutsu/super example logs), so the default is an hour.
     pub stall_minutes: u32,
+    /// Hours after a DDM enforcement deadline before an overdue declaration with no reported
+    /// failure counts as stuck: macOS enforces at or after the declared time and reschedules its
+    /// own retry (one Mac showed its notice 61 minutes late, avogel-mac/Update_macOS_DDM#16; a
+    /// Mac that was off installs after it wakes). macOS 14-27.
+    pub ddm_grace_hours: u32,
     /// Identity certificate expiring within this many days is a warning.
     pub identity_warning_days: u32,
     /// `log show` timeout (issue: default 60 s).
@@ -130,6 +135,7 @@ impl Default for Config {
             liveness_window_minutes: 90,
             strict_addigy: false,
             stall_minutes: 60,
+            ddm_grace_hours: 4,
             identity_warning_days: 30,
             log_timeout_secs: 60,
             probe_timeout_secs: 15,
@@ -222,6 +228,11 @@ pub const KEYS: &[KeySpec] = &[
         key: "SoftwareUpdateStallMinutes",
         kind: Kind::Int { min: 20, max: 1440 },
         help: "Minutes without a progress line after which a software-update job counts as stalled (at least 20: real prepare phases go minutes without one).",
+    },
+    KeySpec {
+        key: "DDMEnforcementGraceHours",
+        kind: Kind::Int { min: 1, max: 168 },
+        help: "Hours after a DDM enforcement deadline before an overdue update with no reported failure counts as stuck (macOS enforces at or after the deadline and retries on its own; default 4).",
     },
     KeySpec {
         key: "RestartSpacingHours",
@@ -416,6 +427,7 @@ pub fn leaf_values(cfg: &Config) -> Vec<(String, Value)> {
             "LivenessWindowMinutes" => out.push((k, json!(cfg.liveness_window_minutes))),
             "StrictAddigyLiveness" => out.push((k, json!(cfg.strict_addigy))),
             "SoftwareUpdateStallMinutes" => out.push((k, json!(cfg.stall_minutes))),
+            "DDMEnforcementGraceHours" => out.push((k, json!(cfg.ddm_grace_hours))),
             "RestartSpacingHours" => out.push((k, json!(cfg.restart_spacing_hours))),
             "DiskHeadroomUpdateGB" => out.push((k, json!(cfg.disk_headroom_update_gb))),
             "DiskHeadroomUpgradeGB" => out.push((k, json!(cfg.disk_headroom_upgrade_gb))),
@@ -771,6 +783,7 @@ fn apply_key(cfg: &mut Config, spec: &KeySpec, v: &plist::Value) -> Result<(), S
         "StrictAddigyLiveness" => cfg.strict_addigy = boolean(v)?,
         "LivenessWindowMinutes" => cfg.liveness_window_minutes = int(v)? as u32,
         "SoftwareUpdateStallMinutes" => cfg.stall_minutes = int(v)? as u32,
+        "DDMEnforcementGraceHours" => cfg.ddm_grace_hours = int(v)? as u32,
         "RestartSpacingHours" => {
             // Restarting system daemons more often than daily broke Software Update for Fleet's
             // users (fleetdm/fleet#11777): the floor is not negotiable.

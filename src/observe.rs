@@ -53,8 +53,16 @@ pub struct Observations {
     pub managed_su_settings: Fact<parse::update_settings::PrefValues>,
     /// The restrictions payload (`com.apple.applicationaccess`): deferrals.
     pub managed_restrictions: Fact<parse::update_settings::PrefValues>,
+    /// softwareupdated's lines of `/var/log/install.log` in the liveness window.
+    pub install_log: Fact<parse::install_log::InstallLog>,
+    /// The update staged in the Preboot volume; `Missing` means nothing is staged.
+    pub staged_update: Fact<StagedUpdate>,
+    /// `--catalog FILE`, when given: the file as shown and its parsed feed (or why not).
+    pub catalog: Option<CatalogInput>,
     /// `apsctl status`: apsd's client ports, their topics and last pushes.
     pub apsctl: Fact<parse::apsctl::ApsctlStatus>,
+    /// `seedutil current`: the beta/seed program enrollment.
+    pub seed_enrollment: Fact<parse::seedutil::SeedEnrollment>,
     /// The mdmclient log was produced by mdmwatch's own predicate, which returns the HTTP lines:
     /// live always; on replay only when the capture recorded that command line (`<id>.args`).
     /// Otherwise the absence of HTTP lines is not evidence.
@@ -63,6 +71,32 @@ pub struct Observations {
     pub mdm_lookback: Option<Fact<parse::mdm_log::MdmLog>>,
     /// The channel history of earlier runs (set by the caller that read the state file).
     pub channel_history: crate::state::HistoryInput,
+}
+
+/// The admin's `--catalog` feed, read through the boundary's bounded reader by `app`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CatalogInput {
+    pub shown: String,
+    pub parsed: Result<parse::catalog::Catalog, String>,
+}
+
+impl CatalogInput {
+    /// Parses bytes read from `shown` (or says why they could not be read).
+    pub fn from_read(shown: String, read: std::io::Result<Vec<u8>>) -> CatalogInput {
+        let parsed = match read {
+            Ok(bytes) => parse::catalog::parse(&bytes).map_err(|e| format!("{shown}: {e}")),
+            Err(e) => Err(format!("cannot read {shown}: {e}")),
+        };
+        CatalogInput { shown, parsed }
+    }
+}
+
+/// An update prepared on disk, waiting for its restart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StagedUpdate {
+    pub version: parse::staged_update::StagedVersion,
+    /// When its version file was written (`None`: the stat probe failed).
+    pub since: Option<DateTime<FixedOffset>>,
 }
 
 /// Runs probes concurrently; results in the same order.
@@ -84,6 +118,26 @@ pub async fn collect(sys: &dyn System, cfg: &Config) -> (Vec<Probe>, Vec<ProbeRe
 
 /// Probes that need first-phase answers.
 fn dependent_probes(results: &[ProbeResult], cfg: &Config) -> Vec<Probe> {
+    let mut out = identity_probes(results, cfg);
+    out.extend(staged_probes(results, cfg));
+    out
+}
+
+/// The staged-update probes, when `diskutil_root` names the booted volume group.
+fn staged_probes(results: &[ProbeResult], cfg: &Config) -> Vec<Probe> {
+    let Some(disk) = results.iter().find(|r| r.id == probes::DISKUTIL_ROOT) else {
+        return Vec::new();
+    };
+    match parse::output_bytes(disk, cfg.probe_max_bytes)
+        .ok()
+        .and_then(|b| parse::staged_update::volume_group(&b))
+    {
+        Some(group) => probes::staged_update(&group, cfg),
+        None => Vec::new(),
+    }
+}
+
+fn identity_probes(results: &[ProbeResult], cfg: &Config) -> Vec<Probe> {
     let Some(profiles) = results.iter().find(|r| r.id == probes::PROFILES_MDM) else {
         return Vec::new();
     };
@@ -323,6 +377,12 @@ pub fn from_results(
         results.into_iter().map(|r| (r.id.clone(), r)).collect();
     // Absent, not "unavailable": the lookup only runs when the profile names a subject.
     let identity = map.remove(probes::IDENTITY_CERT);
+    // Likewise: the staged-update probes run only when the volume group is known.
+    let staged_update = staged_fact(
+        map.remove(probes::STAGED_UPDATE),
+        map.remove(probes::STAGED_UPDATE_MTIME),
+        cfg,
+    );
     let mdm_log_own_predicate = own_log_predicate(
         live,
         by_probe.get(probes::LOG_MDMCLIENT).copied(),
@@ -352,6 +412,10 @@ pub fn from_results(
     };
     let identity_cert = identity_fact(identity.as_ref(), &mdm_profile, cfg);
     let su_prefs = take(probes::SU_PREFS);
+    let window_start = now - chrono::Duration::minutes(i64::from(cfg.liveness_window_minutes));
+    let install_log = bytes_fact(&take(probes::INSTALL_LOG), cfg, |b| {
+        parse::install_log::parse(b, window_start, now)
+    });
 
     Observations {
         now,
@@ -404,11 +468,43 @@ pub fn from_results(
         su_list: su_list_fact(&take(probes::SOFTWAREUPDATE_LIST)),
         identity_keys: text_fact(&take(probes::IDENTITY_KEYS), parse::find_identity::parse),
         security_info: text_fact(&take(probes::MDMCLIENT_QSI), parse::mdmclient_qdi::parse),
+        install_log,
+        staged_update,
+        catalog: None,
         apsctl: text_fact(&take(probes::APSCTL_STATUS), parse::apsctl::parse),
+        seed_enrollment: text_fact(&take(probes::SEEDUTIL), parse::seedutil::parse),
         mdm_log_own_predicate,
         mdm_lookback,
         channel_history: crate::state::HistoryInput::NotRead,
     }
+}
+
+/// The staged update: its version file (a missing file is `Missing`: nothing staged) and the
+/// file's write time. Not run when `diskutil_root` named no volume group.
+fn staged_fact(
+    file: Option<ProbeResult>,
+    stat: Option<ProbeResult>,
+    cfg: &Config,
+) -> Fact<StagedUpdate> {
+    let Some(file) = file else {
+        return Err(Unknown::new(
+            probes::STAGED_UPDATE,
+            Fault::NotRun,
+            "the booted volume group is unknown (diskutil_root gave no APFSVolumeGroupID)",
+        ));
+    };
+    let version = bytes_fact(&file, cfg, parse::staged_update::parse)?;
+    let since = stat
+        .filter(|r| r.exit_status == Some(0))
+        .and_then(|r| parse::output_bytes(&r, 4096).ok())
+        .and_then(|b| parse::staged_update::mtime(&b))
+        .and_then(|secs| DateTime::from_timestamp(secs, 0))
+        .map(|t| t.with_timezone(&now_offset_utc()));
+    Ok(StagedUpdate { version, since })
+}
+
+fn now_offset_utc() -> FixedOffset {
+    FixedOffset::east_opt(0).expect("zero offset")
 }
 
 #[cfg(test)]

@@ -30,7 +30,11 @@ pub const IDENTITY_KEYS: &str = "identity_keys";
 pub const MDMCLIENT_QSI: &str = "mdmclient_qsi";
 pub const MANAGED_SU_PREFS: &str = "managed_su_prefs";
 pub const MANAGED_RESTRICTIONS: &str = "managed_restrictions";
+pub const INSTALL_LOG: &str = "install_log";
+pub const STAGED_UPDATE: &str = "staged_update";
+pub const STAGED_UPDATE_MTIME: &str = "staged_update_mtime";
 pub const APSCTL_STATUS: &str = "apsctl_status";
+pub const SEEDUTIL: &str = "seedutil";
 /// The first run's look-back over days of mdmclient log (successful responses and receipts only).
 pub const LOG_MDMCLIENT_LOOKBACK: &str = "log_mdmclient_lookback";
 
@@ -48,6 +52,13 @@ pub const MANAGED_SU_PREFS_PATH: &str =
     "/Library/Managed Preferences/com.apple.SoftwareUpdate.plist";
 pub const MANAGED_RESTRICTIONS_PATH: &str =
     "/Library/Managed Preferences/com.apple.applicationaccess.plist";
+pub const INSTALL_LOG_PATH: &str = "/var/log/install.log";
+/// The seeding enrollment tool, by the path admins' extension attributes call it.
+pub const SEEDUTIL_PATH: &str =
+    "/System/Library/PrivateFrameworks/Seeding.framework/Resources/seedutil";
+/// Bytes of install.log's tail read by `install_log` (its newest lines; the file itself can be
+/// tens of megabytes, sudoade.com 2023).
+pub const INSTALL_LOG_TAIL_BYTES: u64 = 2 * 1024 * 1024;
 
 /// mdmclient's own binary (the daemon, and the per-user agent counted apart): only its entries
 /// are evidence (`parse::log_patterns::SOURCES`; a test keeps these equal to the table).
@@ -248,8 +259,40 @@ pub fn independent(cfg: &Config) -> Vec<Probe> {
             &["--list", "--no-scan"],
             cfg,
         ),
+        // softwareupdated's DDM lines where admins found them (macOS 14-26): the tail only,
+        // the window's lines are kept by the parser.
+        cmd(
+            INSTALL_LOG,
+            "/usr/bin/tail",
+            &["-c", &INSTALL_LOG_TAIL_BYTES.to_string(), INSTALL_LOG_PATH],
+            cfg,
+        ),
         // apsd's view of the push topics: the MDM topic registered, and its last push.
         cmd(APSCTL_STATUS, APSCTL_PATH, &["status"], cfg),
+        // The beta/seed program enrollment: on 26+ a source of the beta catalog beside DDM's
+        // setting (the OSUpdateSettings query is deprecated in 26, removed in 27).
+        cmd(SEEDUTIL, SEEDUTIL_PATH, &["current"], cfg),
+    ]
+}
+
+/// The proposed cryptex's version file of an update staged in the Preboot volume of the booted
+/// volume group (`APFSVolumeGroupID` of `diskutil_root`; see `parse::staged_update`).
+pub fn staged_update_path(volume_group: &str) -> String {
+    format!("/System/Volumes/Preboot/{volume_group}/cryptex1/proposed/SystemVersion.plist")
+}
+
+/// The staged update's version file (absent: nothing staged) and when it was written
+/// (`stat -f %m`, seconds since the epoch). macOS 14-27.
+pub fn staged_update(volume_group: &str, cfg: &Config) -> Vec<Probe> {
+    let path = staged_update_path(volume_group);
+    vec![
+        file(STAGED_UPDATE, &path, cfg),
+        cmd(
+            STAGED_UPDATE_MTIME,
+            "/usr/bin/stat",
+            &["-f", "%m", &path],
+            cfg,
+        ),
     ]
 }
 
@@ -268,4 +311,32 @@ pub fn identity_cert(common_name: &str, cfg: &Config) -> Probe {
         ],
         cfg,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A live run's `log show` returns only the lines whose message holds a needle: every
+    /// softwareupdated pattern (the 14-26 DDM, client-scan and check-in wordings included) must be
+    /// in the predicate, or the live run would see quiet where a replay sees activity.
+    #[test]
+    fn the_softwareupdate_predicate_carries_every_needle() {
+        let p = softwareupdate_predicate();
+        for needle in crate::parse::log_patterns::needles(LogStream::SoftwareUpdate) {
+            assert!(
+                p.contains(&format!("eventMessage CONTAINS \"{needle}\"")),
+                "{needle:?} missing from {p}"
+            );
+        }
+        for modern in [
+            "Found currently applicable declaration",
+            "setPastDuePaddedEnforcementDate is set: ",
+            "No updates found for DDM to enforce",
+            "Adding client SUUpdateServiceClient",
+            "BackgroundActivity: Activity check-in",
+        ] {
+            assert!(p.contains(modern), "{modern:?} missing from {p}");
+        }
+    }
 }

@@ -12,8 +12,6 @@
 //!
 //! Pure: bytes in, values out; the file is read by `app`.
 
-use std::collections::BTreeMap;
-
 use serde_json::Value;
 
 use crate::checks::{Evidence, Judgement, Status};
@@ -25,151 +23,7 @@ pub const COMPLIANCE: &str = "softwareupdate.compliance";
 
 const BOARD_IDS: &str = include_str!("catalog_board_ids.json");
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Release {
-    pub version: String,
-    pub build: String,
-    /// "(a)" for an RSR / Background Security Improvement.
-    pub extra: Option<String>,
-    pub posting_date: Option<String>,
-    /// Board IDs (GDMF) that may install it; empty for SOFA, which lists by major version.
-    pub devices: Vec<String>,
-    /// The list it came from: PublicAssetSets, AssetSets, PublicRapidSecurityResponses, ...
-    pub list: String,
-    /// SOFA: the CVEs this release fixes, and those Apple says were actively exploited.
-    pub cves: Vec<String>,
-    pub exploited: Vec<String>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Catalog {
-    /// "gdmf" or "sofa".
-    pub format: String,
-    pub releases: Vec<Release>,
-    /// SOFA: model identifier -> supported major versions.
-    pub model_majors: BTreeMap<String, Vec<u32>>,
-    /// SOFA v2 `LastCheck`: when the feed was built (RFC 3339).
-    pub last_check: Option<String>,
-}
-
-fn s(v: &Value, k: &str) -> Option<String> {
-    v.get(k).and_then(Value::as_str).map(str::to_string)
-}
-
-pub fn parse(bytes: &[u8]) -> Result<Catalog, String> {
-    let v: Value = serde_json::from_slice(bytes).map_err(|e| format!("not JSON: {e}"))?;
-    let v = if v.get("data").is_some() && v.get("PublicAssetSets").is_none() {
-        v["data"].clone()
-    } else {
-        v
-    };
-    if v.get("PublicAssetSets").is_some() {
-        let mut c = Catalog {
-            format: "gdmf".into(),
-            ..Catalog::default()
-        };
-        for list in [
-            "PublicAssetSets",
-            "AssetSets",
-            "PublicRapidSecurityResponses",
-            "PublicBackgroundSecurityImprovements",
-        ] {
-            let Some(items) = v
-                .get(list)
-                .and_then(|l| l.get("macOS"))
-                .and_then(Value::as_array)
-            else {
-                continue;
-            };
-            for i in items {
-                let (Some(version), Some(build)) = (s(i, "ProductVersion"), s(i, "Build")) else {
-                    continue;
-                };
-                c.releases.push(Release {
-                    version,
-                    build,
-                    extra: s(i, "ProductVersionExtra"),
-                    posting_date: s(i, "PostingDate"),
-                    devices: i
-                        .get("SupportedDevices")
-                        .and_then(Value::as_array)
-                        .map(|a| {
-                            a.iter()
-                                .filter_map(|d| d.as_str().map(str::to_string))
-                                .collect()
-                        })
-                        .unwrap_or_default(),
-                    list: list.into(),
-                    cves: Vec::new(),
-                    exploited: Vec::new(),
-                });
-            }
-        }
-        return Ok(c);
-    }
-    if let Some(osv) = v.get("OSVersions").and_then(Value::as_array) {
-        let mut c = Catalog {
-            format: "sofa".into(),
-            last_check: s(&v, "LastCheck"),
-            ..Catalog::default()
-        };
-        for os in osv {
-            for r in os
-                .get("SecurityReleases")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                // SOFA v1 security releases may omit the build.
-                let Some(version) = s(r, "ProductVersion") else {
-                    continue;
-                };
-                // v1: {"CVE-...": true when exploited}; v2: {"CVE-...": {}}; both also list
-                // ActivelyExploitedCVEs.
-                let cves = r
-                    .get("CVEs")
-                    .and_then(Value::as_object)
-                    .map(|m| m.keys().cloned().collect())
-                    .unwrap_or_default();
-                let exploited = r
-                    .get("ActivelyExploitedCVEs")
-                    .and_then(Value::as_array)
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|x| x.as_str().map(str::to_string))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                c.releases.push(Release {
-                    version,
-                    build: s(r, "Build").unwrap_or_default(),
-                    extra: None,
-                    posting_date: s(r, "ReleaseDate"),
-                    devices: Vec::new(),
-                    list: "SecurityReleases".into(),
-                    cves,
-                    exploited,
-                });
-            }
-        }
-        if let Some(models) = v.get("Models").and_then(Value::as_object) {
-            for (model, m) in models {
-                let majors = m
-                    .get("OSVersions")
-                    .and_then(Value::as_array)
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|x| x.as_u64().map(|n| n as u32))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                c.model_majors.insert(model.clone(), majors);
-            }
-        }
-        return Ok(c);
-    }
-    Err("neither a GDMF response (PublicAssetSets) nor a SOFA feed (OSVersions)".into())
-}
+pub use crate::parse::catalog::{parse, Catalog, Release};
 
 /// The board IDs of a model identifier, from SOFA's mapping.
 pub fn board_ids(model: &str) -> Vec<String> {
@@ -183,7 +37,51 @@ pub fn board_ids(model: &str) -> Vec<String> {
 }
 
 /// Releases newer than the running version that apply to this model, newest first.
+/// Whether an RSR/BSI entry is still to install on a Mac running `running_build` (macOS 13-27):
+/// not when that build is already the entry's build (`25D771280a`: the `(a)` is installed), nor
+/// when the entry names another base build (a device-scoped fork, or a base this Mac is not on).
+/// Builds compare case-insensitively; `None` (build unknown) keeps the entry.
+pub fn bsi_applies(r: &Release, running_build: Option<&str>) -> bool {
+    let Some(b) = running_build else {
+        return true;
+    };
+    if r.build.eq_ignore_ascii_case(b) {
+        return false;
+    }
+    match &r.prerequisite_build {
+        Some(p) => p.eq_ignore_ascii_case(b),
+        None => true,
+    }
+}
+
+/// A BSI the full release that supersedes it replaces in `list` (SOFA v2 `SupersededBy`): it is
+/// not a release of its own to install, the superseding one is (its fixes included).
+pub fn superseded_within(r: &Release, list: &[&Release]) -> bool {
+    r.superseded_by.as_deref().is_some_and(|v| {
+        list.iter()
+            .any(|o| o.extra.is_none() && compare_versions(&o.version, v).is_ge())
+    })
+}
+
+/// The RSR/BSI entries this Mac already runs (its build is theirs).
+pub fn installed_bsis<'a>(c: &'a Catalog, running_build: &str) -> Vec<&'a Release> {
+    c.releases
+        .iter()
+        .filter(|r| r.extra.is_some() && r.build.eq_ignore_ascii_case(running_build))
+        .collect()
+}
+
 pub fn newer_for(c: &Catalog, model: &str, running: &str) -> Result<Vec<Release>, String> {
+    newer_for_build(c, model, running, None)
+}
+
+/// [`newer_for`] knowing the running build, so installed or foreign RSR/BSI builds are left out.
+pub fn newer_for_build(
+    c: &Catalog,
+    model: &str,
+    running: &str,
+    running_build: Option<&str>,
+) -> Result<Vec<Release>, String> {
     let boards = board_ids(model);
     let majors = c.model_majors.get(model);
     if c.format == "gdmf" && boards.is_empty() {
@@ -200,8 +98,17 @@ pub fn newer_for(c: &Catalog, model: &str, running: &str) -> Result<Vec<Release>
             Some(_) => compare_versions(&r.version, running).is_eq(),
             None => compare_versions(&r.version, running).is_gt(),
         })
+        .filter(|r| r.extra.is_none() || bsi_applies(r, running_build))
         .filter(|r| match c.format.as_str() {
             "gdmf" => r.devices.iter().any(|d| boards.contains(d)),
+            // A SOFA v2 BSI lists its board IDs: a device-scoped one is for those models only
+            // (when this model's board IDs are known).
+            _ if !r.devices.is_empty()
+                && !boards.is_empty()
+                && !r.devices.iter().any(|d| boards.contains(d)) =>
+            {
+                false
+            }
             _ => {
                 let major = crate::parse::sw_vers::version_parts(&r.version)
                     .first()
@@ -270,7 +177,7 @@ pub fn assess(obs: &Observations, c: &Catalog, source: &str) -> CatalogAssessmen
         (Ok(v), Ok(m)) => (v, m),
         (Err(u), _) | (_, Err(u)) => return CatalogAssessment::unknown(u.to_string()),
     };
-    let newer = match newer_for(c, model, &v.product_version) {
+    let newer = match newer_for_build(c, model, &v.product_version, Some(&v.build_version)) {
         Ok(n) => n,
         Err(e) => return CatalogAssessment::unknown(format!("{source}: {e}")),
     };
@@ -393,10 +300,17 @@ pub fn assess_compliance(
         (Ok(v), Ok(m)) => (v, m),
         (Err(u), _) | (_, Err(u)) => return unknown(u.to_string()),
     };
-    let newer = match newer_for(c, model, &v.product_version) {
+    let newer = match newer_for_build(c, model, &v.product_version, Some(&v.build_version)) {
         Ok(n) => n,
         Err(e) => return unknown(format!("{source}: {e}")),
     };
+    // CVEs an installed Background Security Improvement already fixes are not missing, though
+    // the next full release lists them again (SOFA v2: BSI 26.3.1 (a) fixes CVE-2026-20643,
+    // which 26.4 also lists).
+    let fixed: Vec<String> = installed_bsis(c, &v.build_version)
+        .iter()
+        .flat_map(|r| r.cves.clone())
+        .collect();
     let now = obs.now.with_timezone(&chrono::Utc);
     let major_of = |ver: &str| crate::parse::sw_vers::version_parts(ver).first().copied();
     let running_major = major_of(&v.product_version);
@@ -411,10 +325,18 @@ pub fn assess_compliance(
         .map(|r| r.version.clone());
     let days_since = |r: &Release| posted(r).map(|d| (now - d).num_days());
     let days_behind = missing.iter().filter_map(|r| days_since(r)).max();
-    let mut cves: Vec<String> = missing.iter().flat_map(|r| r.cves.clone()).collect();
+    let mut cves: Vec<String> = missing
+        .iter()
+        .flat_map(|r| r.cves.clone())
+        .filter(|c| !fixed.contains(c))
+        .collect();
     cves.sort();
     cves.dedup();
-    let mut exploited: Vec<String> = missing.iter().flat_map(|r| r.exploited.clone()).collect();
+    let mut exploited: Vec<String> = missing
+        .iter()
+        .flat_map(|r| r.exploited.clone())
+        .filter(|c| !fixed.contains(c))
+        .collect();
     exploited.sort();
     exploited.dedup();
     let exploited_days = missing
@@ -434,7 +356,11 @@ pub fn assess_compliance(
             .map(|r| r.version.clone())
             .unwrap_or_else(|| v.product_version.clone()),
         newest_major,
-        releases_behind: missing.len(),
+        // A superseded BSI is counted in its superseding release (its date still counts).
+        releases_behind: missing
+            .iter()
+            .filter(|r| !superseded_within(r, &missing))
+            .count(),
         days_behind,
         missing_cves: cves,
         missing_exploited_cves: exploited,
@@ -535,6 +461,28 @@ pub fn assess_compliance(
     }
 }
 
+/// `softwareupdate.catalog` and `softwareupdate.compliance` of the `--catalog` feed, when one was
+/// given (`checks::diagnose` appends them; readiness is built from the same diagnosis).
+pub fn assessments(obs: &Observations, cfg: &crate::config::Config) -> Vec<super::Assessment> {
+    use super::Assessment;
+    let Some(input) = &obs.catalog else {
+        return Vec::new();
+    };
+    match &input.parsed {
+        Ok(c) => vec![
+            Assessment::Catalog(assess(obs, c, &input.shown)),
+            Assessment::Compliance(assess_compliance(obs, c, &input.shown, cfg)),
+        ],
+        Err(why) => vec![
+            Assessment::Catalog(CatalogAssessment::unknown(why.clone())),
+            Assessment::Compliance(ComplianceAssessment {
+                judgement: Judgement::unknown(why.clone()),
+                found: None,
+            }),
+        ],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -612,5 +560,75 @@ mod tests {
         let a = assess_compliance(&on("15.7.8", "24G600"), &feed, "feed", &cfg);
         assert_eq!(a.judgement.status, Status::Failed);
         assert!(a.judgement.summary.contains("actively exploited"));
+    }
+
+    #[test]
+    fn background_security_improvements_compare_by_build() {
+        // SOFA v2: BSI 26.3.1 (a) 25D771280a on base 25D2128 (universal), 26.3.2 (a) on the
+        // device-specific base 25D2140 (a forked build for one board), both fixing CVE-2026-20643.
+        let feed = parse(&sample("sofa_macos_data_feed__v2__2026-08-22.json")).unwrap();
+        let bsi: Vec<&Release> = feed
+            .releases
+            .iter()
+            .filter(|r| r.list == "BackgroundSecurityImprovements")
+            .collect();
+        assert_eq!(bsi.len(), 2);
+        let a = bsi.iter().find(|r| r.version == "26.3.1").unwrap();
+        assert_eq!(a.extra.as_deref(), Some("(a)"));
+        assert_eq!(a.prerequisite_build.as_deref(), Some("25D2128"));
+        // On its base build the BSI is still to install; once installed (the (a) build runs) it is
+        // not; on another base (a fork) it does not apply.
+        assert!(bsi_applies(a, Some("25D2128")));
+        assert!(!bsi_applies(a, Some("25D771280A")));
+        assert!(!bsi_applies(a, Some("25D2140")));
+        let n = newer_for_build(&feed, "Mac15,3", "26.3.1", Some("25D2128")).unwrap();
+        assert!(n.iter().any(|r| r.build == "25D771280a"));
+        let n = newer_for_build(&feed, "Mac15,3", "26.3.1", Some("25D771280a")).unwrap();
+        assert!(!n.iter().any(|r| r.extra.is_some()), "{n:?}");
+        // Compliance: the installed BSI's CVE is not missing although 26.4 lists it too.
+        use crate::checks::readiness::support::{base, obs, ok, with};
+        let on = |extra: &str, build: &str| {
+            let text = format!(
+                "ProductName:\tmacOS\nProductVersion:\t26.3.1\n{extra}BuildVersion:\t{build}\n"
+            );
+            obs(with(base(), ok("sw_vers", text.as_bytes())))
+        };
+        let cfg = crate::config::Config::default();
+        let patched = assess_compliance(
+            &on("ProductVersionExtra:\t(a)\n", "25D771280a"),
+            &feed,
+            "feed",
+            &cfg,
+        );
+        let missing = patched.found.unwrap().missing_cves;
+        assert!(!missing.contains(&"CVE-2026-20643".to_string()));
+        let unpatched = assess_compliance(&on("", "25D2128"), &feed, "feed", &cfg);
+        assert!(unpatched
+            .found
+            .unwrap()
+            .missing_cves
+            .contains(&"CVE-2026-20643".to_string()));
+        // SupersededBy 26.4: the unpatched Mac is behind by the full releases, the superseded BSI
+        // counted in 26.4 (which carries its fix), not as a release of its own.
+        let behind = assess_compliance(&on("", "25D2128"), &feed, "feed", &cfg)
+            .found
+            .unwrap();
+        let full = newer_for_build(&feed, "Mac15,3", "26.3.1", Some("25D2128"))
+            .unwrap()
+            .iter()
+            .filter(|r| r.extra.is_none() && r.version.starts_with("26."))
+            .count();
+        assert_eq!(behind.releases_behind, full);
+        assert_eq!(a.superseded_by.as_deref(), Some("26.4"));
+        // The device-scoped 26.3.2 (a) names board J700AP (Mac17,5) only: a Mac15,3 (J504AP) on
+        // that same base build is not offered it; a Mac17,5 is.
+        let forked = |model: &str| {
+            newer_for_build(&feed, model, "26.3.2", Some("25D2140"))
+                .unwrap()
+                .iter()
+                .any(|r| r.build == "25D771400a")
+        };
+        assert!(!forked("Mac15,3"));
+        assert!(forked("Mac17,5"));
     }
 }

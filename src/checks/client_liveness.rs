@@ -131,6 +131,7 @@ fn cause_summary(cause: FailureCause, r: &liveness::ClientReading<'_>, window: &
             "stuck (strict Addigy rule): no HTTP 200 response from the MDM server in {window}"
         ),
         FailureCause::Channel(b) => format!("failing ({}): see mdm.channel", b.code()),
+        FailureCause::Ddm(b) => format!("failing ({}): see softwareupdate.ddm", b.code()),
     }
 }
 
@@ -147,7 +148,7 @@ fn others(r: &liveness::ClientReading<'_>, dominant: FailureCause) -> String {
                 FailureCause::AuthRejected => ("HTTP 401/403 refusal", "HTTP 401/403 refusals"),
                 FailureCause::TransportFailure => ("network error", "network errors"),
                 FailureCause::ClientWedged => ("unanswered command", "unanswered commands"),
-                FailureCause::StrictNo200 | FailureCause::Channel(_) => {
+                FailureCause::StrictNo200 | FailureCause::Channel(_) | FailureCause::Ddm(_) => {
                     return format!("{n} {}", c.code().replace('_', " "));
                 }
             };

@@ -50,6 +50,10 @@ pub struct DaemonLivenessAssessment {
     pub su_command_unanswered: bool,
     /// `None` when the log is unknown.
     pub log: Option<DaemonLogReading>,
+    /// The software-update commands Addigy's rule looks for on the running macOS (`None`:
+    /// version unknown). On 27 they are removed: the rule cannot fire, and
+    /// `MDMSoftwareUpdatesStuck` comes from the DDM rule (`softwareupdate.ddm`).
+    pub legacy: Option<super::os_version::LegacySurface>,
 }
 
 impl DaemonLivenessAssessment {
@@ -80,6 +84,9 @@ pub struct DaemonLogReading {
     pub rejected_entries: u64,
     pub future_entries: usize,
     pub truncated: bool,
+    /// The newest softwareupdated line of install.log in the window (timestamp and pattern):
+    /// softwareupdated's 14-26 DDM and client-scan wording was seen there (see `install_log`).
+    pub install_log_last_activity: Option<(String, &'static str)>,
 }
 
 fn ev(e: &SuEvent) -> Evidence {
@@ -137,6 +144,7 @@ pub fn assess(
             su_command,
             su_command_unanswered,
             log,
+            legacy: super::os_version::LegacySurface::of_obs(obs),
         }
     };
     let log = match &obs.su_log {
@@ -240,7 +248,14 @@ pub fn assess(
         }
         DaemonState::Quiet | DaemonState::Unknown => (
             Status::Ok,
-            format!("quiet: softwareupdated had nothing to do in {window_text}"),
+            match install_log_activity(obs) {
+                // install.log is forgeable by any local process: a sign of life for the reader,
+                // never a state heal acts on.
+                Some((at, pattern)) => format!(
+                    "quiet in the unified log in {window_text}; install.log shows softwareupdated working at {at} ({pattern})"
+                ),
+                None => format!("quiet: softwareupdated had nothing to do in {window_text}"),
+            },
         ),
     };
     // Addigy's rule: blamed unless softwareupdated is visibly working or installing (strict mode
@@ -327,8 +342,15 @@ pub fn assess(
         rejected_entries: log.summary.rejected.count,
         future_entries: r.future,
         truncated,
+        install_log_last_activity: install_log_activity(obs),
     };
     base(judgement, state, addigy, Some(reading))
+}
+
+/// The newest softwareupdated line install.log holds in the window.
+fn install_log_activity(obs: &Observations) -> Option<(String, &'static str)> {
+    let l = obs.install_log.as_ref().ok()?.last_activity()?;
+    Some((l.timestamp.clone(), l.pattern))
 }
 
 /// Whether an install is in progress, for heal: softwareupdated's own progress (an update job in

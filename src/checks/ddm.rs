@@ -12,12 +12,19 @@ use std::cmp::Ordering;
 
 use chrono::NaiveDateTime;
 
+use super::battery::BatteryAssessment;
+use super::bootstrap::BootstrapAssessment;
+use super::daemon_liveness::DaemonLivenessAssessment;
+use super::disk::DiskAssessment;
+use super::liveness::DaemonState;
+use super::readiness::BlockedBy;
 use super::su_pending::kind_of;
 use super::{Evidence, InstallActivity, Judgement, Status, UpdateKind};
 use crate::config::Config;
-use crate::observe::Observations;
+use crate::observe::{Observations, StagedUpdate};
 use crate::parse::ddm_state::Declaration;
 use crate::parse::ddm_status::{self, DdmStatus, FailureReason, InstallState, PendingVersion};
+use crate::parse::install_log::{self, LoggedDeclaration};
 use crate::parse::su_log::StatusReport;
 use crate::parse::sw_vers::{compare_versions, SwVers};
 use crate::probes;
@@ -130,8 +137,10 @@ pub struct DdmAssessment {
     pub status_unknown: Option<String>,
     /// `None` when the declarations could not be read.
     pub declarations: Option<Declarations>,
-    /// Why the declared target cannot be installed (a passed deadline), for readiness.
-    pub blocker: Option<String>,
+    /// The typed situation (what readiness, heal and the Addigy keys read).
+    pub situation: DdmSituation,
+    /// An update prepared on disk (`None`: nothing staged, or unknown).
+    pub staged: Option<StagedUpdate>,
 }
 
 /// A failed enforced install, and where the record came from.
@@ -202,66 +211,407 @@ impl Target {
     }
 }
 
-pub fn assess(obs: &Observations, _cfg: &Config) -> DdmAssessment {
+/// What the declarations, the device's status and softwareupdated's activity add up to: the
+/// output of [`decide`], read by readiness, heal and the Addigy keys; [`judge`] words it.
+/// Covers macOS 14-27: declarations and status items date from 14.0; on 27 they are the only
+/// software-update surface (the legacy commands are removed).
+#[derive(Debug, Clone, PartialEq)]
+pub enum DdmSituation {
+    /// The declaration store could not be read.
+    DeclarationsUnknown { why: String },
+    /// The store holds no declaration.
+    NoDeclarations,
+    /// A managed Mac whose store holds no declaration, while softwareupdated itself logged one
+    /// in force in the window (dan-snelson/DDM-OS-Reminder#120: Macs checking in fine but
+    /// without their declaration).
+    Missing { logged: LoggedDeclaration },
+    /// Every declaration is satisfied by the running OS (Apple ignores them).
+    AllSatisfied { count: usize },
+    /// The binding declaration's deadline cannot be read.
+    DeadlineUnreadable,
+    /// The deadline is ahead.
+    Due { minutes_left: i64 },
+    /// The deadline (or softwareupdated's padded retry date) passed.
+    Overdue { minutes_over: i64, state: Overdue },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Overdue {
+    /// The device reports the install running.
+    Installing,
+    /// The update is prepared on disk and waits for its restart.
+    Staged,
+    /// Within the grace period after the deadline, no failure reported: macOS enforces at or
+    /// after the declared time and retries on its own.
+    EnforcementPending { grace_minutes_left: i64 },
+    /// Past the grace period, or failed: stuck, for one named cause.
+    Stuck(StuckCause),
+}
+
+/// Why an enforced update is stuck: one cause, the first that applies in this order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StuckCause {
+    /// The device reported the download or prepare failing (install-state `failed` or a
+    /// failure reason).
+    DownloadFailing,
+    /// A prerequisite check blocks the target (battery, disk, bootstrap token), as those checks
+    /// decided it.
+    PrerequisitesBlocking(Vec<BlockedBy>),
+    /// The declaration is missing or invalid.
+    DeclarationInvalid(InvalidDeclaration),
+    /// softwareupdated found no update matching the declaration: Apple's staged roll-out, or a
+    /// version not offered to this Mac.
+    NotOffered,
+    /// Nothing blocks it and nothing progresses. `verified`: softwareupdated's log was read
+    /// and shows no install in flight (the only cause heal may restart softwareupdated for).
+    Stalled { verified: bool },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum InvalidDeclaration {
+    /// A managed Mac whose store holds none (see [`DdmSituation::Missing`]).
+    Missing,
+    /// softwareupdated logged `Removed N invalid declarations`.
+    RemovedInvalid(u32),
+    /// Two declarations in force name different targets.
+    Conflict,
+}
+
+impl StuckCause {
+    pub fn code(&self) -> &'static str {
+        match self {
+            StuckCause::DownloadFailing => "download_or_prepare_failing",
+            StuckCause::PrerequisitesBlocking(_) => "prerequisites_blocking",
+            StuckCause::DeclarationInvalid(_) => "declaration_missing_or_invalid",
+            StuckCause::NotOffered => "not_offered_yet",
+            StuckCause::Stalled { .. } => "stalled",
+        }
+    }
+}
+
+impl DdmSituation {
+    pub fn code(&self) -> &'static str {
+        match self {
+            DdmSituation::DeclarationsUnknown { .. } => "unknown",
+            DdmSituation::NoDeclarations => "no_declarations",
+            DdmSituation::Missing { .. } => "declaration_missing",
+            DdmSituation::AllSatisfied { .. } => "satisfied",
+            DdmSituation::DeadlineUnreadable => "deadline_unreadable",
+            DdmSituation::Due { .. } => "due",
+            DdmSituation::Overdue { state, .. } => match state {
+                Overdue::Installing => "overdue_installing",
+                Overdue::Staged => "overdue_staged",
+                Overdue::EnforcementPending { .. } => "due_enforcement_pending",
+                Overdue::Stuck(_) => "stuck",
+            },
+        }
+    }
+
+    /// Why the enforced update is stuck, when it is (`MDMSoftwareUpdatesStuck`).
+    pub fn stuck(&self) -> Option<StuckCause> {
+        match self {
+            DdmSituation::Missing { .. } => {
+                Some(StuckCause::DeclarationInvalid(InvalidDeclaration::Missing))
+            }
+            DdmSituation::Overdue {
+                state: Overdue::Stuck(c),
+                ..
+            } => Some(c.clone()),
+            _ => None,
+        }
+    }
+
+    /// Whether the declared target is blocked for readiness (stuck past its deadline).
+    pub fn blocks_target(&self) -> bool {
+        matches!(
+            self,
+            DdmSituation::Overdue {
+                state: Overdue::Stuck(_),
+                ..
+            }
+        )
+    }
+}
+
+/// What the other checks established, for the stuck rule (never re-derived here).
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    pub daemon: &'a DaemonLivenessAssessment,
+    pub battery: &'a BatteryAssessment,
+    pub disk: &'a DiskAssessment,
+    pub bootstrap: &'a BootstrapAssessment,
+    pub enrolled: Option<bool>,
+}
+
+/// The prerequisite checks that block an update of this kind, as readiness counts them (the
+/// enforced install has the requirements of a user-initiated update of its kind, Apple,
+/// *Managing software updates for IT*; the MDM's install also needs the bootstrap token on Apple
+/// silicon): one rule, [`super::readiness::device_blockers`], never re-derived here.
+fn blocking(ctx: &Context<'_>, kind: UpdateKind) -> Vec<BlockedBy> {
+    super::readiness::device_blockers(ctx.battery, ctx.disk, ctx.bootstrap, kind)
+}
+
+/// The newest declaration softwareupdated logged in the window (install.log, else the unified
+/// log), with its timestamp.
+fn logged_declaration(obs: &Observations) -> Option<(String, LoggedDeclaration)> {
+    if let Some((e, d)) = obs
+        .install_log
+        .as_ref()
+        .ok()
+        .and_then(|l| l.last_declaration())
+    {
+        return Some((e.timestamp.clone(), d));
+    }
+    let log = obs.su_log.as_ref().ok()?;
+    log.events().iter().rev().find_map(|e| {
+        matches!(e.pattern.id, "su.ddm_applicable" | "su.ddm_declaration")
+            .then(|| install_log::declaration(&e.line.message))
+            .flatten()
+            .map(|d| (e.line.timestamp.clone(), d))
+    })
+}
+
+/// A softwareupdated line of this pattern in the window (install.log or the unified log).
+fn logged(obs: &Observations, id: &str) -> Option<String> {
+    if let Some(e) = obs.install_log.as_ref().ok().and_then(|l| l.last(id)) {
+        return Some(format!("{} {}: {}", e.timestamp, e.process, e.message));
+    }
+    let log = obs.su_log.as_ref().ok()?;
+    log.events()
+        .iter()
+        .rev()
+        .find(|e| e.pattern.id == id)
+        .map(|e| {
+            format!(
+                "{} {}: {}",
+                e.line.timestamp, e.line.process, e.line.message
+            )
+        })
+}
+
+/// Whether the staged update is the declared target (or cannot be told apart from it): a
+/// staged build equal to the target's, else a staged version equal to the target's; a staged
+/// update with no readable version counts (withholding a restart is the safe side).
+pub fn staged_matches(staged: &StagedUpdate, target: &Target) -> bool {
+    let v = &staged.version;
+    if let (Some(a), Some(b)) = (&v.build_version, &target.build_version) {
+        return a.eq_ignore_ascii_case(b);
+    }
+    match (&v.product_version, &target.os_version) {
+        (Some(a), Some(b)) => compare_versions(a, b) == Ordering::Equal,
+        _ => true,
+    }
+}
+
+/// Whether the staged update is newer than the running OS (not yet applied).
+pub fn staged_waiting(staged: &StagedUpdate, running: Option<&SwVers>) -> bool {
+    let (Some(r), Some(v)) = (running, staged.version.product_version.as_deref()) else {
+        return true;
+    };
+    match compare_versions(v, &r.product_version) {
+        Ordering::Greater => true,
+        Ordering::Less => false,
+        // Same version: a different build is a BSI/RSR or forked build still to apply.
+        Ordering::Equal => staged
+            .version
+            .build_version
+            .as_deref()
+            .is_some_and(|b| !b.eq_ignore_ascii_case(&r.build_version)),
+    }
+}
+
+/// Whether the target version is offered to this Mac: `None` when nothing tells.
+fn offered(obs: &Observations, t: &Target) -> Option<bool> {
+    if logged(obs, "su.ddm_nothing_to_enforce").is_some() {
+        return Some(false);
+    }
+    let target = t.os_version.as_deref()?;
+    let list = obs.su_list.as_ref().ok()?;
+    Some(list.items.iter().any(|i| {
+        i.version
+            .as_deref()
+            .is_some_and(|v| compare_versions(v, target) == Ordering::Equal)
+    }))
+}
+
+/// The decision: situation of the declarations, from observations and the other checks.
+pub fn decide(
+    obs: &Observations,
+    cfg: &Config,
+    ctx: &Context<'_>,
+) -> (DdmSituation, Option<Target>, Vec<DeclarationState>) {
     let running = obs.sw_vers.as_ref().ok();
-    let status = latest_status(obs);
     let install_state = latest_install_state(obs).map(|(_, s)| s);
-    let failure = status
+    let failed = install_state == Some(InstallState::Failed) || current_failure(obs).is_some();
+    let now_local: NaiveDateTime = obs.now.naive_local();
+    let state = match &obs.ddm_state {
+        Ok(s) => s,
+        Err(u) => {
+            return (
+                DdmSituation::DeclarationsUnknown { why: u.to_string() },
+                None,
+                Vec::new(),
+            )
+        }
+    };
+    let items: Vec<DeclarationState> = state
+        .declarations
+        .iter()
+        .map(|d| DeclarationState {
+            declaration: d.clone(),
+            state: classify(d, running),
+            minutes_left: d
+                .target_local_date_time
+                .map(|t| (t - now_local).num_minutes()),
+        })
+        .collect();
+    let mut active: Vec<&DeclarationState> = items
+        .iter()
+        .filter(|i| i.state != DeclState::Satisfied)
+        .collect();
+    // The declaration that binds first: earliest deadline (unreadable deadlines last).
+    active.sort_by_key(|i| {
+        i.declaration
+            .target_local_date_time
+            .unwrap_or(NaiveDateTime::MAX)
+    });
+    let Some(first) = active.first() else {
+        if state.declarations.is_empty() {
+            // A managed Mac with an empty store while softwareupdated logs a declaration in force.
+            if ctx.enrolled == Some(true) {
+                if let Some((_, d)) = logged_declaration(obs) {
+                    let newer = match (d.version.as_deref(), running) {
+                        (Some(v), Some(r)) => {
+                            compare_versions(v, &r.product_version) == Ordering::Greater
+                        }
+                        _ => false,
+                    };
+                    if newer {
+                        return (DdmSituation::Missing { logged: d }, None, items);
+                    }
+                }
+            }
+            return (DdmSituation::NoDeclarations, None, items);
+        }
+        let count = items.len();
+        return (DdmSituation::AllSatisfied { count }, None, items);
+    };
+    let d = &first.declaration;
+    let mut t = Target {
+        key: d.key.clone(),
+        os_version: d.target_os_version.clone(),
+        build_version: d.target_build_version.clone(),
+        deadline_local: d.target_local_date_time_raw.clone(),
+        kind: running.map(|r| target_kind(d, r)),
+        state: first.state,
+        minutes_left: first.minutes_left,
+        deadline_passed: first.minutes_left.map(|m| m <= 0),
+    };
+    let Some(deadline) = d.target_local_date_time else {
+        return (DdmSituation::DeadlineUnreadable, Some(t), items);
+    };
+    // softwareupdated's own retry after a missed deadline moves the effective deadline.
+    let padded = obs
+        .install_log
+        .as_ref()
+        .ok()
+        .and_then(|l| l.padded_date())
+        .map(|(_, p)| p)
+        .filter(|p| *p > deadline);
+    let effective = padded.unwrap_or(deadline);
+    let minutes_left = (effective - now_local).num_minutes();
+    if minutes_left > 0 && padded.is_none() {
+        return (DdmSituation::Due { minutes_left }, Some(t), items);
+    }
+    let minutes_over = -(deadline - now_local).num_minutes();
+    t.deadline_passed = Some(true);
+    let staged = obs.staged_update.as_ref().ok();
+    let installing = matches!(
+        install_state,
+        Some(InstallState::Installing | InstallState::Downloading)
+    ) || ctx.daemon.state == DaemonState::Installing;
+    let grace = i64::from(cfg.ddm_grace_hours) * 60;
+    let state = if failed {
+        Overdue::Stuck(StuckCause::DownloadFailing)
+    } else if staged.is_some_and(|s| staged_matches(s, &t) && staged_waiting(s, running)) {
+        Overdue::Staged
+    } else if installing {
+        Overdue::Installing
+    } else if minutes_left > 0 || -minutes_left < grace {
+        Overdue::EnforcementPending {
+            grace_minutes_left: (grace + minutes_left).max(0),
+        }
+    } else {
+        let blockers = blocking(ctx, t.kind.unwrap_or(UpdateKind::Update));
+        let conflict = active.iter().skip(1).any(|o| {
+            o.declaration.target_os_version != d.target_os_version
+                || o.declaration.target_build_version != d.target_build_version
+        });
+        let removed = obs
+            .install_log
+            .as_ref()
+            .ok()
+            .and_then(|l| l.removed_invalid())
+            .map(|(_, n)| n);
+        let cause = if !blockers.is_empty() {
+            StuckCause::PrerequisitesBlocking(blockers)
+        } else if conflict {
+            StuckCause::DeclarationInvalid(InvalidDeclaration::Conflict)
+        } else if let Some(n) = removed {
+            StuckCause::DeclarationInvalid(InvalidDeclaration::RemovedInvalid(n))
+        } else if offered(obs, &t) == Some(false) {
+            StuckCause::NotOffered
+        } else {
+            StuckCause::Stalled {
+                verified: matches!(ctx.daemon.state, DaemonState::Quiet | DaemonState::Alive),
+            }
+        };
+        Overdue::Stuck(cause)
+    };
+    (
+        DdmSituation::Overdue {
+            minutes_over: minutes_over.max(0),
+            state,
+        },
+        Some(t),
+        items,
+    )
+}
+
+/// The failure the device recorded, and where: the newest status report's failure reason, else
+/// the persisted DDM error of the SoftwareUpdate preferences (same {count; reason; timestamp}).
+fn current_failure(obs: &Observations) -> Option<DdmFailure> {
+    let status = latest_status(obs);
+    if let Some(f) = status
         .as_ref()
         .and_then(|(_, s)| s.failure_reason.clone())
-        .filter(|f| f.count > 0);
-    // Without a status report, the device's persisted DDM error in the SoftwareUpdate
-    // preferences (DDMPersistedErrorKey, same {count; reason; timestamp} shape) is the next best
-    // record of why the enforced install failed.
-    let (failure, failure_source) = match failure {
-        Some(f) => (Some(f), FailureSource::StatusReport),
-        None => (
-            obs.su_prefs
-                .as_ref()
-                .ok()
-                .and_then(|p| p.ddm_error.clone())
-                .filter(|f| f.count > 0),
-            FailureSource::PersistedError,
-        ),
-    };
-    let failure_text = failure.as_ref().map(|f| {
-        format!(
-            "{} (failed {}{}; {})",
-            f.reason.as_deref().unwrap_or("no reason given"),
-            if f.count == 1 {
-                "once".to_string()
-            } else {
-                format!("{} times", f.count)
-            },
-            f.timestamp
-                .as_deref()
-                .map(|t| format!(
-                    ", last {}",
-                    crate::state::reformat_time(t, obs.now.offset())
-                ))
-                .unwrap_or_default(),
-            failure_source.as_str()
-        )
-    });
-    let now_local: NaiveDateTime = obs.now.naive_local();
-
-    let mut out = DdmAssessment {
-        judgement: Judgement::new(Status::Ok, ""),
-        install_state: install_state.clone(),
-        failure: failure.clone().map(|reason| DdmFailure {
+        .filter(|f| f.count > 0)
+    {
+        return Some(DdmFailure {
+            reason: f,
+            source: FailureSource::StatusReport,
+        });
+    }
+    obs.su_prefs
+        .as_ref()
+        .ok()
+        .and_then(|p| p.ddm_error.clone())
+        .filter(|f| f.count > 0)
+        .map(|reason| DdmFailure {
             reason,
-            source: failure_source,
-        }),
-        pending_version: status.as_ref().and_then(|(_, s)| s.pending_version.clone()),
-        status_unknown: obs.su_log.as_ref().err().map(|u| u.to_string()),
-        declarations: None,
-        blocker: None,
-    };
-    let f = &mut out.judgement;
+            source: FailureSource::PersistedError,
+        })
+}
+
+pub fn assess(obs: &Observations, cfg: &Config, ctx: &Context<'_>) -> DdmAssessment {
+    let (situation, target, items) = decide(obs, cfg, ctx);
+    let status = latest_status(obs);
+    let failure = current_failure(obs);
+    let mut evidence = Vec::new();
     if let Some((r, _)) = &status {
         let block = ddm_status::block(&r.text).unwrap_or(&r.text);
         let flat: String = block.split_whitespace().collect::<Vec<_>>().join(" ");
-        f.evidence.push(Evidence::log(
+        evidence.push(Evidence::log(
             probes::LOG_SOFTWAREUPDATE,
             r.timestamp.clone(),
             format!(
@@ -271,40 +621,9 @@ pub fn assess(obs: &Observations, _cfg: &Config) -> DdmAssessment {
             ),
         ));
     }
-
-    let state = match &obs.ddm_state {
-        Ok(s) => s,
-        Err(u) => {
-            // Without the declarations only the device's status can be told.
-            let mut j = Judgement::unknown(format!("declarations unknown ({u})"));
-            j.evidence = std::mem::take(&mut f.evidence);
-            if install_state == Some(InstallState::Failed) {
-                j.status = Status::Warning;
-                j.summary = format!(
-                    "the device reports a failed install: {}; declarations unknown ({u})",
-                    failure_text
-                        .clone()
-                        .unwrap_or_else(|| "no reason given".into())
-                );
-            }
-            out.judgement = j;
-            return out;
-        }
-    };
-
-    let mut items = Vec::new();
-    let mut active: Vec<(&Declaration, DeclState)> = Vec::new();
-    for d in &state.declarations {
-        let st = classify(d, running);
-        let minutes = d
-            .target_local_date_time
-            .map(|t| (t - now_local).num_minutes());
-        items.push(DeclarationState {
-            declaration: d.clone(),
-            state: st,
-            minutes_left: minutes,
-        });
-        f.evidence.push(Evidence::line(
+    for i in &items {
+        let d = &i.declaration;
+        evidence.push(Evidence::line(
             probes::DDM_STATE,
             format!(
                 "Declarations.{}: TargetOSVersion {} TargetBuildVersion {} TargetLocalDateTime {}",
@@ -314,141 +633,275 @@ pub fn assess(obs: &Observations, _cfg: &Config) -> DdmAssessment {
                 d.target_local_date_time_raw.as_deref().unwrap_or("absent")
             ),
         ));
-        if st != DeclState::Satisfied {
-            active.push((d, st));
+    }
+    for id in [
+        "su.ddm_applicable",
+        "su.ddm_declaration",
+        "su.ddm_padded",
+        "su.ddm_invalid_removed",
+        "su.ddm_nothing_to_enforce",
+    ] {
+        if let Some(line) = logged(obs, id) {
+            evidence.push(Evidence::line(probes::INSTALL_LOG, line));
         }
     }
-    let mut declarations = Declarations {
-        items,
-        global_settings: state.global_settings.clone(),
-        target: None,
-    };
-    // The declaration that binds first: earliest deadline (unreadable deadlines last).
-    active.sort_by_key(|(d, _)| d.target_local_date_time.unwrap_or(NaiveDateTime::MAX));
-    let Some((d, st)) = active.first().copied() else {
-        f.summary = if state.declarations.is_empty() {
-            "no software-update enforcement declared".into()
-        } else {
+    if let Err(u) = &obs.install_log {
+        evidence.push(Evidence::line(
+            probes::INSTALL_LOG,
+            format!("install.log unknown ({u}): softwareupdated's DDM lines seen only there were not read"),
+        ));
+    }
+    let staged = obs.staged_update.as_ref().ok().cloned();
+    if let Some(s) = &staged {
+        evidence.push(Evidence::line(
+            probes::STAGED_UPDATE,
             format!(
-                "{} declaration(s), all already satisfied by macOS {} (Apple ignores them)",
-                state.declarations.len(),
-                running.map(|r| r.full_version()).unwrap_or_default()
-            )
-        };
-        if install_state == Some(InstallState::Failed) {
-            f.status = Status::Warning;
-            f.summary.push_str(&format!(
-                "; the device reports a failed install: {}",
-                failure_text
-                    .clone()
-                    .unwrap_or_else(|| "no reason given".into())
-            ));
-        }
-        out.declarations = Some(declarations);
-        return out;
+                "staged update: ProductVersion {} ProductBuildVersion {}{}",
+                s.version.product_version.as_deref().unwrap_or("absent"),
+                s.version.build_version.as_deref().unwrap_or("absent"),
+                s.since
+                    .map(|t| format!(", written {}", t.to_rfc3339()))
+                    .unwrap_or_default()
+            ),
+        ));
+    }
+    let global_settings = obs
+        .ddm_state
+        .as_ref()
+        .map(|s| s.global_settings.clone())
+        .unwrap_or_default();
+    let facts = Facts {
+        running: obs.sw_vers.as_ref().ok().map(|r| r.full_version()),
+        install_state: latest_install_state(obs).map(|(_, s)| s),
+        failure: failure.clone(),
+        grace_hours: cfg.ddm_grace_hours,
     };
-    let minutes = d
-        .target_local_date_time
-        .map(|t| (t - now_local).num_minutes());
-    let passed = minutes.map(|m| m <= 0);
-    let t = Target {
-        key: d.key.clone(),
-        os_version: d.target_os_version.clone(),
-        build_version: d.target_build_version.clone(),
-        deadline_local: d.target_local_date_time_raw.clone(),
-        kind: running.map(|r| target_kind(d, r)),
-        state: st,
-        minutes_left: minutes,
-        deadline_passed: passed,
-    };
-    let target = t.label();
-    declarations.target = Some(t);
-    out.declarations = Some(declarations);
-    f.remediation = Some(
-        "check the device's softwareupdate.failure-reason; install the target version before the deadline (System Settings > General > Software Update) or fix what blocks it (power, disk, bootstrap token)".into(),
-    );
-    let state_text = install_state
+    let mut judgement = judge(&situation, target.as_ref(), &facts);
+    judgement.evidence = evidence;
+    DdmAssessment {
+        judgement,
+        install_state: facts.install_state,
+        failure,
+        pending_version: status.as_ref().and_then(|(_, s)| s.pending_version.clone()),
+        status_unknown: obs.su_log.as_ref().err().map(|u| u.to_string()),
+        declarations: (!matches!(situation, DdmSituation::DeclarationsUnknown { .. })).then_some(
+            Declarations {
+                items,
+                global_settings,
+                target,
+            },
+        ),
+        situation,
+        staged,
+    }
+}
+
+/// What [`judge`] words besides the situation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Facts {
+    pub running: Option<String>,
+    pub install_state: Option<InstallState>,
+    pub failure: Option<DdmFailure>,
+    pub grace_hours: u32,
+}
+
+fn failure_text(f: &DdmFailure) -> String {
+    format!(
+        "{} (failed {}{}; {})",
+        f.reason.reason.as_deref().unwrap_or("no reason given"),
+        if f.reason.count == 1 {
+            "once".to_string()
+        } else {
+            format!("{} times", f.reason.count)
+        },
+        f.reason
+            .timestamp
+            .as_deref()
+            .map(|t| format!(", last {t}"))
+            .unwrap_or_default(),
+        f.source.as_str()
+    )
+}
+
+const REMEDIATION: &str = "check the device's softwareupdate.failure-reason; install the target version before the deadline (System Settings > General > Software Update) or fix what blocks it (power, disk, bootstrap token)";
+
+/// Why an enforced update is stuck, and its remediation, for one cause (`failed_text`: the
+/// device's failure reason as worded).
+fn stuck_why_fix(cause: &StuckCause, failed_text: &str) -> (String, String) {
+    match cause {
+        StuckCause::DownloadFailing => (
+            format!("the install failed: {failed_text}"),
+            "fix the failure reason the device reports (network path to Apple's update servers, free space, power); restarting softwareupdated does not fix it".to_string(),
+        ),
+        StuckCause::PrerequisitesBlocking(checks) => (
+            format!(
+                "prerequisites block it ({})",
+                checks
+                    .iter()
+                    .map(|b| format!("{}: {}", b.check, b.detail))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+            "fix what the named checks report (power, free space, bootstrap token escrow); macOS retries the enforced install on its own afterwards".to_string(),
+        ),
+        StuckCause::DeclarationInvalid(InvalidDeclaration::Conflict) => (
+            "two declarations in force name different targets".to_string(),
+            "keep one software-update enforcement declaration per Mac in the MDM".to_string(),
+        ),
+        StuckCause::DeclarationInvalid(InvalidDeclaration::RemovedInvalid(n)) => (
+            format!("softwareupdated removed {n} invalid declaration(s)"),
+            "check the declaration's TargetOSVersion/TargetBuildVersion against what Apple offers this model, and re-send it".to_string(),
+        ),
+        StuckCause::DeclarationInvalid(InvalidDeclaration::Missing) => (
+            "the declaration is missing".to_string(),
+            "re-send the declaration from the MDM".to_string(),
+        ),
+        StuckCause::NotOffered => (
+            "the target is not offered to this Mac yet (Apple's staged roll-out, or a version this model does not get)".to_string(),
+            "wait for Apple to offer it, or declare a version Apple offers this model (softwareupdate --list); a restart does not change what Apple offers".to_string(),
+        ),
+        StuckCause::Stalled { verified: true } => (
+            "nothing blocks it and softwareupdated shows no progress on it".to_string(),
+            "mdmwatch -heal restarts softwareupdated for this (at most once per 24 h); if it stays stuck, run `softwareupdate --list` and check the network path to Apple's update servers".to_string(),
+        ),
+        StuckCause::Stalled { verified: false } => (
+            "nothing blocks it and nothing shows progress (the softwareupdated log is unknown, so heal does not act)".to_string(),
+            "run `softwareupdate --list` and check softwareupdated's log; heal needs the log before it restarts anything".to_string(),
+        ),
+    }
+}
+
+/// The readiness blocker's words for a stuck declared target: the cause's code and why.
+pub fn stuck_reason(cause: &StuckCause, failure: Option<&DdmFailure>) -> String {
+    let failed_text = failure
+        .map(failure_text)
+        .unwrap_or_else(|| "no failure reason reported".into());
+    format!(
+        "stuck ({}): {}",
+        cause.code(),
+        stuck_why_fix(cause, &failed_text).0
+    )
+}
+
+/// Every sentence of `softwareupdate.ddm`: the wording of a situation.
+pub fn judge(s: &DdmSituation, t: Option<&Target>, f: &Facts) -> Judgement {
+    let failed_text = f
+        .failure
+        .as_ref()
+        .map(failure_text)
+        .unwrap_or_else(|| "no failure reason reported".into());
+    let reported_failed = f.install_state == Some(InstallState::Failed) || f.failure.is_some();
+    let state_text = f
+        .install_state
         .as_ref()
         .map(|s| format!("install-state {}", s.as_str()))
         .unwrap_or_else(|| "no install-state reported".into());
-    let deadline = d
-        .target_local_date_time_raw
-        .as_deref()
-        .unwrap_or("unreadable");
-    match (passed, &install_state) {
-        (None, _) => {
-            f.status = Status::Warning;
-            f.summary =
-                format!("macOS {target} enforced, deadline {deadline:?} unreadable; {state_text}");
+    let running = f
+        .running
+        .clone()
+        .unwrap_or_else(|| "an unknown version".into());
+    let target = t.map(Target::label).unwrap_or_default();
+    let deadline = t
+        .and_then(|t| t.deadline_local.clone())
+        .unwrap_or_else(|| "unreadable".into());
+    let mut j = match s {
+        DdmSituation::DeclarationsUnknown { why } => {
+            let mut j = Judgement::unknown(format!("declarations unknown ({why})"));
+            if reported_failed {
+                j.status = Status::Warning;
+                j.summary = format!(
+                    "the device reports a failed install: {failed_text}; declarations unknown ({why})"
+                );
+            }
+            return j.remediation(REMEDIATION);
         }
-        (Some(true), Some(InstallState::Failed)) => {
-            f.status = Status::Failed;
-            out.blocker = Some(format!(
-                "deadline passed {} ago, install failed: {}",
-                human_span(minutes.unwrap_or(0)),
-                failure
-                    .as_ref()
-                    .and_then(|x| x.reason.clone())
-                    .unwrap_or_else(|| "no reason reported".into())
-            ));
-            f.summary = format!(
-                "macOS {target} was due {deadline} ({} ago) and the install failed: {}",
-                human_span(minutes.unwrap_or(0)),
-                failure_text
-                    .clone()
-                    .unwrap_or_else(|| "no failure reason reported".into())
-            );
+        DdmSituation::NoDeclarations => {
+            Judgement::new(Status::Ok, "no software-update enforcement declared")
         }
-        (Some(true), Some(InstallState::Installing)) => {
-            f.status = Status::Warning;
-            f.summary = format!("macOS {target} was due {deadline}; installing now");
-        }
-        (Some(true), _) => {
-            f.status = Status::Failed;
-            out.blocker = Some(format!(
-                "deadline passed {} ago, still on {}{}",
-                human_span(minutes.unwrap_or(0)),
-                running
-                    .map(|r| r.full_version())
-                    .unwrap_or_else(|| "an unknown version".into()),
-                failure
-                    .as_ref()
-                    .and_then(|x| x.reason.clone())
-                    .map(|r| format!(", last failure: {r}"))
-                    .unwrap_or_default()
-            ));
-            f.summary = format!(
-                "macOS {target} was due {deadline} ({} ago) and this Mac still runs {}; {state_text}{}",
-                human_span(minutes.unwrap_or(0)),
-                running.map(|r| r.full_version()).unwrap_or_else(|| "an unknown version".into()),
-                failure_text
-                    .as_deref()
-                    .map(|t| format!("; last failure: {t}"))
-                    .unwrap_or_default()
-            );
-        }
-        (Some(false), Some(InstallState::Failed)) => {
-            f.status = Status::Warning;
-            f.summary = format!(
-                "macOS {target} due {deadline} ({} left); the last attempt failed: {}",
-                human_span(minutes.unwrap_or(0)),
-                failure_text
-                    .clone()
-                    .unwrap_or_else(|| "no failure reason reported".into())
-            );
-        }
-        (Some(false), _) => {
-            f.summary = format!(
+        DdmSituation::Missing { logged } => Judgement::new(
+            Status::Failed,
+            format!(
+                "stuck (declaration_missing_or_invalid): the declaration is missing: softwareupdated logged a declaration for macOS {} (deadline {}) but the declaration store holds none, and this Mac runs {running}",
+                logged.version.as_deref().unwrap_or("?"),
+                logged.enforced_install_date.as_deref().unwrap_or("unknown")
+            ),
+        )
+        .remediation(
+            "re-send the software-update enforcement declaration from the MDM (or remove and re-add the Mac to its scope) and check that the next declarative sync succeeds; restarting softwareupdated does not bring a declaration back",
+        ),
+        DdmSituation::AllSatisfied { count } => Judgement::new(
+            Status::Ok,
+            format!("{count} declaration(s), all already satisfied by macOS {running} (Apple ignores them)"),
+        ),
+        DdmSituation::DeadlineUnreadable => Judgement::new(
+            Status::Warning,
+            format!("macOS {target} enforced, deadline {deadline:?} unreadable; {state_text}"),
+        ),
+        DdmSituation::Due { minutes_left } if reported_failed => Judgement::new(
+            Status::Warning,
+            format!(
+                "macOS {target} due {deadline} ({} left); the last attempt failed: {failed_text}",
+                human_span(*minutes_left)
+            ),
+        ),
+        DdmSituation::Due { minutes_left } => Judgement::new(
+            Status::Ok,
+            format!(
                 "macOS {target} due {deadline} ({} left); {state_text}",
-                human_span(minutes.unwrap_or(0))
-            );
+                human_span(*minutes_left)
+            ),
+        ),
+        DdmSituation::Overdue { minutes_over, state } => {
+            let ago = human_span(*minutes_over);
+            let was = format!("macOS {target} was due {deadline} ({ago} ago)");
+            match state {
+                Overdue::Installing => Judgement::new(
+                    Status::Warning,
+                    format!("macOS {target} was due {deadline}; installing now"),
+                ),
+                Overdue::Staged => Judgement::new(
+                    Status::Warning,
+                    format!("{was}: the update is prepared on disk and waits for its restart (this Mac still runs {running}); heal restarts nothing"),
+                ),
+                Overdue::EnforcementPending { grace_minutes_left } => Judgement::new(
+                    Status::Warning,
+                    format!(
+                        "{was}: due, enforcement pending (macOS enforces at or after the deadline and retries on its own; counted as stuck after {} h with no progress, {} left); {state_text}",
+                        f.grace_hours,
+                        human_span(*grace_minutes_left)
+                    ),
+                ),
+                Overdue::Stuck(cause) => {
+                    let (why, fix) = stuck_why_fix(cause, &failed_text);
+                    let mut j = Judgement::new(
+                        Status::Failed,
+                        format!("stuck ({}): {was} and this Mac still runs {running}; {why}", cause.code()),
+                    );
+                    j.remediation = Some(fix);
+                    return j;
+                }
+            }
         }
+    };
+    if reported_failed
+        && matches!(
+            s,
+            DdmSituation::NoDeclarations | DdmSituation::AllSatisfied { .. }
+        )
+    {
+        j.status = Status::Warning;
+        j.summary.push_str(&format!(
+            "; the device reports a failed install: {failed_text}"
+        ));
     }
-    if st == DeclState::Unknown {
-        f.summary
+    if t.is_some_and(|t| t.state == DeclState::Unknown) {
+        j.summary
             .push_str(" (running version unknown: cannot tell whether it is satisfied)");
     }
-    out
+    if j.remediation.is_none() && t.is_some() {
+        j.remediation = Some(REMEDIATION.into());
+    }
+    j
 }
 
 #[cfg(test)]
@@ -480,6 +933,22 @@ mod tests {
         }
     }
 
+    /// The DDM assessment as `diagnose` makes it (with the other checks as context).
+    fn ddm_of(o: &Observations) -> DdmAssessment {
+        ddm_with(o, &Config::default())
+    }
+
+    fn ddm_with(o: &Observations, cfg: &Config) -> DdmAssessment {
+        crate::checks::diagnose(o, cfg)
+            .assessments
+            .into_iter()
+            .find_map(|a| match a {
+                crate::checks::Assessment::Ddm(d) => Some(d),
+                _ => None,
+            })
+            .expect("diagnose assesses softwareupdate.ddm")
+    }
+
     fn with_reports(mut o: Observations, reports: Vec<StatusReport>) -> Observations {
         o.su_log = Ok(SuLog {
             status_reports: reports,
@@ -502,7 +971,7 @@ mod tests {
                 ),
             ],
         );
-        let a = assess(&o, &Config::default());
+        let a = ddm_of(&o);
         let f = &a.judgement;
         assert_eq!(f.status, Status::Failed);
         assert!(
@@ -518,7 +987,9 @@ mod tests {
         );
         let target = a.declarations.unwrap().target.unwrap();
         assert_eq!(target.deadline_passed, Some(true));
-        assert!(a.blocker.unwrap().contains("install failed"));
+        let cause = a.situation.stuck().unwrap();
+        assert_eq!(cause, StuckCause::DownloadFailing);
+        assert!(stuck_reason(&cause, a.failure.as_ref()).contains("install failed"));
         // 2026-11-18T17:00 local vs 2026-11-20T10:00 local.
         assert_eq!(target.minutes_left, Some(-41 * 60));
     }
@@ -565,26 +1036,20 @@ mod tests {
 
     #[test]
     fn future_deadline_and_satisfied_and_unknown() {
-        let a = assess(
-            &obs(with(base(), ok("ddm_state", DECL_FUTURE))),
-            &Config::default(),
-        );
+        let a = ddm_of(&obs(with(base(), ok("ddm_state", DECL_FUTURE))));
         assert_eq!(a.judgement.status, Status::Ok);
         let t = a.declarations.unwrap().target.unwrap();
         assert_eq!(t.minutes_left, Some((5 * 24 + 7) * 60));
         assert_eq!(t.kind, Some(UpdateKind::Update));
         assert_eq!(t.label(), "15.2 (24C101)");
-        let a = assess(
-            &obs(with(base(), ok("ddm_state", DECL_OLD))),
-            &Config::default(),
-        );
+        let a = ddm_of(&obs(with(base(), ok("ddm_state", DECL_OLD))));
         assert_eq!(a.judgement.status, Status::Ok);
         let d = a.declarations.unwrap();
         assert_eq!(d.items[0].state, DeclState::Satisfied);
         assert!(d.target.is_none());
         let mut b = base();
         b.retain(|r| r.id != "ddm_state");
-        let a = assess(&obs(b), &Config::default());
+        let a = ddm_of(&obs(b));
         assert_eq!(a.judgement.status, Status::Unknown);
         assert!(a.declarations.is_none());
         assert!(a.judgement.reason.unwrap().contains("ddm_state"));
@@ -633,5 +1098,205 @@ mod tests {
             DeclState::Satisfied
         );
         assert_eq!(classify(&d("13.3.1", None), None), DeclState::Unknown);
+    }
+
+    fn decl_state(decls: &[(&str, &str, &str)]) -> Vec<u8> {
+        let mut d = String::new();
+        for (version, build, when) in decls {
+            d.push_str(&format!(
+                "<key>com.example.{version}</key><dict><key>TargetOSVersion</key><string>{version}</string><key>TargetBuildVersion</key><string>{build}</string><key>TargetLocalDateTime</key><string>{when}</string></dict>"
+            ));
+        }
+        format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><plist version=\"1.0\"><dict><key>SUCorePersistedStatePolicyFields</key><dict><key>Declarations</key><dict>{d}</dict></dict></dict></plist>").into_bytes()
+    }
+
+    const SW27: &[u8] =
+        b"ProductName:\t\tmacOS\nProductVersion:\t\t27.0.1\nBuildVersion:\t\t26A8412\n";
+    const INSTALL_LOG_PADDED: &[u8] = concat!(
+        "2026-11-20 09:00:00-05 mac softwareupdated[557]: setPastDuePaddedEnforcementDate is set",
+        ": Fri Nov 20 11:00:00 2026\n"
+    )
+    .as_bytes();
+    const INSTALL_LOG_REMOVED: &[u8] =
+        b"2026-11-20 09:00:00-05 mac softwareupdated[557]: Removed 2 invalid declarations\n";
+    const INSTALL_LOG_APPLICABLE: &[u8] = b"2026-11-20 09:30:12-05 mac softwareupdated[557]: declarationFromKeys]: Found currently applicable declaration |EnforcedInstallDate:2026-11-18T17:00:00|VersionString:27.1|BuildVersionString:(null)|\n";
+    const STAGED_27_1: &[u8] = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><plist version=\"1.0\"><dict><key>ProductVersion</key><string>27.1</string><key>ProductBuildVersion</key><string>26B84</string></dict></plist>";
+    const STAGED_27_2: &[u8] = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><plist version=\"1.0\"><dict><key>ProductVersion</key><string>27.2</string><key>ProductBuildVersion</key><string>26C50</string></dict></plist>";
+
+    /// `decide`, data-driven: one line per situation (macOS 27 unless the case says otherwise;
+    /// now 2026-11-20 10:00 -0500, grace 4 h).
+    #[test]
+    fn decide_situations() {
+        use crate::system::ProbeResult;
+        let one = |when: &str| decl_state(&[("27.1", "26B84", when)]);
+        let mac27 = |extra: Vec<ProbeResult>| {
+            let mut b = with(base(), ok("sw_vers", SW27));
+            for r in extra {
+                b = with(b, r);
+            }
+            obs(b)
+        };
+        let cases: Vec<(&str, Observations)> = vec![
+            ("due tomorrow", mac27(vec![ok("ddm_state", &one("2026-11-21T09:00:00"))])),
+            ("30 min over", mac27(vec![ok("ddm_state", &one("2026-11-20T09:30:00"))])),
+            ("5 h over, nothing blocks", mac27(vec![ok("ddm_state", &one("2026-11-20T05:00:00"))])),
+            ("5 h over, padded retry at 11:00", mac27(vec![ok("ddm_state", &one("2026-11-20T05:00:00")), ok("install_log", INSTALL_LOG_PADDED)])),
+            ("5 h over, two targets", mac27(vec![ok("ddm_state", &decl_state(&[("27.1", "26B84", "2026-11-20T05:00:00"), ("27.2", "26C50", "2026-12-20T05:00:00")]))])),
+            ("5 h over, invalid removed", mac27(vec![ok("ddm_state", &one("2026-11-20T05:00:00")), ok("install_log", INSTALL_LOG_REMOVED)])),
+            ("5 h over, not listed", mac27(vec![ok("ddm_state", &one("2026-11-20T05:00:00")), ok("softwareupdate_list", b"Software Update Tool\n\nSoftware Update found the following new or updated software:\n* Label: macOS 27.0.2-26A9000\n\tTitle: macOS 27.0.2, Version: 27.0.2, Size: 100KiB, Recommended: YES, Action: restart,\n")])),
+            ("5 h over, battery 5%", mac27(vec![ok("ddm_state", &one("2026-11-20T05:00:00")), ok("pmset_batt", b"Now drawing from 'Battery Power'\n -InternalBattery-0 (id=1)\t5%; discharging; 0:20 remaining present: true\n")])),
+            ("5 h over, 27.1 staged", mac27(vec![ok("ddm_state", &one("2026-11-20T05:00:00")), ok("staged_update", STAGED_27_1)])),
+            ("5 h over, 27.2 staged", mac27(vec![ok("ddm_state", &one("2026-11-20T05:00:00")), ok("staged_update", STAGED_27_2)])),
+            ("5 h over, softwareupdated log unknown", { let mut b = with(base(), ok("sw_vers", SW27)); b = with(b, ok("ddm_state", &one("2026-11-20T05:00:00"))); b.retain(|r| r.id != "log_softwareupdate"); obs(b) }),
+            ("empty store, declaration logged", mac27(vec![ok("ddm_state", &decl_state(&[])), ok("install_log", INSTALL_LOG_APPLICABLE)])),
+            ("empty store, not enrolled", mac27(vec![ok("ddm_state", &decl_state(&[])), ok("install_log", INSTALL_LOG_APPLICABLE), ok("profiles_enrollment", b"Enrolled via DEP: No\nMDM enrollment: No\n")])),
+            ("satisfied", mac27(vec![ok("ddm_state", &decl_state(&[("27.0.1", "26A8412", "2026-11-01T05:00:00")]))])),
+        ];
+        let got: Vec<String> = cases
+            .iter()
+            .map(|(name, o)| format!("{name}: {:?}", ddm_of(o).situation))
+            .collect();
+        expect_test::expect![[r#"
+            [
+                "due tomorrow: Due { minutes_left: 1380 }",
+                "30 min over: Overdue { minutes_over: 30, state: EnforcementPending { grace_minutes_left: 210 } }",
+                "5 h over, nothing blocks: Overdue { minutes_over: 300, state: Stuck(Stalled { verified: true }) }",
+                "5 h over, padded retry at 11:00: Overdue { minutes_over: 300, state: EnforcementPending { grace_minutes_left: 300 } }",
+                "5 h over, two targets: Overdue { minutes_over: 300, state: Stuck(DeclarationInvalid(Conflict)) }",
+                "5 h over, invalid removed: Overdue { minutes_over: 300, state: Stuck(DeclarationInvalid(RemovedInvalid(2))) }",
+                "5 h over, not listed: Overdue { minutes_over: 300, state: Stuck(NotOffered) }",
+                "5 h over, battery 5%: Overdue { minutes_over: 300, state: Stuck(PrerequisitesBlocking([BlockedBy { check: \"power.battery\", detail: \"5% on battery, 20% needed\" }])) }",
+                "5 h over, 27.1 staged: Overdue { minutes_over: 300, state: Staged }",
+                "5 h over, 27.2 staged: Overdue { minutes_over: 300, state: Stuck(Stalled { verified: true }) }",
+                "5 h over, softwareupdated log unknown: Overdue { minutes_over: 300, state: Stuck(Stalled { verified: false }) }",
+                "empty store, declaration logged: Missing { logged: LoggedDeclaration { version: Some(\"27.1\"), build: None, enforced_install_date: Some(\"2026-11-18T17:00:00\") } }",
+                "empty store, not enrolled: NoDeclarations",
+                "satisfied: AllSatisfied { count: 1 }",
+            ]
+        "#]]
+        .assert_debug_eq(&got);
+    }
+
+    /// A failure reason and an install in progress, past the deadline (status blocks).
+    #[test]
+    fn decide_failed_and_installing() {
+        let o = with_reports(
+            obs(with(
+                with(base(), ok("sw_vers", SW27)),
+                ok(
+                    "ddm_state",
+                    &decl_state(&[("27.1", "26B84", "2026-11-20T05:00:00")]),
+                ),
+            )),
+            vec![report(
+                "2026-11-20 09:00:00.000000-0500",
+                "failed",
+                Some(("No network", 2)),
+            )],
+        );
+        let a = ddm_of(&o);
+        assert_eq!(a.situation.stuck(), Some(StuckCause::DownloadFailing));
+        assert!(
+            a.judgement.summary.contains("No network"),
+            "{}",
+            a.judgement.summary
+        );
+        let o = with_reports(
+            obs(with(
+                with(base(), ok("sw_vers", SW27)),
+                ok(
+                    "ddm_state",
+                    &decl_state(&[("27.1", "26B84", "2026-11-20T05:00:00")]),
+                ),
+            )),
+            vec![report(
+                "2026-11-20 09:00:00.000000-0500",
+                "installing",
+                None,
+            )],
+        );
+        assert_eq!(
+            ddm_of(&o).situation,
+            DdmSituation::Overdue {
+                minutes_over: 300,
+                state: Overdue::Installing
+            }
+        );
+        // The grace period is the admin's: with 6 h, 5 h over is still pending.
+        let o = obs(with(
+            with(base(), ok("sw_vers", SW27)),
+            ok(
+                "ddm_state",
+                &decl_state(&[("27.1", "26B84", "2026-11-20T05:00:00")]),
+            ),
+        ));
+        let cfg = Config {
+            ddm_grace_hours: 6,
+            ..Config::default()
+        };
+        assert_eq!(
+            ddm_with(&o, &cfg).situation,
+            DdmSituation::Overdue {
+                minutes_over: 300,
+                state: Overdue::EnforcementPending {
+                    grace_minutes_left: 60
+                }
+            }
+        );
+    }
+
+    /// `judge` words a situation; the decision is not read back from the words.
+    #[test]
+    fn judge_wording() {
+        let t = Target {
+            key: "k".into(),
+            os_version: Some("27.1".into()),
+            build_version: Some("26B84".into()),
+            deadline_local: Some("2026-11-18T17:00:00".into()),
+            kind: Some(UpdateKind::Update),
+            state: DeclState::Pending,
+            minutes_left: Some(-60),
+            deadline_passed: Some(true),
+        };
+        let f = Facts {
+            running: Some("27.0.1".into()),
+            install_state: None,
+            failure: None,
+            grace_hours: 4,
+        };
+        let j = judge(
+            &DdmSituation::Overdue {
+                minutes_over: 60,
+                state: Overdue::EnforcementPending {
+                    grace_minutes_left: 180,
+                },
+            },
+            Some(&t),
+            &f,
+        );
+        assert_eq!(j.status, Status::Warning);
+        assert!(
+            j.summary.contains("due, enforcement pending"),
+            "{}",
+            j.summary
+        );
+        let j = judge(
+            &DdmSituation::Overdue {
+                minutes_over: 600,
+                state: Overdue::Stuck(StuckCause::NotOffered),
+            },
+            Some(&t),
+            &f,
+        );
+        assert_eq!(j.status, Status::Failed);
+        assert!(
+            j.summary.starts_with("stuck (not_offered_yet)"),
+            "{}",
+            j.summary
+        );
+        assert!(j
+            .remediation
+            .unwrap()
+            .contains("does not change what Apple offers"));
     }
 }

@@ -81,6 +81,39 @@ pub enum FailureCause {
     /// The channel cannot work for a reason outside mdmclient (`mdm.channel`): not enrolled, the
     /// identity unusable, no push connection, the push topic not registered. Heal stands down.
     Channel(ChannelBlock),
+    /// An enforced update stuck for a cause `softwareupdate.ddm` named that no restart of
+    /// softwareupdated can fix (macOS 14-27). Heal restarts softwareupdated only for `stalled`.
+    Ddm(DdmBlock),
+}
+
+/// The DDM stuck causes other than `stalled`: each has its own remediation, never a restart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DdmBlock {
+    DownloadFailing,
+    PrerequisitesBlocking,
+    DeclarationInvalid,
+    NotOffered,
+}
+
+impl DdmBlock {
+    /// The same codes as `softwareupdate.ddm`'s `stuck_cause`.
+    pub fn code(self) -> &'static str {
+        match self {
+            DdmBlock::DownloadFailing => "download_or_prepare_failing",
+            DdmBlock::PrerequisitesBlocking => "prerequisites_blocking",
+            DdmBlock::DeclarationInvalid => "declaration_missing_or_invalid",
+            DdmBlock::NotOffered => "not_offered_yet",
+        }
+    }
+
+    pub fn remedy(self) -> &'static str {
+        match self {
+            DdmBlock::DownloadFailing => "the device reports the enforced update's download or prepare failing (see softwareupdate.ddm's failure reason): fix that cause (network path to Apple's update servers, free space, power); a restart of softwareupdated does not",
+            DdmBlock::PrerequisitesBlocking => "a prerequisite blocks the enforced update (see readiness: battery, free space, bootstrap token): fix it and macOS retries on its own",
+            DdmBlock::DeclarationInvalid => "the enforcement declaration is missing, invalid or conflicting (see softwareupdate.ddm): fix or re-send it from the MDM",
+            DdmBlock::NotOffered => "Apple does not offer the declared version to this Mac yet (staged roll-out or not for this model): wait, or declare a version Apple offers it",
+        }
+    }
 }
 
 /// A cause `mdm.channel` found that no restart of mdmclient can fix (heal stands down on it).
@@ -112,6 +145,7 @@ impl FailureCause {
             FailureCause::ClientWedged => "client_wedged",
             FailureCause::StrictNo200 => "strict_addigy_no_200",
             FailureCause::Channel(b) => b.code(),
+            FailureCause::Ddm(b) => b.code(),
         }
     }
 
@@ -124,6 +158,7 @@ impl FailureCause {
             FailureCause::ClientWedged => "mdmclient received a command and never answered it: restarting mdmclient (mdmwatch -heal, at most once per 24 h) is the remedy",
             FailureCause::StrictNo200 => "no successful exchange in the window (Addigy's rule, chosen by StrictAddigyLiveness): check the network path to the MDM server and APNs; heal restarts mdmclient under this rule",
             FailureCause::Channel(_) => "the MDM channel cannot work for a reason outside mdmclient (see mdm.channel): a restart cannot fix it",
+            FailureCause::Ddm(b) => b.remedy(),
         }
     }
 }
@@ -484,6 +519,9 @@ fn install_class(e: &SuEvent) -> Option<PhaseClass> {
     match &e.kind {
         SuEventKind::Progress(p) => match phase_class(&p.phase) {
             PhaseClass::Other => None,
+            // `(end)` of an install phase: the job reported the phase over; what follows, if
+            // anything, is a new job (14-27: same line shape).
+            PhaseClass::Installing if p.end => Some(PhaseClass::Terminal),
             c => Some(c),
         },
         SuEventKind::PrepareProgress { .. } => Some(PhaseClass::Installing),
@@ -541,6 +579,10 @@ pub fn read_daemon<'a>(log: &'a SuLog, w: &Window, stall_minutes: u32) -> Daemon
         // Prepared and waiting for the apply job, a restart or a deadline: nothing to stall,
         // nothing to disturb.
         Some(PhaseClass::Prepared) => DaemonState::Installing,
+        // APPLYING, READY, DOWNLOADED_UPDATE or an `(end)` line: the job does not report past
+        // it (after APPLYING the Mac restarts into the installer), so silence is expected and is
+        // never a stall: an hour after the reboot heal must not restart softwareupdated.
+        Some(PhaseClass::Terminal) => DaemonState::Installing,
         Some(PhaseClass::Complete) if prepared_waiting => DaemonState::Installing,
         _ if last_work.is_some() => DaemonState::Alive,
         _ => DaemonState::Quiet,
@@ -921,6 +963,81 @@ mod tests {
             read_daemon(&log, &window(), 20).state,
             DaemonState::Installing
         );
+    }
+
+    /// softwareupdated's 14-era text published from install.log (verbatim messages of
+    /// tests/fixtures/logs-real/verbatim/install-log-softwareupdated-lines.log, in a constructed
+    /// ndjson wrapper at 09:40-09:46) reads as work, not quiet: a client scan, the catalog, the
+    /// DDM scheduling line, a scan's deferral evaluation.
+    #[test]
+    fn install_log_text_of_14_reads_as_activity() {
+        let verbatim =
+            String::from_utf8(real("verbatim/install-log-softwareupdated-lines.log")).unwrap();
+        let mut text = String::new();
+        for (i, line) in verbatim.lines().enumerate() {
+            let Some((_, msg)) = line.split_once("]: ") else {
+                continue;
+            };
+            let entry = serde_json::json!({
+                "timestamp": format!("2026-11-20 09:4{i}:00.000000-0500"),
+                "eventMessage": msg,
+                "processImagePath": "/System/Library/CoreServices/Software Update.app/Contents/Resources/softwareupdated",
+                "userID": 200,
+            });
+            text.push_str(&entry.to_string());
+            text.push('\n');
+        }
+        let log = su_log::summarize(text.as_bytes()).unwrap();
+        let patterns: Vec<&str> = log.events().iter().map(|e| e.pattern.id).collect();
+        assert_eq!(
+            patterns,
+            [
+                "su.scan_catalog",
+                "su.client_added",
+                "su.ddm_scheduled",
+                "su.client_added",
+                "su.product_deferred"
+            ]
+        );
+        let r = read_daemon(&log, &window(), 60);
+        assert_eq!(r.state, DaemonState::Alive);
+        assert!(r.ddm_involved);
+    }
+
+    #[test]
+    fn applying_and_end_markers_are_terminal_not_stalls() {
+        // The real APPLYING job read an hour later (the Mac restarted into the installer): still
+        // installing, never stalled, whatever the stall time.
+        let log =
+            su_log::summarize(&real("softwareupdate_real_installing_apply.ndjson")[..]).unwrap();
+        let at = |t: &str| Window::new(DateTime::parse_from_rfc3339(t).unwrap(), 120);
+        for now in ["2026-11-20T10:58:00-05:00", "2026-11-20T11:30:00-05:00"] {
+            assert_eq!(
+                read_daemon(&log, &at(now), 60).state,
+                DaemonState::Installing,
+                "{now}"
+            );
+        }
+        // A job that ends mid-phase with an `(end)` line, then silence: not a stall either.
+        let line = |t: &str, kind: &str, phase: &str| {
+            format!(
+            "{{\"timestamp\":\"2026-11-20 {t}.000000-0500\",\"eventMessage\":\"[SUMacControllerProgressManager] Reported progress ({kind}): phase:{phase} stalled:NO portionComplete:0.549000 estimatedTimeRemaining:-1.000000\",\"processImagePath\":\"\\/System\\/Library\\/CoreServices\\/Software Update.app\\/Contents\\/Resources\\/softwareupdated\",\"userID\":200}}\n"
+        )
+        };
+        let ended = line("08:40:00", "inter", "DOWNLOADING_UPDATE")
+            + &line("08:41:00", "end", "DOWNLOADING_UPDATE");
+        let log = su_log::summarize(ended.as_bytes()).unwrap();
+        assert_eq!(
+            read_daemon(&log, &window(), 60).state,
+            DaemonState::Installing
+        );
+        // The same job whose last line is an `(inter)` line does stall after the stall time.
+        let open = line("08:40:00", "inter", "DOWNLOADING_UPDATE");
+        let log = su_log::summarize(open.as_bytes()).unwrap();
+        assert!(matches!(
+            read_daemon(&log, &window(), 60).state,
+            DaemonState::Stalled(StallSign::NoProgressFor(_))
+        ));
     }
 
     #[test]

@@ -26,7 +26,7 @@ pub mod su_settings;
 
 use crate::config::Config;
 use crate::observe::Observations;
-use liveness::{ClientState, Condition, DaemonState, FailureCause, Ground};
+use liveness::{ClientState, Condition, DaemonState, DdmBlock, FailureCause, Ground};
 
 pub const ENROLLMENT: &str = "mdm.enrollment";
 pub const IDENTITY: &str = "mdm.identity";
@@ -368,10 +368,21 @@ pub fn diagnose(obs: &Observations, cfg: &Config) -> Diagnosis {
     let os = os_version::assess(obs, cfg);
     let pending = su_pending::assess(obs, cfg);
     let settings = su_settings::assess(obs, cfg);
-    let ddm = ddm::assess(obs, cfg);
     let battery = battery::assess(obs, cfg);
     let disk = disk::assess(obs, cfg);
     let bootstrap = bootstrap::assess(obs, cfg);
+    // The DDM stuck rule names prerequisites as the other checks decided them.
+    let ddm = ddm::assess(
+        obs,
+        cfg,
+        &ddm::Context {
+            daemon: &daemon,
+            battery: &battery,
+            disk: &disk,
+            bootstrap: &bootstrap,
+            enrolled,
+        },
+    );
     let readiness = readiness::assess(&readiness::Inputs {
         enrollment: &enrollment,
         identity: &identity,
@@ -388,12 +399,32 @@ pub fn diagnose(obs: &Observations, cfg: &Config) -> Diagnosis {
         channel: Some(&channel),
     });
     let mdmclient = channel_condition(client_condition(&client), &channel);
-    let softwareupdated = daemon_condition(&daemon, &client, cfg);
-    let (mdm_client_stuck, mdm_software_updates_stuck) =
-        (client.addigy_stuck(), daemon.addigy_stuck());
+    let staged_waiting = ddm.staged.as_ref().is_some_and(|s| {
+        ddm::staged_waiting(s, obs.sw_vers.as_ref().ok())
+            && ddm
+                .declarations
+                .as_ref()
+                .and_then(|d| d.target.as_ref())
+                .is_none_or(|t| ddm::staged_matches(s, t))
+    });
+    let softwareupdated = ddm_condition(
+        daemon_condition(&daemon, &client, cfg),
+        &ddm,
+        staged_waiting,
+    );
+    let mdm_client_stuck = client.addigy_stuck();
+    let mdm_software_updates_stuck = match ddm.situation.stuck() {
+        // The DDM rule (macOS 14-27): an enforced update stuck past its deadline and grace.
+        Some(_) => Some(true),
+        // A staged update waiting for its restart is progress no log line can fake: a silent
+        // log is not a stall then (Addigy's command rule still applies).
+        None if staged_waiting && matches!(daemon.state, DaemonState::Stalled(_)) => Some(false),
+        None => daemon.addigy_stuck(),
+    };
+    let catalog = catalog::assessments(obs, cfg);
     Diagnosis {
         // The channel verdict leads: it answers "is this Mac reachable" before the details.
-        assessments: vec![
+        assessments: [
             Assessment::Channel(channel),
             Assessment::Enrollment(enrollment),
             Assessment::Identity(identity),
@@ -408,7 +439,10 @@ pub fn diagnose(obs: &Observations, cfg: &Config) -> Diagnosis {
             Assessment::Disk(disk),
             Assessment::Bootstrap(bootstrap),
             Assessment::Readiness(readiness),
-        ],
+        ]
+        .into_iter()
+        .chain(catalog)
+        .collect(),
         mdmclient,
         softwareupdated,
         mdm_client_stuck,
@@ -432,6 +466,38 @@ pub fn client_condition(c: &client_liveness::ClientLivenessAssessment) -> Condit
         ClientState::Alive => Condition::Alive,
         ClientState::Quiet => Condition::Quiet,
         ClientState::Unknown => Condition::Unknown,
+    }
+}
+
+/// The DDM rule's part in what heal may do about softwareupdated (macOS 14-27): an update staged
+/// on disk for the target (or, with no declaration, any staged update not yet applied) means
+/// installing, so heal never restarts softwareupdated while it waits for its restart; an overdue
+/// declaration stalled on verified evidence (the declaration store, a readable softwareupdated
+/// log with nothing in flight, nothing blocking) is the `stalled` ground. Every other DDM cause
+/// (failure reason, prerequisites, a missing or invalid declaration, not offered) has its own
+/// remediation and never restarts anything, whatever the log rules say: a restart cannot fix it.
+pub fn ddm_condition(
+    daemon: Condition,
+    ddm: &ddm::DdmAssessment,
+    staged_waiting: bool,
+) -> Condition {
+    use ddm::StuckCause;
+    if staged_waiting {
+        return Condition::Installing;
+    }
+    let block = |b: DdmBlock| match daemon {
+        Condition::Installing => Condition::Installing,
+        _ => Condition::NotFixable(FailureCause::Ddm(b)),
+    };
+    match (ddm.situation.stuck(), daemon) {
+        (Some(StuckCause::Stalled { verified: true }), Condition::Quiet | Condition::Alive) => {
+            Condition::Fixable(Ground::Stalled)
+        }
+        (Some(StuckCause::DownloadFailing), _) => block(DdmBlock::DownloadFailing),
+        (Some(StuckCause::PrerequisitesBlocking(_)), _) => block(DdmBlock::PrerequisitesBlocking),
+        (Some(StuckCause::DeclarationInvalid(_)), _) => block(DdmBlock::DeclarationInvalid),
+        (Some(StuckCause::NotOffered), _) => block(DdmBlock::NotOffered),
+        _ => daemon,
     }
 }
 
@@ -507,6 +573,7 @@ mod tests {
             su_command: su.map(|c| (c.to_string(), "t".to_string())),
             su_command_unanswered: unanswered,
             log: None,
+            legacy: None,
         }
     }
 
@@ -681,6 +748,139 @@ mod tests {
         ];
         for (d, c, want) in cases {
             assert_eq!(daemon_condition(&d, c, &cfg), want, "{:?}", d.state);
+        }
+    }
+
+    /// The DDM rule's part in heal (macOS 14-27): a staged update means installing; only a
+    /// verified stall of an overdue declaration is a ground, and only over a quiet or alive
+    /// softwareupdated; every other cause leaves the daemon's own condition.
+    #[test]
+    fn ddm_conditions() {
+        use ddm::{DdmSituation, InvalidDeclaration, Overdue, StuckCause};
+        let with = |situation: DdmSituation| ddm::DdmAssessment {
+            judgement: Judgement::new(Status::Failed, "x"),
+            install_state: None,
+            failure: None,
+            pending_version: None,
+            status_unknown: None,
+            declarations: None,
+            situation,
+            staged: None,
+        };
+        let stuck = |c: StuckCause| DdmSituation::Overdue {
+            minutes_over: 600,
+            state: Overdue::Stuck(c),
+        };
+        let fixable = Condition::Fixable(Ground::Stalled);
+        let cases = [
+            (
+                stuck(StuckCause::Stalled { verified: true }),
+                Condition::Quiet,
+                false,
+                fixable,
+            ),
+            (
+                stuck(StuckCause::Stalled { verified: true }),
+                Condition::Alive,
+                false,
+                fixable,
+            ),
+            // A staged update wins over everything, a stall seen in the log included.
+            (
+                stuck(StuckCause::Stalled { verified: true }),
+                Condition::Quiet,
+                true,
+                Condition::Installing,
+            ),
+            (
+                DdmSituation::NoDeclarations,
+                fixable,
+                true,
+                Condition::Installing,
+            ),
+            (
+                stuck(StuckCause::Stalled { verified: false }),
+                Condition::Unknown,
+                false,
+                Condition::Unknown,
+            ),
+            (
+                stuck(StuckCause::Stalled { verified: true }),
+                Condition::Installing,
+                false,
+                Condition::Installing,
+            ),
+            // Every other cause stands heal down with its own remedy, even over a stall the
+            // progress lines show or Addigy's command rule: a restart cannot fix it.
+            (
+                stuck(StuckCause::DownloadFailing),
+                Condition::Quiet,
+                false,
+                Condition::NotFixable(FailureCause::Ddm(DdmBlock::DownloadFailing)),
+            ),
+            (
+                stuck(StuckCause::DownloadFailing),
+                fixable,
+                false,
+                Condition::NotFixable(FailureCause::Ddm(DdmBlock::DownloadFailing)),
+            ),
+            (
+                stuck(StuckCause::NotOffered),
+                Condition::Alive,
+                false,
+                Condition::NotFixable(FailureCause::Ddm(DdmBlock::NotOffered)),
+            ),
+            (
+                stuck(StuckCause::PrerequisitesBlocking(vec![
+                    readiness::BlockedBy {
+                        check: BATTERY,
+                        detail: "5% on battery, 50% needed".into(),
+                    },
+                ])),
+                Condition::Fixable(Ground::AddigySuCommand),
+                false,
+                Condition::NotFixable(FailureCause::Ddm(DdmBlock::PrerequisitesBlocking)),
+            ),
+            (
+                stuck(StuckCause::DeclarationInvalid(InvalidDeclaration::Conflict)),
+                Condition::Quiet,
+                false,
+                Condition::NotFixable(FailureCause::Ddm(DdmBlock::DeclarationInvalid)),
+            ),
+            (
+                DdmSituation::Missing {
+                    logged: crate::parse::install_log::LoggedDeclaration {
+                        version: Some("27.1".into()),
+                        build: None,
+                        enforced_install_date: None,
+                    },
+                },
+                Condition::Quiet,
+                false,
+                Condition::NotFixable(FailureCause::Ddm(DdmBlock::DeclarationInvalid)),
+            ),
+            // Installing (the log shows it) stays installing whatever the cause.
+            (
+                stuck(StuckCause::NotOffered),
+                Condition::Installing,
+                false,
+                Condition::Installing,
+            ),
+            // Not stuck: the log rules decide.
+            (
+                DdmSituation::Due { minutes_left: 60 },
+                fixable,
+                false,
+                fixable,
+            ),
+        ];
+        for (situation, daemon, staged, want) in cases {
+            let d = with(situation.clone());
+            assert_eq!(
+                ddm_condition(daemon, &d, staged),
+                want,
+                "{situation:?} {daemon:?} {staged}"
+            );
         }
     }
 }

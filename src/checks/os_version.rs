@@ -23,12 +23,80 @@ pub struct OsVersionAssessment {
 pub struct OsFacts {
     pub version: SwVers,
     pub rsr_installed: bool,
+    /// What the `(a)` build is: a Background Security Improvement on 26.1 and later (BSIs
+    /// replaced RSRs; the first macOS BSI shipped 2026-03-17, SOFA v2), a Rapid Security
+    /// Response before. `None` without one.
+    pub security_patch: Option<SecurityPatch>,
     pub architecture: Option<Arch>,
     /// Why the architecture is unknown.
     pub architecture_unknown: Option<String>,
     pub model: Option<String>,
     pub model_unknown: Option<String>,
     pub portable: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecurityPatch {
+    RapidSecurityResponse,
+    BackgroundSecurityImprovement,
+}
+
+impl SecurityPatch {
+    pub fn of(v: &SwVers) -> Option<SecurityPatch> {
+        v.rsr_letter()?;
+        let parts = crate::parse::sw_vers::version_parts(&v.product_version);
+        let (major, minor) = (
+            parts.first().copied().unwrap_or(0),
+            parts.get(1).copied().unwrap_or(0),
+        );
+        Some(if (major, minor) >= (26, 1) {
+            SecurityPatch::BackgroundSecurityImprovement
+        } else {
+            SecurityPatch::RapidSecurityResponse
+        })
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            SecurityPatch::RapidSecurityResponse => "rapid_security_response",
+            SecurityPatch::BackgroundSecurityImprovement => "background_security_improvement",
+        }
+    }
+}
+
+/// Where the legacy MDM software-update surface stands on the running OS: deprecated in 26.0,
+/// removed in 27.0 (apple/device-management: ScheduleOSUpdate, AvailableOSUpdates,
+/// OSUpdateStatus, the OSUpdateSettings query with IsDefaultCatalog, the
+/// `com.apple.SoftwareUpdate` profile and the deferral restriction keys say `deprecated: '26.0'`,
+/// `removed: '27.0'`; Apple, "Removed commands and profiles"). `None` when sw_vers is unknown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LegacySurface {
+    /// macOS 15 and earlier.
+    Supported,
+    /// macOS 26: still answered, deprecated; DDM is the source of record.
+    Deprecated,
+    /// macOS 27 and later: gone; the same facts come from DDM or are not applicable.
+    Removed,
+}
+
+impl LegacySurface {
+    pub fn of(v: &SwVers) -> LegacySurface {
+        let major = v
+            .product_version
+            .split('.')
+            .next()
+            .and_then(|m| m.trim().parse::<u32>().ok())
+            .unwrap_or(0);
+        match major {
+            27.. => LegacySurface::Removed,
+            26 => LegacySurface::Deprecated,
+            _ => LegacySurface::Supported,
+        }
+    }
+
+    pub fn of_obs(obs: &Observations) -> Option<LegacySurface> {
+        obs.sw_vers.as_ref().ok().map(LegacySurface::of)
+    }
 }
 
 /// Portable (has a built-in battery): pmset first, the model name second, else unknown.
@@ -92,6 +160,7 @@ pub fn assess(obs: &Observations, _cfg: &Config) -> OsVersionAssessment {
         os: Some(OsFacts {
             version: v.clone(),
             rsr_installed: v.rsr_letter().is_some(),
+            security_patch: SecurityPatch::of(v),
             architecture: arch,
             architecture_unknown: obs.arch.as_ref().err().map(|u| u.to_string()),
             model,
@@ -114,6 +183,25 @@ mod tests {
         assert_eq!(os.architecture, Some(Arch::AppleSilicon));
         assert_eq!(os.portable, Some(true));
         assert!(!os.rsr_installed);
+        assert_eq!(os.security_patch, None);
+        // The same `(a)` is an RSR on 13.3.1 and a BSI on 26.3.1 (SOFA v2's first BSI build).
+        let on = |v: &str, b: &str| {
+            let t = format!("ProductName:\tmacOS\nProductVersion:\t{v}\nProductVersionExtra:\t(a)\nBuildVersion:\t{b}\n");
+            assess(
+                &obs(with(base(), ok("sw_vers", t.as_bytes()))),
+                &Config::default(),
+            )
+            .os
+            .unwrap()
+        };
+        assert_eq!(
+            on("13.3.1", "22E772610a").security_patch,
+            Some(SecurityPatch::RapidSecurityResponse)
+        );
+        assert_eq!(
+            on("26.3.1", "25D771280a").security_patch,
+            Some(SecurityPatch::BackgroundSecurityImprovement)
+        );
         let b = with(base(), failed("sw_vers", 127, "not found"));
         let a = assess(&obs(b), &Config::default());
         assert_eq!(a.judgement.status, Status::Unknown);

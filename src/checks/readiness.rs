@@ -18,7 +18,7 @@ use super::battery::BatteryAssessment;
 use super::bootstrap::BootstrapAssessment;
 use super::client_liveness::ClientLivenessAssessment;
 use super::daemon_liveness::DaemonLivenessAssessment;
-use super::ddm::DdmAssessment;
+use super::ddm::{DdmAssessment, StuckCause};
 use super::disk::DiskAssessment;
 use super::enrollment::EnrollmentAssessment;
 use super::identity::IdentityAssessment;
@@ -82,6 +82,9 @@ pub enum ReadinessState {
     NotOffered,
     Blocked,
     Unknown,
+    /// The kind cannot happen on this macOS: an MDM-initiated install without a declaration
+    /// on 27, where ScheduleOSUpdate is removed (the MDM installs only through a declaration).
+    NotApplicable,
 }
 
 impl ReadinessState {
@@ -91,6 +94,7 @@ impl ReadinessState {
             ReadinessState::NotOffered => "not_offered",
             ReadinessState::Blocked => "blocked",
             ReadinessState::Unknown => "unknown",
+            ReadinessState::NotApplicable => "not_applicable",
         }
     }
 }
@@ -123,6 +127,8 @@ pub struct ReadinessAssessment {
     pub judgement: Judgement,
     /// In report order: update, upgrade, rsr, then the declared target when active.
     pub kinds: Vec<KindReadiness>,
+    /// An update prepared on disk waiting for its restart (version, since), from the DDM check.
+    pub staged: Option<crate::observe::StagedUpdate>,
 }
 
 impl ReadinessAssessment {
@@ -267,6 +273,24 @@ fn mdm_path(acc: &mut Acc, i: &Inputs<'_>) {
     }
 }
 
+/// The device prerequisites that block an install of this kind, exactly as the readiness verdict
+/// counts them (battery and disk per kind, the bootstrap token for an MDM's own install): the
+/// DDM stuck rule names its `prerequisites_blocking` cause from this, never from its own rule.
+pub fn device_blockers(
+    battery: &BatteryAssessment,
+    disk: &DiskAssessment,
+    bootstrap: &BootstrapAssessment,
+    kind: UpdateKind,
+) -> Vec<BlockedBy> {
+    let mut acc = Acc::default();
+    acc.battery(battery, kind);
+    if kind != UpdateKind::Rsr {
+        acc.disk(disk, kind);
+    }
+    token_rule(&mut acc, bootstrap);
+    acc.blocked
+}
+
 fn kind_rules(acc: &mut Acc, i: &Inputs<'_>, kind: UpdateKind) {
     mdm_path(acc, i);
     acc.battery(i.battery, kind);
@@ -343,6 +367,9 @@ pub fn summary_lines(kinds: &[KindReadiness]) -> Vec<String> {
         let outcome = match v.state {
             ReadinessState::Blocked if common.is_empty() => format!("blocked ({})", listing(&own)),
             ReadinessState::Blocked => format!("also blocked ({})", listing(&own)),
+            ReadinessState::NotApplicable => {
+                "not applicable (macOS 27 removed ScheduleOSUpdate: the MDM installs only through an enforcement declaration, and none is active)".into()
+            }
             other => other.as_str().replace('_', " "),
         };
         match groups.iter_mut().find(|(_, o)| *o == outcome) {
@@ -362,6 +389,7 @@ pub fn assess(i: &Inputs<'_>) -> ReadinessAssessment {
     ReadinessAssessment {
         judgement: judge(&kinds),
         kinds,
+        staged: i.ddm.staged.clone(),
     }
 }
 
@@ -401,8 +429,19 @@ pub fn decide(i: &Inputs<'_>) -> Vec<KindReadiness> {
             _ => (UpdateKind::Update, None),
         },
     };
-    // With a declaration active, the declared target below is what the MDM installs.
-    if declared.is_none() {
+    // With a declaration active, the declared target below is what the MDM installs. On 27
+    // without one the MDM has no way to start an install (ScheduleOSUpdate is removed).
+    let removed = i.settings.legacy == Some(super::os_version::LegacySurface::Removed);
+    if declared.is_none() && removed {
+        kinds.push(KindReadiness {
+            kind: ReadinessKind::MdmInitiated,
+            state: ReadinessState::NotApplicable,
+            target: None,
+            blocked_by: Vec::new(),
+            unknown: Vec::new(),
+            by_hand: false,
+        });
+    } else if declared.is_none() {
         let mut acc = Acc::default();
         kind_rules(&mut acc, i, mdm_kind);
         token_rule(&mut acc, i.bootstrap);
@@ -455,15 +494,15 @@ fn declared_target(
     let mut acc = Acc::default();
     kind_rules(&mut acc, i, t.kind.unwrap_or(UpdateKind::Update));
     token_rule(&mut acc, i.bootstrap);
-    if i.ddm.judgement.status == Status::Failed {
-        acc.blocked.push(BlockedBy {
+    // Stuck past its deadline: the typed cause, worded by the DDM check. Prerequisites are
+    // already this verdict's own blockers (the same rule named them), so they are not repeated.
+    match i.ddm.situation.stuck() {
+        Some(StuckCause::PrerequisitesBlocking(_)) | None => {}
+        Some(cause) if i.ddm.situation.blocks_target() => acc.blocked.push(BlockedBy {
             check: DDM,
-            detail: i
-                .ddm
-                .blocker
-                .clone()
-                .unwrap_or_else(|| i.ddm.judgement.summary.clone()),
-        });
+            detail: super::ddm::stuck_reason(&cause, i.ddm.failure.as_ref()),
+        }),
+        Some(_) => {}
     }
     let failed = acc.blocked.iter().find(|b| b.check == DDM).cloned();
     let target = acc.verdict(ReadinessKind::DdmTarget, Some(t.label()));
@@ -605,6 +644,18 @@ mod tests {
                 upgrade: unknown target None blocked [] unknown ["disk.free_space"]
                 rsr: ready target None blocked [] unknown []
                 mdm_initiated: unknown target None blocked [] unknown ["disk.free_space"]"#]],
+        );
+        // 27 with no declaration: the MDM cannot start an install (ScheduleOSUpdate removed).
+        check(
+            vec![ok(
+                "sw_vers",
+                b"ProductName:\t\tmacOS\nProductVersion:\t\t27.0.1\nBuildVersion:\t\t26A8412\n",
+            )],
+            expect![[r#"
+                update: ready target None blocked [] unknown []
+                upgrade: ready target None blocked [] unknown []
+                rsr: ready target None blocked [] unknown []
+                mdm_initiated: not_applicable target None blocked [] unknown []"#]],
         );
     }
 

@@ -178,7 +178,7 @@ impl Decision {
                 "installing: {check} shows an update in progress; the installer is never restarted"
             ),
             Reason::NotFixable(c) => format!(
-                "{}: {check} shows communication failing for a cause a restart cannot fix; {}",
+                "{}: {check} shows a failure for a cause a restart cannot fix; {}",
                 c.code(),
                 c.remedy()
             ),

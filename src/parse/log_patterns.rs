@@ -541,6 +541,117 @@ pub const PATTERNS: &[Pattern] = &[
             note: "seen in install.log; the same text in the unified log is assumed, not seen",
         },
     },
+    // softwareupdated's DDM and scan wording of macOS 14-26, as install.log shows it (the same
+    // messages are assumed in the unified log; `install_log` reads install.log as its own probe
+    // because that is where they were seen). macOS 27: no published text yet; the wording of 26
+    // is assumed.
+    Pattern {
+        id: "su.ddm_applicable",
+        stream: LogStream::SoftwareUpdate,
+        needle: "Found currently applicable declaration",
+        format: Format::Anywhere,
+        categories: &[],
+        meaning: "softwareupdated evaluated its DDM declarations and found one in force (26.x wording; the line carries |EnforcedInstallDate:…|VersionString:…|BuildVersionString:…|)",
+        level: "unknown",
+        provenance: Provenance::SeenInForm {
+            source: "dan-snelson/DDM-OS-Reminder PR #88 (2026-03-30, `declarationFromKeys]: Found currently applicable declaration` in install.log) and its Jamf EAs",
+            macos: "26.3.1",
+            note: "the needle and the pipe-delimited fields are what the admins' scripts match; no whole line is published",
+        },
+    },
+    Pattern {
+        id: "su.ddm_declaration",
+        stream: LogStream::SoftwareUpdate,
+        needle: "EnforcedInstallDate:",
+        format: Format::Anywhere,
+        categories: &[],
+        meaning: "a DDM enforcement declaration as softwareupdated logs it: |EnforcedInstallDate:<date>|VersionString:<v>|BuildVersionString:<b or (null)>|",
+        level: "unknown",
+        provenance: Provenance::SeenInForm {
+            source: "dan-snelson/DDM-OS-Reminder Resources/JamfEA-Pending_OS_Update_Version.zsh and Mac-Health-Check `grep EnforcedInstallDate /var/log/install.log`",
+            macos: "14-26",
+            note: "field names from the admins' parsers; no whole line is published",
+        },
+    },
+    Pattern {
+        id: "su.ddm_padded",
+        stream: LogStream::SoftwareUpdate,
+        needle: "setPastDuePaddedEnforcementDate is set: ",
+        format: Format::Anywhere,
+        categories: &[],
+        meaning: "the deadline passed and softwareupdated scheduled its own retry at this date (`Thu Nov 13 08:59:56 2025` format); enforcement is pending, not failed",
+        level: "unknown",
+        provenance: Provenance::SeenInForm {
+            source: "dan-snelson/DDM-OS-Reminder (rgbpixel's find, CHANGELOG) and admins' parsers of install.log; date format from their `date -jf \"%a %b %d %H:%M:%S %Y\"`",
+            macos: "15-26",
+            note: "needle and date format from the scripts that parse it",
+        },
+    },
+    Pattern {
+        id: "su.ddm_invalid_removed",
+        stream: LogStream::SoftwareUpdate,
+        needle: "invalid declarations",
+        format: Format::Anywhere,
+        categories: &[],
+        meaning: "softwareupdated dropped declarations it found invalid (`Removed N invalid declarations`): the declaration the MDM sent is not in force",
+        level: "unknown",
+        provenance: Provenance::Unverified {
+            why: "quoted as `Removed N invalid declarations` in dan-snelson/DDM-OS-Reminder#99 (15.7.7); the whole line is not published. Names a cause only, never acts",
+        },
+    },
+    Pattern {
+        id: "su.ddm_nothing_to_enforce",
+        stream: LogStream::SoftwareUpdate,
+        needle: "No updates found for DDM to enforce",
+        format: Format::Anywhere,
+        categories: &[],
+        meaning: "softwareupdated evaluated a declaration but no available update matches it (Apple's staged roll-out, or a version not offered to this Mac)",
+        level: "unknown",
+        provenance: Provenance::SeenInForm {
+            source: "dan-snelson/DDM-OS-Reminder Resources/JamfEA-Pending_OS_Update_Date.zsh (matches this text in install.log)",
+            macos: "15-26",
+            note: "needle from the admins' parser; no whole line is published",
+        },
+    },
+    Pattern {
+        id: "su.client_added",
+        stream: LogStream::SoftwareUpdate,
+        needle: "Adding client SUUpdateServiceClient",
+        format: Format::Leading,
+        categories: &[],
+        meaning: "softwareupdated accepted a client (System Settings, the softwareupdate tool, the notification agent): it is running and answering",
+        level: "unknown",
+        provenance: Provenance::Seen {
+            source: "install.log lines in openzfsonosx/zfs#810 (2024-09-06, Apple silicon) and munki/munki#1124 (2021-12-16)",
+            macos: "12-14",
+        },
+    },
+    Pattern {
+        id: "su.background_checkin",
+        stream: LogStream::SoftwareUpdate,
+        needle: "BackgroundActivity: Activity check-in",
+        format: Format::Leading,
+        categories: &[],
+        meaning: "softwareupdated's scheduled background check ran (`Activity check-in with Interval 21600`)",
+        level: "unknown",
+        provenance: Provenance::Seen {
+            source: "install.log lines in chris1111/Wireless-USB-Big-Sur-Adapter#13 (2021)",
+            macos: "11",
+        },
+    },
+    Pattern {
+        id: "su.product_deferred",
+        stream: LogStream::SoftwareUpdate,
+        needle: "is deferred until",
+        format: Format::Within { prefix: "Product " },
+        categories: &[],
+        meaning: "a scan evaluated an available product against the managed deferral (`Product 052-14528 is deferred until <date>`): softwareupdated is working; the product stays hidden from users until that date",
+        level: "unknown",
+        provenance: Provenance::Seen {
+            source: "install.log output in yorevs/homesetup docs/handbook/pages/functions/std-tools/taylor-tool.md (2023-12-28, four such lines)",
+            macos: "14 era",
+        },
+    },
     Pattern {
         id: "su.status_report",
         stream: LogStream::SoftwareUpdate,
@@ -743,8 +854,28 @@ pub fn markdown() -> String {
             ));
         }
     }
+    out.push_str(VERSIONS);
     out
 }
+
+/// Which macOS versions the rules built on these patterns cover, and how 27 differs.
+const VERSIONS: &str = "
+## The rules by macOS version (15, 26, 27)
+
+| rule | 15 | 26 | 27 |
+|---|---|---|---|
+| mdmclient liveness (`mdm.*`: exchanges, receipts, wedged client) | yes | yes | yes (same text assumed; the commands it carries change, not the channel) |
+| Addigy's software-update rule (mdmclient stuck on ScheduleOSUpdate and kin) | yes | yes (commands deprecated) | never fires: the commands are removed (`addigy_command_rule` says so) |
+| softwareupdated progress and stall (`su.progress`; `APPLYING`, `READY`, `DOWNLOADED_UPDATE`, `(end)` terminal) | yes | yes | yes |
+| softwareupdated signs of life (`su.scan_*`, `su.client_added`, `su.background_checkin`, `su.ddm_*`) | yes | yes (26.x DDM wording `Found currently applicable declaration`) | yes (26's wording assumed) |
+| DDM stuck rule (`softwareupdate.ddm`: deadline + grace, failure reason, declaration missing or invalid, not offered, stalled) | 14+ | yes | yes: the only source of `MDMSoftwareUpdatesStuck` beside a stalled install |
+| `Reporting status` blocks (install-state, failure reason) | 14+ | yes | yes |
+
+softwareupdated's DDM lines were seen by admins in `/var/log/install.log`; mdmwatch reads them
+there (probe `install_log`, the window's lines only) and also asks the unified log for the same
+needles. install.log text names causes and counts as activity; it never makes heal act (any
+process that can write the file could forge it).
+";
 
 #[cfg(test)]
 mod tests {

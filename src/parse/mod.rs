@@ -5,11 +5,13 @@
 pub mod apsctl;
 pub mod apsd_log;
 pub mod bootstrap_token;
+pub mod catalog;
 pub mod cert;
 pub mod ddm_state;
 pub mod ddm_status;
 pub mod diskutil;
 pub mod find_identity;
+pub mod install_log;
 pub mod launchctl;
 pub mod log_ndjson;
 pub mod log_patterns;
@@ -21,7 +23,9 @@ pub mod pmset;
 pub mod profiles;
 #[cfg(any(test, fuzzing, feature = "reference"))]
 pub mod reference;
+pub mod seedutil;
 pub mod softwareupdate_list;
+pub mod staged_update;
 pub mod su_log;
 pub mod su_prefs;
 pub mod sw_vers;

@@ -45,6 +45,13 @@ pub enum PhaseClass {
     /// A job or a scan finished (`COMPLETED` ends one job of an update, not the update; a scan
     /// ends with `COMPLETE`).
     Complete,
+    /// A phase the job does not report progress past, so silence after it is not a stall:
+    /// `APPLYING` (the Mac restarts into the installer right after it: real update logs,
+    /// Macjutsu/super example logs 44a5e1a/ad1495a, macOS 12.x-13.x), `READY` and
+    /// `DOWNLOADED_UPDATE` (a job that ends mid-phase). An `(end)` line of any install phase is
+    /// read the same way by `checks::liveness` ([`Progress::end`]). Covers macOS 14, 15, 26 and 27
+    /// (the progress line has kept this shape; no later wording is published).
+    Terminal,
     /// No phase printed.
     Other,
 }
@@ -59,6 +66,7 @@ pub fn phase_class(phase: &str) -> PhaseClass {
         "" => PhaseClass::Other,
         "PREPARED" => PhaseClass::Prepared,
         "COMPLETE" | "COMPLETED" => PhaseClass::Complete,
+        "APPLYING" | "READY" | "DOWNLOADED_UPDATE" => PhaseClass::Terminal,
         _ => PhaseClass::Installing,
     }
 }
@@ -71,6 +79,8 @@ pub struct Progress {
     pub stalled: Option<bool>,
     /// `portionComplete` as printed (0–1 for installs, 0–100 for scans in the real lines).
     pub portion: Option<f64>,
+    /// The line is `Reported progress (end): ...`: the job says the phase is over.
+    pub end: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -115,6 +125,7 @@ fn progress_at(msg: &str, end: usize) -> Progress {
         phase: String::new(),
         stalled: None,
         portion: None,
+        end: false,
     };
     let Some(rest) = msg[end..].strip_prefix(" (") else {
         return none;
@@ -146,6 +157,7 @@ fn progress_at(msg: &str, end: usize) -> Progress {
             _ => None,
         },
         portion,
+        end: stage == "end",
     }
 }
 
@@ -186,11 +198,23 @@ const P_PREPARE: &Pattern = log_patterns::by_id("su.prepare_progress");
 const P_CRYPTEX: &Pattern = log_patterns::by_id("su.cryptex_progress");
 const P_DDM_SCHEDULED: &Pattern = log_patterns::by_id("su.ddm_scheduled");
 const P_DDM_ENFORCING: &Pattern = log_patterns::by_id("su.ddm_enforcing");
-const ACTIVITY: [&Pattern; 4] = [
+const ACTIVITY: [&Pattern; 7] = [
     log_patterns::by_id("su.scan_started"),
     log_patterns::by_id("su.catalog_download"),
     log_patterns::by_id("su.catalog_fsm"),
     log_patterns::by_id("su.scan_catalog"),
+    log_patterns::by_id("su.client_added"),
+    log_patterns::by_id("su.background_checkin"),
+    log_patterns::by_id("su.product_deferred"),
+];
+/// softwareupdated evaluating its DDM declarations (macOS 14-26 wording, see the table): signs
+/// of life and of DDM driving an update, like the scheduling and enforcement lines.
+const DDM_EVALUATION: [&Pattern; 5] = [
+    log_patterns::by_id("su.ddm_applicable"),
+    log_patterns::by_id("su.ddm_declaration"),
+    log_patterns::by_id("su.ddm_padded"),
+    log_patterns::by_id("su.ddm_invalid_removed"),
+    log_patterns::by_id("su.ddm_nothing_to_enforce"),
 ];
 
 /// What one message is, and by which pattern, if it matters to the software-update checks.
@@ -241,6 +265,9 @@ pub fn classify(msg: &str) -> Option<Classified<SuEventKind>> {
     }
     if P_DDM_ENFORCING.find(msg).is_some() {
         return Some(Classified::of(K::Enforcement, P_DDM_ENFORCING));
+    }
+    if let Some(&p) = DDM_EVALUATION.iter().find(|p| p.find(msg).is_some()) {
+        return Some(Classified::of(K::Enforcement, p));
     }
     ACTIVITY
         .iter()
@@ -309,6 +336,7 @@ mod tests {
             phase: phase.into(),
             stalled,
             portion,
+            end: false,
         }
     }
 
@@ -332,6 +360,16 @@ mod tests {
             ("6d41b000 : Cryptex patch progress: 17%", Some((K::PrepareProgress { percent: Some(17) }, "su.cryptex_progress"))),
             ("-[SUOSUManagedServiceDaemon scheduleEnforcedManagedUpdateWithVersion:forDate:withOptions:completion:]_block_invoke: Posted DDM notification with success: YES", Some((K::Enforcement, "su.ddm_scheduled"))),
             ("SUScan: Using catalog https://swscan.apple.com/content/catalogs/others/index-10.15.merged-1.sucatalog.gz", Some((K::Activity, "su.scan_catalog"))),
+            // install.log text (openzfsonosx/zfs#810, chris1111/Wireless-USB-Big-Sur-Adapter#13).
+            ("Adding client SUUpdateServiceClient pid=1049, uid=501, installAuth=NO rights=(), transactions=0 (/System/Library/PrivateFrameworks/SoftwareUpdate.framework/Versions/A/Resources/SoftwareUpdateNotificationManager.app/Contents/MacOS/SoftwareUpdateNotificationManager)", Some((K::Activity, "su.client_added"))),
+            ("BackgroundActivity: Activity check-in with Interval 21600 ", Some((K::Activity, "su.background_checkin"))),
+            // install.log text of a 14-era scan (yorevs/homesetup's taylor-tool output, 2023-12-28).
+            ("Product 052-14528 is deferred until 2024-03-10 08:00:00 +0000", Some((K::Activity, "su.product_deferred"))),
+            // DDM evaluation wording of 15-26 (needles from admins' parsers).
+            ("declarationFromKeys]: Found currently applicable declaration |EnforcedInstallDate:2026-11-18T17:00:00|VersionString:27.1|BuildVersionString:(null)|", Some((K::Enforcement, "su.ddm_applicable"))),
+            (concat!("setPastDuePaddedEnforcementDate is set", ": Thu Nov 19 08:59:56 2026"), Some((K::Enforcement, "su.ddm_padded"))),
+            // A user's label inside another message is not the daemon's line.
+            ("Adding product label Adding client SUUpdateServiceClient", None),
             // Failure words are not evidence.
             ("[FSM(SUMacControllerScanManager)] >S> ScanningForSoftwareUpdates >E> ScanFailed >N> ScanReadyToBegin", None),
             ("Error Domain=SUErrorDomain Code=1", None),
@@ -349,7 +387,9 @@ mod tests {
         for (p, want) in [
             ("PREPARING_UPDATE", PhaseClass::Installing),
             ("DOWNLOADING_UPDATE", PhaseClass::Installing),
-            ("APPLYING", PhaseClass::Installing),
+            ("APPLYING", PhaseClass::Terminal),
+            ("READY", PhaseClass::Terminal),
+            ("DOWNLOADED_UPDATE", PhaseClass::Terminal),
             ("PREPARED_COMMITTING_STASH", PhaseClass::Installing),
             ("ACCEPTED", PhaseClass::Installing),
             ("PREFLIGHT_PREREQUISITE", PhaseClass::Installing),

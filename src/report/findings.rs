@@ -245,7 +245,17 @@ pub fn daemon_liveness(a: &DaemonLivenessAssessment) -> Map<String, Value> {
         .put("mdmclient_state", a.mdmclient_state.code())
         .put("addigy_rule", addigy)
         .put("su_command", a.su_command.as_ref().map(|(c, _)| c.clone()))
-        .put("su_command_unanswered", a.su_command_unanswered);
+        .put("su_command_unanswered", a.su_command_unanswered)
+        // Addigy's command rule needs the legacy software-update commands: removed in 27.
+        .put(
+            "addigy_command_rule",
+            a.legacy.map(|l| match l {
+                crate::checks::os_version::LegacySurface::Removed => {
+                    "not_applicable_removed_in_macos_27"
+                }
+                _ => "applies",
+            }),
+        );
     if let Some(r) = &a.log {
         f.put("last_progress", r.last_progress.clone())
             .put("last_phase", r.last_phase.clone())
@@ -259,7 +269,13 @@ pub fn daemon_liveness(a: &DaemonLivenessAssessment) -> Map<String, Value> {
             .put("status_reports", r.status_reports)
             .put("rejected_entries", r.rejected_entries)
             .put("future_entries", r.future_entries as u64)
-            .put("truncated", r.truncated);
+            .put("truncated", r.truncated)
+            .put(
+                "install_log_last_activity",
+                r.install_log_last_activity
+                    .as_ref()
+                    .map(|(at, p)| json!({"timestamp": at, "pattern": p})),
+            );
     }
     f.0
 }
@@ -289,6 +305,7 @@ pub fn os_version(a: &OsVersionAssessment) -> Map<String, Value> {
         .put("build_version", v.build_version.clone())
         .put("product_version_extra", v.product_version_extra.clone())
         .put("rsr_installed", o.rsr_installed)
+        .put("security_patch", o.security_patch.map(|p| p.code()))
         .put("full_version", v.full_version())
         .put("architecture", o.architecture.map(|a| a.as_str()))
         .put("model", o.model.clone())
@@ -373,12 +390,33 @@ pub fn settings(a: &SettingsAssessment) -> Map<String, Value> {
         .put("automatic", Value::Object(automatic))
         .put("deferrals_known", a.deferrals_known)
         .put("update_deferral_days", a.minor_deferral_days)
-        .put("upgrade_deferral_days", a.major_deferral_days);
+        .put("upgrade_deferral_days", a.major_deferral_days)
+        .put("catalog_source", a.catalog_source.code())
+        .put(
+            "legacy_surface",
+            a.legacy.map(|l| match l {
+                crate::checks::os_version::LegacySurface::Supported => "supported",
+                crate::checks::os_version::LegacySurface::Deprecated => "deprecated_in_26",
+                crate::checks::os_version::LegacySurface::Removed => "removed_in_27",
+            }),
+        );
     f.0
 }
 
 pub fn ddm(a: &DdmAssessment) -> Map<String, Value> {
     let mut f = Facts::default();
+    f.put("situation", a.situation.code())
+        .put("stuck_cause", a.situation.stuck().map(|c| c.code()))
+        .put(
+            "staged",
+            a.staged.as_ref().map(|s| {
+                json!({
+                    "version": s.version.product_version,
+                    "build": s.version.build_version,
+                    "since": s.since.map(|t| t.to_rfc3339()),
+                })
+            }),
+        );
     f.put(
         "install_state",
         a.install_state.as_ref().map(|s| s.as_str().to_string()),
@@ -449,8 +487,9 @@ pub fn ddm(a: &DdmAssessment) -> Map<String, Value> {
                 }),
             );
     }
-    if let Some(b) = &a.blocker {
-        f.put("blocker", b.clone());
+    // Why the declared target is blocked (stuck past its deadline), as the finding says it.
+    if a.situation.blocks_target() {
+        f.put("blocker", a.judgement.summary.clone());
     }
     f.0
 }
@@ -595,6 +634,16 @@ pub fn readiness(a: &ReadinessAssessment) -> Map<String, Value> {
                 "target": v.target,
                 "blocked_by": v.blocked_by.iter().map(|b| json!({"check": b.check, "detail": b.detail})).collect::<Vec<_>>(),
                 "unknown": v.unknown,
+            }),
+        );
+    }
+    if let Some(s) = &a.staged {
+        f.put(
+            "staged",
+            json!({
+                "version": s.version.product_version,
+                "build": s.version.build_version,
+                "since": s.since.map(|t| t.to_rfc3339()),
             }),
         );
     }

@@ -396,7 +396,8 @@ pub struct Blocker {
 /// One update kind's verdict: `ready`, `blocked` (with the blocking findings) or `unknown`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct KindVerdict {
-    /// ready, blocked or unknown.
+    /// ready, not_offered, blocked, unknown or not_applicable (an MDM-initiated install on 27
+    /// without a declaration).
     pub verdict: String,
     /// The version this verdict is about, when known (pending update, declared target).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -951,7 +952,7 @@ fn times_at(text: &str, local: Option<chrono::FixedOffset>) -> String {
 }
 
 /// A time at the start of `s`: `YYYY-MM-DD`, a space (the log) or `T` (RFC 3339), `HH:MM:SS`, an
-/// optional fraction, then `Z`, `+HHMM` or `+HH:MM`. Its length and value.
+/// optional fraction, then `Z`, `+HHMM`, `+HH:MM` or `+HH` (install.log). Its length and value.
 fn time_at(s: &str) -> Option<(usize, chrono::DateTime<chrono::FixedOffset>)> {
     let b = s.as_bytes();
     if b.len() < 20 || !b[0].is_ascii_digit() {
@@ -987,6 +988,12 @@ fn time_at(s: &str) -> Option<(usize, chrono::DateTime<chrono::FixedOffset>)> {
             end + 6
         }
         Some(b'+' | b'-') if digits(end + 1..end + 5) => end + 5,
+        // install.log's `2026-11-20 09:41:24-05`: hours only.
+        Some(b'+' | b'-')
+            if digits(end + 1..end + 3) && !b.get(end + 3).is_some_and(u8::is_ascii_digit) =>
+        {
+            end + 3
+        }
         _ => return None,
     };
     // The log's form and RFC 3339 differ only in the separator and the offset's colon.
@@ -994,6 +1001,8 @@ fn time_at(s: &str) -> Option<(usize, chrono::DateTime<chrono::FixedOffset>)> {
     if norm.ends_with('Z') {
         norm.truncate(norm.len() - 1);
         norm.push_str("+00:00");
+    } else if len == end + 3 {
+        norm.push_str(":00");
     } else if norm.as_bytes()[norm.len() - 3] != b':' {
         norm.insert(norm.len() - 2, ':');
     }
@@ -1561,6 +1570,11 @@ mod tests {
         assert_eq!(
             humanize("probe identity_cert not_root: needs root; heal_mdmclient is false"),
             "the identity certificate lookup needs root; HealMDMClient is false"
+        );
+        // install.log's hours-only offset.
+        assert_eq!(
+            rfc3339_times("at 2026-11-20 09:41:24-05, then"),
+            "at 2026-11-20T09:41:24-05:00, then"
         );
         // A probe id as a word is said in admin words; a capture's file name is left alone.
         assert_eq!(

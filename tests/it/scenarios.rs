@@ -220,6 +220,20 @@ const CASES: &[Case] = &[
         update_verdict: "ready",
         heal: [NONE_ALIVE, ("none", "installing")],
     },
+    // The APPLYING capture an hour later (captured_at 11:00): the Mac restarted into the
+    // installer; silence after APPLYING is not a stall, so heal withholds.
+    Case {
+        capture: "real-su-applying-hour-later",
+        exit: 0,
+        keys: [Some(true), Some(false), Some(false), Some(false)],
+        statuses: ["ok", "ok", "ok", "ok"],
+        client_state: "quiet",
+        su: ("installing", ""),
+        client_cause: "",
+        push: "unknown",
+        update_verdict: "ready",
+        heal: [NONE_QUIET, ("none", "installing")],
+    },
     Case {
         capture: "real-su-prepared",
         exit: 0,
@@ -320,6 +334,99 @@ const CASES: &[Case] = &[
         push: "connected",
         update_verdict: "blocked",
         heal: [("would_restart", "dry_run"), NONE_QUIET],
+    },
+    // ---- DDM era, macOS 26 and 27 (make_ddm_scenarios.py; EXPECTED.md in each)
+    // 27: declaration 41 h overdue, nothing installing, nothing blocking: stuck (stalled), and
+    // the verified DDM stall is the one cause heal restarts softwareupdated for.
+    Case {
+        capture: "ddm27-overdue-stuck",
+        exit: 1,
+        keys: [Some(true), Some(false), Some(false), Some(true)],
+        statuses: ["ok", "ok", "ok", "ok"],
+        client_state: "alive",
+        su: ("quiet", ""),
+        client_cause: "",
+        push: "connected",
+        update_verdict: "blocked",
+        heal: [NONE_ALIVE, ("would_restart", "dry_run")],
+    },
+    // The same with the update staged on disk: not stuck, heal withheld.
+    Case {
+        capture: "ddm27-overdue-staged",
+        exit: 1,
+        keys: [Some(true), Some(false), Some(false), Some(false)],
+        statuses: ["ok", "ok", "ok", "ok"],
+        client_state: "alive",
+        su: ("quiet", ""),
+        client_cause: "",
+        push: "connected",
+        update_verdict: "ready",
+        heal: [NONE_ALIVE, ("none", "installing")],
+    },
+    // A failure reason: stuck, named, never restarted.
+    Case {
+        capture: "ddm27-failure-reason",
+        exit: 1,
+        keys: [Some(true), Some(false), Some(false), Some(true)],
+        statuses: ["ok", "ok", "ok", "ok"],
+        client_state: "alive",
+        su: ("quiet", ""),
+        client_cause: "",
+        push: "connected",
+        update_verdict: "blocked",
+        heal: [NONE_ALIVE, ("none", "download_or_prepare_failing")],
+    },
+    // A managed Mac without its declaration: stuck (declaration missing), never restarted.
+    Case {
+        capture: "ddm27-declaration-missing",
+        exit: 1,
+        keys: [Some(true), Some(false), Some(false), Some(true)],
+        statuses: ["ok", "ok", "ok", "ok"],
+        client_state: "alive",
+        su: ("quiet", ""),
+        client_cause: "",
+        push: "connected",
+        update_verdict: "ready",
+        heal: [NONE_ALIVE, ("none", "declaration_missing_or_invalid")],
+    },
+    // 27 with the legacy surface gone: nothing unknown, nothing stuck.
+    Case {
+        capture: "macos27-legacy-removed",
+        exit: 0,
+        keys: [Some(true), Some(false), Some(false), Some(false)],
+        statuses: ["ok", "ok", "ok", "ok"],
+        client_state: "alive",
+        su: ("quiet", ""),
+        client_cause: "",
+        push: "connected",
+        update_verdict: "ready",
+        heal: [NONE_ALIVE, NONE_QUIET],
+    },
+    // 26: a deadline one hour past, nothing failed: due, enforcement pending (grace), not stuck.
+    Case {
+        capture: "ddm26-enforcement-pending",
+        exit: 1,
+        keys: [Some(true), Some(false), Some(false), Some(false)],
+        statuses: ["ok", "ok", "ok", "ok"],
+        client_state: "alive",
+        su: ("quiet", ""),
+        client_cause: "",
+        push: "connected",
+        update_verdict: "ready",
+        heal: [NONE_ALIVE, NONE_QUIET],
+    },
+    // 26.3.1 (a): a Background Security Improvement build satisfies its declaration.
+    Case {
+        capture: "bsi-26.3.1a",
+        exit: 0,
+        keys: [Some(true), Some(false), Some(false), Some(false)],
+        statuses: ["ok", "ok", "ok", "ok"],
+        client_state: "alive",
+        su: ("alive", ""),
+        client_cause: "",
+        push: "connected",
+        update_verdict: "ready",
+        heal: [NONE_ALIVE, NONE_ALIVE],
     },
     // Evidence only from the daemon itself: a receipt-shaped line (text a user may choose, such as
     // a profile's display name) logged by ManagedClient, a system binary that is not mdmclient,
@@ -649,6 +756,105 @@ fn help_documents_the_addigy_keys_and_exit_codes() {
     assert_eq!(
         String::from_utf8(out.stdout).unwrap().trim(),
         format!("mdmwatch {}", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+/// The DDM captures: the situation and the one named cause of `softwareupdate.ddm`, what the
+/// finding says, and (27) that no finding is unknown because a removed command is missing.
+#[test]
+fn ddm_era_captures_name_the_situation_and_the_cause() {
+    let cases: &[(&str, &str, Option<&str>)] = &[
+        ("ddm27-overdue-stuck", "stuck", Some("stalled")),
+        ("ddm27-overdue-staged", "overdue_staged", None),
+        (
+            "ddm27-failure-reason",
+            "stuck",
+            Some("download_or_prepare_failing"),
+        ),
+        (
+            "ddm27-declaration-missing",
+            "declaration_missing",
+            Some("declaration_missing_or_invalid"),
+        ),
+        ("macos27-legacy-removed", "due", None),
+        ("ddm26-enforcement-pending", "due_enforcement_pending", None),
+        ("bsi-26.3.1a", "satisfied", None),
+    ];
+    for (capture, situation, cause) in cases {
+        let (_, r) = diagnose_json(&captures_dir().join(capture), &[]);
+        let d = &r["checks"]["softwareupdate.ddm"];
+        assert_eq!(
+            d["facts"]["situation"], *situation,
+            "{capture}: {}",
+            d["summary"]
+        );
+        assert_eq!(d["facts"]["stuck_cause"].as_str(), *cause, "{capture}");
+        if let Some(c) = cause {
+            assert!(d["summary"].as_str().unwrap().contains(c), "{capture}");
+            assert!(d["remediation"].is_string(), "{capture}");
+        }
+        for (id, f) in r["checks"].as_object().unwrap() {
+            assert_ne!(f["status"], "unknown", "{capture}: {id}: {}", f["summary"]);
+        }
+    }
+    // The failure reason is quoted; the staged update is reported in readiness.
+    let (_, r) = diagnose_json(&captures_dir().join("ddm27-failure-reason"), &[]);
+    assert!(r["checks"]["softwareupdate.ddm"]["summary"]
+        .as_str()
+        .unwrap()
+        .contains("SUErrorDomain 3"));
+    let (_, r) = diagnose_json(&captures_dir().join("ddm27-overdue-staged"), &[]);
+    let staged = &r["checks"]["readiness"]["facts"]["staged"];
+    assert_eq!(staged["version"], "27.1");
+    assert_eq!(staged["since"], "2026-11-20T07:00:00-05:00");
+    // 27: the removed query is not applicable, not unknown.
+    let (_, r) = diagnose_json(&captures_dir().join("macos27-legacy-removed"), &[]);
+    let s = &r["checks"]["softwareupdate.settings"]["facts"];
+    // The seeding enrollment answers the catalog on 27 (the query is removed).
+    assert_eq!(s["catalog_source"], "seeding_enrollment");
+    assert_eq!(s["beta_catalog"], false);
+    assert_eq!(s["legacy_surface"], "removed_in_27");
+    // Addigy's command rule cannot fire without the commands: said, not left false silently.
+    let d = &r["checks"]["softwareupdate.daemon_liveness"]["facts"];
+    assert_eq!(
+        d["addigy_command_rule"],
+        "not_applicable_removed_in_macos_27"
+    );
+    let (_, r) = diagnose_json(&captures_dir().join("ddm26-enforcement-pending"), &[]);
+    let d = &r["checks"]["softwareupdate.daemon_liveness"]["facts"];
+    assert_eq!(d["addigy_command_rule"], "applies");
+    assert_eq!(s["update_deferral_days"], serde_json::Value::Null);
+}
+
+/// A BSI-patched 26.3.1 (a) against SOFA v2: the installed BSI's CVE is not missing.
+#[test]
+fn an_installed_background_security_improvement_counts_with_the_catalog() {
+    let feed = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/samples/sofa_macos_data_feed__v2__2026-08-22.json");
+    let (_, r) = diagnose_json(
+        &captures_dir().join("bsi-26.3.1a"),
+        &["--catalog", feed.to_str().unwrap()],
+    );
+    assert_eq!(
+        r["checks"]["os.version"]["facts"]["security_patch"],
+        "background_security_improvement"
+    );
+    let c = &r["checks"]["softwareupdate.compliance"]["facts"];
+    let missing: Vec<&str> = c["missing_cves"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    assert!(!missing.contains(&"CVE-2026-20643"), "{missing:?}");
+    let newer = &r["checks"]["softwareupdate.catalog"]["facts"]["newer"];
+    assert!(
+        !newer
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["build"] == "25D771280a"),
+        "the installed BSI is not newer: {newer}"
     );
 }
 
