@@ -754,6 +754,16 @@ pub fn humanize(text: &str) -> String {
         ("(auth_rejected)", "(refused)"),
         ("(transport_failure, ", "(network failure, "),
         (" not_offered", " not offered"),
+        (
+            "(download_or_prepare_failing)",
+            "(download or prepare failing)",
+        ),
+        (
+            "(declaration_missing_or_invalid)",
+            "(declaration missing or invalid)",
+        ),
+        ("(prerequisites_blocking)", "(prerequisites blocking)"),
+        ("(not_offered_yet)", "(not offered yet)"),
         (" (fleetdm/fleet issues)", ""),
     ] {
         t = t.replace(from, to);

@@ -355,6 +355,10 @@ fn the_text_report_speaks_admin_words() {
             "probe pmset_",
             "mdmclient_qdi printed",
             "timed out: timed out",
+            "download_or_prepare_failing",
+            "declaration_missing_or_invalid",
+            "prerequisites_blocking",
+            "not_offered_yet",
         ] {
             assert!(!text.contains(code), "{}: {code}\n{text}", cap.display());
         }
