@@ -1,17 +1,18 @@
 //! Generates a capture directory with realistic `log show --style ndjson` output of a given size,
 //! for benchmarks (scripts/bench.sh) and soak tests.
 //!
-//! Usage: `cargo run --release --example genlog -- OUT_DIR SIZE_MB [healthy|stuck] [sparse|dense|apsd]`
+//! Usage: `cargo run --release --example genlog -- OUT_DIR SIZE_MB [healthy|stuck] [sparse|dense|compact|apsd]`
 //!
 //! The entries use the full key set of real `log show --style json` entries (fixture
 //! log_show_json__windowserver_entry_with_backtrace.json) and the ndjson framing of real output
-//! (a non-JSON "Filtering the log data" header, a {"count":N,"finished":1} trailer). Messages are
+//! (a non-JSON "Filtering the log data" header, a {"count":N,"finished":1} trailer), run by root
+//! (`userID` 0, as the daemons run) from the daemons' exact image paths. Messages are
 //! the mdmclient shapes of the fixtures (tests/fixtures/samples). Three shapes of output:
 //! - `sparse` (default): what `process == "mdmclient" OR subsystem == "com.apple.ManagedClient"`
 //!   returns: mostly chatter around the check-ins, so a scan cannot shortcut on every line;
 //! - `dense`: what the shipped predicate returns (the same sources AND `eventMessage CONTAINS` a
 //!   marker): every line a marker line;
-//! - `apsd`: `log_apsd.stdout`, what `process == "apsd"` returns (push-connection chatter; the
+//! - `apsd`: `log_apsd.stdout`, what apsd's exact image path selects (push-connection chatter; the
 //!   message shapes are illustrative, not verbatim).
 
 // A developer tool outside the agent: it reads and writes files directly (clippy.toml's bans
@@ -122,6 +123,34 @@ const DENSE: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// Short marker messages (the fixtures' check-in lines).
+const COMPACT: &[&str] = &[
+    "Sending HTTP request (PUT) [Idle]",
+    "Received HTTP response (200) [Idle]",
+    "Processing server request: DeviceInformation",
+    "Received HTTP response (200) [Acknowledged]",
+];
+
+/// A compact entry: the keys `log show --style ndjson` prints, without a backtrace, short message.
+fn compact_entry(ts: &str, pid: u32, message: &str, trace: u64) -> String {
+    format!(
+        concat!(
+            "{{\"traceID\":{trace},\"eventMessage\":\"{msg}\",\"eventType\":\"logEvent\",\"source\":null,",
+            "\"formatString\":\"%{{public}}s\",\"activityIdentifier\":0,\"subsystem\":\"com.apple.ManagedClient\",\"category\":\"HTTPUtil\",",
+            "\"threadID\":{thread},\"senderImageUUID\":\"5B2A8E0C-2F2E-3B8A-9C44-7A1E6F0B2D11\",",
+            "\"bootUUID\":\"\",\"processImagePath\":\"\\/usr\\/libexec\\/mdmclient\",\"senderImagePath\":\"\\/usr\\/libexec\\/mdmclient\",",
+            "\"timestamp\":\"{ts}\",\"machTimestamp\":{mach},\"messageType\":\"Default\",\"processImageUUID\":\"5B2A8E0C-2F2E-3B8A-9C44-7A1E6F0B2D11\",",
+            "\"processID\":{pid},\"userID\":0,\"senderProgramCounter\":81234,\"parentActivityIdentifier\":0,\"timezoneName\":\"\"}}"
+        ),
+        trace = trace,
+        msg = message,
+        thread = 0x4d0d + (trace % 7),
+        ts = ts,
+        mach = 1_000_000_000u64 + trace * 1_000,
+        pid = pid,
+    )
+}
+
 fn entry_of(
     image: &str,
     ts: &str,
@@ -131,7 +160,8 @@ fn entry_of(
     message: &str,
     trace: u64,
 ) -> String {
-    entry(ts, pid, subsystem, category, message, trace).replace("mdmclient", image)
+    entry(ts, pid, subsystem, category, message, trace)
+        .replace("\\/usr\\/libexec\\/mdmclient", &image.replace('/', "\\/"))
 }
 
 fn entry(ts: &str, pid: u32, subsystem: &str, category: &str, message: &str, trace: u64) -> String {
@@ -146,7 +176,7 @@ fn entry(ts: &str, pid: u32, subsystem: &str, category: &str, message: &str, tra
             "\"threadID\":{thread},\"senderImageUUID\":\"5B2A8E0C-2F2E-3B8A-9C44-7A1E6F0B2D11\",\"backtrace\":{{\"frames\":[{{\"imageOffset\":81234,\"imageUUID\":\"5B2A8E0C-2F2E-3B8A-9C44-7A1E6F0B2D11\"}}]}},",
             "\"bootUUID\":\"\",\"processImagePath\":\"\\/usr\\/libexec\\/mdmclient\",\"senderImagePath\":\"\\/usr\\/libexec\\/mdmclient\",",
             "\"timestamp\":\"{ts}\",\"machTimestamp\":{mach},\"messageType\":\"Default\",\"processImageUUID\":\"5B2A8E0C-2F2E-3B8A-9C44-7A1E6F0B2D11\",",
-            "\"processID\":{pid},\"senderProgramCounter\":81234,\"parentActivityIdentifier\":0,\"timezoneName\":\"\"}}"
+            "\"processID\":{pid},\"userID\":0,\"senderProgramCounter\":81234,\"parentActivityIdentifier\":0,\"timezoneName\":\"\"}}"
         ),
         trace = trace,
         msg = escaped,
@@ -162,7 +192,7 @@ fn entry(ts: &str, pid: u32, subsystem: &str, category: &str, message: &str, tra
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.len() < 3 {
-        eprintln!("usage: genlog OUT_DIR SIZE_MB [healthy|stuck] [sparse|dense|apsd]");
+        eprintln!("usage: genlog OUT_DIR SIZE_MB [healthy|stuck] [sparse|dense|compact|apsd]");
         std::process::exit(2);
     }
     let out = std::path::PathBuf::from(&args[1]);
@@ -170,6 +200,7 @@ fn main() {
     let stuck = args[3..].iter().any(|s| s == "stuck");
     let dense = args[3..].iter().any(|s| s == "dense");
     let apsd = args[3..].iter().any(|s| s == "apsd");
+    let compact = args[3..].iter().any(|s| s == "compact");
     std::fs::create_dir_all(&out).unwrap();
     std::fs::write(
         out.join("meta.json"),
@@ -185,7 +216,7 @@ fn main() {
     let file = std::fs::File::create(out.join(name)).unwrap();
     let mut w = BufWriter::with_capacity(1 << 20, file);
     let header = if apsd {
-        "Filtering the log data using \"process == \\\"apsd\\\"\"\n"
+        "Filtering the log data using \"processImagePath == \\\"/System/Library/PrivateFrameworks/ApplePushService.framework/apsd\\\"\"\n"
     } else {
         "Filtering the log data using \"process == \\\"mdmclient\\\" OR subsystem == \\\"com.apple.ManagedClient\\\"\"\n"
     };
@@ -194,7 +225,7 @@ fn main() {
     let mut n: u64 = 0;
     // Spread entries over the 90 minutes before captured_at (08:30:00 .. 10:00:00 -0500).
     let span_us: u64 = 90 * 60 * 1_000_000;
-    let est_entries = (target / 900).max(1);
+    let est_entries = (target / if compact { 643 } else { 900 }).max(1);
     while written < target {
         let t_us = 8 * 3600 * 1_000_000
             + 30 * 60 * 1_000_000
@@ -208,20 +239,31 @@ fn main() {
         let ts = format!("2026-11-20 {h:02}:{m:02}:{s:02}.{us:06}-0500");
         let line = if apsd {
             let (sub, cat, msg) = APSD[(n as usize) % APSD.len()];
-            entry_of("apsd", &ts, 412, sub, cat, msg, n)
+            entry_of(
+                "/System/Library/PrivateFrameworks/ApplePushService.framework/apsd",
+                &ts,
+                412,
+                sub,
+                cat,
+                msg,
+                n,
+            )
+        } else if compact {
+            let msg = COMPACT[(n as usize) % COMPACT.len()];
+            compact_entry(&ts, 1738, msg, n)
         } else if dense {
             let (sub, cat, msg) = DENSE[(n as usize) % DENSE.len()];
             entry(&ts, 1738, sub, cat, msg, n)
         } else {
-            match n % 50 {
-            // A check-in roughly every 50 entries: command, then its answer.
+            match n % 100 {
+            // A check-in every 100 entries: command, then its answer 50 entries later (98 %
+            // chatter).
             0 => entry(&ts, 1738, "com.apple.ManagedClient", "MDMDaemon",
                 "Processing server request: DeviceInformation for: <Device> (3fb48527-9aaa-492d-94fc-efd999d812a3) PowerNap: no", n),
-            1 if stuck => entry(&ts, 1738, "com.apple.ManagedClient", "HTTPUtil",
+            50 if stuck => entry(&ts, 1738, "com.apple.ManagedClient", "HTTPUtil",
                 "Received HTTP response (503) [Error(DeviceInformation):0]", n),
-            1 => entry(&ts, 1738, "com.apple.ManagedClient", "HTTPUtil",
+            50 => entry(&ts, 1738, "com.apple.ManagedClient", "HTTPUtil",
                 "Received HTTP response (200) [Acknowledged(DeviceInformation):0]", n),
-            2 if !stuck => entry(&ts, 1738, "com.apple.ManagedClient", "HTTPUtil", "Received HTTP response (200) [Idle]", n),
             _ => {
                 let (sub, cat, msg) = CHATTER[(n as usize) % CHATTER.len()];
                 entry(&ts, 1738, sub, cat, msg, n)

@@ -43,11 +43,20 @@ need jq jq || { HAVE_JQ=0; echo "bench: jq not available: the jq column is skipp
 # BENCH_BASELINE: another mdmwatch binary (an earlier build) measured the same way, for a
 # before/after row. BENCH_BIN/BENCH_GEN/BENCH_SCAN: already-built binaries (quick iterations); the recorded
 # figures are from the release build (LTO), which this builds by default.
+# The whole-run rows need `--sysroot`, which only a build with debug assertions accepts: they use
+# the release profile with debug assertions on (profile bench-sysroot, or BENCH_RUN_BIN);
+# BENCH_BASELINE must accept it too.
 if [ -n "${BENCH_BIN:-}" ] && [ -n "${BENCH_GEN:-}" ] && [ -n "${BENCH_SCAN:-}" ]; then
-  BIN="$BENCH_BIN"; GEN="$BENCH_GEN"; SCAN="$BENCH_SCAN"
+  BIN="$BENCH_BIN"; GEN="$BENCH_GEN"; SCAN="$BENCH_SCAN"; RUN_BIN="${BENCH_RUN_BIN:-$BENCH_BIN}"
 else
   cargo build --release --quiet --features reference --bin mdmwatch --example genlog --example logscan
   BIN="target/release/mdmwatch"; GEN="target/release/examples/genlog"; SCAN="target/release/examples/logscan"
+  if [ -n "${BENCH_RUN_BIN:-}" ]; then
+    RUN_BIN="$BENCH_RUN_BIN"
+  else
+    cargo build --profile bench-sysroot --quiet --bin mdmwatch
+    RUN_BIN="target/bench-sysroot/mdmwatch"
+  fi
 fi
 
 load() { cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || uptime | sed 's/.*averages*: //'; }
@@ -84,7 +93,7 @@ row() {
 printf '\nmdmwatch benchmark on %s (load %s)\n\n' "$machine" "$load_start"
 printf '%-34s %-22s %-22s %-8s %-10s %-7s %s\n' case mdmwatch "reference" ratio jq "vs jq" "peak RSS"
 
-for shape in dense sparse; do
+for shape in dense compact sparse; do
   for size in $SIZES; do
     cap="$WORK/cap"
     rm -rf "$cap"
@@ -170,27 +179,70 @@ row "  apsd log: reader + apsd_log" "$apsd_s s" "grep -c" "$(median < "$WORK/asg
 rm -rf "$cap"
 
 # A whole run over fake probes under a sysroot: each sleeps (waiting on the OS, as the real
-# tools mostly do) and burns a known amount of CPU; `log` formats a 5 MB log with genlog and
-# prints it (the apsd log for the log_apsd probe's predicate, the dense mdmclient log for the
-# other two): a lower bound of what `log show` spends producing that output (the real one also
-# reads the log store for the whole window and evaluates the predicate on every entry).
+# tools mostly do) and burns a known amount of CPU. The fake `log` models what `log show` costs:
+# it charges wall time and CPU per minute of the window it is asked for (`--last Nm|Nh|Nd`, or
+# `--start`), BENCH_LOG_MS_PER_MIN ms of sleep and BENCH_LOG_ITER_PER_MIN awk iterations per
+# minute (the real tool decompresses and filters every chunk of its time range), printing its
+# pre-generated output a tenth at a time over that sleep (`log show` prints as it reads): for
+# mdmclient's predicate 5 MB of dense log, for apsd's 5 MB of apsd log, for softwareupdated's the
+# header and trailer (quiet), for the union all of it under one header and trailer. Every call is
+# recorded (window minutes, bytes printed) so the report counts the `log` processes of a run.
 root="$WORK/sysroot"
-mkdir -p "$root/usr/bin" "$root/usr/sbin" "$root/bin" "$root/usr/libexec"
+mkdir -p "$root/usr/bin" "$root/usr/sbin" "$root/bin" "$root/usr/libexec" "$root/out"
+LOG_MS_PER_MIN="${BENCH_LOG_MS_PER_MIN:-10}"
+LOG_ITER_PER_MIN="${BENCH_LOG_ITER_PER_MIN:-10000}"
+"$GEN" "$WORK/gm" 5 dense 2>/dev/null; mv "$WORK/gm/log_mdmclient.stdout" "$root/out/mdm.ndjson"
+"$GEN" "$WORK/ga" 5 apsd 2>/dev/null; mv "$WORK/ga/log_apsd.stdout" "$root/out/apsd.ndjson"
+rm -rf "$WORK/gm" "$WORK/ga"
+# softwareupdated quiet (no marker line in the window): the header and the trailer only. The
+# union's output is what `log show` prints for it: one header, every stream's entries, one trailer.
+printf '%s\n' 'Filtering the log data using "..."' '{"count":0,"finished":1}' > "$root/out/su.ndjson"
+{
+  echo 'Filtering the log data using "..."'
+  grep -h '^{' "$root/out/mdm.ndjson" "$root/out/apsd.ndjson" | grep -v '"finished"'
+  echo "{\"count\":$(cat "$root/out/mdm.ndjson" "$root/out/apsd.ndjson" | grep -c '^{"traceID"'),\"finished\":1}"
+} > "$root/out/union.ndjson"
+# (GNU split; elsewhere the output is printed in one piece after the whole charge.)
+for f in "$root"/out/*.ndjson; do split -n l/10 -d "$f" "$f.part" 2>/dev/null || cp "$f" "$f.part00"; done
 # CPU: an awk loop of N iterations (about 0.1 s per million on a current core).
 mk() { printf '#!/bin/sh\nsleep %s\nawk "BEGIN{for(i=0;i<%s;i++)s+=i}"\n%s\n' "$2" "$3" "${4:-}" > "$root$1"; chmod 755 "$root$1"; }
 mk /usr/bin/sw_vers 0.2 200000 "printf 'ProductName:\tmacOS\nProductVersion:\t15.1\nBuildVersion:\t24B83\n'"
 mk /usr/sbin/sysctl 0.1 100000 "echo 1"
 mk /usr/bin/profiles 0.3 300000 "echo 'Enrolled via DEP: No'; echo 'MDM enrollment: No'"
-gen_abs=$(cd "$(dirname "$GEN")" && pwd)/$(basename "$GEN")
-mk /usr/bin/log 1.0 1000000 "d=\$(mktemp -d); case \"\$*\" in *apsd*) '$gen_abs' \"\$d\" 5 apsd 2>/dev/null; cat \"\$d/log_apsd.stdout\";; *) '$gen_abs' \"\$d\" 5 dense 2>/dev/null; cat \"\$d/log_mdmclient.stdout\";; esac; rm -rf \"\$d\""
+cat > "$root/usr/bin/log" <<FAKELOG
+#!/bin/sh
+root="$root"
+args="\$*"
+min=\$(printf '%s\n' "\$args" | sed -n 's/.*--last \([0-9][0-9]*\)\([mhd]\).*/\1 \2/p')
+case "\$min" in
+  *" h") min=\$(( \${min% h} * 60 ));;
+  *" d") min=\$(( \${min% d} * 1440 ));;
+  *" m") min=\${min% m};;
+  *) start=\$(printf '%s\n' "\$args" | sed -n 's/.*--start \([0-9-]* [0-9:]*\).*/\1/p')
+     if [ -n "\$start" ]; then min=\$(( (\$(date +%s) - \$(date -d "\$start" +%s)) / 60 )); else min=90; fi;;
+esac
+awk "BEGIN{for(i=0;i<\$min * $LOG_ITER_PER_MIN;i++)s+=i}"
+case "\$args" in
+  *") OR ("*) file="\$root/out/union.ndjson";;
+  *ApplePushService.framework/apsd*) file="\$root/out/apsd.ndjson";;
+  *softwareupdated*) file="\$root/out/su.ndjson";;
+  *) file="\$root/out/mdm.ndjson";;
+esac
+echo "\$min \$(wc -c < "\$file")" >> "\$root/log_calls"
+# Printed as it is read: one part of the output after each equal share of the charged time.
+parts=\$(ls "\$file".part* | wc -l)
+each=\$(awk "BEGIN{print \$min * $LOG_MS_PER_MIN / 1000 / \$parts}")
+for part in "\$file".part*; do sleep "\$each"; cat "\$part"; done
+FAKELOG
+chmod 755 "$root/usr/bin/log"
 mk /bin/launchctl 0.2 200000
 mk /usr/bin/pmset 0.1 100000 "echo \"Now drawing from 'AC Power'\""
 mk /usr/sbin/diskutil 0.3 300000
 mk /usr/libexec/mdmclient 0.5 500000
-# Each probe's own cost, alone (times the calls diagnose makes: sysctl twice,
-# profiles three times, log three times: mdmclient, softwareupdate, apsd; launchctl twice).
+# Each probe's own cost, alone (times the calls diagnose makes: sysctl twice, profiles three
+# times, launchctl twice; `log` is measured per call below, once per process a run starts).
 probes_cpu=0; slowest=0
-for spec in sw_vers:usr/bin:1 sysctl:usr/sbin:2 profiles:usr/bin:3 log:usr/bin:3 launchctl:bin:2 \
+for spec in sw_vers:usr/bin:1 sysctl:usr/sbin:2 profiles:usr/bin:3 launchctl:bin:2 \
   pmset:usr/bin:1 diskutil:usr/sbin:1 mdmclient:usr/libexec:1; do
   name=${spec%%:*}; rest=${spec#*:}; dir=${rest%%:*}; calls=${rest#*:}
   : > "$WORK/pc"; : > "$WORK/pw"
@@ -201,17 +253,56 @@ for spec in sw_vers:usr/bin:1 sysctl:usr/sbin:2 profiles:usr/bin:3 log:usr/bin:3
   probes_cpu=$(awk "BEGIN{printf \"%.3f\", $probes_cpu + $c * $calls}")
   slowest=$(awk "BEGIN{print ($w > $slowest) ? $w : $slowest}")
 done
-: > "$WORK/rw"; : > "$WORK/rc"; : > "$WORK/rr"
-i=0
-while [ "$i" -lt "$REPS" ]; do
-  run1 "$BIN" diagnose --json --sysroot "$root"
-  cat "$WORK/t" >> "$WORK/rw"; cut -d' ' -f2 "$WORK/r" >> "$WORK/rc"; cut -d' ' -f1 "$WORK/r" >> "$WORK/rr"
-  i=$((i + 1))
-done
-run_wall=$(median < "$WORK/rw"); run_cpu=$(median < "$WORK/rc"); run_rss=$(maxkib < "$WORK/rr")
-own_cpu=$(awk "BEGIN{ d = $run_cpu - $probes_cpu; printf \"%.3f\", (d < 0) ? 0 : d }")
-row "run: wall" "$run_wall s" "slowest probe $slowest s" "$(ratio "$run_wall" "$slowest")x" "-" "-" "$((run_rss / 1024)) MiB"
-row "run: CPU, mdmwatch own" "$own_cpu s (total $run_cpu s)" "probes $probes_cpu s" "$(ratio "$own_cpu" "$probes_cpu")x" "-" "-" "-"
+# The fake `log` alone, once per shape of call (one stream; the union), 3 times each.
+log_cost() {
+  : > "$WORK/pc"; : > "$WORK/pw"
+  for _ in 1 2 3; do
+    run1 "$root/usr/bin/log" show --style ndjson --info --last 96m --predicate "$1"
+    cut -d' ' -f2 "$WORK/r" >> "$WORK/pc"; cat "$WORK/t" >> "$WORK/pw"
+  done
+  rm -f "$root/log_calls"
+  echo "$(median < "$WORK/pc") $(median < "$WORK/pw")"
+}
+read -r log1_cpu log1_wall <<LOGCOST
+$(log_cost 'processImagePath == "/usr/libexec/mdmclient"')
+LOGCOST
+read -r logu_cpu logu_wall <<LOGCOST
+$(log_cost '(processImagePath == "/usr/libexec/mdmclient") OR (processImagePath == "/System/Library/PrivateFrameworks/ApplePushService.framework/apsd")')
+LOGCOST
+# cost_run BIN LABEL: median wall, total CPU and mdmwatch's own CPU of REPS runs of BIN, with the
+# number of `log` processes per run, the minutes each read and the bytes they returned.
+cost_run() {
+  : > "$WORK/rw"; : > "$WORK/rc"; : > "$WORK/rr"
+  rm -f "$root/log_calls"
+  state="$WORK/state-$2.json"
+  i=0
+  while [ "$i" -lt "$REPS" ]; do
+    # A scheduled run: the channel history says the previous run ended 95 minutes ago.
+    prev=$(date -u -d '-95 minutes' +%Y-%m-%dT%H:%M:%SZ 2>/dev/null || date -u -v-95M +%Y-%m-%dT%H:%M:%SZ)
+    printf '{"version":1,"channel_history":{"since":"%s","last_run_end":"%s"}}\n' "$prev" "$prev" > "$state"
+    run1 "$1" diagnose --json --sysroot "$root" --state "$state"
+    cat "$WORK/t" >> "$WORK/rw"; cut -d' ' -f2 "$WORK/r" >> "$WORK/rc"; cut -d' ' -f1 "$WORK/r" >> "$WORK/rr"
+    i=$((i + 1))
+  done
+  calls=$(awk -v r="$REPS" 'END{ printf "%g", NR / r }' "$root/log_calls")
+  minutes=$(awk -v n="$calls" 'NR <= n { m = m (m == "" ? "" : " + ") $1 } END{ print m }' "$root/log_calls")
+  bytes=$(awk -v r="$REPS" '{ b += $2 } END{ printf "%d", b / r }' "$root/log_calls")
+  wall=$(median < "$WORK/rw"); cpu=$(median < "$WORK/rc"); rss=$(maxkib < "$WORK/rr")
+  if [ "$calls" = 1 ]; then lc=$logu_cpu; lslow=$logu_wall; else lc=$log1_cpu; lslow=$log1_wall; fi
+  pc=$(awk "BEGIN{printf \"%.3f\", $probes_cpu + $lc * $calls}")
+  own=$(awk "BEGIN{ d = $cpu - $pc; printf \"%.3f\", (d < 0) ? 0 : d }")
+  slow=$(awk "BEGIN{print ($lslow > $slowest) ? $lslow : $slowest}")
+  row "run ($2): wall" "$wall s" "slowest probe $slow s" "$(ratio "$wall" "$slow")x" "-" "-" "$((rss / 1024)) MiB"
+  row "run ($2): CPU, mdmwatch own" "$own s (total $cpu s)" "probes $pc s" "$(ratio "$own" "$pc")x" "-" "-" "-"
+  row "run ($2): log show" "$calls processes, $minutes min" "$bytes B returned" "-" "-" "-" "-"
+  cost_json="$cost_json\"$2\":{\"wall_s\":$wall,\"slowest_probe_s\":$slow,\"total_cpu_s\":$cpu,\"probes_cpu_s\":$pc,\"own_cpu_s\":$own,\"peak_rss_kib\":$rss,\"log_processes\":$calls,\"log_minutes\":\"$minutes\",\"log_bytes\":$bytes},"
+  run_wall=$wall; run_cpu=$cpu; run_rss=$rss; own_cpu=$own; run_slowest=$slow
+}
+cost_json=""
+if [ -n "${BENCH_BASELINE:-}" ]; then
+  cost_run "$BENCH_BASELINE" before
+fi
+cost_run "$RUN_BIN" this
 
 size_bytes=$(wc -c < "$BIN")
 start=$(now); i=0
@@ -222,9 +313,9 @@ load_end=$(load)
 printf '\nrelease binary %s bytes; load at start %s, at end %s\n' "$size_bytes" "$load_start" "$load_end"
 
 date_utc=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-printf '{"date":"%s","machine":"%s","load_start":"%s","load_end":"%s","reps":%s,"logs":[%s],"log_bytes":{"sources_only":%s,"with_markers":%s},"apsd":{"bytes":%s,"entries":%s,"reader_s":%s,"summary_s":%s},"run":{"wall_s":%s,"slowest_probe_s":%s,"total_cpu_s":%s,"probes_cpu_s":%s,"own_cpu_s":%s,"peak_rss_kib":%s},"binary_bytes":%s,"startup_ms":%s}\n' \
+printf '{"date":"%s","machine":"%s","load_start":"%s","load_end":"%s","reps":%s,"logs":[%s],"log_bytes":{"sources_only":%s,"with_markers":%s},"apsd":{"bytes":%s,"entries":%s,"reader_s":%s,"summary_s":%s},"run":{"wall_s":%s,"slowest_probe_s":%s,"total_cpu_s":%s,"probes_cpu_s":%s,"own_cpu_s":%s,"peak_rss_kib":%s},"cost":{%s},"binary_bytes":%s,"startup_ms":%s}\n' \
   "$date_utc" "$machine" "$load_start" "$load_end" "$REPS" "${rows_json%,}" "$full_b" "$push_b" "$apsd_b" "$apsd_n" "$apsd_t" "$apsd_s" \
-  "$run_wall" "$slowest" "$run_cpu" "$probes_cpu" "$own_cpu" "$run_rss" "$size_bytes" "$startup_ms" > "$OUT_DIR/results.json"
+  "$run_wall" "$run_slowest" "$run_cpu" "$probes_cpu" "$own_cpu" "$run_rss" "${cost_json%,}" "$size_bytes" "$startup_ms" > "$OUT_DIR/results.json"
 {
   echo "# Benchmark results"
   echo
@@ -234,11 +325,11 @@ printf '{"date":"%s","machine":"%s","load_start":"%s","load_end":"%s","reps":%s,
   echo "|---|---|---|---|---|---|---|"
   printf '%s' "$rows_md"
   echo
-  echo "- dense/sparse rows: \`mdmwatch diagnose --json --replay\` over a generated capture; ratio: median of the per-repetition ratios to \`grep -c\` over the same file, run back to back."
+  echo "- dense/compact/sparse rows: \`mdmwatch diagnose --json --replay\` over a generated capture (dense: full-size entries of about 790 bytes, every one a marker line; compact: about 660 bytes, short messages, every one a marker line; sparse: 98 % chatter); ratio: median of the per-repetition ratios to \`grep -c\` over the same file, run back to back. The baseline binary rows run BENCH_BASELINE, which for the whole-run rows must accept \`--sysroot\` (a build with debug assertions): compare them with care."
   echo "- reader rows: examples/logscan over the same file (no start-up, no other probe): the ndjson reader alone, with \`mdm_log::summarize\`, and with \`mdm_log::summarize_reference\` (the straightforward fold the summary is tested equal to: the summariser before its optimisation); ratio to \`grep -c\` as above."
   echo "- log bytes: the sparse capture is what the source predicate returns; the markers keep what \`grep -F\` of the mdmclient needles (\`log_patterns\`) keeps."
-  echo "- apsd: a generated \`process == \"apsd\"\` log read by the ndjson reader alone (examples/logscan read), and summarised by \`apsd_log::summarize\` (examples/logscan apsd)."
-  echo "- run: \`diagnose --json --sysroot\` over fake probes that sleep and burn CPU; the fake \`log\` prints 5 MB for each of the three log probes (the apsd log for log_apsd); probes' CPU is each fake alone (median of 3) times the calls a run makes; mdmwatch's own CPU is the run's total (GNU time: it and its children) minus that."
+  echo "- apsd: a generated apsd log (its exact image path) read by the ndjson reader alone (examples/logscan read), and summarised by \`apsd_log::summarize\` (examples/logscan apsd)."
+  echo "- run: \`diagnose --json --sysroot --state\` (the release profile with debug assertions on, the only optimised build that accepts \`--sysroot\`) over fake probes that sleep and burn CPU, as a scheduled run: the state file says the previous run ended 95 minutes before. The fake \`log\` charges $LOG_MS_PER_MIN ms of sleep and $LOG_ITER_PER_MIN awk iterations per minute of window and prints what the predicate asks for, a tenth after each tenth of that time: 5 MB of dense mdmclient log, 5 MB of apsd log, softwareupdated quiet (header and trailer), or for the union all of it under one header and trailer. Probes' CPU is each fake alone (median of 3) times the calls a run makes (\`log\` calls counted from its own record); mdmwatch's own CPU is the run's total (GNU time: it and its children) minus that. \`before\`: BENCH_BASELINE (a build before one \`log show\` per run); \`this\`: this build."
   echo "- release binary: $size_bytes bytes."
 } > "$OUT_DIR/RESULTS.md"
 echo "wrote $OUT_DIR/results.json and $OUT_DIR/RESULTS.md"

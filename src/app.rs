@@ -409,9 +409,10 @@ with --dry-run to see what heal would decide for a capture";
 
 /// Whether this is a live run on a system that is not macOS: nothing may be written to system
 /// paths there (heal's state and lock, the default status directory).
-/// `--sysroot` (a testing aid) resolves every path under a directory: not a system path.
+/// `--sysroot` (a testing aid) resolves every path under a directory: not a system path; a fake
+/// system playing a Mac is not this machine either.
 pub fn live_off_macos(cli: &Cli, sys: &dyn System) -> bool {
-    sys.is_live() && cli.sysroot.is_none() && !cfg!(target_os = "macos")
+    sys.is_live() && sys.is_this_host() && cli.sysroot.is_none() && !cfg!(target_os = "macos")
 }
 
 /// `-heal`: diagnose, then restart what is stuck (see `heal`), then report.
@@ -568,6 +569,8 @@ async fn capture_command(
             return EXIT_ERROR;
         }
     };
+    // The capture's "now" is when its log window ends, as in a live run (`observe::observe`).
+    let now = sys.now();
     let (plan, mut results) = observe::collect(sys, cfg).await;
     // The command line each output came from: a replay's recorded one (a capture of a replay
     // keeps the predicate the output was produced with), else this run's.
@@ -589,7 +592,7 @@ async fn capture_command(
             }
         }
     }
-    if let Err(e) = capture::write_meta(&handle, sys.now(), sys.is_root()) {
+    if let Err(e) = capture::write_meta(&handle, now, sys.is_root()) {
         eprintln!("mdmwatch: {e}");
         return EXIT_ERROR;
     }

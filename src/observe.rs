@@ -104,10 +104,56 @@ pub async fn run_all(sys: &dyn System, probes: &[Probe]) -> Vec<ProbeResult> {
     futures::future::join_all(probes.iter().map(|p| sys.run(p))).await
 }
 
+/// Runs the first phase: the log streams as one `log show` where the system can
+/// ([`System::run_log_union`]), everything else concurrently beside it. Results in plan order;
+/// a log stream answered by the union shows the union's command in the plan.
+async fn run_first_phase(sys: &dyn System, plan: &mut [Probe]) -> Vec<ProbeResult> {
+    let is_log = |p: &Probe| probes::LOG_STREAMS.contains(&p.id.as_str());
+    let logs: Vec<Probe> = plan.iter().filter(|p| is_log(p)).cloned().collect();
+    let union = if logs.len() > 1 {
+        probes::log_union(&logs)
+    } else {
+        None
+    };
+    let Some(union) = union else {
+        return run_all(sys, plan).await;
+    };
+    let others: Vec<Probe> = plan.iter().filter(|p| !is_log(p)).cloned().collect();
+    let (other_results, log_results) =
+        futures::future::join(run_all(sys, &others), sys.run_log_union(&union)).await;
+    let mut by_id: HashMap<String, ProbeResult> = other_results
+        .into_iter()
+        .chain(log_results.results)
+        .map(|r| (r.id.clone(), r))
+        .collect();
+    if log_results.combined {
+        for p in plan.iter_mut().filter(|p| is_log(p)) {
+            p.source = union.union.source.clone();
+        }
+    }
+    plan.iter()
+        .map(|p| {
+            by_id
+                .remove(&p.id)
+                .unwrap_or_else(|| ProbeResult::unavailable(&p.id, "not run"))
+        })
+        .collect()
+}
+
 /// Runs every probe of a diagnosis (both phases) and returns the raw results.
 pub async fn collect(sys: &dyn System, cfg: &Config) -> (Vec<Probe>, Vec<ProbeResult>) {
+    collect_with(sys, cfg, Vec::new()).await
+}
+
+/// [`collect`] with `extra` probes run in the first phase beside the others (the look-back).
+async fn collect_with(
+    sys: &dyn System,
+    cfg: &Config,
+    extra: Vec<Probe>,
+) -> (Vec<Probe>, Vec<ProbeResult>) {
     let mut plan = probes::independent(cfg);
-    let mut results = run_all(sys, &plan).await;
+    plan.extend(extra);
+    let mut results = run_first_phase(sys, &mut plan).await;
     let second: Vec<Probe> = dependent_probes(&results, cfg);
     if !second.is_empty() {
         results.extend(run_all(sys, &second).await);
@@ -150,34 +196,39 @@ fn identity_probes(results: &[ProbeResult], cfg: &Config) -> Vec<Probe> {
     }
 }
 
+/// "Now" is taken before the probes run: the log window ends there (`log show --last` counts
+/// back from its start), so the checks' window is the one `log show` read and the next run's
+/// window reaches back to it (`checks::channel::log_window_minutes`), however long this run takes.
 pub async fn observe(sys: &dyn System, cfg: &Config) -> Observations {
+    let now = sys.now();
     let (plan, results) = collect(sys, cfg).await;
-    from_results(sys.now(), sys.is_root(), sys.is_live(), &plan, results, cfg)
+    from_results(now, sys.is_root(), sys.is_live(), &plan, results, cfg)
 }
 
 /// [`observe`] with the channel history of earlier runs; when it is missing or unreadable, the
-/// one bounded look-back (`LookBackDays`) runs with the other probes (on replay it is read from
-/// the capture when recorded there).
+/// one bounded look-back (`LookBackDays`, its own narrow predicate) runs in the first phase beside
+/// the other probes: a second `log show` on that run only (on replay it is read from the capture
+/// when recorded there).
 pub async fn observe_with_history(
     sys: &dyn System,
     cfg: &Config,
     history: crate::state::HistoryInput,
 ) -> Observations {
-    let (mut plan, mut results) = collect(sys, cfg).await;
+    let now = sys.now();
     // Only where the history can then be recorded (as root live, or a replay): otherwise a
     // user's diagnose would read days of log on every call.
     let recordable = !sys.is_live() || sys.is_root();
-    if recordable
-        && matches!(
-            history,
-            crate::state::HistoryInput::Missing | crate::state::HistoryInput::Unreadable(_)
-        )
-    {
-        let lookback = probes::mdmclient_lookback(cfg.look_back_days, cfg);
-        results.extend(run_all(sys, std::slice::from_ref(&lookback)).await);
-        plan.push(lookback);
-    }
-    let mut obs = from_results(sys.now(), sys.is_root(), sys.is_live(), &plan, results, cfg);
+    let missing = matches!(
+        history,
+        crate::state::HistoryInput::Missing | crate::state::HistoryInput::Unreadable(_)
+    );
+    let extra = if recordable && missing {
+        vec![probes::mdmclient_lookback(cfg.look_back_days, cfg)]
+    } else {
+        Vec::new()
+    };
+    let (plan, results) = collect_with(sys, cfg, extra).await;
+    let mut obs = from_results(now, sys.is_root(), sys.is_live(), &plan, results, cfg);
     obs.channel_history = history;
     obs
 }
@@ -359,6 +410,12 @@ fn identity_fact(
         .and_then(|b| parse::cert::parse_pem_bundle(&b).map_err(|e| Unknown::unparseable(&r.id, e)))
 }
 
+/// A stream parsed on its own thread; a panic (parsers are fuzzed never to) is an unknown.
+fn joined<T>(h: std::thread::ScopedJoinHandle<'_, Fact<T>>, id: &str) -> Fact<T> {
+    h.join()
+        .unwrap_or_else(|_| Err(Unknown::new(id, Fault::Failed, "the log reader panicked")))
+}
+
 /// Parses raw results into observations. Pure: no I/O beyond reading the payloads handed in.
 pub fn from_results(
     now: DateTime<FixedOffset>,
@@ -412,6 +469,24 @@ pub fn from_results(
     };
     let identity_cert = identity_fact(identity.as_ref(), &mdm_profile, cfg);
     let su_prefs = take(probes::SU_PREFS);
+    let (mdm_r, su_r, apsd_r) = (
+        take(probes::LOG_MDMCLIENT),
+        take(probes::LOG_SOFTWAREUPDATE),
+        take(probes::LOG_APSD),
+    );
+    // The logs are most of a run's parsing: the three streams are read concurrently (each
+    // reader holds one block at a time), so a run lasts its slowest probe plus the slowest
+    // stream's parse, not the sum.
+    let (mdm_log, su_log, apsd_log) = std::thread::scope(|scope| {
+        let su = scope.spawn(|| stream_fact(&su_r, |r| parse::su_log::summarize(r)));
+        let apsd = scope.spawn(|| stream_fact(&apsd_r, |r| parse::apsd_log::summarize(r)));
+        let mdm = stream_fact(&mdm_r, |r| parse::mdm_log::summarize(r));
+        (
+            mdm,
+            joined(su, probes::LOG_SOFTWAREUPDATE),
+            joined(apsd, probes::LOG_APSD),
+        )
+    });
     let window_start = now - chrono::Duration::minutes(i64::from(cfg.liveness_window_minutes));
     let install_log = bytes_fact(&take(probes::INSTALL_LOG), cfg, |b| {
         parse::install_log::parse(b, window_start, now)
@@ -431,13 +506,9 @@ pub fn from_results(
         ),
         mdm_profile,
         identity_cert,
-        mdm_log: stream_fact(&take(probes::LOG_MDMCLIENT), |r| {
-            parse::mdm_log::summarize(r)
-        }),
-        apsd_log: stream_fact(&take(probes::LOG_APSD), |r| parse::apsd_log::summarize(r)),
-        su_log: stream_fact(&take(probes::LOG_SOFTWAREUPDATE), |r| {
-            parse::su_log::summarize(r)
-        }),
+        mdm_log,
+        apsd_log,
+        su_log,
         mdmclient_service: service_fact(&take(probes::LAUNCHCTL_MDMCLIENT)),
         softwareupdated_service: service_fact(&take(probes::LAUNCHCTL_SOFTWAREUPDATED)),
         power: text_fact(&take(probes::PMSET_BATT), parse::pmset::parse),

@@ -5,7 +5,7 @@
 
 use crate::config::Config;
 use crate::parse::log_patterns::LogStream;
-use crate::system::Probe;
+use crate::system::{LogUnion, Probe};
 
 pub const SW_VERS: &str = "sw_vers";
 pub const HW_MODEL: &str = "hw_model";
@@ -313,9 +313,377 @@ pub fn identity_cert(common_name: &str, cfg: &Config) -> Probe {
     )
 }
 
+/// The log streams, in the order of a [`LogUnion`]'s router bits.
+pub const LOG_STREAMS: [&str; 3] = [LOG_MDMCLIENT, LOG_SOFTWAREUPDATE, LOG_APSD];
+
+/// One predicate for several streams: `(p1) OR (p2) OR ...`, each stream's predicate whole (its
+/// sources AND its message markers), so `log show` returns exactly the entries some stream's own
+/// query would have returned.
+pub fn union_predicate(predicates: &[&str]) -> String {
+    predicates
+        .iter()
+        .map(|p| format!("({p})"))
+        .collect::<Vec<_>>()
+        .join(" OR ")
+}
+
+/// The `--predicate` argument of a log probe.
+fn predicate_of(probe: &Probe) -> Option<&str> {
+    let crate::system::Source::Command { args, .. } = &probe.source else {
+        return None;
+    };
+    let at = args.iter().position(|a| a == "--predicate")?;
+    args.get(at + 1).map(String::as_str)
+}
+
+/// What a stream's predicate selects, read back from its text: the literals compared with
+/// `process ==`, `processImagePath ==` (or `BEGINSWITH`), `subsystem ==` and `eventMessage
+/// CONTAINS`. Reading them from the predicate (not from a second table) keeps the routing of the
+/// union's output equal to the predicates whatever they become.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StreamSelector {
+    pub processes: Vec<String>,
+    pub image_paths: Vec<String>,
+    pub image_prefixes: Vec<String>,
+    pub subsystems: Vec<String>,
+    pub needles: Vec<String>,
+}
+
+impl StreamSelector {
+    /// Reads the literals of a predicate (NSPredicate syntax as `log show` takes it).
+    pub fn of(predicate: &str) -> StreamSelector {
+        let mut sel = StreamSelector::default();
+        let b = predicate.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            let word_start = i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_');
+            let key = ["processImagePath", "process", "subsystem", "eventMessage"]
+                .into_iter()
+                .find(|k| word_start && predicate[i..].starts_with(k));
+            let Some(key) = key else {
+                i += 1;
+                continue;
+            };
+            let mut j = i + key.len();
+            if b.get(j).is_some_and(|c| c.is_ascii_alphanumeric()) {
+                i += 1;
+                continue;
+            }
+            while b.get(j) == Some(&b' ') {
+                j += 1;
+            }
+            let op_start = j;
+            while b
+                .get(j)
+                .is_some_and(|c| !c.is_ascii_whitespace() && *c != b'"')
+            {
+                j += 1;
+            }
+            let op = predicate[op_start..j].to_ascii_uppercase();
+            while b.get(j) == Some(&b' ') {
+                j += 1;
+            }
+            if b.get(j) != Some(&b'"') {
+                i = j.max(i + 1);
+                continue;
+            }
+            let mut lit = String::new();
+            j += 1;
+            while let Some(&c) = b.get(j) {
+                match c {
+                    b'"' => break,
+                    b'\\' if j + 1 < b.len() => {
+                        lit.push(b[j + 1] as char);
+                        j += 2;
+                        continue;
+                    }
+                    _ => {}
+                }
+                let ch = predicate[j..].chars().next().unwrap_or('\u{fffd}');
+                lit.push(ch);
+                j += ch.len_utf8();
+            }
+            match (key, op.as_str()) {
+                ("process", "==") => sel.processes.push(lit),
+                ("processImagePath", "==") => sel.image_paths.push(lit),
+                ("processImagePath", "BEGINSWITH") => sel.image_prefixes.push(lit),
+                ("subsystem", "==") => sel.subsystems.push(lit),
+                ("eventMessage", "CONTAINS") => sel.needles.push(lit),
+                _ => {}
+            }
+            i = j + 1;
+        }
+        sel
+    }
+
+    /// Whether `entry` is one this stream's query returns: one of its sources (process name,
+    /// image path, subsystem) and, when it names markers, one of them in the message.
+    pub fn claims(&self, entry: &crate::parse::log_ndjson::LogEntry<'_>) -> bool {
+        self.claims_source(entry)
+            && (self.needles.is_empty()
+                || self
+                    .needles
+                    .iter()
+                    .any(|n| entry.message.contains(n.as_str())))
+    }
+
+    /// Whether `entry` comes from one of this stream's sources, whatever its message.
+    pub fn claims_source(&self, entry: &crate::parse::log_ndjson::LogEntry<'_>) -> bool {
+        let no_source = self.processes.is_empty()
+            && self.image_paths.is_empty()
+            && self.image_prefixes.is_empty()
+            && self.subsystems.is_empty();
+        let source = no_source
+            || self.processes.iter().any(|p| p == entry.process)
+            || self
+                .image_paths
+                .iter()
+                .any(|p| p == entry.process_image_path)
+            || self
+                .image_prefixes
+                .iter()
+                .any(|p| entry.process_image_path.starts_with(p.as_str()))
+            || self.subsystems.iter().any(|s| s == entry.subsystem);
+        source
+    }
+
+    /// Whether `entry`'s process has the name of one of this stream's binaries (a process name
+    /// the predicate compares, or the last component of one of its image paths), whatever path
+    /// it runs from.
+    pub fn claims_name(&self, entry: &crate::parse::log_ndjson::LogEntry<'_>) -> bool {
+        !entry.process.is_empty()
+            && (self.processes.iter().any(|p| p == entry.process)
+                || self
+                    .image_paths
+                    .iter()
+                    .any(|p| p.rsplit('/').next() == Some(entry.process)))
+    }
+}
+
+/// The streams an output line of the union belongs to (bit `i`: `selectors[i]`). A line that is
+/// not an entry (the header, the trailer, garbage, a cut last line) goes to every stream, so each
+/// stream's reader sees what it would have seen alone. An entry no stream's whole predicate
+/// claims (none should come from `log show`, which returns only entries some stream selects;
+/// output from elsewhere may hold them) goes to the streams of its source, else to the streams
+/// whose binary it is named after (a forged binary elsewhere: that stream's reader rejects it and
+/// says so), else to all.
+pub fn route_line(
+    selectors: &[StreamSelector],
+    line: &[u8],
+    scratch: &mut crate::parse::log_ndjson::Scratch,
+) -> u64 {
+    use crate::parse::log_ndjson::{parse_line, Line};
+    match parse_line(line, scratch) {
+        Line::Entry(e) => {
+            let mask_of = |claims: &dyn Fn(&StreamSelector) -> bool| {
+                selectors
+                    .iter()
+                    .enumerate()
+                    .take(64)
+                    .filter(|(_, s)| claims(s))
+                    .fold(0u64, |m, (i, _)| m | 1 << i)
+            };
+            let whole = mask_of(&|s| s.claims(&e));
+            if whole != 0 {
+                return whole;
+            }
+            let source = mask_of(&|s| s.claims_source(&e));
+            if source != 0 {
+                return source;
+            }
+            match mask_of(&|s| s.claims_name(&e)) {
+                0 => u64::MAX,
+                m => m,
+            }
+        }
+        _ => u64::MAX,
+    }
+}
+
+/// One `log show` for every stream of `streams` (log probes that differ only in their predicate:
+/// the same binary, window and flags), or `None` when they cannot share one.
+pub fn log_union(streams: &[Probe]) -> Option<LogUnion> {
+    let first = streams.first()?;
+    let crate::system::Source::Command { program, args } = &first.source else {
+        return None;
+    };
+    let mut predicates = Vec::new();
+    for p in streams {
+        let crate::system::Source::Command {
+            program: prog,
+            args: a,
+        } = &p.source
+        else {
+            return None;
+        };
+        let at = a.iter().position(|x| x == "--predicate")?;
+        let same = prog == program
+            && a.len() == args.len()
+            && a.iter()
+                .zip(args)
+                .enumerate()
+                .all(|(k, (x, y))| k == at + 1 || x == y);
+        if !same || streams.len() > 64 {
+            return None;
+        }
+        predicates.push(predicate_of(p)?);
+    }
+    let at = args.iter().position(|x| x == "--predicate")?;
+    let mut union_args: Vec<String> = args.clone();
+    union_args[at + 1] = union_predicate(&predicates);
+    let arg_refs: Vec<&str> = union_args.iter().map(String::as_str).collect();
+    // Each stream keeps its own cap as it would alone (the newest entries, for log probes); the
+    // union's output is not cut as a whole, which would drop the newest entries of every stream.
+    let union = Probe::command("log_union", program, &arg_refs)
+        .with_timeout(streams.iter().map(|p| p.timeout).max()?)
+        .with_max_bytes(u64::MAX)
+        .spooled();
+    let selectors: std::sync::Arc<Vec<StreamSelector>> =
+        std::sync::Arc::new(predicates.iter().map(|p| StreamSelector::of(p)).collect());
+    Some(LogUnion {
+        union,
+        streams: streams.to_vec(),
+        router: std::sync::Arc::new(move || {
+            let selectors = selectors.clone();
+            let mut scratch = crate::parse::log_ndjson::Scratch::default();
+            Box::new(move |line: &[u8]| route_line(&selectors, line, &mut scratch))
+        }),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parse::log_ndjson::Scratch;
+
+    fn entry(image: &str, subsystem: &str, message: &str) -> String {
+        serde_json::json!({
+            "processImagePath": image,
+            "subsystem": subsystem,
+            "eventMessage": message,
+            "timestamp": "2026-11-20 09:00:00.000000-0500",
+        })
+        .to_string()
+    }
+
+    fn route(line: &str) -> u64 {
+        let sel: Vec<StreamSelector> = [
+            mdmclient_predicate(),
+            softwareupdate_predicate(),
+            apsd_predicate(),
+        ]
+        .iter()
+        .map(|p| StreamSelector::of(p))
+        .collect();
+        route_line(&sel, line.as_bytes(), &mut Scratch::default())
+    }
+
+    fn image_paths(stream: LogStream) -> Vec<String> {
+        crate::parse::log_patterns::sources(stream)
+            .map(|s| s.image_path.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn selectors_read_the_literals_of_the_shipped_predicates() {
+        // Each stream is its daemons' exact image paths and its markers, nothing else.
+        for (pred, stream) in [
+            (mdmclient_predicate(), LogStream::Mdmclient),
+            (softwareupdate_predicate(), LogStream::SoftwareUpdate),
+            (apsd_predicate(), LogStream::Apsd),
+        ] {
+            let sel = StreamSelector::of(&pred);
+            assert_eq!(sel.image_paths, image_paths(stream), "{pred}");
+            assert!(
+                sel.processes.is_empty() && sel.subsystems.is_empty(),
+                "{sel:?}"
+            );
+            assert!(sel.image_prefixes.is_empty(), "{sel:?}");
+            assert!(!sel.needles.is_empty(), "{sel:?}");
+        }
+        assert!(StreamSelector::of(&mdmclient_predicate())
+            .needles
+            .contains(&"Received HTTP response".to_string()));
+        let p = StreamSelector::of(
+            r#"processImagePath == "/usr/libexec/mdmclient" AND eventMessage CONTAINS "a \"q\"""#,
+        );
+        assert_eq!(p.image_paths, vec!["/usr/libexec/mdmclient".to_string()]);
+        assert_eq!(p.needles, vec!["a \"q\"".to_string()]);
+    }
+
+    #[test]
+    fn union_output_lines_go_to_the_streams_whose_predicate_they_answer() {
+        let http = "Received HTTP response (200) [Idle]";
+        assert_eq!(
+            route(&entry(
+                "/usr/libexec/mdmclient",
+                "com.apple.ManagedClient",
+                http
+            )),
+            1
+        );
+        let su_needle = StreamSelector::of(&softwareupdate_predicate()).needles[0].clone();
+        for path in image_paths(LogStream::SoftwareUpdate) {
+            assert_eq!(
+                route(&entry(&path, "com.apple.SoftwareUpdate", &su_needle)),
+                2
+            );
+        }
+        let apsd = StreamSelector::of(&apsd_predicate()).needles[0].clone();
+        assert_eq!(
+            route(&entry(
+                &image_paths(LogStream::Apsd)[0],
+                "com.apple.apsd",
+                &apsd
+            )),
+            4
+        );
+        // An entry from a stream's binary without its markers (not returned by the union, but
+        // output from elsewhere may hold it) goes to that stream, to be judged there.
+        assert_eq!(route(&entry("/usr/libexec/mdmclient", "", "chatter")), 1);
+        // A binary of another path (never returned by the union; output from elsewhere may hold
+        // it) goes to the stream of the daemon it is named after, to be rejected there.
+        assert_eq!(route(&entry("/tmp/mdmclient", "", http)), 1);
+        assert_eq!(route(&entry("/tmp/softwareupdated", "", &su_needle)), 2);
+        // Named after no stream's binary: every stream sees it.
+        assert_eq!(route(&entry("/tmp/other", "", http)), u64::MAX);
+        // Header, trailer and garbage reach every stream.
+        assert_eq!(route("Filtering the log data using \"...\""), u64::MAX);
+        assert_eq!(route(r#"{"count":3,"finished":1}"#), u64::MAX);
+        assert_eq!(route("{\"eventMessage\": "), u64::MAX);
+    }
+
+    #[test]
+    fn the_union_runs_once_for_probes_that_differ_only_in_their_predicate() {
+        let cfg = Config::default();
+        let logs: Vec<Probe> = independent(&cfg)
+            .into_iter()
+            .filter(|p| LOG_STREAMS.contains(&p.id.as_str()))
+            .collect();
+        assert_eq!(logs.len(), 3);
+        let u = log_union(&logs).expect("one union");
+        let pred = predicate_of(&u.union).unwrap().to_string();
+        assert_eq!(
+            pred,
+            union_predicate(&[
+                &mdmclient_predicate(),
+                &softwareupdate_predicate(),
+                &apsd_predicate()
+            ])
+        );
+        // Each stream keeps its own newest bytes; the union is not cut as a whole.
+        assert_eq!(u.union.max_bytes, u64::MAX);
+        assert!(u.streams.iter().all(|p| p.keep_newest));
+        assert!(u.union.spool);
+        // A stream with another window cannot share the process.
+        let mut other = logs.clone();
+        other[1] = log_probe(LOG_SOFTWAREUPDATE, &softwareupdate_predicate(), &{
+            let mut c = Config::default();
+            c.liveness_window_minutes += 1;
+            c
+        });
+        assert!(log_union(&other).is_none());
+    }
 
     /// A live run's `log show` returns only the lines whose message holds a needle: every
     /// softwareupdated pattern (the 14-26 DDM, client-scan and check-in wordings included) must be

@@ -105,6 +105,36 @@ const FINISHED: usize = 11;
 #[derive(Debug, Default)]
 pub struct Scratch {
     bufs: [String; STRS],
+    /// The escaped text each buffer was decoded from, when the scanner decoded it: the next
+    /// line's same text (image paths repeat on every line) reuses the buffer as it is.
+    decoded_from: [Vec<u8>; STRS],
+    memo: Memo,
+}
+
+/// The previous line's layout: at each key position its key and, for a string value, the value's
+/// raw bytes. Consecutive `log show` entries share their key order and most values (subsystem,
+/// category, image paths and UUIDs, format string), so a position whose bytes equal the
+/// remembered ones followed by the closing quote is taken by one comparison instead of a scan:
+/// the same bytes were scanned and checked on an earlier line, so the answer is the same. Any
+/// difference falls back to the scan, which records the new bytes.
+#[derive(Debug, Default)]
+struct Memo {
+    at: Vec<MemoSlot>,
+}
+
+/// Key positions remembered per line; the slot at this index stands for every later key.
+const MEMO_KEYS: usize = 48;
+
+#[derive(Debug, Default)]
+struct MemoSlot {
+    /// The key's bytes (no escapes, ASCII: checked when scanned) and its slot.
+    key: Vec<u8>,
+    slot: usize,
+    /// The raw bytes between the quotes of a string value (no surrogate escape), and whether
+    /// they hold an escape; `has_value` false when the last value here was not a string.
+    value: Vec<u8>,
+    escaped: bool,
+    has_value: bool,
 }
 
 /// The decoded keys of one line, borrowed from it or from a [`Scratch`]; `None`: absent or null.
@@ -206,6 +236,7 @@ fn decode_serde<'s>(line: &'s [u8], scratch: &'s mut Scratch) -> Option<Fields<'
             Some(Cow::Borrowed(s)) => borrowed[k] = Some(s),
             Some(Cow::Owned(s)) => {
                 scratch.bufs[k] = s;
+                scratch.decoded_from[k].clear();
                 present[k] = true;
             }
             None => {}
@@ -279,10 +310,37 @@ const MAX_SKIP_DEPTH: u32 = 64;
 struct Scan<'a> {
     b: &'a [u8],
     i: usize,
+    /// The whole line as text when it is valid UTF-8 (checked once: cheaper than field by field);
+    /// a string's bytes between its ASCII quotes are then a slice of it. Otherwise each string
+    /// read is checked on its own (serde_json checks only the strings it reads).
+    text: Option<&'a str>,
 }
 
 impl<'a> Scan<'a> {
+    fn new(b: &'a [u8]) -> Scan<'a> {
+        Scan {
+            b,
+            i: 0,
+            text: std::str::from_utf8(b).ok(),
+        }
+    }
+
+    /// `raw` (a slice of this line) as text.
+    fn as_text(&self, raw: &'a [u8]) -> Option<&'a str> {
+        match self.text {
+            Some(t) => {
+                let from = raw.as_ptr() as usize - self.b.as_ptr() as usize;
+                t.get(from..from + raw.len())
+            }
+            None => std::str::from_utf8(raw).ok(),
+        }
+    }
+
     fn ws(&mut self) {
+        // Real lines have no whitespace between tokens: one test.
+        if self.b.get(self.i).is_some_and(|&c| c > b' ') {
+            return;
+        }
         while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.b.get(self.i) {
             self.i += 1;
         }
@@ -304,6 +362,7 @@ impl<'a> Scan<'a> {
     /// A string, after its opening quote: the raw bytes and whether any escape is in them. The
     /// escapes are checked as serde_json checks them; a `\u` escape is decodable unless it is a
     /// surrogate (then `None`: serde_json pairs or rejects those).
+    #[inline(always)]
     fn string(&mut self) -> Option<(&'a [u8], bool, bool)> {
         let start = self.i;
         let mut escaped = false;
@@ -461,7 +520,7 @@ impl<'a> Scan<'a> {
                 if surrogate {
                     return None;
                 }
-                let raw = std::str::from_utf8(raw).ok()?;
+                let raw = self.as_text(raw)?;
                 Some(Some(RawStr { raw, escaped }))
             }
             b'n' => self.literal(b"null").map(|()| None),
@@ -492,10 +551,29 @@ impl<'a> Scan<'a> {
         text.parse().ok().map(Some)
     }
 
+    /// A string value at a quote, through the memo: the raw bytes, whether they hold an escape
+    /// and whether a surrogate `\u` escape (never remembered).
+    fn quoted(&mut self, m: &mut MemoSlot) -> Option<(&'a [u8], bool, bool)> {
+        let from = self.i + 1;
+        let len = m.value.len();
+        if m.has_value && quoted_at(self.b, from, &m.value) {
+            self.i = from + len + 1;
+            return Some((&self.b[from..from + len], m.escaped, false));
+        }
+        self.i = from;
+        let (raw, escaped, surrogate) = self.string()?;
+        m.value.clear();
+        m.value.extend_from_slice(raw);
+        m.escaped = escaped;
+        m.has_value = !surrogate;
+        Some((raw, escaped, surrogate))
+    }
+
     /// The whole line: one object, then nothing but whitespace.
-    fn line(&mut self) -> Option<Spans<'a>> {
+    fn line(&mut self, memo: &mut Memo) -> Option<Spans<'a>> {
         let mut out = Spans::default();
         let mut seen: u16 = 0;
+        let mut pos = 0usize;
         self.ws();
         self.eat(b'{')?;
         self.ws();
@@ -504,29 +582,34 @@ impl<'a> Scan<'a> {
         } else {
             loop {
                 self.eat(b'"')?;
-                let (key, escaped, _) = self.string()?;
-                // serde_json unescapes and UTF-8-checks keys: leave those to it.
-                if escaped || !key.is_ascii() {
-                    return None;
+                // Real entries have about twenty keys; keys past the bound share the last slot
+                // (every hit is still checked byte for byte), so a line of many keys keeps the
+                // memo small.
+                if memo.at.len() <= pos.min(MEMO_KEYS) {
+                    memo.at.push(MemoSlot::default());
                 }
+                let m = &mut memo.at[pos.min(MEMO_KEYS)];
+                pos += 1;
+                let known = m.key.len();
+                let slot = if !m.key.is_empty() && quoted_at(self.b, self.i, &m.key) {
+                    self.i += known + 1;
+                    m.slot
+                } else {
+                    let (key, escaped, _) = self.string()?;
+                    // serde_json unescapes and UTF-8-checks keys: leave those to it.
+                    if escaped || !key.is_ascii() {
+                        return None;
+                    }
+                    let slot = slot_of(key);
+                    m.key.clear();
+                    m.key.extend_from_slice(key);
+                    m.slot = slot;
+                    m.has_value = false;
+                    slot
+                };
                 self.ws();
                 self.eat(b':')?;
                 self.ws();
-                let slot = match key {
-                    b"eventMessage" => EVENT_MESSAGE,
-                    b"subsystem" => SUBSYSTEM,
-                    b"category" => CATEGORY,
-                    b"processImagePath" => PROCESS_IMAGE_PATH,
-                    b"senderImagePath" => SENDER_IMAGE_PATH,
-                    b"process" => PROCESS,
-                    b"timestamp" => TIMESTAMP,
-                    b"messageType" => MESSAGE_TYPE,
-                    b"processID" => PROCESS_ID,
-                    b"userID" => USER_ID,
-                    b"count" => COUNT,
-                    b"finished" => FINISHED,
-                    _ => usize::MAX,
-                };
                 if slot != usize::MAX {
                     // A duplicate key the decoder reads is an error to serde_json.
                     if seen & (1 << slot) != 0 {
@@ -552,8 +635,30 @@ impl<'a> Scan<'a> {
                             true
                         }
                     }
-                    k if k < STRS => out.strs[k] = self.text()?,
-                    _ => self.skip_value()?,
+                    k if k < STRS => {
+                        out.strs[k] = if self.peek()? == b'"' {
+                            let (raw, escaped, surrogate) = self.quoted(m)?;
+                            if surrogate {
+                                return None;
+                            }
+                            let raw = self.as_text(raw)?;
+                            Some(RawStr { raw, escaped })
+                        } else {
+                            m.has_value = false;
+                            self.text()?
+                        }
+                    }
+                    // Most values the rules do not read are strings and numbers: skipped without
+                    // the container machinery of `skip_value` (same checks: `string`, `number`).
+                    _ => match self.peek()? {
+                        b'"' => {
+                            self.quoted(m)?;
+                        }
+                        b'-' | b'0'..=b'9' => {
+                            self.number()?;
+                        }
+                        _ => self.skip_value()?,
+                    },
                 }
                 self.ws();
                 match self.peek()? {
@@ -571,6 +676,52 @@ impl<'a> Scan<'a> {
         }
         self.ws();
         (self.i == self.b.len()).then_some(out)
+    }
+}
+
+/// `b[at..]` starts with `want` followed by a closing quote. Keys and repeated values are short
+/// (5 to 40 bytes): compared eight bytes at a time inline rather than by a call to `memcmp`.
+#[inline(always)]
+fn quoted_at(b: &[u8], at: usize, want: &[u8]) -> bool {
+    let n = want.len();
+    let Some(have) = b.get(at..at + n + 1) else {
+        return false;
+    };
+    if have[n] != b'"' {
+        return false;
+    }
+    let have = &have[..n];
+    if !(8..=64).contains(&n) {
+        return have == want;
+    }
+    let word = |s: &[u8], i: usize| u64::from_le_bytes(s[i..i + 8].try_into().unwrap_or([0; 8]));
+    let mut i = 0;
+    while i + 8 <= n {
+        if word(have, i) != word(want, i) {
+            return false;
+        }
+        i += 8;
+    }
+    // The last word overlaps the one before it when `n` is not a multiple of eight.
+    word(have, n - 8) == word(want, n - 8)
+}
+
+/// The slot of a key the decoder reads, `usize::MAX` for any other key.
+fn slot_of(key: &[u8]) -> usize {
+    match key {
+        b"eventMessage" => EVENT_MESSAGE,
+        b"subsystem" => SUBSYSTEM,
+        b"category" => CATEGORY,
+        b"processImagePath" => PROCESS_IMAGE_PATH,
+        b"senderImagePath" => SENDER_IMAGE_PATH,
+        b"process" => PROCESS,
+        b"timestamp" => TIMESTAMP,
+        b"messageType" => MESSAGE_TYPE,
+        b"processID" => PROCESS_ID,
+        b"userID" => USER_ID,
+        b"count" => COUNT,
+        b"finished" => FINISHED,
+        _ => usize::MAX,
     }
 }
 
@@ -609,7 +760,13 @@ fn unescape(raw: &str, out: &mut String) {
 fn resolve<'s>(spans: Spans<'s>, scratch: &'s mut Scratch) -> Fields<'s> {
     for (k, s) in spans.strs.iter().enumerate() {
         if let Some(RawStr { raw, escaped: true }) = s {
-            unescape(raw, &mut scratch.bufs[k]);
+            let from = &mut scratch.decoded_from[k];
+            // An escaped text always holds a `\`, so an empty record never matches.
+            if from.as_slice() != raw.as_bytes() {
+                unescape(raw, &mut scratch.bufs[k]);
+                from.clear();
+                from.extend_from_slice(raw.as_bytes());
+            }
         }
     }
     let mut strs = [None; STRS];
@@ -702,7 +859,11 @@ fn to_line(f: Fields<'_>) -> Line<'_> {
     }
     let image = image.unwrap_or("");
     let process = match (image, process) {
-        (path, _) if !path.is_empty() => path.rsplit('/').next().unwrap_or(""),
+        (path, _) if !path.is_empty() => match memchr::memrchr(b'/', path.as_bytes()) {
+            // After an ASCII '/', so on a char boundary.
+            Some(at) => &path[at + 1..],
+            None => path,
+        },
         (_, Some(p)) => p,
         _ => "",
     };
@@ -745,7 +906,7 @@ pub fn parse_line<'s>(line: &'s [u8], scratch: &'s mut Scratch) -> Line<'s> {
     if let Some(kind) = non_json(trimmed) {
         return kind;
     }
-    let fields = match (Scan { b: trimmed, i: 0 }).line() {
+    let fields = match Scan::new(trimmed).line(&mut scratch.memo) {
         Some(spans) => resolve(spans, scratch),
         // Invalid UTF-8 in a key read, truncated objects, ...: serde_json decides.
         None => match decode_serde(trimmed, scratch) {
@@ -773,7 +934,7 @@ pub fn parse_line_reference<'s>(line: &'s [u8], scratch: &'s mut Scratch) -> Lin
 #[doc(hidden)]
 pub fn scanner_decodes(line: &[u8]) -> bool {
     let trimmed = line.trim_ascii();
-    non_json(trimmed).is_none() && Scan { b: trimmed, i: 0 }.line().is_some()
+    non_json(trimmed).is_none() && Scan::new(trimmed).line(&mut Memo::default()).is_some()
 }
 
 /// For fuzzing: the scanner path and the serde_json reference agree on `line`.
@@ -1469,6 +1630,95 @@ mod tests {
                 "{}",
                 String::from_utf8_lossy(&line)
             );
+        }
+
+        /// The memory of the previous line's layout never changes an answer: a line, then copies
+        /// with one byte changed (a key, a value, a quote, an escape) and the line again, all
+        /// read with one `Scratch`, each give what serde_json gives.
+        #[test]
+        fn scanner_remembering_earlier_lines_equals_serde(
+            pairs in proptest::collection::vec((json_key(), json_value(2)), 1..8),
+            pokes in proptest::collection::vec((0usize..400, proptest::num::u8::ANY), 1..6),
+            cut in 0usize..400,
+        ) {
+            let parts: Vec<Vec<u8>> = pairs
+                .into_iter()
+                .map(|(k, v)| [k, b":".to_vec(), v].concat())
+                .collect();
+            let line = [b"{".to_vec(), parts.join(&b","[..]), b"}".to_vec()].concat();
+            let mut variants = vec![line.clone()];
+            for (at, byte) in pokes {
+                let mut v = line.clone();
+                let at = at % v.len();
+                v[at] = byte;
+                variants.push(v);
+                variants.push(line.clone());
+            }
+            variants.push(line[..cut.min(line.len())].to_vec());
+            variants.push(line.clone());
+            let mut a = Scratch::default();
+            for v in &variants {
+                let mut b = Scratch::default();
+                proptest::prop_assert_eq!(
+                    parse_line(v, &mut a),
+                    parse_line_reference(v, &mut b),
+                    "{}",
+                    String::from_utf8_lossy(v)
+                );
+            }
+        }
+    }
+
+    /// A remembered value is taken only when its closing quote follows it: the same bytes with
+    /// the quote replaced are an unterminated string, not the remembered value (proptest found
+    /// this; the case is also in proptest-regressions/).
+    #[test]
+    fn remembered_value_needs_its_closing_quote() {
+        let line = "{\"timestamp\":\"\u{7f}\u{7f}\u{2019}\"}"
+            .as_bytes()
+            .to_vec();
+        let mut cut_quote = line.clone();
+        let quote = line.len() - 2;
+        assert_eq!(cut_quote[quote], b'"');
+        cut_quote[quote] = 0;
+        let mut scratch = Scratch::default();
+        assert!(matches!(parse_line(&line, &mut scratch), Line::Entry(_)));
+        assert_eq!(parse_line(&cut_quote, &mut scratch), Line::Garbage);
+        assert!(matches!(parse_line(&line, &mut scratch), Line::Entry(_)));
+    }
+
+    /// A line of many keys keeps the memo to its bound, and keys past it still read right.
+    #[test]
+    fn memo_is_bounded_by_key_count() {
+        let many: Vec<String> = (0..500).map(|i| format!("\"k{i}\":\"v\"")).collect();
+        let line = format!("{{{},\"eventMessage\":\"m\"}}", many.join(","));
+        let mut scratch = Scratch::default();
+        for _ in 0..2 {
+            match parse_line(line.as_bytes(), &mut scratch) {
+                Line::Entry(e) => assert_eq!(e.message, "m"),
+                other => panic!("{other:?}"),
+            }
+        }
+        assert_eq!(scratch.memo.at.len(), MEMO_KEYS + 1);
+    }
+
+    /// The inline comparison agrees with slice equality at every length and mismatch position,
+    /// and needs the closing quote.
+    #[test]
+    fn quoted_at_compares_every_byte_and_the_quote() {
+        for n in 0..80usize {
+            let want: Vec<u8> = (0..n).map(|i| b'a' + (i % 26) as u8).collect();
+            let line = [b"x".to_vec(), want.clone(), b"\"".to_vec()].concat();
+            assert!(quoted_at(&line, 1, &want), "{n}");
+            assert!(
+                !quoted_at(&line[..line.len() - 1], 1, &want),
+                "{n}: no quote"
+            );
+            for k in 0..n {
+                let mut other = line.clone();
+                other[1 + k] ^= 0x20;
+                assert!(!quoted_at(&other, 1, &want), "{n} at {k}");
+            }
         }
     }
 

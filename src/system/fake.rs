@@ -10,7 +10,7 @@ use std::time::Duration;
 use chrono::{DateTime, FixedOffset};
 use futures::future::BoxFuture;
 
-use super::{Payload, Probe, ProbeResult, Source, System};
+use super::{LogUnion, LogUnionResults, Payload, Probe, ProbeResult, Source, System};
 
 /// One scripted answer.
 #[derive(Debug, Clone, Default)]
@@ -59,6 +59,8 @@ pub struct FakeSystem {
     now: DateTime<FixedOffset>,
     root: bool,
     live: bool,
+    /// Plays this machine itself rather than a Mac (see `System::is_this_host`).
+    this_host: bool,
     /// Queues of answers per probe id; the last answer repeats.
     answers: Mutex<HashMap<String, Vec<Answer>>>,
     calls: Mutex<Vec<Probe>>,
@@ -70,6 +72,7 @@ impl FakeSystem {
             now,
             root: true,
             live: true,
+            this_host: false,
             answers: Mutex::new(HashMap::new()),
             calls: Mutex::new(Vec::new()),
         }
@@ -77,6 +80,12 @@ impl FakeSystem {
 
     pub fn root(mut self, root: bool) -> FakeSystem {
         self.root = root;
+        self
+    }
+
+    /// Play this machine itself (its paths are system paths), not a Mac.
+    pub fn this_host(mut self) -> FakeSystem {
+        self.this_host = true;
         self
     }
 
@@ -112,10 +121,10 @@ impl FakeSystem {
     }
 }
 
-impl System for FakeSystem {
-    fn run<'a>(&'a self, probe: &'a Probe) -> BoxFuture<'a, ProbeResult> {
-        Box::pin(async move {
-            self.calls.lock().unwrap().push(probe.clone());
+impl FakeSystem {
+    /// The next scripted answer for `probe` (not recorded as a call).
+    fn respond(&self, probe: &Probe) -> ProbeResult {
+        {
             let answer = {
                 let mut map = self.answers.lock().unwrap();
                 let queue = map.get_mut(&probe.id).unwrap_or_else(|| {
@@ -158,6 +167,27 @@ impl System for FakeSystem {
                 },
                 stderr: answer.stderr,
             }
+        }
+    }
+}
+
+impl System for FakeSystem {
+    fn run<'a>(&'a self, probe: &'a Probe) -> BoxFuture<'a, ProbeResult> {
+        Box::pin(async move {
+            self.calls.lock().unwrap().push(probe.clone());
+            self.respond(probe)
+        })
+    }
+
+    /// As the live system: one process (one recorded call, the union's command) answers every
+    /// stream; each stream's output is the answer scripted for its own id.
+    fn run_log_union<'a>(&'a self, logs: &'a LogUnion) -> BoxFuture<'a, LogUnionResults> {
+        Box::pin(async move {
+            self.calls.lock().unwrap().push(logs.union.clone());
+            LogUnionResults {
+                results: logs.streams.iter().map(|p| self.respond(p)).collect(),
+                combined: true,
+            }
         })
     }
 
@@ -175,5 +205,9 @@ impl System for FakeSystem {
 
     fn describe(&self) -> String {
         "fake".to_string()
+    }
+
+    fn is_this_host(&self) -> bool {
+        self.this_host
     }
 }

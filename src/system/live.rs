@@ -17,7 +17,9 @@ use chrono::{DateTime, FixedOffset};
 use futures::future::BoxFuture;
 use tokio::io::{AsyncRead, AsyncReadExt};
 
-use super::{Payload, Probe, ProbeResult, Source, System, STDERR_CAP};
+use super::{
+    LineRouter, LogUnion, LogUnionResults, Payload, Probe, ProbeResult, Source, System, STDERR_CAP,
+};
 
 /// Fixed environment of every subprocess.
 pub const FIXED_PATH: &str = "/usr/bin:/bin:/usr/sbin:/sbin";
@@ -80,18 +82,294 @@ impl System for LiveSystem {
         nix::unistd::geteuid().is_root()
     }
 
+    fn is_this_host(&self) -> bool {
+        self.sysroot.is_none()
+    }
+
     fn describe(&self) -> String {
         match &self.sysroot {
             Some(r) => format!("live (sysroot {})", r.display()),
             None => "live".to_string(),
         }
     }
+
+    /// One process for every stream: `log show` reads (decompresses, filters) the log store once
+    /// per run instead of once per stream. Its output is sorted into the streams line by line as
+    /// it arrives, each stream spooled and capped on its own.
+    fn run_log_union<'a>(&'a self, logs: &'a LogUnion) -> BoxFuture<'a, LogUnionResults> {
+        Box::pin(async move {
+            let Source::Command { program, args } = &logs.union.source else {
+                let runs = logs.streams.iter().map(|p| self.run(p));
+                return LogUnionResults {
+                    results: futures::future::join_all(runs).await,
+                    combined: false,
+                };
+            };
+            let sink = Sink::Split(Split::new((logs.router)(), &logs.streams));
+            let (union, sink) =
+                run_command_into(&logs.union, &self.resolve(program), program, args, sink).await;
+            let parts = match sink {
+                Sink::Split(split) => split.finish(),
+                _ => Vec::new(),
+            };
+            let results = logs
+                .streams
+                .iter()
+                .zip(parts)
+                .map(|(p, (stdout, cut))| ProbeResult {
+                    id: p.id.clone(),
+                    available: union.available,
+                    error: union.error.clone(),
+                    exit_status: union.exit_status,
+                    timed_out: union.timed_out,
+                    truncated: union.truncated || cut,
+                    duration: union.duration,
+                    duration_unknown: false,
+                    stdout,
+                    stderr: union.stderr.clone(),
+                    recorded_args: None,
+                })
+                .collect();
+            LogUnionResults {
+                results,
+                combined: true,
+            }
+        })
+    }
 }
 
-/// Where stdout goes: memory or a temporary file, both capped.
+/// Where stdout goes: memory or a temporary file, both capped, or split into the streams of a
+/// [`LogUnion`].
 enum Sink {
     Memory(Vec<u8>),
     File(std::io::BufWriter<tempfile::NamedTempFile>, u64),
+    Split(Split),
+}
+
+/// A line longer than this is not held for routing: it goes to every stream as it arrives (each
+/// stream's reader counts it as over-long and skips it), so memory stays bounded.
+const SPLIT_LINE_MAX: usize = 1024 * 1024 + 1;
+
+/// The output of one `log show` for several streams: each complete line goes to the streams its
+/// router names; each stream is a sink of its own under its probe's cap.
+struct Split {
+    router: LineRouter,
+    /// The start of a line whose newline has not arrived yet.
+    partial: Vec<u8>,
+    /// Inside an over-long line: its bytes go to every stream until its newline.
+    spilling: bool,
+    /// Per stream, under its probe's cap: the oldest bytes, or the newest (`keep_newest`).
+    parts: Vec<Part>,
+    total: u64,
+    ok: bool,
+}
+
+impl Split {
+    fn new(router: LineRouter, streams: &[Probe]) -> Split {
+        Split {
+            router,
+            partial: Vec::new(),
+            spilling: false,
+            parts: streams
+                .iter()
+                .map(|p| {
+                    if p.keep_newest {
+                        Part::Newest(Newest::new(p.spool, p.max_bytes))
+                    } else {
+                        Part::Oldest(Sink::new(p.spool), p.max_bytes, false)
+                    }
+                })
+                .collect(),
+            total: 0,
+            ok: true,
+        }
+    }
+
+    /// Writes `bytes` to the streams of `mask` (every stream for `u64::MAX`), each under its cap.
+    fn send(&mut self, mask: u64, bytes: &[u8]) {
+        for (i, part) in self.parts.iter_mut().enumerate() {
+            if i >= 64 || mask & (1 << i) == 0 {
+                continue;
+            }
+            match part {
+                Part::Oldest(sink, cap, cut) => {
+                    let room = cap.saturating_sub(sink.len()) as usize;
+                    let keep = bytes.len().min(room);
+                    if keep < bytes.len() {
+                        *cut = true;
+                    }
+                    if keep > 0 && !sink.write(&bytes[..keep]) {
+                        *cut = true;
+                    }
+                }
+                Part::Newest(newest) => newest.write(bytes),
+            }
+        }
+    }
+
+    /// Routes one complete line (with its newline, if it had one).
+    fn line(&mut self, line: &[u8]) {
+        let body = line.strip_suffix(b"\n").unwrap_or(line);
+        let mask = (self.router)(body);
+        self.send(mask, line);
+    }
+
+    fn write(&mut self, mut bytes: &[u8]) -> bool {
+        self.total += bytes.len() as u64;
+        while !bytes.is_empty() {
+            let nl = memchr::memchr(b'\n', bytes);
+            if self.spilling {
+                let end = nl.map_or(bytes.len(), |i| i + 1);
+                self.send(u64::MAX, &bytes[..end]);
+                self.spilling = nl.is_none();
+                bytes = &bytes[end..];
+                continue;
+            }
+            match nl {
+                Some(i) if self.partial.is_empty() => self.line(&bytes[..=i]),
+                Some(i) => {
+                    let mut line = std::mem::take(&mut self.partial);
+                    line.extend_from_slice(&bytes[..=i]);
+                    self.line(&line);
+                    line.clear();
+                    self.partial = line;
+                }
+                None => {
+                    self.partial.extend_from_slice(bytes);
+                    if self.partial.len() > SPLIT_LINE_MAX {
+                        let held = std::mem::take(&mut self.partial);
+                        self.send(u64::MAX, &held);
+                        self.spilling = true;
+                    }
+                    return self.ok;
+                }
+            }
+            bytes = &bytes[nl.map_or(bytes.len(), |i| i + 1)..];
+        }
+        self.ok
+    }
+
+    /// The last line (cut, without a newline) is routed too; then each stream's payload and
+    /// whether its cap cut it.
+    fn finish(mut self) -> Vec<(Payload, bool)> {
+        if !self.partial.is_empty() {
+            let last = std::mem::take(&mut self.partial);
+            self.line(&last);
+        }
+        self.parts
+            .into_iter()
+            .map(|part| match part {
+                Part::Oldest(sink, _, cut) => (sink.into_payload(), cut),
+                Part::Newest(newest) => {
+                    let (sink, cut) = newest.finish();
+                    (sink.into_payload(), cut)
+                }
+            })
+            .collect()
+    }
+}
+
+/// One stream of a [`Split`]: its first `cap` bytes (sink, cap, whether the cap cut it), or its
+/// newest (the stream's probe keeps the newest, as the same probe run alone would).
+enum Part {
+    Oldest(Sink, u64, bool),
+    Newest(Newest),
+}
+
+/// Keeps the newest bytes written to it under a cap: two halves of `cap / 2` bytes, the older
+/// dropped whenever the newer fills, so at the end at least the newest `cap / 2` and at most
+/// `cap` bytes remain, starting at a line boundary (the partial first line is dropped).
+struct Newest {
+    spool: bool,
+    half: u64,
+    halves: [Sink; 2],
+    cur: usize,
+    dropped: bool,
+    failed: bool,
+}
+
+impl Newest {
+    fn new(spool: bool, cap: u64) -> Newest {
+        Newest {
+            spool,
+            half: (cap / 2).max(1),
+            halves: [Sink::new(spool), Sink::new(spool)],
+            cur: 0,
+            dropped: false,
+            failed: false,
+        }
+    }
+
+    fn write(&mut self, mut chunk: &[u8]) {
+        while !chunk.is_empty() {
+            let room = self.half.saturating_sub(self.halves[self.cur].len()) as usize;
+            if room == 0 {
+                self.cur = 1 - self.cur;
+                self.halves[self.cur] = Sink::new(self.spool);
+                self.dropped = true;
+                continue;
+            }
+            let take = chunk.len().min(room);
+            if !self.halves[self.cur].write(&chunk[..take]) {
+                self.failed = true;
+            }
+            chunk = &chunk[take..];
+        }
+    }
+
+    /// The kept bytes, oldest first, and whether anything was dropped (or failed to be written).
+    fn finish(self) -> (Sink, bool) {
+        let Newest {
+            spool,
+            halves: [a, b],
+            cur,
+            dropped,
+            mut failed,
+            ..
+        } = self;
+        let (older, newer) = if cur == 0 { (b, a) } else { (a, b) };
+        if !dropped && older.len() == 0 {
+            return (newer, failed);
+        }
+        let mut out = Sink::new(spool);
+        let mut first = true;
+        for part in [older, newer] {
+            let payload = part.into_payload();
+            let Ok(mut r) = payload.open() else {
+                failed = true;
+                continue;
+            };
+            loop {
+                let chunk = match std::io::BufRead::fill_buf(&mut r) {
+                    Ok([]) => break,
+                    Ok(c) => c,
+                    Err(_) => {
+                        failed = true;
+                        break;
+                    }
+                };
+                let mut bytes = chunk;
+                if first && dropped {
+                    // Skip the partial line the cut left at the front.
+                    match memchr::memchr(b'\n', bytes) {
+                        Some(i) => {
+                            bytes = &bytes[i + 1..];
+                            first = false;
+                        }
+                        None => bytes = &[],
+                    }
+                } else {
+                    first = false;
+                }
+                if !bytes.is_empty() && !out.write(bytes) {
+                    failed = true;
+                }
+                let used = chunk.len();
+                std::io::BufRead::consume(&mut r, used);
+            }
+        }
+        (out, dropped || failed)
+    }
 }
 
 impl Sink {
@@ -110,6 +388,7 @@ impl Sink {
         match self {
             Sink::Memory(v) => v.len() as u64,
             Sink::File(_, n) => *n,
+            Sink::Split(s) => s.total,
         }
     }
 
@@ -124,6 +403,7 @@ impl Sink {
                 *n += bytes.len() as u64;
                 w.write_all(bytes).is_ok()
             }
+            Sink::Split(s) => s.write(bytes),
         }
     }
 
@@ -135,6 +415,8 @@ impl Sink {
                 Ok(f) => Payload::Spooled(f.into_temp_path()),
                 Err(_) => Payload::Empty,
             },
+            // Split output has no single payload: its streams are taken with `Split::finish`.
+            Sink::Split(_) => Payload::Empty,
         }
     }
 }
@@ -159,81 +441,18 @@ async fn drain_capped<R: AsyncRead + Unpin>(mut reader: R, sink: &mut Sink, cap:
     }
 }
 
-/// Reads `reader` to its end keeping its newest bytes: two halves of `cap / 2` bytes, the older
-/// dropped whenever the newer fills, so at the end at least the newest `cap / 2` and at most
-/// `cap` bytes remain, starting at a line boundary (the partial first line is dropped). Returns
-/// the sink and whether anything was dropped.
+/// Reads `reader` to its end keeping its newest bytes under `cap` ([`Newest`]); returns the sink
+/// and whether anything was dropped.
 async fn drain_newest<R: AsyncRead + Unpin>(mut reader: R, spool: bool, cap: u64) -> (Sink, bool) {
-    let half = (cap / 2).max(1);
-    let mut halves = [Sink::new(spool), Sink::new(spool)];
-    let mut cur = 0usize;
-    let mut dropped = false;
-    let mut failed = false;
+    let mut newest = Newest::new(spool, cap);
     let mut buf = vec![0u8; 64 * 1024];
     loop {
-        let n = match reader.read(&mut buf).await {
+        match reader.read(&mut buf).await {
             Ok(0) | Err(_) => break,
-            Ok(n) => n,
-        };
-        let mut chunk = &buf[..n];
-        while !chunk.is_empty() {
-            let room = half.saturating_sub(halves[cur].len()) as usize;
-            if room == 0 {
-                cur = 1 - cur;
-                halves[cur] = Sink::new(spool);
-                dropped = true;
-                continue;
-            }
-            let take = chunk.len().min(room);
-            if !halves[cur].write(&chunk[..take]) {
-                failed = true;
-            }
-            chunk = &chunk[take..];
+            Ok(n) => newest.write(&buf[..n]),
         }
     }
-    let [a, b] = halves;
-    let (older, newer) = if cur == 0 { (b, a) } else { (a, b) };
-    if !dropped && older.len() == 0 {
-        return (newer, failed);
-    }
-    let mut out = Sink::new(spool);
-    let mut first = true;
-    for part in [older, newer] {
-        let payload = part.into_payload();
-        let Ok(mut r) = payload.open() else {
-            failed = true;
-            continue;
-        };
-        loop {
-            let chunk = match std::io::BufRead::fill_buf(&mut r) {
-                Ok([]) => break,
-                Ok(c) => c,
-                Err(_) => {
-                    failed = true;
-                    break;
-                }
-            };
-            let mut bytes = chunk;
-            if first && dropped {
-                // Skip the partial line the cut left at the front.
-                match memchr::memchr(b'\n', bytes) {
-                    Some(i) => {
-                        bytes = &bytes[i + 1..];
-                        first = false;
-                    }
-                    None => bytes = &[],
-                }
-            } else {
-                first = false;
-            }
-            if !bytes.is_empty() && !out.write(bytes) {
-                failed = true;
-            }
-            let used = chunk.len();
-            std::io::BufRead::consume(&mut r, used);
-        }
-    }
-    (out, dropped || failed)
+    newest.finish()
 }
 
 async fn run_command(
@@ -242,6 +461,21 @@ async fn run_command(
     program: &str,
     args: &[String],
 ) -> ProbeResult {
+    let (mut result, sink) =
+        run_command_into(probe, resolved, program, args, Sink::new(probe.spool)).await;
+    result.stdout = sink.into_payload();
+    result
+}
+
+/// Runs a command with stdout drained into `out_sink` (returned, with the result, for the caller
+/// to turn into payloads).
+async fn run_command_into(
+    probe: &Probe,
+    resolved: &Path,
+    program: &str,
+    args: &[String],
+    mut out_sink: Sink,
+) -> (ProbeResult, Sink) {
     let started = Instant::now();
     let mut result = ProbeResult {
         id: probe.id.clone(),
@@ -249,7 +483,7 @@ async fn run_command(
     };
     if !program.starts_with('/') {
         result.error = Some(format!("refused: {program} is not an absolute path"));
-        return result;
+        return (result, out_sink);
     }
     #[allow(clippy::disallowed_methods)] // the one place allowed to spawn processes
     let mut cmd = tokio::process::Command::new(resolved);
@@ -272,14 +506,13 @@ async fn run_command(
             } else {
                 format!("{program} could not start: {e}")
             });
-            return result;
+            return (result, out_sink);
         }
     };
     result.available = true;
     let pid = child.id();
     let stdout = child.stdout.take();
     let stderr = child.stderr.take();
-    let mut out_sink = Sink::new(probe.spool);
     let mut err_sink = Sink::Memory(Vec::new());
     let mut out_truncated = false;
     let mut status = None;
@@ -319,12 +552,11 @@ async fn run_command(
     }
     result.exit_status = status.and_then(|s| s.code());
     result.truncated = out_truncated;
-    result.stdout = out_sink.into_payload();
     if let Sink::Memory(v) = err_sink {
         result.stderr = v;
     }
     result.duration = started.elapsed();
-    result
+    (result, out_sink)
 }
 
 /// Runs a probe that blocks in the OS (a file read, a volume query) on tokio's blocking pool,
@@ -424,6 +656,99 @@ fn read_file(probe: &Probe, path: &Path) -> ProbeResult {
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    fn split_of(caps: &[u64]) -> Split {
+        // Lines starting with 'a' go to stream 0, 'b' to stream 1, anything else to every stream.
+        let router: LineRouter = Box::new(|line: &[u8]| match line.first() {
+            Some(b'a') => 1,
+            Some(b'b') => 2,
+            _ => u64::MAX,
+        });
+        let streams: Vec<Probe> = caps
+            .iter()
+            .enumerate()
+            .map(|(i, &cap)| Probe::command(&format!("s{i}"), "/x", &[]).with_max_bytes(cap))
+            .collect();
+        Split::new(router, &streams)
+    }
+
+    fn parts(split: Split) -> Vec<(Vec<u8>, bool)> {
+        split
+            .finish()
+            .into_iter()
+            .map(|(p, cut)| (p.read_capped(u64::MAX).unwrap(), cut))
+            .collect()
+    }
+
+    /// Lines reach their streams whole however the pipe cuts the bytes; lines no stream claims
+    /// alone (header, trailer, a cut last line) reach every stream.
+    #[test]
+    fn split_routes_whole_lines_whatever_the_chunking() {
+        let input = b"H\na1\nb1\na2 long line\nT\nb-cut";
+        for chunk in 1..input.len() {
+            let mut split = split_of(&[1 << 20, 1 << 20]);
+            for c in input.chunks(chunk) {
+                assert!(split.write(c));
+            }
+            let got = parts(split);
+            assert_eq!(got[0].0, b"H\na1\na2 long line\nT\n", "chunk {chunk}");
+            assert_eq!(got[1].0, b"H\nb1\nT\nb-cut", "chunk {chunk}");
+            assert!(!got[0].1 && !got[1].1);
+        }
+    }
+
+    /// Each stream keeps its own cap (cut and marked), and a line longer than the routing bound
+    /// goes to every stream as it arrives instead of being held.
+    #[test]
+    fn split_caps_each_stream_and_never_holds_an_overlong_line() {
+        let mut split = split_of(&[8, 1 << 30]);
+        assert!(split.write(b"a123456789\nb1\n"));
+        let long = vec![b'b'; SPLIT_LINE_MAX + 10];
+        for c in long.chunks(4096) {
+            assert!(split.write(c));
+            assert!(split.partial.len() <= SPLIT_LINE_MAX + 4096);
+        }
+        assert!(split.write(b"\nb2\n"));
+        let got = parts(split);
+        assert_eq!(got[0].0, b"a1234567", "stream 0 cut at its cap");
+        assert!(got[0].1, "and marked truncated");
+        let s1 = &got[1].0;
+        assert!(s1.starts_with(b"b1\nbbbb") && s1.ends_with(b"bbb\nb2\n"));
+        assert_eq!(s1.len(), 3 + long.len() + 1 + 3);
+        assert!(!got[1].1);
+    }
+
+    /// A stream whose probe keeps the newest output keeps its newest lines under its own cap in
+    /// the union too (a flood of early lines cannot push out the latest), whole lines only;
+    /// the other stream is untouched.
+    #[test]
+    fn split_keeps_the_newest_lines_of_a_stream_that_keeps_newest() {
+        let router: LineRouter = Box::new(|line: &[u8]| match line.first() {
+            Some(b'a') => 1,
+            _ => 2,
+        });
+        let streams = [
+            Probe::command("s0", "/x", &[])
+                .with_max_bytes(40)
+                .keeping_newest(),
+            Probe::command("s1", "/x", &[]).with_max_bytes(1 << 20),
+        ];
+        let mut split = Split::new(router, &streams);
+        for k in 0..100 {
+            assert!(split.write(format!("a{k:03}\nb{k:03}\n").as_bytes()));
+        }
+        let got = parts(split);
+        let s0 = String::from_utf8(got[0].0.clone()).unwrap();
+        assert!(s0.ends_with("a098\na099\n"), "{s0}");
+        assert!(
+            s0.starts_with('a') && s0.len() >= 20 && s0.len() <= 40,
+            "{s0}"
+        );
+        assert!(s0.lines().all(|l| l.len() == 4), "whole lines: {s0}");
+        assert!(got[0].1, "marked cut");
+        assert_eq!(got[1].0.len(), 500);
+        assert!(!got[1].1);
+    }
 
     /// The volume query runs through the same wrapper as file reads: a call that does not return
     /// ends at the probe's timeout (the real query cannot be made to hang in a test).

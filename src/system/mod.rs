@@ -15,6 +15,7 @@ pub mod replay;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Cursor, Read};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset};
@@ -245,6 +246,41 @@ impl ProbeResult {
     }
 }
 
+/// Sorts one output line of a [`LogUnion`] into its streams: bit `i` set sends the line to
+/// `streams[i]`. Stateful (it may reuse buffers), so each run makes its own with [`LogUnion::router`].
+pub type LineRouter = Box<dyn FnMut(&[u8]) -> u64 + Send>;
+
+/// Several `log show` probes answered by one process: `union` runs once, with a predicate that is
+/// the union of the streams' predicates, and each line of its output goes to the streams whose
+/// predicate it answers, as it is read. Each stream's result keeps its own probe id, so captures,
+/// replay and the report see three probes as before.
+#[derive(Clone)]
+pub struct LogUnion {
+    /// The one command run; its cap is the sum of the streams' (each stream keeps its own).
+    pub union: Probe,
+    /// The per-stream probes (ids, caps), in bit order of the router (at most 64).
+    pub streams: Vec<Probe>,
+    /// Makes a router for one run.
+    pub router: Arc<dyn Fn() -> LineRouter + Send + Sync>,
+}
+
+impl std::fmt::Debug for LogUnion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LogUnion")
+            .field("union", &self.union)
+            .field("streams", &self.streams)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The results of the streams of a [`LogUnion`], in stream order, and whether one process
+/// answered them all (live) or each stream was read on its own (a capture, a fake).
+#[derive(Debug)]
+pub struct LogUnionResults {
+    pub results: Vec<ProbeResult>,
+    pub combined: bool,
+}
+
 /// Maximum stderr kept per probe.
 pub const STDERR_CAP: usize = 64 * 1024;
 
@@ -260,6 +296,21 @@ pub trait System: Send + Sync {
     fn is_root(&self) -> bool;
     /// Free-form description for reports ("live", "replay of DIR").
     fn describe(&self) -> String;
+    /// This machine's own files, unredirected (the live system without `--sysroot`): where
+    /// `/Library/...` is a system path. False for replays and for fakes that play a Mac.
+    fn is_this_host(&self) -> bool {
+        false
+    }
+    /// Runs the streams of a [`LogUnion`]. By default each stream is its own probe (a capture
+    /// holds one file per stream, a fake one answer per id); the live system runs the union once.
+    fn run_log_union<'a>(&'a self, logs: &'a LogUnion) -> BoxFuture<'a, LogUnionResults> {
+        Box::pin(async move {
+            LogUnionResults {
+                results: futures::future::join_all(logs.streams.iter().map(|p| self.run(p))).await,
+                combined: false,
+            }
+        })
+    }
 }
 
 /// Local "now" with the machine's UTC offset.

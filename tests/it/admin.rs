@@ -1135,8 +1135,8 @@ fn live_commands_off_macos_write_nothing_to_system_paths() {
 }
 
 /// The channel history is recorded only where the state file may be written: live as root on
-/// macOS, never live elsewhere (the state path is a system path there); `--sysroot` (a testing
-/// aid whose paths are not system paths) shows the same call does write.
+/// macOS, never live on this machine elsewhere (the state path is a system path there); the same
+/// call on a system playing a Mac does write.
 #[test]
 fn channel_history_is_not_recorded_live_off_macos() {
     if cfg!(target_os = "macos") {
@@ -1156,31 +1156,14 @@ fn channel_history_is_not_recorded_live_off_macos() {
     };
     let (obs, diag) = rt.block_on(mdmwatch::app::observe_and_diagnose(&sys, &cfg));
     assert!(diag.channel().is_some());
-    let live_root = FakeSystem::new(obs.now).root(true);
     let mut report = mdmwatch::app::build_report(&obs, &diag, "diagnose", "live".into());
-    let cli = |extra: &[&str]| {
-        let mut args = vec!["mdmwatch", "diagnose"];
-        args.extend_from_slice(extra);
-        <mdmwatch::cli::Cli as clap::Parser>::try_parse_from(args).unwrap()
-    };
-    mdmwatch::app::record_channel_history(
-        &cli(&[]),
-        &live_root,
-        &cfg,
-        (&obs, &diag),
-        true,
-        &mut report,
-    );
+    let cli =
+        <mdmwatch::cli::Cli as clap::Parser>::try_parse_from(["mdmwatch", "diagnose"]).unwrap();
+    let this_host = FakeSystem::new(obs.now).root(true).this_host();
+    mdmwatch::app::record_channel_history(&cli, &this_host, &cfg, (&obs, &diag), true, &mut report);
     assert!(!cfg.state_path().exists(), "written live off macOS");
-    let sysroot = tmp.path().to_str().unwrap().to_string();
-    mdmwatch::app::record_channel_history(
-        &cli(&["--sysroot", &sysroot]),
-        &live_root,
-        &cfg,
-        (&obs, &diag),
-        true,
-        &mut report,
-    );
+    let a_mac = FakeSystem::new(obs.now).root(true);
+    mdmwatch::app::record_channel_history(&cli, &a_mac, &cfg, (&obs, &diag), true, &mut report);
     assert!(cfg.state_path().exists(), "{:?}", report.errors);
 }
 

@@ -21,6 +21,7 @@ mod heal_props;
 mod layering;
 mod live_runner;
 mod liveness;
+mod log_union;
 mod readiness;
 mod recipes;
 mod root_safety;
