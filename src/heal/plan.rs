@@ -845,7 +845,7 @@ mod tests {
         );
         assert!(d[1]
             .message(inp.spacing)
-            .starts_with("rate-limited until 2026-11-24T06:00:00Z"));
+            .starts_with("rate-limited until 2026-11-24T06:00:00+00:00"));
     }
 
     /// Every state file as read × its age × who may write, against the rule written out

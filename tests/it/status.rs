@@ -36,7 +36,8 @@ fn report_from(capture: &Path) -> Report {
     let cfg = config::Config::default();
     let (obs, diag) = rt.block_on(app::observe_and_diagnose(&sys, &cfg));
     let mut report = app::build_report(&obs, &diag, "run", "test".to_string());
-    report.config = config::load(Some(capture), None, &Flags::default()).section();
+    report.config =
+        mdmwatch::report::config_section(&config::load(Some(capture), None, &Flags::default()));
     report
 }
 
