@@ -2,6 +2,7 @@
 # Builds the mdmwatch installer package (flat, product archive) on a Mac.
 #
 # Payload: /usr/local/mdmwatch/mdmwatch (universal binary), /usr/local/mdmwatch/uninstall.sh,
+# man pages and shell completions under /usr/local/mdmwatch/share (from pkg/docs),
 # /usr/local/bin/mdmwatch -> the binary, /Library/LaunchDaemons/io.mdmwatch.plist; scripts:
 # pkg/scripts/preinstall and postinstall (which adds the mdm-watchdog link when that name is free).
 #
@@ -113,6 +114,13 @@ cp -- "$repo/scripts/uninstall.sh" "$root/usr/local/mdmwatch/uninstall.sh"
 chmod 0755 "$root/usr/local/mdmwatch/uninstall.sh"
 cp -- "$repo/launchd/$label.plist" "$root/Library/LaunchDaemons/$label.plist"
 chmod 0644 "$root/Library/LaunchDaemons/$label.plist"
+# The man pages and shell completions generated from the CLI (examples/gen_docs.rs; a test
+# keeps pkg/docs equal to what it generates).
+share="$root/usr/local/mdmwatch/share"
+mkdir -p -- "$share/man/man1" "$share/completions"
+cp -- "$repo"/pkg/docs/*.1 "$share/man/man1/"
+cp -- "$repo/pkg/docs/mdmwatch.bash" "$repo/pkg/docs/_mdmwatch" "$repo/pkg/docs/mdmwatch.fish" "$share/completions/"
+find "$share" -type f -exec chmod 0644 {} +
 cp -- "$repo/pkg/scripts/preinstall" "$repo/pkg/scripts/postinstall" "$scripts/"
 chmod 0755 "$scripts/preinstall" "$scripts/postinstall"
 find "$root" -type d -exec chmod 0755 {} +

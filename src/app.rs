@@ -21,13 +21,34 @@ pub const EXIT_PROBLEMS: i32 = 1;
 pub const EXIT_ERROR: i32 = 2;
 pub const EXIT_UNDETERMINED: i32 = report::EXIT_UNDETERMINED;
 
+/// Set when the binary runs as `mdm-watchdog` (the compatibility link): the human report keeps
+/// Addigy's layout, the eight keys first, for scripts that read it by line number.
+static ADDIGY_LAYOUT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// The name of the compatibility link the package installs (docs/DEPLOY.md).
+pub const ADDIGY_LINK_NAME: &str = "mdm-watchdog";
+
 /// Entry point for the binary: parses argv, runs the command, returns the exit code.
 pub fn main_with_args(args: Vec<OsString>) -> i32 {
-    if let Some(msg) = cli::mistyped_legacy(&args) {
+    let as_link = args
+        .first()
+        .and_then(|a| std::path::Path::new(a).file_name())
+        .is_some_and(|n| n == ADDIGY_LINK_NAME);
+    ADDIGY_LAYOUT.store(as_link, std::sync::atomic::Ordering::Relaxed);
+    if let Some(msg) = cli::mistyped_legacy(&args).or_else(|| cli::command_as_flag(&args)) {
         eprintln!("mdmwatch: {msg}");
         return EXIT_ERROR;
     }
-    let cli = match Cli::try_parse_from(cli::normalize_legacy(args)) {
+    let args = cli::normalize_legacy(args);
+    // Per-command help lists only the flags that command accepts.
+    if let Some(name) = cli::help_for(&args) {
+        let mut cmd = cli::command_for_help();
+        if let Some(sc) = cmd.find_subcommand_mut(&name) {
+            let _ = sc.print_help();
+            return EXIT_OK;
+        }
+    }
+    let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
@@ -145,7 +166,10 @@ async fn run_command(cli: Cli) -> i32 {
         Command::Diagnose => diagnose(&cli, sys.as_ref(), &cfg, &loaded).await,
         Command::Heal => heal_command(&cli, sys.as_ref(), &cfg, &loaded).await,
         Command::Run => run(&cli, sys.as_ref(), &cfg, &loaded).await,
-        Command::Capture { dir } => capture_command(sys.as_ref(), &cfg, dir).await,
+        Command::Capture { dir, redact, force } => {
+            let off_macos = live_off_macos(&cli, sys.as_ref());
+            capture_command(sys.as_ref(), &cfg, dir, *redact, *force, off_macos).await
+        }
     }
 }
 
@@ -189,7 +213,7 @@ pub async fn observe_and_diagnose_with_history(
 }
 
 /// Records this run's channel history in the state file, where the state file may be written:
-/// live as root (never under `--dry-run`); on a replay only by `diagnose` with `--state` naming
+/// live as root on macOS (never under `--dry-run`); on a replay only by `diagnose` with `--state` naming
 /// the file (`replay_ok`), since heal and run under replay are dry runs that write no state.
 pub fn record_channel_history(
     cli: &Cli,
@@ -200,7 +224,8 @@ pub fn record_channel_history(
     report: &mut Report,
 ) {
     let allowed = if sys.is_live() {
-        sys.is_root() && !cli.dry_run
+        // Off macOS the state file's path is a system path: nothing is written there.
+        sys.is_root() && !cli.dry_run && !live_off_macos(cli, sys)
     } else {
         replay_ok && cli.state.is_some()
     };
@@ -230,7 +255,7 @@ pub fn build_report(obs: &Observations, diag: &Diagnosis, mode: &str, source: St
     Report {
         schema_version: report::SCHEMA_VERSION,
         mdmwatch_version: env!("CARGO_PKG_VERSION").to_string(),
-        generated_at: obs.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+        generated_at: crate::state::format_time(obs.now),
         mode: mode.to_string(),
         source,
         host,
@@ -243,6 +268,7 @@ pub fn build_report(obs: &Observations, diag: &Diagnosis, mode: &str, source: St
         heal: None,
         probes: obs.probes.iter().map(report::ProbeSummary::from).collect(),
         errors: Vec::new(),
+        root: obs.root,
     }
 }
 
@@ -258,6 +284,22 @@ pub fn note_undetermined(report: &mut Report, stderr: bool) {
     }
 }
 
+/// The human report in the layout this binary was invoked for.
+fn human_text(report: &Report, verbose: bool) -> String {
+    report::render_human_layout(
+        report,
+        verbose,
+        ADDIGY_LAYOUT.load(std::sync::atomic::Ordering::Relaxed),
+    )
+}
+
+/// One write to stdout (never half a document).
+fn write_stdout(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}
+
 /// Prints the report to stdout in one write (never half a document).
 pub fn emit(report: &Report, json: bool, verbose: bool) {
     let text = if json {
@@ -265,11 +307,9 @@ pub fn emit(report: &Report, json: bool, verbose: bool) {
         t.push('\n');
         t
     } else {
-        report::render_human(report, verbose)
+        human_text(report, verbose)
     };
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes());
-    let _ = out.flush();
+    write_stdout(&text);
 }
 
 /// `--catalog FILE`: the admin's downloaded GDMF/SOFA JSON, read through the boundary's bounded,
@@ -290,20 +330,71 @@ pub fn reads_state(cli: &Cli, sys: &dyn System) -> bool {
     sys.is_live() || cli.state.is_some()
 }
 
+/// One report path for every command: the report from the findings, the settings section and
+/// the settings' refused values, heal's outcome when heal ran (else the restart keys read from
+/// the state file, when this command reads one), not-applicable checks marked, and exit
+/// status 3 said (on stderr when `stderr`).
+#[allow(clippy::too_many_arguments)]
+pub fn finish_report(
+    cli: &Cli,
+    sys: &dyn System,
+    cfg: &Config,
+    loaded: &config::Loaded,
+    obs: &Observations,
+    diag: &Diagnosis,
+    mode: &str,
+    heal: Option<&heal::HealOutcome>,
+    stderr: bool,
+) -> Report {
+    let mut report = build_report(obs, diag, mode, sys.describe());
+    report.config = report::config_section(loaded);
+    for e in &loaded.errors {
+        report.errors.push(format!("settings: {e}"));
+    }
+    match heal {
+        Some(o) => report::apply_heal(&mut report, o),
+        // The restart times come from heal's state file, read-only (any user may diagnose). A
+        // replay reads a state file only when one is named: this Mac's state is not the
+        // capture's.
+        None if reads_state(cli, sys) => {
+            if let Some(e) = report::watchdog_from_state(&cfg.state_path(), &mut report.watchdog) {
+                report.errors.push(e);
+            }
+        }
+        None => {}
+    }
+    report::mark_not_applicable(&mut report);
+    report::normalize_times(&mut report);
+    // Only diagnose records the history under a replay (with `--state`): heal and run under
+    // replay are dry runs that write no state.
+    record_channel_history(cli, sys, cfg, (obs, diag), mode == "diagnose", &mut report);
+    note_undetermined(&mut report, stderr);
+    report
+}
+
 async fn diagnose(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Loaded) -> i32 {
     let (obs, diag) = observe_and_diagnose_with_history(cli, sys, cfg).await;
-    let mut report = build_report(&obs, &diag, "diagnose", sys.describe());
-    report.config = loaded.section();
-    // The restart times come from heal's state file, read-only (any user may diagnose). A
-    // replay reads a state file only when one is named: this Mac's state is not the capture's.
-    if reads_state(cli, sys) {
-        if let Some(e) = heal::fill_watchdog_from_state(cfg, &mut report.watchdog) {
-            report.errors.push(e);
-        }
+    let report = finish_report(
+        cli, sys, cfg, loaded, &obs, &diag, "diagnose", None, cli.json,
+    );
+    if cli.json {
+        emit(&report, true, cli.verbose);
+    } else {
+        // What `-heal` would do now, per service, so the fix lines and heal never disagree
+        // unseen. A dry run: no lock, nothing executed, nothing written.
+        let opts = HealOptions {
+            dry_run: true,
+            read_state: reads_state(cli, sys),
+            ..HealOptions::default()
+        };
+        let preview = heal::heal(sys, cfg, &diag, &opts).await;
+        write_stdout(&report::render_human_full(
+            &report,
+            cli.verbose,
+            ADDIGY_LAYOUT.load(std::sync::atomic::Ordering::Relaxed),
+            Some(&report::heal_section(&preview)),
+        ));
     }
-    record_channel_history(cli, sys, cfg, (&obs, &diag), true, &mut report);
-    note_undetermined(&mut report, cli.json);
-    emit(&report, cli.json, cli.verbose);
     report.exit_code()
 }
 
@@ -311,8 +402,27 @@ async fn diagnose(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Lo
 pub const HEAL_NEEDS_ROOT: &str = "mdmwatch: heal restarts system services and must run as root \
 (sudo mdmwatch -heal); nothing was done. Use --dry-run to see what it would do, or -diagnose.";
 
+/// Message for a live `-heal` off macOS (exit 3, nothing done, nothing written).
+pub const HEAL_NOT_MACOS: &str = "mdmwatch: heal acts on a Mac's services: this is not macOS, so \
+nothing was determined and nothing was done (no state or lock file written); use --replay DIR \
+with --dry-run to see what heal would decide for a capture";
+
+/// Whether this is a live run on a system that is not macOS: nothing may be written to system
+/// paths there (heal's state and lock, the default status directory).
+/// `--sysroot` (a testing aid) resolves every path under a directory: not a system path; a fake
+/// system playing a Mac is not this machine either.
+pub fn live_off_macos(cli: &Cli, sys: &dyn System) -> bool {
+    sys.is_live() && sys.is_this_host() && cli.sysroot.is_none() && !cfg!(target_os = "macos")
+}
+
 /// `-heal`: diagnose, then restart what is stuck (see `heal`), then report.
 async fn heal_command(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Loaded) -> i32 {
+    // Off macOS nothing can be determined; heal would still take its lock under
+    // /Library/Application Support: refuse before touching anything.
+    if live_off_macos(cli, sys) {
+        eprintln!("{HEAL_NOT_MACOS}");
+        return EXIT_UNDETERMINED;
+    }
     // Refuse before observing: a non-root heal must not look as if it did something.
     if sys.is_live() && !cli.dry_run && !sys.is_root() {
         eprintln!("{HEAL_NEEDS_ROOT}");
@@ -325,17 +435,23 @@ async fn heal_command(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config
         ..HealOptions::default()
     };
     let outcome = heal::heal(sys, cfg, &diag, &opts).await;
-    let mut report = build_report(&obs, &diag, "heal", sys.describe());
-    report.config = loaded.section();
-    outcome.apply_to_report(&mut report);
-    record_channel_history(cli, sys, cfg, (&obs, &diag), false, &mut report);
-    note_undetermined(&mut report, cli.json);
+    let report = finish_report(
+        cli,
+        sys,
+        cfg,
+        loaded,
+        &obs,
+        &diag,
+        "heal",
+        Some(&outcome),
+        cli.json,
+    );
     emit(&report, cli.json, cli.verbose);
     if outcome.not_root {
         eprintln!("{HEAL_NEEDS_ROOT}");
         return EXIT_ERROR;
     }
-    if let Some(e) = &outcome.stopped {
+    if let Some(e) = report::heal_error(&outcome) {
         eprintln!("mdmwatch: {e}");
         return EXIT_ERROR;
     }
@@ -351,61 +467,63 @@ pub fn check_run_args(cli: &Cli) -> Result<(), String> {
 }
 
 /// The LaunchDaemon entry point: diagnose, heal when enabled, write status.json and status.plist,
-/// log the Addigy summary line to the unified log, exit 0 healthy, 1 problems, 2 error, 3 undetermined. stdout
-/// stays empty (launchd discards it) unless `--json` or `--verbose` asks for the report.
+/// log the Addigy summary line to the unified log, exit 0 healthy, 1 problems, 2 error, 3
+/// undetermined. stdout stays empty for launchd unless `--json` or `--verbose` asks for the
+/// report; at a terminal it prints the verdict line (a person who typed `run` sees the answer).
 async fn run(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Loaded) -> i32 {
     if let Err(e) = check_run_args(cli) {
         eprintln!("mdmwatch: {e}");
         return EXIT_ERROR;
     }
     let (obs, diag) = observe_and_diagnose_with_history(cli, sys, cfg).await;
-    let mut report = build_report(&obs, &diag, "run", sys.describe());
-    report.config = loaded.section();
-    for e in &loaded.errors {
-        report.errors.push(format!("settings: {e}"));
-    }
 
     // Heal when enabled by configuration. It executes nothing unless the system is live (a
     // replay is always a dry run) and records every decision; the restart keys come from state.
+    // Off macOS a live run determines nothing and writes nothing under system paths.
     let heal_enabled = cfg.heal_mdmclient || cfg.heal_softwareupdated;
-    let mut heal_stopped = None;
-    if heal_enabled && (!sys.is_live() || sys.is_root()) {
+    let can_heal = heal_enabled && (!sys.is_live() || sys.is_root()) && !live_off_macos(cli, sys);
+    let outcome = if can_heal {
         let opts = HealOptions {
             dry_run: cli.dry_run,
             read_state: reads_state(cli, sys),
             ..HealOptions::default()
         };
-        let outcome = heal::heal(sys, cfg, &diag, &opts).await;
-        outcome.apply_to_report(&mut report);
-        heal_stopped = outcome.stopped.clone();
+        Some(heal::heal(sys, cfg, &diag, &opts).await)
     } else {
-        if reads_state(cli, sys) {
-            if let Some(e) = heal::fill_watchdog_from_state(cfg, &mut report.watchdog) {
-                report.errors.push(e);
-            }
-        }
-        if heal_enabled {
-            report
-                .errors
-                .push("heal skipped: run needs root to restart services".to_string());
-        }
+        None
+    };
+    let mut report = finish_report(
+        cli,
+        sys,
+        cfg,
+        loaded,
+        &obs,
+        &diag,
+        "run",
+        outcome.as_ref(),
+        cli.json || !cli.verbose,
+    );
+    if heal_enabled && outcome.is_none() && !live_off_macos(cli, sys) {
+        report
+            .errors
+            .push("heal skipped: run needs root to restart services".to_string());
     }
-
-    record_channel_history(cli, sys, cfg, (&obs, &diag), false, &mut report);
-    note_undetermined(&mut report, cli.json || !cli.verbose);
     let mut code = report.exit_code();
-    if let Some(e) = &heal_stopped {
+    if let Some(e) = outcome.as_ref().and_then(report::heal_error) {
         eprintln!("mdmwatch: {e}");
         code = EXIT_ERROR;
     }
-    match crate::status::write(&cfg.status_dir, &report) {
-        Ok(_) => {}
-        Err(e) => {
-            // The status files are the product for MDMs: failing to write them is an error run.
-            tracing::error!("status files not written: {e}");
-            report.errors.push(format!("status files not written: {e}"));
-            code = EXIT_ERROR;
-        }
+    if live_off_macos(cli, sys) && cli.status_dir.is_none() {
+        // The default status directory is a system path: not written off macOS.
+        eprintln!(
+            "mdmwatch: not macOS: status files not written (the default status directory is a \
+             system path; --status-dir DIR writes them elsewhere)"
+        );
+    } else if let Err(e) = crate::status::write(&cfg.status_dir, &report) {
+        // The status files are the product for MDMs: failing to write them is an error run.
+        tracing::error!("status files not written: {e}");
+        report.errors.push(format!("status files not written: {e}"));
+        code = EXIT_ERROR;
     }
     // The one line Addigy's watchdog logs per run; Jamf EAs and munkireport parse it. Only from
     // a live run as root: a user's `run --replay` of their own capture must not log it.
@@ -414,11 +532,36 @@ async fn run(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Loaded)
     }
     if cli.json || cli.verbose {
         emit(&report, cli.json, cli.verbose);
+    } else if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        println!("mdmwatch: {} (exit {code})", report.overall().verdict);
     }
     code
 }
 
-async fn capture_command(sys: &dyn System, cfg: &Config, dir: &std::path::Path) -> i32 {
+/// Message for `capture` on a live system that is not macOS (exit 2 unless `--force`).
+pub const CAPTURE_NOT_MACOS: &str = "mdmwatch: capture records a Mac's own tools; this is not \
+macOS, so almost every probe would be missing and the capture would describe nothing. Refused \
+(nothing written); run it on the Mac, or add --force to record what this system has";
+
+async fn capture_command(
+    sys: &dyn System,
+    cfg: &Config,
+    dir: &std::path::Path,
+    redact: bool,
+    force: bool,
+    off_macos: bool,
+) -> i32 {
+    // Off macOS a live capture holds 3 of 22 probes: refused before anything is written
+    // unless forced, and said loudly then.
+    if off_macos {
+        if !force {
+            eprintln!("{CAPTURE_NOT_MACOS}");
+            return EXIT_ERROR;
+        }
+        eprintln!(
+            "mdmwatch: warning: not macOS: capturing anyway (--force); most probes will be missing"
+        );
+    }
     let handle = match capture::prepare_dir(dir) {
         Ok(h) => h,
         Err(e) => {
@@ -428,18 +571,39 @@ async fn capture_command(sys: &dyn System, cfg: &Config, dir: &std::path::Path) 
     };
     // The capture's "now" is when its log window ends, as in a live run (`observe::observe`).
     let now = sys.now();
-    let (plan, results) = observe::collect(sys, cfg).await;
+    let (plan, mut results) = observe::collect(sys, cfg).await;
+    // The command line each output came from: a replay's recorded one (a capture of a replay
+    // keeps the predicate the output was produced with), else this run's.
+    for r in results
+        .iter_mut()
+        .filter(|r| r.available && r.recorded_args.is_none())
+    {
+        r.recorded_args = plan.iter().find(|p| p.id == r.id).and_then(|p| p.argv());
+    }
+    if redact {
+        match crate::redact::redact_results(&mut results) {
+            Ok(n) => eprintln!(
+                "mdmwatch: redacted {}",
+                report::plural(n, "value", "values")
+            ),
+            Err(e) => {
+                eprintln!("mdmwatch: {e}; nothing more written");
+                return EXIT_ERROR;
+            }
+        }
+    }
     if let Err(e) = capture::write_meta(&handle, now, sys.is_root()) {
         eprintln!("mdmwatch: {e}");
         return EXIT_ERROR;
     }
     let mut failed = false;
     // The command line of each recorded probe (the log predicate decides what absence means).
-    for p in plan
+    for (r, argv) in results
         .iter()
-        .filter(|p| results.iter().any(|r| r.id == p.id && r.available))
+        .filter(|r| r.available)
+        .filter_map(|r| Some((r, r.recorded_args.as_ref()?)))
     {
-        if let Err(e) = capture::write_args(&handle, p) {
+        if let Err(e) = capture::write_args(&handle, &r.id, argv) {
             eprintln!("mdmwatch: {e}");
             failed = true;
         }

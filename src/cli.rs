@@ -16,22 +16,38 @@ Output Details (compatible with Addigy's MDM Watchdog):
     could not create the MDM identity. Remediation: review the certificates and re-enroll.
   MDMClientStuck - mdmclient tried to talk to its MDM server in the window (default 90 minutes) and
     did not succeed. A Mac the server simply did not contact is quiet, not stuck. The heal option
-    restarts mdmclient at most once every 24 hours when this is true.
+    restarts mdmclient (at most once every 24 hours, never during an install) only when a restart
+    can help: a command received and never answered. For a server error, a refused identity or a
+    network fault it restarts nothing and says what to do instead; -diagnose shows its decision.
   MDMSoftwareUpdatesStuck - mdmclient is stuck and the last command was a software-update one, or
     the softwareupdated log shows no progress. The heal option restarts softwareupdated at most
-    once every 24 hours when this is true, never during an install.
+    once every 24 hours when the log shows a stalled job, never during an install.
   MDMClientRestarted - The heal operation restarted mdmclient in this run.
   SoftwareUpdateDaemonRestarted - The heal operation restarted softwareupdated in this run.
   LastMDMKickstart - When mdmclient was last restarted.
   LastSoftwareUpdateDaemonKickstart - When softwareupdated was last restarted.
-Exit status: 0 healthy, 1 problems found (a check failed or warned), 2 usage or internal error
-  (or an error that stopped heal), 3 could not determine anything (not macOS, or every probe
-  failed; the first line says why).";
+Exit status: 0 no problem found (the first line says whether some checks were incomplete), 1
+  problems found (a check failed or warned), 2 usage or internal error (or an error that stopped
+  heal), 3 could not determine anything (not macOS, or every probe failed; the first line says
+  why).";
+
+/// `--version`: the version, the commit it was built from, the build date and the target
+/// (set by build.rs; "unknown" when built outside a git checkout).
+pub const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    "\ncommit: ",
+    env!("MDMWATCH_GIT_COMMIT"),
+    "\nbuilt: ",
+    env!("MDMWATCH_BUILD_DATE"),
+    "\ntarget: ",
+    env!("MDMWATCH_TARGET"),
+);
 
 #[derive(Debug, Parser)]
 #[command(
     name = "mdmwatch",
     version,
+    long_version = LONG_VERSION,
     about = "mdmwatch identifies and remediates the problems that stop a managed Mac from taking the updates its MDM wants.",
     after_help = OUTPUT_DETAILS
 )]
@@ -88,6 +104,13 @@ pub enum Command {
     Capture {
         /// Directory to create (must be absent or empty).
         dir: PathBuf,
+        /// Mask serial numbers, UDIDs, tokens and server host names (docs/PRIVACY.md); the
+        /// same value always gets the same mask, so the capture still replays.
+        #[arg(long)]
+        redact: bool,
+        /// Capture even where it cannot work (not macOS): refused otherwise.
+        #[arg(long)]
+        force: bool,
     },
     /// The LaunchDaemon entry point: diagnose, heal when enabled, write status files, log, exit.
     Run,
@@ -100,20 +123,30 @@ pub const LEGACY_FLAGS: &[&str] = &["-diagnose", "-heal", "-help", "-version", "
 /// clap would otherwise read `-diagnos` as the short flags `-d -i ...` and answer with something
 /// unrelated. Stops at `--`; `argv[0]` is skipped.
 pub fn mistyped_legacy(args: &[OsString]) -> Option<String> {
+    // Addigy's flags first (a near miss prefers them), then every other long flag, one dash.
+    let mut candidates: Vec<String> = LEGACY_FLAGS.iter().map(|f| f.to_string()).collect();
+    for l in long_flags() {
+        let f = format!("-{l}");
+        if !candidates.contains(&f) {
+            candidates.push(f);
+        }
+    }
     for arg in args.iter().skip(1) {
         let Some(a) = arg.to_str() else { continue };
         if a == "--" {
             return None;
         }
-        if !a.starts_with('-') || a.starts_with("--") || a.len() <= 2 || LEGACY_FLAGS.contains(&a) {
+        let name = a.split('=').next().unwrap_or(a);
+        let known = |n: &str| candidates.iter().any(|c| c == n);
+        if !a.starts_with('-') || a.starts_with("--") || a.len() <= 2 || known(name) {
             continue;
         }
-        let lower = a.to_ascii_lowercase();
+        let lower = name.to_ascii_lowercase();
         // A prefix (`-diag`) first, then the nearest spelling within two edits.
-        let prefix = LEGACY_FLAGS
+        let prefix = candidates
             .iter()
             .find(|f| lower.len() >= 4 && f.starts_with(&lower));
-        let near = LEGACY_FLAGS
+        let near = candidates
             .iter()
             .map(|f| (edit_distance(&lower, f), f))
             .min()
@@ -148,43 +181,125 @@ fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+/// The global flags (clap ids and spellings) each command would silently ignore: refused when
+/// given (`ignored_flags`) and left out of that command's help (`command_for_help`).
+pub fn refused_flags(command: &str) -> &'static [(&'static str, &'static str)] {
+    match command {
+        "diagnose" => &[("dry_run", "--dry-run")],
+        "heal" | "run" => &[("catalog", "--catalog")],
+        "capture" => &[
+            ("json", "--json"),
+            ("verbose", "--verbose"),
+            ("state", "--state"),
+            ("status_dir", "--status-dir"),
+            ("dry_run", "--dry-run"),
+            ("catalog", "--catalog"),
+        ],
+        _ => &[],
+    }
+}
+
+/// The clap command whose per-command help lists only the flags that command accepts.
+pub fn command_for_help() -> clap::Command {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    // Global flags are copied into each subcommand when the command is built: hide them there.
+    cmd.build();
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect();
+    for name in names {
+        for (id, _) in refused_flags(&name) {
+            cmd = cmd.mut_subcommand(&name, |sc| sc.mut_arg(*id, |a| a.hide(true)));
+        }
+    }
+    cmd
+}
+
+/// The subcommand whose help was asked for (`capture --help`, `help capture`, `-heal -help`).
+pub fn help_for(args: &[OsString]) -> Option<String> {
+    let args: Vec<&str> = args.iter().skip(1).filter_map(|a| a.to_str()).collect();
+    let names = ["diagnose", "heal", "run", "capture"];
+    let command = args.iter().find(|a| names.contains(a))?;
+    let asks = args.iter().any(|a| matches!(*a, "--help" | "-h")) || args.first() == Some(&"help");
+    asks.then(|| command.to_string())
+}
+
 /// Flags the chosen command would silently ignore are refused instead (an admin who types
 /// `capture DIR --json` must not believe it did something).
 pub fn ignored_flags(cli: &Cli) -> Option<String> {
-    let Some(command) = &cli.command else {
-        return None;
+    let command = cli.command.as_ref()?;
+    let name = match command {
+        Command::Diagnose => "diagnose",
+        Command::Heal => "heal",
+        Command::Run => "run",
+        Command::Capture { .. } => "capture",
     };
-    let (name, ignored): (&str, Vec<(&str, bool)>) = match command {
-        Command::Diagnose => ("diagnose", vec![("--dry-run", cli.dry_run)]),
-        Command::Heal => ("heal", vec![("--catalog", cli.catalog.is_some())]),
-        Command::Run => ("run", vec![("--catalog", cli.catalog.is_some())]),
-        Command::Capture { .. } => (
-            "capture",
-            vec![
-                ("--json", cli.json),
-                ("--verbose", cli.verbose),
-                ("--state", cli.state.is_some()),
-                ("--status-dir", cli.status_dir.is_some()),
-                ("--dry-run", cli.dry_run),
-                ("--catalog", cli.catalog.is_some()),
-            ],
-        ),
-    };
-    let given: Vec<&str> = ignored
-        .into_iter()
-        .filter(|(_, on)| *on)
-        .map(|(f, _)| f)
+    let given: Vec<&str> = refused_flags(name)
+        .iter()
+        .filter(|(id, _)| match *id {
+            "json" => cli.json,
+            "verbose" => cli.verbose,
+            "state" => cli.state.is_some(),
+            "status_dir" => cli.status_dir.is_some(),
+            "dry_run" => cli.dry_run,
+            "catalog" => cli.catalog.is_some(),
+            _ => false,
+        })
+        .map(|(_, flag)| *flag)
         .collect();
     (!given.is_empty()).then(|| {
         format!(
-            "{} has no effect on {name}; refused (see mdmwatch --help for which flags each command uses)",
+            "{} has no effect on {name}; refused (mdmwatch {name} --help lists what it accepts)",
             given.join(", ")
         )
     })
 }
 
+/// Every long flag (`json`, `dry-run`, `status-dir`, ...) of every command, for the
+/// single-dash spellings (`-json`, `-dry-run`): Addigy's tool takes Go's flags, which accept
+/// one dash or two.
+pub fn long_flags() -> Vec<String> {
+    let cmd = <Cli as clap::CommandFactory>::command();
+    let mut out: Vec<String> = Vec::new();
+    let sub_args = cmd.get_subcommands().flat_map(|c| c.get_arguments());
+    for a in cmd.get_arguments().chain(sub_args) {
+        if let Some(l) = a.get_long() {
+            if !out.iter().any(|o| o == l) {
+                out.push(l.to_string());
+            }
+        }
+    }
+    for l in ["help", "version"] {
+        if !out.iter().any(|o| o == l) {
+            out.push(l.to_string());
+        }
+    }
+    out
+}
+
+/// `--diagnose`, `--heal`, `--run`, `--capture`: commands typed as flags. The hint names the
+/// command (clap alone says only "unexpected argument").
+pub fn command_as_flag(args: &[OsString]) -> Option<String> {
+    for arg in args.iter().skip(1) {
+        let Some(a) = arg.to_str() else { continue };
+        if a == "--" {
+            return None;
+        }
+        if let Some(name) = a.strip_prefix("--") {
+            if ["diagnose", "heal", "run", "capture"].contains(&name) {
+                return Some(format!(
+                    "unknown flag {a}: {name} is a command: mdmwatch {name} (or Addigy's -{name})"
+                ));
+            }
+        }
+    }
+    None
+}
+
 /// Rewrites Addigy's single-dash flags to what clap understands; stops at `--`.
 pub fn normalize_legacy(args: Vec<OsString>) -> Vec<OsString> {
+    let long = long_flags();
     let mut out = Vec::with_capacity(args.len());
     let mut passthrough = false;
     for (i, arg) in args.into_iter().enumerate() {
@@ -198,11 +313,16 @@ pub fn normalize_legacy(args: Vec<OsString>) -> Vec<OsString> {
             continue;
         }
         let replaced = match arg.to_str() {
-            Some("-diagnose") => Some("diagnose"),
-            Some("-heal") => Some("heal"),
-            Some("-help") => Some("--help"),
-            Some("-version") => Some("--version"),
-            Some("-json") => Some("--json"),
+            Some("-diagnose") => Some("diagnose".to_string()),
+            Some("-heal") => Some("heal".to_string()),
+            // Addigy's `-version` prints the version alone (scripts compare it); `--version`
+            // adds the commit, build date and target.
+            Some("-version") => Some("-V".to_string()),
+            // `-verbose`, `-dry-run`, `-replay DIR`, `-replay=DIR`: any long flag, one dash.
+            Some(a) if a.len() > 2 && a.starts_with('-') && !a.starts_with("--") => {
+                let name = a[1..].split('=').next().unwrap_or("");
+                long.iter().any(|l| l == name).then(|| format!("-{a}"))
+            }
             _ => None,
         };
         out.push(replaced.map(OsString::from).unwrap_or(arg));
@@ -231,7 +351,7 @@ mod tests {
             (&["mdmwatch", "-diagnose"], &["mdmwatch", "diagnose"]),
             (&["mdmwatch", "-heal"], &["mdmwatch", "heal"]),
             (&["mdmwatch", "-help"], &["mdmwatch", "--help"]),
-            (&["mdmwatch", "-version"], &["mdmwatch", "--version"]),
+            (&["mdmwatch", "-version"], &["mdmwatch", "-V"]),
             (
                 &["mdmwatch", "-diagnose", "-json"],
                 &["mdmwatch", "diagnose", "--json"],
@@ -248,6 +368,119 @@ mod tests {
         for (input, expected) in cases {
             assert_eq!(norm(input), *expected, "input {input:?}");
         }
+    }
+
+    #[test]
+    fn every_long_flag_has_its_single_dash_form() {
+        let cli = parse(&[
+            "mdmwatch",
+            "-diagnose",
+            "-verbose",
+            "-replay",
+            "/tmp/cap",
+            "-json",
+            "-status-dir=/tmp/s",
+        ])
+        .unwrap();
+        assert_eq!(cli.command, Some(Command::Diagnose));
+        assert!(cli.verbose && cli.json);
+        assert_eq!(cli.replay, Some(PathBuf::from("/tmp/cap")));
+        assert_eq!(cli.status_dir, Some(PathBuf::from("/tmp/s")));
+        let cli = parse(&["mdmwatch", "-heal", "-dry-run", "-state", "/tmp/x.json"]).unwrap();
+        assert_eq!(cli.command, Some(Command::Heal));
+        assert!(cli.dry_run);
+        let cli = parse(&["mdmwatch", "capture", "/tmp/c", "-redact", "-force"]).unwrap();
+        assert_eq!(
+            cli.command,
+            Some(Command::Capture {
+                dir: PathBuf::from("/tmp/c"),
+                redact: true,
+                force: true
+            })
+        );
+        // Every long flag is in the list, so none is left to clap's short-flag reading.
+        for f in [
+            "json",
+            "replay",
+            "config",
+            "verbose",
+            "state",
+            "status-dir",
+            "dry-run",
+        ] {
+            assert!(long_flags().iter().any(|l| l == f), "{f}");
+        }
+        // A near miss of any of them gets a suggestion.
+        let m = |a: &[&str]| mistyped_legacy(&a.iter().map(OsString::from).collect::<Vec<_>>());
+        let msg = m(&["mdmwatch", "-diagnose", "-dryrun"]).unwrap();
+        assert!(msg.contains("did you mean -dry-run?"), "{msg}");
+    }
+
+    #[test]
+    fn a_command_typed_as_a_flag_gets_a_hint() {
+        let a = |v: &[&str]| v.iter().map(OsString::from).collect::<Vec<_>>();
+        let msg = command_as_flag(&a(&["mdmwatch", "--diagnose"])).unwrap();
+        assert!(msg.contains("mdmwatch diagnose"), "{msg}");
+        assert_eq!(
+            command_as_flag(&a(&["mdmwatch", "diagnose", "--json"])),
+            None
+        );
+    }
+
+    #[test]
+    fn per_command_help_lists_only_what_the_command_accepts() {
+        let mut cmd = command_for_help();
+        let help = |cmd: &mut clap::Command, name: &str| {
+            cmd.find_subcommand_mut(name)
+                .unwrap()
+                .render_help()
+                .to_string()
+        };
+        let capture = help(&mut cmd, "capture");
+        for refused in [
+            "--json",
+            "--verbose",
+            "--status-dir",
+            "--dry-run",
+            "--catalog",
+        ] {
+            assert!(
+                !capture.contains(refused),
+                "capture help lists {refused}\n{capture}"
+            );
+        }
+        assert!(
+            capture.contains("--redact") && capture.contains("--replay"),
+            "{capture}"
+        );
+        let diagnose = help(&mut cmd, "diagnose");
+        assert!(!diagnose.contains("--dry-run"), "{diagnose}");
+        assert!(diagnose.contains("--catalog"), "{diagnose}");
+        let heal = help(&mut cmd, "heal");
+        assert!(
+            heal.contains("--dry-run") && !heal.contains("--catalog"),
+            "{heal}"
+        );
+        let a = |v: &[&str]| v.iter().map(OsString::from).collect::<Vec<_>>();
+        assert_eq!(
+            help_for(&a(&["mdmwatch", "capture", "--help"])).as_deref(),
+            Some("capture")
+        );
+        assert_eq!(
+            help_for(&a(&["mdmwatch", "help", "heal"])).as_deref(),
+            Some("heal")
+        );
+        assert_eq!(help_for(&a(&["mdmwatch", "--help"])), None);
+    }
+
+    #[test]
+    fn version_names_commit_date_and_target() {
+        let e = parse(&["mdmwatch", "--version"]).unwrap_err();
+        let text = e.to_string();
+        for want in ["commit: ", "built: ", "target: "] {
+            assert!(text.contains(want), "{text}");
+        }
+        assert!(LONG_VERSION.starts_with(env!("CARGO_PKG_VERSION")));
     }
 
     #[test]
@@ -337,7 +570,9 @@ mod tests {
         assert_eq!(
             cli.command,
             Some(Command::Capture {
-                dir: PathBuf::from("/tmp/cap")
+                dir: PathBuf::from("/tmp/cap"),
+                redact: false,
+                force: false
             })
         );
     }

@@ -826,7 +826,7 @@ mod tests {
             None,
             &Flags::default(),
         );
-        let s = l.section();
+        let s = crate::report::config_section(&l);
         assert!(s.settings.iter().all(|x| x.source == "default"), "{s:?}");
         assert!(l.warnings.is_empty() && l.errors.is_empty());
         assert_eq!(

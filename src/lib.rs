@@ -15,6 +15,7 @@ pub mod heal;
 pub mod observe;
 pub mod parse;
 pub mod probes;
+pub mod redact;
 pub mod report;
 pub mod state;
 pub mod status;

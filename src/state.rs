@@ -472,10 +472,35 @@ pub fn save_history(
     save(path, &st).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
-/// RFC 3339 in UTC, whole seconds (the state file's and the report's time format).
+/// RFC 3339 with the time's own offset, whole seconds: the one time format of reports, status
+/// files and the state file. The offset is the Mac's local one: live times come from its clock
+/// and logged times carry it (a replay keeps the captured Mac's).
 pub fn format_time(t: DateTime<FixedOffset>) -> String {
-    t.with_timezone(&Utc)
-        .to_rfc3339_opts(SecondsFormat::Secs, true)
+    t.to_rfc3339_opts(SecondsFormat::Secs, false)
+}
+
+/// A time from elsewhere (a certificate's UTC validity, a tool's own format) in the one format,
+/// at the Mac's local offset (`local`: the run's clock, `Observations::now`).
+pub fn format_time_in<Tz: chrono::TimeZone>(t: &DateTime<Tz>, local: &FixedOffset) -> String {
+    format_time(t.with_timezone(local))
+}
+
+/// A time as another tool printed it (RFC 3339, or `profiles`' `2026-03-02 14:05:11 +0000`), in
+/// the one format at the local offset; kept as printed when it is neither.
+pub fn reformat_time(s: &str, local: &FixedOffset) -> String {
+    let t = s.trim();
+    DateTime::parse_from_rfc3339(t)
+        .or_else(|_| DateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S %z"))
+        .map(|t| format_time_in(&t, local))
+        .unwrap_or_else(|_| s.to_string())
+}
+
+/// The Addigy keys in the state file (`last_mdm_kickstart`, `last_software_update_kickstart`):
+/// RFC 3339 with the local offset and microseconds, as MDM Watchdog (Go) writes them, because
+/// munkireport's `mdm_status` parses them with `%Y-%m-%dT%H:%M:%S.%f%z`, which needs the
+/// fraction and an offset.
+pub fn format_addigy_time(t: DateTime<FixedOffset>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, false)
 }
 
 /// Parses a recorded time: RFC 3339 (Go writes nanoseconds and a local offset); empty strings
@@ -518,7 +543,7 @@ mod go_time {
         s: S,
     ) -> Result<S::Ok, S::Error> {
         match t {
-            Some(t) => s.serialize_str(&format_time(*t)),
+            Some(t) => s.serialize_str(&format_addigy_time(*t)),
             None => s.serialize_str(GO_ZERO_TIME),
         }
     }
@@ -641,8 +666,8 @@ mod tests {
             "fallback_signal"
         );
         assert_eq!(
-            v["last_software_update_kickstart"], "2026-11-23T09:00:00Z",
-            "written in UTC"
+            v["last_software_update_kickstart"], "2026-11-23T10:00:00.000000+01:00",
+            "written with the local offset and microseconds, as MDM Watchdog writes it"
         );
     }
 

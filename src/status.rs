@@ -5,7 +5,10 @@
 //! facts flattened so `defaults read "<dir>/status.plist" MDMClientStuck` and osquery's `plist`
 //! table read them without a JSON parser: the eight Addigy keys at the top level as the strings
 //! "true"/"false"/"unknown" (as Addigy's log line prints them; a plist has no null), one
-//! `Check_<id>_Status`/`Check_<id>_Summary` pair per check, `ReadinessSummary` and one
+//! `Check_<id>_Status`/`Check_<id>_Summary` pair per check, the overall block (`Healthy`,
+//! `ExitCode`, `ProblemCount`/`Problems`, `UnknownCount`/`Unknowns`, `NotApplicable`, `Verdict`,
+//! the same as status.json's `overall`), the MDM channel's `MDMChannel`/`MDMChannelCause`/
+//! `MDMLastExchange`, `ReadinessSummary` and one
 //! `Readiness_<kind>` line per update kind, and nested `Checks`, `Config`,
 //! `Readiness` and `Heal` dictionaries. Both are written with `files::write_atomic` (mode 0644,
 //! a symlink at the destination is refused), so a reader never sees half a file. This module
@@ -16,7 +19,7 @@ use std::path::{Path, PathBuf};
 use plist::{Dictionary, Value as P};
 use serde_json::Value as J;
 
-use crate::report::{Report, Status, Watchdog};
+use crate::report::{Report, Watchdog};
 use crate::system::files;
 
 pub const STATUS_JSON: &str = "status.json";
@@ -116,6 +119,25 @@ pub fn tri(v: Option<bool>) -> &'static str {
     }
 }
 
+/// The MDM channel's answer as flat strings, stable from run to run (unlike `Verdict`, which
+/// quotes times): `MDMChannel` (connected, degraded, disconnected, unknown), `MDMChannelCause`
+/// (the cause's code, empty when connected) and `MDMLastExchange` (RFC 3339, empty when none is
+/// known). A smart group or an osquery `key =` reads them without nested subkeys. Absent when the
+/// report has no channel check (a command that does not run it).
+fn channel_keys(d: &mut Dictionary, report: &Report) {
+    let Some(f) = report.checks.get(crate::report::CHANNEL) else {
+        return;
+    };
+    let fact = |k: &str| f.facts.get(k).and_then(J::as_str).unwrap_or("").to_string();
+    let verdict = match fact("verdict") {
+        v if v.is_empty() => "unknown".to_string(),
+        v => v,
+    };
+    d.insert("MDMChannel".into(), P::String(verdict));
+    d.insert("MDMChannelCause".into(), P::String(fact("cause")));
+    d.insert("MDMLastExchange".into(), P::String(fact("last_exchange")));
+}
+
 fn watchdog_keys(d: &mut Dictionary, w: &Watchdog) {
     let s = |v: &str| P::String(v.to_string());
     d.insert("MDMEnrolled".into(), s(tri(w.mdm_enrolled)));
@@ -203,36 +225,33 @@ pub fn to_plist(report: &Report) -> Dictionary {
     d.insert("Source".into(), s(&report.source));
     watchdog_keys(&mut d, &report.watchdog);
 
-    // Failed or warning checks, in report order (then any check not in `order`).
-    let mut problems: Vec<&str> = Vec::new();
-    for id in report.order.iter().chain(report.checks.keys()) {
-        let bad = report
-            .checks
-            .get(id)
-            .is_some_and(|f| matches!(f.status, Status::Failed | Status::Warning));
-        if bad && !problems.contains(&id.as_str()) {
-            problems.push(id);
-        }
-    }
-    // "unknown" when nothing could be determined (exit 3): never "true" for a Mac not looked at.
-    d.insert(
-        "Healthy".into(),
-        s(match report.exit_code() {
-            0 => "true",
-            crate::report::EXIT_UNDETERMINED => "unknown",
-            _ => "false",
-        }),
-    );
+    // The overall block, as in status.json's `overall`: Healthy is "true" only when every
+    // applicable check was determined and none failed or warned; "unknown" when no problem was
+    // found but some check could not be determined (a non-root run, a timed-out log), so a smart
+    // group on Healthy never counts a Mac nobody could look at as fine.
+    let overall = report.overall();
+    d.insert("Healthy".into(), s(tri(overall.healthy)));
     d.insert(
         "ExitCode".into(),
-        P::Integer(i64::from(report.exit_code()).into()),
+        P::Integer(i64::from(overall.exit_code).into()),
     );
     d.insert(
         "ProblemCount".into(),
-        P::Integer((problems.len() as u64).into()),
+        P::Integer((overall.problem_count as u64).into()),
     );
     // One string: Jamf EAs and munkireport show it as is.
-    d.insert("Problems".into(), s(&problems.join(", ")));
+    d.insert("Problems".into(), s(&overall.problems.join(", ")));
+    d.insert(
+        "UnknownCount".into(),
+        P::Integer((overall.unknown_count as u64).into()),
+    );
+    d.insert("Unknowns".into(), s(&overall.unknowns.join(", ")));
+    d.insert(
+        "NotApplicable".into(),
+        s(&overall.not_applicable.join(", ")),
+    );
+    d.insert("Verdict".into(), s(&overall.verdict));
+    channel_keys(&mut d, report);
 
     let host = &report.host;
     for (key, value) in [

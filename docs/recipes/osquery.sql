@@ -17,3 +17,17 @@ SELECT substr(key, 11) AS kind, value AS readiness
 FROM plist
 WHERE path = '/Library/Application Support/mdmwatch/status.plist'
   AND key LIKE 'Readiness\_%' ESCAPE '\';
+
+-- The overall answer: Healthy is 'true' only when every applicable check ran and none failed or
+-- warned, 'unknown' when some could not be determined (UnknownCount, Unknowns), else 'false'.
+SELECT key, value FROM plist
+WHERE path = '/Library/Application Support/mdmwatch/status.plist'
+  AND key IN ('Healthy', 'ExitCode', 'ProblemCount', 'UnknownCount', 'Unknowns',
+              'NotApplicable', 'Verdict');
+
+-- The MDM channel verdict: its status and summary, and the verdict and cause facts (cause is
+-- absent when the channel is connected).
+SELECT key, subkey, value FROM plist
+WHERE path = '/Library/Application Support/mdmwatch/status.plist'
+  AND (key IN ('Check_mdm.channel_Status', 'Check_mdm.channel_Summary')
+       OR (key = 'Checks' AND subkey IN ('mdm.channel/Facts/verdict', 'mdm.channel/Facts/cause')));

@@ -16,5 +16,5 @@ fuzz_target!(|data: &[u8]| {
         config::validate_status_dir(dir).is_ok(),
         "accepted status dir {dir:?}"
     );
-    let _ = l.section();
+    let _ = mdmwatch::report::config_section(&l);
 });

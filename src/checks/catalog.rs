@@ -123,6 +123,27 @@ pub fn newer_for_build(
     Ok(out)
 }
 
+/// "1 newer release", "9 newer releases".
+fn releases(n: usize, adjective: &str) -> String {
+    let word = if n == 1 { "release" } else { "releases" };
+    if adjective.is_empty() {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {adjective} {word}")
+    }
+}
+
+/// Why two feeds count differently: GDMF (Apple's pmv) lists the releases Apple offers devices
+/// now, SOFA every release it published, so "releases behind" differs between them for the
+/// same Mac (3 against 19 is usual) and neither is wrong.
+fn feed_scope(format: &str) -> &'static str {
+    match format {
+        "gdmf" => "GDMF counts only the releases Apple offers now; SOFA counts every release",
+        "sofa" => "SOFA counts every release published; GDMF only those Apple offers now",
+        _ => "counts depend on the feed",
+    }
+}
+
 /// The `softwareupdate.catalog` assessment: newer releases for this Mac.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CatalogAssessment {
@@ -192,10 +213,11 @@ pub fn assess(obs: &Observations, c: &Catalog, source: &str) -> CatalogAssessmen
             ));
         }
         format!(
-            "newest for {model} in the {} catalog: {} ({} newer release(s) in all)",
+            "newest for {model} in the {} catalog: {} ({} in all; {})",
             c.format,
             heads.join(", "),
-            newer.len()
+            releases(newer.len(), "newer"),
+            feed_scope(&c.format)
         )
     };
     CatalogAssessment {
@@ -362,10 +384,11 @@ pub fn assess_compliance(
         )
     } else {
         format!(
-            "macOS {} is {} release(s) behind {} (first missing release {} days old){}",
+            "macOS {} is {} behind {} ({}; first missing release {} days old){}",
             found.running,
-            found.releases_behind,
+            releases(found.releases_behind, ""),
             found.newest_for_major,
+            feed_scope(&c.format),
             days_behind.map_or("?".to_string(), |d| d.to_string()),
             if found.missing_cves.is_empty() {
                 String::new()

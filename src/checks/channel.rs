@@ -828,7 +828,7 @@ mod tests {
             history: Some(&cut),
             ..base()
         });
-        expect!["disconnected: no exchange with the MDM server for 4 days (NoExchangeDays 3) while push is not known to be down; last exchange 2026-11-16T14:00:00Z (history since 2026-11-10T15:00:00Z)"]
+        expect!["disconnected: no exchange with the MDM server for 4 days (NoExchangeDays 3) while push is not known to be down; last exchange 2026-11-16T09:00:00-05:00 (history since 2026-11-10T10:00:00-05:00)"]
             .assert_eq(&judge(&s, 3).summary);
         assert_eq!(judge(&s, 3).status, Status::Failed);
     }

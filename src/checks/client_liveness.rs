@@ -135,13 +135,25 @@ fn cause_summary(cause: FailureCause, r: &liveness::ClientReading<'_>, window: &
     }
 }
 
-/// The failures of other causes beside the dominant one, as evidence: "; also 1 auth_rejected".
+/// The failures of other causes beside the dominant one, as evidence, in words: "; also 1 HTTP
+/// 401/403 refusal among them" (the cause codes stay in the facts).
 fn others(r: &liveness::ClientReading<'_>, dominant: FailureCause) -> String {
     let rest: Vec<String> = r
         .failure_counts
         .iter()
         .filter(|(c, _)| *c != dominant)
-        .map(|(c, n)| format!("{n} {}", c.code()))
+        .map(|(c, n)| {
+            let (one, many) = match c {
+                FailureCause::ServerError => ("server error", "server errors"),
+                FailureCause::AuthRejected => ("HTTP 401/403 refusal", "HTTP 401/403 refusals"),
+                FailureCause::TransportFailure => ("network error", "network errors"),
+                FailureCause::ClientWedged => ("unanswered command", "unanswered commands"),
+                FailureCause::StrictNo200 | FailureCause::Channel(_) | FailureCause::Ddm(_) => {
+                    return format!("{n} {}", c.code().replace('_', " "));
+                }
+            };
+            format!("{n} {}", if *n == 1 { one } else { many })
+        })
         .collect();
     if rest.is_empty() {
         String::new()
@@ -202,7 +214,7 @@ pub fn decide<'a>(
     if r.future > 0 {
         notes.push(Note::Future {
             count: r.future,
-            now: obs.now.to_rfc3339(),
+            now: crate::state::format_time(obs.now),
         });
     }
     if r.untimed > 0 {
@@ -257,7 +269,7 @@ fn note_text(n: &Note) -> String {
             "{n} entries from binaries that are not the system's mdmclient were ignored (any process can log under that name)"
         ),
         Note::ErrorTags(n) => format!(
-            "{n} [ERROR] lines: mdmclient's generic error tag (app installs, SCEP, profiles), not failed exchanges"
+            "{n} [ERROR] lines: mdmclient's generic error tag for app installs, SCEP and profiles, not failed exchanges"
         ),
         Note::UnjudgedReceipt { command, at } => format!(
             "command {command} at {at} has no HTTP line after it, but the window holds no HTTP line at all and the log was not taken with mdmwatch's own predicate (someone else's query, or a capture that did not record its command line), so whether it was answered cannot be told"

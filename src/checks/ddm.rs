@@ -707,9 +707,13 @@ pub struct Facts {
 
 fn failure_text(f: &DdmFailure) -> String {
     format!(
-        "{} (failed {} time(s){}; {})",
+        "{} (failed {}{}; {})",
         f.reason.reason.as_deref().unwrap_or("no reason given"),
-        f.reason.count,
+        if f.reason.count == 1 {
+            "once".to_string()
+        } else {
+            format!("{} times", f.reason.count)
+        },
         f.reason
             .timestamp
             .as_deref()

@@ -197,7 +197,7 @@ pub fn judge(s: &EnrollmentSituation) -> Judgement {
 fn evidence(obs: &Observations) -> Vec<Evidence> {
     let Ok(e) = &obs.enrollment else {
         return match &obs.mdm_profile {
-            Ok(Some(p)) => vec![profile_evidence(p)],
+            Ok(Some(p)) => vec![profile_evidence(p, obs.now.offset())],
             _ => Vec::new(),
         };
     };
@@ -207,7 +207,7 @@ fn evidence(obs: &Observations) -> Vec<Evidence> {
         .map(|l| Evidence::line(probes::PROFILES_ENROLLMENT, l.clone()))
         .collect();
     match &obs.mdm_profile {
-        Ok(Some(p)) => evidence.push(profile_evidence(p)),
+        Ok(Some(p)) => evidence.push(profile_evidence(p, obs.now.offset())),
         Ok(None) => evidence.push(Evidence::line(
             probes::PROFILES_MDM,
             "no com.apple.mdm payload among the device profiles",
@@ -285,7 +285,7 @@ fn server_suffix(url: &Option<String>) -> String {
     url.as_ref().map(|u| format!(" ({u})")).unwrap_or_default()
 }
 
-fn profile_evidence(p: &MdmProfile) -> Evidence {
+fn profile_evidence(p: &MdmProfile, local: &chrono::FixedOffset) -> Evidence {
     let mut parts = vec![format!(
         "com.apple.mdm payload in profile {}",
         p.profile_identifier.as_deref().unwrap_or("?")
@@ -297,7 +297,10 @@ fn profile_evidence(p: &MdmProfile) -> Evidence {
         parts.push(format!("Topic {t}"));
     }
     if let Some(d) = &p.install_date {
-        parts.push(format!("installed {d}"));
+        parts.push(format!(
+            "installed {}",
+            crate::state::reformat_time(d, local)
+        ));
     }
     Evidence::line(probes::PROFILES_MDM, parts.join(", "))
 }

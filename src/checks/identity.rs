@@ -402,8 +402,8 @@ fn evidence(obs: &Observations, cfg: &Config) -> Vec<Evidence> {
                         },
                         c.subject,
                         c.issuer,
-                        c.not_before.to_rfc3339(),
-                        c.not_after.to_rfc3339(),
+                        crate::state::format_time_in(&c.not_before, obs.now.offset()),
+                        crate::state::format_time_in(&c.not_after, obs.now.offset()),
                         c.serial
                     ),
                 ));

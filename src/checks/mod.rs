@@ -44,6 +44,19 @@ pub const READINESS: &str = "readiness";
 /// The MDM channel verdict over days (connected, degraded, disconnected).
 pub const CHANNEL: &str = "mdm.channel";
 
+/// Checks that judge the MDM relationship and so do not apply to a Mac that is not enrolled
+/// (the report marks them `not_applicable` there): identity, mdmclient's exchanges, push, DDM
+/// declarations (delivered only by an MDM), the bootstrap token (escrowed to an MDM) and the
+/// channel verdict.
+pub const ENROLLMENT_DEPENDENT: &[&str] = &[
+    IDENTITY,
+    CLIENT_LIVENESS,
+    PUSH,
+    DDM,
+    BOOTSTRAP,
+    "mdm.channel",
+];
+
 /// A check's overall status. The report prints it in snake_case (`ok`, `not_applicable`, ...).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Status {

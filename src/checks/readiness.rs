@@ -137,11 +137,15 @@ impl ReadinessAssessment {
     }
 }
 
-/// A kind that would be ready but has no target while the pending list is known is not
-/// offered; an RSR's availability is not recorded where mdmwatch reads, so it is never said.
+/// A kind with no target while the pending list is known is not offered, whatever would block
+/// it: "upgrade blocked" with nothing to upgrade to reads as a problem that is not there (the
+/// blockers stay on the kinds that are pending). An RSR's availability is not recorded where
+/// mdmwatch reads, so it is never said. Same on macOS 15, 26 and 27.
 fn offered(mut v: KindReadiness, pending_known: bool) -> KindReadiness {
-    if pending_known && v.target.is_none() && v.state == ReadinessState::Ready {
+    if pending_known && v.target.is_none() {
         v.state = ReadinessState::NotOffered;
+        v.blocked_by.clear();
+        v.unknown.clear();
     }
     v
 }

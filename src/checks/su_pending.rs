@@ -107,7 +107,7 @@ pub fn assess(obs: &Observations, cfg: &Config) -> PendingAssessment {
     if let Some(at) = future {
         problems.push(format!(
             "last successful scan recorded in the future ({}): the clock or the file time is wrong",
-            at.to_rfc3339()
+            crate::state::format_time_in(&at, obs.now.offset())
         ));
     }
     match days {

@@ -30,8 +30,8 @@
 //! ```ignore
 //! let opts = HealOptions { dry_run: cli.dry_run, read_state: app::reads_state(cli, sys), ..HealOptions::default() };
 //! let outcome = heal::heal(sys, &cfg, &diag, &opts).await;
-//! let mut report = build_report(&obs, &diag, "run", sys.describe());
-//! outcome.apply_to_report(&mut report); // heal section, the four restart keys, errors
+//! // The one report path converts it: heal section, the four restart keys, errors, heal.error.
+//! let report = app::finish_report(cli, sys, &cfg, &loaded, &obs, &diag, "heal", Some(&outcome), cli.json);
 //! if outcome.not_root { eprintln!("{}", app::HEAL_NEEDS_ROOT); /* exit 2 */ }
 //! ```
 
@@ -44,7 +44,6 @@ use chrono::{DateTime, FixedOffset, Timelike};
 use crate::checks::{Diagnosis, InstallActivity};
 use crate::config::Config;
 use crate::parse::launchctl::{self, ServiceInfo};
-use crate::report::{HealSection, HealStep, Report, ServiceHeal, Verification, Watchdog};
 use crate::state::{self, Loaded, Outcome, Service, State};
 use crate::system::files::{self, TryLock};
 use crate::system::{Probe, ProbeResult, System};
@@ -89,13 +88,60 @@ impl Default for HealOptions {
     }
 }
 
-/// Everything the report needs from a heal.
+/// One command heal ran for a service.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HealStep {
+    /// Probe id (heal_kickstart_mdmclient, heal_signal_softwareupdated, ...).
+    pub id: String,
+    pub command: String,
+    pub exit_status: Option<i32>,
+    pub ok: bool,
+    pub detail: String,
+}
+
+/// Whether a restarted service came back.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Verification {
+    pub old_pid: Option<u32>,
+    pub new_pid: Option<u32>,
+    /// launchd's `state` line after the wait (running, not running, ...).
+    pub state: Option<String>,
+    /// A new pid (or a pid where there was none) after the wait.
+    pub came_back: bool,
+    pub detail: String,
+}
+
+/// One service's decision as carried out, with what a restart did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceRun {
+    /// The decision as carried out (a restart whose intent could not be recorded is a skip).
+    pub decision: Decision,
+    /// The decision for people, then what the restart did.
+    pub message: String,
+    /// What the restart came to, when one ran.
+    pub outcome: Option<Outcome>,
+    /// The OS refused `launchctl kickstart -k` (macOS 14.4+ for critical system processes).
+    pub refused_by_os: bool,
+    /// Every command heal ran for this service, in order.
+    pub steps: Vec<HealStep>,
+    /// Re-probe after the restart.
+    pub verification: Option<Verification>,
+}
+
+/// Everything the report needs from a heal, typed: `report::heal_section` turns it into the
+/// report's `heal` section (heal knows nothing of the report).
 #[derive(Debug, Clone, PartialEq)]
 pub struct HealOutcome {
-    /// The `heal` section of the report.
-    pub section: HealSection,
-    /// The plan's decisions as carried out (a restart whose intent could not be recorded is a
-    /// skip for `state_not_writable`); `section` is their presentation.
+    /// True when commands could be executed (live, root, not a dry run, the lock held).
+    pub executed: bool,
+    /// `--dry-run`, or a replay: decided, nothing executed, no state written.
+    pub dry_run: bool,
+    pub state_path: String,
+    /// The state file as found (ok, missing, unreadable, moved_aside..., unwritable, not_read).
+    pub state: String,
+    /// One per service, mdmclient first.
+    pub services: Vec<ServiceRun>,
+    /// The plan's decisions as carried out (the same as in `services`).
     pub decisions: Vec<Decision>,
     /// This run restarted the service (kickstart or fallback signal succeeded).
     pub mdmclient_restarted: bool,
@@ -112,39 +158,6 @@ pub struct HealOutcome {
     pub stopped: Option<String>,
     /// Non-fatal problems (state moved aside, state not written, lock not taken).
     pub errors: Vec<String>,
-}
-
-impl HealOutcome {
-    /// The four restart keys of the Addigy block.
-    pub fn fill_watchdog(&self, w: &mut Watchdog) {
-        w.mdm_client_restarted = self.mdmclient_restarted;
-        w.software_update_daemon_restarted = self.softwareupdated_restarted;
-        w.last_mdm_kickstart = self.last_mdm_kickstart.map(state::format_time);
-        w.last_software_update_daemon_kickstart =
-            self.last_software_update_kickstart.map(state::format_time);
-    }
-
-    /// Puts the heal section, the restart keys and the errors into a report.
-    pub fn apply_to_report(&self, report: &mut Report) {
-        self.fill_watchdog(&mut report.watchdog);
-        report.heal = Some(self.section.clone());
-        report.errors.extend(self.errors.iter().cloned());
-    }
-}
-
-/// Fills the Addigy "last kickstart" keys from the state file, read-only (for `-diagnose`, any
-/// user). Returns a problem worth reporting, if any; a missing file is not one.
-pub fn fill_watchdog_from_state(cfg: &Config, w: &mut Watchdog) -> Option<String> {
-    match state::load(&cfg.state_path()) {
-        Loaded::Missing => None,
-        Loaded::Found(s) => {
-            w.last_mdm_kickstart = s.last_mdm_kickstart.map(state::format_time);
-            w.last_software_update_daemon_kickstart =
-                s.last_software_update_kickstart.map(state::format_time);
-            None
-        }
-        Loaded::Bad { reason, .. } => Some(format!("state file unreadable: {reason}")),
-    }
 }
 
 fn install_of(diag: &Diagnosis) -> Install {
@@ -266,17 +279,12 @@ pub async fn heal(
     let (services, restarted, after) = (done.services, done.restarted, done.decisions);
 
     drop(lock_guard);
-    let summary_lines = services.iter().map(summary_line).collect();
     HealOutcome {
-        section: HealSection {
-            executed: may_write,
-            dry_run: gate == Gate::DryRun,
-            state_path: path.display().to_string(),
-            state: note.text(),
-            services,
-            summary_lines,
-            error: stopped.clone(),
-        },
+        executed: may_write,
+        dry_run: gate == Gate::DryRun,
+        state_path: path.display().to_string(),
+        state: note.text(),
+        services,
         decisions: after,
         mdmclient_restarted: restarted[Service::Mdmclient as usize],
         softwareupdated_restarted: restarted[Service::Softwareupdated as usize],
@@ -356,7 +364,7 @@ fn load_state(
 
 /// What executing the decisions did.
 struct Executed {
-    services: Vec<ServiceHeal>,
+    services: Vec<ServiceRun>,
     /// Per service (`Service as usize`): restarted by this run.
     restarted: [bool; 2],
     /// The decisions as carried out.
@@ -383,20 +391,13 @@ async fn execute(
     // The decisions as carried out: a restart whose intent could not be written became a skip.
     let mut after = Vec::with_capacity(decisions.len());
     for d in decisions {
-        let mut entry = ServiceHeal {
-            service: d.service.key().into(),
-            label: d.service.label().into(),
-            check: plan::check_id(d.service).into(),
-            liveness: d.condition.state().into(),
-            cause: d.condition.cause().map(str::to_string),
-            action: match d.action {
-                Action::WouldRestart => "would_restart".into(),
-                _ => "none".into(),
-            },
-            reason: d.reason.code().into(),
+        let mut entry = ServiceRun {
+            decision: d.clone(),
             message: d.message(spacing),
-            until: d.until().map(state::format_time),
-            ..ServiceHeal::default()
+            outcome: None,
+            refused_by_os: false,
+            steps: Vec::new(),
+            verification: None,
         };
         if d.action == Action::Restart {
             // At-most-once: the intent is durable before any command runs. If it cannot be
@@ -408,7 +409,7 @@ async fn execute(
                 *st = before_intent;
                 errors.push(format!("cannot write {}: {e}", path.display()));
                 let skipped = plan::intent_not_recorded(d);
-                entry.reason = skipped.reason.code().into();
+                entry.decision = skipped.clone();
                 entry.message = skipped.message(spacing);
                 after.push(skipped);
                 services.push(entry);
@@ -430,7 +431,7 @@ async fn execute(
                     path.display()
                 ));
             }
-            entry.action = done.outcome.as_str().into();
+            entry.outcome = Some(done.outcome);
             entry.refused_by_os = done.refused_by_os;
             entry.message = format!("{}; {}", d.message(spacing), done.detail);
             entry.steps = done.steps;
@@ -464,14 +465,6 @@ async fn execute(
 
 fn whole_seconds(t: DateTime<FixedOffset>) -> DateTime<FixedOffset> {
     t.with_nanosecond(0).unwrap_or(t)
-}
-
-fn summary_line(s: &ServiceHeal) -> String {
-    let mut line = format!("{}: {}: {}", s.service, s.action, s.message);
-    if let Some(v) = &s.verification {
-        line.push_str(&format!("; after the restart: {}", v.detail));
-    }
-    line
 }
 
 /// What one restart did.

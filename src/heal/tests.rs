@@ -6,6 +6,27 @@ use crate::report::Evidence;
 use crate::system::fake::{Answer, FakeSystem};
 use crate::test_support::{heal_diag as diag, Liveness};
 
+/// An empty report for the one conversion of heal's outcome (`report::apply_heal`).
+fn report_for() -> crate::report::Report {
+    crate::report::Report {
+        schema_version: crate::report::SCHEMA_VERSION,
+        mdmwatch_version: "test".into(),
+        generated_at: "2026-11-23T12:00:00+01:00".into(),
+        mode: "heal".into(),
+        source: "fake".into(),
+        host: Default::default(),
+        watchdog: crate::report::Watchdog::default(),
+        readiness: None,
+        checks: Default::default(),
+        config: Default::default(),
+        heal: None,
+        probes: Vec::new(),
+        errors: Vec::new(),
+        order: Vec::new(),
+        root: true,
+    }
+}
+
 const NIX_PRINT: &str = include_str!(
     "../../tests/fixtures/samples/launchctl_print_system__running_daemon__nix-daemon__macos26.6.2.txt"
 );
@@ -61,12 +82,17 @@ fn saved(cfg: &Config) -> State {
     }
 }
 
-fn service<'a>(o: &'a HealOutcome, key: &str) -> &'a ServiceHeal {
-    o.section
+/// The report's entry for a service, through the one conversion.
+fn service(o: &HealOutcome, key: &str) -> crate::report::ServiceHeal {
+    section(o)
         .services
-        .iter()
+        .into_iter()
         .find(|s| s.service == key)
         .unwrap()
+}
+
+fn section(o: &HealOutcome) -> crate::report::HealSection {
+    crate::report::heal_section(o)
 }
 
 #[test]
@@ -94,7 +120,7 @@ fn stuck_mdmclient_is_kickstarted_recorded_and_verified() {
     );
     assert!(o.mdmclient_restarted);
     assert!(!o.softwareupdated_restarted);
-    assert!(o.section.executed);
+    assert!(section(&o).executed);
     let m = service(&o, "mdmclient");
     assert_eq!(m.action, "restarted");
     assert_eq!(m.reason, "client_wedged");
@@ -116,12 +142,13 @@ fn stuck_mdmclient_is_kickstarted_recorded_and_verified() {
     assert_eq!(r.method.as_deref(), Some("kickstart"));
     assert_eq!(o.last_mdm_kickstart, Some(now()));
 
-    let mut w = Watchdog::default();
-    o.fill_watchdog(&mut w);
+    let mut r = report_for();
+    crate::report::apply_heal(&mut r, &o);
+    let w = r.watchdog;
     assert!(w.mdm_client_restarted);
     assert_eq!(
         w.last_mdm_kickstart.as_deref(),
-        Some("2026-11-23T11:00:00Z")
+        Some("2026-11-23T12:00:00+01:00")
     );
 
     // A second run in the same hour does nothing (the fake would panic on an unscripted probe;
@@ -134,7 +161,7 @@ fn stuck_mdmclient_is_kickstarted_recorded_and_verified() {
         (m2.action.as_str(), m2.reason.as_str()),
         ("none", "rate_limited")
     );
-    assert_eq!(m2.until.as_deref(), Some("2026-11-24T11:00:00Z"));
+    assert_eq!(m2.until.as_deref(), Some("2026-11-24T12:00:00+01:00"));
     assert!(!o2.mdmclient_restarted);
     assert_eq!(
         o2.last_mdm_kickstart,
@@ -318,9 +345,9 @@ fn dry_run_and_replay_execute_nothing_and_write_nothing() {
         let e = env();
         let out = run(&sys, &e.cfg, &d, &o);
         assert!(sys.calls().is_empty());
-        assert!(out.section.dry_run);
-        assert!(!out.section.executed);
-        for s in &out.section.services {
+        assert!(section(&out).dry_run);
+        assert!(!section(&out).executed);
+        for s in &section(&out).services {
             assert_eq!(
                 (s.action.as_str(), s.reason.as_str()),
                 ("would_restart", "dry_run")
@@ -383,7 +410,7 @@ fn install_in_progress_blocks_both_and_unknown_blocks_softwareupdated_only() {
         &opts(),
     );
     assert!(sys.calls().is_empty());
-    for s in &o.section.services {
+    for s in &section(&o).services {
         assert_eq!(s.reason, "install_in_progress");
     }
 
@@ -430,7 +457,7 @@ fn disabled_by_config() {
         &opts(),
     );
     assert!(sys.calls().is_empty());
-    for s in &o.section.services {
+    for s in &section(&o).services {
         assert_eq!(s.reason, "disabled");
     }
 }
@@ -458,8 +485,8 @@ fn unwritable_state_means_no_restart() {
     // The typed outcome says the same as its presentation.
     assert_eq!(o.decisions[0].reason, Reason::StateNotWritable);
     assert_eq!(o.decisions[0].action, Action::Skip);
-    assert!(!o.section.executed);
-    assert_eq!(o.section.state, "unwritable");
+    assert!(!section(&o).executed);
+    assert_eq!(section(&o).state, "unwritable");
     assert!(!o.errors.is_empty());
 }
 
@@ -477,7 +504,7 @@ fn future_time_is_just_now_and_the_guard_is_recorded() {
     assert!(sys.calls().is_empty());
     let m = service(&o, "mdmclient");
     assert_eq!(m.reason, "rate_limited");
-    assert_eq!(m.until.as_deref(), Some("2026-11-24T11:00:00Z"));
+    assert_eq!(m.until.as_deref(), Some("2026-11-24T12:00:00+01:00"));
     let st = saved(&e.cfg);
     assert_eq!(
         st.record(Service::Mdmclient).unwrap().future_seen_at,
@@ -513,8 +540,11 @@ fn future_time_is_just_now_and_the_guard_is_recorded() {
 #[test]
 fn diagnose_reads_the_kickstart_times_read_only() {
     let e = env();
-    let mut w = Watchdog::default();
-    assert_eq!(fill_watchdog_from_state(&e.cfg, &mut w), None);
+    let mut w = crate::report::Watchdog::default();
+    assert_eq!(
+        crate::report::watchdog_from_state(&e.cfg.state_path(), &mut w),
+        None
+    );
     assert_eq!(w.last_mdm_kickstart, None);
     std::fs::write(
         e.cfg.state_path(),
@@ -522,15 +552,18 @@ fn diagnose_reads_the_kickstart_times_read_only() {
     )
     .unwrap();
     let before = std::fs::read(e.cfg.state_path()).unwrap();
-    assert_eq!(fill_watchdog_from_state(&e.cfg, &mut w), None);
+    assert_eq!(
+        crate::report::watchdog_from_state(&e.cfg.state_path(), &mut w),
+        None
+    );
     assert_eq!(
         w.last_mdm_kickstart.as_deref(),
-        Some("2023-06-19T23:43:13Z")
+        Some("2023-06-19T19:43:13-04:00")
     );
     assert_eq!(w.last_software_update_daemon_kickstart, None);
     assert_eq!(std::fs::read(e.cfg.state_path()).unwrap(), before);
     std::fs::write(e.cfg.state_path(), b"garbage").unwrap();
-    assert!(fill_watchdog_from_state(&e.cfg, &mut w).is_some());
+    assert!(crate::report::watchdog_from_state(&e.cfg.state_path(), &mut w).is_some());
     assert_eq!(
         std::fs::read(e.cfg.state_path()).unwrap(),
         b"garbage",
@@ -564,27 +597,15 @@ fn report_carries_the_heal_section_and_the_restart_keys() {
         &diag(Liveness::Stuck, Liveness::Unknown, InstallActivity::Idle),
         &opts(),
     );
-    let mut report = Report {
-        schema_version: crate::report::SCHEMA_VERSION,
-        mdmwatch_version: "test".into(),
-        generated_at: "2026-11-23T12:00:00+01:00".into(),
-        mode: "heal".into(),
-        source: "fake".into(),
-        host: Default::default(),
-        watchdog: Watchdog::default(),
-        readiness: None,
-        checks: Default::default(),
-        config: Default::default(),
-        heal: None,
-        probes: Vec::new(),
-        errors: Vec::new(),
-        order: Vec::new(),
-    };
-    o.apply_to_report(&mut report);
+    let mut report = report_for();
+    crate::report::apply_heal(&mut report, &o);
     let v: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
     assert_eq!(v["watchdog"]["MDMClientRestarted"], true);
     assert_eq!(v["watchdog"]["SoftwareUpdateDaemonRestarted"], false);
-    assert_eq!(v["watchdog"]["LastMDMKickstart"], "2026-11-23T11:00:00Z");
+    assert_eq!(
+        v["watchdog"]["LastMDMKickstart"],
+        "2026-11-23T12:00:00+01:00"
+    );
     assert!(v["watchdog"]["LastSoftwareUpdateDaemonKickstart"].is_null());
     let m = &v["heal"]["services"][0];
     assert_eq!(m["action"], "fallback_signal");
@@ -600,7 +621,9 @@ fn report_carries_the_heal_section_and_the_restart_keys() {
         "{text}"
     );
     assert!(
-        text.contains("mdmclient: fallback_signal: client_wedged:"),
+        text.contains(
+            "mdmclient: restarted by signal (launchctl was refused): mdmclient received a command"
+        ),
         "{text}"
     );
     assert!(text.contains("launchd starts it again on demand"), "{text}");

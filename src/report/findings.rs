@@ -343,7 +343,8 @@ pub fn pending(a: &PendingAssessment) -> Map<String, Value> {
         .put("pending_os_upgrade_version", p.os_upgrade_version.clone())
         .put(
             "last_successful_scan",
-            p.last_successful_scan.map(|d| d.to_rfc3339()),
+            p.last_successful_scan
+                .map(|d| crate::state::format_time(d.fixed_offset())),
         )
         .put(
             "days_since_last_successful_scan",

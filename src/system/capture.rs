@@ -129,17 +129,11 @@ pub fn write_meta(
 
 /// Writes `<id>.args` (a JSON array: program, then arguments) for a command probe, so a replay
 /// knows which `log show` predicate produced the output (whether the absence of HTTP lines is
-/// evidence depends on it). Files and in-process probes write nothing.
-pub fn write_args(dir: &CaptureDir, probe: &super::Probe) -> Result<(), String> {
-    let super::Source::Command { program, args } = &probe.source else {
-        return Ok(());
-    };
-    let argv: Vec<&str> = std::iter::once(program.as_str())
-        .chain(args.iter().map(String::as_str))
-        .collect();
-    let text = serde_json::to_vec(&argv).map_err(|e| e.to_string())?;
-    write_bytes(dir, &format!("{}.args", probe.id), &text)
-        .map_err(|e| format!("cannot write {}.args: {e}", probe.id))
+/// evidence depends on it).
+pub fn write_args(dir: &CaptureDir, id: &str, argv: &[String]) -> Result<(), String> {
+    let text = serde_json::to_vec(argv).map_err(|e| e.to_string())?;
+    write_bytes(dir, &format!("{id}.args"), &text)
+        .map_err(|e| format!("cannot write {id}.args: {e}"))
 }
 
 /// Writes one probe's files. An unavailable probe writes nothing (that is how replay knows).

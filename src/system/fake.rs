@@ -59,6 +59,8 @@ pub struct FakeSystem {
     now: DateTime<FixedOffset>,
     root: bool,
     live: bool,
+    /// Plays this machine itself rather than a Mac (see `System::is_this_host`).
+    this_host: bool,
     /// Queues of answers per probe id; the last answer repeats.
     answers: Mutex<HashMap<String, Vec<Answer>>>,
     calls: Mutex<Vec<Probe>>,
@@ -70,6 +72,7 @@ impl FakeSystem {
             now,
             root: true,
             live: true,
+            this_host: false,
             answers: Mutex::new(HashMap::new()),
             calls: Mutex::new(Vec::new()),
         }
@@ -77,6 +80,12 @@ impl FakeSystem {
 
     pub fn root(mut self, root: bool) -> FakeSystem {
         self.root = root;
+        self
+    }
+
+    /// Play this machine itself (its paths are system paths), not a Mac.
+    pub fn this_host(mut self) -> FakeSystem {
+        self.this_host = true;
         self
     }
 
@@ -196,5 +205,9 @@ impl System for FakeSystem {
 
     fn describe(&self) -> String {
         "fake".to_string()
+    }
+
+    fn is_this_host(&self) -> bool {
+        self.this_host
     }
 }

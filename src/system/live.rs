@@ -82,6 +82,10 @@ impl System for LiveSystem {
         nix::unistd::geteuid().is_root()
     }
 
+    fn is_this_host(&self) -> bool {
+        self.sysroot.is_none()
+    }
+
     fn describe(&self) -> String {
         match &self.sysroot {
             Some(r) => format!("live (sysroot {})", r.display()),

@@ -107,6 +107,16 @@ impl Probe {
         self
     }
 
+    /// Program then arguments, for a command probe (what a capture records in `<id>.args`).
+    pub fn argv(&self) -> Option<Vec<String>> {
+        match &self.source {
+            Source::Command { program, args } => {
+                Some(std::iter::once(program).chain(args).cloned().collect())
+            }
+            _ => None,
+        }
+    }
+
     /// Keep the newest output when capped (see [`Probe::keep_newest`]).
     pub fn keeping_newest(mut self) -> Probe {
         self.keep_newest = true;
@@ -286,6 +296,11 @@ pub trait System: Send + Sync {
     fn is_root(&self) -> bool;
     /// Free-form description for reports ("live", "replay of DIR").
     fn describe(&self) -> String;
+    /// This machine's own files, unredirected (the live system without `--sysroot`): where
+    /// `/Library/...` is a system path. False for replays and for fakes that play a Mac.
+    fn is_this_host(&self) -> bool {
+        false
+    }
     /// Runs the streams of a [`LogUnion`]. By default each stream is its own probe (a capture
     /// holds one file per stream, a fake one answer per id); the live system runs the union once.
     fn run_log_union<'a>(&'a self, logs: &'a LogUnion) -> BoxFuture<'a, LogUnionResults> {

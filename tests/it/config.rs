@@ -57,7 +57,7 @@ fn plist_xml(body: &str) -> String {
 }
 
 fn setting(l: &config::Loaded, key: &str) -> (serde_json::Value, String) {
-    let s = l.section();
+    let s = mdmwatch::report::config_section(l);
     let x = s
         .settings
         .iter()
@@ -97,8 +97,7 @@ fn precedence_managed_over_local_over_file_over_default() {
     assert_eq!(l.config.liveness_window_minutes, 180);
     assert_eq!(l.config.identity_warning_days, 14);
     assert_eq!(l.config.probe_timeout_secs, 20);
-    let states: Vec<_> = l
-        .section()
+    let states: Vec<_> = mdmwatch::report::config_section(&l)
         .sources
         .iter()
         .map(|s| (s.source.clone(), s.state.clone()))

@@ -76,7 +76,8 @@ fn sigkill_at_each_heal_step_then_rerun() {
         sb.crash_at(None);
         for _ in 0..2 {
             let o = heal_once(sb.root());
-            let m = &o.section.services[0];
+            let section = mdmwatch::report::heal_section(&o);
+            let m = &section.services[0];
             assert_eq!(
                 (m.action.as_str(), m.reason.as_str()),
                 ("none", "rate_limited")

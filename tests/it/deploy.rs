@@ -400,6 +400,14 @@ fn build_pkg_dry_run_stages_the_payload_and_uninstall_removes_it() {
             "Library/LaunchDaemons/io.mdmwatch.plist",
             "usr/local/bin/mdmwatch",
             "usr/local/mdmwatch/mdmwatch",
+            "usr/local/mdmwatch/share/completions/_mdmwatch",
+            "usr/local/mdmwatch/share/completions/mdmwatch.bash",
+            "usr/local/mdmwatch/share/completions/mdmwatch.fish",
+            "usr/local/mdmwatch/share/man/man1/mdmwatch-capture.1",
+            "usr/local/mdmwatch/share/man/man1/mdmwatch-diagnose.1",
+            "usr/local/mdmwatch/share/man/man1/mdmwatch-heal.1",
+            "usr/local/mdmwatch/share/man/man1/mdmwatch-run.1",
+            "usr/local/mdmwatch/share/man/man1/mdmwatch.1",
             "usr/local/mdmwatch/uninstall.sh"
         ]
     );

@@ -23,14 +23,23 @@ use mdmwatch::state::{self, Outcome, Service, State};
 const MDMCLIENT: &str = "com.apple.mdmclient.daemon";
 const SOFTWAREUPDATED: &str = "com.apple.softwareupdated";
 
-fn action<'a>(o: &'a HealOutcome, service: &str) -> (&'a str, &'a str) {
-    let s = o
-        .section
+/// A service's (action, reason) in the report's heal section, compared with string pairs.
+#[derive(Debug)]
+struct ActionReason(String, String);
+
+impl PartialEq<(&str, &str)> for ActionReason {
+    fn eq(&self, other: &(&str, &str)) -> bool {
+        (self.0.as_str(), self.1.as_str()) == *other
+    }
+}
+
+fn action(o: &HealOutcome, service: &str) -> ActionReason {
+    let s = mdmwatch::report::heal_section(o)
         .services
-        .iter()
+        .into_iter()
         .find(|s| s.service == service)
         .unwrap();
-    (s.action.as_str(), s.reason.as_str())
+    ActionReason(s.action, s.reason)
 }
 
 #[test]
@@ -47,7 +56,10 @@ fn kickstart_succeeds_and_the_service_comes_back() {
             format!("launchctl print system/{MDMCLIENT}"),
         ]
     );
-    let v = o.section.services[0].verification.clone().unwrap();
+    let v = mdmwatch::report::heal_section(&o).services[0]
+        .verification
+        .clone()
+        .unwrap();
     assert!(v.came_back, "{v:?}");
     assert_eq!((v.old_pid, v.new_pid), (Some(512), Some(513)));
     assert_eq!(v.state.as_deref(), Some("running"));
@@ -79,7 +91,8 @@ fn refused_kickstart_falls_back_to_sigterm_of_the_printed_pid() {
             format!("launchctl print system/{SOFTWAREUPDATED}"),
         ]
     );
-    let s = &o.section.services[1];
+    let section = mdmwatch::report::heal_section(&o);
+    let s = &section.services[1];
     assert_eq!(s.action, "fallback_signal");
     assert!(s.refused_by_os);
     let kick = s
@@ -148,7 +161,7 @@ fn ten_concurrent_heals_restart_exactly_once() {
     let restarted = outcomes.iter().filter(|o| o.mdmclient_restarted).count();
     assert_eq!(restarted, 1);
     for o in &outcomes {
-        let (a, r) = action(o, "mdmclient");
+        let ActionReason(a, r) = action(o, "mdmclient");
         assert!(
             a == "restarted" || (a == "none" && (r == "rate_limited" || r == "another_run")),
             "{a} {r}"
@@ -248,7 +261,10 @@ fn clock_moved_back_two_days_restarts_nothing() {
     for _ in 0..2 {
         let o = sb.heal(&d);
         assert_eq!(action(&o, "mdmclient"), ("none", "rate_limited"));
-        let until = o.section.services[0].until.clone().unwrap();
+        let until = mdmwatch::report::heal_section(&o).services[0]
+            .until
+            .clone()
+            .unwrap();
         let until = DateTime::parse_from_rfc3339(&until).unwrap();
         // Counted as just now: limited for about 24 h from now, not 3 days.
         assert!(until > now() + chrono::Duration::hours(23));
@@ -328,9 +344,11 @@ fn corrupt_recent_state_is_kept_aside_and_blocks_restarts() {
     let o = sb.heal(&d);
     assert_eq!(action(&o, "mdmclient"), ("none", "state_unreadable"));
     assert!(
-        o.section.state.starts_with("moved_aside"),
+        mdmwatch::report::heal_section(&o)
+            .state
+            .starts_with("moved_aside"),
         "{}",
-        o.section.state
+        mdmwatch::report::heal_section(&o).state
     );
     assert!(!o.errors.is_empty());
     assert!(sb.calls().is_empty());
@@ -366,7 +384,9 @@ fn corrupt_old_state_does_not_block() {
     let o = sb.heal(&diag(Liveness::Stuck, Liveness::Alive));
     assert_eq!(action(&o, "mdmclient"), ("restarted", "client_wedged"));
     assert_eq!(sb.count("launchctl kickstart"), 1);
-    assert!(o.section.state.starts_with("moved_aside"));
+    assert!(mdmwatch::report::heal_section(&o)
+        .state
+        .starts_with("moved_aside"));
     assert_eq!(
         sb.state().record(Service::Mdmclient).unwrap().outcome,
         Some(Outcome::Restarted)
@@ -508,7 +528,10 @@ fn cli_diagnose_reports_the_kickstart_times_from_the_state() {
         state.to_str().unwrap(),
     ]));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["watchdog"]["LastMDMKickstart"], "2026-11-20T08:30:00Z");
+    assert_eq!(
+        v["watchdog"]["LastMDMKickstart"],
+        "2026-11-20T08:30:00+00:00"
+    );
     assert!(v["watchdog"]["LastSoftwareUpdateDaemonKickstart"].is_null());
     assert_eq!(v["watchdog"]["MDMClientRestarted"], false);
     assert!(v.get("heal").is_none());
@@ -530,7 +553,7 @@ fn a_run_that_cannot_get_the_lock_reports_another_run_without_acting() {
     assert!(started.elapsed() >= Duration::from_millis(500), "it waited");
     assert_eq!(action(&o, "mdmclient"), ("none", "another_run"));
     assert!(o.another_run);
-    assert!(o.section.services[0]
+    assert!(mdmwatch::report::heal_section(&o).services[0]
         .message
         .contains("another run in progress"));
     assert!(sb.calls().is_empty());
@@ -575,7 +598,10 @@ fn cli_replay_heal_reads_no_state_unless_told() {
     // Named, it is read (and still not written).
     let v = heal(&["--state", state.to_str().unwrap()]);
     assert_eq!(v["heal"]["state"], "ok");
-    assert_eq!(v["watchdog"]["LastMDMKickstart"], "2026-11-20T08:30:00Z");
+    assert_eq!(
+        v["watchdog"]["LastMDMKickstart"],
+        "2026-11-20T08:30:00+00:00"
+    );
     assert_eq!(
         fs::read_to_string(&state).unwrap(),
         r#"{"version":1,"last_mdm_kickstart":"2026-11-20T08:30:00Z","last_software_update_kickstart":"0001-01-01T00:00:00Z"}"#

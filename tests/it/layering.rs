@@ -106,22 +106,25 @@ const ALLOWED: &[(&str, &[&str])] = &[
     // The channel history is an observation read from state.json; checks judge it as data.
     ("observe", &["config", "parse", "probes", "state", "system"]),
     ("checks", &["config", "observe", "parse", "probes", "state"]),
-    (
-        "report",
-        &["checks", "config", "observe", "parse", "probes", "state"],
-    ),
+    // Heal returns a typed outcome and knows nothing of the report; report converts it.
     (
         "heal",
+        &["checks", "config", "parse", "probes", "state", "system"],
+    ),
+    (
+        "report",
         &[
-            "checks", "config", "parse", "probes", "report", "state", "system",
+            "checks", "config", "heal", "observe", "parse", "probes", "state",
         ],
     ),
     ("status", &["config", "report", "system"]),
+    // `capture --redact`: a pure transform over probe results, before they are written.
+    ("redact", &["system"]),
     (
         "app",
         &[
-            "checks", "cli", "config", "heal", "observe", "parse", "probes", "report", "state",
-            "status", "system",
+            "checks", "cli", "config", "heal", "observe", "parse", "probes", "redact", "report",
+            "state", "status", "system",
         ],
     ),
     ("lib", &[]),

@@ -46,6 +46,16 @@ fn human(name: &str) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// The human report from the eight Addigy keys on (the verdict line and the problems come first).
+fn after_verdict_and_problems(text: &str) -> Vec<&str> {
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with("MDMEnrolled:"))
+        .unwrap_or(0);
+    lines[at..].to_vec()
+}
+
 fn verdict<'a>(r: &'a Value, kind: &str) -> &'a str {
     r["readiness"][kind]["verdict"].as_str().unwrap_or("absent")
 }
@@ -138,10 +148,11 @@ fn disk_below_upgrade_headroom() {
     assert_eq!(d["facts"]["update"], "meets");
     assert_eq!(d["facts"]["upgrade"], "blocks");
     assert_eq!(verdict(&r, "update"), "ready");
-    assert_eq!(verdict(&r, "upgrade"), "blocked");
+    // No upgrade pending: not offered, not "blocked" by the headroom the disk finding reports.
+    assert_eq!(verdict(&r, "upgrade"), "not_offered");
     assert_eq!(
-        r["readiness"]["upgrade"]["blocked_by"][0]["detail"],
-        "20.4 GB free, 25 GB needed"
+        r["readiness"]["upgrade"]["blocked_by"],
+        serde_json::json!([])
     );
     let p = check(&r, "softwareupdate.pending");
     assert_eq!(p["status"], "warning");
@@ -158,7 +169,7 @@ fn disk_9gb_from_diskutil_blocks_both() {
     assert_eq!(verdict(&r, "upgrade"), "blocked");
     assert_eq!(verdict(&r, "rsr"), "ready");
     let text = human("readiness-disk-9gb");
-    let lines: Vec<&str> = text.lines().collect();
+    let lines: Vec<&str> = after_verdict_and_problems(&text);
     // First line after the eight Addigy keys.
     // The kinds differ: one line per group, each reason once per group.
     assert_eq!(
@@ -274,14 +285,18 @@ fn readiness_never_contradicts_itself() {
     // A reason every kind shares is said once.
     let text = human("identity-no-private-key");
     // Too long for one line: the heading, then the one group of kinds.
-    assert_eq!(text.lines().nth(8), Some("Readiness:"), "{text}");
-    let line = text.lines().nth(9).unwrap();
-    // The channel verdict leads, then the check that explains it.
-    assert!(
-        line.starts_with("  every kind blocked (mdm.channel: disconnected: the MDM identity certificate has no private key"),
-        "{line}"
+    // The blocker is a problem printed above the keys: the readiness line names it only.
+    let lines = after_verdict_and_problems(&text);
+    let line = lines[8];
+    // The channel verdict leads, then the check that explains it; both are printed above.
+    assert_eq!(
+        line, "Readiness: every kind blocked (mdm.channel, above; mdm.identity, above)",
+        "{text}"
     );
-    assert!(line.contains("mdm.identity: stale enrollment"), "{line}");
+    assert!(
+        text.contains("[failed] mdm.identity: stale enrollment"),
+        "{text}"
+    );
     assert_eq!(line.matches("mdm.identity").count(), 1, "{line}");
     // A kind with nothing pending is not offered, not ready.
     let r = diagnose("readiness-ddm-deadline-failed");
@@ -530,6 +545,12 @@ fn a_mac_far_behind_a_sofa_feed_with_an_actively_exploited_cve_is_out_of_complia
     let summary = c["summary"].as_str().unwrap();
     assert!(summary.contains("out of compliance"), "{summary}");
     assert!(summary.contains("feed is 89 days old"), "{summary}");
+    let sofa_behind = c["facts"]["releases_behind"].as_u64().unwrap();
+    // The two feeds count differently for the same Mac, and each report says why.
+    assert!(
+        summary.contains("SOFA counts every release published; GDMF only those Apple offers now"),
+        "{summary}"
+    );
     // GDMF carries no CVEs: still behind and past the 21-day deadline; its age is unknown.
     let r = with_catalog(
         "readiness-desktop",
@@ -539,4 +560,13 @@ fn a_mac_far_behind_a_sofa_feed_with_an_actively_exploited_cve_is_out_of_complia
     assert_eq!(c["status"], "failed", "{c}");
     assert!(c["summary"].as_str().unwrap().contains("feed age unknown"));
     assert_eq!(c["facts"]["missing_cves"], serde_json::json!([]));
+    let gdmf_behind = c["facts"]["releases_behind"].as_u64().unwrap();
+    assert!(gdmf_behind < sofa_behind, "{gdmf_behind} {sofa_behind}");
+    assert!(
+        c["summary"]
+            .as_str()
+            .unwrap()
+            .contains("GDMF counts only the releases Apple offers now; SOFA counts every release"),
+        "{c}"
+    );
 }

@@ -133,8 +133,33 @@ fn jamf_readiness_ea_shows_each_kind_and_the_first_reason() {
     assert_eq!(
         run_recipe(ea, &disk, None),
         "update 15.2 blocked: disk.free_space: 9.1 GB free, 15 GB needed; \
-         upgrade 26.1 blocked: disk.free_space: 9.1 GB free, 25 GB needed; rsr ready"
+         upgrade 26.1 blocked: disk.free_space: 9.1 GB free, 25 GB needed; rsr ready; \
+         mdm_initiated 15.2 blocked: disk.free_space: 9.1 GB free, 15 GB needed"
     );
+    // Every kind status.plist carries is in the EA's line: none is left out.
+    let d = plist::Value::from_file(&disk).unwrap();
+    let line = run_recipe(ea, &disk, None);
+    for k in d.as_dictionary().unwrap().keys() {
+        if let Some(kind) = k.strip_prefix("Readiness_") {
+            assert!(
+                line.contains(&format!("{kind} ")),
+                "{kind} missing from {line}"
+            );
+        }
+    }
+    // An MDM-initiated install blocked while the user's is ready is said (it was dropped).
+    let token = status_from(
+        &captures_dir().join("readiness-token-not-escrowed"),
+        &tmp.path().join("k"),
+    );
+    let v = run_recipe(ea, &token, None);
+    let d = plist::Value::from_file(&token).unwrap();
+    for (k, val) in d.as_dictionary().unwrap() {
+        if let Some(kind) = k.strip_prefix("Readiness_") {
+            let want = format!("{kind} {}", val.as_string().unwrap());
+            assert!(v.contains(&want), "{want} not in {v}");
+        }
+    }
     // A declared DDM target adds its kind.
     let ddm = status_from(
         &captures_dir().join("readiness-ddm-deadline-failed"),
@@ -196,7 +221,7 @@ fn osquery_recipe_reads_the_status_plist() {
         &tmp.path().join("s"),
     );
     let results = osquery(&plist);
-    assert_eq!(results.len(), 3, "three statements in osquery.sql");
+    assert_eq!(results.len(), 5, "five statements in osquery.sql");
     let pairs = |i: usize, k: &str, v: &str| -> Vec<(String, String)> {
         results[i]
             .as_array()
@@ -237,4 +262,202 @@ fn osquery_recipe_reads_the_status_plist() {
         "{kinds:?}"
     );
     assert!(kinds.contains(&("rsr".into(), "ready".into())), "{kinds:?}");
+
+    // The overall block: not healthy, with the incomplete check named.
+    let overall = pairs(3, "key", "value");
+    let get = |k: &str| {
+        overall
+            .iter()
+            .find(|(a, _)| a == k)
+            .map(|(_, b)| b.clone())
+            .unwrap_or_else(|| panic!("{k} missing: {overall:?}"))
+    };
+    assert_eq!(get("Healthy"), "false");
+    assert_eq!(get("ExitCode"), "1");
+    assert_eq!(get("UnknownCount"), "1");
+    assert_eq!(get("Unknowns"), "bootstrap_token");
+    let verdict = get("Verdict");
+    assert!(
+        verdict.starts_with("MDM channel: connected: ")
+            && verdict.ends_with("; 2 problems, 1 check incomplete"),
+        "{verdict}"
+    );
+    // The channel statement: status, summary and the verdict fact.
+    let channel: Vec<(String, String)> = results[4]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let k = r["key"].as_str().unwrap();
+            let name = if k == "Checks" {
+                r["subkey"].as_str().unwrap()
+            } else {
+                k
+            };
+            (name.to_string(), r["value"].as_str().unwrap().to_string())
+        })
+        .collect();
+    assert!(
+        channel.contains(&("Check_mdm.channel_Status".into(), "ok".into())),
+        "{channel:?}"
+    );
+    assert!(
+        channel.contains(&("mdm.channel/Facts/verdict".into(), "connected".into())),
+        "{channel:?}"
+    );
+    assert!(
+        channel
+            .iter()
+            .any(|(k, v)| k == "Check_mdm.channel_Summary" && v.starts_with("connected: ")),
+        "{channel:?}"
+    );
+
+    // A disconnected channel: the verdict and its cause, as the recipe's statement reads them.
+    let cut = status_from(
+        &captures_dir().join("identity-no-private-key"),
+        &tmp.path().join("c"),
+    );
+    let rows = &osquery(&cut)[4];
+    let fact = |name: &str| {
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["subkey"] == name)
+            .map(|r| r["value"].as_str().unwrap().to_string())
+    };
+    assert_eq!(
+        fact("mdm.channel/Facts/verdict").as_deref(),
+        Some("disconnected")
+    );
+    assert_eq!(
+        fact("mdm.channel/Facts/cause").as_deref(),
+        Some("identity_unusable")
+    );
+
+    // A non-root capture: Healthy is 'unknown', never 'true'.
+    let nonroot = status_from(
+        &captures_dir().join("probe-failures"),
+        &tmp.path().join("n"),
+    );
+    let r = osquery(&nonroot);
+    let healthy: Vec<&serde_json::Value> = r[3]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|row| row["key"] == "Healthy")
+        .collect();
+    assert_eq!(healthy[0]["value"], "unknown");
+}
+
+/// The man page and completions shipped in the package (pkg/docs) are what the generator
+/// (examples/gen_docs.rs) makes from the CLI definition now: regenerate with
+/// `cargo run --example gen_docs -- pkg/docs` when the CLI changes.
+#[test]
+fn shipped_man_pages_and_completions_match_the_cli() {
+    #[allow(dead_code)]
+    #[path = "../../examples/gen_docs.rs"]
+    mod gen_docs;
+    let files = gen_docs::render().unwrap();
+    assert!(files.len() >= 8);
+    let dir = root().join("pkg/docs");
+    for (name, bytes) in &files {
+        let shipped = fs::read(dir.join(name)).unwrap_or_default();
+        assert!(
+            shipped == *bytes,
+            "pkg/docs/{name} is stale: cargo run --example gen_docs -- pkg/docs"
+        );
+    }
+    let shipped = fs::read_dir(&dir).unwrap().count();
+    assert_eq!(shipped, files.len(), "stray files in pkg/docs");
+    let man = String::from_utf8(fs::read(dir.join("mdmwatch-capture.1")).unwrap()).unwrap();
+    assert!(
+        man.contains("redact") && !man.contains("dry\\-run"),
+        "{man}"
+    );
+}
+
+/// docs/INTEGRATIONS.md shows what we write: its ReadinessSummary and Readiness_<kind> examples are
+/// the values `run --replay` writes for readiness-disk-9gb, and it names every kind we write.
+#[test]
+fn integrations_doc_examples_are_what_we_write() {
+    let tmp = tempfile::tempdir().unwrap();
+    let plist = status_from(
+        &captures_dir().join("readiness-disk-9gb"),
+        &tmp.path().join("s"),
+    );
+    let doc = fs::read_to_string(root().join("docs/INTEGRATIONS.md")).unwrap();
+    let d = plist::Value::from_file(&plist).unwrap();
+    let d = d.as_dictionary().unwrap();
+    let summary = d["ReadinessSummary"].as_string().unwrap();
+    assert!(doc.contains(&format!("`{summary}`")), "{summary}");
+    for (k, v) in d {
+        if let Some(kind) = k.strip_prefix("Readiness_") {
+            assert!(
+                doc.contains(&format!("`{kind}`")),
+                "kind {kind} not in the doc"
+            );
+            let example = format!("`{k}` = `{}`", v.as_string().unwrap());
+            if kind != "upgrade" {
+                assert!(doc.contains(&example), "{example}");
+            }
+        }
+    }
+    // The overall keys are documented.
+    for key in [
+        "UnknownCount",
+        "Unknowns",
+        "NotApplicable",
+        "Verdict",
+        "Healthy",
+    ] {
+        assert!(d.contains_key(key), "{key} not written");
+        assert!(doc.contains(&format!("`{key}`")), "{key} not documented");
+    }
+    let verdict = d["Verdict"].as_string().unwrap();
+    assert!(doc.contains(&format!("`{verdict}`")), "{verdict}");
+}
+
+/// munkireport's mdm_status parser (`%Y-%m-%dT%H:%M:%S.%f%z`) reads the Addigy keys of the state
+/// file our heal writes (microseconds, local offset), as docs/INTEGRATIONS.md says; never is
+/// Go's zero time, which the module treats as never before parsing.
+#[test]
+fn munkireport_reads_the_state_file_we_write() {
+    if !python3() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let state = tmp.path().join("state.json");
+    // A state written by our own code, with a restart recorded.
+    let st = mdmwatch::state::State {
+        last_mdm_kickstart: Some(
+            chrono::DateTime::parse_from_rfc3339("2026-11-23T06:00:00-05:00").unwrap(),
+        ),
+        ..Default::default()
+    };
+    mdmwatch::state::save(&state, &st).unwrap();
+    let doc = fs::read_to_string(root().join("docs/INTEGRATIONS.md")).unwrap();
+    assert!(doc.contains("mdmwatch's state file parses there"));
+    let py = format!(
+        r#"
+import datetime, json
+state = json.load(open({path:?}))
+for key in ("last_mdm_kickstart", "last_software_update_kickstart"):
+    t = state[key]
+    if t.startswith("0001-01-01"):
+        print(key, "never")
+    else:
+        print(key, datetime.datetime.strptime(t, "%Y-%m-%dT%H:%M:%S.%f%z").isoformat())
+"#,
+        path = state.to_str().unwrap()
+    );
+    let o = command("python3").args(["-c", &py]).output().unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        [
+            "last_mdm_kickstart 2026-11-23T06:00:00-05:00",
+            "last_software_update_kickstart never"
+        ]
+    );
 }

@@ -113,10 +113,11 @@ fn every_heal_command_is_an_absolute_path() {
     assert!(checked >= 3, "only {checked} literal programs found");
 }
 
-/// Path -> (size, mode, mtime ns, content hash) of every entry under `dir`.
+/// Path -> (size, mode, mtime ns, content hash) of every entry under `dir`. A directory that
+/// cannot be read fails the test with its path: skipping it would hide what was written there.
 fn snapshot(dir: &Path) -> BTreeMap<PathBuf, (u64, u32, i64, u64)> {
     fn walk(d: &Path, out: &mut BTreeMap<PathBuf, (u64, u32, i64, u64)>) {
-        let Ok(rd) = fs::read_dir(d) else { return };
+        let rd = fs::read_dir(d).unwrap_or_else(|e| panic!("cannot list {}: {e}", d.display()));
         for e in rd {
             let p = e.unwrap().path();
             let m = fs::symlink_metadata(&p).unwrap();
@@ -175,6 +176,11 @@ impl Jail {
         fs::set_permissions(&cap, fs::Permissions::from_mode(0o555)).unwrap();
         for d in ["home", "cwd", "tmp", "out"] {
             fs::create_dir(root.join(d)).unwrap();
+            // Explicit mode: the process umask is shared by every test thread, and
+            // `state_and_lock_modes_whatever_the_umask` sets it to 000 for a moment. A jail
+            // created in that window had a world-writable `out/`, which a run as root rightly
+            // refuses to write below (files::write_atomic), so nothing was written at all.
+            fs::set_permissions(root.join(d), fs::Permissions::from_mode(0o755)).unwrap();
         }
         Jail { _dir: dir, root }
     }
@@ -238,10 +244,19 @@ fn replay_writes_nothing_outside_status_dir_and_state() {
             // A capture into the capture itself (not empty) is refused.
             vec!["capture", &cap, "--replay", &cap],
         ];
+        // Every command's exit status and stderr, for the failure message: a run that wrote
+        // nothing says why here.
+        let mut ran = Vec::new();
         for args in &commands {
             let o = j.run(args, None);
             assert!(o.status.code().is_some(), "{args:?} was killed");
+            ran.push(format!(
+                "{args:?} -> {:?}: {}",
+                o.status.code(),
+                String::from_utf8_lossy(&o.stderr).trim()
+            ));
         }
+        let out_mode = fs::metadata(j.root.join("out")).unwrap().mode() & 0o7777;
         let after = snapshot(&j.root);
         let mut changed: Vec<String> = Vec::new();
         for (p, meta) in &after {
@@ -258,8 +273,14 @@ fn replay_writes_nothing_outside_status_dir_and_state() {
         changed.sort();
         assert_eq!(
             changed,
-            vec!["out/status", "out/status/status.json", "out/status/status.plist"],
-            "{capture}: replay wrote outside the status directory (the state is never written on replay)"
+            vec![
+                "out/status",
+                "out/status/status.json",
+                "out/status/status.plist"
+            ],
+            "{capture}: the replays must write the status files and nothing else (the state is \
+             never written on replay); out/ is {out_mode:o}; commands:\n{}",
+            ran.join("\n")
         );
     }
 }
@@ -314,6 +335,8 @@ fn state_and_lock_modes_whatever_the_umask() {
     use mdmwatch::state::{self, State};
     use mdmwatch::system::files;
     let dir = tempfile::tempdir().unwrap();
+    // The umask is per process: other test threads creating files meanwhile get 000 too
+    // (see `Jail::new`, which sets its modes explicitly for that reason).
     let old = nix::sys::stat::umask(nix::sys::stat::Mode::empty());
     let p = dir.path().join("x/state.json");
     let saved = state::save(&p, &State::default());

@@ -332,8 +332,8 @@ fn child_heal() {
         &diag(Liveness::Stuck, Liveness::Alive),
         Duration::from_secs(20),
     );
-    let m = o
-        .section
+    let section = mdmwatch::report::heal_section(&o);
+    let m = section
         .services
         .iter()
         .find(|s| s.service == "mdmclient")
