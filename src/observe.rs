@@ -416,7 +416,35 @@ fn joined<T>(h: std::thread::ScopedJoinHandle<'_, Fact<T>>, id: &str) -> Fact<T>
         .unwrap_or_else(|_| Err(Unknown::new(id, Fault::Failed, "the log reader panicked")))
 }
 
+/// The logs are most of a run's parsing: the three streams are read concurrently (each reader
+/// holds one block at a time), so a run lasts its slowest probe plus the slowest stream's parse,
+/// not the sum.
+fn read_logs(
+    mdm_r: &ProbeResult,
+    su_r: &ProbeResult,
+    apsd_r: &ProbeResult,
+) -> (
+    Fact<parse::mdm_log::MdmLog>,
+    Fact<parse::su_log::SuLog>,
+    Fact<parse::apsd_log::ApsdLog>,
+) {
+    std::thread::scope(|scope| {
+        let su = scope.spawn(|| stream_fact(su_r, |r| parse::su_log::summarize(r)));
+        let apsd = scope.spawn(|| stream_fact(apsd_r, |r| parse::apsd_log::summarize(r)));
+        let mdm = stream_fact(mdm_r, |r| parse::mdm_log::summarize(r));
+        (
+            mdm,
+            joined(su, probes::LOG_SOFTWAREUPDATE),
+            joined(apsd, probes::LOG_APSD),
+        )
+    })
+}
+
 /// Parses raw results into observations. Pure: no I/O beyond reading the payloads handed in.
+#[allow(
+    clippy::too_many_lines,
+    reason = "one table: each observation beside the probe and parser it comes from"
+)]
 pub fn from_results(
     now: DateTime<FixedOffset>,
     root: bool,
@@ -474,19 +502,7 @@ pub fn from_results(
         take(probes::LOG_SOFTWAREUPDATE),
         take(probes::LOG_APSD),
     );
-    // The logs are most of a run's parsing: the three streams are read concurrently (each
-    // reader holds one block at a time), so a run lasts its slowest probe plus the slowest
-    // stream's parse, not the sum.
-    let (mdm_log, su_log, apsd_log) = std::thread::scope(|scope| {
-        let su = scope.spawn(|| stream_fact(&su_r, |r| parse::su_log::summarize(r)));
-        let apsd = scope.spawn(|| stream_fact(&apsd_r, |r| parse::apsd_log::summarize(r)));
-        let mdm = stream_fact(&mdm_r, |r| parse::mdm_log::summarize(r));
-        (
-            mdm,
-            joined(su, probes::LOG_SOFTWAREUPDATE),
-            joined(apsd, probes::LOG_APSD),
-        )
-    });
+    let (mdm_log, su_log, apsd_log) = read_logs(&mdm_r, &su_r, &apsd_r);
     let window_start = now - chrono::Duration::minutes(i64::from(cfg.liveness_window_minutes));
     let install_log = bytes_fact(&take(probes::INSTALL_LOG), cfg, |b| {
         parse::install_log::parse(b, window_start, now)

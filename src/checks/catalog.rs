@@ -369,12 +369,32 @@ pub fn assess_compliance(
         exploited_deadline_days: cfg.compliance_exploited_days,
         deadline_days: cfg.compliance_days,
     };
-    let age = match feed_age_days {
+    let j = judge_compliance(&found, &missing, running_major, c, source, cfg);
+    ComplianceAssessment {
+        judgement: j,
+        found: Some(found),
+    }
+}
+
+/// The words for a compliance reading: how far behind, against which deadline, from which feed.
+fn judge_compliance(
+    found: &Compliance,
+    missing: &[&Release],
+    running_major: Option<u32>,
+    c: &Catalog,
+    source: &str,
+    cfg: &crate::config::Config,
+) -> Judgement {
+    let age = match found.feed_age_days {
         Some(d) => format!("feed is {d} days old"),
         None => "feed age unknown".to_string(),
     };
-    let past_exploited = exploited_days.filter(|d| *d > i64::from(cfg.compliance_exploited_days));
-    let past = days_behind.filter(|d| *d > i64::from(cfg.compliance_days));
+    let past_exploited = found
+        .exploited_days
+        .filter(|d| *d > i64::from(cfg.compliance_exploited_days));
+    let past = found
+        .days_behind
+        .filter(|d| *d > i64::from(cfg.compliance_days));
     let behind = if found.releases_behind == 0 {
         format!(
             "macOS {} is the newest {} release in the {} feed",
@@ -389,7 +409,7 @@ pub fn assess_compliance(
             releases(found.releases_behind, ""),
             found.newest_for_major,
             feed_scope(&c.format),
-            days_behind.map_or("?".to_string(), |d| d.to_string()),
+            found.days_behind.map_or("?".to_string(), |d| d.to_string()),
             if found.missing_cves.is_empty() {
                 String::new()
             } else {
@@ -455,10 +475,7 @@ pub fn assess_compliance(
             found.newest_for_major
         ));
     }
-    ComplianceAssessment {
-        judgement: j,
-        found: Some(found),
-    }
+    j
 }
 
 /// `softwareupdate.catalog` and `softwareupdate.compliance` of the `--catalog` feed, when one was

@@ -265,9 +265,20 @@ pub fn decide(i: &Inputs<'_>) -> Situation {
     let push_down = i.push == PushState::Disconnected && i.push_verified
         || port.and_then(|p| p.connected()) == Some(false);
 
-    let mut s = Situation {
-        verdict: Verdict::Unknown,
-        cause: None,
+    let (verdict, cause) = verdict_of(
+        i,
+        &Gathered {
+            port,
+            topic_registered,
+            push_down,
+            days,
+            at_least,
+            exchanged: last_exchange.is_some(),
+        },
+    );
+    Situation {
+        verdict,
+        cause,
         last_exchange,
         days_since_last_exchange: days,
         last_mdm_push,
@@ -276,11 +287,27 @@ pub fn decide(i: &Inputs<'_>) -> Situation {
         push: i.push,
         history_since,
         verified: i.client_verified,
+    }
+}
+
+/// What `decide` derived from the inputs before choosing the verdict.
+struct Gathered<'a> {
+    port: Option<&'a crate::parse::apsctl::PortStatus>,
+    topic_registered: Option<bool>,
+    push_down: bool,
+    days: Option<i64>,
+    at_least: bool,
+    exchanged: bool,
+}
+
+/// The verdict and its cause: the first matching situation, most decisive first.
+fn verdict_of(i: &Inputs<'_>, g: &Gathered<'_>) -> (Verdict, Option<Cause>) {
+    let mut s = (Verdict::Unknown, None);
+    let set = |s: &mut (Verdict, Option<Cause>), v: Verdict, c: Option<Cause>| {
+        *s = (v, c);
     };
-    let set = |s: &mut Situation, v: Verdict, c: Option<Cause>| {
-        s.verdict = v;
-        s.cause = c;
-    };
+    let (port, topic_registered, push_down, days, at_least) =
+        (g.port, g.topic_registered, g.push_down, g.days, g.at_least);
     let failing = |c: FailureCause| i.client == ClientState::Failing(c) && i.client_verified;
     if i.enrolled == Some(false) {
         set(&mut s, Verdict::Disconnected, Some(Cause::NotEnrolled));
@@ -319,7 +346,7 @@ pub fn decide(i: &Inputs<'_>) -> Situation {
             Verdict::Disconnected,
             Some(Cause::NoExchange { days: d, at_least }),
         );
-    } else if last_exchange.is_some() && i.enrolled == Some(true) {
+    } else if g.exchanged && i.enrolled == Some(true) {
         set(&mut s, Verdict::Connected, None);
     } else {
         let why = if i.enrolled.is_none() {
@@ -532,7 +559,17 @@ pub fn assess(
         ));
     }
 
-    // Evidence: the times that decided, each with its source.
+    judgement = decided_by(judgement, &situation, &obs.channel_history);
+    let next = next_history(obs, history, run.as_ref(), &situation, &w);
+    ChannelAssessment {
+        judgement,
+        situation,
+        next_history: next,
+    }
+}
+
+/// Evidence: the times that decided, each with its source, and the history's state.
+fn decided_by(mut judgement: Judgement, situation: &Situation, h: &HistoryInput) -> Judgement {
     if let Some(e) = &situation.last_exchange {
         judgement = judgement.evidence(Evidence::line(
             probes::LOG_MDMCLIENT,
@@ -558,7 +595,7 @@ pub fn assess(
             ),
         ));
     }
-    match &obs.channel_history {
+    match h {
         HistoryInput::Unreadable(why) => {
             judgement = judgement.evidence(Evidence::line(
                 "state",
@@ -576,12 +613,23 @@ pub fn assess(
         _ => {}
     }
 
-    // The history after this run: the newest of what it had and what this run saw.
+    judgement
+}
+
+/// The history after this run: the newest of what it had and what this run saw.
+fn next_history(
+    obs: &Observations,
+    history: Option<&ChannelHistory>,
+    run: Option<&liveness::ClientReading<'_>>,
+    situation: &Situation,
+    w: &Window,
+) -> ChannelHistory {
+    let now = obs.now;
     let mut next = history.cloned().unwrap_or_default();
     let n = ChannelHistory::newest;
     next.since = Some(next.since.map_or(now, |s| s.min(now)));
     next.last_run_end = Some(now);
-    if let Some(r) = &run {
+    if let Some(r) = run {
         next.last_exchange = n(
             next.last_exchange,
             at_or_before(r.last_success.and_then(|e| e.line.time), now),
@@ -618,7 +666,7 @@ pub fn assess(
         }
     }
     if let Ok(l) = &obs.apsd_log {
-        let p = liveness::read_push(l, &w);
+        let p = liveness::read_push(l, w);
         next.last_push_connected = n(
             next.last_push_connected,
             at_or_before(p.last_connected.and_then(|e| e.line.time), now),
@@ -634,11 +682,7 @@ pub fn assess(
             .max();
         next.last_identity_error = n(next.last_identity_error, t);
     }
-    ChannelAssessment {
-        judgement,
-        situation,
-        next_history: next,
-    }
+    next
 }
 
 fn failure_code(e: &crate::parse::mdm_log::MdmEvent) -> Option<&'static str> {

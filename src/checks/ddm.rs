@@ -476,25 +476,11 @@ pub fn decide(
             .unwrap_or(NaiveDateTime::MAX)
     });
     let Some(first) = active.first() else {
-        if state.declarations.is_empty() {
-            // A managed Mac with an empty store while softwareupdated logs a declaration in force.
-            if ctx.enrolled == Some(true) {
-                if let Some((_, d)) = logged_declaration(obs) {
-                    let newer = match (d.version.as_deref(), running) {
-                        (Some(v), Some(r)) => {
-                            compare_versions(v, &r.product_version) == Ordering::Greater
-                        }
-                        _ => false,
-                    };
-                    if newer {
-                        return (DdmSituation::Missing { logged: d }, None, items);
-                    }
-                }
-            }
-            return (DdmSituation::NoDeclarations, None, items);
-        }
-        let count = items.len();
-        return (DdmSituation::AllSatisfied { count }, None, items);
+        return (
+            none_active(obs, ctx, state, running, items.len()),
+            None,
+            items,
+        );
     };
     let d = &first.declaration;
     let mut t = Target {
@@ -542,31 +528,7 @@ pub fn decide(
             grace_minutes_left: (grace + minutes_left).max(0),
         }
     } else {
-        let blockers = blocking(ctx, t.kind.unwrap_or(UpdateKind::Update));
-        let conflict = active.iter().skip(1).any(|o| {
-            o.declaration.target_os_version != d.target_os_version
-                || o.declaration.target_build_version != d.target_build_version
-        });
-        let removed = obs
-            .install_log
-            .as_ref()
-            .ok()
-            .and_then(|l| l.removed_invalid())
-            .map(|(_, n)| n);
-        let cause = if !blockers.is_empty() {
-            StuckCause::PrerequisitesBlocking(blockers)
-        } else if conflict {
-            StuckCause::DeclarationInvalid(InvalidDeclaration::Conflict)
-        } else if let Some(n) = removed {
-            StuckCause::DeclarationInvalid(InvalidDeclaration::RemovedInvalid(n))
-        } else if offered(obs, &t) == Some(false) {
-            StuckCause::NotOffered
-        } else {
-            StuckCause::Stalled {
-                verified: matches!(ctx.daemon.state, DaemonState::Quiet | DaemonState::Alive),
-            }
-        };
-        Overdue::Stuck(cause)
+        Overdue::Stuck(stuck_cause(obs, ctx, &t, &active))
     };
     (
         DdmSituation::Overdue {
@@ -576,6 +538,68 @@ pub fn decide(
         Some(t),
         items,
     )
+}
+
+/// No declaration is waiting: none at all (or one softwareupdated logs but the store lost), or
+/// every one satisfied.
+fn none_active(
+    obs: &Observations,
+    ctx: &Context<'_>,
+    state: &crate::parse::ddm_state::DdmState,
+    running: Option<&crate::parse::sw_vers::SwVers>,
+    count: usize,
+) -> DdmSituation {
+    if !state.declarations.is_empty() {
+        return DdmSituation::AllSatisfied { count };
+    }
+    // A managed Mac with an empty store while softwareupdated logs a declaration in force.
+    if ctx.enrolled == Some(true) {
+        if let Some((_, d)) = logged_declaration(obs) {
+            let newer = match (d.version.as_deref(), running) {
+                (Some(v), Some(r)) => compare_versions(v, &r.product_version) == Ordering::Greater,
+                _ => false,
+            };
+            if newer {
+                return DdmSituation::Missing { logged: d };
+            }
+        }
+    }
+    DdmSituation::NoDeclarations
+}
+
+/// Why an overdue declaration is stuck, once nothing is in progress and the grace is over: what
+/// blocks the update, then a declaration the Mac cannot follow, then an update not offered.
+fn stuck_cause(
+    obs: &Observations,
+    ctx: &Context<'_>,
+    t: &Target,
+    active: &[&DeclarationState],
+) -> StuckCause {
+    let d = &active[0].declaration;
+    let blockers = blocking(ctx, t.kind.unwrap_or(UpdateKind::Update));
+    let conflict = active.iter().skip(1).any(|o| {
+        o.declaration.target_os_version != d.target_os_version
+            || o.declaration.target_build_version != d.target_build_version
+    });
+    let removed = obs
+        .install_log
+        .as_ref()
+        .ok()
+        .and_then(|l| l.removed_invalid())
+        .map(|(_, n)| n);
+    if !blockers.is_empty() {
+        StuckCause::PrerequisitesBlocking(blockers)
+    } else if conflict {
+        StuckCause::DeclarationInvalid(InvalidDeclaration::Conflict)
+    } else if let Some(n) = removed {
+        StuckCause::DeclarationInvalid(InvalidDeclaration::RemovedInvalid(n))
+    } else if offered(obs, t) == Some(false) {
+        StuckCause::NotOffered
+    } else {
+        StuckCause::Stalled {
+            verified: matches!(ctx.daemon.state, DaemonState::Quiet | DaemonState::Alive),
+        }
+    }
 }
 
 /// The failure the device recorded, and where: the newest status report's failure reason, else
@@ -783,27 +807,94 @@ pub fn stuck_reason(cause: &StuckCause, failure: Option<&DdmFailure>) -> String 
     )
 }
 
+/// The phrases several situations share.
+struct Words {
+    failed_text: String,
+    reported_failed: bool,
+    state_text: String,
+    running: String,
+    target: String,
+    deadline: String,
+}
+
+impl Words {
+    fn of(t: Option<&Target>, f: &Facts) -> Words {
+        let failed_text = f
+            .failure
+            .as_ref()
+            .map(failure_text)
+            .unwrap_or_else(|| "no failure reason reported".into());
+        let reported_failed = f.install_state == Some(InstallState::Failed) || f.failure.is_some();
+        let state_text = f
+            .install_state
+            .as_ref()
+            .map(|s| format!("install-state {}", s.as_str()))
+            .unwrap_or_else(|| "no install-state reported".into());
+        let running = f
+            .running
+            .clone()
+            .unwrap_or_else(|| "an unknown version".into());
+        let target = t.map(Target::label).unwrap_or_default();
+        let deadline = t
+            .and_then(|t| t.deadline_local.clone())
+            .unwrap_or_else(|| "unreadable".into());
+        Words {
+            failed_text,
+            reported_failed,
+            state_text,
+            running,
+            target,
+            deadline,
+        }
+    }
+}
+
+/// An overdue declaration that is not stuck: installing, staged, or within the grace.
+fn judge_overdue(w: &Words, minutes_over: i64, state: &Overdue, grace_hours: u32) -> Judgement {
+    let Words {
+        state_text,
+        running,
+        target,
+        deadline,
+        ..
+    } = w;
+    let was = format!(
+        "macOS {target} was due {deadline} ({} ago)",
+        human_span(minutes_over)
+    );
+    match state {
+        Overdue::Installing => Judgement::new(
+            Status::Warning,
+            format!("macOS {target} was due {deadline}; installing now"),
+        ),
+        Overdue::Staged => Judgement::new(
+            Status::Warning,
+            format!("{was}: the update is prepared on disk and waits for its restart (this Mac still runs {running}); heal restarts nothing"),
+        ),
+        Overdue::EnforcementPending { grace_minutes_left } => Judgement::new(
+            Status::Warning,
+            format!(
+                "{was}: due, enforcement pending (macOS enforces at or after the deadline and retries on its own; counted as stuck after {} h with no progress, {} left); {state_text}",
+                grace_hours,
+                human_span(*grace_minutes_left)
+            ),
+        ),
+        Overdue::Stuck(_) => unreachable!("matched above"),
+    }
+}
+
 /// Every sentence of `softwareupdate.ddm`: the wording of a situation.
 pub fn judge(s: &DdmSituation, t: Option<&Target>, f: &Facts) -> Judgement {
-    let failed_text = f
-        .failure
-        .as_ref()
-        .map(failure_text)
-        .unwrap_or_else(|| "no failure reason reported".into());
-    let reported_failed = f.install_state == Some(InstallState::Failed) || f.failure.is_some();
-    let state_text = f
-        .install_state
-        .as_ref()
-        .map(|s| format!("install-state {}", s.as_str()))
-        .unwrap_or_else(|| "no install-state reported".into());
-    let running = f
-        .running
-        .clone()
-        .unwrap_or_else(|| "an unknown version".into());
-    let target = t.map(Target::label).unwrap_or_default();
-    let deadline = t
-        .and_then(|t| t.deadline_local.clone())
-        .unwrap_or_else(|| "unreadable".into());
+    let w = Words::of(t, f);
+    let Words {
+        failed_text,
+        state_text,
+        running,
+        target,
+        deadline,
+        ..
+    } = &w;
+    let reported_failed = w.reported_failed;
     let mut j = match s {
         DdmSituation::DeclarationsUnknown { why } => {
             let mut j = Judgement::unknown(format!("declarations unknown ({why})"));
@@ -851,36 +942,24 @@ pub fn judge(s: &DdmSituation, t: Option<&Target>, f: &Facts) -> Judgement {
                 human_span(*minutes_left)
             ),
         ),
+        DdmSituation::Overdue {
+            minutes_over,
+            state: Overdue::Stuck(cause),
+        } => {
+            let was = format!(
+                "macOS {target} was due {deadline} ({} ago)",
+                human_span(*minutes_over)
+            );
+            let (why, fix) = stuck_why_fix(cause, failed_text);
+            let mut j = Judgement::new(
+                Status::Failed,
+                format!("stuck ({}): {was} and this Mac still runs {running}; {why}", cause.code()),
+            );
+            j.remediation = Some(fix);
+            return j;
+        }
         DdmSituation::Overdue { minutes_over, state } => {
-            let ago = human_span(*minutes_over);
-            let was = format!("macOS {target} was due {deadline} ({ago} ago)");
-            match state {
-                Overdue::Installing => Judgement::new(
-                    Status::Warning,
-                    format!("macOS {target} was due {deadline}; installing now"),
-                ),
-                Overdue::Staged => Judgement::new(
-                    Status::Warning,
-                    format!("{was}: the update is prepared on disk and waits for its restart (this Mac still runs {running}); heal restarts nothing"),
-                ),
-                Overdue::EnforcementPending { grace_minutes_left } => Judgement::new(
-                    Status::Warning,
-                    format!(
-                        "{was}: due, enforcement pending (macOS enforces at or after the deadline and retries on its own; counted as stuck after {} h with no progress, {} left); {state_text}",
-                        f.grace_hours,
-                        human_span(*grace_minutes_left)
-                    ),
-                ),
-                Overdue::Stuck(cause) => {
-                    let (why, fix) = stuck_why_fix(cause, &failed_text);
-                    let mut j = Judgement::new(
-                        Status::Failed,
-                        format!("stuck ({}): {was} and this Mac still runs {running}; {why}", cause.code()),
-                    );
-                    j.remediation = Some(fix);
-                    return j;
-                }
-            }
+            judge_overdue(&w, *minutes_over, state, f.grace_hours)
         }
     };
     if reported_failed

@@ -335,6 +335,19 @@ impl Diagnosis {
     }
 }
 
+/// An update prepared on disk, waiting for its restart, and (when a declaration names one) the
+/// declared update.
+fn staged_update_waiting(obs: &Observations, ddm: &ddm::DdmAssessment) -> bool {
+    ddm.staged.as_ref().is_some_and(|s| {
+        ddm::staged_waiting(s, obs.sw_vers.as_ref().ok())
+            && ddm
+                .declarations
+                .as_ref()
+                .and_then(|d| d.target.as_ref())
+                .is_none_or(|t| ddm::staged_matches(s, t))
+    })
+}
+
 pub fn diagnose(obs: &Observations, cfg: &Config) -> Diagnosis {
     let enrollment = enrollment::assess(obs, cfg);
     let enrolled = match enrollment.judgement.status {
@@ -399,14 +412,7 @@ pub fn diagnose(obs: &Observations, cfg: &Config) -> Diagnosis {
         channel: Some(&channel),
     });
     let mdmclient = channel_condition(client_condition(&client), &channel);
-    let staged_waiting = ddm.staged.as_ref().is_some_and(|s| {
-        ddm::staged_waiting(s, obs.sw_vers.as_ref().ok())
-            && ddm
-                .declarations
-                .as_ref()
-                .and_then(|d| d.target.as_ref())
-                .is_none_or(|t| ddm::staged_matches(s, t))
-    });
+    let staged_waiting = staged_update_waiting(obs, &ddm);
     let softwareupdated = ddm_condition(
         daemon_condition(&daemon, &client, cfg),
         &ddm,
@@ -755,6 +761,10 @@ mod tests {
     /// verified stall of an overdue declaration is a ground, and only over a quiet or alive
     /// softwareupdated; every other cause leaves the daemon's own condition.
     #[test]
+    #[allow(
+        clippy::too_many_lines,
+        reason = "one table of cases: each DDM situation beside the heal condition it gives"
+    )]
     fn ddm_conditions() {
         use ddm::{DdmSituation, InvalidDeclaration, Overdue, StuckCause};
         let with = |situation: DdmSituation| ddm::DdmAssessment {

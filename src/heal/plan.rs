@@ -675,6 +675,10 @@ mod tests {
     /// Only verified evidence of a state a restart can fix is ever a ground: every failure cause a
     /// restart cannot fix, unverified evidence, installing, alive, quiet and unknown never are.
     #[test]
+    #[allow(
+        clippy::too_many_lines,
+        reason = "the inputs, the independently written rule and the loop over every combination read as one table"
+    )]
     fn exhaustive_decision_table() {
         let conditions = [
             Condition::Fixable(Ground::ClientWedged),

@@ -1301,6 +1301,36 @@ pub fn render_human_layout(report: &Report, verbose: bool, keys_first: bool) -> 
     render_human_full(report, verbose, keys_first, None)
 }
 
+/// What heal did (a heal run), or what it would do now (a `diagnose` run's preview).
+fn heal_lines(out: &mut String, report: &Report, preview: Option<&HealSection>) {
+    if let Some(heal) = &report.heal {
+        out.push('\n');
+        out.push_str(if heal.dry_run {
+            "Heal (dry run: nothing executed, no state written):\n"
+        } else {
+            "Heal:\n"
+        });
+        if let Some(e) = &heal.error {
+            out.push_str(&format!("  {e}\n"));
+        }
+        for l in &heal.summary_lines {
+            out.push_str("  ");
+            // Not wrapped: heal's own lines are matched whole by its tests (src/heal/tests.rs).
+            out.push_str(l);
+            out.push('\n');
+        }
+    }
+    if let Some(p) = preview.filter(|_| report.heal.is_none()) {
+        let lines = heal_preview_lines(p);
+        if !lines.is_empty() {
+            out.push_str("\nHeal would (mdmwatch -heal now):\n");
+            for l in lines {
+                out.push_str(&format!("  {}\n", wrap(&l, 2, "    ")));
+            }
+        }
+    }
+}
+
 /// [`render_human_layout`] with what heal would do now (`preview`, a dry run's section: the
 /// `diagnose` report, which has no heal section of its own): one line per service, and fixes
 /// that name a restart say when heal would not restart now.
@@ -1402,32 +1432,7 @@ pub fn render_human_full(
         line.push_str(" (--verbose lists them)\n");
         out.push_str(&line);
     }
-    if let Some(heal) = &report.heal {
-        out.push('\n');
-        out.push_str(if heal.dry_run {
-            "Heal (dry run: nothing executed, no state written):\n"
-        } else {
-            "Heal:\n"
-        });
-        if let Some(e) = &heal.error {
-            out.push_str(&format!("  {e}\n"));
-        }
-        for l in &heal.summary_lines {
-            out.push_str("  ");
-            // Not wrapped: heal's own lines are matched whole by its tests (src/heal/tests.rs).
-            out.push_str(l);
-            out.push('\n');
-        }
-    }
-    if let Some(p) = preview.filter(|_| report.heal.is_none()) {
-        let lines = heal_preview_lines(p);
-        if !lines.is_empty() {
-            out.push_str("\nHeal would (mdmwatch -heal now):\n");
-            for l in lines {
-                out.push_str(&format!("  {}\n", wrap(&l, 2, "    ")));
-            }
-        }
-    }
+    heal_lines(&mut out, report, preview);
     for e in &report.errors {
         // The undetermined reason is already the first line.
         if report.undetermined_reason().as_deref() == Some(e.as_str()) {
