@@ -82,7 +82,7 @@ pub struct CatalogInput {
 
 impl CatalogInput {
     /// Parses bytes read from `shown` (or says why they could not be read).
-    pub fn from_read(shown: String, read: std::io::Result<Vec<u8>>) -> CatalogInput {
+    pub(crate) fn from_read(shown: String, read: std::io::Result<Vec<u8>>) -> CatalogInput {
         let parsed = match read {
             Ok(bytes) => parse::catalog::parse(&bytes).map_err(|e| format!("{shown}: {e}")),
             Err(e) => Err(format!("cannot read {shown}: {e}")),
@@ -209,7 +209,7 @@ pub async fn observe(sys: &dyn System, cfg: &Config) -> Observations {
 /// one bounded look-back (`LookBackDays`, its own narrow predicate) runs in the first phase beside
 /// the other probes: a second `log show` on that run only (on replay it is read from the capture
 /// when recorded there).
-pub async fn observe_with_history(
+pub(crate) async fn observe_with_history(
     sys: &dyn System,
     cfg: &Config,
     history: crate::state::HistoryInput,

@@ -18,15 +18,15 @@ use crate::checks::{Evidence, Judgement, Status};
 use crate::observe::Observations;
 use crate::parse::sw_vers::compare_versions;
 
-pub const CATALOG: &str = "softwareupdate.catalog";
-pub const COMPLIANCE: &str = "softwareupdate.compliance";
+pub(crate) const CATALOG: &str = "softwareupdate.catalog";
+pub(crate) const COMPLIANCE: &str = "softwareupdate.compliance";
 
 const BOARD_IDS: &str = include_str!("catalog_board_ids.json");
 
 pub use crate::parse::catalog::{parse, Catalog, Release};
 
 /// The board IDs of a model identifier, from SOFA's mapping.
-pub fn board_ids(model: &str) -> Vec<String> {
+pub(crate) fn board_ids(model: &str) -> Vec<String> {
     let Ok(Value::Object(map)) = serde_json::from_str::<Value>(BOARD_IDS) else {
         return Vec::new();
     };
@@ -41,7 +41,7 @@ pub fn board_ids(model: &str) -> Vec<String> {
 /// not when that build is already the entry's build (`25D771280a`: the `(a)` is installed), nor
 /// when the entry names another base build (a device-scoped fork, or a base this Mac is not on).
 /// Builds compare case-insensitively; `None` (build unknown) keeps the entry.
-pub fn bsi_applies(r: &Release, running_build: Option<&str>) -> bool {
+pub(crate) fn bsi_applies(r: &Release, running_build: Option<&str>) -> bool {
     let Some(b) = running_build else {
         return true;
     };
@@ -56,7 +56,7 @@ pub fn bsi_applies(r: &Release, running_build: Option<&str>) -> bool {
 
 /// A BSI the full release that supersedes it replaces in `list` (SOFA v2 `SupersededBy`): it is
 /// not a release of its own to install, the superseding one is (its fixes included).
-pub fn superseded_within(r: &Release, list: &[&Release]) -> bool {
+pub(crate) fn superseded_within(r: &Release, list: &[&Release]) -> bool {
     r.superseded_by.as_deref().is_some_and(|v| {
         list.iter()
             .any(|o| o.extra.is_none() && compare_versions(&o.version, v).is_ge())
@@ -64,7 +64,7 @@ pub fn superseded_within(r: &Release, list: &[&Release]) -> bool {
 }
 
 /// The RSR/BSI entries this Mac already runs (its build is theirs).
-pub fn installed_bsis<'a>(c: &'a Catalog, running_build: &str) -> Vec<&'a Release> {
+pub(crate) fn installed_bsis<'a>(c: &'a Catalog, running_build: &str) -> Vec<&'a Release> {
     c.releases
         .iter()
         .filter(|r| r.extra.is_some() && r.build.eq_ignore_ascii_case(running_build))
@@ -76,7 +76,7 @@ pub fn newer_for(c: &Catalog, model: &str, running: &str) -> Result<Vec<Release>
 }
 
 /// [`newer_for`] knowing the running build, so installed or foreign RSR/BSI builds are left out.
-pub fn newer_for_build(
+pub(crate) fn newer_for_build(
     c: &Catalog,
     model: &str,
     running: &str,
@@ -286,7 +286,7 @@ fn posted(r: &Release) -> Option<chrono::DateTime<chrono::Utc>> {
 /// (macadmins/nudge, `requiredInstallationDate` guidance); SOFA lists the CVEs per release and
 /// which were actively exploited. A Mac behind within the deadlines is a warning, past them
 /// failed; never ok while a security release of its major is missing.
-pub fn assess_compliance(
+pub(crate) fn assess_compliance(
     obs: &Observations,
     c: &Catalog,
     source: &str,
@@ -480,7 +480,10 @@ fn judge_compliance(
 
 /// `softwareupdate.catalog` and `softwareupdate.compliance` of the `--catalog` feed, when one was
 /// given (`checks::diagnose` appends them; readiness is built from the same diagnosis).
-pub fn assessments(obs: &Observations, cfg: &crate::config::Config) -> Vec<super::Assessment> {
+pub(crate) fn assessments(
+    obs: &Observations,
+    cfg: &crate::config::Config,
+) -> Vec<super::Assessment> {
     use super::Assessment;
     let Some(input) = &obs.catalog else {
         return Vec::new();

@@ -188,7 +188,7 @@ pub struct Situation {
 
 /// The typed inputs [`decide`] reads: nothing else.
 #[derive(Debug, Clone)]
-pub struct Inputs<'a> {
+pub(crate) struct Inputs<'a> {
     pub now: DateTime<FixedOffset>,
     pub enrolled: Option<bool>,
     pub identity: Option<IdentityFault>,
@@ -211,7 +211,7 @@ fn local(now: DateTime<FixedOffset>, t: NaiveDateTime) -> Option<DateTime<FixedO
     now.offset().from_local_datetime(&t).single()
 }
 
-pub fn decide(i: &Inputs<'_>) -> Situation {
+pub(crate) fn decide(i: &Inputs<'_>) -> Situation {
     let port = i.apsctl.and_then(|a| a.mdm_device_port());
     let topic_registered = match (i.topic, i.apsctl) {
         (Some(t), Some(a)) if !a.ports.is_empty() => Some(port.is_some_and(|p| p.has_topic(t))),
@@ -367,7 +367,7 @@ fn when(s: &Seen) -> String {
 }
 
 /// The words: one sentence of verdict and cause, then remediation.
-pub fn judge(s: &Situation, no_exchange_days: u32) -> Judgement {
+pub(crate) fn judge(s: &Situation, no_exchange_days: u32) -> Judgement {
     let last = s
         .last_exchange
         .as_ref()
@@ -477,7 +477,7 @@ fn at_or_before(
     t.filter(|t| *t <= now)
 }
 
-pub fn assess(
+pub(crate) fn assess(
     obs: &Observations,
     cfg: &Config,
     enrolled: Option<bool>,
@@ -705,7 +705,7 @@ fn failure_code(e: &crate::parse::mdm_log::MdmEvent) -> Option<&'static str> {
 /// (a Mac that slept a day does not read a day of log). A previous end in the future (the clock
 /// went back) or none at all gives `min`. One minute of overlap covers entries logged while the
 /// previous run was reading.
-pub fn log_window_minutes(
+pub(crate) fn log_window_minutes(
     previous_end: Option<DateTime<FixedOffset>>,
     now: DateTime<FixedOffset>,
     min: u32,

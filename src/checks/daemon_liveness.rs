@@ -22,7 +22,7 @@ use crate::parse::su_log::{SuEvent, SuEventKind};
 use crate::probes;
 
 /// Commands Addigy's rule treats as software-update commands (Apple's MDM command names).
-pub const SOFTWARE_UPDATE_COMMANDS: &[&str] = &[
+pub(crate) const SOFTWARE_UPDATE_COMMANDS: &[&str] = &[
     "ScheduleOSUpdate",
     "ScheduleOSUpdateScan",
     "AvailableOSUpdates",
@@ -58,7 +58,7 @@ pub struct DaemonLivenessAssessment {
 
 impl DaemonLivenessAssessment {
     /// Addigy's `MDMSoftwareUpdatesStuck`: a stalled install, or Addigy's rule.
-    pub fn addigy_stuck(&self) -> Option<bool> {
+    pub(crate) fn addigy_stuck(&self) -> Option<bool> {
         match self.state {
             DaemonState::Stalled(_) => Some(true),
             _ if self.su_command.is_some() && self.judgement.status == Status::Failed => Some(true),

@@ -49,7 +49,7 @@ impl DeclState {
 /// Whether the running OS already satisfies a declaration. Versions compare numerically; at an
 /// equal version a TargetBuildVersion (e.g. an RSR build `22E772610a`) is pending unless the
 /// running build equals it or extends it.
-pub fn classify(d: &Declaration, running: Option<&SwVers>) -> DeclState {
+pub(crate) fn classify(d: &Declaration, running: Option<&SwVers>) -> DeclState {
     let (Some(target), Some(r)) = (d.target_os_version.as_deref(), running) else {
         return DeclState::Unknown;
     };
@@ -66,7 +66,7 @@ pub fn classify(d: &Declaration, running: Option<&SwVers>) -> DeclState {
 }
 
 /// The update kind of an active declaration.
-pub fn target_kind(d: &Declaration, running: &SwVers) -> UpdateKind {
+pub(crate) fn target_kind(d: &Declaration, running: &SwVers) -> UpdateKind {
     let target = d.target_os_version.as_deref().unwrap_or("");
     if compare_versions(target, &running.product_version) == Ordering::Equal {
         UpdateKind::Rsr
@@ -76,7 +76,7 @@ pub fn target_kind(d: &Declaration, running: &SwVers) -> UpdateKind {
 }
 
 /// The newest status report that parses, with its source entry.
-pub fn latest_status(obs: &Observations) -> Option<(&StatusReport, DdmStatus)> {
+pub(crate) fn latest_status(obs: &Observations) -> Option<(&StatusReport, DdmStatus)> {
     let log = obs.su_log.as_ref().ok()?;
     log.status_reports
         .iter()
@@ -96,7 +96,7 @@ fn latest_install_state(obs: &Observations) -> Option<(&StatusReport, InstallSta
 }
 
 /// Installing per the newest DDM status report that states an install state.
-pub fn install_activity(obs: &Observations) -> InstallActivity {
+pub(crate) fn install_activity(obs: &Observations) -> InstallActivity {
     if let Err(u) = &obs.su_log {
         return InstallActivity::Unknown(format!("DDM status: {u}"));
     }
@@ -335,7 +335,7 @@ impl DdmSituation {
 
 /// What the other checks established, for the stuck rule (never re-derived here).
 #[derive(Debug, Clone, Copy)]
-pub struct Context<'a> {
+pub(crate) struct Context<'a> {
     pub daemon: &'a DaemonLivenessAssessment,
     pub battery: &'a BatteryAssessment,
     pub disk: &'a DiskAssessment,
@@ -392,7 +392,7 @@ fn logged(obs: &Observations, id: &str) -> Option<String> {
 /// Whether the staged update is the declared target (or cannot be told apart from it): a
 /// staged build equal to the target's, else a staged version equal to the target's; a staged
 /// update with no readable version counts (withholding a restart is the safe side).
-pub fn staged_matches(staged: &StagedUpdate, target: &Target) -> bool {
+pub(crate) fn staged_matches(staged: &StagedUpdate, target: &Target) -> bool {
     let v = &staged.version;
     if let (Some(a), Some(b)) = (&v.build_version, &target.build_version) {
         return a.eq_ignore_ascii_case(b);
@@ -404,7 +404,7 @@ pub fn staged_matches(staged: &StagedUpdate, target: &Target) -> bool {
 }
 
 /// Whether the staged update is newer than the running OS (not yet applied).
-pub fn staged_waiting(staged: &StagedUpdate, running: Option<&SwVers>) -> bool {
+pub(crate) fn staged_waiting(staged: &StagedUpdate, running: Option<&SwVers>) -> bool {
     let (Some(r), Some(v)) = (running, staged.version.product_version.as_deref()) else {
         return true;
     };
@@ -435,7 +435,7 @@ fn offered(obs: &Observations, t: &Target) -> Option<bool> {
 }
 
 /// The decision: situation of the declarations, from observations and the other checks.
-pub fn decide(
+pub(crate) fn decide(
     obs: &Observations,
     cfg: &Config,
     ctx: &Context<'_>,
@@ -627,7 +627,7 @@ fn current_failure(obs: &Observations) -> Option<DdmFailure> {
         })
 }
 
-pub fn assess(obs: &Observations, cfg: &Config, ctx: &Context<'_>) -> DdmAssessment {
+pub(crate) fn assess(obs: &Observations, cfg: &Config, ctx: &Context<'_>) -> DdmAssessment {
     let (situation, target, items) = decide(obs, cfg, ctx);
     let status = latest_status(obs);
     let failure = current_failure(obs);
@@ -722,7 +722,7 @@ pub fn assess(obs: &Observations, cfg: &Config, ctx: &Context<'_>) -> DdmAssessm
 
 /// What [`judge`] words besides the situation.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Facts {
+pub(crate) struct Facts {
     pub running: Option<String>,
     pub install_state: Option<InstallState>,
     pub failure: Option<DdmFailure>,
@@ -796,7 +796,7 @@ fn stuck_why_fix(cause: &StuckCause, failed_text: &str) -> (String, String) {
 }
 
 /// The readiness blocker's words for a stuck declared target: the cause's code and why.
-pub fn stuck_reason(cause: &StuckCause, failure: Option<&DdmFailure>) -> String {
+pub(crate) fn stuck_reason(cause: &StuckCause, failure: Option<&DdmFailure>) -> String {
     let failed_text = failure
         .map(failure_text)
         .unwrap_or_else(|| "no failure reason reported".into());
@@ -884,7 +884,7 @@ fn judge_overdue(w: &Words, minutes_over: i64, state: &Overdue, grace_hours: u32
 }
 
 /// Every sentence of `softwareupdate.ddm`: the wording of a situation.
-pub fn judge(s: &DdmSituation, t: Option<&Target>, f: &Facts) -> Judgement {
+pub(crate) fn judge(s: &DdmSituation, t: Option<&Target>, f: &Facts) -> Judgement {
     let w = Words::of(t, f);
     let Words {
         failed_text,

@@ -17,7 +17,7 @@ use crate::parse::sw_vers::version_parts;
 use crate::probes;
 
 /// Update or upgrade for a target version against the running one.
-pub fn kind_of(target: &str, running: &str) -> UpdateKind {
+pub(crate) fn kind_of(target: &str, running: &str) -> UpdateKind {
     match (
         version_parts(target).first(),
         version_parts(running).first(),
@@ -60,7 +60,7 @@ pub struct PendingItem {
     pub kind: Option<UpdateKind>,
 }
 
-pub fn assess(obs: &Observations, cfg: &Config) -> PendingAssessment {
+pub(crate) fn assess(obs: &Observations, cfg: &Config) -> PendingAssessment {
     let p = match &obs.su_prefs {
         Ok(p) => p,
         Err(u) => {

@@ -35,7 +35,7 @@ use crate::parse::{Fact, Fault};
 use crate::probes;
 
 /// Apple's default deferral when the delay key is absent.
-pub const DEFAULT_DEFERRAL_DAYS: i64 = 30;
+pub(crate) const DEFAULT_DEFERRAL_DAYS: i64 = 30;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SettingSource {
@@ -142,7 +142,7 @@ fn optional(f: &Fact<PrefValues>) -> Result<Option<&PrefValues>, String> {
 
 /// Where one preferences file stands.
 #[derive(Debug, Clone, PartialEq)]
-pub enum FileState {
+pub(crate) enum FileState {
     Read,
     /// A managed file that does not exist: not managed.
     NotManaged,
@@ -153,7 +153,7 @@ pub enum FileState {
 
 /// The managed deferrals.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Deferrals {
+pub(crate) enum Deferrals {
     /// No restrictions payload.
     NotManaged,
     /// The deferral keys are removed in macOS 27: nothing defers.
@@ -170,7 +170,7 @@ pub enum Deferrals {
 /// (mdmclient, managed preferences, restrictions), 26 (DDM's beta setting first) and 27 (the
 /// legacy surface removed: not applicable, never unknown).
 #[derive(Debug, Clone, PartialEq)]
-pub struct SettingsSituation {
+pub(crate) struct SettingsSituation {
     pub default_catalog: Option<bool>,
     pub catalog_source: CatalogSource,
     pub catalog_url: Option<String>,
@@ -223,7 +223,7 @@ fn deferrals(obs: &Observations, removed: bool) -> Deferrals {
     }
 }
 
-pub fn decide(obs: &Observations) -> SettingsSituation {
+pub(crate) fn decide(obs: &Observations) -> SettingsSituation {
     let legacy = LegacySurface::of_obs(obs);
     let removed = legacy == Some(LegacySurface::Removed);
     let qdi = obs.device_info.as_ref().ok();
@@ -405,7 +405,7 @@ fn deferral_words(
     }
 }
 
-pub fn judge(s: &SettingsSituation) -> Judgement {
+pub(crate) fn judge(s: &SettingsSituation) -> Judgement {
     let mut j = Judgement::new(Status::Ok, "");
     let mut problems: Vec<String> = Vec::new();
     let mut unknowns: Vec<String> = Vec::new();
@@ -483,7 +483,7 @@ pub fn judge(s: &SettingsSituation) -> Judgement {
     j
 }
 
-pub fn assess(obs: &Observations, _cfg: &Config) -> SettingsAssessment {
+pub(crate) fn assess(obs: &Observations, _cfg: &Config) -> SettingsAssessment {
     let s = decide(obs);
     let judgement = judge(&s);
     let (minor, major) = match &s.deferrals {

@@ -29,20 +29,11 @@ impl PrefValues {
 }
 
 /// The automatic-update keys of `com.apple.SoftwareUpdate`.
-pub const AUTOMATIC_KEYS: &[&str] = &[
+pub(crate) const AUTOMATIC_KEYS: &[&str] = &[
     "AutomaticCheckEnabled",
     "AutomaticDownload",
     "AutomaticallyInstallMacOSUpdates",
     "CriticalUpdateInstall",
-];
-
-/// The deferral keys of the restrictions payload.
-pub const DEFERRAL_KEYS: &[&str] = &[
-    "forceDelayedSoftwareUpdates",
-    "forceDelayedMajorSoftwareUpdates",
-    "enforcedSoftwareUpdateDelay",
-    "enforcedSoftwareUpdateMajorOSDeferredInstallDelay",
-    "enforcedSoftwareUpdateMinorOSDeferredInstallDelay",
 ];
 
 /// Top-level scalars of a plist dictionary (booleans also as 0/1 integers, as `defaults` may
