@@ -525,7 +525,7 @@ async fn run(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Loaded)
             "mdmwatch: not macOS: status files not written (the default status directory is a \
              system path; --status-dir DIR writes them elsewhere)"
         );
-    } else if let Err(e) = crate::status::write(&cfg.status_dir, &report) {
+    } else if let Err(e) = crate::status_files::write(&cfg.status_dir, &report) {
         // The status files are the product for MDMs: failing to write them is an error run.
         tracing::error!("status files not written: {e}");
         report.errors.push(format!("status files not written: {e}"));

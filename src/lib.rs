@@ -25,7 +25,7 @@ pub mod probes;
 pub(crate) mod redact;
 pub mod report;
 pub mod state;
-pub mod status;
+pub mod status_files;
 // The I/O boundary: the one module that spawns processes and opens, reads and writes files.
 #[allow(clippy::disallowed_methods)]
 pub mod system;

@@ -37,7 +37,7 @@ pub struct Observations {
     pub disk: Fact<parse::diskutil::DiskInfo>,
     pub su_prefs: Fact<parse::su_prefs::SoftwareUpdatePrefs>,
     pub ddm_state: Fact<parse::ddm_state::DdmState>,
-    pub device_info: Fact<parse::mdmclient_qdi::DeviceInformation>,
+    pub device_info: Fact<parse::mdmclient_queries::DeviceInformation>,
     pub bootstrap_token: Fact<parse::bootstrap_token::BootstrapToken>,
     /// Bytes free on `/` as the OS reports it to apps ("available for important usage" on macOS).
     pub available_space: Fact<u64>,
@@ -46,7 +46,7 @@ pub struct Observations {
     /// `security find-identity -v -p ssl-client` on the System keychain.
     pub identity_keys: Fact<parse::find_identity::Identities>,
     /// `mdmclient QuerySecurityInfo` (root): every scalar, `ManagementStatus` among them.
-    pub security_info: Fact<parse::mdmclient_qdi::DeviceInformation>,
+    pub security_info: Fact<parse::mdmclient_queries::DeviceInformation>,
     /// The automatic-update keys of the local SoftwareUpdate preferences (same file as
     /// `su_prefs`).
     pub local_su_settings: Fact<parse::update_settings::PrefValues>,
@@ -542,7 +542,10 @@ pub fn from_results(
             parse::update_settings::parse,
         ),
         ddm_state: bytes_fact(&take(probes::DDM_STATE), cfg, parse::ddm_state::parse),
-        device_info: text_fact(&take(probes::MDMCLIENT_QDI), parse::mdmclient_qdi::parse),
+        device_info: text_fact(
+            &take(probes::MDMCLIENT_QDI),
+            parse::mdmclient_queries::parse,
+        ),
         bootstrap_token: text_fact(
             &take(probes::PROFILES_BOOTSTRAPTOKEN),
             parse::bootstrap_token::parse,
@@ -554,7 +557,10 @@ pub fn from_results(
         }),
         su_list: su_list_fact(&take(probes::SOFTWAREUPDATE_LIST)),
         identity_keys: text_fact(&take(probes::IDENTITY_KEYS), parse::find_identity::parse),
-        security_info: text_fact(&take(probes::MDMCLIENT_QSI), parse::mdmclient_qdi::parse),
+        security_info: text_fact(
+            &take(probes::MDMCLIENT_QSI),
+            parse::mdmclient_queries::parse,
+        ),
         install_log,
         staged_update,
         catalog: None,

@@ -17,7 +17,7 @@ pub mod log_ndjson;
 pub mod log_patterns;
 pub mod log_summary;
 pub mod mdm_log;
-pub mod mdmclient_qdi;
+pub mod mdmclient_queries;
 pub mod nextstep;
 pub mod pmset;
 pub mod profiles;

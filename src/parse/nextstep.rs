@@ -412,7 +412,7 @@ mod fuzz {
             let _ = crate::parse::pmset::parse(&s);
             let _ = crate::parse::sw_vers::parse(&s);
             let _ = crate::parse::bootstrap_token::parse(&s);
-            let _ = crate::parse::mdmclient_qdi::parse(&s);
+            let _ = crate::parse::mdmclient_queries::parse(&s);
             let _ = crate::parse::ddm_status::parse(&format!("Reporting status {s}"));
             let _ = crate::parse::diskutil::parse(&b);
             let _ = crate::parse::su_prefs::parse(&b);
@@ -426,7 +426,7 @@ mod fuzz {
             let _ = super::parse(&s);
             let _ = crate::parse::ddm_status::parse(&format!("Reporting status {s}"));
             let _ = crate::parse::su_prefs::parse(s.as_bytes());
-            let _ = crate::parse::mdmclient_qdi::parse(&s);
+            let _ = crate::parse::mdmclient_queries::parse(&s);
         }
     }
 }

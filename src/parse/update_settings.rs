@@ -3,6 +3,8 @@
 //! `/Library/Managed Preferences/...`) and the deferral keys of the restrictions payload
 //! (`com.apple.applicationaccess`, managed). Key names are Apple's (Device Management
 //! `com.apple.SoftwareUpdate` and `com.apple.applicationaccess` payload schemas).
+//! The local file is the `su_prefs` probe, which `su_prefs` also parses (for the scan state and
+//! the pending updates): two parsers of one probe, each reading its own keys.
 
 use std::collections::BTreeMap;
 
