@@ -30,5 +30,9 @@ pub mod status_files;
 #[allow(clippy::disallowed_methods)]
 pub mod system;
 
-#[cfg(test)]
-pub(crate) mod test_support;
+// The one test kit, for the unit tests and (feature `test-support`, on for every test build) the
+// integration tests. It reads fixtures directly, as tests may.
+#[cfg(any(test, feature = "test-support"))]
+#[allow(clippy::disallowed_methods)]
+#[doc(hidden)]
+pub mod test_support;
