@@ -7,7 +7,8 @@
 //! "true"/"false"/"unknown" (as Addigy's log line prints them; a plist has no null), one
 //! `Check_<id>_Status`/`Check_<id>_Summary` pair per check, the overall block (`Healthy`,
 //! `ExitCode`, `ProblemCount`/`Problems`, `UnknownCount`/`Unknowns`, `NotApplicable`, `Verdict`,
-//! the same as status.json's `overall`), `ReadinessSummary` and one
+//! the same as status.json's `overall`), the MDM channel's `MDMChannel`/`MDMChannelCause`/
+//! `MDMLastExchange`, `ReadinessSummary` and one
 //! `Readiness_<kind>` line per update kind, and nested `Checks`, `Config`,
 //! `Readiness` and `Heal` dictionaries. Both are written with `files::write_atomic` (mode 0644,
 //! a symlink at the destination is refused), so a reader never sees half a file. This module
@@ -116,6 +117,25 @@ pub fn tri(v: Option<bool>) -> &'static str {
         Some(false) => "false",
         None => "unknown",
     }
+}
+
+/// The MDM channel's answer as flat strings, stable from run to run (unlike `Verdict`, which
+/// quotes times): `MDMChannel` (connected, degraded, disconnected, unknown), `MDMChannelCause`
+/// (the cause's code, empty when connected) and `MDMLastExchange` (RFC 3339, empty when none is
+/// known). A smart group or an osquery `key =` reads them without nested subkeys. Absent when the
+/// report has no channel check (a command that does not run it).
+fn channel_keys(d: &mut Dictionary, report: &Report) {
+    let Some(f) = report.checks.get(crate::report::CHANNEL) else {
+        return;
+    };
+    let fact = |k: &str| f.facts.get(k).and_then(J::as_str).unwrap_or("").to_string();
+    let verdict = match fact("verdict") {
+        v if v.is_empty() => "unknown".to_string(),
+        v => v,
+    };
+    d.insert("MDMChannel".into(), P::String(verdict));
+    d.insert("MDMChannelCause".into(), P::String(fact("cause")));
+    d.insert("MDMLastExchange".into(), P::String(fact("last_exchange")));
 }
 
 fn watchdog_keys(d: &mut Dictionary, w: &Watchdog) {
@@ -231,6 +251,7 @@ pub(crate) fn to_plist(report: &Report) -> Dictionary {
         s(&overall.not_applicable.join(", ")),
     );
     d.insert("Verdict".into(), s(&overall.verdict));
+    channel_keys(&mut d, report);
 
     let host = &report.host;
     for (key, value) in [

@@ -166,7 +166,8 @@ impl Decision {
     pub fn message(&self, spacing: Duration) -> String {
         let check = check_id(self.service);
         match &self.reason {
-            Reason::Restart(g) => format!("{}: {} ({check})", g.code(), g.text()),
+            // Words only: the cause's code is the service's `cause` field in the JSON.
+            Reason::Restart(g) => format!("{} ({check})", g.text()),
             Reason::NotStuck => format!("not stuck: {check} says alive"),
             Reason::Quiet => format!(
                 "quiet: {check} saw no activity, which is not evidence of a stuck state"
@@ -178,8 +179,7 @@ impl Decision {
                 "installing: {check} shows an update in progress; the installer is never restarted"
             ),
             Reason::NotFixable(c) => format!(
-                "{}: {check} shows a failure for a cause a restart cannot fix; {}",
-                c.code(),
+                "{check} shows a failure a restart cannot fix; {}",
                 c.remedy()
             ),
             Reason::Unverified => format!(
@@ -208,11 +208,9 @@ impl Decision {
                 "state not writable: a restart is never made without first recording it".into()
             }
             Reason::NotRoot => "not root: restarting a system service needs root".into(),
-            Reason::DryRun(g) => format!(
-                "dry run: would restart ({}: {}); nothing executed",
-                g.code(),
-                g.text()
-            ),
+            Reason::DryRun(g) => {
+                format!("{} (dry run: nothing executed)", g.text())
+            }
             Reason::AnotherRun => {
                 "another run in progress: it holds the lock, so this run does not act".into()
             }
@@ -809,10 +807,11 @@ mod tests {
                                     );
                                     let message = d.message(inp.spacing);
                                     assert!(!message.is_empty());
-                                    // A dry run names the rule that would allow the restart.
+                                    // A dry run names, in words, the rule that would allow
+                                    // the restart (its code is the JSON's `cause`).
                                     if expected_code == "dry_run" {
                                         assert!(
-                                            message.contains(ground.expect("ground").code()),
+                                            message.contains(ground.expect("ground").text()),
                                             "{message}"
                                         );
                                     }

@@ -621,7 +621,9 @@ fn report_carries_the_heal_section_and_the_restart_keys() {
         "{text}"
     );
     assert!(
-        text.contains("mdmclient: fallback_signal: client_wedged:"),
+        text.contains(
+            "mdmclient: restarted by signal (launchctl was refused): mdmclient received a command"
+        ),
         "{text}"
     );
     assert!(text.contains("launchd starts it again on demand"), "{text}");

@@ -19,7 +19,7 @@ use std::fmt;
 use std::io::{self, Read};
 use std::marker::PhantomData;
 
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::de::{self, Deserializer, IgnoredAny, Visitor};
 use serde::Deserialize;
 
@@ -104,11 +104,25 @@ const FINISHED: usize = 11;
 /// use them; `\/` is in every path).
 #[derive(Debug, Default)]
 pub struct Scratch {
+    text: Unescaped,
+    memo: Memo,
+    date: DateMemo,
+}
+
+#[derive(Debug, Default)]
+struct Unescaped {
     bufs: [String; STRS],
     /// The escaped text each buffer was decoded from, when the scanner decoded it: the next
     /// line's same text (image paths repeat on every line) reuses the buffer as it is.
     decoded_from: [Vec<u8>; STRS],
-    memo: Memo,
+}
+
+/// The date part of the last timestamp read (`YYYY-MM-DD` as printed, and its date): entries of
+/// a window share a few dates, and building a date is most of a timestamp's cost.
+#[derive(Debug, Default)]
+struct DateMemo {
+    ymd: [u8; 10],
+    date: Option<NaiveDate>,
 }
 
 /// The previous line's layout: at each key position its key and, for a string value, the value's
@@ -135,6 +149,32 @@ struct MemoSlot {
     value: Vec<u8>,
     escaped: bool,
     has_value: bool,
+    /// A whole member as scanned: `"key":value` and the `,` or `}` right after it. Its reading
+    /// depends on nothing but these bytes (the terminator ends the value), so the same bytes
+    /// at this position are taken by one comparison; most members of consecutive entries are
+    /// the same (eventType, source, formatString, UUIDs, image paths, pid, ...).
+    pair: Vec<u8>,
+    /// What the member gave: its key's slot and value.
+    pair_slot: usize,
+    pair_value: PairValue,
+    /// Lines in a row that missed the member here; members that change on every line
+    /// (traceID, timestamp) are recorded again only now and then.
+    pair_misses: u8,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+enum PairValue {
+    /// A key the decoder does not read.
+    #[default]
+    Skipped,
+    /// A string value: its bytes at `from..from + len` of the member, and whether escaped.
+    Str {
+        from: usize,
+        len: usize,
+        escaped: bool,
+    },
+    /// `processID` or `userID`.
+    Int(Option<i64>),
 }
 
 /// The decoded keys of one line, borrowed from it or from a [`Scratch`]; `None`: absent or null.
@@ -216,7 +256,7 @@ struct Raw<'a> {
 }
 
 /// Decodes `line` (a trimmed `{...}`) with serde_json; `None` when serde_json rejects it.
-fn decode_serde<'s>(line: &'s [u8], scratch: &'s mut Scratch) -> Option<Fields<'s>> {
+fn decode_serde<'s>(line: &'s [u8], scratch: &'s mut Unescaped) -> Option<Fields<'s>> {
     let raw: Raw<'s> = serde_json::from_slice(line).ok()?;
     let texts = [
         raw.event_message,
@@ -257,11 +297,12 @@ fn decode_serde<'s>(line: &'s [u8], scratch: &'s mut Scratch) -> Option<Fields<'
     })
 }
 
-/// The scanner's view of a string key: the raw text between the quotes (valid UTF-8), and
-/// whether it holds a `\` escape to decode.
+/// The scanner's view of a string key: the raw bytes between the quotes (UTF-8 checked when
+/// resolved: serde_json checks only the strings it reads), and whether they hold a `\` escape
+/// to decode.
 #[derive(Debug, Clone, Copy)]
 struct RawStr<'a> {
-    raw: &'a str,
+    raw: &'a [u8],
     escaped: bool,
 }
 
@@ -310,30 +351,11 @@ const MAX_SKIP_DEPTH: u32 = 64;
 struct Scan<'a> {
     b: &'a [u8],
     i: usize,
-    /// The whole line as text when it is valid UTF-8 (checked once: cheaper than field by field);
-    /// a string's bytes between its ASCII quotes are then a slice of it. Otherwise each string
-    /// read is checked on its own (serde_json checks only the strings it reads).
-    text: Option<&'a str>,
 }
 
 impl<'a> Scan<'a> {
     fn new(b: &'a [u8]) -> Scan<'a> {
-        Scan {
-            b,
-            i: 0,
-            text: std::str::from_utf8(b).ok(),
-        }
-    }
-
-    /// `raw` (a slice of this line) as text.
-    fn as_text(&self, raw: &'a [u8]) -> Option<&'a str> {
-        match self.text {
-            Some(t) => {
-                let from = raw.as_ptr() as usize - self.b.as_ptr() as usize;
-                t.get(from..from + raw.len())
-            }
-            None => std::str::from_utf8(raw).ok(),
-        }
+        Scan { b, i: 0 }
     }
 
     fn ws(&mut self) {
@@ -520,7 +542,6 @@ impl<'a> Scan<'a> {
                 if surrogate {
                     return None;
                 }
-                let raw = self.as_text(raw)?;
                 Some(Some(RawStr { raw, escaped }))
             }
             b'n' => self.literal(b"null").map(|()| None),
@@ -528,9 +549,8 @@ impl<'a> Scan<'a> {
                 let from = self.i;
                 // Up to 19 digits fits u64, whose Display is the digits themselves.
                 (self.number()? && self.i - from <= 19).then_some(())?;
-                let raw = std::str::from_utf8(&self.b[from..self.i]).ok()?;
                 Some(Some(RawStr {
-                    raw,
+                    raw: &self.b[from..self.i],
                     escaped: false,
                 }))
             }
@@ -538,17 +558,37 @@ impl<'a> Scan<'a> {
         }
     }
 
-    /// An integer within `i64` of at most 18 digits, or null.
+    /// An integer within `i64` of at most 18 digits, or null; parsed as it is scanned.
     fn int(&mut self) -> Option<Option<i64>> {
-        if self.peek()? == b'n' {
-            return self.literal(b"null").map(|()| None);
-        }
+        let negative = match self.peek()? {
+            b'n' => return self.literal(b"null").map(|()| None),
+            b'-' => {
+                self.i += 1;
+                true
+            }
+            _ => false,
+        };
         let from = self.i;
-        self.number()?.then_some(())?;
-        let text = std::str::from_utf8(&self.b[from..self.i]).ok()?;
-        // serde_json reads "-0" as a float.
-        (text.trim_start_matches('-').len() <= 18 && text != "-0").then_some(())?;
-        text.parse().ok().map(Some)
+        let mut n: i64 = 0;
+        match self.peek()? {
+            b'0' => self.i += 1,
+            b'1'..=b'9' => {
+                while let Some(&c @ b'0'..=b'9') = self.b.get(self.i) {
+                    // 18 digits always fit an i64.
+                    if self.i - from == 18 {
+                        return None;
+                    }
+                    n = n * 10 + i64::from(c - b'0');
+                    self.i += 1;
+                }
+            }
+            _ => return None,
+        }
+        // A fraction or exponent makes a float, and serde_json reads "-0" as a float: it decides.
+        if matches!(self.peek(), Some(b'.' | b'e' | b'E')) || (negative && n == 0) {
+            return None;
+        }
+        Some(Some(if negative { -n } else { n }))
     }
 
     /// A string value at a quote, through the memo: the raw bytes, whether they hold an escape
@@ -581,7 +621,9 @@ impl<'a> Scan<'a> {
             self.i += 1;
         } else {
             loop {
-                self.eat(b'"')?;
+                if self.peek()? != b'"' {
+                    return None;
+                }
                 // Real entries have about twenty keys; keys past the bound share the last slot
                 // (every hit is still checked byte for byte), so a line of many keys keeps the
                 // memo small.
@@ -590,6 +632,34 @@ impl<'a> Scan<'a> {
                 }
                 let m = &mut memo.at[pos.min(MEMO_KEYS)];
                 pos += 1;
+                let start = self.i;
+                if !m.pair.is_empty() && same_at(self.b, start, &m.pair) {
+                    let end = start + m.pair.len();
+                    self.i = end;
+                    m.pair_misses = 0;
+                    let slot = m.pair_slot;
+                    if slot != usize::MAX {
+                        if seen & (1 << slot) != 0 {
+                            return None;
+                        }
+                        seen |= 1 << slot;
+                        match m.pair_value {
+                            PairValue::Str { from, len, escaped } => {
+                                let raw = self.b.get(start + from..start + from + len)?;
+                                *out.strs.get_mut(slot)? = Some(RawStr { raw, escaped });
+                            }
+                            PairValue::Int(n) if slot == PROCESS_ID => out.pid = n,
+                            PairValue::Int(n) if slot == USER_ID => out.user_id = n,
+                            _ => return None,
+                        }
+                    }
+                    if self.b[end - 1] == b'}' {
+                        break;
+                    }
+                    self.ws();
+                    continue;
+                }
+                self.i += 1;
                 let known = m.key.len();
                 let slot = if !m.key.is_empty() && quoted_at(self.b, self.i, &m.key) {
                     self.i += known + 1;
@@ -617,9 +687,17 @@ impl<'a> Scan<'a> {
                     }
                     seen |= 1 << slot;
                 }
+                // What the member gave, when it may be remembered whole.
+                let mut value = None;
                 match slot {
-                    PROCESS_ID => out.pid = self.int()?,
-                    USER_ID => out.user_id = self.int()?,
+                    PROCESS_ID => {
+                        out.pid = self.int()?;
+                        value = Some(PairValue::Int(out.pid));
+                    }
+                    USER_ID => {
+                        out.user_id = self.int()?;
+                        value = Some(PairValue::Int(out.user_id));
+                    }
                     COUNT => {
                         out.count = match self.int()? {
                             Some(n) => Some(u64::try_from(n).ok()?),
@@ -641,7 +719,12 @@ impl<'a> Scan<'a> {
                             if surrogate {
                                 return None;
                             }
-                            let raw = self.as_text(raw)?;
+                            let from = raw.as_ptr() as usize - self.b.as_ptr() as usize - start;
+                            value = Some(PairValue::Str {
+                                from,
+                                len: raw.len(),
+                                escaped,
+                            });
                             Some(RawStr { raw, escaped })
                         } else {
                             m.has_value = false;
@@ -650,15 +733,27 @@ impl<'a> Scan<'a> {
                     }
                     // Most values the rules do not read are strings and numbers: skipped without
                     // the container machinery of `skip_value` (same checks: `string`, `number`).
-                    _ => match self.peek()? {
-                        b'"' => {
-                            self.quoted(m)?;
+                    _ => {
+                        match self.peek()? {
+                            b'"' => {
+                                self.quoted(m)?;
+                            }
+                            b'-' | b'0'..=b'9' => {
+                                self.number()?;
+                            }
+                            _ => self.skip_value()?,
                         }
-                        b'-' | b'0'..=b'9' => {
-                            self.number()?;
-                        }
-                        _ => self.skip_value()?,
-                    },
+                        value = Some(PairValue::Skipped);
+                    }
+                }
+                if let (Some(value), Some(b',' | b'}')) = (value, self.peek()) {
+                    m.pair_misses = m.pair_misses.wrapping_add(1);
+                    if m.pair_misses <= 2 || m.pair_misses.is_multiple_of(64) {
+                        m.pair.clear();
+                        m.pair.extend_from_slice(&self.b[start..=self.i]);
+                        m.pair_slot = slot;
+                        m.pair_value = value;
+                    }
                 }
                 self.ws();
                 match self.peek()? {
@@ -679,19 +774,25 @@ impl<'a> Scan<'a> {
     }
 }
 
-/// `b[at..]` starts with `want` followed by a closing quote. Keys and repeated values are short
-/// (5 to 40 bytes): compared eight bytes at a time inline rather than by a call to `memcmp`.
+/// `b[at..]` starts with `want`. Members are 15 to 100 bytes: compared eight bytes at a time
+/// inline rather than by a call to `memcmp`.
 #[inline(always)]
-fn quoted_at(b: &[u8], at: usize, want: &[u8]) -> bool {
+fn same_at(b: &[u8], at: usize, want: &[u8]) -> bool {
     let n = want.len();
-    let Some(have) = b.get(at..at + n + 1) else {
-        return false;
-    };
-    if have[n] != b'"' {
+    match b.get(at..at + n) {
+        Some(have) => same_bytes(have, want),
+        None => false,
+    }
+}
+
+/// `have == want` (of equal lengths), eight bytes at a time for lengths up to 128.
+#[inline(always)]
+fn same_bytes(have: &[u8], want: &[u8]) -> bool {
+    let n = want.len();
+    if have.len() != n {
         return false;
     }
-    let have = &have[..n];
-    if !(8..=64).contains(&n) {
+    if !(8..=128).contains(&n) {
         return have == want;
     }
     let word = |s: &[u8], i: usize| u64::from_le_bytes(s[i..i + 8].try_into().unwrap_or([0; 8]));
@@ -704,6 +805,20 @@ fn quoted_at(b: &[u8], at: usize, want: &[u8]) -> bool {
     }
     // The last word overlaps the one before it when `n` is not a multiple of eight.
     word(have, n - 8) == word(want, n - 8)
+}
+
+/// `b[at..]` starts with `want` followed by a closing quote. Keys and repeated values are short
+/// (5 to 40 bytes): compared eight bytes at a time inline rather than by a call to `memcmp`.
+#[inline(always)]
+fn quoted_at(b: &[u8], at: usize, want: &[u8]) -> bool {
+    let n = want.len();
+    let Some(have) = b.get(at..at + n + 1) else {
+        return false;
+    };
+    if have[n] != b'"' {
+        return false;
+    }
+    same_bytes(&have[..n], want)
 }
 
 /// The slot of a key the decoder reads, `usize::MAX` for any other key.
@@ -756,28 +871,61 @@ fn unescape(raw: &str, out: &mut String) {
     out.push_str(rest);
 }
 
-/// The scanner's result with escaped keys decoded into `scratch`.
-fn resolve<'s>(spans: Spans<'s>, scratch: &'s mut Scratch) -> Fields<'s> {
+/// Decodes the scanner's escaped strings into `text` and checks the others as UTF-8 (returned,
+/// borrowed from the line); `None` when a string read is not UTF-8 (serde_json then decides).
+/// `whole` is the line as text when all of it is UTF-8 (one SIMD check, cheaper than a call per
+/// string): a string between its ASCII quotes is then a slice of it. Otherwise each string read
+/// is checked on its own, as serde_json checks only the strings it reads.
+fn resolve<'s>(
+    spans: &Spans<'s>,
+    whole: Option<(&'s [u8], &'s str)>,
+    text: &mut Unescaped,
+) -> Option<[Option<&'s str>; STRS]> {
+    let as_text = |raw: &'s [u8]| -> Option<&'s str> {
+        match whole {
+            Some((line, t)) => {
+                let from = raw.as_ptr() as usize - line.as_ptr() as usize;
+                t.get(from..from + raw.len())
+            }
+            None => std::str::from_utf8(raw).ok(),
+        }
+    };
     for (k, s) in spans.strs.iter().enumerate() {
-        if let Some(RawStr { raw, escaped: true }) = s {
-            let from = &mut scratch.decoded_from[k];
-            // An escaped text always holds a `\`, so an empty record never matches.
-            if from.as_slice() != raw.as_bytes() {
-                unescape(raw, &mut scratch.bufs[k]);
+        if let Some(RawStr { raw, escaped: true }) = *s {
+            let from = &mut text.decoded_from[k];
+            // An escaped text always holds a `\`, so an empty record never matches; a recorded
+            // one was checked as UTF-8 when it was decoded.
+            if !same_bytes(from, raw) {
+                unescape(as_text(raw)?, &mut text.bufs[k]);
                 from.clear();
-                from.extend_from_slice(raw.as_bytes());
+                from.extend_from_slice(raw);
             }
         }
     }
-    let mut strs = [None; STRS];
+    let mut plain = [None; STRS];
     for (k, s) in spans.strs.iter().enumerate() {
-        strs[k] = s.map(|s| {
-            if s.escaped {
-                scratch.bufs[k].as_str()
-            } else {
-                s.raw
-            }
-        });
+        if let Some(RawStr {
+            raw,
+            escaped: false,
+        }) = *s
+        {
+            plain[k] = Some(as_text(raw)?);
+        }
+    }
+    Some(plain)
+}
+
+/// The fields of a resolved line: the plain strings, and the escaped ones from `text`.
+fn fields<'s>(
+    spans: &Spans<'s>,
+    plain: [Option<&'s str>; STRS],
+    text: &'s Unescaped,
+) -> Fields<'s> {
+    let mut strs = plain;
+    for (k, s) in spans.strs.iter().enumerate() {
+        if let Some(RawStr { escaped: true, .. }) = s {
+            strs[k] = Some(text.bufs[k].as_str());
+        }
     }
     Fields {
         strs,
@@ -806,13 +954,23 @@ pub fn parse_timestamp(s: &str) -> Option<DateTime<FixedOffset>> {
     let s = s.trim();
     // The exact shape `log show` prints is read by hand (chrono's format interpreter costs about
     // a microsecond per entry); anything else goes through chrono, which defines the semantics.
-    fast_timestamp(s.as_bytes())
+    parse_timestamp_with(s, &mut DateMemo::default())
+}
+
+/// [`parse_timestamp`], reusing the previous timestamp's date while it repeats.
+fn parse_timestamp_with(s: &str, dates: &mut DateMemo) -> Option<DateTime<FixedOffset>> {
+    // The printed shape starts and ends with a digit: trimming would change nothing.
+    if let Some(t) = fast_timestamp(s.as_bytes(), dates) {
+        return Some(t);
+    }
+    let s = s.trim();
+    fast_timestamp(s.as_bytes(), dates)
         .or_else(|| DateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f%z").ok())
 }
 
 /// `YYYY-MM-DD HH:MM:SS.ffffff±HHMM` with exactly six fraction digits, else `None`.
-fn fast_timestamp(b: &[u8]) -> Option<DateTime<FixedOffset>> {
-    use chrono::{NaiveDate, TimeZone};
+fn fast_timestamp(b: &[u8], dates: &mut DateMemo) -> Option<DateTime<FixedOffset>> {
+    use chrono::TimeZone;
     if b.len() != 31 {
         return None;
     }
@@ -842,13 +1000,22 @@ fn fast_timestamp(b: &[u8]) -> Option<DateTime<FixedOffset>> {
         return None;
     }
     let offset = FixedOffset::east_opt(sign * (oh * 3600 + om * 60) as i32)?;
-    let naive = NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)?
-        .and_hms_micro_opt(num(11..13)?, num(14..16)?, num(17..19)?, num(20..26)?)?;
+    // The same ten bytes were checked and built into this date before.
+    let date = match dates.date {
+        Some(date) if dates.ymd == b[..10] => date,
+        _ => {
+            let date = NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)?;
+            dates.ymd.copy_from_slice(&b[..10]);
+            dates.date = Some(date);
+            date
+        }
+    };
+    let naive = date.and_hms_micro_opt(num(11..13)?, num(14..16)?, num(17..19)?, num(20..26)?)?;
     offset.from_local_datetime(&naive).single()
 }
 
 /// The line kind and entry of decoded keys (both decoders end here, so they cannot differ in it).
-fn to_line(f: Fields<'_>) -> Line<'_> {
+fn to_line<'s>(f: Fields<'s>, dates: &mut DateMemo) -> Line<'s> {
     let [message, subsystem, category, image, sender, process, timestamp, message_type] = f.strs;
     if message.is_none() && timestamp.is_none() {
         return if f.finished {
@@ -870,7 +1037,7 @@ fn to_line(f: Fields<'_>) -> Line<'_> {
     let timestamp = timestamp.unwrap_or("");
     Line::Entry(LogEntry {
         timestamp,
-        time: parse_timestamp(timestamp),
+        time: parse_timestamp_with(timestamp, dates),
         process,
         process_image_path: image,
         sender_image_path: sender.unwrap_or(""),
@@ -906,15 +1073,22 @@ pub fn parse_line<'s>(line: &'s [u8], scratch: &'s mut Scratch) -> Line<'s> {
     if let Some(kind) = non_json(trimmed) {
         return kind;
     }
-    let fields = match Scan::new(trimmed).line(&mut scratch.memo) {
-        Some(spans) => resolve(spans, scratch),
+    let Scratch { text, memo, date } = scratch;
+    let whole = simdutf8::basic::from_utf8(trimmed)
+        .ok()
+        .map(|t| (trimmed, t));
+    let scanned = Scan::new(trimmed)
+        .line(memo)
+        .and_then(|spans| Some((spans, resolve(&spans, whole, text)?)));
+    let fields = match scanned {
+        Some((spans, plain)) => fields(&spans, plain, text),
         // Invalid UTF-8 in a key read, truncated objects, ...: serde_json decides.
-        None => match decode_serde(trimmed, scratch) {
+        None => match decode_serde(trimmed, text) {
             Some(f) => f,
             None => return Line::Garbage,
         },
     };
-    to_line(fields)
+    to_line(fields, date)
 }
 
 /// [`parse_line`] with serde_json only: the reference the scanner is tested against.
@@ -924,8 +1098,8 @@ pub fn parse_line_reference<'s>(line: &'s [u8], scratch: &'s mut Scratch) -> Lin
     if let Some(kind) = non_json(trimmed) {
         return kind;
     }
-    match decode_serde(trimmed, scratch) {
-        Some(f) => to_line(f),
+    match decode_serde(trimmed, &mut scratch.text) {
+        Some(f) => to_line(f, &mut scratch.date),
         None => Line::Garbage,
     }
 }
@@ -934,7 +1108,10 @@ pub fn parse_line_reference<'s>(line: &'s [u8], scratch: &'s mut Scratch) -> Lin
 #[doc(hidden)]
 pub fn scanner_decodes(line: &[u8]) -> bool {
     let trimmed = line.trim_ascii();
-    non_json(trimmed).is_none() && Scan::new(trimmed).line(&mut Memo::default()).is_some()
+    non_json(trimmed).is_none()
+        && Scan::new(trimmed)
+            .line(&mut Memo::default())
+            .is_some_and(|spans| resolve(&spans, None, &mut Unescaped::default()).is_some())
 }
 
 /// For fuzzing: the scanner path and the serde_json reference agree on `line`.
@@ -1471,6 +1648,13 @@ mod tests {
             "-9223372036854775808",
             "18446744073709551616",
             "123456789012345678901",
+            "999999999999999999",
+            "-999999999999999999",
+            "1000000000000000000",
+            "-00",
+            "0.0",
+            "5e0",
+            "-7",
             "true",
             "false",
             "null",
@@ -1718,6 +1902,91 @@ mod tests {
                 let mut other = line.clone();
                 other[1 + k] ^= 0x20;
                 assert!(!quoted_at(&other, 1, &want), "{n} at {k}");
+            }
+        }
+    }
+
+    #[test]
+    fn same_at_compares_every_byte() {
+        for n in 0..160usize {
+            let want: Vec<u8> = (0..n).map(|i| b'a' + (i % 26) as u8).collect();
+            let line = [b"x".to_vec(), want.clone()].concat();
+            assert!(same_at(&line, 1, &want), "{n}");
+            assert!(
+                n == 0 || !same_at(&line[..line.len() - 1], 1, &want),
+                "{n}: cut"
+            );
+            for k in 0..n {
+                let mut other = line.clone();
+                other[1 + k] ^= 0x20;
+                assert!(!same_at(&other, 1, &want), "{n} at {k}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(500))]
+        /// Whole members remembered by position never change an answer: long runs of lines built
+        /// from a few variants of each member (so members repeat, change, come back, move to
+        /// another position or lose their terminator, and a member that changes on every line
+        /// stops being recorded), read with one `Scratch`, each give what serde_json gives.
+        #[test]
+        fn remembered_members_equal_serde_over_many_lines(
+            members in proptest::collection::vec(
+                proptest::collection::vec((json_key(), json_value(1)), 1..4),
+                1..7,
+            ),
+            picks in proptest::collection::vec(
+                (proptest::collection::vec(0usize..4, 7), 0usize..7, proptest::bool::weighted(0.1)),
+                1..120,
+            ),
+            ws in proptest::sample::select(vec!["", "", " "]),
+        ) {
+            let mut a = Scratch::default();
+            for (choice, drop, rotate) in picks {
+                let mut parts: Vec<Vec<u8>> = members
+                    .iter()
+                    .zip(&choice)
+                    .enumerate()
+                    .filter(|(at, _)| *at != drop)
+                    .map(|(_, (variants, &c))| {
+                        let (k, v) = &variants[c % variants.len()];
+                        [k.clone(), b":".to_vec(), v.clone()].concat()
+                    })
+                    .collect();
+                if rotate && !parts.is_empty() {
+                    parts.rotate_left(1);
+                }
+                let sep = format!("{ws},");
+                let line = [b"{".to_vec(), parts.join(sep.as_bytes()), ws.as_bytes().to_vec(), b"}".to_vec()].concat();
+                let mut b = Scratch::default();
+                proptest::prop_assert_eq!(
+                    parse_line(&line, &mut a),
+                    parse_line_reference(&line, &mut b),
+                    "{}",
+                    String::from_utf8_lossy(&line)
+                );
+            }
+        }
+
+        /// The date reused from the previous timestamp never changes an answer: runs of
+        /// timestamps that share, change or corrupt their date, read with one memo, each equal
+        /// chrono's reading.
+        #[test]
+        fn timestamps_reusing_the_date_agree_with_chrono(
+            stamps in proptest::collection::vec(
+                (0usize..3, 0u32..14, 0u32..26, 0u32..62, 0u32..1_000_000,
+                 proptest::sample::select(vec!["+0000", "-0500", "+0800", "+2460", "x0000"])),
+                1..40,
+            ),
+        ) {
+            let dates = ["2026-11-20", "2026-02-29", "2028-02-29"];
+            let mut memo = DateMemo::default();
+            for (d, mo, h, s, us, off) in stamps {
+                let date = if mo == 13 { dates[d].replace("-02-", "-13-") } else { dates[d].to_string() };
+                let text = format!("{date} {h:02}:{mo:02}:{s:02}.{us:06}{off}");
+                let chrono = DateTime::parse_from_str(&text, "%Y-%m-%d %H:%M:%S%.f%z").ok();
+                proptest::prop_assert_eq!(parse_timestamp_with(&text, &mut memo), chrono, "{}", text);
             }
         }
     }

@@ -70,6 +70,11 @@ pub fn clip(s: &str, max: usize) -> String {
 /// [`clip`] into `out` (cleared first).
 pub fn clip_into(out: &mut String, s: &str, max: usize) {
     out.clear();
+    push_clipped(out, s, max);
+}
+
+/// [`clip`] appended to `out`.
+fn push_clipped(out: &mut String, s: &str, max: usize) {
     // At most `max` bytes is at most `max` characters: no need to count them.
     if s.len() <= max {
         out.push_str(s);
@@ -264,10 +269,19 @@ pub(crate) fn admit<K>(
         }
         Origin::Untrusted => {
             out.rejected.count += 1;
+            // Once the ring is full, the oldest example's buffers take the newest: a log of
+            // many rejected entries formats into kept allocations, never allocates per entry.
             if examples.len() == MAX_REJECTED_EXAMPLES {
-                examples.pop_front();
+                if let Some((mut who, mut line)) = examples.pop_front() {
+                    rejected_who_into(&mut who, e);
+                    line.fill_from(e);
+                    examples.push_back((who, line));
+                    return false;
+                }
             }
-            examples.push_back((rejected_who(e), LogLine::from_entry(e)));
+            let mut who = String::new();
+            rejected_who_into(&mut who, e);
+            examples.push_back((who, LogLine::from_entry(e)));
             false
         }
     }
@@ -366,18 +380,26 @@ pub fn summarize<R: Read, K>(
     Ok(out)
 }
 
-/// Why an entry was rejected, for the report.
-fn rejected_who(e: &LogEntry<'_>) -> String {
+/// Why an entry was rejected, for the report, into `out` (cleared first).
+fn rejected_who_into(out: &mut String, e: &LogEntry<'_>) {
+    use std::fmt::Write;
+    out.clear();
     if e.process_image_path.is_empty() {
-        "no processImagePath".to_string()
-    } else {
-        format!(
-            "{} (userID {}, category {})",
-            clip(e.process_image_path, 200),
-            e.user_id.map_or("absent".into(), |u| u.to_string()),
-            clip(e.category, 60)
-        )
+        out.push_str("no processImagePath");
+        return;
     }
+    push_clipped(out, e.process_image_path, 200);
+    out.push_str(" (userID ");
+    match e.user_id {
+        // Writing to a String cannot fail.
+        Some(u) => {
+            let _ = write!(out, "{u}");
+        }
+        None => out.push_str("absent"),
+    }
+    out.push_str(", category ");
+    push_clipped(out, e.category, 60);
+    out.push(')');
 }
 
 #[cfg(test)]
@@ -411,6 +433,45 @@ mod tests {
             user_id: uid,
             ..LogEntry::default()
         }
+    }
+
+    /// The reason is written into a reused buffer; it reads as the plain formatting would,
+    /// whatever the buffer held before.
+    #[test]
+    fn rejected_who_into_a_reused_buffer() {
+        let long_path = format!("/Users/eve/{}", "é".repeat(300));
+        let long_category = "c".repeat(100);
+        let cases: &[(LogEntry<'_>, String)] = &[
+            (entry("", Some(0)), "no processImagePath".to_string()),
+            (
+                LogEntry {
+                    category: "MCProfiles",
+                    ..entry("/Users/eve/mdmclient", Some(501))
+                },
+                "/Users/eve/mdmclient (userID 501, category MCProfiles)".to_string(),
+            ),
+            (
+                entry("/tmp/x", None),
+                "/tmp/x (userID absent, category )".to_string(),
+            ),
+            (
+                LogEntry {
+                    category: &long_category,
+                    ..entry(&long_path, Some(-3))
+                },
+                format!(
+                    "{} (userID -3, category {})",
+                    clip(&long_path, 200),
+                    clip(&long_category, 60)
+                ),
+            ),
+        ];
+        let mut buf = "left over from an earlier entry".repeat(20);
+        for (e, want) in cases {
+            rejected_who_into(&mut buf, e);
+            assert_eq!(&buf, want);
+        }
+        assert!(clip(&long_path, 200).ends_with('…'));
     }
 
     #[test]

@@ -254,7 +254,7 @@ pub fn heal_section(o: &crate::heal::HealOutcome) -> HealSection {
     let summary_lines = services
         .iter()
         .map(|s| {
-            let mut line = format!("{}: {}: {}", s.service, s.action, s.message);
+            let mut line = format!("{}: {}: {}", s.service, action_words(&s.action), s.message);
             if let Some(v) = &s.verification {
                 line.push_str(&format!("; after the restart: {}", v.detail));
             }
@@ -269,6 +269,19 @@ pub fn heal_section(o: &crate::heal::HealOutcome) -> HealSection {
         services,
         summary_lines,
         error: o.stopped.clone(),
+    }
+}
+
+/// A heal action code (`ServiceHeal::action`) in an admin's words, for the lines people read.
+fn action_words(action: &str) -> &str {
+    match action {
+        "none" => "no restart",
+        "would_restart" => "would restart",
+        "restarted" => "restarted",
+        "refused_by_os" => "restart refused by macOS",
+        "fallback_signal" => "restarted by signal (launchctl was refused)",
+        "failed" => "restart failed",
+        other => other,
     }
 }
 

@@ -1313,7 +1313,7 @@ fn readme_demo_is_what_the_command_prints() {
             .unwrap_or_else(|| panic!("README line not printed (in order): {line:?}\n{out}"));
         from += found + line.len();
     }
-    assert!(out.contains("mdmclient: would_restart"), "{out}");
+    assert!(out.contains("mdmclient: would restart: "), "{out}");
 }
 
 /// A fix never asks for what the finding reports done: no "escrow a bootstrap token" under a

@@ -662,12 +662,17 @@ fn heal_decisions_follow_the_evidence() {
         "{m}"
     );
     assert_eq!(decision(&r, "softwareupdated").0, "none");
-    // A dry run names the ground that would allow the restart.
+    // A dry run names the ground that would allow the restart: its code in `cause`, its words
+    // in the message.
     let r = heal_json("mdmclient-stuck-unanswered");
     let m = &r["heal"]["services"][0];
     assert_eq!(m["action"], "would_restart");
+    assert_eq!(m["cause"], "client_wedged");
     assert!(
-        m["message"].as_str().unwrap().contains("client_wedged"),
+        m["message"]
+            .as_str()
+            .unwrap()
+            .contains("received a command and never answered it"),
         "{m}"
     );
     let r = heal_json("softwareupdate-stuck");

@@ -372,3 +372,48 @@ fn run_under_sysroot_uses_the_managed_status_directory() {
     assert_eq!(json["config"]["errors"].as_array().unwrap().len(), 1);
     assert!(dir.join("status.plist").exists());
 }
+
+/// status.plist carries the channel's answer flat (`MDMChannel`, `MDMChannelCause`,
+/// `MDMLastExchange`), equal to the `mdm.channel` facts in status.json: a cut-off Mac with its
+/// history, a healthy idle one, and a replay without history (unknown, nothing invented).
+#[test]
+fn status_plist_has_the_channel_verdict_flat() {
+    let captures = crate::common::captures_dir();
+    for (capture, with_history, verdict, cause) in [
+        ("channel-cut-off", true, "disconnected", "no_exchange"),
+        ("channel-idle-healthy", true, "connected", ""),
+        ("channel-cut-off", false, "unknown", "unknown"),
+    ] {
+        let cap = captures.join(capture);
+        let out = tempfile::tempdir().unwrap();
+        let status_dir = out.path().join("st");
+        let mut args = vec![
+            "run".to_string(),
+            "--replay".into(),
+            cap.display().to_string(),
+            "--status-dir".into(),
+            status_dir.display().to_string(),
+        ];
+        if with_history {
+            let state = out.path().join("state.json");
+            fs::copy(cap.join("history.json"), &state).unwrap();
+            args.extend(["--state".into(), state.display().to_string()]);
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let o = mdmwatch(&args);
+        assert!(o.status.code().is_some_and(|c| c <= 1), "{capture}: {o:?}");
+        let pl = read_plist(&status_dir.join("status.plist"));
+        let json: J =
+            serde_json::from_slice(&fs::read(status_dir.join("status.json")).unwrap()).unwrap();
+        let facts = &json["checks"]["mdm.channel"]["facts"];
+        let key = |k: &str| pl.get(k).and_then(|v| v.as_string()).map(str::to_string);
+        assert_eq!(key("MDMChannel").as_deref(), Some(verdict), "{capture}");
+        assert_eq!(facts["verdict"], verdict, "{capture}");
+        assert_eq!(key("MDMChannelCause").as_deref(), Some(cause), "{capture}");
+        assert_eq!(
+            key("MDMLastExchange").unwrap(),
+            facts["last_exchange"].as_str().unwrap_or(""),
+            "{capture}"
+        );
+    }
+}
