@@ -13,6 +13,12 @@ pub mod diskutil;
 pub mod find_identity;
 pub mod install_log;
 pub mod launchctl;
+// The scanner's line reader is one state machine on the hot path, tuned and measured in
+// bench/RESULTS.md: splitting it is a performance change, to be measured there.
+#[allow(
+    clippy::too_many_lines,
+    reason = "the ndjson scanner's line reader: one hot-path state machine (bench/RESULTS.md)"
+)]
 pub mod log_ndjson;
 pub mod log_patterns;
 pub mod log_summary;
