@@ -41,7 +41,7 @@ seed su_prefs "$C/*/su_prefs.stdout" "$S/defaults_read_com.apple.SoftwareUpdate*
 seed ddm_state "$S/SoftwareUpdateDDMStatePersistence*" "tests/fixtures/readiness/ddm_state_*.plist" "$C/*/ddm_state.stdout"
 seed ddm_status "$F/ddm_status/*"
 seed nextstep "$S/SoftwareUpdateDDMStatePersistence__no_update*" "$S/defaults_read_com.apple.SoftwareUpdate*" "$F/ddm_status/*" "$C/readiness-eacs-failure/mdmclient_qdi.stdout"
-seed mdmclient_qdi "$C/*/mdmclient_qdi.stdout"
+seed mdmclient_queries "$C/*/mdmclient_qdi.stdout"
 seed sysctl "$S/sysctl*" "$C/*/hw_model.stdout" "$C/*/hw_arm64.stdout" "$C/*/hw_arm64.stderr"
 seed state "$F/state/*"
 seed config "$F/config/*" "pkg/profiles/*.mobileconfig"

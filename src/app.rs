@@ -16,17 +16,21 @@ use crate::system::live::LiveSystem;
 use crate::system::replay::ReplaySystem;
 use crate::system::{capture, System};
 
-pub const EXIT_OK: i32 = 0;
-pub const EXIT_PROBLEMS: i32 = 1;
-pub const EXIT_ERROR: i32 = 2;
-pub const EXIT_UNDETERMINED: i32 = report::EXIT_UNDETERMINED;
+pub(crate) const EXIT_OK: i32 = 0;
+#[allow(
+    dead_code,
+    reason = "the exit-code table: report computes 1 from the findings"
+)]
+pub(crate) const EXIT_PROBLEMS: i32 = 1;
+pub(crate) const EXIT_ERROR: i32 = 2;
+pub(crate) const EXIT_UNDETERMINED: i32 = report::EXIT_UNDETERMINED;
 
 /// Set when the binary runs as `mdm-watchdog` (the compatibility link): the human report keeps
 /// Addigy's layout, the eight keys first, for scripts that read it by line number.
 static ADDIGY_LAYOUT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// The name of the compatibility link the package installs (docs/DEPLOY.md).
-pub const ADDIGY_LINK_NAME: &str = "mdm-watchdog";
+pub(crate) const ADDIGY_LINK_NAME: &str = "mdm-watchdog";
 
 /// Entry point for the binary: parses argv, runs the command, returns the exit code.
 pub fn main_with_args(args: Vec<OsString>) -> i32 {
@@ -113,14 +117,14 @@ fn init_logging(verbose: bool) {
 
 /// Colour on stderr only for a person at a terminal: Jamf policy logs and launchd keep stderr
 /// as text, and NO_COLOR (no-color.org: set and not empty) turns it off everywhere.
-pub fn stderr_colour() -> bool {
+pub(crate) fn stderr_colour() -> bool {
     use std::io::IsTerminal;
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     !no_color && std::io::stderr().is_terminal()
 }
 
 /// The system a command runs against.
-pub fn open_system(cli: &Cli) -> Result<Box<dyn System>, String> {
+pub(crate) fn open_system(cli: &Cli) -> Result<Box<dyn System>, String> {
     if let Some(dir) = &cli.replay {
         return Ok(Box::new(ReplaySystem::open(dir)?));
     }
@@ -133,7 +137,7 @@ pub fn open_system(cli: &Cli) -> Result<Box<dyn System>, String> {
 /// Settings from their sources (managed preferences, local preferences, `--config`, defaults);
 /// `--status-dir` and `--state` win. Never fails: refused values and unreadable sources are
 /// recorded in the result (and the report's `config` section).
-pub fn load_config(cli: &Cli) -> config::Loaded {
+pub(crate) fn load_config(cli: &Cli) -> config::Loaded {
     let flags = config::Flags {
         status_dir: cli.status_dir.clone(),
         state_path: cli.state.clone(),
@@ -275,7 +279,7 @@ pub fn build_report(obs: &Observations, diag: &Diagnosis, mode: &str, source: St
 /// Exit status 3 is said on stderr too (launchd and Jamf policy logs keep stderr), and recorded
 /// in the report's `errors` (JSON, status files).
 /// `stderr`: whether stdout will not carry the human report (whose first line says it already).
-pub fn note_undetermined(report: &mut Report, stderr: bool) {
+pub(crate) fn note_undetermined(report: &mut Report, stderr: bool) {
     if let Some(why) = report.undetermined_reason() {
         if stderr {
             eprintln!("mdmwatch: {why}");
@@ -301,7 +305,7 @@ fn write_stdout(text: &str) {
 }
 
 /// Prints the report to stdout in one write (never half a document).
-pub fn emit(report: &Report, json: bool, verbose: bool) {
+pub(crate) fn emit(report: &Report, json: bool, verbose: bool) {
     let text = if json {
         let mut t = report.to_json();
         t.push('\n');
@@ -314,7 +318,7 @@ pub fn emit(report: &Report, json: bool, verbose: bool) {
 
 /// `--catalog FILE`: the admin's downloaded GDMF/SOFA JSON, read through the boundary's bounded,
 /// no-follow reader (64 MiB); parsed in `parse::catalog` and assessed in `checks::diagnose`.
-pub fn read_catalog(path: &std::path::Path) -> observe::CatalogInput {
+pub(crate) fn read_catalog(path: &std::path::Path) -> observe::CatalogInput {
     observe::CatalogInput::from_read(
         path.display().to_string(),
         crate::system::files::read_bounded(path, 64 * 1024 * 1024),
@@ -323,7 +327,7 @@ pub fn read_catalog(path: &std::path::Path) -> observe::CatalogInput {
 
 /// Whether a command reads heal's state file: live, or when `--state` names one. A replay is
 /// another Mac: the state at the configured path is this machine's, never the capture's.
-pub fn reads_state(cli: &Cli, sys: &dyn System) -> bool {
+pub(crate) fn reads_state(cli: &Cli, sys: &dyn System) -> bool {
     // Live, the state file is this Mac's (at `--state`, or in `--status-dir`, or the default).
     // A replay is another Mac: only a state file named with `--state` is read, never one that
     // happens to sit in the status directory the replay writes its status files to.
@@ -335,7 +339,7 @@ pub fn reads_state(cli: &Cli, sys: &dyn System) -> bool {
 /// the state file, when this command reads one), not-applicable checks marked, and exit
 /// status 3 said (on stderr when `stderr`).
 #[allow(clippy::too_many_arguments)]
-pub fn finish_report(
+pub(crate) fn finish_report(
     cli: &Cli,
     sys: &dyn System,
     cfg: &Config,
@@ -399,11 +403,13 @@ async fn diagnose(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Lo
 }
 
 /// Message for `-heal` run live without root (exit 2, nothing done).
-pub const HEAL_NEEDS_ROOT: &str = "mdmwatch: heal restarts system services and must run as root \
+pub(crate) const HEAL_NEEDS_ROOT: &str =
+    "mdmwatch: heal restarts system services and must run as root \
 (sudo mdmwatch -heal); nothing was done. Use --dry-run to see what it would do, or -diagnose.";
 
 /// Message for a live `-heal` off macOS (exit 3, nothing done, nothing written).
-pub const HEAL_NOT_MACOS: &str = "mdmwatch: heal acts on a Mac's services: this is not macOS, so \
+pub(crate) const HEAL_NOT_MACOS: &str =
+    "mdmwatch: heal acts on a Mac's services: this is not macOS, so \
 nothing was determined and nothing was done (no state or lock file written); use --replay DIR \
 with --dry-run to see what heal would decide for a capture";
 
@@ -411,7 +417,7 @@ with --dry-run to see what heal would decide for a capture";
 /// paths there (heal's state and lock, the default status directory).
 /// `--sysroot` (a testing aid) resolves every path under a directory: not a system path; a fake
 /// system playing a Mac is not this machine either.
-pub fn live_off_macos(cli: &Cli, sys: &dyn System) -> bool {
+pub(crate) fn live_off_macos(cli: &Cli, sys: &dyn System) -> bool {
     sys.is_live() && sys.is_this_host() && cli.sysroot.is_none() && !cfg!(target_os = "macos")
 }
 
@@ -459,7 +465,7 @@ async fn heal_command(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config
 }
 
 /// `--replay` is someone else's Mac: `run` writes status files only where the user said.
-pub fn check_run_args(cli: &Cli) -> Result<(), String> {
+pub(crate) fn check_run_args(cli: &Cli) -> Result<(), String> {
     if cli.replay.is_some() && cli.status_dir.is_none() {
         return Err("run --replay needs --status-dir DIR: status files of a replay are written only where you say, never into the system status directory".to_string());
     }
@@ -519,7 +525,7 @@ async fn run(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Loaded)
             "mdmwatch: not macOS: status files not written (the default status directory is a \
              system path; --status-dir DIR writes them elsewhere)"
         );
-    } else if let Err(e) = crate::status::write(&cfg.status_dir, &report) {
+    } else if let Err(e) = crate::status_files::write(&cfg.status_dir, &report) {
         // The status files are the product for MDMs: failing to write them is an error run.
         tracing::error!("status files not written: {e}");
         report.errors.push(format!("status files not written: {e}"));
@@ -539,7 +545,8 @@ async fn run(cli: &Cli, sys: &dyn System, cfg: &Config, loaded: &config::Loaded)
 }
 
 /// Message for `capture` on a live system that is not macOS (exit 2 unless `--force`).
-pub const CAPTURE_NOT_MACOS: &str = "mdmwatch: capture records a Mac's own tools; this is not \
+pub(crate) const CAPTURE_NOT_MACOS: &str =
+    "mdmwatch: capture records a Mac's own tools; this is not \
 macOS, so almost every probe would be missing and the capture would describe nothing. Refused \
 (nothing written); run it on the Mac, or add --force to record what this system has";
 

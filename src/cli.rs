@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-pub const OUTPUT_DETAILS: &str = "\
+pub(crate) const OUTPUT_DETAILS: &str = "\
 Output Details (compatible with Addigy's MDM Watchdog):
   MDMEnrolled - Tells us if the device is enrolled with an MDM.
   MDMIdentityError - The MDM identity certificate is missing, expired, or mdmclient logged that it
@@ -33,7 +33,7 @@ Exit status: 0 no problem found (the first line says whether some checks were in
 
 /// `--version`: the version, the commit it was built from, the build date and the target
 /// (set by build.rs; "unknown" when built outside a git checkout).
-pub const LONG_VERSION: &str = concat!(
+pub(crate) const LONG_VERSION: &str = concat!(
     env!("CARGO_PKG_VERSION"),
     "\ncommit: ",
     env!("MDMWATCH_GIT_COMMIT"),
@@ -117,12 +117,12 @@ pub enum Command {
 }
 
 /// Addigy's single-dash flags (and `-json`), as typed.
-pub const LEGACY_FLAGS: &[&str] = &["-diagnose", "-heal", "-help", "-version", "-json"];
+pub(crate) const LEGACY_FLAGS: &[&str] = &["-diagnose", "-heal", "-help", "-version", "-json"];
 
 /// A mistyped legacy flag (`-diagnos`, `-heall`, `-diag`): the message suggesting the right one.
 /// clap would otherwise read `-diagnos` as the short flags `-d -i ...` and answer with something
 /// unrelated. Stops at `--`; `argv[0]` is skipped.
-pub fn mistyped_legacy(args: &[OsString]) -> Option<String> {
+pub(crate) fn mistyped_legacy(args: &[OsString]) -> Option<String> {
     // Addigy's flags first (a near miss prefers them), then every other long flag, one dash.
     let mut candidates: Vec<String> = LEGACY_FLAGS.iter().map(|f| f.to_string()).collect();
     for l in long_flags() {
@@ -183,7 +183,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 /// The global flags (clap ids and spellings) each command would silently ignore: refused when
 /// given (`ignored_flags`) and left out of that command's help (`command_for_help`).
-pub fn refused_flags(command: &str) -> &'static [(&'static str, &'static str)] {
+pub(crate) fn refused_flags(command: &str) -> &'static [(&'static str, &'static str)] {
     match command {
         "diagnose" => &[("dry_run", "--dry-run")],
         "heal" | "run" => &[("catalog", "--catalog")],
@@ -217,7 +217,7 @@ pub fn command_for_help() -> clap::Command {
 }
 
 /// The subcommand whose help was asked for (`capture --help`, `help capture`, `-heal -help`).
-pub fn help_for(args: &[OsString]) -> Option<String> {
+pub(crate) fn help_for(args: &[OsString]) -> Option<String> {
     let args: Vec<&str> = args.iter().skip(1).filter_map(|a| a.to_str()).collect();
     let names = ["diagnose", "heal", "run", "capture"];
     let command = args.iter().find(|a| names.contains(a))?;
@@ -227,7 +227,7 @@ pub fn help_for(args: &[OsString]) -> Option<String> {
 
 /// Flags the chosen command would silently ignore are refused instead (an admin who types
 /// `capture DIR --json` must not believe it did something).
-pub fn ignored_flags(cli: &Cli) -> Option<String> {
+pub(crate) fn ignored_flags(cli: &Cli) -> Option<String> {
     let command = cli.command.as_ref()?;
     let name = match command {
         Command::Diagnose => "diagnose",
@@ -259,7 +259,7 @@ pub fn ignored_flags(cli: &Cli) -> Option<String> {
 /// Every long flag (`json`, `dry-run`, `status-dir`, ...) of every command, for the
 /// single-dash spellings (`-json`, `-dry-run`): Addigy's tool takes Go's flags, which accept
 /// one dash or two.
-pub fn long_flags() -> Vec<String> {
+pub(crate) fn long_flags() -> Vec<String> {
     let cmd = <Cli as clap::CommandFactory>::command();
     let mut out: Vec<String> = Vec::new();
     let sub_args = cmd.get_subcommands().flat_map(|c| c.get_arguments());
@@ -280,7 +280,7 @@ pub fn long_flags() -> Vec<String> {
 
 /// `--diagnose`, `--heal`, `--run`, `--capture`: commands typed as flags. The hint names the
 /// command (clap alone says only "unexpected argument").
-pub fn command_as_flag(args: &[OsString]) -> Option<String> {
+pub(crate) fn command_as_flag(args: &[OsString]) -> Option<String> {
     for arg in args.iter().skip(1) {
         let Some(a) = arg.to_str() else { continue };
         if a == "--" {
@@ -298,7 +298,7 @@ pub fn command_as_flag(args: &[OsString]) -> Option<String> {
 }
 
 /// Rewrites Addigy's single-dash flags to what clap understands; stops at `--`.
-pub fn normalize_legacy(args: Vec<OsString>) -> Vec<OsString> {
+pub(crate) fn normalize_legacy(args: Vec<OsString>) -> Vec<OsString> {
     let long = long_flags();
     let mut out = Vec::with_capacity(args.len());
     let mut passthrough = false;

@@ -31,11 +31,11 @@ pub const MANAGED_PREFERENCES_PATH: &str = "/Library/Managed Preferences/io.mdmw
 pub const LOCAL_PREFERENCES_PATH: &str = "/Library/Preferences/io.mdmwatch.plist";
 
 /// Larger settings files are refused: ours has a dozen keys.
-pub const MAX_SOURCE_BYTES: u64 = 1024 * 1024;
+pub(crate) const MAX_SOURCE_BYTES: u64 = 1024 * 1024;
 
 /// A status directory must live under one of these (a profile must not make root write in
 /// `/etc` or a user's home). `files::ensure_dir` additionally refuses a directory not owned by root.
-pub const ALLOWED_STATUS_ROOTS: &[&str] = &[
+pub(crate) const ALLOWED_STATUS_ROOTS: &[&str] = &[
     "/Library/Application Support/",
     "/usr/local/",
     "/var/",
@@ -57,12 +57,12 @@ pub struct BatteryThresholds {
 }
 
 impl BatteryThresholds {
-    pub const APPLE_SILICON: BatteryThresholds = BatteryThresholds {
+    pub(crate) const APPLE_SILICON: BatteryThresholds = BatteryThresholds {
         user_initiated: 20,
         automatic: 50,
         rsr: 10,
     };
-    pub const INTEL: BatteryThresholds = BatteryThresholds {
+    pub(crate) const INTEL: BatteryThresholds = BatteryThresholds {
         user_initiated: 50,
         automatic: 50,
         rsr: 20,
@@ -163,11 +163,11 @@ impl Default for Config {
 }
 
 impl Config {
-    pub fn log_timeout(&self) -> Duration {
+    pub(crate) fn log_timeout(&self) -> Duration {
         Duration::from_secs(self.log_timeout_secs)
     }
 
-    pub fn probe_timeout(&self) -> Duration {
+    pub(crate) fn probe_timeout(&self) -> Duration {
         Duration::from_secs(self.probe_timeout_secs)
     }
 
@@ -187,7 +187,7 @@ pub enum Kind {
         min: i64,
         max: i64,
     },
-    /// An absolute directory under one of [`ALLOWED_STATUS_ROOTS`].
+    /// An absolute directory under one of `ALLOWED_STATUS_ROOTS`.
     Directory,
     /// `{AppleSilicon: {User, Automatic, RSR}, Intel: {...}}`, percentages 0 to 100.
     Battery,
@@ -595,7 +595,7 @@ fn read_source(path: &Path) -> Result<Option<plist::Dictionary>, (&'static str, 
 }
 
 /// The pure layer under `read_source`: one source's bytes to its dictionary.
-pub fn parse_source(bytes: &[u8]) -> Result<plist::Dictionary, (&'static str, String)> {
+pub(crate) fn parse_source(bytes: &[u8]) -> Result<plist::Dictionary, (&'static str, String)> {
     if bytes.len() as u64 > MAX_SOURCE_BYTES {
         return Err(("invalid", format!("larger than {MAX_SOURCE_BYTES} bytes")));
     }

@@ -37,7 +37,7 @@ pub struct Observations {
     pub disk: Fact<parse::diskutil::DiskInfo>,
     pub su_prefs: Fact<parse::su_prefs::SoftwareUpdatePrefs>,
     pub ddm_state: Fact<parse::ddm_state::DdmState>,
-    pub device_info: Fact<parse::mdmclient_qdi::DeviceInformation>,
+    pub device_info: Fact<parse::mdmclient_queries::DeviceInformation>,
     pub bootstrap_token: Fact<parse::bootstrap_token::BootstrapToken>,
     /// Bytes free on `/` as the OS reports it to apps ("available for important usage" on macOS).
     pub available_space: Fact<u64>,
@@ -46,7 +46,7 @@ pub struct Observations {
     /// `security find-identity -v -p ssl-client` on the System keychain.
     pub identity_keys: Fact<parse::find_identity::Identities>,
     /// `mdmclient QuerySecurityInfo` (root): every scalar, `ManagementStatus` among them.
-    pub security_info: Fact<parse::mdmclient_qdi::DeviceInformation>,
+    pub security_info: Fact<parse::mdmclient_queries::DeviceInformation>,
     /// The automatic-update keys of the local SoftwareUpdate preferences (same file as
     /// `su_prefs`).
     pub local_su_settings: Fact<parse::update_settings::PrefValues>,
@@ -82,7 +82,7 @@ pub struct CatalogInput {
 
 impl CatalogInput {
     /// Parses bytes read from `shown` (or says why they could not be read).
-    pub fn from_read(shown: String, read: std::io::Result<Vec<u8>>) -> CatalogInput {
+    pub(crate) fn from_read(shown: String, read: std::io::Result<Vec<u8>>) -> CatalogInput {
         let parsed = match read {
             Ok(bytes) => parse::catalog::parse(&bytes).map_err(|e| format!("{shown}: {e}")),
             Err(e) => Err(format!("cannot read {shown}: {e}")),
@@ -209,7 +209,7 @@ pub async fn observe(sys: &dyn System, cfg: &Config) -> Observations {
 /// one bounded look-back (`LookBackDays`, its own narrow predicate) runs in the first phase beside
 /// the other probes: a second `log show` on that run only (on replay it is read from the capture
 /// when recorded there).
-pub async fn observe_with_history(
+pub(crate) async fn observe_with_history(
     sys: &dyn System,
     cfg: &Config,
     history: crate::state::HistoryInput,
@@ -416,7 +416,35 @@ fn joined<T>(h: std::thread::ScopedJoinHandle<'_, Fact<T>>, id: &str) -> Fact<T>
         .unwrap_or_else(|_| Err(Unknown::new(id, Fault::Failed, "the log reader panicked")))
 }
 
+/// The logs are most of a run's parsing: the three streams are read concurrently (each reader
+/// holds one block at a time), so a run lasts its slowest probe plus the slowest stream's parse,
+/// not the sum.
+fn read_logs(
+    mdm_r: &ProbeResult,
+    su_r: &ProbeResult,
+    apsd_r: &ProbeResult,
+) -> (
+    Fact<parse::mdm_log::MdmLog>,
+    Fact<parse::su_log::SuLog>,
+    Fact<parse::apsd_log::ApsdLog>,
+) {
+    std::thread::scope(|scope| {
+        let su = scope.spawn(|| stream_fact(su_r, |r| parse::su_log::summarize(r)));
+        let apsd = scope.spawn(|| stream_fact(apsd_r, |r| parse::apsd_log::summarize(r)));
+        let mdm = stream_fact(mdm_r, |r| parse::mdm_log::summarize(r));
+        (
+            mdm,
+            joined(su, probes::LOG_SOFTWAREUPDATE),
+            joined(apsd, probes::LOG_APSD),
+        )
+    })
+}
+
 /// Parses raw results into observations. Pure: no I/O beyond reading the payloads handed in.
+#[allow(
+    clippy::too_many_lines,
+    reason = "one table: each observation beside the probe and parser it comes from"
+)]
 pub fn from_results(
     now: DateTime<FixedOffset>,
     root: bool,
@@ -474,19 +502,7 @@ pub fn from_results(
         take(probes::LOG_SOFTWAREUPDATE),
         take(probes::LOG_APSD),
     );
-    // The logs are most of a run's parsing: the three streams are read concurrently (each
-    // reader holds one block at a time), so a run lasts its slowest probe plus the slowest
-    // stream's parse, not the sum.
-    let (mdm_log, su_log, apsd_log) = std::thread::scope(|scope| {
-        let su = scope.spawn(|| stream_fact(&su_r, |r| parse::su_log::summarize(r)));
-        let apsd = scope.spawn(|| stream_fact(&apsd_r, |r| parse::apsd_log::summarize(r)));
-        let mdm = stream_fact(&mdm_r, |r| parse::mdm_log::summarize(r));
-        (
-            mdm,
-            joined(su, probes::LOG_SOFTWAREUPDATE),
-            joined(apsd, probes::LOG_APSD),
-        )
-    });
+    let (mdm_log, su_log, apsd_log) = read_logs(&mdm_r, &su_r, &apsd_r);
     let window_start = now - chrono::Duration::minutes(i64::from(cfg.liveness_window_minutes));
     let install_log = bytes_fact(&take(probes::INSTALL_LOG), cfg, |b| {
         parse::install_log::parse(b, window_start, now)
@@ -526,7 +542,10 @@ pub fn from_results(
             parse::update_settings::parse,
         ),
         ddm_state: bytes_fact(&take(probes::DDM_STATE), cfg, parse::ddm_state::parse),
-        device_info: text_fact(&take(probes::MDMCLIENT_QDI), parse::mdmclient_qdi::parse),
+        device_info: text_fact(
+            &take(probes::MDMCLIENT_QDI),
+            parse::mdmclient_queries::parse,
+        ),
         bootstrap_token: text_fact(
             &take(probes::PROFILES_BOOTSTRAPTOKEN),
             parse::bootstrap_token::parse,
@@ -538,7 +557,10 @@ pub fn from_results(
         }),
         su_list: su_list_fact(&take(probes::SOFTWAREUPDATE_LIST)),
         identity_keys: text_fact(&take(probes::IDENTITY_KEYS), parse::find_identity::parse),
-        security_info: text_fact(&take(probes::MDMCLIENT_QSI), parse::mdmclient_qdi::parse),
+        security_info: text_fact(
+            &take(probes::MDMCLIENT_QSI),
+            parse::mdmclient_queries::parse,
+        ),
         install_log,
         staged_update,
         catalog: None,

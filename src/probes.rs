@@ -8,57 +8,59 @@ use crate::parse::log_patterns::LogStream;
 use crate::system::{LogUnion, Probe};
 
 pub const SW_VERS: &str = "sw_vers";
-pub const HW_MODEL: &str = "hw_model";
-pub const HW_ARM64: &str = "hw_arm64";
-pub const PROFILES_ENROLLMENT: &str = "profiles_enrollment";
-pub const PROFILES_MDM: &str = "profiles_mdm";
+pub(crate) const HW_MODEL: &str = "hw_model";
+pub(crate) const HW_ARM64: &str = "hw_arm64";
+pub(crate) const PROFILES_ENROLLMENT: &str = "profiles_enrollment";
+pub(crate) const PROFILES_MDM: &str = "profiles_mdm";
 pub const IDENTITY_CERT: &str = "identity_cert";
 pub const LOG_MDMCLIENT: &str = LogStream::Mdmclient.probe_id();
 pub const LOG_SOFTWAREUPDATE: &str = LogStream::SoftwareUpdate.probe_id();
-pub const LOG_APSD: &str = LogStream::Apsd.probe_id();
+pub(crate) const LOG_APSD: &str = LogStream::Apsd.probe_id();
 pub const LAUNCHCTL_MDMCLIENT: &str = "launchctl_mdmclient";
 pub const LAUNCHCTL_SOFTWAREUPDATED: &str = "launchctl_softwareupdated";
-pub const PMSET_BATT: &str = "pmset_batt";
-pub const DISKUTIL_ROOT: &str = "diskutil_root";
-pub const SU_PREFS: &str = "su_prefs";
-pub const DDM_STATE: &str = "ddm_state";
-pub const MDMCLIENT_QDI: &str = "mdmclient_qdi";
-pub const PROFILES_BOOTSTRAPTOKEN: &str = "profiles_bootstraptoken";
-pub const AVAILABLE_SPACE_ROOT: &str = "available_space_root";
-pub const SOFTWAREUPDATE_LIST: &str = "softwareupdate_list";
-pub const IDENTITY_KEYS: &str = "identity_keys";
-pub const MDMCLIENT_QSI: &str = "mdmclient_qsi";
-pub const MANAGED_SU_PREFS: &str = "managed_su_prefs";
-pub const MANAGED_RESTRICTIONS: &str = "managed_restrictions";
-pub const INSTALL_LOG: &str = "install_log";
-pub const STAGED_UPDATE: &str = "staged_update";
-pub const STAGED_UPDATE_MTIME: &str = "staged_update_mtime";
-pub const APSCTL_STATUS: &str = "apsctl_status";
-pub const SEEDUTIL: &str = "seedutil";
+pub(crate) const PMSET_BATT: &str = "pmset_batt";
+pub(crate) const DISKUTIL_ROOT: &str = "diskutil_root";
+pub(crate) const SU_PREFS: &str = "su_prefs";
+pub(crate) const DDM_STATE: &str = "ddm_state";
+pub(crate) const MDMCLIENT_QDI: &str = "mdmclient_qdi";
+pub(crate) const PROFILES_BOOTSTRAPTOKEN: &str = "profiles_bootstraptoken";
+pub(crate) const AVAILABLE_SPACE_ROOT: &str = "available_space_root";
+pub(crate) const SOFTWAREUPDATE_LIST: &str = "softwareupdate_list";
+pub(crate) const IDENTITY_KEYS: &str = "identity_keys";
+pub(crate) const MDMCLIENT_QSI: &str = "mdmclient_qsi";
+pub(crate) const MANAGED_SU_PREFS: &str = "managed_su_prefs";
+pub(crate) const MANAGED_RESTRICTIONS: &str = "managed_restrictions";
+pub(crate) const INSTALL_LOG: &str = "install_log";
+pub(crate) const STAGED_UPDATE: &str = "staged_update";
+pub(crate) const STAGED_UPDATE_MTIME: &str = "staged_update_mtime";
+pub(crate) const APSCTL_STATUS: &str = "apsctl_status";
+pub(crate) const SEEDUTIL: &str = "seedutil";
 /// The first run's look-back over days of mdmclient log (successful responses and receipts only).
 pub const LOG_MDMCLIENT_LOOKBACK: &str = "log_mdmclient_lookback";
 
 /// apsd's control tool: per client port, the connection, topics and last push (admins' Jamf
 /// extension attributes call it by this path: MLBZ521/MacAdmin `Get-LastMDMPush.sh`).
-pub const APSCTL_PATH: &str = "/System/Library/PrivateFrameworks/ApplePushService.framework/apsctl";
+pub(crate) const APSCTL_PATH: &str =
+    "/System/Library/PrivateFrameworks/ApplePushService.framework/apsctl";
 
-pub const MDMCLIENT_LABEL: &str = "com.apple.mdmclient.daemon";
-pub const SOFTWAREUPDATED_LABEL: &str = "com.apple.softwareupdated";
+pub(crate) const MDMCLIENT_LABEL: &str = "com.apple.mdmclient.daemon";
+pub(crate) const SOFTWAREUPDATED_LABEL: &str = "com.apple.softwareupdated";
 
-pub const SU_PREFS_PATH: &str = "/Library/Preferences/com.apple.SoftwareUpdate.plist";
-pub const DDM_STATE_PATH: &str = "/var/db/softwareupdate/SoftwareUpdateDDMStatePersistence.plist";
-pub const SYSTEM_KEYCHAIN: &str = "/Library/Keychains/System.keychain";
-pub const MANAGED_SU_PREFS_PATH: &str =
+pub(crate) const SU_PREFS_PATH: &str = "/Library/Preferences/com.apple.SoftwareUpdate.plist";
+pub(crate) const DDM_STATE_PATH: &str =
+    "/var/db/softwareupdate/SoftwareUpdateDDMStatePersistence.plist";
+pub(crate) const SYSTEM_KEYCHAIN: &str = "/Library/Keychains/System.keychain";
+pub(crate) const MANAGED_SU_PREFS_PATH: &str =
     "/Library/Managed Preferences/com.apple.SoftwareUpdate.plist";
-pub const MANAGED_RESTRICTIONS_PATH: &str =
+pub(crate) const MANAGED_RESTRICTIONS_PATH: &str =
     "/Library/Managed Preferences/com.apple.applicationaccess.plist";
-pub const INSTALL_LOG_PATH: &str = "/var/log/install.log";
+pub(crate) const INSTALL_LOG_PATH: &str = "/var/log/install.log";
 /// The seeding enrollment tool, by the path admins' extension attributes call it.
-pub const SEEDUTIL_PATH: &str =
+pub(crate) const SEEDUTIL_PATH: &str =
     "/System/Library/PrivateFrameworks/Seeding.framework/Resources/seedutil";
 /// Bytes of install.log's tail read by `install_log` (its newest lines; the file itself can be
 /// tens of megabytes, sudoade.com 2023).
-pub const INSTALL_LOG_TAIL_BYTES: u64 = 2 * 1024 * 1024;
+pub(crate) const INSTALL_LOG_TAIL_BYTES: u64 = 2 * 1024 * 1024;
 
 /// mdmclient's own binary (the daemon, and the per-user agent counted apart): only its entries
 /// are evidence (`parse::log_patterns::SOURCES`; a test keeps these equal to the table).
@@ -139,7 +141,7 @@ pub fn log_probe(id: &str, predicate: &str, cfg: &Config) -> Probe {
 }
 
 /// `log show --last <last>` (`90m`, `7d`) with a predicate, as newline-delimited JSON.
-pub fn log_probe_last(id: &str, predicate: &str, last: &str, cfg: &Config) -> Probe {
+pub(crate) fn log_probe_last(id: &str, predicate: &str, last: &str, cfg: &Config) -> Probe {
     Probe::command(
         id,
         "/usr/bin/log",
@@ -173,7 +175,7 @@ fn file(id: &str, path: &str, cfg: &Config) -> Probe {
 }
 
 /// `launchctl print system/<label>`: state, pid, runs, last exit code.
-pub fn launchctl_print(id: &str, label: &str, cfg: &Config) -> Probe {
+pub(crate) fn launchctl_print(id: &str, label: &str, cfg: &Config) -> Probe {
     cmd(
         id,
         "/bin/launchctl",
@@ -277,7 +279,7 @@ pub fn independent(cfg: &Config) -> Vec<Probe> {
 
 /// The proposed cryptex's version file of an update staged in the Preboot volume of the booted
 /// volume group (`APFSVolumeGroupID` of `diskutil_root`; see `parse::staged_update`).
-pub fn staged_update_path(volume_group: &str) -> String {
+pub(crate) fn staged_update_path(volume_group: &str) -> String {
     format!("/System/Volumes/Preboot/{volume_group}/cryptex1/proposed/SystemVersion.plist")
 }
 
@@ -319,7 +321,7 @@ pub const LOG_STREAMS: [&str; 3] = [LOG_MDMCLIENT, LOG_SOFTWAREUPDATE, LOG_APSD]
 /// One predicate for several streams: `(p1) OR (p2) OR ...`, each stream's predicate whole (its
 /// sources AND its message markers), so `log show` returns exactly the entries some stream's own
 /// query would have returned.
-pub fn union_predicate(predicates: &[&str]) -> String {
+pub(crate) fn union_predicate(predicates: &[&str]) -> String {
     predicates
         .iter()
         .map(|p| format!("({p})"))
@@ -341,7 +343,7 @@ fn predicate_of(probe: &Probe) -> Option<&str> {
 /// CONTAINS`. Reading them from the predicate (not from a second table) keeps the routing of the
 /// union's output equal to the predicates whatever they become.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct StreamSelector {
+pub(crate) struct StreamSelector {
     pub processes: Vec<String>,
     pub image_paths: Vec<String>,
     pub image_prefixes: Vec<String>,
@@ -351,7 +353,7 @@ pub struct StreamSelector {
 
 impl StreamSelector {
     /// Reads the literals of a predicate (NSPredicate syntax as `log show` takes it).
-    pub fn of(predicate: &str) -> StreamSelector {
+    pub(crate) fn of(predicate: &str) -> StreamSelector {
         let mut sel = StreamSelector::default();
         let b = predicate.as_bytes();
         let mut i = 0;
@@ -418,7 +420,7 @@ impl StreamSelector {
 
     /// Whether `entry` is one this stream's query returns: one of its sources (process name,
     /// image path, subsystem) and, when it names markers, one of them in the message.
-    pub fn claims(&self, entry: &crate::parse::log_ndjson::LogEntry<'_>) -> bool {
+    pub(crate) fn claims(&self, entry: &crate::parse::log_ndjson::LogEntry<'_>) -> bool {
         self.claims_source(entry)
             && (self.needles.is_empty()
                 || self
@@ -428,7 +430,7 @@ impl StreamSelector {
     }
 
     /// Whether `entry` comes from one of this stream's sources, whatever its message.
-    pub fn claims_source(&self, entry: &crate::parse::log_ndjson::LogEntry<'_>) -> bool {
+    pub(crate) fn claims_source(&self, entry: &crate::parse::log_ndjson::LogEntry<'_>) -> bool {
         let no_source = self.processes.is_empty()
             && self.image_paths.is_empty()
             && self.image_prefixes.is_empty()
@@ -450,7 +452,7 @@ impl StreamSelector {
     /// Whether `entry`'s process has the name of one of this stream's binaries (a process name
     /// the predicate compares, or the last component of one of its image paths), whatever path
     /// it runs from.
-    pub fn claims_name(&self, entry: &crate::parse::log_ndjson::LogEntry<'_>) -> bool {
+    pub(crate) fn claims_name(&self, entry: &crate::parse::log_ndjson::LogEntry<'_>) -> bool {
         !entry.process.is_empty()
             && (self.processes.iter().any(|p| p == entry.process)
                 || self
@@ -467,7 +469,7 @@ impl StreamSelector {
 /// output from elsewhere may hold them) goes to the streams of its source, else to the streams
 /// whose binary it is named after (a forged binary elsewhere: that stream's reader rejects it and
 /// says so), else to all.
-pub fn route_line(
+pub(crate) fn route_line(
     selectors: &[StreamSelector],
     line: &[u8],
     scratch: &mut crate::parse::log_ndjson::Scratch,

@@ -43,7 +43,7 @@ enum Kind {
 
 /// The values found so far and their masks.
 #[derive(Debug, Default)]
-pub struct Redactor {
+pub(crate) struct Redactor {
     masks: BTreeMap<Vec<u8>, Vec<u8>>,
     counter: u64,
     /// The previous line named a private key whose value is on the next line (plist).
@@ -51,7 +51,7 @@ pub struct Redactor {
 }
 
 impl Redactor {
-    pub fn new() -> Redactor {
+    pub(crate) fn new() -> Redactor {
         Redactor::default()
     }
 
@@ -86,7 +86,7 @@ impl Redactor {
     }
 
     /// First pass: finds the private values in one line of output.
-    pub fn learn(&mut self, line: &[u8]) {
+    pub(crate) fn learn(&mut self, line: &[u8]) {
         for u in uuids(line) {
             if !u.to_ascii_uppercase().ends_with(PUBLIC_GUID_SUFFIX) {
                 self.add(u, Kind::Uuid);
@@ -126,7 +126,7 @@ impl Redactor {
 
     /// Second pass: every known value in `line` replaced by its mask (longest values first, so
     /// a value inside another is never half-masked).
-    pub fn apply(&self, line: &[u8]) -> Vec<u8> {
+    pub(crate) fn apply(&self, line: &[u8]) -> Vec<u8> {
         let mut out = line.to_vec();
         let mut by_len: Vec<(&Vec<u8>, &Vec<u8>)> = self.masks.iter().collect();
         by_len.sort_by_key(|(v, _)| std::cmp::Reverse(v.len()));
@@ -148,12 +148,8 @@ impl Redactor {
     }
 
     /// How many distinct values are masked.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.masks.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.masks.is_empty()
     }
 }
 
@@ -257,7 +253,8 @@ fn url_hosts(line: &[u8]) -> Vec<&[u8]> {
 }
 
 /// Redacts whole outputs in memory (the pure form, for tests and small inputs).
-pub fn redact_all(outputs: &[&[u8]]) -> (Vec<Vec<u8>>, usize) {
+#[cfg(test)]
+pub(crate) fn redact_all(outputs: &[&[u8]]) -> (Vec<Vec<u8>>, usize) {
     let mut r = Redactor::new();
     for o in outputs {
         for line in o.split_inclusive(|b| *b == b'\n') {
@@ -294,7 +291,7 @@ fn each_line(p: &Payload, f: &mut dyn FnMut(&[u8]) -> Result<(), String>) -> Res
 /// Redacts every probe result's stdout, stderr and recorded command line in place, streaming (log outputs can be large:
 /// each is read line by line twice and rewritten to a spooled file). Returns how many distinct
 /// values were masked.
-pub fn redact_results(results: &mut [ProbeResult]) -> Result<usize, String> {
+pub(crate) fn redact_results(results: &mut [ProbeResult]) -> Result<usize, String> {
     let mut r = Redactor::new();
     for res in results.iter() {
         each_line(&res.stdout, &mut |l| {

@@ -26,15 +26,15 @@ use serde_json::{Map, Value};
 use crate::probes;
 use crate::system::files;
 
-pub const STATE_VERSION: u32 = 1;
+pub(crate) const STATE_VERSION: u32 = 1;
 /// The key mdmwatch 0.1 kept its log cursor under; read and dropped.
-pub const RETIRED_LOG_CURSOR_KEY: &str = "log_cursor";
+pub(crate) const RETIRED_LOG_CURSOR_KEY: &str = "log_cursor";
 /// A state file is a few hundred bytes; anything past this is not ours.
-pub const STATE_MAX_BYTES: u64 = 1024 * 1024;
+pub(crate) const STATE_MAX_BYTES: u64 = 1024 * 1024;
 /// World-readable: nothing secret, and `-diagnose` run by any user reads the restart times.
-pub const STATE_MODE: u32 = 0o644;
+pub(crate) const STATE_MODE: u32 = 0o644;
 /// Go's zero `time.Time` as `encoding/json` writes it: Addigy's "never".
-pub const GO_ZERO_TIME: &str = "0001-01-01T00:00:00Z";
+pub(crate) const GO_ZERO_TIME: &str = "0001-01-01T00:00:00Z";
 
 /// A service heal may restart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -146,7 +146,7 @@ impl Default for State {
 
 impl State {
     /// The Addigy-compatible "last kickstart" of a service.
-    pub fn addigy_last(&self, s: Service) -> Option<DateTime<FixedOffset>> {
+    pub(crate) fn addigy_last(&self, s: Service) -> Option<DateTime<FixedOffset>> {
         match s {
             Service::Mdmclient => self.last_mdm_kickstart,
             Service::Softwareupdated => self.last_software_update_kickstart,
@@ -164,7 +164,7 @@ impl State {
         self.services.get(s.key())
     }
 
-    pub fn record_mut(&mut self, s: Service) -> &mut ServiceRecord {
+    pub(crate) fn record_mut(&mut self, s: Service) -> &mut ServiceRecord {
         self.services.entry(s.key().to_string()).or_default()
     }
 
@@ -251,7 +251,7 @@ pub enum Loaded {
     },
 }
 
-/// Reads the state file (never follows a symlink, never reads more than [`STATE_MAX_BYTES`]).
+/// Reads the state file (never follows a symlink, never reads more than `STATE_MAX_BYTES`).
 pub fn load(path: &Path) -> Loaded {
     let modified = || {
         files::modified(path)
@@ -314,7 +314,7 @@ pub fn lock_path(state_path: &Path) -> PathBuf {
 }
 
 /// Where a bad state file is moved: `state.json.corrupt-<UTC timestamp>`.
-pub fn corrupt_path(state_path: &Path, now: DateTime<FixedOffset>) -> PathBuf {
+pub(crate) fn corrupt_path(state_path: &Path, now: DateTime<FixedOffset>) -> PathBuf {
     let mut name = state_path
         .file_name()
         .map(|n| n.to_os_string())
@@ -330,7 +330,7 @@ pub fn corrupt_path(state_path: &Path, now: DateTime<FixedOffset>) -> PathBuf {
 // The MDM channel's history across runs (its own key; heal's records are untouched)
 
 /// The key of [`ChannelHistory`] in `state.json`.
-pub const CHANNEL_HISTORY_KEY: &str = "channel_history";
+pub(crate) const CHANNEL_HISTORY_KEY: &str = "channel_history";
 
 /// What earlier runs saw of the MDM channel, so a verdict can look further back than one log
 /// window: on a DDM-era Mac the channel is idle most of the time, and a Mac cut off for a week
@@ -379,7 +379,7 @@ impl ChannelHistory {
     }
 
     /// The newest exchange of either kind (a (200) response or a receipt).
-    pub fn last_any_exchange(&self) -> Option<DateTime<FixedOffset>> {
+    pub(crate) fn last_any_exchange(&self) -> Option<DateTime<FixedOffset>> {
         Self::newest(self.last_exchange, self.last_receipt)
     }
 }
@@ -419,7 +419,7 @@ impl State {
         }
     }
 
-    pub fn set_channel_history(&mut self, h: &ChannelHistory) -> std::io::Result<()> {
+    pub(crate) fn set_channel_history(&mut self, h: &ChannelHistory) -> std::io::Result<()> {
         let v = serde_json::to_value(h)
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, format!("{e}")))?;
         self.extra.insert(CHANNEL_HISTORY_KEY.to_string(), v);
@@ -428,7 +428,7 @@ impl State {
 }
 
 /// Reads the channel history from the state file at `path`.
-pub fn load_history(path: &Path) -> HistoryInput {
+pub(crate) fn load_history(path: &Path) -> HistoryInput {
     match load(path) {
         Loaded::Missing => HistoryInput::Missing,
         Loaded::Found(s) => s.channel_history(),
@@ -440,7 +440,7 @@ pub fn load_history(path: &Path) -> HistoryInput {
 /// records above all), under the same lock heal takes. A state file that cannot be read is left
 /// for heal to set aside, unless it is older than a day (then heal would not count it either):
 /// moving a fresher one aside here could erase a restart heal must still count.
-pub fn save_history(
+pub(crate) fn save_history(
     path: &Path,
     h: &ChannelHistory,
     now: DateTime<FixedOffset>,
@@ -475,19 +475,22 @@ pub fn save_history(
 /// RFC 3339 with the time's own offset, whole seconds: the one time format of reports, status
 /// files and the state file. The offset is the Mac's local one: live times come from its clock
 /// and logged times carry it (a replay keeps the captured Mac's).
-pub fn format_time(t: DateTime<FixedOffset>) -> String {
+pub(crate) fn format_time(t: DateTime<FixedOffset>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, false)
 }
 
 /// A time from elsewhere (a certificate's UTC validity, a tool's own format) in the one format,
 /// at the Mac's local offset (`local`: the run's clock, `Observations::now`).
-pub fn format_time_in<Tz: chrono::TimeZone>(t: &DateTime<Tz>, local: &FixedOffset) -> String {
+pub(crate) fn format_time_in<Tz: chrono::TimeZone>(
+    t: &DateTime<Tz>,
+    local: &FixedOffset,
+) -> String {
     format_time(t.with_timezone(local))
 }
 
 /// A time as another tool printed it (RFC 3339, or `profiles`' `2026-03-02 14:05:11 +0000`), in
 /// the one format at the local offset; kept as printed when it is neither.
-pub fn reformat_time(s: &str, local: &FixedOffset) -> String {
+pub(crate) fn reformat_time(s: &str, local: &FixedOffset) -> String {
     let t = s.trim();
     DateTime::parse_from_rfc3339(t)
         .or_else(|_| DateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S %z"))
@@ -499,13 +502,13 @@ pub fn reformat_time(s: &str, local: &FixedOffset) -> String {
 /// RFC 3339 with the local offset and microseconds, as MDM Watchdog (Go) writes them, because
 /// munkireport's `mdm_status` parses them with `%Y-%m-%dT%H:%M:%S.%f%z`, which needs the
 /// fraction and an offset.
-pub fn format_addigy_time(t: DateTime<FixedOffset>) -> String {
+pub(crate) fn format_addigy_time(t: DateTime<FixedOffset>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, false)
 }
 
 /// Parses a recorded time: RFC 3339 (Go writes nanoseconds and a local offset); empty strings
 /// and Go's zero time (year 1) mean never.
-pub fn parse_time(s: &str) -> Result<Option<DateTime<FixedOffset>>, String> {
+pub(crate) fn parse_time(s: &str) -> Result<Option<DateTime<FixedOffset>>, String> {
     let s = s.trim();
     if s.is_empty() {
         return Ok(None);
@@ -538,7 +541,7 @@ where
 mod go_time {
     use super::*;
 
-    pub fn serialize<S: serde::Serializer>(
+    pub(super) fn serialize<S: serde::Serializer>(
         t: &Option<DateTime<FixedOffset>>,
         s: S,
     ) -> Result<S::Ok, S::Error> {
@@ -548,7 +551,7 @@ mod go_time {
         }
     }
 
-    pub fn deserialize<'de, D: serde::Deserializer<'de>>(
+    pub(super) fn deserialize<'de, D: serde::Deserializer<'de>>(
         d: D,
     ) -> Result<Option<DateTime<FixedOffset>>, D::Error> {
         deserialize_time(d)
@@ -559,7 +562,7 @@ mod go_time {
 mod opt_time {
     use super::*;
 
-    pub fn serialize<S: serde::Serializer>(
+    pub(super) fn serialize<S: serde::Serializer>(
         t: &Option<DateTime<FixedOffset>>,
         s: S,
     ) -> Result<S::Ok, S::Error> {
@@ -569,7 +572,7 @@ mod opt_time {
         }
     }
 
-    pub fn deserialize<'de, D: serde::Deserializer<'de>>(
+    pub(super) fn deserialize<'de, D: serde::Deserializer<'de>>(
         d: D,
     ) -> Result<Option<DateTime<FixedOffset>>, D::Error> {
         deserialize_time(d)

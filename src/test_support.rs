@@ -1,6 +1,8 @@
-//! The unit tests' one test kit: fixture readers, probe-result builders, observations built
+//! The one test kit: fixture readers, probe-result builders, observations built
 //! through the real parsers (`obs`, `base`, `with`), the shared `NOW` and time parsing, and
-//! `Diagnosis` constructors. Integration tests have theirs in `tests/it/common`.
+//! `Diagnosis` constructors. The integration tests use it too (feature `test-support`, on for
+//! every test build); what only they need (running the binary, the fake-launchd sandbox) is in
+//! `tests/it/common`.
 
 use chrono::{DateTime, FixedOffset};
 

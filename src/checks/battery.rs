@@ -155,7 +155,7 @@ pub enum BatterySituation {
     Enough { percent: u8, power: Power },
 }
 
-pub fn assess(obs: &Observations, cfg: &Config) -> BatteryAssessment {
+pub(crate) fn assess(obs: &Observations, cfg: &Config) -> BatteryAssessment {
     let (situation, reading) = decide(obs, cfg);
     let mut judgement = judge(&situation);
     if let Ok(p) = &obs.power {
@@ -172,7 +172,10 @@ pub fn assess(obs: &Observations, cfg: &Config) -> BatteryAssessment {
 }
 
 /// The situation and the per-kind reading readiness and the facts use; no wording.
-pub fn decide(obs: &Observations, cfg: &Config) -> (BatterySituation, Option<BatteryReading>) {
+pub(crate) fn decide(
+    obs: &Observations,
+    cfg: &Config,
+) -> (BatterySituation, Option<BatteryReading>) {
     let p = match &obs.power {
         Ok(p) => p,
         Err(u) => return (BatterySituation::Unknown { why: u.to_string() }, None),
@@ -297,7 +300,7 @@ fn per_kind(
 }
 
 /// Every sentence of `power.battery`.
-pub fn judge(s: &BatterySituation) -> Judgement {
+pub(crate) fn judge(s: &BatterySituation) -> Judgement {
     let power = |p: &Power| match p {
         Power::Battery => "on battery",
         Power::Unknown => "power source unknown",

@@ -19,10 +19,6 @@ use crate::probes;
 
 const NEEDS_USER: &str = "enforced installs on this Mac will need a user's credentials";
 
-pub fn eacs_ok(v: &str) -> bool {
-    EacsValue::of(v).usable()
-}
-
 /// The `EACSPreflight` values seen in the field (Macjutsu/super and admins' extension
 /// attributes match these texts), each with what it means for an update.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -192,7 +188,7 @@ impl BootstrapSituation {
     }
 }
 
-pub fn assess(obs: &Observations, _cfg: &Config) -> BootstrapAssessment {
+pub(crate) fn assess(obs: &Observations, _cfg: &Config) -> BootstrapAssessment {
     let situation = decide(obs);
     let mut judgement = judge(&situation);
     let token = match (&situation, &obs.bootstrap_token) {
@@ -238,7 +234,7 @@ pub fn assess(obs: &Observations, _cfg: &Config) -> BootstrapAssessment {
 
 /// The situation from the architecture, the token status, the macOS version and mdmclient's
 /// EACSPreflight; no wording.
-pub fn decide(obs: &Observations) -> BootstrapSituation {
+pub(crate) fn decide(obs: &Observations) -> BootstrapSituation {
     match &obs.arch {
         Err(u) => return BootstrapSituation::ArchUnknown { why: u.to_string() },
         Ok(Arch::Intel) => return BootstrapSituation::Intel,
@@ -291,7 +287,7 @@ pub fn decide(obs: &Observations) -> BootstrapSituation {
 }
 
 /// Every sentence of `bootstrap_token`.
-pub fn judge(s: &BootstrapSituation) -> Judgement {
+pub(crate) fn judge(s: &BootstrapSituation) -> Judgement {
     let escrowed = |status, summary: String| Judgement::new(status, summary).remediation(TOKEN_FIX);
     match s {
         BootstrapSituation::ArchUnknown { why } => {
@@ -520,7 +516,7 @@ mod tests {
             a.token.unwrap().eacs_preflight,
             Some(EacsPreflight::NotReported)
         );
-        assert!(eacs_ok(" Success "));
+        assert!(EacsValue::of(" Success ").usable());
     }
 
     #[test]

@@ -18,15 +18,15 @@ use crate::checks::{Evidence, Judgement, Status};
 use crate::observe::Observations;
 use crate::parse::sw_vers::compare_versions;
 
-pub const CATALOG: &str = "softwareupdate.catalog";
-pub const COMPLIANCE: &str = "softwareupdate.compliance";
+pub(crate) const CATALOG: &str = "softwareupdate.catalog";
+pub(crate) const COMPLIANCE: &str = "softwareupdate.compliance";
 
 const BOARD_IDS: &str = include_str!("catalog_board_ids.json");
 
 pub use crate::parse::catalog::{parse, Catalog, Release};
 
 /// The board IDs of a model identifier, from SOFA's mapping.
-pub fn board_ids(model: &str) -> Vec<String> {
+pub(crate) fn board_ids(model: &str) -> Vec<String> {
     let Ok(Value::Object(map)) = serde_json::from_str::<Value>(BOARD_IDS) else {
         return Vec::new();
     };
@@ -41,7 +41,7 @@ pub fn board_ids(model: &str) -> Vec<String> {
 /// not when that build is already the entry's build (`25D771280a`: the `(a)` is installed), nor
 /// when the entry names another base build (a device-scoped fork, or a base this Mac is not on).
 /// Builds compare case-insensitively; `None` (build unknown) keeps the entry.
-pub fn bsi_applies(r: &Release, running_build: Option<&str>) -> bool {
+pub(crate) fn bsi_applies(r: &Release, running_build: Option<&str>) -> bool {
     let Some(b) = running_build else {
         return true;
     };
@@ -56,7 +56,7 @@ pub fn bsi_applies(r: &Release, running_build: Option<&str>) -> bool {
 
 /// A BSI the full release that supersedes it replaces in `list` (SOFA v2 `SupersededBy`): it is
 /// not a release of its own to install, the superseding one is (its fixes included).
-pub fn superseded_within(r: &Release, list: &[&Release]) -> bool {
+pub(crate) fn superseded_within(r: &Release, list: &[&Release]) -> bool {
     r.superseded_by.as_deref().is_some_and(|v| {
         list.iter()
             .any(|o| o.extra.is_none() && compare_versions(&o.version, v).is_ge())
@@ -64,7 +64,7 @@ pub fn superseded_within(r: &Release, list: &[&Release]) -> bool {
 }
 
 /// The RSR/BSI entries this Mac already runs (its build is theirs).
-pub fn installed_bsis<'a>(c: &'a Catalog, running_build: &str) -> Vec<&'a Release> {
+pub(crate) fn installed_bsis<'a>(c: &'a Catalog, running_build: &str) -> Vec<&'a Release> {
     c.releases
         .iter()
         .filter(|r| r.extra.is_some() && r.build.eq_ignore_ascii_case(running_build))
@@ -76,7 +76,7 @@ pub fn newer_for(c: &Catalog, model: &str, running: &str) -> Result<Vec<Release>
 }
 
 /// [`newer_for`] knowing the running build, so installed or foreign RSR/BSI builds are left out.
-pub fn newer_for_build(
+pub(crate) fn newer_for_build(
     c: &Catalog,
     model: &str,
     running: &str,
@@ -286,7 +286,7 @@ fn posted(r: &Release) -> Option<chrono::DateTime<chrono::Utc>> {
 /// (macadmins/nudge, `requiredInstallationDate` guidance); SOFA lists the CVEs per release and
 /// which were actively exploited. A Mac behind within the deadlines is a warning, past them
 /// failed; never ok while a security release of its major is missing.
-pub fn assess_compliance(
+pub(crate) fn assess_compliance(
     obs: &Observations,
     c: &Catalog,
     source: &str,
@@ -369,12 +369,32 @@ pub fn assess_compliance(
         exploited_deadline_days: cfg.compliance_exploited_days,
         deadline_days: cfg.compliance_days,
     };
-    let age = match feed_age_days {
+    let j = judge_compliance(&found, &missing, running_major, c, source, cfg);
+    ComplianceAssessment {
+        judgement: j,
+        found: Some(found),
+    }
+}
+
+/// The words for a compliance reading: how far behind, against which deadline, from which feed.
+fn judge_compliance(
+    found: &Compliance,
+    missing: &[&Release],
+    running_major: Option<u32>,
+    c: &Catalog,
+    source: &str,
+    cfg: &crate::config::Config,
+) -> Judgement {
+    let age = match found.feed_age_days {
         Some(d) => format!("feed is {d} days old"),
         None => "feed age unknown".to_string(),
     };
-    let past_exploited = exploited_days.filter(|d| *d > i64::from(cfg.compliance_exploited_days));
-    let past = days_behind.filter(|d| *d > i64::from(cfg.compliance_days));
+    let past_exploited = found
+        .exploited_days
+        .filter(|d| *d > i64::from(cfg.compliance_exploited_days));
+    let past = found
+        .days_behind
+        .filter(|d| *d > i64::from(cfg.compliance_days));
     let behind = if found.releases_behind == 0 {
         format!(
             "macOS {} is the newest {} release in the {} feed",
@@ -389,7 +409,7 @@ pub fn assess_compliance(
             releases(found.releases_behind, ""),
             found.newest_for_major,
             feed_scope(&c.format),
-            days_behind.map_or("?".to_string(), |d| d.to_string()),
+            found.days_behind.map_or("?".to_string(), |d| d.to_string()),
             if found.missing_cves.is_empty() {
                 String::new()
             } else {
@@ -455,15 +475,15 @@ pub fn assess_compliance(
             found.newest_for_major
         ));
     }
-    ComplianceAssessment {
-        judgement: j,
-        found: Some(found),
-    }
+    j
 }
 
 /// `softwareupdate.catalog` and `softwareupdate.compliance` of the `--catalog` feed, when one was
 /// given (`checks::diagnose` appends them; readiness is built from the same diagnosis).
-pub fn assessments(obs: &Observations, cfg: &crate::config::Config) -> Vec<super::Assessment> {
+pub(crate) fn assessments(
+    obs: &Observations,
+    cfg: &crate::config::Config,
+) -> Vec<super::Assessment> {
     use super::Assessment;
     let Some(input) = &obs.catalog else {
         return Vec::new();

@@ -188,7 +188,7 @@ pub struct Situation {
 
 /// The typed inputs [`decide`] reads: nothing else.
 #[derive(Debug, Clone)]
-pub struct Inputs<'a> {
+pub(crate) struct Inputs<'a> {
     pub now: DateTime<FixedOffset>,
     pub enrolled: Option<bool>,
     pub identity: Option<IdentityFault>,
@@ -211,7 +211,7 @@ fn local(now: DateTime<FixedOffset>, t: NaiveDateTime) -> Option<DateTime<FixedO
     now.offset().from_local_datetime(&t).single()
 }
 
-pub fn decide(i: &Inputs<'_>) -> Situation {
+pub(crate) fn decide(i: &Inputs<'_>) -> Situation {
     let port = i.apsctl.and_then(|a| a.mdm_device_port());
     let topic_registered = match (i.topic, i.apsctl) {
         (Some(t), Some(a)) if !a.ports.is_empty() => Some(port.is_some_and(|p| p.has_topic(t))),
@@ -265,9 +265,20 @@ pub fn decide(i: &Inputs<'_>) -> Situation {
     let push_down = i.push == PushState::Disconnected && i.push_verified
         || port.and_then(|p| p.connected()) == Some(false);
 
-    let mut s = Situation {
-        verdict: Verdict::Unknown,
-        cause: None,
+    let (verdict, cause) = verdict_of(
+        i,
+        &Gathered {
+            port,
+            topic_registered,
+            push_down,
+            days,
+            at_least,
+            exchanged: last_exchange.is_some(),
+        },
+    );
+    Situation {
+        verdict,
+        cause,
         last_exchange,
         days_since_last_exchange: days,
         last_mdm_push,
@@ -276,11 +287,27 @@ pub fn decide(i: &Inputs<'_>) -> Situation {
         push: i.push,
         history_since,
         verified: i.client_verified,
+    }
+}
+
+/// What `decide` derived from the inputs before choosing the verdict.
+struct Gathered<'a> {
+    port: Option<&'a crate::parse::apsctl::PortStatus>,
+    topic_registered: Option<bool>,
+    push_down: bool,
+    days: Option<i64>,
+    at_least: bool,
+    exchanged: bool,
+}
+
+/// The verdict and its cause: the first matching situation, most decisive first.
+fn verdict_of(i: &Inputs<'_>, g: &Gathered<'_>) -> (Verdict, Option<Cause>) {
+    let mut s = (Verdict::Unknown, None);
+    let set = |s: &mut (Verdict, Option<Cause>), v: Verdict, c: Option<Cause>| {
+        *s = (v, c);
     };
-    let set = |s: &mut Situation, v: Verdict, c: Option<Cause>| {
-        s.verdict = v;
-        s.cause = c;
-    };
+    let (port, topic_registered, push_down, days, at_least) =
+        (g.port, g.topic_registered, g.push_down, g.days, g.at_least);
     let failing = |c: FailureCause| i.client == ClientState::Failing(c) && i.client_verified;
     if i.enrolled == Some(false) {
         set(&mut s, Verdict::Disconnected, Some(Cause::NotEnrolled));
@@ -319,7 +346,7 @@ pub fn decide(i: &Inputs<'_>) -> Situation {
             Verdict::Disconnected,
             Some(Cause::NoExchange { days: d, at_least }),
         );
-    } else if last_exchange.is_some() && i.enrolled == Some(true) {
+    } else if g.exchanged && i.enrolled == Some(true) {
         set(&mut s, Verdict::Connected, None);
     } else {
         let why = if i.enrolled.is_none() {
@@ -340,7 +367,7 @@ fn when(s: &Seen) -> String {
 }
 
 /// The words: one sentence of verdict and cause, then remediation.
-pub fn judge(s: &Situation, no_exchange_days: u32) -> Judgement {
+pub(crate) fn judge(s: &Situation, no_exchange_days: u32) -> Judgement {
     let last = s
         .last_exchange
         .as_ref()
@@ -450,7 +477,7 @@ fn at_or_before(
     t.filter(|t| *t <= now)
 }
 
-pub fn assess(
+pub(crate) fn assess(
     obs: &Observations,
     cfg: &Config,
     enrolled: Option<bool>,
@@ -532,7 +559,17 @@ pub fn assess(
         ));
     }
 
-    // Evidence: the times that decided, each with its source.
+    judgement = decided_by(judgement, &situation, &obs.channel_history);
+    let next = next_history(obs, history, run.as_ref(), &situation, &w);
+    ChannelAssessment {
+        judgement,
+        situation,
+        next_history: next,
+    }
+}
+
+/// Evidence: the times that decided, each with its source, and the history's state.
+fn decided_by(mut judgement: Judgement, situation: &Situation, h: &HistoryInput) -> Judgement {
     if let Some(e) = &situation.last_exchange {
         judgement = judgement.evidence(Evidence::line(
             probes::LOG_MDMCLIENT,
@@ -558,7 +595,7 @@ pub fn assess(
             ),
         ));
     }
-    match &obs.channel_history {
+    match h {
         HistoryInput::Unreadable(why) => {
             judgement = judgement.evidence(Evidence::line(
                 "state",
@@ -576,12 +613,23 @@ pub fn assess(
         _ => {}
     }
 
-    // The history after this run: the newest of what it had and what this run saw.
+    judgement
+}
+
+/// The history after this run: the newest of what it had and what this run saw.
+fn next_history(
+    obs: &Observations,
+    history: Option<&ChannelHistory>,
+    run: Option<&liveness::ClientReading<'_>>,
+    situation: &Situation,
+    w: &Window,
+) -> ChannelHistory {
+    let now = obs.now;
     let mut next = history.cloned().unwrap_or_default();
     let n = ChannelHistory::newest;
     next.since = Some(next.since.map_or(now, |s| s.min(now)));
     next.last_run_end = Some(now);
-    if let Some(r) = &run {
+    if let Some(r) = run {
         next.last_exchange = n(
             next.last_exchange,
             at_or_before(r.last_success.and_then(|e| e.line.time), now),
@@ -618,7 +666,7 @@ pub fn assess(
         }
     }
     if let Ok(l) = &obs.apsd_log {
-        let p = liveness::read_push(l, &w);
+        let p = liveness::read_push(l, w);
         next.last_push_connected = n(
             next.last_push_connected,
             at_or_before(p.last_connected.and_then(|e| e.line.time), now),
@@ -634,11 +682,7 @@ pub fn assess(
             .max();
         next.last_identity_error = n(next.last_identity_error, t);
     }
-    ChannelAssessment {
-        judgement,
-        situation,
-        next_history: next,
-    }
+    next
 }
 
 fn failure_code(e: &crate::parse::mdm_log::MdmEvent) -> Option<&'static str> {
@@ -661,7 +705,7 @@ fn failure_code(e: &crate::parse::mdm_log::MdmEvent) -> Option<&'static str> {
 /// (a Mac that slept a day does not read a day of log). A previous end in the future (the clock
 /// went back) or none at all gives `min`. One minute of overlap covers entries logged while the
 /// previous run was reading.
-pub fn log_window_minutes(
+pub(crate) fn log_window_minutes(
     previous_end: Option<DateTime<FixedOffset>>,
     now: DateTime<FixedOffset>,
     min: u32,

@@ -6,7 +6,7 @@
 //! non-200 responses and transport errors only, named by the cause that dominates them; the
 //! `[ERROR]` tag is context; a receipt never answered while the window holds HTTP lines, or while
 //! the log came from mdmwatch's own predicate (which returns them), means the client stopped.
-//! Two steps: [`decide`] (a typed [`ClientSituation`]) and [`judge`] (the words). The same rules
+//! Two steps: `decide` (a typed [`ClientSituation`]) and [`judge`] (the words). The same rules
 //! on macOS 15, 26 and 27: the HTTPUtil and receipt lines they read have one format there. A Mac the server simply
 //! did not contact is *quiet* and `ok` (Addigy's rule calls it stuck; `StrictAddigyLiveness`
 //! follows it), because a restart cannot make a silent server send anything.
@@ -49,7 +49,7 @@ pub struct ClientLivenessAssessment {
 
 impl ClientLivenessAssessment {
     /// Addigy's `MDMClientStuck`: communication failing on verified evidence, whatever the cause.
-    pub fn addigy_stuck(&self) -> Option<bool> {
+    pub(crate) fn addigy_stuck(&self) -> Option<bool> {
         match self.state {
             ClientState::Failing(_) => Some(self.verified),
             ClientState::Alive | ClientState::Quiet => Some(false),
@@ -202,7 +202,7 @@ pub struct ClientSituation<'a> {
 }
 
 /// The window's situation. Pure: no wording.
-pub fn decide<'a>(
+pub(crate) fn decide<'a>(
     obs: &Observations,
     log: &'a crate::parse::mdm_log::MdmLog,
     cfg: &Config,

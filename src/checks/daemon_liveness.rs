@@ -22,7 +22,7 @@ use crate::parse::su_log::{SuEvent, SuEventKind};
 use crate::probes;
 
 /// Commands Addigy's rule treats as software-update commands (Apple's MDM command names).
-pub const SOFTWARE_UPDATE_COMMANDS: &[&str] = &[
+pub(crate) const SOFTWARE_UPDATE_COMMANDS: &[&str] = &[
     "ScheduleOSUpdate",
     "ScheduleOSUpdateScan",
     "AvailableOSUpdates",
@@ -58,7 +58,7 @@ pub struct DaemonLivenessAssessment {
 
 impl DaemonLivenessAssessment {
     /// Addigy's `MDMSoftwareUpdatesStuck`: a stalled install, or Addigy's rule.
-    pub fn addigy_stuck(&self) -> Option<bool> {
+    pub(crate) fn addigy_stuck(&self) -> Option<bool> {
         match self.state {
             DaemonState::Stalled(_) => Some(true),
             _ if self.su_command.is_some() && self.judgement.status == Status::Failed => Some(true),
@@ -150,27 +150,8 @@ pub fn assess(
     let log = match &obs.su_log {
         Ok(l) => l,
         Err(u) => {
-            let addigy = addigy_rule(obs, &w, client, false);
-            // Addigy never read this log; strict mode follows it. Otherwise an unknown log means
-            // we cannot tell a busy softwareupdated from a hung one, so no verdict.
-            if let (true, Some((cmd, at))) = (cfg.strict_addigy, &addigy) {
-                let j = Judgement::new(
-                    Status::Failed,
-                    format!("stuck (strict Addigy rule): mdmclient is failing and its last command was {cmd} at {at}; the softwareupdated log is unknown ({u})"),
-                )
-                .remediation(REMEDIATION);
-                return base(j, DaemonState::Unknown, addigy, None);
-            }
-            let reason = match &addigy {
-                Some((cmd, _)) => format!("mdmclient is failing on {cmd} (Addigy's rule) but the softwareupdated log is unknown ({u}): not blaming softwareupdated without it"),
-                None => format!("softwareupdated log unknown: {u}"),
-            };
-            return base(
-                Judgement::unknown(reason).remediation(REMEDIATION),
-                DaemonState::Unknown,
-                addigy,
-                None,
-            );
+            let (j, addigy) = unknown_log(obs, cfg, &w, client, u);
+            return base(j, DaemonState::Unknown, addigy, None);
         }
     };
     let r = liveness::read_daemon(log, &w, cfg.stall_minutes);
@@ -179,6 +160,75 @@ pub fn assess(
         probe_truncated(obs, probes::LOG_SOFTWAREUPDATE) || log.summary.stats.cut_last_line;
     let window_text = format!("the last {} min", w.minutes);
     let mut state = r.state;
+    let (mut status, mut summary, mut evidence) = state_text(obs, cfg, &r, &window_text);
+    // Addigy's rule: blamed unless softwareupdated is visibly working or installing (strict mode
+    // follows the rule regardless, except during an install).
+    if let Some((cmd, at)) = &addigy {
+        let working = matches!(state, DaemonState::Alive);
+        let installing = matches!(state, DaemonState::Installing);
+        if installing {
+            summary.push_str(&format!(
+                "; mdmclient is failing on {cmd} (Addigy's rule), but an install is in progress, so nothing is blamed"
+            ));
+        } else if working && !cfg.strict_addigy {
+            summary.push_str(&format!(
+                "; mdmclient is failing on {cmd}, but softwareupdated is working, so it is not blamed"
+            ));
+        } else if !matches!(state, DaemonState::Stalled(_)) {
+            status = Status::Failed;
+            summary = format!(
+                "stuck (Addigy's rule): mdmclient is failing ({}) and its last command was {cmd} at {at}; softwareupdated shows no progress",
+                client.state.cause().map_or("?", |c| c.code())
+            );
+        }
+    }
+    if let Some(rep) = r.last_status_report {
+        if !evidence.iter().any(|e| std::ptr::eq(*e, rep)) {
+            evidence.push(rep);
+        }
+    }
+    let mut notes = Vec::new();
+    if log.summary.rejected.count > 0 {
+        notes.push(format!(
+            "{} entries from binaries that are not the system's were ignored (any process can log under softwareupdated's name)",
+            log.summary.rejected.count
+        ));
+    }
+    if r.future > 0 {
+        notes.push(format!(
+            "{} entries are later than now: clock skew or a replayed capture; counted as recent",
+            r.future
+        ));
+    }
+    let mut judgement = if truncated && status != Status::Ok {
+        state = DaemonState::Unknown;
+        Judgement::unknown(format!(
+            "probe {} output was truncated (the newest entries are missing), so the evidence is incomplete; without the cut it would read {}",
+            probes::LOG_SOFTWAREUPDATE,
+            r.state.code()
+        ))
+    } else {
+        Judgement::new(status, summary)
+    };
+    if !notes.is_empty() {
+        judgement.summary = format!("{} ({})", judgement.summary, notes.join("; "));
+    }
+    evidence.sort_by_key(|e| e.line.time);
+    for e in evidence.into_iter().take(client_liveness::MAX_EVIDENCE) {
+        judgement = judgement.evidence(ev(e));
+    }
+    judgement = judgement.remediation(REMEDIATION);
+    let reading = reading_of(obs, log, &r, &w, truncated);
+    base(judgement, state, addigy, Some(reading))
+}
+
+/// The verdict and sentence for the state the log shows, and the lines that show it.
+fn state_text<'a>(
+    obs: &Observations,
+    cfg: &Config,
+    r: &liveness::DaemonReading<'a>,
+    window_text: &str,
+) -> (Status, String, Vec<&'a SuEvent>) {
     let mut evidence: Vec<&SuEvent> = Vec::new();
     let progress_text = |e: &SuEvent| {
         phase_of(e).map_or(String::new(), |(phase, portion)| match portion {
@@ -189,7 +239,7 @@ pub fn assess(
             None => format!("phase {phase}"),
         })
     };
-    let (mut status, mut summary) = match state {
+    let (status, summary) = match r.state {
         DaemonState::Stalled(sign) => {
             let p = r
                 .last_install_progress
@@ -258,68 +308,47 @@ pub fn assess(
             },
         ),
     };
-    // Addigy's rule: blamed unless softwareupdated is visibly working or installing (strict mode
-    // follows the rule regardless, except during an install).
-    if let Some((cmd, at)) = &addigy {
-        let working = matches!(state, DaemonState::Alive);
-        let installing = matches!(state, DaemonState::Installing);
-        if installing {
-            summary.push_str(&format!(
-                "; mdmclient is failing on {cmd} (Addigy's rule), but an install is in progress, so nothing is blamed"
-            ));
-        } else if working && !cfg.strict_addigy {
-            summary.push_str(&format!(
-                "; mdmclient is failing on {cmd}, but softwareupdated is working, so it is not blamed"
-            ));
-        } else if !matches!(state, DaemonState::Stalled(_)) {
-            status = Status::Failed;
-            summary = format!(
-                "stuck (Addigy's rule): mdmclient is failing ({}) and its last command was {cmd} at {at}; softwareupdated shows no progress",
-                client.state.cause().map_or("?", |c| c.code())
-            );
-        }
+    (status, summary, evidence)
+}
+
+/// The softwareupdated log is unknown: only strict mode, following Addigy's rule (which never
+/// read this log), judges; otherwise a busy softwareupdated cannot be told from a hung one.
+fn unknown_log(
+    obs: &Observations,
+    cfg: &Config,
+    w: &Window,
+    client: &ClientLivenessAssessment,
+    u: &crate::parse::Unknown,
+) -> (Judgement, Option<(String, String)>) {
+    let addigy = addigy_rule(obs, w, client, false);
+    if let (true, Some((cmd, at))) = (cfg.strict_addigy, &addigy) {
+        let j = Judgement::new(
+            Status::Failed,
+            format!("stuck (strict Addigy rule): mdmclient is failing and its last command was {cmd} at {at}; the softwareupdated log is unknown ({u})"),
+        )
+        .remediation(REMEDIATION);
+        return (j, addigy);
     }
-    if let Some(rep) = r.last_status_report {
-        if !evidence.iter().any(|e| std::ptr::eq(*e, rep)) {
-            evidence.push(rep);
-        }
-    }
-    let mut notes = Vec::new();
-    if log.summary.rejected.count > 0 {
-        notes.push(format!(
-            "{} entries from binaries that are not the system's were ignored (any process can log under softwareupdated's name)",
-            log.summary.rejected.count
-        ));
-    }
-    if r.future > 0 {
-        notes.push(format!(
-            "{} entries are later than now: clock skew or a replayed capture; counted as recent",
-            r.future
-        ));
-    }
-    let mut judgement = if truncated && status != Status::Ok {
-        state = DaemonState::Unknown;
-        Judgement::unknown(format!(
-            "probe {} output was truncated (the newest entries are missing), so the evidence is incomplete; without the cut it would read {}",
-            probes::LOG_SOFTWAREUPDATE,
-            r.state.code()
-        ))
-    } else {
-        Judgement::new(status, summary)
+    let reason = match &addigy {
+        Some((cmd, _)) => format!("mdmclient is failing on {cmd} (Addigy's rule) but the softwareupdated log is unknown ({u}): not blaming softwareupdated without it"),
+        None => format!("softwareupdated log unknown: {u}"),
     };
-    if !notes.is_empty() {
-        judgement.summary = format!("{} ({})", judgement.summary, notes.join("; "));
-    }
-    evidence.sort_by_key(|e| e.line.time);
-    for e in evidence.into_iter().take(client_liveness::MAX_EVIDENCE) {
-        judgement = judgement.evidence(ev(e));
-    }
-    judgement = judgement.remediation(REMEDIATION);
+    (Judgement::unknown(reason).remediation(REMEDIATION), addigy)
+}
+
+/// What the softwareupdated log showed, for the report's facts.
+fn reading_of(
+    obs: &Observations,
+    log: &crate::parse::su_log::SuLog,
+    r: &liveness::DaemonReading<'_>,
+    w: &Window,
+    truncated: bool,
+) -> DaemonLogReading {
     let (last_phase, last_portion) = r
         .last_install_progress
         .and_then(phase_of)
         .map_or((None, None), |(p, portion)| (Some(p.to_string()), portion));
-    let reading = DaemonLogReading {
+    DaemonLogReading {
         last_progress: r.last_install_progress.map(|e| e.line.timestamp.clone()),
         last_phase,
         last_portion,
@@ -343,8 +372,7 @@ pub fn assess(
         future_entries: r.future,
         truncated,
         install_log_last_activity: install_log_activity(obs),
-    };
-    base(judgement, state, addigy, Some(reading))
+    }
 }
 
 /// The newest softwareupdated line install.log holds in the window.

@@ -49,7 +49,7 @@ impl DeclState {
 /// Whether the running OS already satisfies a declaration. Versions compare numerically; at an
 /// equal version a TargetBuildVersion (e.g. an RSR build `22E772610a`) is pending unless the
 /// running build equals it or extends it.
-pub fn classify(d: &Declaration, running: Option<&SwVers>) -> DeclState {
+pub(crate) fn classify(d: &Declaration, running: Option<&SwVers>) -> DeclState {
     let (Some(target), Some(r)) = (d.target_os_version.as_deref(), running) else {
         return DeclState::Unknown;
     };
@@ -66,7 +66,7 @@ pub fn classify(d: &Declaration, running: Option<&SwVers>) -> DeclState {
 }
 
 /// The update kind of an active declaration.
-pub fn target_kind(d: &Declaration, running: &SwVers) -> UpdateKind {
+pub(crate) fn target_kind(d: &Declaration, running: &SwVers) -> UpdateKind {
     let target = d.target_os_version.as_deref().unwrap_or("");
     if compare_versions(target, &running.product_version) == Ordering::Equal {
         UpdateKind::Rsr
@@ -76,7 +76,7 @@ pub fn target_kind(d: &Declaration, running: &SwVers) -> UpdateKind {
 }
 
 /// The newest status report that parses, with its source entry.
-pub fn latest_status(obs: &Observations) -> Option<(&StatusReport, DdmStatus)> {
+pub(crate) fn latest_status(obs: &Observations) -> Option<(&StatusReport, DdmStatus)> {
     let log = obs.su_log.as_ref().ok()?;
     log.status_reports
         .iter()
@@ -96,7 +96,7 @@ fn latest_install_state(obs: &Observations) -> Option<(&StatusReport, InstallSta
 }
 
 /// Installing per the newest DDM status report that states an install state.
-pub fn install_activity(obs: &Observations) -> InstallActivity {
+pub(crate) fn install_activity(obs: &Observations) -> InstallActivity {
     if let Err(u) = &obs.su_log {
         return InstallActivity::Unknown(format!("DDM status: {u}"));
     }
@@ -335,7 +335,7 @@ impl DdmSituation {
 
 /// What the other checks established, for the stuck rule (never re-derived here).
 #[derive(Debug, Clone, Copy)]
-pub struct Context<'a> {
+pub(crate) struct Context<'a> {
     pub daemon: &'a DaemonLivenessAssessment,
     pub battery: &'a BatteryAssessment,
     pub disk: &'a DiskAssessment,
@@ -392,7 +392,7 @@ fn logged(obs: &Observations, id: &str) -> Option<String> {
 /// Whether the staged update is the declared target (or cannot be told apart from it): a
 /// staged build equal to the target's, else a staged version equal to the target's; a staged
 /// update with no readable version counts (withholding a restart is the safe side).
-pub fn staged_matches(staged: &StagedUpdate, target: &Target) -> bool {
+pub(crate) fn staged_matches(staged: &StagedUpdate, target: &Target) -> bool {
     let v = &staged.version;
     if let (Some(a), Some(b)) = (&v.build_version, &target.build_version) {
         return a.eq_ignore_ascii_case(b);
@@ -404,7 +404,7 @@ pub fn staged_matches(staged: &StagedUpdate, target: &Target) -> bool {
 }
 
 /// Whether the staged update is newer than the running OS (not yet applied).
-pub fn staged_waiting(staged: &StagedUpdate, running: Option<&SwVers>) -> bool {
+pub(crate) fn staged_waiting(staged: &StagedUpdate, running: Option<&SwVers>) -> bool {
     let (Some(r), Some(v)) = (running, staged.version.product_version.as_deref()) else {
         return true;
     };
@@ -435,7 +435,7 @@ fn offered(obs: &Observations, t: &Target) -> Option<bool> {
 }
 
 /// The decision: situation of the declarations, from observations and the other checks.
-pub fn decide(
+pub(crate) fn decide(
     obs: &Observations,
     cfg: &Config,
     ctx: &Context<'_>,
@@ -476,25 +476,11 @@ pub fn decide(
             .unwrap_or(NaiveDateTime::MAX)
     });
     let Some(first) = active.first() else {
-        if state.declarations.is_empty() {
-            // A managed Mac with an empty store while softwareupdated logs a declaration in force.
-            if ctx.enrolled == Some(true) {
-                if let Some((_, d)) = logged_declaration(obs) {
-                    let newer = match (d.version.as_deref(), running) {
-                        (Some(v), Some(r)) => {
-                            compare_versions(v, &r.product_version) == Ordering::Greater
-                        }
-                        _ => false,
-                    };
-                    if newer {
-                        return (DdmSituation::Missing { logged: d }, None, items);
-                    }
-                }
-            }
-            return (DdmSituation::NoDeclarations, None, items);
-        }
-        let count = items.len();
-        return (DdmSituation::AllSatisfied { count }, None, items);
+        return (
+            none_active(obs, ctx, state, running, items.len()),
+            None,
+            items,
+        );
     };
     let d = &first.declaration;
     let mut t = Target {
@@ -542,31 +528,7 @@ pub fn decide(
             grace_minutes_left: (grace + minutes_left).max(0),
         }
     } else {
-        let blockers = blocking(ctx, t.kind.unwrap_or(UpdateKind::Update));
-        let conflict = active.iter().skip(1).any(|o| {
-            o.declaration.target_os_version != d.target_os_version
-                || o.declaration.target_build_version != d.target_build_version
-        });
-        let removed = obs
-            .install_log
-            .as_ref()
-            .ok()
-            .and_then(|l| l.removed_invalid())
-            .map(|(_, n)| n);
-        let cause = if !blockers.is_empty() {
-            StuckCause::PrerequisitesBlocking(blockers)
-        } else if conflict {
-            StuckCause::DeclarationInvalid(InvalidDeclaration::Conflict)
-        } else if let Some(n) = removed {
-            StuckCause::DeclarationInvalid(InvalidDeclaration::RemovedInvalid(n))
-        } else if offered(obs, &t) == Some(false) {
-            StuckCause::NotOffered
-        } else {
-            StuckCause::Stalled {
-                verified: matches!(ctx.daemon.state, DaemonState::Quiet | DaemonState::Alive),
-            }
-        };
-        Overdue::Stuck(cause)
+        Overdue::Stuck(stuck_cause(obs, ctx, &t, &active))
     };
     (
         DdmSituation::Overdue {
@@ -576,6 +538,68 @@ pub fn decide(
         Some(t),
         items,
     )
+}
+
+/// No declaration is waiting: none at all (or one softwareupdated logs but the store lost), or
+/// every one satisfied.
+fn none_active(
+    obs: &Observations,
+    ctx: &Context<'_>,
+    state: &crate::parse::ddm_state::DdmState,
+    running: Option<&crate::parse::sw_vers::SwVers>,
+    count: usize,
+) -> DdmSituation {
+    if !state.declarations.is_empty() {
+        return DdmSituation::AllSatisfied { count };
+    }
+    // A managed Mac with an empty store while softwareupdated logs a declaration in force.
+    if ctx.enrolled == Some(true) {
+        if let Some((_, d)) = logged_declaration(obs) {
+            let newer = match (d.version.as_deref(), running) {
+                (Some(v), Some(r)) => compare_versions(v, &r.product_version) == Ordering::Greater,
+                _ => false,
+            };
+            if newer {
+                return DdmSituation::Missing { logged: d };
+            }
+        }
+    }
+    DdmSituation::NoDeclarations
+}
+
+/// Why an overdue declaration is stuck, once nothing is in progress and the grace is over: what
+/// blocks the update, then a declaration the Mac cannot follow, then an update not offered.
+fn stuck_cause(
+    obs: &Observations,
+    ctx: &Context<'_>,
+    t: &Target,
+    active: &[&DeclarationState],
+) -> StuckCause {
+    let d = &active[0].declaration;
+    let blockers = blocking(ctx, t.kind.unwrap_or(UpdateKind::Update));
+    let conflict = active.iter().skip(1).any(|o| {
+        o.declaration.target_os_version != d.target_os_version
+            || o.declaration.target_build_version != d.target_build_version
+    });
+    let removed = obs
+        .install_log
+        .as_ref()
+        .ok()
+        .and_then(|l| l.removed_invalid())
+        .map(|(_, n)| n);
+    if !blockers.is_empty() {
+        StuckCause::PrerequisitesBlocking(blockers)
+    } else if conflict {
+        StuckCause::DeclarationInvalid(InvalidDeclaration::Conflict)
+    } else if let Some(n) = removed {
+        StuckCause::DeclarationInvalid(InvalidDeclaration::RemovedInvalid(n))
+    } else if offered(obs, t) == Some(false) {
+        StuckCause::NotOffered
+    } else {
+        StuckCause::Stalled {
+            verified: matches!(ctx.daemon.state, DaemonState::Quiet | DaemonState::Alive),
+        }
+    }
 }
 
 /// The failure the device recorded, and where: the newest status report's failure reason, else
@@ -603,7 +627,7 @@ fn current_failure(obs: &Observations) -> Option<DdmFailure> {
         })
 }
 
-pub fn assess(obs: &Observations, cfg: &Config, ctx: &Context<'_>) -> DdmAssessment {
+pub(crate) fn assess(obs: &Observations, cfg: &Config, ctx: &Context<'_>) -> DdmAssessment {
     let (situation, target, items) = decide(obs, cfg, ctx);
     let status = latest_status(obs);
     let failure = current_failure(obs);
@@ -698,7 +722,7 @@ pub fn assess(obs: &Observations, cfg: &Config, ctx: &Context<'_>) -> DdmAssessm
 
 /// What [`judge`] words besides the situation.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Facts {
+pub(crate) struct Facts {
     pub running: Option<String>,
     pub install_state: Option<InstallState>,
     pub failure: Option<DdmFailure>,
@@ -772,7 +796,7 @@ fn stuck_why_fix(cause: &StuckCause, failed_text: &str) -> (String, String) {
 }
 
 /// The readiness blocker's words for a stuck declared target: the cause's code and why.
-pub fn stuck_reason(cause: &StuckCause, failure: Option<&DdmFailure>) -> String {
+pub(crate) fn stuck_reason(cause: &StuckCause, failure: Option<&DdmFailure>) -> String {
     let failed_text = failure
         .map(failure_text)
         .unwrap_or_else(|| "no failure reason reported".into());
@@ -783,27 +807,94 @@ pub fn stuck_reason(cause: &StuckCause, failure: Option<&DdmFailure>) -> String 
     )
 }
 
+/// The phrases several situations share.
+struct Words {
+    failed_text: String,
+    reported_failed: bool,
+    state_text: String,
+    running: String,
+    target: String,
+    deadline: String,
+}
+
+impl Words {
+    fn of(t: Option<&Target>, f: &Facts) -> Words {
+        let failed_text = f
+            .failure
+            .as_ref()
+            .map(failure_text)
+            .unwrap_or_else(|| "no failure reason reported".into());
+        let reported_failed = f.install_state == Some(InstallState::Failed) || f.failure.is_some();
+        let state_text = f
+            .install_state
+            .as_ref()
+            .map(|s| format!("install-state {}", s.as_str()))
+            .unwrap_or_else(|| "no install-state reported".into());
+        let running = f
+            .running
+            .clone()
+            .unwrap_or_else(|| "an unknown version".into());
+        let target = t.map(Target::label).unwrap_or_default();
+        let deadline = t
+            .and_then(|t| t.deadline_local.clone())
+            .unwrap_or_else(|| "unreadable".into());
+        Words {
+            failed_text,
+            reported_failed,
+            state_text,
+            running,
+            target,
+            deadline,
+        }
+    }
+}
+
+/// An overdue declaration that is not stuck: installing, staged, or within the grace.
+fn judge_overdue(w: &Words, minutes_over: i64, state: &Overdue, grace_hours: u32) -> Judgement {
+    let Words {
+        state_text,
+        running,
+        target,
+        deadline,
+        ..
+    } = w;
+    let was = format!(
+        "macOS {target} was due {deadline} ({} ago)",
+        human_span(minutes_over)
+    );
+    match state {
+        Overdue::Installing => Judgement::new(
+            Status::Warning,
+            format!("macOS {target} was due {deadline}; installing now"),
+        ),
+        Overdue::Staged => Judgement::new(
+            Status::Warning,
+            format!("{was}: the update is prepared on disk and waits for its restart (this Mac still runs {running}); heal restarts nothing"),
+        ),
+        Overdue::EnforcementPending { grace_minutes_left } => Judgement::new(
+            Status::Warning,
+            format!(
+                "{was}: due, enforcement pending (macOS enforces at or after the deadline and retries on its own; counted as stuck after {} h with no progress, {} left); {state_text}",
+                grace_hours,
+                human_span(*grace_minutes_left)
+            ),
+        ),
+        Overdue::Stuck(_) => unreachable!("matched above"),
+    }
+}
+
 /// Every sentence of `softwareupdate.ddm`: the wording of a situation.
-pub fn judge(s: &DdmSituation, t: Option<&Target>, f: &Facts) -> Judgement {
-    let failed_text = f
-        .failure
-        .as_ref()
-        .map(failure_text)
-        .unwrap_or_else(|| "no failure reason reported".into());
-    let reported_failed = f.install_state == Some(InstallState::Failed) || f.failure.is_some();
-    let state_text = f
-        .install_state
-        .as_ref()
-        .map(|s| format!("install-state {}", s.as_str()))
-        .unwrap_or_else(|| "no install-state reported".into());
-    let running = f
-        .running
-        .clone()
-        .unwrap_or_else(|| "an unknown version".into());
-    let target = t.map(Target::label).unwrap_or_default();
-    let deadline = t
-        .and_then(|t| t.deadline_local.clone())
-        .unwrap_or_else(|| "unreadable".into());
+pub(crate) fn judge(s: &DdmSituation, t: Option<&Target>, f: &Facts) -> Judgement {
+    let w = Words::of(t, f);
+    let Words {
+        failed_text,
+        state_text,
+        running,
+        target,
+        deadline,
+        ..
+    } = &w;
+    let reported_failed = w.reported_failed;
     let mut j = match s {
         DdmSituation::DeclarationsUnknown { why } => {
             let mut j = Judgement::unknown(format!("declarations unknown ({why})"));
@@ -851,36 +942,24 @@ pub fn judge(s: &DdmSituation, t: Option<&Target>, f: &Facts) -> Judgement {
                 human_span(*minutes_left)
             ),
         ),
+        DdmSituation::Overdue {
+            minutes_over,
+            state: Overdue::Stuck(cause),
+        } => {
+            let was = format!(
+                "macOS {target} was due {deadline} ({} ago)",
+                human_span(*minutes_over)
+            );
+            let (why, fix) = stuck_why_fix(cause, failed_text);
+            let mut j = Judgement::new(
+                Status::Failed,
+                format!("stuck ({}): {was} and this Mac still runs {running}; {why}", cause.code()),
+            );
+            j.remediation = Some(fix);
+            return j;
+        }
         DdmSituation::Overdue { minutes_over, state } => {
-            let ago = human_span(*minutes_over);
-            let was = format!("macOS {target} was due {deadline} ({ago} ago)");
-            match state {
-                Overdue::Installing => Judgement::new(
-                    Status::Warning,
-                    format!("macOS {target} was due {deadline}; installing now"),
-                ),
-                Overdue::Staged => Judgement::new(
-                    Status::Warning,
-                    format!("{was}: the update is prepared on disk and waits for its restart (this Mac still runs {running}); heal restarts nothing"),
-                ),
-                Overdue::EnforcementPending { grace_minutes_left } => Judgement::new(
-                    Status::Warning,
-                    format!(
-                        "{was}: due, enforcement pending (macOS enforces at or after the deadline and retries on its own; counted as stuck after {} h with no progress, {} left); {state_text}",
-                        f.grace_hours,
-                        human_span(*grace_minutes_left)
-                    ),
-                ),
-                Overdue::Stuck(cause) => {
-                    let (why, fix) = stuck_why_fix(cause, &failed_text);
-                    let mut j = Judgement::new(
-                        Status::Failed,
-                        format!("stuck ({}): {was} and this Mac still runs {running}; {why}", cause.code()),
-                    );
-                    j.remediation = Some(fix);
-                    return j;
-                }
-            }
+            judge_overdue(&w, *minutes_over, state, f.grace_hours)
         }
     };
     if reported_failed

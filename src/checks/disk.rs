@@ -20,9 +20,9 @@ use crate::config::Config;
 use crate::observe::Observations;
 use crate::probes;
 
-pub const GB: u64 = 1_000_000_000;
+pub(crate) const GB: u64 = 1_000_000_000;
 
-pub fn gb(bytes: u64) -> String {
+pub(crate) fn gb(bytes: u64) -> String {
     format!("{:.1} GB", bytes as f64 / GB as f64)
 }
 
@@ -187,7 +187,7 @@ pub enum DiskSituation {
     },
 }
 
-pub fn assess(obs: &Observations, cfg: &Config) -> DiskAssessment {
+pub(crate) fn assess(obs: &Observations, cfg: &Config) -> DiskAssessment {
     let situation = decide(obs, cfg);
     let mut judgement = judge(&situation);
     let space = match &situation {
@@ -248,7 +248,7 @@ fn candidates(obs: &Observations) -> Vec<(FreeSource, u64, Option<String>)> {
 
 /// The situation: the first plausible figure (the smaller of the first two when they are
 /// further apart than the allowed factor) against the download plus headroom; no wording.
-pub fn decide(obs: &Observations, cfg: &Config) -> DiskSituation {
+pub(crate) fn decide(obs: &Observations, cfg: &Config) -> DiskSituation {
     let candidates = candidates(obs);
     let rejected: Vec<Rejected> = candidates
         .iter()
@@ -333,7 +333,7 @@ pub fn decide(obs: &Observations, cfg: &Config) -> DiskSituation {
 }
 
 /// Every sentence of `disk.free_space`.
-pub fn judge(s: &DiskSituation) -> Judgement {
+pub(crate) fn judge(s: &DiskSituation) -> Judgement {
     let (fits, sp, max_ratio) = match s {
         DiskSituation::Unknown {
             disk,

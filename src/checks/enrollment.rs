@@ -96,7 +96,7 @@ pub enum EnrollmentSituation {
     },
 }
 
-pub fn assess(obs: &Observations, _cfg: &Config) -> EnrollmentAssessment {
+pub(crate) fn assess(obs: &Observations, _cfg: &Config) -> EnrollmentAssessment {
     let situation = decide(obs);
     let mut judgement = judge(&situation);
     judgement.evidence = evidence(obs);
@@ -124,7 +124,7 @@ fn server_url(obs: &Observations) -> Option<String> {
 }
 
 /// The situation from the enrollment status cross-checked with the payload; no wording.
-pub fn decide(obs: &Observations) -> EnrollmentSituation {
+pub(crate) fn decide(obs: &Observations) -> EnrollmentSituation {
     let e = match &obs.enrollment {
         Ok(e) => e,
         Err(u) => return EnrollmentSituation::Unknown { why: u.to_string() },
@@ -145,7 +145,7 @@ pub fn decide(obs: &Observations) -> EnrollmentSituation {
 }
 
 /// Every sentence of `mdm.enrollment`.
-pub fn judge(s: &EnrollmentSituation) -> Judgement {
+pub(crate) fn judge(s: &EnrollmentSituation) -> Judgement {
     let (status, summary, fix) = match s {
         EnrollmentSituation::Unknown { why } => return Judgement::unknown(why.clone()),
         EnrollmentSituation::StatusWithoutPayload => (

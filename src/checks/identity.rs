@@ -131,7 +131,7 @@ pub enum IdentitySituation {
     Cert(CertSituation),
 }
 
-pub fn assess(obs: &Observations, cfg: &Config) -> IdentityAssessment {
+pub(crate) fn assess(obs: &Observations, cfg: &Config) -> IdentityAssessment {
     let situation = decide(obs, cfg);
     let mut judgement = judge(&situation);
     let details = match situation {
@@ -196,7 +196,7 @@ fn private_key(obs: &Observations) -> Option<PrivateKey> {
 }
 
 /// The situation; no wording.
-pub fn decide(obs: &Observations, cfg: &Config) -> IdentitySituation {
+pub(crate) fn decide(obs: &Observations, cfg: &Config) -> IdentitySituation {
     let enrolled_by_status = obs.enrollment.as_ref().ok().map(|e| e.mdm_enrolled);
     let payload_installed = match &obs.mdm_profile {
         Ok(p) => Some(p.is_some()),
@@ -319,7 +319,7 @@ fn cert_verdict(c: &CertSituation) -> Result<(Status, String), String> {
 }
 
 /// Every sentence of `mdm.identity`.
-pub fn judge(s: &IdentitySituation) -> Judgement {
+pub(crate) fn judge(s: &IdentitySituation) -> Judgement {
     match s {
         IdentitySituation::NotEnrolled => Judgement::new(
             Status::NotApplicable,

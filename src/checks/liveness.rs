@@ -24,9 +24,9 @@ use crate::parse::su_log::{phase_class, PhaseClass, SuEvent, SuEventKind, SuLog}
 
 /// A command younger than this may still be in progress (InstallApplication, a DDM sync): only
 /// older unanswered receipts are evidence.
-pub const UNANSWERED_GRACE_MINUTES: i64 = 15;
+pub(crate) const UNANSWERED_GRACE_MINUTES: i64 = 15;
 /// Failed exchanges in a row since the last exchange that make "communication failing".
-pub const FAILURES_IN_A_ROW: usize = 3;
+pub(crate) const FAILURES_IN_A_ROW: usize = 3;
 
 /// `[now - window, now]`, with entries after `now` admitted but counted.
 #[derive(Debug, Clone, Copy)]
@@ -47,16 +47,16 @@ impl Window {
 
     /// Inside the window or in the future. Entries without a readable time cannot be placed
     /// and are left out (and counted).
-    pub fn admits(&self, t: Option<DateTime<FixedOffset>>) -> bool {
+    pub(crate) fn admits(&self, t: Option<DateTime<FixedOffset>>) -> bool {
         t.is_some_and(|t| t >= self.start)
     }
 
-    pub fn is_future(&self, t: Option<DateTime<FixedOffset>>) -> bool {
+    pub(crate) fn is_future(&self, t: Option<DateTime<FixedOffset>>) -> bool {
         t.is_some_and(|t| t > self.now)
     }
 
     /// Whole minutes from `t` to now (negative in the future).
-    pub fn age_minutes(&self, t: Option<DateTime<FixedOffset>>) -> Option<i64> {
+    pub(crate) fn age_minutes(&self, t: Option<DateTime<FixedOffset>>) -> Option<i64> {
         t.map(|t| (self.now - t).num_minutes())
     }
 }
@@ -242,13 +242,14 @@ fn failure_cause(e: &MdmEvent) -> Option<FailureCause> {
     }
 }
 
-pub fn read_client<'a>(log: &'a MdmLog, w: &Window, strict: bool) -> ClientReading<'a> {
+#[cfg(test)]
+pub(crate) fn read_client<'a>(log: &'a MdmLog, w: &Window, strict: bool) -> ClientReading<'a> {
     read_client_with(log, w, strict, false)
 }
 
 /// Failures counted per cause, most frequent first; on a tie the server outranks a refusal, so
 /// re-enrolment is advised only when refusals dominate (one 401 among 5xx is a failing server).
-pub fn count_causes(failures: &[&MdmEvent]) -> Vec<(FailureCause, usize)> {
+pub(crate) fn count_causes(failures: &[&MdmEvent]) -> Vec<(FailureCause, usize)> {
     let mut counts: Vec<(FailureCause, usize)> = Vec::new();
     for c in failures.iter().filter_map(|e| failure_cause(e)) {
         match counts.iter_mut().find(|(k, _)| *k == c) {
@@ -268,7 +269,7 @@ pub fn count_causes(failures: &[&MdmEvent]) -> Vec<(FailureCause, usize)> {
 /// `http_queried`: the log came from mdmwatch's own predicate (which returns the HTTP lines), so
 /// a receipt with nothing after it is unanswered even in a window without HTTP lines. With a
 /// foreign or unrecorded predicate that absence cannot be told.
-pub fn read_client_with<'a>(
+pub(crate) fn read_client_with<'a>(
     log: &'a MdmLog,
     w: &Window,
     strict: bool,
@@ -499,7 +500,7 @@ impl DaemonState {
 }
 
 #[derive(Debug, Clone)]
-pub struct DaemonReading<'a> {
+pub(crate) struct DaemonReading<'a> {
     pub state: DaemonState,
     /// An update was prepared and is waiting for its apply job (or a restart, or a deadline).
     pub prepared_waiting: bool,
@@ -533,14 +534,14 @@ fn is_work(e: &SuEvent) -> bool {
     !matches!(e.kind, SuEventKind::StatusReport { .. })
 }
 
-pub fn report_state(e: &SuEvent) -> Option<&str> {
+pub(crate) fn report_state(e: &SuEvent) -> Option<&str> {
     match &e.kind {
         SuEventKind::StatusReport { install_state } => install_state.as_deref(),
         _ => None,
     }
 }
 
-pub fn read_daemon<'a>(log: &'a SuLog, w: &Window, stall_minutes: u32) -> DaemonReading<'a> {
+pub(crate) fn read_daemon<'a>(log: &'a SuLog, w: &Window, stall_minutes: u32) -> DaemonReading<'a> {
     let events: Vec<&SuEvent> = log
         .events()
         .iter()
@@ -635,7 +636,7 @@ impl PushState {
 }
 
 #[derive(Debug, Clone)]
-pub struct PushReading<'a> {
+pub(crate) struct PushReading<'a> {
     pub state: PushState,
     /// The newest courier line: the one that decided the state.
     pub newest: Option<&'a ApsdEvent>,
@@ -645,7 +646,7 @@ pub struct PushReading<'a> {
     pub last_identity_failure: Option<&'a ApsdEvent>,
 }
 
-pub fn read_push<'a>(log: &'a ApsdLog, w: &Window) -> PushReading<'a> {
+pub(crate) fn read_push<'a>(log: &'a ApsdLog, w: &Window) -> PushReading<'a> {
     let events: Vec<&ApsdEvent> = log
         .events
         .iter()

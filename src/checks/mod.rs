@@ -7,48 +7,48 @@
 //! order, builds the readiness verdict from the typed results, and derives the states heal acts
 //! on and the Addigy keys. Only `report` turns assessments into findings and JSON.
 
-pub mod battery;
-pub mod bootstrap;
+pub(crate) mod battery;
+pub(crate) mod bootstrap;
 pub mod catalog;
-pub mod channel;
+pub(crate) mod channel;
 pub mod client_liveness;
 pub mod daemon_liveness;
-pub mod ddm;
-pub mod disk;
-pub mod enrollment;
-pub mod identity;
+pub(crate) mod ddm;
+pub(crate) mod disk;
+pub(crate) mod enrollment;
+pub(crate) mod identity;
 pub mod liveness;
-pub mod os_version;
-pub mod push;
-pub mod readiness;
-pub mod su_pending;
-pub mod su_settings;
+pub(crate) mod os_version;
+pub(crate) mod push;
+pub(crate) mod readiness;
+pub(crate) mod su_pending;
+pub(crate) mod su_settings;
 
 use crate::config::Config;
 use crate::observe::Observations;
 use liveness::{ClientState, Condition, DaemonState, DdmBlock, FailureCause, Ground};
 
-pub const ENROLLMENT: &str = "mdm.enrollment";
-pub const IDENTITY: &str = "mdm.identity";
-pub const CLIENT_LIVENESS: &str = "mdm.client_liveness";
-pub const DAEMON_LIVENESS: &str = "softwareupdate.daemon_liveness";
-pub const PUSH: &str = "mdm.push";
-pub const OS_VERSION: &str = "os.version";
-pub const SU_PENDING: &str = "softwareupdate.pending";
-pub const SU_SETTINGS: &str = "softwareupdate.settings";
+pub(crate) const ENROLLMENT: &str = "mdm.enrollment";
+pub(crate) const IDENTITY: &str = "mdm.identity";
+pub(crate) const CLIENT_LIVENESS: &str = "mdm.client_liveness";
+pub(crate) const DAEMON_LIVENESS: &str = "softwareupdate.daemon_liveness";
+pub(crate) const PUSH: &str = "mdm.push";
+pub(crate) const OS_VERSION: &str = "os.version";
+pub(crate) const SU_PENDING: &str = "softwareupdate.pending";
+pub(crate) const SU_SETTINGS: &str = "softwareupdate.settings";
 pub const DDM: &str = "softwareupdate.ddm";
-pub const BATTERY: &str = "power.battery";
-pub const DISK: &str = "disk.free_space";
-pub const BOOTSTRAP: &str = "bootstrap_token";
-pub const READINESS: &str = "readiness";
+pub(crate) const BATTERY: &str = "power.battery";
+pub(crate) const DISK: &str = "disk.free_space";
+pub(crate) const BOOTSTRAP: &str = "bootstrap_token";
+pub(crate) const READINESS: &str = "readiness";
 /// The MDM channel verdict over days (connected, degraded, disconnected).
-pub const CHANNEL: &str = "mdm.channel";
+pub(crate) const CHANNEL: &str = "mdm.channel";
 
 /// Checks that judge the MDM relationship and so do not apply to a Mac that is not enrolled
 /// (the report marks them `not_applicable` there): identity, mdmclient's exchanges, push, DDM
 /// declarations (delivered only by an MDM), the bootstrap token (escrowed to an MDM) and the
 /// channel verdict.
-pub const ENROLLMENT_DEPENDENT: &[&str] = &[
+pub(crate) const ENROLLMENT_DEPENDENT: &[&str] = &[
     IDENTITY,
     CLIENT_LIVENESS,
     PUSH,
@@ -90,7 +90,7 @@ pub struct Evidence {
 }
 
 /// Longest evidence text kept: evidence quotes probe output, which a capture's author controls.
-pub const EVIDENCE_MAX: usize = 2000;
+pub(crate) const EVIDENCE_MAX: usize = 2000;
 
 impl Evidence {
     pub fn line(source: &str, text: impl Into<String>) -> Evidence {
@@ -198,7 +198,7 @@ pub enum InstallActivity {
 
 impl InstallActivity {
     /// Installing if either source says so; idle if either knows it is idle; else unknown.
-    pub fn combine(a: InstallActivity, b: InstallActivity) -> InstallActivity {
+    pub(crate) fn combine(a: InstallActivity, b: InstallActivity) -> InstallActivity {
         match (a, b) {
             (i @ InstallActivity::Installing(_), _) | (_, i @ InstallActivity::Installing(_)) => i,
             (InstallActivity::Idle, _) | (_, InstallActivity::Idle) => InstallActivity::Idle,
@@ -292,10 +292,6 @@ pub struct Diagnosis {
 }
 
 impl Diagnosis {
-    pub fn assessment(&self, id: &str) -> Option<&Assessment> {
-        self.assessments.iter().find(|a| a.id() == id)
-    }
-
     /// The MDM channel verdict, when assessed.
     pub fn channel(&self) -> Option<&channel::ChannelAssessment> {
         self.assessments.iter().find_map(|a| match a {
@@ -333,6 +329,19 @@ impl Diagnosis {
             identity_error: Some(false),
         }
     }
+}
+
+/// An update prepared on disk, waiting for its restart, and (when a declaration names one) the
+/// declared update.
+fn staged_update_waiting(obs: &Observations, ddm: &ddm::DdmAssessment) -> bool {
+    ddm.staged.as_ref().is_some_and(|s| {
+        ddm::staged_waiting(s, obs.sw_vers.as_ref().ok())
+            && ddm
+                .declarations
+                .as_ref()
+                .and_then(|d| d.target.as_ref())
+                .is_none_or(|t| ddm::staged_matches(s, t))
+    })
 }
 
 pub fn diagnose(obs: &Observations, cfg: &Config) -> Diagnosis {
@@ -389,7 +398,6 @@ pub fn diagnose(obs: &Observations, cfg: &Config) -> Diagnosis {
         client: &client,
         daemon: &daemon,
         push: &push,
-        os: &os,
         pending: &pending,
         settings: &settings,
         ddm: &ddm,
@@ -399,14 +407,7 @@ pub fn diagnose(obs: &Observations, cfg: &Config) -> Diagnosis {
         channel: Some(&channel),
     });
     let mdmclient = channel_condition(client_condition(&client), &channel);
-    let staged_waiting = ddm.staged.as_ref().is_some_and(|s| {
-        ddm::staged_waiting(s, obs.sw_vers.as_ref().ok())
-            && ddm
-                .declarations
-                .as_ref()
-                .and_then(|d| d.target.as_ref())
-                .is_none_or(|t| ddm::staged_matches(s, t))
-    });
+    let staged_waiting = staged_update_waiting(obs, &ddm);
     let softwareupdated = ddm_condition(
         daemon_condition(&daemon, &client, cfg),
         &ddm,
@@ -455,7 +456,7 @@ pub fn diagnose(obs: &Observations, cfg: &Config) -> Diagnosis {
 
 /// What heal may do about mdmclient: only verified evidence of a wedged client (or the strict
 /// Addigy rule the admin chose) is something a restart can fix.
-pub fn client_condition(c: &client_liveness::ClientLivenessAssessment) -> Condition {
+pub(crate) fn client_condition(c: &client_liveness::ClientLivenessAssessment) -> Condition {
     match c.state {
         ClientState::Failing(_) if !c.verified => Condition::Unverified,
         ClientState::Failing(FailureCause::ClientWedged) => {
@@ -476,7 +477,7 @@ pub fn client_condition(c: &client_liveness::ClientLivenessAssessment) -> Condit
 /// log with nothing in flight, nothing blocking) is the `stalled` ground. Every other DDM cause
 /// (failure reason, prerequisites, a missing or invalid declaration, not offered) has its own
 /// remediation and never restarts anything, whatever the log rules say: a restart cannot fix it.
-pub fn ddm_condition(
+pub(crate) fn ddm_condition(
     daemon: Condition,
     ddm: &ddm::DdmAssessment,
     staged_waiting: bool,
@@ -504,7 +505,7 @@ pub fn ddm_condition(
 /// Heal stands down on a channel cause a restart cannot fix (not enrolled, identity unusable or
 /// refused, no push, topic not registered, server errors), even where the log alone would show
 /// a wedged client: restarting mdmclient cannot bring such a channel back.
-pub fn channel_condition(c: Condition, ch: &channel::ChannelAssessment) -> Condition {
+pub(crate) fn channel_condition(c: Condition, ch: &channel::ChannelAssessment) -> Condition {
     match (
         c,
         ch.situation.cause.as_ref().and_then(|x| x.blocks_restart()),
@@ -517,7 +518,7 @@ pub fn channel_condition(c: Condition, ch: &channel::ChannelAssessment) -> Condi
 /// What heal may do about softwareupdated: a stalled install, or Addigy's rule when mdmclient
 /// never answered the software-update command (or the admin chose the strict rule); never while
 /// it installs.
-pub fn daemon_condition(
+pub(crate) fn daemon_condition(
     d: &daemon_liveness::DaemonLivenessAssessment,
     c: &client_liveness::ClientLivenessAssessment,
     cfg: &Config,
@@ -755,6 +756,10 @@ mod tests {
     /// verified stall of an overdue declaration is a ground, and only over a quiet or alive
     /// softwareupdated; every other cause leaves the daemon's own condition.
     #[test]
+    #[allow(
+        clippy::too_many_lines,
+        reason = "one table of cases: each DDM situation beside the heal condition it gives"
+    )]
     fn ddm_conditions() {
         use ddm::{DdmSituation, InvalidDeclaration, Overdue, StuckCause};
         let with = |situation: DdmSituation| ddm::DdmAssessment {

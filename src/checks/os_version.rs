@@ -100,7 +100,7 @@ impl LegacySurface {
 }
 
 /// Portable (has a built-in battery): pmset first, the model name second, else unknown.
-pub fn portable(obs: &Observations) -> Option<bool> {
+pub(crate) fn portable(obs: &Observations) -> Option<bool> {
     if let Ok(p) = &obs.power {
         if p.internal().is_some() {
             return Some(true);
@@ -115,7 +115,7 @@ pub fn portable(obs: &Observations) -> Option<bool> {
         .and_then(|m| sysctl::portable_from_model(m))
 }
 
-pub fn assess(obs: &Observations, _cfg: &Config) -> OsVersionAssessment {
+pub(crate) fn assess(obs: &Observations, _cfg: &Config) -> OsVersionAssessment {
     let v = match &obs.sw_vers {
         Ok(v) => v,
         Err(u) => {

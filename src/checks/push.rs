@@ -48,7 +48,7 @@ fn ev(e: &ApsdEvent) -> Evidence {
 
 /// What the apsd log shows, decided before any wording.
 #[derive(Debug, Clone, PartialEq)]
-pub enum PushSituation {
+pub(crate) enum PushSituation {
     /// The log could not be read (why).
     LogUnknown(String),
     /// No courier line in the window: a connection can be hours old.
@@ -66,7 +66,7 @@ pub enum PushSituation {
 }
 
 impl PushSituation {
-    pub fn state(&self) -> PushState {
+    pub(crate) fn state(&self) -> PushState {
         match self {
             PushSituation::LogUnknown(_) | PushSituation::NoCourierLine => PushState::Unknown,
             PushSituation::Connected { .. } => PushState::Connected,
@@ -76,7 +76,7 @@ impl PushSituation {
 }
 
 /// The situation of the apsd log in the window. Pure: no wording.
-pub fn decide(r: &liveness::PushReading<'_>) -> PushSituation {
+pub(crate) fn decide(r: &liveness::PushReading<'_>) -> PushSituation {
     match r.state {
         PushState::Connected => PushSituation::Connected {
             at: r
@@ -99,7 +99,7 @@ pub fn decide(r: &liveness::PushReading<'_>) -> PushSituation {
 }
 
 /// The words for a situation: status, one summary, evidence, remediation.
-pub fn judge(s: &PushSituation, window_text: &str) -> Judgement {
+pub(crate) fn judge(s: &PushSituation, window_text: &str) -> Judgement {
     let j = match s {
         PushSituation::LogUnknown(why) => Judgement::unknown(format!("apsd log unknown: {why}")),
         PushSituation::Connected { at, line } => Judgement::new(
@@ -144,7 +144,7 @@ pub fn judge(s: &PushSituation, window_text: &str) -> Judgement {
     j.remediation(REMEDIATION)
 }
 
-pub fn assess(obs: &Observations, cfg: &Config) -> PushAssessment {
+pub(crate) fn assess(obs: &Observations, cfg: &Config) -> PushAssessment {
     let log = match &obs.apsd_log {
         Ok(l) => l,
         Err(u) => {

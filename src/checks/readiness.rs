@@ -22,7 +22,6 @@ use super::ddm::{DdmAssessment, StuckCause};
 use super::disk::DiskAssessment;
 use super::enrollment::EnrollmentAssessment;
 use super::identity::IdentityAssessment;
-use super::os_version::OsVersionAssessment;
 use super::su_pending::PendingAssessment;
 use super::su_settings::SettingsAssessment;
 use super::{
@@ -32,13 +31,12 @@ use super::{
 
 /// What readiness reads: the MDM path and the device's prerequisites, all typed.
 #[derive(Debug, Clone, Copy)]
-pub struct Inputs<'a> {
+pub(crate) struct Inputs<'a> {
     pub enrollment: &'a EnrollmentAssessment,
     pub identity: &'a IdentityAssessment,
     pub client: &'a ClientLivenessAssessment,
     pub daemon: &'a DaemonLivenessAssessment,
     pub push: &'a super::push::PushAssessment,
-    pub os: &'a OsVersionAssessment,
     pub pending: &'a PendingAssessment,
     pub settings: &'a SettingsAssessment,
     pub ddm: &'a DdmAssessment,
@@ -276,7 +274,7 @@ fn mdm_path(acc: &mut Acc, i: &Inputs<'_>) {
 /// The device prerequisites that block an install of this kind, exactly as the readiness verdict
 /// counts them (battery and disk per kind, the bootstrap token for an MDM's own install): the
 /// DDM stuck rule names its `prerequisites_blocking` cause from this, never from its own rule.
-pub fn device_blockers(
+pub(crate) fn device_blockers(
     battery: &BatteryAssessment,
     disk: &DiskAssessment,
     bootstrap: &BootstrapAssessment,
@@ -340,7 +338,7 @@ fn listing(b: &[&BlockedBy]) -> String {
 
 /// The human lines: each reason once. A blocker every kind shares is said once for all; kinds
 /// with the same outcome share a line. One line per group, in report order.
-pub fn summary_lines(kinds: &[KindReadiness]) -> Vec<String> {
+pub(crate) fn summary_lines(kinds: &[KindReadiness]) -> Vec<String> {
     let common: Vec<&BlockedBy> = match kinds.first() {
         Some(first) if kinds.len() > 1 => first
             .blocked_by
@@ -384,7 +382,7 @@ pub fn summary_lines(kinds: &[KindReadiness]) -> Vec<String> {
 }
 
 /// The verdicts, from the assessments already made.
-pub fn assess(i: &Inputs<'_>) -> ReadinessAssessment {
+pub(crate) fn assess(i: &Inputs<'_>) -> ReadinessAssessment {
     let kinds = decide(i);
     ReadinessAssessment {
         judgement: judge(&kinds),
@@ -394,7 +392,7 @@ pub fn assess(i: &Inputs<'_>) -> ReadinessAssessment {
 }
 
 /// One verdict per kind, in report order; no wording beyond each blocker's numbers.
-pub fn decide(i: &Inputs<'_>) -> Vec<KindReadiness> {
+pub(crate) fn decide(i: &Inputs<'_>) -> Vec<KindReadiness> {
     let pending = i.pending.prefs.as_ref();
     let mut kinds = Vec::new();
     for (rk, uk) in [
@@ -458,7 +456,7 @@ pub fn decide(i: &Inputs<'_>) -> Vec<KindReadiness> {
 }
 
 /// The readiness finding's words: the summary lines, the status and why parts are unknown.
-pub fn judge(kinds: &[KindReadiness]) -> Judgement {
+pub(crate) fn judge(kinds: &[KindReadiness]) -> Judgement {
     let summary = summary_lines(kinds).join("; ");
     let status = if kinds.iter().any(|v| v.state == ReadinessState::Blocked) {
         Status::Warning

@@ -17,7 +17,7 @@ use crate::parse::sw_vers::version_parts;
 use crate::probes;
 
 /// Update or upgrade for a target version against the running one.
-pub fn kind_of(target: &str, running: &str) -> UpdateKind {
+pub(crate) fn kind_of(target: &str, running: &str) -> UpdateKind {
     match (
         version_parts(target).first(),
         version_parts(running).first(),
@@ -60,7 +60,7 @@ pub struct PendingItem {
     pub kind: Option<UpdateKind>,
 }
 
-pub fn assess(obs: &Observations, cfg: &Config) -> PendingAssessment {
+pub(crate) fn assess(obs: &Observations, cfg: &Config) -> PendingAssessment {
     let p = match &obs.su_prefs {
         Ok(p) => p,
         Err(u) => {
@@ -71,7 +71,6 @@ pub fn assess(obs: &Observations, cfg: &Config) -> PendingAssessment {
         }
     };
     let running = obs.sw_vers.as_ref().ok().map(|v| v.product_version.clone());
-    let mut problems: Vec<String> = Vec::new();
     let pending: Vec<PendingItem> = p
         .recommended_updates
         .iter()
@@ -104,43 +103,7 @@ pub fn assess(obs: &Observations, cfg: &Config) -> PendingAssessment {
     // never printed as a negative age.
     let future = p.last_successful_date.filter(|t| *t > obs.now);
     let days = days.filter(|_| future.is_none());
-    if let Some(at) = future {
-        problems.push(format!(
-            "last successful scan recorded in the future ({}): the clock or the file time is wrong",
-            crate::state::format_time_in(&at, obs.now.offset())
-        ));
-    }
-    match days {
-        Some(d) if d > i64::from(cfg.su_scan_stale_days) => problems.push(format!(
-            "no successful scan for {d} days (more than {})",
-            cfg.su_scan_stale_days
-        )),
-        None if future.is_some() => {}
-        None => problems.push("no successful scan recorded (LastSuccessfulDate absent)".into()),
-        _ => {}
-    }
-    if p.last_session_successful == Some(false) {
-        problems.push(format!(
-            "the last session failed (LastResultCode {})",
-            p.last_result_code
-                .map(|c| c.to_string())
-                .unwrap_or_else(|| "absent".into())
-        ));
-    }
-    if p.skipped_download_lacking_disk_space == Some(true) {
-        problems.push("a background download was skipped for lack of disk space".into());
-    }
-    if let Some(e) = p.ddm_error.as_ref().filter(|e| e.count > 0) {
-        problems.push(format!(
-            "DDM error x{}: {}{}",
-            e.count,
-            e.reason.as_deref().unwrap_or("no reason given"),
-            e.timestamp
-                .as_deref()
-                .map(|t| format!(" at {t}"))
-                .unwrap_or_default()
-        ));
-    }
+    let problems = problems(p, obs, cfg, days, future);
     let listing = if p.recommended_updates.is_empty() {
         "no update pending".to_string()
     } else {
@@ -200,6 +163,56 @@ pub fn assess(obs: &Observations, cfg: &Config) -> PendingAssessment {
             ddm_error: p.ddm_error.clone(),
         }),
     }
+}
+
+/// What is wrong with the scans: a scan time in the future, stale or absent scans, a failed
+/// session, a skipped download, a DDM error.
+fn problems(
+    p: &crate::parse::su_prefs::SoftwareUpdatePrefs,
+    obs: &Observations,
+    cfg: &Config,
+    days: Option<i64>,
+    future: Option<chrono::DateTime<chrono::Utc>>,
+) -> Vec<String> {
+    let mut problems: Vec<String> = Vec::new();
+    if let Some(at) = future {
+        problems.push(format!(
+            "last successful scan recorded in the future ({}): the clock or the file time is wrong",
+            crate::state::format_time_in(&at, obs.now.offset())
+        ));
+    }
+    match days {
+        Some(d) if d > i64::from(cfg.su_scan_stale_days) => problems.push(format!(
+            "no successful scan for {d} days (more than {})",
+            cfg.su_scan_stale_days
+        )),
+        None if future.is_some() => {}
+        None => problems.push("no successful scan recorded (LastSuccessfulDate absent)".into()),
+        _ => {}
+    }
+    if p.last_session_successful == Some(false) {
+        problems.push(format!(
+            "the last session failed (LastResultCode {})",
+            p.last_result_code
+                .map(|c| c.to_string())
+                .unwrap_or_else(|| "absent".into())
+        ));
+    }
+    if p.skipped_download_lacking_disk_space == Some(true) {
+        problems.push("a background download was skipped for lack of disk space".into());
+    }
+    if let Some(e) = p.ddm_error.as_ref().filter(|e| e.count > 0) {
+        problems.push(format!(
+            "DDM error x{}: {}{}",
+            e.count,
+            e.reason.as_deref().unwrap_or("no reason given"),
+            e.timestamp
+                .as_deref()
+                .map(|t| format!(" at {t}"))
+                .unwrap_or_default()
+        ));
+    }
+    problems
 }
 
 #[cfg(test)]

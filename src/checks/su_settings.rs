@@ -35,7 +35,7 @@ use crate::parse::{Fact, Fault};
 use crate::probes;
 
 /// Apple's default deferral when the delay key is absent.
-pub const DEFAULT_DEFERRAL_DAYS: i64 = 30;
+pub(crate) const DEFAULT_DEFERRAL_DAYS: i64 = 30;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SettingSource {
@@ -142,7 +142,7 @@ fn optional(f: &Fact<PrefValues>) -> Result<Option<&PrefValues>, String> {
 
 /// Where one preferences file stands.
 #[derive(Debug, Clone, PartialEq)]
-pub enum FileState {
+pub(crate) enum FileState {
     Read,
     /// A managed file that does not exist: not managed.
     NotManaged,
@@ -153,7 +153,7 @@ pub enum FileState {
 
 /// The managed deferrals.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Deferrals {
+pub(crate) enum Deferrals {
     /// No restrictions payload.
     NotManaged,
     /// The deferral keys are removed in macOS 27: nothing defers.
@@ -170,7 +170,7 @@ pub enum Deferrals {
 /// (mdmclient, managed preferences, restrictions), 26 (DDM's beta setting first) and 27 (the
 /// legacy surface removed: not applicable, never unknown).
 #[derive(Debug, Clone, PartialEq)]
-pub struct SettingsSituation {
+pub(crate) struct SettingsSituation {
     pub default_catalog: Option<bool>,
     pub catalog_source: CatalogSource,
     pub catalog_url: Option<String>,
@@ -195,7 +195,35 @@ fn file_state(f: Result<Option<&PrefValues>, String>) -> FileState {
     }
 }
 
-pub fn decide(obs: &Observations) -> SettingsSituation {
+/// The deferrals the restrictions payload sets.
+fn deferrals(obs: &Observations, removed: bool) -> Deferrals {
+    // 27 removed the deferral keys (enforcedSoftwareUpdate*Delay, forceDelayed*): whatever the
+    // payload holds defers nothing.
+    match optional(&obs.managed_restrictions) {
+        _ if removed => Deferrals::RemovedIn27,
+        Ok(Some(r)) => {
+            let fallback = r.int("enforcedSoftwareUpdateDelay");
+            let days = |force: &str, key: &str| {
+                (r.bool(force) == Some(true))
+                    .then(|| r.int(key).or(fallback).unwrap_or(DEFAULT_DEFERRAL_DAYS))
+            };
+            Deferrals::Set {
+                minor: days(
+                    "forceDelayedSoftwareUpdates",
+                    "enforcedSoftwareUpdateMinorOSDeferredInstallDelay",
+                ),
+                major: days(
+                    "forceDelayedMajorSoftwareUpdates",
+                    "enforcedSoftwareUpdateMajorOSDeferredInstallDelay",
+                ),
+            }
+        }
+        Ok(None) => Deferrals::NotManaged,
+        Err(e) => Deferrals::Unknown(e),
+    }
+}
+
+pub(crate) fn decide(obs: &Observations) -> SettingsSituation {
     let legacy = LegacySurface::of_obs(obs);
     let removed = legacy == Some(LegacySurface::Removed);
     let qdi = obs.device_info.as_ref().ok();
@@ -260,30 +288,7 @@ pub fn decide(obs: &Observations) -> SettingsSituation {
             AutomaticSetting { key, value }
         })
         .collect();
-    // 27 removed the deferral keys (enforcedSoftwareUpdate*Delay, forceDelayed*): whatever the
-    // payload holds defers nothing.
-    let deferrals = match optional(&obs.managed_restrictions) {
-        _ if removed => Deferrals::RemovedIn27,
-        Ok(Some(r)) => {
-            let fallback = r.int("enforcedSoftwareUpdateDelay");
-            let days = |force: &str, key: &str| {
-                (r.bool(force) == Some(true))
-                    .then(|| r.int(key).or(fallback).unwrap_or(DEFAULT_DEFERRAL_DAYS))
-            };
-            Deferrals::Set {
-                minor: days(
-                    "forceDelayedSoftwareUpdates",
-                    "enforcedSoftwareUpdateMinorOSDeferredInstallDelay",
-                ),
-                major: days(
-                    "forceDelayedMajorSoftwareUpdates",
-                    "enforcedSoftwareUpdateMajorOSDeferredInstallDelay",
-                ),
-            }
-        }
-        Ok(None) => Deferrals::NotManaged,
-        Err(e) => Deferrals::Unknown(e),
-    };
+    let deferrals = deferrals(obs, removed);
     let (minor, major) = match &deferrals {
         Deferrals::Set { minor, major } => (*minor, *major),
         _ => (None, None),
@@ -309,13 +314,11 @@ pub fn decide(obs: &Observations) -> SettingsSituation {
 }
 
 /// Every sentence and evidence line of `softwareupdate.settings`.
-pub fn judge(s: &SettingsSituation) -> Judgement {
-    let mut j = Judgement::new(Status::Ok, "");
-    let mut problems: Vec<String> = Vec::new();
-    let mut unknowns: Vec<String> = Vec::new();
+/// The beta catalog, with the source that told it (DDM, seedutil, the MDM query).
+fn catalog_words(s: &SettingsSituation, evidence: &mut Vec<Evidence>, problems: &mut Vec<String>) {
     match (&s.catalog_source, s.default_catalog) {
         (CatalogSource::DdmGlobalSettings(what), on) => {
-            j.evidence.push(Evidence::line(
+            evidence.push(Evidence::line(
                 probes::DDM_STATE,
                 format!("SUCoreDDMDeclarationGlobalSettings.{what}"),
             ));
@@ -327,7 +330,7 @@ pub fn judge(s: &SettingsSituation) -> Judgement {
             }
         }
         (CatalogSource::SeedingEnrollment(line), on) => {
-            j.evidence
+            evidence
                 .push(Evidence::line(probes::SEEDUTIL, format!("seedutil current: {line}")));
             if on == Some(false) {
                 problems.push(
@@ -336,13 +339,13 @@ pub fn judge(s: &SettingsSituation) -> Judgement {
                 );
             }
         }
-        (CatalogSource::RemovedIn27, _) => j.evidence.push(Evidence::line(
+        (CatalogSource::RemovedIn27, _) => evidence.push(Evidence::line(
             probes::MDMCLIENT_QDI,
             "OSUpdateSettings (IsDefaultCatalog) is removed in macOS 27 and DDM recorded no beta setting: catalog not applicable",
         )),
         (_, Some(false)) => {
             problems.push("a beta/seed catalog is configured (IsDefaultCatalog = 0): this Mac is offered beta releases".into());
-            j.evidence.push(Evidence::line(
+            evidence.push(Evidence::line(
                 probes::MDMCLIENT_QDI,
                 format!(
                     "IsDefaultCatalog = 0{}",
@@ -353,12 +356,60 @@ pub fn judge(s: &SettingsSituation) -> Judgement {
                 ),
             ));
         }
-        (_, Some(true)) => j.evidence.push(Evidence::line(
+        (_, Some(true)) => evidence.push(Evidence::line(
             probes::MDMCLIENT_QDI,
             "IsDefaultCatalog = 1",
         )),
         (_, None) => {}
     }
+}
+
+/// The deferrals of the restrictions payload.
+fn deferral_words(
+    d: &Deferrals,
+    evidence: &mut Vec<Evidence>,
+    problems: &mut Vec<String>,
+    unknowns: &mut Vec<String>,
+) {
+    match d {
+        Deferrals::RemovedIn27 => evidence.push(Evidence::line(
+            probes::MANAGED_RESTRICTIONS,
+            "deferral restriction keys are removed in macOS 27: no deferral applies",
+        )),
+        Deferrals::Set { minor, major } => {
+            for (what, days) in [("updates", minor), ("upgrades", major)] {
+                if let Some(d) = days {
+                    problems.push(format!("{what} are deferred {d} days after release"));
+                }
+            }
+            evidence.push(Evidence::line(
+                probes::MANAGED_RESTRICTIONS,
+                format!(
+                    "forceDelayedSoftwareUpdates {}, forceDelayedMajorSoftwareUpdates {}",
+                    minor.map_or("off".to_string(), |d| format!("{d} days")),
+                    major.map_or("off".to_string(), |d| format!("{d} days"))
+                ),
+            ));
+        }
+        Deferrals::NotManaged => evidence.push(Evidence::line(
+            probes::MANAGED_RESTRICTIONS,
+            "not managed (no restrictions payload): no deferral",
+        )),
+        Deferrals::Unknown(e) => {
+            unknowns.push(format!("deferrals unknown: {e}"));
+            evidence.push(Evidence::line(
+                probes::MANAGED_RESTRICTIONS,
+                format!("deferrals unknown: {e}"),
+            ));
+        }
+    }
+}
+
+pub(crate) fn judge(s: &SettingsSituation) -> Judgement {
+    let mut j = Judgement::new(Status::Ok, "");
+    let mut problems: Vec<String> = Vec::new();
+    let mut unknowns: Vec<String> = Vec::new();
+    catalog_words(s, &mut j.evidence, &mut problems);
     if let Some(u) = &s.catalog_unknown {
         unknowns.push(format!("catalog unknown: {u}"));
     }
@@ -409,38 +460,7 @@ pub fn judge(s: &SettingsSituation) -> Judgement {
             "automatic checking is off (AutomaticCheckEnabled = 0): new updates are not found by themselves".into(),
         );
     }
-    match &s.deferrals {
-        Deferrals::RemovedIn27 => j.evidence.push(Evidence::line(
-            probes::MANAGED_RESTRICTIONS,
-            "deferral restriction keys are removed in macOS 27: no deferral applies",
-        )),
-        Deferrals::Set { minor, major } => {
-            for (what, days) in [("updates", minor), ("upgrades", major)] {
-                if let Some(d) = days {
-                    problems.push(format!("{what} are deferred {d} days after release"));
-                }
-            }
-            j.evidence.push(Evidence::line(
-                probes::MANAGED_RESTRICTIONS,
-                format!(
-                    "forceDelayedSoftwareUpdates {}, forceDelayedMajorSoftwareUpdates {}",
-                    minor.map_or("off".to_string(), |d| format!("{d} days")),
-                    major.map_or("off".to_string(), |d| format!("{d} days"))
-                ),
-            ));
-        }
-        Deferrals::NotManaged => j.evidence.push(Evidence::line(
-            probes::MANAGED_RESTRICTIONS,
-            "not managed (no restrictions payload): no deferral",
-        )),
-        Deferrals::Unknown(e) => {
-            unknowns.push(format!("deferrals unknown: {e}"));
-            j.evidence.push(Evidence::line(
-                probes::MANAGED_RESTRICTIONS,
-                format!("deferrals unknown: {e}"),
-            ));
-        }
-    }
+    deferral_words(&s.deferrals, &mut j.evidence, &mut problems, &mut unknowns);
     if s.nothing_known {
         let mut u = Judgement::unknown(unknowns.join("; "));
         u.evidence = j.evidence;
@@ -463,7 +483,7 @@ pub fn judge(s: &SettingsSituation) -> Judgement {
     j
 }
 
-pub fn assess(obs: &Observations, _cfg: &Config) -> SettingsAssessment {
+pub(crate) fn assess(obs: &Observations, _cfg: &Config) -> SettingsAssessment {
     let s = decide(obs);
     let judgement = judge(&s);
     let (minor, major) = match &s.deferrals {
@@ -561,6 +581,10 @@ mod tests {
     /// deferrals (15: applied; 26: DDM's beta setting wins; 27: removed, not unknown).
     /// The persisted beta key name (`betaProgramEnrollment`) is constructed: no public file shows one.
     #[test]
+    #[allow(
+        clippy::too_many_lines,
+        reason = "one table of cases, each row an input and the decision expected beside it"
+    )]
     fn decide_by_macos_version() {
         let sw = |v: &str| {
             ok(

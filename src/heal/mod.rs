@@ -2,8 +2,8 @@
 //! most once per service per 24 hours; never during an install; recorded durably before acting.
 //!
 //! [`heal`] is the one entry point (`-heal` and `run` call it). It takes the lock next to the
-//! state file, reads the state, asks the pure policy in [`plan`] what to make of it (recovery,
-//! clock guard, stop) and what to do ([`plan::plan`]). This file only executes. For each
+//! state file, reads the state, asks the pure policy in `plan` what to make of it (recovery,
+//! clock guard, stop) and what to do (`plan::plan`). This file only executes. For each
 //! restart it records the intent (atomic write with fsync), runs the commands through the
 //! [`System`] boundary, records the outcome, and finally re-probes `launchctl print` to see
 //! whether the service came back. Dry runs and replays decide and report only: no lock, no
@@ -35,7 +35,7 @@
 //! if outcome.not_root { eprintln!("{}", app::HEAL_NEEDS_ROOT); /* exit 2 */ }
 //! ```
 
-pub mod plan;
+pub(crate) mod plan;
 
 use std::time::Duration;
 
@@ -51,9 +51,9 @@ use crate::system::{Probe, ProbeResult, System};
 pub use plan::{Action, Decision, Gate, Install, Reason, StateView};
 
 /// launchd label of mDNSResponder (DNS cache HUP without signalling by name).
-pub const MDNSRESPONDER_LABEL: &str = "com.apple.mDNSResponder";
+pub(crate) const MDNSRESPONDER_LABEL: &str = "com.apple.mDNSResponder";
 /// The update brain's XPC service name (Addigy's `pkill BrainService` target).
-pub const UPDATE_BRAIN_LABEL: &str = "com.apple.MobileSoftwareUpdate.UpdateBrainService";
+pub(crate) const UPDATE_BRAIN_LABEL: &str = "com.apple.MobileSoftwareUpdate.UpdateBrainService";
 
 /// Probe ids of heal's commands (public contract, like every probe id).
 pub const HEAL_FLUSH_DNS: &str = "heal_flush_dns";
@@ -61,7 +61,7 @@ pub const HEAL_HUP_MDNSRESPONDER: &str = "heal_hup_mdnsresponder";
 pub const HEAL_STOP_UPDATE_BRAIN: &str = "heal_stop_update_brain";
 
 /// `heal_<step>_<service>`: print (before), kickstart, signal (fallback), verify (after).
-pub fn probe_id(step: &str, s: Service) -> String {
+pub(crate) fn probe_id(step: &str, s: Service) -> String {
     format!("heal_{step}_{}", s.key())
 }
 
@@ -517,7 +517,7 @@ async fn run_step(sys: &dyn System, probe: Probe) -> (HealStep, ProbeResult) {
 
 /// `launchctl kickstart` refused by the OS (macOS 14.4+ for critical system processes):
 /// non-zero exit and EPERM's text. Only this refusal triggers the signal fallback.
-pub fn is_refusal(r: &ProbeResult) -> bool {
+pub(crate) fn is_refusal(r: &ProbeResult) -> bool {
     r.available
         && !r.timed_out
         && r.exit_status.is_some_and(|c| c != 0)

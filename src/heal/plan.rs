@@ -62,7 +62,7 @@ pub enum StateView {
 
 /// Per-service inputs.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ServiceInput {
+pub(crate) struct ServiceInput {
     pub service: Service,
     pub condition: Condition,
     /// `heal_mdmclient` / `heal_softwareupdated`.
@@ -74,7 +74,7 @@ pub struct ServiceInput {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct PlanInputs {
+pub(crate) struct PlanInputs {
     pub now: DateTime<FixedOffset>,
     /// Minimum spacing between restarts of one service (never below 24 h: see [`spacing`]).
     pub spacing: Duration,
@@ -154,7 +154,7 @@ pub struct Decision {
 }
 
 /// The check whose liveness drives a service's restart.
-pub fn check_id(s: Service) -> &'static str {
+pub(crate) fn check_id(s: Service) -> &'static str {
     match s {
         Service::Mdmclient => CLIENT_LIVENESS,
         Service::Softwareupdated => DAEMON_LIVENESS,
@@ -226,7 +226,7 @@ impl Decision {
 }
 
 /// The configured spacing, never below 24 hours (Addigy's rule and ours).
-pub fn spacing(hours: u32) -> Duration {
+pub(crate) fn spacing(hours: u32) -> Duration {
     Duration::hours(i64::from(hours.max(24)))
 }
 
@@ -242,7 +242,7 @@ pub fn spacing(hours: u32) -> Duration {
 /// attempt, so 24 h from it are 24 h of real time after the attempt too (unless the clock jumped
 /// forward), and the limit never moves later as the clock advances. Counting from the record
 /// there would restart a stuck service up to another day late.
-pub fn rate_limited_until(
+pub(crate) fn rate_limited_until(
     last: Option<DateTime<FixedOffset>>,
     future_seen_at: Option<DateTime<FixedOffset>>,
     now: DateTime<FixedOffset>,
@@ -259,7 +259,7 @@ pub fn rate_limited_until(
 }
 
 /// The decision table (see the module comment for the order of rules).
-pub fn plan(inp: &PlanInputs) -> Vec<Decision> {
+pub(crate) fn plan(inp: &PlanInputs) -> Vec<Decision> {
     inp.services.iter().map(|s| decide(inp, s)).collect()
 }
 
@@ -324,7 +324,7 @@ fn decide(inp: &PlanInputs, s: &ServiceInput) -> Decision {
 
 /// The state file as read, reduced to what the policy needs (from `state::Loaded`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StateFile {
+pub(crate) enum StateFile {
     /// Not read: a replay without `--state` (this machine's history is not the captured Mac's).
     NotRead,
     Missing,
@@ -337,7 +337,7 @@ pub enum StateFile {
 
 /// What the report's `heal.state` says of the state file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StateNote {
+pub(crate) enum StateNote {
     NotRead,
     Missing,
     Ok,
@@ -350,7 +350,7 @@ pub enum StateNote {
 
 impl StateNote {
     /// The report's `heal.state` value.
-    pub fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         match self {
             StateNote::NotRead => "not_read".into(),
             StateNote::Missing => "missing".into(),
@@ -364,7 +364,7 @@ impl StateNote {
 
 /// Who may change files in this run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Access {
+pub(crate) struct Access {
     /// Live, root, not a dry run, and the lock is held.
     pub may_write: bool,
     /// Taking the lock failed with an error (not "busy"): nothing may be written, so nothing may
@@ -374,7 +374,7 @@ pub struct Access {
 
 /// What to do about the state file before planning.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Recovery {
+pub(crate) struct Recovery {
     /// How far the history may be trusted, if every write below succeeds (see [`after_failed`]).
     pub view: StateView,
     pub note: StateNote,
@@ -389,7 +389,7 @@ pub struct Recovery {
 /// history is `Unreadable` for this run, and the bad file's modification time (never later
 /// than now; now when unknown) is carried into the fresh state as an attempt. A bad file older
 /// than the spacing cannot hide one: the history is usable (empty).
-pub fn recover(
+pub(crate) fn recover(
     file: StateFile,
     now: DateTime<FixedOffset>,
     spacing: Duration,
@@ -427,7 +427,7 @@ pub fn recover(
 
 /// A write heal needed before planning, which can fail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StateWrite {
+pub(crate) enum StateWrite {
     /// Renaming the bad file aside.
     SetAside,
     /// Writing the fresh state after it.
@@ -437,7 +437,7 @@ pub enum StateWrite {
 /// The history's view after a recovery write failed: a bad file that could not be moved aside
 /// is still unreadable; a state that cannot be written forbids every restart (the intent is
 /// always recorded first).
-pub fn after_failed(step: StateWrite) -> StateView {
+pub(crate) fn after_failed(step: StateWrite) -> StateView {
     match step {
         StateWrite::SetAside => StateView::Unreadable,
         StateWrite::Save => StateView::Unwritable,
@@ -446,7 +446,10 @@ pub fn after_failed(step: StateWrite) -> StateView {
 
 /// The fresh state that replaces a bad one: empty, or with the doubt carried forward as an
 /// attempt of unknown outcome for every service (`aside` names the kept file).
-pub fn fresh_state(doubt_at: Option<DateTime<FixedOffset>>, aside: &std::path::Path) -> State {
+pub(crate) fn fresh_state(
+    doubt_at: Option<DateTime<FixedOffset>>,
+    aside: &std::path::Path,
+) -> State {
     let mut fresh = State::default();
     if let Some(at) = doubt_at {
         for s in Service::ALL {
@@ -466,7 +469,7 @@ pub fn fresh_state(doubt_at: Option<DateTime<FixedOffset>>, aside: &std::path::P
 /// Clock guard: for every service whose last attempt lies in the future and that has no guard
 /// at or before now, record now as `future_seen_at`. Returns the state to write, or `None` when
 /// nothing changed. Only a run that may write and trusts the history applies it.
-pub fn clock_guard(st: &State, now: DateTime<FixedOffset>) -> Option<State> {
+pub(crate) fn clock_guard(st: &State, now: DateTime<FixedOffset>) -> Option<State> {
     let mut next = st.clone();
     let mut dirty = false;
     for s in Service::ALL {
@@ -484,7 +487,7 @@ pub fn clock_guard(st: &State, now: DateTime<FixedOffset>) -> Option<State> {
 /// Why heal did not act at all: said on stderr, in the `heal` section and in the exit status (a
 /// heal that could not run must not look like a healthy one).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Stop {
+pub(crate) enum Stop {
     /// Another run holds the state lock.
     AnotherRun,
     /// The lock or the state file: the errors met, or the state note when there were none.
@@ -492,7 +495,7 @@ pub enum Stop {
 }
 
 impl Stop {
-    pub fn message(&self) -> String {
+    pub(crate) fn message(&self) -> String {
         match self {
             Stop::AnotherRun => {
                 "heal stopped: another run holds the state lock; nothing was done".into()
@@ -504,7 +507,12 @@ impl Stop {
 
 /// When heal stops: another run holds the lock, or a run that would act cannot trust or write
 /// the history.
-pub fn stop(gate: Gate, view: StateView, note: &StateNote, errors: &[String]) -> Option<Stop> {
+pub(crate) fn stop(
+    gate: Gate,
+    view: StateView,
+    note: &StateNote,
+    errors: &[String],
+) -> Option<Stop> {
     match gate {
         Gate::Busy => Some(Stop::AnotherRun),
         Gate::Act if view != StateView::Usable => Some(Stop::State(if errors.is_empty() {
@@ -518,7 +526,7 @@ pub fn stop(gate: Gate, view: StateView, note: &StateNote, errors: &[String]) ->
 
 /// A restart whose intent could not be recorded is not made (at-most-once: not recorded, not
 /// done): it becomes a skip for `state_not_writable`.
-pub fn intent_not_recorded(d: &Decision) -> Decision {
+pub(crate) fn intent_not_recorded(d: &Decision) -> Decision {
     Decision {
         action: Action::Skip,
         reason: Reason::StateNotWritable,
@@ -529,13 +537,13 @@ pub fn intent_not_recorded(d: &Decision) -> Decision {
 /// The largest pid XNU hands out: `PID_MAX` is 99999 and `forkproc` wraps before reaching it
 /// (bsd/sys/proc_internal.h, bsd/kern/kern_fork.c in
 /// <https://github.com/apple-oss-distributions/xnu>). A printed pid above it is not a process.
-pub const PID_LIMIT: u32 = 99_998;
+pub(crate) const PID_LIMIT: u32 = 99_998;
 
 /// The pid the signal fallback may target: the one launchd printed for exactly this label, and a
 /// real process: never 0 (`kill -TERM 0` signals our own process group), never 1 (launchd), and
 /// never above [`PID_LIMIT`] (`/bin/kill` takes its argument as a signed `pid_t`, so 4294967295
 /// would become -1, "every process"). macOS 15, 26 and 27 alike: the limit is XNU's.
-pub fn signal_target(s: Service, info: Option<&ServiceInfo>) -> Result<u32, String> {
+pub(crate) fn signal_target(s: Service, info: Option<&ServiceInfo>) -> Result<u32, String> {
     let info = info.ok_or("launchctl print gave no service block")?;
     if info.label != s.label() {
         return Err(format!(
@@ -673,6 +681,10 @@ mod tests {
     /// Only verified evidence of a state a restart can fix is ever a ground: every failure cause a
     /// restart cannot fix, unverified evidence, installing, alive, quiet and unknown never are.
     #[test]
+    #[allow(
+        clippy::too_many_lines,
+        reason = "the inputs, the independently written rule and the loop over every combination read as one table"
+    )]
     fn exhaustive_decision_table() {
         let conditions = [
             Condition::Fixable(Ground::ClientWedged),

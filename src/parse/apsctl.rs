@@ -18,7 +18,7 @@
 use chrono::NaiveDateTime;
 
 /// The device channel's port (mdmclient's daemon); `.production` or `.development`.
-pub const MDM_DEVICE_PORT_PREFIX: &str = "com.apple.aps.mdmclient.daemon.push";
+pub(crate) const MDM_DEVICE_PORT_PREFIX: &str = "com.apple.aps.mdmclient.daemon.push";
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ApsctlStatus {
@@ -44,7 +44,7 @@ pub struct PortStatus {
 
 impl ApsctlStatus {
     /// mdmclient's device-channel port, when apsd lists it.
-    pub fn mdm_device_port(&self) -> Option<&PortStatus> {
+    pub(crate) fn mdm_device_port(&self) -> Option<&PortStatus> {
         self.ports
             .iter()
             .find(|p| p.name.starts_with(MDM_DEVICE_PORT_PREFIX))
@@ -53,7 +53,7 @@ impl ApsctlStatus {
 
 impl PortStatus {
     /// The port lists this topic (enabled, opportunistic, or as the last push's topic).
-    pub fn has_topic(&self, topic: &str) -> bool {
+    pub(crate) fn has_topic(&self, topic: &str) -> bool {
         self.topics.iter().any(|t| t == topic) || self.last_push_topic.as_deref() == Some(topic)
     }
 
@@ -73,7 +73,7 @@ fn normalise_spaces(s: &str) -> String {
 }
 
 /// `Nov 20, 2026 at 9:12:03 AM` (the scripts' `%b %d, %Y at %H:%M:%S %p`), also 24-hour.
-pub fn parse_push_date(text: &str) -> Option<NaiveDateTime> {
+pub(crate) fn parse_push_date(text: &str) -> Option<NaiveDateTime> {
     let t = normalise_spaces(text);
     ["%b %d, %Y at %I:%M:%S %p", "%b %d, %Y at %H:%M:%S"]
         .iter()

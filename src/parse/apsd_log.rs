@@ -20,8 +20,8 @@ pub enum ApsdEventKind {
     IdentityFailure,
 }
 
-pub type ApsdEvent = Event<ApsdEventKind>;
-pub type ApsdLog = LogSummary<ApsdEventKind>;
+pub(crate) type ApsdEvent = Event<ApsdEventKind>;
+pub(crate) type ApsdLog = LogSummary<ApsdEventKind>;
 
 const SHAPES: [(&Pattern, ApsdEventKind); 3] = [
     (
@@ -39,7 +39,7 @@ const SHAPES: [(&Pattern, ApsdEventKind); 3] = [
 ];
 
 /// The first shape whose pattern the message is (the needle where its `Format` says it stands).
-pub fn classify(msg: &str) -> Option<Classified<ApsdEventKind>> {
+pub(crate) fn classify(msg: &str) -> Option<Classified<ApsdEventKind>> {
     SHAPES
         .iter()
         .find(|(p, _)| p.find(msg).is_some())
@@ -57,7 +57,7 @@ pub fn summarize<R: Read>(reader: R) -> Result<ApsdLog, String> {
 
 /// [`summarize`] with another bound on the kept events (the property tests use small ones).
 #[doc(hidden)]
-pub fn summarize_bounded<R: Read>(reader: R, max_events: usize) -> Result<ApsdLog, String> {
+pub(crate) fn summarize_bounded<R: Read>(reader: R, max_events: usize) -> Result<ApsdLog, String> {
     log_summary::summarize(
         reader,
         max_events,

@@ -33,7 +33,7 @@ pub struct DdmState {
     pub has_policy_fields: bool,
 }
 
-pub fn parse_local_date_time(s: &str) -> Option<NaiveDateTime> {
+pub(crate) fn parse_local_date_time(s: &str) -> Option<NaiveDateTime> {
     let s = s.trim();
     NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S")
         .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M"))

@@ -85,7 +85,7 @@ impl InstallLog {
     }
 
     /// The newest line that shows softwareupdated working (any kept pattern).
-    pub fn last_activity(&self) -> Option<&InstallLogLine> {
+    pub(crate) fn last_activity(&self) -> Option<&InstallLogLine> {
         self.events.last()
     }
 }

@@ -81,7 +81,7 @@ pub fn parse_print(text: &str) -> Result<ServiceInfo, String> {
 }
 
 /// True when stderr/stdout says the service is not loaded.
-pub fn is_not_found(text: &str) -> bool {
+pub(crate) fn is_not_found(text: &str) -> bool {
     text.contains("Could not find service")
 }
 

@@ -47,7 +47,7 @@ pub enum Provenance {
 }
 
 impl Provenance {
-    pub fn is_verified(self) -> bool {
+    pub(crate) fn is_verified(self) -> bool {
         !matches!(self, Provenance::Unverified { .. })
     }
 }
@@ -78,7 +78,7 @@ pub struct Pattern {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// The needle begins the message, after the daemon's own leader as real lines show it
-    /// (see [`leader_ends`]): markers `[*] `/`[ERROR] `, then at most one owner token
+    /// (see `leader_ends`): markers `[*] `/`[ERROR] `, then at most one owner token
     /// (`[0:MDMDaemon:HTTPUtil:<0x6c0d>] `, `[SUMacControllerProgressManager] `,
     /// `-[Class selector:]_block_invoke: `, `<APSCourierConnectionManager: 0x…; production>: `,
     /// `6d41b000 : `), then at most one arrow `>>>>> `/`<<<<< `. Text after the owner token is the
@@ -97,7 +97,7 @@ const MAX_MARKERS: usize = 2;
 
 /// Every offset in `msg` where a [`Format::Leading`] needle may begin: 0, after each marker,
 /// after the owner token, and after one arrow.
-pub fn leader_ends(msg: &str) -> impl Iterator<Item = usize> + '_ {
+pub(crate) fn leader_ends(msg: &str) -> impl Iterator<Item = usize> + '_ {
     let mut out: Vec<usize> = vec![0];
     let mut rest = msg;
     let at = |rest: &str| msg.len() - rest.len();
@@ -241,7 +241,7 @@ pub struct Source {
 }
 
 /// First uid of a local user account on macOS (501); lower ones are root and role accounts.
-pub const FIRST_LOCAL_USER_UID: i64 = 501;
+pub(crate) const FIRST_LOCAL_USER_UID: i64 = 501;
 
 /// Every daemon whose entries are evidence, per stream (macOS 15, 26, 27). The `log show`
 /// predicates select exactly these paths (`processImagePath == "…"`), so other entries never
@@ -745,7 +745,7 @@ const fn const_str_eq(a: &str, b: &str) -> bool {
 
 /// The needles of one stream (the `eventMessage CONTAINS` part of its predicate and the
 /// parser's pre-filter).
-pub fn needles(stream: LogStream) -> Vec<&'static str> {
+pub(crate) fn needles(stream: LogStream) -> Vec<&'static str> {
     PATTERNS
         .iter()
         .filter(|p| p.stream == stream)

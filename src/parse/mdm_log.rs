@@ -62,23 +62,23 @@ pub enum MdmEventKind {
     ErrorTag,
 }
 
-pub type MdmEvent = Event<MdmEventKind>;
+pub(crate) type MdmEvent = Event<MdmEventKind>;
 pub type MdmLog = LogSummary<MdmEventKind>;
 
 impl Event<MdmEventKind> {
     /// A finished exchange with a (200) answer.
-    pub fn is_success(&self) -> bool {
+    pub(crate) fn is_success(&self) -> bool {
         matches!(self.kind, MdmEventKind::Response { status: 200, .. })
     }
 
     /// Proof the channel to the server works: a (200) response or a command receipt.
-    pub fn is_exchange(&self) -> bool {
+    pub(crate) fn is_exchange(&self) -> bool {
         self.is_success() || self.command().is_some()
     }
 
     /// An HTTP line (request or response): proof the level these lines are logged at was
     /// collected.
-    pub fn is_http(&self) -> bool {
+    pub(crate) fn is_http(&self) -> bool {
         matches!(
             self.kind,
             MdmEventKind::Response { .. } | MdmEventKind::Request { .. }
@@ -86,7 +86,7 @@ impl Event<MdmEventKind> {
     }
 
     /// A non-200 response.
-    pub fn http_failure(&self) -> Option<u16> {
+    pub(crate) fn http_failure(&self) -> Option<u16> {
         match self.kind {
             MdmEventKind::Response { status, .. } if status != 200 => Some(status),
             _ => None,
@@ -195,7 +195,7 @@ const P_ERROR_TAG: &Pattern = log_patterns::by_id("mdm.error_tag");
 /// pattern's needle where the table's `Format` says it stands (a receipt, a response and a request
 /// begin the message after mdmclient's own `[*] [0:MDMDaemon…] ` / `<<<<< ` leader), and its
 /// fields are read from the position right after it.
-pub fn classify(msg: &str) -> Option<Classified<MdmEventKind>> {
+pub(crate) fn classify(msg: &str) -> Option<Classified<MdmEventKind>> {
     use MdmEventKind as K;
     if let Some(end) = P_COMMAND.find(msg) {
         // `Processing server request: <RequestType> for: …`
@@ -251,7 +251,7 @@ pub fn summarize_bounded<R: Read>(reader: R, max_events: usize) -> Result<MdmLog
 }
 
 /// The needles of the mdmclient patterns: the `eventMessage CONTAINS` part of the predicate.
-/// Every message [`classify`] keeps contains one (tested).
+/// Every message `classify` keeps contains one (tested).
 pub fn markers() -> Vec<&'static str> {
     log_patterns::needles(LogStream::Mdmclient)
 }

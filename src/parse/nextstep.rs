@@ -13,7 +13,7 @@
 //!   <https://github.com/kolide/launcher/tree/main/ee/tables/mdmclient>): commas and a truncated
 //!   hex run are not a dictionary, so the value is kept as its text;
 //! - quotes the classic data form `<0fa1 2b3c>` (kept as its hex text, as before);
-//! - refuses nesting deeper than [`MAX_DEPTH`] (the crate builds values iteratively but dropping
+//! - refuses nesting deeper than `MAX_DEPTH` (the crate builds values iteratively but dropping
 //!   a nested value recurses).
 //!
 //! What the crate reads differently from Apple's own parser, and callers allow for: an unquoted
@@ -28,7 +28,7 @@ use std::collections::VecDeque;
 use plist::Value;
 
 /// Deeper nesting than this is refused (no real output comes close; it keeps drops bounded).
-pub const MAX_DEPTH: usize = 64;
+pub(crate) const MAX_DEPTH: usize = 64;
 
 /// Parses exactly one old-style value (a trailing `;` is allowed, other trailing text is not).
 pub fn parse(text: &str) -> Result<Value, String> {
@@ -266,7 +266,7 @@ pub mod pv {
         }
     }
 
-    pub fn uint(v: Option<&Value>) -> Option<u64> {
+    pub(crate) fn uint(v: Option<&Value>) -> Option<u64> {
         match v? {
             Value::Integer(i) => i.as_unsigned(),
             Value::String(s) => s.trim().parse().ok(),
@@ -297,7 +297,7 @@ pub mod pv {
         }
     }
 
-    pub fn parse_date(s: &str) -> Option<DateTime<Utc>> {
+    pub(crate) fn parse_date(s: &str) -> Option<DateTime<Utc>> {
         let s = s.trim();
         if let Ok(t) = DateTime::parse_from_rfc3339(s) {
             return Some(t.with_timezone(&Utc));
@@ -412,7 +412,7 @@ mod fuzz {
             let _ = crate::parse::pmset::parse(&s);
             let _ = crate::parse::sw_vers::parse(&s);
             let _ = crate::parse::bootstrap_token::parse(&s);
-            let _ = crate::parse::mdmclient_qdi::parse(&s);
+            let _ = crate::parse::mdmclient_queries::parse(&s);
             let _ = crate::parse::ddm_status::parse(&format!("Reporting status {s}"));
             let _ = crate::parse::diskutil::parse(&b);
             let _ = crate::parse::su_prefs::parse(&b);
@@ -426,7 +426,7 @@ mod fuzz {
             let _ = super::parse(&s);
             let _ = crate::parse::ddm_status::parse(&format!("Reporting status {s}"));
             let _ = crate::parse::su_prefs::parse(s.as_bytes());
-            let _ = crate::parse::mdmclient_qdi::parse(&s);
+            let _ = crate::parse::mdmclient_queries::parse(&s);
         }
     }
 }

@@ -44,7 +44,7 @@ pub struct Battery {
 }
 
 impl Battery {
-    pub fn is_internal(&self) -> bool {
+    pub(crate) fn is_internal(&self) -> bool {
         self.name.starts_with("InternalBattery")
     }
 }

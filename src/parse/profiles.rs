@@ -48,7 +48,7 @@ pub struct MdmProfile {
 
 impl MdmProfile {
     /// The server advertises bootstrap-token escrow (schema: `com.apple.mdm.bootstraptoken`).
-    pub fn bootstrap_token_supported(&self) -> bool {
+    pub(crate) fn bootstrap_token_supported(&self) -> bool {
         self.server_capabilities
             .iter()
             .any(|c| c == "com.apple.mdm.bootstraptoken")

@@ -19,11 +19,11 @@ use super::log_patterns::{self, LogStream, Pattern};
 use super::log_summary::{self, clip, Classified, Event, LogSummary};
 
 /// Status reports kept (the newest).
-pub const MAX_STATUS_REPORTS: usize = 20;
+pub(crate) const MAX_STATUS_REPORTS: usize = 20;
 /// Relevant events kept (the newest).
 pub const MAX_EVENTS: usize = 200;
 /// A status block larger than this is kept cut (and then fails to parse downstream, as it should).
-pub const MAX_STATUS_CHARS: usize = 64 * 1024;
+pub(crate) const MAX_STATUS_CHARS: usize = 64 * 1024;
 
 /// The message of an entry containing a `Reporting status {` block, verbatim.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -36,7 +36,7 @@ pub struct StatusReport {
 
 /// What a progress phase means for heal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PhaseClass {
+pub(crate) enum PhaseClass {
     /// A job in flight: accepted, preflight, downloading, preparing, applying.
     Installing,
     /// Prepared and waiting (for the apply job, a restart, a deadline or the user): nothing to
@@ -61,7 +61,7 @@ pub enum PhaseClass {
 /// DOWNLOADING_UPDATE, DOWNLOADED_UPDATE, PREPARING_UPDATE, PREPARED, COMPLETED,
 /// PREPARED_COMMITTING_STASH, APPLYING, READY. A name not seen yet counts as a job in flight,
 /// which can only withhold heal or, after the stall time, call it stalled.
-pub fn phase_class(phase: &str) -> PhaseClass {
+pub(crate) fn phase_class(phase: &str) -> PhaseClass {
     match phase.to_ascii_uppercase().as_str() {
         "" => PhaseClass::Other,
         "PREPARED" => PhaseClass::Prepared,
@@ -100,7 +100,7 @@ pub enum SuEventKind {
     StatusReport { install_state: Option<String> },
 }
 
-pub type SuEvent = Event<SuEventKind>;
+pub(crate) type SuEvent = Event<SuEventKind>;
 
 /// The softwareupdated log: the generic summary plus the status blocks.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -221,7 +221,7 @@ const DDM_EVALUATION: [&Pattern; 5] = [
 /// The first shape found in this order wins; each is its pattern's needle where the table's
 /// `Format` says it stands (`[SUMacControllerProgressManager] Reported progress (inter): …`
 /// begins the message after the daemon's tag), and fields are read from their own position.
-pub fn classify(msg: &str) -> Option<Classified<SuEventKind>> {
+pub(crate) fn classify(msg: &str) -> Option<Classified<SuEventKind>> {
     use SuEventKind as K;
     if P_STATUS
         .find(msg)
@@ -287,7 +287,7 @@ pub fn summarize<R: Read>(reader: R) -> Result<SuLog, String> {
 
 /// [`summarize`] with another bound on the kept events (the property tests use small ones).
 #[doc(hidden)]
-pub fn summarize_bounded<R: Read>(reader: R, max_events: usize) -> Result<SuLog, String> {
+pub(crate) fn summarize_bounded<R: Read>(reader: R, max_events: usize) -> Result<SuLog, String> {
     let mut reports: VecDeque<StatusReport> = VecDeque::new();
     // softwareupdated and its subscriber run as root or a role account (`log_patterns::SOURCES`):
     // the same binary run by a local user proves nothing about the system's updates.

@@ -91,7 +91,8 @@ pub fn parse(bytes: &[u8]) -> Result<SoftwareUpdatePrefs, String> {
 
 /// Test and capture helper: a binary plist with the given keys, as the file probe reads it.
 /// Used to build constructed samples from the key evidence (no full real file is public).
-pub fn build_binary(dict: plist::Dictionary) -> Vec<u8> {
+#[cfg(test)]
+pub(crate) fn build_binary(dict: plist::Dictionary) -> Vec<u8> {
     let mut out = Vec::new();
     // Writing a plain dictionary to memory cannot fail.
     let _ = plist::Value::Dictionary(dict).to_writer_binary(&mut out);

@@ -25,7 +25,7 @@ impl SwVers {
     }
 
     /// The RSR letter ("a") when one is installed.
-    pub fn rsr_letter(&self) -> Option<String> {
+    pub(crate) fn rsr_letter(&self) -> Option<String> {
         let x = self.product_version_extra.as_deref()?;
         let l = x
             .trim()
@@ -104,7 +104,7 @@ fn is_extra(s: &str) -> bool {
 
 /// A dotted version as numbers ("15.2" -> [15, 2]); non-numeric parts end it. Empty when the text
 /// has no leading number.
-pub fn version_parts(v: &str) -> Vec<u32> {
+pub(crate) fn version_parts(v: &str) -> Vec<u32> {
     let mut out = Vec::new();
     for part in v.trim().split('.') {
         let digits: String = part.chars().take_while(|c| c.is_ascii_digit()).collect();
@@ -120,7 +120,7 @@ pub fn version_parts(v: &str) -> Vec<u32> {
 }
 
 /// Compares dotted versions numerically, missing parts counting as 0 ("15" == "15.0").
-pub fn compare_versions(a: &str, b: &str) -> std::cmp::Ordering {
+pub(crate) fn compare_versions(a: &str, b: &str) -> std::cmp::Ordering {
     let (x, y) = (version_parts(a), version_parts(b));
     let n = x.len().max(y.len());
     for i in 0..n {

@@ -3,6 +3,8 @@
 //! `/Library/Managed Preferences/...`) and the deferral keys of the restrictions payload
 //! (`com.apple.applicationaccess`, managed). Key names are Apple's (Device Management
 //! `com.apple.SoftwareUpdate` and `com.apple.applicationaccess` payload schemas).
+//! The local file is the `su_prefs` probe, which `su_prefs` also parses (for the scan state and
+//! the pending updates): two parsers of one probe, each reading its own keys.
 
 use std::collections::BTreeMap;
 
@@ -29,20 +31,11 @@ impl PrefValues {
 }
 
 /// The automatic-update keys of `com.apple.SoftwareUpdate`.
-pub const AUTOMATIC_KEYS: &[&str] = &[
+pub(crate) const AUTOMATIC_KEYS: &[&str] = &[
     "AutomaticCheckEnabled",
     "AutomaticDownload",
     "AutomaticallyInstallMacOSUpdates",
     "CriticalUpdateInstall",
-];
-
-/// The deferral keys of the restrictions payload.
-pub const DEFERRAL_KEYS: &[&str] = &[
-    "forceDelayedSoftwareUpdates",
-    "forceDelayedMajorSoftwareUpdates",
-    "enforcedSoftwareUpdateDelay",
-    "enforcedSoftwareUpdateMajorOSDeferredInstallDelay",
-    "enforcedSoftwareUpdateMinorOSDeferredInstallDelay",
 ];
 
 /// Top-level scalars of a plist dictionary (booleans also as 0/1 integers, as `defaults` may

@@ -64,7 +64,7 @@ fn with_facts(id: &str, j: &Judgement, facts: Map<String, Value>) -> Finding {
 }
 
 /// `mdm.channel`: the verdict, its cause, and each time with its source.
-pub fn channel(a: &crate::checks::channel::ChannelAssessment) -> Map<String, Value> {
+pub(crate) fn channel(a: &crate::checks::channel::ChannelAssessment) -> Map<String, Value> {
     let s = &a.situation;
     let time = |x: Option<&crate::checks::channel::Seen>| {
         x.map(|x| Value::from(crate::state::format_time(x.at)))
@@ -126,7 +126,7 @@ fn ts_of(t: Option<&str>) -> Value {
     t.map(Value::from).unwrap_or(Value::Null)
 }
 
-pub fn enrollment(a: &EnrollmentAssessment) -> Map<String, Value> {
+pub(crate) fn enrollment(a: &EnrollmentAssessment) -> Map<String, Value> {
     let mut f = Facts::default();
     if let Some(e) = &a.facts {
         f.put("enrolled", e.enrolled)
@@ -155,7 +155,7 @@ pub fn enrollment(a: &EnrollmentAssessment) -> Map<String, Value> {
     f.0
 }
 
-pub fn identity(a: &IdentityAssessment) -> Map<String, Value> {
+pub(crate) fn identity(a: &IdentityAssessment) -> Map<String, Value> {
     let mut f = Facts::default();
     let Some(d) = &a.details else {
         return f.0;
@@ -189,7 +189,7 @@ pub fn identity(a: &IdentityAssessment) -> Map<String, Value> {
     f.0
 }
 
-pub fn client_liveness(a: &ClientLivenessAssessment) -> Map<String, Value> {
+pub(crate) fn client_liveness(a: &ClientLivenessAssessment) -> Map<String, Value> {
     let mut f = Facts::default();
     let cause = a.state.cause().map(|c| c.code());
     f.put("state", a.state.code())
@@ -229,7 +229,7 @@ pub fn client_liveness(a: &ClientLivenessAssessment) -> Map<String, Value> {
     f.0
 }
 
-pub fn daemon_liveness(a: &DaemonLivenessAssessment) -> Map<String, Value> {
+pub(crate) fn daemon_liveness(a: &DaemonLivenessAssessment) -> Map<String, Value> {
     let mut f = Facts::default();
     let addigy = a.su_command.is_some() && a.judgement.status == crate::checks::Status::Failed;
     let cause = match a.state {
@@ -280,7 +280,7 @@ pub fn daemon_liveness(a: &DaemonLivenessAssessment) -> Map<String, Value> {
     f.0
 }
 
-pub fn push(a: &PushAssessment) -> Map<String, Value> {
+pub(crate) fn push(a: &PushAssessment) -> Map<String, Value> {
     let mut f = Facts::default();
     f.put("state", a.state.code())
         .put("verified", a.verified)
@@ -295,7 +295,7 @@ pub fn push(a: &PushAssessment) -> Map<String, Value> {
     f.0
 }
 
-pub fn os_version(a: &OsVersionAssessment) -> Map<String, Value> {
+pub(crate) fn os_version(a: &OsVersionAssessment) -> Map<String, Value> {
     let mut f = Facts::default();
     let Some(o) = &a.os else {
         return f.0;
@@ -319,7 +319,7 @@ pub fn os_version(a: &OsVersionAssessment) -> Map<String, Value> {
     f.0
 }
 
-pub fn pending(a: &PendingAssessment) -> Map<String, Value> {
+pub(crate) fn pending(a: &PendingAssessment) -> Map<String, Value> {
     let mut f = Facts::default();
     let Some(p) = &a.prefs else {
         return f.0;
@@ -369,7 +369,7 @@ pub fn pending(a: &PendingAssessment) -> Map<String, Value> {
     f.0
 }
 
-pub fn settings(a: &SettingsAssessment) -> Map<String, Value> {
+pub(crate) fn settings(a: &SettingsAssessment) -> Map<String, Value> {
     let mut f = Facts::default();
     let automatic: Map<String, Value> = a
         .automatic
@@ -403,7 +403,7 @@ pub fn settings(a: &SettingsAssessment) -> Map<String, Value> {
     f.0
 }
 
-pub fn ddm(a: &DdmAssessment) -> Map<String, Value> {
+pub(crate) fn ddm(a: &DdmAssessment) -> Map<String, Value> {
     let mut f = Facts::default();
     f.put("situation", a.situation.code())
         .put("stuck_cause", a.situation.stuck().map(|c| c.code()))
@@ -494,7 +494,7 @@ pub fn ddm(a: &DdmAssessment) -> Map<String, Value> {
     f.0
 }
 
-pub fn battery(a: &BatteryAssessment) -> Map<String, Value> {
+pub(crate) fn battery(a: &BatteryAssessment) -> Map<String, Value> {
     let mut f = Facts::default();
     let Some(r) = &a.reading else {
         return f.0;
@@ -533,7 +533,7 @@ pub fn battery(a: &BatteryAssessment) -> Map<String, Value> {
     f.0
 }
 
-pub fn disk(a: &DiskAssessment) -> Map<String, Value> {
+pub(crate) fn disk(a: &DiskAssessment) -> Map<String, Value> {
     let mut f = Facts::default();
     let Some(s) = &a.space else {
         return f.0;
@@ -592,7 +592,7 @@ pub fn disk(a: &DiskAssessment) -> Map<String, Value> {
     f.0
 }
 
-pub fn bootstrap(a: &BootstrapAssessment) -> Map<String, Value> {
+pub(crate) fn bootstrap(a: &BootstrapAssessment) -> Map<String, Value> {
     let mut f = Facts::default();
     match (&a.token, a.applicable) {
         (Some(t), _) => {
@@ -624,7 +624,7 @@ pub fn bootstrap(a: &BootstrapAssessment) -> Map<String, Value> {
     f.0
 }
 
-pub fn readiness(a: &ReadinessAssessment) -> Map<String, Value> {
+pub(crate) fn readiness(a: &ReadinessAssessment) -> Map<String, Value> {
     let mut f = Facts::default();
     for v in &a.kinds {
         f.put(
@@ -650,7 +650,7 @@ pub fn readiness(a: &ReadinessAssessment) -> Map<String, Value> {
     f.0
 }
 
-pub fn catalog(a: &CatalogAssessment) -> Map<String, Value> {
+pub(crate) fn catalog(a: &CatalogAssessment) -> Map<String, Value> {
     let mut f = Facts::default();
     if let Some(c) = &a.found {
         let list: Vec<Value> = c
@@ -666,7 +666,7 @@ pub fn catalog(a: &CatalogAssessment) -> Map<String, Value> {
     f.0
 }
 
-pub fn compliance(a: &ComplianceAssessment) -> Map<String, Value> {
+pub(crate) fn compliance(a: &ComplianceAssessment) -> Map<String, Value> {
     let mut f = Facts::default();
     if let Some(c) = &a.found {
         f.put("running", c.running.clone())

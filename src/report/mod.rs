@@ -1,6 +1,6 @@
 //! The report: the only serialised types, i.e. the JSON contract (`schema/report.schema.json`),
 //! and the human rendering. Additive changes keep `schema_version`; anything else bumps it.
-//! [`findings`](mod@findings) alone turns the checks' typed assessments into findings with their `facts` JSON
+//! `findings`(mod@findings) alone turns the checks' typed assessments into findings with their `facts` JSON
 //! and into the `readiness` section; nothing below this module is serialisable.
 
 use std::collections::BTreeMap;
@@ -8,12 +8,12 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-pub const SCHEMA_VERSION: u32 = 2;
+pub(crate) const SCHEMA_VERSION: u32 = 2;
 
 /// Exit status when no check could be determined (see [`Report::exit_code`]).
-pub const EXIT_UNDETERMINED: i32 = 3;
+pub(crate) const EXIT_UNDETERMINED: i32 = 3;
 
-pub mod findings;
+pub(crate) mod findings;
 
 pub use findings::{finding, findings, readiness_section, watchdog};
 // A finding's status and evidence lines are the checks' own types, printed here.
@@ -287,7 +287,7 @@ fn action_words(action: &str) -> &str {
 
 /// Heal's outcome into the report: the restart keys, the `heal` section and heal's errors, with
 /// `heal.error` set when heal stopped or its named state file could not be read.
-pub fn apply_heal(report: &mut Report, o: &crate::heal::HealOutcome) {
+pub(crate) fn apply_heal(report: &mut Report, o: &crate::heal::HealOutcome) {
     let w = &mut report.watchdog;
     w.mdm_client_restarted = o.mdmclient_restarted;
     w.software_update_daemon_restarted = o.softwareupdated_restarted;
@@ -306,7 +306,7 @@ pub fn apply_heal(report: &mut Report, o: &crate::heal::HealOutcome) {
 /// What stopped heal, or a state file it could not read (under `--replay` or `--dry-run` heal
 /// decides without writing, so it does not stop; the admin named a state file that cannot be
 /// read all the same): said on stderr, in `heal.error`, exit status 2 (README, "Heal").
-pub fn heal_error(o: &crate::heal::HealOutcome) -> Option<String> {
+pub(crate) fn heal_error(o: &crate::heal::HealOutcome) -> Option<String> {
     if let Some(e) = &o.stopped {
         return Some(e.clone());
     }
@@ -352,7 +352,10 @@ impl From<&crate::observe::ProbeRun> for ProbeSummary {
 
 /// The Addigy "last kickstart" keys from heal's state file, read only (any user may diagnose).
 /// Returns a problem worth reporting, if any; a missing file is not one.
-pub fn watchdog_from_state(state_path: &std::path::Path, w: &mut Watchdog) -> Option<String> {
+pub(crate) fn watchdog_from_state(
+    state_path: &std::path::Path,
+    w: &mut Watchdog,
+) -> Option<String> {
     use crate::state::{self, Loaded};
     match state::load(state_path) {
         Loaded::Missing => None,
@@ -524,7 +527,7 @@ impl Report {
     }
 
     /// Why nothing could be determined (exit status 3), for the first line of the report.
-    pub fn undetermined_reason(&self) -> Option<String> {
+    pub(crate) fn undetermined_reason(&self) -> Option<String> {
         if self.exit_code() != EXIT_UNDETERMINED {
             return None;
         }
@@ -682,14 +685,14 @@ impl Report {
         }
     }
 
-    pub fn findings_in_order(&self) -> impl Iterator<Item = &Finding> {
+    pub(crate) fn findings_in_order(&self) -> impl Iterator<Item = &Finding> {
         self.order.iter().filter_map(|id| self.checks.get(id))
     }
 }
 
 /// The MDM channel verdict (one finding summing up whether this Mac and its server talk); the
 /// report leads with it when present and falls back to counting problems otherwise.
-pub const CHANNEL: &str = "mdm.channel";
+pub(crate) const CHANNEL: &str = "mdm.channel";
 
 /// The `overall` block of the JSON report and status.json (status.plist carries the same keys).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -720,7 +723,7 @@ pub struct Overall {
 }
 
 /// `1 check`, `2 checks`.
-pub fn plural(n: usize, one: &str, many: &str) -> String {
+pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
@@ -728,7 +731,7 @@ pub fn plural(n: usize, one: &str, many: &str) -> String {
 /// `ok` or `unknown` from them is neither reassurance nor a gap. They become `not_applicable`
 /// (a failure is kept: it is evidence of its own, e.g. a Mac still talking to an old server).
 /// Applies to macOS 15, 26 and 27 alike (enrollment is read the same way on each).
-pub fn mark_not_applicable(report: &mut Report) {
+pub(crate) fn mark_not_applicable(report: &mut Report) {
     let unenrolled = report
         .checks
         .get(crate::checks::ENROLLMENT)
@@ -753,7 +756,7 @@ pub fn mark_not_applicable(report: &mut Report) {
 
 /// Internal words out of human text (the JSON keeps them): probe fault codes, setting names in
 /// their Rust spelling, heal's cause codes. Applied when rendering only.
-pub fn humanize(text: &str) -> String {
+pub(crate) fn humanize(text: &str) -> String {
     let mut t = fix_plurals(text);
     for (from, to) in [
         (" not_root: ", " needs root: "),
@@ -855,7 +858,7 @@ fn probe_words(text: &str) -> String {
 
 /// Counts said right in text the checks wrote with a fixed plural: "1 command receipts" ->
 /// "1 command receipt", "1 day(s)" -> "1 day", "3 day(s)" -> "3 days".
-pub fn fix_plurals(text: &str) -> String {
+pub(crate) fn fix_plurals(text: &str) -> String {
     const PLURALS: &[(&str, &str)] = &[
         ("command receipts", "command receipt"),
         ("successful exchanges", "successful exchange"),
@@ -917,7 +920,7 @@ pub fn fix_plurals(text: &str) -> String {
 /// whole seconds; evidence keeps the quoted line as it was logged. A wall-clock time without an
 /// offset (a DDM declaration's `TargetLocalDateTime`) is left as declared. Applied once, by the
 /// one report path.
-pub fn normalize_times(report: &mut Report) {
+pub(crate) fn normalize_times(report: &mut Report) {
     let local = chrono::DateTime::parse_from_rfc3339(&report.generated_at)
         .ok()
         .map(|t| *t.offset());
@@ -948,7 +951,7 @@ pub fn normalize_times(report: &mut Report) {
 
 /// Log timestamps as the log prints them (`2026-11-20 09:12:39.340000-0500`) rewritten to RFC 3339
 /// with the same offset (`2026-11-20T09:12:39-05:00`): one time format in the human report.
-pub fn rfc3339_times(text: &str) -> String {
+pub(crate) fn rfc3339_times(text: &str) -> String {
     times_at(text, None)
 }
 
@@ -1035,7 +1038,7 @@ fn time_at(s: &str) -> Option<(usize, chrono::DateTime<chrono::FixedOffset>)> {
 }
 
 /// Go's time format as Addigy prints it: `0001-01-01 00:00:00 +0000 UTC` for never.
-pub fn addigy_time(rfc3339: Option<&str>) -> String {
+pub(crate) fn addigy_time(rfc3339: Option<&str>) -> String {
     match rfc3339.and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()) {
         Some(t) => t
             .with_timezone(&chrono::Utc)
@@ -1054,7 +1057,7 @@ fn tri(v: Option<bool>) -> &'static str {
 }
 
 /// The eight Addigy keys, one per line, exactly as MDM Watchdog prints them.
-pub fn watchdog_lines(w: &Watchdog) -> Vec<String> {
+pub(crate) fn watchdog_lines(w: &Watchdog) -> Vec<String> {
     vec![
         format!("MDMEnrolled: {}", tri(w.mdm_enrolled)),
         format!("MDMIdentityError: {}", tri(w.mdm_identity_error)),
@@ -1080,7 +1083,7 @@ pub fn watchdog_lines(w: &Watchdog) -> Vec<String> {
 }
 
 /// The one-line summary Addigy logs to the unified log (Jamf EAs parse it).
-pub fn watchdog_summary_line(w: &Watchdog) -> String {
+pub(crate) fn watchdog_summary_line(w: &Watchdog) -> String {
     watchdog_lines(w).join(" ")
 }
 
@@ -1287,7 +1290,7 @@ fn preview_reason(message: &str) -> String {
 }
 
 /// One line per service: what heal would do and why, in admin words (`diagnose`).
-pub fn heal_preview_lines(h: &HealSection) -> Vec<String> {
+pub(crate) fn heal_preview_lines(h: &HealSection) -> Vec<String> {
     h.services
         .iter()
         .map(|s| {
@@ -1301,23 +1304,55 @@ pub fn heal_preview_lines(h: &HealSection) -> Vec<String> {
         .collect()
 }
 
-/// Human report, answer first: the verdict line, the problems (each with its fix), the checks
-/// that could not be determined, then the Addigy keys and readiness, then the `ok` and
-/// not-applicable checks (one line unless `verbose`), heal and the run's errors.
-pub fn render_human(report: &Report, verbose: bool) -> String {
+/// [`render_human_layout`] in the plain layout (the tests' shorthand).
+#[cfg(test)]
+pub(crate) fn render_human(report: &Report, verbose: bool) -> String {
     render_human_layout(report, verbose, false)
 }
 
-/// [`render_human`], or with `keys_first` the layout of Addigy's tool for scripts that read its
-/// output by line number (run through the `mdm-watchdog` link): the eight keys, then the rest.
-pub fn render_human_layout(report: &Report, verbose: bool, keys_first: bool) -> String {
+/// Human report, answer first: the verdict line, the problems (each with its fix), the checks
+/// that could not be determined, then the Addigy keys and readiness, then the `ok` and
+/// not-applicable checks (one line unless `verbose`), heal and the run's errors.
+/// With `keys_first`, the layout of Addigy's tool for scripts that read its output by line
+/// number (run through the `mdm-watchdog` link): the eight keys, then the rest.
+pub(crate) fn render_human_layout(report: &Report, verbose: bool, keys_first: bool) -> String {
     render_human_full(report, verbose, keys_first, None)
+}
+
+/// What heal did (a heal run), or what it would do now (a `diagnose` run's preview).
+fn heal_lines(out: &mut String, report: &Report, preview: Option<&HealSection>) {
+    if let Some(heal) = &report.heal {
+        out.push('\n');
+        out.push_str(if heal.dry_run {
+            "Heal (dry run: nothing executed, no state written):\n"
+        } else {
+            "Heal:\n"
+        });
+        if let Some(e) = &heal.error {
+            out.push_str(&format!("  {e}\n"));
+        }
+        for l in &heal.summary_lines {
+            out.push_str("  ");
+            // Not wrapped: heal's own lines are matched whole by its tests (src/heal/tests.rs).
+            out.push_str(l);
+            out.push('\n');
+        }
+    }
+    if let Some(p) = preview.filter(|_| report.heal.is_none()) {
+        let lines = heal_preview_lines(p);
+        if !lines.is_empty() {
+            out.push_str("\nHeal would (mdmwatch -heal now):\n");
+            for l in lines {
+                out.push_str(&format!("  {}\n", wrap(&l, 2, "    ")));
+            }
+        }
+    }
 }
 
 /// [`render_human_layout`] with what heal would do now (`preview`, a dry run's section: the
 /// `diagnose` report, which has no heal section of its own): one line per service, and fixes
 /// that name a restart say when heal would not restart now.
-pub fn render_human_full(
+pub(crate) fn render_human_full(
     report: &Report,
     verbose: bool,
     keys_first: bool,
@@ -1415,32 +1450,7 @@ pub fn render_human_full(
         line.push_str(" (--verbose lists them)\n");
         out.push_str(&line);
     }
-    if let Some(heal) = &report.heal {
-        out.push('\n');
-        out.push_str(if heal.dry_run {
-            "Heal (dry run: nothing executed, no state written):\n"
-        } else {
-            "Heal:\n"
-        });
-        if let Some(e) = &heal.error {
-            out.push_str(&format!("  {e}\n"));
-        }
-        for l in &heal.summary_lines {
-            out.push_str("  ");
-            // Not wrapped: heal's own lines are matched whole by its tests (src/heal/tests.rs).
-            out.push_str(l);
-            out.push('\n');
-        }
-    }
-    if let Some(p) = preview.filter(|_| report.heal.is_none()) {
-        let lines = heal_preview_lines(p);
-        if !lines.is_empty() {
-            out.push_str("\nHeal would (mdmwatch -heal now):\n");
-            for l in lines {
-                out.push_str(&format!("  {}\n", wrap(&l, 2, "    ")));
-            }
-        }
-    }
+    heal_lines(&mut out, report, preview);
     for e in &report.errors {
         // The undetermined reason is already the first line.
         if report.undetermined_reason().as_deref() == Some(e.as_str()) {

@@ -21,20 +21,20 @@ use super::{Payload, ProbeResult};
 
 /// An open capture directory: files are created relative to `fd`, never by path.
 #[derive(Debug)]
-pub struct CaptureDir {
+pub(crate) struct CaptureDir {
     path: PathBuf,
     fd: OwnedFd,
 }
 
 impl CaptureDir {
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 }
 
 /// Checks that `dir` is absent or an empty directory (as root: root's alone), creates it when
 /// absent, and opens it.
-pub fn prepare_dir(dir: &Path) -> Result<CaptureDir, String> {
+pub(crate) fn prepare_dir(dir: &Path) -> Result<CaptureDir, String> {
     let root = nix::unistd::geteuid().is_root();
     match std::fs::symlink_metadata(dir) {
         Ok(m) if m.file_type().is_symlink() => {
@@ -113,7 +113,7 @@ fn write_bytes(dir: &CaptureDir, name: &str, bytes: &[u8]) -> io::Result<()> {
     f.sync_all()
 }
 
-pub fn write_meta(
+pub(crate) fn write_meta(
     dir: &CaptureDir,
     captured_at: DateTime<FixedOffset>,
     root: bool,
@@ -130,14 +130,14 @@ pub fn write_meta(
 /// Writes `<id>.args` (a JSON array: program, then arguments) for a command probe, so a replay
 /// knows which `log show` predicate produced the output (whether the absence of HTTP lines is
 /// evidence depends on it).
-pub fn write_args(dir: &CaptureDir, id: &str, argv: &[String]) -> Result<(), String> {
+pub(crate) fn write_args(dir: &CaptureDir, id: &str, argv: &[String]) -> Result<(), String> {
     let text = serde_json::to_vec(argv).map_err(|e| e.to_string())?;
     write_bytes(dir, &format!("{id}.args"), &text)
         .map_err(|e| format!("cannot write {id}.args: {e}"))
 }
 
 /// Writes one probe's files. An unavailable probe writes nothing (that is how replay knows).
-pub fn write_result(dir: &CaptureDir, result: &ProbeResult) -> Result<(), String> {
+pub(crate) fn write_result(dir: &CaptureDir, result: &ProbeResult) -> Result<(), String> {
     if !result.available {
         return Ok(());
     }

@@ -10,7 +10,7 @@ use std::time::Duration;
 use chrono::{DateTime, FixedOffset};
 use futures::future::BoxFuture;
 
-use super::{LogUnion, LogUnionResults, Payload, Probe, ProbeResult, Source, System};
+use super::{LogUnion, LogUnionResults, Payload, Probe, ProbeResult, System};
 
 /// One scripted answer.
 #[derive(Debug, Clone, Default)]
@@ -90,7 +90,8 @@ impl FakeSystem {
     }
 
     /// Behave like a replay (heal executes nothing).
-    pub fn not_live(mut self) -> FakeSystem {
+    #[cfg(test)]
+    pub(crate) fn not_live(mut self) -> FakeSystem {
         self.live = false;
         self
     }
@@ -112,10 +113,11 @@ impl FakeSystem {
     }
 
     /// The command lines of every probe run so far.
-    pub fn command_lines(&self) -> Vec<String> {
+    #[cfg(test)]
+    pub(crate) fn command_lines(&self) -> Vec<String> {
         self.calls()
             .iter()
-            .filter(|p| matches!(p.source, Source::Command { .. }))
+            .filter(|p| matches!(p.source, super::Source::Command { .. }))
             .map(|p| p.display())
             .collect()
     }

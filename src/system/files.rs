@@ -16,7 +16,7 @@ fn refuse(msg: String) -> io::Error {
 
 /// Creates `dir` (and parents) with mode 0755 if absent; refuses a symlink or a non-directory,
 /// and, when running as root, a directory not owned by root or writable by others.
-pub fn ensure_dir(dir: &Path) -> io::Result<()> {
+pub(crate) fn ensure_dir(dir: &Path) -> io::Result<()> {
     match fs::symlink_metadata(dir) {
         Ok(m) if m.file_type().is_symlink() => {
             return Err(refuse(format!(
@@ -140,7 +140,7 @@ fn check_ancestors(dir: &Path) -> io::Result<()> {
 /// existing `--state` file only when it is recognisably mdmwatch's state, so heal never moves
 /// another file (`/etc/sudoers`) aside to write JSON in its place. In release builds `--sysroot`
 /// is refused for everyone.
-pub fn check_root_arguments(
+pub(crate) fn check_root_arguments(
     sysroot: Option<&Path>,
     state: Option<&Path>,
     status_dir: Option<&Path>,
@@ -281,25 +281,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
 }
 
 /// fsync a directory so a rename in it survives power loss.
-pub fn sync_dir(dir: &Path) -> io::Result<()> {
+pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
-/// Creates a new file (never an existing one, never through a link) with exactly `mode`
-/// (whatever the umask).
-pub fn create_new(path: &Path, mode: u32) -> io::Result<File> {
-    let f = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(mode)
-        .custom_flags(nix::libc::O_NOFOLLOW)
-        .open(path)?;
-    f.set_permissions(fs::Permissions::from_mode(mode))?;
-    Ok(f)
-}
-
 /// Reads at most `max` bytes of a regular file without following a symlink at `path`.
-pub fn read_bounded(path: &Path, max: u64) -> io::Result<Vec<u8>> {
+pub(crate) fn read_bounded(path: &Path, max: u64) -> io::Result<Vec<u8>> {
     use std::io::Read;
     let f = OpenOptions::new()
         .read(true)
@@ -311,7 +298,7 @@ pub fn read_bounded(path: &Path, max: u64) -> io::Result<Vec<u8>> {
 }
 
 /// Modification time of `path` itself (a symlink is not followed).
-pub fn modified(path: &Path) -> io::Result<std::time::SystemTime> {
+pub(crate) fn modified(path: &Path) -> io::Result<std::time::SystemTime> {
     fs::symlink_metadata(path)?.modified()
 }
 
@@ -319,7 +306,7 @@ pub fn modified(path: &Path) -> io::Result<std::time::SystemTime> {
 /// the directory. Used to keep a bad state file aside for inspection; a link is moved, not followed.
 /// The "does not exist" test is the rename's own (an existing `to` is `AlreadyExists`), so a file
 /// created at `to` meanwhile is never replaced.
-pub fn rename_aside(from: &Path, to: &Path) -> io::Result<()> {
+pub(crate) fn rename_aside(from: &Path, to: &Path) -> io::Result<()> {
     rename_noreplace(from, to).map_err(|e| {
         if e.kind() == io::ErrorKind::AlreadyExists {
             io::Error::new(e.kind(), format!("{} already exists", to.display()))
@@ -459,18 +446,6 @@ mod tests {
         std::os::unix::fs::symlink(&real, &link).unwrap();
         assert!(write_atomic(&link.join("x.json"), b"x", 0o644).is_err());
         assert!(!real.join("x.json").exists());
-    }
-
-    #[test]
-    fn create_new_does_not_follow_or_clobber() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("f");
-        create_new(&p, 0o600).unwrap();
-        assert!(create_new(&p, 0o600).is_err());
-        let link = dir.path().join("l");
-        std::os::unix::fs::symlink(dir.path().join("nowhere"), &link).unwrap();
-        assert!(create_new(&link, 0o600).is_err());
-        assert!(!dir.path().join("nowhere").exists());
     }
 
     #[test]

@@ -22,7 +22,7 @@ use super::{
 };
 
 /// Fixed environment of every subprocess.
-pub const FIXED_PATH: &str = "/usr/bin:/bin:/usr/sbin:/sbin";
+pub(crate) const FIXED_PATH: &str = "/usr/bin:/bin:/usr/sbin:/sbin";
 
 #[derive(Debug, Clone, Default)]
 pub struct LiveSystem {

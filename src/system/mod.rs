@@ -6,7 +6,7 @@
 //! [`fake::FakeSystem`] (in-memory, for tests; it panics on anything it was not given).
 //! Nothing above this module does I/O on the system; everything above is pure and tested on Linux.
 
-pub mod capture;
+pub(crate) mod capture;
 pub mod fake;
 pub mod files;
 pub mod live;
@@ -102,7 +102,7 @@ impl Probe {
         self
     }
 
-    pub fn spooled(mut self) -> Probe {
+    pub(crate) fn spooled(mut self) -> Probe {
         self.spool = true;
         self
     }
@@ -118,7 +118,7 @@ impl Probe {
     }
 
     /// Keep the newest output when capped (see [`Probe::keep_newest`]).
-    pub fn keeping_newest(mut self) -> Probe {
+    pub(crate) fn keeping_newest(mut self) -> Probe {
         self.keep_newest = true;
         self
     }
@@ -248,7 +248,7 @@ impl ProbeResult {
 
 /// Sorts one output line of a [`LogUnion`] into its streams: bit `i` set sends the line to
 /// `streams[i]`. Stateful (it may reuse buffers), so each run makes its own with [`LogUnion::router`].
-pub type LineRouter = Box<dyn FnMut(&[u8]) -> u64 + Send>;
+pub(crate) type LineRouter = Box<dyn FnMut(&[u8]) -> u64 + Send>;
 
 /// Several `log show` probes answered by one process: `union` runs once, with a predicate that is
 /// the union of the streams' predicates, and each line of its output goes to the streams whose
@@ -282,7 +282,7 @@ pub struct LogUnionResults {
 }
 
 /// Maximum stderr kept per probe.
-pub const STDERR_CAP: usize = 64 * 1024;
+pub(crate) const STDERR_CAP: usize = 64 * 1024;
 
 /// The OS as mdmwatch sees it.
 pub trait System: Send + Sync {
@@ -314,6 +314,6 @@ pub trait System: Send + Sync {
 }
 
 /// Local "now" with the machine's UTC offset.
-pub fn local_now() -> DateTime<FixedOffset> {
+pub(crate) fn local_now() -> DateTime<FixedOffset> {
     chrono::Local::now().fixed_offset()
 }

@@ -25,14 +25,14 @@ use serde::Deserialize;
 use super::{Payload, Probe, ProbeResult, System, STDERR_CAP};
 
 /// `meta.json` is a few hundred bytes; anything larger is not capture metadata.
-pub const META_MAX: u64 = 64 * 1024;
+pub(crate) const META_MAX: u64 = 64 * 1024;
 /// `.exit` and `.duration_ms` hold one decimal number.
-pub const SMALL_MAX: u64 = 64;
+pub(crate) const SMALL_MAX: u64 = 64;
 /// `<id>.args` holds one command line (the longest is a `log show` predicate of a few KiB).
-pub const ARGS_MAX: u64 = 64 * 1024;
+pub(crate) const ARGS_MAX: u64 = 64 * 1024;
 /// No capture can be older than macOS: an earlier `captured_at` (Go's zero time, a clock at 1970)
 /// would make every age negative or absurd.
-pub const EARLIEST_CAPTURE: &str = "2001-01-01T00:00:00Z";
+pub(crate) const EARLIEST_CAPTURE: &str = "2001-01-01T00:00:00Z";
 
 #[derive(Debug, Clone)]
 pub struct ReplaySystem {
@@ -56,7 +56,7 @@ pub struct Meta {
 /// Opens a file of a capture for reading: `Ok(None)` when absent, an error naming what the path
 /// is when it is not a regular file (a symlink is refused, not followed; a FIFO or device is
 /// refused without blocking).
-pub fn open_regular(path: &Path) -> io::Result<Option<File>> {
+pub(crate) fn open_regular(path: &Path) -> io::Result<Option<File>> {
     let opened = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_NONBLOCK)
@@ -139,7 +139,7 @@ fn refused(path: &Path, what: &str) -> io::Error {
 
 /// Reads at most `max` bytes of a regular capture file. `Ok(None)` when absent; the flag says
 /// whether the file held more than `max` bytes.
-pub fn read_regular(path: &Path, max: u64) -> io::Result<Option<(Vec<u8>, bool)>> {
+pub(crate) fn read_regular(path: &Path, max: u64) -> io::Result<Option<(Vec<u8>, bool)>> {
     let Some(f) = open_regular(path)? else {
         return Ok(None);
     };

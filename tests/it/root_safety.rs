@@ -1,6 +1,6 @@
 //! Root safety: mdmwatch runs as root every 95 minutes and must never be a way into the machine.
 //! Covered elsewhere: fixed subprocess environment and absolute binaries (`live_runner.rs`),
-//! symlink-refusing atomic writes (`system/files.rs`, `status.rs`), settings bounds (`config.rs`).
+//! symlink-refusing atomic writes (`system/files.rs`, `status_files.rs`), settings bounds (`config.rs`).
 //! Here:
 //! - no shell anywhere, and processes are spawned only in `src/system/live.rs` (source scan);
 //! - `--replay` writes nothing outside `--status-dir` / `--state`: not into the capture, the

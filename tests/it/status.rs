@@ -9,7 +9,7 @@ use crate::common::mdmwatch;
 use mdmwatch::app;
 use mdmwatch::config::{self, Flags};
 use mdmwatch::report::{Finding, Report, Status};
-use mdmwatch::status;
+use mdmwatch::status_files;
 use mdmwatch::system::replay::ReplaySystem;
 use serde_json::Value as J;
 
@@ -87,7 +87,7 @@ fn status_plist_round_trips_and_matches_status_json() {
     let report = rich_report();
     let out = tempfile::tempdir().unwrap();
     let dir = out.path().join("status");
-    let written = status::write(&dir, &report).unwrap();
+    let written = status_files::write(&dir, &report).unwrap();
     assert_eq!(written.json, dir.join("status.json"));
     assert_eq!(written.plist, dir.join("status.plist"));
     for p in [&written.json, &written.plist] {
@@ -191,7 +191,7 @@ fn symlink_at_status_path_is_refused_and_target_untouched() {
         let dir = out.path().join(format!("dir-{name}"));
         fs::create_dir(&dir).unwrap();
         std::os::unix::fs::symlink(&victim, dir.join(name)).unwrap();
-        let err = status::write(&dir, &report).unwrap_err();
+        let err = status_files::write(&dir, &report).unwrap_err();
         assert!(err.contains("symbolic link"), "{err}");
         assert_eq!(fs::read(&victim).unwrap(), b"precious");
         assert!(fs::symlink_metadata(dir.join(name))
@@ -204,7 +204,7 @@ fn symlink_at_status_path_is_refused_and_target_untouched() {
     fs::create_dir(&real).unwrap();
     let link = out.path().join("linked");
     std::os::unix::fs::symlink(&real, &link).unwrap();
-    assert!(status::write(&link, &report).is_err());
+    assert!(status_files::write(&link, &report).is_err());
     assert_eq!(fs::read_dir(&real).unwrap().count(), 0);
 }
 

@@ -20,7 +20,6 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset};
-use mdmwatch::checks::liveness::{Condition, Ground};
 use mdmwatch::checks::{Diagnosis, InstallActivity};
 use mdmwatch::config::Config;
 use mdmwatch::heal::{self, HealOptions, HealOutcome};
@@ -281,34 +280,12 @@ pub fn spawn_child(test: &str, env: &str, root: &Path) -> Child {
 
 // ---- Heal's inputs and the one child-heal runner, shared by `heal` and `crash_safety`.
 
-/// The heal tests' shorthand: `Stuck` is the ground a restart can fix for each service (a wedged
-/// mdmclient, a stalled softwareupdated); the decision table (src/heal/plan.rs) covers the rest.
-#[derive(Debug, Clone, Copy)]
-#[allow(dead_code)] // the full set, so a test can name any of them
-pub enum Liveness {
-    Alive,
-    Quiet,
-    Stuck,
-    Unknown,
-}
-
-/// The condition `l` stands for, `ground` being the one a restart of that service fixes.
-pub fn cond(l: Liveness, ground: Ground) -> Condition {
-    match l {
-        Liveness::Alive => Condition::Alive,
-        Liveness::Quiet => Condition::Quiet,
-        Liveness::Stuck => Condition::Fixable(ground),
-        Liveness::Unknown => Condition::Unknown,
-    }
-}
+// The heal shorthand (`Liveness`) is the unit tests' own, from the crate's test kit.
+pub use mdmwatch::test_support::Liveness;
 
 /// A diagnosis for heal with mdmclient as `m` and softwareupdated as `s`, nothing installing.
 pub fn diag(m: Liveness, s: Liveness) -> Diagnosis {
-    Diagnosis::for_heal(
-        cond(m, Ground::ClientWedged),
-        cond(s, Ground::Stalled),
-        InstallActivity::Idle,
-    )
+    mdmwatch::test_support::heal_diag(m, s, InstallActivity::Idle)
 }
 
 /// The wall clock, as heal reads it live (the sandbox runs `LiveSystem`).

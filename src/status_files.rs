@@ -22,11 +22,11 @@ use serde_json::Value as J;
 use crate::report::{Report, Watchdog};
 use crate::system::files;
 
-pub const STATUS_JSON: &str = "status.json";
+pub(crate) const STATUS_JSON: &str = "status.json";
 pub const STATUS_PLIST: &str = "status.plist";
 
 /// Version of the status.plist layout (keys are added, never renamed).
-pub const PLIST_LAYOUT_VERSION: u64 = 1;
+pub(crate) const PLIST_LAYOUT_VERSION: u64 = 1;
 
 /// Paths written by [`write()`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,7 +54,7 @@ pub fn write(dir: &Path, report: &Report) -> Result<Written, String> {
 }
 
 /// The status.plist document as XML bytes (XML so admins can read and diff it).
-pub fn plist_bytes(report: &Report) -> Result<Vec<u8>, String> {
+pub(crate) fn plist_bytes(report: &Report) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();
     let mut doc = P::Dictionary(to_plist(report));
     xml_safe_value(&mut doc);
@@ -70,7 +70,7 @@ pub fn plist_bytes(report: &Report) -> Result<Vec<u8>, String> {
 /// `\u001B`). Probe stderr and log lines reach the plist verbatim, and one such character made
 /// the whole document invalid XML (<https://www.w3.org/TR/xml/#charsets>). `<`, `>` and `&` are
 /// escaped by the plist writer as XML entities.
-pub fn xml_safe(s: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn xml_safe(s: &str) -> std::borrow::Cow<'_, str> {
     let bad = |c: char| {
         (c < ' ' && !matches!(c, '\t' | '\n' | '\r'))
             || ('\u{7f}'..='\u{9f}').contains(&c)
@@ -166,7 +166,7 @@ fn watchdog_keys(d: &mut Dictionary, w: &Watchdog) {
 
 /// `[<target> ]ready`, `[<target> ]blocked: <check>: <detail>` (the first blocker) or
 /// `[<target> ]unknown: <first reason>`: one line an extension attribute can show as is.
-pub fn readiness_brief(v: &crate::report::KindVerdict) -> String {
+pub(crate) fn readiness_brief(v: &crate::report::KindVerdict) -> String {
     // Target first, as in the summary line: "15.2 blocked: ...".
     let mut out = match &v.target {
         Some(t) => format!("{t} {}", v.verdict),
@@ -183,7 +183,7 @@ pub fn readiness_brief(v: &crate::report::KindVerdict) -> String {
 }
 
 /// JSON to plist: nulls are dropped (a plist has none), integers stay integers.
-pub fn json_to_plist(v: &J) -> Option<P> {
+pub(crate) fn json_to_plist(v: &J) -> Option<P> {
     Some(match v {
         J::Null => return None,
         J::Bool(b) => P::Boolean(*b),
@@ -208,7 +208,7 @@ pub fn json_to_plist(v: &J) -> Option<P> {
 }
 
 /// The flattened status document.
-pub fn to_plist(report: &Report) -> Dictionary {
+pub(crate) fn to_plist(report: &Report) -> Dictionary {
     let mut d = Dictionary::new();
     let s = |v: &str| P::String(v.to_string());
     d.insert(

@@ -1,6 +1,7 @@
-//! `/usr/libexec/mdmclient QueryDeviceInformation` (root): an old-style dictionary of device
-//! facts, printed after a `Daemon response:` line (and sometimes header lines and an
-//! `Agent response:` line), as kolide/launcher's recorded outputs show
+//! The answers of `/usr/libexec/mdmclient QueryDeviceInformation` and `QuerySecurityInfo`
+//! (root; probes `mdmclient_qdi` and `mdmclient_qsi`), read by one parser: an old-style
+//! dictionary of device facts, printed after a `Daemon response:` line (and sometimes header
+//! lines and an `Agent response:` line), as kolide/launcher's recorded outputs show
 //! (<https://github.com/kolide/launcher/tree/main/ee/tables/mdmclient/testdata>). The block from
 //! the first `{` to its matching `}` is read as an old-style plist and every scalar
 //! `key = value` at any depth is collected, first occurrence wins; when it does not parse, the

@@ -3,7 +3,7 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(d) = mdmwatch::parse::mdmclient_qdi::parse(&String::from_utf8_lossy(data)) {
+    if let Ok(d) = mdmwatch::parse::mdmclient_queries::parse(&String::from_utf8_lossy(data)) {
         let _ = d.eacs_preflight();
         let _ = d.available_device_capacity_gb();
         let _ = d.device_capacity_gb();
