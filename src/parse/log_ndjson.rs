@@ -184,6 +184,9 @@ struct MemoSlot {
     value: Vec<u8>,
     escaped: bool,
     has_value: bool,
+    /// Lines in a row whose value here was not `value`: a value that changes on every line (the
+    /// timestamp, most messages) is copied in again only now and then.
+    value_misses: u8,
     /// A whole member as scanned: `"key":value` and the `,` or `}` right after it. Its reading
     /// depends on nothing but these bytes (the terminator ends the value), so the same bytes
     /// at this position are taken by one comparison; most members of consecutive entries are
@@ -651,10 +654,16 @@ impl<'a> Scan<'a> {
         let len = m.value.len();
         if m.has_value && quoted_at(self.b, from, &m.value) {
             self.i = from + len + 1;
+            m.value_misses = 0;
             return Some((&self.b[from..from + len], m.escaped, false));
         }
         self.i = from;
         let (raw, escaped, surrogate) = self.string()?;
+        m.value_misses = m.value_misses.wrapping_add(1);
+        // The remembered value stays a checked one either way (any hit is byte for byte).
+        if m.has_value && m.value_misses > 2 && !m.value_misses.is_multiple_of(8) {
+            return Some((raw, escaped, surrogate));
+        }
         m.value.clear();
         m.value.extend_from_slice(raw);
         m.escaped = escaped;
