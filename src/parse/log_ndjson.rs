@@ -107,6 +107,15 @@ pub struct Scratch {
     text: Unescaped,
     memo: Memo,
     date: DateMemo,
+    process: ProcessMemo,
+}
+
+/// The last image path an entry's process name was taken from, and where that name starts in
+/// it: every entry of a stream has the same image path.
+#[derive(Debug, Default)]
+struct ProcessMemo {
+    image: Vec<u8>,
+    name_at: usize,
 }
 
 #[derive(Debug, Default)]
@@ -118,11 +127,37 @@ struct Unescaped {
 }
 
 /// The date part of the last timestamp read (`YYYY-MM-DD` as printed, and its date): entries of
-/// a window share a few dates, and building a date is most of a timestamp's cost.
+/// a window share a few dates, and building a date is most of a timestamp's cost. Also its
+/// minute: consecutive entries mostly share `YYYY-MM-DD HH:MM` and the zone offset, so the
+/// instant that minute starts at is kept and only the seconds and microseconds are set.
 #[derive(Debug, Default)]
 struct DateMemo {
     ymd: [u8; 10],
     date: Option<NaiveDate>,
+    /// Bytes 0..16 (`YYYY-MM-DD HH:MM`) then 26..31 (`±HHMM`) of the timestamp `minute` is of.
+    minute_key: [u8; 21],
+    /// That minute's first instant, with its offset (its seconds and nanoseconds are zero in
+    /// UTC too: offsets are whole minutes).
+    minute: Option<DateTime<FixedOffset>>,
+}
+
+/// The timestamp's minute key: `YYYY-MM-DD HH:MM` and the zone offset (`b` is 31 bytes).
+fn minute_key(b: &[u8]) -> [u8; 21] {
+    let mut key = [0u8; 21];
+    key[..16].copy_from_slice(&b[..16]);
+    key[16..].copy_from_slice(&b[26..31]);
+    key
+}
+
+/// `minute` (a minute's first instant) at second `sec` and microsecond `micro` of that minute;
+/// `None` for a second past 59 (a leap second: chrono's reader decides).
+fn at_second(minute: DateTime<FixedOffset>, sec: u32, micro: u32) -> Option<DateTime<FixedOffset>> {
+    use chrono::Timelike;
+    let utc = minute
+        .naive_utc()
+        .with_second(sec)?
+        .with_nanosecond(micro * 1000)?;
+    Some(DateTime::from_naive_utc_and_offset(utc, *minute.offset()))
 }
 
 /// The previous line's layout: at each key position its key and, for a string value, the value's
@@ -149,6 +184,9 @@ struct MemoSlot {
     value: Vec<u8>,
     escaped: bool,
     has_value: bool,
+    /// Lines in a row whose value here was not `value`: a value that changes on every line (the
+    /// timestamp, most messages) is copied in again only now and then.
+    value_misses: u8,
     /// A whole member as scanned: `"key":value` and the `,` or `}` right after it. Its reading
     /// depends on nothing but these bytes (the terminator ends the value), so the same bytes
     /// at this position are taken by one comparison; most members of consecutive entries are
@@ -454,6 +492,24 @@ impl<'a> Scan<'a> {
         Some(integer)
     }
 
+    /// A number that starts with a digit other than `0`, as [`Scan::number`] reads it: the
+    /// digits of a plain integer (most unread numbers: traceID, threadID, machTimestamp) in one
+    /// loop, anything after them by `number`.
+    #[inline(always)]
+    fn unsigned(&mut self) -> Option<()> {
+        let from = self.i;
+        let mut j = from + 1;
+        while let Some(b'0'..=b'9') = self.b.get(j) {
+            j += 1;
+        }
+        if let Some(b'.' | b'e' | b'E') = self.b.get(j) {
+            self.number()?;
+        } else {
+            self.i = j;
+        }
+        Some(())
+    }
+
     /// `"key"` (any string) then `:`, inside a skipped object.
     fn key_colon(&mut self) -> Option<()> {
         self.ws();
@@ -598,10 +654,16 @@ impl<'a> Scan<'a> {
         let len = m.value.len();
         if m.has_value && quoted_at(self.b, from, &m.value) {
             self.i = from + len + 1;
+            m.value_misses = 0;
             return Some((&self.b[from..from + len], m.escaped, false));
         }
         self.i = from;
         let (raw, escaped, surrogate) = self.string()?;
+        m.value_misses = m.value_misses.wrapping_add(1);
+        // The remembered value stays a checked one either way (any hit is byte for byte).
+        if m.has_value && m.value_misses > 2 && !m.value_misses.is_multiple_of(8) {
+            return Some((raw, escaped, surrogate));
+        }
         m.value.clear();
         m.value.extend_from_slice(raw);
         m.escaped = escaped;
@@ -738,7 +800,8 @@ impl<'a> Scan<'a> {
                             b'"' => {
                                 self.quoted(m)?;
                             }
-                            b'-' | b'0'..=b'9' => {
+                            b'1'..=b'9' => self.unsigned()?,
+                            b'-' | b'0' => {
                                 self.number()?;
                             }
                             _ => self.skip_value()?,
@@ -987,6 +1050,12 @@ fn fast_timestamp(b: &[u8], dates: &mut DateMemo) -> Option<DateTime<FixedOffset
         (16, b':'),
         (19, b'.'),
     ];
+    // The same minute and offset were checked and built before: only the seconds are new.
+    if let Some(minute) = dates.minute {
+        if b[16] == b':' && b[19] == b'.' && dates.minute_key == minute_key(b) {
+            return at_second(minute, num(17..19)?, num(20..26)?);
+        }
+    }
     if !seps.iter().all(|&(i, c)| b[i] == c) {
         return None;
     }
@@ -1010,12 +1079,15 @@ fn fast_timestamp(b: &[u8], dates: &mut DateMemo) -> Option<DateTime<FixedOffset
             date
         }
     };
-    let naive = date.and_hms_micro_opt(num(11..13)?, num(14..16)?, num(17..19)?, num(20..26)?)?;
-    offset.from_local_datetime(&naive).single()
+    let start = date.and_hms_opt(num(11..13)?, num(14..16)?, 0)?;
+    let minute = offset.from_local_datetime(&start).single()?;
+    dates.minute_key = minute_key(b);
+    dates.minute = Some(minute);
+    at_second(minute, num(17..19)?, num(20..26)?)
 }
 
 /// The line kind and entry of decoded keys (both decoders end here, so they cannot differ in it).
-fn to_line<'s>(f: Fields<'s>, dates: &mut DateMemo) -> Line<'s> {
+fn to_line<'s>(f: Fields<'s>, dates: &mut DateMemo, names: &mut ProcessMemo) -> Line<'s> {
     let [message, subsystem, category, image, sender, process, timestamp, message_type] = f.strs;
     if message.is_none() && timestamp.is_none() {
         return if f.finished {
@@ -1026,11 +1098,18 @@ fn to_line<'s>(f: Fields<'s>, dates: &mut DateMemo) -> Line<'s> {
     }
     let image = image.unwrap_or("");
     let process = match (image, process) {
-        (path, _) if !path.is_empty() => match memchr::memrchr(b'/', path.as_bytes()) {
+        // The same path as the previous entry's: the name starts where it started there.
+        (path, _) if !path.is_empty() && same_bytes(path.as_bytes(), &names.image) => {
+            &path[names.name_at..]
+        }
+        (path, _) if !path.is_empty() => {
             // After an ASCII '/', so on a char boundary.
-            Some(at) => &path[at + 1..],
-            None => path,
-        },
+            let at = memchr::memrchr(b'/', path.as_bytes()).map_or(0, |at| at + 1);
+            names.image.clear();
+            names.image.extend_from_slice(path.as_bytes());
+            names.name_at = at;
+            &path[at..]
+        }
         (_, Some(p)) => p,
         _ => "",
     };
@@ -1073,7 +1152,12 @@ pub fn parse_line<'s>(line: &'s [u8], scratch: &'s mut Scratch) -> Line<'s> {
     if let Some(kind) = non_json(trimmed) {
         return kind;
     }
-    let Scratch { text, memo, date } = scratch;
+    let Scratch {
+        text,
+        memo,
+        date,
+        process,
+    } = scratch;
     let whole = simdutf8::basic::from_utf8(trimmed)
         .ok()
         .map(|t| (trimmed, t));
@@ -1088,7 +1172,7 @@ pub fn parse_line<'s>(line: &'s [u8], scratch: &'s mut Scratch) -> Line<'s> {
             None => return Line::Garbage,
         },
     };
-    to_line(fields, date)
+    to_line(fields, date, process)
 }
 
 /// [`parse_line`] with serde_json only: the reference the scanner is tested against.
@@ -1098,8 +1182,9 @@ pub fn parse_line_reference<'s>(line: &'s [u8], scratch: &'s mut Scratch) -> Lin
     if let Some(kind) = non_json(trimmed) {
         return kind;
     }
+    // Fresh memos: the reference reads every line on its own.
     match decode_serde(trimmed, &mut scratch.text) {
-        Some(f) => to_line(f, &mut scratch.date),
+        Some(f) => to_line(f, &mut DateMemo::default(), &mut ProcessMemo::default()),
         None => Line::Garbage,
     }
 }
@@ -1986,7 +2071,91 @@ mod tests {
                 let date = if mo == 13 { dates[d].replace("-02-", "-13-") } else { dates[d].to_string() };
                 let text = format!("{date} {h:02}:{mo:02}:{s:02}.{us:06}{off}");
                 let chrono = DateTime::parse_from_str(&text, "%Y-%m-%d %H:%M:%S%.f%z").ok();
-                proptest::prop_assert_eq!(parse_timestamp_with(&text, &mut memo), chrono, "{}", text);
+                let ours = parse_timestamp_with(&text, &mut memo);
+                // `DateTime` equality compares instants only: the offsets are compared too.
+                proptest::prop_assert_eq!(ours.map(|t| *t.offset()), chrono.map(|t| *t.offset()), "{}", text);
+                proptest::prop_assert_eq!(ours, chrono, "{}", text);
+            }
+        }
+
+        /// The minute reused from the previous timestamp never changes an answer: runs of
+        /// consecutive instants (steps of up to a few minutes, so runs cross minute, hour, day,
+        /// month and year boundaries, leap days included) printed in zones that change now and
+        /// then (so the same local minute recurs with another offset, and the same instant in
+        /// another local minute), with seconds past 59 and corrupted bytes mixed in, read with
+        /// one memo, each equal chrono's reading, offset included.
+        #[test]
+        fn timestamps_reusing_the_minute_agree_with_chrono(
+            start in 0i64..(3 * 366 * 86_400),
+            steps in proptest::collection::vec(
+                (0i64..200, 0usize..6, proptest::option::weighted(0.05, (0usize..31, proptest::num::u8::ANY)),
+                 proptest::bool::weighted(0.03), 0u32..1_000_000),
+                1..80,
+            ),
+        ) {
+            use chrono::TimeZone;
+            // Offsets of real zones and the extremes the printed shape allows.
+            let zones = [0, -5 * 3600, 8 * 3600, 5 * 3600 + 45 * 60, -(9 * 3600 + 30 * 60), 14 * 3600];
+            // From 2027-12-30, so the runs cross the end of 2027 and 2028's leap day.
+            let mut t = chrono::Utc.with_ymd_and_hms(2027, 12, 30, 23, 0, 0).single().expect("valid") - chrono::TimeDelta::seconds(86_400 * 300) + chrono::TimeDelta::seconds(start);
+            let mut memo = DateMemo::default();
+            for (step, zone, poke, leap, us) in steps {
+                t += chrono::TimeDelta::seconds(step);
+                let zone = FixedOffset::east_opt(zones[zone]).expect("valid offset");
+                let local = t.with_timezone(&zone);
+                let mut text = format!("{}.{us:06}{}", local.format("%Y-%m-%d %H:%M:%S"), local.format("%z")).into_bytes();
+                if leap {
+                    text[17..19].copy_from_slice(b"60");
+                }
+                if let Some((at, byte)) = poke {
+                    text[at] = byte;
+                }
+                let Ok(text) = String::from_utf8(text) else { continue };
+                let chrono = DateTime::parse_from_str(text.trim(), "%Y-%m-%d %H:%M:%S%.f%z").ok();
+                let ours = parse_timestamp_with(&text, &mut memo);
+                proptest::prop_assert_eq!(ours.map(|t| *t.offset()), chrono.map(|t| *t.offset()), "{}", text);
+                proptest::prop_assert_eq!(ours, chrono, "{}", text);
+            }
+        }
+
+        /// Unread numbers (a plain integer read in one loop, anything else by the general
+        /// number reader) and process names taken from a remembered image path never change an
+        /// answer: runs of lines mixing numbers of every JSON shape (and non-JSON ones) with
+        /// image paths that repeat, change, lose their `/` or their value, beside a `process`
+        /// key, read with one `Scratch`, each equal serde_json's reading on its own.
+        #[test]
+        fn unread_numbers_and_remembered_process_names_equal_serde(
+            lines in proptest::collection::vec(
+                (
+                    proptest::string::string_regex("-?[0-9]{0,22}(\\.[0-9]{0,3})?([eE][+-]?[0-9]{0,3})?[a-z,]?").expect("regex"),
+                    0usize..6,
+                    proptest::bool::ANY,
+                ),
+                1..60,
+            ),
+        ) {
+            let images = [
+                "\"processImagePath\":\"\\/usr\\/libexec\\/mdmclient\",",
+                "\"processImagePath\":\"\\/usr\\/libexec\\/mdmclient\",",
+                "\"processImagePath\":\"\\/usr\\/sbin\\/softwareupdated\",",
+                "\"processImagePath\":\"mdmclient\",",
+                "\"processImagePath\":\"\",",
+                "",
+            ];
+            let mut a = Scratch::default();
+            for (number, image, named) in lines {
+                let process = if named { "\"process\":\"apsd\"," } else { "" };
+                let line = format!(
+                    "{{\"traceID\":{number},{}{process}\"eventMessage\":\"m\",\"machTimestamp\":{number}}}",
+                    images[image]
+                );
+                let mut b = Scratch::default();
+                proptest::prop_assert_eq!(
+                    parse_line(line.as_bytes(), &mut a),
+                    parse_line_reference(line.as_bytes(), &mut b),
+                    "{}",
+                    line
+                );
             }
         }
     }
