@@ -123,10 +123,16 @@ fn ddm_beta(obs: &Observations) -> Option<(String, bool)> {
 }
 
 impl SettingsAssessment {
+    /// The deferral that hides an update of `kind` from users. A security patch (an RSR, or a
+    /// Background Security Improvement on 26.1+) has none: Apple's softwareupdate.settings schema
+    /// says "Rapid Security Responses aren't considered in `Major`, `Minor`, or `System` deferral
+    /// mechanism" (macOS 15) and the same of Background Security Improvements (26). That the legacy
+    /// restriction keys behave alike is assumed, not seen.
     pub fn deferral_days(&self, kind: UpdateKind) -> Option<i64> {
         match kind {
             UpdateKind::Upgrade => self.major_deferral_days,
-            _ => self.minor_deferral_days,
+            UpdateKind::Rsr => None,
+            UpdateKind::Update => self.minor_deferral_days,
         }
     }
 }
@@ -524,6 +530,13 @@ mod tests {
         );
         assert_eq!(a.minor_deferral_days, Some(90));
         assert_eq!(a.major_deferral_days, Some(DEFAULT_DEFERRAL_DAYS));
+        // Which deferral hides which kind: a security patch (RSR, or BSI on 26.1+) none.
+        assert_eq!(a.deferral_days(UpdateKind::Update), Some(90));
+        assert_eq!(
+            a.deferral_days(UpdateKind::Upgrade),
+            Some(DEFAULT_DEFERRAL_DAYS)
+        );
+        assert_eq!(a.deferral_days(UpdateKind::Rsr), None);
         assert_eq!(a.judgement.status, Status::Warning);
         assert!(a.judgement.summary.contains("updates are deferred 90 days"));
         // Absent file: not managed, not unknown.
