@@ -7,6 +7,7 @@
 //! "true"/"false"/"unknown" (as Addigy's log line prints them; a plist has no null), one
 //! `Check_<id>_Status`/`Check_<id>_Summary` pair per check, the overall block (`Healthy`,
 //! `ExitCode`, `ProblemCount`/`Problems`, `UnknownCount`/`Unknowns`, `NotApplicable`, `Verdict`,
+//! `Root`,
 //! the same as status.json's `overall`), the MDM channel's `MDMChannel`/`MDMChannelCause`/
 //! `MDMLastExchange`, `ReadinessSummary` and one
 //! `Readiness_<kind>` line per update kind, and nested `Checks`, `Config`,
@@ -19,7 +20,7 @@ use std::path::{Path, PathBuf};
 use plist::{Dictionary, Value as P};
 use serde_json::Value as J;
 
-use crate::report::{Report, Watchdog};
+use crate::report::{tri, Report, Watchdog};
 use crate::system::files;
 
 pub(crate) const STATUS_JSON: &str = "status.json";
@@ -107,15 +108,6 @@ fn xml_safe_value(v: &mut P) {
             }
         }
         _ => {}
-    }
-}
-
-/// "true", "false" or "unknown": the Addigy log line's spelling.
-pub fn tri(v: Option<bool>) -> &'static str {
-    match v {
-        Some(true) => "true",
-        Some(false) => "false",
-        None => "unknown",
     }
 }
 
@@ -251,6 +243,7 @@ pub(crate) fn to_plist(report: &Report) -> Dictionary {
         s(&overall.not_applicable.join(", ")),
     );
     d.insert("Verdict".into(), s(&overall.verdict));
+    d.insert("Root".into(), s(tri(Some(overall.root))));
     channel_keys(&mut d, report);
 
     let host = &report.host;

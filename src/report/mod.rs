@@ -622,7 +622,8 @@ impl Report {
             exit_code,
             problem_count: problems.len(),
             unknown_count: unknowns.len(),
-            verdict: self.verdict(&problems, &unknowns, &not_applicable),
+            verdict: self.verdict(healthy, &problems, &unknowns, &not_applicable),
+            root: self.root,
             problems,
             unknowns,
             not_applicable,
@@ -631,7 +632,13 @@ impl Report {
 
     /// The first line of the human report: the MDM channel's verdict when that check exists and
     /// was determined, then problems and incomplete checks counted.
-    fn verdict(&self, problems: &[String], unknowns: &[String], na: &[String]) -> String {
+    fn verdict(
+        &self,
+        healthy: Option<bool>,
+        problems: &[String],
+        unknowns: &[String],
+        na: &[String],
+    ) -> String {
         if let Some(why) = self.undetermined_reason() {
             return why;
         }
@@ -640,7 +647,7 @@ impl Report {
             .values()
             .filter(|f| f.status == Status::Ok)
             .count();
-        let mut counts = if problems.is_empty() && unknowns.is_empty() && self.root {
+        let mut counts = if healthy == Some(true) {
             format!("healthy: {}", plural(ok, "check", "checks") + " ok")
         } else if problems.is_empty() && unknowns.is_empty() {
             // Every check answered, but from what a user may read: not called healthy.
@@ -720,6 +727,10 @@ pub struct Overall {
     /// The human report's first line.
     #[serde(rename = "Verdict")]
     pub verdict: String,
+    /// Whether the run could read everything (as root). A run that was not is never `Healthy:
+    /// true`, even when every check answered from what a user may read: this says why.
+    #[serde(rename = "Root")]
+    pub root: bool,
 }
 
 /// `1 check`, `2 checks`.
@@ -1048,7 +1059,7 @@ pub(crate) fn addigy_time(rfc3339: Option<&str>) -> String {
     }
 }
 
-fn tri(v: Option<bool>) -> &'static str {
+pub(crate) fn tri(v: Option<bool>) -> &'static str {
     match v {
         Some(true) => "true",
         Some(false) => "false",

@@ -223,7 +223,18 @@ fn no_capture_taken_without_root_is_healthy_true() {
                 .as_string()
                 .unwrap()
                 .to_string();
-            (plist_healthy, v["overall"]["Healthy"].clone())
+            // Why it is not healthy is machine-readable too: the run's root, in both files.
+            let plist_root = d.as_dictionary().unwrap()["Root"].as_string().unwrap();
+            assert_eq!(
+                serde_json::Value::from(plist_root == "true"),
+                v["overall"]["Root"],
+                "{name}"
+            );
+            (
+                plist_healthy,
+                v["overall"]["Healthy"].clone(),
+                plist_root.to_string(),
+            )
         };
         let (tmp, copy) = copy_capture(&name);
         let as_root = run_status(&copy, &tmp.path().join("root"));
@@ -234,7 +245,8 @@ fn no_capture_taken_without_root_is_healthy_true() {
         let mut meta = meta.as_object().unwrap().clone();
         meta.insert("root".into(), false.into());
         fs::write(copy.join("meta.json"), serde_json::to_vec(&meta).unwrap()).unwrap();
-        let (plist_healthy, json_healthy) = run_status(&copy, &tmp.path().join("user"));
+        let (plist_healthy, json_healthy, root) = run_status(&copy, &tmp.path().join("user"));
+        assert_eq!(root, "false", "{name}");
         assert_ne!(plist_healthy, "true", "{name}");
         assert_ne!(json_healthy, serde_json::Value::Bool(true), "{name}");
     }

@@ -16,14 +16,17 @@ fn command(program: impl AsRef<std::ffi::OsStr>) -> std::process::Command {
 
 const STATUS_PLIST: &str = "/Library/Application Support/mdmwatch/status.plist";
 
+/// The `defaults`/osquery stand-ins run on python3 (on every machine of this kind). Without it
+/// the recipes' tests fail rather than pass without running anything.
 fn python3() -> bool {
     let ok = command("python3")
         .arg("--version")
         .output()
         .is_ok_and(|o| o.status.success());
-    if !ok {
-        println!("python3 not found: the defaults/osquery stand-ins need it; skipping");
-    }
+    assert!(
+        ok,
+        "python3 not found: the recipes' tests run the defaults/osquery stand-ins on it"
+    );
     ok
 }
 
