@@ -408,10 +408,13 @@ pub fn diagnose(obs: &Observations, cfg: &Config) -> Diagnosis {
     });
     let mdmclient = channel_condition(client_condition(&client), &channel);
     let staged_waiting = staged_update_waiting(obs, &ddm);
-    let softwareupdated = ddm_condition(
-        daemon_condition(&daemon, &client, cfg),
-        &ddm,
-        staged_waiting,
+    let softwareupdated = channel_condition(
+        ddm_condition(
+            daemon_condition(&daemon, &client, cfg),
+            &ddm,
+            staged_waiting,
+        ),
+        &channel,
     );
     let mdm_client_stuck = client.addigy_stuck();
     let mdm_software_updates_stuck = match ddm.situation.stuck() {
@@ -504,13 +507,18 @@ pub(crate) fn ddm_condition(
 
 /// Heal stands down on a channel cause a restart cannot fix (not enrolled, identity unusable or
 /// refused, no push, topic not registered, server errors), even where the log alone would show
-/// a wedged client: restarting mdmclient cannot bring such a channel back.
+/// a wedged client: restarting mdmclient cannot bring such a channel back. The same holds for
+/// every ground that rests on mdmclient's state, so it applies to both services: Addigy's
+/// software-update rule restarts softwareupdated because mdmclient never answered, which a dead
+/// channel explains. Only softwareupdated's own stall stands apart.
 pub(crate) fn channel_condition(c: Condition, ch: &channel::ChannelAssessment) -> Condition {
     match (
         c,
         ch.situation.cause.as_ref().and_then(|x| x.blocks_restart()),
     ) {
-        (Condition::Fixable(_), Some(cause)) => Condition::NotFixable(cause),
+        (Condition::Fixable(g), Some(cause)) if g != Ground::Stalled => {
+            Condition::NotFixable(cause)
+        }
         (c, _) => c,
     }
 }
@@ -691,6 +699,23 @@ mod tests {
                 strict,
             ),
             (None, wedged, wedged),
+            // softwareupdated: Addigy's rule rests on mdmclient never answering, which a dead
+            // channel explains; its own stall does not depend on the channel.
+            (
+                Some(Cause::PushNotConnected),
+                Condition::Fixable(Ground::AddigySuCommand),
+                Condition::NotFixable(FailureCause::Channel(ChannelBlock::PushNotConnected)),
+            ),
+            (
+                Some(Cause::IdentityUnusable(IdentityFault::NoPrivateKey)),
+                Condition::Fixable(Ground::AddigySuCommand),
+                Condition::NotFixable(FailureCause::Channel(ChannelBlock::IdentityUnusable)),
+            ),
+            (
+                Some(Cause::PushNotConnected),
+                Condition::Fixable(Ground::Stalled),
+                Condition::Fixable(Ground::Stalled),
+            ),
             // Non-grounds pass through.
             (Some(Cause::NotEnrolled), Condition::Quiet, Condition::Quiet),
         ];

@@ -1172,3 +1172,36 @@ fn channel_verdict_on_the_older_captures_without_history() {
         );
     }
 }
+
+/// Addigy's software-update rule restarts softwareupdated because mdmclient never answered a
+/// ScheduleOSUpdate; when the channel itself is dead for a reason a restart cannot fix (here the
+/// identity lost its private key, as after Migration Assistant), neither service is restarted.
+/// The capture is `channel-receipt-unanswered` (which restarts both) with the identity listing of
+/// `identity-no-private-key`.
+#[test]
+fn a_dead_channel_stands_heal_down_for_addigys_software_update_rule_too() {
+    let r = heal_json("channel-receipt-unanswered");
+    assert_eq!(decision(&r, "softwareupdated").0, "would_restart");
+    let tmp = tempfile::tempdir().unwrap();
+    let cap = tmp.path().join("cap");
+    std::fs::create_dir(&cap).unwrap();
+    let src = captures_dir().join("channel-receipt-unanswered");
+    for e in std::fs::read_dir(&src).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, cap.join(p.file_name().unwrap())).unwrap();
+    }
+    std::fs::copy(
+        captures_dir().join("identity-no-private-key/identity_keys.stdout"),
+        cap.join("identity_keys.stdout"),
+    )
+    .unwrap();
+    let out = mdmwatch(&["-heal", "--json", "--replay", cap.to_str().unwrap()]);
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_valid(&r);
+    assert_eq!(
+        r["checks"]["mdm.channel"]["facts"]["cause"],
+        "identity_unusable"
+    );
+    assert_eq!(decision(&r, "mdmclient").0, "none");
+    assert_eq!(decision(&r, "softwareupdated").0, "none", "{}", r["heal"]);
+}
