@@ -98,14 +98,18 @@ const MAX_MARKERS: usize = 2;
 /// Every offset in `msg` where a [`Format::Leading`] needle may begin: 0, after each marker,
 /// after the owner token, and after one arrow.
 pub(crate) fn leader_ends(msg: &str) -> impl Iterator<Item = usize> + '_ {
-    let mut out: Vec<usize> = vec![0];
+    // A fixed array, not a Vec: this runs for every Leading pattern tried on every message.
+    let mut out = [None; MAX_MARKERS + 3];
+    out[0] = Some(0);
+    let mut n = 1;
     let mut rest = msg;
     let at = |rest: &str| msg.len() - rest.len();
     for _ in 0..MAX_MARKERS {
         match strip_marker(rest) {
             Some(r) => {
                 rest = r;
-                out.push(at(rest));
+                out[n] = Some(at(rest));
+                n += 1;
             }
             None => break,
         }
@@ -113,12 +117,13 @@ pub(crate) fn leader_ends(msg: &str) -> impl Iterator<Item = usize> + '_ {
     // A third marker is not an owner token: real lines carry at most two.
     if let Some(r) = strip_marker(rest).map_or_else(|| strip_owner(rest), |_| None) {
         rest = r;
-        out.push(at(rest));
+        out[n] = Some(at(rest));
+        n += 1;
     }
     if let Some(r) = strip_arrow(rest) {
-        out.push(at(r));
+        out[n] = Some(at(r));
     }
-    out.into_iter()
+    out.into_iter().flatten()
 }
 
 /// `[*] ` or `[ERROR] `, and the spaces after it.

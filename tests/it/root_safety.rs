@@ -457,6 +457,12 @@ fn log_predicates_select_only_the_daemons_image_paths() {
             assert!(constant.contains(&format!("processImagePath == \"{}\"", src.image_path)));
         }
     }
+    // The first run's look-back keeps mdmclient's restriction too.
+    let lookback = probes::mdmclient_lookback_predicate();
+    assert!(
+        lookback.starts_with(&format!("({}) AND (", probes::MDMCLIENT_PREDICATE)),
+        "{lookback}"
+    );
 }
 
 fn needs_root() -> bool {
