@@ -25,6 +25,7 @@ use crate::observe::{Observations, StagedUpdate};
 use crate::parse::ddm_state::Declaration;
 use crate::parse::ddm_status::{self, DdmStatus, FailureReason, InstallState, PendingVersion};
 use crate::parse::install_log::{self, LoggedDeclaration};
+use crate::parse::log_patterns;
 use crate::parse::su_log::StatusReport;
 use crate::parse::sw_vers::{compare_versions, SwVers};
 use crate::probes;
@@ -141,6 +142,48 @@ pub struct DdmAssessment {
     pub situation: DdmSituation,
     /// An update prepared on disk (`None`: nothing staged, or unknown).
     pub staged: Option<StagedUpdate>,
+    /// What only forgeable or unverified text says: named in the finding, never deciding it.
+    pub unconfirmed: Vec<Unconfirmed>,
+}
+
+/// A cause that only install.log (written by syslogd from messages any local process can send
+/// under any name) or a pattern no real line was seen for (`unverified` in the pattern table)
+/// names. It is worded in the finding so the admin can confirm it, but it never fails the
+/// finding, sets `MDMSoftwareUpdatesStuck`, or changes what heal may do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Unconfirmed {
+    /// install.log shows softwareupdated with a declaration in force, newer than the running
+    /// version, while a managed Mac's declaration store holds none.
+    DeclarationLogged(LoggedDeclaration),
+    /// `Removed N invalid declarations` (an unverified wording; seen only as a quote).
+    RemovedInvalid(u32),
+    /// `No updates found for DDM to enforce`, read in install.log only.
+    NothingToEnforce,
+}
+
+impl Unconfirmed {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Unconfirmed::DeclarationLogged(_) => "declaration_logged_not_stored",
+            Unconfirmed::RemovedInvalid(_) => "invalid_declarations_removed",
+            Unconfirmed::NothingToEnforce => "nothing_to_enforce",
+        }
+    }
+
+    /// What the text says, and how to confirm it.
+    pub fn text(&self) -> String {
+        match self {
+            Unconfirmed::DeclarationLogged(d) => format!(
+                "install.log shows softwareupdated with a declaration for macOS {} (deadline {}) that the declaration store does not hold; if the MDM has one in scope, re-send it",
+                d.version.as_deref().unwrap_or("?"),
+                d.enforced_install_date.as_deref().unwrap_or("unknown")
+            ),
+            Unconfirmed::RemovedInvalid(n) => format!(
+                "softwareupdated may have removed {n} invalid declaration(s) (wording not seen in a published line); check the declaration's TargetOSVersion/TargetBuildVersion against what Apple offers this model"
+            ),
+            Unconfirmed::NothingToEnforce => "install.log says softwareupdated found no update to enforce (Apple's staged roll-out, or a version this model does not get); `softwareupdate --list` confirms".to_string(),
+        }
+    }
 }
 
 /// A failed enforced install, and where the record came from.
@@ -222,8 +265,9 @@ pub enum DdmSituation {
     /// The store holds no declaration.
     NoDeclarations,
     /// A managed Mac whose store holds no declaration, while softwareupdated itself logged one
-    /// in force in the window (dan-snelson/DDM-OS-Reminder#120: Macs checking in fine but
-    /// without their declaration).
+    /// in force in the window, in its unified log (the evidence rule: its exact image path and
+    /// uid; dan-snelson/DDM-OS-Reminder#120: Macs checking in fine but without their
+    /// declaration). install.log alone names it as [`Unconfirmed::DeclarationLogged`].
     Missing { logged: LoggedDeclaration },
     /// Every declaration is satisfied by the running OS (Apple ignores them).
     AllSatisfied { count: usize },
@@ -271,8 +315,6 @@ pub enum StuckCause {
 pub enum InvalidDeclaration {
     /// A managed Mac whose store holds none (see [`DdmSituation::Missing`]).
     Missing,
-    /// softwareupdated logged `Removed N invalid declarations`.
-    RemovedInvalid(u32),
     /// Two declarations in force name different targets.
     Conflict,
 }
@@ -351,42 +393,153 @@ fn blocking(ctx: &Context<'_>, kind: UpdateKind) -> Vec<BlockedBy> {
     super::readiness::device_blockers(ctx.battery, ctx.disk, ctx.bootstrap, kind)
 }
 
-/// The newest declaration softwareupdated logged in the window (install.log, else the unified
-/// log), with its timestamp.
-fn logged_declaration(obs: &Observations) -> Option<(String, LoggedDeclaration)> {
-    if let Some((e, d)) = obs
-        .install_log
-        .as_ref()
-        .ok()
-        .and_then(|l| l.last_declaration())
-    {
-        return Some((e.timestamp.clone(), d));
-    }
-    let log = obs.su_log.as_ref().ok()?;
-    log.events().iter().rev().find_map(|e| {
-        matches!(e.pattern.id, "su.ddm_applicable" | "su.ddm_declaration")
-            .then(|| install_log::declaration(&e.line.message))
-            .flatten()
-            .map(|d| (e.line.timestamp.clone(), d))
-    })
+/// Where a softwareupdated line was read, which is how far it may be trusted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LineSource {
+    /// The unified log: the entry passed the evidence rule (the daemon's exact image path and
+    /// uid, its category and format); may decide a cause when its pattern is not `unverified`.
+    UnifiedLog,
+    /// `/var/log/install.log`: any local process can write a line there under any name; names a
+    /// cause ([`Unconfirmed`]) or delays a verdict by a bounded time, never decides one.
+    InstallLog,
 }
 
-/// A softwareupdated line of this pattern in the window (install.log or the unified log).
-fn logged(obs: &Observations, id: &str) -> Option<String> {
-    if let Some(e) = obs.install_log.as_ref().ok().and_then(|l| l.last(id)) {
-        return Some(format!("{} {}: {}", e.timestamp, e.process, e.message));
+/// One softwareupdated line of a DDM pattern.
+#[derive(Debug, Clone)]
+struct Logged {
+    timestamp: String,
+    /// The line's own time, in the device's local wall clock (its printed offset).
+    local_time: Option<NaiveDateTime>,
+    process: String,
+    message: String,
+    source: LineSource,
+    /// Its pattern was seen in real text (seen, or seen in form), not `unverified`.
+    pattern_seen: bool,
+}
+
+impl Logged {
+    /// May decide a cause: the daemon's own unified-log entry of a pattern seen in real text.
+    fn trusted(&self) -> bool {
+        self.source == LineSource::UnifiedLog && self.pattern_seen
     }
-    let log = obs.su_log.as_ref().ok()?;
-    log.events()
+
+    fn evidence(&self) -> Evidence {
+        let text = format!("{}: {}", self.process, self.message);
+        match self.source {
+            LineSource::UnifiedLog => {
+                Evidence::log(probes::LOG_SOFTWAREUPDATE, self.timestamp.clone(), text)
+            }
+            LineSource::InstallLog => Evidence::line(
+                probes::INSTALL_LOG,
+                format!(
+                    "{} {text} (install.log: any process can write here; names a cause, never decides one)",
+                    self.timestamp
+                ),
+            ),
+        }
+    }
+}
+
+fn pattern_seen(id: &str) -> bool {
+    log_patterns::PATTERNS
         .iter()
-        .rev()
-        .find(|e| e.pattern.id == id)
-        .map(|e| {
-            format!(
-                "{} {}: {}",
-                e.line.timestamp, e.line.process, e.line.message
-            )
+        .find(|p| p.id == id)
+        .is_some_and(|p| p.provenance.is_verified())
+}
+
+/// The newest line of this pattern in each source: the unified log's, then install.log's.
+fn logged_all(obs: &Observations, id: &str) -> Vec<Logged> {
+    let seen = pattern_seen(id);
+    let mut out = Vec::new();
+    if let Some(e) = obs
+        .su_log
+        .as_ref()
+        .ok()
+        .and_then(|l| l.events().iter().rev().find(|e| e.pattern.id == id))
+    {
+        out.push(Logged {
+            timestamp: e.line.timestamp.clone(),
+            local_time: e.line.time.map(|t| t.naive_local()),
+            process: e.line.process.clone(),
+            message: e.line.message.clone(),
+            source: LineSource::UnifiedLog,
+            pattern_seen: seen,
+        });
+    }
+    if let Some(e) = obs.install_log.as_ref().ok().and_then(|l| l.last(id)) {
+        out.push(Logged {
+            timestamp: e.timestamp.clone(),
+            local_time: Some(e.time.naive_local()),
+            process: e.process.clone(),
+            message: e.message.clone(),
+            source: LineSource::InstallLog,
+            pattern_seen: seen,
+        });
+    }
+    out
+}
+
+/// The newest line of this pattern that may decide a cause.
+fn logged_trusted(obs: &Observations, id: &str) -> Option<Logged> {
+    logged_all(obs, id).into_iter().find(Logged::trusted)
+}
+
+/// The newest line of this pattern that may only name a cause (no trusted one exists).
+fn logged_untrusted_only(obs: &Observations, id: &str) -> Option<Logged> {
+    let all = logged_all(obs, id);
+    if all.iter().any(Logged::trusted) {
+        return None;
+    }
+    all.into_iter().next()
+}
+
+/// The newest declaration softwareupdated logged in the window, from the given lines.
+fn declaration_of(lines: impl Iterator<Item = Logged>) -> Option<LoggedDeclaration> {
+    lines
+        .filter_map(|l| install_log::declaration(&l.message))
+        .next()
+}
+
+/// The declaration softwareupdated logged in its unified log (may decide `Missing`).
+fn logged_declaration(obs: &Observations) -> Option<LoggedDeclaration> {
+    declaration_of(
+        ["su.ddm_applicable", "su.ddm_declaration"]
+            .into_iter()
+            .filter_map(|id| logged_trusted(obs, id)),
+    )
+}
+
+/// The declaration install.log alone shows (names [`Unconfirmed::DeclarationLogged`]).
+fn logged_declaration_untrusted(obs: &Observations) -> Option<LoggedDeclaration> {
+    declaration_of(
+        ["su.ddm_applicable", "su.ddm_declaration"]
+            .into_iter()
+            .flat_map(|id| logged_all(obs, id))
+            .filter(|l| !l.trusted()),
+    )
+}
+
+/// The longest a padded retry date may lie after the line that set it. softwareupdated pads a
+/// missed deadline to shortly after it notices (the padding itself is not published; a day is
+/// generous). Text in install.log may delay the stuck verdict by at most this much per line, so
+/// a forged date far ahead cannot hold a stuck update back for good.
+const MAX_PADDING_HOURS: i64 = 24;
+
+/// softwareupdated's own retry after a missed deadline (`setPastDuePaddedEnforcementDate is
+/// set: <date>`), when it is plausible: logged after the deadline, and at most
+/// [`MAX_PADDING_HOURS`] after the line itself.
+fn padded_date(obs: &Observations, deadline: NaiveDateTime) -> Option<NaiveDateTime> {
+    logged_all(obs, "su.ddm_padded")
+        .into_iter()
+        .filter_map(|l| {
+            let padded = install_log::padded_date_of(&l.message)?;
+            let at = l.local_time?;
+            (at >= deadline
+                && padded > deadline
+                && padded - at <= chrono::Duration::hours(MAX_PADDING_HOURS))
+            .then_some(padded)
         })
+        .max()
 }
 
 /// Whether the staged update is the declared target (or cannot be told apart from it): a
@@ -422,7 +575,7 @@ pub(crate) fn staged_waiting(staged: &StagedUpdate, running: Option<&SwVers>) ->
 
 /// Whether the target version is offered to this Mac: `None` when nothing tells.
 fn offered(obs: &Observations, t: &Target) -> Option<bool> {
-    if logged(obs, "su.ddm_nothing_to_enforce").is_some() {
+    if logged_trusted(obs, "su.ddm_nothing_to_enforce").is_some() {
         return Some(false);
     }
     let target = t.os_version.as_deref()?;
@@ -497,13 +650,7 @@ pub(crate) fn decide(
         return (DdmSituation::DeadlineUnreadable, Some(t), items);
     };
     // softwareupdated's own retry after a missed deadline moves the effective deadline.
-    let padded = obs
-        .install_log
-        .as_ref()
-        .ok()
-        .and_then(|l| l.padded_date())
-        .map(|(_, p)| p)
-        .filter(|p| *p > deadline);
+    let padded = padded_date(obs, deadline);
     let effective = padded.unwrap_or(deadline);
     let minutes_left = (effective - now_local).num_minutes();
     if minutes_left > 0 && padded.is_none() {
@@ -554,7 +701,7 @@ fn none_active(
     }
     // A managed Mac with an empty store while softwareupdated logs a declaration in force.
     if ctx.enrolled == Some(true) {
-        if let Some((_, d)) = logged_declaration(obs) {
+        if let Some(d) = logged_declaration(obs) {
             let newer = match (d.version.as_deref(), running) {
                 (Some(v), Some(r)) => compare_versions(v, &r.product_version) == Ordering::Greater,
                 _ => false,
@@ -581,18 +728,10 @@ fn stuck_cause(
         o.declaration.target_os_version != d.target_os_version
             || o.declaration.target_build_version != d.target_build_version
     });
-    let removed = obs
-        .install_log
-        .as_ref()
-        .ok()
-        .and_then(|l| l.removed_invalid())
-        .map(|(_, n)| n);
     if !blockers.is_empty() {
         StuckCause::PrerequisitesBlocking(blockers)
     } else if conflict {
         StuckCause::DeclarationInvalid(InvalidDeclaration::Conflict)
-    } else if let Some(n) = removed {
-        StuckCause::DeclarationInvalid(InvalidDeclaration::RemovedInvalid(n))
     } else if offered(obs, t) == Some(false) {
         StuckCause::NotOffered
     } else {
@@ -665,9 +804,7 @@ pub(crate) fn assess(obs: &Observations, cfg: &Config, ctx: &Context<'_>) -> Ddm
         "su.ddm_invalid_removed",
         "su.ddm_nothing_to_enforce",
     ] {
-        if let Some(line) = logged(obs, id) {
-            evidence.push(Evidence::line(probes::INSTALL_LOG, line));
-        }
+        evidence.extend(logged_all(obs, id).iter().map(Logged::evidence));
     }
     if let Err(u) = &obs.install_log {
         evidence.push(Evidence::line(
@@ -694,11 +831,13 @@ pub(crate) fn assess(obs: &Observations, cfg: &Config, ctx: &Context<'_>) -> Ddm
         .as_ref()
         .map(|s| s.global_settings.clone())
         .unwrap_or_default();
+    let unconfirmed = unconfirmed(obs, ctx, &situation);
     let facts = Facts {
         running: obs.sw_vers.as_ref().ok().map(|r| r.full_version()),
         install_state: latest_install_state(obs).map(|(_, s)| s),
         failure: failure.clone(),
         grace_hours: cfg.ddm_grace_hours,
+        unconfirmed: unconfirmed.clone(),
     };
     let mut judgement = judge(&situation, target.as_ref(), &facts);
     judgement.evidence = evidence;
@@ -717,7 +856,41 @@ pub(crate) fn assess(obs: &Observations, cfg: &Config, ctx: &Context<'_>) -> Ddm
         ),
         situation,
         staged,
+        unconfirmed,
     }
+}
+
+/// What only install.log or unverified wording says, where the decided situation does not
+/// already say it: named, never deciding (see [`Unconfirmed`]).
+fn unconfirmed(obs: &Observations, ctx: &Context<'_>, s: &DdmSituation) -> Vec<Unconfirmed> {
+    let mut out = Vec::new();
+    let running = obs.sw_vers.as_ref().ok();
+    if matches!(s, DdmSituation::NoDeclarations) && ctx.enrolled == Some(true) {
+        if let Some(d) = logged_declaration_untrusted(obs) {
+            let newer = match (d.version.as_deref(), running) {
+                (Some(v), Some(r)) => compare_versions(v, &r.product_version) == Ordering::Greater,
+                _ => false,
+            };
+            if newer {
+                out.push(Unconfirmed::DeclarationLogged(d));
+            }
+        }
+    }
+    // Every line of this pattern is unverified wording: named wherever it is read.
+    if let Some(n) = logged_all(obs, "su.ddm_invalid_removed")
+        .iter()
+        .find_map(|l| install_log::removed_invalid_of(&l.message))
+    {
+        out.push(Unconfirmed::RemovedInvalid(n));
+    }
+    let overdue = matches!(s, DdmSituation::Overdue { .. });
+    if overdue
+        && s.stuck() != Some(StuckCause::NotOffered)
+        && logged_untrusted_only(obs, "su.ddm_nothing_to_enforce").is_some()
+    {
+        out.push(Unconfirmed::NothingToEnforce);
+    }
+    out
 }
 
 /// What [`judge`] words besides the situation.
@@ -727,6 +900,7 @@ pub(crate) struct Facts {
     pub install_state: Option<InstallState>,
     pub failure: Option<DdmFailure>,
     pub grace_hours: u32,
+    pub unconfirmed: Vec<Unconfirmed>,
 }
 
 fn failure_text(f: &DdmFailure) -> String {
@@ -771,10 +945,6 @@ fn stuck_why_fix(cause: &StuckCause, failed_text: &str) -> (String, String) {
         StuckCause::DeclarationInvalid(InvalidDeclaration::Conflict) => (
             "two declarations in force name different targets".to_string(),
             "keep one software-update enforcement declaration per Mac in the MDM".to_string(),
-        ),
-        StuckCause::DeclarationInvalid(InvalidDeclaration::RemovedInvalid(n)) => (
-            format!("softwareupdated removed {n} invalid declaration(s)"),
-            "check the declaration's TargetOSVersion/TargetBuildVersion against what Apple offers this model, and re-send it".to_string(),
         ),
         StuckCause::DeclarationInvalid(InvalidDeclaration::Missing) => (
             "the declaration is missing".to_string(),
@@ -883,8 +1053,33 @@ fn judge_overdue(w: &Words, minutes_over: i64, state: &Overdue, grace_hours: u32
     }
 }
 
-/// Every sentence of `softwareupdate.ddm`: the wording of a situation.
+/// Every sentence of `softwareupdate.ddm`: the wording of a situation, then what only
+/// install.log or unverified wording says (never changing the status, except that a managed
+/// Mac with no declaration while install.log shows one in force is worth a warning).
 pub(crate) fn judge(s: &DdmSituation, t: Option<&Target>, f: &Facts) -> Judgement {
+    let mut j = judge_situation(s, t, f);
+    if f.unconfirmed.is_empty() {
+        return j;
+    }
+    let texts: Vec<String> = f.unconfirmed.iter().map(Unconfirmed::text).collect();
+    j.summary.push_str(&format!(
+        "; unconfirmed, not counted (install.log or unverified wording): {}",
+        texts.join("; ")
+    ));
+    let logged_not_stored = f
+        .unconfirmed
+        .iter()
+        .any(|u| matches!(u, Unconfirmed::DeclarationLogged(_)));
+    if logged_not_stored && j.status == Status::Ok {
+        j.status = Status::Warning;
+        j.remediation.get_or_insert_with(|| {
+            "confirm with `log show --predicate 'process == \"softwareupdated\"' --last 1d | grep -i declaration`; if the MDM has an enforcement declaration in scope for this Mac, re-send it".to_string()
+        });
+    }
+    j
+}
+
+fn judge_situation(s: &DdmSituation, t: Option<&Target>, f: &Facts) -> Judgement {
     let w = Words::of(t, f);
     let Words {
         failed_text,
@@ -1199,6 +1394,23 @@ mod tests {
     const INSTALL_LOG_REMOVED: &[u8] =
         b"2026-11-20 09:00:00-05 mac softwareupdated[557]: Removed 2 invalid declarations\n";
     const INSTALL_LOG_APPLICABLE: &[u8] = b"2026-11-20 09:30:12-05 mac softwareupdated[557]: declarationFromKeys]: Found currently applicable declaration |EnforcedInstallDate:2026-11-18T17:00:00|VersionString:27.1|BuildVersionString:(null)|\n";
+    /// softwareupdated's unified-log entry of `message` (its exact image path, uid 200), one
+    /// window line; constructed in `log show --style ndjson`'s real layout.
+    fn su_unified(message: &str) -> Vec<u8> {
+        format!(
+            "Filtering the log data using \"x\"\n{{\"timestamp\":\"2026-11-20 09:30:12.000000-0500\",\"eventMessage\":{},\"processImagePath\":\"\\/System\\/Library\\/CoreServices\\/Software Update.app\\/Contents\\/Resources\\/softwareupdated\",\"userID\":200,\"messageType\":\"Default\",\"subsystem\":\"com.apple.SoftwareUpdate\",\"category\":\"SU\"}}\n",
+            serde_json::to_string(message).unwrap()
+        )
+        .into_bytes()
+    }
+    const APPLICABLE_MSG: &str = "declarationFromKeys]: Found currently applicable declaration |EnforcedInstallDate:2026-11-18T17:00:00|VersionString:27.1|BuildVersionString:(null)|";
+    const INSTALL_LOG_PADDED_FAR: &[u8] = concat!(
+        "2026-11-20 09:00:00-05 mac softwareupdated[557]: setPastDuePaddedEnforcementDate is set",
+        ": Thu Dec 31 11:00:00 2099\n"
+    )
+    .as_bytes();
+    const INSTALL_LOG_NOTHING: &[u8] =
+        b"2026-11-20 09:00:00-05 mac softwareupdated[557]: No updates found for DDM to enforce\n";
     const STAGED_27_1: &[u8] = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><plist version=\"1.0\"><dict><key>ProductVersion</key><string>27.1</string><key>ProductBuildVersion</key><string>26B84</string></dict></plist>";
     const STAGED_27_2: &[u8] = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><plist version=\"1.0\"><dict><key>ProductVersion</key><string>27.2</string><key>ProductBuildVersion</key><string>26C50</string></dict></plist>";
 
@@ -1220,14 +1432,18 @@ mod tests {
             ("30 min over", mac27(vec![ok("ddm_state", &one("2026-11-20T09:30:00"))])),
             ("5 h over, nothing blocks", mac27(vec![ok("ddm_state", &one("2026-11-20T05:00:00"))])),
             ("5 h over, padded retry at 11:00", mac27(vec![ok("ddm_state", &one("2026-11-20T05:00:00")), ok("install_log", INSTALL_LOG_PADDED)])),
+            ("5 h over, install.log pads to 2099", mac27(vec![ok("ddm_state", &one("2026-11-20T05:00:00")), ok("install_log", INSTALL_LOG_PADDED_FAR)])),
             ("5 h over, two targets", mac27(vec![ok("ddm_state", &decl_state(&[("27.1", "26B84", "2026-11-20T05:00:00"), ("27.2", "26C50", "2026-12-20T05:00:00")]))])),
             ("5 h over, invalid removed", mac27(vec![ok("ddm_state", &one("2026-11-20T05:00:00")), ok("install_log", INSTALL_LOG_REMOVED)])),
+            ("5 h over, nothing to enforce (install.log only)", mac27(vec![ok("ddm_state", &one("2026-11-20T05:00:00")), ok("install_log", INSTALL_LOG_NOTHING)])),
+            ("5 h over, nothing to enforce (softwareupdated's log)", mac27(vec![ok("ddm_state", &one("2026-11-20T05:00:00")), ok_out("log_softwareupdate", su_unified("No updates found for DDM to enforce"))])),
             ("5 h over, not listed", mac27(vec![ok("ddm_state", &one("2026-11-20T05:00:00")), ok("softwareupdate_list", b"Software Update Tool\n\nSoftware Update found the following new or updated software:\n* Label: macOS 27.0.2-26A9000\n\tTitle: macOS 27.0.2, Version: 27.0.2, Size: 100KiB, Recommended: YES, Action: restart,\n")])),
             ("5 h over, battery 5%", mac27(vec![ok("ddm_state", &one("2026-11-20T05:00:00")), ok("pmset_batt", b"Now drawing from 'Battery Power'\n -InternalBattery-0 (id=1)\t5%; discharging; 0:20 remaining present: true\n")])),
             ("5 h over, 27.1 staged", mac27(vec![ok("ddm_state", &one("2026-11-20T05:00:00")), ok("staged_update", STAGED_27_1)])),
             ("5 h over, 27.2 staged", mac27(vec![ok("ddm_state", &one("2026-11-20T05:00:00")), ok("staged_update", STAGED_27_2)])),
             ("5 h over, softwareupdated log unknown", { let mut b = with(base(), ok("sw_vers", SW27)); b = with(b, ok("ddm_state", &one("2026-11-20T05:00:00"))); b.retain(|r| r.id != "log_softwareupdate"); obs(b) }),
-            ("empty store, declaration logged", mac27(vec![ok("ddm_state", &decl_state(&[])), ok("install_log", INSTALL_LOG_APPLICABLE)])),
+            ("empty store, declaration in install.log only", mac27(vec![ok("ddm_state", &decl_state(&[])), ok("install_log", INSTALL_LOG_APPLICABLE)])),
+            ("empty store, declaration in softwareupdated's log", mac27(vec![ok("ddm_state", &decl_state(&[])), ok_out("log_softwareupdate", su_unified(APPLICABLE_MSG))])),
             ("empty store, not enrolled", mac27(vec![ok("ddm_state", &decl_state(&[])), ok("install_log", INSTALL_LOG_APPLICABLE), ok("profiles_enrollment", b"Enrolled via DEP: No\nMDM enrollment: No\n")])),
             ("satisfied", mac27(vec![ok("ddm_state", &decl_state(&[("27.0.1", "26A8412", "2026-11-01T05:00:00")]))])),
         ];
@@ -1241,14 +1457,18 @@ mod tests {
                 "30 min over: Overdue { minutes_over: 30, state: EnforcementPending { grace_minutes_left: 210 } }",
                 "5 h over, nothing blocks: Overdue { minutes_over: 300, state: Stuck(Stalled { verified: true }) }",
                 "5 h over, padded retry at 11:00: Overdue { minutes_over: 300, state: EnforcementPending { grace_minutes_left: 300 } }",
+                "5 h over, install.log pads to 2099: Overdue { minutes_over: 300, state: Stuck(Stalled { verified: true }) }",
                 "5 h over, two targets: Overdue { minutes_over: 300, state: Stuck(DeclarationInvalid(Conflict)) }",
-                "5 h over, invalid removed: Overdue { minutes_over: 300, state: Stuck(DeclarationInvalid(RemovedInvalid(2))) }",
+                "5 h over, invalid removed: Overdue { minutes_over: 300, state: Stuck(Stalled { verified: true }) }",
+                "5 h over, nothing to enforce (install.log only): Overdue { minutes_over: 300, state: Stuck(Stalled { verified: true }) }",
+                "5 h over, nothing to enforce (softwareupdated's log): Overdue { minutes_over: 300, state: Stuck(NotOffered) }",
                 "5 h over, not listed: Overdue { minutes_over: 300, state: Stuck(NotOffered) }",
                 "5 h over, battery 5%: Overdue { minutes_over: 300, state: Stuck(PrerequisitesBlocking([BlockedBy { check: \"power.battery\", detail: \"5% on battery, 20% needed\" }])) }",
                 "5 h over, 27.1 staged: Overdue { minutes_over: 300, state: Staged }",
                 "5 h over, 27.2 staged: Overdue { minutes_over: 300, state: Stuck(Stalled { verified: true }) }",
                 "5 h over, softwareupdated log unknown: Overdue { minutes_over: 300, state: Stuck(Stalled { verified: false }) }",
-                "empty store, declaration logged: Missing { logged: LoggedDeclaration { version: Some(\"27.1\"), build: None, enforced_install_date: Some(\"2026-11-18T17:00:00\") } }",
+                "empty store, declaration in install.log only: NoDeclarations",
+                "empty store, declaration in softwareupdated's log: Missing { logged: LoggedDeclaration { version: Some(\"27.1\"), build: None, enforced_install_date: Some(\"2026-11-18T17:00:00\") } }",
                 "empty store, not enrolled: NoDeclarations",
                 "satisfied: AllSatisfied { count: 1 }",
             ]
@@ -1324,6 +1544,83 @@ mod tests {
         );
     }
 
+    /// install.log (any process can write it) and unverified wording name a cause but never
+    /// decide one: the situation, `MDMSoftwareUpdatesStuck` and heal's condition for
+    /// softwareupdated are what they are without the line; the finding names it as
+    /// unconfirmed. Each case failed before: the line made the declaration missing (failed,
+    /// stuck key set) or turned a verified stall into a cause heal stands down for.
+    #[test]
+    fn install_log_names_causes_but_never_decides() {
+        use crate::checks::{diagnose, Assessment};
+        let run = |extra: Vec<crate::system::ProbeResult>| {
+            let mut b = with(base(), ok("sw_vers", SW27));
+            for r in extra {
+                b = with(b, r);
+            }
+            let d = diagnose(&obs(b), &Config::default());
+            let a = d
+                .assessments
+                .iter()
+                .find_map(|a| match a {
+                    Assessment::Ddm(a) => Some(a.clone()),
+                    _ => None,
+                })
+                .unwrap();
+            (d.softwareupdated, d.mdm_software_updates_stuck, a)
+        };
+        let overdue = || ok("ddm_state", &decl_state(&[("27.1", "26B84", "2026-11-20T05:00:00")]));
+        let empty = || ok("ddm_state", &decl_state(&[]));
+        type Probe = dyn Fn() -> crate::system::ProbeResult;
+        let cases: [(&str, &Probe, &[u8], &str); 3] = [
+            ("removed invalid", &overdue, INSTALL_LOG_REMOVED, "invalid_declarations_removed"),
+            ("nothing to enforce", &overdue, INSTALL_LOG_NOTHING, "nothing_to_enforce"),
+            ("declaration logged", &empty, INSTALL_LOG_APPLICABLE, "declaration_logged_not_stored"),
+        ];
+        for (name, store, line, code) in cases {
+            let (cond0, stuck0, a0) = run(vec![store()]);
+            let (cond, stuck, a) = run(vec![store(), ok("install_log", line)]);
+            assert_eq!(cond, cond0, "{name}: heal's condition changed");
+            assert_eq!(stuck, stuck0, "{name}: MDMSoftwareUpdatesStuck changed");
+            assert_eq!(a.situation, a0.situation, "{name}: situation changed");
+            assert_eq!(
+                a.unconfirmed.iter().map(Unconfirmed::code).collect::<Vec<_>>(),
+                [code],
+                "{name}"
+            );
+            assert!(
+                a.judgement.summary.contains("unconfirmed, not counted"),
+                "{name}: {}",
+                a.judgement.summary
+            );
+            // Never failed by the line; a declaration the store lacks is worth a warning.
+            let expected = if code == "declaration_logged_not_stored" {
+                Status::Warning
+            } else {
+                a0.judgement.status
+            };
+            assert_eq!(a.judgement.status, expected, "{name}");
+            assert!(
+                a.judgement.evidence.iter().any(|e| e.text.contains("any process can write here")),
+                "{name}: {:?}",
+                a.judgement.evidence
+            );
+        }
+        // The store lost the declaration softwareupdated itself logged (its unified log): that
+        // decides it.
+        let (cond, stuck, a) = run(vec![
+            empty(),
+            ok_out("log_softwareupdate", su_unified(APPLICABLE_MSG)),
+        ]);
+        assert_eq!(a.situation.code(), "declaration_missing");
+        assert_eq!(a.judgement.status, Status::Failed);
+        assert_eq!(stuck, Some(true));
+        assert!(matches!(cond, crate::checks::liveness::Condition::NotFixable(_)), "{cond:?}");
+        // The same line in install.log only: a warning, not counted as stuck.
+        let (_, stuck, a) = run(vec![empty(), ok("install_log", INSTALL_LOG_APPLICABLE)]);
+        assert_eq!(a.judgement.status, Status::Warning, "{}", a.judgement.summary);
+        assert_eq!(stuck, Some(false));
+    }
+
     /// `judge` words a situation; the decision is not read back from the words.
     #[test]
     fn judge_wording() {
@@ -1342,6 +1639,7 @@ mod tests {
             install_state: None,
             failure: None,
             grace_hours: 4,
+            unconfirmed: vec![],
         };
         let j = judge(
             &DdmSituation::Overdue {

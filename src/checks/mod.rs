@@ -796,6 +796,7 @@ mod tests {
             declarations: None,
             situation,
             staged: None,
+            unconfirmed: vec![],
         };
         let stuck = |c: StuckCause| DdmSituation::Overdue {
             minutes_over: 600,

@@ -6,8 +6,8 @@
 //! `SoftwareUpdateSubscriber` inside the liveness window are kept, and only when their message
 //! matches a softwareupdated pattern of `log_patterns` (the same table the unified-log classifier
 //! and the `log show` predicate use). install.log is written by syslogd from messages any local
-//! process can send under any name, so nothing read here ever makes heal act: it names causes and
-//! shows signs of life.
+//! process can send under any name, so nothing read here decides a cause or makes heal act: it
+//! shows signs of life and names causes as unconfirmed (`checks::ddm::Unconfirmed`).
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 
@@ -68,20 +68,13 @@ impl InstallLog {
     /// The newest padded past-due enforcement date softwareupdated set (device-local time).
     pub fn padded_date(&self) -> Option<(&InstallLogLine, NaiveDateTime)> {
         let e = self.last("su.ddm_padded")?;
-        let raw = e
-            .message
-            .split("setPastDuePaddedEnforcementDate is set: ")
-            .nth(1)?;
-        let d = NaiveDateTime::parse_from_str(raw.trim(), "%a %b %d %H:%M:%S %Y").ok()?;
-        Some((e, d))
+        padded_date_of(&e.message).map(|d| (e, d))
     }
 
     /// `Removed N invalid declarations`: the newest such line and N.
     pub fn removed_invalid(&self) -> Option<(&InstallLogLine, u32)> {
         let e = self.last("su.ddm_invalid_removed")?;
-        let before = e.message.split("invalid declarations").next()?;
-        let n = before.split_whitespace().last()?.parse::<u32>().ok()?;
-        Some((e, n))
+        removed_invalid_of(&e.message).map(|n| (e, n))
     }
 
     /// The newest line that shows softwareupdated working (any kept pattern).
@@ -98,6 +91,21 @@ pub fn parse_any_time(bytes: &[u8]) -> Result<InstallLog, String> {
         DateTime::<chrono::Utc>::MIN_UTC.with_timezone(&utc),
         DateTime::<chrono::Utc>::MAX_UTC.with_timezone(&utc),
     )
+}
+
+/// The date of `setPastDuePaddedEnforcementDate is set: Thu Nov 13 08:59:56 2025` (device-local
+/// time; the format admins' parsers read with `date -jf "%a %b %d %H:%M:%S %Y"`).
+pub fn padded_date_of(message: &str) -> Option<NaiveDateTime> {
+    let raw = message
+        .split("setPastDuePaddedEnforcementDate is set: ")
+        .nth(1)?;
+    NaiveDateTime::parse_from_str(raw.trim(), "%a %b %d %H:%M:%S %Y").ok()
+}
+
+/// N of `Removed N invalid declarations`.
+pub fn removed_invalid_of(message: &str) -> Option<u32> {
+    let before = message.split("invalid declarations").next()?;
+    before.split_whitespace().last()?.parse::<u32>().ok()
 }
 
 /// `|Key:value|` fields of a declaration line.

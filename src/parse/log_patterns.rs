@@ -878,8 +878,13 @@ const VERSIONS: &str = "
 
 softwareupdated's DDM lines were seen by admins in `/var/log/install.log`; mdmwatch reads them
 there (probe `install_log`, the window's lines only) and also asks the unified log for the same
-needles. install.log text names causes and counts as activity; it never makes heal act (any
-process that can write the file could forge it).
+needles. install.log text (any process that can write the file could forge it) counts as
+activity and names causes, but never decides one: a declaration it alone shows, `Removed N invalid
+declarations` (unverified wording, wherever read) and `No updates found for DDM to enforce` seen
+only there are listed under `softwareupdate.ddm`'s `facts.unconfirmed` and in its summary; they
+never fail the check, set `MDMSoftwareUpdatesStuck` or change what heal may do. A padded retry date
+it shows delays the stuck verdict only when logged after the deadline and at most 24 h ahead of
+its own line.
 ";
 
 #[cfg(test)]

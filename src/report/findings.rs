@@ -445,6 +445,15 @@ pub(crate) fn ddm(a: &DdmAssessment) -> Map<String, Value> {
     if let Some(u) = &a.status_unknown {
         f.put("status_unknown_reason", u.clone());
     }
+    f.put(
+        "unconfirmed",
+        Value::Array(
+            a.unconfirmed
+                .iter()
+                .map(|u| json!({"code": u.code(), "text": u.text()}))
+                .collect(),
+        ),
+    );
     if let Some(d) = &a.declarations {
         let decls: Vec<Value> = d
             .items

@@ -383,11 +383,25 @@ const CASES: &[Case] = &[
         keys: [Some(true), Some(false), Some(false), Some(true)],
         statuses: ["ok", "ok", "ok", "ok"],
         client_state: "alive",
-        su: ("quiet", ""),
+        su: ("alive", ""),
         client_cause: "",
         push: "connected",
         update_verdict: "ready",
         heal: [NONE_ALIVE, ("none", "declaration_missing_or_invalid")],
+    },
+    // The same declaration line in install.log only (any process can write there): named as
+    // unconfirmed, a warning; not stuck, nothing for heal.
+    Case {
+        capture: "ddm27-declaration-install-log-only",
+        exit: 1,
+        keys: [Some(true), Some(false), Some(false), Some(false)],
+        statuses: ["ok", "ok", "ok", "ok"],
+        client_state: "alive",
+        su: ("quiet", ""),
+        client_cause: "",
+        push: "connected",
+        update_verdict: "ready",
+        heal: [NONE_ALIVE, NONE_QUIET],
     },
     // 27 with the legacy surface gone: nothing unknown, nothing stuck.
     Case {
@@ -781,6 +795,7 @@ fn ddm_era_captures_name_the_situation_and_the_cause() {
             "declaration_missing",
             Some("declaration_missing_or_invalid"),
         ),
+        ("ddm27-declaration-install-log-only", "no_declarations", None),
         ("macos27-legacy-removed", "due", None),
         ("ddm26-enforcement-pending", "due_enforcement_pending", None),
         ("bsi-26.3.1a", "satisfied", None),
