@@ -57,6 +57,10 @@ pub struct Observations {
     pub install_log: Fact<parse::install_log::InstallLog>,
     /// The update staged in the Preboot volume; `Missing` means nothing is staged.
     pub staged_update: Fact<StagedUpdate>,
+    /// The prepared update the Update volume records (`Update.plist`); `Missing`: none.
+    pub update_volume: Fact<StagedUpdate>,
+    /// `tmutil listlocalsnapshots /`: a prepared update's snapshot (a sign only).
+    pub update_snapshots: Fact<parse::staged_update::UpdateSnapshots>,
     /// `--catalog FILE`, when given: the file as shown and its parsed feed (or why not).
     pub catalog: Option<CatalogInput>,
     /// `apsctl status`: apsd's client ports, their topics and last pushes.
@@ -97,6 +101,25 @@ pub struct StagedUpdate {
     pub version: parse::staged_update::StagedVersion,
     /// When its version file was written (`None`: the stat probe failed).
     pub since: Option<DateTime<FixedOffset>>,
+    pub source: StagedSource,
+}
+
+/// Which version file named the prepared update (see `parse::staged_update`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StagedSource {
+    /// The Preboot volume's `cryptex1/proposed/SystemVersion.plist`.
+    ProposedCryptex,
+    /// `/System/Volumes/Update/Update.plist`'s `update-asset-attributes`.
+    UpdateVolume,
+}
+
+impl StagedSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StagedSource::ProposedCryptex => "preboot_cryptex_proposed",
+            StagedSource::UpdateVolume => "update_volume",
+        }
+    }
 }
 
 /// Runs probes concurrently; results in the same order.
@@ -463,10 +486,25 @@ pub fn from_results(
     // Absent, not "unavailable": the lookup only runs when the profile names a subject.
     let identity = map.remove(probes::IDENTITY_CERT);
     // Likewise: the staged-update probes run only when the volume group is known.
-    let staged_update = staged_fact(
-        map.remove(probes::STAGED_UPDATE),
-        map.remove(probes::STAGED_UPDATE_MTIME),
+    let staged_update = match map.remove(probes::STAGED_UPDATE) {
+        Some(file) => staged_fact(
+            &file,
+            map.remove(probes::STAGED_UPDATE_MTIME),
+            cfg,
+            StagedSource::ProposedCryptex,
+        ),
+        None => Err(Unknown::new(
+            probes::STAGED_UPDATE,
+            Fault::NotRun,
+            "the booted volume group is unknown (diskutil_root gave no APFSVolumeGroupID)",
+        )),
+    };
+    let update_volume = staged_fact(
+        &map.remove(probes::UPDATE_VOLUME)
+            .unwrap_or_else(|| ProbeResult::unavailable(probes::UPDATE_VOLUME, "not run")),
+        map.remove(probes::UPDATE_VOLUME_MTIME),
         cfg,
+        StagedSource::UpdateVolume,
     );
     let mdm_log_own_predicate = own_log_predicate(
         live,
@@ -563,6 +601,10 @@ pub fn from_results(
         ),
         install_log,
         staged_update,
+        update_volume,
+        update_snapshots: text_fact(&take(probes::UPDATE_SNAPSHOTS), |t| {
+            parse::staged_update::parse_snapshots(t.as_bytes())
+        }),
         catalog: None,
         apsctl: text_fact(&take(probes::APSCTL_STATUS), parse::apsctl::parse),
         seed_enrollment: text_fact(&take(probes::SEEDUTIL), parse::seedutil::parse),
@@ -572,28 +614,33 @@ pub fn from_results(
     }
 }
 
-/// The staged update: its version file (a missing file is `Missing`: nothing staged) and the
-/// file's write time. Not run when `diskutil_root` named no volume group.
+/// A prepared update's version file (a missing file is `Missing`: nothing staged) and the
+/// file's write time.
 fn staged_fact(
-    file: Option<ProbeResult>,
+    file: &ProbeResult,
     stat: Option<ProbeResult>,
     cfg: &Config,
+    source: StagedSource,
 ) -> Fact<StagedUpdate> {
-    let Some(file) = file else {
-        return Err(Unknown::new(
-            probes::STAGED_UPDATE,
-            Fault::NotRun,
-            "the booted volume group is unknown (diskutil_root gave no APFSVolumeGroupID)",
-        ));
-    };
-    let version = bytes_fact(&file, cfg, parse::staged_update::parse)?;
+    let version = bytes_fact(
+        file,
+        cfg,
+        match source {
+            StagedSource::ProposedCryptex => parse::staged_update::parse,
+            StagedSource::UpdateVolume => parse::staged_update::parse_update_plist,
+        },
+    )?;
     let since = stat
         .filter(|r| r.exit_status == Some(0))
         .and_then(|r| parse::output_bytes(&r, 4096).ok())
         .and_then(|b| parse::staged_update::mtime(&b))
         .and_then(|secs| DateTime::from_timestamp(secs, 0))
         .map(|t| t.with_timezone(&now_offset_utc()));
-    Ok(StagedUpdate { version, since })
+    Ok(StagedUpdate {
+        version,
+        since,
+        source,
+    })
 }
 
 fn now_offset_utc() -> FixedOffset {
@@ -603,6 +650,47 @@ fn now_offset_utc() -> FixedOffset {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A version file whose stat fails keeps its version and loses only its time; a failed
+    /// version file is unknown whatever the stat says (every fault of `update_volume_mtime`).
+    #[test]
+    fn a_failed_stat_loses_only_the_time() {
+        use crate::test_support::{failed, ok};
+        let cfg = Config::default();
+        let plist = b"<plist version=\"1.0\"><dict><key>update-asset-attributes</key><dict><key>OSVersion</key><string>27.1</string><key>Build</key><string>26B84</string></dict></dict></plist>";
+        let file = ok(probes::UPDATE_VOLUME, plist);
+        let good = staged_fact(
+            &file,
+            Some(ok(probes::UPDATE_VOLUME_MTIME, b"1795176000\n")),
+            &cfg,
+            StagedSource::UpdateVolume,
+        )
+        .unwrap();
+        assert_eq!(good.since.map(|t| t.timestamp()), Some(1_795_176_000));
+        assert_eq!(good.source, StagedSource::UpdateVolume);
+        let stats = [
+            None,
+            Some(failed(probes::UPDATE_VOLUME_MTIME, 1, "stat: No such file")),
+            Some(ok(probes::UPDATE_VOLUME_MTIME, b"")),
+            Some(ok(probes::UPDATE_VOLUME_MTIME, b"\xff\xfe garbage")),
+            Some(ProbeResult::unavailable(
+                probes::UPDATE_VOLUME_MTIME,
+                "timed out",
+            )),
+        ];
+        for stat in stats {
+            let s = staged_fact(&file, stat, &cfg, StagedSource::UpdateVolume).unwrap();
+            assert_eq!(s.version, good.version);
+            assert_eq!(s.since, None);
+        }
+        let bad = staged_fact(
+            &ok(probes::UPDATE_VOLUME, b"garbage"),
+            Some(ok(probes::UPDATE_VOLUME_MTIME, b"1795176000\n")),
+            &cfg,
+            StagedSource::UpdateVolume,
+        );
+        assert_eq!(bad.unwrap_err().fault, Fault::Unparseable);
+    }
 
     /// Whose predicate the mdmclient log came from decides whether missing HTTP lines are
     /// evidence: mdmwatch's own (live, or recorded with a capture) returns them.

@@ -33,6 +33,11 @@ pub(crate) const MANAGED_RESTRICTIONS: &str = "managed_restrictions";
 pub(crate) const INSTALL_LOG: &str = "install_log";
 pub(crate) const STAGED_UPDATE: &str = "staged_update";
 pub(crate) const STAGED_UPDATE_MTIME: &str = "staged_update_mtime";
+pub(crate) const UPDATE_VOLUME: &str = "update_volume";
+pub(crate) const UPDATE_VOLUME_MTIME: &str = "update_volume_mtime";
+pub(crate) const UPDATE_SNAPSHOTS: &str = "update_snapshots";
+/// The Update volume's record of the prepared update (see `parse::staged_update`).
+pub(crate) const UPDATE_VOLUME_PATH: &str = "/System/Volumes/Update/Update.plist";
 pub(crate) const APSCTL_STATUS: &str = "apsctl_status";
 pub(crate) const SEEDUTIL: &str = "seedutil";
 /// The first run's look-back over days of mdmclient log (successful responses and receipts only).
@@ -274,6 +279,22 @@ pub fn independent(cfg: &Config) -> Vec<Probe> {
         // The beta/seed program enrollment: on 26+ a source of the beta catalog beside DDM's
         // setting (the OSUpdateSettings query is deprecated in 26, removed in 27).
         cmd(SEEDUTIL, SEEDUTIL_PATH, &["current"], cfg),
+        // A prepared update as the Update volume records it, and when that was written.
+        file(UPDATE_VOLUME, UPDATE_VOLUME_PATH, cfg),
+        cmd(
+            UPDATE_VOLUME_MTIME,
+            "/usr/bin/stat",
+            &["-f", "%m", UPDATE_VOLUME_PATH],
+            cfg,
+        ),
+        // The APFS snapshots of the booted volume group: a prepared update's snapshot (a sign,
+        // never evidence on its own).
+        cmd(
+            UPDATE_SNAPSHOTS,
+            "/usr/bin/tmutil",
+            &["listlocalsnapshots", "/"],
+            cfg,
+        ),
     ]
 }
 

@@ -21,13 +21,14 @@ use super::readiness::BlockedBy;
 use super::su_pending::kind_of;
 use super::{Evidence, InstallActivity, Judgement, Status, UpdateKind};
 use crate::config::Config;
-use crate::observe::{Observations, StagedUpdate};
+use crate::observe::{Observations, StagedSource, StagedUpdate};
 use crate::parse::ddm_state::Declaration;
 use crate::parse::ddm_status::{self, DdmStatus, FailureReason, InstallState, PendingVersion};
 use crate::parse::install_log::{self, LoggedDeclaration};
 use crate::parse::log_patterns;
 use crate::parse::su_log::StatusReport;
 use crate::parse::sw_vers::{compare_versions, SwVers};
+use crate::parse::Fault;
 use crate::probes;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,8 +141,17 @@ pub struct DdmAssessment {
     pub declarations: Option<Declarations>,
     /// The typed situation (what readiness, heal and the Addigy keys read).
     pub situation: DdmSituation,
-    /// An update prepared on disk (`None`: nothing staged, or unknown).
+    /// An update prepared on disk (`None`: nothing staged, or unknown): the one for the target
+    /// that waits for its restart when there is one.
     pub staged: Option<StagedUpdate>,
+    /// `staged` waits for its restart (newer than the running build).
+    pub staged_waiting: bool,
+    /// `staged` waits for its restart and is the declared target (or no declaration names
+    /// one): heal never restarts softwareupdated under it.
+    pub staged_for_target: bool,
+    /// A prepared update's APFS snapshot is listed (`None`: the listing is unknown). A sign
+    /// only: it names no version, never makes an update staged, and only withholds a restart.
+    pub prepare_snapshot: Option<bool>,
     /// What only forgeable or unverified text says: named in the finding, never deciding it.
     pub unconfirmed: Vec<Unconfirmed>,
 }
@@ -573,6 +583,30 @@ pub(crate) fn staged_waiting(staged: &StagedUpdate, running: Option<&SwVers>) ->
     }
 }
 
+/// The prepared updates the version files name: the Preboot volume's proposed cryptex, then the
+/// Update volume's record.
+fn staged_candidates(obs: &Observations) -> impl Iterator<Item = &StagedUpdate> {
+    [&obs.staged_update, &obs.update_volume]
+        .into_iter()
+        .filter_map(|f| f.as_ref().ok())
+}
+
+/// The prepared update to report: one for the target that waits for its restart, else any that
+/// waits, else any named (a stale record, reported as such by its version).
+fn pick_staged(
+    obs: &Observations,
+    running: Option<&SwVers>,
+    target: Option<&Target>,
+) -> Option<StagedUpdate> {
+    let waiting = |s: &&StagedUpdate| staged_waiting(s, running);
+    staged_candidates(obs)
+        .filter(waiting)
+        .find(|s| target.is_none_or(|t| staged_matches(s, t)))
+        .or_else(|| staged_candidates(obs).find(waiting))
+        .or_else(|| staged_candidates(obs).next())
+        .cloned()
+}
+
 /// Whether the target version is offered to this Mac: `None` when nothing tells.
 fn offered(obs: &Observations, t: &Target) -> Option<bool> {
     if logged_trusted(obs, "su.ddm_nothing_to_enforce").is_some() {
@@ -658,7 +692,6 @@ pub(crate) fn decide(
     }
     let minutes_over = -(deadline - now_local).num_minutes();
     t.deadline_passed = Some(true);
-    let staged = obs.staged_update.as_ref().ok();
     let installing = matches!(
         install_state,
         Some(InstallState::Installing | InstallState::Downloading)
@@ -666,7 +699,7 @@ pub(crate) fn decide(
     let grace = i64::from(cfg.ddm_grace_hours) * 60;
     let state = if failed {
         Overdue::Stuck(StuckCause::DownloadFailing)
-    } else if staged.is_some_and(|s| staged_matches(s, &t) && staged_waiting(s, running)) {
+    } else if staged_candidates(obs).any(|s| staged_matches(s, &t) && staged_waiting(s, running)) {
         Overdue::Staged
     } else if installing {
         Overdue::Installing
@@ -812,17 +845,21 @@ pub(crate) fn assess(obs: &Observations, cfg: &Config, ctx: &Context<'_>) -> Ddm
             format!("install.log unknown ({u}): softwareupdated's DDM lines seen only there were not read"),
         ));
     }
-    let staged = obs.staged_update.as_ref().ok().cloned();
-    if let Some(s) = &staged {
+    let running = obs.sw_vers.as_ref().ok();
+    let staged = pick_staged(obs, running, target.as_ref());
+    evidence.extend(staged_evidence(obs, running));
+    let is_waiting = staged.as_ref().is_some_and(|s| staged_waiting(s, running));
+    let staged_for_target = is_waiting
+        && staged
+            .as_ref()
+            .is_some_and(|s| target.as_ref().is_none_or(|t| staged_matches(s, t)));
+    let prepare_snapshot = obs.update_snapshots.as_ref().ok().map(|s| s.prepare > 0);
+    if prepare_snapshot == Some(true) {
         evidence.push(Evidence::line(
-            probes::STAGED_UPDATE,
+            probes::UPDATE_SNAPSHOTS,
             format!(
-                "staged update: ProductVersion {} ProductBuildVersion {}{}",
-                s.version.product_version.as_deref().unwrap_or("absent"),
-                s.version.build_version.as_deref().unwrap_or("absent"),
-                s.since
-                    .map(|t| format!(", written {}", t.to_rfc3339()))
-                    .unwrap_or_default()
+                "tmutil listlocalsnapshots /: {} (macOS prepared an update; the snapshot names no version, a sign only)",
+                crate::parse::staged_update::PREPARE_SNAPSHOT
             ),
         ));
     }
@@ -838,6 +875,7 @@ pub(crate) fn assess(obs: &Observations, cfg: &Config, ctx: &Context<'_>) -> Ddm
         failure: failure.clone(),
         grace_hours: cfg.ddm_grace_hours,
         unconfirmed: unconfirmed.clone(),
+        unversioned_prepare: prepare_snapshot == Some(true) && !staged_for_target,
     };
     let mut judgement = judge(&situation, target.as_ref(), &facts);
     judgement.evidence = evidence;
@@ -856,8 +894,74 @@ pub(crate) fn assess(obs: &Observations, cfg: &Config, ctx: &Context<'_>) -> Ddm
         ),
         situation,
         staged,
+        staged_waiting: is_waiting,
+        staged_for_target,
+        prepare_snapshot,
         unconfirmed,
     }
+}
+
+/// What each prepared-update source shows: the version files (and whether they are stale), and
+/// the sources that failed.
+fn staged_evidence(obs: &Observations, running: Option<&SwVers>) -> Vec<Evidence> {
+    let mut out = Vec::new();
+    for s in staged_candidates(obs) {
+        let (probe, keys) = match s.source {
+            StagedSource::ProposedCryptex => (
+                probes::STAGED_UPDATE,
+                "cryptex1/proposed/SystemVersion.plist: ProductVersion {v} ProductBuildVersion {b}",
+            ),
+            StagedSource::UpdateVolume => (
+                probes::UPDATE_VOLUME,
+                "Update.plist update-asset-attributes: OSVersion {v} Build {b}",
+            ),
+        };
+        out.push(Evidence::line(
+            probe,
+            format!(
+                "{}{}{}",
+                keys.replace(
+                    "{v}",
+                    s.version.product_version.as_deref().unwrap_or("absent")
+                )
+                .replace(
+                    "{b}",
+                    s.version.build_version.as_deref().unwrap_or("absent")
+                ),
+                s.since
+                    .map(|t| format!(", written {}", t.to_rfc3339()))
+                    .unwrap_or_default(),
+                if staged_waiting(s, running) {
+                    ""
+                } else {
+                    " (not newer than the running build: already applied or stale)"
+                }
+            ),
+        ));
+    }
+    // A source that failed (not merely absent: no file means nothing prepared there).
+    for (fact, what) in [
+        (
+            obs.staged_update.as_ref().err(),
+            "the Preboot volume's proposed cryptex",
+        ),
+        (
+            obs.update_volume.as_ref().err(),
+            "the Update volume's record",
+        ),
+        (
+            obs.update_snapshots.as_ref().err(),
+            "the APFS snapshot listing",
+        ),
+    ] {
+        if let Some(u) = fact.filter(|u| !matches!(u.fault, Fault::Missing | Fault::NotRun)) {
+            out.push(Evidence::line(
+                &u.probe,
+                format!("{what} unknown ({u}): an update prepared there cannot be seen"),
+            ));
+        }
+    }
+    out
 }
 
 /// What only install.log or unverified wording says, where the decided situation does not
@@ -901,6 +1005,8 @@ pub(crate) struct Facts {
     pub failure: Option<DdmFailure>,
     pub grace_hours: u32,
     pub unconfirmed: Vec<Unconfirmed>,
+    /// A prepared update's snapshot is listed while no version file names a waiting update.
+    pub unversioned_prepare: bool,
 }
 
 fn failure_text(f: &DdmFailure) -> String {
@@ -1040,7 +1146,8 @@ fn judge_overdue(w: &Words, minutes_over: i64, state: &Overdue, grace_hours: u32
         Overdue::Staged => Judgement::new(
             Status::Warning,
             format!("{was}: the update is prepared on disk and waits for its restart (this Mac still runs {running}); heal restarts nothing"),
-        ),
+        )
+        .remediation("restart the Mac to apply the prepared update (macOS restarts it on its own when it enforces the deadline); heal does not restart softwareupdated under a prepared update"),
         Overdue::EnforcementPending { grace_minutes_left } => Judgement::new(
             Status::Warning,
             format!(
@@ -1058,6 +1165,15 @@ fn judge_overdue(w: &Words, minutes_over: i64, state: &Overdue, grace_hours: u32
 /// Mac with no declaration while install.log shows one in force is worth a warning).
 pub(crate) fn judge(s: &DdmSituation, t: Option<&Target>, f: &Facts) -> Judgement {
     let mut j = judge_situation(s, t, f);
+    if f.unversioned_prepare && s.stuck().is_some() {
+        j.summary.push_str(&format!(
+            "; an update snapshot ({}) says macOS prepared an update that no version file names: not counted as staged, but heal does not restart softwareupdated while it is listed",
+            crate::parse::staged_update::PREPARE_SNAPSHOT
+        ));
+        if matches!(s.stuck(), Some(StuckCause::Stalled { .. })) {
+            j.remediation = Some("restart the Mac to apply the prepared update; if the enforced update is still not installed afterwards, run `softwareupdate --list` and check softwareupdated's log".into());
+        }
+    }
     if f.unconfirmed.is_empty() {
         return j;
     }
@@ -1412,6 +1528,11 @@ mod tests {
     const INSTALL_LOG_NOTHING: &[u8] =
         b"2026-11-20 09:00:00-05 mac softwareupdated[557]: No updates found for DDM to enforce\n";
     const STAGED_27_1: &[u8] = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><plist version=\"1.0\"><dict><key>ProductVersion</key><string>27.1</string><key>ProductBuildVersion</key><string>26B84</string></dict></plist>";
+    /// The Update volume's record in the layout super and OpenCore-Legacy-Patcher read
+    /// (constructed values).
+    const UPDATE_PLIST_27_1: &[u8] = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><plist version=\"1.0\"><dict><key>update-asset-attributes</key><dict><key>Build</key><string>26B84</string><key>OSVersion</key><string>27.1</string></dict></dict></plist>";
+    const UPDATE_PLIST_RUNNING: &[u8] = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><plist version=\"1.0\"><dict><key>update-asset-attributes</key><dict><key>Build</key><string>26A8412</string><key>OSVersion</key><string>27.0.1</string></dict></dict></plist>";
+    const PREPARE_SNAPSHOT_LISTING: &[u8] = b"Snapshots for volume group containing disk /:\ncom.apple.os.update-779BDF1556C6F688504E24FB29C75AFFABFCB91E701806FFFF35235E19914F1E\ncom.apple.os.update-MSUPrepareUpdate\n";
     const STAGED_27_2: &[u8] = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><plist version=\"1.0\"><dict><key>ProductVersion</key><string>27.2</string><key>ProductBuildVersion</key><string>26C50</string></dict></plist>";
 
     /// `decide`, data-driven: one line per situation (macOS 27 unless the case says otherwise;
@@ -1441,6 +1562,10 @@ mod tests {
             ("5 h over, battery 5%", mac27(vec![ok("ddm_state", &one("2026-11-20T05:00:00")), ok("pmset_batt", b"Now drawing from 'Battery Power'\n -InternalBattery-0 (id=1)\t5%; discharging; 0:20 remaining present: true\n")])),
             ("5 h over, 27.1 staged", mac27(vec![ok("ddm_state", &one("2026-11-20T05:00:00")), ok("staged_update", STAGED_27_1)])),
             ("5 h over, 27.2 staged", mac27(vec![ok("ddm_state", &one("2026-11-20T05:00:00")), ok("staged_update", STAGED_27_2)])),
+            ("5 h over, Update.plist names 27.1", mac27(vec![ok("ddm_state", &one("2026-11-20T05:00:00")), ok("update_volume", UPDATE_PLIST_27_1)])),
+            ("5 h over, Update.plist names the running build", mac27(vec![ok("ddm_state", &one("2026-11-20T05:00:00")), ok("update_volume", UPDATE_PLIST_RUNNING)])),
+            ("5 h over, cryptex 27.2 and Update.plist 27.1", mac27(vec![ok("ddm_state", &one("2026-11-20T05:00:00")), ok("staged_update", STAGED_27_2), ok("update_volume", UPDATE_PLIST_27_1)])),
+            ("5 h over, prepare snapshot only", mac27(vec![ok("ddm_state", &one("2026-11-20T05:00:00")), ok("update_snapshots", PREPARE_SNAPSHOT_LISTING)])),
             ("5 h over, softwareupdated log unknown", { let mut b = with(base(), ok("sw_vers", SW27)); b = with(b, ok("ddm_state", &one("2026-11-20T05:00:00"))); b.retain(|r| r.id != "log_softwareupdate"); obs(b) }),
             ("empty store, declaration in install.log only", mac27(vec![ok("ddm_state", &decl_state(&[])), ok("install_log", INSTALL_LOG_APPLICABLE)])),
             ("empty store, declaration in softwareupdated's log", mac27(vec![ok("ddm_state", &decl_state(&[])), ok_out("log_softwareupdate", su_unified(APPLICABLE_MSG))])),
@@ -1466,6 +1591,10 @@ mod tests {
                 "5 h over, battery 5%: Overdue { minutes_over: 300, state: Stuck(PrerequisitesBlocking([BlockedBy { check: \"power.battery\", detail: \"5% on battery, 20% needed\" }])) }",
                 "5 h over, 27.1 staged: Overdue { minutes_over: 300, state: Staged }",
                 "5 h over, 27.2 staged: Overdue { minutes_over: 300, state: Stuck(Stalled { verified: true }) }",
+                "5 h over, Update.plist names 27.1: Overdue { minutes_over: 300, state: Staged }",
+                "5 h over, Update.plist names the running build: Overdue { minutes_over: 300, state: Stuck(Stalled { verified: true }) }",
+                "5 h over, cryptex 27.2 and Update.plist 27.1: Overdue { minutes_over: 300, state: Staged }",
+                "5 h over, prepare snapshot only: Overdue { minutes_over: 300, state: Stuck(Stalled { verified: true }) }",
                 "5 h over, softwareupdated log unknown: Overdue { minutes_over: 300, state: Stuck(Stalled { verified: false }) }",
                 "empty store, declaration in install.log only: NoDeclarations",
                 "empty store, declaration in softwareupdated's log: Missing { logged: LoggedDeclaration { version: Some(\"27.1\"), build: None, enforced_install_date: Some(\"2026-11-18T17:00:00\") } }",
@@ -1568,13 +1697,33 @@ mod tests {
                 .unwrap();
             (d.softwareupdated, d.mdm_software_updates_stuck, a)
         };
-        let overdue = || ok("ddm_state", &decl_state(&[("27.1", "26B84", "2026-11-20T05:00:00")]));
+        let overdue = || {
+            ok(
+                "ddm_state",
+                &decl_state(&[("27.1", "26B84", "2026-11-20T05:00:00")]),
+            )
+        };
         let empty = || ok("ddm_state", &decl_state(&[]));
         type Probe = dyn Fn() -> crate::system::ProbeResult;
         let cases: [(&str, &Probe, &[u8], &str); 3] = [
-            ("removed invalid", &overdue, INSTALL_LOG_REMOVED, "invalid_declarations_removed"),
-            ("nothing to enforce", &overdue, INSTALL_LOG_NOTHING, "nothing_to_enforce"),
-            ("declaration logged", &empty, INSTALL_LOG_APPLICABLE, "declaration_logged_not_stored"),
+            (
+                "removed invalid",
+                &overdue,
+                INSTALL_LOG_REMOVED,
+                "invalid_declarations_removed",
+            ),
+            (
+                "nothing to enforce",
+                &overdue,
+                INSTALL_LOG_NOTHING,
+                "nothing_to_enforce",
+            ),
+            (
+                "declaration logged",
+                &empty,
+                INSTALL_LOG_APPLICABLE,
+                "declaration_logged_not_stored",
+            ),
         ];
         for (name, store, line, code) in cases {
             let (cond0, stuck0, a0) = run(vec![store()]);
@@ -1583,7 +1732,10 @@ mod tests {
             assert_eq!(stuck, stuck0, "{name}: MDMSoftwareUpdatesStuck changed");
             assert_eq!(a.situation, a0.situation, "{name}: situation changed");
             assert_eq!(
-                a.unconfirmed.iter().map(Unconfirmed::code).collect::<Vec<_>>(),
+                a.unconfirmed
+                    .iter()
+                    .map(Unconfirmed::code)
+                    .collect::<Vec<_>>(),
                 [code],
                 "{name}"
             );
@@ -1600,7 +1752,10 @@ mod tests {
             };
             assert_eq!(a.judgement.status, expected, "{name}");
             assert!(
-                a.judgement.evidence.iter().any(|e| e.text.contains("any process can write here")),
+                a.judgement
+                    .evidence
+                    .iter()
+                    .any(|e| e.text.contains("any process can write here")),
                 "{name}: {:?}",
                 a.judgement.evidence
             );
@@ -1614,10 +1769,18 @@ mod tests {
         assert_eq!(a.situation.code(), "declaration_missing");
         assert_eq!(a.judgement.status, Status::Failed);
         assert_eq!(stuck, Some(true));
-        assert!(matches!(cond, crate::checks::liveness::Condition::NotFixable(_)), "{cond:?}");
+        assert!(
+            matches!(cond, crate::checks::liveness::Condition::NotFixable(_)),
+            "{cond:?}"
+        );
         // The same line in install.log only: a warning, not counted as stuck.
         let (_, stuck, a) = run(vec![empty(), ok("install_log", INSTALL_LOG_APPLICABLE)]);
-        assert_eq!(a.judgement.status, Status::Warning, "{}", a.judgement.summary);
+        assert_eq!(
+            a.judgement.status,
+            Status::Warning,
+            "{}",
+            a.judgement.summary
+        );
         assert_eq!(stuck, Some(false));
     }
 
@@ -1640,6 +1803,7 @@ mod tests {
             failure: None,
             grace_hours: 4,
             unconfirmed: vec![],
+            unversioned_prepare: false,
         };
         let j = judge(
             &DdmSituation::Overdue {

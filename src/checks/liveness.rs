@@ -93,6 +93,9 @@ pub enum DdmBlock {
     PrerequisitesBlocking,
     DeclarationInvalid,
     NotOffered,
+    /// A prepared update's APFS snapshot is listed but no version file names the update: it may
+    /// be the target waiting for its restart, so softwareupdated is not restarted under it.
+    UpdatePrepared,
 }
 
 impl DdmBlock {
@@ -103,6 +106,7 @@ impl DdmBlock {
             DdmBlock::PrerequisitesBlocking => "prerequisites_blocking",
             DdmBlock::DeclarationInvalid => "declaration_missing_or_invalid",
             DdmBlock::NotOffered => "not_offered_yet",
+            DdmBlock::UpdatePrepared => "update_prepared",
         }
     }
 
@@ -112,6 +116,7 @@ impl DdmBlock {
             DdmBlock::PrerequisitesBlocking => "a prerequisite blocks the enforced update (see readiness: battery, free space, bootstrap token): fix it and macOS retries on its own",
             DdmBlock::DeclarationInvalid => "the enforcement declaration is missing, invalid or conflicting (see softwareupdate.ddm): fix or re-send it from the MDM",
             DdmBlock::NotOffered => "Apple does not offer the declared version to this Mac yet (staged roll-out or not for this model): wait, or declare a version Apple offers it",
+            DdmBlock::UpdatePrepared => "macOS lists a prepared update's snapshot (com.apple.os.update-MSUPrepareUpdate) that no version file names: restart the Mac to apply it; softwareupdated is not restarted while an update may wait for its restart",
         }
     }
 }

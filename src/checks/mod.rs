@@ -331,19 +331,6 @@ impl Diagnosis {
     }
 }
 
-/// An update prepared on disk, waiting for its restart, and (when a declaration names one) the
-/// declared update.
-fn staged_update_waiting(obs: &Observations, ddm: &ddm::DdmAssessment) -> bool {
-    ddm.staged.as_ref().is_some_and(|s| {
-        ddm::staged_waiting(s, obs.sw_vers.as_ref().ok())
-            && ddm
-                .declarations
-                .as_ref()
-                .and_then(|d| d.target.as_ref())
-                .is_none_or(|t| ddm::staged_matches(s, t))
-    })
-}
-
 pub fn diagnose(obs: &Observations, cfg: &Config) -> Diagnosis {
     let enrollment = enrollment::assess(obs, cfg);
     let enrolled = match enrollment.judgement.status {
@@ -407,7 +394,9 @@ pub fn diagnose(obs: &Observations, cfg: &Config) -> Diagnosis {
         channel: Some(&channel),
     });
     let mdmclient = channel_condition(client_condition(&client), &channel);
-    let staged_waiting = staged_update_waiting(obs, &ddm);
+    // An update prepared on disk, waiting for its restart, and (when a declaration names one)
+    // the declared update.
+    let staged_waiting = ddm.staged_for_target;
     let softwareupdated = channel_condition(
         ddm_condition(
             daemon_condition(&daemon, &client, cfg),
@@ -493,7 +482,7 @@ pub(crate) fn ddm_condition(
         Condition::Installing => Condition::Installing,
         _ => Condition::NotFixable(FailureCause::Ddm(b)),
     };
-    match (ddm.situation.stuck(), daemon) {
+    let c = match (ddm.situation.stuck(), daemon) {
         (Some(StuckCause::Stalled { verified: true }), Condition::Quiet | Condition::Alive) => {
             Condition::Fixable(Ground::Stalled)
         }
@@ -502,6 +491,14 @@ pub(crate) fn ddm_condition(
         (Some(StuckCause::DeclarationInvalid(_)), _) => block(DdmBlock::DeclarationInvalid),
         (Some(StuckCause::NotOffered), _) => block(DdmBlock::NotOffered),
         _ => daemon,
+    };
+    // A prepared update's snapshot without a version file: possibly the target waiting for its
+    // restart. It withholds a restart (the safe side), never grounds one.
+    match c {
+        Condition::Fixable(_) if ddm.prepare_snapshot == Some(true) => {
+            Condition::NotFixable(FailureCause::Ddm(DdmBlock::UpdatePrepared))
+        }
+        c => c,
     }
 }
 
@@ -796,6 +793,9 @@ mod tests {
             declarations: None,
             situation,
             staged: None,
+            staged_waiting: false,
+            staged_for_target: false,
+            prepare_snapshot: None,
             unconfirmed: vec![],
         };
         let stuck = |c: StuckCause| DdmSituation::Overdue {
@@ -911,6 +911,53 @@ mod tests {
                 ddm_condition(daemon, &d, staged),
                 want,
                 "{situation:?} {daemon:?} {staged}"
+            );
+        }
+        // A prepared update's snapshot no version file names withholds every restart ground
+        // (a DDM stall, the daemon's own stall, Addigy's rule) and grounds none; a versioned
+        // staged update for the target still reads as installing.
+        let prepared = |situation: DdmSituation| ddm::DdmAssessment {
+            prepare_snapshot: Some(true),
+            ..with(situation)
+        };
+        let withheld = Condition::NotFixable(FailureCause::Ddm(DdmBlock::UpdatePrepared));
+        for (situation, daemon, staged, want) in [
+            (
+                stuck(StuckCause::Stalled { verified: true }),
+                Condition::Quiet,
+                false,
+                withheld,
+            ),
+            (DdmSituation::NoDeclarations, fixable, false, withheld),
+            (
+                DdmSituation::NoDeclarations,
+                Condition::Fixable(Ground::AddigySuCommand),
+                false,
+                withheld,
+            ),
+            (
+                DdmSituation::NoDeclarations,
+                Condition::Quiet,
+                false,
+                Condition::Quiet,
+            ),
+            (
+                stuck(StuckCause::Stalled { verified: true }),
+                Condition::Quiet,
+                true,
+                Condition::Installing,
+            ),
+            (
+                stuck(StuckCause::NotOffered),
+                Condition::Quiet,
+                false,
+                Condition::NotFixable(FailureCause::Ddm(DdmBlock::NotOffered)),
+            ),
+        ] {
+            assert_eq!(
+                ddm_condition(daemon, &prepared(situation.clone()), staged),
+                want,
+                "prepared: {situation:?} {daemon:?} {staged}"
             );
         }
     }

@@ -387,7 +387,8 @@ pub(crate) fn assess(i: &Inputs<'_>) -> ReadinessAssessment {
     ReadinessAssessment {
         judgement: judge(&kinds),
         kinds,
-        staged: i.ddm.staged.clone(),
+        // Only an update still to apply: a record of one already applied is not staged.
+        staged: i.ddm.staged.clone().filter(|_| i.ddm.staged_waiting),
     }
 }
 

@@ -1,19 +1,33 @@
 //! A macOS update prepared on disk and waiting for the restart that applies it.
 //!
-//! softwareupdated stages a prepared update in the Preboot volume of the booted volume group:
-//! `/System/Volumes/Preboot/<APFSVolumeGroupID>/cryptex1/proposed/` holds the proposed cryptex
-//! with its `SystemVersion.plist` (`ProductVersion`, `ProductBuildVersion`), and `restore-staged`
-//! holds the rest (dan-snelson's DDM-OS-Reminder `readStagedMacOSVersion` and Mac-Health-Check
-//! `checkStagedUpdate` read these paths; macOS 14-26, 27 assumed). The folder name is the volume
-//! group UUID, which `diskutil info -plist /` prints as `APFSVolumeGroupID`. A file in a
-//! root-only system volume cannot be faked by a log line: it is the evidence heal trusts.
+//! Two version sources, both root-only system files a log line cannot fake (the evidence heal
+//! trusts), macOS 14-26 (27 assumed):
+//! - the proposed cryptex in the Preboot volume of the booted volume group:
+//!   `/System/Volumes/Preboot/<APFSVolumeGroupID>/cryptex1/proposed/SystemVersion.plist`
+//!   (`ProductVersion`, `ProductBuildVersion`; dan-snelson's DDM-OS-Reminder
+//!   `readStagedMacOSVersion` reads it and keeps "staged" only when its version equals the DDM
+//!   target). The folder name is the volume group UUID, which `diskutil info -plist /` prints as
+//!   `APFSVolumeGroupID` (safer than the scripts' `ls /System/Volumes/Preboot | head -1` on a disk
+//!   with two systems);
+//! - the Update volume's `/System/Volumes/Update/Update.plist`, whose `update-asset-attributes`
+//!   dictionary names the prepared update (`OSVersion`, `Build`, `ProductVersionExtra`):
+//!   Macjutsu/super reads it (`defaults read /System/Volumes/Update/Update
+//!   update-asset-attributes`, since 2022) and OpenCore-Legacy-Patcher's `fetch_staged_update`
+//!   (`plist["update-asset-attributes"]["OSVersion"]`/`["Build"]`). Whether macOS clears it after
+//!   the install is not published, so a build equal to the running one is stale, never staged
+//!   (the check compares it with `sw_vers`).
 //!
-//! Only this version file is read. DDM-OS-Reminder's runtime decision tree ("Staged Update
-//! Detection") treats the APFS update snapshot, `restore-staged` and the Preboot volume's size as
-//! *signals* that send it to the proposed metadata, keeps "staged" only when that metadata's
-//! version matches the DDM target, and falls back to "pending download" when it is missing or
-//! mismatched: without the version file those signals cannot make an update staged, so they are
-//! not probed here.
+//! The APFS update snapshot is read as a sign only: `tmutil listlocalsnapshots /` lists
+//! `com.apple.os.update-<hash>` for the sealed system snapshot every Mac boots from (macOS 11+;
+//! it means nothing), and `com.apple.os.update-MSUPrepareUpdate` while an update is prepared (a
+//! published listing shows it, gone after the install). It carries no version and its lifecycle
+//! after a failed prepare is not published, so it is reported (a fact and evidence) but never
+//! makes an update staged or withholds heal.
+//!
+//! `restore-staged` in the same Preboot folder is not read: public notes show it holding the
+//! booted system's firmware and kernelcache (present on a Mac with nothing pending) and no
+//! version file, so it cannot say that an update, let alone the target, waits. Mac-Health-Check
+//! `checkStagedUpdate` only logs its size.
 
 use plist::Value;
 
@@ -43,6 +57,59 @@ pub fn parse(bytes: &[u8]) -> Result<StagedVersion, String> {
     };
     if out.product_version.is_none() && out.build_version.is_none() {
         return Err("no ProductVersion or ProductBuildVersion".into());
+    }
+    Ok(out)
+}
+
+/// `/System/Volumes/Update/Update.plist`: the `update-asset-attributes` of the prepared update.
+pub fn parse_update_plist(bytes: &[u8]) -> Result<StagedVersion, String> {
+    let v = Value::from_reader(std::io::Cursor::new(bytes)).map_err(|e| e.to_string())?;
+    let d = v
+        .as_dictionary()
+        .ok_or("not a dictionary")?
+        .get("update-asset-attributes")
+        .and_then(Value::as_dictionary)
+        .ok_or("no update-asset-attributes")?;
+    let s = |k: &str| d.get(k).and_then(Value::as_string).map(str::to_string);
+    let out = StagedVersion {
+        product_version: s("OSVersion"),
+        build_version: s("Build"),
+    };
+    if out.product_version.is_none() && out.build_version.is_none() {
+        return Err("update-asset-attributes has no OSVersion or Build".into());
+    }
+    Ok(out)
+}
+
+/// The snapshot name macOS gives a prepared, not yet applied update.
+pub const PREPARE_SNAPSHOT: &str = "com.apple.os.update-MSUPrepareUpdate";
+
+/// `tmutil listlocalsnapshots /`: the prepared-update snapshots listed (`PREPARE_SNAPSHOT`, a
+/// whole line), and how many snapshots the listing names in all.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UpdateSnapshots {
+    pub prepare: usize,
+    pub listed: usize,
+}
+
+pub fn parse_snapshots(stdout: &[u8]) -> Result<UpdateSnapshots, String> {
+    let text = std::str::from_utf8(stdout).map_err(|e| e.to_string())?;
+    let mut out = UpdateSnapshots::default();
+    // 11+ prints a `Snapshots for …:` header; 10.15 printed the names alone.
+    for l in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if l.starts_with("Snapshots for") {
+            continue;
+        }
+        if !l.starts_with("com.apple.") {
+            return Err(format!(
+                "not a snapshot name: {:?}",
+                l.chars().take(60).collect::<String>()
+            ));
+        }
+        out.listed += 1;
+        if l == PREPARE_SNAPSHOT {
+            out.prepare += 1;
+        }
     }
     Ok(out)
 }
@@ -86,5 +153,59 @@ mod tests {
         assert_eq!(volume_group(bad), None);
         assert_eq!(mtime(b"1763650800\n"), Some(1_763_650_800));
         assert_eq!(mtime(b"stat: x: No such file"), None);
+    }
+
+    /// Constructed in the layout OpenCore-Legacy-Patcher and super read (a top-level
+    /// `update-asset-attributes` dictionary with `OSVersion`, `Build`, `ProductVersionExtra`);
+    /// the values follow a published recovery log (13.6.6, 22G630).
+    #[test]
+    fn update_volume_plist() {
+        let p = br#"<?xml version="1.0" encoding="UTF-8"?>
+<plist version="1.0">
+<dict>
+	<key>update-asset-attributes</key>
+	<dict>
+		<key>Build</key>
+		<string>22G630</string>
+		<key>OSVersion</key>
+		<string>13.6.6</string>
+		<key>_UpdateType</key>
+		<string>Minor</string>
+	</dict>
+</dict>
+</plist>
+"#;
+        let v = parse_update_plist(p).unwrap();
+        assert_eq!(v.product_version.as_deref(), Some("13.6.6"));
+        assert_eq!(v.build_version.as_deref(), Some("22G630"));
+        assert!(parse_update_plist(b"<plist version=\"1.0\"><dict/></plist>").is_err());
+        assert!(parse_update_plist(
+            b"<plist version=\"1.0\"><dict><key>update-asset-attributes</key><dict/></dict></plist>"
+        )
+        .is_err());
+        assert!(parse_update_plist(b"garbage").is_err());
+    }
+
+    /// The listing's layout from a published `tmutil listlocalsnapshots /` (a blog post showing
+    /// two hash-named snapshots and `com.apple.os.update-MSUPrepareUpdate`, gone after the
+    /// install); the hashes are constructed.
+    #[test]
+    fn prepare_snapshot() {
+        let listing = b"Snapshots for volume group containing disk /:\ncom.apple.os.update-779BDF1556C6F688504E24FB29C75AFFABFCB91E701806FFFF35235E19914F1E\ncom.apple.os.update-MSUPrepareUpdate\ncom.apple.TimeMachine.2026-11-20-090000.local\n";
+        assert_eq!(
+            parse_snapshots(listing).unwrap(),
+            UpdateSnapshots {
+                prepare: 1,
+                listed: 3
+            }
+        );
+        // The booted system's own sealed snapshot is not a prepared update.
+        let booted = b"Snapshots for volume group containing disk /:\ncom.apple.os.update-779BDF1556C6F688504E24FB29C75AFFABFCB91E701806FFFF35235E19914F1E\n";
+        assert_eq!(parse_snapshots(booted).unwrap().prepare, 0);
+        // A name that merely starts with it is not it.
+        let other = b"Snapshots for disk /:\ncom.apple.os.update-MSUPrepareUpdate-old\n";
+        assert_eq!(parse_snapshots(other).unwrap().prepare, 0);
+        assert_eq!(parse_snapshots(b"").unwrap(), UpdateSnapshots::default());
+        assert!(parse_snapshots(b"tmutil: must be run as root\n").is_err());
     }
 }

@@ -403,20 +403,22 @@ pub(crate) fn settings(a: &SettingsAssessment) -> Map<String, Value> {
     f.0
 }
 
+/// A prepared update: its version, when its version file was written, and which file.
+fn staged_json(s: &crate::observe::StagedUpdate) -> Value {
+    json!({
+        "version": s.version.product_version,
+        "build": s.version.build_version,
+        "since": s.since.map(|t| t.to_rfc3339()),
+        "source": s.source.as_str(),
+    })
+}
+
 pub(crate) fn ddm(a: &DdmAssessment) -> Map<String, Value> {
     let mut f = Facts::default();
     f.put("situation", a.situation.code())
         .put("stuck_cause", a.situation.stuck().map(|c| c.code()))
-        .put(
-            "staged",
-            a.staged.as_ref().map(|s| {
-                json!({
-                    "version": s.version.product_version,
-                    "build": s.version.build_version,
-                    "since": s.since.map(|t| t.to_rfc3339()),
-                })
-            }),
-        );
+        .put("staged", a.staged.as_ref().map(staged_json))
+        .put("prepare_snapshot", a.prepare_snapshot);
     f.put(
         "install_state",
         a.install_state.as_ref().map(|s| s.as_str().to_string()),
@@ -647,14 +649,7 @@ pub(crate) fn readiness(a: &ReadinessAssessment) -> Map<String, Value> {
         );
     }
     if let Some(s) = &a.staged {
-        f.put(
-            "staged",
-            json!({
-                "version": s.version.product_version,
-                "build": s.version.build_version,
-                "since": s.since.map(|t| t.to_rfc3339()),
-            }),
-        );
+        f.put("staged", staged_json(s));
     }
     f.0
 }

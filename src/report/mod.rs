@@ -791,6 +791,7 @@ pub(crate) fn humanize(text: &str) -> String {
         ),
         ("(prerequisites_blocking)", "(prerequisites blocking)"),
         ("(not_offered_yet)", "(not offered yet)"),
+        ("(update_prepared)", "(an update is prepared)"),
         (" (fleetdm/fleet issues)", ""),
     ] {
         t = t.replace(from, to);

@@ -363,6 +363,33 @@ const CASES: &[Case] = &[
         update_verdict: "ready",
         heal: [NONE_ALIVE, ("none", "installing")],
     },
+    // The prepared update as the Update volume records it (Update.plist): staged, not stuck.
+    Case {
+        capture: "ddm27-overdue-staged-update-volume",
+        exit: 1,
+        keys: [Some(true), Some(false), Some(false), Some(false)],
+        statuses: ["ok", "ok", "ok", "ok"],
+        client_state: "alive",
+        su: ("quiet", ""),
+        client_cause: "",
+        push: "connected",
+        update_verdict: "ready",
+        heal: [NONE_ALIVE, ("none", "installing")],
+    },
+    // A prepared update's snapshot no version file names: still stuck (stalled), but heal
+    // withholds the restart (the snapshot may be the target waiting for its restart).
+    Case {
+        capture: "ddm27-overdue-prepare-snapshot",
+        exit: 1,
+        keys: [Some(true), Some(false), Some(false), Some(true)],
+        statuses: ["ok", "ok", "ok", "ok"],
+        client_state: "alive",
+        su: ("quiet", ""),
+        client_cause: "",
+        push: "connected",
+        update_verdict: "blocked",
+        heal: [NONE_ALIVE, ("none", "update_prepared")],
+    },
     // A failure reason: stuck, named, never restarted.
     Case {
         capture: "ddm27-failure-reason",
@@ -785,6 +812,8 @@ fn ddm_era_captures_name_the_situation_and_the_cause() {
     let cases: &[(&str, &str, Option<&str>)] = &[
         ("ddm27-overdue-stuck", "stuck", Some("stalled")),
         ("ddm27-overdue-staged", "overdue_staged", None),
+        ("ddm27-overdue-staged-update-volume", "overdue_staged", None),
+        ("ddm27-overdue-prepare-snapshot", "stuck", Some("stalled")),
         (
             "ddm27-failure-reason",
             "stuck",
@@ -795,7 +824,11 @@ fn ddm_era_captures_name_the_situation_and_the_cause() {
             "declaration_missing",
             Some("declaration_missing_or_invalid"),
         ),
-        ("ddm27-declaration-install-log-only", "no_declarations", None),
+        (
+            "ddm27-declaration-install-log-only",
+            "no_declarations",
+            None,
+        ),
         ("macos27-legacy-removed", "due", None),
         ("ddm26-enforcement-pending", "due_enforcement_pending", None),
         ("bsi-26.3.1a", "satisfied", None),
