@@ -392,6 +392,7 @@ pub fn diagnose(obs: &Observations, cfg: &Config) -> Diagnosis {
         disk: &disk,
         bootstrap: &bootstrap,
         channel: Some(&channel),
+        os: &os,
     });
     let mdmclient = channel_condition(client_condition(&client), &channel);
     // An update prepared on disk, waiting for its restart, and (when a declaration names one)

@@ -42,18 +42,33 @@ pub enum SecurityPatch {
 }
 
 impl SecurityPatch {
+    /// The kind of the installed `(a)` build, `None` without one.
     pub fn of(v: &SwVers) -> Option<SecurityPatch> {
         v.rsr_letter()?;
-        let parts = crate::parse::sw_vers::version_parts(&v.product_version);
+        Some(SecurityPatch::for_version(&v.product_version))
+    }
+
+    /// The kind of security patch this macOS version gets: a Background Security Improvement
+    /// from 26.1 on (BSIs replaced RSRs), a Rapid Security Response before.
+    pub fn for_version(product_version: &str) -> SecurityPatch {
+        let parts = crate::parse::sw_vers::version_parts(product_version);
         let (major, minor) = (
             parts.first().copied().unwrap_or(0),
             parts.get(1).copied().unwrap_or(0),
         );
-        Some(if (major, minor) >= (26, 1) {
+        if (major, minor) >= (26, 1) {
             SecurityPatch::BackgroundSecurityImprovement
         } else {
             SecurityPatch::RapidSecurityResponse
-        })
+        }
+    }
+
+    /// The short label admins use: `bsi`, `rsr`.
+    pub fn short(self) -> &'static str {
+        match self {
+            SecurityPatch::RapidSecurityResponse => "rsr",
+            SecurityPatch::BackgroundSecurityImprovement => "bsi",
+        }
     }
 
     pub fn code(self) -> &'static str {

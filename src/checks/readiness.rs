@@ -4,7 +4,11 @@
 //! rule of its own beyond which check matters for which kind:
 //! - update: `power.battery` user-initiated, `disk.free_space` update headroom;
 //! - upgrade: `power.battery` user-initiated, `disk.free_space` upgrade headroom;
-//! - rsr: `power.battery` RSR threshold (no public space figure for RSRs: disk not assessed);
+//! - rsr: the security patch of the running macOS: a Rapid Security Response up to 26.0, a
+//!   Background Security Improvement from 26.1 on (the report key stays `rsr` for the tools that
+//!   read it; `security_patch` and the summary's label say which): `power.battery` RSR threshold
+//!   (Apple's power table names RSRs only; BSIs are assumed alike) and no disk rule (no public
+//!   space figure for either);
 //! - mdm_initiated: an update the MDM installs (ScheduleOSUpdate, an enforcement declaration):
 //!   the rules of the pending update's kind plus `bootstrap_token` on Apple silicon, since such
 //!   installs authorise themselves with the bootstrap token (Apple, *Managing software updates
@@ -45,6 +49,8 @@ pub(crate) struct Inputs<'a> {
     pub bootstrap: &'a BootstrapAssessment,
     /// The MDM channel verdict: a disconnected channel blocks every kind first.
     pub channel: Option<&'a super::channel::ChannelAssessment>,
+    /// The running macOS (which security patch the `rsr` kind is).
+    pub os: &'a super::os_version::OsVersionAssessment,
 }
 
 /// The update kinds readiness answers for, in report order.
@@ -117,6 +123,9 @@ pub struct KindReadiness {
     /// The declared target is this same version and the MDM's own install is blocked: this
     /// verdict is about installing it by hand.
     pub by_hand: bool,
+    /// The `rsr` kind only: which security patch the running macOS gets (BSI from 26.1 on);
+    /// `None` for the other kinds or when the running version is unknown.
+    pub security_patch: Option<super::os_version::SecurityPatch>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -227,6 +236,7 @@ impl Acc {
             blocked_by: self.blocked,
             unknown: self.unknown,
             by_hand: false,
+            security_patch: None,
         }
     }
 }
@@ -317,15 +327,23 @@ fn token_rule(acc: &mut Acc, b: &BootstrapAssessment) {
     }
 }
 
+/// The kind as admins say it: the security-patch kind by its name on this macOS (`bsi` from 26.1).
+fn kind_label(v: &KindReadiness, k: ReadinessKind) -> &'static str {
+    match (k, v.security_patch) {
+        (ReadinessKind::Rsr, Some(p)) => p.short(),
+        _ => k.as_str(),
+    }
+}
+
 fn label(v: &KindReadiness) -> String {
     match (v.kind, &v.target) {
         (ReadinessKind::DdmTarget, Some(t)) => format!("declared target {t}"),
         (ReadinessKind::DdmTarget, None) => "declared target".into(),
         (ReadinessKind::MdmInitiated, Some(t)) => format!("MDM-initiated {t}"),
         (ReadinessKind::MdmInitiated, None) => "MDM-initiated".into(),
-        (k, Some(t)) if v.by_hand => format!("{} {t} (by hand)", k.as_str()),
-        (k, Some(t)) => format!("{} {t}", k.as_str()),
-        (k, None) => k.as_str().to_string(),
+        (k, Some(t)) if v.by_hand => format!("{} {t} (by hand)", kind_label(v, k)),
+        (k, Some(t)) => format!("{} {t}", kind_label(v, k)),
+        (k, None) => kind_label(v, k).to_string(),
     }
 }
 
@@ -408,10 +426,17 @@ pub(crate) fn decide(i: &Inputs<'_>) -> Vec<KindReadiness> {
             UpdateKind::Upgrade => pending.and_then(|p| p.os_upgrade_version.clone()),
             UpdateKind::Rsr => None,
         };
-        kinds.push(offered(
+        let mut v = offered(
             acc.verdict(rk, target),
             pending.is_some() && uk != UpdateKind::Rsr,
-        ));
+        );
+        if uk == UpdateKind::Rsr {
+            v.security_patch =
+                i.os.os.as_ref().map(|o| {
+                    super::os_version::SecurityPatch::for_version(&o.version.product_version)
+                });
+        }
+        kinds.push(v);
     }
     let declared = i.ddm.declarations.as_ref().and_then(|d| d.target.as_ref());
     // What the MDM would install: the declared target, else the pending update, else the
@@ -439,6 +464,7 @@ pub(crate) fn decide(i: &Inputs<'_>) -> Vec<KindReadiness> {
             blocked_by: Vec::new(),
             unknown: Vec::new(),
             by_hand: false,
+            security_patch: None,
         });
     } else if declared.is_none() {
         let mut acc = Acc::default();
@@ -656,6 +682,39 @@ mod tests {
                 rsr: ready target None blocked [] unknown []
                 mdm_initiated: not_applicable target None blocked [] unknown []"#]],
         );
+    }
+
+    /// The security-patch kind is named for the running macOS: an RSR up to 26.0, a BSI from
+    /// 26.1 (in the verdict and the summary's label; the key stays `rsr`); unknown version: not
+    /// named.
+    #[test]
+    fn the_security_patch_kind_follows_the_version() {
+        use super::super::os_version::SecurityPatch;
+        let on = |version: &str, build: &str| {
+            let sw = format!(
+                "ProductName:\t\tmacOS\nProductVersion:\t\t{version}\nBuildVersion:\t\t{build}\n"
+            );
+            let d = diagnose(&obs(with(base(), ok("sw_vers", sw.as_bytes()))), &Config::default());
+            let r = d.readiness().unwrap().clone();
+            let v = r.kind(ReadinessKind::Rsr).unwrap().clone();
+            (v.security_patch, r.judgement.summary)
+        };
+        let (p, summary) = on("15.7.2", "24G325");
+        assert_eq!(p, Some(SecurityPatch::RapidSecurityResponse));
+        assert!(summary.contains("rsr"), "{summary}");
+        let (p, summary) = on("26.0.1", "25A362");
+        assert_eq!(p, Some(SecurityPatch::RapidSecurityResponse));
+        assert!(summary.contains("rsr"), "{summary}");
+        for (v, b) in [("26.1", "25B78"), ("26.3.1", "25D2128"), ("27.0.1", "26A8412")] {
+            let (p, summary) = on(v, b);
+            assert_eq!(p, Some(SecurityPatch::BackgroundSecurityImprovement), "{v}");
+            assert!(summary.contains("bsi") && !summary.contains("rsr"), "{v}: {summary}");
+        }
+        let mut b = base();
+        b.retain(|r| r.id != "sw_vers");
+        let d = diagnose(&obs(b), &Config::default());
+        let r = d.readiness().unwrap();
+        assert_eq!(r.kind(ReadinessKind::Rsr).unwrap().security_patch, None);
     }
 
     #[test]

@@ -645,6 +645,7 @@ pub(crate) fn readiness(a: &ReadinessAssessment) -> Map<String, Value> {
                 "target": v.target,
                 "blocked_by": v.blocked_by.iter().map(|b| json!({"check": b.check, "detail": b.detail})).collect::<Vec<_>>(),
                 "unknown": v.unknown,
+                "security_patch": v.security_patch.map(|p| p.code()),
             }),
         );
     }
@@ -711,6 +712,7 @@ pub fn readiness_section(a: &ReadinessAssessment) -> Readiness {
                             })
                             .collect(),
                         unknown: v.unknown.clone(),
+                        security_patch: v.security_patch.map(|p| p.code().to_string()),
                     },
                 )
             })

@@ -421,6 +421,10 @@ pub struct KindVerdict {
     pub blocked_by: Vec<Blocker>,
     /// Why parts of the verdict are unknown (probe and fault).
     pub unknown: Vec<String>,
+    /// The `rsr` kind: which security patch this macOS gets (`rapid_security_response` up to
+    /// 26.0, `background_security_improvement` from 26.1; the key stays `rsr`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub security_patch: Option<String>,
 }
 
 /// Readiness per update kind: `update`, `upgrade`, `rsr`, and `ddm_target` when an enforcement
