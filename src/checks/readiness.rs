@@ -694,7 +694,10 @@ mod tests {
             let sw = format!(
                 "ProductName:\t\tmacOS\nProductVersion:\t\t{version}\nBuildVersion:\t\t{build}\n"
             );
-            let d = diagnose(&obs(with(base(), ok("sw_vers", sw.as_bytes()))), &Config::default());
+            let d = diagnose(
+                &obs(with(base(), ok("sw_vers", sw.as_bytes()))),
+                &Config::default(),
+            );
             let r = d.readiness().unwrap().clone();
             let v = r.kind(ReadinessKind::Rsr).unwrap().clone();
             (v.security_patch, r.judgement.summary)
@@ -705,10 +708,17 @@ mod tests {
         let (p, summary) = on("26.0.1", "25A362");
         assert_eq!(p, Some(SecurityPatch::RapidSecurityResponse));
         assert!(summary.contains("rsr"), "{summary}");
-        for (v, b) in [("26.1", "25B78"), ("26.3.1", "25D2128"), ("27.0.1", "26A8412")] {
+        for (v, b) in [
+            ("26.1", "25B78"),
+            ("26.3.1", "25D2128"),
+            ("27.0.1", "26A8412"),
+        ] {
             let (p, summary) = on(v, b);
             assert_eq!(p, Some(SecurityPatch::BackgroundSecurityImprovement), "{v}");
-            assert!(summary.contains("bsi") && !summary.contains("rsr"), "{v}: {summary}");
+            assert!(
+                summary.contains("bsi") && !summary.contains("rsr"),
+                "{v}: {summary}"
+            );
         }
         let mut b = base();
         b.retain(|r| r.id != "sw_vers");
