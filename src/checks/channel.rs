@@ -516,6 +516,20 @@ pub(crate) fn assess(
     let history = obs.channel_history.history();
     let apsctl_truncated = super::client_liveness::probe_truncated(obs, probes::APSCTL_STATUS)
         || obs.apsctl.as_ref().is_ok_and(|a| a.cut);
+    // The channel is judged by the evidence, never by a heal setting: under StrictAddigyLiveness
+    // the client check's state is Addigy's literal rule (alive on any 200, else stuck), which
+    // would hide a server answering only 5xx or a wedged client; the ordinary reading of the same
+    // window says what the channel is. A client state the strict rule did not decide (unknown: a
+    // cut or unreadable log) stands.
+    let strict_decided = cfg.strict_addigy
+        && matches!(
+            client.state,
+            ClientState::Alive | ClientState::Failing(FailureCause::StrictNo200)
+        );
+    let (client_state, client_verified) = match &run {
+        Some(r) if strict_decided => (r.state, r.verified),
+        _ => (client.state, client.verified),
+    };
     let inputs = Inputs {
         now,
         enrolled,
@@ -524,8 +538,8 @@ pub(crate) fn assess(
         } else {
             None
         },
-        client: client.state,
-        client_verified: client.verified,
+        client: client_state,
+        client_verified,
         push: push.state,
         push_verified: push.verified,
         topic,

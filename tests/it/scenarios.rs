@@ -754,13 +754,14 @@ fn strict_addigy_turns_quiet_into_stuck() {
 }
 
 /// StrictAddigyLiveness on a window whose every exchange got a 5xx (`channel-server-503`: three
-/// 503s, nothing else). Without the setting heal stands down (`server_error`: a restart cannot fix
-/// the server). With it, the admin's literal Addigy rule decides: no (200) in the window is
-/// `strict_addigy_no_200`, MDMClientStuck, and heal would restart mdmclient on the
-/// `strict_addigy` ground; the 5xx do not stand it down, because under the strict rule the
-/// channel verdict never names `server_errors` (see `strict_addigy_keeps_the_channels_server_errors`).
+/// 503s, nothing else). The strict rule decides the client check and the Addigy key (no (200) in
+/// the window: `strict_addigy_no_200`, MDMClientStuck true), but heal still stands down: the
+/// channel names `server_errors` whatever the setting, and a restart of mdmclient cannot fix the
+/// server (README: never for `server_error`). A quiet window is what the strict rule restarts
+/// for (`strict_addigy_restarts_a_quiet_mdmclient`). Before the channel read the evidence
+/// under strict, this restarted mdmclient.
 #[test]
-fn strict_addigy_restarts_mdmclient_on_a_window_of_only_server_errors() {
+fn strict_addigy_still_stands_down_on_a_window_of_only_server_errors() {
     let plain = heal_json("channel-server-503");
     assert_eq!(decision(&plain, "mdmclient"), ("none", "server_error"));
     let dir = tempfile::tempdir().unwrap();
@@ -776,6 +777,27 @@ fn strict_addigy_restarts_mdmclient_on_a_window_of_only_server_errors() {
     assert_eq!(r["watchdog"]["MDMClientStuck"], true);
     assert_eq!(
         decision(&r, "mdmclient"),
+        ("none", "server_error"),
+        "{}",
+        r["heal"]
+    );
+    // softwareupdated has nothing to do with it.
+    assert_eq!(decision(&r, "softwareupdated"), NONE_ALIVE);
+}
+
+/// The strict rule's own case: nobody contacted this Mac in the window (`mdmclient-quiet`), which
+/// the ordinary rule calls quiet and leaves alone, and Addigy's rule calls stuck: heal would
+/// restart mdmclient on the `strict_addigy` ground, and the channel names no cause that stands
+/// it down.
+#[test]
+fn strict_addigy_restarts_a_quiet_mdmclient() {
+    let plain = heal_json("mdmclient-quiet");
+    assert_eq!(decision(&plain, "mdmclient").0, "none");
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = strict_config(dir.path());
+    let r = heal_json_with("mdmclient-quiet", &["--config", cfg.to_str().unwrap()]);
+    assert_eq!(
+        decision(&r, "mdmclient"),
         ("would_restart", "dry_run"),
         "{}",
         r["heal"]
@@ -789,17 +811,12 @@ fn strict_addigy_restarts_mdmclient_on_a_window_of_only_server_errors() {
             .contains("StrictAddigyLiveness"),
         "{m}"
     );
-    // softwareupdated has nothing to do with it.
-    assert_eq!(decision(&r, "softwareupdated"), NONE_ALIVE);
 }
 
-/// KNOWN BUG (reported, not fixed): under StrictAddigyLiveness `mdm.channel` reads the strict
-/// client state, so a window of only 503s is `unknown` (without history) or `connected` (with
-/// history: "the MDM server and this Mac exchange messages") instead of `degraded` /
-/// `server_errors`, which it is without the setting and which docs/INTEGRATIONS.md documents
-/// with no exception. A heal setting should not change the channel verdict.
+/// A heal setting never changes the channel verdict: under StrictAddigyLiveness a window of only
+/// 503s is still `degraded` / `server_errors` (it read `unknown` before: the channel took the
+/// client check's strict state).
 #[test]
-#[ignore = "known bug: StrictAddigyLiveness hides the channel's server_errors cause"]
 fn strict_addigy_keeps_the_channels_server_errors() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = strict_config(dir.path());
