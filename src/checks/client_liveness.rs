@@ -266,7 +266,7 @@ fn note_text(n: &Note) -> String {
         Note::Untimed(n) => format!("{n} entries had no readable timestamp and were ignored"),
         Note::Skipped(n) => format!("{n} unreadable lines skipped"),
         Note::Rejected(n) => format!(
-            "{n} entries from binaries that are not the system's mdmclient were ignored (any process can log under that name)"
+            "{n} entries not from the system's mdmclient (another binary, or a uid, category or format it does not log with) were ignored (any process can log under that name)"
         ),
         Note::ErrorTags(n) => format!(
             "{n} [ERROR] lines: mdmclient's generic error tag for app installs, SCEP and profiles, not failed exchanges"

@@ -190,7 +190,7 @@ pub fn assess(
     let mut notes = Vec::new();
     if log.summary.rejected.count > 0 {
         notes.push(format!(
-            "{} entries from binaries that are not the system's were ignored (any process can log under softwareupdated's name)",
+            "{} entries not from the system's update daemons (another binary, or a uid, category or format they do not log with) were ignored (any process can log under softwareupdated's name)",
             log.summary.rejected.count
         ));
     }

@@ -475,8 +475,17 @@ pub(crate) fn ddm_condition(
     ddm: &ddm::DdmAssessment,
     staged_waiting: bool,
 ) -> Condition {
-    use ddm::StuckCause;
-    if staged_waiting {
+    use ddm::{DdmSituation, Overdue, StuckCause};
+    // A staged update for the target, or the device's own status saying the enforced install
+    // runs: heal's reason is the install, whatever softwareupdated's log shows.
+    let installing = matches!(
+        ddm.situation,
+        DdmSituation::Overdue {
+            state: Overdue::Installing,
+            ..
+        }
+    );
+    if staged_waiting || installing {
         return Condition::Installing;
     }
     let block = |b: DdmBlock| match daemon {

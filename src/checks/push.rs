@@ -165,7 +165,7 @@ pub(crate) fn assess(obs: &Observations, cfg: &Config) -> PushAssessment {
     let mut judgement = judge(&situation, &format!("the last {} min", w.minutes));
     if log.rejected.count > 0 {
         judgement.summary = format!(
-            "{} ({} entries from binaries that are not the system's apsd were ignored)",
+            "{} ({} entries not from the system's apsd (another binary, or a uid, category or format it does not log with) were ignored)",
             judgement.summary, log.rejected.count
         );
     }

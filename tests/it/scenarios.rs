@@ -471,7 +471,7 @@ const CASES: &[Case] = &[
         client_cause: "",
         push: "connected",
         update_verdict: "ready",
-        heal: [NONE_ALIVE, NONE_QUIET],
+        heal: [NONE_ALIVE, ("none", "installing")],
     },
     // The same block under uid 501 is rejected: stuck (stalled), restarted as ddm27-overdue-stuck.
     Case {
@@ -920,7 +920,7 @@ fn a_subscriber_status_counts_as_rmd_and_not_as_a_local_user() {
         (&"overdue_installing".into(), &"installing".into())
     );
     assert_eq!(rmd["watchdog"]["MDMSoftwareUpdatesStuck"], false);
-    assert_eq!(decision(&rmd, "softwareupdated").0, "none");
+    assert_eq!(decision(&rmd, "softwareupdated"), ("none", "installing"));
     let user = heal_json("ddm27-installing-uid501");
     let d = &user["checks"]["softwareupdate.daemon_liveness"]["facts"];
     assert_eq!(
