@@ -31,3 +31,9 @@ SELECT key, subkey, value FROM plist
 WHERE path = '/Library/Application Support/mdmwatch/status.plist'
   AND (key IN ('Check_mdm.channel_Status', 'Check_mdm.channel_Summary')
        OR (key = 'Checks' AND subkey IN ('mdm.channel/Facts/verdict', 'mdm.channel/Facts/cause')));
+
+-- The MDM channel verdict from the flat keys (stable from run to run): MDMChannel (connected,
+-- degraded, disconnected, unknown), MDMChannelCause (empty when connected), MDMLastExchange.
+SELECT key, value FROM plist
+WHERE path = '/Library/Application Support/mdmwatch/status.plist'
+  AND key IN ('MDMChannel', 'MDMChannelCause', 'MDMLastExchange');

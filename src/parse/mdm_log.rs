@@ -6,8 +6,9 @@
 //! `[0:MDMDaemon:HTTPUtil:<0x6c0d>] <<<<< Received HTTP response (200) [Idle] <<<<<`,
 //! `>>>>> Sending HTTP request (PUT) [Acknowledged(ScheduleOSUpdateScan):1923527f-…] >>>>>` and
 //! `[*] [0:MDMDaemon:<0x4d0d>] Processing server request: DeclarativeManagement for: <Device> (…) PowerNap: no`,
-//! so every matcher is a substring match tolerant of those prefixes. This module classifies; the
-//! checks judge against `obs.now`.
+//! so a pattern matches its message format where it begins, after at most the bracketed markers
+//! and the one owner token those prefixes carry (`log_patterns::Format::Leading`), never text a
+//! user put later in a line. This module classifies; the checks judge against `obs.now`.
 
 use super::log_ndjson::LogEntry;
 use super::log_patterns::{self, LogStream, Pattern};

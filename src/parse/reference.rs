@@ -91,14 +91,6 @@ pub fn apsd_summarize<R: Read>(reader: R, max_events: usize) -> Result<apsd_log:
     )
 }
 
-/// `log_summary::is_system_path` by splitting on `/`.
-pub fn is_system_path(path: &str) -> bool {
-    let protected = (path.starts_with("/System/") || path.starts_with("/usr/"))
-        && !path.starts_with("/usr/local/")
-        && !path.starts_with("/System/Volumes/");
-    protected && !path.split('/').any(|c| c == "." || c == "..")
-}
-
 /// `mdm_log`'s status reader by collecting the digits.
 pub fn status_after(msg: &str, from: usize) -> u16 {
     let digits: String = msg[from..]

@@ -116,6 +116,78 @@ fn jamf_status_key_ea_shows_a_value_on_a_healthy_mac() {
     );
 }
 
+/// The channel EA: the verdict and its cause from the flat keys, on a connected Mac, a server
+/// failing with 5xx and a Mac whose identity lost its key.
+#[test]
+fn jamf_channel_ea_shows_the_verdict_and_its_cause() {
+    if !python3() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let ea = "jamf-ea-channel.sh";
+    for (capture, want) in [
+        ("healthy", "connected"),
+        ("channel-server-503", "degraded (server_errors)"),
+        (
+            "identity-no-private-key",
+            "disconnected (identity_unusable)",
+        ),
+    ] {
+        let plist = status_from(&captures_dir().join(capture), &tmp.path().join(capture));
+        assert_eq!(run_recipe(ea, &plist, None), want, "{capture}");
+    }
+    assert_eq!(
+        run_recipe(ea, &tmp.path().join("absent/status.plist"), None),
+        "not installed"
+    );
+}
+
+/// Every shell and SQL block of docs/INTEGRATIONS.md is a piece of a tested recipe (its lines,
+/// in order, inside one file of docs/recipes), so an admin who copies a block from the page gets
+/// what the tests ran; `log show` command lines (typed, not deployed) are the exception.
+#[test]
+fn integrations_doc_blocks_are_pieces_of_tested_recipes() {
+    let doc = fs::read_to_string(root().join("docs/INTEGRATIONS.md")).unwrap();
+    let recipes: Vec<(String, Vec<String>)> = fs::read_dir(root().join("docs/recipes"))
+        .unwrap()
+        .map(|e| {
+            let p = e.unwrap().path();
+            let lines = fs::read_to_string(&p)
+                .unwrap()
+                .lines()
+                .map(|l| l.trim_end().to_string())
+                .collect();
+            (p.file_name().unwrap().to_string_lossy().into_owned(), lines)
+        })
+        .collect();
+    let mut blocks = Vec::new();
+    let mut current: Option<Vec<String>> = None;
+    for line in doc.lines() {
+        match (&mut current, line.trim_start()) {
+            (None, l) if l == "```sh" || l == "```sql" => current = Some(Vec::new()),
+            (Some(_), "```") => blocks.push(current.take().unwrap()),
+            (Some(b), _) => b.push(line.trim_end().to_string()),
+            (None, _) => {}
+        }
+    }
+    assert!(blocks.len() >= 6, "{} blocks found", blocks.len());
+    for block in blocks {
+        if block.iter().all(|l| l.starts_with("log show ")) {
+            continue;
+        }
+        let found = recipes.iter().any(|(_, lines)| {
+            lines
+                .windows(block.len())
+                .any(|w| w.iter().zip(&block).all(|(a, b)| a == b))
+        });
+        assert!(
+            found,
+            "this block of docs/INTEGRATIONS.md is in no docs/recipes file:\n{}",
+            block.join("\n")
+        );
+    }
+}
+
 #[test]
 fn jamf_readiness_ea_shows_each_kind_and_the_first_reason() {
     if !python3() {
@@ -224,7 +296,7 @@ fn osquery_recipe_reads_the_status_plist() {
         &tmp.path().join("s"),
     );
     let results = osquery(&plist);
-    assert_eq!(results.len(), 5, "five statements in osquery.sql");
+    assert_eq!(results.len(), 6, "six statements in osquery.sql");
     let pairs = |i: usize, k: &str, v: &str| -> Vec<(String, String)> {
         results[i]
             .as_array()
@@ -335,6 +407,26 @@ fn osquery_recipe_reads_the_status_plist() {
     assert_eq!(
         fact("mdm.channel/Facts/cause").as_deref(),
         Some("identity_unusable")
+    );
+    // The flat channel keys: the same verdict and cause, no nested path.
+    let flat: Vec<(String, String)> = osquery(&cut)[5]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["key"].as_str().unwrap().to_string(),
+                r["value"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        flat.contains(&("MDMChannel".into(), "disconnected".into())),
+        "{flat:?}"
+    );
+    assert!(
+        flat.contains(&("MDMChannelCause".into(), "identity_unusable".into())),
+        "{flat:?}"
     );
 
     // A non-root capture: Healthy is 'unknown', never 'true'.
