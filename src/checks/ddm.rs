@@ -274,8 +274,9 @@ pub enum DdmSituation {
     DeclarationsUnknown { why: String },
     /// The store holds no declaration.
     NoDeclarations,
-    /// A managed Mac whose store holds no declaration, while softwareupdated itself logged one
-    /// in force in the window, in its unified log (the evidence rule: its exact image path and
+    /// A managed Mac whose store holds no declaration in force (none, or all satisfied), while
+    /// softwareupdated itself logged one for a newer version the store does not list, in its
+    /// unified log (the evidence rule: its exact image path and
     /// uid; dan-snelson/DDM-OS-Reminder#120: Macs checking in fine but without their
     /// declaration). install.log alone names it as [`Unconfirmed::DeclarationLogged`].
     Missing { logged: LoggedDeclaration },
@@ -327,6 +328,9 @@ pub enum InvalidDeclaration {
     Missing,
     /// Two declarations in force name different targets.
     Conflict,
+    /// softwareupdated, in its own log, follows a declaration for a newer version that the
+    /// store no longer lists (the one the store holds is not what it enforces).
+    Stale(LoggedDeclaration),
 }
 
 impl StuckCause {
@@ -729,22 +733,35 @@ fn none_active(
     running: Option<&crate::parse::sw_vers::SwVers>,
     count: usize,
 ) -> DdmSituation {
+    // A managed Mac whose store holds nothing in force while softwareupdated itself logs a
+    // declaration for a newer version that the store does not list: the store lost it.
+    if ctx.enrolled == Some(true) {
+        if let Some(d) = logged_declaration(obs).filter(|d| lost_by_store(d, state, running)) {
+            return DdmSituation::Missing { logged: d };
+        }
+    }
     if !state.declarations.is_empty() {
         return DdmSituation::AllSatisfied { count };
     }
-    // A managed Mac with an empty store while softwareupdated logs a declaration in force.
-    if ctx.enrolled == Some(true) {
-        if let Some(d) = logged_declaration(obs) {
-            let newer = match (d.version.as_deref(), running) {
-                (Some(v), Some(r)) => compare_versions(v, &r.product_version) == Ordering::Greater,
-                _ => false,
-            };
-            if newer {
-                return DdmSituation::Missing { logged: d };
-            }
-        }
-    }
     DdmSituation::NoDeclarations
+}
+
+/// A declaration softwareupdated logged for a version newer than the running one that no
+/// declaration of the store names (the store lost it, or softwareupdated follows a stale one).
+fn lost_by_store(
+    d: &LoggedDeclaration,
+    state: &crate::parse::ddm_state::DdmState,
+    running: Option<&SwVers>,
+) -> bool {
+    let (Some(v), Some(r)) = (d.version.as_deref(), running) else {
+        return false;
+    };
+    compare_versions(v, &r.product_version) == Ordering::Greater
+        && !state.declarations.iter().any(|s| {
+            s.target_os_version
+                .as_deref()
+                .is_some_and(|t| compare_versions(t, v) == Ordering::Equal)
+        })
 }
 
 /// Why an overdue declaration is stuck, once nothing is in progress and the grace is over: what
@@ -761,10 +778,15 @@ fn stuck_cause(
         o.declaration.target_os_version != d.target_os_version
             || o.declaration.target_build_version != d.target_build_version
     });
+    let stale = obs.ddm_state.as_ref().ok().and_then(|state| {
+        logged_declaration(obs).filter(|l| lost_by_store(l, state, obs.sw_vers.as_ref().ok()))
+    });
     if !blockers.is_empty() {
         StuckCause::PrerequisitesBlocking(blockers)
     } else if conflict {
         StuckCause::DeclarationInvalid(InvalidDeclaration::Conflict)
+    } else if let Some(l) = stale {
+        StuckCause::DeclarationInvalid(InvalidDeclaration::Stale(l))
     } else if offered(obs, t) == Some(false) {
         StuckCause::NotOffered
     } else {
@@ -969,13 +991,15 @@ fn staged_evidence(obs: &Observations, running: Option<&SwVers>) -> Vec<Evidence
 fn unconfirmed(obs: &Observations, ctx: &Context<'_>, s: &DdmSituation) -> Vec<Unconfirmed> {
     let mut out = Vec::new();
     let running = obs.sw_vers.as_ref().ok();
-    if matches!(s, DdmSituation::NoDeclarations) && ctx.enrolled == Some(true) {
-        if let Some(d) = logged_declaration_untrusted(obs) {
-            let newer = match (d.version.as_deref(), running) {
-                (Some(v), Some(r)) => compare_versions(v, &r.product_version) == Ordering::Greater,
-                _ => false,
-            };
-            if newer {
+    // What the situation already says from softwareupdated's own log is not repeated.
+    let said = matches!(s, DdmSituation::Missing { .. })
+        || matches!(
+            s.stuck(),
+            Some(StuckCause::DeclarationInvalid(InvalidDeclaration::Stale(_)))
+        );
+    if !said && ctx.enrolled == Some(true) {
+        if let (Some(d), Ok(state)) = (logged_declaration_untrusted(obs), &obs.ddm_state) {
+            if lost_by_store(&d, state, running) {
                 out.push(Unconfirmed::DeclarationLogged(d));
             }
         }
@@ -1051,6 +1075,14 @@ fn stuck_why_fix(cause: &StuckCause, failed_text: &str) -> (String, String) {
         StuckCause::DeclarationInvalid(InvalidDeclaration::Conflict) => (
             "two declarations in force name different targets".to_string(),
             "keep one software-update enforcement declaration per Mac in the MDM".to_string(),
+        ),
+        StuckCause::DeclarationInvalid(InvalidDeclaration::Stale(l)) => (
+            format!(
+                "softwareupdated follows a declaration for macOS {} (deadline {}) that the declaration store no longer lists",
+                l.version.as_deref().unwrap_or("?"),
+                l.enforced_install_date.as_deref().unwrap_or("unknown")
+            ),
+            "re-send the current software-update enforcement declaration from the MDM and remove stale ones from the Mac's scope; check that the next declarative sync succeeds".to_string(),
         ),
         StuckCause::DeclarationInvalid(InvalidDeclaration::Missing) => (
             "the declaration is missing".to_string(),
@@ -1527,6 +1559,7 @@ mod tests {
     .as_bytes();
     const INSTALL_LOG_NOTHING: &[u8] =
         b"2026-11-20 09:00:00-05 mac softwareupdated[557]: No updates found for DDM to enforce\n";
+    const INSTALL_LOG_APPLICABLE_27_2: &[u8] = b"2026-11-20 09:30:12-05 mac softwareupdated[557]: declarationFromKeys]: Found currently applicable declaration |EnforcedInstallDate:2026-11-18T17:00:00|VersionString:27.2|BuildVersionString:(null)|\n";
     const STAGED_27_1: &[u8] = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><plist version=\"1.0\"><dict><key>ProductVersion</key><string>27.1</string><key>ProductBuildVersion</key><string>26B84</string></dict></plist>";
     /// The Update volume's record in the layout super and OpenCore-Legacy-Patcher read
     /// (constructed values).
@@ -1569,6 +1602,10 @@ mod tests {
             ("5 h over, softwareupdated log unknown", { let mut b = with(base(), ok("sw_vers", SW27)); b = with(b, ok("ddm_state", &one("2026-11-20T05:00:00"))); b.retain(|r| r.id != "log_softwareupdate"); obs(b) }),
             ("empty store, declaration in install.log only", mac27(vec![ok("ddm_state", &decl_state(&[])), ok("install_log", INSTALL_LOG_APPLICABLE)])),
             ("empty store, declaration in softwareupdated's log", mac27(vec![ok("ddm_state", &decl_state(&[])), ok_out("log_softwareupdate", su_unified(APPLICABLE_MSG))])),
+            ("satisfied store, softwareupdated's log names 27.1", mac27(vec![ok("ddm_state", &decl_state(&[("27.0.1", "26A8412", "2026-11-01T05:00:00")])), ok_out("log_softwareupdate", su_unified(APPLICABLE_MSG))])),
+            ("5 h over on 27.1, softwareupdated's log names 27.2", mac27(vec![ok("ddm_state", &one("2026-11-20T05:00:00")), ok_out("log_softwareupdate", su_unified(&APPLICABLE_MSG.replace("27.1", "27.2")))])),
+            ("5 h over on 27.1, softwareupdated's log names 27.1", mac27(vec![ok("ddm_state", &one("2026-11-20T05:00:00")), ok_out("log_softwareupdate", su_unified(APPLICABLE_MSG))])),
+            ("5 h over on 27.1, install.log names 27.2", mac27(vec![ok("ddm_state", &one("2026-11-20T05:00:00")), ok_out("install_log", String::from_utf8_lossy(INSTALL_LOG_APPLICABLE).replace("27.1", "27.2"))])),
             ("empty store, not enrolled", mac27(vec![ok("ddm_state", &decl_state(&[])), ok("install_log", INSTALL_LOG_APPLICABLE), ok("profiles_enrollment", b"Enrolled via DEP: No\nMDM enrollment: No\n")])),
             ("satisfied", mac27(vec![ok("ddm_state", &decl_state(&[("27.0.1", "26A8412", "2026-11-01T05:00:00")]))])),
         ];
@@ -1598,6 +1635,10 @@ mod tests {
                 "5 h over, softwareupdated log unknown: Overdue { minutes_over: 300, state: Stuck(Stalled { verified: false }) }",
                 "empty store, declaration in install.log only: NoDeclarations",
                 "empty store, declaration in softwareupdated's log: Missing { logged: LoggedDeclaration { version: Some(\"27.1\"), build: None, enforced_install_date: Some(\"2026-11-18T17:00:00\") } }",
+                "satisfied store, softwareupdated's log names 27.1: Missing { logged: LoggedDeclaration { version: Some(\"27.1\"), build: None, enforced_install_date: Some(\"2026-11-18T17:00:00\") } }",
+                "5 h over on 27.1, softwareupdated's log names 27.2: Overdue { minutes_over: 300, state: Stuck(DeclarationInvalid(Stale(LoggedDeclaration { version: Some(\"27.2\"), build: None, enforced_install_date: Some(\"2026-11-18T17:00:00\") }))) }",
+                "5 h over on 27.1, softwareupdated's log names 27.1: Overdue { minutes_over: 300, state: Stuck(Stalled { verified: true }) }",
+                "5 h over on 27.1, install.log names 27.2: Overdue { minutes_over: 300, state: Stuck(Stalled { verified: true }) }",
                 "empty store, not enrolled: NoDeclarations",
                 "satisfied: AllSatisfied { count: 1 }",
             ]
@@ -1673,6 +1714,32 @@ mod tests {
         );
     }
 
+    /// A macOS 27 Mac with these probe results: heal's condition for softwareupdated,
+    /// `MDMSoftwareUpdatesStuck` and the DDM assessment, through the whole diagnosis.
+    fn diagnose27(
+        extra: Vec<crate::system::ProbeResult>,
+    ) -> (
+        crate::checks::liveness::Condition,
+        Option<bool>,
+        DdmAssessment,
+    ) {
+        use crate::checks::{diagnose, Assessment};
+        let mut b = with(base(), ok("sw_vers", SW27));
+        for r in extra {
+            b = with(b, r);
+        }
+        let d = diagnose(&obs(b), &Config::default());
+        let a = d
+            .assessments
+            .iter()
+            .find_map(|a| match a {
+                Assessment::Ddm(a) => Some(a.clone()),
+                _ => None,
+            })
+            .unwrap();
+        (d.softwareupdated, d.mdm_software_updates_stuck, a)
+    }
+
     /// install.log (any process can write it) and unverified wording name a cause but never
     /// decide one: the situation, `MDMSoftwareUpdatesStuck` and heal's condition for
     /// softwareupdated are what they are without the line; the finding names it as
@@ -1680,23 +1747,7 @@ mod tests {
     /// stuck key set) or turned a verified stall into a cause heal stands down for.
     #[test]
     fn install_log_names_causes_but_never_decides() {
-        use crate::checks::{diagnose, Assessment};
-        let run = |extra: Vec<crate::system::ProbeResult>| {
-            let mut b = with(base(), ok("sw_vers", SW27));
-            for r in extra {
-                b = with(b, r);
-            }
-            let d = diagnose(&obs(b), &Config::default());
-            let a = d
-                .assessments
-                .iter()
-                .find_map(|a| match a {
-                    Assessment::Ddm(a) => Some(a.clone()),
-                    _ => None,
-                })
-                .unwrap();
-            (d.softwareupdated, d.mdm_software_updates_stuck, a)
-        };
+        let run = diagnose27;
         let overdue = || {
             ok(
                 "ddm_state",
@@ -1705,7 +1756,7 @@ mod tests {
         };
         let empty = || ok("ddm_state", &decl_state(&[]));
         type Probe = dyn Fn() -> crate::system::ProbeResult;
-        let cases: [(&str, &Probe, &[u8], &str); 3] = [
+        let cases: [(&str, &Probe, &[u8], &str); 4] = [
             (
                 "removed invalid",
                 &overdue,
@@ -1722,6 +1773,12 @@ mod tests {
                 "declaration logged",
                 &empty,
                 INSTALL_LOG_APPLICABLE,
+                "declaration_logged_not_stored",
+            ),
+            (
+                "stale declaration",
+                &overdue,
+                INSTALL_LOG_APPLICABLE_27_2,
                 "declaration_logged_not_stored",
             ),
         ];
@@ -1744,8 +1801,9 @@ mod tests {
                 "{name}: {}",
                 a.judgement.summary
             );
-            // Never failed by the line; a declaration the store lacks is worth a warning.
-            let expected = if code == "declaration_logged_not_stored" {
+            // Never failed by the line; a declaration the store lacks is worth a warning (when
+            // nothing else is wrong).
+            let expected = if name == "declaration logged" {
                 Status::Warning
             } else {
                 a0.judgement.status
@@ -1760,8 +1818,14 @@ mod tests {
                 a.judgement.evidence
             );
         }
-        // The store lost the declaration softwareupdated itself logged (its unified log): that
-        // decides it.
+    }
+
+    /// The store lost the declaration softwareupdated itself logged (its unified log): that
+    /// decides it; the same line in install.log only is a warning, not counted as stuck.
+    #[test]
+    fn softwareupdateds_own_log_decides_a_missing_declaration() {
+        let run = diagnose27;
+        let empty = || ok("ddm_state", &decl_state(&[]));
         let (cond, stuck, a) = run(vec![
             empty(),
             ok_out("log_softwareupdate", su_unified(APPLICABLE_MSG)),
@@ -1773,7 +1837,6 @@ mod tests {
             matches!(cond, crate::checks::liveness::Condition::NotFixable(_)),
             "{cond:?}"
         );
-        // The same line in install.log only: a warning, not counted as stuck.
         let (_, stuck, a) = run(vec![empty(), ok("install_log", INSTALL_LOG_APPLICABLE)]);
         assert_eq!(
             a.judgement.status,

@@ -499,6 +499,19 @@ const CASES: &[Case] = &[
         update_verdict: "ready",
         heal: [NONE_ALIVE, ("none", "declaration_missing_or_invalid")],
     },
+    // softwareupdated follows a declaration the store no longer lists: stuck, named, no restart.
+    Case {
+        capture: "ddm27-declaration-stale",
+        exit: 1,
+        keys: [Some(true), Some(false), Some(false), Some(true)],
+        statuses: ["ok", "ok", "ok", "ok"],
+        client_state: "alive",
+        su: ("alive", ""),
+        client_cause: "",
+        push: "connected",
+        update_verdict: "blocked",
+        heal: [NONE_ALIVE, ("none", "declaration_missing_or_invalid")],
+    },
     // The same declaration line in install.log only (any process can write there): named as
     // unconfirmed, a warning; not stuck, nothing for heal.
     Case {
@@ -1108,6 +1121,11 @@ fn ddm_era_captures_name_the_situation_and_the_cause() {
             "ddm27-declaration-install-log-only",
             "no_declarations",
             None,
+        ),
+        (
+            "ddm27-declaration-stale",
+            "stuck",
+            Some("declaration_missing_or_invalid"),
         ),
         (
             "ddm27-prerequisites-battery",
