@@ -45,6 +45,9 @@ enum Kind {
 #[derive(Debug, Default)]
 pub(crate) struct Redactor {
     masks: BTreeMap<Vec<u8>, Vec<u8>>,
+    /// The masked values, longest first (so a value inside a longer one is masked after it),
+    /// ties in byte order: kept on `add`, not sorted again for every line `apply` masks.
+    longest_first: Vec<Vec<u8>>,
     counter: u64,
     /// The previous line named a private key whose value is on the next line (plist).
     pending_key: bool,
@@ -83,6 +86,10 @@ impl Redactor {
             }
         };
         self.masks.insert(value.to_vec(), mask);
+        let at = self.longest_first.partition_point(|v| {
+            (std::cmp::Reverse(v.len()), v.as_slice()) < (std::cmp::Reverse(value.len()), value)
+        });
+        self.longest_first.insert(at, value.to_vec());
     }
 
     /// First pass: finds the private values in one line of output.
@@ -128,9 +135,8 @@ impl Redactor {
     /// a value inside another is never half-masked).
     pub(crate) fn apply(&self, line: &[u8]) -> Vec<u8> {
         let mut out = line.to_vec();
-        let mut by_len: Vec<(&Vec<u8>, &Vec<u8>)> = self.masks.iter().collect();
-        by_len.sort_by_key(|(v, _)| std::cmp::Reverse(v.len()));
-        for (value, mask) in by_len {
+        for value in &self.longest_first {
+            let mask = &self.masks[value];
             if memmem::find(&out, value).is_none() {
                 continue;
             }
@@ -397,6 +403,27 @@ mod tests {
             p.contains(serial_mask) && l.contains(serial_mask),
             "{p}\n{l}"
         );
+    }
+
+    /// A value inside a longer one is masked after it (the longer keeps its own mask), whatever
+    /// order the values were learned in; the order is kept on `add`.
+    #[test]
+    fn longer_values_are_masked_first() {
+        let mut r = Redactor::new();
+        r.add(b"C02XK1ABCD", Kind::Value);
+        r.add(b"C02XK1ABCD99", Kind::Value);
+        r.add(b"AAAA1111", Kind::Value);
+        assert_eq!(
+            r.longest_first,
+            [
+                b"C02XK1ABCD99".to_vec(),
+                b"C02XK1ABCD".to_vec(),
+                b"AAAA1111".to_vec()
+            ]
+        );
+        let out =
+            String::from_utf8(r.apply(b"serial C02XK1ABCD99 and C02XK1ABCD, AAAA1111")).unwrap();
+        assert_eq!(out, "serial REDACTED0002 and REDACTED01, REDACTE3");
     }
 
     #[test]
