@@ -519,17 +519,9 @@ pub(crate) fn assess(
     // The channel is judged by the evidence, never by a heal setting: under StrictAddigyLiveness
     // the client check's state is Addigy's literal rule (alive on any 200, else stuck), which
     // would hide a server answering only 5xx or a wedged client; the ordinary reading of the same
-    // window says what the channel is. A client state the strict rule did not decide (unknown: a
-    // cut or unreadable log) stands.
-    let strict_decided = cfg.strict_addigy
-        && matches!(
-            client.state,
-            ClientState::Alive | ClientState::Failing(FailureCause::StrictNo200)
-        );
-    let (client_state, client_verified) = match &run {
-        Some(r) if strict_decided => (r.state, r.verified),
-        _ => (client.state, client.verified),
-    };
+    // window (with the same guards) says what the channel is.
+    let (client_state, client_verified) =
+        client.ordinary.unwrap_or((client.state, client.verified));
     let inputs = Inputs {
         now,
         enrolled,

@@ -43,6 +43,11 @@ pub struct ClientLivenessAssessment {
     pub verified: bool,
     pub window_minutes: u32,
     pub strict_addigy: bool,
+    /// Under `StrictAddigyLiveness`: the ordinary rules' state and whether it is verified, on the
+    /// same window and with the same guards (a cut log is unknown). The channel verdict reads it
+    /// (a heal setting never changes that verdict) and heal still grounds a restart on a verified
+    /// wedged client. `None` without the setting (`state` is the ordinary reading then).
+    pub ordinary: Option<(ClientState, bool)>,
     /// `None` when the log is unknown.
     pub log: Option<ClientLogReading>,
 }
@@ -376,6 +381,7 @@ pub fn assess(obs: &Observations, cfg: &Config, push: PushState) -> ClientLivene
                 verified: true,
                 window_minutes: cfg.liveness_window_minutes,
                 strict_addigy: cfg.strict_addigy,
+                ordinary: None,
                 log: None,
             }
         }
@@ -410,12 +416,21 @@ pub fn assess(obs: &Observations, cfg: &Config, push: PushState) -> ClientLivene
         future_entries: r.future,
         truncated: situation.truncated,
     };
+    let ordinary = cfg.strict_addigy.then(|| {
+        let plain = Config {
+            strict_addigy: false,
+            ..cfg.clone()
+        };
+        let s = decide(obs, log, &plain);
+        (s.state, s.verified)
+    });
     ClientLivenessAssessment {
         judgement,
         state: situation.state,
         verified: situation.verified,
         window_minutes: cfg.liveness_window_minutes,
         strict_addigy: cfg.strict_addigy,
+        ordinary,
         log: Some(reading),
     }
 }

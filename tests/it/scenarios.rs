@@ -826,6 +826,66 @@ fn strict_addigy_restarts_a_quiet_mdmclient() {
     );
 }
 
+/// The strict rule adds Addigy's ground and never takes the ordinary one away: a (200) earlier in
+/// the window satisfies Addigy's rule, but the command received after it was never answered
+/// (`mdmclient-stuck-unanswered`): heal would still restart mdmclient for the wedged client, as
+/// the channel's remediation says (before, strict left it alone while the channel promised it).
+#[test]
+fn strict_addigy_keeps_the_ordinary_wedged_client_ground() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = strict_config(dir.path());
+    let r = heal_json_with(
+        "mdmclient-stuck-unanswered",
+        &["--config", cfg.to_str().unwrap()],
+    );
+    assert_eq!(
+        r["checks"]["mdm.client_liveness"]["facts"]["state"],
+        "alive"
+    );
+    assert_eq!(
+        r["checks"]["mdm.channel"]["facts"]["cause"],
+        "client_wedged"
+    );
+    assert_eq!(decision(&r, "mdmclient"), ("would_restart", "dry_run"));
+    assert_eq!(r["heal"]["services"][0]["cause"], "client_wedged");
+}
+
+/// A cut mdmclient log is judged the same with and without the strict rule: the channel reads
+/// the ordinary rules with their guard (a cut output lacks the newest entries: never judged on
+/// half the evidence), not the raw reading.
+#[test]
+fn a_cut_log_gives_the_same_channel_verdict_under_the_strict_rule() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dst = tmp.path().join("cut");
+    std::fs::create_dir_all(&dst).unwrap();
+    for e in std::fs::read_dir(captures_dir().join("channel-server-503")).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, dst.join(p.file_name().unwrap())).unwrap();
+    }
+    // One (200) before the three 503s (the same real line layout, an earlier time): Addigy's rule
+    // calls the window alive, the ordinary rules a failing server, and on a cut output unknown.
+    let log = std::fs::read_to_string(dst.join("log_mdmclient.stdout")).unwrap();
+    let first_503 = log.lines().nth(1).unwrap();
+    let ok200 = first_503
+        .replace("09:05:10.480000", "08:50:10.480000")
+        .replace("(503)", "(200)");
+    let mut lines: Vec<&str> = log.lines().collect();
+    lines.insert(1, &ok200);
+    std::fs::write(dst.join("log_mdmclient.stdout"), lines.join("\n") + "\n").unwrap();
+    std::fs::write(dst.join("log_mdmclient.truncated"), b"").unwrap();
+    let cfg = strict_config(tmp.path());
+    let channel = |extra: &[&str]| {
+        let (_, r) = diagnose_json(&dst, extra);
+        let f = r["checks"]["mdm.channel"]["facts"].clone();
+        (f["verdict"].clone(), f["cause"].clone())
+    };
+    // Without the setting: the client is unknown (cut), the channel rests on the (200) seen.
+    let plain = channel(&[]);
+    assert_eq!(plain.0, "connected", "{plain:?}");
+    // With it: the same (the raw reading, without the guard, said degraded/server_errors).
+    assert_eq!(channel(&["--config", cfg.to_str().unwrap()]), plain);
+}
+
 /// A heal setting never changes the channel verdict: under StrictAddigyLiveness a window of only
 /// 503s is still `degraded` / `server_errors` (it read `unknown` before: the channel took the
 /// client check's strict state).
