@@ -696,10 +696,15 @@ pub(crate) fn decide(
     }
     let minutes_over = -(deadline - now_local).num_minutes();
     t.deadline_passed = Some(true);
-    let installing = matches!(
-        install_state,
-        Some(InstallState::Installing | InstallState::Downloading)
-    ) || ctx.daemon.state == DaemonState::Installing;
+    // A stall in softwareupdated's own progress lines outranks a status block (an unverified
+    // shape) that still says installing, as in `checks::diagnose`.
+    let daemon_stalled = matches!(ctx.daemon.state, DaemonState::Stalled(_));
+    let installing = (!daemon_stalled
+        && matches!(
+            install_state,
+            Some(InstallState::Installing | InstallState::Downloading)
+        ))
+        || ctx.daemon.state == DaemonState::Installing;
     let grace = i64::from(cfg.ddm_grace_hours) * 60;
     let state = if failed {
         Overdue::Stuck(StuckCause::DownloadFailing)
@@ -790,8 +795,9 @@ fn stuck_cause(
     } else if offered(obs, t) == Some(false) {
         StuckCause::NotOffered
     } else {
+        // Verified: softwareupdated's log was read (quiet, alive, or its own stall).
         StuckCause::Stalled {
-            verified: matches!(ctx.daemon.state, DaemonState::Quiet | DaemonState::Alive),
+            verified: !matches!(ctx.daemon.state, DaemonState::Unknown),
         }
     }
 }

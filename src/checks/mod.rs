@@ -490,7 +490,8 @@ pub(crate) fn ddm_condition(
             ..
         }
     );
-    if staged_waiting || installing {
+    // A status block is an unverified shape: it never outranks softwareupdated's own stall.
+    if staged_waiting || (installing && daemon != Condition::Fixable(Ground::Stalled)) {
         return Condition::Installing;
     }
     let block = |b: DdmBlock| match daemon {
@@ -936,6 +937,20 @@ mod tests {
             prepare_snapshot: Some(true),
             ..with(situation)
         };
+        // The device's status saying installing: heal's reason is the install, except over
+        // softwareupdated's own verified stall (a status block is an unverified shape).
+        let installing = with(DdmSituation::Overdue {
+            minutes_over: 600,
+            state: Overdue::Installing,
+        });
+        assert_eq!(
+            ddm_condition(Condition::Quiet, &installing, false),
+            Condition::Installing
+        );
+        assert_eq!(
+            ddm_condition(Condition::Fixable(Ground::Stalled), &installing, false),
+            Condition::Fixable(Ground::Stalled)
+        );
         let withheld = Condition::NotFixable(FailureCause::Ddm(DdmBlock::UpdatePrepared));
         for (situation, daemon, staged, want) in [
             (

@@ -499,6 +499,20 @@ const CASES: &[Case] = &[
         update_verdict: "ready",
         heal: [NONE_ALIVE, ("none", "declaration_missing_or_invalid")],
     },
+    // softwareupdated's own stall outranks a status block still saying downloading: stuck
+    // (stalled), and heal restarts softwareupdated, as the finding and the key say.
+    Case {
+        capture: "ddm27-stalled-status-downloading",
+        exit: 1,
+        keys: [Some(true), Some(false), Some(false), Some(true)],
+        statuses: ["ok", "ok", "ok", "failed"],
+        client_state: "alive",
+        su: ("stalled", "stalled"),
+        client_cause: "",
+        push: "connected",
+        update_verdict: "blocked",
+        heal: [NONE_ALIVE, ("would_restart", "dry_run")],
+    },
     // softwareupdated follows a declaration the store no longer lists: stuck, named, no restart.
     Case {
         capture: "ddm27-declaration-stale",
@@ -1187,6 +1201,7 @@ fn ddm_era_captures_name_the_situation_and_the_cause() {
             "stuck",
             Some("declaration_missing_or_invalid"),
         ),
+        ("ddm27-stalled-status-downloading", "stuck", Some("stalled")),
         (
             "ddm27-prerequisites-battery",
             "stuck",
