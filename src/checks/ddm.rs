@@ -157,17 +157,18 @@ pub struct DdmAssessment {
 }
 
 /// A cause that only install.log (written by syslogd from messages any local process can send
-/// under any name) or a pattern no real line was seen for (`unverified` in the pattern table)
+/// under any name), a pattern no real line was seen for (`unverified` in the pattern table) or
+/// one matched anywhere in a message (`Format::Anywhere`: a daemon may echo a user's text)
 /// names. It is worded in the finding so the admin can confirm it, but it never fails the
 /// finding, sets `MDMSoftwareUpdatesStuck`, or changes what heal may do.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Unconfirmed {
-    /// install.log shows softwareupdated with a declaration in force, newer than the running
-    /// version, while a managed Mac's declaration store holds none.
+    /// softwareupdated's text shows a declaration in force, newer than the running version, that
+    /// a managed Mac's declaration store does not list.
     DeclarationLogged(LoggedDeclaration),
     /// `Removed N invalid declarations` (an unverified wording; seen only as a quote).
     RemovedInvalid(u32),
-    /// `No updates found for DDM to enforce`, read in install.log only.
+    /// `No updates found for DDM to enforce` (its needle is matched anywhere in a message).
     NothingToEnforce,
 }
 
@@ -184,14 +185,14 @@ impl Unconfirmed {
     pub fn text(&self) -> String {
         match self {
             Unconfirmed::DeclarationLogged(d) => format!(
-                "install.log shows softwareupdated with a declaration for macOS {} (deadline {}) that the declaration store does not hold; if the MDM has one in scope, re-send it",
+                "softwareupdated's text shows a declaration for macOS {} (deadline {}) that the declaration store does not hold; if the MDM has one in scope, re-send it",
                 d.version.as_deref().unwrap_or("?"),
                 d.enforced_install_date.as_deref().unwrap_or("unknown")
             ),
             Unconfirmed::RemovedInvalid(n) => format!(
                 "softwareupdated may have removed {n} invalid declaration(s) (wording not seen in a published line); check the declaration's TargetOSVersion/TargetBuildVersion against what Apple offers this model"
             ),
-            Unconfirmed::NothingToEnforce => "install.log says softwareupdated found no update to enforce (Apple's staged roll-out, or a version this model does not get); `softwareupdate --list` confirms".to_string(),
+            Unconfirmed::NothingToEnforce => "softwareupdated's text says it found no update to enforce (Apple's staged roll-out, or a version this model does not get); `softwareupdate --list` confirms".to_string(),
         }
     }
 }
@@ -275,10 +276,11 @@ pub enum DdmSituation {
     /// The store holds no declaration.
     NoDeclarations,
     /// A managed Mac whose store holds no declaration in force (none, or all satisfied), while
-    /// softwareupdated itself logged one for a newer version the store does not list, in its
-    /// unified log (the evidence rule: its exact image path and
-    /// uid; dan-snelson/DDM-OS-Reminder#120: Macs checking in fine but without their
-    /// declaration). install.log alone names it as [`Unconfirmed::DeclarationLogged`].
+    /// the device's own DDM status (SoftwareUpdateSubscriber's `Reporting status`, its exact
+    /// image path and uid) reports a pending version newer than the running one that the store
+    /// does not list (dan-snelson/DDM-OS-Reminder#120: Macs checking in fine but without their
+    /// declaration). softwareupdated's wording alone names it as
+    /// [`Unconfirmed::DeclarationLogged`].
     Missing { logged: LoggedDeclaration },
     /// Every declaration is satisfied by the running OS (Apple ignores them).
     AllSatisfied { count: usize },
@@ -328,8 +330,8 @@ pub enum InvalidDeclaration {
     Missing,
     /// Two declarations in force name different targets.
     Conflict,
-    /// softwareupdated, in its own log, follows a declaration for a newer version that the
-    /// store no longer lists (the one the store holds is not what it enforces).
+    /// The device's own DDM status reports a pending version newer than the running one that the
+    /// store no longer lists (the declaration the store holds is not what the device enforces).
     Stale(LoggedDeclaration),
 }
 
@@ -429,20 +431,29 @@ struct Logged {
     source: LineSource,
     /// Its pattern was seen in real text (seen, or seen in form), not `unverified`.
     pattern_seen: bool,
+    /// Its pattern is matched where the daemon's own format puts it (`Leading`/`Within`), not
+    /// anywhere in a message (a daemon may echo text a user chose: a label argument).
+    anchored: bool,
 }
 
 impl Logged {
-    /// May decide a cause: the daemon's own unified-log entry of a pattern seen in real text.
+    /// May decide a cause: the daemon's own unified-log entry of a pattern seen in real text,
+    /// matched in the daemon's own format.
     fn trusted(&self) -> bool {
-        self.source == LineSource::UnifiedLog && self.pattern_seen
+        self.source == LineSource::UnifiedLog && self.pattern_seen && self.anchored
     }
 
     fn evidence(&self) -> Evidence {
         let text = format!("{}: {}", self.process, self.message);
         match self.source {
-            LineSource::UnifiedLog => {
+            LineSource::UnifiedLog if self.trusted() => {
                 Evidence::log(probes::LOG_SOFTWAREUPDATE, self.timestamp.clone(), text)
             }
+            LineSource::UnifiedLog => Evidence::log(
+                probes::LOG_SOFTWAREUPDATE,
+                self.timestamp.clone(),
+                format!("{text} (wording not seen in a published line, or matched anywhere in the message: names a cause, never decides one)"),
+            ),
             LineSource::InstallLog => Evidence::line(
                 probes::INSTALL_LOG,
                 format!(
@@ -454,16 +465,22 @@ impl Logged {
     }
 }
 
-fn pattern_seen(id: &str) -> bool {
+/// Whether a pattern was seen in real text, and whether it is matched in the daemon's own format.
+fn pattern_trust(id: &str) -> (bool, bool) {
     log_patterns::PATTERNS
         .iter()
         .find(|p| p.id == id)
-        .is_some_and(|p| p.provenance.is_verified())
+        .map_or((false, false), |p| {
+            (
+                p.provenance.is_verified(),
+                p.format != log_patterns::Format::Anywhere,
+            )
+        })
 }
 
 /// The newest line of this pattern in each source: the unified log's, then install.log's.
 fn logged_all(obs: &Observations, id: &str) -> Vec<Logged> {
-    let seen = pattern_seen(id);
+    let (seen, anchored) = pattern_trust(id);
     let mut out = Vec::new();
     if let Some(e) = obs
         .su_log
@@ -478,6 +495,7 @@ fn logged_all(obs: &Observations, id: &str) -> Vec<Logged> {
             message: e.line.message.clone(),
             source: LineSource::UnifiedLog,
             pattern_seen: seen,
+            anchored,
         });
     }
     if let Some(e) = obs.install_log.as_ref().ok().and_then(|l| l.last(id)) {
@@ -488,6 +506,7 @@ fn logged_all(obs: &Observations, id: &str) -> Vec<Logged> {
             message: e.message.clone(),
             source: LineSource::InstallLog,
             pattern_seen: seen,
+            anchored,
         });
     }
     out
@@ -514,16 +533,27 @@ fn declaration_of(lines: impl Iterator<Item = Logged>) -> Option<LoggedDeclarati
         .next()
 }
 
-/// The declaration softwareupdated logged in its unified log (may decide `Missing`).
-fn logged_declaration(obs: &Observations) -> Option<LoggedDeclaration> {
-    declaration_of(
-        ["su.ddm_applicable", "su.ddm_declaration"]
-            .into_iter()
-            .filter_map(|id| logged_trusted(obs, id)),
-    )
+/// The declaration the device itself reports in force: the newest DDM status report's
+/// `softwareupdate.pending-version` with its `target-local-date-time` (SoftwareUpdateSubscriber's own `Reporting status` block, the
+/// status item the MDM receives). It may decide `Missing` and `Stale`; softwareupdated's
+/// declaration wording is matched anywhere in a message, so it only names them (`Unconfirmed`).
+fn reported_declaration(obs: &Observations) -> Option<LoggedDeclaration> {
+    let log = obs.su_log.as_ref().ok()?;
+    log.status_reports.iter().rev().find_map(|r| {
+        let p = ddm_status::parse(&r.text).ok()?.pending_version?;
+        // Only an enforced target carries its deadline: a pending version without one is an
+        // update merely offered (a healthy Mac reports its available upgrade so).
+        p.target_local_date_time.as_ref()?;
+        Some(LoggedDeclaration {
+            version: Some(p.os_version).filter(|v| !v.is_empty()),
+            build: Some(p.build_version).filter(|b| !b.is_empty()),
+            enforced_install_date: p.target_local_date_time,
+        })
+    })
 }
 
-/// The declaration install.log alone shows (names [`Unconfirmed::DeclarationLogged`]).
+/// The declaration softwareupdated's wording shows, in install.log or its unified log (names
+/// [`Unconfirmed::DeclarationLogged`]).
 fn logged_declaration_untrusted(obs: &Observations) -> Option<LoggedDeclaration> {
     declaration_of(
         ["su.ddm_applicable", "su.ddm_declaration"]
@@ -535,13 +565,18 @@ fn logged_declaration_untrusted(obs: &Observations) -> Option<LoggedDeclaration>
 
 /// The longest a padded retry date may lie after the line that set it. softwareupdated pads a
 /// missed deadline to shortly after it notices (the padding itself is not published; a day is
-/// generous). Text in install.log may delay the stuck verdict by at most this much per line, so
-/// a forged date far ahead cannot hold a stuck update back for good.
+/// generous).
 const MAX_PADDING_HOURS: i64 = 24;
 
+/// The latest a padded retry date may lie after the declared deadline: a Mac off over a long
+/// weekend still gets its retry honoured, but the text (install.log, or a needle matched
+/// anywhere) cannot hold a stuck update back beyond this, however often it is written.
+const MAX_PAST_DEADLINE_HOURS: i64 = 72;
+
 /// softwareupdated's own retry after a missed deadline (`setPastDuePaddedEnforcementDate is
-/// set: <date>`), when it is plausible: logged after the deadline, and at most
-/// [`MAX_PADDING_HOURS`] after the line itself.
+/// set: <date>`), when it is plausible: logged after the deadline, at most
+/// [`MAX_PADDING_HOURS`] after the line itself and [`MAX_PAST_DEADLINE_HOURS`] after the
+/// deadline.
 fn padded_date(obs: &Observations, deadline: NaiveDateTime) -> Option<NaiveDateTime> {
     logged_all(obs, "su.ddm_padded")
         .into_iter()
@@ -550,7 +585,8 @@ fn padded_date(obs: &Observations, deadline: NaiveDateTime) -> Option<NaiveDateT
             let at = l.local_time?;
             (at >= deadline
                 && padded > deadline
-                && padded - at <= chrono::Duration::hours(MAX_PADDING_HOURS))
+                && padded - at <= chrono::Duration::hours(MAX_PADDING_HOURS)
+                && padded - deadline <= chrono::Duration::hours(MAX_PAST_DEADLINE_HOURS))
             .then_some(padded)
         })
         .max()
@@ -741,7 +777,7 @@ fn none_active(
     // A managed Mac whose store holds nothing in force while softwareupdated itself logs a
     // declaration for a newer version that the store does not list: the store lost it.
     if ctx.enrolled == Some(true) {
-        if let Some(d) = logged_declaration(obs).filter(|d| lost_by_store(d, state, running)) {
+        if let Some(d) = reported_declaration(obs).filter(|d| lost_by_store(d, state, running)) {
             return DdmSituation::Missing { logged: d };
         }
     }
@@ -784,7 +820,7 @@ fn stuck_cause(
             || o.declaration.target_build_version != d.target_build_version
     });
     let stale = obs.ddm_state.as_ref().ok().and_then(|state| {
-        logged_declaration(obs).filter(|l| lost_by_store(l, state, obs.sw_vers.as_ref().ok()))
+        reported_declaration(obs).filter(|l| lost_by_store(l, state, obs.sw_vers.as_ref().ok()))
     });
     if !blockers.is_empty() {
         StuckCause::PrerequisitesBlocking(blockers)
@@ -1084,7 +1120,7 @@ fn stuck_why_fix(cause: &StuckCause, failed_text: &str) -> (String, String) {
         ),
         StuckCause::DeclarationInvalid(InvalidDeclaration::Stale(l)) => (
             format!(
-                "softwareupdated follows a declaration for macOS {} (deadline {}) that the declaration store no longer lists",
+                "the device's DDM status reports a pending macOS {} (deadline {}) that the declaration store no longer lists",
                 l.version.as_deref().unwrap_or("?"),
                 l.enforced_install_date.as_deref().unwrap_or("unknown")
             ),
@@ -1217,7 +1253,7 @@ pub(crate) fn judge(s: &DdmSituation, t: Option<&Target>, f: &Facts) -> Judgemen
     }
     let texts: Vec<String> = f.unconfirmed.iter().map(Unconfirmed::text).collect();
     j.summary.push_str(&format!(
-        "; unconfirmed, not counted (install.log or unverified wording): {}",
+        "; unconfirmed, not counted (install.log, or softwareupdated wording matched anywhere in a message or never seen in a published line): {}",
         texts.join("; ")
     ));
     let logged_not_stored = f
@@ -1261,7 +1297,7 @@ fn judge_situation(s: &DdmSituation, t: Option<&Target>, f: &Facts) -> Judgement
         DdmSituation::Missing { logged } => Judgement::new(
             Status::Failed,
             format!(
-                "stuck (declaration_missing_or_invalid): the declaration is missing: softwareupdated logged a declaration for macOS {} (deadline {}) but the declaration store holds none, and this Mac runs {running}",
+                "stuck (declaration_missing_or_invalid): the declaration is missing: the device's DDM status reports a pending macOS {} (deadline {}) but the declaration store holds none in force, and this Mac runs {running}",
                 logged.version.as_deref().unwrap_or("?"),
                 logged.enforced_install_date.as_deref().unwrap_or("unknown")
             ),
@@ -1557,6 +1593,16 @@ mod tests {
         )
         .into_bytes()
     }
+    /// SoftwareUpdateSubscriber's `Reporting status` block (its exact image path, `_rmd` 277)
+    /// naming a pending version, in the status items' keys (Apple's DDM schema); constructed.
+    fn su_status_pending(version: &str, build: &str) -> Vec<u8> {
+        let text = format!("Reporting status {{\n    \"softwareupdate.pending-version\" =     {{\n        \"build-version\" = {build};\n        \"os-version\" = \"{version}\";\n        \"target-local-date-time\" = \"2026-11-18T17:00:00\";\n    }};\n}}");
+        format!(
+            "Filtering the log data using \"x\"\n{{\"timestamp\":\"2026-11-20 09:31:00.000000-0500\",\"eventMessage\":{},\"processImagePath\":\"\\/System\\/Library\\/PrivateFrameworks\\/RemoteManagement.framework\\/XPCServices\\/SoftwareUpdateSubscriber.xpc\\/Contents\\/MacOS\\/SoftwareUpdateSubscriber\",\"userID\":277,\"messageType\":\"Default\",\"subsystem\":\"com.apple.SoftwareUpdate\",\"category\":\"DDM\"}}\n",
+            serde_json::to_string(&text).unwrap()
+        )
+        .into_bytes()
+    }
     const APPLICABLE_MSG: &str = "declarationFromKeys]: Found currently applicable declaration |EnforcedInstallDate:2026-11-18T17:00:00|VersionString:27.1|BuildVersionString:(null)|";
     const INSTALL_LOG_PADDED_FAR: &[u8] = concat!(
         "2026-11-20 09:00:00-05 mac softwareupdated[557]: setPastDuePaddedEnforcementDate is set",
@@ -1592,6 +1638,7 @@ mod tests {
             ("30 min over", mac27(vec![ok("ddm_state", &one("2026-11-20T09:30:00"))])),
             ("5 h over, nothing blocks", mac27(vec![ok("ddm_state", &one("2026-11-20T05:00:00"))])),
             ("5 h over, padded retry at 11:00", mac27(vec![ok("ddm_state", &one("2026-11-20T05:00:00")), ok("install_log", INSTALL_LOG_PADDED)])),
+            ("4 d over, retry padded 20 h after a line of today", mac27(vec![ok("ddm_state", &one("2026-11-16T05:00:00")), ok_out("install_log", String::from_utf8_lossy(INSTALL_LOG_PADDED).replace("Fri Nov 20 11:00:00 2026", "Sat Nov 21 05:00:00 2026"))])),
             ("5 h over, install.log pads to 2099", mac27(vec![ok("ddm_state", &one("2026-11-20T05:00:00")), ok("install_log", INSTALL_LOG_PADDED_FAR)])),
             ("5 h over, two targets", mac27(vec![ok("ddm_state", &decl_state(&[("27.1", "26B84", "2026-11-20T05:00:00"), ("27.2", "26C50", "2026-12-20T05:00:00")]))])),
             ("5 h over, invalid removed", mac27(vec![ok("ddm_state", &one("2026-11-20T05:00:00")), ok("install_log", INSTALL_LOG_REMOVED)])),
@@ -1612,6 +1659,10 @@ mod tests {
             ("5 h over on 27.1, softwareupdated's log names 27.2", mac27(vec![ok("ddm_state", &one("2026-11-20T05:00:00")), ok_out("log_softwareupdate", su_unified(&APPLICABLE_MSG.replace("27.1", "27.2")))])),
             ("5 h over on 27.1, softwareupdated's log names 27.1", mac27(vec![ok("ddm_state", &one("2026-11-20T05:00:00")), ok_out("log_softwareupdate", su_unified(APPLICABLE_MSG))])),
             ("5 h over on 27.1, install.log names 27.2", mac27(vec![ok("ddm_state", &one("2026-11-20T05:00:00")), ok_out("install_log", String::from_utf8_lossy(INSTALL_LOG_APPLICABLE).replace("27.1", "27.2"))])),
+            ("empty store, the device reports pending 27.1", mac27(vec![ok("ddm_state", &decl_state(&[])), ok_out("log_softwareupdate", su_status_pending("27.1", "26B84"))])),
+            ("satisfied store, the device reports pending 27.1", mac27(vec![ok("ddm_state", &decl_state(&[("27.0.1", "26A8412", "2026-11-01T05:00:00")])), ok_out("log_softwareupdate", su_status_pending("27.1", "26B84"))])),
+            ("5 h over on 27.1, the device reports pending 27.2", mac27(vec![ok("ddm_state", &one("2026-11-20T05:00:00")), ok_out("log_softwareupdate", su_status_pending("27.2", "26C50"))])),
+            ("5 h over on 27.1, the device reports pending 27.1", mac27(vec![ok("ddm_state", &one("2026-11-20T05:00:00")), ok_out("log_softwareupdate", su_status_pending("27.1", "26B84"))])),
             ("empty store, not enrolled", mac27(vec![ok("ddm_state", &decl_state(&[])), ok("install_log", INSTALL_LOG_APPLICABLE), ok("profiles_enrollment", b"Enrolled via DEP: No\nMDM enrollment: No\n")])),
             ("satisfied", mac27(vec![ok("ddm_state", &decl_state(&[("27.0.1", "26A8412", "2026-11-01T05:00:00")]))])),
         ];
@@ -1625,11 +1676,12 @@ mod tests {
                 "30 min over: Overdue { minutes_over: 30, state: EnforcementPending { grace_minutes_left: 210 } }",
                 "5 h over, nothing blocks: Overdue { minutes_over: 300, state: Stuck(Stalled { verified: true }) }",
                 "5 h over, padded retry at 11:00: Overdue { minutes_over: 300, state: EnforcementPending { grace_minutes_left: 300 } }",
+                "4 d over, retry padded 20 h after a line of today: Overdue { minutes_over: 6060, state: Stuck(Stalled { verified: true }) }",
                 "5 h over, install.log pads to 2099: Overdue { minutes_over: 300, state: Stuck(Stalled { verified: true }) }",
                 "5 h over, two targets: Overdue { minutes_over: 300, state: Stuck(DeclarationInvalid(Conflict)) }",
                 "5 h over, invalid removed: Overdue { minutes_over: 300, state: Stuck(Stalled { verified: true }) }",
                 "5 h over, nothing to enforce (install.log only): Overdue { minutes_over: 300, state: Stuck(Stalled { verified: true }) }",
-                "5 h over, nothing to enforce (softwareupdated's log): Overdue { minutes_over: 300, state: Stuck(NotOffered) }",
+                "5 h over, nothing to enforce (softwareupdated's log): Overdue { minutes_over: 300, state: Stuck(Stalled { verified: true }) }",
                 "5 h over, not listed: Overdue { minutes_over: 300, state: Stuck(NotOffered) }",
                 "5 h over, battery 5%: Overdue { minutes_over: 300, state: Stuck(PrerequisitesBlocking([BlockedBy { check: \"power.battery\", detail: \"5% on battery, 20% needed\" }])) }",
                 "5 h over, 27.1 staged: Overdue { minutes_over: 300, state: Staged }",
@@ -1640,11 +1692,15 @@ mod tests {
                 "5 h over, prepare snapshot only: Overdue { minutes_over: 300, state: Stuck(Stalled { verified: true }) }",
                 "5 h over, softwareupdated log unknown: Overdue { minutes_over: 300, state: Stuck(Stalled { verified: false }) }",
                 "empty store, declaration in install.log only: NoDeclarations",
-                "empty store, declaration in softwareupdated's log: Missing { logged: LoggedDeclaration { version: Some(\"27.1\"), build: None, enforced_install_date: Some(\"2026-11-18T17:00:00\") } }",
-                "satisfied store, softwareupdated's log names 27.1: Missing { logged: LoggedDeclaration { version: Some(\"27.1\"), build: None, enforced_install_date: Some(\"2026-11-18T17:00:00\") } }",
-                "5 h over on 27.1, softwareupdated's log names 27.2: Overdue { minutes_over: 300, state: Stuck(DeclarationInvalid(Stale(LoggedDeclaration { version: Some(\"27.2\"), build: None, enforced_install_date: Some(\"2026-11-18T17:00:00\") }))) }",
+                "empty store, declaration in softwareupdated's log: NoDeclarations",
+                "satisfied store, softwareupdated's log names 27.1: AllSatisfied { count: 1 }",
+                "5 h over on 27.1, softwareupdated's log names 27.2: Overdue { minutes_over: 300, state: Stuck(Stalled { verified: true }) }",
                 "5 h over on 27.1, softwareupdated's log names 27.1: Overdue { minutes_over: 300, state: Stuck(Stalled { verified: true }) }",
                 "5 h over on 27.1, install.log names 27.2: Overdue { minutes_over: 300, state: Stuck(Stalled { verified: true }) }",
+                "empty store, the device reports pending 27.1: Missing { logged: LoggedDeclaration { version: Some(\"27.1\"), build: Some(\"26B84\"), enforced_install_date: Some(\"2026-11-18T17:00:00\") } }",
+                "satisfied store, the device reports pending 27.1: Missing { logged: LoggedDeclaration { version: Some(\"27.1\"), build: Some(\"26B84\"), enforced_install_date: Some(\"2026-11-18T17:00:00\") } }",
+                "5 h over on 27.1, the device reports pending 27.2: Overdue { minutes_over: 300, state: Stuck(DeclarationInvalid(Stale(LoggedDeclaration { version: Some(\"27.2\"), build: Some(\"26C50\"), enforced_install_date: Some(\"2026-11-18T17:00:00\") }))) }",
+                "5 h over on 27.1, the device reports pending 27.1: Overdue { minutes_over: 300, state: Stuck(Stalled { verified: true }) }",
                 "empty store, not enrolled: NoDeclarations",
                 "satisfied: AllSatisfied { count: 1 }",
             ]
@@ -1826,31 +1882,48 @@ mod tests {
         }
     }
 
-    /// The store lost the declaration softwareupdated itself logged (its unified log): that
-    /// decides it; the same line in install.log only is a warning, not counted as stuck.
+    /// The store lost the declaration the device itself reports in force (its DDM status's
+    /// pending version with a deadline): that decides it, and heal stands down with that cause.
+    /// softwareupdated's own declaration wording (matched anywhere in a message: the daemon may
+    /// echo a user's label) and install.log only name it: a warning, not counted as stuck. The
+    /// unified-log case failed on 7301a54 (it decided Missing).
     #[test]
-    fn softwareupdateds_own_log_decides_a_missing_declaration() {
+    fn the_devices_status_decides_a_missing_declaration_its_wording_only_names_it() {
+        use crate::checks::liveness::{Condition, DdmBlock, FailureCause};
         let run = diagnose27;
         let empty = || ok("ddm_state", &decl_state(&[]));
         let (cond, stuck, a) = run(vec![
             empty(),
-            ok_out("log_softwareupdate", su_unified(APPLICABLE_MSG)),
+            ok_out("log_softwareupdate", su_status_pending("27.1", "26B84")),
         ]);
         assert_eq!(a.situation.code(), "declaration_missing");
         assert_eq!(a.judgement.status, Status::Failed);
         assert_eq!(stuck, Some(true));
-        assert!(
-            matches!(cond, crate::checks::liveness::Condition::NotFixable(_)),
-            "{cond:?}"
-        );
-        let (_, stuck, a) = run(vec![empty(), ok("install_log", INSTALL_LOG_APPLICABLE)]);
         assert_eq!(
-            a.judgement.status,
-            Status::Warning,
-            "{}",
-            a.judgement.summary
+            cond,
+            Condition::NotFixable(FailureCause::Ddm(DdmBlock::DeclarationInvalid))
         );
-        assert_eq!(stuck, Some(false));
+        for wording in [
+            ok_out("log_softwareupdate", su_unified(APPLICABLE_MSG)),
+            ok("install_log", INSTALL_LOG_APPLICABLE),
+        ] {
+            let (_, stuck, a) = run(vec![empty(), wording]);
+            assert_eq!(a.situation.code(), "no_declarations");
+            assert_eq!(
+                a.judgement.status,
+                Status::Warning,
+                "{}",
+                a.judgement.summary
+            );
+            assert_eq!(stuck, Some(false));
+            assert_eq!(
+                a.unconfirmed
+                    .iter()
+                    .map(Unconfirmed::code)
+                    .collect::<Vec<_>>(),
+                ["declaration_logged_not_stored"]
+            );
+        }
     }
 
     /// `judge` words a situation; the decision is not read back from the words.

@@ -878,13 +878,15 @@ const VERSIONS: &str = "
 
 softwareupdated's DDM lines were seen by admins in `/var/log/install.log`; mdmwatch reads them
 there (probe `install_log`, the window's lines only) and also asks the unified log for the same
-needles. install.log text (any process that can write the file could forge it) counts as
-activity and names causes, but never decides one: a declaration it alone shows, `Removed N invalid
-declarations` (unverified wording, wherever read) and `No updates found for DDM to enforce` seen
-only there are listed under `softwareupdate.ddm`'s `facts.unconfirmed` and in its summary; they
-never fail the check, set `MDMSoftwareUpdatesStuck` or change what heal may do. A padded retry date
-it shows delays the stuck verdict only when logged after the deadline and at most 24 h ahead of
-its own line.
+needles. That text counts as activity and names causes, but never decides one: install.log is
+written by any process that can send to syslogd, and the DDM needles are matched anywhere in a
+message (no whole line is published, and a daemon may echo a user's label), so a declaration they
+show, `Removed N invalid declarations` (unverified wording) and `No updates found for DDM to
+enforce` are listed under `softwareupdate.ddm`'s `facts.unconfirmed` and in its summary; they
+never fail the check, set `MDMSoftwareUpdatesStuck` or change what heal may do. A missing or
+stale declaration is decided from the device's own DDM status (the pending version with its
+deadline). A padded retry date delays the stuck verdict only when logged after the deadline, at
+most 24 h ahead of its own line and at most 72 h after the deadline.
 ";
 
 #[cfg(test)]
