@@ -614,12 +614,15 @@ pub(crate) fn staged_waiting(staged: &StagedUpdate, running: Option<&SwVers>) ->
     match compare_versions(v, &r.product_version) {
         Ordering::Greater => true,
         Ordering::Less => false,
-        // Same version: a different build is a BSI/RSR or forked build still to apply.
-        Ordering::Equal => staged
-            .version
-            .build_version
-            .as_deref()
-            .is_some_and(|b| !b.eq_ignore_ascii_case(&r.build_version)),
+        // Same version: a later build of the train (a BSI/RSR or forked build) is still to
+        // apply; an earlier one is a record left from before it (an unordered pair: different
+        // counts, the safe side).
+        Ordering::Equal => staged.version.build_version.as_deref().is_some_and(|b| {
+            match crate::parse::sw_vers::compare_builds(b, &r.build_version) {
+                Some(o) => o == Ordering::Greater,
+                None => !b.eq_ignore_ascii_case(&r.build_version),
+            }
+        }),
     }
 }
 
@@ -1241,7 +1244,7 @@ pub(crate) fn judge(s: &DdmSituation, t: Option<&Target>, f: &Facts) -> Judgemen
     let mut j = judge_situation(s, t, f);
     if f.unversioned_prepare && s.stuck().is_some() {
         j.summary.push_str(&format!(
-            "; an update snapshot ({}) says macOS prepared an update that no version file names: not counted as staged, but heal does not restart softwareupdated while it is listed",
+            "; an update snapshot ({}) says macOS prepared an update that no version file names as the target: not counted as staged, but heal does not restart softwareupdated while it is listed",
             crate::parse::staged_update::PREPARE_SNAPSHOT
         ));
         if matches!(s.stuck(), Some(StuckCause::Stalled { .. })) {
@@ -1650,6 +1653,7 @@ mod tests {
             ("5 h over, 27.2 staged", mac27(vec![ok("ddm_state", &one("2026-11-20T05:00:00")), ok("staged_update", STAGED_27_2)])),
             ("5 h over, Update.plist names 27.1", mac27(vec![ok("ddm_state", &one("2026-11-20T05:00:00")), ok("update_volume", UPDATE_PLIST_27_1)])),
             ("5 h over, Update.plist names the running build", mac27(vec![ok("ddm_state", &one("2026-11-20T05:00:00")), ok("update_volume", UPDATE_PLIST_RUNNING)])),
+            ("5 h over, Update.plist names 27.0.1's earlier build", mac27(vec![ok("ddm_state", &one("2026-11-20T05:00:00")), ok_out("update_volume", String::from_utf8_lossy(UPDATE_PLIST_RUNNING).replace("26A8412", "26A400"))])),
             ("5 h over, cryptex 27.2 and Update.plist 27.1", mac27(vec![ok("ddm_state", &one("2026-11-20T05:00:00")), ok("staged_update", STAGED_27_2), ok("update_volume", UPDATE_PLIST_27_1)])),
             ("5 h over, prepare snapshot only", mac27(vec![ok("ddm_state", &one("2026-11-20T05:00:00")), ok("update_snapshots", PREPARE_SNAPSHOT_LISTING)])),
             ("5 h over, softwareupdated log unknown", { let mut b = with(base(), ok("sw_vers", SW27)); b = with(b, ok("ddm_state", &one("2026-11-20T05:00:00"))); b.retain(|r| r.id != "log_softwareupdate"); obs(b) }),
@@ -1688,6 +1692,7 @@ mod tests {
                 "5 h over, 27.2 staged: Overdue { minutes_over: 300, state: Stuck(Stalled { verified: true }) }",
                 "5 h over, Update.plist names 27.1: Overdue { minutes_over: 300, state: Staged }",
                 "5 h over, Update.plist names the running build: Overdue { minutes_over: 300, state: Stuck(Stalled { verified: true }) }",
+                "5 h over, Update.plist names 27.0.1's earlier build: Overdue { minutes_over: 300, state: Stuck(Stalled { verified: true }) }",
                 "5 h over, cryptex 27.2 and Update.plist 27.1: Overdue { minutes_over: 300, state: Staged }",
                 "5 h over, prepare snapshot only: Overdue { minutes_over: 300, state: Stuck(Stalled { verified: true }) }",
                 "5 h over, softwareupdated log unknown: Overdue { minutes_over: 300, state: Stuck(Stalled { verified: false }) }",
@@ -1924,6 +1929,35 @@ mod tests {
                 ["declaration_logged_not_stored"]
             );
         }
+    }
+
+    /// A version file names an update still to apply only when it is newer than the running
+    /// system: at an equal version, a later build of the train (a BSI) waits; the base build
+    /// left over after the BSI was applied does not (it read as waiting for ever before).
+    #[test]
+    fn a_version_file_waits_only_for_a_later_build() {
+        let sw = |v: &str, b: &str| SwVers {
+            product_version: v.into(),
+            build_version: b.into(),
+            ..SwVers::default()
+        };
+        let staged = |v: &str, b: &str| StagedUpdate {
+            version: crate::parse::staged_update::StagedVersion {
+                product_version: Some(v.into()),
+                build_version: Some(b.into()),
+            },
+            since: None,
+            source: StagedSource::UpdateVolume,
+        };
+        let base = sw("26.3.1", "25D2128");
+        let bsi = sw("26.3.1", "25D771280a");
+        assert!(staged_waiting(&staged("26.3.1", "25D771280a"), Some(&base)));
+        assert!(!staged_waiting(&staged("26.3.1", "25D2128"), Some(&bsi)));
+        assert!(!staged_waiting(&staged("26.3.1", "25D2128"), Some(&base)));
+        assert!(staged_waiting(&staged("26.4", "25E246"), Some(&bsi)));
+        assert!(!staged_waiting(&staged("26.3", "25D125"), Some(&base)));
+        // Builds of no known shape: different counts (the safe side).
+        assert!(staged_waiting(&staged("26.3.1", "X1"), Some(&base)));
     }
 
     /// `judge` words a situation; the decision is not read back from the words.

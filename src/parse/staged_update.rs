@@ -21,8 +21,9 @@
 //! `com.apple.os.update-<hash>` for the sealed system snapshot every Mac boots from (macOS 11+;
 //! it means nothing), and `com.apple.os.update-MSUPrepareUpdate` while an update is prepared (a
 //! published listing shows it, gone after the install). It carries no version and its lifecycle
-//! after a failed prepare is not published, so it is reported (a fact and evidence) but never
-//! makes an update staged or withholds heal.
+//! after a failed prepare is not published, so it is reported (a fact and evidence) and never
+//! makes an update staged; it only withholds a restart of softwareupdated (the safe side: it may
+//! be the target waiting for its restart), and the report says so.
 //!
 //! `restore-staged` in the same Preboot folder is not read: public notes show it holding the
 //! booted system's firmware and kernelcache (present on a Mac with nothing pending) and no
@@ -95,12 +96,14 @@ pub struct UpdateSnapshots {
 pub fn parse_snapshots(stdout: &[u8]) -> Result<UpdateSnapshots, String> {
     let text = std::str::from_utf8(stdout).map_err(|e| e.to_string())?;
     let mut out = UpdateSnapshots::default();
-    // 11+ prints a `Snapshots for …:` header; 10.15 printed the names alone.
+    // 11+ prints a `Snapshots for …:` header; 10.15 printed the names alone. A name has no
+    // whitespace (Apple's `com.apple.…`, or another tool's, e.g. a backup app's): counted; a line
+    // with words is a message (an error), not a listing.
     for l in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
         if l.starts_with("Snapshots for") {
             continue;
         }
-        if !l.starts_with("com.apple.") {
+        if l.contains(char::is_whitespace) {
             return Err(format!(
                 "not a snapshot name: {:?}",
                 l.chars().take(60).collect::<String>()
@@ -206,6 +209,15 @@ mod tests {
         let other = b"Snapshots for disk /:\ncom.apple.os.update-MSUPrepareUpdate-old\n";
         assert_eq!(parse_snapshots(other).unwrap().prepare, 0);
         assert_eq!(parse_snapshots(b"").unwrap(), UpdateSnapshots::default());
+        // Another tool's snapshot beside Apple's is listed, not an error.
+        let mixed = b"Snapshots for volume group containing disk /:\ncom.bombich.ccc.snapshot.2026-11-20\ncom.apple.os.update-MSUPrepareUpdate\n";
+        assert_eq!(
+            parse_snapshots(mixed).unwrap(),
+            UpdateSnapshots {
+                prepare: 1,
+                listed: 2
+            }
+        );
         assert!(parse_snapshots(b"tmutil: must be run as root\n").is_err());
     }
 }

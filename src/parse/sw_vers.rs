@@ -136,9 +136,48 @@ pub(crate) fn compare_versions(a: &str, b: &str) -> std::cmp::Ordering {
     std::cmp::Ordering::Equal
 }
 
+/// Orders two builds of one train (`25D2128` < `25D771280a`, the BSI; `24B83` < `24B2091`, a
+/// device-scoped build): major number, train letter, build number, then the patch letter. `None`
+/// when either is not of that shape (compare by equality then).
+pub(crate) fn compare_builds(a: &str, b: &str) -> Option<std::cmp::Ordering> {
+    fn key(s: &str) -> Option<(u32, char, u64, String)> {
+        let major_end = s.find(|c: char| !c.is_ascii_digit())?;
+        let major = s[..major_end].parse().ok()?;
+        let mut rest = s[major_end..].chars();
+        let train = rest.next().filter(char::is_ascii_uppercase)?;
+        let rest = rest.as_str();
+        let num_end = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let number = rest[..num_end].parse().ok()?;
+        let suffix = &rest[num_end..];
+        suffix
+            .chars()
+            .all(|c| c.is_ascii_lowercase())
+            .then(|| (major, train, number, suffix.to_string()))
+    }
+    Some(key(a)?.cmp(&key(b)?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn builds_order_within_a_train() {
+        use std::cmp::Ordering::*;
+        for (a, b, want) in [
+            ("25D2128", "25D771280a", Some(Less)),
+            ("22E772610a", "22E261", Some(Greater)),
+            ("24B83", "24B2091", Some(Less)),
+            ("26B84", "26B84", Some(Equal)),
+            ("25D125", "25E246", Some(Less)),
+            ("garbage", "25E246", None),
+            ("25e246", "25E246", None),
+        ] {
+            assert_eq!(compare_builds(a, b), want, "{a} {b}");
+        }
+    }
     use std::cmp::Ordering;
 
     use crate::test_support::sample_text as sample;

@@ -404,12 +404,14 @@ pub(crate) fn settings(a: &SettingsAssessment) -> Map<String, Value> {
 }
 
 /// A prepared update: its version, when its version file was written, and which file.
-fn staged_json(s: &crate::observe::StagedUpdate) -> Value {
+/// `waiting`: newer than the running system (false: a record of an update already applied).
+fn staged_json(s: &crate::observe::StagedUpdate, waiting: bool) -> Value {
     json!({
         "version": s.version.product_version,
         "build": s.version.build_version,
         "since": s.since.map(|t| t.to_rfc3339()),
         "source": s.source.as_str(),
+        "waiting": waiting,
     })
 }
 
@@ -417,7 +419,10 @@ pub(crate) fn ddm(a: &DdmAssessment) -> Map<String, Value> {
     let mut f = Facts::default();
     f.put("situation", a.situation.code())
         .put("stuck_cause", a.situation.stuck().map(|c| c.code()))
-        .put("staged", a.staged.as_ref().map(staged_json))
+        .put(
+            "staged",
+            a.staged.as_ref().map(|s| staged_json(s, a.staged_waiting)),
+        )
         .put("prepare_snapshot", a.prepare_snapshot);
     f.put(
         "install_state",
@@ -650,7 +655,8 @@ pub(crate) fn readiness(a: &ReadinessAssessment) -> Map<String, Value> {
         );
     }
     if let Some(s) = &a.staged {
-        f.put("staged", staged_json(s));
+        // Readiness shows only an update still to apply.
+        f.put("staged", staged_json(s, true));
     }
     f.0
 }

@@ -41,7 +41,6 @@ const FAULTS: &[Fault] = &[
     Fault::HugeLine,
 ];
 
-/// Probes no check reads (heal uses them): a fault there must change no finding.
 /// Probes whose absence is the ordinary answer (no file: nothing prepared; no listing in an
 /// older capture): the `Missing` fault must change nothing. The `healthy` base has none of them.
 const ABSENT_IS_ORDINARY: &[&str] = &["update_volume", "update_volume_mtime", "update_snapshots"];
@@ -51,6 +50,7 @@ const ABSENT_IS_ORDINARY: &[&str] = &["update_volume", "update_volume_mtime", "u
 /// `observe::tests::a_failed_stat_loses_only_the_time` covers them.
 const READ_ONLY_WITH_A_FIND: &[&str] = &["update_volume_mtime"];
 
+/// Probes no check reads (heal uses them): a fault there must change no finding.
 const HEAL_ONLY: &[&str] = &[
     probes::LAUNCHCTL_MDMCLIENT,
     probes::LAUNCHCTL_SOFTWAREUPDATED,
