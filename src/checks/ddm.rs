@@ -539,16 +539,20 @@ fn declaration_of(lines: impl Iterator<Item = Logged>) -> Option<LoggedDeclarati
 /// declaration wording is matched anywhere in a message, so it only names them (`Unconfirmed`).
 fn reported_declaration(obs: &Observations) -> Option<LoggedDeclaration> {
     let log = obs.su_log.as_ref().ok()?;
-    log.status_reports.iter().rev().find_map(|r| {
-        let p = ddm_status::parse(&r.text).ok()?.pending_version?;
-        // Only an enforced target carries its deadline: a pending version without one is an
-        // update merely offered (a healthy Mac reports its available upgrade so).
-        p.target_local_date_time.as_ref()?;
-        Some(LoggedDeclaration {
-            version: Some(p.os_version).filter(|v| !v.is_empty()),
-            build: Some(p.build_version).filter(|b| !b.is_empty()),
-            enforced_install_date: p.target_local_date_time,
-        })
+    // The newest report that states a pending version is the device's current word on it (an
+    // older one naming a deadline is history once a newer one drops it).
+    let p = log
+        .status_reports
+        .iter()
+        .rev()
+        .find_map(|r| ddm_status::parse(&r.text).ok()?.pending_version)?;
+    // Only an enforced target carries its deadline: a pending version without one is an update
+    // merely offered (a healthy Mac reports its available upgrade so).
+    p.target_local_date_time.as_ref()?;
+    Some(LoggedDeclaration {
+        version: Some(p.os_version).filter(|v| !v.is_empty()),
+        build: Some(p.build_version).filter(|b| !b.is_empty()),
+        enforced_install_date: p.target_local_date_time,
     })
 }
 
@@ -1599,13 +1603,31 @@ mod tests {
     /// SoftwareUpdateSubscriber's `Reporting status` block (its exact image path, `_rmd` 277)
     /// naming a pending version, in the status items' keys (Apple's DDM schema); constructed.
     fn su_status_pending(version: &str, build: &str) -> Vec<u8> {
-        let text = format!("Reporting status {{\n    \"softwareupdate.pending-version\" =     {{\n        \"build-version\" = {build};\n        \"os-version\" = \"{version}\";\n        \"target-local-date-time\" = \"2026-11-18T17:00:00\";\n    }};\n}}");
-        format!(
-            "Filtering the log data using \"x\"\n{{\"timestamp\":\"2026-11-20 09:31:00.000000-0500\",\"eventMessage\":{},\"processImagePath\":\"\\/System\\/Library\\/PrivateFrameworks\\/RemoteManagement.framework\\/XPCServices\\/SoftwareUpdateSubscriber.xpc\\/Contents\\/MacOS\\/SoftwareUpdateSubscriber\",\"userID\":277,\"messageType\":\"Default\",\"subsystem\":\"com.apple.SoftwareUpdate\",\"category\":\"DDM\"}}\n",
-            serde_json::to_string(&text).unwrap()
-        )
-        .into_bytes()
+        su_status_log(&[(
+            "2026-11-20 09:31:00.000000-0500",
+            pending_block(version, build, Some("2026-11-18T17:00:00")),
+        )])
     }
+
+    fn pending_block(version: &str, build: &str, deadline: Option<&str>) -> String {
+        let target = deadline
+            .map(|d| format!("        \"target-local-date-time\" = \"{d}\";\n"))
+            .unwrap_or_default();
+        format!("Reporting status {{\n    \"softwareupdate.pending-version\" =     {{\n        \"build-version\" = {build};\n        \"os-version\" = \"{version}\";\n{target}    }};\n}}")
+    }
+
+    /// SoftwareUpdateSubscriber's entries (its exact image path, `_rmd` 277) with these messages.
+    fn su_status_log(entries: &[(&str, String)]) -> Vec<u8> {
+        let mut out = String::from("Filtering the log data using \"x\"\n");
+        for (ts, text) in entries {
+            out.push_str(&format!(
+                "{{\"timestamp\":\"{ts}\",\"eventMessage\":{},\"processImagePath\":\"\\/System\\/Library\\/PrivateFrameworks\\/RemoteManagement.framework\\/XPCServices\\/SoftwareUpdateSubscriber.xpc\\/Contents\\/MacOS\\/SoftwareUpdateSubscriber\",\"userID\":277,\"messageType\":\"Default\",\"subsystem\":\"com.apple.SoftwareUpdate\",\"category\":\"DDM\"}}\n",
+                serde_json::to_string(text).unwrap()
+            ));
+        }
+        out.into_bytes()
+    }
+
     const APPLICABLE_MSG: &str = "declarationFromKeys]: Found currently applicable declaration |EnforcedInstallDate:2026-11-18T17:00:00|VersionString:27.1|BuildVersionString:(null)|";
     const INSTALL_LOG_PADDED_FAR: &[u8] = concat!(
         "2026-11-20 09:00:00-05 mac softwareupdated[557]: setPastDuePaddedEnforcementDate is set",
@@ -1908,6 +1930,26 @@ mod tests {
             cond,
             Condition::NotFixable(FailureCause::Ddm(DdmBlock::DeclarationInvalid))
         );
+        // A newer report whose pending version has no deadline any more (the declaration was
+        // removed): the older deadline is history, nothing is missing.
+        let (_, stuck, a) = run(vec![
+            empty(),
+            ok_out(
+                "log_softwareupdate",
+                su_status_log(&[
+                    (
+                        "2026-11-20 09:01:00.000000-0500",
+                        pending_block("27.1", "26B84", Some("2026-11-18T17:00:00")),
+                    ),
+                    (
+                        "2026-11-20 09:31:00.000000-0500",
+                        pending_block("27.1", "26B84", None),
+                    ),
+                ]),
+            ),
+        ]);
+        assert_eq!(a.situation.code(), "no_declarations");
+        assert_eq!(stuck, Some(false));
         for wording in [
             ok_out("log_softwareupdate", su_unified(APPLICABLE_MSG)),
             ok("install_log", INSTALL_LOG_APPLICABLE),
