@@ -37,6 +37,8 @@ pub struct Observations {
     pub disk: Fact<parse::diskutil::DiskInfo>,
     pub su_prefs: Fact<parse::su_prefs::SoftwareUpdatePrefs>,
     pub ddm_state: Fact<parse::ddm_state::DdmState>,
+    /// When the declaration store file was last written (`None`: unknown).
+    pub ddm_state_since: Option<DateTime<FixedOffset>>,
     pub device_info: Fact<parse::mdmclient_queries::DeviceInformation>,
     pub bootstrap_token: Fact<parse::bootstrap_token::BootstrapToken>,
     /// Bytes free on `/` as the OS reports it to apps ("available for important usage" on macOS).
@@ -580,6 +582,7 @@ pub fn from_results(
             parse::update_settings::parse,
         ),
         ddm_state: bytes_fact(&take(probes::DDM_STATE), cfg, parse::ddm_state::parse),
+        ddm_state_since: mtime_of(Some(take(probes::DDM_STATE_MTIME))),
         device_info: text_fact(
             &take(probes::MDMCLIENT_QDI),
             parse::mdmclient_queries::parse,
@@ -630,17 +633,21 @@ fn staged_fact(
             StagedSource::UpdateVolume => parse::staged_update::parse_update_plist,
         },
     )?;
-    let since = stat
-        .filter(|r| r.exit_status == Some(0))
-        .and_then(|r| parse::output_bytes(&r, 4096).ok())
-        .and_then(|b| parse::staged_update::mtime(&b))
-        .and_then(|secs| DateTime::from_timestamp(secs, 0))
-        .map(|t| t.with_timezone(&now_offset_utc()));
+    let since = mtime_of(stat);
     Ok(StagedUpdate {
         version,
         since,
         source,
     })
+}
+
+/// `stat -f %m`'s answer as a time (`None`: the stat failed or printed something else).
+fn mtime_of(stat: Option<ProbeResult>) -> Option<DateTime<FixedOffset>> {
+    stat.filter(|r| r.exit_status == Some(0))
+        .and_then(|r| parse::output_bytes(&r, 4096).ok())
+        .and_then(|b| parse::staged_update::mtime(&b))
+        .and_then(|secs| DateTime::from_timestamp(secs, 0))
+        .map(|t| t.with_timezone(&now_offset_utc()))
 }
 
 fn now_offset_utc() -> FixedOffset {

@@ -22,6 +22,7 @@ pub(crate) const PMSET_BATT: &str = "pmset_batt";
 pub(crate) const DISKUTIL_ROOT: &str = "diskutil_root";
 pub(crate) const SU_PREFS: &str = "su_prefs";
 pub(crate) const DDM_STATE: &str = "ddm_state";
+pub(crate) const DDM_STATE_MTIME: &str = "ddm_state_mtime";
 pub(crate) const MDMCLIENT_QDI: &str = "mdmclient_qdi";
 pub(crate) const PROFILES_BOOTSTRAPTOKEN: &str = "profiles_bootstraptoken";
 pub(crate) const AVAILABLE_SPACE_ROOT: &str = "available_space_root";
@@ -227,6 +228,13 @@ pub fn independent(cfg: &Config) -> Vec<Probe> {
         ),
         file(SU_PREFS, SU_PREFS_PATH, cfg),
         file(DDM_STATE, DDM_STATE_PATH, cfg),
+        // When the declaration store last changed: a DDM status older than that is history.
+        cmd(
+            DDM_STATE_MTIME,
+            "/usr/bin/stat",
+            &["-f", "%m", DDM_STATE_PATH],
+            cfg,
+        ),
         cmd(
             MDMCLIENT_QDI,
             "/usr/libexec/mdmclient",

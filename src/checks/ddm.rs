@@ -535,20 +535,28 @@ fn declaration_of(lines: impl Iterator<Item = Logged>) -> Option<LoggedDeclarati
 
 /// The declaration the device itself reports in force: the newest DDM status report's
 /// `softwareupdate.pending-version` with its `target-local-date-time` (SoftwareUpdateSubscriber's own `Reporting status` block, the
-/// status item the MDM receives). It may decide `Missing` and `Stale`; softwareupdated's
+/// status item the MDM receives), when it is not older than the store's last write. It may
+/// decide `Missing` and `Stale`; softwareupdated's
 /// declaration wording is matched anywhere in a message, so it only names them (`Unconfirmed`).
 fn reported_declaration(obs: &Observations) -> Option<LoggedDeclaration> {
     let log = obs.su_log.as_ref().ok()?;
     // The newest report that states a pending version is the device's current word on it (an
     // older one naming a deadline is history once a newer one drops it).
-    let p = log
+    let (r, p) = log
         .status_reports
         .iter()
         .rev()
-        .find_map(|r| ddm_status::parse(&r.text).ok()?.pending_version)?;
+        .find_map(|r| Some((r, ddm_status::parse(&r.text).ok()?.pending_version?)))?;
     // Only an enforced target carries its deadline: a pending version without one is an update
     // merely offered (a healthy Mac reports its available upgrade so).
     p.target_local_date_time.as_ref()?;
+    // A report older than the store's last write speaks of the store before it changed (an
+    // admin who removed the declaration an hour ago): history, not a missing declaration.
+    if let (Some(at), Some(store)) = (r.time, obs.ddm_state_since) {
+        if at < store {
+            return None;
+        }
+    }
     Some(LoggedDeclaration {
         version: Some(p.os_version).filter(|v| !v.is_empty()),
         build: Some(p.build_version).filter(|b| !b.is_empty()),
@@ -1950,6 +1958,19 @@ mod tests {
         ]);
         assert_eq!(a.situation.code(), "no_declarations");
         assert_eq!(stuck, Some(false));
+        // The store was written after the report (09:31 -05:00 = 14:31Z; written 14:40Z): the
+        // report is history; written before it (14:00Z), the report decides.
+        for (written, want) in [
+            (b"1795185600\n", "no_declarations"),
+            (b"1795183200\n", "declaration_missing"),
+        ] {
+            let (_, _, a) = run(vec![
+                empty(),
+                ok("ddm_state_mtime", written),
+                ok_out("log_softwareupdate", su_status_pending("27.1", "26B84")),
+            ]);
+            assert_eq!(a.situation.code(), want);
+        }
         for wording in [
             ok_out("log_softwareupdate", su_unified(APPLICABLE_MSG)),
             ok("install_log", INSTALL_LOG_APPLICABLE),

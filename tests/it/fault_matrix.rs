@@ -46,9 +46,12 @@ const FAULTS: &[Fault] = &[
 const ABSENT_IS_ORDINARY: &[&str] = &["update_volume", "update_volume_mtime", "update_snapshots"];
 
 /// Read only when another probe found something (`update_volume_mtime`: when `update_volume`
-/// names an update, which the `healthy` base does not): its faults cannot change a finding here;
-/// `observe::tests::a_failed_stat_loses_only_the_time` covers them.
-const READ_ONLY_WITH_A_FIND: &[&str] = &["update_volume_mtime"];
+/// names an update; `ddm_state_mtime`: when a DDM status names an enforced pending version the
+/// store lacks; the `healthy` base has neither): their faults cannot change a finding here;
+/// `observe::tests::a_failed_stat_loses_only_the_time` and
+/// `checks::ddm::tests::the_devices_status_decides_a_missing_declaration_its_wording_only_names_it`
+/// cover them.
+const READ_ONLY_WITH_A_FIND: &[&str] = &["update_volume_mtime", "ddm_state_mtime"];
 
 /// Probes no check reads (heal uses them): a fault there must change no finding.
 const HEAL_ONLY: &[&str] = &[
