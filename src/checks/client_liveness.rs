@@ -45,8 +45,9 @@ pub struct ClientLivenessAssessment {
     pub strict_addigy: bool,
     /// Under `StrictAddigyLiveness`: the ordinary rules' state and whether it is verified, on the
     /// same window and with the same guards (a cut log is unknown). The channel verdict reads it
-    /// (a heal setting never changes that verdict) and heal still grounds a restart on a verified
-    /// wedged client. `None` without the setting (`state` is the ordinary reading then).
+    /// (a heal setting never changes that verdict); a verified wedged client is also `state`
+    /// (the strict rule never hides it). `None` without the setting (`state` is the ordinary
+    /// reading then).
     pub ordinary: Option<(ClientState, bool)>,
     /// `None` when the log is unknown.
     pub log: Option<ClientLogReading>,
@@ -386,7 +387,24 @@ pub fn assess(obs: &Observations, cfg: &Config, push: PushState) -> ClientLivene
             }
         }
     };
-    let situation = decide(obs, log, cfg);
+    // Under the strict rule the ordinary reading is kept beside Addigy's (same window, same
+    // guards): the channel reads it, and a verified wedged client stays what the check says (the
+    // strict rule adds Addigy's ground, it never hides the ordinary one: a (200) earlier in the
+    // window does not answer a command received after it).
+    let plain = Config {
+        strict_addigy: false,
+        ..cfg.clone()
+    };
+    let ordinary_situation = cfg.strict_addigy.then(|| decide(obs, log, &plain));
+    let ordinary = ordinary_situation.as_ref().map(|s| (s.state, s.verified));
+    let wedged = (
+        ClientState::Failing(liveness::FailureCause::ClientWedged),
+        true,
+    );
+    let situation = match ordinary_situation {
+        Some(o) if (o.state, o.verified) == wedged => o,
+        _ => decide(obs, log, cfg),
+    };
     let judgement = judge(&situation, push);
     let r = &situation.reading;
     let reading = ClientLogReading {
@@ -416,14 +434,6 @@ pub fn assess(obs: &Observations, cfg: &Config, push: PushState) -> ClientLivene
         future_entries: r.future,
         truncated: situation.truncated,
     };
-    let ordinary = cfg.strict_addigy.then(|| {
-        let plain = Config {
-            strict_addigy: false,
-            ..cfg.clone()
-        };
-        let s = decide(obs, log, &plain);
-        (s.state, s.verified)
-    });
     ClientLivenessAssessment {
         judgement,
         state: situation.state,

@@ -450,11 +450,6 @@ pub fn diagnose(obs: &Observations, cfg: &Config) -> Diagnosis {
 /// What heal may do about mdmclient: only verified evidence of a wedged client (or the strict
 /// Addigy rule the admin chose) is something a restart can fix.
 pub(crate) fn client_condition(c: &client_liveness::ClientLivenessAssessment) -> Condition {
-    // The strict rule adds Addigy's ground; it never takes away the ordinary one (a verified
-    // wedged client with a 200 earlier in the window).
-    if c.ordinary == Some((ClientState::Failing(FailureCause::ClientWedged), true)) {
-        return Condition::Fixable(Ground::ClientWedged);
-    }
     match c.state {
         ClientState::Failing(_) if !c.verified => Condition::Unverified,
         ClientState::Failing(FailureCause::ClientWedged) => {

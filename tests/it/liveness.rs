@@ -231,7 +231,7 @@ fn client_failing_check_ins_without_success_is_stuck() {
 }
 
 #[test]
-fn client_unanswered_command_is_stuck_but_not_under_strict_rule() {
+fn client_unanswered_command_is_stuck_under_either_rule() {
     let o = obs(
         Log::Out(fixture("mdmclient_stuck_unanswered.ndjson")),
         quiet_su(),
@@ -252,9 +252,11 @@ fn client_unanswered_command_is_stuck_but_not_under_strict_rule() {
     assert!(f.evidence.iter().any(|e| e
         .text
         .contains("Processing server request: InstallApplication")));
-    // Addigy's rule only asks for a 200 in the window, and there is one at 08:50.
-    let (state, _) = client(&o, &strict());
-    assert_eq!(state, Liveness::Alive);
+    // Addigy's rule only asks for a 200 in the window, and there is one at 08:50; the strict
+    // rule adds Addigy's ground but never hides the ordinary one: still wedged.
+    let (state, f) = client(&o, &strict());
+    assert_eq!(state, Liveness::Stuck);
+    assert_eq!(fact_str(&f, "cause"), Some("client_wedged"));
 }
 
 #[test]

@@ -842,8 +842,9 @@ fn strict_addigy_restarts_a_quiet_mdmclient() {
 
 /// The strict rule adds Addigy's ground and never takes the ordinary one away: a (200) earlier in
 /// the window satisfies Addigy's rule, but the command received after it was never answered
-/// (`mdmclient-stuck-unanswered`): heal would still restart mdmclient for the wedged client, as
-/// the channel's remediation says (before, strict left it alone while the channel promised it).
+/// (`mdmclient-stuck-unanswered`): the client check still says wedged, `MDMClientStuck` is true
+/// and heal would restart mdmclient, as the channel says (before, strict called it alive and heal
+/// left it alone while the channel promised a restart).
 #[test]
 fn strict_addigy_keeps_the_ordinary_wedged_client_ground() {
     let dir = tempfile::tempdir().unwrap();
@@ -852,16 +853,60 @@ fn strict_addigy_keeps_the_ordinary_wedged_client_ground() {
         "mdmclient-stuck-unanswered",
         &["--config", cfg.to_str().unwrap()],
     );
+    let c = &r["checks"]["mdm.client_liveness"];
     assert_eq!(
-        r["checks"]["mdm.client_liveness"]["facts"]["state"],
-        "alive"
+        (&c["status"], &c["facts"]["state"], &c["facts"]["cause"]),
+        (&"failed".into(), &"failing".into(), &"client_wedged".into())
     );
+    assert_eq!(r["watchdog"]["MDMClientStuck"], true);
     assert_eq!(
         r["checks"]["mdm.channel"]["facts"]["cause"],
         "client_wedged"
     );
     assert_eq!(decision(&r, "mdmclient"), ("would_restart", "dry_run"));
     assert_eq!(r["heal"]["services"][0]["cause"], "client_wedged");
+}
+
+/// Addigy's software-update rule reads the same client state: a ScheduleOSUpdate received at
+/// 08:40 and never answered, after a (200) at 08:35 (`channel-receipt-unanswered` with its (200)
+/// moved into the window). Strict or not, mdmclient is wedged on a software-update command:
+/// both keys true, heal would restart both (before, strict read alive: both keys false and
+/// softwareupdated left alone without a word).
+#[test]
+fn strict_addigy_keeps_addigys_software_update_rule() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dst = tmp.path().join("cap");
+    std::fs::create_dir_all(&dst).unwrap();
+    for e in std::fs::read_dir(captures_dir().join("channel-receipt-unanswered")).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, dst.join(p.file_name().unwrap())).unwrap();
+    }
+    let log = std::fs::read_to_string(dst.join("log_mdmclient.stdout")).unwrap();
+    assert!(log.contains("2026-11-20 07:30:02.480000-0500"));
+    std::fs::write(
+        dst.join("log_mdmclient.stdout"),
+        log.replace(
+            "2026-11-20 07:30:02.480000-0500",
+            "2026-11-20 08:35:02.480000-0500",
+        ),
+    )
+    .unwrap();
+    let cfg = strict_config(tmp.path());
+    for extra in [vec![], vec!["--config", cfg.to_str().unwrap()]] {
+        let mut args = vec!["-heal", "--json", "--replay", dst.to_str().unwrap()];
+        args.extend(extra.iter().copied());
+        let out = mdmwatch(&args);
+        let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(r["watchdog"]["MDMClientStuck"], true, "{extra:?}");
+        assert_eq!(r["watchdog"]["MDMSoftwareUpdatesStuck"], true, "{extra:?}");
+        assert_eq!(decision(&r, "mdmclient"), ("would_restart", "dry_run"));
+        assert_eq!(
+            decision(&r, "softwareupdated"),
+            ("would_restart", "dry_run"),
+            "{extra:?}: {}",
+            r["heal"]
+        );
+    }
 }
 
 /// A cut mdmclient log is judged the same with and without the strict rule: the channel reads
