@@ -157,15 +157,18 @@ pub struct DdmAssessment {
 }
 
 /// A cause that only install.log (written by syslogd from messages any local process can send
-/// under any name), a pattern no real line was seen for (`unverified` in the pattern table) or
-/// one matched anywhere in a message (`Format::Anywhere`: a daemon may echo a user's text)
-/// names. It is worded in the finding so the admin can confirm it, but it never fails the
+/// under any name), softwareupdated wording no real line was seen for or matched anywhere in a
+/// message (`Format::Anywhere`: a daemon may echo a user's text), or a DDM status that cannot be
+/// placed against the store's last write, names. It is worded in the finding so the admin can confirm it, but it never fails the
 /// finding, sets `MDMSoftwareUpdatesStuck`, or changes what heal may do.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Unconfirmed {
     /// softwareupdated's text shows a declaration in force, newer than the running version, that
     /// a managed Mac's declaration store does not list.
     DeclarationLogged(LoggedDeclaration),
+    /// The device's DDM status reports an enforced pending version the store does not list,
+    /// but the store's last write time is unknown, so the report may predate a change.
+    ReportedStoreTimeUnknown(LoggedDeclaration),
     /// `Removed N invalid declarations` (an unverified wording; seen only as a quote).
     RemovedInvalid(u32),
     /// `No updates found for DDM to enforce` (its needle is matched anywhere in a message).
@@ -176,6 +179,7 @@ impl Unconfirmed {
     pub fn code(&self) -> &'static str {
         match self {
             Unconfirmed::DeclarationLogged(_) => "declaration_logged_not_stored",
+            Unconfirmed::ReportedStoreTimeUnknown(_) => "declaration_reported_store_time_unknown",
             Unconfirmed::RemovedInvalid(_) => "invalid_declarations_removed",
             Unconfirmed::NothingToEnforce => "nothing_to_enforce",
         }
@@ -186,6 +190,11 @@ impl Unconfirmed {
         match self {
             Unconfirmed::DeclarationLogged(d) => format!(
                 "softwareupdated's text shows a declaration for macOS {} (deadline {}) that the declaration store does not hold; if the MDM has one in scope, re-send it",
+                d.version.as_deref().unwrap_or("?"),
+                d.enforced_install_date.as_deref().unwrap_or("unknown")
+            ),
+            Unconfirmed::ReportedStoreTimeUnknown(d) => format!(
+                "the device's DDM status reports a pending macOS {} (deadline {}) that the declaration store does not list, but when the store last changed is unknown (probe ddm_state_mtime), so the report may predate a change; if the MDM has a declaration in scope, re-send it",
                 d.version.as_deref().unwrap_or("?"),
                 d.enforced_install_date.as_deref().unwrap_or("unknown")
             ),
@@ -413,7 +422,8 @@ fn blocking(ctx: &Context<'_>, kind: UpdateKind) -> Vec<BlockedBy> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum LineSource {
     /// The unified log: the entry passed the evidence rule (the daemon's exact image path and
-    /// uid, its category and format); may decide a cause when its pattern is not `unverified`.
+    /// uid, its category and format); may decide a cause when its pattern is seen in real text
+    /// and anchored (not `Anywhere`).
     UnifiedLog,
     /// `/var/log/install.log`: any local process can write a line there under any name; names a
     /// cause ([`Unconfirmed`]) or delays a verdict by a bounded time, never decides one.
@@ -426,6 +436,7 @@ struct Logged {
     timestamp: String,
     /// The line's own time, in the device's local wall clock (its printed offset).
     local_time: Option<NaiveDateTime>,
+    time: Option<chrono::DateTime<chrono::FixedOffset>>,
     process: String,
     message: String,
     source: LineSource,
@@ -491,6 +502,7 @@ fn logged_all(obs: &Observations, id: &str) -> Vec<Logged> {
         out.push(Logged {
             timestamp: e.line.timestamp.clone(),
             local_time: e.line.time.map(|t| t.naive_local()),
+            time: e.line.time,
             process: e.line.process.clone(),
             message: e.line.message.clone(),
             source: LineSource::UnifiedLog,
@@ -502,6 +514,7 @@ fn logged_all(obs: &Observations, id: &str) -> Vec<Logged> {
         out.push(Logged {
             timestamp: e.timestamp.clone(),
             local_time: Some(e.time.naive_local()),
+            time: Some(e.time),
             process: e.process.clone(),
             message: e.message.clone(),
             source: LineSource::InstallLog,
@@ -533,12 +546,24 @@ fn declaration_of(lines: impl Iterator<Item = Logged>) -> Option<LoggedDeclarati
         .next()
 }
 
-/// The declaration the device itself reports in force: the newest DDM status report's
-/// `softwareupdate.pending-version` with its `target-local-date-time` (SoftwareUpdateSubscriber's own `Reporting status` block, the
-/// status item the MDM receives), when it is not older than the store's last write. It may
-/// decide `Missing` and `Stale`; softwareupdated's
-/// declaration wording is matched anywhere in a message, so it only names them (`Unconfirmed`).
-fn reported_declaration(obs: &Observations) -> Option<LoggedDeclaration> {
+/// Whether a DDM status report can be placed after the declaration store's last write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Placement {
+    /// Not older than the store's last write: the device's word on the store as it is.
+    Current,
+    /// Older: it speaks of the store before it changed (an admin removed the declaration).
+    History,
+    /// The store's write time (probe `ddm_state_mtime`) or the report's time is unknown.
+    Unknown,
+}
+
+/// The declaration the device itself reports in force: the newest DDM status report that states
+/// `softwareupdate.pending-version`, when it carries a `target-local-date-time`
+/// (SoftwareUpdateSubscriber's own `Reporting status` block, the status item the MDM receives),
+/// and where it stands against the store's last write. Only a `Current` one may decide `Missing`
+/// and `Stale`; softwareupdated's wording is matched anywhere in a message, so it only names them
+/// (`Unconfirmed`).
+fn reported(obs: &Observations) -> Option<(LoggedDeclaration, Placement)> {
     let log = obs.su_log.as_ref().ok()?;
     // The newest report that states a pending version is the device's current word on it (an
     // older one naming a deadline is history once a newer one drops it).
@@ -550,28 +575,41 @@ fn reported_declaration(obs: &Observations) -> Option<LoggedDeclaration> {
     // Only an enforced target carries its deadline: a pending version without one is an update
     // merely offered (a healthy Mac reports its available upgrade so).
     p.target_local_date_time.as_ref()?;
-    // A report older than the store's last write speaks of the store before it changed (an
-    // admin who removed the declaration an hour ago): history, not a missing declaration.
-    if let (Some(at), Some(store)) = (r.time, obs.ddm_state_since) {
-        if at < store {
-            return None;
-        }
-    }
-    Some(LoggedDeclaration {
-        version: Some(p.os_version).filter(|v| !v.is_empty()),
-        build: Some(p.build_version).filter(|b| !b.is_empty()),
-        enforced_install_date: p.target_local_date_time,
-    })
+    let placement = match (r.time, obs.ddm_state_since) {
+        (Some(at), Some(store)) if at < store => Placement::History,
+        (Some(_), Some(_)) => Placement::Current,
+        _ => Placement::Unknown,
+    };
+    Some((
+        LoggedDeclaration {
+            version: Some(p.os_version).filter(|v| !v.is_empty()),
+            build: Some(p.build_version).filter(|b| !b.is_empty()),
+            enforced_install_date: p.target_local_date_time,
+        },
+        placement,
+    ))
+}
+
+/// The declaration the device reports, when it may decide (see [`reported`]).
+fn reported_declaration(obs: &Observations) -> Option<LoggedDeclaration> {
+    reported(obs)
+        .filter(|(_, p)| *p == Placement::Current)
+        .map(|(d, _)| d)
 }
 
 /// The declaration softwareupdated's wording shows, in install.log or its unified log (names
 /// [`Unconfirmed::DeclarationLogged`]).
 fn logged_declaration_untrusted(obs: &Observations) -> Option<LoggedDeclaration> {
+    // A line older than the store's last write speaks of the store before it changed.
+    let current = |l: &Logged| match (l.time, obs.ddm_state_since) {
+        (Some(at), Some(store)) => at >= store,
+        _ => true,
+    };
     declaration_of(
         ["su.ddm_applicable", "su.ddm_declaration"]
             .into_iter()
             .flat_map(|id| logged_all(obs, id))
-            .filter(|l| !l.trusted()),
+            .filter(|l| !l.trusted() && current(l)),
     )
 }
 
@@ -789,8 +827,8 @@ fn none_active(
     running: Option<&crate::parse::sw_vers::SwVers>,
     count: usize,
 ) -> DdmSituation {
-    // A managed Mac whose store holds nothing in force while softwareupdated itself logs a
-    // declaration for a newer version that the store does not list: the store lost it.
+    // A managed Mac whose store holds nothing in force while the device's own DDM status reports
+    // an enforced pending version, newer than the running one, that the store does not list.
     if ctx.enrolled == Some(true) {
         if let Some(d) = reported_declaration(obs).filter(|d| lost_by_store(d, state, running)) {
             return DdmSituation::Missing { logged: d };
@@ -802,8 +840,12 @@ fn none_active(
     DdmSituation::NoDeclarations
 }
 
-/// A declaration softwareupdated logged for a version newer than the running one that no
-/// declaration of the store names (the store lost it, or softwareupdated follows a stale one).
+/// A declaration the device reports (or softwareupdated's text shows) for a version newer than
+/// the running one that no declaration of the store names: the store lost it, or the device
+/// follows a stale one. A stored declaration names it when its `TargetOSVersion` is the same
+/// version, or the same without the patch number (Apple: a `TargetOSVersion` without one installs
+/// that release's latest patch, so 27.1 names a pending 27.1.1), or when both carry the same
+/// deadline (the declaration's own `TargetLocalDateTime`).
 fn lost_by_store(
     d: &LoggedDeclaration,
     state: &crate::parse::ddm_state::DdmState,
@@ -812,12 +854,21 @@ fn lost_by_store(
     let (Some(v), Some(r)) = (d.version.as_deref(), running) else {
         return false;
     };
+    let pending = crate::parse::sw_vers::version_parts(v);
+    let names = |s: &Declaration| {
+        let by_version = s.target_os_version.as_deref().is_some_and(|t| {
+            let target = crate::parse::sw_vers::version_parts(t);
+            compare_versions(t, v) == Ordering::Equal
+                || (target.len() < pending.len() && pending.starts_with(&target))
+        });
+        let by_deadline = matches!(
+            (&s.target_local_date_time_raw, &d.enforced_install_date),
+            (Some(a), Some(b)) if a.trim() == b.trim()
+        );
+        by_version || by_deadline
+    };
     compare_versions(v, &r.product_version) == Ordering::Greater
-        && !state.declarations.iter().any(|s| {
-            s.target_os_version
-                .as_deref()
-                .is_some_and(|t| compare_versions(t, v) == Ordering::Equal)
-        })
+        && !state.declarations.iter().any(names)
 }
 
 /// Why an overdue declaration is stuck, once nothing is in progress and the grace is over: what
@@ -1048,16 +1099,24 @@ fn staged_evidence(obs: &Observations, running: Option<&SwVers>) -> Vec<Evidence
 fn unconfirmed(obs: &Observations, ctx: &Context<'_>, s: &DdmSituation) -> Vec<Unconfirmed> {
     let mut out = Vec::new();
     let running = obs.sw_vers.as_ref().ok();
-    // What the situation already says from softwareupdated's own log is not repeated.
+    // What the situation already says from the device's own status is not repeated.
     let said = matches!(s, DdmSituation::Missing { .. })
         || matches!(
             s.stuck(),
             Some(StuckCause::DeclarationInvalid(InvalidDeclaration::Stale(_)))
         );
     if !said && ctx.enrolled == Some(true) {
-        if let (Some(d), Ok(state)) = (logged_declaration_untrusted(obs), &obs.ddm_state) {
-            if lost_by_store(&d, state, running) {
-                out.push(Unconfirmed::DeclarationLogged(d));
+        if let Ok(state) = &obs.ddm_state {
+            let lost = |d: &LoggedDeclaration| lost_by_store(d, state, running);
+            match reported(obs) {
+                Some((d, Placement::Unknown)) if lost(&d) => {
+                    out.push(Unconfirmed::ReportedStoreTimeUnknown(d));
+                }
+                _ => {
+                    if let Some(d) = logged_declaration_untrusted(obs).filter(|d| lost(d)) {
+                        out.push(Unconfirmed::DeclarationLogged(d));
+                    }
+                }
             }
         }
     }
@@ -1271,10 +1330,12 @@ pub(crate) fn judge(s: &DdmSituation, t: Option<&Target>, f: &Facts) -> Judgemen
         "; unconfirmed, not counted (install.log, or softwareupdated wording matched anywhere in a message or never seen in a published line): {}",
         texts.join("; ")
     ));
-    let logged_not_stored = f
-        .unconfirmed
-        .iter()
-        .any(|u| matches!(u, Unconfirmed::DeclarationLogged(_)));
+    let logged_not_stored = f.unconfirmed.iter().any(|u| {
+        matches!(
+            u,
+            Unconfirmed::DeclarationLogged(_) | Unconfirmed::ReportedStoreTimeUnknown(_)
+        )
+    });
     if logged_not_stored && j.status == Status::Ok {
         j.status = Status::Warning;
         j.remediation.get_or_insert_with(|| {
@@ -1636,6 +1697,9 @@ mod tests {
         out.into_bytes()
     }
 
+    /// `stat -f %m` of the declaration store: written 2026-11-20T14:00:00Z, before the status
+    /// reports of these tests (09:31 -05:00 = 14:31Z).
+    const STORE_WRITTEN: &[u8] = b"1795183200\n";
     const APPLICABLE_MSG: &str = "declarationFromKeys]: Found currently applicable declaration |EnforcedInstallDate:2026-11-18T17:00:00|VersionString:27.1|BuildVersionString:(null)|";
     const INSTALL_LOG_PADDED_FAR: &[u8] = concat!(
         "2026-11-20 09:00:00-05 mac softwareupdated[557]: setPastDuePaddedEnforcementDate is set",
@@ -1693,10 +1757,13 @@ mod tests {
             ("5 h over on 27.1, softwareupdated's log names 27.2", mac27(vec![ok("ddm_state", &one("2026-11-20T05:00:00")), ok_out("log_softwareupdate", su_unified(&APPLICABLE_MSG.replace("27.1", "27.2")))])),
             ("5 h over on 27.1, softwareupdated's log names 27.1", mac27(vec![ok("ddm_state", &one("2026-11-20T05:00:00")), ok_out("log_softwareupdate", su_unified(APPLICABLE_MSG))])),
             ("5 h over on 27.1, install.log names 27.2", mac27(vec![ok("ddm_state", &one("2026-11-20T05:00:00")), ok_out("install_log", String::from_utf8_lossy(INSTALL_LOG_APPLICABLE).replace("27.1", "27.2"))])),
-            ("empty store, the device reports pending 27.1", mac27(vec![ok("ddm_state", &decl_state(&[])), ok_out("log_softwareupdate", su_status_pending("27.1", "26B84"))])),
-            ("satisfied store, the device reports pending 27.1", mac27(vec![ok("ddm_state", &decl_state(&[("27.0.1", "26A8412", "2026-11-01T05:00:00")])), ok_out("log_softwareupdate", su_status_pending("27.1", "26B84"))])),
-            ("5 h over on 27.1, the device reports pending 27.2", mac27(vec![ok("ddm_state", &one("2026-11-20T05:00:00")), ok_out("log_softwareupdate", su_status_pending("27.2", "26C50"))])),
-            ("5 h over on 27.1, the device reports pending 27.1", mac27(vec![ok("ddm_state", &one("2026-11-20T05:00:00")), ok_out("log_softwareupdate", su_status_pending("27.1", "26B84"))])),
+            ("empty store, the device reports pending 27.1", mac27(vec![ok("ddm_state_mtime", STORE_WRITTEN), ok("ddm_state", &decl_state(&[])), ok_out("log_softwareupdate", su_status_pending("27.1", "26B84"))])),
+            ("satisfied store, the device reports pending 27.1", mac27(vec![ok("ddm_state_mtime", STORE_WRITTEN), ok("ddm_state", &decl_state(&[("27.0.1", "26A8412", "2026-11-01T05:00:00")])), ok_out("log_softwareupdate", su_status_pending("27.1", "26B84"))])),
+            ("5 h over on 27.1, the device reports pending 27.2", mac27(vec![ok("ddm_state_mtime", STORE_WRITTEN), ok("ddm_state", &one("2026-11-20T05:00:00")), ok_out("log_softwareupdate", su_status_pending("27.2", "26C50"))])),
+            ("5 h over on 27.1, the device reports pending 27.1.1 (latest patch)", mac27(vec![ok("ddm_state_mtime", STORE_WRITTEN), ok("ddm_state", &one("2026-11-20T05:00:00")), ok_out("log_softwareupdate", su_status_log(&[("2026-11-20 09:31:00.000000-0500", pending_block("27.1.1", "26B90", Some("2026-11-21T05:00:00")))]))])),
+            ("5 h over on 27.1, the device reports pending 27.2 with the same deadline", mac27(vec![ok("ddm_state_mtime", STORE_WRITTEN), ok("ddm_state", &one("2026-11-20T05:00:00")), ok_out("log_softwareupdate", su_status_log(&[("2026-11-20 09:31:00.000000-0500", pending_block("27.2", "26C50", Some("2026-11-20T05:00:00")))]))])),
+            ("satisfied 27.0 store, the device reports pending 27.0.2", mac27(vec![ok("ddm_state_mtime", STORE_WRITTEN), ok("ddm_state", &decl_state(&[("27.0", "", "2026-11-01T05:00:00")])), ok_out("log_softwareupdate", su_status_log(&[("2026-11-20 09:31:00.000000-0500", pending_block("27.0.2", "26A9000", Some("2026-11-25T05:00:00")))]))])),
+            ("5 h over on 27.1, the device reports pending 27.1", mac27(vec![ok("ddm_state_mtime", STORE_WRITTEN), ok("ddm_state", &one("2026-11-20T05:00:00")), ok_out("log_softwareupdate", su_status_pending("27.1", "26B84"))])),
             ("empty store, not enrolled", mac27(vec![ok("ddm_state", &decl_state(&[])), ok("install_log", INSTALL_LOG_APPLICABLE), ok("profiles_enrollment", b"Enrolled via DEP: No\nMDM enrollment: No\n")])),
             ("satisfied", mac27(vec![ok("ddm_state", &decl_state(&[("27.0.1", "26A8412", "2026-11-01T05:00:00")]))])),
         ];
@@ -1735,6 +1802,9 @@ mod tests {
                 "empty store, the device reports pending 27.1: Missing { logged: LoggedDeclaration { version: Some(\"27.1\"), build: Some(\"26B84\"), enforced_install_date: Some(\"2026-11-18T17:00:00\") } }",
                 "satisfied store, the device reports pending 27.1: Missing { logged: LoggedDeclaration { version: Some(\"27.1\"), build: Some(\"26B84\"), enforced_install_date: Some(\"2026-11-18T17:00:00\") } }",
                 "5 h over on 27.1, the device reports pending 27.2: Overdue { minutes_over: 300, state: Stuck(DeclarationInvalid(Stale(LoggedDeclaration { version: Some(\"27.2\"), build: Some(\"26C50\"), enforced_install_date: Some(\"2026-11-18T17:00:00\") }))) }",
+                "5 h over on 27.1, the device reports pending 27.1.1 (latest patch): Overdue { minutes_over: 300, state: Stuck(Stalled { verified: true }) }",
+                "5 h over on 27.1, the device reports pending 27.2 with the same deadline: Overdue { minutes_over: 300, state: Stuck(Stalled { verified: true }) }",
+                "satisfied 27.0 store, the device reports pending 27.0.2: AllSatisfied { count: 1 }",
                 "5 h over on 27.1, the device reports pending 27.1: Overdue { minutes_over: 300, state: Stuck(Stalled { verified: true }) }",
                 "empty store, not enrolled: NoDeclarations",
                 "satisfied: AllSatisfied { count: 1 }",
@@ -1929,6 +1999,7 @@ mod tests {
         let empty = || ok("ddm_state", &decl_state(&[]));
         let (cond, stuck, a) = run(vec![
             empty(),
+            ok("ddm_state_mtime", STORE_WRITTEN),
             ok_out("log_softwareupdate", su_status_pending("27.1", "26B84")),
         ]);
         assert_eq!(a.situation.code(), "declaration_missing");
@@ -1958,6 +2029,38 @@ mod tests {
         ]);
         assert_eq!(a.situation.code(), "no_declarations");
         assert_eq!(stuck, Some(false));
+        // When the store last changed is unknown (its stat failed or was not captured), the
+        // report may predate a change: named, not counted.
+        for stat in [
+            None,
+            Some(crate::test_support::failed(
+                "ddm_state_mtime",
+                1,
+                "stat: timed out",
+            )),
+        ] {
+            let mut probes = vec![
+                empty(),
+                ok_out("log_softwareupdate", su_status_pending("27.1", "26B84")),
+            ];
+            probes.extend(stat);
+            let (_, stuck, a) = run(probes);
+            assert_eq!(a.situation.code(), "no_declarations");
+            assert_eq!(stuck, Some(false));
+            assert_eq!(
+                a.unconfirmed
+                    .iter()
+                    .map(Unconfirmed::code)
+                    .collect::<Vec<_>>(),
+                ["declaration_reported_store_time_unknown"]
+            );
+            assert!(
+                a.judgement.summary.contains("ddm_state_mtime"),
+                "{}",
+                a.judgement.summary
+            );
+            assert_eq!(a.judgement.status, Status::Warning);
+        }
         // The store was written after the report (09:31 -05:00 = 14:31Z; written 14:40Z): the
         // report is history; written before it (14:00Z), the report decides.
         for (written, want) in [

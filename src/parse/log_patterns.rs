@@ -666,7 +666,7 @@ pub const PATTERNS: &[Pattern] = &[
         meaning: "a DDM status block (softwareupdate.install-state, pending-version, failure-reason)",
         level: "unknown",
         provenance: Provenance::Unverified {
-            why: "no public line; admins' scripts extract `Reporting status {` blocks of SoftwareUpdateSubscriber, and the keys are Apple's DDM schema (apple/device-management). Used only to withhold heal, never to act",
+            why: "no public line; admins' scripts extract `Reporting status {` blocks of SoftwareUpdateSubscriber, and the keys are Apple's DDM schema (apple/device-management). From the daemon's exact path and uid, matched where it begins: its items may withhold heal and decide causes heal stands down for (a failure reason, a missing or stale declaration) and MDMSoftwareUpdatesStuck, never a restart ground",
         },
     },
     // ---- apsd (Apple push)
@@ -874,7 +874,7 @@ const VERSIONS: &str = "
 | softwareupdated progress and stall (`su.progress`; `APPLYING`, `READY`, `DOWNLOADED_UPDATE`, `(end)` terminal) | yes | yes | yes |
 | softwareupdated signs of life (`su.scan_*`, `su.client_added`, `su.background_checkin`, `su.ddm_*`) | yes | yes (26.x DDM wording `Found currently applicable declaration`) | yes (26's wording assumed) |
 | DDM stuck rule (`softwareupdate.ddm`: deadline + grace, failure reason, declaration missing or invalid, not offered, stalled) | 14+ | yes | yes: the only source of `MDMSoftwareUpdatesStuck` beside a stalled install |
-| `Reporting status` blocks (install-state, failure reason) | 14+ | yes | yes |
+| `Reporting status` blocks (install-state, failure reason, pending version with its deadline) | 14+ | yes | yes |
 
 softwareupdated's DDM lines were seen by admins in `/var/log/install.log`; mdmwatch reads them
 there (probe `install_log`, the window's lines only) and also asks the unified log for the same
