@@ -605,9 +605,7 @@ pub fn from_results(
         install_log,
         staged_update,
         update_volume,
-        update_snapshots: text_fact(&take(probes::UPDATE_SNAPSHOTS), |t| {
-            parse::staged_update::parse_snapshots(t.as_bytes())
-        }),
+        update_snapshots: snapshots_fact(&take(probes::UPDATE_SNAPSHOTS)),
         catalog: None,
         apsctl: text_fact(&take(probes::APSCTL_STATUS), parse::apsctl::parse),
         seed_enrollment: text_fact(&take(probes::SEEDUTIL), parse::seedutil::parse),
@@ -641,6 +639,18 @@ fn staged_fact(
     })
 }
 
+/// The snapshot listing; a cut one may lack the very snapshot, so it is unknown, never "none".
+fn snapshots_fact(r: &ProbeResult) -> Fact<parse::staged_update::UpdateSnapshots> {
+    if r.truncated {
+        return Err(Unknown::new(
+            &r.id,
+            Fault::Unparseable,
+            "the listing was cut at its byte cap",
+        ));
+    }
+    text_fact(r, |t| parse::staged_update::parse_snapshots(t.as_bytes()))
+}
+
 /// `stat -f %m`'s answer as a time (`None`: the stat failed or printed something else).
 fn mtime_of(stat: Option<ProbeResult>) -> Option<DateTime<FixedOffset>> {
     stat.filter(|r| r.exit_status == Some(0))
@@ -657,6 +667,18 @@ fn now_offset_utc() -> FixedOffset {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A cut snapshot listing may lack the prepared update's snapshot: unknown, never "none".
+    #[test]
+    fn a_cut_snapshot_listing_is_unknown() {
+        use crate::test_support::ok;
+        let listing = b"Snapshots for volume group containing disk /:\ncom.apple.os.update-ABC\n";
+        let whole = ok(probes::UPDATE_SNAPSHOTS, listing);
+        assert_eq!(snapshots_fact(&whole).unwrap().prepare, 0);
+        let mut cut = ok(probes::UPDATE_SNAPSHOTS, listing);
+        cut.truncated = true;
+        assert!(snapshots_fact(&cut).is_err());
+    }
 
     /// A version file whose stat fails keeps its version and loses only its time; a failed
     /// version file is unknown whatever the stat says (every fault of `update_volume_mtime`).

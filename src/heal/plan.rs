@@ -23,7 +23,7 @@
 
 use chrono::{DateTime, Duration, FixedOffset};
 
-use crate::checks::liveness::{Condition, FailureCause, Ground};
+use crate::checks::liveness::{Condition, DdmBlock, FailureCause, Ground};
 use crate::checks::{CLIENT_LIVENESS, DAEMON_LIVENESS};
 use crate::parse::launchctl::ServiceInfo;
 use crate::state::{format_time, Outcome, Service, State};
@@ -178,6 +178,10 @@ impl Decision {
             Reason::Installing => format!(
                 "installing: {check} shows an update in progress; the installer is never restarted"
             ),
+            // A prepared update withholds a restart that might help: said as such.
+            Reason::NotFixable(c @ FailureCause::Ddm(DdmBlock::UpdatePrepared)) => {
+                format!("withheld while an update may wait for its restart; {}", c.remedy())
+            }
             Reason::NotFixable(c) => format!(
                 "{check} shows a failure a restart cannot fix; {}",
                 c.remedy()

@@ -96,14 +96,17 @@ pub struct UpdateSnapshots {
 pub fn parse_snapshots(stdout: &[u8]) -> Result<UpdateSnapshots, String> {
     let text = std::str::from_utf8(stdout).map_err(|e| e.to_string())?;
     let mut out = UpdateSnapshots::default();
-    // 11+ prints a `Snapshots for …:` header; 10.15 printed the names alone. A name has no
-    // whitespace (Apple's `com.apple.…`, or another tool's, e.g. a backup app's): counted; a line
-    // with words is a message (an error), not a listing.
+    // 11+ prints a `Snapshots for …:` header; 10.15 printed the names alone. A name is one token
+    // of letters, digits and `.-_:+` (Apple's `com.apple.…`, or another tool's, e.g. a backup
+    // app's): counted; anything else is a message (an error) or garbage, not a listing.
     for l in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
         if l.starts_with("Snapshots for") {
             continue;
         }
-        if l.contains(char::is_whitespace) {
+        let name_like = l
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':' | '+'));
+        if !name_like || l.len() > 255 {
             return Err(format!(
                 "not a snapshot name: {:?}",
                 l.chars().take(60).collect::<String>()
@@ -219,5 +222,7 @@ mod tests {
             }
         );
         assert!(parse_snapshots(b"tmutil: must be run as root\n").is_err());
+        // Garbage of no name's shape is not "no prepared snapshot".
+        assert!(parse_snapshots(&[b'{'; 4096]).is_err());
     }
 }
