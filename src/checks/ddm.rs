@@ -58,11 +58,19 @@ pub(crate) fn classify(d: &Declaration, running: Option<&SwVers>) -> DeclState {
     match compare_versions(target, &r.product_version) {
         Ordering::Greater => DeclState::Pending,
         Ordering::Less => DeclState::Satisfied,
+        // Same version: pending while the target build is a later build of the train (a BSI or
+        // RSR `(a)`/`(b)`, a device-scoped build); builds of no known shape fall back to "longer
+        // and not a prefix of the running one".
         Ordering::Equal => match d.target_build_version.as_deref() {
-            Some(b) if !r.build_version.starts_with(b) && b.len() > r.build_version.len() => {
-                DeclState::Pending
-            }
-            _ => DeclState::Satisfied,
+            Some(b) => match crate::parse::sw_vers::compare_builds(b, &r.build_version) {
+                Some(Ordering::Greater) => DeclState::Pending,
+                Some(_) => DeclState::Satisfied,
+                None if !r.build_version.starts_with(b) && b.len() > r.build_version.len() => {
+                    DeclState::Pending
+                }
+                None => DeclState::Satisfied,
+            },
+            None => DeclState::Satisfied,
         },
     }
 }
@@ -1638,6 +1646,31 @@ mod tests {
             DeclState::Satisfied
         );
         assert_eq!(classify(&d("13.3.1", None), None), DeclState::Unknown);
+        // A later RSR of the same release is pending on the earlier one (the length rule called
+        // `(b)` satisfied on `(a)`); the base build is satisfied on a BSI; a device-scoped build
+        // of the train is pending on the base one.
+        assert_eq!(
+            classify(&d("13.3.1", Some("22E772610b")), Some(&rsr)),
+            DeclState::Pending
+        );
+        let bsi = SwVers {
+            product_version: "26.3.1".into(),
+            build_version: "25D771280a".into(),
+            ..SwVers::default()
+        };
+        assert_eq!(
+            classify(&d("26.3.1", Some("25D2128")), Some(&bsi)),
+            DeclState::Satisfied
+        );
+        let base = SwVers {
+            product_version: "15.1".into(),
+            build_version: "24B83".into(),
+            ..SwVers::default()
+        };
+        assert_eq!(
+            classify(&d("15.1", Some("24B2091")), Some(&base)),
+            DeclState::Pending
+        );
     }
 
     fn decl_state(decls: &[(&str, &str, &str)]) -> Vec<u8> {
