@@ -517,9 +517,9 @@ pub(crate) fn assess(
     let apsctl_truncated = super::client_liveness::probe_truncated(obs, probes::APSCTL_STATUS)
         || obs.apsctl.as_ref().is_ok_and(|a| a.cut);
     // The channel is judged by the evidence, never by a heal setting: under StrictAddigyLiveness
-    // the client check's state is Addigy's literal rule (alive on any 200, else stuck), which
-    // would hide a server answering only 5xx or a wedged client; the ordinary reading of the same
-    // window (with the same guards) says what the channel is.
+    // the client check may say Addigy's "no (200) in the window" where the ordinary rules see a
+    // server answering only 5xx; the ordinary reading of the same window (with the same guards)
+    // says what the channel is.
     let (client_state, client_verified) =
         client.ordinary.unwrap_or((client.state, client.verified));
     let inputs = Inputs {

@@ -45,8 +45,8 @@ pub struct ClientLivenessAssessment {
     pub strict_addigy: bool,
     /// Under `StrictAddigyLiveness`: the ordinary rules' state and whether it is verified, on the
     /// same window and with the same guards (a cut log is unknown). The channel verdict reads it
-    /// (a heal setting never changes that verdict); a verified wedged client is also `state`
-    /// (the strict rule never hides it). `None` without the setting (`state` is the ordinary
+    /// (a heal setting never changes that verdict); a verified failure is also `state` (the
+    /// strict rule never hides it). `None` without the setting (`state` is the ordinary
     /// reading then).
     pub ordinary: Option<(ClientState, bool)>,
     /// `None` when the log is unknown.
@@ -388,21 +388,19 @@ pub fn assess(obs: &Observations, cfg: &Config, push: PushState) -> ClientLivene
         }
     };
     // Under the strict rule the ordinary reading is kept beside Addigy's (same window, same
-    // guards): the channel reads it, and a verified wedged client stays what the check says (the
+    // guards): the channel reads it, and a verified failure stays what the check says (the
     // strict rule adds Addigy's ground, it never hides the ordinary one: a (200) earlier in the
-    // window does not answer a command received after it).
+    // window answers neither a command received after it nor the 5xx that followed).
     let plain = Config {
         strict_addigy: false,
         ..cfg.clone()
     };
     let ordinary_situation = cfg.strict_addigy.then(|| decide(obs, log, &plain));
     let ordinary = ordinary_situation.as_ref().map(|s| (s.state, s.verified));
-    let wedged = (
-        ClientState::Failing(liveness::FailureCause::ClientWedged),
-        true,
-    );
+    // A failure the ordinary rules verified (a wedged client, a failing server, a refusal) is
+    // what the check says: Addigy's rule only adds "no (200) in the window".
     let situation = match ordinary_situation {
-        Some(o) if (o.state, o.verified) == wedged => o,
+        Some(o) if matches!(o.state, ClientState::Failing(_)) && o.verified => o,
         _ => decide(obs, log, cfg),
     };
     let judgement = judge(&situation, push);

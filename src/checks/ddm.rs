@@ -202,7 +202,7 @@ impl Unconfirmed {
                 d.enforced_install_date.as_deref().unwrap_or("unknown")
             ),
             Unconfirmed::ReportedStoreTimeUnknown(d) => format!(
-                "the device's DDM status reports a pending macOS {} (deadline {}) that the declaration store does not list, but when the store last changed is unknown (probe ddm_state_mtime), so the report may predate a change; if the MDM has a declaration in scope, re-send it",
+                "the device's DDM status reports a pending macOS {} (deadline {}) that the declaration store does not list, but when the store last changed (probe ddm_state_mtime) or when the report was logged is unknown, so the report may predate a change; if the MDM has a declaration in scope, re-send it",
                 d.version.as_deref().unwrap_or("?"),
                 d.enforced_install_date.as_deref().unwrap_or("unknown")
             ),
@@ -851,9 +851,10 @@ fn none_active(
 /// A declaration the device reports (or softwareupdated's text shows) for a version newer than
 /// the running one that no declaration of the store names: the store lost it, or the device
 /// follows a stale one. A stored declaration names it when its `TargetOSVersion` is the same
-/// version, or the same without the patch number (Apple: a `TargetOSVersion` without one installs
-/// that release's latest patch, so 27.1 names a pending 27.1.1), or when both carry the same
-/// deadline (the declaration's own `TargetLocalDateTime`).
+/// version (Apple: a declaration whose version matches no available update stays active and
+/// cannot update; it never moves to another version on its own), or the same release
+/// (major.minor) with the same deadline (its own `TargetLocalDateTime`: a patch the MDM re-issued
+/// under the declaration). An unreadable version names nothing.
 fn lost_by_store(
     d: &LoggedDeclaration,
     state: &crate::parse::ddm_state::DdmState,
@@ -863,17 +864,23 @@ fn lost_by_store(
         return false;
     };
     let pending = crate::parse::sw_vers::version_parts(v);
+    if pending.is_empty() {
+        return false;
+    }
     let names = |s: &Declaration| {
-        let by_version = s.target_os_version.as_deref().is_some_and(|t| {
-            let target = crate::parse::sw_vers::version_parts(t);
-            compare_versions(t, v) == Ordering::Equal
-                || (target.len() < pending.len() && pending.starts_with(&target))
-        });
-        let by_deadline = matches!(
+        let Some(t) = s.target_os_version.as_deref() else {
+            return false;
+        };
+        let target = crate::parse::sw_vers::version_parts(t);
+        if target.is_empty() {
+            return false;
+        }
+        let same_release = target.len() >= 2 && pending.len() >= 2 && target[..2] == pending[..2];
+        let same_deadline = matches!(
             (&s.target_local_date_time_raw, &d.enforced_install_date),
             (Some(a), Some(b)) if a.trim() == b.trim()
         );
-        by_version || by_deadline
+        compare_versions(t, v) == Ordering::Equal || (same_release && same_deadline)
     };
     compare_versions(v, &r.product_version) == Ordering::Greater
         && !state.declarations.iter().any(names)
@@ -905,9 +912,14 @@ fn stuck_cause(
     } else if offered(obs, t) == Some(false) {
         StuckCause::NotOffered
     } else {
-        // Verified: softwareupdated's log was read (quiet, alive, or its own stall).
+        // Verified: softwareupdated's log was read (quiet, alive, or its own stall), and the
+        // device does not report a declaration the store may have lost (a status that cannot be
+        // placed against the store's last write withholds the ground, as it decides nothing).
+        let unplaced = obs.ddm_state.as_ref().ok().is_some_and(|state| {
+            matches!(reported(obs), Some((d, Placement::Unknown)) if lost_by_store(&d, state, obs.sw_vers.as_ref().ok()))
+        });
         StuckCause::Stalled {
-            verified: !matches!(ctx.daemon.state, DaemonState::Unknown),
+            verified: !matches!(ctx.daemon.state, DaemonState::Unknown) && !unplaced,
         }
     }
 }
@@ -1221,8 +1233,8 @@ fn stuck_why_fix(cause: &StuckCause, failed_text: &str) -> (String, String) {
             "mdmwatch -heal restarts softwareupdated for this (at most once per 24 h); if it stays stuck, run `softwareupdate --list` and check the network path to Apple's update servers".to_string(),
         ),
         StuckCause::Stalled { verified: false } => (
-            "nothing blocks it and nothing shows progress (the softwareupdated log is unknown, so heal does not act)".to_string(),
-            "run `softwareupdate --list` and check softwareupdated's log; heal needs the log before it restarts anything".to_string(),
+            "nothing blocks it and nothing shows progress, but the evidence is incomplete (the softwareupdated log is unknown, or the device reports a declaration the store may have lost), so heal does not act".to_string(),
+            "run `softwareupdate --list` and check softwareupdated's log and the declaration in the MDM; heal needs complete evidence before it restarts anything".to_string(),
         ),
     }
 }
@@ -1335,7 +1347,7 @@ pub(crate) fn judge(s: &DdmSituation, t: Option<&Target>, f: &Facts) -> Judgemen
     }
     let texts: Vec<String> = f.unconfirmed.iter().map(Unconfirmed::text).collect();
     j.summary.push_str(&format!(
-        "; unconfirmed, not counted (install.log, or softwareupdated wording matched anywhere in a message or never seen in a published line): {}",
+        "; unconfirmed, not counted (install.log, softwareupdated wording matched anywhere in a message or never seen in a published line, or a device status that cannot be placed against the store's last write): {}",
         texts.join("; ")
     ));
     let logged_not_stored = f.unconfirmed.iter().any(|u| {
@@ -1793,7 +1805,8 @@ mod tests {
             ("empty store, the device reports pending 27.1", mac27(vec![ok("ddm_state_mtime", STORE_WRITTEN), ok("ddm_state", &decl_state(&[])), ok_out("log_softwareupdate", su_status_pending("27.1", "26B84"))])),
             ("satisfied store, the device reports pending 27.1", mac27(vec![ok("ddm_state_mtime", STORE_WRITTEN), ok("ddm_state", &decl_state(&[("27.0.1", "26A8412", "2026-11-01T05:00:00")])), ok_out("log_softwareupdate", su_status_pending("27.1", "26B84"))])),
             ("5 h over on 27.1, the device reports pending 27.2", mac27(vec![ok("ddm_state_mtime", STORE_WRITTEN), ok("ddm_state", &one("2026-11-20T05:00:00")), ok_out("log_softwareupdate", su_status_pending("27.2", "26C50"))])),
-            ("5 h over on 27.1, the device reports pending 27.1.1 (latest patch)", mac27(vec![ok("ddm_state_mtime", STORE_WRITTEN), ok("ddm_state", &one("2026-11-20T05:00:00")), ok_out("log_softwareupdate", su_status_log(&[("2026-11-20 09:31:00.000000-0500", pending_block("27.1.1", "26B90", Some("2026-11-21T05:00:00")))]))])),
+            ("5 h over on 27.1, the device reports pending 27.1.1 under the same deadline", mac27(vec![ok("ddm_state_mtime", STORE_WRITTEN), ok("ddm_state", &one("2026-11-20T05:00:00")), ok_out("log_softwareupdate", su_status_log(&[("2026-11-20 09:31:00.000000-0500", pending_block("27.1.1", "26B90", Some("2026-11-20T05:00:00")))]))])),
+            ("5 h over on 27.1, the device reports pending 27.1.1 under another deadline", mac27(vec![ok("ddm_state_mtime", STORE_WRITTEN), ok("ddm_state", &one("2026-11-20T05:00:00")), ok_out("log_softwareupdate", su_status_log(&[("2026-11-20 09:31:00.000000-0500", pending_block("27.1.1", "26B90", Some("2026-11-21T05:00:00")))]))])),
             ("5 h over on 27.1, the device reports pending 27.2 with the same deadline", mac27(vec![ok("ddm_state_mtime", STORE_WRITTEN), ok("ddm_state", &one("2026-11-20T05:00:00")), ok_out("log_softwareupdate", su_status_log(&[("2026-11-20 09:31:00.000000-0500", pending_block("27.2", "26C50", Some("2026-11-20T05:00:00")))]))])),
             ("satisfied 27.0 store, the device reports pending 27.0.2", mac27(vec![ok("ddm_state_mtime", STORE_WRITTEN), ok("ddm_state", &decl_state(&[("27.0", "", "2026-11-01T05:00:00")])), ok_out("log_softwareupdate", su_status_log(&[("2026-11-20 09:31:00.000000-0500", pending_block("27.0.2", "26A9000", Some("2026-11-25T05:00:00")))]))])),
             ("5 h over on 27.1, the device reports pending 27.1", mac27(vec![ok("ddm_state_mtime", STORE_WRITTEN), ok("ddm_state", &one("2026-11-20T05:00:00")), ok_out("log_softwareupdate", su_status_pending("27.1", "26B84"))])),
@@ -1835,9 +1848,10 @@ mod tests {
                 "empty store, the device reports pending 27.1: Missing { logged: LoggedDeclaration { version: Some(\"27.1\"), build: Some(\"26B84\"), enforced_install_date: Some(\"2026-11-18T17:00:00\") } }",
                 "satisfied store, the device reports pending 27.1: Missing { logged: LoggedDeclaration { version: Some(\"27.1\"), build: Some(\"26B84\"), enforced_install_date: Some(\"2026-11-18T17:00:00\") } }",
                 "5 h over on 27.1, the device reports pending 27.2: Overdue { minutes_over: 300, state: Stuck(DeclarationInvalid(Stale(LoggedDeclaration { version: Some(\"27.2\"), build: Some(\"26C50\"), enforced_install_date: Some(\"2026-11-18T17:00:00\") }))) }",
-                "5 h over on 27.1, the device reports pending 27.1.1 (latest patch): Overdue { minutes_over: 300, state: Stuck(Stalled { verified: true }) }",
-                "5 h over on 27.1, the device reports pending 27.2 with the same deadline: Overdue { minutes_over: 300, state: Stuck(Stalled { verified: true }) }",
-                "satisfied 27.0 store, the device reports pending 27.0.2: AllSatisfied { count: 1 }",
+                "5 h over on 27.1, the device reports pending 27.1.1 under the same deadline: Overdue { minutes_over: 300, state: Stuck(Stalled { verified: true }) }",
+                "5 h over on 27.1, the device reports pending 27.1.1 under another deadline: Overdue { minutes_over: 300, state: Stuck(DeclarationInvalid(Stale(LoggedDeclaration { version: Some(\"27.1.1\"), build: Some(\"26B90\"), enforced_install_date: Some(\"2026-11-21T05:00:00\") }))) }",
+                "5 h over on 27.1, the device reports pending 27.2 with the same deadline: Overdue { minutes_over: 300, state: Stuck(DeclarationInvalid(Stale(LoggedDeclaration { version: Some(\"27.2\"), build: Some(\"26C50\"), enforced_install_date: Some(\"2026-11-20T05:00:00\") }))) }",
+                "satisfied 27.0 store, the device reports pending 27.0.2: Missing { logged: LoggedDeclaration { version: Some(\"27.0.2\"), build: Some(\"26A9000\"), enforced_install_date: Some(\"2026-11-25T05:00:00\") } }",
                 "5 h over on 27.1, the device reports pending 27.1: Overdue { minutes_over: 300, state: Stuck(Stalled { verified: true }) }",
                 "empty store, not enrolled: NoDeclarations",
                 "satisfied: AllSatisfied { count: 1 }",
@@ -2094,6 +2108,35 @@ mod tests {
             );
             assert_eq!(a.judgement.status, Status::Warning);
         }
+        // Overdue, and the device reports a version the store lacks while the store's write time
+        // is unknown: named, and the stall ground is withheld (it would have been a restart).
+        let (cond, stuck, a) = run(vec![
+            ok(
+                "ddm_state",
+                &decl_state(&[("27.1", "26B84", "2026-11-20T05:00:00")]),
+            ),
+            ok_out("log_softwareupdate", su_status_pending("27.2", "26C50")),
+        ]);
+        assert_eq!(
+            a.situation.stuck(),
+            Some(StuckCause::Stalled { verified: false })
+        );
+        assert_eq!(stuck, Some(true));
+        assert!(!matches!(cond, Condition::Fixable(_)), "{cond:?}");
+        assert_eq!(
+            a.unconfirmed
+                .iter()
+                .map(Unconfirmed::code)
+                .collect::<Vec<_>>(),
+            ["declaration_reported_store_time_unknown"]
+        );
+        // softwareupdated's wording older than the store's last write is history: not named.
+        let (_, _, a) = run(vec![
+            empty(),
+            ok("ddm_state_mtime", b"1795185600\n"),
+            ok("install_log", INSTALL_LOG_APPLICABLE),
+        ]);
+        assert!(a.unconfirmed.is_empty(), "{:?}", a.unconfirmed);
         // The store was written after the report (09:31 -05:00 = 14:31Z; written 14:40Z): the
         // report is history; written before it (14:00Z), the report decides.
         for (written, want) in [

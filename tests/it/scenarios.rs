@@ -781,10 +781,10 @@ fn strict_addigy_turns_quiet_into_stuck() {
 }
 
 /// StrictAddigyLiveness on a window whose every exchange got a 5xx (`channel-server-503`: three
-/// 503s, nothing else). The strict rule decides the client check and the Addigy key (no (200) in
-/// the window: `strict_addigy_no_200`, MDMClientStuck true), but heal still stands down: the
-/// channel names `server_errors` whatever the setting, and a restart of mdmclient cannot fix the
-/// server (README: never for `server_error`). A quiet window is what the strict rule restarts
+/// 503s, nothing else). The ordinary rules' verified failure is what the client check says under
+/// the strict rule too (`server_error`, the more specific word for "no (200)"; MDMClientStuck
+/// true), and heal stands down: the channel names `server_errors` whatever the setting, and a
+/// restart of mdmclient cannot fix the server (README: never for `server_error`). A quiet window is what the strict rule restarts
 /// for (`strict_addigy_restarts_a_quiet_mdmclient`). Before the channel read the evidence
 /// under strict, this restarted mdmclient.
 #[test]
@@ -798,7 +798,7 @@ fn strict_addigy_still_stands_down_on_a_window_of_only_server_errors() {
     assert_eq!(c["strict_addigy"], true);
     assert_eq!(
         (&c["state"], &c["cause"]),
-        (&"failing".into(), &"strict_addigy_no_200".into())
+        (&"failing".into(), &"server_error".into())
     );
     assert_eq!((&c["failures"], &c["successes"]), (&3.into(), &0.into()));
     assert_eq!(r["watchdog"]["MDMClientStuck"], true);
@@ -905,6 +905,51 @@ fn strict_addigy_keeps_addigys_software_update_rule() {
             ("would_restart", "dry_run"),
             "{extra:?}: {}",
             r["heal"]
+        );
+    }
+}
+
+/// A verified failure after an earlier (200) is not hidden by the strict rule either: a (200) at
+/// 08:50, then three 503s (`channel-server-503` with the (200) added). Strict or not, the client
+/// check says the server is failing, `MDMClientStuck` is true, the channel says `server_errors`
+/// and heal stands down (before, strict read alive and the key false).
+#[test]
+fn strict_addigy_keeps_a_verified_server_failure_after_a_200() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dst = tmp.path().join("cap");
+    std::fs::create_dir_all(&dst).unwrap();
+    for e in std::fs::read_dir(captures_dir().join("channel-server-503")).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, dst.join(p.file_name().unwrap())).unwrap();
+    }
+    let log = std::fs::read_to_string(dst.join("log_mdmclient.stdout")).unwrap();
+    let first_503 = log.lines().nth(1).unwrap();
+    let ok200 = first_503
+        .replace("09:05:10.480000", "08:50:10.480000")
+        .replace("(503)", "(200)");
+    let mut lines: Vec<&str> = log.lines().collect();
+    lines.insert(1, &ok200);
+    std::fs::write(dst.join("log_mdmclient.stdout"), lines.join("\n") + "\n").unwrap();
+    let cfg = strict_config(tmp.path());
+    for extra in [vec![], vec!["--config", cfg.to_str().unwrap()]] {
+        let mut args = vec!["-heal", "--json", "--replay", dst.to_str().unwrap()];
+        args.extend(extra.iter().copied());
+        let r: serde_json::Value = serde_json::from_slice(&mdmwatch(&args).stdout).unwrap();
+        let c = &r["checks"]["mdm.client_liveness"]["facts"];
+        assert_eq!(
+            (&c["state"], &c["cause"]),
+            (&"failing".into(), &"server_error".into()),
+            "{extra:?}"
+        );
+        assert_eq!(r["watchdog"]["MDMClientStuck"], true, "{extra:?}");
+        assert_eq!(
+            r["checks"]["mdm.channel"]["facts"]["cause"],
+            "server_errors"
+        );
+        assert_eq!(
+            decision(&r, "mdmclient"),
+            ("none", "server_error"),
+            "{extra:?}"
         );
     }
 }
