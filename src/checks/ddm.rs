@@ -2034,48 +2034,14 @@ mod tests {
         }
     }
 
-    /// The store lost the declaration the device itself reports in force (its DDM status's
-    /// pending version with a deadline): that decides it, and heal stands down with that cause.
-    /// softwareupdated's own declaration wording (matched anywhere in a message: the daemon may
-    /// echo a user's label) and install.log only name it: a warning, not counted as stuck. The
-    /// unified-log case failed on 7301a54 (it decided Missing).
+    /// A device status that cannot be placed against the store's last write (its stat failed
+    /// or was not captured) is named, never counted, and withholds the stall ground it would
+    /// otherwise leave; softwareupdated's wording older than the store's write is history.
     #[test]
-    fn the_devices_status_decides_a_missing_declaration_its_wording_only_names_it() {
-        use crate::checks::liveness::{Condition, DdmBlock, FailureCause};
+    fn a_status_the_store_time_cannot_place_is_named_and_withholds() {
+        use crate::checks::liveness::Condition;
         let run = diagnose27;
         let empty = || ok("ddm_state", &decl_state(&[]));
-        let (cond, stuck, a) = run(vec![
-            empty(),
-            ok("ddm_state_mtime", STORE_WRITTEN),
-            ok_out("log_softwareupdate", su_status_pending("27.1", "26B84")),
-        ]);
-        assert_eq!(a.situation.code(), "declaration_missing");
-        assert_eq!(a.judgement.status, Status::Failed);
-        assert_eq!(stuck, Some(true));
-        assert_eq!(
-            cond,
-            Condition::NotFixable(FailureCause::Ddm(DdmBlock::DeclarationInvalid))
-        );
-        // A newer report whose pending version has no deadline any more (the declaration was
-        // removed): the older deadline is history, nothing is missing.
-        let (_, stuck, a) = run(vec![
-            empty(),
-            ok_out(
-                "log_softwareupdate",
-                su_status_log(&[
-                    (
-                        "2026-11-20 09:01:00.000000-0500",
-                        pending_block("27.1", "26B84", Some("2026-11-18T17:00:00")),
-                    ),
-                    (
-                        "2026-11-20 09:31:00.000000-0500",
-                        pending_block("27.1", "26B84", None),
-                    ),
-                ]),
-            ),
-        ]);
-        assert_eq!(a.situation.code(), "no_declarations");
-        assert_eq!(stuck, Some(false));
         // When the store last changed is unknown (its stat failed or was not captured), the
         // report may predate a change: named, not counted.
         for stat in [
@@ -2137,6 +2103,50 @@ mod tests {
             ok("install_log", INSTALL_LOG_APPLICABLE),
         ]);
         assert!(a.unconfirmed.is_empty(), "{:?}", a.unconfirmed);
+    }
+
+    /// The store lost the declaration the device itself reports in force (its DDM status's
+    /// pending version with a deadline): that decides it, and heal stands down with that cause.
+    /// softwareupdated's own declaration wording (matched anywhere in a message: the daemon may
+    /// echo a user's label) and install.log only name it: a warning, not counted as stuck. The
+    /// unified-log case failed on 7301a54 (it decided Missing).
+    #[test]
+    fn the_devices_status_decides_a_missing_declaration_its_wording_only_names_it() {
+        use crate::checks::liveness::{Condition, DdmBlock, FailureCause};
+        let run = diagnose27;
+        let empty = || ok("ddm_state", &decl_state(&[]));
+        let (cond, stuck, a) = run(vec![
+            empty(),
+            ok("ddm_state_mtime", STORE_WRITTEN),
+            ok_out("log_softwareupdate", su_status_pending("27.1", "26B84")),
+        ]);
+        assert_eq!(a.situation.code(), "declaration_missing");
+        assert_eq!(a.judgement.status, Status::Failed);
+        assert_eq!(stuck, Some(true));
+        assert_eq!(
+            cond,
+            Condition::NotFixable(FailureCause::Ddm(DdmBlock::DeclarationInvalid))
+        );
+        // A newer report whose pending version has no deadline any more (the declaration was
+        // removed): the older deadline is history, nothing is missing.
+        let (_, stuck, a) = run(vec![
+            empty(),
+            ok_out(
+                "log_softwareupdate",
+                su_status_log(&[
+                    (
+                        "2026-11-20 09:01:00.000000-0500",
+                        pending_block("27.1", "26B84", Some("2026-11-18T17:00:00")),
+                    ),
+                    (
+                        "2026-11-20 09:31:00.000000-0500",
+                        pending_block("27.1", "26B84", None),
+                    ),
+                ]),
+            ),
+        ]);
+        assert_eq!(a.situation.code(), "no_declarations");
+        assert_eq!(stuck, Some(false));
         // The store was written after the report (09:31 -05:00 = 14:31Z; written 14:40Z): the
         // report is history; written before it (14:00Z), the report decides.
         for (written, want) in [
