@@ -116,7 +116,7 @@ impl DdmBlock {
             DdmBlock::PrerequisitesBlocking => "a prerequisite blocks the enforced update (see readiness: battery, free space, bootstrap token): fix it and macOS retries on its own",
             DdmBlock::DeclarationInvalid => "the enforcement declaration is missing, invalid or conflicting (see softwareupdate.ddm): fix or re-send it from the MDM",
             DdmBlock::NotOffered => "Apple does not offer the declared version to this Mac yet (staged roll-out or not for this model): wait, or declare a version Apple offers it",
-            DdmBlock::UpdatePrepared => "macOS lists a prepared update's snapshot (com.apple.os.update-MSUPrepareUpdate) that no version file names as the target: restart the Mac to apply it; softwareupdated is not restarted while an update may wait for its restart",
+            DdmBlock::UpdatePrepared => "macOS lists a prepared update's snapshot (com.apple.os.update-MSUPrepareUpdate) that no version file names as the target: restart the Mac to apply it",
         }
     }
 }

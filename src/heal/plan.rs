@@ -605,6 +605,30 @@ mod tests {
         d.into_iter().next().unwrap()
     }
 
+    /// A prepared update withholds a restart that might help: heal says so once, with the
+    /// remedy, instead of "a failure a restart cannot fix".
+    #[test]
+    fn a_withheld_restart_is_not_called_unfixable() {
+        let d = Decision {
+            service: Service::Softwareupdated,
+            condition: Condition::NotFixable(FailureCause::Ddm(DdmBlock::UpdatePrepared)),
+            action: Action::Skip,
+            reason: Reason::NotFixable(FailureCause::Ddm(DdmBlock::UpdatePrepared)),
+        };
+        let m = d.message(spacing(24));
+        assert!(
+            m.starts_with("withheld while an update may wait for its restart; "),
+            "{m}"
+        );
+        assert!(
+            m.contains("com.apple.os.update-MSUPrepareUpdate") && m.contains("restart the Mac"),
+            "{m}"
+        );
+        assert!(!m.contains("cannot fix"), "{m}");
+        assert_eq!(m.matches("wait for its restart").count(), 1, "{m}");
+        assert_eq!(d.reason.code(), "update_prepared");
+    }
+
     #[test]
     fn spacing_never_below_24_hours() {
         assert_eq!(spacing(0), Duration::hours(24));
