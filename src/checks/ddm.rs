@@ -1026,6 +1026,7 @@ pub(crate) fn assess(obs: &Observations, cfg: &Config, ctx: &Context<'_>) -> Ddm
         grace_hours: cfg.ddm_grace_hours,
         unconfirmed: unconfirmed.clone(),
         unversioned_prepare: prepare_snapshot == Some(true) && !staged_for_target,
+        also_stale: also_stale(obs, &situation),
     };
     let mut judgement = judge(&situation, target.as_ref(), &facts);
     judgement.evidence = evidence;
@@ -1114,6 +1115,22 @@ fn staged_evidence(obs: &Observations, running: Option<&SwVers>) -> Vec<Evidence
     out
 }
 
+/// A stale declaration the device reports (decidable), when the stuck cause named first is
+/// another (prerequisites, a conflict).
+fn also_stale(obs: &Observations, s: &DdmSituation) -> Option<LoggedDeclaration> {
+    if !matches!(
+        s.stuck(),
+        Some(
+            StuckCause::PrerequisitesBlocking(_)
+                | StuckCause::DeclarationInvalid(InvalidDeclaration::Conflict)
+        )
+    ) {
+        return None;
+    }
+    let state = obs.ddm_state.as_ref().ok()?;
+    reported_declaration(obs).filter(|d| lost_by_store(d, state, obs.sw_vers.as_ref().ok()))
+}
+
 /// What only install.log or unverified wording says, where the decided situation does not
 /// already say it: named, never deciding (see [`Unconfirmed`]).
 fn unconfirmed(obs: &Observations, ctx: &Context<'_>, s: &DdmSituation) -> Vec<Unconfirmed> {
@@ -1167,6 +1184,9 @@ pub(crate) struct Facts {
     pub unconfirmed: Vec<Unconfirmed>,
     /// A prepared update's snapshot is listed while no version file names a waiting update.
     pub unversioned_prepare: bool,
+    /// The device enforces a version the store no longer lists, while another cause (a
+    /// prerequisite, a conflict) was named first: said too, so fixing the first is not the end.
+    pub also_stale: Option<LoggedDeclaration>,
 }
 
 fn failure_text(f: &DdmFailure) -> String {
@@ -1333,6 +1353,13 @@ fn judge_overdue(w: &Words, minutes_over: i64, state: &Overdue, grace_hours: u32
 /// Mac with no declaration while install.log shows one in force is worth a warning).
 pub(crate) fn judge(s: &DdmSituation, t: Option<&Target>, f: &Facts) -> Judgement {
     let mut j = judge_situation(s, t, f);
+    if let Some(d) = &f.also_stale {
+        j.summary.push_str(&format!(
+            "; the device's DDM status also reports a pending macOS {} (deadline {}) that the declaration store no longer lists: re-send the current declaration once that is fixed",
+            d.version.as_deref().unwrap_or("?"),
+            d.enforced_install_date.as_deref().unwrap_or("unknown")
+        ));
+    }
     if f.unversioned_prepare && s.stuck().is_some() {
         j.summary.push_str(&format!(
             "; an update snapshot ({}) says macOS prepared an update that no version file names as the target: not counted as staged, but heal does not restart softwareupdated while it is listed",
@@ -2034,6 +2061,33 @@ mod tests {
         }
     }
 
+    /// A stale declaration the device reports is said even when a prerequisite is the cause
+    /// named first (fixing the battery alone would not be the end).
+    #[test]
+    fn a_stale_declaration_behind_another_cause_is_said() {
+        let (_, stuck, a) = diagnose27(vec![
+            ok(
+                "ddm_state",
+                &decl_state(&[("27.1", "26B84", "2026-11-20T05:00:00")]),
+            ),
+            ok("ddm_state_mtime", STORE_WRITTEN),
+            ok_out("log_softwareupdate", su_status_pending("27.2", "26C50")),
+            ok("pmset_batt", b"Now drawing from 'Battery Power'\n -InternalBattery-0 (id=1)\t5%; discharging; 0:20 remaining present: true\n"),
+        ]);
+        assert!(matches!(
+            a.situation.stuck(),
+            Some(StuckCause::PrerequisitesBlocking(_))
+        ));
+        assert_eq!(stuck, Some(true));
+        assert!(
+            a.judgement
+                .summary
+                .contains("also reports a pending macOS 27.2"),
+            "{}",
+            a.judgement.summary
+        );
+    }
+
     /// A device status that cannot be placed against the store's last write (its stat failed
     /// or was not captured) is named, never counted, and withholds the stall ground it would
     /// otherwise leave; softwareupdated's wording older than the store's write is history.
@@ -2232,6 +2286,7 @@ mod tests {
             grace_hours: 4,
             unconfirmed: vec![],
             unversioned_prepare: false,
+            also_stale: None,
         };
         let j = judge(
             &DdmSituation::Overdue {
