@@ -397,10 +397,11 @@ pub fn assess(obs: &Observations, cfg: &Config, push: PushState) -> ClientLivene
     };
     let ordinary_situation = cfg.strict_addigy.then(|| decide(obs, log, &plain));
     let ordinary = ordinary_situation.as_ref().map(|s| (s.state, s.verified));
-    // A failure the ordinary rules verified (a wedged client, a failing server, a refusal) is
-    // what the check says: Addigy's rule only adds "no (200) in the window".
+    // A failure the ordinary rules see (a wedged client, a failing server, a refusal; verified
+    // or only in unverified text) is what the check says: Addigy's rule only adds "no (200) in
+    // the window" to a quiet window, so unverified text never becomes a strict restart.
     let situation = match ordinary_situation {
-        Some(o) if matches!(o.state, ClientState::Failing(_)) && o.verified => o,
+        Some(o) if matches!(o.state, ClientState::Failing(_)) => o,
         _ => decide(obs, log, cfg),
     };
     let judgement = judge(&situation, push);

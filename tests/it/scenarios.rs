@@ -954,6 +954,31 @@ fn strict_addigy_keeps_a_verified_server_failure_after_a_200() {
     }
 }
 
+/// Under StrictAddigyLiveness too, nothing that is unverified, forged or server-side grounds a
+/// restart of mdmclient: the strict rule adds "no (200)" only to a window the ordinary rules
+/// see no failure in (before, a window whose only signs were unverified transport errors was a
+/// strict restart, as if it were quiet).
+#[test]
+fn strict_addigy_never_restarts_on_unverified_forged_or_server_side_evidence() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = strict_config(dir.path());
+    for (capture, reason) in [
+        ("mdmclient-network-unverified", "unverified_evidence"),
+        ("mdmclient-http-403", "auth_rejected"),
+        ("channel-server-503", "server_error"),
+        ("attack-foreign-binary-receipt", "not_stuck"),
+        ("real-forged-entries", "not_stuck"),
+    ] {
+        let r = heal_json_with(capture, &["--config", cfg.to_str().unwrap()]);
+        assert_eq!(decision(&r, "mdmclient"), ("none", reason), "{capture}");
+        assert_ne!(
+            decision(&r, "softwareupdated").0,
+            "would_restart",
+            "{capture}"
+        );
+    }
+}
+
 /// A cut mdmclient log is judged the same with and without the strict rule: the channel reads
 /// the ordinary rules with their guard (a cut output lacks the newest entries: never judged on
 /// half the evidence), not the raw reading.
