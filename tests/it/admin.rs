@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::common::{captures_dir, diagnose_json, mdmwatch, run, Run};
+use crate::common::{captures_dir, copy_capture, diagnose_json, mdmwatch, run, Run};
 
 /// Tests run the built binary with redirections and limits; outside the probe boundary.
 #[allow(clippy::disallowed_methods)]
@@ -23,18 +23,6 @@ fn bin() -> &'static str {
 
 fn text(o: &Run) -> (String, String) {
     (o.stdout_text(), o.stderr_text())
-}
-
-/// A copy of a fixture capture to tamper with.
-fn copy_capture(name: &str) -> (tempfile::TempDir, PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
-    let dst = tmp.path().join(name);
-    fs::create_dir_all(&dst).unwrap();
-    for e in fs::read_dir(captures_dir().join(name)).unwrap() {
-        let p = e.unwrap().path();
-        fs::copy(&p, dst.join(p.file_name().unwrap())).unwrap();
-    }
-    (tmp, dst)
 }
 
 /// A capture with only `meta.json`: every probe "not available".

@@ -874,13 +874,7 @@ fn strict_addigy_keeps_the_ordinary_wedged_client_ground() {
 /// softwareupdated left alone without a word).
 #[test]
 fn strict_addigy_keeps_addigys_software_update_rule() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dst = tmp.path().join("cap");
-    std::fs::create_dir_all(&dst).unwrap();
-    for e in std::fs::read_dir(captures_dir().join("channel-receipt-unanswered")).unwrap() {
-        let p = e.unwrap().path();
-        std::fs::copy(&p, dst.join(p.file_name().unwrap())).unwrap();
-    }
+    let (tmp, dst) = copy_capture("channel-receipt-unanswered");
     let log = std::fs::read_to_string(dst.join("log_mdmclient.stdout")).unwrap();
     assert!(log.contains("2026-11-20 07:30:02.480000-0500"));
     std::fs::write(
@@ -915,13 +909,7 @@ fn strict_addigy_keeps_addigys_software_update_rule() {
 /// and heal stands down (before, strict read alive and the key false).
 #[test]
 fn strict_addigy_keeps_a_verified_server_failure_after_a_200() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dst = tmp.path().join("cap");
-    std::fs::create_dir_all(&dst).unwrap();
-    for e in std::fs::read_dir(captures_dir().join("channel-server-503")).unwrap() {
-        let p = e.unwrap().path();
-        std::fs::copy(&p, dst.join(p.file_name().unwrap())).unwrap();
-    }
+    let (tmp, dst) = copy_capture("channel-server-503");
     let log = std::fs::read_to_string(dst.join("log_mdmclient.stdout")).unwrap();
     let first_503 = log.lines().nth(1).unwrap();
     let ok200 = first_503
@@ -984,13 +972,7 @@ fn strict_addigy_never_restarts_on_unverified_forged_or_server_side_evidence() {
 /// half the evidence), not the raw reading.
 #[test]
 fn a_cut_log_gives_the_same_channel_verdict_under_the_strict_rule() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dst = tmp.path().join("cut");
-    std::fs::create_dir_all(&dst).unwrap();
-    for e in std::fs::read_dir(captures_dir().join("channel-server-503")).unwrap() {
-        let p = e.unwrap().path();
-        std::fs::copy(&p, dst.join(p.file_name().unwrap())).unwrap();
-    }
+    let (tmp, dst) = copy_capture("channel-server-503");
     // One (200) before the three 503s (the same real line layout, an earlier time): Addigy's rule
     // calls the window alive, the ordinary rules a failing server, and on a cut output unknown.
     let log = std::fs::read_to_string(dst.join("log_mdmclient.stdout")).unwrap();

@@ -22,6 +22,18 @@ pub fn captures_dir() -> PathBuf {
 
 /// `diagnose --json --replay DIR`: (exit code, parsed report). Panics unless stdout is one valid
 /// JSON document that validates against the schema.
+/// A copy of a fixture capture to tamper with (the directory lives as long as the `TempDir`).
+pub fn copy_capture(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dst = tmp.path().join(name);
+    std::fs::create_dir_all(&dst).unwrap();
+    for e in std::fs::read_dir(captures_dir().join(name)).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, dst.join(p.file_name().unwrap())).unwrap();
+    }
+    (tmp, dst)
+}
+
 pub fn diagnose_json(capture: &Path, extra: &[&str]) -> (i32, serde_json::Value) {
     let mut args = vec!["diagnose", "--json", "--replay", capture.to_str().unwrap()];
     args.extend_from_slice(extra);
