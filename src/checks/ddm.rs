@@ -442,8 +442,7 @@ enum LineSource {
 #[derive(Debug, Clone)]
 struct Logged {
     timestamp: String,
-    /// The line's own time, in the device's local wall clock (its printed offset).
-    local_time: Option<NaiveDateTime>,
+    /// The line's own time, at its printed offset (the device's local wall clock).
     time: Option<chrono::DateTime<chrono::FixedOffset>>,
     process: String,
     message: String,
@@ -484,22 +483,13 @@ impl Logged {
     }
 }
 
-/// Whether a pattern was seen in real text, and whether it is matched in the daemon's own format.
-fn pattern_trust(id: &str) -> (bool, bool) {
-    log_patterns::PATTERNS
-        .iter()
-        .find(|p| p.id == id)
-        .map_or((false, false), |p| {
-            (
-                p.provenance.is_verified(),
-                p.format != log_patterns::Format::Anywhere,
-            )
-        })
-}
-
 /// The newest line of this pattern in each source: the unified log's, then install.log's.
 fn logged_all(obs: &Observations, id: &str) -> Vec<Logged> {
-    let (seen, anchored) = pattern_trust(id);
+    let p = log_patterns::pattern(id);
+    let (seen, anchored) = (
+        p.provenance.is_verified(),
+        p.format != log_patterns::Format::Anywhere,
+    );
     let mut out = Vec::new();
     if let Some(e) = obs
         .su_log
@@ -509,7 +499,6 @@ fn logged_all(obs: &Observations, id: &str) -> Vec<Logged> {
     {
         out.push(Logged {
             timestamp: e.line.timestamp.clone(),
-            local_time: e.line.time.map(|t| t.naive_local()),
             time: e.line.time,
             process: e.line.process.clone(),
             message: e.line.message.clone(),
@@ -521,7 +510,6 @@ fn logged_all(obs: &Observations, id: &str) -> Vec<Logged> {
     if let Some(e) = obs.install_log.as_ref().ok().and_then(|l| l.last(id)) {
         out.push(Logged {
             timestamp: e.timestamp.clone(),
-            local_time: Some(e.time.naive_local()),
             time: Some(e.time),
             process: e.process.clone(),
             message: e.message.clone(),
@@ -531,27 +519,6 @@ fn logged_all(obs: &Observations, id: &str) -> Vec<Logged> {
         });
     }
     out
-}
-
-/// The newest line of this pattern that may decide a cause.
-fn logged_trusted(obs: &Observations, id: &str) -> Option<Logged> {
-    logged_all(obs, id).into_iter().find(Logged::trusted)
-}
-
-/// The newest line of this pattern that may only name a cause (no trusted one exists).
-fn logged_untrusted_only(obs: &Observations, id: &str) -> Option<Logged> {
-    let all = logged_all(obs, id);
-    if all.iter().any(Logged::trusted) {
-        return None;
-    }
-    all.into_iter().next()
-}
-
-/// The newest declaration softwareupdated logged in the window, from the given lines.
-fn declaration_of(lines: impl Iterator<Item = Logged>) -> Option<LoggedDeclaration> {
-    lines
-        .filter_map(|l| install_log::declaration(&l.message))
-        .next()
 }
 
 /// Whether a DDM status report can be placed after the declaration store's last write.
@@ -613,12 +580,11 @@ fn logged_declaration_untrusted(obs: &Observations) -> Option<LoggedDeclaration>
         (Some(at), Some(store)) => at >= store,
         _ => true,
     };
-    declaration_of(
-        ["su.ddm_applicable", "su.ddm_declaration"]
-            .into_iter()
-            .flat_map(|id| logged_all(obs, id))
-            .filter(|l| !l.trusted() && current(l)),
-    )
+    ["su.ddm_applicable", "su.ddm_declaration"]
+        .into_iter()
+        .flat_map(|id| logged_all(obs, id))
+        .filter(|l| !l.trusted() && current(l))
+        .find_map(|l| install_log::declaration(&l.message))
 }
 
 /// The longest a padded retry date may lie after the line that set it. softwareupdated pads a
@@ -640,7 +606,7 @@ fn padded_date(obs: &Observations, deadline: NaiveDateTime) -> Option<NaiveDateT
         .into_iter()
         .filter_map(|l| {
             let padded = install_log::padded_date_of(&l.message)?;
-            let at = l.local_time?;
+            let at = l.time?.naive_local();
             (at >= deadline
                 && padded > deadline
                 && padded - at <= chrono::Duration::hours(MAX_PADDING_HOURS)
@@ -710,7 +676,10 @@ fn pick_staged(
 
 /// Whether the target version is offered to this Mac: `None` when nothing tells.
 fn offered(obs: &Observations, t: &Target) -> Option<bool> {
-    if logged_trusted(obs, "su.ddm_nothing_to_enforce").is_some() {
+    if logged_all(obs, "su.ddm_nothing_to_enforce")
+        .iter()
+        .any(Logged::trusted)
+    {
         return Some(false);
     }
     let target = t.os_version.as_deref()?;
@@ -1165,10 +1134,10 @@ fn unconfirmed(obs: &Observations, ctx: &Context<'_>, s: &DdmSituation) -> Vec<U
         out.push(Unconfirmed::RemovedInvalid(n));
     }
     let overdue = matches!(s, DdmSituation::Overdue { .. });
-    if overdue
-        && s.stuck() != Some(StuckCause::NotOffered)
-        && logged_untrusted_only(obs, "su.ddm_nothing_to_enforce").is_some()
-    {
+    if overdue && s.stuck() != Some(StuckCause::NotOffered) && {
+        let lines = logged_all(obs, "su.ddm_nothing_to_enforce");
+        !lines.is_empty() && !lines.iter().any(Logged::trusted)
+    } {
         out.push(Unconfirmed::NothingToEnforce);
     }
     out
