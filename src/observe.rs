@@ -657,11 +657,7 @@ fn mtime_of(stat: Option<ProbeResult>) -> Option<DateTime<FixedOffset>> {
         .and_then(|r| parse::output_bytes(&r, 4096).ok())
         .and_then(|b| parse::staged_update::mtime(&b))
         .and_then(|secs| DateTime::from_timestamp(secs, 0))
-        .map(|t| t.with_timezone(&now_offset_utc()))
-}
-
-fn now_offset_utc() -> FixedOffset {
-    FixedOffset::east_opt(0).expect("zero offset")
+        .map(|t| t.fixed_offset())
 }
 
 #[cfg(test)]

@@ -514,11 +514,17 @@ pub(crate) fn route_line(
                     .filter(|(_, s)| claims(s))
                     .fold(0u64, |m, (i, _)| m | 1 << i)
             };
+            // A whole predicate claims only entries its source claims: when one stream claims the
+            // source, the answer is that stream whatever the message says, so the per-line
+            // needle scan is needed only where streams share a source.
+            let source = mask_of(&|s| s.claims_source(&e));
+            if source.count_ones() == 1 {
+                return source;
+            }
             let whole = mask_of(&|s| s.claims(&e));
             if whole != 0 {
                 return whole;
             }
-            let source = mask_of(&|s| s.claims_source(&e));
             if source != 0 {
                 return source;
             }

@@ -658,6 +658,12 @@ fn staged_candidates(obs: &Observations) -> impl Iterator<Item = &StagedUpdate> 
         .filter_map(|f| f.as_ref().ok())
 }
 
+/// A prepared update still to apply that is the target (or any, with no target): heal never
+/// restarts softwareupdated under it, and an overdue target is staged, not stuck.
+fn staged_for(s: &StagedUpdate, running: Option<&SwVers>, target: Option<&Target>) -> bool {
+    staged_waiting(s, running) && target.is_none_or(|t| staged_matches(s, t))
+}
+
 /// The prepared update to report: one for the target that waits for its restart, else any that
 /// waits, else any named (a stale record, reported as such by its version).
 fn pick_staged(
@@ -665,11 +671,9 @@ fn pick_staged(
     running: Option<&SwVers>,
     target: Option<&Target>,
 ) -> Option<StagedUpdate> {
-    let waiting = |s: &&StagedUpdate| staged_waiting(s, running);
     staged_candidates(obs)
-        .filter(waiting)
-        .find(|s| target.is_none_or(|t| staged_matches(s, t)))
-        .or_else(|| staged_candidates(obs).find(waiting))
+        .find(|s| staged_for(s, running, target))
+        .or_else(|| staged_candidates(obs).find(|s| staged_waiting(s, running)))
         .or_else(|| staged_candidates(obs).next())
         .cloned()
 }
@@ -774,7 +778,7 @@ pub(crate) fn decide(
     let grace = i64::from(cfg.ddm_grace_hours) * 60;
     let state = if failed {
         Overdue::Stuck(StuckCause::DownloadFailing)
-    } else if staged_candidates(obs).any(|s| staged_matches(s, &t) && staged_waiting(s, running)) {
+    } else if staged_candidates(obs).any(|s| staged_for(s, running, Some(&t))) {
         Overdue::Staged
     } else if installing {
         Overdue::Installing
@@ -968,10 +972,9 @@ pub(crate) fn assess(obs: &Observations, cfg: &Config, ctx: &Context<'_>) -> Ddm
     let staged = pick_staged(obs, running, target.as_ref());
     evidence.extend(staged_evidence(obs, running));
     let is_waiting = staged.as_ref().is_some_and(|s| staged_waiting(s, running));
-    let staged_for_target = is_waiting
-        && staged
-            .as_ref()
-            .is_some_and(|s| target.as_ref().is_none_or(|t| staged_matches(s, t)));
+    let staged_for_target = staged
+        .as_ref()
+        .is_some_and(|s| staged_for(s, running, target.as_ref()));
     let prepare_snapshot = obs.update_snapshots.as_ref().ok().map(|s| s.prepare > 0);
     if prepare_snapshot == Some(true) {
         evidence.push(Evidence::line(

@@ -48,14 +48,8 @@ pub(crate) const CHANNEL: &str = "mdm.channel";
 /// (the report marks them `not_applicable` there): identity, mdmclient's exchanges, push, DDM
 /// declarations (delivered only by an MDM), the bootstrap token (escrowed to an MDM) and the
 /// channel verdict.
-pub(crate) const ENROLLMENT_DEPENDENT: &[&str] = &[
-    IDENTITY,
-    CLIENT_LIVENESS,
-    PUSH,
-    DDM,
-    BOOTSTRAP,
-    "mdm.channel",
-];
+pub(crate) const ENROLLMENT_DEPENDENT: &[&str] =
+    &[IDENTITY, CLIENT_LIVENESS, PUSH, DDM, BOOTSTRAP, CHANNEL];
 
 /// A check's overall status. The report prints it in snake_case (`ok`, `not_applicable`, ...).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

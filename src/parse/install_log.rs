@@ -178,6 +178,8 @@ pub fn parse(
     let until = until
         .checked_add_signed(chrono::Duration::minutes(1))
         .unwrap_or(until);
+    // The newest lines, bounded: a ring while reading (no shifting per line), a Vec after.
+    let mut events = std::collections::VecDeque::with_capacity(MAX_EVENTS);
     for line in text.lines() {
         let Some((time, ts, process, msg)) = split_line(line) else {
             continue;
@@ -192,10 +194,10 @@ pub fn parse(
         }
         match patterns().find(|p| msg.contains(p.needle)) {
             Some(p) => {
-                if out.events.len() == MAX_EVENTS {
-                    out.events.remove(0);
+                if events.len() == MAX_EVENTS {
+                    events.pop_front();
                 }
-                out.events.push(InstallLogLine {
+                events.push_back(InstallLogLine {
                     time,
                     timestamp: ts.to_string(),
                     process: process.to_string(),
@@ -206,6 +208,7 @@ pub fn parse(
             None => out.other_lines += 1,
         }
     }
+    out.events = events.into();
     if out.lines == 0 && !text.trim().is_empty() {
         return Err(format!(
             "no install.log line (timestamp host process: message) in {} bytes",

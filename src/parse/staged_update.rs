@@ -49,35 +49,32 @@ pub fn volume_group(diskutil_plist: &[u8]) -> Option<String> {
 
 /// The proposed cryptex's `SystemVersion.plist`.
 pub fn parse(bytes: &[u8]) -> Result<StagedVersion, String> {
-    let v = Value::from_reader(std::io::Cursor::new(bytes)).map_err(|e| e.to_string())?;
-    let d = v.as_dictionary().ok_or("not a dictionary")?;
-    let s = |k: &str| d.get(k).and_then(Value::as_string).map(str::to_string);
-    let out = StagedVersion {
-        product_version: s("ProductVersion"),
-        build_version: s("ProductBuildVersion"),
-    };
-    if out.product_version.is_none() && out.build_version.is_none() {
-        return Err("no ProductVersion or ProductBuildVersion".into());
-    }
-    Ok(out)
+    versions(bytes, &[], "ProductVersion", "ProductBuildVersion")
 }
 
 /// `/System/Volumes/Update/Update.plist`: the `update-asset-attributes` of the prepared update.
 pub fn parse_update_plist(bytes: &[u8]) -> Result<StagedVersion, String> {
+    versions(bytes, &["update-asset-attributes"], "OSVersion", "Build")
+}
+
+/// The version and build under `at` of a plist; an error when it names neither.
+fn versions(
+    bytes: &[u8],
+    at: &[&str],
+    version: &str,
+    build: &str,
+) -> Result<StagedVersion, String> {
+    use super::nextstep::pv;
     let v = Value::from_reader(std::io::Cursor::new(bytes)).map_err(|e| e.to_string())?;
-    let d = v
-        .as_dictionary()
-        .ok_or("not a dictionary")?
-        .get("update-asset-attributes")
-        .and_then(Value::as_dictionary)
-        .ok_or("no update-asset-attributes")?;
-    let s = |k: &str| d.get(k).and_then(Value::as_string).map(str::to_string);
+    let d = pv::path(&v, at)
+        .filter(|d| d.as_dictionary().is_some())
+        .ok_or_else(|| format!("no {} dictionary", at.first().unwrap_or(&"top-level")))?;
     let out = StagedVersion {
-        product_version: s("OSVersion"),
-        build_version: s("Build"),
+        product_version: pv::string(pv::path(d, &[version])),
+        build_version: pv::string(pv::path(d, &[build])),
     };
     if out.product_version.is_none() && out.build_version.is_none() {
-        return Err("update-asset-attributes has no OSVersion or Build".into());
+        return Err(format!("no {version} or {build}"));
     }
     Ok(out)
 }

@@ -256,7 +256,8 @@ pub(crate) type LineRouter = Box<dyn FnMut(&[u8]) -> u64 + Send>;
 /// replay and the report see three probes as before.
 #[derive(Clone)]
 pub struct LogUnion {
-    /// The one command run; its cap is the sum of the streams' (each stream keeps its own).
+    /// The one command run; its own cap is unbounded (`u64::MAX`): each stream keeps its own cap
+    /// (and its newest lines) as the output is split, so the union never stops the reading.
     pub union: Probe,
     /// The per-stream probes (ids, caps), in bit order of the router (at most 64).
     pub streams: Vec<Probe>,
