@@ -6,7 +6,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::common::{captures_dir, mdmwatch, root};
+use crate::common::{captures_dir, copy_capture, mdmwatch, root};
 
 /// Tests run the recipes as Jamf would run them (outside the probe boundary clippy guards).
 #[allow(clippy::disallowed_methods)]
@@ -114,6 +114,40 @@ fn jamf_status_key_ea_shows_a_value_on_a_healthy_mac() {
         run_recipe(ea, &tmp.path().join("absent/status.plist"), None),
         "not installed"
     );
+}
+
+/// A root run with nothing failed but some checks unknown (the bootstrap-token probe not
+/// captured): every recipe that shows health says `unknown`, never `true`, from the status.plist
+/// `run --replay` wrote (the exit status stays 0: "no problem found", as README says).
+#[test]
+fn recipes_never_show_a_root_run_with_unknowns_as_healthy() {
+    if !python3() {
+        return;
+    }
+    let (tmp, cap) = copy_capture("healthy");
+    for e in fs::read_dir(&cap).unwrap() {
+        let p = e.unwrap().path();
+        if p.file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("profiles_bootstraptoken.")
+        {
+            fs::remove_file(p).unwrap();
+        }
+    }
+    let plist = status_from(&cap, &tmp.path().join("s"));
+    let ea = "jamf-ea-status-key.sh";
+    assert_eq!(run_recipe(ea, &plist, Some("Healthy")), "unknown");
+    assert_eq!(run_recipe(ea, &plist, Some("Problems")), "none");
+    assert_ne!(run_recipe(ea, &plist, Some("UnknownCount")), "0");
+    let overall = &osquery(&plist)[3];
+    let healthy: Vec<&serde_json::Value> = overall
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["key"] == "Healthy")
+        .collect();
+    assert_eq!(healthy[0]["value"], "unknown");
 }
 
 /// The channel EA: the verdict and its cause from the flat keys, on a connected Mac, a server
@@ -392,7 +426,8 @@ fn osquery_recipe_reads_the_status_plist() {
         &captures_dir().join("identity-no-private-key"),
         &tmp.path().join("c"),
     );
-    let rows = &osquery(&cut)[4];
+    let cut_rows = osquery(&cut);
+    let rows = &cut_rows[4];
     let fact = |name: &str| {
         rows.as_array()
             .unwrap()
@@ -409,7 +444,7 @@ fn osquery_recipe_reads_the_status_plist() {
         Some("identity_unusable")
     );
     // The flat channel keys: the same verdict and cause, no nested path.
-    let flat: Vec<(String, String)> = osquery(&cut)[5]
+    let flat: Vec<(String, String)> = cut_rows[5]
         .as_array()
         .unwrap()
         .iter()
